@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Installs, idempotently, the tools the tests need that npm does not bring:
+#   - Debian packages: chromium, xmlsec1, libxml2-utils (xmllint), poppler-utils (pdfinfo)
+#   - consul, grpcurl and ghz, built with Go from the Go module proxy
+# Built binaries are cached in $NOVABOX_TOOLS_DIR (default ~/.cache/novabox/tools/bin), keyed by
+# version, so a second run only checks them. Prints the directory to put on PATH as its last line.
+set -euo pipefail
+
+CONSUL_VERSION="${CONSUL_VERSION:-v1.14.11}"
+GRPCURL_VERSION="${GRPCURL_VERSION:-v1.9.3}"
+GHZ_VERSION="${GHZ_VERSION:-v0.120.0}"
+TOOLS_DIR="${NOVABOX_TOOLS_DIR:-$HOME/.cache/novabox/tools}"
+BIN="$TOOLS_DIR/bin"
+mkdir -p "$BIN"
+
+log() { printf '[install-tools] %s\n' "$*" >&2; }
+
+# --- Debian packages -------------------------------------------------------------------------
+apt_packages=(chromium xmlsec1 libxml2-utils poppler-utils)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  log "apt-get install ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  log "apt packages present: ${apt_packages[*]}"
+fi
+
+# --- Go-built tools ----------------------------------------------------------------------------
+command -v go >/dev/null || { log "go is required to build consul, grpcurl and ghz"; exit 1; }
+export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
+export GOTOOLCHAIN=local
+
+# stamp_ok NAME VERSION: the cached binary was built from VERSION.
+stamp_ok() { [ -x "$BIN/$1" ] && [ "$(cat "$BIN/.$1.version" 2>/dev/null)" = "$2" ]; }
+stamp() { printf '%s\n' "$2" > "$BIN/.$1.version"; }
+
+go_install() { # NAME PACKAGE VERSION
+  local name=$1 pkg=$2 version=$3
+  if stamp_ok "$name" "$version"; then log "$name $version cached"; return; fi
+  log "building $name $version"
+  GOBIN="$BIN" go install "$pkg@$version"
+  stamp "$name" "$version"
+}
+
+go_install grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl "$GRPCURL_VERSION"
+go_install ghz github.com/bojand/ghz/cmd/ghz "$GHZ_VERSION"
+
+# consul 1.14 is the newest release whose sub-modules the Go module proxy serves in full (1.15+
+# need consul/envoyextensions and consul/troubleshoot, which it does not have).
+# consul's go.mod replaces its own sub-modules with ./api, ./sdk, ... which a module download
+# does not contain: download each sub-module at the version consul requires and point the
+# replace directives at those downloads, then build.
+if stamp_ok consul "$CONSUL_VERSION"; then
+  log "consul $CONSUL_VERSION cached"
+else
+  log "building consul $CONSUL_VERSION (several minutes on 2 cores)"
+  mod_dir() { go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p'; }
+  src=$(mod_dir "github.com/hashicorp/consul@$CONSUL_VERSION")
+  work=$(mktemp -d)
+  trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
+  cp -r "$src" "$work/consul"
+  chmod -R u+w "$work/consul"
+  cd "$work/consul"
+  awk '$1 ~ /^github\.com\/hashicorp\/consul\// && $2 ~ /^v[0-9]/ { print $1, $2 }' go.mod |
+    while read -r sub ver; do
+      go mod edit -replace="$sub=$(mod_dir "$sub@$ver")"
+    done
+  go build -mod=mod -trimpath -o "$BIN/consul" .
+  cd - >/dev/null
+  stamp consul "$CONSUL_VERSION"
+fi
+
+"$BIN/consul" version | head -1 >&2
+"$BIN/grpcurl" -version >&2 2>&1 || true
+echo "$BIN"

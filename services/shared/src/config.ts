@@ -1,0 +1,56 @@
+/**
+ * Configuration from environment variables, validated with zod. Each service declares one schema
+ * for its variables; {@link loadConfig} reads them once at start and fails with one error that lists
+ * every variable that is wrong and why, so an operator fixes them in one go.
+ */
+import { z } from "zod";
+
+/** Thrown by {@link loadConfig} when variables are missing or invalid. */
+export class ConfigError extends Error {
+  /** One entry per problem: the variable name and what is wrong with it. */
+  readonly problems: readonly { variable: string; problem: string }[];
+
+  constructor(problems: readonly { variable: string; problem: string }[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.problem}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/**
+ * Parses `env` (default `process.env`) with `schema`, a zod object whose keys are variable names.
+ * Empty strings count as unset, so `FOO=` falls back to the default.
+ */
+export function loadConfig<S extends z.ZodObject>(schema: S, env: Record<string, string | undefined> = process.env): z.infer<S> {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== "") input[key] = value;
+  }
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => ({
+      variable: issue.path.map(String).join(".") || "(environment)",
+      problem: issue.message,
+    })),
+  );
+}
+
+/** Reusable field schemas for environment variables. */
+export const env = {
+  /** A TCP port 0–65535 (0 = any free port). */
+  port: (defaultPort: number) => z.coerce.number().int().min(0).max(65535).default(defaultPort),
+  /** A `host:port` address. */
+  hostPort: () => z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, "expected host:port, e.g. 127.0.0.1:50051"),
+  /** "true"/"false"/"1"/"0" (case-insensitive). */
+  flag: (defaultValue: boolean) =>
+    z
+      .enum(["true", "false", "1", "0", "TRUE", "FALSE", "True", "False"], { message: "expected true or false" })
+      .default(defaultValue ? "true" : "false")
+      .transform((v) => v === "1" || v.toLowerCase() === "true"),
+  /** A pino log level. */
+  logLevel: () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** A duration in milliseconds, positive. */
+  millis: (defaultMs: number) => z.coerce.number().int().positive().default(defaultMs),
+} as const;

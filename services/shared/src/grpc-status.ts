@@ -1,0 +1,193 @@
+/**
+ * The one place where errors become gRPC statuses, and gRPC statuses become errors again.
+ *
+ * Server side: {@link toServiceError} turns anything a handler throws into a grpc-js status with a
+ * safe message. Domain errors map through {@link grpcCodeByKind}, the single table of the project;
+ * an {@link RpcError} passes through with its code (a proxy forwarding an upstream status); any
+ * other error is a bug: INTERNAL with a generic message, the real error only in the log.
+ * Rich details travel as google.rpc.Status in `grpc-status-details-bin` (ErrorInfo with the reason
+ * and metadata, BadRequest with the field at fault), which grpc-go, grpcurl and Connect clients read.
+ *
+ * Client side: {@link fromServiceError} turns a grpc-js ServiceError back into an {@link RpcError}
+ * with the decoded details.
+ */
+import { status as GrpcCode, Metadata, type ServiceError } from "@grpc/grpc-js";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { anyPack, anyUnpack } from "@bufbuild/protobuf/wkt";
+import { StatusSchema } from "#gen/google/rpc/status_pb.js";
+import { BadRequestSchema, ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
+import { DomainError, isDomainError, type DomainErrorKind } from "./domain-error.js";
+
+export { GrpcCode };
+
+/** The single table: domain error kind → canonical gRPC status code. */
+export const grpcCodeByKind: Readonly<Record<DomainErrorKind, GrpcCode>> = Object.freeze({
+  "invalid-input": GrpcCode.INVALID_ARGUMENT,
+  "not-found": GrpcCode.NOT_FOUND,
+  "already-exists": GrpcCode.ALREADY_EXISTS,
+  forbidden: GrpcCode.PERMISSION_DENIED,
+  unauthenticated: GrpcCode.UNAUTHENTICATED,
+  "precondition-failed": GrpcCode.FAILED_PRECONDITION,
+  "rate-limited": GrpcCode.RESOURCE_EXHAUSTED,
+  conflict: GrpcCode.ABORTED,
+  "out-of-range": GrpcCode.OUT_OF_RANGE,
+  unavailable: GrpcCode.UNAVAILABLE,
+  timeout: GrpcCode.DEADLINE_EXCEEDED,
+  cancelled: GrpcCode.CANCELLED,
+  "not-supported": GrpcCode.UNIMPLEMENTED,
+  "data-loss": GrpcCode.DATA_LOSS,
+  internal: GrpcCode.INTERNAL,
+});
+
+/** The ErrorInfo domain our services stamp on their errors. */
+export const errorInfoDomain = "novabox.mesh";
+
+/** The message clients see for an error that is not a domain error. */
+export const internalErrorMessage = "internal error: the operation failed on the server; it has been logged";
+
+/** Details carried by an {@link RpcError}, decoded from google.rpc.Status. */
+export interface RpcErrorDetails {
+  /** google.rpc.ErrorInfo.reason, when present. */
+  reason?: string;
+  /** google.rpc.ErrorInfo.domain, when present. */
+  domain?: string;
+  /** google.rpc.ErrorInfo.metadata. */
+  metadata: Record<string, string>;
+  /** google.rpc.BadRequest field violations. */
+  fieldViolations: { field: string; description: string }[];
+}
+
+/**
+ * A gRPC status as an Error: what a client receives, and what a proxy rethrows to pass an upstream
+ * status on unchanged.
+ */
+export class RpcError extends Error {
+  readonly code: GrpcCode;
+  readonly details: RpcErrorDetails;
+  /** Trailing metadata received with the status (client side). */
+  readonly trailers: Metadata;
+
+  constructor(
+    code: GrpcCode,
+    message: string,
+    details: Partial<RpcErrorDetails> = {},
+    options: { cause?: unknown; trailers?: Metadata } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "RpcError";
+    this.code = code;
+    this.details = { metadata: {}, fieldViolations: [], ...details };
+    this.trailers = options.trailers ?? new Metadata();
+  }
+
+  /** The code's canonical name, e.g. `INVALID_ARGUMENT`. */
+  get codeName(): string {
+    return GrpcCode[this.code] ?? String(this.code);
+  }
+}
+
+/** Where {@link toServiceError} reports errors whose details must stay in the logs. */
+export interface ErrorLogger {
+  error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** The grpc-js shape a handler callback or stream accepts as an error. */
+export type GrpcServiceError = Partial<ServiceError> & { code: GrpcCode; details: string; metadata: Metadata };
+
+/**
+ * Maps whatever a handler threw to a grpc-js status error. Domain errors keep their message and get
+ * rich details; unknown errors become INTERNAL with {@link internalErrorMessage}, and the original
+ * (with its stack and cause) goes to `logger`.
+ */
+export function toServiceError(err: unknown, logger?: ErrorLogger, context: object = {}): GrpcServiceError {
+  if (err instanceof RpcError) {
+    return buildServiceError(err.code, err.message, err.details);
+  }
+  if (isDomainError(err)) {
+    const code = grpcCodeByKind[err.kind] ?? GrpcCode.UNKNOWN;
+    if (code === GrpcCode.INTERNAL || code === GrpcCode.DATA_LOSS) {
+      logger?.error({ ...context, err, cause: err.cause }, err.message);
+    } else if (err.cause !== undefined) {
+      logger?.warn({ ...context, reason: err.reason, cause: err.cause }, err.message);
+    }
+    return buildServiceError(code, err.message, {
+      reason: err.reason,
+      domain: errorInfoDomain,
+      metadata: { ...err.metadata },
+      fieldViolations: err.field ? [{ field: err.field, description: err.message }] : [],
+    });
+  }
+  logger?.error({ ...context, err }, "unexpected error in handler");
+  return buildServiceError(GrpcCode.INTERNAL, internalErrorMessage, {});
+}
+
+function buildServiceError(code: GrpcCode, message: string, details: Partial<RpcErrorDetails>): GrpcServiceError {
+  const metadata = new Metadata();
+  const packed = [];
+  if (details.reason) {
+    packed.push(
+      anyPack(
+        ErrorInfoSchema,
+        create(ErrorInfoSchema, {
+          reason: details.reason,
+          domain: details.domain ?? errorInfoDomain,
+          metadata: details.metadata ?? {},
+        }),
+      ),
+    );
+  }
+  if (details.fieldViolations && details.fieldViolations.length > 0) {
+    packed.push(anyPack(BadRequestSchema, create(BadRequestSchema, { fieldViolations: details.fieldViolations })));
+  }
+  if (packed.length > 0) {
+    const statusProto = create(StatusSchema, { code, message, details: packed });
+    metadata.set("grpc-status-details-bin", Buffer.from(toBinary(StatusSchema, statusProto)));
+  }
+  const err = new Error(message) as Error & GrpcServiceError;
+  err.code = code;
+  err.details = message;
+  err.metadata = metadata;
+  return err;
+}
+
+/** Decodes the google.rpc.Status details a status carries in `grpc-status-details-bin`. */
+export function decodeStatusDetails(metadata: Metadata | undefined): RpcErrorDetails {
+  const result: RpcErrorDetails = { metadata: {}, fieldViolations: [] };
+  const raw = metadata?.get("grpc-status-details-bin")[0];
+  if (!(raw instanceof Buffer)) return result;
+  try {
+    const statusProto = fromBinary(StatusSchema, raw);
+    for (const any of statusProto.details) {
+      const info = anyUnpack(any, ErrorInfoSchema);
+      if (info) {
+        result.reason = info.reason;
+        result.domain = info.domain;
+        result.metadata = { ...info.metadata };
+        continue;
+      }
+      const badRequest = anyUnpack(any, BadRequestSchema);
+      if (badRequest) {
+        result.fieldViolations = badRequest.fieldViolations.map((v) => ({ field: v.field, description: v.description }));
+      }
+    }
+  } catch {
+    // Undecodable details are dropped: the code and message still stand.
+  }
+  return result;
+}
+
+/** Turns a grpc-js client-side error into an {@link RpcError}, keeping the original as cause. */
+export function fromServiceError(err: unknown): RpcError {
+  if (err instanceof RpcError) return err;
+  const e = err as Partial<ServiceError> | undefined;
+  if (e && typeof e.code === "number") {
+    return new RpcError(e.code, e.details ?? e.message ?? "", decodeStatusDetails(e.metadata), {
+      cause: err,
+      ...(e.metadata ? { trailers: e.metadata } : {}),
+    });
+  }
+  return new RpcError(GrpcCode.UNKNOWN, err instanceof Error ? err.message : String(err), {}, { cause: err });
+}
+
+export { DomainError };
