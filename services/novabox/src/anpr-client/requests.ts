@@ -1,0 +1,170 @@
+/**
+ * Builds the SOAP bodies the Novabox sends to ANPR, from typed inputs, as XML strings in the exact
+ * element order of the official XSDs (services/shared/anpr-spec): Richiesta6001
+ * (emissioneCertificato), Richiesta3002 (interrogazioneCittadino_famiglia_convivenza) and
+ * RichiestaConnessione (TestConn). Every element of the request namespaces is unqualified, as the
+ * schemas declare (elementFormDefault="unqualified"); only the root element carries the namespace.
+ */
+
+/** ANPR environments: each has its own endpoint and `tipoInvio`. */
+export type AnprEnvironment = "PROD" | "PRE" | "TEST" | "FREE";
+
+/** Namespaces of the request and response roots. */
+export const anprNamespaces = {
+  certificazione6001: "http://sogei.it/ANPR/6001certificazione",
+  consultazione3000: "http://sogei.it/ANPR/3000consultazione",
+  connessione: "http://sogei.it/ANPR/connessione",
+} as const;
+
+/** The header fields common to every request (`testataRichiesta`). */
+export interface TestataInput {
+  /** Strictly increasing per workstation, from the persistent counter. */
+  idOperazioneComune: bigint;
+  /** The Comune's ISTAT code (6 digits): `codMittente`. */
+  codMittente: string;
+  /** The environment, sent as `tipoInvio`. */
+  environment: AnprEnvironment;
+  /** `dataOraRichiesta`: when the request is made. */
+  now: Date;
+  /** `nomeApplicativo`, `versioneApplicativo`, `fornitoreApplicativo`. */
+  application?: { name: string; version: string; vendor: string };
+}
+
+/** Stamp duty: paid (`bollo` in cents) or exempt (table 39 id, free text for 99). */
+export type StampDuty = { paidCents: number } | { exemption: number; exemptionText?: string };
+
+/** A certificate request, in ANPR's terms. */
+export interface CertificateRequestInput {
+  /** Table 13 ids (1–20); several make one contestuale certificate. */
+  certificateTypes: readonly number[];
+  /** Certificate languages (IT, DE, FR, SL); empty = Italian only. */
+  languages?: readonly string[];
+  /** The subject (intestatario). */
+  subject: { fiscalCode: string; surname: string; name: string };
+  /** The registry officer in whose name the Comune issues (cognomeUffAnagrafe / nomeUffAnagrafe). */
+  officer: { surname: string; name: string };
+  /** 1 = the requester is not the subject, 2 = the requester is the subject, 3 = a public body. */
+  requesterType: 1 | 2 | 3;
+  /** `paEstera`: 0 no, 1 for a foreign public administration, 2–3 immigration procedures, 4 for use abroad. */
+  useAbroad: 0 | 1 | 2 | 3 | 4;
+  /** `emissione`: 1 at the counter, 2 internet, 3 preview (anteprima). */
+  issuance: 1 | 2 | 3;
+  /** Stamp duty paid or exemption. */
+  stampDuty: StampDuty;
+  /** `diritti`: fees collected by the Comune, in cents (0 = none). */
+  feesCents: number;
+}
+
+/** An individual-record request (3002) by fiscal code. */
+export interface IndividualRecordRequestInput {
+  fiscalCode: string;
+  /** `dataRiferimentoRichiesta`: the date the data should refer to. */
+  referenceDate: Date;
+  /** `datiAnagraficiRichiesti` codes (table "dati richiesti"); 1 = full individual record. */
+  requestedData?: readonly number[];
+}
+
+const xmlEscapes: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
+
+/** Escapes text for element content or attribute values. */
+export function escapeXml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => xmlEscapes[c]!);
+}
+
+function el(name: string, value: string | number | bigint): string {
+  return `<${name}>${escapeXml(String(value))}</${name}>`;
+}
+
+/** `2026-11-23T10:20:11.543+01:00`: xs:dateTime with the Europe/Rome offset ANPR expects. */
+export function formatDateTime(date: Date, timeZone = "Europe/Rome"): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-GB", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" })
+      .formatToParts(date)
+      .map((p) => [p.type, p.value]),
+  );
+  const local = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  const offsetMinutes = Math.round((local - Math.floor(date.getTime() / 1000) * 1000) / 60_000);
+  const sign = offsetMinutes >= 0 ? "+" : "-";
+  const abs = Math.abs(offsetMinutes);
+  const ms = String(date.getMilliseconds()).padStart(3, "0");
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}.${ms}${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+}
+
+/** `2026-11-23`: xs:date in the Europe/Rome calendar. */
+export function formatDate(date: Date, timeZone = "Europe/Rome"): string {
+  return formatDateTime(date, timeZone).slice(0, 10);
+}
+
+function testata(input: TestataInput, operation: string): string {
+  const app = input.application ?? { name: "NOVABOX", version: "1", vendor: "NOVARES" };
+  return (
+    "<testataRichiesta>" +
+    el("idOperazioneComune", input.idOperazioneComune) +
+    el("codMittente", input.codMittente) +
+    el("codDestinatario", "ANPR00") +
+    el("operazioneRichiesta", operation) +
+    el("dataOraRichiesta", formatDateTime(input.now)) +
+    el("tipoOperazione", "C") +
+    el("tipoInvio", input.environment) +
+    el("dataDefinizionePratica", formatDate(input.now)) +
+    el("nomeApplicativo", app.name) +
+    el("versioneApplicativo", app.version) +
+    el("fornitoreApplicativo", app.vendor) +
+    "</testataRichiesta>"
+  );
+}
+
+/** Richiesta6001 for `emissioneCertificato`. */
+export function buildRichiesta6001(testataInput: TestataInput, input: CertificateRequestInput): string {
+  const languages = input.languages && input.languages.length > 0 ? `<linguaCertificato>${input.languages.map((l) => el("tipoLinguaCertificato", l)).join("")}</linguaCertificato>` : "";
+  const stamp = input.stampDuty;
+  const bolloCents = "paidCents" in stamp ? stamp.paidCents : 0;
+  const exemption =
+    "exemption" in stamp
+      ? el("esenzioneBollo", stamp.exemption) + (stamp.exemptionText ? el("descrizioneEsenzioneBollo", stamp.exemptionText) : "")
+      : "";
+  return (
+    `<ns2:Richiesta6001 xmlns:ns2="${anprNamespaces.certificazione6001}">` +
+    testata(testataInput, "6001") +
+    languages +
+    `<listaTipiCertificati>${input.certificateTypes.map((t) => el("tipoCertificato", t)).join("")}</listaTipiCertificati>` +
+    "<soggettoIntestatario><generalita>" +
+    `<codiceFiscale>${el("codFiscale", input.subject.fiscalCode)}</codiceFiscale>` +
+    el("cognome", input.subject.surname) +
+    el("nome", input.subject.name) +
+    "</generalita></soggettoIntestatario>" +
+    "<datiControllo>" +
+    el("cognomeUffAnagrafe", input.officer.surname) +
+    el("nomeUffAnagrafe", input.officer.name) +
+    el("tipoRichiedente", input.requesterType) +
+    el("tipoRichiesta", 1) +
+    el("paEstera", input.useAbroad) +
+    el("emissione", input.issuance) +
+    el("bollo", bolloCents) +
+    el("diritti", input.feesCents) +
+    exemption +
+    "</datiControllo>" +
+    "</ns2:Richiesta6001>"
+  );
+}
+
+/** Richiesta3002 for `interrogazioneCittadino_famiglia_convivenza`, by fiscal code. */
+export function buildRichiesta3002(testataInput: TestataInput, input: IndividualRecordRequestInput): string {
+  const requested = input.requestedData ?? [1];
+  return (
+    `<ns2:Richiesta3002 xmlns:ns2="${anprNamespaces.consultazione3000}">` +
+    testata(testataInput, "3002") +
+    `<criteriRicerca>${el("codiceFiscale", input.fiscalCode)}</criteriRicerca>` +
+    "<datiRichiesta>" +
+    el("schedaAnagraficaRichiesta", 1) +
+    el("dataRiferimentoRichiesta", formatDate(input.referenceDate)) +
+    requested.map((code) => el("datiAnagraficiRichiesti", code)).join("") +
+    "</datiRichiesta>" +
+    "</ns2:Richiesta3002>"
+  );
+}
+
+/** RichiestaConnessione for the connectivity test (TestConn). */
+export function buildRichiestaConnessione(testataInput: TestataInput): string {
+  return `<ns2:RichiestaConnessione xmlns:ns2="${anprNamespaces.connessione}">${testata(testataInput, "OP01")}</ns2:RichiestaConnessione>`;
+}
