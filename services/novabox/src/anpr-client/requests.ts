@@ -5,6 +5,7 @@
  * RichiestaConnessione (TestConn). Every element of the request namespaces is unqualified, as the
  * schemas declare (elementFormDefault="unqualified"); only the root element carries the namespace.
  */
+import { escapeXml } from "#shared/anpr/xml-text.js";
 
 /** ANPR environments: each has its own endpoint and `tipoInvio`. */
 export type AnprEnvironment = "PROD" | "PRE" | "TEST" | "FREE";
@@ -62,13 +63,6 @@ export interface IndividualRecordRequestInput {
   referenceDate: Date;
   /** `datiAnagraficiRichiesti` codes (table "dati richiesti"); 1 = full individual record. */
   requestedData?: readonly number[];
-}
-
-const xmlEscapes: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
-
-/** Escapes text for element content or attribute values. */
-export function escapeXml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => xmlEscapes[c]!);
 }
 
 function el(name: string, value: string | number | bigint): string {

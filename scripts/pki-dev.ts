@@ -1,0 +1,42 @@
+/**
+ * Creates the development PKI (ANPR simulator CA and HTTPS certificate, workstation CA, one
+ * workstation PKCS#12 + PIN per demo Comune, manifest.json) in a git-ignored folder.
+ *
+ *   node_modules/.bin/tsx scripts/pki-dev.ts [outDir] [--force]
+ *
+ * outDir defaults to `.dev/pki` under the repository root. Files that exist and are still valid are
+ * kept; `--force` recreates everything. The logic lives in services/shared/src/anpr/dev-pki.ts
+ * (`ensureDevPki`), which tests and `npm start` call directly.
+ */
+import { relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ensureDevPki } from "../services/shared/src/anpr/dev-pki.js";
+
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+
+/** Parses the command line: an optional output folder and `--force`. */
+export function parsePkiDevArgs(argv: string[]): { outDir: string; force: boolean } {
+  const force = argv.includes("--force");
+  const positional = argv.filter((arg) => !arg.startsWith("--"));
+  const unknown = argv.filter((arg) => arg.startsWith("--") && arg !== "--force");
+  if (unknown.length > 0 || positional.length > 1) {
+    throw new Error(`usage: tsx scripts/pki-dev.ts [outDir] [--force] (unexpected: ${[...unknown, ...positional.slice(1)].join(" ")})`);
+  }
+  return { outDir: resolve(positional[0] ?? resolve(repoRoot, ".dev/pki")), force };
+}
+
+async function main(): Promise<void> {
+  const { outDir, force } = parsePkiDevArgs(process.argv.slice(2));
+  const manifest = await ensureDevPki(outDir, {
+    force,
+    onFile: (file, action) => process.stdout.write(`${action === "created" ? "created" : "kept   "} ${relative(process.cwd(), file)}\n`),
+  });
+  process.stdout.write(`development PKI ready in ${relative(process.cwd(), manifest.dir) || "."} (${manifest.workstations.length} workstations)\n`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`pki-dev: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

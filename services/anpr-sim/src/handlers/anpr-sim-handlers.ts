@@ -1,0 +1,219 @@
+/**
+ * The simulator's operations, on requests the server has already authenticated and validated:
+ * they read the body, apply ANPR's `idOperazioneComune` rule per workstation (replay, or refuse with
+ * EN079), ask the registry (the seeded population) for the certificate or the record, and write the
+ * answer body. Domain refusals (subject not found, deceased, not certifiable...) become KO answers
+ * carrying the ANPR code the domain error names.
+ */
+import type { Element } from "@xmldom/xmldom";
+import { childElements, findChild } from "#shared/anpr/xml.js";
+import { isDomainError } from "#shared/domain-error.js";
+import type { OperationLog } from "../domain/operation-log.js";
+import {
+  risposta3002Ko,
+  risposta3002Ok,
+  risposta6001Ko,
+  risposta6001Ok,
+  rispostaConnessione,
+  type AnswerHeader,
+  type AnswerMessage,
+  type AnswerPerson,
+} from "../soap/answers.js";
+
+/** A request that passed the security and schema checks. */
+export interface SimRequest {
+  /** The verified body root (Richiesta6001, Richiesta3002, RichiestaConnessione). */
+  body: Element;
+  /** `body` serialized, as verified. */
+  bodyXml: string;
+  /** Identifies the request content, for the replay rule. */
+  bodyDigest: string;
+  /** Who sent it, from codMittente and the SAML assertion. */
+  workstation: { comuneCode: string; postazioneId: string; operatorId: string; sedeId: string };
+  /** Answer PDFs as MTOM attachments (the server packages them). */
+  mtom: boolean;
+}
+
+/** An answer body to send. */
+export interface SimAnswer {
+  xml: string;
+}
+
+/** The operations the server dispatches to. */
+export interface AnprSimHandlers {
+  emissioneCertificato(request: SimRequest): Promise<SimAnswer>;
+  interrogazioneCittadino(request: SimRequest): Promise<SimAnswer>;
+  testConnessione(request: SimRequest): Promise<SimAnswer>;
+}
+
+/** A certificate request as the registry sees it. */
+export interface RegistryCertificateRequest {
+  comuneCode: string;
+  certificateTypes: number[];
+  languages: string[];
+  subject: { fiscalCode?: string; surname: string; name: string };
+  requesterType: number;
+  useAbroad: number;
+  issuance: number;
+  stampDuty: { paidCents: number } | { exemption: number; exemptionText?: string };
+  feesCents: number;
+  officer: { surname: string; name: string };
+  protocolNumber: string;
+  issuedAt: Date;
+}
+
+/**
+ * The registry behind the simulator: throws a DomainError whose metadata carries `anprCode` (and
+ * optionally `anprType`) for anything ANPR would refuse.
+ */
+export interface SimRegistry {
+  issueCertificate(request: RegistryCertificateRequest): Promise<{ pdf: Uint8Array; subject: { fiscalCode: string; surname: string; name: string }; warnings: AnswerMessage[] }>;
+  individualRecord(request: { comuneCode: string; fiscalCode: string; referenceDate: string }): { people: AnswerPerson[] };
+}
+
+/** Options for {@link createAnprSimHandlers}. */
+export interface AnprSimHandlersOptions {
+  registry: SimRegistry;
+  operationLog: OperationLog;
+  /** Numbers ANPR operations and certificate protocols; must be increasing. */
+  nextSequence: () => bigint;
+  now?: () => Date;
+}
+
+function text(parent: Element | undefined, ...path: string[]): string {
+  let current = parent;
+  for (const name of path) current = current ? findChild(current, undefined, name) : undefined;
+  return current?.textContent?.trim() ?? "";
+}
+
+function header(body: Element, idOperazioneANPR: string): AnswerHeader {
+  const t = findChild(body, undefined, "testataRichiesta");
+  return {
+    idOperazioneComune: text(t, "idOperazioneComune"),
+    codMittente: text(t, "codMittente"),
+    codDestinatario: text(t, "codDestinatario"),
+    operazioneRichiesta: text(t, "operazioneRichiesta"),
+    dataOraRichiesta: text(t, "dataOraRichiesta"),
+    idOperazioneANPR,
+    esito: "OK",
+  };
+}
+
+/** The ANPR message a domain error stands for. */
+function messageOf(err: unknown): AnswerMessage {
+  if (isDomainError(err) && err.metadata.anprCode) {
+    return { code: err.metadata.anprCode, severity: err.metadata.anprType === "W" ? "W" : "E", text: (err.metadata.anprText ?? err.message).slice(0, 240) };
+  }
+  throw err;
+}
+
+/** Creates the handlers. */
+export function createAnprSimHandlers(options: AnprSimHandlersOptions): AnprSimHandlers {
+  const now = options.now ?? (() => new Date());
+
+  /** Applies the idOperazioneComune rule around `answer`. */
+  async function withOperation(request: SimRequest, ko: (h: AnswerHeader, errors: AnswerMessage[]) => string, answer: (h: AnswerHeader) => Promise<string>): Promise<SimAnswer> {
+    const workstation = `${request.workstation.comuneCode}/${request.workstation.postazioneId}`;
+    const h = header(request.body, String(options.nextSequence()));
+    const idText = h.idOperazioneComune;
+    if (!/^\d+$/.test(idText)) {
+      return { xml: ko(h, [{ code: "EN079", severity: "E", text: `idOperazioneComune ${idText} non numerico: il contatore della postazione deve essere crescente`, field: "idOperazioneComune", value: idText }]) };
+    }
+    const id = BigInt(idText);
+    const verdict = options.operationLog.check(workstation, id, request.bodyDigest);
+    switch (verdict.kind) {
+      case "replay":
+        return { xml: verdict.answer };
+      case "repeated-different":
+        return {
+          xml: ko(h, [{ code: "EN079", severity: "E", text: `id operazione comune ${idText} gia' presente per un servizio diverso`, field: "idOperazioneComune", value: idText }]),
+        };
+      case "lower":
+        return {
+          xml: ko(h, [
+            { code: "EN079", severity: "E", text: `id operazione comune ${idText} non successivo all'ultimo ricevuto dalla postazione (${verdict.last})`, field: "idOperazioneComune", value: idText },
+          ]),
+        };
+      case "new": {
+        let xml: string;
+        try {
+          xml = await answer(h);
+        } catch (err) {
+          xml = ko(h, [messageOf(err)]);
+        }
+        options.operationLog.record(workstation, id, request.bodyDigest, xml);
+        return { xml };
+      }
+    }
+  }
+
+  return {
+    emissioneCertificato(request) {
+      return withOperation(request, risposta6001Ko, async (h) => {
+        const body = request.body;
+        const controllo = findChild(body, undefined, "datiControllo");
+        const generalita = findChild(findChild(body, undefined, "soggettoIntestatario") ?? body, undefined, "generalita");
+        const types = childElements(findChild(body, undefined, "listaTipiCertificati") ?? body, undefined, "tipoCertificato").map((e) => Number(e.textContent));
+        const languages = childElements(findChild(body, undefined, "linguaCertificato") ?? body, undefined, "tipoLinguaCertificato").map((e) => (e.textContent ?? "").trim().toUpperCase());
+        const exemption = text(controllo, "esenzioneBollo");
+        const exemptionText = text(controllo, "descrizioneEsenzioneBollo");
+        const stampDuty: RegistryCertificateRequest["stampDuty"] =
+          exemption && exemption !== "0" ? { exemption: Number(exemption), ...(exemptionText ? { exemptionText } : {}) } : { paidCents: Number(text(controllo, "bollo") || "0") };
+        const fiscalCode = text(generalita, "codiceFiscale", "codFiscale");
+        const protocolNumber = `${now().getFullYear()}${String(options.nextSequence()).padStart(12, "0")}`;
+        const issued = await options.registry.issueCertificate({
+          comuneCode: request.workstation.comuneCode,
+          certificateTypes: types,
+          languages,
+          subject: { ...(fiscalCode ? { fiscalCode } : {}), surname: text(generalita, "cognome"), name: text(generalita, "nome") },
+          requesterType: Number(text(controllo, "tipoRichiedente")),
+          useAbroad: Number(text(controllo, "paEstera")),
+          issuance: Number(text(controllo, "emissione")),
+          stampDuty,
+          feesCents: Number(text(controllo, "diritti") || "0"),
+          officer: { surname: text(controllo, "cognomeUffAnagrafe"), name: text(controllo, "nomeUffAnagrafe") },
+          protocolNumber,
+          issuedAt: now(),
+        });
+        return risposta6001Ok(h, {
+          languages,
+          certificateTypes: types,
+          subject: issued.subject,
+          protocolNumber,
+          parameters: {
+            tipoRichiedente: text(controllo, "tipoRichiedente"),
+            tipoRichiesta: text(controllo, "tipoRichiesta"),
+            paEstera: text(controllo, "paEstera"),
+            emissione: text(controllo, "emissione"),
+            bollo: text(controllo, "bollo"),
+            diritti: text(controllo, "diritti"),
+            ...(exemption ? { esenzioneBollo: exemption } : {}),
+            ...(exemptionText ? { descrizioneEsenzioneBollo: exemptionText } : {}),
+          },
+          pdf: { base64: Buffer.from(issued.pdf).toString("base64") },
+          warnings: issued.warnings,
+        });
+      });
+    },
+
+    interrogazioneCittadino(request) {
+      return withOperation(request, risposta3002Ko, (h) => {
+        const body = request.body;
+        const fiscalCode = text(body, "criteriRicerca", "codiceFiscale");
+        if (!fiscalCode) {
+          return Promise.resolve(risposta3002Ko(h, [{ code: "EN052", severity: "E", text: "Occorre specificare i dati da interrogare: il simulatore cerca per codice fiscale" }]));
+        }
+        const record = options.registry.individualRecord({
+          comuneCode: request.workstation.comuneCode,
+          fiscalCode,
+          referenceDate: text(body, "datiRichiesta", "dataRiferimentoRichiesta"),
+        });
+        return Promise.resolve(risposta3002Ok(h, record.people));
+      });
+    },
+
+    testConnessione(request) {
+      return Promise.resolve({ xml: rispostaConnessione(header(request.body, String(options.nextSequence()))) });
+    },
+  };
+}

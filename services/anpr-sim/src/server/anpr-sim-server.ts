@@ -1,0 +1,348 @@
+/**
+ * The ANPR simulator's transport: one HTTPS listener (its own CA) serving the official WSDL paths
+ * through the `soap` package, plus the checks ANPR makes before it reads a request, applied to the
+ * raw envelope: WS-Security (signature over Body and Timestamp, fresh timestamp, certificate chaining
+ * to the trusted workstation CA), the SAML assertion (present, IdSede = codMittente, IdPostazioneFirmato
+ * verifiable with the same certificate), and the body's validity against the official XSD. A failed
+ * check answers a SOAP fault as WS-Security prescribes; the operation itself (and its KO answers) is
+ * the handlers' business.
+ *
+ * Also here: the fault knobs (`/__sim/faults`), the capture of every received envelope to
+ * `captureDir`, response signing, and MTOM/XOP packaging of certificate PDFs.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import soap from "soap";
+import type { Logger } from "pino";
+import { isDomainError } from "#shared/domain-error.js";
+import { anprSpecDir, createXsdValidator, type AnprSchemaName, type XsdValidator } from "#shared/anpr/xsd.js";
+import { findChild, parseXmlSafe } from "#shared/anpr/xml.js";
+import { createWsSecurityVerifier, type VerifiedEnvelope } from "#shared/anpr/wssecurity.js";
+import { escapeXml } from "#shared/anpr/xml-text.js";
+import { applyFaultPatch, FaultSpecError, noFaults, type FaultKnobs } from "./faults.js";
+import type { AnprSimHandlers, SimAnswer, SimRequest } from "../handlers/anpr-sim-handlers.js";
+
+/** Signs an outgoing envelope (ANPR's own signature on its answers). */
+export interface AnswerSigner {
+  secure(envelopeXml: string): string;
+}
+
+/** Options for {@link createAnprSimServer}. */
+export interface AnprSimServerOptions {
+  /** The HTTPS key and certificate (issued by the simulator's CA). */
+  tls: { keyPem: string; certPem: string };
+  /** Workstation certificates must chain to one of these. */
+  workstationCaPem: string[];
+  /** The operations. */
+  handlers: AnprSimHandlers;
+  logger: Logger;
+  /** Signs every SOAP answer when given. */
+  answerSigner?: AnswerSigner;
+  /** Writes every received envelope there (`ANPR_SIM_CAPTURE_DIR`). */
+  captureDir?: string;
+  /** Initial fault knobs. */
+  faults?: FaultKnobs;
+  /** Validate bodies against the official XSD (default true). */
+  validateXsd?: boolean;
+  /** Allowed clock skew for timestamps, seconds (default 60). */
+  clockSkewSeconds?: number;
+  now?: () => Date;
+}
+
+/** A running simulator. */
+export interface AnprSimServer {
+  /** Listens on `host:port` (port 0 = any free port); resolves to the bound port. */
+  listen(port: number, host?: string): Promise<number>;
+  /** The current fault knobs. */
+  faults(): FaultKnobs;
+  /** Replaces the fault knobs. */
+  setFaults(faults: FaultKnobs): void;
+  close(): Promise<void>;
+}
+
+interface ServiceRoute {
+  path: string;
+  wsdl: string;
+  schema: AnprSchemaName;
+  operation: keyof AnprSimHandlers;
+  expectedRoot: string;
+  services: (run: (req: IncomingMessage) => Promise<{ _xml: string }>) => object;
+}
+
+const routes: ServiceRoute[] = [
+  {
+    path: "/ANPR6001ServizioCertificazione/AnprService6001",
+    wsdl: "soap-official/6001servizioCertificazione.wsdl",
+    schema: "certificazione6001",
+    operation: "emissioneCertificato",
+    expectedRoot: "Richiesta6001",
+    services: (run) => ({ AnprService6001: { AnprServicePort6001: { emissioneCertificato: (_a: unknown, _cb: unknown, _h: unknown, req: IncomingMessage) => run(req) } } }),
+  },
+  {
+    path: "/ANPR3000ServiziConsultazione/AnprService3000",
+    wsdl: "soap-official/3000serviziConsultazione.wsdl",
+    schema: "consultazione3000",
+    operation: "interrogazioneCittadino",
+    expectedRoot: "Richiesta3002",
+    services: (run) => ({
+      AnprService3000: { AnprServicePort3000: { interrogazioneCittadino_famiglia_convivenza: (_a: unknown, _cb: unknown, _h: unknown, req: IncomingMessage) => run(req) } },
+    }),
+  },
+  {
+    path: "/ANPRTestConn/TestConn",
+    wsdl: "anpr-client-example/testConnettivita.wsdl",
+    schema: "connessione",
+    operation: "testConnessione",
+    expectedRoot: "RichiestaConnessione",
+    services: (run) => ({ TestConn: { AnprServicePortTestConn: { testConnessione: (_a: unknown, _cb: unknown, _h: unknown, req: IncomingMessage) => run(req) } } }),
+  },
+];
+
+const soapEnvNs = "http://schemas.xmlsoap.org/soap/envelope/";
+
+/** A SOAP 1.1 fault envelope. */
+export function soapFault(faultCode: string, faultString: string): string {
+  return (
+    `<soap:Envelope xmlns:soap="${soapEnvNs}" xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" ` +
+    `xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"><soap:Body><soap:Fault>` +
+    `<faultcode>${escapeXml(faultCode)}</faultcode><faultstring>${escapeXml(faultString)}</faultstring>` +
+    `</soap:Fault></soap:Body></soap:Envelope>`
+  );
+}
+
+/** The WS-Security fault code for a verification failure reason. */
+function securityFaultCode(reason: string): string {
+  if (reason === "TIMESTAMP_EXPIRED") return "wsu:MessageExpired";
+  if (reason === "CERTIFICATE_UNTRUSTED" || reason.startsWith("SAML") || reason === "ID_POSTAZIONE_FIRMATO_INVALID" || reason === "IDSEDE_MISMATCH") {
+    return "wsse:FailedAuthentication";
+  }
+  if (reason === "SIGNATURE_INVALID" || reason === "SIGNATURE_REFERENCES_INVALID") return "wsse:FailedCheck";
+  return "wsse:InvalidSecurity";
+}
+
+class CheckFailure extends Error {
+  constructor(
+    readonly faultCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+/** Wraps a base64 PDF answer into an MTOM/XOP multipart package. */
+function toMtom(envelope: string): { body: Buffer; contentType: string } | undefined {
+  const match = /<certificatoPdf>([A-Za-z0-9+/=\s]+)<\/certificatoPdf>/.exec(envelope);
+  if (!match?.[1]) return undefined;
+  const contentId = `${randomUUID()}@anpr-sim`;
+  const root = envelope.replace(match[0], `<certificatoPdf><xop:Include xmlns:xop="http://www.w3.org/2004/08/xop/include" href="cid:${encodeURIComponent(contentId)}"/></certificatoPdf>`);
+  const boundary = `uuid:${randomUUID()}`;
+  const rootId = `<root.message@anpr-sim>`;
+  const body = Buffer.concat([
+    Buffer.from(
+      `--${boundary}\r\nContent-Type: application/xop+xml; charset=UTF-8; type="text/xml"\r\nContent-Transfer-Encoding: binary\r\nContent-ID: ${rootId}\r\n\r\n${root}\r\n` +
+        `--${boundary}\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <${contentId}>\r\n\r\n`,
+    ),
+    Buffer.from(match[1].replace(/\s+/g, ""), "base64"),
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { body, contentType: `multipart/related; type="application/xop+xml"; start="${rootId}"; start-info="text/xml"; boundary="${boundary}"` };
+}
+
+/** Creates the simulator's HTTPS server. */
+export async function createAnprSimServer(options: AnprSimServerOptions): Promise<AnprSimServer> {
+  const logger = options.logger;
+  const now = options.now ?? (() => new Date());
+  let faults: FaultKnobs = { ...(options.faults ?? noFaults) };
+  const validators = new Map<AnprSchemaName, XsdValidator>(routes.map((r) => [r.schema, createXsdValidator(r.schema)]));
+  if (options.captureDir) mkdirSync(options.captureDir, { recursive: true });
+  let captured = 0;
+
+  const server: Server = createServer({ key: options.tls.keyPem, cert: options.tls.certPem });
+  const verified = new WeakMap<IncomingMessage, SimRequest>();
+  /** Checks signature, timestamp, certificate chain, SAML presence and IdPostazioneFirmato. */
+  const verifier = createWsSecurityVerifier({
+    trustedCaPem: options.workstationCaPem,
+    maxClockSkewSeconds: options.clockSkewSeconds ?? 60,
+    requireSaml: true,
+    checkIdPostazioneFirmato: true,
+  });
+
+  /** The checks ANPR makes on the raw envelope before dispatching. */
+  async function check(route: ServiceRoute, raw: string): Promise<SimRequest> {
+    try {
+      parseXmlSafe(raw);
+    } catch (err) {
+      throw new CheckFailure("soap:Client", `the request is not well-formed XML: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    let result: VerifiedEnvelope;
+    try {
+      result = verifier.verify(raw, { now: now() });
+    } catch (err) {
+      const reason = isDomainError(err) ? err.reason : "SECURITY_HEADER_MISSING";
+      throw new CheckFailure(securityFaultCode(reason), err instanceof Error ? err.message : String(err));
+    }
+    const body = result.bodyElement;
+    if (body.localName !== route.expectedRoot) throw new CheckFailure("soap:Client", `expected ${route.expectedRoot} on ${route.path}, got ${body.localName}`);
+    const bodyXml = result.bodyXml;
+    if (options.validateXsd ?? true) {
+      const validation = await validators.get(route.schema)!.validate(bodyXml);
+      if (!validation.valid) throw new CheckFailure("soap:Client", `the body does not validate against the ANPR schema: ${validation.errors.slice(0, 3).join("; ")}`);
+    }
+    const saml = result.saml;
+    const attributes = saml?.attributes ?? {};
+    const testata = findChild(body, undefined, "testataRichiesta");
+    const codMittente = (testata && findChild(testata, undefined, "codMittente")?.textContent?.trim()) ?? "";
+    if (attributes.IdSede !== codMittente) {
+      throw new CheckFailure(securityFaultCode("IDSEDE_MISMATCH"), `SAML IdSede "${attributes.IdSede ?? ""}" does not match codMittente "${codMittente}"`);
+    }
+    const postazione = attributes.IdPostazione ?? "";
+    return {
+      body,
+      bodyXml,
+      bodyDigest: createHash("sha256").update(bodyXml.replace(/<dataOraRichiesta>[^<]*<\/dataOraRichiesta>/, "")).digest("hex"),
+      workstation: { comuneCode: codMittente, postazioneId: postazione, operatorId: saml?.nameId ?? "", sedeId: attributes.IdSede ?? "" },
+      mtom: faults.mtom,
+    };
+  }
+
+  const dispatchers = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>();
+  for (const route of routes) {
+    const run = async (req: IncomingMessage): Promise<{ _xml: string }> => {
+      const request = verified.get(req);
+      if (!request) throw Object.assign(new Error("request was not verified"), { Fault: { faultcode: "soap:Server", faultstring: "request was not verified" } });
+      const answer: SimAnswer = await options.handlers[route.operation](request);
+      return { _xml: answer.xml };
+    };
+    const probe = createServer();
+    const wsdl = fileURLToPath(new URL(route.wsdl, anprSpecDir));
+    await new Promise<void>((resolve) => {
+      soap.listen(probe, { path: route.path, services: route.services(run) as never, xml: readFileSync(wsdl, "utf8"), uri: wsdl, suppressStack: true, callback: () => resolve() });
+    });
+    const listener = probe.listeners("request")[0] as (req: IncomingMessage, res: ServerResponse) => void;
+    dispatchers.set(route.path, listener);
+  }
+
+  function send(res: ServerResponse, status: number, body: string | Buffer, contentType = "text/xml; charset=utf-8"): void {
+    res.writeHead(status, { "Content-Type": contentType });
+    res.end(body);
+  }
+
+  /** Signs, breaks (knob) and packages (MTOM knob) what soap wrote. */
+  function finishAnswer(res: ServerResponse, status: number, envelope: string): void {
+    let out = envelope;
+    if (options.answerSigner && status < 500) {
+      out = options.answerSigner.secure(out);
+      if (faults.badResponseSignature) out = out.replace(/<testataRisposta>/, "<testataRisposta><!-- altered -->").replace(/(<esitoOperazione>)(OK|KO)/, (_m: string, tag: string, v: string) => `${tag}${v === "OK" ? "KO" : "OK"}`);
+    }
+    const mtom = faults.mtom ? toMtom(out) : undefined;
+    if (mtom) send(res, status, mtom.body, mtom.contentType);
+    else send(res, status, out);
+  }
+
+  async function handleAdmin(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method === "GET") return send(res, 200, JSON.stringify(faults), "application/json");
+    if (req.method === "DELETE") {
+      faults = { ...noFaults };
+      return send(res, 200, JSON.stringify(faults), "application/json");
+    }
+    if (req.method === "PUT") {
+      try {
+        faults = applyFaultPatch(faults, JSON.parse((await readBody(req)).toString() || "{}") as Record<string, unknown>);
+        logger.info({ faults }, "fault knobs changed");
+        return send(res, 200, JSON.stringify(faults), "application/json");
+      } catch (err) {
+        return send(res, 400, JSON.stringify({ error: err instanceof FaultSpecError || err instanceof SyntaxError ? err.message : "bad request" }), "application/json");
+      }
+    }
+    send(res, 405, "", "text/plain");
+  }
+
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      const path = new URL(req.url ?? "/", "https://anpr-sim").pathname.replace(/\/$/, "");
+      if (path === "/__sim/faults") return handleAdmin(req, res);
+      const route = routes.find((r) => r.path === path);
+      const dispatch = route && dispatchers.get(route.path);
+      if (!route || !dispatch) return send(res, 404, "not found", "text/plain");
+      if (req.method === "GET") return dispatch(req, res);
+      const raw = (await readBody(req)).toString("utf8");
+      if (options.captureDir) {
+        captured += 1;
+        writeFileSync(join(options.captureDir, `${String(captured).padStart(6, "0")}-${String(route.operation)}.xml`), raw);
+      }
+      if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
+      if (faults.dropConnection) return void req.socket.destroy();
+      if (faults.http500) return send(res, 500, "<html><body><h1>500 Internal Server Error</h1></body></html>", "text/html");
+      if (faults.garbageBody) return send(res, 200, "\u0000\u0001 this is not XML {", "text/xml");
+      let request: SimRequest;
+      try {
+        request = await check(route, raw);
+      } catch (err) {
+        const failure = err instanceof CheckFailure ? err : new CheckFailure("soap:Server", "internal error");
+        logger.warn({ path, fault: failure.faultCode, reason: failure.message }, "request refused");
+        return send(res, 500, soapFault(failure.faultCode, failure.message));
+      }
+      verified.set(req, request);
+      // soap dispatches on the verified body alone: the security header was checked here, and soap
+      // would otherwise mirror a wsse:Timestamp of its own into the answer.
+      (req as IncomingMessage & { body?: Buffer }).body = Buffer.from(`<soap:Envelope xmlns:soap="${soapEnvNs}"><soap:Body>${request.bodyXml}</soap:Body></soap:Envelope>`);
+      const chunks: Buffer[] = [];
+      const original = { write: res.write.bind(res), end: res.end.bind(res), writeHead: res.writeHead.bind(res) };
+      let status = 200;
+      res.writeHead = ((code: number) => {
+        status = code;
+        return res;
+      });
+      res.write = ((chunk: string | Buffer) => {
+        chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+        return true;
+      }) as typeof res.write;
+      res.end = ((chunk?: string | Buffer) => {
+        if (chunk) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+        res.write = original.write;
+        res.end = original.end;
+        res.writeHead = original.writeHead;
+        if (res.statusCode && res.statusCode !== 200) status = res.statusCode;
+        finishAnswer(res, status, Buffer.concat(chunks).toString("utf8"));
+        return res;
+      }) as typeof res.end;
+      dispatch(req, res);
+    })().catch((err: unknown) => {
+      logger.error({ err }, "simulator request failed");
+      if (!res.headersSent) send(res, 500, soapFault("soap:Server", "internal error"));
+    });
+  });
+
+  return {
+    listen(port, host = "127.0.0.1") {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+      });
+    },
+    faults: () => ({ ...faults }),
+    setFaults(next) {
+      faults = { ...next };
+    },
+    close() {
+      return new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+    },
+  };
+}

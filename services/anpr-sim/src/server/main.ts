@@ -1,0 +1,43 @@
+/**
+ * The ANPR simulator as a process: `node --import tsx services/anpr-sim/src/server/main.ts`.
+ * Configuration from the environment (see README): it creates the development PKI when missing,
+ * seeds the population, listens over HTTPS and prints one JSON line `{"msg":"anpr-sim ready",...}`
+ * with the URL and port, then serves until SIGINT/SIGTERM.
+ */
+import { z } from "zod";
+import { env, loadConfig } from "#shared/config.js";
+import { createLogger } from "#shared/logger.js";
+import { installShutdown } from "#shared/shutdown.js";
+import { parseFaultSpec } from "./faults.js";
+import { startAnprSim } from "./start-anpr-sim.js";
+
+const config = loadConfig(
+  z.object({
+    ANPR_SIM_HOST: z.string().default("127.0.0.1"),
+    ANPR_SIM_PORT: env.port(8443),
+    ANPR_SIM_PKI_DIR: z.string().default(".dev/pki"),
+    ANPR_SIM_CAPTURE_DIR: z.string().optional(),
+    ANPR_SIM_FAULTS: z.string().optional(),
+    ANPR_SIM_SEED: z.coerce.number().int().default(20_251_123),
+    ANPR_SIM_RESIDENTS_PER_COMUNE: z.coerce.number().int().min(10).max(200_000).default(3000),
+    ANPR_SIM_SIGN_ANSWERS: env.flag(true),
+    ANPR_SIM_VALIDATE_XSD: env.flag(true),
+    LOG_LEVEL: env.logLevel(),
+  }),
+);
+
+const logger = createLogger({ name: "anpr-sim", level: config.LOG_LEVEL });
+const sim = await startAnprSim({
+  logger,
+  host: config.ANPR_SIM_HOST,
+  port: config.ANPR_SIM_PORT,
+  pkiDir: config.ANPR_SIM_PKI_DIR,
+  faults: parseFaultSpec(config.ANPR_SIM_FAULTS),
+  seed: config.ANPR_SIM_SEED,
+  residentsPerComune: config.ANPR_SIM_RESIDENTS_PER_COMUNE,
+  signAnswers: config.ANPR_SIM_SIGN_ANSWERS,
+  validateXsd: config.ANPR_SIM_VALIDATE_XSD,
+  ...(config.ANPR_SIM_CAPTURE_DIR ? { captureDir: config.ANPR_SIM_CAPTURE_DIR } : {}),
+});
+logger.info({ url: sim.url, port: sim.port, pkiDir: sim.pkiDir }, "anpr-sim ready");
+installShutdown({ logger, steps: [{ name: "https", run: () => sim.close() }] });

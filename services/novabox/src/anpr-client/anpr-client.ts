@@ -1,0 +1,213 @@
+/**
+ * The Novabox's client of ANPR: builds each request body from typed input, stamps it with the next
+ * `idOperazioneComune`, lets the `soap` package (driven by the official WSDLs) wrap and send it,
+ * signs the envelope with WS-Security through soap's security hook, and reads the answer — verifying
+ * its signature when ANPR signed it. It has no gRPC imports: the handlers map its typed errors.
+ *
+ * Per-request cost is kept low: WSDLs are parsed once at creation, the signer holds keys parsed once,
+ * and one keep-alive HTTPS agent (trusting the configured CA) carries every call.
+ */
+import { Agent } from "node:https";
+import { fileURLToPath } from "node:url";
+import soap from "soap";
+import { anprSpecDir } from "#shared/anpr/xsd.js";
+import type { Document, Element } from "@xmldom/xmldom";
+import { childElements, findChild, parseXmlSafe } from "#shared/anpr/xml.js";
+import { createWsSecurityVerifier } from "#shared/anpr/wssecurity.js";
+import { AnprBadResponseError, AnprFaultError, AnprResponseSignatureError, AnprTimeoutError, AnprUnavailableError } from "./anpr-errors.js";
+import type { OperationCounter } from "./operation-counter.js";
+import {
+  buildRichiesta3002,
+  buildRichiesta6001,
+  buildRichiestaConnessione,
+  type AnprEnvironment,
+  type CertificateRequestInput,
+  type TestataInput,
+} from "./requests.js";
+import { parseRisposta3002, parseRisposta6001, parseRispostaConnessione, type CertificateResult, type IndividualRecord } from "./responses.js";
+import { DomainError } from "#shared/domain-error.js";
+
+/** Signs a SOAP envelope (see #shared/anpr/wssecurity.js `createWsSecuritySigner`). */
+export interface EnvelopeSigner {
+  secure(envelopeXml: string): string;
+}
+
+/** The ANPR endpoint paths, relative to the environment's base URL. */
+export const anprPaths = {
+  certificazione6001: "/ANPR6001ServizioCertificazione/AnprService6001",
+  consultazione3000: "/ANPR3000ServiziConsultazione/AnprService3000",
+  testConn: "/ANPRTestConn/TestConn",
+} as const;
+
+/** Options for {@link createAnprClient}. */
+export interface AnprClientOptions {
+  /** ANPR's base URL for the environment, e.g. `https://127.0.0.1:8443` for the simulator. */
+  baseUrl: string;
+  /** PROD, PRE, TEST or FREE: sent as `tipoInvio`. */
+  environment: AnprEnvironment;
+  /** The Comune's ISTAT code: `codMittente`. */
+  comuneCode: string;
+  /** The CA certificate(s) that ANPR's TLS certificate must chain to (the "CA certificate" of the config). */
+  caCertificatePem: string | string[];
+  /** Signs each envelope with the workstation credentials. */
+  signer: EnvelopeSigner;
+  /** The persistent `idOperazioneComune` counter of this workstation. */
+  counter: OperationCounter;
+  /** CA certificates ANPR's response signatures must chain to; default: `caCertificatePem`. */
+  responseSignatureCaPem?: string[];
+  /** Per-call timeout in milliseconds (default 30 000). */
+  timeoutMs?: number;
+  /** The clock, for `dataOraRichiesta` and timestamp checks. */
+  now?: () => Date;
+}
+
+/** What the Novabox can ask ANPR. */
+export interface AnprClient {
+  /** emissioneCertificato (6001): a certificate, or a preview when `issuance` is 3. */
+  issueCertificate(input: CertificateRequestInput): Promise<CertificateResult & { idOperazioneComune: bigint }>;
+  /** interrogazioneCittadino_famiglia_convivenza (3002): the individual record by fiscal code. */
+  getIndividualRecord(input: { fiscalCode: string; referenceDate?: Date }): Promise<IndividualRecord & { idOperazioneComune: bigint }>;
+  /** TestConn: whether ANPR accepts this workstation's signed requests. */
+  testConnection(): Promise<{ anprOperationId: string; outcome: string; idOperazioneComune: bigint }>;
+  /** Closes the keep-alive connections. */
+  close(): void;
+}
+
+type SoapAsyncMethod = (args: object, options?: object) => Promise<[unknown, string, unknown, string, MtomAttachments | undefined]>;
+/** Attachments of an MTOM answer, as the soap package's parser returns them. */
+export interface MtomAttachments {
+  parts: { headers: Record<string, string>; body: Buffer }[];
+}
+
+const specPath = (relative: string) => fileURLToPath(new URL(relative, anprSpecDir));
+
+/**
+ * Reassembles an MTOM/XOP answer into the plain envelope it stands for: each xop:Include is replaced
+ * by its attachment in base64. XOP is a transport encoding, and WS-Security signs the reassembled
+ * infoset, so verification and parsing both work on the result.
+ */
+export function reassembleXop(rootPart: string, mtom: MtomAttachments | undefined): string {
+  if (!mtom || mtom.parts.length === 0) return rootPart;
+  const attachments = new Map<string, Buffer>();
+  for (const part of mtom.parts) {
+    const id = part.headers["content-id"] ?? part.headers["Content-ID"];
+    if (id) attachments.set(id.trim().replace(/^<|>$/g, ""), part.body);
+  }
+  return rootPart.replace(/<([\w.-]+:)?Include\b[^>]*?href="cid:([^"]+)"[^>]*?\/>/g, (include: string, _prefix: string, href: string) => {
+    const content = attachments.get(decodeURIComponent(href));
+    if (!content) throw new AnprBadResponseError(`the MTOM attachment cid:${href} is missing`);
+    return content.toString("base64");
+  });
+}
+
+interface SoapError extends Error {
+  code?: string;
+  root?: { Envelope?: { Body?: { Fault?: { faultcode?: string; faultstring?: string } } } };
+  response?: { status?: number };
+}
+
+function transportError(err: unknown, timeoutMs: number): DomainError {
+  if (err instanceof DomainError) return err;
+  const e = err as SoapError;
+  const fault = e.root?.Envelope?.Body?.Fault;
+  if (fault) return new AnprFaultError(fault.faultcode ?? "soap:Server", fault.faultstring ?? "SOAP fault");
+  if (e.code === "ECONNABORTED" || e.code === "ETIMEDOUT" || /timeout/i.test(e.message ?? "")) return new AnprTimeoutError(timeoutMs, err);
+  const status = e.response?.status;
+  if (status !== undefined && status >= 400) return new AnprUnavailableError(`ANPR answered HTTP ${status}; retry later`, err);
+  if (e.code && /^(ECONNREFUSED|ECONNRESET|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|ERR_SOCKET|ECONNABORTED)/.test(e.code)) {
+    return new AnprUnavailableError(`ANPR cannot be reached (${e.code}); retry later`, err);
+  }
+  if (/socket hang up|network|TLS|certificate|self.signed|unable to verify/i.test(e.message ?? "")) {
+    return new AnprUnavailableError(`ANPR cannot be reached securely (${e.message}); retry later`, err);
+  }
+  return new AnprBadResponseError(e.message ?? String(err), err);
+}
+
+/** Creates an {@link AnprClient}; loads the WSDLs once. */
+export async function createAnprClient(options: AnprClientOptions): Promise<AnprClient> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const now = options.now ?? (() => new Date());
+  const caList = Array.isArray(options.caCertificatePem) ? options.caCertificatePem : [options.caCertificatePem];
+  const responseCas = options.responseSignatureCaPem ?? caList;
+  const agent = new Agent({ keepAlive: true, ca: caList, maxSockets: 16 });
+  const responseVerifier = createWsSecurityVerifier({ trustedCaPem: responseCas, requireSaml: false, checkIdPostazioneFirmato: false });
+  const security = {
+    addOptions(requestOptions: Record<string, unknown>) {
+      requestOptions.httpsAgent = agent;
+      requestOptions.timeout = timeoutMs;
+    },
+    postProcess: (xml: string) => options.signer.secure(xml),
+  };
+  const load = async (wsdl: string, path: string) => {
+    const client = await soap.createClientAsync(specPath(wsdl), { endpoint: new URL(path, options.baseUrl).toString(), parseReponseAttachments: true });
+    client.setSecurity(security);
+    return client as unknown as Record<string, SoapAsyncMethod>;
+  };
+  const [certificazione, consultazione, connessione] = await Promise.all([
+    load("soap-official/6001servizioCertificazione.wsdl", anprPaths.certificazione6001),
+    load("soap-official/3000serviziConsultazione.wsdl", anprPaths.consultazione3000),
+    load("anpr-client-example/testConnettivita.wsdl", anprPaths.testConn),
+  ]);
+
+  const testata = async (): Promise<TestataInput> => ({
+    idOperazioneComune: await options.counter.next(),
+    codMittente: options.comuneCode,
+    environment: options.environment,
+    now: now(),
+  });
+
+  /** Sends `body` through `method`; returns the answer's body root element, signature-checked when signed. */
+  const call = async (method: SoapAsyncMethod | undefined, body: string): Promise<Element> => {
+    if (!method) throw new AnprBadResponseError("the WSDL does not define the operation");
+    let raw: string;
+    try {
+      const [, rootPart, , , mtom] = await method({ _xml: body });
+      raw = reassembleXop(rootPart, mtom);
+    } catch (err) {
+      throw transportError(err, timeoutMs);
+    }
+    let document: Document;
+    try {
+      document = parseXmlSafe(raw);
+    } catch (err) {
+      throw new AnprBadResponseError("the answer is not well-formed XML", err);
+    }
+    const envelope = document.documentElement;
+    const header = envelope ? findChild(envelope, undefined, "Header") : undefined;
+    if (header && findChild(header, undefined, "Security")) {
+      try {
+        const verified = responseVerifier.verify(raw, { now: now() });
+        return verified.bodyElement;
+      } catch (err) {
+        throw new AnprResponseSignatureError(err instanceof Error ? err.message : String(err), err);
+      }
+    }
+    const soapBody = envelope ? findChild(envelope, undefined, "Body") : undefined;
+    const root = soapBody ? childElements(soapBody)[0] : undefined;
+    if (!root) throw new AnprBadResponseError("the SOAP answer has an empty body");
+    return root;
+  };
+
+  return {
+    async issueCertificate(input) {
+      const head = await testata();
+      const root = await call(certificazione.emissioneCertificatoAsync, buildRichiesta6001(head, input));
+      return { ...parseRisposta6001(root), idOperazioneComune: head.idOperazioneComune };
+    },
+    async getIndividualRecord(input) {
+      const head = await testata();
+      const body = buildRichiesta3002(head, { fiscalCode: input.fiscalCode, referenceDate: input.referenceDate ?? head.now });
+      const root = await call(consultazione.interrogazioneCittadino_famiglia_convivenzaAsync, body);
+      return { ...parseRisposta3002(root, input.fiscalCode), idOperazioneComune: head.idOperazioneComune };
+    },
+    async testConnection() {
+      const head = await testata();
+      const root = await call(connessione.testConnessioneAsync, buildRichiestaConnessione(head));
+      return { ...parseRispostaConnessione(root), idOperazioneComune: head.idOperazioneComune };
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}
+

@@ -1,0 +1,252 @@
+/**
+ * The Novabox's ANPR client against the ANPR simulator over real HTTPS: certificates and individual
+ * records, the refusals ANPR makes (tampered body, expired timestamp, foreign CA, missing SAML,
+ * replayed or lower idOperazioneComune), and every fault knob turning into its typed client error.
+ * Independent checkers: xmlsec1 verifies captured envelopes, xmllint validates their bodies, pdfinfo
+ * reads the PDFs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ensureDevPki, type DevPkiManifest, type DevPkiWorkstation } from "#shared/anpr/dev-pki.js";
+import { createCertificateAuthority, issueWorkstationCertificate, loadWorkstationCredentials, type WorkstationCredentials } from "#shared/anpr/pki.js";
+import { signIdPostazione } from "#shared/anpr/cms.js";
+import { createWsSecurityAnswerSigner, createWsSecuritySigner, type WsSecuritySignerOptions } from "#shared/anpr/wssecurity.js";
+import { anprSpecDir } from "#shared/anpr/xsd.js";
+import { createLogger } from "#shared/logger.js";
+import { createAnprClient, type AnprClient, type EnvelopeSigner } from "../../services/novabox/src/anpr-client/anpr-client.js";
+import { createFileOperationCounter, type OperationCounter } from "../../services/novabox/src/anpr-client/operation-counter.js";
+import type { CertificateRequestInput } from "../../services/novabox/src/anpr-client/requests.js";
+import {
+  AnprBadResponseError,
+  AnprFaultError,
+  AnprRejectedError,
+  AnprResponseSignatureError,
+  AnprTimeoutError,
+  AnprUnavailableError,
+} from "../../services/novabox/src/anpr-client/anpr-errors.js";
+import { startAnprSim, type RunningAnprSim } from "../../services/anpr-sim/src/server/start-anpr-sim.js";
+import { DEMO_CITIZENS } from "../../services/anpr-sim/src/domain/population.js";
+import { noFaults } from "../../services/anpr-sim/src/server/faults.js";
+import { requireTool } from "../support/tools.js";
+import { run } from "../support/process.js";
+
+const work = mkdtempSync(join(tmpdir(), "anpr-e2e-"));
+const captureDir = join(work, "capture");
+let manifest: DevPkiManifest;
+let sim: RunningAnprSim;
+let trento: DevPkiWorkstation;
+let credentials: WorkstationCredentials;
+let signerOptions: WsSecuritySignerOptions;
+let caPem: string;
+const clients: AnprClient[] = [];
+
+const mario = DEMO_CITIZENS.marioRossi;
+
+function certificateRequest(types: number[], extra: Partial<CertificateRequestInput> = {}): CertificateRequestInput {
+  return {
+    certificateTypes: types,
+    subject: { fiscalCode: mario.fiscalCode, surname: mario.surname, name: mario.name },
+    officer: { surname: "BIANCHI", name: "ANNA" },
+    requesterType: 1,
+    useAbroad: 0,
+    issuance: 1,
+    stampDuty: { paidCents: 1600 },
+    feesCents: 0,
+    ...extra,
+  };
+}
+
+async function client(options: { signer?: EnvelopeSigner; counter?: OperationCounter; timeoutMs?: number } = {}): Promise<AnprClient> {
+  const c = await createAnprClient({
+    baseUrl: sim.url,
+    environment: "TEST",
+    comuneCode: trento.comuneCode,
+    caCertificatePem: caPem,
+    signer: options.signer ?? createWsSecuritySigner(signerOptions),
+    counter: options.counter ?? createFileOperationCounter({ path: join(work, `counter-${clients.length}`) }),
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+  });
+  clients.push(c);
+  return c;
+}
+
+async function pdfText(pdf: Uint8Array, name: string): Promise<{ info: string; text: string }> {
+  const file = join(work, `${name}.pdf`);
+  writeFileSync(file, pdf);
+  const info = await run(requireTool("pdfinfo"), [file]);
+  expect(info.code).toBe(0);
+  const text = await run(requireTool("pdftotext"), [file, "-"]);
+  return { info: info.stdout, text: text.stdout };
+}
+
+beforeAll(async () => {
+  manifest = await ensureDevPki(join(work, "pki"));
+  trento = manifest.workstations.find((w) => w.comuneCode === "022205")!;
+  credentials = loadWorkstationCredentials(readFileSync(trento.pkcs12File), readFileSync(trento.pinFile, "utf8").trim());
+  signerOptions = {
+    credentials,
+    operatorId: trento.operatorId,
+    sedeId: trento.sedeId,
+    postazioneId: trento.postazioneId,
+    applicationId: trento.applicationId,
+    idPostazioneFirmato: signIdPostazione(credentials, trento.postazioneId),
+  };
+  caPem = readFileSync(manifest.simulator.caCertificateFile, "utf8");
+  sim = await startAnprSim({ logger: createLogger({ name: "anpr-sim", level: "silent" }), pkiDir: manifest.dir, captureDir, residentsPerComune: 300 });
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await sim?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe("client → simulator over HTTPS", () => {
+  it("passes the connectivity test", async () => {
+    const result = await (await client()).testConnection();
+    expect(result.outcome).toBe("OK");
+    expect(result.anprOperationId).toMatch(/^\d+$/);
+  });
+
+  it.each([
+    [[1], "nascita"],
+    [[3], "matrimonio"],
+    [[5], "cittadinanza"],
+    [[7], "esistenza in vita"],
+    [[8], "residenza"],
+    [[11], "stato civile"],
+    [[12], "stato di famiglia"],
+    [[13], "famiglia e stato civile"],
+    [[16], "famiglia con rapporti di parentela"],
+    [[8, 12, 5], "contestuale"],
+  ])("issues certificate type(s) %j (%s) as a PDF pdfinfo accepts", async (types) => {
+    const result = await (await client()).issueCertificate(certificateRequest(types));
+    expect(result.protocolNumber).toMatch(/^\d+$/);
+    const { info, text } = await pdfText(result.pdf, `cert-${types.join("-")}`);
+    expect(info).toMatch(/Pages:\s+[1-9]/);
+    expect(text).toContain("ROSSI");
+    expect(text).toContain(result.protocolNumber);
+    expect(text).not.toContain("ANTEPRIMA");
+  });
+
+  it("marks a preview (emissione 3) ANTEPRIMA", async () => {
+    const result = await (await client()).issueCertificate(certificateRequest([8], { issuance: 3 }));
+    expect((await pdfText(result.pdf, "preview")).text).toContain("ANTEPRIMA");
+  });
+
+  it("returns the individual record with the family", async () => {
+    const record = await (await client()).getIndividualRecord({ fiscalCode: mario.fiscalCode });
+    expect(record.subject).toMatchObject({ fiscalCode: mario.fiscalCode, surname: "ROSSI", name: "MARIO", sex: "M", birthDate: "1985-12-10" });
+    expect(record.subject.residence?.comune.comuneName).toBe("TRENTO");
+    expect(record.familyMembers.map((m) => m.name).sort()).toEqual(expect.arrayContaining(["GIULIA", "LUCA", "SOFIA"]));
+  });
+
+  it("answers KO with ANPR's code for an unknown subject and for a deceased one", async () => {
+    const c = await client();
+    const unknown = await c.getIndividualRecord({ fiscalCode: "VRDGPP80A01H501P" }).catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(AnprRejectedError);
+    expect((unknown as AnprRejectedError).kind).toBe("not-found");
+    const dead = DEMO_CITIZENS.giuseppeMoser;
+    const refused = await c.issueCertificate(certificateRequest([8], { subject: { fiscalCode: dead.fiscalCode, surname: dead.surname, name: dead.name } })).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AnprRejectedError);
+    expect((refused as AnprRejectedError).errors[0]?.severity).toBe("E");
+  });
+
+  it("sends bodies that validate against the official XSD and envelopes xmlsec1 verifies", async () => {
+    const xmllint = requireTool("xmllint");
+    const xmlsec1 = requireTool("xmlsec1");
+    const specs = fileURLToPath(anprSpecDir);
+    const certFile = join(work, "workstation.pem");
+    writeFileSync(certFile, credentials.certificatePem);
+    const files = readdirSync(captureDir).filter((f) => f.endsWith("emissioneCertificato.xml"));
+    expect(files.length).toBeGreaterThan(0);
+    for (const name of files.slice(0, 3)) {
+      const file = join(captureDir, name);
+      const verify = await run(xmlsec1, ["--verify", "--pubkey-cert-pem", certFile, "--id-attr:Id", "Body", "--id-attr:Id", "Timestamp", file]);
+      expect(`${name}: ${verify.code}`).toBe(`${name}: 0`);
+      const envelope = readFileSync(file, "utf8");
+      const body = /<ns2:Richiesta6001[\s\S]*<\/ns2:Richiesta6001>/.exec(envelope)?.[0];
+      expect(body).toBeDefined();
+      const bodyFile = join(work, `body-${name}`);
+      writeFileSync(bodyFile, body!);
+      const lint = await run(xmllint, ["--noout", "--schema", join(specs, "soap-official/6001certificazione.xsd"), bodyFile]);
+      expect(lint.stderr.trim()).toBe(`${bodyFile} validates`);
+    }
+  });
+});
+
+describe("the simulator refuses what ANPR refuses", () => {
+  const faultOf = async (c: AnprClient) => (await c.testConnection().catch((e: unknown) => e)) as AnprFaultError;
+
+  it("a tampered body", async () => {
+    const honest = createWsSecuritySigner(signerOptions);
+    const tampering: EnvelopeSigner = { secure: (xml) => honest.secure(xml).replace("<tipoOperazione>C</tipoOperazione>", "<tipoOperazione>V</tipoOperazione>") };
+    const err = await faultOf(await client({ signer: tampering }));
+    expect(err).toBeInstanceOf(AnprFaultError);
+    expect(err.faultCode).toBe("wsse:FailedCheck");
+    expect(err.kind).toBe("unauthenticated");
+  });
+
+  it("an expired timestamp", async () => {
+    const err = await faultOf(await client({ signer: createWsSecuritySigner({ ...signerOptions, now: () => new Date(Date.now() - 15 * 60_000) }) }));
+    expect(err.faultCode).toBe("wsu:MessageExpired");
+  });
+
+  it("a certificate from another CA", async () => {
+    const rogueCa = createCertificateAuthority({ commonName: "Rogue CA", validDays: 30 });
+    const rogue = issueWorkstationCertificate(rogueCa, { comuneCode: "022205", postazioneId: trento.postazioneId, validDays: 30 });
+    const rogueCredentials = loadWorkstationCredentials(rogue.toPkcs12("1234"), "1234");
+    const err = await faultOf(
+      await client({ signer: createWsSecuritySigner({ ...signerOptions, credentials: rogueCredentials, idPostazioneFirmato: signIdPostazione(rogueCredentials, trento.postazioneId) }) }),
+    );
+    expect(err.faultCode).toBe("wsse:FailedAuthentication");
+    expect(err.message).toMatch(/certificate/i);
+  });
+
+  it("a request without the SAML assertion", async () => {
+    const err = await faultOf(await client({ signer: createWsSecurityAnswerSigner({ credentials }) }));
+    expect(err.faultCode).toBe("wsse:FailedAuthentication");
+    expect(err.message).toMatch(/SAML/);
+  });
+
+  it("a reused idOperazioneComune with a different request, and a lower one; a repeat replays", async () => {
+    let next = BigInt(Date.now()) * 1000n + 999n;
+    const fixed: OperationCounter = { next: () => Promise.resolve(next) };
+    const c = await client({ counter: fixed });
+    const first = await c.issueCertificate(certificateRequest([1]));
+    const replay = await c.issueCertificate(certificateRequest([1]));
+    expect(replay.protocolNumber).toBe(first.protocolNumber);
+    const different = await c.issueCertificate(certificateRequest([2])).catch((e: unknown) => e);
+    expect(different).toBeInstanceOf(AnprRejectedError);
+    expect((different as AnprRejectedError).errors[0]?.code).toBe("EN079");
+    next -= 10n;
+    const lower = await c.issueCertificate(certificateRequest([1])).catch((e: unknown) => e);
+    expect((lower as AnprRejectedError).errors[0]?.code).toBe("EN079");
+    expect((lower as AnprRejectedError).message).toMatch(/non successivo/);
+  });
+});
+
+describe("fault knobs become typed client errors", () => {
+  afterAll(() => sim.server.setFaults({ ...noFaults }));
+
+  it.each([
+    ["latencyMs", { latencyMs: 1500 }, AnprTimeoutError],
+    ["http500", { http500: true }, AnprUnavailableError],
+    ["garbageBody", { garbageBody: true }, AnprBadResponseError],
+    ["badResponseSignature", { badResponseSignature: true }, AnprResponseSignatureError],
+    ["dropConnection", { dropConnection: true }, AnprUnavailableError],
+  ] as const)("%s", async (_name, knob, errorClass) => {
+    sim.server.setFaults({ ...noFaults, ...knob });
+    const err = await (await client({ timeoutMs: 700 })).testConnection().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(errorClass);
+  });
+
+  it("mtom: the PDF arrives as an XOP attachment", async () => {
+    sim.server.setFaults({ ...noFaults, mtom: true });
+    const result = await (await client()).issueCertificate(certificateRequest([1]));
+    expect(Buffer.from(result.pdf.subarray(0, 5)).toString()).toBe("%PDF-");
+  });
+});
