@@ -28,7 +28,9 @@ import {
   AnprUnavailableError,
 } from "../../services/novabox/src/anpr-client/anpr-errors.js";
 import { startAnprSim, type RunningAnprSim } from "../../services/anpr-sim/src/server/start-anpr-sim.js";
-import { DEMO_CITIZENS } from "../../services/anpr-sim/src/domain/population.js";
+import { createPopulation, DEMO_CITIZENS, type Person } from "../../services/anpr-sim/src/domain/population.js";
+import { checkCertificateType } from "../../services/anpr-sim/src/domain/certification.js";
+import { isCertificateTypeId } from "#shared/anpr/tables.js";
 import { noFaults } from "../../services/anpr-sim/src/server/faults.js";
 import { requireTool } from "../support/tools.js";
 import { run } from "../support/process.js";
@@ -44,6 +46,24 @@ let caPem: string;
 const clients: AnprClient[] = [];
 
 const mario = DEMO_CITIZENS.marioRossi;
+const seed = 4242;
+const residentsPerComune = 300;
+
+/**
+ * For each certificate type, a Trento subject who can have it, found in the same deterministic
+ * population the simulator builds (type 20 needs a reference date the 6001 request cannot carry).
+ */
+function subjectsByType(): [number, Person][] {
+  const population = createPopulation({ seed, residentsPerComune });
+  const trentini = population.byComune("022205");
+  const result: [number, Person][] = [];
+  for (let type = 1; type <= 19; type++) {
+    if (!isCertificateTypeId(type)) continue;
+    const subject = trentini.find((p) => checkCertificateType(population, p, type, "022205") === undefined);
+    if (subject) result.push([type, subject]);
+  }
+  return result;
+}
 
 function certificateRequest(types: number[], extra: Partial<CertificateRequestInput> = {}): CertificateRequestInput {
   return {
@@ -95,7 +115,7 @@ beforeAll(async () => {
     idPostazioneFirmato: signIdPostazione(credentials, trento.postazioneId),
   };
   caPem = readFileSync(manifest.simulator.caCertificateFile, "utf8");
-  sim = await startAnprSim({ logger: createLogger({ name: "anpr-sim", level: "silent" }), pkiDir: manifest.dir, captureDir, residentsPerComune: 300 });
+  sim = await startAnprSim({ logger: createLogger({ name: "anpr-sim", level: "silent" }), pkiDir: manifest.dir, captureDir, seed, residentsPerComune });
 }, 120_000);
 
 afterAll(async () => {
@@ -130,6 +150,17 @@ describe("client → simulator over HTTPS", () => {
     expect(text).toContain("ROSSI");
     expect(text).toContain(result.protocolNumber);
     expect(text).not.toContain("ANTEPRIMA");
+  });
+
+  it("issues every certificate type 1–19 to a subject who can have it", async () => {
+    const cases = subjectsByType();
+    expect(cases.map(([type]) => type)).toEqual(Array.from({ length: 19 }, (_, i) => i + 1));
+    const c = await client();
+    for (const [type, person] of cases) {
+      const result = await c.issueCertificate(certificateRequest([type], { subject: { fiscalCode: person.fiscalCode, surname: person.surname, name: person.name } }));
+      const { text } = await pdfText(result.pdf, `type-${type}`);
+      expect(`type ${type}: ${text.includes(person.surname) && text.includes(result.protocolNumber)}`).toBe(`type ${type}: true`);
+    }
   });
 
   it("marks a preview (emissione 3) ANTEPRIMA", async () => {
@@ -175,6 +206,30 @@ describe("client → simulator over HTTPS", () => {
       const lint = await run(xmllint, ["--noout", "--schema", join(specs, "soap-official/6001certificazione.xsd"), bodyFile]);
       expect(lint.stderr.trim()).toBe(`${bodyFile} validates`);
     }
+  });
+});
+
+describe("ANPR's own sample requests", () => {
+  it.each([
+    ["6001_888013_FREE.req", "/ANPR6001ServizioCertificazione/AnprService6001", "Risposta6001"],
+    ["3002_888002_FREE.req", "/ANPR3000ServiziConsultazione/AnprService3000", "Risposta3002"],
+  ])("%s passes the simulator's checks and gets a %s answer", async (file, path, answer) => {
+    const body = readFileSync(new URL(`anpr-client-example/${file}`, anprSpecDir), "utf8").replace(/^<\?xml[^>]*>\s*/, "");
+    const codMittente = /<codMittente>(\w+)<\/codMittente>/.exec(body)![1]!;
+    const signer = createWsSecuritySigner({ ...signerOptions, sedeId: codMittente });
+    const envelope = signer.secure(`<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>${body}</soap:Body></soap:Envelope>`);
+    const { request } = await import("node:https");
+    const text = await new Promise<string>((resolve, reject) => {
+      const req = request(`${sim.url}${path}`, { method: "POST", ca: caPem, headers: { "Content-Type": "text/xml; charset=utf-8", SOAPAction: '""' } }, (res) => {
+        let data = "";
+        res.on("data", (c: Buffer) => (data += c.toString()));
+        res.on("end", () => resolve(data));
+      });
+      req.on("error", reject);
+      req.end(envelope);
+    });
+    expect(text).not.toContain("Fault");
+    expect(text).toContain(`:${answer}`);
   });
 });
 

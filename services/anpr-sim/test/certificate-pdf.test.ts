@@ -74,9 +74,7 @@ const WATERMARK_HEX = Buffer.from("ANTEPRIMA").toString("hex").toUpperCase();
 describe("renderCertificatePdf", () => {
   it("renders an issued certificate that pdfinfo accepts, with metadata, names, protocol and contrassegno", async () => {
     const c = content("marioRossi", { certificateTypes: [8, 16, 3] });
-    const started = performance.now();
     const pdf = await renderCertificatePdf(c);
-    console.info(`certificate PDF (${pdf.length} bytes) rendered in ${(performance.now() - started).toFixed(1)} ms`);
     const { info, text } = inspect(pdf);
     expect(info.Pages).toBe("1");
     expect(info["Page size"]).toContain("595.28 x 841.89 pts (A4)");
@@ -175,16 +173,5 @@ describe("renderCertificatePdf", () => {
     const a = await renderCertificatePdf(c);
     const b = await renderCertificatePdf(c);
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
-  });
-
-  it("renders quickly once warm", async () => {
-    const c = content("marioRossi", { certificateTypes: [8, 16, 3] });
-    await renderCertificatePdf(c);
-    const runs = 10;
-    const started = performance.now();
-    for (let i = 0; i < runs; i++) await renderCertificatePdf(c);
-    const each = (performance.now() - started) / runs;
-    console.info(`certificate PDF: ${each.toFixed(1)} ms per render (mean of ${runs}, warm)`);
-    expect(each).toBeLessThan(200);
   });
 });

@@ -4,12 +4,8 @@ import { CIVIL_STATUSES, RELATIONSHIPS } from "#shared/anpr/tables.js";
 import { BOLZANO, createPopulation, DEMO_CITIZENS, nameKey, ROVERETO, SIMULATED_COMUNI, TRENTO, type Person, type Population } from "../src/domain/population.js";
 
 let population: Population;
-let buildMs = 0;
-
 beforeAll(() => {
-  const started = performance.now();
   population = createPopulation();
-  buildMs = performance.now() - started;
 });
 
 function demo(key: keyof typeof DEMO_CITIZENS): Person {
@@ -20,7 +16,6 @@ function demo(key: keyof typeof DEMO_CITIZENS): Person {
 
 describe("createPopulation: size and determinism", () => {
   it("builds about 3000 residents per Comune by default, plus AIRE, deceased and moved-away records", () => {
-    console.info(`population of ${population.persons.length} people in ${population.households.length} households built in ${buildMs.toFixed(0)} ms`);
     for (const comune of SIMULATED_COMUNI) {
       const records = population.byComune(comune.istatCode);
       const residents = records.filter((p) => p.status.kind === "resident").length;

@@ -62,6 +62,7 @@ export interface AnprSimServer {
   faults(): FaultKnobs;
   /** Replaces the fault knobs. */
   setFaults(faults: FaultKnobs): void;
+  /** Stops listening, drops open connections, and waits for requests still being handled. */
   close(): Promise<void>;
 }
 
@@ -271,8 +272,9 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
     send(res, 405, "", "text/plain");
   }
 
+  const inFlight = new Set<Promise<void>>();
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    void (async () => {
+    const handling = (async () => {
       const path = new URL(req.url ?? "/", "https://anpr-sim").pathname.replace(/\/$/, "");
       if (path === "/__sim/faults") return handleAdmin(req, res);
       const route = routes.find((r) => r.path === path);
@@ -323,8 +325,10 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
       dispatch(req, res);
     })().catch((err: unknown) => {
       logger.error({ err }, "simulator request failed");
-      if (!res.headersSent) send(res, 500, soapFault("soap:Server", "internal error"));
+      if (!res.headersSent && !res.destroyed) send(res, 500, soapFault("soap:Server", "internal error"));
     });
+    inFlight.add(handling);
+    void handling.finally(() => inFlight.delete(handling));
   });
 
   return {
@@ -338,11 +342,11 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
     setFaults(next) {
       faults = { ...next };
     },
-    close() {
-      return new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await Promise.allSettled([...inFlight]);
+      await closed;
     },
   };
 }
