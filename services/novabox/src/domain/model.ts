@@ -1,0 +1,163 @@
+/**
+ * The Novabox's domain values, independent of protobuf and SQL: what the config, the admin account,
+ * the audit log and the idempotency records are. Handlers map messages to and from these; the store
+ * persists them (secrets encrypted).
+ */
+
+/** ANPR environments (`tipoInvio`). */
+export type AnprEnvironment = "PROD" | "PRE" | "TEST" | "FREE";
+
+/** The Comune's non-secret settings, editable in the admin panel. */
+export interface Settings {
+  /** SAML NameID / Issuer: the registry operator id. */
+  operatorId: string;
+  /** SAML IdSede: the office (sede) id; ANPR expects the Comune's ISTAT code. */
+  officeId: string;
+  /** SAML IdPostazione: the workstation (postazione) id. */
+  workstationId: string;
+  /** The Comune's ISTAT code (6 digits): `codMittente`. */
+  comuneCode: string;
+  comuneName: string;
+  environment: AnprEnvironment;
+  /** ANPR base URL; empty = the environment's official one. */
+  anprBaseUrl: string;
+  /** The registry officer in whose name certificates are issued (`cognome/nomeUffAnagrafe`). */
+  registryOfficerSurname: string;
+  registryOfficerName: string;
+  signatureAlgorithm: "rsa-sha256" | "rsa-sha1";
+  /** Novares DiscoveryService `host:port`; empty = do not announce. */
+  novaresDiscoveryAddress: string;
+  /** Host and port announced to Novares; empty/0 = detected. */
+  advertisedHost: string;
+  advertisedPort: number;
+  /** PEM public key the tobacconists' SSO tokens are verified with, and the expected iss/aud. */
+  ssoPublicKeyPem: string;
+  ssoIssuer: string;
+  ssoAudience: string;
+  /** Audit rows older than this are purged (the chain stays verifiable). */
+  logRetentionDays: number;
+  rateLimits: RateLimits;
+  revokedTobacconists: RevokedTobacconist[];
+  /** Fee charged by the tobacconist per certificate (art. 4.1), in euro cents: 200. */
+  serviceFeeCents: number;
+  /** Stamp duty (bollo) unless exempt, in euro cents: 1600. */
+  stampDutyCents: number;
+  /** Diritti di segreteria collected by the Comune, in cents. */
+  secretariatFeesCents: number;
+  /** Table 13 ids the Comune offers at the counter (experimental phase). */
+  enabledCertificateTypes: number[];
+}
+
+/** Per-tobacconist limits (decree 4.2–4.3; agreement art. 3.11: no bulk extraction). */
+export interface RateLimits {
+  /** Requests per tobacconist per minute. */
+  perTobacconistPerMinute: number;
+  /** Distinct fiscal codes one tobacconist may query within `massExtractionWindowSeconds`. */
+  massExtractionDistinctFiscalCodes: number;
+  massExtractionWindowSeconds: number;
+}
+
+/** A tobacconist whose access the Comune revoked (art. 5.4). */
+export interface RevokedTobacconist {
+  tobacconistId: string;
+  reason: string;
+  revokedAt: Date;
+}
+
+/** What the panel may know about an uploaded certificate: never its content. */
+export interface CertificateSummary {
+  uploadedAt: Date;
+  sha256Fingerprint: string;
+  subject: string;
+  issuer: string;
+  serialNumber: string;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/** Secrets, only ever stored encrypted and never returned by any API. */
+export interface AnprSecrets {
+  /** The CA certificate (PEM) that ANPR's TLS endpoint must chain to, and its password (if any). */
+  caCertificatePem?: string;
+  caPassword?: string;
+  /** The workstation PKCS#12 and its PIN. */
+  workstationPkcs12?: Uint8Array;
+  workstationPin?: string;
+}
+
+/** The audit log's operations (the names of novabox.config.v1.AuditOperation without prefix). */
+export type AuditOperation =
+  | "CERTIFICATE_TYPES_LIST"
+  | "CERTIFICATE_PREVIEW"
+  | "CERTIFICATE_ISSUE"
+  | "INDIVIDUAL_RECORD"
+  | "ADMIN_REGISTER"
+  | "ADMIN_LOGIN"
+  | "PASSWORD_CHANGE"
+  | "CONFIG_UPDATE"
+  | "CA_CERTIFICATE_UPLOAD"
+  | "WORKSTATION_CERTIFICATE_UPLOAD"
+  | "ANPR_CONNECTION_TEST"
+  | "AUDIT_EXPORT"
+  | "AUDIT_VERIFY"
+  | "RETENTION_PURGE"
+  | "ANOMALY_ALERT";
+
+/**
+ * How an operation ended (novabox.config.v1.AuditOutcome): INVALID = refused by validation,
+ * DENIED = authentication or authorization refused, RATE_LIMITED = a limit or the mass-extraction
+ * guard, ANPR_ERROR = ANPR answered KO or a fault, FAILED = anything else (ANPR unreachable, bug).
+ */
+export type AuditOutcome = "SUCCESS" | "ANPR_ERROR" | "INVALID" | "DENIED" | "RATE_LIMITED" | "FAILED";
+
+/** How the caller was authenticated (decree, annex 1; novabox.config.v1.AuthenticationMethod). */
+export type AuthenticationMethod = "NONE" | "SSO_TOKEN" | "ADMIN_PASSWORD" | "ADMIN_SESSION" | "SYSTEM";
+
+/** What is appended to the audit log (the store adds id, time, hashes). */
+export interface AuditRecord {
+  operation: AuditOperation;
+  outcome: AuditOutcome;
+  authenticationMethod: AuthenticationMethod;
+  /** Codice fiscale of the subject; empty for admin operations. */
+  fiscalCode: string;
+  /** The request id (idempotency key or generated), unique per transaction. */
+  requestId: string;
+  tobacconistId: string;
+  /** The admin user or system actor. */
+  actor: string;
+  anprProtocolNumber: string;
+  anprOperationId: string;
+  anprErrorCode: string;
+  /** Short free text (never a secret). */
+  detail: string;
+}
+
+/** A stored audit row. */
+export interface AuditEntry extends AuditRecord {
+  id: number;
+  /** Millisecond precision. */
+  time: Date;
+  previousHash: string;
+  hash: string;
+}
+
+/** Filters for listing and exporting the audit log. */
+export interface AuditFilter {
+  startTime?: Date;
+  endTime?: Date;
+  operations?: AuditOperation[];
+  outcomes?: AuditOutcome[];
+  tobacconistId?: string;
+  fiscalCode?: string;
+}
+
+/** The result of checking the audit chain. */
+export interface AuditVerification {
+  ok: boolean;
+  rowsChecked: number;
+  /** The first row that does not verify (edited, deleted neighbour, reordered). */
+  firstBrokenId?: number;
+  failure?: "HASH_MISMATCH" | "CHAIN_MISMATCH" | "SEQUENCE_GAP" | "ANCHOR_MISMATCH";
+  reason?: string;
+  headHash: string;
+}

@@ -1,0 +1,69 @@
+/**
+ * The Novabox domain's ports: what it needs from storage and from the outside, as interfaces, so
+ * services are built by constructor injection and tested with fakes. services/novabox/src/store
+ * implements the storage ports on SQLite.
+ */
+import type { AnprSecrets, AuditEntry, AuditFilter, AuditRecord, AuditVerification, CertificateSummary, Settings } from "./model.js";
+
+/** The configuration: settings plus encrypted secrets and certificate summaries. */
+export interface ConfigStore {
+  /** Current settings (defaults until first saved). */
+  getSettings(): Settings;
+  /** Replaces the settings; returns the stored value and its update time. */
+  saveSettings(settings: Settings): { settings: Settings; updatedAt: Date };
+  /** Decrypted secrets, for building the ANPR client; never for an API answer. */
+  getSecrets(): AnprSecrets;
+  /** Stores the CA certificate (PEM) and password, with its summary. */
+  saveCaCertificate(pem: string, password: string, summary: CertificateSummary): void;
+  /** Stores the workstation PKCS#12 and PIN, with its summary. */
+  saveWorkstationCertificate(pkcs12: Uint8Array, pin: string, summary: CertificateSummary): void;
+  caCertificateSummary(): CertificateSummary | undefined;
+  workstationCertificateSummary(): CertificateSummary | undefined;
+  /** When the settings were last saved. */
+  updatedAt(): Date | undefined;
+}
+
+/** The admin account (one per box) and its login throttling. */
+export interface AdminStore {
+  /** The admin's username and scrypt hash, if registered. */
+  getAdmin(): { username: string; passwordHash: string; passwordChangedAt: Date } | undefined;
+  /** Creates the admin; false when one exists already (atomic). */
+  createAdmin(username: string, passwordHash: string): boolean;
+  setPasswordHash(passwordHash: string): void;
+  /** Failed-login bookkeeping for lockout/backoff. */
+  getLoginFailures(username: string): { count: number; lastFailureAt?: Date };
+  recordLoginFailure(username: string, at: Date): void;
+  clearLoginFailures(username: string): void;
+}
+
+/** The tamper-evident audit log. */
+export interface AuditLog {
+  /** Appends one row (hash-chained to the previous) durably, before the caller replies. */
+  append(record: AuditRecord): AuditEntry;
+  /** A page of rows matching `filter`, newest first; `cursor` from the previous page. */
+  list(filter: AuditFilter, pageSize: number, cursor?: string): { entries: AuditEntry[]; nextCursor?: string };
+  /** All matching rows, oldest first, in batches. */
+  export(filter: AuditFilter, batchSize?: number): Iterable<AuditEntry[]>;
+  /** Checks the whole chain. */
+  verify(): AuditVerification;
+  /** Deletes rows older than `before`, keeping the chain verifiable; returns how many were removed. */
+  purge(before: Date): number;
+}
+
+/** The result of an issuance, kept for idempotent retries. */
+export interface StoredIssuance {
+  /** Fingerprint of the request fields, to detect a key reused with other fields. */
+  requestFingerprint: string;
+  /** The response to replay, serialized by the caller. */
+  response: Uint8Array;
+  createdAt: Date;
+}
+
+/** Idempotency keys of issuances: a retried request returns the first result, never a second ANPR call. */
+export interface IdempotencyStore {
+  get(tobacconistId: string, key: string): StoredIssuance | undefined;
+  put(tobacconistId: string, key: string, issuance: StoredIssuance): void;
+}
+
+/** The clock, injected so tests control time. */
+export type Clock = () => Date;

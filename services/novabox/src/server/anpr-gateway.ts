@@ -1,0 +1,129 @@
+/**
+ * Builds the ANPR client from the box's current configuration and keeps it while the configuration
+ * is unchanged: the PKCS#12 is parsed, IdPostazioneFirmato computed and the WSDLs loaded once per
+ * credentials, never per request. Any change to settings or certificates makes the next call
+ * rebuild it (and close the old keep-alive connections).
+ */
+import { loadWorkstationCredentials } from "#shared/anpr/pki.js";
+import { signIdPostazione } from "#shared/anpr/cms.js";
+import { createWsSecuritySigner } from "#shared/anpr/wssecurity.js";
+import { DomainError } from "#shared/domain-error.js";
+import { createAnprClient, type AnprClient } from "../anpr-client/anpr-client.js";
+import type { OperationCounter } from "../anpr-client/operation-counter.js";
+import type { ConfigStore } from "../domain/ports.js";
+import type { AnprEnvironment, Settings } from "../domain/model.js";
+
+/** ANPR's endpoints per environment (GovWay's ANPR setup notes). */
+export const anprEndpoints: Readonly<Record<AnprEnvironment, string>> = Object.freeze({
+  PROD: "https://ws.anpr.interno.it",
+  PRE: "https://wspre.anpr.interno.it",
+  TEST: "https://wstest.anpr.interno.it",
+  FREE: "https://wsfree.anpr.interno.it",
+});
+
+/** The box is not configured enough to call ANPR; `missing` lists what to set. */
+export class AnprNotConfiguredError extends DomainError {
+  readonly missing: readonly string[];
+  constructor(missing: readonly string[]) {
+    super("precondition-failed", `the Novabox is not configured for ANPR yet: missing ${missing.join(", ")}`, {
+      reason: "NOT_CONFIGURED",
+      metadata: { missing: missing.join(",") },
+    });
+    this.missing = missing;
+  }
+}
+
+/** What is still missing before the box can call ANPR (empty when ready). */
+export function missingForAnpr(config: ConfigStore): string[] {
+  const s = config.getSettings();
+  const missing: string[] = [];
+  const required: [keyof Settings, string][] = [
+    ["operatorId", "operator_id"],
+    ["officeId", "office_id"],
+    ["workstationId", "workstation_id"],
+    ["comuneCode", "comune_code"],
+    ["registryOfficerSurname", "registry_officer_surname"],
+    ["registryOfficerName", "registry_officer_name"],
+  ];
+  for (const [key, name] of required) if (!s[key]) missing.push(name);
+  if (!config.caCertificateSummary()) missing.push("ca_certificate");
+  if (!config.workstationCertificateSummary()) missing.push("workstation_certificate");
+  return missing;
+}
+
+/** Options for {@link createAnprGatewayFactory}. */
+export interface AnprGatewayFactoryOptions {
+  config: ConfigStore;
+  counter: OperationCounter;
+  timeoutMs?: number;
+}
+
+/** Hands out the ANPR client for the current configuration. */
+export interface AnprGatewayFactory {
+  /** The client; throws {@link AnprNotConfiguredError} when settings or certificates are missing. */
+  current(): Promise<AnprClient>;
+  /** The base URL the client calls. */
+  endpoint(): string;
+  close(): void;
+}
+
+/** Creates the factory. */
+export function createAnprGatewayFactory(options: AnprGatewayFactoryOptions): AnprGatewayFactory {
+  let cached: { stamp: string; client: Promise<AnprClient> } | undefined;
+  const endpoint = () => {
+    const s = options.config.getSettings();
+    return s.anprBaseUrl || anprEndpoints[s.environment];
+  };
+  const stampOf = () =>
+    JSON.stringify([
+      options.config.getSettings(),
+      options.config.caCertificateSummary()?.sha256Fingerprint,
+      options.config.caCertificateSummary()?.uploadedAt,
+      options.config.workstationCertificateSummary()?.sha256Fingerprint,
+      options.config.workstationCertificateSummary()?.uploadedAt,
+    ]);
+
+  const build = async (): Promise<AnprClient> => {
+    const settings = options.config.getSettings();
+    const secrets = options.config.getSecrets();
+    const credentials = loadWorkstationCredentials(secrets.workstationPkcs12!, secrets.workstationPin ?? "");
+    const signer = createWsSecuritySigner({
+      credentials,
+      operatorId: settings.operatorId,
+      sedeId: settings.officeId,
+      postazioneId: settings.workstationId,
+      applicationId: "NOVABOX",
+      idPostazioneFirmato: signIdPostazione(credentials, settings.workstationId),
+      algorithm: settings.signatureAlgorithm,
+    });
+    return createAnprClient({
+      baseUrl: endpoint(),
+      environment: settings.environment,
+      comuneCode: settings.comuneCode,
+      caCertificatePem: secrets.caCertificatePem!,
+      signer,
+      counter: options.counter,
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    });
+  };
+
+  return {
+    current() {
+      const missing = missingForAnpr(options.config);
+      if (missing.length > 0) return Promise.reject(new AnprNotConfiguredError(missing));
+      const stamp = stampOf();
+      if (!cached || cached.stamp !== stamp) {
+        const previous = cached;
+        cached = { stamp, client: build() };
+        cached.client.catch(() => (cached = undefined));
+        void previous?.client.then((c) => c.close(), () => undefined);
+      }
+      return cached.client;
+    },
+    endpoint,
+    close() {
+      void cached?.client.then((c) => c.close(), () => undefined);
+      cached = undefined;
+    },
+  };
+}
