@@ -1,0 +1,358 @@
+/**
+ * Certificate issuing and previews (ANPR 6001) for tobacconists. Each call runs, in this order:
+ * input validation → revocation and rate limits → idempotency lookup (issue only) → ANPR → audit row
+ * (also on failure, before the caller replies) → idempotency record → result. A retry with the same
+ * idempotency key and the same fields replays the first certificate without a second ANPR call or
+ * charge; the same key with other fields is refused.
+ */
+import { createHash } from "node:crypto";
+import { CERTIFICATE_TYPES } from "#shared/anpr/tables.js";
+import type { AnprClient } from "../anpr-client/anpr-client.js";
+import type { AnprMessage } from "../anpr-client/anpr-errors.js";
+import type { CertificateRequestInput } from "../anpr-client/requests.js";
+import { IdempotencyKeyReusedError, MassExtractionError, auditFailureOf } from "./errors.js";
+import type { AuditOperation, AuditRecord, AuthenticationMethod, Settings } from "./model.js";
+import type { AuditLog, Clock, IdempotencyStore } from "./ports.js";
+import type { RateLimiter } from "./rate-limiter.js";
+import { assertNotRevoked } from "./sso.js";
+import { EXPERIMENTAL_PHASE_CERTIFICATE_TYPES, enabledCertificateTypes, validateCertificateInput, validateIdempotencyKey, type CertificateInput, type ValidCertificateInput } from "./validation.js";
+
+/** What the domain needs of the ANPR client (the real client, or a fake in tests). */
+export type AnprGateway = Pick<AnprClient, "issueCertificate" | "getIndividualRecord" | "testConnection">;
+
+/** The authenticated tobacconist behind a call. */
+export interface Caller {
+  /** Novares id of the tobacconist, from the verified SSO token. */
+  tobacconistId: string;
+  authenticationMethod: AuthenticationMethod;
+  /** The request id to audit under; generated when absent (set it to put it in error details). */
+  requestId?: string;
+}
+
+/** An IssueCertificate request in domain terms. */
+export interface IssueCertificateInput extends CertificateInput {
+  /** 1–64 characters, unique per tobacconist and certificate. */
+  idempotencyKey: string;
+}
+
+/** What the citizen pays, in euro cents. */
+export interface Charges {
+  serviceFeeCents: number;
+  /** 0 when an exemption was declared. */
+  stampDutyCents: number;
+  /** 0 when the exemption also covers the diritti di segreteria (table 39). */
+  secretariatFeesCents: number;
+  totalCents: number;
+}
+
+/** A certificate issued by ANPR (or replayed from the first issue). */
+export interface IssuedCertificate {
+  pdf: Uint8Array;
+  protocolNumber: string;
+  anprOperationId: string;
+  warnings: AnprMessage[];
+  charges: Charges;
+  certificateTypes: number[];
+  /** When ANPR's answer was received; on a replay, the first issue's time. */
+  issuedAt: Date;
+  /** The audit request id of the issue; on a replay, the first issue's. */
+  requestId: string;
+  /** True when this result replays an earlier call with the same idempotency key. */
+  replayed: boolean;
+}
+
+/** A preview (anteprima): not a valid certificate, no protocol number, nothing charged. */
+export interface CertificatePreview {
+  pdf: Uint8Array;
+  anprOperationId: string;
+  warnings: AnprMessage[];
+  /** What IssueCertificate would charge for the same request. */
+  charges: Charges;
+  certificateTypes: number[];
+  previewedAt: Date;
+  requestId: string;
+}
+
+/** One row of table 13 as this box offers it. */
+export interface CertificateTypeOffer {
+  id: number;
+  description: string;
+  /** Admitted in the experimental phase (agreement art. 2.1). */
+  experimentalPhase: boolean;
+  /** Issued by this box now. */
+  enabled: boolean;
+}
+
+/** Minimal logger for failures that must not fail the call. */
+export interface DomainLogger {
+  error(details: object, message: string): void;
+}
+
+/** Options of {@link createCertificationService}. */
+export interface CertificationServiceOptions {
+  /** The ANPR gateway for the current configuration; throws "precondition-failed" when not configured. */
+  anpr: () => AnprGateway | Promise<AnprGateway>;
+  settings: () => Settings;
+  audit: AuditLog;
+  idempotency: IdempotencyStore;
+  limiter: RateLimiter;
+  clock: Clock;
+  newRequestId: () => string;
+  logger?: DomainLogger;
+}
+
+/** The CertificationService operations. */
+export interface CertificationService {
+  /** Table 13 with this box's enabled flags; no ANPR call. Audited as CERTIFICATE_TYPES_LIST when `caller` is given. */
+  listCertificateTypes(caller?: Caller): CertificateTypeOffer[];
+  /** Issues a certificate (ANPR 6001, emissione 1), idempotently per key. */
+  issue(input: IssueCertificateInput, caller: Caller): Promise<IssuedCertificate>;
+  /** Previews a certificate (ANPR 6001, emissione 3); counts towards the limits, not idempotent. */
+  preview(input: CertificateInput, caller: Caller): Promise<CertificatePreview>;
+}
+
+/** The stored form of an issuance (JSON, PDF in base64), version 1. */
+interface StoredResultV1 {
+  v: 1;
+  pdf: string;
+  protocolNumber: string;
+  anprOperationId: string;
+  warnings: AnprMessage[];
+  charges: Charges;
+  certificateTypes: number[];
+  issuedAt: string;
+  requestId: string;
+}
+
+/** Serializes an issued certificate for the idempotency store. */
+export function encodeIssuance(result: IssuedCertificate): Uint8Array {
+  const stored: StoredResultV1 = {
+    v: 1,
+    pdf: Buffer.from(result.pdf).toString("base64"),
+    protocolNumber: result.protocolNumber,
+    anprOperationId: result.anprOperationId,
+    warnings: result.warnings,
+    charges: result.charges,
+    certificateTypes: result.certificateTypes,
+    issuedAt: result.issuedAt.toISOString(),
+    requestId: result.requestId,
+  };
+  return new TextEncoder().encode(JSON.stringify(stored));
+}
+
+/** Reads what {@link encodeIssuance} wrote, marked as replayed. */
+export function decodeIssuance(bytes: Uint8Array): IssuedCertificate {
+  const stored = JSON.parse(new TextDecoder().decode(bytes)) as StoredResultV1;
+  if (stored.v !== 1) throw new Error(`unknown stored issuance version ${String(stored.v)}`);
+  return {
+    pdf: new Uint8Array(Buffer.from(stored.pdf, "base64")),
+    protocolNumber: stored.protocolNumber,
+    anprOperationId: stored.anprOperationId,
+    warnings: stored.warnings,
+    charges: stored.charges,
+    certificateTypes: stored.certificateTypes,
+    issuedAt: new Date(stored.issuedAt),
+    requestId: stored.requestId,
+    replayed: true,
+  };
+}
+
+/** Fingerprint of the fields that define a certificate request, to detect a reused idempotency key. */
+export function requestFingerprint(input: ValidCertificateInput): string {
+  const canonical = JSON.stringify([
+    input.subject.fiscalCode,
+    input.subject.surname.toUpperCase(),
+    input.subject.name.toUpperCase(),
+    input.certificateTypes,
+    input.languages,
+    input.useAbroad,
+    input.requesterType,
+    input.stampDuty.type === "paid" ? ["paid"] : ["exempt", input.stampDuty.reason, input.stampDuty.description ?? ""],
+  ]);
+  return createHash("sha256").update(canonical).digest("hex");
+}
+
+/** The charges of a validated request under `settings` (art. 4.1 fee, art. 4.3 bollo, table 39). */
+export function computeCharges(input: ValidCertificateInput, settings: Pick<Settings, "serviceFeeCents" | "stampDutyCents" | "secretariatFeesCents">): Charges {
+  const exempt = input.stampDuty.type === "exempt";
+  const serviceFeeCents = settings.serviceFeeCents;
+  const stampDutyCents = exempt ? 0 : settings.stampDutyCents;
+  const secretariatFeesCents = input.stampDuty.type === "exempt" && input.stampDuty.secretariatFeesExempt ? 0 : settings.secretariatFeesCents;
+  return { serviceFeeCents, stampDutyCents, secretariatFeesCents, totalCents: serviceFeeCents + stampDutyCents + secretariatFeesCents };
+}
+
+function anprRequest(input: ValidCertificateInput, settings: Settings, charges: Charges, issuance: 1 | 3): CertificateRequestInput {
+  return {
+    certificateTypes: input.certificateTypes,
+    languages: input.languages,
+    subject: input.subject,
+    officer: { surname: settings.registryOfficerSurname, name: settings.registryOfficerName },
+    requesterType: input.requesterType,
+    useAbroad: input.useAbroad ? 1 : 0,
+    issuance,
+    stampDuty:
+      input.stampDuty.type === "paid"
+        ? { paidCents: charges.stampDutyCents }
+        : { exemption: input.stampDuty.reason, ...(input.stampDuty.description ? { exemptionText: input.stampDuty.description } : {}) },
+    feesCents: charges.secretariatFeesCents,
+  };
+}
+
+/** Creates the {@link CertificationService}. */
+export function createCertificationService(options: CertificationServiceOptions): CertificationService {
+  const { audit, clock } = options;
+  /** Issues in flight per tobacconist+key, so concurrent retries wait for the first instead of calling ANPR twice. */
+  const inFlight = new Map<string, Promise<unknown>>();
+
+  const row = (operation: AuditOperation, caller: Caller, requestId: string, fiscalCode: string, fields: Partial<AuditRecord>): AuditRecord => ({
+    operation,
+    outcome: "SUCCESS",
+    authenticationMethod: caller.authenticationMethod,
+    fiscalCode,
+    requestId,
+    tobacconistId: caller.tobacconistId,
+    actor: caller.tobacconistId,
+    anprProtocolNumber: "",
+    anprOperationId: "",
+    anprErrorCode: "",
+    detail: "",
+    ...fields,
+  });
+
+  /** Audits a failure (and the mass-extraction alert when due), then rethrows it. */
+  const fail = (operation: AuditOperation, caller: Caller, requestId: string, fiscalCode: string, err: unknown): never => {
+    audit.append(row(operation, caller, requestId, fiscalCode, auditFailureOf(err)));
+    if (err instanceof MassExtractionError && err.alert) {
+      audit.append(
+        row("ANOMALY_ALERT", caller, requestId, fiscalCode, { outcome: "RATE_LIMITED", detail: `tobacconist ${caller.tobacconistId}: ${err.message}`.slice(0, 240) }),
+      );
+    }
+    throw err;
+  };
+
+  /** Validation, revocation and limits: the checks before any ANPR work. */
+  const admit = (input: CertificateInput, caller: Caller, settings: Settings): ValidCertificateInput => {
+    const valid = validateCertificateInput(input, settings, { referenceDate: clock() });
+    assertNotRevoked(settings, caller.tobacconistId);
+    options.limiter.admit(caller.tobacconistId, valid.subject.fiscalCode);
+    return valid;
+  };
+
+  const callAnpr = async (request: CertificateRequestInput) => {
+    const gateway = await options.anpr();
+    return gateway.issueCertificate(request);
+  };
+
+  const issueOnce = async (input: IssueCertificateInput, caller: Caller, requestId: string): Promise<IssuedCertificate> => {
+    const settings = options.settings();
+    const rawFiscalCode = input.subject.fiscalCode.trim().toUpperCase().slice(0, 32);
+    let valid: ValidCertificateInput;
+    let key: string;
+    let fingerprint: string;
+    try {
+      key = validateIdempotencyKey(input.idempotencyKey);
+      valid = admit(input, caller, settings);
+      fingerprint = requestFingerprint(valid);
+      const stored = options.idempotency.get(caller.tobacconistId, key);
+      if (stored) {
+        if (stored.requestFingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
+        const replay = decodeIssuance(stored.response);
+        audit.append(
+          row("CERTIFICATE_ISSUE", caller, requestId, valid.subject.fiscalCode, {
+            anprProtocolNumber: replay.protocolNumber,
+            anprOperationId: replay.anprOperationId,
+            detail: `idempotent replay of request ${replay.requestId}`,
+          }),
+        );
+        return replay;
+      }
+    } catch (err) {
+      return fail("CERTIFICATE_ISSUE", caller, requestId, rawFiscalCode, err);
+    }
+
+    const charges = computeCharges(valid, settings);
+    let answer;
+    try {
+      answer = await callAnpr(anprRequest(valid, settings, charges, 1));
+    } catch (err) {
+      return fail("CERTIFICATE_ISSUE", caller, requestId, valid.subject.fiscalCode, err);
+    }
+    const result: IssuedCertificate = {
+      pdf: answer.pdf,
+      protocolNumber: answer.protocolNumber,
+      anprOperationId: answer.anprOperationId,
+      warnings: answer.warnings,
+      charges,
+      certificateTypes: valid.certificateTypes,
+      issuedAt: clock(),
+      requestId,
+      replayed: false,
+    };
+    audit.append(
+      row("CERTIFICATE_ISSUE", caller, requestId, valid.subject.fiscalCode, {
+        anprProtocolNumber: result.protocolNumber,
+        anprOperationId: result.anprOperationId,
+        detail: `types ${valid.certificateTypes.join(",")}; total ${charges.totalCents} cents${result.warnings.length ? `; ANPR warnings ${result.warnings.map((w) => w.code).join(",")}` : ""}`,
+      }),
+    );
+    try {
+      options.idempotency.put(caller.tobacconistId, key, { requestFingerprint: fingerprint, response: encodeIssuance(result), createdAt: clock() });
+    } catch (err) {
+      options.logger?.error({ err, requestId }, "could not store the idempotency record; a retry with the same key would issue again");
+    }
+    return result;
+  };
+
+  return {
+    listCertificateTypes(caller) {
+      const enabled = enabledCertificateTypes(options.settings());
+      if (caller) audit.append(row("CERTIFICATE_TYPES_LIST", caller, caller.requestId ?? options.newRequestId(), "", { detail: `enabled ${enabled.join(",")}` }));
+      return CERTIFICATE_TYPES.map((t) => ({
+        id: t.id,
+        description: t.description,
+        experimentalPhase: EXPERIMENTAL_PHASE_CERTIFICATE_TYPES.includes(t.id),
+        enabled: enabled.includes(t.id),
+      }));
+    },
+
+    async issue(input, caller) {
+      const requestId = caller.requestId ?? options.newRequestId();
+      const flightKey = JSON.stringify([caller.tobacconistId, input.idempotencyKey]);
+      const earlier = inFlight.get(flightKey);
+      if (earlier) await earlier.catch(() => undefined);
+      const run = issueOnce(input, caller, requestId);
+      inFlight.set(flightKey, run);
+      try {
+        return await run;
+      } finally {
+        if (inFlight.get(flightKey) === run) inFlight.delete(flightKey);
+      }
+    },
+
+    async preview(input, caller) {
+      const requestId = caller.requestId ?? options.newRequestId();
+      const settings = options.settings();
+      let valid: ValidCertificateInput;
+      try {
+        valid = admit(input, caller, settings);
+      } catch (err) {
+        return fail("CERTIFICATE_PREVIEW", caller, requestId, input.subject.fiscalCode.trim().toUpperCase().slice(0, 32), err);
+      }
+      const charges = computeCharges(valid, settings);
+      let answer;
+      try {
+        answer = await callAnpr(anprRequest(valid, settings, charges, 3));
+      } catch (err) {
+        return fail("CERTIFICATE_PREVIEW", caller, requestId, valid.subject.fiscalCode, err);
+      }
+      const previewedAt = clock();
+      audit.append(
+        row("CERTIFICATE_PREVIEW", caller, requestId, valid.subject.fiscalCode, {
+          anprOperationId: answer.anprOperationId,
+          detail: `types ${valid.certificateTypes.join(",")}`,
+        }),
+      );
+      return { pdf: answer.pdf, anprOperationId: answer.anprOperationId, warnings: answer.warnings, charges, certificateTypes: valid.certificateTypes, previewedAt, requestId };
+    },
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * The Comune's configuration operations behind ConfigService: setup status, settings, the upload
+ * of the CA certificate and of the workstation PKCS#12 (checked before they are stored: a wrong PIN,
+ * a file that is not a PKCS#12, a key that does not match, an expired certificate are refused with
+ * a message that says which), and ANPR's connectivity test. Every change is audited; no secret is
+ * ever returned or logged.
+ */
+import { randomUUID } from "node:crypto";
+import { describeCertificate, loadCaCertificate, loadWorkstationCredentials } from "#shared/anpr/pki.js";
+import { DomainError } from "#shared/domain-error.js";
+import type { AnprMessage } from "../anpr-client/anpr-errors.js";
+import { auditFailureOf, InvalidInputError } from "./errors.js";
+import type { AuditRecord, CertificateSummary, Settings } from "./model.js";
+import type { AuditLog, Clock, ConfigStore } from "./ports.js";
+import type { AnprGateway } from "./certification-service.js";
+
+/** Options for {@link createConfigService}. */
+export interface ConfigServiceOptions {
+  config: ConfigStore;
+  audit: AuditLog;
+  clock: Clock;
+  /** What is still missing before ANPR can be called (empty when ready). */
+  missingForAnpr: () => string[];
+  /** The ANPR gateway for the current configuration. */
+  anpr: () => Promise<AnprGateway>;
+  /** Called after any change (health re-check, announcer, client rebuild). */
+  onChange?: () => void;
+}
+
+/** Whether the box is set up. */
+export interface SetupStatus {
+  adminRegistered: boolean;
+  anprCredentialsSet: boolean;
+  configured: boolean;
+  missing: string[];
+}
+
+/** The result of ANPR's connectivity test. */
+export interface ConnectionTestResult {
+  ok: boolean;
+  detail: string;
+  anprErrors: AnprMessage[];
+  latencyMs: number;
+  testedAt: Date;
+  /** Which stage failed: configuration, network, tls, soap, anpr. */
+  failedStage?: "CONFIGURATION" | "NETWORK" | "TLS" | "SOAP" | "ANPR";
+}
+
+/** The configuration operations. */
+export interface ConfigService {
+  setupStatus(adminRegistered: boolean): SetupStatus;
+  settings(): Settings;
+  /** Stores `next` (already validated field by field by the caller's mapping) and audits it. */
+  updateSettings(next: Settings, actor: string): { settings: Settings; updatedAt: Date };
+  uploadCaCertificate(bytes: Uint8Array, password: string, actor: string): CertificateSummary;
+  uploadWorkstationCertificate(pkcs12: Uint8Array, pin: string, actor: string): CertificateSummary;
+  testConnection(actor: string): Promise<ConnectionTestResult>;
+}
+
+function validateSettings(s: Settings): void {
+  if (s.comuneCode && !/^\d{6}$/.test(s.comuneCode)) throw new InvalidInputError("settings.comune_code", `comune_code must be the 6-digit ISTAT code (got "${s.comuneCode}")`, "INVALID_COMUNE_CODE");
+  if (s.logRetentionDays < 1 || s.logRetentionDays > 3650) throw new InvalidInputError("settings.log_retention_days", "log_retention_days must be between 1 and 3650", "INVALID_RETENTION");
+  if (s.rateLimits.perTobacconistPerMinute < 1) throw new InvalidInputError("settings.rate_limits.per_tobacconist_per_minute", "per_tobacconist_per_minute must be at least 1", "INVALID_RATE_LIMIT");
+  if (s.rateLimits.massExtractionDistinctFiscalCodes < 1) {
+    throw new InvalidInputError("settings.rate_limits.mass_extraction_distinct_fiscal_codes", "mass_extraction_distinct_fiscal_codes must be at least 1", "INVALID_RATE_LIMIT");
+  }
+  if (s.serviceFeeCents < 0 || s.stampDutyCents < 0 || s.secretariatFeesCents < 0) throw new InvalidInputError("settings.service_fee_cents", "fees cannot be negative", "INVALID_FEE");
+  if (s.ssoPublicKeyPem && !/-----BEGIN PUBLIC KEY-----/.test(s.ssoPublicKeyPem)) {
+    throw new InvalidInputError("settings.sso_public_key_pem", "sso_public_key_pem must be a PEM public key (-----BEGIN PUBLIC KEY-----)", "INVALID_SSO_KEY");
+  }
+}
+
+function summaryOf(info: { subject: string; issuer: string; serialNumber: string; fingerprintSha256: string; notBefore: Date; notAfter: Date }, uploadedAt: Date): CertificateSummary {
+  return { uploadedAt, sha256Fingerprint: info.fingerprintSha256, subject: info.subject, issuer: info.issuer, serialNumber: info.serialNumber, notBefore: info.notBefore, notAfter: info.notAfter };
+}
+
+/** Creates the {@link ConfigService}. */
+export function createConfigService(options: ConfigServiceOptions): ConfigService {
+  const { config, audit, clock } = options;
+  const record = (operation: AuditRecord["operation"], actor: string, fields: Partial<AuditRecord> = {}) =>
+    audit.append({
+      operation,
+      outcome: "SUCCESS",
+      authenticationMethod: "ADMIN_SESSION",
+      fiscalCode: "",
+      requestId: randomUUID(),
+      tobacconistId: "",
+      actor,
+      anprProtocolNumber: "",
+      anprOperationId: "",
+      anprErrorCode: "",
+      detail: "",
+      ...fields,
+    });
+  const guarded = <T>(operation: AuditRecord["operation"], actor: string, run: () => T): T => {
+    try {
+      return run();
+    } catch (err) {
+      const failure = auditFailureOf(err);
+      record(operation, actor, { outcome: failure.outcome, detail: failure.detail });
+      throw err;
+    }
+  };
+
+  return {
+    setupStatus(adminRegistered) {
+      const missing = options.missingForAnpr();
+      const anprCredentialsSet = !!config.caCertificateSummary() && !!config.workstationCertificateSummary();
+      return { adminRegistered, anprCredentialsSet, configured: adminRegistered && missing.length === 0, missing: adminRegistered ? missing : ["admin", ...missing] };
+    },
+    settings: () => config.getSettings(),
+    updateSettings(next, actor) {
+      return guarded("CONFIG_UPDATE", actor, () => {
+        validateSettings(next);
+        const saved = config.saveSettings(next);
+        record("CONFIG_UPDATE", actor, { detail: "settings updated" });
+        options.onChange?.();
+        return saved;
+      });
+    },
+    uploadCaCertificate(bytes, password, actor) {
+      return guarded("CA_CERTIFICATE_UPLOAD", actor, () => {
+        const info = loadCaCertificate(bytes);
+        const now = clock();
+        if (info.notAfter < now) throw new InvalidInputError("certificate", `the CA certificate expired on ${info.notAfter.toISOString().slice(0, 10)}`, "CERT_EXPIRED");
+        const summary = summaryOf(info, now);
+        config.saveCaCertificate(info.pem, password, summary);
+        record("CA_CERTIFICATE_UPLOAD", actor, { detail: `CA ${info.subject} ${info.fingerprintSha256}` });
+        options.onChange?.();
+        return summary;
+      });
+    },
+    uploadWorkstationCertificate(pkcs12, pin, actor) {
+      return guarded("WORKSTATION_CERTIFICATE_UPLOAD", actor, () => {
+        let credentials;
+        try {
+          credentials = loadWorkstationCredentials(pkcs12, pin, { now: clock() });
+        } catch (err) {
+          if (err instanceof DomainError && err.kind === "invalid-input") {
+            const field = err.reason === "WRONG_PIN" ? "pin" : "pkcs12";
+            throw new InvalidInputError(field, err.message, err.reason);
+          }
+          throw err;
+        }
+        const summary = summaryOf(describeCertificate(credentials.certificatePem), clock());
+        config.saveWorkstationCertificate(pkcs12, pin, summary);
+        record("WORKSTATION_CERTIFICATE_UPLOAD", actor, { detail: `workstation ${summary.subject} ${summary.sha256Fingerprint}` });
+        options.onChange?.();
+        return summary;
+      });
+    },
+    async testConnection(actor) {
+      const started = Date.now();
+      const testedAt = clock();
+      const missing = options.missingForAnpr();
+      if (missing.length > 0) {
+        record("ANPR_CONNECTION_TEST", actor, { outcome: "INVALID", detail: `missing ${missing.join(", ")}` });
+        return { ok: false, detail: `configuration incomplete: missing ${missing.join(", ")}`, anprErrors: [], latencyMs: 0, testedAt, failedStage: "CONFIGURATION" };
+      }
+      try {
+        const result = await (await options.anpr()).testConnection();
+        record("ANPR_CONNECTION_TEST", actor, { anprOperationId: result.anprOperationId, detail: `esito ${result.outcome}` });
+        options.onChange?.();
+        return { ok: true, detail: `ANPR answered ${result.outcome}`, anprErrors: [], latencyMs: Date.now() - started, testedAt };
+      } catch (err) {
+        const failure = auditFailureOf(err);
+        record("ANPR_CONNECTION_TEST", actor, { outcome: failure.outcome, anprErrorCode: failure.anprErrorCode, detail: failure.detail });
+        const reason = err instanceof DomainError ? err.reason : "";
+        const failedStage = reason === "ANPR_REJECTED" || reason.includes("FAULT") ? "ANPR" : reason === "ANPR_BAD_RESPONSE" ? "SOAP" : /TLS|certificate/i.test(err instanceof Error ? err.message : "") ? "TLS" : "NETWORK";
+        const errors = (err as { errors?: AnprMessage[] }).errors ?? [];
+        return { ok: false, detail: err instanceof Error ? err.message : String(err), anprErrors: [...errors], latencyMs: Date.now() - started, testedAt, failedStage };
+      }
+    },
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * novabox.certification.v1.CertificationService: maps messages to the domain's certification
+ * service and back. The caller is the tobacconist named by the verified SSO token; the request's
+ * `tobacconist_id`, when set, must be that one.
+ */
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { RequesterType, type CertificationService as CertificationServiceDesc, type IssueCertificateRequest, type PreviewCertificateRequest } from "#gen/novabox/certification/v1/certification_service_pb.js";
+import type { ServiceImpl } from "#shared/grpc-adapter.js";
+import type { AnprMessage } from "../anpr-client/anpr-errors.js";
+import type { CertificationService, Caller } from "../domain/certification-service.js";
+import type { SsoVerifier } from "../domain/sso.js";
+import type { CertificateInput, StampDutyInput } from "../domain/validation.js";
+import { TobacconistMismatchError } from "../domain/errors.js";
+import { AnprSeverity } from "#gen/novabox/common/v1/anpr_pb.js";
+import { bearerToken } from "./auth.js";
+import type { CallContext } from "#shared/grpc-adapter.js";
+
+const languageCodes = ["", "IT", "DE", "FR", "SL"] as const;
+
+/** Options for {@link createCertificationHandlers}. */
+export interface CertificationHandlersOptions {
+  certification: CertificationService;
+  sso: SsoVerifier;
+}
+
+/** The tobacconist behind a call, checked against the request's tobacconist_id. */
+export async function tobacconistCaller(sso: SsoVerifier, context: CallContext, requestedTobacconist: string): Promise<Caller> {
+  const identity = await sso.verify(bearerToken(context));
+  if (requestedTobacconist && requestedTobacconist !== identity.tobacconistId) throw new TobacconistMismatchError("tobacconist_id");
+  return { tobacconistId: identity.tobacconistId, authenticationMethod: "SSO_TOKEN" };
+}
+
+/** ANPR messages → novabox.common.v1.AnprMessage fields. */
+export function anprMessages(messages: readonly AnprMessage[]) {
+  return messages.map((m) => ({
+    code: m.code,
+    severity: m.severity === "W" ? AnprSeverity.WARNING : AnprSeverity.ERROR,
+    text: m.text,
+    object: m.object ?? "",
+    field: m.field ?? "",
+    value: m.value ?? "",
+  }));
+}
+
+function certificateInput(request: IssueCertificateRequest | PreviewCertificateRequest): CertificateInput {
+  let stampDuty: StampDutyInput | undefined;
+  if (request.stampDuty.case === "stampDutyPaid") stampDuty = { type: "paid" };
+  else if (request.stampDuty.case === "stampDutyExemption") {
+    stampDuty = { type: "exempt", reason: request.stampDuty.value.reason, description: request.stampDuty.value.description };
+  }
+  const language = languageCodes[request.language] ?? "";
+  return {
+    subject: { fiscalCode: request.subject?.fiscalCode ?? "", surname: request.subject?.surname ?? "", name: request.subject?.name ?? "" },
+    certificateTypes: request.certificateTypes.map(Number),
+    languages: language ? [language] : [],
+    useAbroad: request.useAbroad,
+    ...(request.requesterType === RequesterType.THIRD_PARTY ? { requesterType: 1 as const } : request.requesterType === RequesterType.SUBJECT ? { requesterType: 2 as const } : {}),
+    stampDuty,
+  };
+}
+
+/** Creates the CertificationService handlers. */
+export function createCertificationHandlers(options: CertificationHandlersOptions): ServiceImpl<typeof CertificationServiceDesc> {
+  const { certification, sso } = options;
+  return {
+    listCertificateTypes() {
+      return { certificateTypes: certification.listCertificateTypes().map((t) => ({ type: t.id, description: t.description, experimentalPhase: t.experimentalPhase, enabled: t.enabled })) };
+    },
+    async issueCertificate(request, context) {
+      const caller = await tobacconistCaller(sso, context, request.tobacconistId);
+      const issued = await certification.issue({ ...certificateInput(request), idempotencyKey: request.idempotencyKey }, caller);
+      return {
+        pdf: issued.pdf,
+        anprProtocolNumber: issued.protocolNumber,
+        anprOperationId: issued.anprOperationId,
+        warnings: anprMessages(issued.warnings),
+        charges: chargesMessage(issued.charges),
+        issuedAt: timestampFromDate(issued.issuedAt),
+        certificateTypes: issued.certificateTypes,
+        requestId: issued.requestId,
+        replayed: issued.replayed,
+      };
+    },
+    async previewCertificate(request, context) {
+      const caller = await tobacconistCaller(sso, context, request.tobacconistId);
+      const preview = await certification.preview(certificateInput(request), caller);
+      return {
+        pdf: preview.pdf,
+        anprOperationId: preview.anprOperationId,
+        warnings: anprMessages(preview.warnings),
+        charges: chargesMessage(preview.charges),
+        certificateTypes: preview.certificateTypes,
+        requestId: preview.requestId,
+        previewedAt: timestampFromDate(preview.previewedAt),
+      };
+    },
+  };
+}
+
+function chargesMessage(c: { serviceFeeCents: number; stampDutyCents: number; secretariatFeesCents: number; totalCents: number }) {
+  return {
+    serviceFeeCents: BigInt(c.serviceFeeCents),
+    stampDutyCents: BigInt(c.stampDutyCents),
+    secretariatFeesCents: BigInt(c.secretariatFeesCents),
+    totalCents: BigInt(c.totalCents),
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * novabox.config.v1.ConfigService: the admin panel's API. Everything but GetSetupStatus,
+ * RegisterAdmin and Login needs an admin session (`authorization: Bearer <token>`). Certificates
+ * are returned only as summaries; no secret is ever part of an answer.
+ */
+import { durationFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import {
+  AnprEnvironment as PbEnvironment,
+  ConnectionTestStage,
+  type ConfigService as ConfigServiceDesc,
+} from "#gen/novabox/config/v1/config_service_pb.js";
+import type { ServiceImpl } from "#shared/grpc-adapter.js";
+import type { CallContext } from "#shared/grpc-adapter.js";
+import type { AdminService, AdminSession } from "../domain/admin-service.js";
+import type { ConfigService } from "../domain/config-service.js";
+import type { AuditLog } from "../domain/ports.js";
+import type { ConfigStore } from "../domain/ports.js";
+import { anprMessages } from "./certification-handlers.js";
+import { bearerToken } from "./auth.js";
+import { applySettingsUpdate, auditEntryToMessage, auditFilterFromMessage, certificateInfo, settingsToMessage, verificationToMessage } from "./config-mappers.js";
+
+/** Options for {@link createConfigHandlers}. */
+export interface ConfigHandlersOptions {
+  admin: AdminService;
+  config: ConfigService;
+  store: ConfigStore;
+  audit: AuditLog;
+  clock: () => Date;
+  /** The ANPR endpoint the box calls (for the connection test's answer). */
+  anprEndpoint: () => string;
+}
+
+const sessionMessage = (s: AdminSession) => ({ token: s.token, expiresAt: timestampFromDate(s.expiresAt) });
+
+/** Creates the ConfigService handlers. */
+export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImpl<typeof ConfigServiceDesc> {
+  const { admin, config, store, audit } = options;
+  const requireAdmin = async (context: CallContext) => (await admin.verifySession(bearerToken(context))).username;
+  const setupStatus = () => config.setupStatus(admin.adminRegistered());
+  const configMessage = () => ({
+    settings: settingsToMessage(store.getSettings()),
+    setupStatus: setupStatus(),
+    caCertificate: certificateInfo(store.caCertificateSummary()),
+    workstationCertificate: certificateInfo(store.workstationCertificateSummary()),
+    ...(store.updatedAt() ? { updatedAt: timestampFromDate(store.updatedAt()!) } : {}),
+  });
+
+  return {
+    getSetupStatus: () => ({ status: setupStatus() }),
+    async registerAdmin(request) {
+      return { session: sessionMessage(await admin.registerAdmin(request.username, request.password)) };
+    },
+    async login(request) {
+      return { session: sessionMessage(await admin.login(request.username, request.password)) };
+    },
+    async changePassword(request, context) {
+      return { session: sessionMessage(await admin.changePassword(bearerToken(context), request.currentPassword, request.newPassword)) };
+    },
+    async getConfig(_request, context) {
+      await requireAdmin(context);
+      return { config: configMessage() };
+    },
+    async updateConfig(request, context) {
+      const actor = await requireAdmin(context);
+      const next = applySettingsUpdate(store.getSettings(), request.settings, request.updateMask?.paths ?? [], options.clock());
+      config.updateSettings(next, actor);
+      return { config: configMessage() };
+    },
+    async uploadCaCertificate(request, context) {
+      const actor = await requireAdmin(context);
+      return { certificate: certificateInfo(config.uploadCaCertificate(request.certificate, request.password, actor)) };
+    },
+    async uploadWorkstationCertificate(request, context) {
+      const actor = await requireAdmin(context);
+      return { certificate: certificateInfo(config.uploadWorkstationCertificate(request.pkcs12, request.pin, actor)) };
+    },
+    async testAnprConnection(_request, context) {
+      const actor = await requireAdmin(context);
+      const result = await config.testConnection(actor);
+      return {
+        ok: result.ok,
+        environment: PbEnvironment[store.getSettings().environment],
+        endpointUrl: options.anprEndpoint(),
+        failedStage: result.failedStage ? ConnectionTestStage[result.failedStage] : ConnectionTestStage.UNSPECIFIED,
+        detail: result.detail,
+        anprErrors: anprMessages(result.anprErrors),
+        latency: durationFromMs(result.latencyMs),
+        testedAt: timestampFromDate(result.testedAt),
+      };
+    },
+    async listAuditLog(request, context) {
+      await requireAdmin(context);
+      const page = audit.list(auditFilterFromMessage(request.filter), request.pageSize || 50, request.pageToken || undefined);
+      return { entries: page.entries.map(auditEntryToMessage), nextPageToken: page.nextCursor ?? "" };
+    },
+    async *exportAuditLog(request, context) {
+      await requireAdmin(context);
+      for (const batch of audit.export(auditFilterFromMessage(request.filter), 500)) {
+        if (context.signal.aborted) return;
+        yield { entries: batch.map(auditEntryToMessage) };
+      }
+    },
+    async verifyAuditLog(_request, context) {
+      await requireAdmin(context);
+      return verificationToMessage(audit.verify(), options.clock());
+    },
+  };
+}

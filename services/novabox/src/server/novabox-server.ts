@@ -1,0 +1,196 @@
+/**
+ * Composes a running Novabox: the SQLite store under ANPR_HOME, the ANPR client factory, the domain
+ * services, and the two listeners — gRPC (Certification, Consultation, Config, reflection, health)
+ * for Novares and operators, HTTP (Connect / gRPC-web ConfigService and the admin UI) for browsers.
+ * Health stays NOT_SERVING until the box is configured and ANPR's TestConn passes; the box announces
+ * itself to Novares once an address is configured, and keeps serving when Novares is unreachable.
+ */
+import { randomUUID } from "node:crypto";
+import { Client, credentials } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
+import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
+import { ConfigService } from "#gen/novabox/config/v1/config_service_pb.js";
+import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
+import { addConnectService } from "#shared/connect-adapter.js";
+import { createGrpcClient } from "#shared/grpc-adapter.js";
+import { createGrpcServer, grpcService } from "#shared/grpc-server.js";
+import { createHealthService, ServingStatus } from "#shared/health.js";
+import { openNovaboxStore } from "../store/index.js";
+import { createAdminService } from "../domain/admin-service.js";
+import { createAnnouncer, type Announcer } from "../domain/announcer.js";
+import { createCertificationService } from "../domain/certification-service.js";
+import { createConfigService } from "../domain/config-service.js";
+import { createConsultationService } from "../domain/consultation-service.js";
+import { createRateLimiter } from "../domain/rate-limiter.js";
+import { createSsoVerifier } from "../domain/sso.js";
+import { createCertificationHandlers } from "../handlers/certification-handlers.js";
+import { createConfigHandlers } from "../handlers/config-handlers.js";
+import { createConsultationHandlers } from "../handlers/consultation-handlers.js";
+import { createAnprGatewayFactory, missingForAnpr } from "./anpr-gateway.js";
+import { createHttpListener } from "./http-listener.js";
+
+/** The version announced to Novares. */
+export const novaboxVersion = "0.1.0";
+
+/** Options for {@link startNovabox}. */
+export interface StartNovaboxOptions {
+  logger: Logger;
+  /** ANPR_HOME: the only place the box writes. */
+  home: string;
+  host: string;
+  /** 0 = any free port. */
+  grpcPort: number;
+  httpPort: number;
+  /** NOVABOX_SECRET_KEY (32 bytes); default: the key file in ANPR_HOME. */
+  secretKey?: Uint8Array;
+  /** The admin UI build to serve. */
+  webDir?: string;
+  anprTimeoutMs?: number;
+}
+
+/** A running box. */
+export interface RunningNovabox {
+  grpcPort: number;
+  httpPort: number;
+  close(): Promise<void>;
+}
+
+const dayMs = 86_400_000;
+
+/** Starts a Novabox and resolves when both listeners are up. */
+export async function startNovabox(options: StartNovaboxOptions): Promise<RunningNovabox> {
+  const { logger } = options;
+  const clock = () => new Date();
+  const store = openNovaboxStore({ home: options.home, ...(options.secretKey ? { secretKey: options.secretKey } : {}) });
+  const settings = () => store.config.getSettings();
+  const gateway = createAnprGatewayFactory({ config: store.config, counter: store.operationCounter, ...(options.anprTimeoutMs ? { timeoutMs: options.anprTimeoutMs } : {}) });
+  const limiter = createRateLimiter({ settings, clock });
+  const sso = createSsoVerifier({ settings, clock });
+  const admin = createAdminService({ admins: store.admin, audit: store.audit, sessionKey: store.sessionKey(), clock });
+  const domainLogger = logger.child({ component: "domain" });
+  const certification = createCertificationService({
+    anpr: () => gateway.current(),
+    settings,
+    audit: store.audit,
+    idempotency: store.idempotency,
+    limiter,
+    clock,
+    newRequestId: randomUUID,
+    logger: { error: (obj, msg) => domainLogger.error(obj, msg) },
+  });
+  const consultation = createConsultationService({ anpr: () => gateway.current(), settings, audit: store.audit, limiter, clock, newRequestId: randomUUID });
+
+  const anprServices = [CertificationService.typeName, ConsultationService.typeName];
+  const health = createHealthService({
+    statuses: { "": ServingStatus.NOT_SERVING, [CertificationService.typeName]: ServingStatus.NOT_SERVING, [ConsultationService.typeName]: ServingStatus.NOT_SERVING, [ConfigService.typeName]: ServingStatus.SERVING },
+  });
+  let readiness: Promise<void> = Promise.resolve();
+  /** SERVING once configured and ANPR's TestConn passes; NOT_SERVING otherwise. */
+  const checkReadiness = () => {
+    readiness = readiness.then(async () => {
+      let status = ServingStatus.NOT_SERVING;
+      if (missingForAnpr(store.config).length === 0) {
+        try {
+          await (await gateway.current()).testConnection();
+          status = ServingStatus.SERVING;
+        } catch (err) {
+          logger.warn({ err: err instanceof Error ? err.message : String(err) }, "ANPR connectivity test failed: not serving");
+        }
+      }
+      health.setStatus("", status);
+      for (const service of anprServices) health.setStatus(service, status);
+    });
+    return readiness;
+  };
+
+  let grpcPort = 0;
+  let announcer: Announcer | undefined;
+  let discoveryChannel: Client | undefined;
+  const restartAnnouncer = () => {
+    announcer?.stop();
+    discoveryChannel?.close();
+    announcer = undefined;
+    const s = settings();
+    if (!s.novaresDiscoveryAddress || !s.comuneCode) return;
+    discoveryChannel = new Client(s.novaresDiscoveryAddress, credentials.createInsecure());
+    const discovery = createGrpcClient(DiscoveryService, discoveryChannel);
+    announcer = createAnnouncer({
+      announce: async () => {
+        const current = settings();
+        const answer = await discovery.announce(
+          {
+            comuneCode: current.comuneCode,
+            comuneName: current.comuneName,
+            workstationCode: current.workstationId,
+            host: current.advertisedHost || (options.host === "0.0.0.0" ? "127.0.0.1" : options.host),
+            port: current.advertisedPort || grpcPort,
+            version: novaboxVersion,
+          },
+          { deadline: 5_000 },
+        );
+        const next = answer.nextAnnounceIn;
+        return { nextInMs: next ? Number(next.seconds) * 1000 + Math.floor(next.nanos / 1e6) : 30_000 };
+      },
+      logger: { warn: (obj, msg) => logger.warn(obj, msg), info: (obj, msg) => logger.debug(obj, msg) },
+    });
+    announcer.start();
+  };
+
+  const configService = createConfigService({
+    config: store.config,
+    audit: store.audit,
+    clock,
+    missingForAnpr: () => missingForAnpr(store.config),
+    anpr: () => gateway.current(),
+    onChange: () => {
+      void checkReadiness();
+      restartAnnouncer();
+    },
+  });
+  const configHandlers = createConfigHandlers({ admin, config: configService, store: store.config, audit: store.audit, clock, anprEndpoint: () => gateway.endpoint() });
+
+  const grpc = createGrpcServer({
+    logger,
+    health,
+    services: [
+      grpcService(CertificationService, createCertificationHandlers({ certification, sso })),
+      grpcService(ConsultationService, createConsultationHandlers({ consultation, sso })),
+      grpcService(ConfigService, configHandlers),
+    ],
+  });
+  grpcPort = await grpc.listen(`${options.host}:${options.grpcPort}`);
+  const http = createHttpListener({ routes: (router) => addConnectService(router, ConfigService, configHandlers, logger), ...(options.webDir ? { webDir: options.webDir } : {}) });
+  const httpPort = await http.listen(options.httpPort, options.host);
+
+  const purge = () => {
+    try {
+      const now = clock().getTime();
+      const removed = store.audit.purge(new Date(now - settings().logRetentionDays * dayMs));
+      store.idempotency.purgeOlderThan(new Date(now - 7 * dayMs));
+      if (removed > 0) logger.info({ removed }, "audit log retention purge");
+    } catch (err) {
+      logger.error({ err }, "audit log retention purge failed");
+    }
+  };
+  purge();
+  const purgeTimer = setInterval(purge, dayMs);
+  purgeTimer.unref();
+  await checkReadiness();
+  restartAnnouncer();
+
+  return {
+    grpcPort,
+    httpPort,
+    async close() {
+      clearInterval(purgeTimer);
+      announcer?.stop();
+      discoveryChannel?.close();
+      await grpc.shutdown(5_000);
+      await http.close();
+      await readiness.catch(() => undefined);
+      gateway.close();
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,222 @@
+/**
+ * The SQLite {@link ConfigStore}: settings as one JSON document (defaults filled in on read, so a
+ * field added later needs no migration), certificate summaries in clear (they are what the panel
+ * may show), and the credentials sealed in the `secrets` table (see secret-box.ts).
+ */
+import type { AnprSecrets, CertificateSummary, RateLimits, RevokedTobacconist, Settings } from "../domain/model.js";
+import type { Clock, ConfigStore } from "../domain/ports.js";
+import type { SqliteDatabase } from "./database.js";
+import { StoredDataDamagedError } from "./errors.js";
+import type { SecretBox } from "./secret-box.js";
+
+/** The purpose names (and AES-GCM AAD) of the configuration secrets. */
+export const configSecretNames = {
+  caCertificatePem: "ca_certificate_pem",
+  caPassword: "ca_password",
+  workstationPkcs12: "workstation_pkcs12",
+  workstationPin: "workstation_pin",
+} as const;
+
+/** Every Table 13 certificate type id (1–19): all enabled until the Comune says otherwise. */
+const allCertificateTypes = Array.from({ length: 19 }, (_, i) => i + 1);
+
+/** The settings of a box nobody has configured yet (a fresh object each call). */
+export function defaultSettings(): Settings {
+  return {
+    operatorId: "",
+    officeId: "",
+    workstationId: "",
+    comuneCode: "",
+    comuneName: "",
+    environment: "TEST",
+    anprBaseUrl: "",
+    registryOfficerSurname: "",
+    registryOfficerName: "",
+    signatureAlgorithm: "rsa-sha256",
+    novaresDiscoveryAddress: "",
+    advertisedHost: "",
+    advertisedPort: 0,
+    ssoPublicKeyPem: "",
+    ssoIssuer: "",
+    ssoAudience: "",
+    logRetentionDays: 365,
+    rateLimits: { perTobacconistPerMinute: 30, massExtractionDistinctFiscalCodes: 50, massExtractionWindowSeconds: 3600 },
+    revokedTobacconists: [],
+    serviceFeeCents: 200,
+    stampDutyCents: 1600,
+    secretariatFeesCents: 0,
+    enabledCertificateTypes: [...allCertificateTypes],
+  };
+}
+
+type StoredSettings = Partial<Omit<Settings, "rateLimits" | "revokedTobacconists">> & {
+  rateLimits?: Partial<RateLimits>;
+  revokedTobacconists?: { tobacconistId: string; reason: string; revokedAt: string }[];
+};
+
+/** Copies exactly the known fields, so nothing else a caller attached is ever persisted. */
+function toStored(s: Settings): StoredSettings {
+  return {
+    operatorId: s.operatorId,
+    officeId: s.officeId,
+    workstationId: s.workstationId,
+    comuneCode: s.comuneCode,
+    comuneName: s.comuneName,
+    environment: s.environment,
+    anprBaseUrl: s.anprBaseUrl,
+    registryOfficerSurname: s.registryOfficerSurname,
+    registryOfficerName: s.registryOfficerName,
+    signatureAlgorithm: s.signatureAlgorithm,
+    novaresDiscoveryAddress: s.novaresDiscoveryAddress,
+    advertisedHost: s.advertisedHost,
+    advertisedPort: s.advertisedPort,
+    ssoPublicKeyPem: s.ssoPublicKeyPem,
+    ssoIssuer: s.ssoIssuer,
+    ssoAudience: s.ssoAudience,
+    logRetentionDays: s.logRetentionDays,
+    rateLimits: {
+      perTobacconistPerMinute: s.rateLimits.perTobacconistPerMinute,
+      massExtractionDistinctFiscalCodes: s.rateLimits.massExtractionDistinctFiscalCodes,
+      massExtractionWindowSeconds: s.rateLimits.massExtractionWindowSeconds,
+    },
+    revokedTobacconists: s.revokedTobacconists.map((r) => ({ tobacconistId: r.tobacconistId, reason: r.reason, revokedAt: r.revokedAt.toISOString() })),
+    serviceFeeCents: s.serviceFeeCents,
+    stampDutyCents: s.stampDutyCents,
+    secretariatFeesCents: s.secretariatFeesCents,
+    enabledCertificateTypes: [...s.enabledCertificateTypes],
+  };
+}
+
+function fromStored(json: string): Settings {
+  let stored: StoredSettings;
+  try {
+    stored = JSON.parse(json) as StoredSettings;
+  } catch (err) {
+    throw new StoredDataDamagedError("settings", err);
+  }
+  const defaults = defaultSettings();
+  const revoked: RevokedTobacconist[] = (stored.revokedTobacconists ?? []).map((r) => ({
+    tobacconistId: r.tobacconistId,
+    reason: r.reason,
+    revokedAt: new Date(r.revokedAt),
+  }));
+  return {
+    ...defaults,
+    ...stored,
+    rateLimits: { ...defaults.rateLimits, ...stored.rateLimits },
+    revokedTobacconists: revoked,
+    enabledCertificateTypes: [...(stored.enabledCertificateTypes ?? defaults.enabledCertificateTypes)],
+  };
+}
+
+interface SummaryRow {
+  uploaded_at: number;
+  sha256_fingerprint: string;
+  subject: string;
+  issuer: string;
+  serial_number: string;
+  not_before: number;
+  not_after: number;
+}
+
+/** Options for {@link createConfigStore}. */
+export interface ConfigStoreOptions {
+  db: SqliteDatabase;
+  /** Seals the credentials; the store never writes them in clear. */
+  secretBox: SecretBox;
+  now: Clock;
+}
+
+/** Creates the SQLite-backed {@link ConfigStore}. */
+export function createConfigStore(options: ConfigStoreOptions): ConfigStore {
+  const { db, secretBox: box, now } = options;
+  const selectSettings = db.prepare<[], { json: string; updated_at: number }>("SELECT json, updated_at FROM settings WHERE id = 1");
+  const upsertSettings = db.prepare<[string, number]>(
+    "INSERT INTO settings (id, json, updated_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at",
+  );
+  const selectSecret = db.prepare<[string], { ciphertext: Buffer }>("SELECT ciphertext FROM secrets WHERE name = ?");
+  const upsertSecret = db.prepare<[string, Buffer, number]>(
+    "INSERT INTO secrets (name, ciphertext, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at",
+  );
+  const selectSummary = db.prepare<[string], SummaryRow>(
+    "SELECT uploaded_at, sha256_fingerprint, subject, issuer, serial_number, not_before, not_after FROM certificates WHERE kind = ?",
+  );
+  const upsertSummary = db.prepare<[string, number, string, string, string, string, number, number]>(
+    `INSERT INTO certificates (kind, uploaded_at, sha256_fingerprint, subject, issuer, serial_number, not_before, not_after)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (kind) DO UPDATE SET uploaded_at = excluded.uploaded_at, sha256_fingerprint = excluded.sha256_fingerprint,
+       subject = excluded.subject, issuer = excluded.issuer, serial_number = excluded.serial_number,
+       not_before = excluded.not_before, not_after = excluded.not_after`,
+  );
+
+  const readSecret = (name: string): Buffer | undefined => {
+    const row = selectSecret.get(name);
+    return row === undefined ? undefined : box.open(name, row.ciphertext);
+  };
+  const writeSecret = (name: string, plaintext: Uint8Array, at: number) => upsertSecret.run(name, box.seal(name, plaintext), at);
+  const writeSummary = (kind: string, s: CertificateSummary) =>
+    upsertSummary.run(kind, s.uploadedAt.getTime(), s.sha256Fingerprint, s.subject, s.issuer, s.serialNumber, s.notBefore.getTime(), s.notAfter.getTime());
+  const readSummary = (kind: string): CertificateSummary | undefined => {
+    const row = selectSummary.get(kind);
+    if (row === undefined) return undefined;
+    return {
+      uploadedAt: new Date(row.uploaded_at),
+      sha256Fingerprint: row.sha256_fingerprint,
+      subject: row.subject,
+      issuer: row.issuer,
+      serialNumber: row.serial_number,
+      notBefore: new Date(row.not_before),
+      notAfter: new Date(row.not_after),
+    };
+  };
+
+  const saveCa = db.transaction((pem: string, password: string, summary: CertificateSummary) => {
+    const at = now().getTime();
+    writeSecret(configSecretNames.caCertificatePem, Buffer.from(pem, "utf8"), at);
+    writeSecret(configSecretNames.caPassword, Buffer.from(password, "utf8"), at);
+    writeSummary("ca", summary);
+  });
+  const saveWorkstation = db.transaction((pkcs12: Uint8Array, pin: string, summary: CertificateSummary) => {
+    const at = now().getTime();
+    writeSecret(configSecretNames.workstationPkcs12, pkcs12, at);
+    writeSecret(configSecretNames.workstationPin, Buffer.from(pin, "utf8"), at);
+    writeSummary("workstation", summary);
+  });
+
+  return {
+    getSettings() {
+      const row = selectSettings.get();
+      return row === undefined ? defaultSettings() : fromStored(row.json);
+    },
+    saveSettings(settings) {
+      const json = JSON.stringify(toStored(settings));
+      const updatedAt = now();
+      upsertSettings.run(json, updatedAt.getTime());
+      return { settings: fromStored(json), updatedAt };
+    },
+    getSecrets() {
+      const secrets: AnprSecrets = {};
+      const pem = readSecret(configSecretNames.caCertificatePem);
+      if (pem !== undefined) secrets.caCertificatePem = pem.toString("utf8");
+      const password = readSecret(configSecretNames.caPassword);
+      if (password !== undefined) secrets.caPassword = password.toString("utf8");
+      const pkcs12 = readSecret(configSecretNames.workstationPkcs12);
+      if (pkcs12 !== undefined) secrets.workstationPkcs12 = new Uint8Array(pkcs12);
+      const pin = readSecret(configSecretNames.workstationPin);
+      if (pin !== undefined) secrets.workstationPin = pin.toString("utf8");
+      return secrets;
+    },
+    saveCaCertificate(pem, password, summary) {
+      saveCa.immediate(pem, password, summary);
+    },
+    saveWorkstationCertificate(pkcs12, pin, summary) {
+      saveWorkstation.immediate(pkcs12, pin, summary);
+    },
+    caCertificateSummary: () => readSummary("ca"),
+    workstationCertificateSummary: () => readSummary("workstation"),
+    updatedAt() {
+      const row = selectSettings.get();
+      return row === undefined ? undefined : new Date(row.updated_at);
+    },
+  };
+}

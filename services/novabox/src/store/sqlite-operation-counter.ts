@@ -1,0 +1,75 @@
+/**
+ * The `idOperazioneComune` counter kept in the Novabox database, with the guarantees of
+ * {@link createFileOperationCounter}: strictly increasing, and a value is returned only after the
+ * transaction reserving it has committed (WAL with `synchronous=FULL`: fsynced), so a kill -9 or a
+ * power cut can skip values but never repeat one.
+ */
+import type { OperationCounter } from "../anpr-client/operation-counter.js";
+import type { SqliteDatabase } from "./database.js";
+import { StoredDataDamagedError } from "./errors.js";
+
+/** Options for {@link createSqliteOperationCounter}. */
+export interface SqliteOperationCounterOptions {
+  db: SqliteDatabase;
+  /**
+   * How many values one committed reservation covers (default 1). Larger blocks save fsyncs; the
+   * unused rest of a block is skipped after a restart, never reused.
+   */
+  blockSize?: number;
+  /**
+   * The first value of a new database. Default: the current time in milliseconds × 1000, so a box
+   * whose storage was lost still continues above every value it sent before (given a sane clock).
+   */
+  initialValue?: () => bigint;
+}
+
+/**
+ * Creates the SQLite-backed counter. Each reservation re-reads the stored mark inside an immediate
+ * transaction, so even two processes on the same database never hand out the same value.
+ */
+export function createSqliteOperationCounter(options: SqliteOperationCounterOptions): OperationCounter {
+  const { db } = options;
+  const blockSize = BigInt(Math.max(1, Math.floor(options.blockSize ?? 1)));
+  const initial = options.initialValue ?? (() => BigInt(Date.now()) * 1000n);
+  const select = db.prepare<[], { reserved_up_to: unknown }>("SELECT reserved_up_to FROM operation_counter WHERE id = 1").safeIntegers(true);
+  const upsert = db.prepare<[bigint]>(
+    "INSERT INTO operation_counter (id, reserved_up_to) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET reserved_up_to = excluded.reserved_up_to",
+  );
+  let last: bigint | undefined;
+  let reservedUpTo: bigint | undefined;
+
+  const reserve = db.transaction((): { base: bigint; mark: bigint } => {
+    const row = select.get();
+    let stored: bigint | undefined;
+    if (row !== undefined) {
+      if (typeof row.reserved_up_to !== "bigint" || row.reserved_up_to < 0n) throw new StoredDataDamagedError("operation counter");
+      stored = row.reserved_up_to;
+    }
+    let base = last ?? (stored ?? initial() - 1n);
+    if (stored !== undefined && stored > base) base = stored;
+    const mark = base + blockSize;
+    upsert.run(mark);
+    return { base, mark };
+  });
+
+  const take = (): bigint => {
+    let current = last;
+    if (current === undefined || reservedUpTo === undefined || current >= reservedUpTo) {
+      const reservation = reserve.immediate();
+      current = reservation.base;
+      reservedUpTo = reservation.mark;
+    }
+    last = current + 1n;
+    return last;
+  };
+
+  return {
+    next() {
+      try {
+        return Promise.resolve(take());
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    },
+  };
+}
