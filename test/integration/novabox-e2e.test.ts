@@ -21,6 +21,8 @@ import { createGrpcClient, type GrpcClient } from "#shared/grpc-adapter.js";
 import { RpcError } from "#shared/grpc-status.js";
 import { ensureDevPki, type DevPkiManifest } from "#shared/anpr/dev-pki.js";
 import { loadWorkstationCredentials } from "#shared/anpr/pki.js";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import { startService, type StartedService } from "../support/services.js";
 import { run } from "../support/process.js";
 import { requireTool } from "../support/tools.js";
@@ -185,6 +187,24 @@ describe("configuring a fresh Novabox through ConfigService", () => {
   });
 });
 
+describe("the browser door (HTTP/1.1, Connect)", () => {
+  it("serves ConfigService over Connect with CORS for the admin panel", async () => {
+    const baseUrl = `http://127.0.0.1:${String(box!.ready.httpPort)}`;
+    const client = createClient(ConfigService, createConnectTransport({ baseUrl, httpVersion: "1.1" }));
+    const { status: setup } = await client.getSetupStatus({});
+    expect(setup?.configured).toBe(true);
+    const denied = await client.getConfig({}).catch((e: unknown) => e);
+    expect((denied as { code?: number }).code).toBe(status.UNAUTHENTICATED);
+    const preflight = await fetch(`${baseUrl}/novabox.config.v1.ConfigService/GetConfig`, {
+      method: "OPTIONS",
+      headers: { Origin: "http://panel.example", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,authorization" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("http://panel.example");
+    expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("authorization");
+  });
+});
+
 describe("a tobacconist with a signed SSO token", () => {
   it("issues a certificate with the fee and the stamp duty, and a retry with the same key replays it", async () => {
     const request = issueRequest();
@@ -272,6 +292,21 @@ describe("after a restart", () => {
     expect(healthCheck.stdout).toContain("SERVING");
     const login = await run(grpcurl, ["-plaintext", "-d", JSON.stringify({ username: "admin", password: adminPassword }), address, "novabox.config.v1.ConfigService/Login"]);
     expect(login.code).toBe(0);
+    const adminToken = (JSON.parse(login.stdout) as { session: { token: string } }).session.token;
+    const upload = await run(grpcurl, [
+      "-plaintext",
+      "-H",
+      `authorization: Bearer ${adminToken}`,
+      "-d",
+      JSON.stringify({ certificate: readFileSync(manifest.simulator.caCertificateFile).toString("base64"), password: caPassword }),
+      address,
+      "novabox.config.v1.ConfigService/UploadCaCertificate",
+    ]);
+    expect(upload.stderr).toBe("");
+    expect(upload.stdout).toContain("sha256Fingerprint");
+    const got = await run(grpcurl, ["-plaintext", "-H", `authorization: Bearer ${adminToken}`, address, "novabox.config.v1.ConfigService/GetConfig"]);
+    expect(got.stdout).toContain("OPERATORE-022205");
+    expect(got.stdout).not.toContain(caPassword);
     const token = await ssoToken("TAB-0002");
     const issued = await run(grpcurl, [
       "-plaintext",
