@@ -48,7 +48,7 @@ const sso = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const ssoPublicPem = sso.publicKey.export({ type: "spki", format: "pem" }).toString();
 
 async function startBox(): Promise<void> {
-  box = await startService("services/novabox/src/server/main.ts", { ANPR_HOME: home, NOVABOX_GRPC_PORT: "0", NOVABOX_HTTP_PORT: "0", NOVABOX_HOST: "127.0.0.1" }, "novabox ready");
+  box = await startService("services/novabox/src/server/main.ts", { ANPR_HOME: home, NOVABOX_GRPC_PORT: "0", NOVABOX_HTTP_PORT: "0", NOVABOX_HOST: "127.0.0.1", NOVABOX_MESH_PLAINTEXT: "true" }, "novabox ready");
   channel = new Client(`127.0.0.1:${String(box.ready.grpcPort)}`, credentials.createInsecure());
   config = createGrpcClient(ConfigService, channel);
   certification = createGrpcClient(CertificationService, channel);

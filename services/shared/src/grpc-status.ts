@@ -102,7 +102,11 @@ export type GrpcServiceError = Partial<ServiceError> & { code: GrpcCode; details
  */
 export function toServiceError(err: unknown, logger?: ErrorLogger, context: object = {}): GrpcServiceError {
   if (err instanceof RpcError) {
-    return buildServiceError(err.code, err.message, err.details);
+    const relayed = buildServiceError(err.code, err.message, err.details);
+    // A proxy relays the upstream google.rpc.Status byte for byte: details of any type survive.
+    const upstreamDetails = err.trailers.get("grpc-status-details-bin")[0];
+    if (upstreamDetails instanceof Buffer) relayed.metadata.set("grpc-status-details-bin", upstreamDetails);
+    return relayed;
   }
   if (isDomainError(err)) {
     const code = grpcCodeByKind[err.kind] ?? GrpcCode.UNKNOWN;

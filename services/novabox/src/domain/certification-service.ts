@@ -5,6 +5,7 @@
  * idempotency key and the same fields replays the first certificate without a second ANPR call or
  * charge; the same key with other fields is refused.
  */
+import { auditRecord } from "./audit-record.js";
 import { createHash } from "node:crypto";
 import { CERTIFICATE_TYPES } from "#shared/anpr/tables.js";
 import type { AnprClient } from "../anpr-client/anpr-client.js";
@@ -204,20 +205,8 @@ export function createCertificationService(options: CertificationServiceOptions)
   /** Issues in flight per tobacconist+key, so concurrent retries wait for the first instead of calling ANPR twice. */
   const inFlight = new Map<string, Promise<unknown>>();
 
-  const row = (operation: AuditOperation, caller: Caller, requestId: string, fiscalCode: string, fields: Partial<AuditRecord>): AuditRecord => ({
-    operation,
-    outcome: "SUCCESS",
-    authenticationMethod: caller.authenticationMethod,
-    fiscalCode,
-    requestId,
-    tobacconistId: caller.tobacconistId,
-    actor: caller.tobacconistId,
-    anprProtocolNumber: "",
-    anprOperationId: "",
-    anprErrorCode: "",
-    detail: "",
-    ...fields,
-  });
+  const row = (operation: AuditOperation, caller: Caller, requestId: string, fiscalCode: string, fields: Partial<AuditRecord>): AuditRecord =>
+    auditRecord(operation, { authenticationMethod: caller.authenticationMethod, tobacconistId: caller.tobacconistId, actor: caller.tobacconistId, requestId, fiscalCode }, fields);
 
   /** Audits a failure (and the mass-extraction alert when due), then rethrows it. */
   const fail = (operation: AuditOperation, caller: Caller, requestId: string, fiscalCode: string, err: unknown): never => {

@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { describeCertificate, loadCaCertificate, loadWorkstationCredentials } from "#shared/anpr/pki.js";
 import { DomainError } from "#shared/domain-error.js";
 import type { AnprMessage } from "../anpr-client/anpr-errors.js";
+import { auditRecord } from "./audit-record.js";
 import { auditFailureOf, InvalidInputError } from "./errors.js";
 import type { AuditRecord, CertificateSummary, Settings } from "./model.js";
 import type { AuditLog, Clock, ConfigStore } from "./ports.js";
@@ -78,20 +79,7 @@ function summaryOf(info: { subject: string; issuer: string; serialNumber: string
 export function createConfigService(options: ConfigServiceOptions): ConfigService {
   const { config, audit, clock } = options;
   const record = (operation: AuditRecord["operation"], actor: string, fields: Partial<AuditRecord> = {}) =>
-    audit.append({
-      operation,
-      outcome: "SUCCESS",
-      authenticationMethod: "ADMIN_SESSION",
-      fiscalCode: "",
-      requestId: randomUUID(),
-      tobacconistId: "",
-      actor,
-      anprProtocolNumber: "",
-      anprOperationId: "",
-      anprErrorCode: "",
-      detail: "",
-      ...fields,
-    });
+    audit.append(auditRecord(operation, { authenticationMethod: "ADMIN_SESSION", actor, requestId: randomUUID() }, fields));
   const guarded = <T>(operation: AuditRecord["operation"], actor: string, run: () => T): T => {
     try {
       return run();

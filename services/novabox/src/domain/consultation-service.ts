@@ -3,6 +3,7 @@
  * check revocation and limits (each look-up counts towards the mass-extraction guard), call ANPR,
  * and audit the call — success or failure — before answering.
  */
+import { auditRecord } from "./audit-record.js";
 import type { IndividualRecord } from "../anpr-client/responses.js";
 import { MassExtractionError, auditFailureOf } from "./errors.js";
 import type { AuditOperation, AuditRecord, Settings } from "./model.js";
@@ -45,20 +46,8 @@ export interface ConsultationService {
 export function createConsultationService(options: ConsultationServiceOptions): ConsultationService {
   const { audit, clock } = options;
 
-  const row = (operation: AuditOperation, caller: Caller, requestId: string, fiscalCode: string, fields: Partial<AuditRecord>): AuditRecord => ({
-    operation,
-    outcome: "SUCCESS",
-    authenticationMethod: caller.authenticationMethod,
-    fiscalCode,
-    requestId,
-    tobacconistId: caller.tobacconistId,
-    actor: caller.tobacconistId,
-    anprProtocolNumber: "",
-    anprOperationId: "",
-    anprErrorCode: "",
-    detail: "",
-    ...fields,
-  });
+  const row = (operation: AuditOperation, caller: Caller, requestId: string, fiscalCode: string, fields: Partial<AuditRecord>): AuditRecord =>
+    auditRecord(operation, { authenticationMethod: caller.authenticationMethod, tobacconistId: caller.tobacconistId, actor: caller.tobacconistId, requestId, fiscalCode }, fields);
 
   const fail = (caller: Caller, requestId: string, fiscalCode: string, err: unknown): never => {
     audit.append(row("INDIVIDUAL_RECORD", caller, requestId, fiscalCode, auditFailureOf(err)));

@@ -4,7 +4,8 @@
  * ANPR_HOME, and logs one JSON line `{"msg":"novabox ready",...}` with its ports when it serves.
  */
 import { z } from "zod";
-import { env, loadConfig } from "#shared/config.js";
+import { ConfigError, env, loadConfig } from "#shared/config.js";
+import { meshCredentials } from "#shared/mesh-pki.js";
 import { createLogger } from "#shared/logger.js";
 import { installShutdown } from "#shared/shutdown.js";
 import { startNovabox } from "./novabox-server.js";
@@ -21,11 +22,24 @@ const config = loadConfig(
       .optional(),
     NOVABOX_WEB_DIR: z.string().optional(),
     NOVABOX_ANPR_TIMEOUT_MS: env.millis(30_000),
+    NOVABOX_MESH_TLS_DIR: z.string().optional(),
+    NOVABOX_MESH_ROLE: z
+      .string()
+      .regex(/^box-[a-z0-9-]+$/, "expected the box's certificate name in the mesh PKI, e.g. box-022205")
+      .transform((v) => v as `box-${string}`)
+      .optional(),
+    NOVABOX_MESH_PLAINTEXT: env.flag(false),
     LOG_LEVEL: env.logLevel(),
   }),
 );
 
 const logger = createLogger({ name: "novabox", level: config.LOG_LEVEL });
+if (!config.NOVABOX_MESH_PLAINTEXT && !(config.NOVABOX_MESH_TLS_DIR && config.NOVABOX_MESH_ROLE)) {
+  throw new ConfigError([
+    { variable: "NOVABOX_MESH_TLS_DIR", problem: "set it and NOVABOX_MESH_ROLE for mutual TLS inside the mesh, or NOVABOX_MESH_PLAINTEXT=true to run without (development only)" },
+  ]);
+}
+const mesh = config.NOVABOX_MESH_PLAINTEXT ? undefined : meshCredentials(config.NOVABOX_MESH_TLS_DIR!, config.NOVABOX_MESH_ROLE!);
 const box = await startNovabox({
   logger,
   home: config.ANPR_HOME,
@@ -35,6 +49,7 @@ const box = await startNovabox({
   anprTimeoutMs: config.NOVABOX_ANPR_TIMEOUT_MS,
   ...(config.NOVABOX_SECRET_KEY ? { secretKey: Buffer.from(config.NOVABOX_SECRET_KEY, "base64") } : {}),
   ...(config.NOVABOX_WEB_DIR ? { webDir: config.NOVABOX_WEB_DIR } : {}),
+  ...(mesh ? { mesh } : {}),
 });
-logger.info({ grpcPort: box.grpcPort, httpPort: box.httpPort, home: config.ANPR_HOME }, "novabox ready");
+logger.info({ grpcPort: box.grpcPort, httpPort: box.httpPort, home: config.ANPR_HOME, meshTls: !!mesh }, "novabox ready");
 installShutdown({ logger, steps: [{ name: "novabox", run: () => box.close() }] });

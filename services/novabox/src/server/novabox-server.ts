@@ -6,7 +6,7 @@
  * itself to Novares once an address is configured, and keeps serving when Novares is unreachable.
  */
 import { randomUUID } from "node:crypto";
-import { Client, credentials } from "@grpc/grpc-js";
+import { Client, credentials, type ChannelCredentials, type ServerCredentials } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
@@ -47,6 +47,12 @@ export interface StartNovaboxOptions {
   /** The admin UI build to serve. */
   webDir?: string;
   anprTimeoutMs?: number;
+  /**
+   * Mutual TLS inside the mesh: the gRPC listener's credentials (client certificates of the mesh CA
+   * required) and the credentials the box presents when it announces to Novares. Omitted =
+   * plaintext, which main.ts allows only with NOVABOX_MESH_PLAINTEXT=true.
+   */
+  mesh?: { server: ServerCredentials; client: ChannelCredentials };
 }
 
 /** A running box. */
@@ -113,7 +119,7 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     announcer = undefined;
     const s = settings();
     if (!s.novaresDiscoveryAddress || !s.comuneCode) return;
-    discoveryChannel = new Client(s.novaresDiscoveryAddress, credentials.createInsecure());
+    discoveryChannel = new Client(s.novaresDiscoveryAddress, options.mesh?.client ?? credentials.createInsecure());
     const discovery = createGrpcClient(DiscoveryService, discoveryChannel);
     announcer = createAnnouncer({
       announce: async () => {
@@ -159,7 +165,7 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
       grpcService(ConfigService, configHandlers),
     ],
   });
-  grpcPort = await grpc.listen(`${options.host}:${options.grpcPort}`);
+  grpcPort = await grpc.listen(`${options.host}:${options.grpcPort}`, options.mesh?.server);
   const http = createHttpListener({ routes: (router) => addConnectService(router, ConfigService, configHandlers, logger), ...(options.webDir ? { webDir: options.webDir } : {}) });
   const httpPort = await http.listen(options.httpPort, options.host);
 

@@ -1,0 +1,256 @@
+/**
+ * `npm start`: the whole mesh on one machine. Starts the ANPR simulator, the Novares router (embedded
+ * registry, or Consul when CONSUL_HTTP_ADDR is set), the gateway with the development SSO, and two
+ * Novaboxes (Trento 022205, Rovereto 022161) with mutual TLS inside the mesh; configures each box
+ * on first run from the development PKI (admin password saved beside it, 0600); waits until both
+ * boxes are routable; prints the URLs and how to get a demo token; Ctrl-C stops everything.
+ *
+ * Everything lives under MESH_DEV_DIR (default .dev, git-ignored); each process logs to
+ * MESH_DEV_DIR/logs/<name>.log. Ports are overridable by environment (see the README).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Client } from "@grpc/grpc-js";
+import { create } from "@bufbuild/protobuf";
+import { AnprEnvironment, ConfigService, SettingsSchema } from "#gen/novabox/config/v1/config_service_pb.js";
+import { ensureDevPki } from "#shared/anpr/dev-pki.js";
+import { ensureMeshPki, meshCredentials } from "#shared/mesh-pki.js";
+import { createGrpcClient } from "#shared/grpc-adapter.js";
+
+const root = resolve(new URL("..", import.meta.url).pathname);
+const dev = resolve(process.env.MESH_DEV_DIR ?? join(root, ".dev"));
+const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const ports = {
+  sim: port("ANPR_SIM_PORT", 8443),
+  router: port("ROUTER_PORT", 50060),
+  gateway: port("GATEWAY_PORT", 8090),
+  gatewayH2c: port("GATEWAY_H2C_PORT", 8091),
+};
+const boxes = [
+  { comune: "022205", name: "Trento", grpc: port("TRENTO_GRPC_PORT", 50051), http: port("TRENTO_HTTP_PORT", 8081) },
+  { comune: "022161", name: "Rovereto", grpc: port("ROVERETO_GRPC_PORT", 50052), http: port("ROVERETO_HTTP_PORT", 8082) },
+];
+const host = "127.0.0.1";
+const ssoIssuer = "https://sso.novares.dev";
+const ssoAudience = "novabox";
+
+interface Child {
+  name: string;
+  process: ChildProcess;
+  ready: Promise<Record<string, unknown>>;
+}
+const children: Child[] = [];
+let stopping = false;
+
+function startChild(name: string, entry: string, env: Record<string, string>, readyMessage: string): Child {
+  mkdirSync(join(dev, "logs"), { recursive: true });
+  const log = createWriteStream(join(dev, "logs", `${name}.log`), { flags: "a" });
+  const child = spawn(process.execPath, ["--import", "tsx", join(root, entry)], { cwd: root, env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let buffer = "";
+  const ready = new Promise<Record<string, unknown>>((resolveReady, reject) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      log.write(chunk);
+      buffer += chunk.toString();
+      let newline;
+      while ((newline = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        if (line.includes(`"msg":"${readyMessage}"`)) resolveReady(JSON.parse(line) as Record<string, unknown>);
+      }
+    });
+    child.stderr.on("data", (chunk: Buffer) => log.write(chunk));
+    child.on("exit", (code, signal) => {
+      reject(new Error(`${name} exited (${code ?? signal}) before it was ready; see ${join(dev, "logs", `${name}.log`)}`));
+      if (!stopping) {
+        console.error(`${name} stopped unexpectedly (${code ?? signal}); see ${join(dev, "logs", `${name}.log`)}. Stopping the mesh.`);
+        void stopAll(1);
+      }
+    });
+  });
+  const entryChild = { name, process: child, ready };
+  children.push(entryChild);
+  return entryChild;
+}
+
+async function stopAll(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((done) => {
+          if (c.process.exitCode !== null || c.process.signalCode !== null) return done();
+          const timer = setTimeout(() => c.process.kill("SIGKILL"), 8_000);
+          c.process.once("exit", () => {
+            clearTimeout(timer);
+            done();
+          });
+          c.process.kill("SIGTERM");
+        }),
+    ),
+  );
+  console.log("mesh stopped");
+  process.exit(code);
+}
+
+process.on("SIGINT", () => void stopAll(0));
+process.on("SIGTERM", () => void stopAll(0));
+
+/** Configures a fresh box through ConfigService (idempotent: skips what is already done). */
+async function configureBox(box: (typeof boxes)[number], simUrl: string, ssoPublicKey: string, meshDir: string, pki: Awaited<ReturnType<typeof ensureDevPki>>): Promise<void> {
+  const workstation = pki.workstations.find((w) => w.comuneCode === box.comune)!;
+  const channel = new Client(`${host}:${box.grpc}`, meshCredentials(meshDir, `box-${box.comune}`).client);
+  try {
+    const config = createGrpcClient(ConfigService, channel);
+    const passwordFile = join(dev, "boxes", box.comune, "admin-password");
+    const status = (await config.getSetupStatus({})).status;
+    if (!status?.adminRegistered) {
+      const password = randomBytes(18).toString("base64url");
+      writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+      await config.registerAdmin({ username: "admin", password });
+    }
+    const token = (await config.login({ username: "admin", password: readFileSync(passwordFile, "utf8").trim() })).session!.token;
+    const auth = { metadata: { authorization: `Bearer ${token}` } };
+    const current = (await config.getConfig({}, auth)).config;
+    if (!current?.caCertificate) await config.uploadCaCertificate({ certificate: readFileSync(pki.simulator.caCertificateFile), password: "" }, auth);
+    if (!current?.workstationCertificate) {
+      await config.uploadWorkstationCertificate({ pkcs12: readFileSync(workstation.pkcs12File), pin: readFileSync(workstation.pinFile, "utf8").trim() }, auth);
+    }
+    await config.updateConfig(
+      {
+        settings: create(SettingsSchema, {
+          operatorId: workstation.operatorId,
+          officeId: workstation.sedeId,
+          workstationId: workstation.postazioneId,
+          comuneCode: box.comune,
+          comuneName: box.name,
+          anprEnvironment: AnprEnvironment.TEST,
+          anprBaseUrl: simUrl,
+          registryOfficerSurname: "ROSSI",
+          registryOfficerName: "ANNA",
+          novaresDiscoveryAddress: `${host}:${ports.router}`,
+          advertisedHost: host,
+          advertisedPort: box.grpc,
+          ssoPublicKeyPem: ssoPublicKey,
+          ssoIssuer,
+          ssoAudience,
+        }),
+        updateMask: {
+          paths: [
+            "operator_id",
+            "office_id",
+            "workstation_id",
+            "comune_code",
+            "comune_name",
+            "anpr_environment",
+            "anpr_base_url",
+            "registry_officer_surname",
+            "registry_officer_name",
+            "novares_discovery_address",
+            "advertised_host",
+            "advertised_port",
+            "sso_public_key_pem",
+            "sso_issuer",
+            "sso_audience",
+          ],
+        },
+      },
+      auth,
+    );
+    const test = await config.testAnprConnection({}, auth);
+    if (!test.ok) throw new Error(`${box.name}: ANPR connectivity test failed: ${test.detail}`);
+  } finally {
+    channel.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const pki = await ensureDevPki(join(dev, "pki"));
+  const meshDir = join(dev, "mesh-pki");
+  await ensureMeshPki(meshDir, { boxes: boxes.map((b) => b.comune) });
+
+  const sim = startChild("anpr-sim", "services/anpr-sim/src/server/main.ts", { ANPR_SIM_HOST: host, ANPR_SIM_PORT: String(ports.sim), ANPR_SIM_PKI_DIR: pki.dir }, "anpr-sim ready");
+  const router = startChild(
+    "router",
+    "services/router/src/server/main.ts",
+    { ROUTER_HOST: host, ROUTER_PORT: String(ports.router), MESH_TLS_DIR: meshDir, ...(process.env.CONSUL_HTTP_ADDR ? { CONSUL_HTTP_ADDR: process.env.CONSUL_HTTP_ADDR } : {}) },
+    "router ready",
+  );
+  const gateway = startChild(
+    "gateway",
+    "services/gateway/src/server/main.ts",
+    {
+      GATEWAY_HOST: host,
+      GATEWAY_PORT: String(ports.gateway),
+      GATEWAY_H2C_PORT: String(ports.gatewayH2c),
+      ROUTER_ADDRESS: `${host}:${ports.router}`,
+      MESH_TLS_DIR: meshDir,
+      GATEWAY_DEV_SSO: "true",
+      GATEWAY_SSO_DIR: join(dev, "sso"),
+      GATEWAY_SSO_ISSUER: ssoIssuer,
+      GATEWAY_SSO_AUDIENCE: ssoAudience,
+      ...(existsSync(join(root, "web/dist/console")) ? { GATEWAY_WEB_DIR: join(root, "web/dist/console") } : {}),
+    },
+    "gateway ready",
+  );
+  const boxChildren = boxes.map((box) => {
+    mkdirSync(join(dev, "boxes", box.comune), { recursive: true, mode: 0o700 });
+    return startChild(
+      `novabox-${box.comune}`,
+      "services/novabox/src/server/main.ts",
+      {
+        ANPR_HOME: join(dev, "boxes", box.comune, "anpr_home"),
+        NOVABOX_HOST: host,
+        NOVABOX_GRPC_PORT: String(box.grpc),
+        NOVABOX_HTTP_PORT: String(box.http),
+        NOVABOX_MESH_TLS_DIR: meshDir,
+        NOVABOX_MESH_ROLE: `box-${box.comune}`,
+        ...(existsSync(join(root, "web/dist/novabox")) ? { NOVABOX_WEB_DIR: join(root, "web/dist/novabox") } : {}),
+      },
+      "novabox ready",
+    );
+  });
+  const simReady = await sim.ready;
+  await Promise.all([router.ready, gateway.ready, ...boxChildren.map((b) => b.ready)]);
+  const simUrl = String(simReady.url);
+  const gatewayUrl = `http://${host}:${ports.gateway}`;
+  const ssoPublicKey = await (await fetch(`${gatewayUrl}/dev-sso/public-key`)).text();
+  for (const box of boxes) await configureBox(box, simUrl, ssoPublicKey, meshDir, pki);
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const listing = (await (
+      await fetch(`${gatewayUrl}/novares.discovery.v1.DiscoveryService/ListInstances`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" })
+    ).json()) as { instances?: { comuneCode?: string; health?: string }[] };
+    const healthy = new Set((listing.instances ?? []).filter((i) => i.health === "INSTANCE_HEALTH_SERVING").map((i) => i.comuneCode));
+    if (boxes.every((b) => healthy.has(b.comune))) break;
+    if (Date.now() > deadline) throw new Error(`the boxes did not become routable within 60 s: ${JSON.stringify(listing)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+
+  console.log(
+    [
+      "",
+      "Novabox mesh is running:",
+      `  ANPR simulator     ${simUrl}`,
+      `  Novares router     ${host}:${ports.router}  (gRPC, mutual TLS; registry: ${process.env.CONSUL_HTTP_ADDR ? `Consul ${process.env.CONSUL_HTTP_ADDR}` : "embedded"})`,
+      `  Novares gateway    ${gatewayUrl}  (Connect / gRPC-web for browsers; gRPC h2c on ${ports.gatewayH2c})`,
+      ...boxes.map((b) => `  Novabox ${b.name.padEnd(10)} gRPC ${host}:${b.grpc} (mutual TLS), admin panel http://${host}:${b.http}  (admin password in ${join(dev, "boxes", b.comune, "admin-password")})`),
+      `  logs               ${join(dev, "logs")}`,
+      "",
+      "A demo tobacconist's token:",
+      `  curl -s -X POST ${gatewayUrl}/dev-sso/token -H 'Content-Type: application/json' -d '{"tobacconistId":"TAB-0001"}'`,
+      "",
+      `mesh ready in ${((Date.now() - started) / 1000).toFixed(1)} s — Ctrl-C stops everything`,
+    ].join("\n"),
+  );
+  console.log(JSON.stringify({ msg: "mesh ready", gateway: gatewayUrl, router: `${host}:${ports.router}`, sim: simUrl, boxes }));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  void stopAll(1);
+});

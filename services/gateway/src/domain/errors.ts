@@ -1,0 +1,72 @@
+/**
+ * The gateway's typed domain errors. Each names the situation; its kind decides the wire code
+ * through the shared kind → code table (grpc-status.ts), so no error here knows about RPC.
+ */
+import { DomainError } from "#shared/domain-error.js";
+
+/** Which check of the SSO token failed (google.rpc.ErrorInfo.reason). */
+export type SsoTokenFailure =
+  | "TOKEN_MISSING"
+  | "TOKEN_MALFORMED"
+  | "TOKEN_ALGORITHM_NOT_ALLOWED"
+  | "TOKEN_BAD_SIGNATURE"
+  | "TOKEN_EXPIRED"
+  | "TOKEN_NOT_YET_VALID"
+  | "TOKEN_WRONG_ISSUER"
+  | "TOKEN_WRONG_AUDIENCE"
+  | "TOKEN_CLAIM_MISSING"
+  | "TOKEN_INVALID";
+
+/**
+ * The caller's SSO token is missing, malformed, forged, expired or meant for someone else
+ * (UNAUTHENTICATED): the browser has to sign in to Novares again. The message says which check
+ * failed and never echoes the token.
+ */
+export class SsoTokenError extends DomainError {
+  declare readonly reason: SsoTokenFailure;
+
+  constructor(reason: SsoTokenFailure, message: string, cause?: unknown) {
+    super("unauthenticated", message, { reason, cause });
+  }
+}
+
+/**
+ * The request names a tobacconist other than the signed-in one (PERMISSION_DENIED): a tobacconist
+ * may act only on its own behalf, whatever the browser sends.
+ */
+export class TobacconistMismatchError extends DomainError {
+  constructor(requested: string, signedIn: string) {
+    super("forbidden", `tobacconist_id "${requested}" is not the signed-in tobacconist (${signedIn}); leave it empty or send your own id`, {
+      reason: "TOBACCONIST_MISMATCH",
+      field: "tobacconist_id",
+      metadata: { tobacconistId: signedIn },
+    });
+  }
+}
+
+/** The development SSO knows only the demo tobacconists (PERMISSION_DENIED for anyone else). */
+export class UnknownTobacconistError extends DomainError {
+  constructor(tobacconistId: string, known: readonly string[]) {
+    super("forbidden", `"${tobacconistId}" is not a demo tobacconist of the development SSO; use one of ${known.join(", ")}`, {
+      reason: "UNKNOWN_TOBACCONIST",
+      field: "tobacconistId",
+    });
+  }
+}
+
+/** A token request without a usable tobacconist id (INVALID_ARGUMENT). */
+export class InvalidTokenRequestError extends DomainError {
+  constructor(message: string) {
+    super("invalid-input", message, { reason: "INVALID_TOKEN_REQUEST", field: "tobacconistId" });
+  }
+}
+
+/**
+ * Announce/Withdraw reached the gateway (PERMISSION_DENIED): the gateway shows the mesh read-only;
+ * boxes announce themselves to the router over mutual TLS, never through the browsers' door.
+ */
+export class AnnouncementNotAllowedError extends DomainError {
+  constructor() {
+    super("forbidden", "announcements go to the router: the gateway offers a read-only view of the mesh", { reason: "ANNOUNCEMENTS_GO_TO_ROUTER" });
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * What a forwarded call carries to the router: the caller's `authorization` (the Novabox verifies
+ * the token again with its own key), a request id for correlating logs across hops, the caller's
+ * deadline and its cancellation. Nothing else from the browser's headers crosses into the mesh.
+ */
+import type { CallContext, ClientCallOptions } from "#shared/grpc-adapter.js";
+
+/** Headers copied from the browser's call to the router's, when present. */
+export const forwardedHeaders: readonly string[] = ["authorization", "x-request-id"];
+
+/** The first value of `name` in the call's headers, or undefined. */
+export function requestHeader(context: CallContext, name: string): string | undefined {
+  const value = context.requestMetadata.get(name)[0];
+  return typeof value === "string" ? value : undefined;
+}
+
+/** Call options for the router call that serves `context`. */
+export function forwardOptions(context: CallContext, options: { withAuthorization: boolean }): ClientCallOptions {
+  const metadata: Record<string, string> = {};
+  for (const name of forwardedHeaders) {
+    if (name === "authorization" && !options.withAuthorization) continue;
+    const value = requestHeader(context, name);
+    if (value !== undefined) metadata[name] = value;
+  }
+  return { metadata, signal: context.signal, ...(context.deadline ? { deadline: context.deadline } : {}) };
+}

@@ -1,0 +1,158 @@
+/**
+ * Composes a running gateway — the browsers' door into Novares: the SSO verifier (the real
+ * issuer's public key, or the development SSO's own key pair), one grpc-js channel to the router
+ * (mesh mutual TLS, or plaintext only when asked for explicitly), the forwarding handlers for
+ * Certification, Consultation and the read-only Discovery view, and the HTTP/1.1 + h2c listeners.
+ */
+import { Client, credentials, type ChannelCredentials } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
+import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
+import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
+import { addConnectService } from "#shared/connect-adapter.js";
+import { DomainError } from "#shared/domain-error.js";
+import { createGrpcClient } from "#shared/grpc-adapter.js";
+import { meshCredentials } from "#shared/mesh-pki.js";
+import { createDevSsoIssuer, type DemoTobacconist } from "../domain/dev-sso.js";
+import { createSsoVerifier } from "../domain/sso-verifier.js";
+import { createDevSsoRoutes, type DevSsoRoutes } from "../handlers/dev-sso-routes.js";
+import { createDiscoveryHandlers } from "../handlers/discovery-handlers.js";
+import { createCertificationHandlers, createConsultationHandlers } from "../handlers/tobacconist-handlers.js";
+import { createGatewayListeners } from "./listeners.js";
+import { ensureDevSsoKeyPair } from "./sso-keys.js";
+
+/** How the gateway reaches the router. Exactly one of `meshTlsDir` and `plaintext` must be set. */
+export interface GatewayRouterOptions {
+  /** `host:port` of the router's gRPC listener. */
+  address: string;
+  /** The mesh PKI folder (ca.pem, gateway.pem, gateway-key.pem): mutual TLS with the router. */
+  meshTlsDir?: string;
+  /** Cleartext to the router: development only, and only when asked for explicitly. */
+  plaintext?: boolean;
+}
+
+/**
+ * How tokens are verified. Exactly one of `publicKeyPem` (production: the real issuer's key) and
+ * `devSsoDir` (development SSO: a key pair created there, and the /dev-sso endpoints) must be set.
+ */
+export interface GatewaySsoOptions {
+  /** Expected `iss`. */
+  issuer: string;
+  /** Expected `aud`. */
+  audience: string;
+  /** The SSO issuer's RSA public key, PEM. */
+  publicKeyPem?: string;
+  /** Enables the development SSO with its key pair in this folder. */
+  devSsoDir?: string;
+  /** The development SSO's tobacconists; default the demo list TAB-0001..TAB-0005. */
+  devTobacconists?: readonly DemoTobacconist[];
+}
+
+/** Options for {@link startGateway}. */
+export interface StartGatewayOptions {
+  logger: Logger;
+  host: string;
+  /** HTTP/1.1 listener (browsers); 0 = any free port. */
+  port: number;
+  /** h2c listener (gRPC clients); 0 = any free port. */
+  h2cPort: number;
+  router: GatewayRouterOptions;
+  sso: GatewaySsoOptions;
+  /** The Novares console build to serve. */
+  webDir?: string;
+  /** CORS origins; default any. */
+  allowedOrigins?: readonly string[];
+  /** The current time (tests). */
+  clock?: () => Date;
+}
+
+/** A running gateway. */
+export interface RunningGateway {
+  /** The HTTP/1.1 port. */
+  port: number;
+  /** The h2c port. */
+  h2cPort: number;
+  /** True when the development SSO endpoints are served. */
+  devSso: boolean;
+  /** The development SSO's public key (PEM), when enabled. */
+  devSsoPublicKeyPem?: string;
+  /** Stops both listeners (dropping open connections) and closes the router channel. */
+  close(): Promise<void>;
+}
+
+function routerCredentials(router: GatewayRouterOptions): ChannelCredentials {
+  if (router.meshTlsDir && router.plaintext) {
+    throw new DomainError("invalid-input", "choose either mutual TLS to the router (MESH_TLS_DIR) or plaintext (MESH_PLAINTEXT=true), not both", { reason: "ROUTER_TLS_AMBIGUOUS" });
+  }
+  if (router.meshTlsDir) return meshCredentials(router.meshTlsDir, "gateway").client;
+  if (router.plaintext) return credentials.createInsecure();
+  throw new DomainError("invalid-input", "no credentials for the router: set MESH_TLS_DIR to the mesh PKI folder, or MESH_PLAINTEXT=true for a development mesh", {
+    reason: "ROUTER_TLS_MISSING",
+  });
+}
+
+/** Starts the gateway and resolves when both listeners are up. */
+export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
+  const { logger, sso: ssoOptions } = options;
+  const clock = options.clock ?? (() => new Date());
+  if (ssoOptions.publicKeyPem && ssoOptions.devSsoDir) {
+    throw new DomainError("invalid-input", "choose either the development SSO (GATEWAY_DEV_SSO=true) or a real issuer's key (GATEWAY_SSO_PUBLIC_KEY_FILE), not both", {
+      reason: "SSO_AMBIGUOUS",
+    });
+  }
+  let publicKeyPem = ssoOptions.publicKeyPem;
+  let devSso: DevSsoRoutes | undefined;
+  if (ssoOptions.devSsoDir) {
+    const pair = await ensureDevSsoKeyPair(ssoOptions.devSsoDir);
+    if (pair.created) logger.info({ dir: ssoOptions.devSsoDir }, "development SSO key pair created");
+    publicKeyPem = pair.publicKeyPem;
+    const issuer = createDevSsoIssuer({
+      privateKey: pair.privateKey,
+      issuer: ssoOptions.issuer,
+      audience: ssoOptions.audience,
+      clock,
+      ...(ssoOptions.devTobacconists ? { tobacconists: ssoOptions.devTobacconists } : {}),
+    });
+    devSso = createDevSsoRoutes({ issuer, publicKeyPem: pair.publicKeyPem, logger });
+  }
+  if (!publicKeyPem) {
+    throw new DomainError("invalid-input", "no SSO key: set GATEWAY_SSO_PUBLIC_KEY_FILE to the Novares SSO public key, or GATEWAY_DEV_SSO=true for development", {
+      reason: "SSO_KEY_MISSING",
+    });
+  }
+  const sso = createSsoVerifier({ publicKey: publicKeyPem, issuer: ssoOptions.issuer, audience: ssoOptions.audience, clock });
+
+  const channel = new Client(options.router.address, routerCredentials(options.router));
+  const handlerLogger = logger.child({ component: "handlers" });
+  const listeners = createGatewayListeners({
+    routes: (router) => {
+      addConnectService(router, CertificationService, createCertificationHandlers({ router: createGrpcClient(CertificationService, channel), sso, logger: handlerLogger }), handlerLogger);
+      addConnectService(router, ConsultationService, createConsultationHandlers({ router: createGrpcClient(ConsultationService, channel), sso, logger: handlerLogger }), handlerLogger);
+      addConnectService(router, DiscoveryService, createDiscoveryHandlers({ router: createGrpcClient(DiscoveryService, channel), logger: handlerLogger }), handlerLogger);
+    },
+    logger,
+    ...(devSso ? { devSso } : {}),
+    ...(options.webDir ? { webDir: options.webDir } : {}),
+    ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
+  });
+  let port: number;
+  let h2cPort: number;
+  try {
+    port = await listeners.listenHttp(options.port, options.host);
+    h2cPort = await listeners.listenH2c(options.h2cPort, options.host);
+  } catch (err) {
+    await listeners.close();
+    channel.close();
+    throw err;
+  }
+  return {
+    port,
+    h2cPort,
+    devSso: devSso !== undefined,
+    ...(devSso && publicKeyPem ? { devSsoPublicKeyPem: publicKeyPem } : {}),
+    async close() {
+      await listeners.close();
+      channel.close();
+    },
+  };
+}

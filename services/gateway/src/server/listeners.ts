@@ -1,0 +1,153 @@
+/**
+ * The gateway's two listeners, sharing one connect-node handler:
+ *
+ * - HTTP/1.1 for browsers (Connect, gRPC-web, and gRPC over HTTP/1.1 where a client can), with CORS
+ *   (TOOLCHAIN.md: browsers cannot speak h2c), the development SSO endpoints and the console's
+ *   static files;
+ * - h2c (cleartext HTTP/2) for gRPC clients such as grpcurl or connect-node's gRPC transport.
+ *
+ * Closing destroys open HTTP/2 sessions and HTTP/1.1 connections: connect clients keep pooled
+ * sessions alive, and a graceful close would otherwise wait for them forever.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttp2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from "node:http2";
+import { createReadStream, existsSync, statSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { extname, join, normalize, resolve, sep } from "node:path";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { connectCorsHeaders } from "#shared/connect-adapter.js";
+import { devSsoPrefix, type DevSsoRoutes } from "../handlers/dev-sso-routes.js";
+
+const contentTypes: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".json": "application/json",
+  ".ico": "image/x-icon",
+  ".woff2": "font/woff2",
+};
+
+/** Options for {@link createGatewayListeners}. */
+export interface GatewayListenersOptions {
+  /** Registers the Connect services. */
+  routes: (router: ConnectRouter) => void;
+  /** The development SSO endpoints; omitted = off (production). */
+  devSso?: DevSsoRoutes;
+  /** The Novares console build (index.html and assets); omitted = API only. */
+  webDir?: string;
+  /** Origins allowed by CORS; default any (calls are authenticated by bearer tokens, not cookies). */
+  allowedOrigins?: readonly string[];
+  /** Where failures of the raw HTTP layer are logged. */
+  logger?: { error(obj: object, msg: string): void };
+}
+
+/** The two listeners, not yet listening. */
+export interface GatewayListeners {
+  /** Starts the HTTP/1.1 listener; resolves to the bound port (0 = any free port). */
+  listenHttp(port: number, host: string): Promise<number>;
+  /** Starts the h2c listener; resolves to the bound port. */
+  listenH2c(port: number, host: string): Promise<number>;
+  /** Closes both, dropping open connections and sessions. */
+  close(): Promise<void>;
+}
+
+type AnyRequest = IncomingMessage | Http2ServerRequest;
+type AnyResponse = ServerResponse | Http2ServerResponse;
+
+function serveStatic(webDir: string, req: { url?: string | undefined }, res: ServerResponse): void {
+  const root = resolve(webDir);
+  const url = new URL(req.url ?? "/", "http://gateway");
+  let file: string;
+  try {
+    file = normalize(join(root, decodeURIComponent(url.pathname)));
+  } catch {
+    res.writeHead(400).end();
+    return;
+  }
+  if (file !== root && !file.startsWith(root + sep)) {
+    res.writeHead(403).end();
+    return;
+  }
+  if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, "index.html");
+  if (!existsSync(file)) {
+    res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
+    return;
+  }
+  res.writeHead(200, { "Content-Type": contentTypes[extname(file)] ?? "application/octet-stream" });
+  createReadStream(file).pipe(res);
+}
+
+function listen(server: Server | Http2Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve_, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve_((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Creates the listeners. */
+export function createGatewayListeners(options: GatewayListenersOptions): GatewayListeners {
+  const connect = connectNodeAdapter({
+    routes: options.routes,
+    fallback: (req, res) => {
+      const response = res as unknown as ServerResponse;
+      if (options.webDir && (req.method === "GET" || req.method === "HEAD")) return serveStatic(options.webDir, req, response);
+      response.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
+    },
+  });
+
+  const handle = (req: AnyRequest, res: AnyResponse) => {
+    const origin = req.headers.origin;
+    if (origin && (!options.allowedOrigins || options.allowedOrigins.includes(origin))) {
+      res.setHeader("Access-Control-Allow-Origin", origin);
+      res.setHeader("Vary", "Origin");
+      res.setHeader("Access-Control-Expose-Headers", connectCorsHeaders.exposedHeaders.join(", "));
+    }
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, {
+        "Access-Control-Allow-Methods": connectCorsHeaders.allowedMethods.join(", "),
+        "Access-Control-Allow-Headers": connectCorsHeaders.allowedHeaders.join(", "),
+        "Access-Control-Max-Age": "7200",
+      });
+      res.end();
+      return;
+    }
+    if (options.devSso && (req.url ?? "").startsWith(devSsoPrefix)) {
+      options.devSso(req as IncomingMessage, res as ServerResponse).catch((err: unknown) => {
+        options.logger?.error({ err }, "development SSO request failed");
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+      return;
+    }
+    connect(req, res);
+  };
+
+  const http = createServer(handle);
+  const h2c = createHttp2Server(handle);
+  const sessions = new Set<ServerHttp2Session>();
+  h2c.on("session", (session: ServerHttp2Session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+  const closeServer = (server: Server | Http2Server) =>
+    new Promise<void>((resolve_) => {
+      if (!server.listening) return resolve_();
+      server.close(() => resolve_());
+    });
+
+  return {
+    listenHttp: (port, host) => listen(http, port, host),
+    listenH2c: (port, host) => listen(h2c, port, host),
+    async close() {
+      const closed = Promise.all([closeServer(http), closeServer(h2c)]);
+      http.closeAllConnections();
+      for (const session of sessions) session.destroy();
+      await closed;
+    },
+  };
+}

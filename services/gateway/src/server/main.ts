@@ -1,0 +1,57 @@
+/**
+ * The gateway as a process: `node --import tsx services/gateway/src/server/main.ts`. Reads its
+ * configuration from the environment (services/gateway/README.md), and logs one JSON line
+ * `{"msg":"gateway ready","port":N,"h2cPort":M,"devSso":true}` when both listeners serve.
+ */
+import { z } from "zod";
+import { env, loadConfig } from "#shared/config.js";
+import { createLogger } from "#shared/logger.js";
+import { installShutdown } from "#shared/shutdown.js";
+import { startGateway } from "./gateway-server.js";
+import { readSsoPublicKey } from "./sso-keys.js";
+
+const config = loadConfig(
+  z
+    .object({
+      GATEWAY_HOST: z.string().default("127.0.0.1"),
+      GATEWAY_PORT: env.port(8090),
+      GATEWAY_H2C_PORT: env.port(8091),
+      ROUTER_ADDRESS: env.hostPort().default("127.0.0.1:50060"),
+      MESH_TLS_DIR: z.string().optional(),
+      MESH_PLAINTEXT: env.flag(false),
+      GATEWAY_DEV_SSO: env.flag(false),
+      GATEWAY_SSO_DIR: z.string().default(".dev/sso"),
+      GATEWAY_SSO_ISSUER: z.string().default("https://sso.novares.dev"),
+      GATEWAY_SSO_AUDIENCE: z.string().default("novabox"),
+      GATEWAY_SSO_PUBLIC_KEY_FILE: z.string().optional(),
+      GATEWAY_WEB_DIR: z.string().optional(),
+      GATEWAY_ALLOWED_ORIGINS: z.string().optional(),
+      LOG_LEVEL: env.logLevel(),
+    })
+    .superRefine((c, ctx) => {
+      if (c.MESH_PLAINTEXT === Boolean(c.MESH_TLS_DIR)) {
+        ctx.addIssue({ code: "custom", path: ["MESH_TLS_DIR"], message: "set MESH_TLS_DIR (mesh PKI folder) or MESH_PLAINTEXT=true, exactly one" });
+      }
+      if (c.GATEWAY_DEV_SSO === Boolean(c.GATEWAY_SSO_PUBLIC_KEY_FILE)) {
+        ctx.addIssue({ code: "custom", path: ["GATEWAY_SSO_PUBLIC_KEY_FILE"], message: "set GATEWAY_SSO_PUBLIC_KEY_FILE (production) or GATEWAY_DEV_SSO=true (development), exactly one" });
+      }
+    }),
+);
+
+const logger = createLogger({ name: "gateway", level: config.LOG_LEVEL });
+const gateway = await startGateway({
+  logger,
+  host: config.GATEWAY_HOST,
+  port: config.GATEWAY_PORT,
+  h2cPort: config.GATEWAY_H2C_PORT,
+  router: { address: config.ROUTER_ADDRESS, ...(config.MESH_TLS_DIR ? { meshTlsDir: config.MESH_TLS_DIR } : { plaintext: true }) },
+  sso: {
+    issuer: config.GATEWAY_SSO_ISSUER,
+    audience: config.GATEWAY_SSO_AUDIENCE,
+    ...(config.GATEWAY_DEV_SSO ? { devSsoDir: config.GATEWAY_SSO_DIR } : { publicKeyPem: await readSsoPublicKey(config.GATEWAY_SSO_PUBLIC_KEY_FILE ?? "") }),
+  },
+  ...(config.GATEWAY_WEB_DIR ? { webDir: config.GATEWAY_WEB_DIR } : {}),
+  ...(config.GATEWAY_ALLOWED_ORIGINS ? { allowedOrigins: config.GATEWAY_ALLOWED_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean) } : {}),
+});
+logger.info({ port: gateway.port, h2cPort: gateway.h2cPort, devSso: gateway.devSso, router: config.ROUTER_ADDRESS, mtls: Boolean(config.MESH_TLS_DIR) }, "gateway ready");
+installShutdown({ logger, steps: [{ name: "gateway", run: () => gateway.close() }] });

@@ -1,0 +1,48 @@
+/**
+ * The router's typed domain errors: each class is one situation with a stable reason and a message
+ * the caller can act on; the transport maps each kind to one gRPC code (#shared/grpc-status.js).
+ */
+import { DomainError } from "#shared/domain-error.js";
+
+/** No instance at all is registered for the Comune (NOT_FOUND). */
+export class UnknownComuneError extends DomainError {
+  constructor(comuneCode: string) {
+    super("not-found", `no Novabox is registered for comune ${comuneCode}`, { reason: "COMUNE_NOT_REGISTERED", metadata: { comuneCode } });
+  }
+}
+
+/** Instances are registered for the Comune but none is SERVING (UNAVAILABLE: retrying may work). */
+export class NoHealthyInstanceError extends DomainError {
+  constructor(comuneCode: string, registered: number) {
+    super("unavailable", `no healthy Novabox for comune ${comuneCode}: ${registered} registered, none serving; retry later`, {
+      reason: "NO_HEALTHY_NOVABOX",
+      metadata: { comuneCode, registered: String(registered) },
+    });
+  }
+}
+
+/** A request field breaks a rule of the discovery contract (INVALID_ARGUMENT). */
+export class InvalidDiscoveryInputError extends DomainError {
+  /**
+   * @param field request field at fault, e.g. `comune_code`
+   * @param message what is wrong and how to fix it, naming the field
+   * @param reason stable UPPER_SNAKE_CASE reason
+   */
+  constructor(field: string, message: string, reason: string) {
+    super("invalid-input", message, { field, reason });
+  }
+}
+
+/** The registry backend (Consul) refused or could not take a write (UNAVAILABLE). */
+export class RegistryUnavailableError extends DomainError {
+  constructor(operation: string, cause: unknown) {
+    super("unavailable", `the service registry could not ${operation} right now; retry later`, { reason: "REGISTRY_UNAVAILABLE", cause });
+  }
+}
+
+/** A WatchInstances client fell too far behind the directory's changes (RESOURCE_EXHAUSTED). */
+export class WatcherTooSlowError extends DomainError {
+  constructor(limit: number) {
+    super("rate-limited", `the watch fell more than ${limit} events behind; start a new WatchInstances`, { reason: "WATCHER_TOO_SLOW" });
+  }
+}

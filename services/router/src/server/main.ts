@@ -1,0 +1,67 @@
+/**
+ * The Novares discovery router as a process: `node --import tsx services/router/src/server/main.ts`.
+ * Reads its configuration from the environment, builds mutual-TLS credentials from MESH_TLS_DIR
+ * (or runs plaintext only when MESH_PLAINTEXT=true), uses Consul when CONSUL_HTTP_ADDR is set and
+ * the embedded registry otherwise, and logs one JSON line `{"msg":"router ready","port":N,
+ * "registry":"embedded"|"consul"}` when it serves.
+ */
+import { z } from "zod";
+import { ConfigError, env, loadConfig } from "#shared/config.js";
+import { createLogger } from "#shared/logger.js";
+import { installShutdown } from "#shared/shutdown.js";
+import { loadRouterCredentials } from "./mesh-credentials.js";
+import { startRouter, type RouterConsulOptions } from "./router-server.js";
+
+const config = loadConfig(
+  z.object({
+    ROUTER_HOST: z.string().default("127.0.0.1"),
+    ROUTER_PORT: env.port(50060),
+    CONSUL_HTTP_ADDR: z
+      .string()
+      .regex(/^(https?:\/\/)?[^\s:/]+:\d{1,5}\/?$/, "expected host:port, e.g. 127.0.0.1:8500 (optionally with http:// or https://)")
+      .optional(),
+    CONSUL_HTTP_TOKEN: z.string().optional(),
+    CONSUL_GRPC_CHECK_TLS: z.enum(["true", "false"], { message: "expected true or false" }).optional(),
+    CONSUL_CHECK_INTERVAL: z.string().regex(/^\d+(ms|s|m)$/, "expected a Consul duration, e.g. 2s").default("2s"),
+    MESH_TLS_DIR: z.string().optional(),
+    MESH_PLAINTEXT: env.flag(false),
+    ROUTER_ANNOUNCE_INTERVAL_MS: env.millis(10_000),
+    ROUTER_EXPIRES_AFTER_MS: env.millis(30_000),
+    ROUTER_HEALTH_INTERVAL_MS: env.millis(2_000),
+    LOG_LEVEL: env.logLevel(),
+  }),
+);
+if (config.ROUTER_EXPIRES_AFTER_MS <= config.ROUTER_ANNOUNCE_INTERVAL_MS) {
+  throw new ConfigError([{ variable: "ROUTER_EXPIRES_AFTER_MS", problem: `must be longer than ROUTER_ANNOUNCE_INTERVAL_MS (${config.ROUTER_ANNOUNCE_INTERVAL_MS})` }]);
+}
+
+const logger = createLogger({ name: "router", level: config.LOG_LEVEL });
+const credentials = loadRouterCredentials({ tlsDir: config.MESH_TLS_DIR, plaintext: config.MESH_PLAINTEXT });
+if (!credentials.tls) logger.warn({}, "MESH_PLAINTEXT=true: the router serves and calls boxes without TLS (development only)");
+
+let consul: RouterConsulOptions | undefined;
+if (config.CONSUL_HTTP_ADDR) {
+  const match = /^(?:(https?):\/\/)?([^\s:/]+):(\d+)/.exec(config.CONSUL_HTTP_ADDR)!;
+  consul = {
+    host: match[2]!,
+    port: Number(match[3]),
+    secure: match[1] === "https",
+    grpcCheckUseTls: config.CONSUL_GRPC_CHECK_TLS ? config.CONSUL_GRPC_CHECK_TLS === "true" : credentials.tls,
+    checkInterval: config.CONSUL_CHECK_INTERVAL,
+    ...(config.CONSUL_HTTP_TOKEN ? { token: config.CONSUL_HTTP_TOKEN } : {}),
+  };
+}
+
+const router = await startRouter({
+  logger,
+  host: config.ROUTER_HOST,
+  port: config.ROUTER_PORT,
+  serverCredentials: credentials.serverCredentials,
+  boxCredentials: credentials.boxCredentials,
+  announceIntervalMs: config.ROUTER_ANNOUNCE_INTERVAL_MS,
+  expiresAfterMs: config.ROUTER_EXPIRES_AFTER_MS,
+  healthCheckIntervalMs: config.ROUTER_HEALTH_INTERVAL_MS,
+  ...(consul ? { consul } : {}),
+});
+logger.info({ port: router.port, registry: router.registry, tls: credentials.tls }, "router ready");
+installShutdown({ logger, steps: [{ name: "router", run: () => router.close() }] });

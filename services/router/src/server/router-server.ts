@@ -1,0 +1,196 @@
+/**
+ * Composes a running Novares discovery router: the routing table, the registry backend (Consul
+ * when configured, the embedded registry otherwise), the pool of channels to boxes, and one gRPC
+ * server with DiscoveryService, the forwarding CertificationService and ConsultationService,
+ * grpc.health.v1 and reflection. Transport credentials come from the caller (main.ts builds them
+ * from the mesh PKI), so the same composition runs with mutual TLS in the mesh and plaintext in
+ * tests that ask for it.
+ */
+import Consul from "consul";
+import type { ChannelCredentials, ServerCredentials } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
+import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
+import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
+import { createGrpcServer, grpcService } from "#shared/grpc-server.js";
+import { createEmbeddedRegistry } from "../domain/embedded-registry.js";
+import { instanceAddress, type Clock } from "../domain/model.js";
+import type { InstanceRegistry, RegistryKind } from "../domain/registry.js";
+import { createRoutingTable, type RoutingTable } from "../domain/routing-table.js";
+import { createDiscoveryHandlers } from "../handlers/discovery-handlers.js";
+import { createForwardingHandlers } from "../handlers/forwarding-handlers.js";
+import { createBoxPool } from "./box-pool.js";
+import { createConsulRegistry } from "./consul-registry.js";
+
+/** How to reach Consul and how to register boxes there. */
+export interface RouterConsulOptions {
+  host: string;
+  port: number;
+  /** HTTPS to the agent (default false). */
+  secure?: boolean;
+  /** ACL token (CONSUL_HTTP_TOKEN). */
+  token?: string;
+  /** Whether Consul's gRPC check uses TLS towards boxes (default: true). */
+  grpcCheckUseTls?: boolean;
+  /** gRPC check interval (default "2s"). */
+  checkInterval?: string;
+  /** Default "1m". */
+  deregisterCriticalServiceAfter?: string;
+  /** Blocking-query wait in seconds (default 30). */
+  waitSeconds?: number;
+}
+
+/** Options of {@link startRouter}. */
+export interface StartRouterOptions {
+  logger: Logger;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** 0 = any free port (default 0). */
+  port?: number;
+  /** The router's server credentials (mutual TLS in the mesh). */
+  serverCredentials: ServerCredentials;
+  /** What the router presents to boxes. */
+  boxCredentials: ChannelCredentials;
+  /** Use Consul as the registry; omitted = the embedded registry. */
+  consul?: RouterConsulOptions;
+  /** `next_announce_in` told to boxes (default 10 000 ms). */
+  announceIntervalMs?: number;
+  /** `expires_after` told to boxes, the TTL (default 30 000 ms). */
+  expiresAfterMs?: number;
+  /** Embedded registry: how often every box's health is checked (default 2 000 ms). */
+  healthCheckIntervalMs?: number;
+  /** Embedded registry: deadline of one health probe (default 1 500 ms). */
+  probeTimeoutMs?: number;
+  /** Deadline of a forwarded call whose caller set none (default 120 000 ms). */
+  defaultDeadlineMs?: number;
+  /** Default: the system clock. */
+  clock?: Clock;
+}
+
+/** A running router. */
+export interface RunningRouter {
+  /** The bound port. */
+  readonly port: number;
+  readonly registry: RegistryKind;
+  /** The routing table (read-only use: diagnostics and tests). */
+  readonly table: RoutingTable;
+  /** Channels to boxes open now (one per box address in the table that was called or probed). */
+  readonly openChannels: number;
+  /** Health NOT_SERVING, drain, stop the registry, close the channels to boxes. */
+  close(): Promise<void>;
+}
+
+function listenAddress(host: string, port: number): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Starts a router and resolves when it serves (after the first Consul answer, or its timeout). */
+export async function startRouter(options: StartRouterOptions): Promise<RunningRouter> {
+  const { logger } = options;
+  const clock = options.clock ?? (() => new Date());
+  const table = createRoutingTable({ clock });
+  const pool = createBoxPool({ credentials: options.boxCredentials, ...(options.probeTimeoutMs ? { probeTimeoutMs: options.probeTimeoutMs } : {}) });
+  const registryLogger = logger.child({ component: "registry" });
+  const timing = {
+    ...(options.announceIntervalMs ? { announceIntervalMs: options.announceIntervalMs } : {}),
+    ...(options.expiresAfterMs ? { expiresAfterMs: options.expiresAfterMs } : {}),
+  };
+  let registry: InstanceRegistry;
+  if (options.consul) {
+    const c = options.consul;
+    registry = createConsulRegistry({
+      consul: new Consul({ host: c.host, port: c.port, secure: c.secure ?? false, ...(c.token ? { defaults: { token: c.token } } : {}) }),
+      table,
+      clock,
+      logger: registryLogger,
+      grpcCheckUseTls: c.grpcCheckUseTls ?? true,
+      ...(c.checkInterval ? { checkInterval: c.checkInterval } : {}),
+      ...(c.deregisterCriticalServiceAfter ? { deregisterCriticalServiceAfter: c.deregisterCriticalServiceAfter } : {}),
+      ...(c.waitSeconds ? { waitSeconds: c.waitSeconds } : {}),
+      ...timing,
+    });
+  } else {
+    registry = createEmbeddedRegistry({
+      table,
+      clock,
+      probe: pool.probe,
+      logger: registryLogger,
+      ...(options.healthCheckIntervalMs ? { checkIntervalMs: options.healthCheckIntervalMs } : {}),
+      ...timing,
+    });
+  }
+
+  const addressOf = new Map<string, string>();
+  const users = new Map<string, number>();
+  const release = (address: string) => {
+    const left = (users.get(address) ?? 1) - 1;
+    if (left > 0) return void users.set(address, left);
+    users.delete(address);
+    pool.release(address);
+  };
+  const unsubscribe = table.subscribe((event) => {
+    const id = event.instance.instanceId;
+    const before = addressOf.get(id);
+    if (event.type === "removed") {
+      addressOf.delete(id);
+      if (before) release(before);
+      return;
+    }
+    const address = instanceAddress(event.instance);
+    if (before === address) return;
+    addressOf.set(id, address);
+    users.set(address, (users.get(address) ?? 0) + 1);
+    if (before) release(before);
+  });
+  const logChanges = table.subscribe((event) =>
+    logger.debug({ event: event.type, instanceId: event.instance.instanceId, comuneCode: event.instance.comuneCode, health: event.instance.health }, "directory change"),
+  );
+
+  const stop = new AbortController();
+  const forwarding = createForwardingHandlers({
+    table,
+    clients: pool,
+    reportUnavailable: (id) => registry.reportUnavailable(id),
+    logger: logger.child({ component: "forwarding" }),
+    ...(options.defaultDeadlineMs ? { defaultDeadlineMs: options.defaultDeadlineMs } : {}),
+  });
+  const grpc = createGrpcServer({
+    logger,
+    services: [
+      grpcService(DiscoveryService, createDiscoveryHandlers({ registry, stopSignal: stop.signal })),
+      grpcService(CertificationService, forwarding.certification),
+      grpcService(ConsultationService, forwarding.consultation),
+    ],
+  });
+
+  await registry.start();
+  let port: number;
+  try {
+    port = await grpc.listen(listenAddress(options.host ?? "127.0.0.1", options.port ?? 0), options.serverCredentials);
+  } catch (err) {
+    await registry.close();
+    pool.close();
+    throw err;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    registry: registry.kind,
+    table,
+    get openChannels() {
+      return pool.size;
+    },
+    close() {
+      closing ??= (async () => {
+        stop.abort();
+        await grpc.shutdown(5_000);
+        await registry.close();
+        unsubscribe();
+        logChanges();
+        pool.close();
+      })();
+      return closing;
+    },
+  };
+}

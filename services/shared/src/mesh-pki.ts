@@ -1,0 +1,268 @@
+/**
+ * The mesh PKI: a private certification authority whose certificates authenticate every gRPC hop of
+ * the mesh with mutual TLS (gateway → router → Novabox, and boxes announcing to the router). It
+ * replaces the IPsec VPN of the old design: any party that holds a certificate from this CA is in
+ * the mesh, anything else is refused during the TLS handshake, before a single byte of gRPC.
+ *
+ * Each party is both server and client (the router serves the gateway and calls the boxes; a box
+ * serves the router and calls it to announce itself), so every leaf certificate carries
+ * extendedKeyUsage serverAuth AND clientAuth, and subjectAltName DNS localhost + IP 127.0.0.1 plus
+ * the configured hostnames, so the same files work on one machine and in a deployment.
+ *
+ * Files (PEM; keys PKCS#8, mode 0600, written atomically): `ca.pem` / `ca-key.pem`, `router.pem` /
+ * `router-key.pem`, `gateway.pem` / `gateway-key.pem`, `box-<comune>.pem` / `box-<comune>-key.pem`.
+ * {@link ensureMeshPki} is idempotent: files that are still valid are kept, so a second run (or a
+ * second `npm start`) changes nothing and running services keep trusting each other.
+ */
+import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
+import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
+import { join, resolve } from "node:path";
+import { ServerCredentials, credentials as grpcCredentials, type ChannelCredentials } from "@grpc/grpc-js";
+import forge from "node-forge";
+import { createCertificateAuthority, loadCertificateAuthority, type DevCertificateAuthority } from "./anpr/pki.js";
+import { DomainError } from "./domain-error.js";
+
+/** The organization (O) of every mesh certificate. */
+export const meshOrganization = "Novares mesh";
+
+/** The CN of the mesh CA. */
+export const meshCaCommonName = "Novares mesh CA";
+
+/** A party of the mesh: the router, the gateway, or the Novabox of a Comune (`box-<ISTAT code>`). */
+export type MeshRole = "router" | "gateway" | `box-${string}`;
+
+/** Options for {@link ensureMeshPki}. */
+export interface EnsureMeshPkiOptions {
+  /** ISTAT codes of the Comuni whose boxes get a certificate (six digits, e.g. `022205`). */
+  boxes: readonly string[];
+  /** Extra DNS names or IP addresses every leaf certificate is valid for (besides localhost, 127.0.0.1). */
+  hostnames?: readonly string[];
+  /** Validity of new leaf certificates, in days (default 825). */
+  leafValidDays?: number;
+  /** Validity of a new CA, in days (default 3650). */
+  caValidDays?: number;
+  /** Leaves expiring sooner than this many days are renewed (default 30). */
+  renewBeforeDays?: number;
+  /** Reports each file as created or kept (for the CLI). */
+  onFile?: (file: string, action: "created" | "kept") => void;
+  /** The current time (tests). */
+  now?: Date;
+}
+
+/** The files of one party. */
+export interface MeshIdentityFiles {
+  /** Its certificate, PEM. */
+  certificate: string;
+  /** Its private key, PKCS#8 PEM, mode 0600. */
+  privateKey: string;
+}
+
+/** What {@link ensureMeshPki} produced: absolute paths. */
+export interface MeshPki {
+  dir: string;
+  /** The CA certificate every party trusts. */
+  caCertificate: string;
+  /** The CA key (keep it off the servers in a real deployment). */
+  caPrivateKey: string;
+  /** Per role (`router`, `gateway`, `box-022205`, ...). */
+  identities: Record<string, MeshIdentityFiles>;
+  /** The files written by this run (empty when everything was kept). */
+  created: string[];
+}
+
+/** grpc-js credentials of one party, built from the mesh PKI folder. */
+export interface MeshCredentials {
+  /** Server side: presents the party's certificate and REQUIRES a client certificate from the mesh CA. */
+  server: ServerCredentials;
+  /** Client side: trusts only the mesh CA and presents the party's certificate. */
+  client: ChannelCredentials;
+}
+
+const comunePattern = /^\d{6}$/;
+
+/** The file names of `role` inside the PKI folder. */
+export function meshIdentityFileNames(role: MeshRole): MeshIdentityFiles {
+  return { certificate: `${role}.pem`, privateKey: `${role}-key.pem` };
+}
+
+/**
+ * Creates (or completes) the mesh PKI in `dir`: the CA, then router, gateway and one box per Comune.
+ * Idempotent: a file pair is kept when it parses, the key matches, it chains to the CA, it is valid
+ * for at least `renewBeforeDays` more days and its subjectAltName covers every requested hostname;
+ * otherwise it is reissued. A missing or unreadable CA is recreated, and then every leaf with it.
+ */
+export async function ensureMeshPki(dir: string, options: EnsureMeshPkiOptions): Promise<MeshPki> {
+  const root = resolve(dir);
+  const now = options.now ?? new Date();
+  const hostnames = [...new Set(["localhost", "127.0.0.1", ...(options.hostnames ?? [])])];
+  for (const code of options.boxes) {
+    if (!comunePattern.test(code)) throw new DomainError("invalid-input", `"${code}" is not an ISTAT Comune code (six digits, e.g. 022205)`, { reason: "INVALID_COMUNE_CODE" });
+  }
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  const created: string[] = [];
+  const report = (file: string, action: "created" | "kept") => {
+    if (action === "created") created.push(file);
+    options.onFile?.(file, action);
+  };
+
+  const caFile = join(root, "ca.pem");
+  const caKeyFile = join(root, "ca-key.pem");
+  let ca = await loadValidCa(caFile, caKeyFile, now, options.renewBeforeDays ?? 30);
+  const caRenewed = ca === undefined;
+  if (!ca) {
+    ca = createCertificateAuthority({ commonName: meshCaCommonName, organization: meshOrganization, validDays: options.caValidDays ?? 3650 });
+    await writeAtomic(caKeyFile, ca.privateKeyPem, 0o600);
+    await writeAtomic(caFile, ca.certificatePem, 0o644);
+    report(caFile, "created");
+    report(caKeyFile, "created");
+  } else {
+    await tightenKeyMode(caKeyFile);
+    report(caFile, "kept");
+    report(caKeyFile, "kept");
+  }
+
+  const roles: MeshRole[] = ["router", "gateway", ...[...new Set(options.boxes)].map((code): MeshRole => `box-${code}`)];
+  const identities: Record<string, MeshIdentityFiles> = {};
+  const caCert = new X509Certificate(ca.certificatePem);
+  for (const role of roles) {
+    const names = meshIdentityFileNames(role);
+    const files = { certificate: join(root, names.certificate), privateKey: join(root, names.privateKey) };
+    identities[role] = files;
+    const keep = !caRenewed && (await leafStillGood(files, caCert, hostnames, now, options.renewBeforeDays ?? 30));
+    if (keep) {
+      await tightenKeyMode(files.privateKey);
+      report(files.certificate, "kept");
+      report(files.privateKey, "kept");
+      continue;
+    }
+    const leaf = issueMeshCertificate(ca, { role, hostnames, validDays: options.leafValidDays ?? 825 });
+    await writeAtomic(files.privateKey, leaf.privateKeyPem, 0o600);
+    await writeAtomic(files.certificate, leaf.certificatePem, 0o644);
+    report(files.certificate, "created");
+    report(files.privateKey, "created");
+  }
+  return { dir: root, caCertificate: caFile, caPrivateKey: caKeyFile, identities, created };
+}
+
+/** Options for {@link issueMeshCertificate}. */
+export interface IssueMeshCertificateOptions {
+  role: MeshRole;
+  /** DNS names and IP addresses for subjectAltName. */
+  hostnames: readonly string[];
+  validDays: number;
+  /** Start of validity; default five minutes ago (clock skew). */
+  notBefore?: Date;
+}
+
+/**
+ * Issues one mesh leaf certificate (RSA-2048, SHA-256) signed by `ca`: CN = role, O = "Novares
+ * mesh", serverAuth + clientAuth, subjectAltName from `hostnames`. Exposed for tests that need a
+ * certificate from another CA.
+ */
+export function issueMeshCertificate(ca: DevCertificateAuthority, options: IssueMeshCertificateOptions): { certificatePem: string; privateKeyPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: "spki", format: "pem" }).toString());
+  const serial = randomBytes(16);
+  serial[0] = (serial[0]! & 0x7f) | 0x01;
+  cert.serialNumber = serial.toString("hex");
+  const start = options.notBefore ?? new Date(Date.now() - 5 * 60_000);
+  cert.validity.notBefore = start;
+  cert.validity.notAfter = new Date(start.getTime() + options.validDays * 86_400_000);
+  cert.setSubject([
+    { shortName: "C", value: "IT" },
+    { shortName: "O", value: meshOrganization },
+    { shortName: "CN", value: options.role },
+  ]);
+  cert.setIssuer(forge.pki.certificateFromPem(ca.certificatePem).subject.attributes);
+  const altNames = options.hostnames.map((name) => (isIP(name) === 0 ? { type: 2, value: name } : { type: 7, ip: name }));
+  cert.setExtensions([
+    { name: "basicConstraints", cA: false, critical: true },
+    { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: "extKeyUsage", serverAuth: true, clientAuth: true },
+    { name: "subjectAltName", altNames },
+    { name: "subjectKeyIdentifier" },
+  ]);
+  signWithNodeCrypto(cert, ca.privateKey);
+  return { certificatePem: forge.pki.certificateToPem(cert), privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString() };
+}
+
+/**
+ * grpc-js credentials for `role` from the PKI folder `dir` (as written by {@link ensureMeshPki}).
+ * The server credentials demand and verify a client certificate (checkClientCertificate true); the
+ * client credentials trust only the mesh CA, so neither side accepts a party from outside the mesh.
+ * Reads the files synchronously once: call it at start, not per request.
+ */
+export function meshCredentials(dir: string, role: MeshRole): MeshCredentials {
+  const root = resolve(dir);
+  const names = meshIdentityFileNames(role);
+  const read = (file: string) => {
+    try {
+      return readFileSync(join(root, file));
+    } catch (err) {
+      throw new DomainError("precondition-failed", `mesh PKI file ${join(root, file)} cannot be read: create the mesh PKI with scripts/mesh-pki-dev.ts`, {
+        reason: "MESH_PKI_MISSING",
+        cause: err,
+      });
+    }
+  };
+  const ca = read("ca.pem");
+  const cert = read(names.certificate);
+  const key = read(names.privateKey);
+  return {
+    server: ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], true),
+    client: grpcCredentials.createSsl(ca, key, cert),
+  };
+}
+
+async function loadValidCa(certFile: string, keyFile: string, now: Date, renewBeforeDays: number): Promise<DevCertificateAuthority | undefined> {
+  try {
+    const ca = loadCertificateAuthority(await readFile(certFile, "utf8"), await readFile(keyFile, "utf8"));
+    const cert = new X509Certificate(ca.certificatePem);
+    if (!cert.ca || !validFor(cert, now, renewBeforeDays)) return undefined;
+    return ca;
+  } catch {
+    return undefined;
+  }
+}
+
+async function leafStillGood(files: MeshIdentityFiles, ca: X509Certificate, hostnames: readonly string[], now: Date, renewBeforeDays: number): Promise<boolean> {
+  try {
+    const cert = new X509Certificate(await readFile(files.certificate));
+    const key: KeyObject = createPrivateKey(await readFile(files.privateKey));
+    if (!cert.checkPrivateKey(key) || !cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
+    if (!validFor(cert, now, renewBeforeDays)) return false;
+    const san = cert.subjectAltName ?? "";
+    return hostnames.every((name) => san.includes(isIP(name) === 0 ? `DNS:${name}` : `IP Address:${name}`));
+  } catch {
+    return false;
+  }
+}
+
+function validFor(cert: X509Certificate, now: Date, days: number): boolean {
+  return now >= new Date(cert.validFrom) && new Date(cert.validTo).getTime() - now.getTime() > days * 86_400_000;
+}
+
+async function tightenKeyMode(file: string): Promise<void> {
+  if (((await stat(file)).mode & 0o077) !== 0) await chmod(file, 0o600);
+}
+
+async function writeAtomic(file: string, content: string, mode: number): Promise<void> {
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  await writeFile(temp, content, { mode });
+  await chmod(temp, mode);
+  await rename(temp, file);
+}
+
+/** forge builds the TBSCertificate; node:crypto makes the RSA signature (forge is ~100× slower). */
+function signWithNodeCrypto(cert: forge.pki.Certificate, key: KeyObject): void {
+  const oid = forge.pki.oids.sha256WithRSAEncryption!;
+  cert.md = forge.md.sha256.create();
+  cert.signatureOid = oid;
+  cert.siginfo.algorithmOid = oid;
+  const tbs = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+  cert.tbsCertificate = tbs;
+  cert.signature = sign("sha256", Buffer.from(forge.asn1.toDer(tbs).getBytes(), "binary"), key).toString("binary");
+}
