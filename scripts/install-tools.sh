@@ -76,6 +76,6 @@ else
   stamp consul "$CONSUL_VERSION"
 fi
 
-"$BIN/consul" version | head -1 >&2
+"$BIN/consul" version | sed -n 1p >&2
 "$BIN/grpcurl" -version >&2 2>&1 || true
 echo "$BIN"
