@@ -4,31 +4,7 @@
  */
 import { DomainError } from "#shared/domain-error.js";
 
-/** Which check of the SSO token failed (google.rpc.ErrorInfo.reason). */
-export type SsoTokenFailure =
-  | "TOKEN_MISSING"
-  | "TOKEN_MALFORMED"
-  | "TOKEN_ALGORITHM_NOT_ALLOWED"
-  | "TOKEN_BAD_SIGNATURE"
-  | "TOKEN_EXPIRED"
-  | "TOKEN_NOT_YET_VALID"
-  | "TOKEN_WRONG_ISSUER"
-  | "TOKEN_WRONG_AUDIENCE"
-  | "TOKEN_CLAIM_MISSING"
-  | "TOKEN_INVALID";
-
-/**
- * The caller's SSO token is missing, malformed, forged, expired or meant for someone else
- * (UNAUTHENTICATED): the browser has to sign in to Novares again. The message says which check
- * failed and never echoes the token.
- */
-export class SsoTokenError extends DomainError {
-  declare readonly reason: SsoTokenFailure;
-
-  constructor(reason: SsoTokenFailure, message: string, cause?: unknown) {
-    super("unauthenticated", message, { reason, cause });
-  }
-}
+export { SsoTokenError, type SsoTokenFailure } from "#shared/sso-token.js";
 
 /**
  * The request names a tobacconist other than the signed-in one (PERMISSION_DENIED): a tobacconist

@@ -11,24 +11,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttp2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from "node:http2";
-import { createReadStream, existsSync, statSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { extname, join, normalize, resolve, sep } from "node:path";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { connectCorsHeaders } from "#shared/connect-adapter.js";
+import { applyCors, serveStatic } from "#shared/http-door.js";
 import { devSsoPrefix, type DevSsoRoutes } from "../handlers/dev-sso-routes.js";
-
-const contentTypes: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".json": "application/json",
-  ".ico": "image/x-icon",
-  ".woff2": "font/woff2",
-};
 
 /** Options for {@link createGatewayListeners}. */
 export interface GatewayListenersOptions {
@@ -57,29 +44,6 @@ export interface GatewayListeners {
 type AnyRequest = IncomingMessage | Http2ServerRequest;
 type AnyResponse = ServerResponse | Http2ServerResponse;
 
-function serveStatic(webDir: string, req: { url?: string | undefined }, res: ServerResponse): void {
-  const root = resolve(webDir);
-  const url = new URL(req.url ?? "/", "http://gateway");
-  let file: string;
-  try {
-    file = normalize(join(root, decodeURIComponent(url.pathname)));
-  } catch {
-    res.writeHead(400).end();
-    return;
-  }
-  if (file !== root && !file.startsWith(root + sep)) {
-    res.writeHead(403).end();
-    return;
-  }
-  if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, "index.html");
-  if (!existsSync(file)) {
-    res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
-    return;
-  }
-  res.writeHead(200, { "Content-Type": contentTypes[extname(file)] ?? "application/octet-stream" });
-  createReadStream(file).pipe(res);
-}
-
 function listen(server: Server | Http2Server, port: number, host: string): Promise<number> {
   return new Promise((resolve_, reject) => {
     server.once("error", reject);
@@ -102,21 +66,7 @@ export function createGatewayListeners(options: GatewayListenersOptions): Gatewa
   });
 
   const handle = (req: AnyRequest, res: AnyResponse) => {
-    const origin = req.headers.origin;
-    if (origin && (!options.allowedOrigins || options.allowedOrigins.includes(origin))) {
-      res.setHeader("Access-Control-Allow-Origin", origin);
-      res.setHeader("Vary", "Origin");
-      res.setHeader("Access-Control-Expose-Headers", connectCorsHeaders.exposedHeaders.join(", "));
-    }
-    if (req.method === "OPTIONS") {
-      res.writeHead(204, {
-        "Access-Control-Allow-Methods": connectCorsHeaders.allowedMethods.join(", "),
-        "Access-Control-Allow-Headers": connectCorsHeaders.allowedHeaders.join(", "),
-        "Access-Control-Max-Age": "7200",
-      });
-      res.end();
-      return;
-    }
+    if (applyCors(req, res, options.allowedOrigins)) return;
     if (options.devSso && (req.url ?? "").startsWith(devSsoPrefix)) {
       options.devSso(req as IncomingMessage, res as ServerResponse).catch((err: unknown) => {
         options.logger?.error({ err }, "development SSO request failed");

@@ -86,25 +86,7 @@ export class SsoNotConfiguredError extends DomainError {
   }
 }
 
-/** Why a tobacconist's SSO token was refused. */
-export type SsoTokenFailure =
-  | "TOKEN_MISSING"
-  | "TOKEN_MALFORMED"
-  | "TOKEN_ALGORITHM_NOT_ALLOWED"
-  | "TOKEN_BAD_SIGNATURE"
-  | "TOKEN_EXPIRED"
-  | "TOKEN_NOT_YET_VALID"
-  | "TOKEN_WRONG_ISSUER"
-  | "TOKEN_WRONG_AUDIENCE"
-  | "TOKEN_CLAIM_MISSING"
-  | "TOKEN_INVALID";
-
-/** A tobacconist's SSO token is missing or not valid; `reason` says which check failed. */
-export class SsoTokenError extends DomainError {
-  constructor(reason: SsoTokenFailure, message: string, cause?: unknown) {
-    super("unauthenticated", message, { reason, cause });
-  }
-}
+export { SsoTokenError, type SsoTokenFailure } from "#shared/sso-token.js";
 
 /** The Comune revoked this tobacconist's access (agreement art. 5.4). */
 export class TobacconistRevokedError extends DomainError {
