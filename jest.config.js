@@ -6,7 +6,8 @@
  */
 export default {
   testEnvironment: "node",
-  roots: ["<rootDir>/services", "<rootDir>/test"],
+  roots: ["<rootDir>/services", "<rootDir>/test", "<rootDir>/web"],
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/web/dist/"],
   testMatch: ["**/*.test.ts"],
   extensionsToTreatAsEsm: [".ts"],
   moduleNameMapper: {

@@ -1,0 +1,280 @@
+/**
+ * The browser apps in real Chromium (Debian's chromium driven by playwright-core) against the mesh
+ * started as `npm start` starts it, on free ports and a temporary dev folder, after building the apps
+ * so the services serve them. A third, unconfigured Novabox is started separately for the setup
+ * wizard. Screenshots of each screen go to test-artifacts/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { freePorts } from "../support/ports.js";
+import { run, start, waitFor, type StartedProcess } from "../support/process.js";
+import { startService, type StartedService } from "../support/services.js";
+import { requireTool } from "../support/tools.js";
+
+const root = new URL("../../", import.meta.url).pathname;
+const artifacts = join(root, "test-artifacts");
+const dev = mkdtempSync(join(tmpdir(), "web-e2e-"));
+const freshHome = join(dev, "fresh-box", "anpr_home");
+const chromiumArgs = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"];
+
+let mesh: StartedProcess | undefined;
+let freshBox: StartedService | undefined;
+let browser: Browser | undefined;
+let context: BrowserContext | undefined;
+let ports: Record<string, number>;
+let gatewayUrl = "";
+let simUrl = "";
+let freshBoxUrl = "";
+
+interface Workstation {
+  comuneCode: string;
+  operatorId: string;
+  sedeId: string;
+  postazioneId: string;
+}
+
+beforeAll(async () => {
+  const chromiumPath = requireTool("chromium");
+  mkdirSync(artifacts, { recursive: true });
+  mkdirSync(freshHome, { recursive: true, mode: 0o700 });
+
+  const build = await run("npm", ["run", "build:web"], { cwd: root, timeoutMs: 120_000 });
+  if (build.code !== 0) throw new Error(`npm run build:web failed:\n${build.stdout}\n${build.stderr}`);
+
+  const [sim, router, gateway, gatewayH2c, trentoGrpc, trentoHttp, roveretoGrpc, roveretoHttp, freshGrpc, freshHttp] = await freePorts(10);
+  ports = { sim: sim!, router: router!, gateway: gateway!, gatewayH2c: gatewayH2c!, trentoGrpc: trentoGrpc!, trentoHttp: trentoHttp!, roveretoGrpc: roveretoGrpc!, roveretoHttp: roveretoHttp! };
+  mesh = start(process.execPath, ["--import", "tsx", join(root, "scripts/start-mesh.ts")], {
+    cwd: root,
+    env: {
+      ...process.env,
+      MESH_DEV_DIR: dev,
+      ANPR_SIM_PORT: String(ports.sim),
+      ROUTER_PORT: String(ports.router),
+      GATEWAY_PORT: String(ports.gateway),
+      GATEWAY_H2C_PORT: String(ports.gatewayH2c),
+      TRENTO_GRPC_PORT: String(ports.trentoGrpc),
+      TRENTO_HTTP_PORT: String(ports.trentoHttp),
+      ROVERETO_GRPC_PORT: String(ports.roveretoGrpc),
+      ROVERETO_HTTP_PORT: String(ports.roveretoHttp),
+    },
+  });
+  const ready = await waitFor(
+    "npm start to print mesh ready",
+    () => {
+      if (mesh!.child.exitCode !== null) throw new Error(`start-mesh exited ${mesh!.child.exitCode}:\n${mesh!.output().slice(-4000)}`);
+      const line = mesh!.output().split("\n").find((l) => l.includes('"msg":"mesh ready"'));
+      return Promise.resolve(line ? (JSON.parse(line) as { gateway: string; sim: string }) : undefined);
+    },
+    170_000,
+    250,
+  );
+  gatewayUrl = ready.gateway;
+  simUrl = ready.sim;
+
+  freshBox = await startService(
+    "services/novabox/src/server/main.ts",
+    {
+      ANPR_HOME: freshHome,
+      NOVABOX_HOST: "127.0.0.1",
+      NOVABOX_GRPC_PORT: String(freshGrpc),
+      NOVABOX_HTTP_PORT: String(freshHttp),
+      NOVABOX_MESH_PLAINTEXT: "true",
+      NOVABOX_WEB_DIR: join(root, "web/dist/novabox"),
+    },
+    "novabox ready",
+  );
+  freshBoxUrl = `http://127.0.0.1:${freshHttp}`;
+
+  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true, timeout: 30_000 });
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "it-IT" });
+  context.setDefaultTimeout(20_000);
+}, 300_000);
+
+afterAll(async () => {
+  await context?.close().catch(() => undefined);
+  await browser?.close().catch(() => undefined);
+  await freshBox?.process.stop(10_000);
+  await mesh?.stop(15_000);
+  rmSync(dev, { recursive: true, force: true });
+}, 60_000);
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}
+
+/** The first five bytes of the PDF behind a blob URL in the page. */
+function pdfHead(page: Page, url: string): Promise<string> {
+  return page.evaluate(async (u) => new TextDecoder().decode((await (await fetch(u)).arrayBuffer()).slice(0, 5)), url);
+}
+
+function workstation(comuneCode: string): Workstation & { pkcs12: string; pin: string } {
+  const manifest = JSON.parse(readFileSync(join(dev, "pki", "manifest.json"), "utf8")) as { workstations: (Workstation & { pkcs12File: string; pinFile: string })[] };
+  const w = manifest.workstations.find((x) => x.comuneCode === comuneCode)!;
+  return { ...w, pkcs12: join(dev, "pki", w.pkcs12File), pin: readFileSync(join(dev, "pki", w.pinFile), "utf8").trim() };
+}
+
+describe("Novabox admin panel", () => {
+  let page: Page;
+
+  it("the setup wizard configures a fresh box from the dev PKI files; a wrong PIN is shown next to the PIN", async () => {
+    page = await context!.newPage();
+    await page.goto(freshBoxUrl);
+    await page.waitForURL("**/configurazione-iniziale");
+    await page.getByTestId("step-admin").waitFor();
+
+    // step 1: a short password is refused in the browser, next to the field
+    await page.fill("#username", "admin");
+    await page.fill("#password", "troppo corta");
+    await page.fill("#confirm", "troppo corta");
+    await page.fill("#password", "breve");
+    await page.click("text=Crea l'amministratore");
+    await expect(page.locator("#password-error").textContent()).resolves.toContain("Almeno 12 caratteri");
+    await screenshot(page, "novabox-wizard-1-admin");
+    await page.fill("#password", "una frase lunga e sicura");
+    await page.fill("#confirm", "una frase lunga e sicura");
+    await page.click("text=Crea l'amministratore");
+
+    // step 2: ANPR credentials, first with a wrong PIN
+    await page.getByTestId("step-anpr").waitFor();
+    const w = workstation("022205");
+    await page.setInputFiles("#certificate", join(dev, "pki", "anpr-sim-ca.pem"));
+    await page.setInputFiles("#pkcs12", w.pkcs12);
+    await page.fill("#pin", "sbagliato-0000");
+    await page.fill("#operator_id", w.operatorId);
+    await page.fill("#office_id", w.sedeId);
+    await page.fill("#workstation_id", w.postazioneId);
+    await page.fill("#comune_code", "022205");
+    await page.fill("#comune_name", "Trento");
+    await page.fill("#registry_officer_surname", "BIANCHI");
+    await page.fill("#registry_officer_name", "ANNA");
+    await page.fill("#anpr_base_url", simUrl);
+    await page.selectOption("#anpr_environment", { label: "Test (collaudo)" });
+    await page.click("text=Salva e continua");
+    const pinError = page.locator('.field:has(#pin) [data-field-error="pin"]');
+    await pinError.waitFor();
+    expect(await pinError.textContent()).toContain("PIN");
+    await screenshot(page, "novabox-wizard-2-wrong-pin");
+
+    await page.fill("#pin", w.pin);
+    await page.click("text=Salva e continua");
+
+    // step 3: the connectivity check
+    await page.getByTestId("step-check").waitFor();
+    await page.click("text=Verifica il collegamento");
+    const result = page.getByTestId("connection-result");
+    await result.waitFor();
+    expect(await result.textContent()).toContain("Collegamento riuscito");
+    await screenshot(page, "novabox-wizard-3-connection");
+
+    // the configuration: both certificates with fingerprint, subject and expiry
+    await page.click("text=Vai alla configurazione");
+    await page.getByTestId("workstation-certificate").waitFor();
+    expect(await page.getByTestId("settings").textContent()).toContain("Trento (022205)");
+    const ws = (await page.getByTestId("workstation-certificate").textContent()) ?? "";
+    expect(ws).toContain(w.postazioneId);
+    expect(ws).toContain("Impronta SHA-256");
+    expect(await page.getByTestId("ca-certificate").textContent()).toContain("Scadenza");
+    await screenshot(page, "novabox-configuration");
+  }, 120_000);
+
+  it("the audit log shows the transactions just made, fiscal codes masked, and the integrity check passes", async () => {
+    await page.click("text=Registro delle operazioni");
+    const table = page.getByTestId("audit-table");
+    await table.locator("tbody tr").first().waitFor();
+    const text = (await table.textContent()) ?? "";
+    expect(text).toContain("Creazione amministratore");
+    expect(text).toContain("Caricamento certificato postazione");
+    expect(text).toContain("Dati non validi"); // the wrong PIN
+    expect(text).toContain("Verifica collegamento ANPR");
+    await page.click("text=Verifica l'integrità");
+    const integrity = page.getByTestId("integrity-result");
+    await integrity.waitFor();
+    expect(await integrity.textContent()).toContain("Registro integro");
+    await screenshot(page, "novabox-audit-log");
+  }, 60_000);
+});
+
+describe("Novares console", () => {
+  it("the mesh view shows both boxes, serving, live from the watch stream", async () => {
+    const page = await context!.newPage();
+    await page.goto(gatewayUrl);
+    await page.getByTestId("stream-state").filter({ hasText: "collegato" }).waitFor();
+    await page.locator('tr[data-comune="022205"][data-health="In servizio"]').waitFor();
+    await page.locator('tr[data-comune="022161"][data-health="In servizio"]').waitFor();
+    expect(await page.getByTestId("count-serving").textContent()).toContain("In servizio: 2");
+    expect(await page.getByTestId("instances").textContent()).toContain("Rovereto (022161)");
+    await screenshot(page, "console-mesh-view");
+    await page.close();
+  }, 60_000);
+
+  let protocol = "";
+
+  it("a tobacconist signs in, issues a certificate and sees the PDF and the receipt", async () => {
+    const page = await context!.newPage();
+    await page.goto(`${gatewayUrl}/emissione`);
+    await page.getByTestId("sign-in").waitFor();
+    await page.locator("#tobacconist option").first().waitFor({ state: "attached" });
+    await page.selectOption("#tobacconist", "TAB-0001");
+    await screenshot(page, "console-sign-in");
+    await page.click("text=Accedi");
+    await page.getByTestId("issue-form").waitFor();
+    expect(await page.getByTestId("signed-in-as").textContent()).toContain("Tabaccheria Centrale");
+
+    // the browser's own check of the fiscal code, next to the field
+    await page.locator('#comune_code option[value="022205"]').waitFor({ state: "attached" });
+    await page.selectOption("#comune_code", "022205");
+    await page.fill("#subject\\.fiscal_code", "RSSMRA85T10A562X");
+    await page.click("text=Emetti il certificato");
+    expect(await page.locator('[data-field-error="subject.fiscal_code"]').textContent()).toContain("carattere di controllo");
+
+    await page.fill("#subject\\.fiscal_code", "RSSMRA85T10A562S");
+    await page.fill("#subject\\.surname", "ROSSI");
+    await page.fill("#subject\\.name", "MARIO");
+    await page.locator('input[type=checkbox][value="8"]').check();
+    await screenshot(page, "console-issue-form");
+
+    // the preview (anteprima) first: a PDF, nothing charged
+    await page.click("button:has-text('Anteprima')");
+    await page.getByTestId("preview").waitFor({ timeout: 30_000 });
+    const previewSrc = (await page.getByTestId("pdf").getAttribute("src")) ?? "";
+    expect(await pdfHead(page, previewSrc)).toBe("%PDF-");
+    await page.waitForTimeout(2000); // let the PDF viewer paint before the screenshot
+    await screenshot(page, "console-certificate-preview");
+
+    await page.click("text=Emetti il certificato");
+    await page.getByTestId("issued").waitFor({ timeout: 30_000 });
+    protocol = ((await page.getByTestId("protocol").textContent()) ?? "").trim();
+    expect(protocol).toMatch(/^\d+$/);
+    const src = (await page.getByTestId("pdf").getAttribute("src")) ?? "";
+    expect(src).toMatch(/^blob:/);
+    expect(await pdfHead(page, src)).toBe("%PDF-");
+    expect(await page.getByTestId("fee").textContent()).toContain("2,00");
+    expect(await page.getByTestId("stamp-duty").textContent()).toMatch(/\d+,\d{2}/);
+    await page.waitForTimeout(2000); // let the PDF viewer paint before the screenshot
+    await screenshot(page, "console-certificate-issued");
+    await page.close();
+  }, 90_000);
+
+  it("the Comune's audit log shows the issued certificate with its ANPR protocol", async () => {
+    expect(protocol).not.toBe("");
+    const page = await context!.newPage();
+    await page.goto(`http://127.0.0.1:${ports.trentoHttp}/accesso`);
+    await page.fill("#login-username", "admin");
+    await page.fill("#login-password", readFileSync(join(dev, "boxes", "022205", "admin-password"), "utf8").trim());
+    await page.click("button:has-text('Accedi')");
+    await page.waitForURL("**/configurazione");
+    await page.click("text=Registro delle operazioni");
+    const row = page.locator('tr[data-operation="Emissione certificato"]', { hasText: protocol });
+    await row.waitFor();
+    expect(await row.textContent()).toContain("TAB-0001");
+    expect(await row.textContent()).not.toContain("RSSMRA85T10A562S"); // masked by default
+    await page.check("#reveal-fiscal-codes");
+    expect(await row.textContent()).toContain("RSSMRA85T10A562S");
+    await page.click("text=Verifica l'integrità");
+    expect(await page.getByTestId("integrity-result").textContent()).toContain("Registro integro");
+    await page.close();
+  }, 60_000);
+});

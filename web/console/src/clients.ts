@@ -1,0 +1,71 @@
+/**
+ * The Novares console's Connect clients (same origin: the gateway serves the console) and the
+ * tobacconist's SSO session. The development SSO's /dev-sso endpoints are plain JSON, not RPCs.
+ */
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-web";
+import { createSignal } from "solid-js";
+import { CertificationService } from "@gen/novabox/certification/v1/certification_service_pb.js";
+import { DiscoveryService } from "@gen/novares/discovery/v1/discovery_service_pb.js";
+
+const transport = createConnectTransport({ baseUrl: window.location.origin });
+
+/** Read-only mesh directory (no token needed). */
+export const discovery = createClient(DiscoveryService, transport);
+/** Certificates, routed by the gateway to the Comune's Novabox (SSO token needed). */
+export const certification = createClient(CertificationService, transport);
+
+/** A signed-in tobacconist. */
+export interface TobacconistSession {
+  token: string;
+  tobacconistId: string;
+  name: string;
+}
+
+const storageKey = "novares.tobacconist";
+function stored(): TobacconistSession | undefined {
+  try {
+    const raw = sessionStorage.getItem(storageKey);
+    return raw ? (JSON.parse(raw) as TobacconistSession) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const [session, setSessionSignal] = createSignal<TobacconistSession | undefined>(stored());
+
+/** The tobacconist signed in, if any. */
+export const tobacconist = session;
+
+/** Signs out. */
+export function signOut(): void {
+  sessionStorage.removeItem(storageKey);
+  setSessionSignal(undefined);
+}
+
+/** Call options carrying the tobacconist's token. */
+export function ssoAuth(): { headers: Record<string, string> } {
+  return { headers: { authorization: `Bearer ${session()?.token ?? ""}` } };
+}
+
+/** A demo tobacconist of the development SSO. */
+export interface DemoTobacconist {
+  tobacconistId: string;
+  name: string;
+}
+
+/** The demo tobacconists the development SSO accepts. */
+export async function listDemoTobacconists(): Promise<DemoTobacconist[]> {
+  const res = await fetch("/dev-sso/tobacconists");
+  if (!res.ok) throw new Error(`Accesso di prova non disponibile (HTTP ${res.status}).`);
+  return ((await res.json()) as { tobacconists: DemoTobacconist[] }).tobacconists;
+}
+
+/** Signs in as a demo tobacconist through the development SSO. */
+export async function signInDemo(tobacconistId: string): Promise<void> {
+  const res = await fetch("/dev-sso/token", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ tobacconistId }) });
+  const body = (await res.json()) as { token?: string; name?: string; error?: string };
+  if (!res.ok || !body.token) throw new Error(body.error ?? `Accesso non riuscito (HTTP ${res.status}).`);
+  const value = { token: body.token, tobacconistId, name: body.name ?? tobacconistId };
+  sessionStorage.setItem(storageKey, JSON.stringify(value));
+  setSessionSignal(value);
+}

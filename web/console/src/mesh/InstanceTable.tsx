@@ -1,0 +1,36 @@
+/** One row per announced box: comune, workstation, version, health, last announcement. */
+import { For, type JSX } from "solid-js";
+import type { Instance } from "@gen/novares/discovery/v1/discovery_service_pb.js";
+import { healthLabels } from "./health.ts";
+import { ago } from "../../../shared/format.ts";
+
+export function InstanceTable(props: { instances: readonly Instance[]; now: Date }): JSX.Element {
+  return (
+    <table data-testid="instances">
+      <thead>
+        <tr>
+          <th>Comune</th>
+          <th>Postazione</th>
+          <th>Indirizzo</th>
+          <th>Versione</th>
+          <th>Stato</th>
+          <th>Ultimo annuncio</th>
+        </tr>
+      </thead>
+      <tbody>
+        <For each={props.instances} fallback={<tr><td colSpan={6}>Nessun Novabox annunciato.</td></tr>}>
+          {(i) => (
+            <tr data-comune={i.comuneCode} data-health={healthLabels[i.health][0]}>
+              <td>{i.comuneName} ({i.comuneCode})</td>
+              <td>{i.workstationCode}</td>
+              <td class="mono">{i.host}:{i.port}</td>
+              <td>{i.version}</td>
+              <td><span class={`badge ${healthLabels[i.health][1]}`}>{healthLabels[i.health][0]}</span></td>
+              <td>{ago(i.lastAnnouncedAt, props.now)}</td>
+            </tr>
+          )}
+        </For>
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,63 @@
+/** The audit log: newest pages from ListAuditLog, fiscal codes masked by default, and the integrity check. */
+import { createResource, createSignal, Show, type JSX } from "solid-js";
+import { Navigate } from "@solidjs/router";
+import { adminAuth, config, sessionToken } from "../clients.ts";
+import { AuditTable } from "./AuditTable.tsx";
+import { IntegrityCheck } from "./IntegrityCheck.tsx";
+import { describeError } from "../../../shared/errors.ts";
+
+const pageSize = 50;
+
+export function AuditLogPage(): JSX.Element {
+  const [pageToken, setPageToken] = createSignal("");
+  const [previous, setPrevious] = createSignal<string[]>([]);
+  const [reveal, setReveal] = createSignal(false);
+  const [page] = createResource(
+    () => (sessionToken() ? pageToken() : undefined),
+    async (token) => config.listAuditLog({ pageSize, pageToken: token }, adminAuth()),
+  );
+
+  return (
+    <Show when={sessionToken()} fallback={<Navigate href="/accesso" />}>
+      <section class="card">
+        <h2>Registro delle operazioni</h2>
+        <div class="actions">
+          <label>
+            <input type="checkbox" id="reveal-fiscal-codes" checked={reveal()} onChange={(e) => setReveal(e.currentTarget.checked)} /> Mostra i codici fiscali per intero
+          </label>
+        </div>
+        <Show when={!page.error} fallback={<p class="action-error" role="alert">{describeError(page.error).message}</p>}>
+          <Show when={page.latest} fallback={<p>Caricamento…</p>}>
+            {(p) => <AuditTable entries={p().entries} revealFiscalCodes={reveal()} />}
+          </Show>
+        </Show>
+        <div class="actions">
+          <button
+            type="button"
+            class="secondary"
+            disabled={previous().length === 0}
+            onClick={() => {
+              const stack = previous();
+              setPageToken(stack[stack.length - 1] ?? "");
+              setPrevious(stack.slice(0, -1));
+            }}
+          >
+            Pagina precedente
+          </button>
+          <button
+            type="button"
+            class="secondary"
+            disabled={!page.latest?.nextPageToken}
+            onClick={() => {
+              setPrevious([...previous(), pageToken()]);
+              setPageToken(page.latest?.nextPageToken ?? "");
+            }}
+          >
+            Pagina successiva
+          </button>
+        </div>
+      </section>
+      <IntegrityCheck />
+    </Show>
+  );
+}

@@ -1,0 +1,41 @@
+/** The audit rows: time, operation, outcome, tobacconist, fiscal code (masked unless revealed), ANPR reference. */
+import { For, type JSX } from "solid-js";
+import type { AuditEntry } from "@gen/novabox/config/v1/config_service_pb.js";
+import { operationLabels, outcomeLabels } from "../labels.ts";
+import { formatDateTime, maskFiscalCode } from "../../../shared/format.ts";
+
+export function AuditTable(props: { entries: readonly AuditEntry[]; revealFiscalCodes: boolean }): JSX.Element {
+  return (
+    <table data-testid="audit-table">
+      <thead>
+        <tr>
+          <th>N.</th>
+          <th>Data e ora</th>
+          <th>Operazione</th>
+          <th>Esito</th>
+          <th>Tabaccheria / utente</th>
+          <th>Codice fiscale</th>
+          <th>Protocollo ANPR / errore</th>
+        </tr>
+      </thead>
+      <tbody>
+        <For each={props.entries} fallback={<tr><td colSpan={7}>Nessuna operazione registrata.</td></tr>}>
+          {(e) => {
+            const [label, tone] = outcomeLabels[e.outcome];
+            return (
+              <tr data-operation={operationLabels[e.operation]}>
+                <td>{String(e.id)}</td>
+                <td>{formatDateTime(e.time)}</td>
+                <td>{operationLabels[e.operation]}</td>
+                <td><span class={`badge ${tone}`}>{label}</span></td>
+                <td>{e.tobacconistId || e.actor}</td>
+                <td class="mono">{props.revealFiscalCodes ? e.fiscalCode : maskFiscalCode(e.fiscalCode)}</td>
+                <td>{e.anprProtocolNumber || e.anprErrorCode}</td>
+              </tr>
+            );
+          }}
+        </For>
+      </tbody>
+    </table>
+  );
+}

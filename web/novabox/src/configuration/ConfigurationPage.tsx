@@ -1,0 +1,77 @@
+/** The box's configuration: certificates, the Comune's settings, and a connection check. */
+import { createResource, createSignal, Show, type JSX } from "solid-js";
+import { Navigate } from "@solidjs/router";
+import type { TestAnprConnectionResponse } from "@gen/novabox/config/v1/config_service_pb.js";
+import { adminAuth, config, sessionToken } from "../clients.ts";
+import { environmentLabel } from "../labels.ts";
+import { CertificateCard } from "./CertificateCard.tsx";
+import { ConnectionTestResult } from "./ConnectionTestResult.tsx";
+import { describeError } from "../../../shared/errors.ts";
+import { ActionError } from "../../../shared/components.tsx";
+import { formatDateTime } from "../../../shared/format.ts";
+
+export function ConfigurationPage(): JSX.Element {
+  const [current] = createResource(sessionToken, async () => (await config.getConfig({}, adminAuth())).config);
+  const [test, setTest] = createSignal<TestAnprConnectionResponse>();
+  const [testError, setTestError] = createSignal<string>();
+  const [busy, setBusy] = createSignal(false);
+
+  async function runTest(): Promise<void> {
+    setBusy(true);
+    setTestError(undefined);
+    try {
+      setTest(await config.testAnprConnection({}, adminAuth()));
+    } catch (err) {
+      setTestError(describeError(err).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Show when={sessionToken()} fallback={<Navigate href="/accesso" />}>
+      <Show when={!current.error} fallback={<p class="action-error" role="alert">{describeError(current.error).message}</p>}>
+        <Show when={current()} fallback={<p>Caricamento…</p>}>
+          {(c) => (
+            <>
+              <section class="card" data-testid="settings">
+                <h2>Comune e postazione</h2>
+                <table>
+                  <tbody>
+                    <tr><th>Comune</th><td>{c().settings?.comuneName} ({c().settings?.comuneCode})</td></tr>
+                    <tr><th>Operatore</th><td>{c().settings?.operatorId}</td></tr>
+                    <tr><th>Sede</th><td>{c().settings?.officeId}</td></tr>
+                    <tr><th>Postazione</th><td>{c().settings?.workstationId}</td></tr>
+                    <tr><th>Ufficiale d'anagrafe</th><td>{c().settings?.registryOfficerSurname} {c().settings?.registryOfficerName}</td></tr>
+                    <tr><th>Ambiente ANPR</th><td>{environmentLabel(c().settings?.anprEnvironment ?? 0)}</td></tr>
+                    <tr><th>Indirizzo ANPR</th><td class="mono">{c().settings?.anprBaseUrl}</td></tr>
+                    <tr><th>Conservazione registro</th><td>{c().settings?.logRetentionDays ? `${c().settings?.logRetentionDays} giorni` : "predefinita"}</td></tr>
+                    <tr><th>Ultima modifica</th><td>{formatDateTime(c().updatedAt)}</td></tr>
+                  </tbody>
+                </table>
+                <Show when={(c().setupStatus?.missing.length ?? 0) > 0}>
+                  <p class="warning">Configurazione incompleta, mancano: {c().setupStatus?.missing.join(", ")}.</p>
+                </Show>
+              </section>
+              <section class="card">
+                <h2>Certificati</h2>
+                <CertificateCard title="Certificato della CA di ANPR" certificate={c().caCertificate} testId="ca-certificate" />
+                <CertificateCard title="Certificato della postazione" certificate={c().workstationCertificate} testId="workstation-certificate" />
+              </section>
+              <section class="card">
+                <h2>Collegamento con ANPR</h2>
+                <div class="actions">
+                  <button type="button" onClick={() => void runTest()} disabled={busy()}>
+                    Verifica il collegamento
+                  </button>
+                  <ActionError message={testError()} />
+                </div>
+                <Show when={test()}>{(r) => <ConnectionTestResult result={r()} />}</Show>
+              </section>
+            </>
+          )}
+        </Show>
+      </Show>
+    </Show>
+  );
+}

@@ -1,0 +1,120 @@
+/**
+ * Wizard step 2: the ANPR credentials (CA certificate, workstation PKCS#12 + PIN) and the settings
+ * that identify this Comune's workstation. Uploads the two files, then saves the settings; a
+ * server error lands next to the field it names (e.g. a wrong PIN next to the PIN).
+ */
+import { createSignal, For, type JSX } from "solid-js";
+import { create } from "@bufbuild/protobuf";
+import { AnprEnvironment, SettingsSchema } from "@gen/novabox/config/v1/config_service_pb.js";
+import { adminAuth, config } from "../clients.ts";
+import { environmentLabels } from "../labels.ts";
+import { describeError } from "../../../shared/errors.ts";
+import { ActionError, Field } from "../../../shared/components.tsx";
+import { isValid, validateAnprSettings, type FieldErrors } from "../../../shared/validation.ts";
+
+const textFields = [
+  ["operatorId", "operator_id", "Identificativo operatore", "es. OPERATORE-022205"],
+  ["officeId", "office_id", "Identificativo sede (IdSede)", "di norma il codice ISTAT del Comune"],
+  ["workstationId", "workstation_id", "Identificativo postazione (IdPostazione)", "es. POST-022205-01"],
+  ["comuneCode", "comune_code", "Codice ISTAT del Comune", "6 cifre, es. 022205"],
+  ["comuneName", "comune_name", "Nome del Comune", ""],
+  ["registryOfficerSurname", "registry_officer_surname", "Cognome dell'ufficiale d'anagrafe", "firma i certificati"],
+  ["registryOfficerName", "registry_officer_name", "Nome dell'ufficiale d'anagrafe", ""],
+  ["anprBaseUrl", "anpr_base_url", "Indirizzo di ANPR", "https://…"],
+] as const;
+
+type TextKey = (typeof textFields)[number][0];
+
+export function AnprCredentialsStep(props: { onDone: () => void }): JSX.Element {
+  const [caFile, setCaFile] = createSignal<File>();
+  const [caPassword, setCaPassword] = createSignal("");
+  const [p12File, setP12File] = createSignal<File>();
+  const [pin, setPin] = createSignal("");
+  const [environment, setEnvironment] = createSignal(AnprEnvironment.TEST);
+  const [text, setText] = createSignal<Record<TextKey, string>>({
+    operatorId: "",
+    officeId: "",
+    workstationId: "",
+    comuneCode: "",
+    comuneName: "",
+    registryOfficerSurname: "",
+    registryOfficerName: "",
+    anprBaseUrl: "",
+  });
+  const [errors, setErrors] = createSignal<FieldErrors>({});
+  const [actionError, setActionError] = createSignal<string>();
+  const [busy, setBusy] = createSignal(false);
+
+  async function submit(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    setActionError(undefined);
+    const found = validateAnprSettings({ ...text(), caCertificate: caFile(), pkcs12: p12File(), pin: pin() });
+    setErrors(found);
+    if (!isValid(found)) return;
+    setBusy(true);
+    try {
+      await config.uploadCaCertificate({ certificate: new Uint8Array(await caFile()!.arrayBuffer()), password: caPassword() }, adminAuth());
+      await config.uploadWorkstationCertificate({ pkcs12: new Uint8Array(await p12File()!.arrayBuffer()), pin: pin() }, adminAuth());
+      const t = text();
+      await config.updateConfig(
+        {
+          settings: create(SettingsSchema, { ...t, comuneCode: t.comuneCode.trim(), anprBaseUrl: t.anprBaseUrl.trim(), anprEnvironment: environment() }),
+          updateMask: { paths: [...textFields.map(([, field]) => field), "anpr_environment"] },
+        },
+        adminAuth(),
+      );
+      props.onDone();
+    } catch (err) {
+      const shown = describeError(err);
+      const field = shown.field?.replace(/^settings\./, "");
+      if (field && document.getElementById(field)) setErrors({ [field]: shown.message });
+      else setActionError(shown.message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section class="card" data-testid="step-anpr">
+      <h2>Credenziali e dati per ANPR</h2>
+      <form onSubmit={(e) => void submit(e)} novalidate>
+        <h3>Certificati</h3>
+        <div class="grid">
+          <Field label="Certificato della CA di ANPR" for="certificate" error={errors().certificate} hint="File PEM o DER fornito per il collegamento TLS.">
+            <input id="certificate" type="file" accept=".pem,.crt,.cer,.der" onChange={(e) => setCaFile(e.currentTarget.files?.[0])} />
+          </Field>
+          <Field label="Password del certificato CA" for="password" error={errors().password} hint="Solo se il file è protetto; altrimenti lasciare vuoto.">
+            <input id="password" type="password" autocomplete="off" value={caPassword()} onInput={(e) => setCaPassword(e.currentTarget.value)} />
+          </Field>
+          <Field label="Certificato della postazione (PKCS#12)" for="pkcs12" error={errors().pkcs12} hint="File .p12 o .pfx rilasciato per la postazione.">
+            <input id="pkcs12" type="file" accept=".p12,.pfx" onChange={(e) => setP12File(e.currentTarget.files?.[0])} />
+          </Field>
+          <Field label="PIN del PKCS#12" for="pin" error={errors().pin}>
+            <input id="pin" type="password" autocomplete="off" value={pin()} onInput={(e) => setPin(e.currentTarget.value)} />
+          </Field>
+        </div>
+        <h3>Postazione e Comune</h3>
+        <div class="grid">
+          <For each={textFields}>
+            {([key, field, label, hint]) => (
+              <Field label={label} for={field} error={errors()[field]} hint={hint}>
+                <input id={field} value={text()[key]} onInput={(e) => setText({ ...text(), [key]: e.currentTarget.value })} />
+              </Field>
+            )}
+          </For>
+          <Field label="Ambiente ANPR" for="anpr_environment" error={errors().anpr_environment}>
+            <select id="anpr_environment" value={String(environment())} onChange={(e) => setEnvironment(Number(e.currentTarget.value) as AnprEnvironment)}>
+              <For each={environmentLabels}>{([env, label]) => <option value={String(env)}>{label}</option>}</For>
+            </select>
+          </Field>
+        </div>
+        <div class="actions">
+          <button type="submit" disabled={busy()}>
+            Salva e continua
+          </button>
+          <ActionError message={actionError()} />
+        </div>
+      </form>
+    </section>
+  );
+}

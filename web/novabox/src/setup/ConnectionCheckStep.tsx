@@ -1,0 +1,52 @@
+/** Wizard step 3: ANPR's TestConn through the box, with the outcome in plain words. */
+import { createSignal, Show, type JSX } from "solid-js";
+import { useNavigate } from "@solidjs/router";
+import { adminAuth, config } from "../clients.ts";
+import { ConnectionTestResult } from "../configuration/ConnectionTestResult.tsx";
+import type { TestAnprConnectionResponse } from "@gen/novabox/config/v1/config_service_pb.js";
+import { describeError } from "../../../shared/errors.ts";
+import { ActionError } from "../../../shared/components.tsx";
+
+export function ConnectionCheckStep(props: { onBack: () => void }): JSX.Element {
+  const navigate = useNavigate();
+  const [result, setResult] = createSignal<TestAnprConnectionResponse>();
+  const [error, setError] = createSignal<string>();
+  const [busy, setBusy] = createSignal(false);
+
+  async function check(): Promise<void> {
+    setBusy(true);
+    setError(undefined);
+    setResult(undefined);
+    try {
+      setResult(await config.testAnprConnection({}, adminAuth()));
+    } catch (err) {
+      setError(describeError(err).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section class="card" data-testid="step-check">
+      <h2>Verifica del collegamento con ANPR</h2>
+      <p>Il Novabox chiama il servizio di prova di ANPR (TestConn) con le credenziali appena inserite.</p>
+      <div class="actions">
+        <button type="button" onClick={() => void check()} disabled={busy()}>
+          {busy() ? "Verifica in corso…" : "Verifica il collegamento"}
+        </button>
+        <button type="button" class="secondary" onClick={() => props.onBack()}>
+          Modifica le credenziali
+        </button>
+        <ActionError message={error()} />
+      </div>
+      <Show when={result()}>{(r) => <ConnectionTestResult result={r()} />}</Show>
+      <Show when={result()?.ok}>
+        <div class="actions">
+          <button type="button" onClick={() => navigate("/configurazione")}>
+            Vai alla configurazione
+          </button>
+        </div>
+      </Show>
+    </section>
+  );
+}

@@ -1,0 +1,111 @@
+/**
+ * Form checks done in the browser before calling the services, so the user sees a mistake next to
+ * the field at once. The services check everything again; these only spare a round trip. Each
+ * function returns the errors by field name (empty object = valid), in Italian.
+ */
+
+/** Errors by field name; a field without an entry is valid. */
+export type FieldErrors = Partial<Record<string, string>>;
+
+const ODD: Record<string, number> = {
+  "0": 1, "1": 0, "2": 5, "3": 7, "4": 9, "5": 13, "6": 15, "7": 17, "8": 19, "9": 21,
+  A: 1, B: 0, C: 5, D: 7, E: 9, F: 13, G: 15, H: 17, I: 19, J: 21, K: 2, L: 4, M: 18,
+  N: 20, O: 11, P: 3, Q: 6, R: 8, S: 12, T: 14, U: 16, V: 10, W: 22, X: 25, Y: 24, Z: 23,
+};
+
+const FISCAL_CODE_SHAPE = /^[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-EHLMPR-T][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$/;
+
+/** Why `code` is not a well-formed codice fiscale (shape and check character), or undefined. */
+export function fiscalCodeProblem(code: string): string | undefined {
+  const cf = code.trim().toUpperCase();
+  if (cf === "") return "Inserire il codice fiscale.";
+  if (cf.length !== 16) return `Il codice fiscale ha 16 caratteri (ne sono stati inseriti ${cf.length}).`;
+  if (!FISCAL_CODE_SHAPE.test(cf)) return "Il codice fiscale non ha la forma corretta.";
+  let sum = 0;
+  for (let i = 0; i < 15; i++) {
+    const ch = cf[i]!;
+    sum += i % 2 === 0 ? ODD[ch]! : /[0-9]/.test(ch) ? Number(ch) : ch.charCodeAt(0) - 65;
+  }
+  if (String.fromCharCode(65 + (sum % 26)) !== cf[15]) return "Il carattere di controllo del codice fiscale non corrisponde: ricontrollare.";
+  return undefined;
+}
+
+/** The admin account form of the setup wizard. */
+export function validateAdminAccount(input: { username: string; password: string; confirm: string }): FieldErrors {
+  const errors: FieldErrors = {};
+  if (!/^[A-Za-z0-9._@-]{3,64}$/.test(input.username)) errors.username = "Da 3 a 64 caratteri: lettere, cifre, . _ @ -";
+  const length = [...input.password.normalize("NFC")].length;
+  if (length < 12) errors.password = `Almeno 12 caratteri (ora ${length}): una frase di più parole è facile da ricordare.`;
+  else if (input.password.trim() === "") errors.password = "La password non può essere fatta solo di spazi.";
+  if (input.confirm !== input.password) errors.confirm = "Le due password non coincidono.";
+  return errors;
+}
+
+/** The ANPR credentials and settings form of the setup wizard. */
+export interface AnprSettingsInput {
+  caCertificate: File | undefined;
+  pkcs12: File | undefined;
+  pin: string;
+  operatorId: string;
+  officeId: string;
+  workstationId: string;
+  comuneCode: string;
+  comuneName: string;
+  registryOfficerSurname: string;
+  registryOfficerName: string;
+  anprBaseUrl: string;
+}
+
+/** Checks the ANPR form; files are only checked for presence (the box reads them). */
+export function validateAnprSettings(input: AnprSettingsInput): FieldErrors {
+  const errors: FieldErrors = {};
+  if (!input.caCertificate) errors.certificate = "Scegliere il file del certificato della CA (PEM o DER).";
+  if (!input.pkcs12) errors.pkcs12 = "Scegliere il file PKCS#12 della postazione (.p12 o .pfx).";
+  if (input.pin === "") errors.pin = "Inserire il PIN del file PKCS#12.";
+  const required: [Exclude<keyof AnprSettingsInput, "caCertificate" | "pkcs12">, string, string][] = [
+    ["operatorId", "operator_id", "Inserire l'identificativo dell'operatore."],
+    ["officeId", "office_id", "Inserire l'identificativo della sede."],
+    ["workstationId", "workstation_id", "Inserire l'identificativo della postazione."],
+    ["comuneName", "comune_name", "Inserire il nome del Comune."],
+    ["registryOfficerSurname", "registry_officer_surname", "Inserire il cognome dell'ufficiale d'anagrafe."],
+    ["registryOfficerName", "registry_officer_name", "Inserire il nome dell'ufficiale d'anagrafe."],
+  ];
+  for (const [key, field, message] of required) if (input[key].trim() === "") errors[field] = message;
+  if (!/^\d{6}$/.test(input.comuneCode.trim())) errors.comune_code = "Il codice ISTAT del Comune ha 6 cifre (es. 022205).";
+  try {
+    const url = new URL(input.anprBaseUrl.trim());
+    if (url.protocol !== "https:") errors.anpr_base_url = "L'indirizzo di ANPR deve iniziare con https://";
+  } catch {
+    errors.anpr_base_url = "Inserire un indirizzo valido, es. https://ws.anpr.interno.it";
+  }
+  return errors;
+}
+
+/** The tobacconist's issuing form. */
+export interface IssueInput {
+  comuneCode: string;
+  fiscalCode: string;
+  surname: string;
+  name: string;
+  certificateTypes: readonly number[];
+  stampDuty: "paid" | "exempt";
+  exemptionReason: number;
+}
+
+/** Checks the issuing form. */
+export function validateIssue(input: IssueInput): FieldErrors {
+  const errors: FieldErrors = {};
+  if (input.comuneCode === "") errors.comune_code = "Scegliere il Comune.";
+  const cf = fiscalCodeProblem(input.fiscalCode);
+  if (cf) errors["subject.fiscal_code"] = cf;
+  if (input.surname.trim() === "") errors["subject.surname"] = "Inserire il cognome.";
+  if (input.name.trim() === "") errors["subject.name"] = "Inserire il nome.";
+  if (input.certificateTypes.length === 0) errors.certificate_types = "Scegliere almeno un certificato.";
+  if (input.stampDuty === "exempt" && input.exemptionReason === 0) errors.stamp_duty = "Scegliere il motivo dell'esenzione dal bollo.";
+  return errors;
+}
+
+/** True when `errors` has no entry. */
+export function isValid(errors: FieldErrors): boolean {
+  return Object.values(errors).every((e) => e === undefined);
+}
