@@ -9,6 +9,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { Client } from "@grpc/grpc-js";
+import { create } from "@bufbuild/protobuf";
+import { AnprEnvironment, ConfigService, SettingsSchema } from "#gen/novabox/config/v1/config_service_pb.js";
+import { createGrpcClient } from "#shared/grpc-adapter.js";
+import { meshCredentials } from "#shared/mesh-pki.js";
 import { freePorts } from "../support/ports.js";
 import { run, start, waitFor, type StartedProcess } from "../support/process.js";
 import { startService, type StartedService } from "../support/services.js";
@@ -28,6 +33,8 @@ let ports: Record<string, number>;
 let gatewayUrl = "";
 let simUrl = "";
 let freshBoxUrl = "";
+let secondBox: StartedService | undefined;
+let secondBoxPorts = { grpc: 0, http: 0 };
 
 interface Workstation {
   comuneCode: string;
@@ -44,7 +51,8 @@ beforeAll(async () => {
   const build = await run("npm", ["run", "build:web"], { cwd: root, timeoutMs: 120_000 });
   if (build.code !== 0) throw new Error(`npm run build:web failed:\n${build.stdout}\n${build.stderr}`);
 
-  const [sim, router, gateway, gatewayH2c, trentoGrpc, trentoHttp, roveretoGrpc, roveretoHttp, freshGrpc, freshHttp] = await freePorts(10);
+  const [sim, router, gateway, gatewayH2c, trentoGrpc, trentoHttp, roveretoGrpc, roveretoHttp, freshGrpc, freshHttp, secondGrpc, secondHttp] = await freePorts(12);
+  secondBoxPorts = { grpc: secondGrpc!, http: secondHttp! };
   ports = { sim: sim!, router: router!, gateway: gateway!, gatewayH2c: gatewayH2c!, trentoGrpc: trentoGrpc!, trentoHttp: trentoHttp!, roveretoGrpc: roveretoGrpc!, roveretoHttp: roveretoHttp! };
   mesh = start(process.execPath, ["--import", "tsx", join(root, "scripts/start-mesh.ts")], {
     cwd: root,
@@ -97,6 +105,7 @@ afterAll(async () => {
   await context?.close().catch(() => undefined);
   await browser?.close().catch(() => undefined);
   await freshBox?.process.stop(10_000);
+  await secondBox?.process.stop(10_000);
   await mesh?.stop(15_000);
   rmSync(dev, { recursive: true, force: true });
 }, 60_000);
@@ -209,6 +218,98 @@ describe("Novares console", () => {
     await screenshot(page, "console-mesh-view");
     await page.close();
   }, 60_000);
+
+  it("a box turns unhealthy in the view after it is killed", async () => {
+    // A second Trento workstation (POST-022205-02) joins the mesh with Trento's mesh certificate and
+    // workstation PKCS#12, so that killing it leaves npm start's own processes running.
+    const home = join(dev, "second-box", "anpr_home");
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    const meshDir = join(dev, "mesh-pki");
+    secondBox = await startService(
+      "services/novabox/src/server/main.ts",
+      {
+        ANPR_HOME: home,
+        NOVABOX_HOST: "127.0.0.1",
+        NOVABOX_GRPC_PORT: String(secondBoxPorts.grpc),
+        NOVABOX_HTTP_PORT: String(secondBoxPorts.http),
+        NOVABOX_MESH_TLS_DIR: meshDir,
+        NOVABOX_MESH_ROLE: "box-022205",
+      },
+      "novabox ready",
+    );
+    const channel = new Client(`127.0.0.1:${secondBoxPorts.grpc}`, meshCredentials(meshDir, "box-022205").client);
+    try {
+      const config = createGrpcClient(ConfigService, channel);
+      const token = (await config.registerAdmin({ username: "admin", password: "una frase lunga e sicura" })).session!.token;
+      const auth = { metadata: { authorization: `Bearer ${token}` } };
+      const w = workstation("022205");
+      await config.uploadCaCertificate({ certificate: readFileSync(join(dev, "pki", "anpr-sim-ca.pem")), password: "" }, auth);
+      await config.uploadWorkstationCertificate({ pkcs12: readFileSync(w.pkcs12), pin: w.pin }, auth);
+      const ssoKey = await (await fetch(`${gatewayUrl}/dev-sso/public-key`)).text();
+      await config.updateConfig(
+        {
+          settings: create(SettingsSchema, {
+            operatorId: w.operatorId,
+            officeId: w.sedeId,
+            workstationId: "POST-022205-02",
+            comuneCode: "022205",
+            comuneName: "Trento",
+            anprEnvironment: AnprEnvironment.TEST,
+            anprBaseUrl: simUrl,
+            registryOfficerSurname: "ROSSI",
+            registryOfficerName: "ANNA",
+            novaresDiscoveryAddress: `127.0.0.1:${ports.router}`,
+            advertisedHost: "127.0.0.1",
+            advertisedPort: secondBoxPorts.grpc,
+            ssoPublicKeyPem: ssoKey,
+            ssoIssuer: "https://sso.novares.dev",
+            ssoAudience: "novabox",
+          }),
+          updateMask: {
+            paths: [
+              "operator_id",
+              "office_id",
+              "workstation_id",
+              "comune_code",
+              "comune_name",
+              "anpr_environment",
+              "anpr_base_url",
+              "registry_officer_surname",
+              "registry_officer_name",
+              "novares_discovery_address",
+              "advertised_host",
+              "advertised_port",
+              "sso_public_key_pem",
+              "sso_issuer",
+              "sso_audience",
+            ],
+          },
+        },
+        auth,
+      );
+    } finally {
+      channel.close();
+    }
+
+    const page = await context!.newPage();
+    await page.goto(gatewayUrl);
+    const row = page.locator('tr[data-comune="022205"]', { hasText: "POST-022205-02" });
+    await row.and(page.locator('[data-health="In servizio"]')).waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId("count-serving").textContent()).toContain("In servizio: 3");
+    const killedAt = Date.now();
+    secondBox.process.child.kill("SIGKILL");
+    await page.waitForFunction(
+      `(() => {
+        const rows = [...document.querySelectorAll('tr[data-comune="022205"]')].filter((r) => r.textContent.includes("POST-022205-02"));
+        return rows.length === 0 || rows.every((r) => r.getAttribute("data-health") !== "In servizio");
+      })()`,
+      undefined,
+      { timeout: 30_000 },
+    );
+    process.stdout.write(`mesh view: killed box shown unhealthy after ${Date.now() - killedAt} ms\n`);
+    await screenshot(page, "console-mesh-view-box-down");
+    await page.close();
+  }, 120_000);
 
   let protocol = "";
 
