@@ -9,15 +9,11 @@
  * MESH_DEV_DIR/logs/<name>.log. Ports are overridable by environment (see the README).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Client } from "@grpc/grpc-js";
-import { create } from "@bufbuild/protobuf";
-import { AnprEnvironment, ConfigService, SettingsSchema } from "#gen/novabox/config/v1/config_service_pb.js";
 import { ensureDevPki } from "#shared/anpr/dev-pki.js";
 import { ensureMeshPki, meshCredentials } from "#shared/mesh-pki.js";
-import { createGrpcClient } from "#shared/grpc-adapter.js";
+import { configureNovabox } from "./configure-novabox.js";
 
 const root = resolve(new URL("..", import.meta.url).pathname);
 const dev = resolve(process.env.MESH_DEV_DIR ?? join(root, ".dev"));
@@ -98,74 +94,6 @@ async function stopAll(code: number): Promise<void> {
 process.on("SIGINT", () => void stopAll(0));
 process.on("SIGTERM", () => void stopAll(0));
 
-/** Configures a fresh box through ConfigService (idempotent: skips what is already done). */
-async function configureBox(box: (typeof boxes)[number], simUrl: string, ssoPublicKey: string, meshDir: string, pki: Awaited<ReturnType<typeof ensureDevPki>>): Promise<void> {
-  const workstation = pki.workstations.find((w) => w.comuneCode === box.comune)!;
-  const channel = new Client(`${host}:${box.grpc}`, meshCredentials(meshDir, `box-${box.comune}`).client);
-  try {
-    const config = createGrpcClient(ConfigService, channel);
-    const passwordFile = join(dev, "boxes", box.comune, "admin-password");
-    const status = (await config.getSetupStatus({})).status;
-    if (!status?.adminRegistered) {
-      const password = randomBytes(18).toString("base64url");
-      writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
-      await config.registerAdmin({ username: "admin", password });
-    }
-    const token = (await config.login({ username: "admin", password: readFileSync(passwordFile, "utf8").trim() })).session!.token;
-    const auth = { metadata: { authorization: `Bearer ${token}` } };
-    const current = (await config.getConfig({}, auth)).config;
-    if (!current?.caCertificate) await config.uploadCaCertificate({ certificate: readFileSync(pki.simulator.caCertificateFile), password: "" }, auth);
-    if (!current?.workstationCertificate) {
-      await config.uploadWorkstationCertificate({ pkcs12: readFileSync(workstation.pkcs12File), pin: readFileSync(workstation.pinFile, "utf8").trim() }, auth);
-    }
-    await config.updateConfig(
-      {
-        settings: create(SettingsSchema, {
-          operatorId: workstation.operatorId,
-          officeId: workstation.sedeId,
-          workstationId: workstation.postazioneId,
-          comuneCode: box.comune,
-          comuneName: box.name,
-          anprEnvironment: AnprEnvironment.TEST,
-          anprBaseUrl: simUrl,
-          registryOfficerSurname: "ROSSI",
-          registryOfficerName: "ANNA",
-          novaresDiscoveryAddress: `${host}:${ports.router}`,
-          advertisedHost: host,
-          advertisedPort: box.grpc,
-          ssoPublicKeyPem: ssoPublicKey,
-          ssoIssuer,
-          ssoAudience,
-        }),
-        updateMask: {
-          paths: [
-            "operator_id",
-            "office_id",
-            "workstation_id",
-            "comune_code",
-            "comune_name",
-            "anpr_environment",
-            "anpr_base_url",
-            "registry_officer_surname",
-            "registry_officer_name",
-            "novares_discovery_address",
-            "advertised_host",
-            "advertised_port",
-            "sso_public_key_pem",
-            "sso_issuer",
-            "sso_audience",
-          ],
-        },
-      },
-      auth,
-    );
-    const test = await config.testAnprConnection({}, auth);
-    if (!test.ok) throw new Error(`${box.name}: ANPR connectivity test failed: ${test.detail}`);
-  } finally {
-    channel.close();
-  }
-}
-
 async function main(): Promise<void> {
   const started = Date.now();
   const pki = await ensureDevPki(join(dev, "pki"));
@@ -218,7 +146,21 @@ async function main(): Promise<void> {
   const simUrl = String(simReady.url);
   const gatewayUrl = `http://${host}:${ports.gateway}`;
   const ssoPublicKey = await (await fetch(`${gatewayUrl}/dev-sso/public-key`)).text();
-  for (const box of boxes) await configureBox(box, simUrl, ssoPublicKey, meshDir, pki);
+  for (const box of boxes) {
+    const workstation = pki.workstations.find((w) => w.comuneCode === box.comune)!;
+    await configureNovabox({
+      address: `${host}:${box.grpc}`,
+      credentials: meshCredentials(meshDir, `box-${box.comune}`).client,
+      adminPasswordFile: join(dev, "boxes", box.comune, "admin-password"),
+      workstation,
+      caCertificateFile: pki.simulator.caCertificateFile,
+      comune: { code: box.comune, name: box.name },
+      anprBaseUrl: simUrl,
+      novaresDiscoveryAddress: `${host}:${ports.router}`,
+      advertised: { host, port: box.grpc },
+      sso: { publicKeyPem: ssoPublicKey, issuer: ssoIssuer, audience: ssoAudience },
+    });
+  }
 
   const deadline = Date.now() + 60_000;
   for (;;) {
