@@ -14,10 +14,9 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
 import { CertificationService, CertificateType } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { DiscoveryService, InstanceHealth } from "#gen/novares/discovery/v1/discovery_service_pb.js";
-import { freePorts } from "../support/ports.js";
-import { start, waitFor, type StartedProcess } from "../support/process.js";
+import type { StartedProcess } from "../support/process.js";
+import { startTestMesh } from "../support/mesh.js";
 
-const root = new URL("../../", import.meta.url).pathname;
 const dev = mkdtempSync(join(tmpdir(), "mesh-start-"));
 let mesh: StartedProcess;
 let ports: Record<string, number>;
@@ -35,33 +34,10 @@ function portOpen(port: number): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  const [sim, router, gateway, gatewayH2c, trentoGrpc, trentoHttp, roveretoGrpc, roveretoHttp] = await freePorts(8);
-  ports = { sim: sim!, router: router!, gateway: gateway!, gatewayH2c: gatewayH2c!, trentoGrpc: trentoGrpc!, trentoHttp: trentoHttp!, roveretoGrpc: roveretoGrpc!, roveretoHttp: roveretoHttp! };
-  mesh = start(process.execPath, ["--import", "tsx", join(root, "scripts/start-mesh.ts")], {
-    cwd: root,
-    env: {
-      ...process.env,
-      MESH_DEV_DIR: dev,
-      ANPR_SIM_PORT: String(ports.sim),
-      ROUTER_PORT: String(ports.router),
-      GATEWAY_PORT: String(ports.gateway),
-      GATEWAY_H2C_PORT: String(ports.gatewayH2c),
-      TRENTO_GRPC_PORT: String(ports.trentoGrpc),
-      TRENTO_HTTP_PORT: String(ports.trentoHttp),
-      ROVERETO_GRPC_PORT: String(ports.roveretoGrpc),
-      ROVERETO_HTTP_PORT: String(ports.roveretoHttp),
-    },
-  });
-  await waitFor(
-    "npm start to print mesh ready",
-    () => {
-      if (mesh.child.exitCode !== null) throw new Error(`start-mesh exited ${mesh.child.exitCode}:\n${mesh.output().slice(-4000)}`);
-      return Promise.resolve(mesh.output().includes('"msg":"mesh ready"'));
-    },
-    170_000,
-    250,
-  );
-  gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
+  const started = await startTestMesh(dev);
+  mesh = started.process;
+  ports = { ...started.ports };
+  gatewayUrl = started.ready.gateway;
 }, 180_000);
 
 afterAll(async () => {
