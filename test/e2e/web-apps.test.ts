@@ -9,13 +9,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { Client } from "@grpc/grpc-js";
-import { create } from "@bufbuild/protobuf";
-import { AnprEnvironment, ConfigService, SettingsSchema } from "#gen/novabox/config/v1/config_service_pb.js";
-import { createGrpcClient } from "#shared/grpc-adapter.js";
 import { meshCredentials } from "#shared/mesh-pki.js";
+import { configureNovabox } from "../../scripts/configure-novabox.js";
+import { startTestMesh, type MeshPorts } from "../support/mesh.js";
 import { freePorts } from "../support/ports.js";
-import { run, start, waitFor, type StartedProcess } from "../support/process.js";
+import { run, type StartedProcess } from "../support/process.js";
 import { startService, type StartedService } from "../support/services.js";
 import { requireTool } from "../support/tools.js";
 
@@ -29,7 +27,7 @@ let mesh: StartedProcess | undefined;
 let freshBox: StartedService | undefined;
 let browser: Browser | undefined;
 let context: BrowserContext | undefined;
-let ports: Record<string, number>;
+let ports: MeshPorts;
 let gatewayUrl = "";
 let simUrl = "";
 let freshBoxUrl = "";
@@ -51,36 +49,13 @@ beforeAll(async () => {
   const build = await run("npm", ["run", "build:web"], { cwd: root, timeoutMs: 120_000 });
   if (build.code !== 0) throw new Error(`npm run build:web failed:\n${build.stdout}\n${build.stderr}`);
 
-  const [sim, router, gateway, gatewayH2c, trentoGrpc, trentoHttp, roveretoGrpc, roveretoHttp, freshGrpc, freshHttp, secondGrpc, secondHttp] = await freePorts(12);
+  const [freshGrpc, freshHttp, secondGrpc, secondHttp] = await freePorts(4);
   secondBoxPorts = { grpc: secondGrpc!, http: secondHttp! };
-  ports = { sim: sim!, router: router!, gateway: gateway!, gatewayH2c: gatewayH2c!, trentoGrpc: trentoGrpc!, trentoHttp: trentoHttp!, roveretoGrpc: roveretoGrpc!, roveretoHttp: roveretoHttp! };
-  mesh = start(process.execPath, ["--import", "tsx", join(root, "scripts/start-mesh.ts")], {
-    cwd: root,
-    env: {
-      ...process.env,
-      MESH_DEV_DIR: dev,
-      ANPR_SIM_PORT: String(ports.sim),
-      ROUTER_PORT: String(ports.router),
-      GATEWAY_PORT: String(ports.gateway),
-      GATEWAY_H2C_PORT: String(ports.gatewayH2c),
-      TRENTO_GRPC_PORT: String(ports.trentoGrpc),
-      TRENTO_HTTP_PORT: String(ports.trentoHttp),
-      ROVERETO_GRPC_PORT: String(ports.roveretoGrpc),
-      ROVERETO_HTTP_PORT: String(ports.roveretoHttp),
-    },
-  });
-  const ready = await waitFor(
-    "npm start to print mesh ready",
-    () => {
-      if (mesh!.child.exitCode !== null) throw new Error(`start-mesh exited ${mesh!.child.exitCode}:\n${mesh!.output().slice(-4000)}`);
-      const line = mesh!.output().split("\n").find((l) => l.includes('"msg":"mesh ready"'));
-      return Promise.resolve(line ? (JSON.parse(line) as { gateway: string; sim: string }) : undefined);
-    },
-    170_000,
-    250,
-  );
-  gatewayUrl = ready.gateway;
-  simUrl = ready.sim;
+  const started = await startTestMesh(dev);
+  mesh = started.process;
+  ports = started.ports;
+  gatewayUrl = started.ready.gateway;
+  simUrl = started.ready.sim;
 
   freshBox = await startService(
     "services/novabox/src/server/main.ts",
@@ -119,10 +94,11 @@ function pdfHead(page: Page, url: string): Promise<string> {
   return page.evaluate(async (u) => new TextDecoder().decode((await (await fetch(u)).arrayBuffer()).slice(0, 5)), url);
 }
 
-function workstation(comuneCode: string): Workstation & { pkcs12: string; pin: string } {
+function workstation(comuneCode: string): Workstation & { pkcs12: string; pin: string; pinFile: string } {
   const manifest = JSON.parse(readFileSync(join(dev, "pki", "manifest.json"), "utf8")) as { workstations: (Workstation & { pkcs12File: string; pinFile: string })[] };
   const w = manifest.workstations.find((x) => x.comuneCode === comuneCode)!;
-  return { ...w, pkcs12: join(dev, "pki", w.pkcs12File), pin: readFileSync(join(dev, "pki", w.pinFile), "utf8").trim() };
+  const pinFile = join(dev, "pki", w.pinFile);
+  return { ...w, pkcs12: join(dev, "pki", w.pkcs12File), pinFile, pin: readFileSync(pinFile, "utf8").trim() };
 }
 
 describe("Novabox admin panel", () => {
@@ -204,6 +180,53 @@ describe("Novabox admin panel", () => {
     expect(await integrity.textContent()).toContain("Registro integro");
     await screenshot(page, "novabox-audit-log");
   }, 60_000);
+
+  it("the admin changes the password and signs in with the new one", async () => {
+    await page.click("text=Cambio password");
+    await page.fill("#current_password", "una frase lunga e sicura");
+    await page.fill("#new_password", "un'altra frase lunga e sicura");
+    await page.fill("#confirm", "un'altra frase lunga e sicura");
+    await page.click("button:has-text('Cambia la password')");
+    await page.getByTestId("password-changed").waitFor();
+    await screenshot(page, "novabox-change-password");
+    await page.click("header >> text=Esci");
+    await page.waitForURL("**/accesso");
+    await page.fill("#login-username", "admin");
+    await page.fill("#login-password", "un'altra frase lunga e sicura");
+    await page.click("button:has-text('Accedi')");
+    await page.waitForURL("**/configurazione");
+  }, 60_000);
+
+  it("a revoked tobacconist is listed, and stays listed after a reload", async () => {
+    await page.getByTestId("revoked").waitFor();
+    await page.fill("#tobacconist_id", "TAB-0099");
+    await page.fill("#reason", "Convenzione sospesa");
+    await page.click("button:has-text('Revoca')");
+    const row = page.locator('[data-testid="revoked-list"] tr[data-tobacconist="TAB-0099"]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain("Convenzione sospesa");
+    await page.reload();
+    await row.waitFor();
+    await screenshot(page, "novabox-revoked-tobacconists");
+  }, 60_000);
+
+  it("the audit log filters by operation and exports the rows as CSV", async () => {
+    await page.click("text=Registro delle operazioni");
+    await page.getByTestId("audit-table").locator("tbody tr").first().waitFor();
+    await page.selectOption("#filter_operation", { label: "Modifica configurazione" });
+    await page.click("button:has-text('Applica i filtri')");
+    await page.waitForFunction(`(() => {
+      const rows = [...document.querySelectorAll('[data-testid="audit-table"] tbody tr')];
+      return rows.length > 0 && rows.every((r) => r.getAttribute("data-operation") === "Modifica configurazione");
+    })()`);
+    await page.getByTestId("requests-chart").waitFor();
+    await screenshot(page, "novabox-audit-filtered");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("button:has-text('Esporta CSV')")]);
+    const path = await download.path();
+    const lines = readFileSync(path, "utf8").split("\r\n");
+    expect(lines[0]).toBe("id,data_ora,operazione,esito,codice_fiscale,tabaccheria,utente,protocollo_anpr,id_operazione_anpr,errore_anpr,dettaglio,id_richiesta,hash");
+    expect(lines[1]).toContain("Modifica configurazione");
+  }, 60_000);
 });
 
 describe("Novares console", () => {
@@ -237,59 +260,19 @@ describe("Novares console", () => {
       },
       "novabox ready",
     );
-    const channel = new Client(`127.0.0.1:${secondBoxPorts.grpc}`, meshCredentials(meshDir, "box-022205").client);
-    try {
-      const config = createGrpcClient(ConfigService, channel);
-      const token = (await config.registerAdmin({ username: "admin", password: "una frase lunga e sicura" })).session!.token;
-      const auth = { metadata: { authorization: `Bearer ${token}` } };
-      const w = workstation("022205");
-      await config.uploadCaCertificate({ certificate: readFileSync(join(dev, "pki", "anpr-sim-ca.pem")), password: "" }, auth);
-      await config.uploadWorkstationCertificate({ pkcs12: readFileSync(w.pkcs12), pin: w.pin }, auth);
-      const ssoKey = await (await fetch(`${gatewayUrl}/dev-sso/public-key`)).text();
-      await config.updateConfig(
-        {
-          settings: create(SettingsSchema, {
-            operatorId: w.operatorId,
-            officeId: w.sedeId,
-            workstationId: "POST-022205-02",
-            comuneCode: "022205",
-            comuneName: "Trento",
-            anprEnvironment: AnprEnvironment.TEST,
-            anprBaseUrl: simUrl,
-            registryOfficerSurname: "ROSSI",
-            registryOfficerName: "ANNA",
-            novaresDiscoveryAddress: `127.0.0.1:${ports.router}`,
-            advertisedHost: "127.0.0.1",
-            advertisedPort: secondBoxPorts.grpc,
-            ssoPublicKeyPem: ssoKey,
-            ssoIssuer: "https://sso.novares.dev",
-            ssoAudience: "novabox",
-          }),
-          updateMask: {
-            paths: [
-              "operator_id",
-              "office_id",
-              "workstation_id",
-              "comune_code",
-              "comune_name",
-              "anpr_environment",
-              "anpr_base_url",
-              "registry_officer_surname",
-              "registry_officer_name",
-              "novares_discovery_address",
-              "advertised_host",
-              "advertised_port",
-              "sso_public_key_pem",
-              "sso_issuer",
-              "sso_audience",
-            ],
-          },
-        },
-        auth,
-      );
-    } finally {
-      channel.close();
-    }
+    const w = workstation("022205");
+    await configureNovabox({
+      address: `127.0.0.1:${secondBoxPorts.grpc}`,
+      credentials: meshCredentials(meshDir, "box-022205").client,
+      adminPasswordFile: join(dev, "second-box", "admin-password"),
+      workstation: { pkcs12File: w.pkcs12, pinFile: w.pinFile, operatorId: w.operatorId, sedeId: w.sedeId, postazioneId: "POST-022205-02" },
+      caCertificateFile: join(dev, "pki", "anpr-sim-ca.pem"),
+      comune: { code: "022205", name: "Trento" },
+      anprBaseUrl: simUrl,
+      novaresDiscoveryAddress: `127.0.0.1:${ports.router}`,
+      advertised: { host: "127.0.0.1", port: secondBoxPorts.grpc },
+      sso: { publicKeyPem: await (await fetch(`${gatewayUrl}/dev-sso/public-key`)).text(), issuer: "https://sso.novares.dev", audience: "novabox" },
+    });
 
     const page = await context!.newPage();
     await page.goto(gatewayUrl);

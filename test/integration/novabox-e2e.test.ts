@@ -24,7 +24,7 @@ import { loadWorkstationCredentials } from "#shared/anpr/pki.js";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { startService, type StartedService } from "../support/services.js";
-import { run } from "../support/process.js";
+import { run, waitFor } from "../support/process.js";
 import { requireTool } from "../support/tools.js";
 
 const work = mkdtempSync(join(tmpdir(), "novabox-e2e-"));
@@ -183,7 +183,7 @@ describe("configuring a fresh Novabox through ConfigService", () => {
   it("passes ANPR's connectivity test and turns SERVING", async () => {
     const result = await config.testAnprConnection({}, admin());
     expect(result).toMatchObject({ ok: true });
-    expect((await health.check({ service: "" })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    await waitFor("health SERVING", async () => (await health.check({ service: "" })).status === HealthCheckResponse_ServingStatus.SERVING, 10_000);
   });
 });
 

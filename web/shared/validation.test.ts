@@ -1,6 +1,20 @@
 /** The browser-side form checks: each rule, and a valid form passing. */
 import { describe, expect, it } from "@jest/globals";
-import { fiscalCodeProblem, isValid, validateAdminAccount, validateAnprSettings, validateIssue, type AnprSettingsInput, type IssueInput } from "./validation.ts";
+import {
+  changedLimitPaths,
+  fiscalCodeProblem,
+  isValid,
+  validateAdminAccount,
+  validateAnprSettings,
+  validateAuditPeriod,
+  validateIssue,
+  validateLimits,
+  validatePasswordChange,
+  validateRevocation,
+  type AnprSettingsInput,
+  type IssueInput,
+  type LimitsInput,
+} from "./validation.ts";
 
 describe("fiscalCodeProblem", () => {
   it.each(["RSSMRA85T10A562S", "DLLPLA70C05H612A", "rssmra85t10a562s", " RSSMRA85T10A562S "])("accepts %s", (code) => {
@@ -73,5 +87,65 @@ describe("validateIssue", () => {
   });
   it("accepts an exemption with its reason", () => {
     expect(validateIssue({ ...good, stampDuty: "exempt", exemptionReason: 1 })).toEqual({});
+  });
+});
+
+describe("validatePasswordChange", () => {
+  it("accepts a good change", () => {
+    expect(validatePasswordChange({ currentPassword: "vecchia frase lunga", newPassword: "nuova frase lunga", confirm: "nuova frase lunga" })).toEqual({});
+  });
+  it("names each bad field", () => {
+    const errors = validatePasswordChange({ currentPassword: "", newPassword: "corta", confirm: "altra" });
+    expect(errors.current_password).toContain("attuale");
+    expect(errors.new_password).toContain("Almeno 12 caratteri (ora 5)");
+    expect(errors.confirm).toContain("non coincidono");
+  });
+  it("refuses the same password again", () => {
+    expect(validatePasswordChange({ currentPassword: "una frase lunga", newPassword: "una frase lunga", confirm: "una frase lunga" }).new_password).toContain("diversa");
+  });
+});
+
+describe("validateLimits and changedLimitPaths", () => {
+  const good: LimitsInput = { logRetentionDays: "365", perTobacconistPerMinute: "30", massExtractionDistinctFiscalCodes: "50", massExtractionWindowMinutes: "60" };
+  it("accepts sensible limits", () => {
+    expect(validateLimits(good)).toEqual({});
+  });
+  it("names each bad value by its Settings path", () => {
+    const errors = validateLimits({ logRetentionDays: "0", perTobacconistPerMinute: "dieci", massExtractionDistinctFiscalCodes: "-1", massExtractionWindowMinutes: "" });
+    expect(Object.keys(errors).sort()).toEqual([
+      "log_retention_days",
+      "rate_limits.mass_extraction_distinct_fiscal_codes",
+      "rate_limits.mass_extraction_window",
+      "rate_limits.per_tobacconist_per_minute",
+    ]);
+    expect(errors.log_retention_days).toContain("tra 1 e 3650");
+  });
+  it("masks exactly the changed settings", () => {
+    expect(changedLimitPaths(good, good)).toEqual([]);
+    expect(changedLimitPaths(good, { ...good, logRetentionDays: " 90" })).toEqual(["log_retention_days"]);
+    expect(changedLimitPaths(good, { ...good, massExtractionWindowMinutes: "120" })).toEqual(["rate_limits"]);
+    expect(changedLimitPaths(good, { ...good, logRetentionDays: "30", perTobacconistPerMinute: "10" })).toEqual(["log_retention_days", "rate_limits"]);
+  });
+});
+
+describe("validateRevocation", () => {
+  it("accepts a new tobacconist with or without a reason", () => {
+    expect(validateRevocation({ tobacconistId: "TAB-0002", reason: "" }, ["TAB-0001"])).toEqual({});
+  });
+  it("refuses an empty, malformed or already revoked id, and a too long reason", () => {
+    expect(validateRevocation({ tobacconistId: " ", reason: "" }, []).tobacconist_id).toContain("Inserire");
+    expect(validateRevocation({ tobacconistId: "TAB 1", reason: "" }, []).tobacconist_id).toContain("non ammessi");
+    expect(validateRevocation({ tobacconistId: "TAB-0001", reason: "" }, ["TAB-0001"]).tobacconist_id).toContain("già revocata");
+    expect(validateRevocation({ tobacconistId: "TAB-0002", reason: "x".repeat(501) }, []).reason).toContain("500");
+  });
+});
+
+describe("validateAuditPeriod", () => {
+  it("accepts open and ordered periods", () => {
+    expect(validateAuditPeriod({ from: "", to: "" })).toEqual({});
+    expect(validateAuditPeriod({ from: "2026-11-01", to: "2026-11-01" })).toEqual({});
+  });
+  it("refuses an end before the start, next to the end date", () => {
+    expect(validateAuditPeriod({ from: "2026-11-02", to: "2026-11-01" }).to).toContain("precedere");
   });
 });

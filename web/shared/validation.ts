@@ -109,3 +109,79 @@ export function validateIssue(input: IssueInput): FieldErrors {
 export function isValid(errors: FieldErrors): boolean {
   return Object.values(errors).every((e) => e === undefined);
 }
+
+/** The change-password form: current password, new one (same policy as the admin account) and its confirmation. */
+export function validatePasswordChange(input: { currentPassword: string; newPassword: string; confirm: string }): FieldErrors {
+  const errors: FieldErrors = {};
+  if (input.currentPassword === "") errors.current_password = "Inserire la password attuale.";
+  const length = [...input.newPassword.normalize("NFC")].length;
+  if (length < 12) errors.new_password = `Almeno 12 caratteri (ora ${length}): una frase di più parole è facile da ricordare.`;
+  else if (input.newPassword.trim() === "") errors.new_password = "La password non può essere fatta solo di spazi.";
+  else if (input.newPassword === input.currentPassword) errors.new_password = "La nuova password deve essere diversa da quella attuale.";
+  if (input.confirm !== input.newPassword) errors.confirm = "Le due password non coincidono.";
+  return errors;
+}
+
+/** The retention and rate-limit form, as typed (strings from the inputs). */
+export interface LimitsInput {
+  logRetentionDays: string;
+  perTobacconistPerMinute: string;
+  massExtractionDistinctFiscalCodes: string;
+  massExtractionWindowMinutes: string;
+}
+
+function wholeNumberProblem(value: string, min: number, max: number, what: string): string | undefined {
+  const v = value.trim();
+  if (!/^\d+$/.test(v)) return `Inserire ${what} come numero intero.`;
+  const n = Number(v);
+  if (n < min || n > max) return `Inserire un valore tra ${min} e ${max}.`;
+  return undefined;
+}
+
+/** Checks the retention and rate-limit form; errors keyed by the Settings path the service would name. */
+export function validateLimits(input: LimitsInput): FieldErrors {
+  const errors: FieldErrors = {};
+  const checks: [keyof LimitsInput, string, number, number, string][] = [
+    ["logRetentionDays", "log_retention_days", 1, 3650, "i giorni di conservazione"],
+    ["perTobacconistPerMinute", "rate_limits.per_tobacconist_per_minute", 1, 100_000, "il numero di richieste al minuto"],
+    ["massExtractionDistinctFiscalCodes", "rate_limits.mass_extraction_distinct_fiscal_codes", 1, 1_000_000, "il numero di codici fiscali"],
+    ["massExtractionWindowMinutes", "rate_limits.mass_extraction_window", 1, 10_080, "la durata della finestra in minuti"],
+  ];
+  for (const [key, field, min, max, what] of checks) {
+    const problem = wholeNumberProblem(input[key], min, max, what);
+    if (problem) errors[field] = problem;
+  }
+  return errors;
+}
+
+/** The Settings paths (UpdateConfig field mask) whose values differ between `before` and `after`. */
+export function changedLimitPaths(before: LimitsInput, after: LimitsInput): string[] {
+  const n = (v: string) => Number(v.trim());
+  const paths: string[] = [];
+  if (n(before.logRetentionDays) !== n(after.logRetentionDays)) paths.push("log_retention_days");
+  if (
+    n(before.perTobacconistPerMinute) !== n(after.perTobacconistPerMinute) ||
+    n(before.massExtractionDistinctFiscalCodes) !== n(after.massExtractionDistinctFiscalCodes) ||
+    n(before.massExtractionWindowMinutes) !== n(after.massExtractionWindowMinutes)
+  )
+    paths.push("rate_limits");
+  return paths;
+}
+
+/** The revocation form: a tobacconist id not already revoked, and an optional reason. */
+export function validateRevocation(input: { tobacconistId: string; reason: string }, alreadyRevoked: readonly string[]): FieldErrors {
+  const errors: FieldErrors = {};
+  const id = input.tobacconistId.trim();
+  if (id === "") errors.tobacconist_id = "Inserire l'identificativo della tabaccheria (es. TAB-0001).";
+  else if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) errors.tobacconist_id = "L'identificativo contiene caratteri non ammessi.";
+  else if (alreadyRevoked.includes(id)) errors.tobacconist_id = "Questa tabaccheria è già revocata.";
+  if (input.reason.length > 500) errors.reason = "Il motivo può avere al massimo 500 caratteri.";
+  return errors;
+}
+
+/** The audit-log period filter (dates "YYYY-MM-DD", either may be empty). */
+export function validateAuditPeriod(input: { from: string; to: string }): FieldErrors {
+  const errors: FieldErrors = {};
+  if (input.from && input.to && input.from > input.to) errors.to = "La data finale non può precedere quella iniziale.";
+  return errors;
+}

@@ -8,6 +8,7 @@ import { SetupWizard } from "./setup/SetupWizard.tsx";
 import { LoginPage } from "./LoginPage.tsx";
 import { ConfigurationPage } from "./configuration/ConfigurationPage.tsx";
 import { AuditLogPage } from "./audit/AuditLogPage.tsx";
+import { ChangePasswordPage } from "./account/ChangePasswordPage.tsx";
 
 render(
   () => (
@@ -17,6 +18,7 @@ render(
       <Route path="/accesso" component={LoginPage} />
       <Route path="/configurazione" component={ConfigurationPage} />
       <Route path="/registro" component={AuditLogPage} />
+      <Route path="/password" component={ChangePasswordPage} />
       <Route path="*" component={StartPage} />
     </Router>
   ),

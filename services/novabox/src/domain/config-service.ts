@@ -26,6 +26,8 @@ export interface ConfigServiceOptions {
   anpr: () => Promise<AnprGateway>;
   /** Called after any change (health re-check, announcer, client rebuild). */
   onChange?: () => void;
+  /** Called when ANPR's connectivity test has just passed (the box can serve at once). */
+  onAnprVerified?: () => void;
 }
 
 /** Whether the box is set up. */
@@ -148,7 +150,7 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
       try {
         const result = await (await options.anpr()).testConnection();
         record("ANPR_CONNECTION_TEST", actor, { anprOperationId: result.anprOperationId, detail: `esito ${result.outcome}` });
-        options.onChange?.();
+        options.onAnprVerified?.();
         return { ok: true, detail: `ANPR answered ${result.outcome}`, anprErrors: [], latencyMs: Date.now() - started, testedAt };
       } catch (err) {
         const failure = auditFailureOf(err);

@@ -92,6 +92,10 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     statuses: { "": ServingStatus.NOT_SERVING, [CertificationService.typeName]: ServingStatus.NOT_SERVING, [ConsultationService.typeName]: ServingStatus.NOT_SERVING, [ConfigService.typeName]: ServingStatus.SERVING },
   });
   let readiness: Promise<void> = Promise.resolve();
+  const setAnprStatus = (status: ServingStatus) => {
+    health.setStatus("", status);
+    for (const service of anprServices) health.setStatus(service, status);
+  };
   /** SERVING once configured and ANPR's TestConn passes; NOT_SERVING otherwise. */
   const checkReadiness = () => {
     readiness = readiness.then(async () => {
@@ -104,8 +108,7 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
           logger.warn({ err: err instanceof Error ? err.message : String(err) }, "ANPR connectivity test failed: not serving");
         }
       }
-      health.setStatus("", status);
-      for (const service of anprServices) health.setStatus(service, status);
+      setAnprStatus(status);
     });
     return readiness;
   };
@@ -151,6 +154,10 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     anpr: () => gateway.current(),
     onChange: () => {
       void checkReadiness();
+      restartAnnouncer();
+    },
+    onAnprVerified: () => {
+      readiness = readiness.then(() => setAnprStatus(ServingStatus.SERVING));
       restartAnnouncer();
     },
   });

@@ -4,6 +4,9 @@ import { Navigate } from "@solidjs/router";
 import { adminAuth, config, sessionToken } from "../clients.ts";
 import { AuditTable } from "./AuditTable.tsx";
 import { IntegrityCheck } from "./IntegrityCheck.tsx";
+import { AuditFilters, type AuditFilter } from "./AuditFilters.tsx";
+import { AuditExport } from "./AuditExport.tsx";
+import { RequestsPerDayChart } from "./RequestsPerDayChart.tsx";
 import { describeError } from "../../../shared/errors.ts";
 
 const pageSize = 50;
@@ -12,15 +15,24 @@ export function AuditLogPage(): JSX.Element {
   const [pageToken, setPageToken] = createSignal("");
   const [previous, setPrevious] = createSignal<string[]>([]);
   const [reveal, setReveal] = createSignal(false);
+  const [filter, setFilter] = createSignal<AuditFilter>({});
   const [page] = createResource(
-    () => (sessionToken() ? pageToken() : undefined),
-    async (token) => config.listAuditLog({ pageSize, pageToken: token }, adminAuth()),
+    () => (sessionToken() ? { token: pageToken(), filter: filter() } : undefined),
+    async ({ token, filter }) => config.listAuditLog({ filter, pageSize, pageToken: token }, adminAuth()),
   );
 
   return (
     <Show when={sessionToken()} fallback={<Navigate href="/accesso" />}>
       <section class="card">
         <h2>Registro delle operazioni</h2>
+        <AuditFilters
+          onApply={(f) => {
+            setFilter(f);
+            setPrevious([]);
+            setPageToken("");
+          }}
+        />
+        <AuditExport filter={filter()} />
         <div class="actions">
           <label>
             <input type="checkbox" id="reveal-fiscal-codes" checked={reveal()} onChange={(e) => setReveal(e.currentTarget.checked)} /> Mostra i codici fiscali per intero
@@ -28,7 +40,12 @@ export function AuditLogPage(): JSX.Element {
         </div>
         <Show when={!page.error} fallback={<p class="action-error" role="alert">{describeError(page.error).message}</p>}>
           <Show when={page.latest} fallback={<p>Caricamento…</p>}>
-            {(p) => <AuditTable entries={p().entries} revealFiscalCodes={reveal()} />}
+            {(p) => (
+              <>
+                <RequestsPerDayChart entries={p().entries} />
+                <AuditTable entries={p().entries} revealFiscalCodes={reveal()} />
+              </>
+            )}
           </Show>
         </Show>
         <div class="actions">

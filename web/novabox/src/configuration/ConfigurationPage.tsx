@@ -6,12 +6,15 @@ import { adminAuth, config, sessionToken } from "../clients.ts";
 import { environmentLabel } from "../labels.ts";
 import { CertificateCard } from "./CertificateCard.tsx";
 import { ConnectionTestResult } from "./ConnectionTestResult.tsx";
+import { LimitsForm } from "./LimitsForm.tsx";
+import { RevokedTobacconists } from "./RevokedTobacconists.tsx";
+import { ReplaceCaCertificate, ReplaceWorkstationCertificate } from "./ReplaceCertificates.tsx";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError } from "../../../shared/components.tsx";
 import { formatDateTime } from "../../../shared/format.ts";
 
 export function ConfigurationPage(): JSX.Element {
-  const [current] = createResource(sessionToken, async () => (await config.getConfig({}, adminAuth())).config);
+  const [current, { mutate }] = createResource(sessionToken, async () => (await config.getConfig({}, adminAuth())).config);
   const [test, setTest] = createSignal<TestAnprConnectionResponse>();
   const [testError, setTestError] = createSignal<string>();
   const [busy, setBusy] = createSignal(false);
@@ -56,8 +59,12 @@ export function ConfigurationPage(): JSX.Element {
               <section class="card">
                 <h2>Certificati</h2>
                 <CertificateCard title="Certificato della CA di ANPR" certificate={c().caCertificate} testId="ca-certificate" />
+                <ReplaceCaCertificate onReplaced={(info) => mutate({ ...c(), caCertificate: info })} />
                 <CertificateCard title="Certificato della postazione" certificate={c().workstationCertificate} testId="workstation-certificate" />
+                <ReplaceWorkstationCertificate onReplaced={(info) => mutate({ ...c(), workstationCertificate: info })} />
               </section>
+              <LimitsForm settings={c().settings} onSaved={mutate} />
+              <RevokedTobacconists revoked={c().settings?.revokedTobacconists ?? []} onSaved={mutate} />
               <section class="card">
                 <h2>Collegamento con ANPR</h2>
                 <div class="actions">

@@ -1,0 +1,73 @@
+/** ChangePassword: current, new and confirmed password; the answer's new session replaces the stored token. */
+import { createSignal, Show, type JSX } from "solid-js";
+import { Navigate } from "@solidjs/router";
+import { adminAuth, config, sessionToken, setSession } from "../clients.ts";
+import { describeError } from "../../../shared/errors.ts";
+import { ActionError, Field } from "../../../shared/components.tsx";
+import { isValid, validatePasswordChange, type FieldErrors } from "../../../shared/validation.ts";
+
+export function ChangePasswordPage(): JSX.Element {
+  const [currentPassword, setCurrentPassword] = createSignal("");
+  const [newPassword, setNewPassword] = createSignal("");
+  const [confirm, setConfirm] = createSignal("");
+  const [errors, setErrors] = createSignal<FieldErrors>({});
+  const [actionError, setActionError] = createSignal<string>();
+  const [done, setDone] = createSignal(false);
+  const [busy, setBusy] = createSignal(false);
+
+  async function submit(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    setActionError(undefined);
+    setDone(false);
+    const found = validatePasswordChange({ currentPassword: currentPassword(), newPassword: newPassword(), confirm: confirm() });
+    setErrors(found);
+    if (!isValid(found)) return;
+    setBusy(true);
+    try {
+      const { session } = await config.changePassword({ currentPassword: currentPassword(), newPassword: newPassword() }, adminAuth());
+      setSession(session?.token);
+      setCurrentPassword("");
+      setNewPassword("");
+      setConfirm("");
+      setDone(true);
+    } catch (err) {
+      const shown = describeError(err);
+      if (shown.reason === "WRONG_CURRENT_PASSWORD" || shown.field === "current_password") setErrors({ current_password: "La password attuale non è corretta." });
+      else if (shown.field === "new_password") setErrors({ new_password: shown.reason === "PASSWORD_UNCHANGED" ? "La nuova password deve essere diversa da quella attuale." : shown.message });
+      else setActionError(shown.message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Show when={sessionToken()} fallback={<Navigate href="/accesso" />}>
+      <section class="card" data-testid="change-password">
+        <h2>Cambio password</h2>
+        <p>Le altre sessioni aperte vengono chiuse; questa resta attiva.</p>
+        <form onSubmit={(e) => void submit(e)} novalidate>
+          <Field label="Password attuale" for="current_password" error={errors().current_password}>
+            <input id="current_password" type="password" autocomplete="current-password" value={currentPassword()} onInput={(e) => setCurrentPassword(e.currentTarget.value)} />
+          </Field>
+          <Field label="Nuova password" for="new_password" error={errors().new_password} hint="Almeno 12 caratteri.">
+            <input id="new_password" type="password" autocomplete="new-password" value={newPassword()} onInput={(e) => setNewPassword(e.currentTarget.value)} />
+          </Field>
+          <Field label="Ripeti la nuova password" for="confirm" error={errors().confirm}>
+            <input id="confirm" type="password" autocomplete="new-password" value={confirm()} onInput={(e) => setConfirm(e.currentTarget.value)} />
+          </Field>
+          <div class="actions">
+            <button type="submit" disabled={busy()}>
+              Cambia la password
+            </button>
+            <ActionError message={actionError()} />
+          </div>
+          <Show when={done()}>
+            <p class="result ok" role="status" data-testid="password-changed">
+              Password cambiata.
+            </p>
+          </Show>
+        </form>
+      </section>
+    </Show>
+  );
+}

@@ -1,0 +1,87 @@
+/** CSV export: ExportAuditLog streamed, the CSV built in the browser (fiscal codes in full) and downloaded as a Blob. */
+import { createSignal, Show, type JSX } from "solid-js";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import type { AuditEntry } from "@gen/novabox/config/v1/config_service_pb.js";
+import { adminAuth, config } from "../clients.ts";
+import { operationLabels, outcomeLabels } from "../labels.ts";
+import type { AuditFilter } from "./AuditFilters.tsx";
+import { describeError } from "../../../shared/errors.ts";
+import { ActionError } from "../../../shared/components.tsx";
+import { toCsv } from "../../../shared/csv.ts";
+
+export const csvHeader = [
+  "id",
+  "data_ora",
+  "operazione",
+  "esito",
+  "codice_fiscale",
+  "tabaccheria",
+  "utente",
+  "protocollo_anpr",
+  "id_operazione_anpr",
+  "errore_anpr",
+  "dettaglio",
+  "id_richiesta",
+  "hash",
+] as const;
+
+function csvRow(e: AuditEntry): string[] {
+  return [
+    String(e.id),
+    e.time ? timestampDate(e.time).toISOString() : "",
+    operationLabels[e.operation],
+    outcomeLabels[e.outcome][0],
+    e.fiscalCode,
+    e.tobacconistId,
+    e.actor,
+    e.anprProtocolNumber,
+    e.anprOperationId,
+    e.anprErrorCode,
+    e.detail,
+    e.requestId,
+    e.hash,
+  ];
+}
+
+export function AuditExport(props: { filter: AuditFilter }): JSX.Element {
+  const [error, setError] = createSignal<string>();
+  const [exported, setExported] = createSignal<number>();
+  const [busy, setBusy] = createSignal(false);
+
+  async function exportCsv(): Promise<void> {
+    setBusy(true);
+    setError(undefined);
+    setExported(undefined);
+    try {
+      const rows: string[][] = [];
+      for await (const batch of config.exportAuditLog({ filter: props.filter }, adminAuth())) rows.push(...batch.entries.map(csvRow));
+      const blob = new Blob([toCsv(csvHeader, rows)], { type: "text/csv;charset=utf-8" });
+      const url = URL.createObjectURL(blob);
+      const link = document.createElement("a");
+      link.href = url;
+      link.download = `registro-operazioni-${new Date().toISOString().slice(0, 10)}.csv`;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      setExported(rows.length);
+    } catch (err) {
+      setError(describeError(err).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div class="actions">
+      <button type="button" class="secondary" disabled={busy()} onClick={() => void exportCsv()}>
+        Esporta CSV
+      </button>
+      <span class="hint">Con i filtri applicati; il file contiene i codici fiscali per intero.</span>
+      <ActionError message={error()} />
+      <Show when={exported() !== undefined}>
+        <span role="status" data-testid="export-done">{exported()} righe esportate.</span>
+      </Show>
+    </div>
+  );
+}
