@@ -4,41 +4,33 @@ import { Navigate } from "@solidjs/router";
 import { adminAuth, config, sessionToken, setSession } from "../clients.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError, Field } from "../../../shared/components.tsx";
-import { isValid, validatePasswordChange, type FieldErrors } from "../../../shared/validation.ts";
+import { validatePasswordChange } from "../../../shared/validation.ts";
+import { createFormAction } from "../../../shared/form-action.ts";
 
 export function ChangePasswordPage(): JSX.Element {
   const [currentPassword, setCurrentPassword] = createSignal("");
   const [newPassword, setNewPassword] = createSignal("");
   const [confirm, setConfirm] = createSignal("");
-  const [errors, setErrors] = createSignal<FieldErrors>({});
-  const [actionError, setActionError] = createSignal<string>();
-  const [done, setDone] = createSignal(false);
-  const [busy, setBusy] = createSignal(false);
+  const { errors, setErrors, actionError, setActionError, busy, done, submit: run } = createFormAction();
 
-  async function submit(event: SubmitEvent): Promise<void> {
-    event.preventDefault();
-    setActionError(undefined);
-    setDone(false);
-    const found = validatePasswordChange({ currentPassword: currentPassword(), newPassword: newPassword(), confirm: confirm() });
-    setErrors(found);
-    if (!isValid(found)) return;
-    setBusy(true);
-    try {
-      const { session } = await config.changePassword({ currentPassword: currentPassword(), newPassword: newPassword() }, adminAuth());
-      setSession(session?.token);
-      setCurrentPassword("");
-      setNewPassword("");
-      setConfirm("");
-      setDone(true);
-    } catch (err) {
-      const shown = describeError(err);
-      if (shown.reason === "WRONG_CURRENT_PASSWORD" || shown.field === "current_password") setErrors({ current_password: "La password attuale non è corretta." });
-      else if (shown.field === "new_password") setErrors({ new_password: shown.reason === "PASSWORD_UNCHANGED" ? "La nuova password deve essere diversa da quella attuale." : shown.message });
-      else setActionError(shown.message);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const submit = (event: SubmitEvent) =>
+    run(
+      event,
+      () => validatePasswordChange({ currentPassword: currentPassword(), newPassword: newPassword(), confirm: confirm() }) as Record<string, string>,
+      async () => {
+        const { session } = await config.changePassword({ currentPassword: currentPassword(), newPassword: newPassword() }, adminAuth());
+        setSession(session?.token);
+        setCurrentPassword("");
+        setNewPassword("");
+        setConfirm("");
+      },
+      (err) => {
+        const shown = describeError(err);
+        if (shown.reason === "WRONG_CURRENT_PASSWORD" || shown.field === "current_password") setErrors({ current_password: "La password attuale non è corretta." });
+        else if (shown.field === "new_password") setErrors({ new_password: shown.reason === "PASSWORD_UNCHANGED" ? "La nuova password deve essere diversa da quella attuale." : shown.message });
+        else setActionError(shown.message);
+      },
+    );
 
   return (
     <Show when={sessionToken()} fallback={<Navigate href="/accesso" />}>

@@ -4,6 +4,7 @@ import type { CertificateInfo } from "@gen/novabox/config/v1/config_service_pb.j
 import { adminAuth, config } from "../clients.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError, Field } from "../../../shared/components.tsx";
+import { createFormAction } from "../../../shared/form-action.ts";
 
 /** A field error from the service lands on the form's field when it has one, else beside the button. */
 function placeError(err: unknown, fields: string[], setField: (f: string, m: string) => void, setAction: (m: string) => void): void {
@@ -15,33 +16,19 @@ function placeError(err: unknown, fields: string[], setField: (f: string, m: str
 export function ReplaceCaCertificate(props: { onReplaced: (c: CertificateInfo) => void }): JSX.Element {
   const [file, setFile] = createSignal<File>();
   const [password, setPassword] = createSignal("");
-  const [errors, setErrors] = createSignal<Record<string, string>>({});
-  const [actionError, setActionError] = createSignal<string>();
-  const [done, setDone] = createSignal(false);
-  const [busy, setBusy] = createSignal(false);
+  const { errors, setErrors, actionError, setActionError, busy, done, submit: run } = createFormAction();
 
-  async function submit(event: SubmitEvent): Promise<void> {
-    event.preventDefault();
-    setActionError(undefined);
-    setDone(false);
-    const f = file();
-    if (!f) {
-      setErrors({ new_ca_certificate: "Scegliere il file del nuovo certificato della CA (PEM o DER)." });
-      return;
-    }
-    setErrors({});
-    setBusy(true);
-    try {
-      const { certificate } = await config.uploadCaCertificate({ certificate: new Uint8Array(await f.arrayBuffer()), password: password() }, adminAuth());
-      if (certificate) props.onReplaced(certificate);
-      setPassword("");
-      setDone(true);
-    } catch (err) {
-      placeError(err, ["certificate", "password"], (field, m) => setErrors({ [field === "certificate" ? "new_ca_certificate" : "new_ca_password"]: m }), setActionError);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const submit = (event: SubmitEvent) =>
+    run(
+      event,
+      (): Record<string, string> => (file() ? {} : { new_ca_certificate: "Scegliere il file del nuovo certificato della CA (PEM o DER)." }),
+      async () => {
+        const { certificate } = await config.uploadCaCertificate({ certificate: new Uint8Array(await file()!.arrayBuffer()), password: password() }, adminAuth());
+        if (certificate) props.onReplaced(certificate);
+        setPassword("");
+      },
+      (err) => placeError(err, ["certificate", "password"], (field, m) => setErrors({ [field === "certificate" ? "new_ca_certificate" : "new_ca_password"]: m }), setActionError),
+    );
 
   return (
     <form onSubmit={(e) => void submit(e)} novalidate data-testid="replace-ca">
@@ -70,32 +57,24 @@ export function ReplaceCaCertificate(props: { onReplaced: (c: CertificateInfo) =
 export function ReplaceWorkstationCertificate(props: { onReplaced: (c: CertificateInfo) => void }): JSX.Element {
   const [file, setFile] = createSignal<File>();
   const [pin, setPin] = createSignal("");
-  const [errors, setErrors] = createSignal<Record<string, string>>({});
-  const [actionError, setActionError] = createSignal<string>();
-  const [done, setDone] = createSignal(false);
-  const [busy, setBusy] = createSignal(false);
+  const { errors, setErrors, actionError, setActionError, busy, done, submit: run } = createFormAction();
 
-  async function submit(event: SubmitEvent): Promise<void> {
-    event.preventDefault();
-    setActionError(undefined);
-    setDone(false);
-    const found: Record<string, string> = {};
-    if (!file()) found.new_pkcs12 = "Scegliere il nuovo file PKCS#12 della postazione (.p12 o .pfx).";
-    if (pin() === "") found.new_pin = "Inserire il PIN del file PKCS#12.";
-    setErrors(found);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    try {
-      const { certificate } = await config.uploadWorkstationCertificate({ pkcs12: new Uint8Array(await file()!.arrayBuffer()), pin: pin() }, adminAuth());
-      if (certificate) props.onReplaced(certificate);
-      setPin("");
-      setDone(true);
-    } catch (err) {
-      placeError(err, ["pkcs12", "pin"], (field, m) => setErrors({ [field === "pin" ? "new_pin" : "new_pkcs12"]: m }), setActionError);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const submit = (event: SubmitEvent) =>
+    run(
+      event,
+      () => {
+        const found: Record<string, string> = {};
+        if (!file()) found.new_pkcs12 = "Scegliere il nuovo file PKCS#12 della postazione (.p12 o .pfx).";
+        if (pin() === "") found.new_pin = "Inserire il PIN del file PKCS#12.";
+        return found;
+      },
+      async () => {
+        const { certificate } = await config.uploadWorkstationCertificate({ pkcs12: new Uint8Array(await file()!.arrayBuffer()), pin: pin() }, adminAuth());
+        if (certificate) props.onReplaced(certificate);
+        setPin("");
+      },
+      (err) => placeError(err, ["pkcs12", "pin"], (field, m) => setErrors({ [field === "pin" ? "new_pin" : "new_pkcs12"]: m }), setActionError),
+    );
 
   return (
     <form onSubmit={(e) => void submit(e)} novalidate data-testid="replace-workstation">
