@@ -1,9 +1,12 @@
 /**
  * Structured JSON logging (pino) with secrets redacted by key wherever they appear, so that a
- * credential passed by mistake to a log call never reaches the log. Services receive a logger by
- * injection and derive child loggers per component.
+ * credential passed by mistake to a log call never reaches the log. Every line also goes through
+ * log-safety.ts: errors are written as message, code and cause chain (never a library object dump),
+ * and no codice fiscale or SOAP envelope survives in any string, message included. Services
+ * receive a logger by injection and derive child loggers per component.
  */
 import { pino, type DestinationStream, type Logger } from "pino";
+import { redactText, redactValue, serializeError } from "./log-safety.js";
 
 export type { Logger };
 
@@ -49,7 +52,20 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { service: options.name },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: redactPaths(), censor: "[redacted]" },
-      serializers: { err: pino.stdSerializers.err, cause: pino.stdSerializers.err },
+      // Runs first, on the object as logged: errors at any depth are serialised, strings redacted.
+      formatters: { log: (object) => redactValue(object) as Record<string, unknown> },
+      serializers: { err: serializeError, cause: serializeError, error: serializeError },
+      hooks: {
+        logMethod(args, method) {
+          const [first, ...rest] = args as unknown[];
+          // logger.error(err) takes its message from err.message: give it the redacted one.
+          if (first instanceof Error && typeof rest[0] !== "string") {
+            method.apply(this, [{ err: first }, redactText(first.message), ...rest] as Parameters<typeof method>);
+            return;
+          }
+          method.apply(this, args.map((arg) => (typeof arg === "string" ? redactText(arg) : arg)) as Parameters<typeof method>);
+        },
+      },
     },
     options.destination,
   );

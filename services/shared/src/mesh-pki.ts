@@ -19,10 +19,11 @@ import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promise
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { join, resolve } from "node:path";
-import { ServerCredentials, credentials as grpcCredentials, type ChannelCredentials } from "@grpc/grpc-js";
+import { ServerCredentials, type ChannelCredentials } from "@grpc/grpc-js";
 import forge from "node-forge";
 import { createCertificateAuthority, loadCertificateAuthority, type DevCertificateAuthority } from "./anpr/pki.js";
 import { DomainError } from "./domain-error.js";
+import { createClientTlsCredentials } from "./tls-credentials.js";
 
 /** The organization (O) of every mesh certificate. */
 export const meshOrganization = "Novares mesh";
@@ -213,7 +214,7 @@ export function meshCredentials(dir: string, role: MeshRole): MeshCredentials {
   const key = read(names.privateKey);
   return {
     server: ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], true),
-    client: grpcCredentials.createSsl(ca, key, cert),
+    client: createClientTlsCredentials(ca, key, cert),
   };
 }
 

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { credentials, ServerCredentials, type ChannelCredentials } from "@grpc/grpc-js";
 import { ConfigError } from "#shared/config.js";
+import { createClientTlsCredentials } from "#shared/tls-credentials.js";
 
 /** The file names the router reads in the mesh PKI folder. */
 export const meshTlsFiles = { ca: "ca.pem", certificate: "router.pem", privateKey: "router-key.pem" } as const;
@@ -54,7 +55,7 @@ export function loadRouterCredentials(options: LoadRouterCredentialsOptions): Ro
   const privateKey = read(meshTlsFiles.privateKey);
   return {
     serverCredentials: ServerCredentials.createSsl(ca, [{ cert_chain: certificate, private_key: privateKey }], true),
-    boxCredentials: credentials.createSsl(ca, privateKey, certificate),
+    boxCredentials: createClientTlsCredentials(ca, privateKey, certificate),
     tls: true,
   };
 }
