@@ -53,19 +53,33 @@ export interface ConnectionTestResult {
 export interface ConfigService {
   setupStatus(adminRegistered: boolean): SetupStatus;
   settings(): Settings;
-  /** Stores `next` (already validated field by field by the caller's mapping) and audits it. */
-  updateSettings(next: Settings, actor: string): { settings: Settings; updatedAt: Date };
+  /**
+   * Stores `next` (already validated field by field by the caller's mapping) and audits it; the
+   * audit detail lists `changedPaths` (the update mask's paths).
+   */
+  updateSettings(next: Settings, actor: string, changedPaths?: readonly string[]): { settings: Settings; updatedAt: Date };
   uploadCaCertificate(bytes: Uint8Array, password: string, actor: string): CertificateSummary;
   uploadWorkstationCertificate(pkcs12: Uint8Array, pin: string, actor: string): CertificateSummary;
   testConnection(actor: string): Promise<ConnectionTestResult>;
+  /** Audits an export or an integrity check of the audit log (ConfigService audits every method but reads). */
+  recordAuditLogAccess(operation: "AUDIT_EXPORT" | "AUDIT_VERIFY", actor: string, outcome: AuditRecord["outcome"], detail: string): void;
 }
 
 function validateSettings(s: Settings): void {
   if (s.comuneCode && !/^\d{6}$/.test(s.comuneCode)) throw new InvalidInputError("settings.comune_code", `comune_code must be the 6-digit ISTAT code (got "${s.comuneCode}")`, "INVALID_COMUNE_CODE");
-  if (s.logRetentionDays < 1 || s.logRetentionDays > 3650) throw new InvalidInputError("settings.log_retention_days", "log_retention_days must be between 1 and 3650", "INVALID_RETENTION");
-  if (s.rateLimits.perTobacconistPerMinute < 1) throw new InvalidInputError("settings.rate_limits.per_tobacconist_per_minute", "per_tobacconist_per_minute must be at least 1", "INVALID_RATE_LIMIT");
-  if (s.rateLimits.massExtractionDistinctFiscalCodes < 1) {
-    throw new InvalidInputError("settings.rate_limits.mass_extraction_distinct_fiscal_codes", "mass_extraction_distinct_fiscal_codes must be at least 1", "INVALID_RATE_LIMIT");
+  // 0 means "never purged" / "no limit" / "no check", as the proto says.
+  if (!Number.isInteger(s.logRetentionDays) || s.logRetentionDays < 0 || s.logRetentionDays > 3650) {
+    throw new InvalidInputError("settings.log_retention_days", "log_retention_days must be from 1 to 3650 days, or 0 to keep the audit log forever", "INVALID_RETENTION");
+  }
+  if (!Number.isInteger(s.rateLimits.perTobacconistPerMinute) || s.rateLimits.perTobacconistPerMinute < 0) {
+    throw new InvalidInputError("settings.rate_limits.per_tobacconist_per_minute", "per_tobacconist_per_minute must be a whole number of calls per minute, or 0 for no limit", "INVALID_RATE_LIMIT");
+  }
+  if (!Number.isInteger(s.rateLimits.massExtractionDistinctFiscalCodes) || s.rateLimits.massExtractionDistinctFiscalCodes < 0) {
+    throw new InvalidInputError(
+      "settings.rate_limits.mass_extraction_distinct_fiscal_codes",
+      "mass_extraction_distinct_fiscal_codes must be a whole number of codici fiscali, or 0 for no check",
+      "INVALID_RATE_LIMIT",
+    );
   }
   if (s.serviceFeeCents < 0 || s.stampDutyCents < 0 || s.secretariatFeesCents < 0) throw new InvalidInputError("settings.service_fee_cents", "fees cannot be negative", "INVALID_FEE");
   if (s.ssoPublicKeyPem && !/-----BEGIN PUBLIC KEY-----/.test(s.ssoPublicKeyPem)) {
@@ -99,11 +113,11 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
       return { adminRegistered, anprCredentialsSet, configured: adminRegistered && missing.length === 0, missing: adminRegistered ? missing : ["admin", ...missing] };
     },
     settings: () => config.getSettings(),
-    updateSettings(next, actor) {
+    updateSettings(next, actor, changedPaths) {
       return guarded("CONFIG_UPDATE", actor, () => {
         validateSettings(next);
         const saved = config.saveSettings(next);
-        record("CONFIG_UPDATE", actor, { detail: "settings updated" });
+        record("CONFIG_UPDATE", actor, { detail: changedPaths && changedPaths.length > 0 ? `settings updated: ${changedPaths.join(", ")}` : "settings updated" });
         options.onChange?.();
         return saved;
       });
@@ -138,6 +152,9 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
         options.onChange?.();
         return summary;
       });
+    },
+    recordAuditLogAccess(operation, actor, outcome, detail) {
+      record(operation, actor, { outcome, detail });
     },
     async testConnection(actor) {
       const started = Date.now();

@@ -62,8 +62,9 @@ export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImp
     },
     async updateConfig(request, context) {
       const actor = await requireAdmin(context);
-      const next = applySettingsUpdate(store.getSettings(), request.settings, request.updateMask?.paths ?? [], options.clock());
-      config.updateSettings(next, actor);
+      const paths = request.updateMask?.paths ?? [];
+      const next = applySettingsUpdate(store.getSettings(), request.settings, paths, options.clock());
+      config.updateSettings(next, actor, paths);
       return { config: configMessage() };
     },
     async uploadCaCertificate(request, context) {
@@ -90,19 +91,32 @@ export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImp
     },
     async listAuditLog(request, context) {
       await requireAdmin(context);
-      const page = audit.list(auditFilterFromMessage(request.filter), request.pageSize || 50, request.pageToken || undefined);
+      const page = audit.list(auditFilterFromMessage(request.filter), request.pageSize || 100, request.pageToken || undefined);
       return { entries: page.entries.map(auditEntryToMessage), nextPageToken: page.nextCursor ?? "" };
     },
     async *exportAuditLog(request, context) {
-      await requireAdmin(context);
+      const actor = await requireAdmin(context);
+      let exported = 0;
       for (const batch of audit.export(auditFilterFromMessage(request.filter), 500)) {
-        if (context.signal.aborted) return;
+        if (context.signal.aborted) {
+          config.recordAuditLogAccess("AUDIT_EXPORT", actor, "FAILED", `export cancelled by the client after ${exported} entries`);
+          return;
+        }
+        exported += batch.length;
         yield { entries: batch.map(auditEntryToMessage) };
       }
+      config.recordAuditLogAccess("AUDIT_EXPORT", actor, "SUCCESS", `${exported} entries exported`);
     },
     async verifyAuditLog(_request, context) {
-      await requireAdmin(context);
-      return verificationToMessage(audit.verify(), options.clock());
+      const actor = await requireAdmin(context);
+      const verification = audit.verify();
+      config.recordAuditLogAccess(
+        "AUDIT_VERIFY",
+        actor,
+        "SUCCESS",
+        verification.ok ? `chain intact: ${verification.rowsChecked} entries checked` : `chain BROKEN at entry ${verification.firstBrokenId ?? "?"}: ${verification.failure ?? ""}`,
+      );
+      return verificationToMessage(verification, options.clock());
     },
   };
 }

@@ -94,6 +94,21 @@ const fieldSetters: Record<string, (target: Settings, source: PbSettings, now: D
       massExtractionWindowSeconds: windowSeconds || t.rateLimits.massExtractionWindowSeconds,
     };
   },
+  // Each rate limit also has its own path, so one can change without restating the others.
+  "rate_limits.per_tobacconist_per_minute": (t, s) => (t.rateLimits = { ...t.rateLimits, perTobacconistPerMinute: s.rateLimits?.perTobacconistPerMinute ?? 0 }),
+  "rate_limits.mass_extraction_distinct_fiscal_codes": (t, s) =>
+    (t.rateLimits = { ...t.rateLimits, massExtractionDistinctFiscalCodes: s.rateLimits?.massExtractionDistinctFiscalCodes ?? 0 }),
+  "rate_limits.mass_extraction_window": (t, s) => {
+    const window = s.rateLimits?.massExtractionWindow;
+    const seconds = Number(window?.seconds ?? 0n) + Math.ceil((window?.nanos ?? 0) / 1e9);
+    if (seconds < 1) {
+      throw invalid(
+        "settings.rate_limits.mass_extraction_window",
+        "mass_extraction_window must be at least 1s (to turn the mass-extraction check off, set mass_extraction_distinct_fiscal_codes to 0)",
+      );
+    }
+    t.rateLimits = { ...t.rateLimits, massExtractionWindowSeconds: seconds };
+  },
   revoked_tobacconists: (t, s, now) =>
     (t.revokedTobacconists = s.revokedTobacconists.map((r) => ({
       tobacconistId: r.tobacconistId.trim(),
@@ -117,11 +132,11 @@ function invalid(field: string, message: string): DomainError {
 export function applySettingsUpdate(current: Settings, source: PbSettings | undefined, paths: readonly string[], now: Date): Settings {
   if (!source) throw invalid("settings", "settings are required");
   if (paths.length === 0) throw invalid("update_mask", "update_mask is empty: list the settings to change (or \"*\" for all)");
-  const names = paths.includes("*") ? Object.keys(fieldSetters) : paths.map((p) => p.replace(/^settings\./, ""));
+  const names = paths.includes("*") ? Object.keys(fieldSetters).filter((name) => !name.includes(".")) : paths.map((p) => p.trim().replace(/^settings\./, ""));
   const next: Settings = structuredClone(current);
   for (const name of names) {
     const setter = fieldSetters[name];
-    if (!setter) throw invalid("update_mask", `unknown setting "${name}" in update_mask`);
+    if (!setter) throw invalid("update_mask", `unknown setting "${name}" in update_mask; known: ${Object.keys(fieldSetters).join(", ")}`);
     setter(next, source, now);
   }
   return next;

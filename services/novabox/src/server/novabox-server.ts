@@ -179,7 +179,9 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
   const purge = () => {
     try {
       const now = clock().getTime();
-      const removed = store.audit.purge(new Date(now - settings().logRetentionDays * dayMs));
+      const retentionDays = settings().logRetentionDays;
+      // 0 = keep the audit log forever (Settings.log_retention_days).
+      const removed = retentionDays > 0 ? store.audit.purge(new Date(now - retentionDays * dayMs)) : 0;
       store.idempotency.purgeOlderThan(new Date(now - 7 * dayMs));
       if (removed > 0) logger.info({ removed }, "audit log retention purge");
     } catch (err) {
