@@ -21,6 +21,7 @@ const port = (name: string, fallback: number) => Number(process.env[name] ?? fal
 const ports = {
   sim: port("ANPR_SIM_PORT", 8443),
   router: port("ROUTER_PORT", 50060),
+  routerOps: port("ROUTER_OPS_PORT", 9460),
   gateway: port("GATEWAY_PORT", 8090),
   gatewayH2c: port("GATEWAY_H2C_PORT", 8091),
 };
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
   const router = startChild(
     "router",
     "services/router/src/server/main.ts",
-    { ROUTER_HOST: host, ROUTER_PORT: String(ports.router), MESH_TLS_DIR: meshDir, ...(process.env.CONSUL_HTTP_ADDR ? { CONSUL_HTTP_ADDR: process.env.CONSUL_HTTP_ADDR } : {}) },
+    { ROUTER_HOST: host, ROUTER_PORT: String(ports.router), ROUTER_OPS_PORT: String(ports.routerOps), MESH_TLS_DIR: meshDir, ...(process.env.CONSUL_HTTP_ADDR ? { CONSUL_HTTP_ADDR: process.env.CONSUL_HTTP_ADDR } : {}) },
     "router ready",
   );
   const gateway = startChild(

@@ -13,6 +13,8 @@ const root = new URL("../../", import.meta.url).pathname;
 export interface MeshPorts {
   sim: number;
   router: number;
+  /** The router's /metrics, /healthz and /readyz. */
+  routerOps: number;
   gateway: number;
   gatewayH2c: number;
   trentoGrpc: number;
@@ -31,8 +33,8 @@ export interface TestMesh {
 
 /** Starts the mesh in `devDir` and resolves once it is ready (up to 170 s). */
 export async function startTestMesh(devDir: string): Promise<TestMesh> {
-  const [sim, router, gateway, gatewayH2c, trentoGrpc, trentoHttp, roveretoGrpc, roveretoHttp] = await freePorts(8);
-  const ports: MeshPorts = { sim: sim!, router: router!, gateway: gateway!, gatewayH2c: gatewayH2c!, trentoGrpc: trentoGrpc!, trentoHttp: trentoHttp!, roveretoGrpc: roveretoGrpc!, roveretoHttp: roveretoHttp! };
+  const [sim, router, gateway, gatewayH2c, trentoGrpc, trentoHttp, roveretoGrpc, roveretoHttp, routerOps] = await freePorts(9);
+  const ports: MeshPorts = { sim: sim!, router: router!, routerOps: routerOps!, gateway: gateway!, gatewayH2c: gatewayH2c!, trentoGrpc: trentoGrpc!, trentoHttp: trentoHttp!, roveretoGrpc: roveretoGrpc!, roveretoHttp: roveretoHttp! };
   const mesh = start(process.execPath, ["--import", "tsx", join(root, "scripts/start-mesh.ts")], {
     cwd: root,
     env: {
@@ -40,6 +42,7 @@ export async function startTestMesh(devDir: string): Promise<TestMesh> {
       MESH_DEV_DIR: devDir,
       ANPR_SIM_PORT: String(ports.sim),
       ROUTER_PORT: String(ports.router),
+      ROUTER_OPS_PORT: String(ports.routerOps),
       GATEWAY_PORT: String(ports.gateway),
       GATEWAY_H2C_PORT: String(ports.gatewayH2c),
       TRENTO_GRPC_PORT: String(ports.trentoGrpc),

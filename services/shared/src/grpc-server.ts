@@ -3,7 +3,7 @@
  * grpc.health.v1 (one status per service and "" for the server) and server reflection, so that
  * Consul health checks, the router and operators with grpcurl can all talk to it the same way.
  */
-import { Server, ServerCredentials, type ChannelOptions } from "@grpc/grpc-js";
+import { Server, ServerCredentials, type ServerOptions } from "@grpc/grpc-js";
 import type { DescService } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { Health } from "#gen/grpc/health/v1/health_pb.js";
@@ -11,6 +11,7 @@ import { ServerReflection } from "#gen/grpc/reflection/v1/reflection_pb.js";
 import { addGrpcService, type ServiceImpl } from "./grpc-adapter.js";
 import { createHealthService, ServingStatus, type HealthService } from "./health.js";
 import { addReflection } from "./reflection.js";
+import type { Observability } from "./observability.js";
 
 /** One service to serve: its descriptor and its (possibly partial) implementation. */
 export interface GrpcServiceRegistration {
@@ -33,8 +34,10 @@ export interface GrpcServerOptions {
   reflection?: boolean;
   /** A serialized FileDescriptorSet for reflection; default gen/descriptors.binpb. */
   descriptorSet?: Uint8Array;
-  /** grpc-js channel options (keepalive, message sizes). */
-  serverOptions?: ChannelOptions;
+  /** grpc-js server options (keepalive, message sizes, interceptors). */
+  serverOptions?: ServerOptions;
+  /** Traces, metrics and the access log of every call (see observability.ts); omitted = none. */
+  observability?: Observability;
 }
 
 /** A composed server, not yet listening. */
@@ -56,7 +59,8 @@ export interface GrpcServerHandle {
 /** Creates a {@link GrpcServerHandle} serving `options.services`, health and reflection. */
 export function createGrpcServer(options: GrpcServerOptions): GrpcServerHandle {
   const logger = options.logger;
-  const server = new Server(options.serverOptions);
+  const interceptors = [...(options.observability ? [options.observability.grpcServerInterceptor] : []), ...(options.serverOptions?.interceptors ?? [])];
+  const server = new Server({ ...options.serverOptions, interceptors });
   const health =
     options.health ??
     createHealthService({

@@ -12,7 +12,7 @@ import {
   Health,
   type HealthCheckResponse,
 } from "#gen/grpc/health/v1/health_pb.js";
-import { addGrpcService, type CallContext } from "./grpc-adapter.js";
+import { addGrpcService, type CallContext, type ServiceImpl } from "./grpc-adapter.js";
 import { DomainError } from "./domain-error.js";
 
 export { ServingStatus };
@@ -33,6 +33,8 @@ export interface HealthService {
   setAll(status: ServingStatus): void;
   /** Adds grpc.health.v1.Health to `server`. */
   addTo(server: Server): void;
+  /** The grpc.health.v1.Health handlers, to serve over another transport (Connect, see connect-adapter.ts). */
+  implementation(): ServiceImpl<typeof Health>;
   /** Marks everything NOT_SERVING (tells load balancers to stop sending) and ends all watches. */
   shutdown(): void;
 }
@@ -95,7 +97,10 @@ export function createHealthService(options: HealthServiceOptions = {}): HealthS
       for (const service of [...statuses.keys()]) health.setStatus(service, status);
     },
     addTo(server) {
-      addGrpcService(server, Health, {
+      addGrpcService(server, Health, health.implementation());
+    },
+    implementation() {
+      return {
         check(request) {
           const status = statuses.get(request.service);
           if (status === undefined) {
@@ -109,7 +114,7 @@ export function createHealthService(options: HealthServiceOptions = {}): HealthS
         list() {
           return { statuses: Object.fromEntries([...statuses].map(([service, status]) => [service, response(status)])) };
         },
-      });
+      };
     },
     shutdown() {
       health.setAll(ServingStatus.NOT_SERVING);

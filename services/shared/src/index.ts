@@ -8,3 +8,5 @@ export * from "./reflection.js";
 export * from "./logger.js";
 export * from "./config.js";
 export * from "./shutdown.js";
+export * from "./observability.js";
+export * from "./ops-http.js";

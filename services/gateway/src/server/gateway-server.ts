@@ -9,16 +9,21 @@ import type { Logger } from "pino";
 import { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
+import { Health, HealthCheckResponse_ServingStatus } from "#gen/grpc/health/v1/health_pb.js";
 import { addConnectService } from "#shared/connect-adapter.js";
 import { DomainError } from "#shared/domain-error.js";
 import { createGrpcClient } from "#shared/grpc-adapter.js";
+import { createHealthService, ServingStatus } from "#shared/health.js";
 import { meshCredentials } from "#shared/mesh-pki.js";
+import { createObservability, type Observability } from "#shared/observability.js";
+import { createOpsHttpHandler } from "#shared/ops-http.js";
 import { createDevSsoIssuer, type DemoTobacconist } from "../domain/dev-sso.js";
 import { createSsoVerifier } from "../domain/sso-verifier.js";
 import { createDevSsoRoutes, type DevSsoRoutes } from "../handlers/dev-sso-routes.js";
 import { createDiscoveryHandlers } from "../handlers/discovery-handlers.js";
 import { createCertificationHandlers, createConsultationHandlers } from "../handlers/tobacconist-handlers.js";
 import { createGatewayListeners } from "./listeners.js";
+import { createRouterHealthMonitor } from "./router-health.js";
 import { ensureDevSsoKeyPair } from "./sso-keys.js";
 
 /** How the gateway reaches the router. Exactly one of `meshTlsDir` and `plaintext` must be set. */
@@ -64,6 +69,10 @@ export interface StartGatewayOptions {
   allowedOrigins?: readonly string[];
   /** The current time (tests). */
   clock?: () => Date;
+  /** Traces, metrics and access log; default: metrics and access log, no trace export. */
+  observability?: Observability;
+  /** How often the router's health is checked for readiness (default 2 000 ms). */
+  routerCheckIntervalMs?: number;
 }
 
 /** A running gateway. */
@@ -76,6 +85,7 @@ export interface RunningGateway {
   devSso: boolean;
   /** The development SSO's public key (PEM), when enabled. */
   devSsoPublicKeyPem?: string;
+  readonly observability: Observability;
   /** Stops both listeners (dropping open connections) and closes the router channel. */
   close(): Promise<void>;
 }
@@ -122,10 +132,29 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   }
   const sso = createSsoVerifier({ publicKey: publicKeyPem, issuer: ssoOptions.issuer, audience: ssoOptions.audience, clock });
 
-  const channel = new Client(options.router.address, routerCredentials(options.router));
+  const observability = options.observability ?? createObservability({ service: "gateway", accessLog: logger.child({ component: "access" }) });
+  const channel = new Client(options.router.address, routerCredentials(options.router), { interceptors: [observability.grpcClientInterceptor] });
   const handlerLogger = logger.child({ component: "handlers" });
+  // grpc.health.v1 of the gateway: SERVING while its router is (readiness, for load balancers).
+  const health = createHealthService({
+    statuses: Object.fromEntries(["", CertificationService.typeName, ConsultationService.typeName, DiscoveryService.typeName].map((name) => [name, ServingStatus.NOT_SERVING])),
+  });
+  const routerHealth = createGrpcClient(Health, channel);
+  const routerCheckIntervalMs = options.routerCheckIntervalMs ?? 2_000;
+  const readiness = createRouterHealthMonitor({
+    intervalMs: routerCheckIntervalMs,
+    probe: async () => (await routerHealth.check({ service: "" }, { deadline: Math.min(routerCheckIntervalMs, 2_000) })).status === HealthCheckResponse_ServingStatus.SERVING,
+    onChange: (r) => {
+      health.setAll(r.ready ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+      if (r.ready) logger.info({}, "router SERVING: gateway ready");
+      else logger.warn({ reason: r.reason }, "gateway not ready");
+    },
+  });
   const listeners = createGatewayListeners({
+    interceptors: [observability.connectInterceptor],
+    ops: createOpsHttpHandler({ observability, readiness: () => readiness.current() }),
     routes: (router) => {
+      addConnectService(router, Health, health.implementation(), handlerLogger);
       addConnectService(router, CertificationService, createCertificationHandlers({ router: createGrpcClient(CertificationService, channel), sso, logger: handlerLogger }), handlerLogger);
       addConnectService(router, ConsultationService, createConsultationHandlers({ router: createGrpcClient(ConsultationService, channel), sso, logger: handlerLogger }), handlerLogger);
       addConnectService(router, DiscoveryService, createDiscoveryHandlers({ router: createGrpcClient(DiscoveryService, channel), logger: handlerLogger }), handlerLogger);
@@ -137,10 +166,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   });
   let port: number;
   let h2cPort: number;
+  await readiness.start();
   try {
     port = await listeners.listenHttp(options.port, options.host);
     h2cPort = await listeners.listenH2c(options.h2cPort, options.host);
   } catch (err) {
+    readiness.stop();
     await listeners.close();
     channel.close();
     throw err;
@@ -150,9 +181,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     h2cPort,
     devSso: devSso !== undefined,
     ...(devSso && publicKeyPem ? { devSsoPublicKeyPem: publicKeyPem } : {}),
+    observability,
     async close() {
+      readiness.stop();
+      health.shutdown();
       await listeners.close();
       channel.close();
+      if (!options.observability) await observability.close();
     },
   };
 }

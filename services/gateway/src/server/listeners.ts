@@ -13,8 +13,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttp2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { applyCors, serveStatic } from "#shared/http-door.js";
+import type { OpsHttpHandler } from "#shared/ops-http.js";
 import { devSsoPrefix, type DevSsoRoutes } from "../handlers/dev-sso-routes.js";
 
 /** Options for {@link createGatewayListeners}. */
@@ -27,6 +28,10 @@ export interface GatewayListenersOptions {
   webDir?: string;
   /** Origins allowed by CORS; default any (calls are authenticated by bearer tokens, not cookies). */
   allowedOrigins?: readonly string[];
+  /** Connect interceptors of every call (traces, metrics, access log, request id). */
+  interceptors?: Interceptor[];
+  /** /metrics, /healthz and /readyz, served on both listeners before anything else. */
+  ops?: OpsHttpHandler;
   /** Where failures of the raw HTTP layer are logged. */
   logger?: { error(obj: object, msg: string): void };
 }
@@ -58,6 +63,7 @@ function listen(server: Server | Http2Server, port: number, host: string): Promi
 export function createGatewayListeners(options: GatewayListenersOptions): GatewayListeners {
   const connect = connectNodeAdapter({
     routes: options.routes,
+    ...(options.interceptors ? { interceptors: options.interceptors } : {}),
     fallback: (req, res) => {
       const response = res as unknown as ServerResponse;
       if (options.webDir && (req.method === "GET" || req.method === "HEAD")) return serveStatic(options.webDir, req, response);
@@ -66,6 +72,7 @@ export function createGatewayListeners(options: GatewayListenersOptions): Gatewa
   });
 
   const handle = (req: AnyRequest, res: AnyResponse) => {
+    if (options.ops?.(req, res)) return;
     if (applyCors(req, res, options.allowedOrigins)) return;
     if (options.devSso && (req.url ?? "").startsWith(devSsoPrefix)) {
       options.devSso(req as IncomingMessage, res as ServerResponse).catch((err: unknown) => {

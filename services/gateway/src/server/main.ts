@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { env, loadConfig } from "#shared/config.js";
 import { createLogger } from "#shared/logger.js";
+import { createObservability } from "#shared/observability.js";
 import { installShutdown } from "#shared/shutdown.js";
 import { startGateway } from "./gateway-server.js";
 import { readSsoPublicKey } from "./sso-keys.js";
@@ -26,6 +27,7 @@ const config = loadConfig(
       GATEWAY_SSO_PUBLIC_KEY_FILE: z.string().optional(),
       GATEWAY_WEB_DIR: z.string().optional(),
       GATEWAY_ALLOWED_ORIGINS: z.string().optional(),
+      GATEWAY_ROUTER_CHECK_INTERVAL_MS: env.millis(2_000),
       LOG_LEVEL: env.logLevel(),
     })
     .superRefine((c, ctx) => {
@@ -39,8 +41,11 @@ const config = loadConfig(
 );
 
 const logger = createLogger({ name: "gateway", level: config.LOG_LEVEL });
+const observability = createObservability({ service: "gateway", instance: `${config.GATEWAY_HOST}:${config.GATEWAY_PORT}`, accessLog: logger.child({ component: "access" }), env: process.env });
 const gateway = await startGateway({
   logger,
+  observability,
+  routerCheckIntervalMs: config.GATEWAY_ROUTER_CHECK_INTERVAL_MS,
   host: config.GATEWAY_HOST,
   port: config.GATEWAY_PORT,
   h2cPort: config.GATEWAY_H2C_PORT,
@@ -53,5 +58,11 @@ const gateway = await startGateway({
   ...(config.GATEWAY_WEB_DIR ? { webDir: config.GATEWAY_WEB_DIR } : {}),
   ...(config.GATEWAY_ALLOWED_ORIGINS ? { allowedOrigins: config.GATEWAY_ALLOWED_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean) } : {}),
 });
-logger.info({ port: gateway.port, h2cPort: gateway.h2cPort, devSso: gateway.devSso, router: config.ROUTER_ADDRESS, mtls: Boolean(config.MESH_TLS_DIR) }, "gateway ready");
-installShutdown({ logger, steps: [{ name: "gateway", run: () => gateway.close() }] });
+logger.info({ port: gateway.port, h2cPort: gateway.h2cPort, devSso: gateway.devSso, router: config.ROUTER_ADDRESS, mtls: Boolean(config.MESH_TLS_DIR), tracing: observability.tracing }, "gateway ready");
+installShutdown({
+  logger,
+  steps: [
+    { name: "gateway", run: () => gateway.close() },
+    { name: "telemetry", run: () => observability.close() },
+  ],
+});

@@ -3,7 +3,7 @@
  * clients of that box (so forwarding and health probes reuse one mutual-TLS connection), created on
  * first use and closed when no instance uses the address any more.
  */
-import { Client, type ChannelCredentials, type ChannelOptions } from "@grpc/grpc-js";
+import { Client, type ChannelCredentials, type ChannelOptions, type Interceptor } from "@grpc/grpc-js";
 import { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "#gen/grpc/health/v1/health_pb.js";
@@ -20,6 +20,8 @@ export interface BoxPoolOptions {
   channelOptions?: ChannelOptions;
   /** Deadline of one health probe (default 1 500 ms). */
   probeTimeoutMs?: number;
+  /** grpc-js client interceptors on every channel (trace context, request id, client metrics). */
+  interceptors?: Interceptor[];
 }
 
 /** See the module comment. */
@@ -55,7 +57,7 @@ export function createBoxPool(options: BoxPoolOptions): BoxPool {
     const address = instanceAddress(instance);
     let found = entries.get(address);
     if (!found) {
-      const channel = new Client(address, options.credentials, channelOptions);
+      const channel = new Client(address, options.credentials, { ...channelOptions, ...(options.interceptors ? { interceptors: options.interceptors } : {}) });
       found = {
         channel,
         certification: createGrpcClient(CertificationService, channel),

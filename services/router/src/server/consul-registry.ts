@@ -49,7 +49,12 @@ export interface ConsulRegistryOptions {
   maxBackoffMs?: number;
   /** How long start() waits for the first table from Consul before serving anyway (default 5 000 ms). */
   initialSyncTimeoutMs?: number;
+  /** Told after every blocking-query answer and every failed query (metrics, readiness); must not throw. */
+  onSync?: (outcome: RegistrySyncOutcome) => void;
 }
+
+/** What {@link ConsulRegistryOptions.onSync} is told. */
+export type RegistrySyncOutcome = { ok: true; instances: number } | { ok: false; failures: number };
 
 /** The Consul {@link InstanceRegistry}, plus what tests and operators look at. */
 export interface ConsulRegistry extends InstanceRegistry {
@@ -203,11 +208,13 @@ export function createConsulRegistry(options: ConsulRegistryOptions): ConsulRegi
         if (failures > 0) logger.info({ afterFailures: failures, instances: table.size }, "Consul reachable again: routing table resynchronised");
         failures = 0;
         syncs++;
+        options.onSync?.({ ok: true, instances: table.size });
         firstSync?.();
       } catch (err) {
         if (stopped) return;
         failures++;
         index = undefined;
+        options.onSync?.({ ok: false, failures });
         const delay = Math.floor(Math.random() * Math.min(maxBackoffMs, baseBackoffMs * 2 ** Math.min(failures - 1, 20)));
         logger.warn({ failures, retryInMs: delay, err: err instanceof Error ? err.message : String(err), instances: table.size }, "Consul query failed: serving the last routing table");
         await sleep(Math.max(delay, 50));

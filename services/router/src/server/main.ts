@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { ConfigError, env, loadConfig } from "#shared/config.js";
 import { createLogger } from "#shared/logger.js";
+import { createObservability } from "#shared/observability.js";
 import { installShutdown } from "#shared/shutdown.js";
 import { loadRouterCredentials } from "./mesh-credentials.js";
 import { startRouter, type RouterConsulOptions } from "./router-server.js";
@@ -16,6 +17,8 @@ const config = loadConfig(
   z.object({
     ROUTER_HOST: z.string().default("127.0.0.1"),
     ROUTER_PORT: env.port(50060),
+    // 0 = any free port (printed in the ready line); deployments set a fixed one for Prometheus.
+    ROUTER_OPS_PORT: env.port(0),
     CONSUL_HTTP_ADDR: z
       .string()
       .regex(/^(https?:\/\/)?[^\s:/]+:\d{1,5}\/?$/, "expected host:port, e.g. 127.0.0.1:8500 (optionally with http:// or https://)")
@@ -52,8 +55,11 @@ if (config.CONSUL_HTTP_ADDR) {
   };
 }
 
+const observability = createObservability({ service: "router", instance: `${config.ROUTER_HOST}:${config.ROUTER_PORT}`, accessLog: logger.child({ component: "access" }), env: process.env });
 const router = await startRouter({
   logger,
+  observability,
+  opsPort: config.ROUTER_OPS_PORT,
   host: config.ROUTER_HOST,
   port: config.ROUTER_PORT,
   serverCredentials: credentials.serverCredentials,
@@ -63,5 +69,11 @@ const router = await startRouter({
   healthCheckIntervalMs: config.ROUTER_HEALTH_INTERVAL_MS,
   ...(consul ? { consul } : {}),
 });
-logger.info({ port: router.port, registry: router.registry, tls: credentials.tls }, "router ready");
-installShutdown({ logger, steps: [{ name: "router", run: () => router.close() }] });
+logger.info({ port: router.port, opsPort: router.opsPort, registry: router.registry, tls: credentials.tls, tracing: observability.tracing }, "router ready");
+installShutdown({
+  logger,
+  steps: [
+    { name: "router", run: () => router.close() },
+    { name: "telemetry", run: () => observability.close() },
+  ],
+});

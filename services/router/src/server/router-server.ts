@@ -13,6 +13,9 @@ import { CertificationService } from "#gen/novabox/certification/v1/certificatio
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import { createGrpcServer, grpcService } from "#shared/grpc-server.js";
+import { createHealthService, ServingStatus } from "#shared/health.js";
+import { createObservability, type Observability } from "#shared/observability.js";
+import { createOpsHttpHandler, startOpsHttpServer, type OpsHttpServer } from "#shared/ops-http.js";
 import { createEmbeddedRegistry } from "../domain/embedded-registry.js";
 import { instanceAddress, type Clock } from "../domain/model.js";
 import type { InstanceRegistry, RegistryKind } from "../domain/registry.js";
@@ -21,6 +24,7 @@ import { createDiscoveryHandlers } from "../handlers/discovery-handlers.js";
 import { createForwardingHandlers } from "../handlers/forwarding-handlers.js";
 import { createBoxPool } from "./box-pool.js";
 import { createConsulRegistry } from "./consul-registry.js";
+import { createRouterTelemetry } from "./router-telemetry.js";
 
 /** How to reach Consul and how to register boxes there. */
 export interface RouterConsulOptions {
@@ -65,6 +69,10 @@ export interface StartRouterOptions {
   defaultDeadlineMs?: number;
   /** Default: the system clock. */
   clock?: Clock;
+  /** Traces, metrics and access log; default: metrics and access log, no trace export. */
+  observability?: Observability;
+  /** Port of the HTTP listener for /metrics, /healthz and /readyz (0 = any free port); omitted = none. */
+  opsPort?: number;
 }
 
 /** A running router. */
@@ -76,6 +84,9 @@ export interface RunningRouter {
   readonly table: RoutingTable;
   /** Channels to boxes open now (one per box address in the table that was called or probed). */
   readonly openChannels: number;
+  /** The ops listener's port (/metrics, /healthz, /readyz), when one was asked for. */
+  readonly opsPort: number | undefined;
+  readonly observability: Observability;
   /** Health NOT_SERVING, drain, stop the registry, close the channels to boxes. */
   close(): Promise<void>;
 }
@@ -89,7 +100,13 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const { logger } = options;
   const clock = options.clock ?? (() => new Date());
   const table = createRoutingTable({ clock });
-  const pool = createBoxPool({ credentials: options.boxCredentials, ...(options.probeTimeoutMs ? { probeTimeoutMs: options.probeTimeoutMs } : {}) });
+  const observability = options.observability ?? createObservability({ service: "router", accessLog: logger.child({ component: "access" }) });
+  const telemetry = createRouterTelemetry({ observability, table });
+  const pool = createBoxPool({
+    credentials: options.boxCredentials,
+    interceptors: [observability.grpcClientInterceptor],
+    ...(options.probeTimeoutMs ? { probeTimeoutMs: options.probeTimeoutMs } : {}),
+  });
   const registryLogger = logger.child({ component: "registry" });
   const timing = {
     ...(options.announceIntervalMs ? { announceIntervalMs: options.announceIntervalMs } : {}),
@@ -107,6 +124,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       ...(c.checkInterval ? { checkInterval: c.checkInterval } : {}),
       ...(c.deregisterCriticalServiceAfter ? { deregisterCriticalServiceAfter: c.deregisterCriticalServiceAfter } : {}),
       ...(c.waitSeconds ? { waitSeconds: c.waitSeconds } : {}),
+      onSync: (outcome) => telemetry.onSync(outcome),
       ...timing,
     });
   } else {
@@ -119,6 +137,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       ...timing,
     });
   }
+  registry = telemetry.countAnnouncements(registry);
 
   const addressOf = new Map<string, string>();
   const users = new Map<string, number>();
@@ -154,8 +173,16 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     logger: logger.child({ component: "forwarding" }),
     ...(options.defaultDeadlineMs ? { defaultDeadlineMs: options.defaultDeadlineMs } : {}),
   });
+  const servedServices = [DiscoveryService.typeName, CertificationService.typeName, ConsultationService.typeName];
+  // NOT_SERVING until the routing table has synchronised with the registry once (readiness).
+  const health = createHealthService({ statuses: Object.fromEntries(["", ...servedServices].map((name) => [name, ServingStatus.NOT_SERVING])) });
+  void telemetry.firstSync.then(() => {
+    if (!stop.signal.aborted) health.setAll(ServingStatus.SERVING);
+  });
   const grpc = createGrpcServer({
     logger,
+    health,
+    observability,
     services: [
       grpcService(DiscoveryService, createDiscoveryHandlers({ registry, stopSignal: stop.signal })),
       grpcService(CertificationService, forwarding.certification),
@@ -164,10 +191,16 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   });
 
   await registry.start();
+  if (registry.kind === "embedded") telemetry.markSynced();
   let port: number;
+  let ops: OpsHttpServer | undefined;
   try {
     port = await grpc.listen(listenAddress(options.host ?? "127.0.0.1", options.port ?? 0), options.serverCredentials);
+    if (options.opsPort !== undefined) {
+      ops = await startOpsHttpServer(createOpsHttpHandler({ observability, readiness: () => telemetry.readiness() }), options.host ?? "127.0.0.1", options.opsPort);
+    }
   } catch (err) {
+    await grpc.shutdown(0);
     await registry.close();
     pool.close();
     throw err;
@@ -181,14 +214,18 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     get openChannels() {
       return pool.size;
     },
+    opsPort: ops?.port,
+    observability,
     close() {
       closing ??= (async () => {
         stop.abort();
+        await ops?.close();
         await grpc.shutdown(5_000);
         await registry.close();
         unsubscribe();
         logChanges();
         pool.close();
+        if (!options.observability) await observability.close();
       })();
       return closing;
     },

@@ -1,0 +1,472 @@
+/**
+ * What an operator sees of a service: traces, Prometheus metrics and one access-log line per call,
+ * from one object created per process and injected into the servers and clients that need it
+ * (no module singleton, no global OpenTelemetry registration: several services can share a test
+ * process, each with its own service name).
+ *
+ * - **Traces** (OpenTelemetry, manual spans): a grpc-js server interceptor, a connect-node
+ *   interceptor and a grpc-js client interceptor open one span per call and carry the W3C
+ *   `traceparent` header across hops, so browser → gateway → router → box → ANPR is one trace.
+ *   Spans carry only the allow-listed {@link CallFacts} (method, Comune, instance, ANPR operation
+ *   ids and error codes): never a fiscal code, a name or a token. Export is OTLP/HTTP, configured
+ *   by the standard `OTEL_*` variables and off unless an OTLP endpoint (or
+ *   `OTEL_TRACES_EXPORTER=otlp`) is set (https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/).
+ * - **Metrics** (prom-client, one registry per process): RPC count and latency by method and code,
+ *   server and client side, plus whatever the service registers through {@link Observability.metrics}.
+ * - **Access log**: one line per call (method, code, reason, duration, request id, peer and the
+ *   facts), fiscal codes masked (log-safety.ts). The incoming `x-request-id` is adopted (or one is generated),
+ *   echoed in the response headers and sent on every downstream call, so one id finds the call's
+ *   line in every service.
+ *
+ * Health checks and reflection are logged at debug level and traced only when the caller sent a
+ * `traceparent`: Consul and the router probe every few seconds.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import {
+  InterceptingCall,
+  Metadata,
+  ResponderBuilder,
+  ServerInterceptingCall,
+  ServerListenerBuilder,
+  status as GrpcCode,
+  type Interceptor as GrpcClientInterceptor,
+  type ServerInterceptor as GrpcServerInterceptor,
+  type StatusObject,
+} from "@grpc/grpc-js";
+import { Code, ConnectError, type Interceptor as ConnectInterceptor } from "@connectrpc/connect";
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type TextMapGetter, type TextMapSetter, type Tracer } from "@opentelemetry/api";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { AlwaysOffSampler, BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type CounterConfiguration, type GaugeConfiguration, type HistogramConfiguration } from "prom-client";
+import { ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
+import { decodeStatusDetails } from "./grpc-status.js";
+import { redactText } from "./log-safety.js";
+
+/** The request-id header adopted from callers and sent downstream. */
+export const requestIdHeader = "x-request-id";
+
+/** What a caller's request id may look like; anything else is replaced by a fresh UUID. */
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The only facts a call may attach to its span and access-log line. Each one is safe by nature
+ * (codes and ids of the mesh and of ANPR), which is why there is no free-form attribute: a fiscal
+ * code, a citizen's name or a token has no field to go in.
+ */
+export interface CallFacts {
+  /** ISTAT code of the Comune the call is for. */
+  comune?: string;
+  /** The Novabox instance id that served (or was picked for) the call. */
+  instance?: string;
+  /** The tobacconist's Novares id (access log only: not a span attribute). */
+  tobacconist?: string;
+  /** ANPR service or operation: `6001`, `3000`, `testconn`. */
+  anprService?: string;
+  /** `idOperazioneANPR` of ANPR's answer. */
+  anprOperationId?: string;
+  /** `idOperazioneComune` the box sent. */
+  anprComuneOperationId?: string;
+  /** ANPR's error code (e.g. EN122), or the error reason when ANPR gave none. */
+  anprErrorCode?: string;
+  /** Outcome of an ANPR call: ok, rejected, unavailable, timeout, ... */
+  anprOutcome?: string;
+}
+
+const spanAttributeOf: Readonly<Record<keyof CallFacts, string | undefined>> = {
+  comune: "novabox.comune_code",
+  instance: "novares.instance_id",
+  tobacconist: undefined,
+  anprService: "anpr.service",
+  anprOperationId: "anpr.operation_id",
+  anprComuneOperationId: "anpr.comune_operation_id",
+  anprErrorCode: "anpr.error_code",
+  anprOutcome: "anpr.outcome",
+};
+
+/** The minimal logger the access log writes to (pino). */
+export interface AccessLogger {
+  info(details: object, message: string): void;
+  debug(details: object, message: string): void;
+}
+
+/** Options of {@link createObservability}. */
+export interface ObservabilityOptions {
+  /** `service.name` of the spans and the `service` label of every metric (OTEL_SERVICE_NAME overrides the former). */
+  service: string;
+  /** `service.instance.id` of the spans (e.g. the box's Comune code or the router's address). */
+  instance?: string;
+  /** Where access-log lines go; omitted = none. */
+  accessLog?: AccessLogger;
+  /** The `OTEL_*` variables (usually process.env); omitted = tracing off. */
+  env?: Record<string, string | undefined>;
+  /** Also collect Node's process metrics (default true). */
+  processMetrics?: boolean;
+}
+
+/** A span around a piece of work inside a call (e.g. the ANPR SOAP request). */
+export interface WorkSpan {
+  /** Attaches facts to this span (and to the enclosing call's access-log line). */
+  annotate(facts: CallFacts): void;
+}
+
+/** See the module comment. */
+export interface Observability {
+  readonly service: string;
+  /** True when spans are exported (an OTLP endpoint is configured). */
+  readonly tracing: boolean;
+  /** The Prometheus registry of this process. */
+  readonly registry: Registry;
+  /** Helpers that create metrics in {@link registry}. */
+  readonly metrics: MetricFactory;
+  /** For `new Server({ interceptors })` (createGrpcServer does it). */
+  readonly grpcServerInterceptor: GrpcServerInterceptor;
+  /** For `new Client(address, credentials, { interceptors })`: traceparent, x-request-id, client metrics. */
+  readonly grpcClientInterceptor: GrpcClientInterceptor;
+  /** For `connectNodeAdapter({ interceptors })`: the same as the gRPC server interceptor, for Connect / gRPC-web. */
+  readonly connectInterceptor: ConnectInterceptor;
+  /** Attaches facts to the current call (span attributes and access-log fields); no-op outside a call. */
+  annotate(facts: CallFacts): void;
+  /** The current call's request id; undefined outside a call. */
+  requestId(): string | undefined;
+  /** Runs `work` in a child span of the current call (a root span outside one). */
+  inSpan<T>(name: string, work: (span: WorkSpan) => T | Promise<T>): Promise<T>;
+  /**
+   * Reports the days left before a certificate expires, as `mesh_certificate_expiry_days{kind,name}`:
+   * `notAfter` is read at every scrape (undefined = not configured, no sample).
+   */
+  watchCertificate(kind: string, name: string, notAfter: () => Date | undefined): void;
+  /** The Prometheus exposition of every metric. */
+  scrape(): Promise<{ contentType: string; body: string }>;
+  /** Flushes and stops the span exporter. */
+  close(): Promise<void>;
+}
+
+/** Creates metrics registered in the process's registry (never the prom-client global one). */
+export interface MetricFactory {
+  counter<L extends string>(config: Omit<CounterConfiguration<L>, "registers">): Counter<L>;
+  gauge<L extends string>(config: Omit<GaugeConfiguration<L>, "registers">): Gauge<L>;
+  histogram<L extends string>(config: Omit<HistogramConfiguration<L>, "registers">): Histogram<L>;
+}
+
+/** Latency buckets (seconds) for calls that may wait on ANPR (tens of seconds at worst). */
+export const latencyBuckets: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+interface CallScope {
+  readonly context: Context;
+  readonly span: Span;
+  readonly requestId: string;
+  readonly facts: CallFacts;
+}
+
+/** Where the exporter sends spans, or undefined when tracing is off (see the module comment). */
+export function otlpTracesUrl(env: Record<string, string | undefined>): string | undefined {
+  if ((env.OTEL_SDK_DISABLED ?? "").trim().toLowerCase() === "true") return undefined;
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? "").split(",").map((e) => e.trim().toLowerCase()).filter(Boolean);
+  if (exporters.includes("none")) return undefined;
+  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+  if (traces) return traces;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  if (base) return `${base.replace(/\/+$/, "")}/v1/traces`;
+  return exporters.includes("otlp") ? "http://localhost:4318/v1/traces" : undefined;
+}
+
+function resourceAttributes(env: Record<string, string | undefined>): Attributes {
+  const attributes: Attributes = {};
+  for (const pair of (env.OTEL_RESOURCE_ATTRIBUTES ?? "").split(",")) {
+    const at = pair.indexOf("=");
+    if (at > 0) attributes[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim());
+  }
+  return attributes;
+}
+
+function otlpHeaders(env: Record<string, string | undefined>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const pair of (env.OTEL_EXPORTER_OTLP_TRACES_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS ?? "").split(",")) {
+    const at = pair.indexOf("=");
+    if (at > 0) headers[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim());
+  }
+  return headers;
+}
+
+const metadataGetter: TextMapGetter<Metadata> = {
+  keys: (carrier) => Object.keys(carrier.getMap()),
+  get: (carrier, key) => {
+    const values = carrier.get(key).filter((v): v is string => typeof v === "string");
+    return values.length === 0 ? undefined : values;
+  },
+};
+const metadataSetter: TextMapSetter<Metadata> = { set: (carrier, key, value) => carrier.set(key, value) };
+const headersGetter: TextMapGetter<Headers> = {
+  keys: (carrier) => [...carrier.keys()],
+  get: (carrier, key) => carrier.get(key) ?? undefined,
+};
+
+/** Methods probed every few seconds: logged at debug level, traced only when the caller traces. */
+function isHousekeeping(method: string): boolean {
+  return method.startsWith("grpc.health.v1.") || method.startsWith("grpc.reflection.");
+}
+
+function adoptRequestId(value: unknown): string {
+  return typeof value === "string" && requestIdPattern.test(value) ? value : randomUUID();
+}
+
+function codeName(code: number): string {
+  return (GrpcCode as unknown as Record<number, string>)[code] ?? String(code);
+}
+
+/** Creates the {@link Observability} of one service. */
+export function createObservability(options: ObservabilityOptions): Observability {
+  const env = options.env ?? {};
+  const service = options.service;
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const metrics: MetricFactory = {
+    counter: (config) => new Counter({ ...config, registers: [registry] }),
+    gauge: (config) => new Gauge({ ...config, registers: [registry] }),
+    histogram: (config) => new Histogram({ ...config, registers: [registry] }),
+  };
+
+  const serverHandled = metrics.counter({ name: "mesh_rpc_server_handled_total", help: "RPCs served, by method, status code and transport (grpc or connect).", labelNames: ["method", "code", "transport"] });
+  const serverSeconds = metrics.histogram({
+    name: "mesh_rpc_server_handling_seconds",
+    help: "Time from the request headers to the status, by method and status code.",
+    labelNames: ["method", "code", "transport"],
+    buckets: [...latencyBuckets],
+  });
+  const clientHandled = metrics.counter({ name: "mesh_rpc_client_handled_total", help: "RPCs this service made to another service of the mesh, by method and status code.", labelNames: ["method", "code"] });
+  const clientSeconds = metrics.histogram({ name: "mesh_rpc_client_handling_seconds", help: "Latency of RPCs to other services of the mesh, by method and status code.", labelNames: ["method", "code"], buckets: [...latencyBuckets] });
+  const certificates = new Map<string, { kind: string; name: string; notAfter: () => Date | undefined }>();
+  metrics.gauge({
+    name: "mesh_certificate_expiry_days",
+    help: "Days until the certificate expires (negative: expired), by kind (workstation, anpr_ca, mesh) and name.",
+    labelNames: ["kind", "name"],
+    collect() {
+      this.reset();
+      for (const c of certificates.values()) {
+        let notAfter: Date | undefined;
+        try {
+          notAfter = c.notAfter();
+        } catch {
+          notAfter = undefined;
+        }
+        if (notAfter) this.set({ kind: c.kind, name: c.name }, (notAfter.getTime() - Date.now()) / 86_400_000);
+      }
+    },
+  });
+
+  const url = otlpTracesUrl(env);
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({
+      ...resourceAttributes(env),
+      "service.name": env.OTEL_SERVICE_NAME?.trim() || service,
+      ...(options.instance ? { "service.instance.id": options.instance } : {}),
+    }),
+    ...(url
+      ? {
+          spanProcessors: [
+            new BatchSpanProcessor(new OTLPTraceExporter({ url, headers: otlpHeaders(env) }), {
+              ...(env.OTEL_BSP_SCHEDULE_DELAY ? { scheduledDelayMillis: Number(env.OTEL_BSP_SCHEDULE_DELAY) } : {}),
+            }),
+          ],
+        }
+      : { sampler: new AlwaysOffSampler() }),
+  });
+  const tracer: Tracer = provider.getTracer("novabox-mesh");
+  const propagator = new W3CTraceContextPropagator();
+  const calls = new AsyncLocalStorage<CallScope>();
+  const access = options.accessLog;
+
+  const setFacts = (span: Span, target: CallFacts, facts: CallFacts) => {
+    for (const [key, raw] of Object.entries(facts) as [keyof CallFacts, string | undefined][]) {
+      if (raw === undefined || raw === "") continue;
+      const value = redactText(String(raw)).slice(0, 128);
+      target[key] = value;
+      const attribute = spanAttributeOf[key];
+      if (attribute) span.setAttribute(attribute, value);
+    }
+  };
+
+  /** Opens the scope of an incoming call. */
+  const openServerCall = (method: string, transport: "grpc" | "connect", parentContext: Context, requestId: string, peer: string) => {
+    const [rpcService, rpcMethod] = method.split("/");
+    const traced = !isHousekeeping(method) || trace.getSpanContext(parentContext) !== undefined;
+    const span = tracer.startSpan(
+      method,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { "rpc.system": transport === "grpc" ? "grpc" : "connect_rpc", "rpc.service": rpcService ?? method, "rpc.method": rpcMethod ?? "", "mesh.request_id": requestId },
+      },
+      traced ? parentContext : ROOT_CONTEXT,
+    );
+    const scope: CallScope = { context: trace.setSpan(parentContext, span), span, requestId, facts: {} };
+    const started = performance.now();
+    let finished = false;
+    const finish = (code: number, reason: string | undefined, anprCode: string | undefined) => {
+      if (finished) return;
+      finished = true;
+      const seconds = (performance.now() - started) / 1000;
+      const name = codeName(code);
+      serverHandled.inc({ method, code: name, transport });
+      serverSeconds.observe({ method, code: name, transport }, seconds);
+      span.setAttribute("rpc.grpc.status_code", code);
+      if (reason) span.setAttribute("error.reason", reason);
+      if (anprCode && !scope.facts.anprErrorCode) setFacts(span, scope.facts, { anprErrorCode: anprCode });
+      if (code !== (GrpcCode.OK as number)) span.setStatus({ code: SpanStatusCode.ERROR, message: reason ? `${name} ${reason}` : name });
+      span.end();
+      if (!access) return;
+      const line = {
+        method,
+        code: name,
+        ...(reason ? { reason } : {}),
+        durationMs: Math.round(seconds * 10_000) / 10,
+        requestId,
+        transport,
+        peer: redactText(peer),
+        ...scope.facts,
+      };
+      if (traced && !isHousekeeping(method)) access.info(line, "call");
+      else access.debug(line, "call");
+    };
+    return { scope, finish };
+  };
+
+  const grpcServerInterceptor: GrpcServerInterceptor = (methodDescriptor, call) => {
+    const method = methodDescriptor.path.replace(/^\//, "");
+    let opened: ReturnType<typeof openServerCall> | undefined;
+    const inScope = (run: () => void) => (opened ? calls.run(opened.scope, run) : run());
+    const responder = new ResponderBuilder()
+      .withStart((next) => {
+        next(
+          new ServerListenerBuilder()
+            .withOnReceiveMetadata((metadata, nextMetadata) => {
+              const requestId = adoptRequestId(metadata.get(requestIdHeader)[0]);
+              metadata.set(requestIdHeader, requestId);
+              opened = openServerCall(method, "grpc", propagator.extract(ROOT_CONTEXT, metadata, metadataGetter), requestId, call.getPeer());
+              inScope(() => nextMetadata(metadata));
+            })
+            .withOnReceiveMessage((message, nextMessage) => inScope(() => nextMessage(message)))
+            .withOnReceiveHalfClose((nextHalfClose) => inScope(() => nextHalfClose()))
+            .withOnCancel(() => opened?.finish(GrpcCode.CANCELLED, undefined, undefined))
+            .build(),
+        );
+      })
+      .withSendMetadata((metadata, next) => {
+        if (opened) metadata.set(requestIdHeader, opened.scope.requestId);
+        next(metadata);
+      })
+      .withSendStatus((status, next) => {
+        const trailers = status.metadata ?? new Metadata();
+        if (opened) {
+          trailers.set(requestIdHeader, opened.scope.requestId);
+          const details = status.code === GrpcCode.OK ? undefined : decodeStatusDetails(trailers);
+          opened.finish(status.code, details?.reason, details?.metadata.anprCode);
+        }
+        next({ ...status, metadata: trailers });
+      })
+      .build();
+    return new ServerInterceptingCall(call, responder);
+  };
+
+  const connectInterceptor: ConnectInterceptor = (next) => async (req) => {
+    const method = `${req.service.typeName}/${req.method.name}`;
+    const requestId = adoptRequestId(req.header.get(requestIdHeader));
+    req.header.set(requestIdHeader, requestId);
+    const { scope, finish } = openServerCall(method, "connect", propagator.extract(ROOT_CONTEXT, req.header, headersGetter), requestId, req.header.get("x-forwarded-for") ?? "");
+    return calls.run(scope, async () => {
+      try {
+        const res = await next(req);
+        res.header.set(requestIdHeader, requestId);
+        finish(GrpcCode.OK, undefined, undefined);
+        return res;
+      } catch (err) {
+        const error = ConnectError.from(err, Code.Internal);
+        error.metadata.set(requestIdHeader, requestId);
+        const info = error.findDetails(ErrorInfoSchema)[0];
+        const cause = error.cause as { reason?: unknown; metadata?: Record<string, unknown>; details?: { reason?: string; metadata?: Record<string, string> } } | undefined;
+        const reason = info?.reason || (typeof cause?.reason === "string" ? cause.reason : cause?.details?.reason) || undefined;
+        const anprCode = info?.metadata.anprCode ?? (typeof cause?.metadata?.anprCode === "string" ? cause.metadata.anprCode : cause?.details?.metadata?.anprCode);
+        finish(error.code, reason, anprCode);
+        throw error;
+      }
+    });
+  };
+
+  const grpcClientInterceptor: GrpcClientInterceptor = (callOptions, nextCall) => {
+    const method = callOptions.method_definition.path.replace(/^\//, "");
+    const parent = calls.getStore();
+    const span = parent ? tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes: { "rpc.system": "grpc", "rpc.service": method.split("/")[0] ?? method, "rpc.method": method.split("/")[1] ?? "" } }, parent.context) : undefined;
+    const started = performance.now();
+    return new InterceptingCall(nextCall(callOptions), {
+      start(metadata, listener, next) {
+        if (span && parent) propagator.inject(trace.setSpan(parent.context, span), metadata, metadataSetter);
+        if (parent && metadata.get(requestIdHeader).length === 0) metadata.set(requestIdHeader, parent.requestId);
+        next(metadata, {
+          onReceiveStatus(status: StatusObject, nextStatus: (status: StatusObject) => void) {
+            const name = codeName(status.code);
+            const seconds = (performance.now() - started) / 1000;
+            clientHandled.inc({ method, code: name });
+            clientSeconds.observe({ method, code: name }, seconds);
+            if (span) {
+              span.setAttribute("rpc.grpc.status_code", status.code);
+              if (status.code !== GrpcCode.OK) {
+                const reason = decodeStatusDetails(status.metadata).reason;
+                if (reason) span.setAttribute("error.reason", reason);
+                span.setStatus({ code: SpanStatusCode.ERROR, message: reason ? `${name} ${reason}` : name });
+              }
+              span.end();
+            }
+            nextStatus(status);
+          },
+        });
+      },
+    });
+  };
+
+  return {
+    service,
+    tracing: url !== undefined,
+    registry,
+    metrics,
+    grpcServerInterceptor,
+    grpcClientInterceptor,
+    connectInterceptor,
+    annotate(facts) {
+      const scope = calls.getStore();
+      if (scope) setFacts(scope.span, scope.facts, facts);
+    },
+    requestId: () => calls.getStore()?.requestId,
+    async inSpan(name, work) {
+      const parent = calls.getStore();
+      const span = tracer.startSpan(name, { kind: SpanKind.CLIENT }, parent?.context ?? ROOT_CONTEXT);
+      const handle: WorkSpan = {
+        annotate(facts) {
+          setFacts(span, parent ? parent.facts : {}, facts);
+        },
+      };
+      try {
+        const result = await work(handle);
+        span.end();
+        return result;
+      } catch (err) {
+        const reason = (err as { reason?: unknown } | undefined)?.reason;
+        span.setStatus({ code: SpanStatusCode.ERROR, message: typeof reason === "string" ? reason : "error" });
+        span.end();
+        throw err;
+      }
+    },
+    watchCertificate(kind, name, notAfter) {
+      certificates.set(`${kind}\u0000${name}`, { kind, name, notAfter });
+    },
+    async scrape() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+    async close() {
+      await provider.shutdown();
+    },
+  };
+}
