@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 
 /** Lint config: typescript-eslint's recommended type-aware rules on our sources; gen/ is generated. */
 export default tseslint.config(
-  { ignores: ["node_modules/", "gen/", "dist/", "web/dist/", "coverage/", "test-artifacts/", ".dev/"] },
+  { ignores: ["node_modules/", "gen/", "dist/", "web/dist/", "coverage/", "test-artifacts/", ".dev/", ".tmp/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

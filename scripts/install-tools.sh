@@ -12,6 +12,9 @@ GHZ_VERSION="${GHZ_VERSION:-v0.120.0}"
 TOOLS_DIR="${NOVABOX_TOOLS_DIR:-$HOME/.cache/novabox/tools}"
 BIN="$TOOLS_DIR/bin"
 mkdir -p "$BIN"
+# One installer at a time per cache (several `npm test` runs may start together): the others wait,
+# then find everything cached.
+if command -v flock >/dev/null; then exec 9>"$TOOLS_DIR/.lock"; flock 9; fi
 
 log() { printf '[install-tools] %s\n' "$*" >&2; }
 
@@ -32,7 +35,9 @@ else
 fi
 
 # --- Go-built tools ----------------------------------------------------------------------------
-command -v go >/dev/null || { log "go is required to build consul, grpcurl and ghz"; exit 1; }
+# Go is needed only when something must be built: with every tool cached (the usual case, since
+# `npm test` runs this script first every time) the script only checks stamps and exits.
+need_go() { command -v go >/dev/null || { log "go is required to build consul, grpcurl and ghz (https://go.dev/dl/), then run this again"; exit 1; }; }
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 export GOTOOLCHAIN=local
 
@@ -44,6 +49,7 @@ go_install() { # NAME PACKAGE VERSION
   local name=$1 pkg=$2 version=$3
   if stamp_ok "$name" "$version"; then log "$name $version cached"; return; fi
   log "building $name $version"
+  need_go
   GOBIN="$BIN" go install "$pkg@$version"
   stamp "$name" "$version"
 }
@@ -60,6 +66,7 @@ if stamp_ok consul "$CONSUL_VERSION"; then
   log "consul $CONSUL_VERSION cached"
 else
   log "building consul $CONSUL_VERSION (several minutes on 2 cores)"
+  need_go
   mod_dir() { go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p'; }
   src=$(mod_dir "github.com/hashicorp/consul@$CONSUL_VERSION")
   work=$(mktemp -d)

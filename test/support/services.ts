@@ -1,5 +1,6 @@
 /**
- * Starts the mesh's processes for integration tests (`node --import tsx <entry>`, one process each,
+ * Starts the mesh's processes for integration tests (`node --import tsx <entry>`, or plain `node` for
+ * compiled `.js` entries; one process each,
  * stopped by its own PID) and waits for their JSON "ready" log line, which carries their ports.
  */
 import { join } from "node:path";
@@ -13,9 +14,14 @@ export interface StartedService {
   ready: Record<string, unknown>;
 }
 
-/** Starts `entry` (relative to the repo) with `env` and resolves when it logs `readyMessage`. */
-export async function startService(entry: string, env: Record<string, string>, readyMessage: string, timeoutMs = 60_000): Promise<StartedService> {
-  const process_ = start(process.execPath, ["--import", "tsx", join(root, entry)], { env: { ...process.env, LOG_LEVEL: "info", ...env }, cwd: root });
+/**
+ * Starts `entry` (relative to the repo) with `env` and resolves when it logs `readyMessage`.
+ * TypeScript entries run through tsx; `.js` entries (the compiled output, see scripts/build.sh)
+ * run on plain `node`, with `nodeArgs` before the entry.
+ */
+export async function startService(entry: string, env: Record<string, string>, readyMessage: string, timeoutMs = 60_000, nodeArgs: readonly string[] = []): Promise<StartedService> {
+  const runtime = entry.endsWith(".ts") ? ["--import", "tsx"] : [];
+  const process_ = start(process.execPath, [...runtime, ...nodeArgs, join(root, entry)], { env: { ...process.env, LOG_LEVEL: "info", ...env }, cwd: root });
   try {
     const ready = await waitFor(
       `${entry} to log "${readyMessage}"`,

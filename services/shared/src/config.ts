@@ -3,6 +3,7 @@
  * for its variables; {@link loadConfig} reads them once at start and fails with one error that lists
  * every variable that is wrong and why, so an operator fixes them in one go.
  */
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 
 /** Thrown by {@link loadConfig} when variables are missing or invalid. */
@@ -54,3 +55,34 @@ export const env = {
   /** A duration in milliseconds, positive. */
   millis: (defaultMs: number) => z.coerce.number().int().positive().default(defaultMs),
 } as const;
+
+/**
+ * The `<NAME>_FILE` convention for secrets (systemd credentials, Docker/Kubernetes secrets): when
+ * `<NAME>_FILE` is set, the secret is that file's content (one trailing newline removed) and
+ * `<NAME>` itself must be unset. Fails closed: a named file that is missing, unreadable or empty
+ * throws {@link ConfigError} naming the variable, so a service never falls back to a weaker
+ * source (such as a key file it would create) because a credential failed to load.
+ * Returns `env[NAME]` when no `_FILE` variable is set (undefined when neither is).
+ */
+export function secretFromEnvOrFile(name: string, env: Record<string, string | undefined> = process.env, read: (path: string) => string = defaultReadSecret): string | undefined {
+  const fileVariable = `${name}_FILE`;
+  const path = env[fileVariable];
+  const direct = env[name];
+  if (path === undefined || path === "") return direct === "" ? undefined : direct;
+  if (direct !== undefined && direct !== "") throw new ConfigError([{ variable: fileVariable, problem: `set ${name} or ${fileVariable}, not both` }]);
+  let content: string;
+  try {
+    content = read(path);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new ConfigError([{ variable: fileVariable, problem: `cannot read the secret file ${path}${typeof code === "string" ? ` (${code})` : ""}: the service refuses to start without it` }]);
+  }
+  const value = content.replace(/\r?\n$/, "");
+  if (value === "") throw new ConfigError([{ variable: fileVariable, problem: `the secret file ${path} is empty: the service refuses to start without it` }]);
+  return value;
+}
+
+function defaultReadSecret(path: string): string {
+  // Synchronous on purpose: configuration is read once, before anything listens.
+  return readFileSync(path, "utf8");
+}

@@ -4,12 +4,14 @@
  * ANPR_HOME, and logs one JSON line `{"msg":"novabox ready",...}` with its ports when it serves.
  */
 import { z } from "zod";
-import { ConfigError, env, loadConfig } from "#shared/config.js";
+import { ConfigError, env, loadConfig, secretFromEnvOrFile } from "#shared/config.js";
 import { meshCredentials } from "#shared/mesh-pki.js";
 import { createLogger } from "#shared/logger.js";
 import { installShutdown } from "#shared/shutdown.js";
 import { startNovabox } from "./novabox-server.js";
 
+// NOVABOX_SECRET_KEY_FILE (systemd credentials, container secrets) is read first and fails closed.
+const secretKey = secretFromEnvOrFile("NOVABOX_SECRET_KEY");
 const config = loadConfig(
   z.object({
     ANPR_HOME: z.string().default("/anpr_home"),
@@ -31,6 +33,7 @@ const config = loadConfig(
     NOVABOX_MESH_PLAINTEXT: env.flag(false),
     LOG_LEVEL: env.logLevel(),
   }),
+  { ...process.env, NOVABOX_SECRET_KEY: secretKey },
 );
 
 const logger = createLogger({ name: "novabox", level: config.LOG_LEVEL });

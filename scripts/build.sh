@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# npm run build:services: compiles every service to JavaScript for production.
+#   scripts/build.sh [OUT_DIR]   (default dist/)
+# tsc (tsconfig.build.json) emits services/*/src and gen/ into OUT_DIR with the repository layout
+# kept; then the files the code reads at run time through import.meta.url are copied beside it
+# (gen/descriptors.binpb for reflection, services/shared/anpr-spec for the WSDL/XSD, the Novabox's
+# drizzle migrations), and OUT_DIR/package.json is written: it is the package scope of every
+# compiled file, so its "imports" send #shared/* and #gen/* to the compiled JavaScript while the
+# root package.json keeps sending them to the TypeScript sources for tsx, Jest and tsc.
+# Production runs `node OUT_DIR/services/<service>/src/server/main.js` with production
+# dependencies only (node_modules is found by walking up from OUT_DIR, as usual).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+out="$(realpath -m "${1:-$root/dist}")"
+cd "$root"
+
+rm -rf "$out/services" "$out/gen"
+npx --no-install tsc -p tsconfig.build.json --outDir "$out"
+
+mkdir -p "$out/services/shared" "$out/services/novabox" "$out/gen"
+cp gen/descriptors.binpb "$out/gen/descriptors.binpb"
+cp -r services/shared/anpr-spec "$out/services/shared/anpr-spec"
+cp -r services/novabox/drizzle "$out/services/novabox/drizzle"
+
+node -e '
+const fs = require("node:fs");
+const root = JSON.parse(fs.readFileSync("package.json", "utf8"));
+const out = process.argv[1];
+const dist = {
+  name: `${root.name}-dist`,
+  version: root.version,
+  private: true,
+  description: "Compiled output of " + root.name + " (scripts/build.sh); run with node, production dependencies only.",
+  type: "module",
+  engines: root.engines,
+  imports: { "#shared/*": "./services/shared/src/*", "#gen/*": "./gen/*" },
+};
+fs.writeFileSync(`${out}/package.json`, JSON.stringify(dist, null, 2) + "\n");
+' "$out"
+echo "compiled services into $out" >&2
