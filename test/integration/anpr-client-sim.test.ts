@@ -1,7 +1,8 @@
 /**
  * The Novabox's ANPR client against the ANPR simulator over real HTTPS: certificates and individual
- * records, the refusals ANPR makes (tampered body, expired timestamp, foreign CA, missing SAML,
- * replayed or lower idOperazioneComune), and every fault knob turning into its typed client error.
+ * records, the refusals ANPR makes (tampered body, expired timestamp, foreign CA, missing SAML, an
+ * idOperazioneComune reused for another service), ANPR's replay rule per Comune, answers about
+ * another subject caught, the answer-size cap, and every fault knob turning into its typed client error.
  * Independent checkers: xmlsec1 verifies captured envelopes, xmllint validates their bodies, pdfinfo
  * reads the PDFs.
  */
@@ -26,6 +27,8 @@ import {
   AnprResponseSignatureError,
   AnprTimeoutError,
   AnprUnavailableError,
+  AnprAnswerTooLargeError,
+  AnprWrongSubjectError,
 } from "../../services/novabox/src/anpr-client/anpr-errors.js";
 import { startAnprSim, type RunningAnprSim } from "../../services/anpr-sim/src/server/start-anpr-sim.js";
 import { createPopulation, DEMO_CITIZENS, type Person } from "../../services/anpr-sim/src/domain/population.js";
@@ -79,7 +82,7 @@ function certificateRequest(types: number[], extra: Partial<CertificateRequestIn
   };
 }
 
-async function client(options: { signer?: EnvelopeSigner; counter?: OperationCounter; timeoutMs?: number } = {}): Promise<AnprClient> {
+async function client(options: { signer?: EnvelopeSigner; counter?: OperationCounter; timeoutMs?: number; maxAnswerBytes?: number; workstationId?: string } = {}): Promise<AnprClient> {
   const c = await createAnprClient({
     baseUrl: sim.url,
     environment: "TEST",
@@ -87,7 +90,9 @@ async function client(options: { signer?: EnvelopeSigner; counter?: OperationCou
     caCertificatePem: caPem,
     signer: options.signer ?? createWsSecuritySigner(signerOptions),
     counter: options.counter ?? createFileOperationCounter({ path: join(work, `counter-${clients.length}`) }),
+    workstationId: options.workstationId ?? `BOX${clients.length}`,
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.maxAnswerBytes ? { maxAnswerBytes: options.maxAnswerBytes } : {}),
   });
   clients.push(c);
   return c;
@@ -267,20 +272,97 @@ describe("the simulator refuses what ANPR refuses", () => {
     expect(err.message).toMatch(/SAML/);
   });
 
-  it("a reused idOperazioneComune with a different request, and a lower one; a repeat replays", async () => {
-    let next = BigInt(Date.now()) * 1000n + 999n;
-    const fixed: OperationCounter = { next: () => Promise.resolve(next) };
-    const c = await client({ counter: fixed });
-    const first = await c.issueCertificate(certificateRequest([1]));
-    const replay = await c.issueCertificate(certificateRequest([1]));
-    expect(replay.protocolNumber).toBe(first.protocolNumber);
-    const different = await c.issueCertificate(certificateRequest([2])).catch((e: unknown) => e);
-    expect(different).toBeInstanceOf(AnprRejectedError);
-    expect((different as AnprRejectedError).errors[0]?.code).toBe("EN079");
-    next -= 10n;
-    const lower = await c.issueCertificate(certificateRequest([1])).catch((e: unknown) => e);
-    expect((lower as AnprRejectedError).errors[0]?.code).toBe("EN079");
-    expect((lower as AnprRejectedError).message).toMatch(/non successivo/);
+  it("a reused idOperazioneComune for another service is refused with EN079", async () => {
+    const c = await client();
+    const id = await c.nextOperationId();
+    await c.getIndividualRecord({ fiscalCode: mario.fiscalCode }, { idOperazioneComune: id });
+    const refused = await c.issueCertificate(certificateRequest([1]), { idOperazioneComune: id }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AnprRejectedError);
+    expect((refused as AnprRejectedError).errors[0]?.code).toBe("EN079");
+    expect((refused as AnprRejectedError).message).toMatch(/servizio diverso/);
+  });
+});
+
+describe("idOperazioneComune per Comune (italia/anpr#596, #1836, #3822)", () => {
+  it("the same id for the same service replays the stored answer, from any workstation of the Comune, whatever the new request says", async () => {
+    const a = await client({ workstationId: "POSTA" });
+    const b = await client({ workstationId: "POSTB" });
+    const id = await a.nextOperationId();
+    const first = await a.issueCertificate(certificateRequest([1]), { idOperazioneComune: id });
+    const again = await b.issueCertificate(certificateRequest([1]), { idOperazioneComune: id });
+    expect(again.protocolNumber).toBe(first.protocolNumber);
+    const acts = sim.operations().filter((o) => o.idOperazioneComune === id);
+    expect(acts).toHaveLength(1);
+    // another request under the same id gets the stored answer: the client sees it is not about the certificate asked for
+    const other = await b.issueCertificate(certificateRequest([2], { subject: { fiscalCode: DEMO_CITIZENS.giuliaBianchi.fiscalCode, surname: DEMO_CITIZENS.giuliaBianchi.surname, name: DEMO_CITIZENS.giuliaBianchi.name } }), { idOperazioneComune: id }).catch((e: unknown) => e);
+    expect(other).toBeInstanceOf(AnprWrongSubjectError);
+  });
+
+  it("accepts a unique id that arrives after a higher one (requests overtake each other)", async () => {
+    const c = await client();
+    const low = await c.nextOperationId();
+    const high = await c.nextOperationId();
+    await c.issueCertificate(certificateRequest([1]), { idOperazioneComune: high });
+    const late = await c.issueCertificate(certificateRequest([1]), { idOperazioneComune: low });
+    expect(late.idOperazioneComune).toBe(low);
+    expect(late.protocolNumber).not.toBe("");
+  });
+
+  it("8 certificates in parallel from two workstations of one Comune all succeed, with distinct ids", async () => {
+    const a = await client({ workstationId: "PARA" });
+    const b = await client({ workstationId: "PARB" });
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).issueCertificate(certificateRequest([1]))));
+    expect(new Set(results.map((r) => r.idOperazioneComune)).size).toBe(8);
+    expect(new Set(results.map((r) => r.protocolNumber)).size).toBe(8);
+  });
+});
+
+describe("answers that must never reach the caller", () => {
+  afterAll(() => sim.server.setFaults({ ...noFaults }));
+
+  it("an answer about another person (a replayed id) is refused as ANPR_WRONG_SUBJECT, for certificates and records", async () => {
+    const c = await client();
+    await c.issueCertificate(certificateRequest([1]));
+    await c.getIndividualRecord({ fiscalCode: mario.fiscalCode });
+    sim.server.setFaults({ ...noFaults, replayOtherSubject: true });
+    const someoneElse = DEMO_CITIZENS.giuliaBianchi;
+    const certificate = await c
+      .issueCertificate(certificateRequest([1], { subject: { fiscalCode: someoneElse.fiscalCode, surname: someoneElse.surname, name: someoneElse.name } }))
+      .catch((e: unknown) => e);
+    expect(certificate).toBeInstanceOf(AnprWrongSubjectError);
+    expect((certificate as AnprWrongSubjectError).reason).toBe("ANPR_WRONG_SUBJECT");
+    expect((certificate as AnprWrongSubjectError).message).toMatch(/idOperazioneComune|fiscal code/);
+    const record = await c.getIndividualRecord({ fiscalCode: someoneElse.fiscalCode }).catch((e: unknown) => e);
+    expect(record).toBeInstanceOf(AnprWrongSubjectError);
+  });
+
+  it("an answer larger than the cap is cut off while streaming, with a clear error", async () => {
+    sim.server.setFaults({ ...noFaults, answerPaddingBytes: 3 * 1024 * 1024 });
+    const err = await (await client({ maxAnswerBytes: 1024 * 1024 })).issueCertificate(certificateRequest([1])).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AnprAnswerTooLargeError);
+    expect((err as Error).message).toBe("ANPR's answer exceeded 1048576 bytes, the most this Novabox reads (NOVABOX_ANPR_MAX_ANSWER_BYTES); it was discarded");
+  });
+
+  it("an unreadable answer says what was wrong, never [object Object]", async () => {
+    sim.server.setFaults({ ...noFaults, garbageBody: true });
+    const err = await (await client()).issueCertificate(certificateRequest([1])).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AnprBadResponseError);
+    expect((err as Error).message).toMatch(/^ANPR sent an answer that cannot be read: \S/);
+    expect((err as Error).message).not.toMatch(/object Object/);
+  });
+
+  it("afterProcessing: the act exists at ANPR although the answer was lost; the same id gets it back", async () => {
+    const c = await client();
+    const id = await c.nextOperationId();
+    sim.server.setFaults({ ...noFaults, afterProcessing: true, dropConnection: true });
+    const lost = await c.issueCertificate(certificateRequest([1]), { idOperazioneComune: id }).catch((e: unknown) => e);
+    expect(lost).toBeInstanceOf(AnprUnavailableError);
+    expect((lost as AnprUnavailableError).requestNotSent).toBe(false);
+    const act = sim.operations().find((o) => o.idOperazioneComune === id);
+    expect(act?.protocolNumber).toMatch(/^\d+$/);
+    sim.server.setFaults({ ...noFaults });
+    const recovered = await c.issueCertificate(certificateRequest([1]), { idOperazioneComune: id });
+    expect(recovered.protocolNumber).toBe(act!.protocolNumber);
   });
 });
 
@@ -295,7 +377,7 @@ describe("fault knobs become typed client errors", () => {
     ["dropConnection", { dropConnection: true }, AnprUnavailableError],
   ] as const)("%s", async (_name, knob, errorClass) => {
     sim.server.setFaults({ ...noFaults, ...knob });
-    const err = await (await client({ timeoutMs: 700 })).testConnection().catch((e: unknown) => e);
+    const err = await (await client({ timeoutMs: "latencyMs" in knob ? 700 : 15_000 })).testConnection().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(errorClass);
   });
 

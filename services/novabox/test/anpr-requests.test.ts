@@ -8,7 +8,7 @@ import { buildRichiesta3002, buildRichiesta6001, buildRichiestaConnessione, form
 import { requireTool } from "../../../test/support/tools.js";
 import { run } from "../../../test/support/process.js";
 
-const testata: TestataInput = { idOperazioneComune: 1234567n, codMittente: "022205", environment: "TEST", now: new Date("2026-11-23T09:30:00.123Z") };
+const testata: TestataInput = { idOperazioneComune: "POST1234567", codMittente: "022205", environment: "TEST", now: new Date("2026-11-23T09:30:00.123Z") };
 
 const base: CertificateRequestInput = {
   certificateTypes: [1],
@@ -68,7 +68,7 @@ describe("ANPR request bodies", () => {
 
   it("puts the header fields where ANPR reads them", () => {
     const xml = buildRichiesta6001(testata, { ...base, stampDuty: { exemption: 99, exemptionText: "a < b" } });
-    expect(xml).toContain("<idOperazioneComune>1234567</idOperazioneComune><codMittente>022205</codMittente>");
+    expect(xml).toContain("<idOperazioneComune>POST1234567</idOperazioneComune><codMittente>022205</codMittente>");
     expect(xml).toContain("<tipoInvio>TEST</tipoInvio>");
     expect(xml).toContain("<bollo>0</bollo><diritti>0</diritti><esenzioneBollo>99</esenzioneBollo><descrizioneEsenzioneBollo>a &lt; b</descrizioneEsenzioneBollo>");
   });

@@ -125,39 +125,61 @@ export interface FakeGateway extends AnprGateway {
   calls: { issueCertificate: Parameters<AnprGateway["issueCertificate"]>[0][]; getIndividualRecord: Parameters<AnprGateway["getIndividualRecord"]>[0][] };
 }
 
-/** Creates a {@link FakeGateway}; `fail` makes every call throw it. */
-export function fakeGateway(behaviour: { fail?: Error; protocolNumber?: string } = {}): FakeGateway {
+/**
+ * Creates a {@link FakeGateway}; `fail` makes every call throw it (a function: throw what it returns
+ * for that call, or answer normally when it returns undefined). The operation ids each call used are
+ * in `calls.operationIds`.
+ */
+export function fakeGateway(behaviour: { fail?: Error | ((call: number, operationId: string) => Error | undefined); protocolNumber?: string } = {}): FakeGateway & { operationIds: string[] } {
   const calls: FakeGateway["calls"] = { issueCertificate: [], getIndividualRecord: [] };
+  const operationIds: string[] = [];
   let op = 1000n;
+  let sequence = 0n;
+  const failure = (id: string): Error | undefined =>
+    typeof behaviour.fail === "function" ? behaviour.fail(calls.issueCertificate.length + calls.getIndividualRecord.length, id) : behaviour.fail;
   return {
     calls,
-    issueCertificate(input) {
+    operationIds,
+    nextOperationId() {
+      sequence += 1n;
+      return Promise.resolve(`FAKE${String(sequence).padStart(16, "0")}`);
+    },
+    async issueCertificate(input, options) {
       calls.issueCertificate.push(input);
-      if (behaviour.fail) return Promise.reject(behaviour.fail);
+      const id = options?.idOperazioneComune ?? (await this.nextOperationId());
+      operationIds.push(id);
+      const err = failure(id);
+      if (err) throw err;
       op += 1n;
-      return Promise.resolve({
+      return {
         protocolNumber: input.issuance === 3 ? "" : (behaviour.protocolNumber ?? "202611230001"),
         anprOperationId: String(op),
         pdf: FAKE_PDF,
         warnings: [],
-        idOperazioneComune: op,
-      });
+        idOperazioneComune: id,
+        echoedOperationId: id,
+        subject: { fiscalCode: input.subject.fiscalCode ?? "", surname: input.subject.surname, name: input.subject.name },
+      };
     },
-    getIndividualRecord(input) {
+    async getIndividualRecord(input, options) {
       calls.getIndividualRecord.push(input);
-      if (behaviour.fail) return Promise.reject(behaviour.fail);
+      const id = options?.idOperazioneComune ?? (await this.nextOperationId());
+      operationIds.push(id);
+      const err = failure(id);
+      if (err) throw err;
       op += 1n;
-      return Promise.resolve({
+      return {
         anprOperationId: String(op),
         subject: { fiscalCode: input.fiscalCode, surname: "BIANCHI", name: "LUCA", citizenships: [] },
         familyMembers: [],
         warnings: [],
-        idOperazioneComune: op,
-      });
+        idOperazioneComune: id,
+        echoedOperationId: id,
+      };
     },
     testConnection() {
       op += 1n;
-      return Promise.resolve({ anprOperationId: String(op), outcome: "OK", idOperazioneComune: op });
+      return Promise.resolve({ anprOperationId: String(op), outcome: "OK", idOperazioneComune: `FAKE${op}` });
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The simulator's operations, on requests the server has already authenticated and validated:
- * they read the body, apply ANPR's `idOperazioneComune` rule per workstation (replay, or refuse with
- * EN079), ask the registry (the seeded population) for the certificate or the record, and write the
+ * they read the body, apply ANPR's `idOperazioneComune` rule per Comune (replay for the same
+ * service, EN079 for another; see operation-log.ts), ask the registry (the seeded population) for the certificate or the record, and write the
  * answer body. Domain refusals (subject not found, deceased, not certifiable...) become KO answers
  * carrying the ANPR code the domain error names.
  */
@@ -32,6 +32,8 @@ export interface SimRequest {
   workstation: { comuneCode: string; postazioneId: string; operatorId: string; sedeId: string };
   /** Answer PDFs as MTOM attachments (the server packages them). */
   mtom: boolean;
+  /** Fault knob: answer a new operation with a stored answer about another subject (italia/anpr#3822). */
+  replayOtherSubject?: boolean;
 }
 
 /** An answer body to send. */
@@ -111,37 +113,45 @@ function messageOf(err: unknown): AnswerMessage {
 export function createAnprSimHandlers(options: AnprSimHandlersOptions): AnprSimHandlers {
   const now = options.now ?? (() => new Date());
 
-  /** Applies the idOperazioneComune rule around `answer`. */
-  async function withOperation(request: SimRequest, ko: (h: AnswerHeader, errors: AnswerMessage[]) => string, answer: (h: AnswerHeader) => Promise<string>): Promise<SimAnswer> {
-    const workstation = `${request.workstation.comuneCode}/${request.workstation.postazioneId}`;
+  /**
+   * Applies ANPR's idOperazioneComune rule per Comune (see operation-log.ts) around `answer`, and
+   * records each operation carried out. `facts` names the service and the subject for the log.
+   */
+  async function withOperation(
+    request: SimRequest,
+    facts: { service: string; fiscalCode: string; issuance: number },
+    ko: (h: AnswerHeader, errors: AnswerMessage[]) => string,
+    answer: (h: AnswerHeader) => Promise<{ xml: string; protocolNumber?: string }>,
+  ): Promise<SimAnswer> {
+    const comuneCode = request.workstation.comuneCode;
     const h = header(request.body, String(options.nextSequence()));
-    const idText = h.idOperazioneComune;
-    if (!/^\d+$/.test(idText)) {
-      return { xml: ko(h, [{ code: "EN079", severity: "E", text: `idOperazioneComune ${idText} non numerico: il contatore della postazione deve essere crescente`, field: "idOperazioneComune", value: idText }]) };
-    }
-    const id = BigInt(idText);
-    const verdict = options.operationLog.check(workstation, id, request.bodyDigest);
+    const id = h.idOperazioneComune;
+    const verdict = options.operationLog.check(comuneCode, id, facts.service);
     switch (verdict.kind) {
       case "replay":
         return { xml: verdict.answer };
-      case "repeated-different":
+      case "other-service":
         return {
-          xml: ko(h, [{ code: "EN079", severity: "E", text: `id operazione comune ${idText} gia' presente per un servizio diverso`, field: "idOperazioneComune", value: idText }]),
-        };
-      case "lower":
-        return {
-          xml: ko(h, [
-            { code: "EN079", severity: "E", text: `id operazione comune ${idText} non successivo all'ultimo ricevuto dalla postazione (${verdict.last})`, field: "idOperazioneComune", value: idText },
-          ]),
+          xml: ko(h, [{ code: "EN079", severity: "E", text: `id operazione comune gia' presente per un servizio diverso (${verdict.service})`, field: "idOperazioneComune", value: id }]),
         };
       case "new": {
+        if (request.replayOtherSubject) {
+          const foreign = options.operationLog.answerAboutSomeoneElse(comuneCode, facts.service, facts.fiscalCode);
+          if (foreign) return { xml: foreign };
+        }
         let xml: string;
+        let protocolNumber = "";
+        let outcome: "OK" | "KO" = "OK";
         try {
-          xml = await answer(h);
+          const made = await answer(h);
+          xml = made.xml;
+          protocolNumber = made.protocolNumber ?? "";
+          if (/<esitoOperazione>KO<\/esitoOperazione>/.test(xml) && !protocolNumber) outcome = "KO";
         } catch (err) {
           xml = ko(h, [messageOf(err)]);
+          outcome = "KO";
         }
-        options.operationLog.record(workstation, id, request.bodyDigest, xml);
+        options.operationLog.record({ comuneCode, idOperazioneComune: id, service: facts.service, outcome, protocolNumber, fiscalCode: facts.fiscalCode, issuance: facts.issuance, at: now().toISOString() }, xml);
         return { xml };
       }
     }
@@ -149,10 +159,13 @@ export function createAnprSimHandlers(options: AnprSimHandlersOptions): AnprSimH
 
   return {
     emissioneCertificato(request) {
-      return withOperation(request, risposta6001Ko, async (h) => {
+      const controlloOf = findChild(request.body, undefined, "datiControllo");
+      const generalitaOf = findChild(findChild(request.body, undefined, "soggettoIntestatario") ?? request.body, undefined, "generalita");
+      const facts = { service: "6001", fiscalCode: text(generalitaOf, "codiceFiscale", "codFiscale").toUpperCase(), issuance: Number(text(controlloOf, "emissione")) || 0 };
+      return withOperation(request, facts, risposta6001Ko, async (h) => {
         const body = request.body;
-        const controllo = findChild(body, undefined, "datiControllo");
-        const generalita = findChild(findChild(body, undefined, "soggettoIntestatario") ?? body, undefined, "generalita");
+        const controllo = controlloOf;
+        const generalita = generalitaOf;
         const types = childElements(findChild(body, undefined, "listaTipiCertificati") ?? body, undefined, "tipoCertificato").map((e) => Number(e.textContent));
         const languages = childElements(findChild(body, undefined, "linguaCertificato") ?? body, undefined, "tipoLinguaCertificato").map((e) => (e.textContent ?? "").trim().toUpperCase());
         const exemption = text(controllo, "esenzioneBollo");
@@ -175,7 +188,7 @@ export function createAnprSimHandlers(options: AnprSimHandlersOptions): AnprSimH
           protocolNumber,
           issuedAt: now(),
         });
-        return risposta6001Ok(h, {
+        const xml = risposta6001Ok(h, {
           languages,
           certificateTypes: types,
           subject: issued.subject,
@@ -193,22 +206,24 @@ export function createAnprSimHandlers(options: AnprSimHandlersOptions): AnprSimH
           pdf: { base64: Buffer.from(issued.pdf).toString("base64") },
           warnings: issued.warnings,
         });
+        return { xml, ...(Number(text(controllo, "emissione")) === 1 ? { protocolNumber } : {}) };
       });
     },
 
     interrogazioneCittadino(request) {
-      return withOperation(request, risposta3002Ko, (h) => {
+      const facts = { service: "3002", fiscalCode: text(request.body, "criteriRicerca", "codiceFiscale").toUpperCase(), issuance: 0 };
+      return withOperation(request, facts, risposta3002Ko, (h) => {
         const body = request.body;
         const fiscalCode = text(body, "criteriRicerca", "codiceFiscale");
         if (!fiscalCode) {
-          return Promise.resolve(risposta3002Ko(h, [{ code: "EN052", severity: "E", text: "Occorre specificare i dati da interrogare: il simulatore cerca per codice fiscale" }]));
+          return Promise.resolve({ xml: risposta3002Ko(h, [{ code: "EN052", severity: "E", text: "Occorre specificare i dati da interrogare: il simulatore cerca per codice fiscale" }]) });
         }
         const record = options.registry.individualRecord({
           comuneCode: request.workstation.comuneCode,
           fiscalCode,
           referenceDate: text(body, "datiRichiesta", "dataRiferimentoRichiesta"),
         });
-        return Promise.resolve(risposta3002Ok(h, record.people));
+        return Promise.resolve({ xml: risposta3002Ok(h, record.people) });
       });
     },
 

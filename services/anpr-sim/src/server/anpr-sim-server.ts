@@ -7,7 +7,7 @@
  * check answers a SOAP fault as WS-Security prescribes; the operation itself (and its KO answers) is
  * the handlers' business.
  *
- * Also here: the fault knobs (`/__sim/faults`), the capture of every received envelope to
+ * Also here: the fault knobs (`/__sim/faults`), the operation log (`GET /__sim/operations`), the capture of every received envelope to
  * `captureDir`, response signing, and MTOM/XOP packaging of certificate PDFs.
  */
 import { createHash, randomUUID } from "node:crypto";
@@ -47,6 +47,8 @@ export interface AnprSimServerOptions {
   captureDir?: string;
   /** Initial fault knobs. */
   faults?: FaultKnobs;
+  /** The operations carried out, served as JSON at `GET /__sim/operations` (tests count acts with it). */
+  operations?: () => unknown[];
   /** Validate bodies against the official XSD (default true). */
   validateXsd?: boolean;
   /** Allowed clock skew for timestamps, seconds (default 60). */
@@ -242,16 +244,58 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
     res.end(body);
   }
 
-  /** Signs, breaks (knob) and packages (MTOM knob) what soap wrote. */
-  function finishAnswer(res: ServerResponse, status: number, envelope: string): void {
+  /**
+   * The transport faults (latency, dropped connection, HTTP 500, garbage): before the request is
+   * read, or — with `afterProcessing` — once the operation has been carried out. True when the
+   * answer was replaced (or the connection dropped) and nothing more must be sent.
+   */
+  async function transportFaults(knobs: FaultKnobs, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    if (knobs.latencyMs > 0) await new Promise((r) => setTimeout(r, knobs.latencyMs));
+    if (knobs.dropConnection) {
+      req.socket.destroy();
+      return true;
+    }
+    if (knobs.http500) {
+      send(res, 500, "<html><body><h1>500 Internal Server Error</h1></body></html>", "text/html");
+      return true;
+    }
+    if (knobs.garbageBody) {
+      send(res, 200, "\u0000\u0001 this is not XML {", "text/xml");
+      return true;
+    }
+    return false;
+  }
+
+  /** Signs, breaks (knob), pads (knob) and packages (MTOM knob) what soap wrote. */
+  function finishAnswer(res: ServerResponse, status: number, envelope: string, knobs: FaultKnobs = faults): void {
     let out = envelope;
     if (options.answerSigner && status < 500) {
       out = options.answerSigner.secure(out);
-      if (faults.badResponseSignature) out = out.replace(/<testataRisposta>/, "<testataRisposta><!-- altered -->").replace(/(<esitoOperazione>)(OK|KO)/, (_m: string, tag: string, v: string) => `${tag}${v === "OK" ? "KO" : "OK"}`);
+      if (knobs.badResponseSignature) out = out.replace(/<testataRisposta>/, "<testataRisposta><!-- altered -->").replace(/(<esitoOperazione>)(OK|KO)/, (_m: string, tag: string, v: string) => `${tag}${v === "OK" ? "KO" : "OK"}`);
     }
-    const mtom = faults.mtom ? toMtom(out) : undefined;
+    const mtom = knobs.mtom ? toMtom(out) : undefined;
     if (mtom) send(res, status, mtom.body, mtom.contentType);
+    else if (knobs.answerPaddingBytes > 0) sendPadded(res, status, out, knobs.answerPaddingBytes);
     else send(res, status, out);
+  }
+
+  /** Sends `envelope` followed by an XML comment of `padding` bytes, streamed in 1 MB chunks. */
+  function sendPadded(res: ServerResponse, status: number, envelope: string, padding: number): void {
+    res.writeHead(status, { "Content-Type": "text/xml; charset=utf-8" });
+    res.write(envelope);
+    res.write("<!--");
+    const chunk = Buffer.alloc(1024 * 1024, "x");
+    let left = Math.max(0, padding - 7);
+    const pump = () => {
+      while (left > 0) {
+        const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+        left -= piece.length;
+        if (!res.write(piece)) return void res.once("drain", pump);
+      }
+      res.end("-->");
+    };
+    res.on("error", () => undefined);
+    pump();
   }
 
   async function handleAdmin(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -277,19 +321,18 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
     const handling = (async () => {
       const path = new URL(req.url ?? "/", "https://anpr-sim").pathname.replace(/\/$/, "");
       if (path === "/__sim/faults") return handleAdmin(req, res);
+      if (path === "/__sim/operations" && req.method === "GET") return send(res, 200, JSON.stringify(options.operations?.() ?? []), "application/json");
       const route = routes.find((r) => r.path === path);
       const dispatch = route && dispatchers.get(route.path);
       if (!route || !dispatch) return send(res, 404, "not found", "text/plain");
       if (req.method === "GET") return dispatch(req, res);
       const raw = (await readBody(req)).toString("utf8");
+      const knobs = faults;
       if (options.captureDir) {
         captured += 1;
         writeFileSync(join(options.captureDir, `${String(captured).padStart(6, "0")}-${String(route.operation)}.xml`), raw);
       }
-      if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
-      if (faults.dropConnection) return void req.socket.destroy();
-      if (faults.http500) return send(res, 500, "<html><body><h1>500 Internal Server Error</h1></body></html>", "text/html");
-      if (faults.garbageBody) return send(res, 200, "\u0000\u0001 this is not XML {", "text/xml");
+      if (!knobs.afterProcessing && (await transportFaults(knobs, req, res))) return;
       let request: SimRequest;
       try {
         request = await check(route, raw);
@@ -298,6 +341,7 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
         logger.warn({ path, fault: failure.faultCode, reason: failure.message }, "request refused");
         return send(res, 500, soapFault(failure.faultCode, failure.message));
       }
+      request.replayOtherSubject = knobs.replayOtherSubject;
       verified.set(req, request);
       // soap dispatches on the verified body alone: the security header was checked here, and soap
       // would otherwise mirror a wsse:Timestamp of its own into the answer.
@@ -319,7 +363,12 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
         res.end = original.end;
         res.writeHead = original.writeHead;
         if (res.statusCode && res.statusCode !== 200) status = res.statusCode;
-        finishAnswer(res, status, Buffer.concat(chunks).toString("utf8"));
+        const envelope = Buffer.concat(chunks).toString("utf8");
+        if (knobs.afterProcessing) {
+          void transportFaults(knobs, req, res).then((replaced) => {
+            if (!replaced && !res.destroyed) finishAnswer(res, status, envelope, knobs);
+          });
+        } else finishAnswer(res, status, envelope, knobs);
         return res;
       }) as typeof res.end;
       dispatch(req, res);

@@ -19,6 +19,15 @@ export interface FaultKnobs {
   dropConnection: boolean;
   /** Send certificate PDFs as MTOM/XOP attachments instead of inline base64. */
   mtom: boolean;
+  /**
+   * Apply `latencyMs`, `dropConnection`, `http500` and `garbageBody` after ANPR has carried out the
+   * operation (the act exists, its answer is slow or lost), instead of before reading the request.
+   */
+  afterProcessing: boolean;
+  /** Answer a new operation with a stored answer about another person (italia/anpr#3822). */
+  replayOtherSubject: boolean;
+  /** Append this many bytes (an XML comment) to every SOAP answer: an oversized answer. */
+  answerPaddingBytes: number;
 }
 
 /** No faults. */
@@ -29,9 +38,12 @@ export const noFaults: Readonly<FaultKnobs> = Object.freeze({
   badResponseSignature: false,
   dropConnection: false,
   mtom: false,
+  afterProcessing: false,
+  replayOtherSubject: false,
+  answerPaddingBytes: 0,
 });
 
-const booleanKnobs = ["http500", "garbageBody", "badResponseSignature", "dropConnection", "mtom"] as const;
+const booleanKnobs = ["http500", "garbageBody", "badResponseSignature", "dropConnection", "mtom", "afterProcessing", "replayOtherSubject"] as const;
 
 /** Thrown for a knob setting that cannot be understood. */
 export class FaultSpecError extends Error {}
@@ -44,11 +56,15 @@ export function applyFaultPatch(current: FaultKnobs, patch: Record<string, unkno
       const ms = Number(value);
       if (!Number.isInteger(ms) || ms < 0 || ms > 600_000) throw new FaultSpecError(`latencyMs must be an integer from 0 to 600000, got ${JSON.stringify(value)}`);
       next.latencyMs = ms;
+    } else if (key === "answerPaddingBytes") {
+      const bytes = Number(value);
+      if (!Number.isInteger(bytes) || bytes < 0 || bytes > 512 * 1024 * 1024) throw new FaultSpecError(`answerPaddingBytes must be an integer from 0 to 536870912, got ${JSON.stringify(value)}`);
+      next.answerPaddingBytes = bytes;
     } else if ((booleanKnobs as readonly string[]).includes(key)) {
       if (typeof value !== "boolean") throw new FaultSpecError(`${key} must be true or false, got ${JSON.stringify(value)}`);
       next[key as (typeof booleanKnobs)[number]] = value;
     } else {
-      throw new FaultSpecError(`unknown fault knob "${key}"; known: latencyMs, ${booleanKnobs.join(", ")}`);
+      throw new FaultSpecError(`unknown fault knob "${key}"; known: latencyMs, answerPaddingBytes, ${booleanKnobs.join(", ")}`);
     }
   }
   return next;
@@ -60,7 +76,7 @@ export function parseFaultSpec(spec: string | undefined): FaultKnobs {
   const patch: Record<string, unknown> = {};
   for (const item of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
     const [key = "", raw] = item.split("=", 2);
-    patch[key] = raw === undefined ? true : key === "latencyMs" ? Number(raw) : raw === "true" ? true : raw === "false" ? false : raw;
+    patch[key] = raw === undefined ? true : key === "latencyMs" || key === "answerPaddingBytes" ? Number(raw) : raw === "true" ? true : raw === "false" ? false : raw;
   }
   return applyFaultPatch({ ...noFaults }, patch);
 }

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
 import { ensureDevPki } from "#shared/anpr/dev-pki.js";
 import { createWsSecurityAnswerSigner } from "#shared/anpr/wssecurity.js";
-import { createOperationLog } from "../domain/operation-log.js";
+import { createOperationLog, type OperationRecord } from "../domain/operation-log.js";
 import { createPopulation } from "../domain/population.js";
 import { createAnprSimHandlers } from "../handlers/anpr-sim-handlers.js";
 import { createSimRegistry } from "../handlers/sim-registry.js";
@@ -41,6 +41,8 @@ export interface RunningAnprSim {
   port: number;
   pkiDir: string;
   server: AnprSimServer;
+  /** Every operation the simulator carried out (the acts it made), oldest first. */
+  operations(): OperationRecord[];
   close(): Promise<void>;
 }
 
@@ -52,9 +54,10 @@ export async function startAnprSim(options: StartAnprSimOptions): Promise<Runnin
   const population = createPopulation({ seed: options.seed ?? 20_251_123, residentsPerComune: options.residentsPerComune ?? 3000 });
   let sequence = BigInt(Date.now()) * 1000n;
   const nextSequence = () => (sequence += 1n);
+  const operationLog = createOperationLog();
   const handlers = createAnprSimHandlers({
     registry: createSimRegistry({ population, ...(options.now ? { now: options.now } : {}) }),
-    operationLog: createOperationLog(),
+    operationLog,
     nextSequence,
     ...(options.now ? { now: options.now } : {}),
   });
@@ -69,6 +72,7 @@ export async function startAnprSim(options: StartAnprSimOptions): Promise<Runnin
     tls: { keyPem: tlsKeyPem, certPem: tlsCertPem },
     workstationCaPem: [readFileSync(manifest.workstationCa.certificateFile, "utf8")],
     handlers,
+    operations: () => operationLog.operations(),
     logger: options.logger,
     faults: options.faults ?? noFaults,
     ...(answerSigner ? { answerSigner } : {}),
@@ -78,5 +82,5 @@ export async function startAnprSim(options: StartAnprSimOptions): Promise<Runnin
   });
   const host = options.host ?? "127.0.0.1";
   const port = await server.listen(options.port ?? 0, host);
-  return { url: `https://${host}:${port}`, port, pkiDir: manifest.dir, server, close: () => server.close() };
+  return { url: `https://${host}:${port}`, port, pkiDir: manifest.dir, server, operations: () => operationLog.operations(), close: () => server.close() };
 }

@@ -14,8 +14,18 @@ import { anprSpecDir } from "#shared/anpr/xsd.js";
 import type { Document, Element } from "@xmldom/xmldom";
 import { childElements, findChild, parseXmlSafe } from "#shared/anpr/xml.js";
 import { createWsSecurityVerifier } from "#shared/anpr/wssecurity.js";
-import { AnprBadResponseError, AnprFaultError, AnprResponseSignatureError, AnprTimeoutError, AnprUnavailableError } from "./anpr-errors.js";
+import {
+  AnprAnswerTooLargeError,
+  AnprBadResponseError,
+  AnprFaultError,
+  AnprResponseSignatureError,
+  AnprTimeoutError,
+  AnprUnavailableError,
+  AnprWrongSubjectError,
+  describeError,
+} from "./anpr-errors.js";
 import type { OperationCounter } from "./operation-counter.js";
+import { createOperationIds } from "./operation-id.js";
 import {
   buildRichiesta3002,
   buildRichiesta6001,
@@ -51,8 +61,12 @@ export interface AnprClientOptions {
   caCertificatePem: string | string[];
   /** Signs each envelope with the workstation credentials. */
   signer: EnvelopeSigner;
-  /** The persistent `idOperazioneComune` counter of this workstation. */
+  /** The persistent sequence of this box's `idOperazioneComune` values. */
   counter: OperationCounter;
+  /** The box's IdPostazione: names the box inside each `idOperazioneComune` (operation-id.ts). Default `NOVABOX`. */
+  workstationId?: string;
+  /** The largest answer read from ANPR, in bytes, enforced while streaming (default 20 MB). */
+  maxAnswerBytes?: number;
   /** CA certificates ANPR's response signatures must chain to; default: `caCertificatePem`. */
   responseSignatureCaPem?: string[];
   /** Per-call timeout in milliseconds (default 30 000). */
@@ -61,14 +75,28 @@ export interface AnprClientOptions {
   now?: () => Date;
 }
 
-/** What the Novabox can ask ANPR. */
+/** The default of {@link AnprClientOptions.maxAnswerBytes}: far above the largest real certificate. */
+export const defaultMaxAnswerBytes = 20 * 1024 * 1024;
+
+/** Per-call options: the `idOperazioneComune` to send (a retry of a pending request); default a new one. */
+export interface AnprCallOptions {
+  idOperazioneComune?: string;
+}
+
+/**
+ * What the Novabox can ask ANPR. Every answer handed back has been checked to echo the
+ * `idOperazioneComune` sent and to be about the subject asked for: anything else is an
+ * {@link AnprWrongSubjectError} (italia/anpr#3822), never a result.
+ */
 export interface AnprClient {
+  /** A fresh `idOperazioneComune` of this box, durably reserved (to record before sending). */
+  nextOperationId(): Promise<string>;
   /** emissioneCertificato (6001): a certificate, or a preview when `issuance` is 3. */
-  issueCertificate(input: CertificateRequestInput): Promise<CertificateResult & { idOperazioneComune: bigint }>;
+  issueCertificate(input: CertificateRequestInput, options?: AnprCallOptions): Promise<CertificateResult & { idOperazioneComune: string }>;
   /** interrogazioneCittadino_famiglia_convivenza (3002): the individual record by fiscal code. */
-  getIndividualRecord(input: { fiscalCode: string; referenceDate?: Date }): Promise<IndividualRecord & { idOperazioneComune: bigint }>;
+  getIndividualRecord(input: { fiscalCode: string; referenceDate?: Date }, options?: AnprCallOptions): Promise<IndividualRecord & { idOperazioneComune: string }>;
   /** TestConn: whether ANPR accepts this workstation's signed requests. */
-  testConnection(): Promise<{ anprOperationId: string; outcome: string; idOperazioneComune: bigint }>;
+  testConnection(): Promise<{ anprOperationId: string; outcome: string; idOperazioneComune: string }>;
   /** Closes the keep-alive connections. */
   close(): void;
 }
@@ -106,26 +134,38 @@ interface SoapError extends Error {
   response?: { status?: number };
 }
 
-function transportError(err: unknown, timeoutMs: number): DomainError {
+/** Transport error codes meaning the request never left this box (no act at ANPR is possible). */
+const notSentCodes = /^(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|CERT_|ERR_TLS_CERT)/;
+
+function transportError(err: unknown, timeoutMs: number, maxAnswerBytes: number): DomainError {
   if (err instanceof DomainError) return err;
-  const e = err as SoapError;
+  const e = (err ?? {}) as SoapError;
+  const message = describeError(err);
   const fault = e.root?.Envelope?.Body?.Fault;
   if (fault) return new AnprFaultError(fault.faultcode ?? "soap:Server", fault.faultstring ?? "SOAP fault");
-  if (e.code === "ECONNABORTED" || e.code === "ETIMEDOUT" || /timeout/i.test(e.message ?? "")) return new AnprTimeoutError(timeoutMs, err);
+  if (/maxContentLength size of \d+ exceeded/.test(message)) return new AnprAnswerTooLargeError(maxAnswerBytes, err);
+  if (e.code === "ECONNABORTED" || e.code === "ETIMEDOUT" || /timeout/i.test(message)) return new AnprTimeoutError(timeoutMs, err);
   const status = e.response?.status;
   if (status !== undefined && status >= 400) return new AnprUnavailableError(`ANPR answered HTTP ${status}; retry later`, err);
-  if (e.code && /^(ECONNREFUSED|ECONNRESET|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|ERR_SOCKET|ECONNABORTED)/.test(e.code)) {
-    return new AnprUnavailableError(`ANPR cannot be reached (${e.code}); retry later`, err);
+  if (e.code && notSentCodes.test(e.code)) return new AnprUnavailableError(`ANPR cannot be reached (${e.code}); retry later`, err, { requestNotSent: true });
+  if (e.code && /^(ECONNRESET|EPIPE|ERR_SOCKET|ECONNABORTED)/.test(e.code)) return new AnprUnavailableError(`the connection to ANPR broke (${e.code}); retry later`, err);
+  if (/socket hang up|network/i.test(message)) return new AnprUnavailableError(`the connection to ANPR broke (${message}); retry later`, err);
+  if (/TLS|certificate|self.signed|unable to verify/i.test(message)) {
+    return new AnprUnavailableError(`ANPR cannot be reached securely (${message}); retry later`, err, { requestNotSent: true });
   }
-  if (/socket hang up|network|TLS|certificate|self.signed|unable to verify/i.test(e.message ?? "")) {
-    return new AnprUnavailableError(`ANPR cannot be reached securely (${e.message}); retry later`, err);
-  }
-  return new AnprBadResponseError(e.message ?? String(err), err);
+  return new AnprBadResponseError(message, err);
+}
+
+/** Letters only, upper case, accents removed: how two spellings of one name compare. */
+function nameKey(value: string): string {
+  return value.normalize("NFD").replace(/[^A-Za-z]/g, "").toUpperCase();
 }
 
 /** Creates an {@link AnprClient}; loads the WSDLs once. */
 export async function createAnprClient(options: AnprClientOptions): Promise<AnprClient> {
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const maxAnswerBytes = options.maxAnswerBytes ?? defaultMaxAnswerBytes;
+  const operationIds = createOperationIds(options.counter, options.workstationId ?? "NOVABOX");
   const now = options.now ?? (() => new Date());
   const caList = Array.isArray(options.caCertificatePem) ? options.caCertificatePem : [options.caCertificatePem];
   const responseCas = options.responseSignatureCaPem ?? caList;
@@ -135,6 +175,8 @@ export async function createAnprClient(options: AnprClientOptions): Promise<Anpr
     addOptions(requestOptions: Record<string, unknown>) {
       requestOptions.httpsAgent = agent;
       requestOptions.timeout = timeoutMs;
+      // Enforced by axios while the answer streams in: the box never holds more than this.
+      requestOptions.maxContentLength = maxAnswerBytes;
     },
     postProcess: (xml: string) => options.signer.secure(xml),
   };
@@ -149,8 +191,8 @@ export async function createAnprClient(options: AnprClientOptions): Promise<Anpr
     load("anpr-client-example/testConnettivita.wsdl", anprPaths.testConn),
   ]);
 
-  const testata = async (): Promise<TestataInput> => ({
-    idOperazioneComune: await options.counter.next(),
+  const testata = async (id?: string): Promise<TestataInput> => ({
+    idOperazioneComune: id ?? (await operationIds.next()),
     codMittente: options.comuneCode,
     environment: options.environment,
     now: now(),
@@ -164,7 +206,7 @@ export async function createAnprClient(options: AnprClientOptions): Promise<Anpr
       const [, rootPart, , , mtom] = await method({ _xml: body });
       raw = reassembleXop(rootPart, mtom);
     } catch (err) {
-      throw transportError(err, timeoutMs);
+      throw transportError(err, timeoutMs, maxAnswerBytes);
     }
     let document: Document;
     try {
@@ -179,7 +221,7 @@ export async function createAnprClient(options: AnprClientOptions): Promise<Anpr
         const verified = responseVerifier.verify(raw, { now: now() });
         return verified.bodyElement;
       } catch (err) {
-        throw new AnprResponseSignatureError(err instanceof Error ? err.message : String(err), err);
+        throw new AnprResponseSignatureError(describeError(err), err);
       }
     }
     const soapBody = envelope ? findChild(envelope, undefined, "Body") : undefined;
@@ -188,17 +230,34 @@ export async function createAnprClient(options: AnprClientOptions): Promise<Anpr
     return root;
   };
 
+  /** The answer must echo our id (else ANPR replayed another operation's answer: italia/anpr#3822). */
+  const checkEcho = (echoed: string, sent: string) => {
+    if (echoed !== sent) throw new AnprWrongSubjectError(`operation id: the answer echoes idOperazioneComune ${echoed || "(none)"}, not ${sent}`);
+  };
+
   return {
-    async issueCertificate(input) {
-      const head = await testata();
+    nextOperationId: () => operationIds.next(),
+    async issueCertificate(input, callOptions) {
+      const head = await testata(callOptions?.idOperazioneComune);
       const root = await call(certificazione.emissioneCertificatoAsync, buildRichiesta6001(head, input));
-      return { ...parseRisposta6001(root), idOperazioneComune: head.idOperazioneComune };
+      const result = parseRisposta6001(root);
+      checkEcho(result.echoedOperationId, head.idOperazioneComune);
+      const asked = input.subject;
+      if (asked.fiscalCode && result.subject.fiscalCode.toUpperCase() !== asked.fiscalCode.toUpperCase()) {
+        throw new AnprWrongSubjectError("fiscal code: the certificate names another fiscal code than the one requested");
+      }
+      if (nameKey(result.subject.surname) !== nameKey(asked.surname) || nameKey(result.subject.name) !== nameKey(asked.name)) {
+        throw new AnprWrongSubjectError("names: the certificate names another person than the one requested");
+      }
+      return { ...result, idOperazioneComune: head.idOperazioneComune };
     },
-    async getIndividualRecord(input) {
-      const head = await testata();
+    async getIndividualRecord(input, callOptions) {
+      const head = await testata(callOptions?.idOperazioneComune);
       const body = buildRichiesta3002(head, { fiscalCode: input.fiscalCode, referenceDate: input.referenceDate ?? head.now });
       const root = await call(consultazione.interrogazioneCittadino_famiglia_convivenzaAsync, body);
-      return { ...parseRisposta3002(root, input.fiscalCode), idOperazioneComune: head.idOperazioneComune };
+      const result = parseRisposta3002(root, input.fiscalCode);
+      checkEcho(result.echoedOperationId, head.idOperazioneComune);
+      return { ...result, idOperazioneComune: head.idOperazioneComune };
     },
     async testConnection() {
       const head = await testata();

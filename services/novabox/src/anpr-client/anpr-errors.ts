@@ -57,8 +57,11 @@ export class AnprRejectedError extends DomainError {
 
 /** ANPR could not be reached, or answered with an HTTP error: retrying later may work. */
 export class AnprUnavailableError extends DomainError {
-  constructor(message: string, cause?: unknown) {
+  /** True when the request certainly never reached ANPR (connection refused, TLS refused): no act exists. */
+  readonly requestNotSent: boolean;
+  constructor(message: string, cause?: unknown, options: { requestNotSent?: boolean } = {}) {
     super("unavailable", message, { reason: "ANPR_UNAVAILABLE", cause });
+    this.requestNotSent = options.requestNotSent ?? false;
   }
 }
 
@@ -96,4 +99,41 @@ export class AnprFaultError extends DomainError {
     });
     this.faultCode = faultCode;
   }
+}
+
+/** ANPR's answer was larger than the box accepts; it was cut off while streaming, never held whole. */
+export class AnprAnswerTooLargeError extends DomainError {
+  constructor(maxBytes: number, cause?: unknown) {
+    super("unavailable", `ANPR's answer exceeded ${maxBytes} bytes, the most this Novabox reads (NOVABOX_ANPR_MAX_ANSWER_BYTES); it was discarded`, {
+      reason: "ANPR_ANSWER_TOO_LARGE",
+      metadata: { maxBytes: String(maxBytes) },
+      cause,
+    });
+  }
+}
+
+/**
+ * ANPR's answer is about another subject than the one requested, or does not echo our
+ * `idOperazioneComune`: ANPR replayed a stored answer for an id it had seen before
+ * (italia/anpr#3822). It is never handed over; the request itself was not carried out.
+ */
+export class AnprWrongSubjectError extends DomainError {
+  constructor(what: string) {
+    super("data-loss", `ANPR answered about another request (${what}); the answer was discarded and nothing was issued to the caller. Retry with the same idempotency_key: the Novabox sends the request again under a new operation id`, {
+      reason: "ANPR_WRONG_SUBJECT",
+      metadata: { mismatch: what.split(":")[0] ?? what },
+    });
+  }
+}
+
+/** A safe one-line description of anything thrown by a transport (never "[object Object]"). */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  if (typeof err === "string") return err;
+  if (err && typeof err === "object") {
+    const o = err as Record<string, unknown>;
+    for (const key of ["message", "reason", "code", "statusText"]) if (typeof o[key] === "string" && o[key] !== "") return o[key];
+    return `an unexpected ${o.constructor?.name ?? "object"} without a message`;
+  }
+  return String(err);
 }

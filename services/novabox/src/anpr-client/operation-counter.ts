@@ -2,7 +2,9 @@
  * The persistent, strictly increasing `idOperazioneComune` counter. ANPR replays its earlier answer
  * when a value repeats and refuses a lower one, so a value must never be handed out twice: not after
  * a restart, not after the process dies between reserving a value and sending it (a gap is harmless,
- * a repeat is not). The counter is per workstation (postazione): each Novabox has its own.
+ * a repeat is not), and never below the wall clock (ms × 1000) when a new block is reserved, so an
+ * older copy of the file cannot make it reuse values. It is the sequence part of an
+ * `idOperazioneComune` (operation-id.ts adds the component naming the box).
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
@@ -76,6 +78,8 @@ export function createFileOperationCounter(options: FileOperationCounterOptions)
       reservedUpTo = last;
     }
     if (last >= reservedUpTo) {
+      const floor = initial() - 1n;
+      if (floor > last) last = floor;
       reservedUpTo = last + blockSize;
       writeDurably(options.path, `${reservedUpTo}\n`);
     }

@@ -19,8 +19,8 @@ export const anprNamespaces = {
 
 /** The header fields common to every request (`testataRichiesta`). */
 export interface TestataInput {
-  /** Strictly increasing per workstation, from the persistent counter. */
-  idOperazioneComune: bigint;
+  /** Unique per Comune, strictly increasing per box (see operation-id.ts). */
+  idOperazioneComune: string;
   /** The Comune's ISTAT code (6 digits): `codMittente`. */
   codMittente: string;
   /** The environment, sent as `tipoInvio`. */

@@ -6,7 +6,7 @@
  */
 import type { Element } from "@xmldom/xmldom";
 import { childElements, findChild } from "#shared/anpr/xml.js";
-import { AnprBadResponseError, AnprRejectedError, type AnprMessage } from "./anpr-errors.js";
+import { AnprBadResponseError, AnprRejectedError, AnprWrongSubjectError, type AnprMessage } from "./anpr-errors.js";
 
 /** A certificate ANPR issued (or previewed). */
 export interface CertificateResult {
@@ -18,6 +18,10 @@ export interface CertificateResult {
   pdf: Uint8Array;
   /** Non-blocking anomalies (W) ANPR reported. */
   warnings: AnprMessage[];
+  /** `idOperazioneComune` as the answer echoes it (must be ours). */
+  echoedOperationId: string;
+  /** The certificate's subject as the answer names it (`soggettoIntestatario/generalita`). */
+  subject: { fiscalCode: string; surname: string; name: string };
 }
 
 /** A place: an Italian comune, or a foreign locality. */
@@ -62,6 +66,8 @@ export interface IndividualRecord {
   /** The other members of the subject's family, when returned. */
   familyMembers: PersonRecord[];
   warnings: AnprMessage[];
+  /** `idOperazioneComune` as the answer echoes it (must be ours). */
+  echoedOperationId: string;
 }
 
 /** Children of `parent` with local name `name` (any namespace: ANPR's children are unqualified). */
@@ -115,6 +121,7 @@ export function parseRisposta6001(root: Element): CertificateResult {
   if (!ok) throw new AnprBadResponseError("Risposta6001 has neither an OK nor a KO part");
   const blocking = readMessages(childNamed(ok, "listaErrori"), "errore").filter((e) => e.severity === "E");
   if (blocking.length > 0) throw new AnprRejectedError(blocking, textAt(ok, "testataRisposta", "idOperazioneANPR"));
+  const generalita = childNamed(childNamed(ok, "soggettoIntestatario"), "generalita");
   const pdfElement = childNamed(childNamed(ok, "file"), "certificatoPdf");
   if (!pdfElement) throw new AnprBadResponseError("the OK answer carries no certificatoPdf");
   const pdf: Uint8Array = Buffer.from((pdfElement.textContent ?? "").replace(/\s+/g, ""), "base64");
@@ -126,6 +133,8 @@ export function parseRisposta6001(root: Element): CertificateResult {
     anprOperationId: textAt(ok, "testataRisposta", "idOperazioneANPR") ?? "",
     pdf,
     warnings: [...readMessages(childNamed(ok, "listaErrori"), "errore"), ...readMessages(childNamed(ok, "listaAnomalie"), "anomalie")],
+    echoedOperationId: textAt(ok, "testataRisposta", "idOperazioneComune") ?? "",
+    subject: { fiscalCode: textAt(generalita, "codiceFiscale", "codFiscale") ?? "", surname: textAt(generalita, "cognome") ?? "", name: textAt(generalita, "nome") ?? "" },
   };
 }
 
@@ -191,13 +200,15 @@ export function parseRisposta3002(root: Element, fiscalCode: string): Individual
   const ok = childNamed(root, "Risposta3002_OK");
   if (!ok) throw new AnprBadResponseError("Risposta3002 has neither an OK nor a KO part");
   const people = childrenNamed(childNamed(ok, "listaSoggetti") ?? ok, "datiSoggetto").map(readPerson);
-  const subject = people.find((p) => p.fiscalCode?.toUpperCase() === fiscalCode.toUpperCase()) ?? people[0];
-  if (!subject) throw new AnprBadResponseError("the OK answer lists no subject");
+  if (people.length === 0) throw new AnprBadResponseError("the OK answer lists no subject");
+  const subject = people.find((p) => p.fiscalCode?.toUpperCase() === fiscalCode.toUpperCase());
+  if (!subject) throw new AnprWrongSubjectError("fiscal code: the answer lists no person with the requested fiscal code");
   return {
     anprOperationId: textAt(ok, "testataRisposta", "idOperazioneANPR") ?? "",
     subject,
     familyMembers: people.filter((p) => p !== subject),
     warnings: readMessages(childNamed(ok, "listaAnomalie"), "errore"),
+    echoedOperationId: textAt(ok, "testataRisposta", "idOperazioneComune") ?? "",
   };
 }
 

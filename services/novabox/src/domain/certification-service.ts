@@ -19,7 +19,7 @@ import { assertNotRevoked } from "./sso.js";
 import { EXPERIMENTAL_PHASE_CERTIFICATE_TYPES, enabledCertificateTypes, validateCertificateInput, validateIdempotencyKey, type CertificateInput, type ValidCertificateInput } from "./validation.js";
 
 /** What the domain needs of the ANPR client (the real client, or a fake in tests). */
-export type AnprGateway = Pick<AnprClient, "issueCertificate" | "getIndividualRecord" | "testConnection">;
+export type AnprGateway = Pick<AnprClient, "nextOperationId" | "issueCertificate" | "getIndividualRecord" | "testConnection">;
 
 /** The authenticated tobacconist behind a call. */
 export interface Caller {

@@ -25,7 +25,7 @@ export interface ConsultationServiceOptions {
 }
 
 /** ANPR's individual record plus what the response reports about the call. */
-export interface IndividualRecordResult extends IndividualRecord {
+export interface IndividualRecordResult extends Omit<IndividualRecord, "echoedOperationId"> {
   /** The audit request id of this call. */
   requestId: string;
   /** When ANPR's answer was received. */

@@ -56,6 +56,8 @@ export interface AnprGatewayFactoryOptions {
   config: ConfigStore;
   counter: OperationCounter;
   timeoutMs?: number;
+  /** The largest ANPR answer read, in bytes (default 20 MB). */
+  maxAnswerBytes?: number;
 }
 
 /** Hands out the ANPR client for the current configuration. */
@@ -103,7 +105,9 @@ export function createAnprGatewayFactory(options: AnprGatewayFactoryOptions): An
       caCertificatePem: secrets.caCertificatePem!,
       signer,
       counter: options.counter,
+      workstationId: settings.workstationId,
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.maxAnswerBytes ? { maxAnswerBytes: options.maxAnswerBytes } : {}),
     });
   };
 

@@ -24,6 +24,8 @@ const config = loadConfig(
       .optional(),
     NOVABOX_WEB_DIR: z.string().optional(),
     NOVABOX_ANPR_TIMEOUT_MS: env.millis(30_000),
+    NOVABOX_ANPR_MAX_ANSWER_BYTES: z.coerce.number().int().min(65_536).max(1_073_741_824).default(20 * 1024 * 1024),
+    NOVABOX_SETTLE_INTERVAL_MS: env.millis(30_000),
     NOVABOX_MESH_TLS_DIR: z.string().optional(),
     NOVABOX_MESH_ROLE: z
       .string()
@@ -50,6 +52,8 @@ const box = await startNovabox({
   grpcPort: config.NOVABOX_GRPC_PORT,
   httpPort: config.NOVABOX_HTTP_PORT,
   anprTimeoutMs: config.NOVABOX_ANPR_TIMEOUT_MS,
+  anprMaxAnswerBytes: config.NOVABOX_ANPR_MAX_ANSWER_BYTES,
+  settleIntervalMs: config.NOVABOX_SETTLE_INTERVAL_MS,
   ...(config.NOVABOX_SECRET_KEY ? { secretKey: Buffer.from(config.NOVABOX_SECRET_KEY, "base64") } : {}),
   ...(config.NOVABOX_WEB_DIR ? { webDir: config.NOVABOX_WEB_DIR } : {}),
   ...(mesh ? { mesh } : {}),

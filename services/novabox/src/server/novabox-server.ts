@@ -47,6 +47,10 @@ export interface StartNovaboxOptions {
   /** The admin UI build to serve. */
   webDir?: string;
   anprTimeoutMs?: number;
+  /** The largest ANPR answer read, in bytes (default 20 MB), enforced while streaming. */
+  anprMaxAnswerBytes?: number;
+  /** How often requests whose outcome at ANPR is unknown are settled (default 30 000 ms). */
+  settleIntervalMs?: number;
   /**
    * Mutual TLS inside the mesh: the gRPC listener's credentials (client certificates of the mesh CA
    * required) and the credentials the box presents when it announces to Novares. Omitted =
@@ -70,7 +74,12 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
   const clock = () => new Date();
   const store = openNovaboxStore({ home: options.home, ...(options.secretKey ? { secretKey: options.secretKey } : {}) });
   const settings = () => store.config.getSettings();
-  const gateway = createAnprGatewayFactory({ config: store.config, counter: store.operationCounter, ...(options.anprTimeoutMs ? { timeoutMs: options.anprTimeoutMs } : {}) });
+  const gateway = createAnprGatewayFactory({
+    config: store.config,
+    counter: store.operationCounter,
+    ...(options.anprTimeoutMs ? { timeoutMs: options.anprTimeoutMs } : {}),
+    ...(options.anprMaxAnswerBytes ? { maxAnswerBytes: options.anprMaxAnswerBytes } : {}),
+  });
   const limiter = createRateLimiter({ settings, clock });
   const sso = createSsoVerifier({ settings, clock });
   const admin = createAdminService({ admins: store.admin, audit: store.audit, sessionKey: store.sessionKey(), clock });

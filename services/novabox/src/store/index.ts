@@ -41,6 +41,8 @@ export interface NovaboxStoreOptions {
   now?: Clock;
   /** Values one `idOperazioneComune` reservation covers (default 1). */
   operationCounterBlockSize?: number;
+  /** The counter's clock floor (ms × 1000; tests); default the system clock. */
+  operationCounterClock?: () => bigint;
 }
 
 /** The opened store. */
@@ -84,9 +86,11 @@ export function openNovaboxStore(options: NovaboxStoreOptions): NovaboxStore {
       admin: createAdminStore({ db, now }),
       audit: createAuditLog({ db, now }),
       idempotency: createIdempotencyStore({ db }),
-      operationCounter: createSqliteOperationCounter(
-        options.operationCounterBlockSize === undefined ? { db } : { db, blockSize: options.operationCounterBlockSize },
-      ),
+      operationCounter: createSqliteOperationCounter({
+        db,
+        ...(options.operationCounterBlockSize === undefined ? {} : { blockSize: options.operationCounterBlockSize }),
+        ...(options.operationCounterClock ? { initialValue: options.operationCounterClock } : {}),
+      }),
       sessionKey: () => new Uint8Array(sessionKey),
       close() {
         if (db.open) db.close();

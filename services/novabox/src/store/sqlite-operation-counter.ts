@@ -1,8 +1,12 @@
 /**
- * The `idOperazioneComune` counter kept in the Novabox database, with the guarantees of
- * {@link createFileOperationCounter}: strictly increasing, and a value is returned only after the
- * transaction reserving it has committed (WAL with `synchronous=FULL`: fsynced), so a kill -9 or a
- * power cut can skip values but never repeat one.
+ * The sequence part of `idOperazioneComune` (see anpr-client/operation-id.ts), kept in the Novabox
+ * database: strictly increasing, a value is returned only after the transaction reserving it has
+ * committed (WAL with `synchronous=FULL`: fsynced), so a kill -9 or a power cut can skip values but
+ * never repeat one — and never below the wall clock (milliseconds × 1000): a box restored from an
+ * older copy of ANPR_HOME, whose stored mark is behind ids it already sent, jumps to the clock and so
+ * above every id it sent before the restore (ANPR advises a timestamp-based id: italia/anpr#4858,
+ * #4270). The box would have to send more than 1000 requests per millisecond, sustained, to run ahead
+ * of the clock.
  */
 import type { OperationCounter } from "../anpr-client/operation-counter.js";
 import type { SqliteDatabase } from "./database.js";
@@ -17,8 +21,9 @@ export interface SqliteOperationCounterOptions {
    */
   blockSize?: number;
   /**
-   * The first value of a new database. Default: the current time in milliseconds × 1000, so a box
-   * whose storage was lost still continues above every value it sent before (given a sane clock).
+   * The lowest value allowed now. Default: the current time in milliseconds × 1000, so a box whose
+   * storage was lost or restored from an older copy continues above every value it sent before
+   * (given a sane clock).
    */
   initialValue?: () => bigint;
 }
@@ -45,7 +50,8 @@ export function createSqliteOperationCounter(options: SqliteOperationCounterOpti
       if (typeof row.reserved_up_to !== "bigint" || row.reserved_up_to < 0n) throw new StoredDataDamagedError("operation counter");
       stored = row.reserved_up_to;
     }
-    let base = last ?? (stored ?? initial() - 1n);
+    let base = initial() - 1n;
+    if (last !== undefined && last > base) base = last;
     if (stored !== undefined && stored > base) base = stored;
     const mark = base + blockSize;
     upsert.run(mark);
