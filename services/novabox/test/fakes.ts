@@ -53,6 +53,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     stampDutyCents: 1600,
     secretariatFeesCents: 50,
     enabledCertificateTypes: [],
+    experimentalPhase: false,
     ...overrides,
   };
 }

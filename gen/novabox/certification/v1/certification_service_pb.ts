@@ -17,7 +17,36 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file novabox/certification/v1/certification_service.proto.
  */
 export const file_novabox_certification_v1_certification_service: GenFile = /*@__PURE__*/
-  fileDesc("CjRub3ZhYm94L2NlcnRpZmljYXRpb24vdjEvY2VydGlmaWNhdGlvbl9zZXJ2aWNlLnByb3RvEhhub3ZhYm94LmNlcnRpZmljYXRpb24udjEiMgobTGlzdENlcnRpZmljYXRlVHlwZXNSZXF1ZXN0EhMKC2NvbXVuZV9jb2RlGAEgASgJImgKHExpc3RDZXJ0aWZpY2F0ZVR5cGVzUmVzcG9uc2USSAoRY2VydGlmaWNhdGVfdHlwZXMYASADKAsyLS5ub3ZhYm94LmNlcnRpZmljYXRpb24udjEuQ2VydGlmaWNhdGVUeXBlSW5mbyKQAQoTQ2VydGlmaWNhdGVUeXBlSW5mbxI3CgR0eXBlGAEgASgOMikubm92YWJveC5jZXJ0aWZpY2F0aW9uLnYxLkNlcnRpZmljYXRlVHlwZRITCgtkZXNjcmlwdGlvbhgCIAEoCRIaChJleHBlcmltZW50YWxfcGhhc2UYAyABKAgSDwoHZW5hYmxlZBgEIAEoCCI9CgdTdWJqZWN0EhMKC2Zpc2NhbF9jb2RlGAEgASgJEg8KB3N1cm5hbWUYAiABKAkSDAoEbmFtZRgDIAEoCSJZCg1TdGFtcER1dHlQYWlkEkgKDnBheW1lbnRfbWV0aG9kGAEgASgOMjAubm92YWJveC5jZXJ0aWZpY2F0aW9uLnYxLlN0YW1wRHV0eVBheW1lbnRNZXRob2QibQoSU3RhbXBEdXR5RXhlbXB0aW9uEkIKBnJlYXNvbhgBIAEoDjIyLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5TdGFtcER1dHlFeGVtcHRpb25SZWFzb24SEwoLZGVzY3JpcHRpb24YAiABKAkicwoHQ2hhcmdlcxIZChFzZXJ2aWNlX2ZlZV9jZW50cxgBIAEoAxIYChBzdGFtcF9kdXR5X2NlbnRzGAIgASgDEh4KFnNlY3JldGFyaWF0X2ZlZXNfY2VudHMYAyABKAMSEwoLdG90YWxfY2VudHMYBCABKAMi+AMKGVByZXZpZXdDZXJ0aWZpY2F0ZVJlcXVlc3QSEwoLY29tdW5lX2NvZGUYASABKAkSFgoOdG9iYWNjb25pc3RfaWQYAiABKAkSMgoHc3ViamVjdBgEIAEoCzIhLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5TdWJqZWN0EkQKEWNlcnRpZmljYXRlX3R5cGVzGAUgAygOMikubm92YWJveC5jZXJ0aWZpY2F0aW9uLnYxLkNlcnRpZmljYXRlVHlwZRI/CghsYW5ndWFnZRgGIAEoDjItLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5DZXJ0aWZpY2F0ZUxhbmd1YWdlEhIKCnVzZV9hYnJvYWQYByABKAgSQgoPc3RhbXBfZHV0eV9wYWlkGAggASgLMicubm92YWJveC5jZXJ0aWZpY2F0aW9uLnYxLlN0YW1wRHV0eVBhaWRIABJMChRzdGFtcF9kdXR5X2V4ZW1wdGlvbhgJIAEoCzIsLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5TdGFtcER1dHlFeGVtcHRpb25IABI/Cg5yZXF1ZXN0ZXJfdHlwZRgKIAEoDjInLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5SZXF1ZXN0ZXJUeXBlQgwKCnN0YW1wX2R1dHkitgIKGlByZXZpZXdDZXJ0aWZpY2F0ZVJlc3BvbnNlEgsKA3BkZhgBIAEoDBIwCgh3YXJuaW5ncxgCIAMoCzIeLm5vdmFib3guY29tbW9uLnYxLkFucHJNZXNzYWdlEjIKB2NoYXJnZXMYAyABKAsyIS5ub3ZhYm94LmNlcnRpZmljYXRpb24udjEuQ2hhcmdlcxJEChFjZXJ0aWZpY2F0ZV90eXBlcxgEIAMoDjIpLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5DZXJ0aWZpY2F0ZVR5cGUSGQoRYW5wcl9vcGVyYXRpb25faWQYBSABKAkSEgoKcmVxdWVzdF9pZBgGIAEoCRIwCgxwcmV2aWV3ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIo8EChdJc3N1ZUNlcnRpZmljYXRlUmVxdWVzdBITCgtjb211bmVfY29kZRgBIAEoCRIWCg50b2JhY2NvbmlzdF9pZBgCIAEoCRIXCg9pZGVtcG90ZW5jeV9rZXkYAyABKAkSMgoHc3ViamVjdBgEIAEoCzIhLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5TdWJqZWN0EkQKEWNlcnRpZmljYXRlX3R5cGVzGAUgAygOMikubm92YWJveC5jZXJ0aWZpY2F0aW9uLnYxLkNlcnRpZmljYXRlVHlwZRI/CghsYW5ndWFnZRgGIAEoDjItLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5DZXJ0aWZpY2F0ZUxhbmd1YWdlEhIKCnVzZV9hYnJvYWQYByABKAgSQgoPc3RhbXBfZHV0eV9wYWlkGAggASgLMicubm92YWJveC5jZXJ0aWZpY2F0aW9uLnYxLlN0YW1wRHV0eVBhaWRIABJMChRzdGFtcF9kdXR5X2V4ZW1wdGlvbhgJIAEoCzIsLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5TdGFtcER1dHlFeGVtcHRpb25IABI/Cg5yZXF1ZXN0ZXJfdHlwZRgKIAEoDjInLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5SZXF1ZXN0ZXJUeXBlQgwKCnN0YW1wX2R1dHki4QIKGElzc3VlQ2VydGlmaWNhdGVSZXNwb25zZRILCgNwZGYYASABKAwSHAoUYW5wcl9wcm90b2NvbF9udW1iZXIYAiABKAkSGQoRYW5wcl9vcGVyYXRpb25faWQYAyABKAkSMAoId2FybmluZ3MYBCADKAsyHi5ub3ZhYm94LmNvbW1vbi52MS5BbnByTWVzc2FnZRIyCgdjaGFyZ2VzGAUgASgLMiEubm92YWJveC5jZXJ0aWZpY2F0aW9uLnYxLkNoYXJnZXMSLQoJaXNzdWVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBJEChFjZXJ0aWZpY2F0ZV90eXBlcxgHIAMoDjIpLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5DZXJ0aWZpY2F0ZVR5cGUSEgoKcmVxdWVzdF9pZBgIIAEoCRIQCghyZXBsYXllZBgJIAEoCCq2BgoPQ2VydGlmaWNhdGVUeXBlEiAKHENFUlRJRklDQVRFX1RZUEVfVU5TUEVDSUZJRUQQABIaChZDRVJUSUZJQ0FURV9UWVBFX0JJUlRIEAESGgoWQ0VSVElGSUNBVEVfVFlQRV9ERUFUSBACEh0KGUNFUlRJRklDQVRFX1RZUEVfTUFSUklBR0UQAxIqCiZDRVJUSUZJQ0FURV9UWVBFX1JFR0lTVFJZX0NBTkNFTExBVElPThAEEiAKHENFUlRJRklDQVRFX1RZUEVfQ0lUSVpFTlNISVAQBRIoCiRDRVJUSUZJQ0FURV9UWVBFX0NJVElaRU5TSElQX0hJU1RPUlkQBhIiCh5DRVJUSUZJQ0FURV9UWVBFX1BST09GX09GX0xJRkUQBxIeChpDRVJUSUZJQ0FURV9UWVBFX1JFU0lERU5DRRAIEiYKIkNFUlRJRklDQVRFX1RZUEVfUkVTSURFTkNFX0hJU1RPUlkQCRIjCh9DRVJUSUZJQ0FURV9UWVBFX1JFU0lERU5DRV9BSVJFEAoSIQodQ0VSVElGSUNBVEVfVFlQRV9DSVZJTF9TVEFUVVMQCxIiCh5DRVJUSUZJQ0FURV9UWVBFX0ZBTUlMWV9TVEFUVVMQDBIsCihDRVJUSUZJQ0FURV9UWVBFX0ZBTUlMWV9BTkRfQ0lWSUxfU1RBVFVTEA0SLAooQ0VSVElGSUNBVEVfVFlQRV9SRVNJREVOQ0VfSU5fQ09OVklWRU5aQRAOEicKI0NFUlRJRklDQVRFX1RZUEVfRkFNSUxZX1NUQVRVU19BSVJFEA8SNQoxQ0VSVElGSUNBVEVfVFlQRV9GQU1JTFlfU1RBVFVTX1dJVEhfUkVMQVRJT05TSElQUxAQEiAKHENFUlRJRklDQVRFX1RZUEVfRlJFRV9TVEFUVVMQERIgChxDRVJUSUZJQ0FURV9UWVBFX0NJVklMX1VOSU9OEBISKgomQ0VSVElGSUNBVEVfVFlQRV9DT0hBQklUQVRJT05fQ09OVFJBQ1QQExIuCipDRVJUSUZJQ0FURV9UWVBFX1JFU0lERU5DRV9ISVNUT1JZX0FUX0RBVEUQFCqvAQoTQ2VydGlmaWNhdGVMYW5ndWFnZRIkCiBDRVJUSUZJQ0FURV9MQU5HVUFHRV9VTlNQRUNJRklFRBAAEhsKF0NFUlRJRklDQVRFX0xBTkdVQUdFX0lUEAESGwoXQ0VSVElGSUNBVEVfTEFOR1VBR0VfREUQAhIbChdDRVJUSUZJQ0FURV9MQU5HVUFHRV9GUhADEhsKF0NFUlRJRklDQVRFX0xBTkdVQUdFX1NMEAQqawoNUmVxdWVzdGVyVHlwZRIeChpSRVFVRVNURVJfVFlQRV9VTlNQRUNJRklFRBAAEh4KGlJFUVVFU1RFUl9UWVBFX1RISVJEX1BBUlRZEAESGgoWUkVRVUVTVEVSX1RZUEVfU1VCSkVDVBACKvoEChhTdGFtcER1dHlFeGVtcHRpb25SZWFzb24SKwonU1RBTVBfRFVUWV9FWEVNUFRJT05fUkVBU09OX1VOU1BFQ0lGSUVEEAASJQohU1RBTVBfRFVUWV9FWEVNUFRJT05fUkVBU09OX09OTFVTEAESKwonU1RBTVBfRFVUWV9FWEVNUFRJT05fUkVBU09OX1NQT1JUU19DTFVCEAISMQotU1RBTVBfRFVUWV9FWEVNUFRJT05fUkVBU09OX0NPVVJUX1BST0NFRURJTkdTEAMSOAo0U1RBTVBfRFVUWV9FWEVNUFRJT05fUkVBU09OX0NPVVJUX0VYUEVSVF9PUl9SRUNFSVZFUhAEEjoKNlNUQU1QX0RVVFlfRVhFTVBUSU9OX1JFQVNPTl9MRUdBTF9DQVBBQ0lUWV9QUk9DRUVESU5HUxAFEj8KO1NUQU1QX0RVVFlfRVhFTVBUSU9OX1JFQVNPTl9BRE9QVElPTl9GT1NURVJJTkdfR1VBUkRJQU5TSElQEAYSMgouU1RBTVBfRFVUWV9FWEVNUFRJT05fUkVBU09OX1NFUEFSQVRJT05fRElWT1JDRRAHEi8KK1NUQU1QX0RVVFlfRVhFTVBUSU9OX1JFQVNPTl9TVFJFRVRfUkVOQU1JTkcQCBIvCitTVEFNUF9EVVRZX0VYRU1QVElPTl9SRUFTT05fRk9SRUlHTl9QRU5TSU9OEAkSNgoyU1RBTVBfRFVUWV9FWEVNUFRJT05fUkVBU09OX1BVQkxJQ19BRE1JTklTVFJBVElPTlMQChIlCiFTVEFNUF9EVVRZX0VYRU1QVElPTl9SRUFTT05fT1RIRVIQYyq8AQoWU3RhbXBEdXR5UGF5bWVudE1ldGhvZBIpCiVTVEFNUF9EVVRZX1BBWU1FTlRfTUVUSE9EX1VOU1BFQ0lGSUVEEAASJQohU1RBTVBfRFVUWV9QQVlNRU5UX01FVEhPRF9WSVJUVUFMEAESKwonU1RBTVBfRFVUWV9QQVlNRU5UX01FVEhPRF9SRVZFTlVFX1NUQU1QEAISIwofU1RBTVBfRFVUWV9QQVlNRU5UX01FVEhPRF9PVEhFUhAJMp8DChRDZXJ0aWZpY2F0aW9uU2VydmljZRKKAQoUTGlzdENlcnRpZmljYXRlVHlwZXMSNS5ub3ZhYm94LmNlcnRpZmljYXRpb24udjEuTGlzdENlcnRpZmljYXRlVHlwZXNSZXF1ZXN0GjYubm92YWJveC5jZXJ0aWZpY2F0aW9uLnYxLkxpc3RDZXJ0aWZpY2F0ZVR5cGVzUmVzcG9uc2UiA5ACARJ/ChJQcmV2aWV3Q2VydGlmaWNhdGUSMy5ub3ZhYm94LmNlcnRpZmljYXRpb24udjEuUHJldmlld0NlcnRpZmljYXRlUmVxdWVzdBo0Lm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5QcmV2aWV3Q2VydGlmaWNhdGVSZXNwb25zZRJ5ChBJc3N1ZUNlcnRpZmljYXRlEjEubm92YWJveC5jZXJ0aWZpY2F0aW9uLnYxLklzc3VlQ2VydGlmaWNhdGVSZXF1ZXN0GjIubm92YWJveC5jZXJ0aWZpY2F0aW9uLnYxLklzc3VlQ2VydGlmaWNhdGVSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_novabox_common_v1_anpr]);
+  fileDesc("CjRub3ZhYm94L2NlcnRpZmljYXRpb24vdjEvY2VydGlmaWNhdGlvbl9zZXJ2aWNlLnByb3RvEhhub3ZhYm94LmNlcnRpZmljYXRpb24udjEiXAoMU3RhdGVkUmVhc29uEjcKBnJlYXNvbhgBIAEoDjInLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5SZXF1ZXN0UmVhc29uEhMKC2Rlc2NyaXB0aW9uGAIgASgJIjIKG0xpc3RDZXJ0aWZpY2F0ZVR5cGVzUmVxdWVzdBITCgtjb211bmVfY29kZRgBIAEoCSJoChxMaXN0Q2VydGlmaWNhdGVUeXBlc1Jlc3BvbnNlEkgKEWNlcnRpZmljYXRlX3R5cGVzGAEgAygLMi0ubm92YWJveC5jZXJ0aWZpY2F0aW9uLnYxLkNlcnRpZmljYXRlVHlwZUluZm8ikAEKE0NlcnRpZmljYXRlVHlwZUluZm8SNwoEdHlwZRgBIAEoDjIpLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5DZXJ0aWZpY2F0ZVR5cGUSEwoLZGVzY3JpcHRpb24YAiABKAkSGgoSZXhwZXJpbWVudGFsX3BoYXNlGAMgASgIEg8KB2VuYWJsZWQYBCABKAgiPQoHU3ViamVjdBITCgtmaXNjYWxfY29kZRgBIAEoCRIPCgdzdXJuYW1lGAIgASgJEgwKBG5hbWUYAyABKAkiWQoNU3RhbXBEdXR5UGFpZBJICg5wYXltZW50X21ldGhvZBgBIAEoDjIwLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5TdGFtcER1dHlQYXltZW50TWV0aG9kIm0KElN0YW1wRHV0eUV4ZW1wdGlvbhJCCgZyZWFzb24YASABKA4yMi5ub3ZhYm94LmNlcnRpZmljYXRpb24udjEuU3RhbXBEdXR5RXhlbXB0aW9uUmVhc29uEhMKC2Rlc2NyaXB0aW9uGAIgASgJInMKB0NoYXJnZXMSGQoRc2VydmljZV9mZWVfY2VudHMYASABKAMSGAoQc3RhbXBfZHV0eV9jZW50cxgCIAEoAxIeChZzZWNyZXRhcmlhdF9mZWVzX2NlbnRzGAMgASgDEhMKC3RvdGFsX2NlbnRzGAQgASgDIrAEChlQcmV2aWV3Q2VydGlmaWNhdGVSZXF1ZXN0EhMKC2NvbXVuZV9jb2RlGAEgASgJEhYKDnRvYmFjY29uaXN0X2lkGAIgASgJEjIKB3N1YmplY3QYBCABKAsyIS5ub3ZhYm94LmNlcnRpZmljYXRpb24udjEuU3ViamVjdBJEChFjZXJ0aWZpY2F0ZV90eXBlcxgFIAMoDjIpLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5DZXJ0aWZpY2F0ZVR5cGUSPwoIbGFuZ3VhZ2UYBiABKA4yLS5ub3ZhYm94LmNlcnRpZmljYXRpb24udjEuQ2VydGlmaWNhdGVMYW5ndWFnZRISCgp1c2VfYWJyb2FkGAcgASgIEkIKD3N0YW1wX2R1dHlfcGFpZBgIIAEoCzInLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5TdGFtcER1dHlQYWlkSAASTAoUc3RhbXBfZHV0eV9leGVtcHRpb24YCSABKAsyLC5ub3ZhYm94LmNlcnRpZmljYXRpb24udjEuU3RhbXBEdXR5RXhlbXB0aW9uSAASPwoOcmVxdWVzdGVyX3R5cGUYCiABKA4yJy5ub3ZhYm94LmNlcnRpZmljYXRpb24udjEuUmVxdWVzdGVyVHlwZRI2CgZyZWFzb24YCyABKAsyJi5ub3ZhYm94LmNlcnRpZmljYXRpb24udjEuU3RhdGVkUmVhc29uQgwKCnN0YW1wX2R1dHkitgIKGlByZXZpZXdDZXJ0aWZpY2F0ZVJlc3BvbnNlEgsKA3BkZhgBIAEoDBIwCgh3YXJuaW5ncxgCIAMoCzIeLm5vdmFib3guY29tbW9uLnYxLkFucHJNZXNzYWdlEjIKB2NoYXJnZXMYAyABKAsyIS5ub3ZhYm94LmNlcnRpZmljYXRpb24udjEuQ2hhcmdlcxJEChFjZXJ0aWZpY2F0ZV90eXBlcxgEIAMoDjIpLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5DZXJ0aWZpY2F0ZVR5cGUSGQoRYW5wcl9vcGVyYXRpb25faWQYBSABKAkSEgoKcmVxdWVzdF9pZBgGIAEoCRIwCgxwcmV2aWV3ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIscEChdJc3N1ZUNlcnRpZmljYXRlUmVxdWVzdBITCgtjb211bmVfY29kZRgBIAEoCRIWCg50b2JhY2NvbmlzdF9pZBgCIAEoCRIXCg9pZGVtcG90ZW5jeV9rZXkYAyABKAkSMgoHc3ViamVjdBgEIAEoCzIhLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5TdWJqZWN0EkQKEWNlcnRpZmljYXRlX3R5cGVzGAUgAygOMikubm92YWJveC5jZXJ0aWZpY2F0aW9uLnYxLkNlcnRpZmljYXRlVHlwZRI/CghsYW5ndWFnZRgGIAEoDjItLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5DZXJ0aWZpY2F0ZUxhbmd1YWdlEhIKCnVzZV9hYnJvYWQYByABKAgSQgoPc3RhbXBfZHV0eV9wYWlkGAggASgLMicubm92YWJveC5jZXJ0aWZpY2F0aW9uLnYxLlN0YW1wRHV0eVBhaWRIABJMChRzdGFtcF9kdXR5X2V4ZW1wdGlvbhgJIAEoCzIsLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5TdGFtcER1dHlFeGVtcHRpb25IABI/Cg5yZXF1ZXN0ZXJfdHlwZRgKIAEoDjInLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5SZXF1ZXN0ZXJUeXBlEjYKBnJlYXNvbhgLIAEoCzImLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5TdGF0ZWRSZWFzb25CDAoKc3RhbXBfZHV0eSLhAgoYSXNzdWVDZXJ0aWZpY2F0ZVJlc3BvbnNlEgsKA3BkZhgBIAEoDBIcChRhbnByX3Byb3RvY29sX251bWJlchgCIAEoCRIZChFhbnByX29wZXJhdGlvbl9pZBgDIAEoCRIwCgh3YXJuaW5ncxgEIAMoCzIeLm5vdmFib3guY29tbW9uLnYxLkFucHJNZXNzYWdlEjIKB2NoYXJnZXMYBSABKAsyIS5ub3ZhYm94LmNlcnRpZmljYXRpb24udjEuQ2hhcmdlcxItCglpc3N1ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEkQKEWNlcnRpZmljYXRlX3R5cGVzGAcgAygOMikubm92YWJveC5jZXJ0aWZpY2F0aW9uLnYxLkNlcnRpZmljYXRlVHlwZRISCgpyZXF1ZXN0X2lkGAggASgJEhAKCHJlcGxheWVkGAkgASgIKrYGCg9DZXJ0aWZpY2F0ZVR5cGUSIAocQ0VSVElGSUNBVEVfVFlQRV9VTlNQRUNJRklFRBAAEhoKFkNFUlRJRklDQVRFX1RZUEVfQklSVEgQARIaChZDRVJUSUZJQ0FURV9UWVBFX0RFQVRIEAISHQoZQ0VSVElGSUNBVEVfVFlQRV9NQVJSSUFHRRADEioKJkNFUlRJRklDQVRFX1RZUEVfUkVHSVNUUllfQ0FOQ0VMTEFUSU9OEAQSIAocQ0VSVElGSUNBVEVfVFlQRV9DSVRJWkVOU0hJUBAFEigKJENFUlRJRklDQVRFX1RZUEVfQ0lUSVpFTlNISVBfSElTVE9SWRAGEiIKHkNFUlRJRklDQVRFX1RZUEVfUFJPT0ZfT0ZfTElGRRAHEh4KGkNFUlRJRklDQVRFX1RZUEVfUkVTSURFTkNFEAgSJgoiQ0VSVElGSUNBVEVfVFlQRV9SRVNJREVOQ0VfSElTVE9SWRAJEiMKH0NFUlRJRklDQVRFX1RZUEVfUkVTSURFTkNFX0FJUkUQChIhCh1DRVJUSUZJQ0FURV9UWVBFX0NJVklMX1NUQVRVUxALEiIKHkNFUlRJRklDQVRFX1RZUEVfRkFNSUxZX1NUQVRVUxAMEiwKKENFUlRJRklDQVRFX1RZUEVfRkFNSUxZX0FORF9DSVZJTF9TVEFUVVMQDRIsCihDRVJUSUZJQ0FURV9UWVBFX1JFU0lERU5DRV9JTl9DT05WSVZFTlpBEA4SJwojQ0VSVElGSUNBVEVfVFlQRV9GQU1JTFlfU1RBVFVTX0FJUkUQDxI1CjFDRVJUSUZJQ0FURV9UWVBFX0ZBTUlMWV9TVEFUVVNfV0lUSF9SRUxBVElPTlNISVBTEBASIAocQ0VSVElGSUNBVEVfVFlQRV9GUkVFX1NUQVRVUxAREiAKHENFUlRJRklDQVRFX1RZUEVfQ0lWSUxfVU5JT04QEhIqCiZDRVJUSUZJQ0FURV9UWVBFX0NPSEFCSVRBVElPTl9DT05UUkFDVBATEi4KKkNFUlRJRklDQVRFX1RZUEVfUkVTSURFTkNFX0hJU1RPUllfQVRfREFURRAUKq8BChNDZXJ0aWZpY2F0ZUxhbmd1YWdlEiQKIENFUlRJRklDQVRFX0xBTkdVQUdFX1VOU1BFQ0lGSUVEEAASGwoXQ0VSVElGSUNBVEVfTEFOR1VBR0VfSVQQARIbChdDRVJUSUZJQ0FURV9MQU5HVUFHRV9ERRACEhsKF0NFUlRJRklDQVRFX0xBTkdVQUdFX0ZSEAMSGwoXQ0VSVElGSUNBVEVfTEFOR1VBR0VfU0wQBCprCg1SZXF1ZXN0ZXJUeXBlEh4KGlJFUVVFU1RFUl9UWVBFX1VOU1BFQ0lGSUVEEAASHgoaUkVRVUVTVEVSX1RZUEVfVEhJUkRfUEFSVFkQARIaChZSRVFVRVNURVJfVFlQRV9TVUJKRUNUEAIq+gQKGFN0YW1wRHV0eUV4ZW1wdGlvblJlYXNvbhIrCidTVEFNUF9EVVRZX0VYRU1QVElPTl9SRUFTT05fVU5TUEVDSUZJRUQQABIlCiFTVEFNUF9EVVRZX0VYRU1QVElPTl9SRUFTT05fT05MVVMQARIrCidTVEFNUF9EVVRZX0VYRU1QVElPTl9SRUFTT05fU1BPUlRTX0NMVUIQAhIxCi1TVEFNUF9EVVRZX0VYRU1QVElPTl9SRUFTT05fQ09VUlRfUFJPQ0VFRElOR1MQAxI4CjRTVEFNUF9EVVRZX0VYRU1QVElPTl9SRUFTT05fQ09VUlRfRVhQRVJUX09SX1JFQ0VJVkVSEAQSOgo2U1RBTVBfRFVUWV9FWEVNUFRJT05fUkVBU09OX0xFR0FMX0NBUEFDSVRZX1BST0NFRURJTkdTEAUSPwo7U1RBTVBfRFVUWV9FWEVNUFRJT05fUkVBU09OX0FET1BUSU9OX0ZPU1RFUklOR19HVUFSRElBTlNISVAQBhIyCi5TVEFNUF9EVVRZX0VYRU1QVElPTl9SRUFTT05fU0VQQVJBVElPTl9ESVZPUkNFEAcSLworU1RBTVBfRFVUWV9FWEVNUFRJT05fUkVBU09OX1NUUkVFVF9SRU5BTUlORxAIEi8KK1NUQU1QX0RVVFlfRVhFTVBUSU9OX1JFQVNPTl9GT1JFSUdOX1BFTlNJT04QCRI2CjJTVEFNUF9EVVRZX0VYRU1QVElPTl9SRUFTT05fUFVCTElDX0FETUlOSVNUUkFUSU9OUxAKEiUKIVNUQU1QX0RVVFlfRVhFTVBUSU9OX1JFQVNPTl9PVEhFUhBjKrwBChZTdGFtcER1dHlQYXltZW50TWV0aG9kEikKJVNUQU1QX0RVVFlfUEFZTUVOVF9NRVRIT0RfVU5TUEVDSUZJRUQQABIlCiFTVEFNUF9EVVRZX1BBWU1FTlRfTUVUSE9EX1ZJUlRVQUwQARIrCidTVEFNUF9EVVRZX1BBWU1FTlRfTUVUSE9EX1JFVkVOVUVfU1RBTVAQAhIjCh9TVEFNUF9EVVRZX1BBWU1FTlRfTUVUSE9EX09USEVSEAkqgQIKDVJlcXVlc3RSZWFzb24SHgoaUkVRVUVTVF9SRUFTT05fVU5TUEVDSUZJRUQQABIjCh9SRVFVRVNUX1JFQVNPTl9QUklWQVRFX0NPTlRSQUNUEAESIQodUkVRVUVTVF9SRUFTT05fQkFOS19JTlNVUkFOQ0UQAhIZChVSRVFVRVNUX1JFQVNPTl9OT1RBUlkQAxIYChRSRVFVRVNUX1JFQVNPTl9MRUdBTBAEEh4KGlJFUVVFU1RfUkVBU09OX0lOSEVSSVRBTkNFEAUSGQoVUkVRVUVTVF9SRUFTT05fQUJST0FEEAYSGAoUUkVRVUVTVF9SRUFTT05fT1RIRVIQYzKfAwoUQ2VydGlmaWNhdGlvblNlcnZpY2USigEKFExpc3RDZXJ0aWZpY2F0ZVR5cGVzEjUubm92YWJveC5jZXJ0aWZpY2F0aW9uLnYxLkxpc3RDZXJ0aWZpY2F0ZVR5cGVzUmVxdWVzdBo2Lm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5MaXN0Q2VydGlmaWNhdGVUeXBlc1Jlc3BvbnNlIgOQAgESfwoSUHJldmlld0NlcnRpZmljYXRlEjMubm92YWJveC5jZXJ0aWZpY2F0aW9uLnYxLlByZXZpZXdDZXJ0aWZpY2F0ZVJlcXVlc3QaNC5ub3ZhYm94LmNlcnRpZmljYXRpb24udjEuUHJldmlld0NlcnRpZmljYXRlUmVzcG9uc2USeQoQSXNzdWVDZXJ0aWZpY2F0ZRIxLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5Jc3N1ZUNlcnRpZmljYXRlUmVxdWVzdBoyLm5vdmFib3guY2VydGlmaWNhdGlvbi52MS5Jc3N1ZUNlcnRpZmljYXRlUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_novabox_common_v1_anpr]);
+
+/**
+ * The reason stated by the requester at the counter.
+ *
+ * @generated from message novabox.certification.v1.StatedReason
+ */
+export type StatedReason = Message<"novabox.certification.v1.StatedReason"> & {
+  /**
+   * One of the listed reasons; REQUEST_REASON_OTHER needs `description`.
+   *
+   * @generated from field: novabox.certification.v1.RequestReason reason = 1;
+   */
+  reason: RequestReason;
+
+  /**
+   * Free text, at most 200 characters: required for REQUEST_REASON_OTHER, ignored otherwise. Must not
+   * contain personal data beyond what the reason needs.
+   *
+   * @generated from field: string description = 2;
+   */
+  description: string;
+};
+
+/**
+ * Describes the message novabox.certification.v1.StatedReason.
+ * Use `create(StatedReasonSchema)` to create a new message.
+ */
+export const StatedReasonSchema: GenMessage<StatedReason> = /*@__PURE__*/
+  messageDesc(file_novabox_certification_v1_certification_service, 0);
 
 /**
  * Request of ListCertificateTypes.
@@ -39,7 +68,7 @@ export type ListCertificateTypesRequest = Message<"novabox.certification.v1.List
  * Use `create(ListCertificateTypesRequestSchema)` to create a new message.
  */
 export const ListCertificateTypesRequestSchema: GenMessage<ListCertificateTypesRequest> = /*@__PURE__*/
-  messageDesc(file_novabox_certification_v1_certification_service, 0);
+  messageDesc(file_novabox_certification_v1_certification_service, 1);
 
 /**
  * Response of ListCertificateTypes.
@@ -60,7 +89,7 @@ export type ListCertificateTypesResponse = Message<"novabox.certification.v1.Lis
  * Use `create(ListCertificateTypesResponseSchema)` to create a new message.
  */
 export const ListCertificateTypesResponseSchema: GenMessage<ListCertificateTypesResponse> = /*@__PURE__*/
-  messageDesc(file_novabox_certification_v1_certification_service, 1);
+  messageDesc(file_novabox_certification_v1_certification_service, 2);
 
 /**
  * One row of ANPR table 13 as offered by this Novabox.
@@ -104,7 +133,7 @@ export type CertificateTypeInfo = Message<"novabox.certification.v1.CertificateT
  * Use `create(CertificateTypeInfoSchema)` to create a new message.
  */
 export const CertificateTypeInfoSchema: GenMessage<CertificateTypeInfo> = /*@__PURE__*/
-  messageDesc(file_novabox_certification_v1_certification_service, 2);
+  messageDesc(file_novabox_certification_v1_certification_service, 3);
 
 /**
  * Subject of the certificate (intestatario, `soggettoIntestatario/generalita`).
@@ -139,7 +168,7 @@ export type Subject = Message<"novabox.certification.v1.Subject"> & {
  * Use `create(SubjectSchema)` to create a new message.
  */
 export const SubjectSchema: GenMessage<Subject> = /*@__PURE__*/
-  messageDesc(file_novabox_certification_v1_certification_service, 3);
+  messageDesc(file_novabox_certification_v1_certification_service, 4);
 
 /**
  * Stamp duty (bollo) paid for the certificate.
@@ -160,7 +189,7 @@ export type StampDutyPaid = Message<"novabox.certification.v1.StampDutyPaid"> & 
  * Use `create(StampDutyPaidSchema)` to create a new message.
  */
 export const StampDutyPaidSchema: GenMessage<StampDutyPaid> = /*@__PURE__*/
-  messageDesc(file_novabox_certification_v1_certification_service, 4);
+  messageDesc(file_novabox_certification_v1_certification_service, 5);
 
 /**
  * Stamp-duty exemption (esenzione dal bollo) declared by the requester.
@@ -189,7 +218,7 @@ export type StampDutyExemption = Message<"novabox.certification.v1.StampDutyExem
  * Use `create(StampDutyExemptionSchema)` to create a new message.
  */
 export const StampDutyExemptionSchema: GenMessage<StampDutyExemption> = /*@__PURE__*/
-  messageDesc(file_novabox_certification_v1_certification_service, 5);
+  messageDesc(file_novabox_certification_v1_certification_service, 6);
 
 /**
  * What the citizen pays at the counter for one request, in euro cents (e.g. 200 = €2.00).
@@ -234,7 +263,7 @@ export type Charges = Message<"novabox.certification.v1.Charges"> & {
  * Use `create(ChargesSchema)` to create a new message.
  */
 export const ChargesSchema: GenMessage<Charges> = /*@__PURE__*/
-  messageDesc(file_novabox_certification_v1_certification_service, 6);
+  messageDesc(file_novabox_certification_v1_certification_service, 7);
 
 /**
  * Request of PreviewCertificate. Field numbers match IssueCertificateRequest, so the same values can
@@ -315,6 +344,14 @@ export type PreviewCertificateRequest = Message<"novabox.certification.v1.Previe
    * @generated from field: novabox.certification.v1.RequesterType requester_type = 10;
    */
   requesterType: RequesterType;
+
+  /**
+   * Why the certificate is requested (motivo); required while the Comune runs the experimental phase
+   * (INVALID_ARGUMENT naming `reason` otherwise). Recorded in the audit log.
+   *
+   * @generated from field: novabox.certification.v1.StatedReason reason = 11;
+   */
+  reason?: StatedReason | undefined;
 };
 
 /**
@@ -322,7 +359,7 @@ export type PreviewCertificateRequest = Message<"novabox.certification.v1.Previe
  * Use `create(PreviewCertificateRequestSchema)` to create a new message.
  */
 export const PreviewCertificateRequestSchema: GenMessage<PreviewCertificateRequest> = /*@__PURE__*/
-  messageDesc(file_novabox_certification_v1_certification_service, 7);
+  messageDesc(file_novabox_certification_v1_certification_service, 8);
 
 /**
  * Response of PreviewCertificate.
@@ -386,7 +423,7 @@ export type PreviewCertificateResponse = Message<"novabox.certification.v1.Previ
  * Use `create(PreviewCertificateResponseSchema)` to create a new message.
  */
 export const PreviewCertificateResponseSchema: GenMessage<PreviewCertificateResponse> = /*@__PURE__*/
-  messageDesc(file_novabox_certification_v1_certification_service, 8);
+  messageDesc(file_novabox_certification_v1_certification_service, 9);
 
 /**
  * Request of IssueCertificate.
@@ -476,6 +513,14 @@ export type IssueCertificateRequest = Message<"novabox.certification.v1.IssueCer
    * @generated from field: novabox.certification.v1.RequesterType requester_type = 10;
    */
   requesterType: RequesterType;
+
+  /**
+   * Why the certificate is requested (motivo); required while the Comune runs the experimental phase
+   * (INVALID_ARGUMENT naming `reason` otherwise). Recorded in the audit log.
+   *
+   * @generated from field: novabox.certification.v1.StatedReason reason = 11;
+   */
+  reason?: StatedReason | undefined;
 };
 
 /**
@@ -483,7 +528,7 @@ export type IssueCertificateRequest = Message<"novabox.certification.v1.IssueCer
  * Use `create(IssueCertificateRequestSchema)` to create a new message.
  */
 export const IssueCertificateRequestSchema: GenMessage<IssueCertificateRequest> = /*@__PURE__*/
-  messageDesc(file_novabox_certification_v1_certification_service, 9);
+  messageDesc(file_novabox_certification_v1_certification_service, 10);
 
 /**
  * Response of IssueCertificate.
@@ -561,7 +606,7 @@ export type IssueCertificateResponse = Message<"novabox.certification.v1.IssueCe
  * Use `create(IssueCertificateResponseSchema)` to create a new message.
  */
 export const IssueCertificateResponseSchema: GenMessage<IssueCertificateResponse> = /*@__PURE__*/
-  messageDesc(file_novabox_certification_v1_certification_service, 10);
+  messageDesc(file_novabox_certification_v1_certification_service, 11);
 
 /**
  * Certificate type: ANPR table 13 (tipo di certificato). The enum number is the ANPR id
@@ -952,6 +997,78 @@ export enum StampDutyPaymentMethod {
  */
 export const StampDutyPaymentMethodSchema: GenEnum<StampDutyPaymentMethod> = /*@__PURE__*/
   enumDesc(file_novabox_certification_v1_certification_service, 4);
+
+/**
+ * Why the certificate is requested (motivo della richiesta). In the experimental phase tabaccherie issue
+ * only certificates anyone may request with a stated reason (agreement art. 2.1); the reason is written
+ * to the audit log and shown in the Comune's monthly account. The list is short on purpose: what a
+ * citizen at the counter says, not a legal classification.
+ *
+ * @generated from enum novabox.certification.v1.RequestReason
+ */
+export enum RequestReason {
+  /**
+   * Not stated; refused with INVALID_ARGUMENT while the Comune runs the experimental phase.
+   *
+   * @generated from enum value: REQUEST_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Contratti e pratiche private: rental, utilities, a private employer.
+   *
+   * @generated from enum value: REQUEST_REASON_PRIVATE_CONTRACT = 1;
+   */
+  PRIVATE_CONTRACT = 1,
+
+  /**
+   * Banca, assicurazione, finanziamento.
+   *
+   * @generated from enum value: REQUEST_REASON_BANK_INSURANCE = 2;
+   */
+  BANK_INSURANCE = 2,
+
+  /**
+   * Atto notarile (notarial deed).
+   *
+   * @generated from enum value: REQUEST_REASON_NOTARY = 3;
+   */
+  NOTARY = 3,
+
+  /**
+   * Uso legale: court proceedings, a lawyer's file.
+   *
+   * @generated from enum value: REQUEST_REASON_LEGAL = 4;
+   */
+  LEGAL = 4,
+
+  /**
+   * Successione (inheritance).
+   *
+   * @generated from enum value: REQUEST_REASON_INHERITANCE = 5;
+   */
+  INHERITANCE = 5,
+
+  /**
+   * Uso all'estero (for a foreign authority or private party).
+   *
+   * @generated from enum value: REQUEST_REASON_ABROAD = 6;
+   */
+  ABROAD = 6,
+
+  /**
+   * Altro motivo: `StatedReason.description` is then required.
+   *
+   * @generated from enum value: REQUEST_REASON_OTHER = 99;
+   */
+  OTHER = 99,
+}
+
+/**
+ * Describes the enum novabox.certification.v1.RequestReason.
+ */
+export const RequestReasonSchema: GenEnum<RequestReason> = /*@__PURE__*/
+  enumDesc(file_novabox_certification_v1_certification_service, 5);
 
 /**
  * CertificationService issues ANPR registry certificates (certificati anagrafici) as signed PDFs on

@@ -6,6 +6,7 @@
  * charge; the same key with other fields is refused.
  */
 import { auditRecord } from "./audit-record.js";
+import { formatCertificateFacts } from "./certificate-ledger.js";
 import { createHash } from "node:crypto";
 import { CERTIFICATE_TYPES } from "#shared/anpr/tables.js";
 import type { AnprClient } from "../anpr-client/anpr-client.js";
@@ -281,7 +282,13 @@ export function createCertificationService(options: CertificationServiceOptions)
       row("CERTIFICATE_ISSUE", caller, requestId, valid.subject.fiscalCode, {
         anprProtocolNumber: result.protocolNumber,
         anprOperationId: result.anprOperationId,
-        detail: `types ${valid.certificateTypes.join(",")}; total ${charges.totalCents} cents${result.warnings.length ? `; ANPR warnings ${result.warnings.map((w) => w.code).join(",")}` : ""}`,
+        detail: formatCertificateFacts({
+          types: valid.certificateTypes,
+          charges,
+          ...(valid.stampDuty.type === "exempt" ? { exemption: valid.stampDuty.reason } : {}),
+          ...(valid.reason ? { reason: valid.reason } : {}),
+          warnings: result.warnings.map((w) => w.code),
+        }),
       }),
     );
     try {
@@ -338,7 +345,7 @@ export function createCertificationService(options: CertificationServiceOptions)
       audit.append(
         row("CERTIFICATE_PREVIEW", caller, requestId, valid.subject.fiscalCode, {
           anprOperationId: answer.anprOperationId,
-          detail: `types ${valid.certificateTypes.join(",")}`,
+          detail: formatCertificateFacts({ types: valid.certificateTypes, ...(valid.reason ? { reason: valid.reason } : {}) }),
         }),
       );
       return { pdf: answer.pdf, anprOperationId: answer.anprOperationId, warnings: answer.warnings, charges, certificateTypes: valid.certificateTypes, previewedAt, requestId };

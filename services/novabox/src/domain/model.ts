@@ -46,6 +46,11 @@ export interface Settings {
   secretariatFeesCents: number;
   /** Table 13 ids the Comune offers at the counter (experimental phase). */
   enabledCertificateTypes: number[];
+  /**
+   * The Comune runs the experimental phase (agreement art. 2.1): every certificate request states a
+   * reason. Off unless the Comune turns it on (the setup wizard proposes it on).
+   */
+  experimentalPhase: boolean;
 }
 
 /** Per-tobacconist limits (decree 4.2–4.3; agreement art. 3.11: no bulk extraction). */

@@ -8,6 +8,7 @@ import { validateCodiceFiscale } from "#shared/anpr/codice-fiscale.js";
 import { CERTIFICATE_TYPES, certificateTypeInfo, isLanguageCode, stampDutyExemptionInfo, type LanguageCode } from "#shared/anpr/tables.js";
 import { CertificateTypeNotEnabledError, InvalidInputError } from "./errors.js";
 import type { Settings } from "./model.js";
+import { validateRequestReason, type RequestReasonInput, type ValidRequestReason } from "./request-reason.js";
 
 /**
  * The types offered when the Comune has not chosen (`enabledCertificateTypes` empty): the
@@ -56,6 +57,8 @@ export interface CertificateInput {
   requesterType?: 1 | 2;
   /** Exactly one way of settling the stamp duty; undefined is refused. */
   stampDuty: StampDutyInput | undefined;
+  /** The stated reason (motivo); required in the experimental phase. */
+  reason?: RequestReasonInput;
 }
 
 /** A request that passed {@link validateCertificateInput}: trimmed, upper-cased where ANPR expects it. */
@@ -66,6 +69,8 @@ export interface ValidCertificateInput {
   useAbroad: boolean;
   requesterType: 1 | 2;
   stampDuty: { type: "paid" } | { type: "exempt"; reason: number; description?: string; secretariatFeesExempt: boolean };
+  /** The stated reason, when one was given. */
+  reason?: ValidRequestReason;
 }
 
 /** Options of the validators. */
@@ -187,7 +192,7 @@ function validateStampDuty(stampDuty: StampDutyInput | undefined): ValidCertific
  */
 export function validateCertificateInput(
   input: CertificateInput,
-  settings: Pick<Settings, "enabledCertificateTypes">,
+  settings: Pick<Settings, "enabledCertificateTypes"> & Partial<Pick<Settings, "experimentalPhase">>,
   options: ValidationOptions = {},
 ): ValidCertificateInput {
   const subject: SubjectInput = {
@@ -202,5 +207,6 @@ export function validateCertificateInput(
     throw new InvalidInputError("requester_type", "requester_type must be the subject (2) or a third party (1)", "INVALID_REQUESTER_TYPE");
   }
   const stampDuty = validateStampDuty(input.stampDuty);
-  return { subject, certificateTypes, languages, useAbroad: input.useAbroad, requesterType, stampDuty };
+  const reason = validateRequestReason(input.reason, settings.experimentalPhase === true);
+  return { subject, certificateTypes, languages, useAbroad: input.useAbroad, requesterType, stampDuty, ...(reason ? { reason } : {}) };
 }

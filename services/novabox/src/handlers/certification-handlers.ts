@@ -56,6 +56,7 @@ function certificateInput(request: IssueCertificateRequest | PreviewCertificateR
     useAbroad: request.useAbroad,
     ...(request.requesterType === RequesterType.THIRD_PARTY ? { requesterType: 1 as const } : request.requesterType === RequesterType.SUBJECT ? { requesterType: 2 as const } : {}),
     stampDuty,
+    ...(request.reason ? { reason: { code: request.reason.reason, description: request.reason.description } } : {}),
   };
 }
 

@@ -54,6 +54,7 @@ export function settingsToMessage(s: Settings): PbSettings {
     stampDutyCents: BigInt(s.stampDutyCents),
     secretariatFeesCents: BigInt(s.secretariatFeesCents),
     enabledCertificateTypes: s.enabledCertificateTypes,
+    experimentalPhase: s.experimentalPhase,
   });
 }
 
@@ -119,6 +120,7 @@ const fieldSetters: Record<string, (target: Settings, source: PbSettings, now: D
   stamp_duty_cents: (t, s) => (t.stampDutyCents = Number(s.stampDutyCents)),
   secretariat_fees_cents: (t, s) => (t.secretariatFeesCents = Number(s.secretariatFeesCents)),
   enabled_certificate_types: (t, s) => (t.enabledCertificateTypes = [...s.enabledCertificateTypes]),
+  experimental_phase: (t, s) => (t.experimentalPhase = s.experimentalPhase),
 };
 
 function invalid(field: string, message: string): DomainError {

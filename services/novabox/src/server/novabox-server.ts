@@ -11,12 +11,14 @@ import type { Logger } from "pino";
 import { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { ConfigService } from "#gen/novabox/config/v1/config_service_pb.js";
+import { AccountService } from "#gen/novabox/account/v1/account_service_pb.js";
 import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import { addConnectService } from "#shared/connect-adapter.js";
 import { createGrpcClient } from "#shared/grpc-adapter.js";
 import { createGrpcServer, grpcService } from "#shared/grpc-server.js";
 import { createHealthService, ServingStatus } from "#shared/health.js";
 import { openNovaboxStore } from "../store/index.js";
+import { createAccountService } from "../domain/account-service.js";
 import { createAdminService } from "../domain/admin-service.js";
 import { createAnnouncer, type Announcer } from "../domain/announcer.js";
 import { createCertificationService } from "../domain/certification-service.js";
@@ -24,11 +26,13 @@ import { createConfigService } from "../domain/config-service.js";
 import { createConsultationService } from "../domain/consultation-service.js";
 import { createRateLimiter } from "../domain/rate-limiter.js";
 import { createSsoVerifier } from "../domain/sso.js";
+import { createAccountHandlers } from "../handlers/account-handlers.js";
 import { createCertificationHandlers } from "../handlers/certification-handlers.js";
 import { createConfigHandlers } from "../handlers/config-handlers.js";
 import { createConsultationHandlers } from "../handlers/consultation-handlers.js";
 import { createAnprGatewayFactory, missingForAnpr } from "./anpr-gateway.js";
 import { createHttpListener } from "./http-listener.js";
+import { renderMonthlyAccountPdf } from "../report/monthly-account-pdf.js";
 
 /** The version announced to Novares. */
 export const novaboxVersion = "0.1.0";
@@ -98,7 +102,7 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
 
   const anprServices = [CertificationService.typeName, ConsultationService.typeName];
   const health = createHealthService({
-    statuses: { "": ServingStatus.NOT_SERVING, [CertificationService.typeName]: ServingStatus.NOT_SERVING, [ConsultationService.typeName]: ServingStatus.NOT_SERVING, [ConfigService.typeName]: ServingStatus.SERVING },
+    statuses: { "": ServingStatus.NOT_SERVING, [CertificationService.typeName]: ServingStatus.NOT_SERVING, [ConsultationService.typeName]: ServingStatus.NOT_SERVING, [ConfigService.typeName]: ServingStatus.SERVING, [AccountService.typeName]: ServingStatus.SERVING },
   });
   let readiness: Promise<void> = Promise.resolve();
   const setAnprStatus = (status: ServingStatus) => {
@@ -170,6 +174,11 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
       restartAnnouncer();
     },
   });
+  const accountHandlers = createAccountHandlers({
+    admin,
+    account: createAccountService({ audit: store.audit, settings, renderPdf: renderMonthlyAccountPdf, newRequestId: randomUUID }),
+    serviceFeeCents: () => settings().serviceFeeCents,
+  });
   const configHandlers = createConfigHandlers({ admin, config: configService, store: store.config, audit: store.audit, clock, anprEndpoint: () => gateway.endpoint() });
 
   const grpc = createGrpcServer({
@@ -179,10 +188,14 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
       grpcService(CertificationService, createCertificationHandlers({ certification, sso })),
       grpcService(ConsultationService, createConsultationHandlers({ consultation, sso })),
       grpcService(ConfigService, configHandlers),
+      grpcService(AccountService, accountHandlers),
     ],
   });
   grpcPort = await grpc.listen(`${options.host}:${options.grpcPort}`, options.mesh?.server);
-  const http = createHttpListener({ routes: (router) => addConnectService(router, ConfigService, configHandlers, logger), ...(options.webDir ? { webDir: options.webDir } : {}) });
+  const http = createHttpListener({ routes: (router) => {
+      addConnectService(router, ConfigService, configHandlers, logger);
+      addConnectService(router, AccountService, accountHandlers, logger);
+    }, ...(options.webDir ? { webDir: options.webDir } : {}) });
   const httpPort = await http.listen(options.httpPort, options.host);
 
   const purge = () => {

@@ -46,6 +46,7 @@ export function defaultSettings(): Settings {
     stampDutyCents: 1600,
     secretariatFeesCents: 0,
     enabledCertificateTypes: [...allCertificateTypes],
+    experimentalPhase: false,
   };
 }
 
@@ -84,6 +85,7 @@ function toStored(s: Settings): StoredSettings {
     stampDutyCents: s.stampDutyCents,
     secretariatFeesCents: s.secretariatFeesCents,
     enabledCertificateTypes: [...s.enabledCertificateTypes],
+    experimentalPhase: s.experimentalPhase,
   };
 }
 
