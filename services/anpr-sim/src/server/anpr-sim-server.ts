@@ -185,7 +185,7 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
   });
 
   /** The checks ANPR makes on the raw envelope before dispatching. */
-  async function check(route: ServiceRoute, raw: string): Promise<SimRequest> {
+  function check(route: ServiceRoute, raw: string): SimRequest {
     try {
       parseXmlSafe(raw);
     } catch (err) {
@@ -202,7 +202,7 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
     if (body.localName !== route.expectedRoot) throw new CheckFailure("soap:Client", `expected ${route.expectedRoot} on ${route.path}, got ${body.localName}`);
     const bodyXml = result.bodyXml;
     if (options.validateXsd ?? true) {
-      const validation = await validators.get(route.schema)!.validate(bodyXml);
+      const validation = validators.get(route.schema)!.validateSync(bodyXml);
       if (!validation.valid) throw new CheckFailure("soap:Client", `the body does not validate against the ANPR schema: ${validation.errors.slice(0, 3).join("; ")}`);
     }
     const saml = result.saml;
@@ -335,7 +335,7 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
       if (!knobs.afterProcessing && (await transportFaults(knobs, req, res))) return;
       let request: SimRequest;
       try {
-        request = await check(route, raw);
+        request = check(route, raw);
       } catch (err) {
         const failure = err instanceof CheckFailure ? err : new CheckFailure("soap:Server", "internal error");
         logger.warn({ path, fault: failure.faultCode, reason: failure.message }, "request refused");

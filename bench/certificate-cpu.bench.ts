@@ -1,0 +1,155 @@
+/**
+ * CPU per certificate of the Novabox and of the ANPR simulator, through `npm start`'s mesh (mutual
+ * TLS, the real processes), each against the work it cannot avoid, measured in the same run:
+ *
+ * - box: one `secure()` of the 6001 request (WS-Security + SAML) plus one `verify()` of the signed
+ *   answer carrying the PDF — the box's own crypto (issue 16, target ≤ 1.5×);
+ * - simulator: one `verify()` of a signed request, one PDF render of the same certificate, one
+ *   `secure()` of the answer (target ≤ 1.5×).
+ *
+ * The processes' CPU (user + system, every thread) comes from /proc; the baselines run in this
+ * process and are timed with process.cpuUsage(), so both sides count CPU, not wall time, and a
+ * loaded machine slows both alike. Run: `node --import tsx bench/certificate-cpu.bench.ts`
+ * (`BENCH_CERTIFICATES`, default 60; `BENCH_ROUNDS` for the baselines, default 40).
+ */
+import { readFileSync } from "node:fs";
+import { request as httpsRequest } from "node:https";
+import { join } from "node:path";
+import { createPrivateKey, X509Certificate, randomUUID } from "node:crypto";
+import { Client } from "@grpc/grpc-js";
+import { ensureDevPki } from "#shared/anpr/dev-pki.js";
+import { loadWorkstationCredentials } from "#shared/anpr/pki.js";
+import { signIdPostazione } from "#shared/anpr/cms.js";
+import { createWsSecurityAnswerSigner, createWsSecuritySigner, createWsSecurityVerifier } from "#shared/anpr/wssecurity.js";
+import { createGrpcClient } from "#shared/grpc-adapter.js";
+import { CertificateType, CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
+import { buildRichiesta6001 } from "../services/novabox/src/anpr-client/requests.js";
+import { createPopulation, DEMO_CITIZENS } from "../services/anpr-sim/src/domain/population.js";
+import { issueCertificate } from "../services/anpr-sim/src/domain/certification.js";
+import { renderCertificatePdf } from "../services/anpr-sim/src/domain/certificate-pdf.js";
+import { cpuMs, selfCpuMs, startBenchMesh } from "./support/mesh.js";
+
+const certificates = Number(process.env.BENCH_CERTIFICATES ?? 60);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 40);
+const mario = DEMO_CITIZENS.marioRossi;
+
+/** CPU ms per call of `fn` in this process (after a warm-up). */
+async function cpuPerCall(fn: () => unknown): Promise<number> {
+  for (let i = 0; i < Math.min(10, rounds); i++) await fn();
+  const start = selfCpuMs();
+  for (let i = 0; i < rounds; i++) await fn();
+  return (selfCpuMs() - start) / rounds;
+}
+
+function post(url: string, ca: string, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method: "POST", ca, headers: { "Content-Type": "text/xml; charset=utf-8", SOAPAction: '""' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+const mesh = await startBenchMesh();
+try {
+  const pki = await ensureDevPki(join(mesh.devDir, "pki"));
+  const workstation = pki.workstations.find((w) => w.comuneCode === "022205")!;
+  const credentials = loadWorkstationCredentials(readFileSync(workstation.pkcs12File), readFileSync(workstation.pinFile, "utf8").trim());
+  // The bench signs as a workstation of its own, so its idOperazioneComune never collides with the box's.
+  const postazioneId = "BENCH-POSTAZIONE";
+  const signer = createWsSecuritySigner({
+    credentials,
+    operatorId: workstation.operatorId,
+    sedeId: workstation.sedeId,
+    postazioneId,
+    applicationId: workstation.applicationId,
+    idPostazioneFirmato: signIdPostazione(credentials, postazioneId),
+  });
+  const simCaPem = readFileSync(pki.simulator.caCertificateFile, "utf8");
+  const requestVerifier = createWsSecurityVerifier({ trustedCaPem: [readFileSync(pki.workstationCa.certificateFile, "utf8")], requireSaml: true, checkIdPostazioneFirmato: true });
+  const answerVerifier = createWsSecurityVerifier({ trustedCaPem: [simCaPem], requireSaml: false, checkIdPostazioneFirmato: false });
+  const tlsKeyPem = readFileSync(pki.simulator.tlsKeyFile, "utf8");
+  const answerSigner = createWsSecurityAnswerSigner({
+    credentials: { privateKey: createPrivateKey(tlsKeyPem), certificateDerBase64: new X509Certificate(readFileSync(pki.simulator.tlsCertificateFile, "utf8")).raw.toString("base64") },
+  });
+
+  let operation = 0n;
+  const requestEnvelope = () =>
+    `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>${buildRichiesta6001(
+      { idOperazioneComune: (operation += 1n), codMittente: "022205", environment: "TEST", now: new Date() },
+      {
+        certificateTypes: [8],
+        subject: { fiscalCode: mario.fiscalCode, surname: mario.surname, name: mario.name },
+        officer: { surname: "ROSSI", name: "ANNA" },
+        requesterType: 2,
+        useAbroad: 0,
+        issuance: 1,
+        stampDuty: { paidCents: 1600 },
+        feesCents: 0,
+      },
+    )}</soap:Body></soap:Envelope>`;
+  // One real signed answer of the simulator, for the box's verify() baseline.
+  const signedRequest = signer.secure(requestEnvelope());
+  const signedAnswer = await post(`${mesh.ready.sim}/ANPR6001ServizioCertificazione/AnprService6001`, simCaPem, signedRequest);
+  const answerBody = answerVerifier.verify(signedAnswer).bodyXml;
+  if (!answerBody.includes("certificatoPdf")) throw new Error(`bench: the simulator did not issue the certificate: ${answerBody.slice(0, 400)}`);
+  const unsignedAnswer = `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>${answerBody}</soap:Body></soap:Envelope>`;
+  const population = createPopulation({ seed: 20_251_123, residentsPerComune: 3000 });
+  const { content } = issueCertificate(population, {
+    comuneCode: "022205",
+    subject: mario,
+    certificateTypes: [8],
+    emissione: 1,
+    stampDuty: { kind: "paid", amountCents: 1600 },
+    issuedAt: new Date().toISOString(),
+    protocolNumber: "2026000000001",
+  });
+
+  // The mesh: certificates straight to the Trento box (mutual TLS), one at a time.
+  await mesh.liftRateLimit("022205");
+  const token = await mesh.token();
+  const channel = new Client(`127.0.0.1:${mesh.ports.trentoGrpc}`, mesh.credentials("router"));
+  const box = createGrpcClient(CertificationService, channel);
+  const issue = () =>
+    box.issueCertificate(
+      {
+        comuneCode: "022205",
+        tobacconistId: "TAB-0001",
+        idempotencyKey: randomUUID(),
+        subject: { fiscalCode: mario.fiscalCode, surname: mario.surname, name: mario.name },
+        certificateTypes: [CertificateType.RESIDENCE],
+        stampDuty: { case: "stampDutyPaid", value: {} },
+      },
+      { metadata: { authorization: `Bearer ${token}` }, deadline: 60_000 },
+    );
+  for (let i = 0; i < 8; i++) await issue();
+  const boxBefore = cpuMs(mesh.pids["novabox-022205"]);
+  const simBefore = cpuMs(mesh.pids["anpr-sim"]);
+  const started = Date.now();
+  for (let i = 0; i < certificates; i++) await issue();
+  const wallPerCertificate = (Date.now() - started) / certificates;
+  const boxPerCertificate = (cpuMs(mesh.pids["novabox-022205"]) - boxBefore) / certificates;
+  const simPerCertificate = (cpuMs(mesh.pids["anpr-sim"]) - simBefore) / certificates;
+  channel.close();
+
+  // Baselines, in this process, in the same run.
+  const secureMs = await cpuPerCall(() => signer.secure(requestEnvelope()));
+  const verifyAnswerMs = await cpuPerCall(() => answerVerifier.verify(signedAnswer));
+  const verifyRequestMs = await cpuPerCall(() => requestVerifier.verify(signedRequest));
+  const renderMs = await cpuPerCall(() => renderCertificatePdf(content));
+  const signAnswerMs = await cpuPerCall(() => answerSigner.secure(unsignedAnswer));
+  const boxBaseline = secureMs + verifyAnswerMs;
+  const simBaseline = verifyRequestMs + renderMs + signAnswerMs;
+
+  console.log(`\ncertificates through the Trento box: ${certificates} at concurrency 1, ${wallPerCertificate.toFixed(1)} ms wall each; baselines ${rounds} rounds`);
+  console.log(`  box: secure() ${secureMs.toFixed(2)} + verify(answer, ${(signedAnswer.length / 1024).toFixed(0)} KiB) ${verifyAnswerMs.toFixed(2)} = ${boxBaseline.toFixed(2)} ms CPU`);
+  console.log(`  sim: verify(request) ${verifyRequestMs.toFixed(2)} + render PDF ${renderMs.toFixed(2)} + secure(answer) ${signAnswerMs.toFixed(2)} = ${simBaseline.toFixed(2)} ms CPU`);
+  console.log(`box CPU per certificate:       ${boxPerCertificate.toFixed(1)} ms = ${(boxPerCertificate / boxBaseline).toFixed(2)}x secure()+verify()  (target <= 1.5x)`);
+  console.log(`simulator CPU per certificate: ${simPerCertificate.toFixed(1)} ms = ${(simPerCertificate / simBaseline).toFixed(2)}x verify+render+sign  (target <= 1.5x)`);
+} finally {
+  await mesh.stop();
+}
