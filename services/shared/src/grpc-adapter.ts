@@ -101,6 +101,43 @@ function methodDefinition(method: DescMethod): MethodDefinition<object, object> 
   };
 }
 
+const identity = (bytes: Buffer): Buffer => bytes;
+
+/**
+ * The grpc-js ServiceDefinition of `service` with pass-through serializers: handlers and clients
+ * see each message as the bytes on the wire, never decoded or re-encoded. For proxies (the router)
+ * that only need to read a field or two of a request and relay everything else untouched.
+ */
+export function createPassThroughServiceDefinition(service: DescService): ServiceDefinition {
+  const definition: Record<string, MethodDefinition<Buffer, Buffer>> = {};
+  for (const method of service.methods) {
+    definition[method.name] = {
+      path: grpcMethodPath(method),
+      requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
+      responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
+      requestSerialize: identity,
+      requestDeserialize: identity,
+      responseSerialize: identity,
+      responseDeserialize: identity,
+      originalName: method.localName,
+    };
+  }
+  return definition;
+}
+
+/** Pass-through (bytes in, bytes out) grpc-js handlers of a service, keyed by rpc name (`IssueCertificate`). */
+export type PassThroughHandlers = Record<string, UntypedHandleCall>;
+
+/**
+ * Registers raw handlers for `service` on a grpc-js server with {@link createPassThroughServiceDefinition}.
+ * Methods without a handler answer UNIMPLEMENTED naming the method, as with {@link addGrpcService}.
+ */
+export function addPassThroughService(server: Server, service: DescService, handlers: PassThroughHandlers): void {
+  const complete: Record<string, UntypedHandleCall> = {};
+  for (const method of service.methods) complete[method.name] = handlers[method.name] ?? unimplemented(service, method);
+  server.addService(createPassThroughServiceDefinition(service), complete);
+}
+
 /** Derives the grpc-js ServiceDefinition of a protobuf-es service descriptor. */
 export function createServiceDefinition(service: DescService): ServiceDefinition {
   const definition: Record<string, MethodDefinition<object, object>> = {};

@@ -8,20 +8,25 @@ import type { DescService } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { Health } from "#gen/grpc/health/v1/health_pb.js";
 import { ServerReflection } from "#gen/grpc/reflection/v1/reflection_pb.js";
-import { addGrpcService, type ServiceImpl } from "./grpc-adapter.js";
+import { addGrpcService, addPassThroughService, type PassThroughHandlers, type ServiceImpl } from "./grpc-adapter.js";
 import { createHealthService, ServingStatus, type HealthService } from "./health.js";
 import { addReflection } from "./reflection.js";
 import type { Observability } from "./observability.js";
 
-/** One service to serve: its descriptor and its (possibly partial) implementation. */
-export interface GrpcServiceRegistration {
-  readonly service: DescService;
-  readonly impl: object;
-}
+/**
+ * One service to serve: its descriptor and either its (possibly partial) typed implementation, or
+ * raw pass-through handlers that see the wire bytes (see `createPassThroughServiceDefinition`).
+ */
+export type GrpcServiceRegistration = { readonly service: DescService; readonly impl: object } | { readonly service: DescService; readonly passThrough: PassThroughHandlers };
 
 /** Pairs a descriptor with its implementation, type-checking the implementation. */
 export function grpcService<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>): GrpcServiceRegistration {
   return { service, impl };
+}
+
+/** Serves `service` with raw handlers on pass-through serializers (bytes in, bytes out). */
+export function grpcPassThroughService(service: DescService, handlers: PassThroughHandlers): GrpcServiceRegistration {
+  return { service, passThrough: handlers };
 }
 
 /** Options for {@link createGrpcServer}. */
@@ -70,7 +75,8 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServerHandle {
       ]),
     });
   for (const registration of options.services) {
-    addGrpcService(server, registration.service, registration.impl as Partial<ServiceImpl<DescService>>, { logger });
+    if ("passThrough" in registration) addPassThroughService(server, registration.service, registration.passThrough);
+    else addGrpcService(server, registration.service, registration.impl as Partial<ServiceImpl<DescService>>, { logger });
   }
   health.addTo(server);
   if (options.reflection ?? true) {

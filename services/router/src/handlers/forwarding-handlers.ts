@@ -3,7 +3,13 @@
  * SERVING Novabox of the requested Comune (`comune_code`, or the `x-comune-code` header when the
  * field is empty), chosen round-robin from the routing table with no registry call on the request
  * path. The caller's deadline and cancellation propagate; `authorization` (and `x-request-id`)
- * pass through unchanged; the box's status comes back unchanged (code, message, details).
+ * pass through unchanged; the box's status comes back unchanged (code, message, and its trailers,
+ * so `grpc-status-details-bin` arrives byte for byte).
+ *
+ * The router forwards bytes: requests and answers travel on pass-through serializers, and of a
+ * request only `comune_code` (field 1) — and, for IssueCertificate, `idempotency_key` (field 3) —
+ * is read from the wire (domain/request-fields.ts). When the Comune came from the header, field 1 is
+ * appended to the request so the box sees it; nothing else is decoded or re-encoded.
  *
  * A box answering UNAVAILABLE is retried once on another instance of the Comune, but only for calls
  * that are safe to repeat: GetIndividualRecord, ListCertificateTypes, PreviewCertificate (no side
@@ -11,32 +17,34 @@
  * no second certificate or charge). An IssueCertificate without a key is never retried: the first
  * box may have issued it.
  */
-import { Metadata } from "@grpc/grpc-js";
-import type { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
-import type { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
-import type { CallContext, ClientCallOptions, GrpcClient, ServiceImpl } from "#shared/grpc-adapter.js";
-import { GrpcCode, RpcError } from "#shared/grpc-status.js";
+import { Metadata, status as GrpcCode, type Client, type sendUnaryData, type ServerUnaryCall, type ServiceError, type UntypedHandleCall } from "@grpc/grpc-js";
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
+import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
+import { grpcMethodPath, type PassThroughHandlers } from "#shared/grpc-adapter.js";
+import { toServiceError } from "#shared/grpc-status.js";
 import { requireComuneCode } from "../domain/discovery-rules.js";
 import { InvalidDiscoveryInputError } from "../domain/errors.js";
 import type { Instance } from "../domain/model.js";
+import { readStringField, withStringField } from "../domain/request-fields.js";
 import type { RoutingTable } from "../domain/routing-table.js";
 
-/** Typed clients of one box, over its pooled channel. */
-export interface BoxClients {
-  certification(instance: Instance): GrpcClient<typeof CertificationService>;
-  consultation(instance: Instance): GrpcClient<typeof ConsultationService>;
+/** The pooled channel of one box (mutual TLS in the mesh). */
+export interface BoxChannels {
+  channel(instance: Instance): Client;
 }
 
 /** Minimal logger of the forwarders. */
 export interface ForwardingLogger {
   debug(details: object, message: string): void;
   warn(details: object, message: string): void;
+  error(details: object, message: string): void;
 }
 
 /** Options of {@link createForwardingHandlers}. */
 export interface ForwardingHandlersOptions {
   table: RoutingTable;
-  clients: BoxClients;
+  channels: BoxChannels;
   /** Told when a box answered UNAVAILABLE, so the registry can re-check it early. */
   reportUnavailable?: (instanceId: string) => void;
   /** Deadline applied when the caller set none (default 120 000 ms: ANPR can be slow). */
@@ -50,73 +58,100 @@ export const forwardedHeaders: readonly string[] = ["authorization", "x-request-
 /** The header naming the Comune when the request field is empty. */
 export const comuneHeader = "x-comune-code";
 
-/** The forwarding handlers of both services. */
+/** Field numbers read from the wire (see the .proto files: field 1 of every request). */
+const COMUNE_CODE_FIELD = 1;
+const IDEMPOTENCY_KEY_FIELD = 3;
+
+/** The forwarding handlers of both services, keyed by rpc name, for pass-through registration. */
 export interface ForwardingHandlers {
-  certification: ServiceImpl<typeof CertificationService>;
-  consultation: ServiceImpl<typeof ConsultationService>;
+  certification: PassThroughHandlers;
+  consultation: PassThroughHandlers;
 }
+
+const identity = (bytes: Buffer): Buffer => bytes;
+
+/** Whether a call may be repeated on another box after UNAVAILABLE (see the module comment). */
+type RetryRule = (request: Buffer) => boolean;
+
+const always: RetryRule = () => true;
+const never: RetryRule = () => false;
+const withIdempotencyKey: RetryRule = (request) => (readStringField(request, IDEMPOTENCY_KEY_FIELD) ?? "").trim() !== "";
 
 /** Creates the {@link ForwardingHandlers}. */
 export function createForwardingHandlers(options: ForwardingHandlersOptions): ForwardingHandlers {
-  const { table, clients } = options;
+  const { table, channels } = options;
   const defaultDeadlineMs = options.defaultDeadlineMs ?? 120_000;
 
-  const comuneOf = (fieldValue: string, context: CallContext): string => {
-    const header = context.requestMetadata.get(comuneHeader)[0];
-    const code = fieldValue.trim() || (typeof header === "string" ? header.trim() : "");
+  /** The Comune of the call, and the request to send (field 1 filled in when it came from the header). */
+  const route = (call: ServerUnaryCall<Buffer, Buffer>): { comuneCode: string; request: Buffer } => {
+    const field = readStringField(call.request, COMUNE_CODE_FIELD) ?? "";
+    const header = call.metadata.get(comuneHeader)[0];
+    const code = field.trim() || (typeof header === "string" ? header.trim() : "");
     if (!code) {
       throw new InvalidDiscoveryInputError("comune_code", `comune_code is required (or the ${comuneHeader} header): the six-digit ISTAT code of the Comune whose Novabox serves the call`, "MISSING_COMUNE_CODE");
     }
-    return requireComuneCode(code);
+    const comuneCode = requireComuneCode(code);
+    return { comuneCode, request: field === comuneCode ? call.request : withStringField(call.request, COMUNE_CODE_FIELD, comuneCode) };
   };
 
-  const callOptions = (context: CallContext): ClientCallOptions => {
-    const metadata = new Metadata();
-    for (const key of forwardedHeaders) for (const value of context.requestMetadata.get(key)) metadata.add(key, value);
-    return { metadata, deadline: context.deadline ?? Date.now() + defaultDeadlineMs, signal: context.signal };
-  };
-
-  async function forward<T>(comuneCode: string, retryable: boolean, context: CallContext, call: (instance: Instance, options: ClientCallOptions) => Promise<T>): Promise<T> {
-    const perCall = callOptions(context);
-    const first = table.pick(comuneCode);
-    try {
-      return await call(first, perCall);
-    } catch (err) {
-      if (!(err instanceof RpcError) || err.code !== GrpcCode.UNAVAILABLE) throw err;
-      options.logger?.warn({ instanceId: first.instanceId, comuneCode, rpc: context.method.name, message: err.message }, "Novabox unavailable");
-      options.reportUnavailable?.(first.instanceId);
-      if (!retryable || context.signal.aborted) throw err;
-      let second: Instance;
+  const forwardUnary = (service: DescService, method: DescMethod, retryRule: RetryRule): UntypedHandleCall => {
+    const path = grpcMethodPath(method);
+    const rpc = `${service.typeName}/${method.name}`;
+    const handler = (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void => {
+      let target: { comuneCode: string; request: Buffer };
+      let first: Instance;
       try {
-        second = table.pick(comuneCode, new Set([first.instanceId]));
-      } catch {
-        throw err;
+        target = route(call);
+        first = table.pick(target.comuneCode);
+      } catch (err) {
+        return callback(toServiceError(err, options.logger, { rpc }));
       }
-      options.logger?.debug({ from: first.instanceId, to: second.instanceId, comuneCode, rpc: context.method.name }, "retrying on another Novabox");
-      return await call(second, perCall);
+      const rawDeadline = call.getDeadline();
+      const deadline = rawDeadline instanceof Date || Number.isFinite(rawDeadline) ? rawDeadline : Date.now() + defaultDeadlineMs;
+      const metadata = new Metadata();
+      for (const key of forwardedHeaders) for (const value of call.metadata.get(key)) metadata.add(key, value);
+
+      let cancelled = false;
+      let inFlight: { cancel(): void } | undefined;
+      call.once("cancelled", () => {
+        cancelled = true;
+        inFlight?.cancel();
+      });
+
+      const send = (instance: Instance, retriesLeft: boolean): void => {
+        inFlight = channels.channel(instance).makeUnaryRequest(path, identity, identity, target.request, metadata.clone(), { deadline }, (err: ServiceError | null, answer?: Buffer) => {
+          inFlight = undefined;
+          if (!err) return callback(null, answer);
+          if (err.code !== GrpcCode.UNAVAILABLE) return callback(err);
+          options.logger?.warn({ instanceId: instance.instanceId, comuneCode: target.comuneCode, rpc: method.name, message: err.details }, "Novabox unavailable");
+          options.reportUnavailable?.(instance.instanceId);
+          if (!retriesLeft || cancelled || !retryRule(target.request)) return callback(err);
+          let second: Instance;
+          try {
+            second = table.pick(target.comuneCode, new Set([instance.instanceId]));
+          } catch {
+            return callback(err);
+          }
+          options.logger?.debug({ from: instance.instanceId, to: second.instanceId, comuneCode: target.comuneCode, rpc: method.name }, "retrying on another Novabox");
+          send(second, false);
+        });
+      };
+      send(first, true);
+    };
+    return handler as UntypedHandleCall;
+  };
+
+  const handlersOf = (service: DescService, rules: Record<string, RetryRule>): PassThroughHandlers => {
+    const handlers: PassThroughHandlers = {};
+    for (const method of service.methods) {
+      if (method.methodKind !== "unary") continue;
+      handlers[method.name] = forwardUnary(service, method, rules[method.name] ?? never);
     }
-  }
+    return handlers;
+  };
 
   return {
-    certification: {
-      listCertificateTypes: (request, context) => {
-        const comuneCode = comuneOf(request.comuneCode, context);
-        return forward(comuneCode, true, context, (box, o) => clients.certification(box).listCertificateTypes({ ...request, comuneCode }, o));
-      },
-      previewCertificate: (request, context) => {
-        const comuneCode = comuneOf(request.comuneCode, context);
-        return forward(comuneCode, true, context, (box, o) => clients.certification(box).previewCertificate({ ...request, comuneCode }, o));
-      },
-      issueCertificate: (request, context) => {
-        const comuneCode = comuneOf(request.comuneCode, context);
-        return forward(comuneCode, request.idempotencyKey.trim() !== "", context, (box, o) => clients.certification(box).issueCertificate({ ...request, comuneCode }, o));
-      },
-    },
-    consultation: {
-      getIndividualRecord: (request, context) => {
-        const comuneCode = comuneOf(request.comuneCode, context);
-        return forward(comuneCode, true, context, (box, o) => clients.consultation(box).getIndividualRecord({ ...request, comuneCode }, o));
-      },
-    },
+    certification: handlersOf(CertificationService, { ListCertificateTypes: always, PreviewCertificate: always, IssueCertificate: withIdempotencyKey }),
+    consultation: handlersOf(ConsultationService, { GetIndividualRecord: always }),
   };
 }

@@ -4,13 +4,11 @@
  * first use and closed when no instance uses the address any more.
  */
 import { Client, type ChannelCredentials, type ChannelOptions, type Interceptor } from "@grpc/grpc-js";
-import { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
-import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "#gen/grpc/health/v1/health_pb.js";
 import { createGrpcClient, type GrpcClient } from "#shared/grpc-adapter.js";
 import type { HealthProbe } from "../domain/embedded-registry.js";
 import { instanceAddress, type Instance } from "../domain/model.js";
-import type { BoxClients } from "../handlers/forwarding-handlers.js";
+import type { BoxChannels } from "../handlers/forwarding-handlers.js";
 
 /** Options of {@link createBoxPool}. */
 export interface BoxPoolOptions {
@@ -25,7 +23,7 @@ export interface BoxPoolOptions {
 }
 
 /** See the module comment. */
-export interface BoxPool extends BoxClients {
+export interface BoxPool extends BoxChannels {
   /** grpc.health.v1 Check of the box's server status (""), as the embedded registry's probe. */
   readonly probe: HealthProbe;
   /** Closes the channel to `address` (`host:port`), if open: no instance uses it any more. */
@@ -38,8 +36,6 @@ export interface BoxPool extends BoxClients {
 
 interface Entry {
   channel: Client;
-  certification: GrpcClient<typeof CertificationService>;
-  consultation: GrpcClient<typeof ConsultationService>;
   health: GrpcClient<typeof Health>;
 }
 
@@ -58,20 +54,14 @@ export function createBoxPool(options: BoxPoolOptions): BoxPool {
     let found = entries.get(address);
     if (!found) {
       const channel = new Client(address, options.credentials, { ...channelOptions, ...(options.interceptors ? { interceptors: options.interceptors } : {}) });
-      found = {
-        channel,
-        certification: createGrpcClient(CertificationService, channel),
-        consultation: createGrpcClient(ConsultationService, channel),
-        health: createGrpcClient(Health, channel),
-      };
+      found = { channel, health: createGrpcClient(Health, channel) };
       entries.set(address, found);
     }
     return found;
   };
 
   return {
-    certification: (instance) => entry(instance).certification,
-    consultation: (instance) => entry(instance).consultation,
+    channel: (instance) => entry(instance).channel,
     probe: async (instance) => {
       const answer = await entry(instance).health.check({ service: "" }, { deadline: probeTimeoutMs });
       return answer.status === HealthCheckResponse_ServingStatus.SERVING ? "serving" : "not-serving";

@@ -12,7 +12,7 @@ import type { Logger } from "pino";
 import { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
-import { createGrpcServer, grpcService } from "#shared/grpc-server.js";
+import { createGrpcServer, grpcPassThroughService, grpcService } from "#shared/grpc-server.js";
 import { createHealthService, ServingStatus } from "#shared/health.js";
 import { createObservability, type Observability } from "#shared/observability.js";
 import { createOpsHttpHandler, startOpsHttpServer, type OpsHttpServer } from "#shared/ops-http.js";
@@ -168,7 +168,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const stop = new AbortController();
   const forwarding = createForwardingHandlers({
     table,
-    clients: pool,
+    channels: pool,
     reportUnavailable: (id) => registry.reportUnavailable(id),
     logger: logger.child({ component: "forwarding" }),
     ...(options.defaultDeadlineMs ? { defaultDeadlineMs: options.defaultDeadlineMs } : {}),
@@ -185,8 +185,8 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     observability,
     services: [
       grpcService(DiscoveryService, createDiscoveryHandlers({ registry, stopSignal: stop.signal })),
-      grpcService(CertificationService, forwarding.certification),
-      grpcService(ConsultationService, forwarding.consultation),
+      grpcPassThroughService(CertificationService, forwarding.certification),
+      grpcPassThroughService(ConsultationService, forwarding.consultation),
     ],
   });
 

@@ -1,0 +1,90 @@
+/**
+ * What the Novares router and gateway add to a call, through `npm start`'s mesh (mutual TLS, the
+ * real processes), against baselines measured in the same run: the same cheap call
+ * (ListCertificateTypes for Trento, answered by the box without ANPR) made
+ *
+ * - directly to the box;
+ * - through the router;
+ * - through a bare grpc-js pass-through proxy written for the bench (bench/support/bare-proxy.ts:
+ *   the least a grpc-js hop costs);
+ * - through the gateway's gRPC (h2c) listener, which calls the router.
+ *
+ * Each target gets `BENCH_CALLS` calls (default 3000) with 64 in flight and 300 one at a time, in
+ * two interleaved rounds. Printed: CPU per call of the router, the bare proxy and the gateway (from
+ * /proc), p50 latency added over the direct call at 64 in flight and at 1, and throughput relative to
+ * direct. Targets (issue 16): router ≤ 0.25 ms CPU per call, ≤ 0.5 ms p50 added at 64 concurrent,
+ * ≥ 70% of direct throughput. Run: `node --import tsx bench/router.bench.ts`.
+ */
+import { spawn } from "node:child_process";
+import { Client, credentials, Metadata } from "@grpc/grpc-js";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { ListCertificateTypesRequestSchema } from "#gen/novabox/certification/v1/certification_service_pb.js";
+import { closedLoop, cpuMs, rawUnary, startBenchMesh, type LoadResult } from "./support/mesh.js";
+
+const calls = Number(process.env.BENCH_CALLS ?? 3000);
+const serialCalls = 300;
+const path = "/novabox.certification.v1.CertificationService/ListCertificateTypes";
+const request = Buffer.from(toBinary(ListCertificateTypesRequestSchema, create(ListCertificateTypesRequestSchema, { comuneCode: "022205" })));
+
+const mesh = await startBenchMesh();
+const bare = spawn(process.execPath, ["--import", "tsx", new URL("support/bare-proxy.ts", import.meta.url).pathname, mesh.meshDir, `127.0.0.1:${mesh.ports.trentoGrpc}`], { stdio: ["ignore", "pipe", "inherit"] });
+try {
+  const barePort = await new Promise<number>((resolve, reject) => {
+    bare.stdout.on("data", (chunk: Buffer) => {
+      const match = /"port":(\d+)/.exec(chunk.toString());
+      if (match) resolve(Number(match[1]));
+    });
+    bare.once("exit", (code) => reject(new Error(`bare proxy exited ${code}`)));
+  });
+  const metadata = new Metadata();
+  metadata.set("authorization", `Bearer ${await mesh.token()}`);
+
+  interface Target {
+    name: "direct" | "router" | "bare" | "gateway";
+    client: Client;
+    /** Processes whose CPU counts as this hop's own (none for direct). */
+    hop?: number;
+    loaded: LoadResult[];
+    serial: LoadResult[];
+    hopCpuMs: number;
+  }
+  const target = (name: Target["name"], client: Client, hop?: number): Target => ({ name, client, ...(hop ? { hop } : {}), loaded: [], serial: [], hopCpuMs: 0 });
+  const targets: Target[] = [
+    target("direct", new Client(`127.0.0.1:${mesh.ports.trentoGrpc}`, mesh.credentials("router"))),
+    target("router", new Client(mesh.ready.router, mesh.credentials("gateway")), mesh.pids.router),
+    target("bare", new Client(`127.0.0.1:${barePort}`, mesh.credentials("gateway")), bare.pid),
+    target("gateway", new Client(`127.0.0.1:${mesh.ports.gatewayH2c}`, credentials.createInsecure()), mesh.pids.gateway),
+  ];
+  for (const t of targets) await closedLoop(300, 16, () => rawUnary(t.client, path, request, metadata));
+
+  for (let round = 0; round < 2; round++) {
+    for (const t of targets) {
+      const before = t.hop ? cpuMs(t.hop) : 0;
+      t.loaded.push(await closedLoop(calls, 64, () => rawUnary(t.client, path, request, metadata)));
+      if (t.hop) t.hopCpuMs += cpuMs(t.hop) - before;
+      t.serial.push(await closedLoop(serialCalls, 1, () => rawUnary(t.client, path, request, metadata)));
+    }
+  }
+  for (const t of targets) t.client.close();
+
+  const avg = (list: LoadResult[], key: "p50Ms" | "perSecond") => list.reduce((sum, r) => sum + r[key], 0) / list.length;
+  const by = Object.fromEntries(targets.map((t) => [t.name, t])) as Record<Target["name"], Target>;
+  const cpuPerCall = (t: Target) => t.hopCpuMs / (calls * t.loaded.length);
+  const added = (t: Target, base: Target, kind: "loaded" | "serial") => avg(t[kind], "p50Ms") - avg(base[kind], "p50Ms");
+  const share = (t: Target, base: Target) => (100 * avg(t.loaded, "perSecond")) / avg(base.loaded, "perSecond");
+
+  console.log(`\nListCertificateTypes for Trento: ${calls} calls at 64 in flight and ${serialCalls} at 1, per target, 2 rounds`);
+  for (const t of targets) {
+    console.log(
+      `  ${t.name.padEnd(8)} ${avg(t.loaded, "perSecond").toFixed(0).padStart(6)} calls/s, p50 ${avg(t.loaded, "p50Ms").toFixed(2)} ms at 64, ${avg(t.serial, "p50Ms").toFixed(2)} ms at 1` +
+        (t.hop ? `, ${(cpuPerCall(t) * 1000).toFixed(0)} µs CPU per call` : ""),
+    );
+  }
+  console.log(`router CPU per routed call:  ${cpuPerCall(by.router).toFixed(3)} ms (target <= 0.25) = ${(cpuPerCall(by.router) / cpuPerCall(by.bare)).toFixed(2)}x the bare grpc-js pass-through (${cpuPerCall(by.bare).toFixed(3)} ms)`);
+  console.log(`router p50 added latency:    ${added(by.router, by.direct, "loaded").toFixed(2)} ms at 64 in flight (target <= 0.5; bare proxy ${added(by.bare, by.direct, "loaded").toFixed(2)}), ${added(by.router, by.direct, "serial").toFixed(2)} ms at 1`);
+  console.log(`router throughput:           ${share(by.router, by.direct).toFixed(0)}% of direct at 64 in flight (target >= 70%; bare proxy ${share(by.bare, by.direct).toFixed(0)}%)`);
+  console.log(`gateway over the router:     ${cpuPerCall(by.gateway).toFixed(3)} ms CPU per call = ${(cpuPerCall(by.gateway) / cpuPerCall(by.router)).toFixed(2)}x the router's; p50 +${added(by.gateway, by.router, "loaded").toFixed(2)} ms at 64, +${added(by.gateway, by.router, "serial").toFixed(2)} ms at 1; throughput ${share(by.gateway, by.router).toFixed(0)}% of the router's`);
+} finally {
+  bare.kill("SIGTERM");
+  await mesh.stop();
+}
