@@ -24,6 +24,7 @@ import { createWsSecurityAnswerSigner, createWsSecuritySigner, createWsSecurityV
 import { createGrpcClient } from "#shared/grpc-adapter.js";
 import { CertificateType, CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { buildRichiesta6001 } from "../services/novabox/src/anpr-client/requests.js";
+import { formatOperationId } from "../services/novabox/src/anpr-client/operation-id.js";
 import { createPopulation, DEMO_CITIZENS } from "../services/anpr-sim/src/domain/population.js";
 import { issueCertificate } from "../services/anpr-sim/src/domain/certification.js";
 import { renderCertificatePdf } from "../services/anpr-sim/src/domain/certificate-pdf.js";
@@ -77,10 +78,10 @@ try {
     credentials: { privateKey: createPrivateKey(tlsKeyPem), certificateDerBase64: new X509Certificate(readFileSync(pki.simulator.tlsCertificateFile, "utf8")).raw.toString("base64") },
   });
 
-  let operation = 0n;
+  let operation = BigInt(Date.now()) * 1000n;
   const requestEnvelope = () =>
     `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>${buildRichiesta6001(
-      { idOperazioneComune: (operation += 1n), codMittente: "022205", environment: "TEST", now: new Date() },
+      { idOperazioneComune: formatOperationId("BENCH", (operation += 1n)), codMittente: "022205", environment: "TEST", now: new Date() },
       {
         certificateTypes: [8],
         subject: { fiscalCode: mario.fiscalCode, surname: mario.surname, name: mario.name },
