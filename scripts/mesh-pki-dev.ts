@@ -1,8 +1,12 @@
 /**
  * Creates the development mesh PKI (the CA that replaces the IPsec VPN, and the router, gateway and
- * per-Comune box certificates) in a git-ignored folder:
+ * per-workstation box certificates, each naming who it speaks for) in a git-ignored folder:
  *
- *   node --import tsx scripts/mesh-pki-dev.ts [dir=.dev/mesh-pki] [--boxes 022205,022161] [--hostnames a.example,10.0.0.5]
+ *   npm run pki:mesh -- [dir=.dev/mesh-pki] [--boxes 022205,022161,022205:POST-022205-02]
+ *                       [--san router=router.novares.example,10.0.0.5] [--san box-022205=novabox.comune.trento.it]
+ *
+ * `--san <role>=<names>` (repeatable) gives ONE leaf its own DNS names / IP addresses, so each host's
+ * certificate is valid for that host only; every leaf also has localhost and 127.0.0.1.
  *
  * Files that exist and are still valid are kept (see `ensureMeshPki` in
  * services/shared/src/mesh-pki.ts, which tests and `npm start` call directly).
@@ -20,25 +24,36 @@ export const defaultMeshBoxes: readonly string[] = ["022205", "022161", "021008"
 export interface MeshPkiDevArgs {
   dir: string;
   boxes: string[];
-  hostnames: string[];
+  /** Names per role, from `--san role=a,b`. */
+  sans: Record<string, string[]>;
 }
 
-const usage = "usage: node --import tsx scripts/mesh-pki-dev.ts [dir] [--boxes 022205,022161] [--hostnames host1,10.0.0.5]";
+const usage = "usage: npm run pki:mesh -- [dir] [--boxes 022205,022161,022205:POST-022205-02] [--san router=host1,10.0.0.5]...";
 
-/** Parses the command line: an optional folder, `--boxes` and `--hostnames` (comma-separated lists). */
+/** Parses the command line: an optional folder, `--boxes` (comma-separated) and repeated `--san role=names`. */
 export function parseMeshPkiDevArgs(argv: readonly string[]): MeshPkiDevArgs {
   const positional: string[] = [];
   let boxes = [...defaultMeshBoxes];
-  let hostnames: string[] = [];
+  const sans: Record<string, string[]> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    const [flag, inline] = arg.split("=", 2) as [string, string | undefined];
-    if (flag === "--boxes" || flag === "--hostnames") {
+    const eq = arg.indexOf("=");
+    const flag = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = flag === arg ? undefined : arg.slice(eq + 1);
+    if (flag === "--boxes" || flag === "--san") {
       const value = inline ?? argv[++i];
-      if (value === undefined) throw new Error(`${flag} needs a comma-separated list\n${usage}`);
-      const list = value.split(",").map((v) => v.trim()).filter(Boolean);
-      if (flag === "--boxes") boxes = list;
-      else hostnames = list;
+      if (value === undefined) throw new Error(`${flag} needs a value\n${usage}`);
+      if (flag === "--boxes") {
+        boxes = value.split(",").map((v) => v.trim()).filter(Boolean);
+        continue;
+      }
+      const at = value.indexOf("=");
+      const role = value.slice(0, Math.max(at, 0)).trim();
+      const names = value.slice(at + 1).split(",").map((v) => v.trim()).filter(Boolean);
+      if (at <= 0 || names.length === 0) throw new Error(`--san needs <role>=<name>[,<name>...], e.g. --san box-022205=novabox.comune.trento.it\n${usage}`);
+      sans[role] = [...(sans[role] ?? []), ...names];
+    } else if (flag === "--hostnames") {
+      throw new Error(`--hostnames put the same names on every certificate; give each host its own with --san <role>=<names>\n${usage}`);
     } else if (arg.startsWith("--")) {
       throw new Error(`unknown option ${arg}\n${usage}`);
     } else {
@@ -46,14 +61,14 @@ export function parseMeshPkiDevArgs(argv: readonly string[]): MeshPkiDevArgs {
     }
   }
   if (positional.length > 1) throw new Error(`one folder at most\n${usage}`);
-  return { dir: resolve(positional[0] ?? resolve(repoRoot, ".dev/mesh-pki")), boxes, hostnames };
+  return { dir: resolve(positional[0] ?? resolve(repoRoot, ".dev/mesh-pki")), boxes, sans };
 }
 
 async function main(): Promise<void> {
   const args = parseMeshPkiDevArgs(process.argv.slice(2));
   const pki = await ensureMeshPki(args.dir, {
     boxes: args.boxes,
-    hostnames: args.hostnames,
+    sans: args.sans,
     onFile: (file, action) => process.stdout.write(`${action === "created" ? "created" : "kept   "} ${relative(process.cwd(), file)}\n`),
   });
   process.stdout.write(`mesh PKI ready in ${relative(process.cwd(), pki.dir) || "."} (${Object.keys(pki.identities).join(", ")})\n`);

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { meshCredentials } from "#shared/mesh-pki.js";
+import { ensureMeshPki, meshBoxRole, meshCredentials, parseMeshBoxSpec } from "#shared/mesh-pki.js";
 import { configureNovabox } from "../../scripts/configure-novabox.js";
 import { startTestMesh, type MeshPorts } from "../support/mesh.js";
 import { freePorts } from "../support/ports.js";
@@ -243,11 +243,15 @@ describe("Novares console", () => {
   }, 60_000);
 
   it("a box turns unhealthy in the view after it is killed", async () => {
-    // A second Trento workstation (POST-022205-02) joins the mesh with Trento's mesh certificate and
+    // A second Trento workstation (POST-022205-02) joins the mesh with its own mesh certificate (the
+    // router accepts an announcement only for the workstation the certificate names) and Trento's
     // workstation PKCS#12, so that killing it leaves npm start's own processes running.
     const home = join(dev, "second-box", "anpr_home");
     mkdirSync(home, { recursive: true, mode: 0o700 });
     const meshDir = join(dev, "mesh-pki");
+    const secondWorkstation = parseMeshBoxSpec("022205:POST-022205-02");
+    await ensureMeshPki(meshDir, { boxes: ["022205:POST-022205-02"] });
+    const role = meshBoxRole(secondWorkstation);
     secondBox = await startService(
       "services/novabox/src/server/main.ts",
       {
@@ -256,14 +260,14 @@ describe("Novares console", () => {
         NOVABOX_GRPC_PORT: String(secondBoxPorts.grpc),
         NOVABOX_HTTP_PORT: String(secondBoxPorts.http),
         NOVABOX_MESH_TLS_DIR: meshDir,
-        NOVABOX_MESH_ROLE: "box-022205",
+        NOVABOX_MESH_ROLE: role,
       },
       "novabox ready",
     );
     const w = workstation("022205");
     await configureNovabox({
       address: `127.0.0.1:${secondBoxPorts.grpc}`,
-      credentials: meshCredentials(meshDir, "box-022205").client,
+      credentials: meshCredentials(meshDir, role).client,
       adminPasswordFile: join(dev, "second-box", "admin-password"),
       workstation: { pkcs12File: w.pkcs12, pinFile: w.pinFile, operatorId: w.operatorId, sedeId: w.sedeId, postazioneId: "POST-022205-02" },
       caCertificateFile: join(dev, "pki", "anpr-sim-ca.pem"),

@@ -29,6 +29,8 @@ import { requireTool } from "../support/tools.js";
 
 const work = mkdtempSync(join(tmpdir(), "novabox-e2e-"));
 const home = join(work, "anpr_home");
+/** Every envelope the simulator receives is written here. */
+const captureDir = join(work, "captured");
 const caPassword = "CA-PASSWORD-SENTINEL-9031";
 const adminPassword = "correct horse battery staple";
 const mario = { fiscalCode: "RSSMRA85T10A562S", surname: "ROSSI", name: "MARIO" };
@@ -129,7 +131,11 @@ function issueRequest(extra: Record<string, unknown> = {}) {
 beforeAll(async () => {
   manifest = await ensureDevPki(join(work, "pki"));
   pin = readFileSync(manifest.workstations[0]!.pinFile, "utf8").trim();
-  sim = await startService("services/anpr-sim/src/server/main.ts", { ANPR_SIM_PORT: "0", ANPR_SIM_PKI_DIR: manifest.dir, ANPR_SIM_RESIDENTS_PER_COMUNE: "200" }, "anpr-sim ready");
+  sim = await startService(
+    "services/anpr-sim/src/server/main.ts",
+    { ANPR_SIM_PORT: "0", ANPR_SIM_PKI_DIR: manifest.dir, ANPR_SIM_RESIDENTS_PER_COMUNE: "200", ANPR_SIM_CAPTURE_DIR: captureDir },
+    "anpr-sim ready",
+  );
   await startBox();
 }, 180_000);
 
@@ -243,6 +249,30 @@ describe("a tobacconist with a signed SSO token", () => {
     const forged = `${(await ssoToken("TAB-0001")).slice(0, -4)}AAAA`;
     expect((await codeOf(certification.issueCertificate(issueRequest(), { metadata: { authorization: `Bearer ${forged}` } }))).code).toBe(status.UNAUTHENTICATED);
     expect((await codeOf(certification.issueCertificate(issueRequest({ tobacconistId: "TAB-REVOKED" }), await asTobacconist("TAB-REVOKED")))).code).toBe(status.PERMISSION_DENIED);
+  });
+
+  it("answers FAILED_PRECONDITION naming both Comuni for another comune_code, audits it, and sends nothing to ANPR", async () => {
+    const envelopes = () => readdirSync(captureDir).length;
+    const before = envelopes();
+    const calls = [
+      certification.issueCertificate(issueRequest({ comuneCode: "022161" }), await asTobacconist()),
+      certification.previewCertificate(issueRequest({ comuneCode: "022161" }), await asTobacconist()),
+      certification.listCertificateTypes({ comuneCode: "022161" }),
+      consultation.getIndividualRecord({ comuneCode: "022161", tobacconistId: "TAB-0001", fiscalCode: mario.fiscalCode }, await asTobacconist()),
+    ];
+    for (const call of calls) {
+      const refused = await codeOf(call);
+      expect(refused.code).toBe(status.FAILED_PRECONDITION);
+      expect(refused.message).toContain("022161");
+      expect(refused.message).toContain("022205");
+      expect(refused.field).toBe("comune_code");
+    }
+    expect(envelopes()).toBe(before);
+    const { entries } = await config.listAuditLog({ pageSize: 10 }, admin());
+    expect(entries.filter((e) => e.detail.includes("COMUNE_MISMATCH")).length).toBeGreaterThanOrEqual(3);
+    // The box's own Comune still reaches ANPR.
+    await certification.previewCertificate(issueRequest(), await asTobacconist());
+    expect(envelopes()).toBe(before + 1);
   });
 
   it("maps an ANPR refusal to a gRPC code with the ANPR code in the details", async () => {

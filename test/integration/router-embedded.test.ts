@@ -271,16 +271,19 @@ describe("router with mutual TLS (certificates from openssl)", () => {
     const result = await run("openssl", args, { cwd: dir });
     if (result.code !== 0) throw new Error(`openssl ${args.join(" ")}: ${result.stderr}`);
   };
-  const leaf = async (name: string) => {
+  /** A leaf whose subjectAltName carries its SPIFFE ID (#shared/mesh-identity.js), as openssl makes it. */
+  const leaf = async (name: string, spiffeId: string) => {
+    writeFileSync(join(dir, `${name}.cnf`), `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=URI:${spiffeId},DNS:localhost,IP:127.0.0.1\n`);
     await openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}-key.pem`, "-out", `${name}.csr`, "-subj", `/O=Novares mesh/CN=${name}`]);
-    await openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-out", `${name}.pem`, "-days", "2", "-extfile", "ext.cnf"]);
+    await openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-out", `${name}.pem`, "-days", "2", "-extfile", `${name}.cnf`]);
   };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "router-tls-"));
     await openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca.pem", "-days", "2", "-subj", "/O=Novares mesh/CN=Test mesh CA"]);
-    writeFileSync(join(dir, "ext.cnf"), "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n");
-    for (const name of ["router", "box-022205", "gateway"]) await leaf(name);
+    await leaf("router", "spiffe://novares/router");
+    await leaf("gateway", "spiffe://novares/gateway");
+    await leaf("box-022205", "spiffe://novares/comune/022205/postazione/POST-tls-box");
   }, 60_000);
 
   afterAll(async () => {
@@ -292,7 +295,13 @@ describe("router with mutual TLS (certificates from openssl)", () => {
   it("serves only clients with a mesh certificate and reaches boxes over mutual TLS", async () => {
     const creds = loadRouterCredentials({ tlsDir: dir, plaintext: false });
     expect(creds.tls).toBe(true);
-    router = await startRouter({ logger: createLogger({ name: "router-tls", level: "silent" }), serverCredentials: creds.serverCredentials, boxCredentials: creds.boxCredentials, healthCheckIntervalMs: 300 });
+    router = await startRouter({
+      logger: createLogger({ name: "router-tls", level: "silent" }),
+      serverCredentials: creds.serverCredentials,
+      boxCredentials: creds.boxCredentials,
+      meshIdentity: creds.mesh!,
+      healthCheckIntervalMs: 300,
+    });
     const file = (name: string) => readFileSync(join(dir, name));
     const ca = file("ca.pem");
     box = await startFakeBox({ name: "tls-box", comuneCode: "022205", credentials: ServerCredentials.createSsl(ca, [{ cert_chain: file("box-022205.pem"), private_key: file("box-022205-key.pem") }], true) });

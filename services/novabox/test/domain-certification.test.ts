@@ -218,3 +218,37 @@ describe("consultation service", () => {
     expect(audit.entries[0]).toMatchObject({ outcome: "ANPR_ERROR", anprErrorCode: "EN042" });
   });
 });
+
+describe("the Comune check (comune_code)", () => {
+  it("refuses another Comune on issue, preview, list and record before ANPR, naming both codes, and audits it", async () => {
+    const { service, consultation, audit, gateway } = setup();
+    const calls = (gateway as ReturnType<typeof fakeGateway>).calls;
+    const refusal = (err: unknown) => {
+      expect(err).toBeInstanceOf(DomainError);
+      expect(err).toMatchObject({ kind: "precondition-failed", reason: "COMUNE_MISMATCH", field: "comune_code" });
+      expect((err as DomainError).message).toContain("022161");
+      expect((err as DomainError).message).toContain("022205");
+      return true;
+    };
+    await expect(service.issue({ ...input, comuneCode: "022161" }, caller).catch(refusal)).resolves.toBe(true);
+    await expect(service.preview({ ...input, comuneCode: " 022161 " }, caller).catch(refusal)).resolves.toBe(true);
+    expect(() => service.listCertificateTypes(caller, "022161")).toThrow(/022161/);
+    await expect(consultation.getIndividualRecord(fiscalCodeFor(3), caller, "022161").catch(refusal)).resolves.toBe(true);
+    expect(calls.issueCertificate).toHaveLength(0);
+    expect(calls.getIndividualRecord).toHaveLength(0);
+    expect(audit.entries.map((e) => [e.operation, e.outcome])).toEqual([
+      ["CERTIFICATE_ISSUE", "INVALID"],
+      ["CERTIFICATE_PREVIEW", "INVALID"],
+      ["INDIVIDUAL_RECORD", "INVALID"],
+    ]);
+    expect(audit.entries[0]!.detail).toContain("COMUNE_MISMATCH");
+  });
+
+  it("serves its own Comune and a call without comune_code (a direct call on the box)", async () => {
+    const { service, gateway } = setup();
+    await service.issue({ ...input, comuneCode: "022205" }, caller);
+    await service.issue({ ...input, idempotencyKey: "other-key-1" }, caller);
+    expect((gateway as ReturnType<typeof fakeGateway>).calls.issueCertificate).toHaveLength(2);
+    expect(service.listCertificateTypes(undefined, "022205").length).toBeGreaterThan(0);
+  });
+});

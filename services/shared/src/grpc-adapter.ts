@@ -25,6 +25,7 @@ import {
   type UntypedHandleCall,
   type sendUnaryData,
 } from "@grpc/grpc-js";
+import type { PeerCertificate } from "node:tls";
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { fromServiceError, RpcError, toServiceError, type ErrorLogger } from "./grpc-status.js";
 
@@ -38,6 +39,11 @@ export interface CallContext {
   readonly deadline: Date | undefined;
   /** The peer address as grpc-js reports it. */
   readonly peer: string;
+  /**
+   * The certificate the peer presented on a mutual-TLS connection (already verified against the
+   * mesh CA by the TLS handshake); undefined on plaintext or when the transport has none.
+   */
+  readonly peerCertificate?: PeerCertificate | undefined;
   /** The method being served. */
   readonly method: DescMethod;
   /** Headers sent before the first response message (set them before returning or yielding). */
@@ -161,7 +167,18 @@ function createContext(call: AnyCall, method: DescMethod): { context: CallContex
   const responseMetadata = new Metadata();
   return {
     responseMetadata,
-    context: { requestMetadata: call.metadata, signal: controller.signal, deadline, peer: call.getPeer(), method, responseMetadata },
+    context: {
+      requestMetadata: call.metadata,
+      signal: controller.signal,
+      deadline,
+      peer: call.getPeer(),
+      get peerCertificate() {
+        const certificate = call.getAuthContext()?.sslPeerCertificate;
+        return certificate && Object.keys(certificate).length > 0 ? certificate : undefined;
+      },
+      method,
+      responseMetadata,
+    },
   };
 }
 

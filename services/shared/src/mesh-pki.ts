@@ -6,24 +6,28 @@
  *
  * Each party is both server and client (the router serves the gateway and calls the boxes; a box
  * serves the router and calls it to announce itself), so every leaf certificate carries
- * extendedKeyUsage serverAuth AND clientAuth, and subjectAltName DNS localhost + IP 127.0.0.1 plus
- * the configured hostnames, so the same files work on one machine and in a deployment.
+ * extendedKeyUsage serverAuth AND clientAuth. Its subjectAltName holds exactly one SPIFFE ID naming
+ * who it speaks for (mesh-identity.ts: `spiffe://novares/router`, `.../gateway`,
+ * `.../comune/<code>/postazione/<workstation>`), DNS localhost + IP 127.0.0.1, the names given for
+ * every leaf (`hostnames`) and the names given for that leaf alone (`sans`), so each host gets a
+ * certificate valid for its own name only.
  *
  * Files (PEM; keys PKCS#8, mode 0600, written atomically): `ca.pem` / `ca-key.pem`, `router.pem` /
- * `router-key.pem`, `gateway.pem` / `gateway-key.pem`, `box-<comune>.pem` / `box-<comune>-key.pem`.
+ * `router-key.pem`, `gateway.pem` / `gateway-key.pem`, `box-<comune>.pem` / `box-<comune>-key.pem`
+ * for the Comune's first workstation (`POST-<comune>-01`), `box-<comune>-<workstation>.pem` for others.
  * {@link ensureMeshPki} is idempotent: files that are still valid are kept, so a second run (or a
  * second `npm start`) changes nothing and running services keep trusting each other.
  */
 import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
 import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
-import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { join, resolve } from "node:path";
-import { ServerCredentials, type ChannelCredentials } from "@grpc/grpc-js";
+import type { ChannelCredentials, ServerCredentials } from "@grpc/grpc-js";
 import forge from "node-forge";
 import { createCertificateAuthority, loadCertificateAuthority, type DevCertificateAuthority } from "./anpr/pki.js";
 import { DomainError } from "./domain-error.js";
-import { createClientTlsCredentials } from "./tls-credentials.js";
+import { isMeshWorkstationId, meshIdentityOfSubjectAltName, meshIdentityUri, type MeshIdentity } from "./mesh-identity.js";
+import { createMeshTls, type MeshTls, type MeshTlsOptions } from "./mesh-tls.js";
 
 /** The organization (O) of every mesh certificate. */
 export const meshOrganization = "Novares mesh";
@@ -34,12 +38,55 @@ export const meshCaCommonName = "Novares mesh CA";
 /** A party of the mesh: the router, the gateway, or the Novabox of a Comune (`box-<ISTAT code>`). */
 export type MeshRole = "router" | "gateway" | `box-${string}`;
 
+/** One box to certify: a Comune and one of its workstations. */
+export interface MeshBoxSpec {
+  comuneCode: string;
+  workstationId: string;
+}
+
+/** The workstation a box certificate names when only the Comune is given: `POST-<comune>-01`. */
+export function defaultWorkstationId(comuneCode: string): string {
+  return `POST-${comuneCode}-01`;
+}
+
+/**
+ * Parses a box as the CLI and tests write it: `022205` (first workstation, `POST-022205-01`) or
+ * `022205:POST-022205-02`. Throws "invalid-input" naming the problem.
+ */
+export function parseMeshBoxSpec(value: string): MeshBoxSpec {
+  const [comuneCode = "", workstation] = value.trim().split(":", 2);
+  if (!comunePattern.test(comuneCode)) throw new DomainError("invalid-input", `"${comuneCode}" is not an ISTAT Comune code (six digits, e.g. 022205)`, { reason: "INVALID_COMUNE_CODE" });
+  const workstationId = workstation?.trim() || defaultWorkstationId(comuneCode);
+  if (!isMeshWorkstationId(workstationId)) {
+    throw new DomainError("invalid-input", `"${workstationId}" cannot name a workstation in a mesh certificate: use 1-64 letters, digits, ".", "-" or "_"`, { reason: "INVALID_WORKSTATION_ID" });
+  }
+  return { comuneCode, workstationId };
+}
+
+/** The file/role name of a box: `box-<comune>` for its first workstation, `box-<comune>-<workstation, lower case>` otherwise. */
+export function meshBoxRole(box: MeshBoxSpec): MeshRole {
+  return box.workstationId === defaultWorkstationId(box.comuneCode) ? `box-${box.comuneCode}` : `box-${box.comuneCode}-${box.workstationId.toLowerCase()}`;
+}
+
+/** The identity a role's certificate names (boxes: from `box`). */
+export function meshIdentityForRole(role: MeshRole, box?: MeshBoxSpec): MeshIdentity {
+  if (role === "router" || role === "gateway") return { role };
+  if (!box) {
+    const code = /^box-(\d{6})$/.exec(role)?.[1];
+    if (!code) throw new DomainError("invalid-input", `the mesh role ${role} needs its Comune and workstation`, { reason: "INVALID_MESH_ROLE" });
+    return { role: "box", comuneCode: code, workstationId: defaultWorkstationId(code) };
+  }
+  return { role: "box", comuneCode: box.comuneCode, workstationId: box.workstationId };
+}
+
 /** Options for {@link ensureMeshPki}. */
 export interface EnsureMeshPkiOptions {
-  /** ISTAT codes of the Comuni whose boxes get a certificate (six digits, e.g. `022205`). */
+  /** The boxes that get a certificate: `022205` (its first workstation) or `022205:POST-022205-02`. */
   boxes: readonly string[];
-  /** Extra DNS names or IP addresses every leaf certificate is valid for (besides localhost, 127.0.0.1). */
+  /** Extra DNS names or IP addresses EVERY leaf certificate is valid for (besides localhost, 127.0.0.1). */
   hostnames?: readonly string[];
+  /** DNS names or IP addresses for one leaf only, by role (`router`, `gateway`, `box-022205`, ...): each host its own. */
+  sans?: Readonly<Record<string, readonly string[]>>;
   /** Validity of new leaf certificates, in days (default 825). */
   leafValidDays?: number;
   /** Validity of a new CA, in days (default 3650). */
@@ -97,10 +144,8 @@ export function meshIdentityFileNames(role: MeshRole): MeshIdentityFiles {
 export async function ensureMeshPki(dir: string, options: EnsureMeshPkiOptions): Promise<MeshPki> {
   const root = resolve(dir);
   const now = options.now ?? new Date();
-  const hostnames = [...new Set(["localhost", "127.0.0.1", ...(options.hostnames ?? [])])];
-  for (const code of options.boxes) {
-    if (!comunePattern.test(code)) throw new DomainError("invalid-input", `"${code}" is not an ISTAT Comune code (six digits, e.g. 022205)`, { reason: "INVALID_COMUNE_CODE" });
-  }
+  const common = ["localhost", "127.0.0.1", ...(options.hostnames ?? [])];
+  const boxes = options.boxes.map(parseMeshBoxSpec);
   await mkdir(root, { recursive: true, mode: 0o700 });
   const created: string[] = [];
   const report = (file: string, action: "created" | "kept") => {
@@ -124,21 +169,29 @@ export async function ensureMeshPki(dir: string, options: EnsureMeshPkiOptions):
     report(caKeyFile, "kept");
   }
 
-  const roles: MeshRole[] = ["router", "gateway", ...[...new Set(options.boxes)].map((code): MeshRole => `box-${code}`)];
+  const parties = new Map<MeshRole, MeshIdentity>([
+    ["router", { role: "router" }],
+    ["gateway", { role: "gateway" }],
+  ]);
+  for (const box of boxes) parties.set(meshBoxRole(box), meshIdentityForRole(meshBoxRole(box), box));
+  for (const role of Object.keys(options.sans ?? {})) {
+    if (!parties.has(role as MeshRole)) throw new DomainError("invalid-input", `names were given for ${role}, which is not one of ${[...parties.keys()].join(", ")}`, { reason: "UNKNOWN_MESH_ROLE" });
+  }
   const identities: Record<string, MeshIdentityFiles> = {};
   const caCert = new X509Certificate(ca.certificatePem);
-  for (const role of roles) {
+  for (const [role, identity] of parties) {
     const names = meshIdentityFileNames(role);
     const files = { certificate: join(root, names.certificate), privateKey: join(root, names.privateKey) };
     identities[role] = files;
-    const keep = !caRenewed && (await leafStillGood(files, caCert, hostnames, now, options.renewBeforeDays ?? 30));
+    const hostnames = [...new Set([...common, ...(options.sans?.[role] ?? [])])];
+    const keep = !caRenewed && (await leafStillGood(files, caCert, identity, hostnames, now, options.renewBeforeDays ?? 30));
     if (keep) {
       await tightenKeyMode(files.privateKey);
       report(files.certificate, "kept");
       report(files.privateKey, "kept");
       continue;
     }
-    const leaf = issueMeshCertificate(ca, { role, hostnames, validDays: options.leafValidDays ?? 825 });
+    const leaf = issueMeshCertificate(ca, { role, identity, hostnames, validDays: options.leafValidDays ?? 825 });
     await writeAtomic(files.privateKey, leaf.privateKeyPem, 0o600);
     await writeAtomic(files.certificate, leaf.certificatePem, 0o644);
     report(files.certificate, "created");
@@ -150,6 +203,8 @@ export async function ensureMeshPki(dir: string, options: EnsureMeshPkiOptions):
 /** Options for {@link issueMeshCertificate}. */
 export interface IssueMeshCertificateOptions {
   role: MeshRole;
+  /** Who the certificate speaks for (its SPIFFE ID); default from the role (a box role names its first workstation). */
+  identity?: MeshIdentity;
   /** DNS names and IP addresses for subjectAltName. */
   hostnames: readonly string[];
   validDays: number;
@@ -159,8 +214,8 @@ export interface IssueMeshCertificateOptions {
 
 /**
  * Issues one mesh leaf certificate (RSA-2048, SHA-256) signed by `ca`: CN = role, O = "Novares
- * mesh", serverAuth + clientAuth, subjectAltName from `hostnames`. Exposed for tests that need a
- * certificate from another CA.
+ * mesh", serverAuth + clientAuth, subjectAltName = the SPIFFE ID of `identity` plus `hostnames`.
+ * Exposed for tests that need a certificate from another CA or for another identity.
  */
 export function issueMeshCertificate(ca: DevCertificateAuthority, options: IssueMeshCertificateOptions): { certificatePem: string; privateKeyPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -178,7 +233,10 @@ export function issueMeshCertificate(ca: DevCertificateAuthority, options: Issue
     { shortName: "CN", value: options.role },
   ]);
   cert.setIssuer(forge.pki.certificateFromPem(ca.certificatePem).subject.attributes);
-  const altNames = options.hostnames.map((name) => (isIP(name) === 0 ? { type: 2, value: name } : { type: 7, ip: name }));
+  const altNames = [
+    { type: 6, value: meshIdentityUri(options.identity ?? meshIdentityForRole(options.role)) },
+    ...options.hostnames.map((name) => (isIP(name) === 0 ? { type: 2, value: name } : { type: 7, ip: name })),
+  ];
   cert.setExtensions([
     { name: "basicConstraints", cA: false, critical: true },
     { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
@@ -192,30 +250,15 @@ export function issueMeshCertificate(ca: DevCertificateAuthority, options: Issue
 
 /**
  * grpc-js credentials for `role` from the PKI folder `dir` (as written by {@link ensureMeshPki}).
- * The server credentials demand and verify a client certificate (checkClientCertificate true); the
- * client credentials trust only the mesh CA, so neither side accepts a party from outside the mesh.
- * Reads the files synchronously once: call it at start, not per request.
+ * The server credentials demand and verify a client certificate; the client credentials trust
+ * only the mesh CA, so neither side accepts a party from outside the mesh. Both follow the files:
+ * a renewed certificate is used without a restart (see mesh-tls.ts). Reads the files once now and
+ * throws "precondition-failed" when they are missing or inconsistent: call it at start.
  */
-export function meshCredentials(dir: string, role: MeshRole): MeshCredentials {
+export function meshCredentials(dir: string, role: MeshRole, options: MeshTlsOptions = {}): MeshCredentials & MeshTls {
   const root = resolve(dir);
   const names = meshIdentityFileNames(role);
-  const read = (file: string) => {
-    try {
-      return readFileSync(join(root, file));
-    } catch (err) {
-      throw new DomainError("precondition-failed", `mesh PKI file ${join(root, file)} cannot be read: create the mesh PKI with scripts/mesh-pki-dev.ts`, {
-        reason: "MESH_PKI_MISSING",
-        cause: err,
-      });
-    }
-  };
-  const ca = read("ca.pem");
-  const cert = read(names.certificate);
-  const key = read(names.privateKey);
-  return {
-    server: ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], true),
-    client: createClientTlsCredentials(ca, key, cert),
-  };
+  return createMeshTls({ caCertificate: join(root, "ca.pem"), certificate: join(root, names.certificate), privateKey: join(root, names.privateKey) }, options);
 }
 
 async function loadValidCa(certFile: string, keyFile: string, now: Date, renewBeforeDays: number): Promise<DevCertificateAuthority | undefined> {
@@ -229,13 +272,15 @@ async function loadValidCa(certFile: string, keyFile: string, now: Date, renewBe
   }
 }
 
-async function leafStillGood(files: MeshIdentityFiles, ca: X509Certificate, hostnames: readonly string[], now: Date, renewBeforeDays: number): Promise<boolean> {
+async function leafStillGood(files: MeshIdentityFiles, ca: X509Certificate, identity: MeshIdentity, hostnames: readonly string[], now: Date, renewBeforeDays: number): Promise<boolean> {
   try {
     const cert = new X509Certificate(await readFile(files.certificate));
     const key: KeyObject = createPrivateKey(await readFile(files.privateKey));
     if (!cert.checkPrivateKey(key) || !cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
     if (!validFor(cert, now, renewBeforeDays)) return false;
     const san = cert.subjectAltName ?? "";
+    const named = meshIdentityOfSubjectAltName(san);
+    if (!named || meshIdentityUri(named) !== meshIdentityUri(identity)) return false;
     return hostnames.every((name) => san.includes(isIP(name) === 0 ? `DNS:${name}` : `IP Address:${name}`));
   } catch {
     return false;

@@ -9,6 +9,7 @@ import { addGrpcService, createGrpcClient } from "../src/grpc-adapter.js";
 import { RpcError } from "../src/grpc-status.js";
 import { createCertificateAuthority } from "../src/anpr/pki.js";
 import { ensureMeshPki, issueMeshCertificate, meshCredentials, type MeshPki } from "../src/mesh-pki.js";
+import { meshIdentityOfSubjectAltName } from "../src/mesh-identity.js";
 
 describe("mesh PKI", () => {
   let dir: string;
@@ -63,6 +64,25 @@ describe("mesh PKI", () => {
     expect(await readFile(again.identities.gateway!.certificate, "utf8")).toBe(before);
     const more = await ensureMeshPki(dir, { boxes: ["022205", "022161", "021008"], hostnames: ["router.mesh.test"] });
     expect(more.created.sort()).toEqual([join(dir, "box-021008-key.pem"), join(dir, "box-021008.pem")]);
+  });
+
+  it("names each party's identity (SPIFFE ID) and gives each leaf its own names", async () => {
+    const other = await mkdtemp(join(tmpdir(), "mesh-pki-sans-"));
+    try {
+      const sans = await ensureMeshPki(other, { boxes: ["022205", "022205:POST-022205-02"], sans: { router: ["router.novares.test"], "box-022205": ["novabox.trento.test", "10.0.0.5"] } });
+      const cert = async (role: string) => new X509Certificate(await readFile(sans.identities[role]!.certificate));
+      expect(meshIdentityOfSubjectAltName((await cert("router")).subjectAltName)).toEqual({ role: "router" });
+      expect(meshIdentityOfSubjectAltName((await cert("gateway")).subjectAltName)).toEqual({ role: "gateway" });
+      expect(meshIdentityOfSubjectAltName((await cert("box-022205")).subjectAltName)).toEqual({ role: "box", comuneCode: "022205", workstationId: "POST-022205-01" });
+      expect(meshIdentityOfSubjectAltName((await cert("box-022205-post-022205-02")).subjectAltName)).toEqual({ role: "box", comuneCode: "022205", workstationId: "POST-022205-02" });
+      expect((await cert("router")).subjectAltName).toContain("DNS:router.novares.test");
+      expect((await cert("router")).subjectAltName).not.toContain("novabox.trento.test");
+      expect((await cert("box-022205")).subjectAltName).toContain("IP Address:10.0.0.5");
+      expect((await cert("box-022205-post-022205-02")).subjectAltName).not.toContain("novabox.trento.test");
+      await expect(ensureMeshPki(other, { boxes: ["022205"], sans: { "box-099999": ["x.test"] } })).rejects.toThrow(/box-099999/);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
   });
 
   it("refuses a Comune code that is not six digits", async () => {

@@ -17,6 +17,7 @@ import { createHealthService, ServingStatus } from "#shared/health.js";
 import { meshCredentials } from "#shared/mesh-pki.js";
 import { createObservability, type Observability } from "#shared/observability.js";
 import { createOpsHttpHandler } from "#shared/ops-http.js";
+import { expectMeshPeer } from "#shared/mesh-tls.js";
 import { createDevSsoIssuer, type DemoTobacconist } from "../domain/dev-sso.js";
 import { createSsoVerifier } from "../domain/sso-verifier.js";
 import { createDevSsoRoutes, type DevSsoRoutes } from "../handlers/dev-sso-routes.js";
@@ -94,7 +95,7 @@ function routerCredentials(router: GatewayRouterOptions): ChannelCredentials {
   if (router.meshTlsDir && router.plaintext) {
     throw new DomainError("invalid-input", "choose either mutual TLS to the router (MESH_TLS_DIR) or plaintext (MESH_PLAINTEXT=true), not both", { reason: "ROUTER_TLS_AMBIGUOUS" });
   }
-  if (router.meshTlsDir) return meshCredentials(router.meshTlsDir, "gateway").client;
+  if (router.meshTlsDir) return meshCredentials(router.meshTlsDir, "gateway").clientExpecting(expectMeshPeer({ roles: ["router"] }));
   if (router.plaintext) return credentials.createInsecure();
   throw new DomainError("invalid-input", "no credentials for the router: set MESH_TLS_DIR to the mesh PKI folder, or MESH_PLAINTEXT=true for a development mesh", {
     reason: "ROUTER_TLS_MISSING",

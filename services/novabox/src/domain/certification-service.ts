@@ -1,6 +1,6 @@
 /**
  * Certificate issuing and previews (ANPR 6001) for tobacconists. Each call runs, in this order:
- * input validation → revocation and rate limits → idempotency lookup (issue only) → ANPR → audit row
+ * the Comune check (`comune_code` must be this box's) → input validation → revocation and rate limits → idempotency lookup (issue only) → ANPR → audit row
  * (also on failure, before the caller replies) → idempotency record → result. A retry with the same
  * idempotency key and the same fields replays the first certificate without a second ANPR call or
  * charge; the same key with other fields is refused.
@@ -17,7 +17,7 @@ import type { AuditOperation, AuditRecord, AuthenticationMethod, Settings } from
 import type { AuditLog, Clock, IdempotencyStore } from "./ports.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import { assertNotRevoked } from "./sso.js";
-import { EXPERIMENTAL_PHASE_CERTIFICATE_TYPES, enabledCertificateTypes, validateCertificateInput, validateIdempotencyKey, type CertificateInput, type ValidCertificateInput } from "./validation.js";
+import { EXPERIMENTAL_PHASE_CERTIFICATE_TYPES, assertServesComune, enabledCertificateTypes, validateCertificateInput, validateIdempotencyKey, type CertificateInput, type ValidCertificateInput } from "./validation.js";
 
 /** What the domain needs of the ANPR client (the real client, or a fake in tests). */
 export type AnprGateway = Pick<AnprClient, "nextOperationId" | "issueCertificate" | "getIndividualRecord" | "testConnection">;
@@ -105,8 +105,11 @@ export interface CertificationServiceOptions {
 
 /** The CertificationService operations. */
 export interface CertificationService {
-  /** Table 13 with this box's enabled flags; no ANPR call. Audited as CERTIFICATE_TYPES_LIST when `caller` is given. */
-  listCertificateTypes(caller?: Caller): CertificateTypeOffer[];
+  /**
+   * Table 13 with this box's enabled flags; no ANPR call. Audited as CERTIFICATE_TYPES_LIST when
+   * `caller` is given. `comuneCode` (the call's `comune_code`) must be this box's Comune or empty.
+   */
+  listCertificateTypes(caller?: Caller, comuneCode?: string): CertificateTypeOffer[];
   /** Issues a certificate (ANPR 6001, emissione 1), idempotently per key. */
   issue(input: IssueCertificateInput, caller: Caller): Promise<IssuedCertificate>;
   /** Previews a certificate (ANPR 6001, emissione 3); counts towards the limits, not idempotent. */
@@ -220,8 +223,9 @@ export function createCertificationService(options: CertificationServiceOptions)
     throw err;
   };
 
-  /** Validation, revocation and limits: the checks before any ANPR work. */
+  /** The Comune, validation, revocation and limits: the checks before any ANPR work. */
   const admit = (input: CertificateInput, caller: Caller, settings: Settings): ValidCertificateInput => {
+    assertServesComune(settings, input.comuneCode);
     const valid = validateCertificateInput(input, settings, { referenceDate: clock() });
     assertNotRevoked(settings, caller.tobacconistId);
     options.limiter.admit(caller.tobacconistId, valid.subject.fiscalCode);
@@ -300,7 +304,8 @@ export function createCertificationService(options: CertificationServiceOptions)
   };
 
   return {
-    listCertificateTypes(caller) {
+    listCertificateTypes(caller, comuneCode) {
+      assertServesComune(options.settings(), comuneCode);
       const enabled = enabledCertificateTypes(options.settings());
       if (caller) audit.append(row("CERTIFICATE_TYPES_LIST", caller, caller.requestId ?? options.newRequestId(), "", { detail: `enabled ${enabled.join(",")}` }));
       return CERTIFICATE_TYPES.map((t) => ({

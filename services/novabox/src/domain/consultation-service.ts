@@ -1,5 +1,6 @@
 /**
- * The individual record (scheda individuale, ANPR 3002) for tobacconists: validate the fiscal code,
+ * The individual record (scheda individuale, ANPR 3002) for tobacconists: check the call is for
+ * this box's Comune, validate the fiscal code,
  * check revocation and limits (each look-up counts towards the mass-extraction guard), call ANPR,
  * and audit the call — success or failure — before answering.
  */
@@ -11,7 +12,7 @@ import type { AuditLog, Clock } from "./ports.js";
 import type { AnprGateway, Caller } from "./certification-service.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import { assertNotRevoked } from "./sso.js";
-import { validateFiscalCode } from "./validation.js";
+import { assertServesComune, validateFiscalCode } from "./validation.js";
 
 /** Options of {@link createConsultationService}. */
 export interface ConsultationServiceOptions {
@@ -35,11 +36,12 @@ export interface IndividualRecordResult extends Omit<IndividualRecord, "echoedOp
 /** The ConsultationService operations. */
 export interface ConsultationService {
   /**
-   * Reads the individual record of `fiscalCode` (field `fiscal_code`) for `caller`. Throws
-   * "invalid-input", "forbidden" (revoked), "rate-limited" (limits, mass extraction), or ANPR's
+   * Reads the individual record of `fiscalCode` (field `fiscal_code`) for `caller`; `comuneCode`
+   * (the call's `comune_code`) must be this box's Comune or empty. Throws "precondition-failed"
+   * COMUNE_MISMATCH, "invalid-input", "forbidden" (revoked), "rate-limited" (limits, mass extraction), or ANPR's
    * typed errors (e.g. "not-found" EN042), each audited as INDIVIDUAL_RECORD.
    */
-  getIndividualRecord(fiscalCode: string, caller: Caller): Promise<IndividualRecordResult>;
+  getIndividualRecord(fiscalCode: string, caller: Caller, comuneCode?: string): Promise<IndividualRecordResult>;
 }
 
 /** Creates the {@link ConsultationService}. */
@@ -60,10 +62,11 @@ export function createConsultationService(options: ConsultationServiceOptions): 
   };
 
   return {
-    async getIndividualRecord(fiscalCode, caller) {
+    async getIndividualRecord(fiscalCode, caller, comuneCode) {
       const requestId = caller.requestId ?? options.newRequestId();
       let normalized: string;
       try {
+        assertServesComune(options.settings(), comuneCode);
         normalized = validateFiscalCode(fiscalCode, "fiscal_code", { referenceDate: clock() });
         assertNotRevoked(options.settings(), caller.tobacconistId);
         options.limiter.admit(caller.tobacconistId, normalized);

@@ -29,6 +29,21 @@ export class CertificateTypeNotEnabledError extends DomainError {
   }
 }
 
+/**
+ * The call names another Comune than the one this box serves (FAILED_PRECONDITION in the contract):
+ * the box would otherwise sign an ANPR request with its own Comune's credentials for a citizen of
+ * another Comune. Refused before any ANPR call.
+ */
+export class ComuneMismatchError extends DomainError {
+  constructor(requested: string, served: string) {
+    super("precondition-failed", `comune_code ${requested} is not this Novabox's Comune: this box serves Comune ${served} only; send the call for ${requested} to that Comune's Novabox (through Novares)`, {
+      field: "comune_code",
+      reason: "COMUNE_MISMATCH",
+      metadata: { requestedComuneCode: requested, servedComuneCode: served },
+    });
+  }
+}
+
 /** A password does not meet the policy (length). */
 export class WeakPasswordError extends DomainError {
   constructor(field: string, message: string) {

@@ -6,7 +6,7 @@
  */
 import { validateCodiceFiscale } from "#shared/anpr/codice-fiscale.js";
 import { CERTIFICATE_TYPES, certificateTypeInfo, isLanguageCode, stampDutyExemptionInfo, type LanguageCode } from "#shared/anpr/tables.js";
-import { CertificateTypeNotEnabledError, InvalidInputError } from "./errors.js";
+import { CertificateTypeNotEnabledError, ComuneMismatchError, InvalidInputError } from "./errors.js";
 import type { Settings } from "./model.js";
 import { validateRequestReason, type RequestReasonInput, type ValidRequestReason } from "./request-reason.js";
 
@@ -46,6 +46,8 @@ export interface SubjectInput {
 
 /** A certificate request in domain terms (handlers map the proto request to this). */
 export interface CertificateInput {
+  /** The Comune the call is for (`comune_code`); must be this box's. Empty or absent = this box's Comune. */
+  comuneCode?: string;
   subject: SubjectInput;
   /** Table 13 ids; more than one gives a contestuale certificate. */
   certificateTypes: readonly number[];
@@ -209,4 +211,14 @@ export function validateCertificateInput(
   const stampDuty = validateStampDuty(input.stampDuty);
   const reason = validateRequestReason(input.reason, settings.experimentalPhase === true);
   return { subject, certificateTypes, languages, useAbroad: input.useAbroad, requesterType, stampDuty, ...(reason ? { reason } : {}) };
+}
+
+/**
+ * Throws {@link ComuneMismatchError} when `requested` (a call's `comune_code`, trimmed) names another
+ * Comune than `settings.comuneCode`. An empty code means "this box" (a direct call by an operator);
+ * the router always fills it. Run before anything reaches ANPR.
+ */
+export function assertServesComune(settings: Pick<Settings, "comuneCode">, requested: string | undefined): void {
+  const code = (requested ?? "").trim();
+  if (code !== "" && code !== settings.comuneCode) throw new ComuneMismatchError(code, settings.comuneCode || "(not configured)");
 }

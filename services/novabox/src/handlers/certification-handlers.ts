@@ -21,6 +21,8 @@ const languageCodes = ["", "IT", "DE", "FR", "SL"] as const;
 export interface CertificationHandlersOptions {
   certification: CertificationService;
   sso: SsoVerifier;
+  /** Checks the mesh peer before anything else (only the router and gateway may call); omitted on a plaintext box. */
+  peerGuard?: (context: CallContext) => unknown;
 }
 
 /** The tobacconist behind a call, checked against the request's tobacconist_id. */
@@ -50,6 +52,7 @@ function certificateInput(request: IssueCertificateRequest | PreviewCertificateR
   }
   const language = languageCodes[request.language] ?? "";
   return {
+    comuneCode: request.comuneCode,
     subject: { fiscalCode: request.subject?.fiscalCode ?? "", surname: request.subject?.surname ?? "", name: request.subject?.name ?? "" },
     certificateTypes: request.certificateTypes.map(Number),
     languages: language ? [language] : [],
@@ -63,11 +66,14 @@ function certificateInput(request: IssueCertificateRequest | PreviewCertificateR
 /** Creates the CertificationService handlers. */
 export function createCertificationHandlers(options: CertificationHandlersOptions): ServiceImpl<typeof CertificationServiceDesc> {
   const { certification, sso } = options;
+  const guard = options.peerGuard ?? (() => undefined);
   return {
-    listCertificateTypes() {
-      return { certificateTypes: certification.listCertificateTypes().map((t) => ({ type: t.id, description: t.description, experimentalPhase: t.experimentalPhase, enabled: t.enabled })) };
+    listCertificateTypes(request, context) {
+      guard(context);
+      return { certificateTypes: certification.listCertificateTypes(undefined, request.comuneCode).map((t) => ({ type: t.id, description: t.description, experimentalPhase: t.experimentalPhase, enabled: t.enabled })) };
     },
     async issueCertificate(request, context) {
+      guard(context);
       const caller = await tobacconistCaller(sso, context, request.tobacconistId);
       const issued = await certification.issue({ ...certificateInput(request), idempotencyKey: request.idempotencyKey }, caller);
       return {
@@ -83,6 +89,7 @@ export function createCertificationHandlers(options: CertificationHandlersOption
       };
     },
     async previewCertificate(request, context) {
+      guard(context);
       const caller = await tobacconistCaller(sso, context, request.tobacconistId);
       const preview = await certification.preview(certificateInput(request), caller);
       return {

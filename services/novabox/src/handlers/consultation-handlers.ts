@@ -2,7 +2,7 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ConsultationService as ConsultationServiceDesc } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { HouseholdKind, Sex } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
-import type { ServiceImpl } from "#shared/grpc-adapter.js";
+import type { CallContext, ServiceImpl } from "#shared/grpc-adapter.js";
 import { civilStatusDescription, RELATIONSHIPS } from "#shared/anpr/tables.js";
 import type { PersonRecord, Place } from "../anpr-client/responses.js";
 import type { ConsultationService } from "../domain/consultation-service.js";
@@ -13,6 +13,8 @@ import { anprMessages, tobacconistCaller } from "./certification-handlers.js";
 export interface ConsultationHandlersOptions {
   consultation: ConsultationService;
   sso: SsoVerifier;
+  /** Checks the mesh peer before anything else (only the router and gateway may call); omitted on a plaintext box. */
+  peerGuard?: (context: CallContext) => unknown;
 }
 
 function calendarDate(iso: string | undefined) {
@@ -38,8 +40,9 @@ function relationshipDescription(code: string | undefined): string {
 export function createConsultationHandlers(options: ConsultationHandlersOptions): ServiceImpl<typeof ConsultationServiceDesc> {
   return {
     async getIndividualRecord(request, context) {
+      options.peerGuard?.(context);
       const caller = await tobacconistCaller(options.sso, context, request.tobacconistId);
-      const result = await options.consultation.getIndividualRecord(request.fiscalCode, caller);
+      const result = await options.consultation.getIndividualRecord(request.fiscalCode, caller, request.comuneCode);
       const s = result.subject;
       const civil = s.civilStatusCode ? Number(s.civilStatusCode) : undefined;
       const r = s.residence;

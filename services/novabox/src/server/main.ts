@@ -33,6 +33,7 @@ const config = loadConfig(
       .transform((v) => v as `box-${string}`)
       .optional(),
     NOVABOX_MESH_PLAINTEXT: env.flag(false),
+    NOVABOX_MESH_TLS_REFRESH_MS: env.millis(60_000),
     LOG_LEVEL: env.logLevel(),
   }),
   { ...process.env, NOVABOX_SECRET_KEY: secretKey },
@@ -44,7 +45,15 @@ if (!config.NOVABOX_MESH_PLAINTEXT && !(config.NOVABOX_MESH_TLS_DIR && config.NO
     { variable: "NOVABOX_MESH_TLS_DIR", problem: "set it and NOVABOX_MESH_ROLE for mutual TLS inside the mesh, or NOVABOX_MESH_PLAINTEXT=true to run without (development only)" },
   ]);
 }
-const mesh = config.NOVABOX_MESH_PLAINTEXT ? undefined : meshCredentials(config.NOVABOX_MESH_TLS_DIR!, config.NOVABOX_MESH_ROLE!);
+const mesh = config.NOVABOX_MESH_PLAINTEXT
+  ? undefined
+  : meshCredentials(config.NOVABOX_MESH_TLS_DIR!, config.NOVABOX_MESH_ROLE!, {
+      refreshIntervalMs: config.NOVABOX_MESH_TLS_REFRESH_MS,
+      onReload: (event) =>
+        event.ok
+          ? logger.info({ fingerprint: event.state.fingerprint, notAfter: event.state.notAfter.toISOString() }, "mesh certificate reloaded")
+          : logger.warn({ problem: event.error }, "mesh certificate files not usable: keeping the certificate in use"),
+    });
 const box = await startNovabox({
   logger,
   home: config.ANPR_HOME,

@@ -16,6 +16,8 @@ import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb
 import { addConnectService } from "#shared/connect-adapter.js";
 import { createGrpcClient } from "#shared/grpc-adapter.js";
 import { createGrpcServer, grpcService } from "#shared/grpc-server.js";
+import { createMeshPeerGuard } from "#shared/mesh-peer-guard.js";
+import { expectMeshPeer, type MeshPeerCheck } from "#shared/mesh-tls.js";
 import { createHealthService, ServingStatus } from "#shared/health.js";
 import { openNovaboxStore } from "../store/index.js";
 import { createAccountService } from "../domain/account-service.js";
@@ -57,10 +59,12 @@ export interface StartNovaboxOptions {
   settleIntervalMs?: number;
   /**
    * Mutual TLS inside the mesh: the gRPC listener's credentials (client certificates of the mesh CA
-   * required) and the credentials the box presents when it announces to Novares. Omitted =
-   * plaintext, which main.ts allows only with NOVABOX_MESH_PLAINTEXT=true.
+   * required) and the credentials the box presents when it announces to Novares (with
+   * `clientExpecting`, the box also checks it is talking to the Novares router). With mesh TLS,
+   * Certification and Consultation serve only callers whose certificate names the Novares router or
+   * gateway. Omitted = plaintext, which main.ts allows only with NOVABOX_MESH_PLAINTEXT=true.
    */
-  mesh?: { server: ServerCredentials; client: ChannelCredentials };
+  mesh?: { server: ServerCredentials; client: ChannelCredentials; clientExpecting?: (check: MeshPeerCheck) => ChannelCredentials };
 }
 
 /** A running box. */
@@ -135,7 +139,9 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     announcer = undefined;
     const s = settings();
     if (!s.novaresDiscoveryAddress || !s.comuneCode) return;
-    discoveryChannel = new Client(s.novaresDiscoveryAddress, options.mesh?.client ?? credentials.createInsecure());
+    const mesh = options.mesh;
+    const discoveryCredentials = mesh ? (mesh.clientExpecting?.(expectMeshPeer({ roles: ["router"] })) ?? mesh.client) : credentials.createInsecure();
+    discoveryChannel = new Client(s.novaresDiscoveryAddress, discoveryCredentials);
     const discovery = createGrpcClient(DiscoveryService, discoveryChannel);
     announcer = createAnnouncer({
       announce: async () => {
@@ -181,12 +187,13 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
   });
   const configHandlers = createConfigHandlers({ admin, config: configService, store: store.config, audit: store.audit, clock, anprEndpoint: () => gateway.endpoint() });
 
+  const peerGuard = options.mesh ? createMeshPeerGuard({ roles: ["router", "gateway"], logger }) : undefined;
   const grpc = createGrpcServer({
     logger,
     health,
     services: [
-      grpcService(CertificationService, createCertificationHandlers({ certification, sso })),
-      grpcService(ConsultationService, createConsultationHandlers({ consultation, sso })),
+      grpcService(CertificationService, createCertificationHandlers({ certification, sso, ...(peerGuard ? { peerGuard } : {}) })),
+      grpcService(ConsultationService, createConsultationHandlers({ consultation, sso, ...(peerGuard ? { peerGuard } : {}) })),
       grpcService(ConfigService, configHandlers),
       grpcService(AccountService, accountHandlers),
     ],

@@ -46,3 +46,14 @@ export class WatcherTooSlowError extends DomainError {
     super("rate-limited", `the watch fell more than ${limit} events behind; start a new WatchInstances`, { reason: "WATCHER_TOO_SLOW" });
   }
 }
+
+/**
+ * The caller's mesh certificate does not speak for the Comune or workstation it announces or
+ * withdraws, or a box's certificate does not name the Comune the router routes to it for
+ * (PERMISSION_DENIED).
+ */
+export class MeshIdentityRefusedError extends DomainError {
+  constructor(message: string, reason: "ANNOUNCER_NOT_AUTHORIZED" | "BOX_IDENTITY_MISMATCH", metadata: Record<string, string> = {}) {
+    super("forbidden", message, { reason, metadata });
+  }
+}

@@ -7,6 +7,8 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { DiscoveryService, WatchInstancesResponseSchema } from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import type { CallContext, ServiceImpl } from "#shared/grpc-adapter.js";
+import { describeMeshIdentity, meshIdentityOfSubjectAltName, type MeshIdentity } from "#shared/mesh-identity.js";
+import { assertMayAnnounce, assertMayWithdraw } from "../domain/announcer-identity.js";
 import { requireComuneCode, validateAnnounce } from "../domain/discovery-rules.js";
 import { InvalidDiscoveryInputError, WatcherTooSlowError } from "../domain/errors.js";
 import type { InstanceEvent } from "../domain/model.js";
@@ -16,6 +18,13 @@ import { decodePageToken, durationOf, encodePageToken, eventToWire, hostOfPeer, 
 /** Options of {@link createDiscoveryHandlers}. */
 export interface DiscoveryHandlersOptions {
   registry: InstanceRegistry;
+  /**
+   * Announce and Withdraw only for the Comune and workstation the caller's mesh certificate names
+   * (PERMISSION_DENIED and a log line otherwise). Off only for a plaintext router (development).
+   */
+  enforceAnnouncerIdentity?: boolean;
+  /** Where refused announcements are logged. */
+  logger?: { warn(details: object, message: string): void };
   /** Instances per snapshot message of WatchInstances (default 500). */
   snapshotChunk?: number;
   /** Events a watcher may lag behind before its stream is ended (default 10 000). */
@@ -71,6 +80,18 @@ export function createDiscoveryHandlers(options: DiscoveryHandlersOptions): Serv
     }
   }
 
+  /** Runs `check` on the caller's identity when enforced; logs and rethrows a refusal. */
+  const authorize = (context: CallContext, details: object, check: (identity: MeshIdentity | undefined) => void) => {
+    if (!options.enforceAnnouncerIdentity) return;
+    const identity = meshIdentityOfSubjectAltName(context.peerCertificate?.subjectaltname);
+    try {
+      check(identity);
+    } catch (err) {
+      options.logger?.warn({ ...details, rpc: context.method.name, peer: context.peer, caller: describeMeshIdentity(identity), reason: "ANNOUNCER_NOT_AUTHORIZED" }, "discovery call refused: the certificate speaks for another Comune or workstation");
+      throw err;
+    }
+  };
+
   return {
     async announce(request, context) {
       const host = request.host.trim() || hostOfPeer(context.peer);
@@ -83,11 +104,13 @@ export function createDiscoveryHandlers(options: DiscoveryHandlersOptions): Serv
         port: request.port,
         version: request.version.trim(),
       });
+      authorize(context, { comuneCode: input.comuneCode, workstationCode: input.workstationCode }, (identity) => assertMayAnnounce(identity, input.comuneCode, input.workstationCode));
       const outcome = await registry.announce(input);
       return { instanceId: outcome.instanceId, nextAnnounceIn: durationOf(outcome.nextAnnounceInMs), expiresAfter: durationOf(outcome.expiresAfterMs) };
     },
-    async withdraw(request) {
+    async withdraw(request, context) {
       if (!request.instanceId.trim()) throw new InvalidDiscoveryInputError("instance_id", "instance_id is required: the id returned by Announce", "MISSING_INSTANCE_ID");
+      authorize(context, { instanceId: request.instanceId.trim() }, (identity) => assertMayWithdraw(identity, request.instanceId.trim()));
       return { removed: await registry.withdraw(request.instanceId.trim()) };
     },
     listInstances(request) {

@@ -24,7 +24,7 @@ import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_s
 import { grpcMethodPath, type PassThroughHandlers } from "#shared/grpc-adapter.js";
 import { toServiceError } from "#shared/grpc-status.js";
 import { requireComuneCode } from "../domain/discovery-rules.js";
-import { InvalidDiscoveryInputError } from "../domain/errors.js";
+import { InvalidDiscoveryInputError, MeshIdentityRefusedError, NoHealthyInstanceError } from "../domain/errors.js";
 import type { Instance } from "../domain/model.js";
 import { readStringField, withStringField } from "../domain/request-fields.js";
 import type { RoutingTable } from "../domain/routing-table.js";
@@ -32,6 +32,8 @@ import type { RoutingTable } from "../domain/routing-table.js";
 /** The pooled channel of one box (mutual TLS in the mesh). */
 export interface BoxChannels {
   channel(instance: Instance): Client;
+  /** Why the box's certificate was refused for its Comune (its channel cannot connect), if it was. */
+  identityRefusal?(instance: Instance): string | undefined;
 }
 
 /** Minimal logger of the forwarders. */
@@ -94,6 +96,27 @@ export function createForwardingHandlers(options: ForwardingHandlersOptions): Fo
     return { comuneCode, request: field === comuneCode ? call.request : withStringField(call.request, COMUNE_CODE_FIELD, comuneCode) };
   };
 
+  /** PERMISSION_DENIED when the box's certificate names another Comune (the handshake was refused). */
+  const refused = (instance: Instance): MeshIdentityRefusedError | undefined => {
+    const refusal = channels.identityRefusal?.(instance);
+    return refusal ? new MeshIdentityRefusedError(refusal, "BOX_IDENTITY_MISMATCH", { comuneCode: instance.comuneCode, instanceId: instance.instanceId }) : undefined;
+  };
+
+  /**
+   * table.pick, but when no instance serves because every registered one presents a certificate of
+   * another party, says so (PERMISSION_DENIED) instead of "retry later".
+   */
+  const pick = (comuneCode: string): Instance => {
+    try {
+      return table.pick(comuneCode);
+    } catch (err) {
+      if (!(err instanceof NoHealthyInstanceError) || !channels.identityRefusal) throw err;
+      const refusals = table.list({ comuneCode, limit: 100 }).instances.map(refused);
+      if (refusals.length > 0 && refusals.every((r) => r !== undefined)) throw refusals[0]!;
+      throw err;
+    }
+  };
+
   const forwardUnary = (service: DescService, method: DescMethod, retryRule: RetryRule): UntypedHandleCall => {
     const path = grpcMethodPath(method);
     const rpc = `${service.typeName}/${method.name}`;
@@ -102,7 +125,7 @@ export function createForwardingHandlers(options: ForwardingHandlersOptions): Fo
       let first: Instance;
       try {
         target = route(call);
-        first = table.pick(target.comuneCode);
+        first = pick(target.comuneCode);
       } catch (err) {
         return callback(toServiceError(err, options.logger, { rpc }));
       }
@@ -123,14 +146,16 @@ export function createForwardingHandlers(options: ForwardingHandlersOptions): Fo
           inFlight = undefined;
           if (!err) return callback(null, answer);
           if (err.code !== GrpcCode.UNAVAILABLE) return callback(err);
-          options.logger?.warn({ instanceId: instance.instanceId, comuneCode: target.comuneCode, rpc: method.name, message: err.details }, "Novabox unavailable");
+          const identity = refused(instance);
+          const failure = identity ? toServiceError(identity, options.logger, { rpc }) : err;
+          options.logger?.warn({ instanceId: instance.instanceId, comuneCode: target.comuneCode, rpc: method.name, message: identity?.message ?? err.details }, "Novabox unavailable");
           options.reportUnavailable?.(instance.instanceId);
-          if (!retriesLeft || cancelled || !retryRule(target.request)) return callback(err);
+          if (!retriesLeft || cancelled || !retryRule(target.request)) return callback(failure);
           let second: Instance;
           try {
             second = table.pick(target.comuneCode, new Set([instance.instanceId]));
           } catch {
-            return callback(err);
+            return callback(failure);
           }
           options.logger?.debug({ from: instance.instanceId, to: second.instanceId, comuneCode: target.comuneCode, rpc: method.name }, "retrying on another Novabox");
           send(second, false);

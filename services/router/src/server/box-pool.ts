@@ -1,11 +1,20 @@
 /**
- * One grpc-js channel per Novabox address, shared by the Certification, Consultation and Health
- * clients of that box (so forwarding and health probes reuse one mutual-TLS connection), created on
- * first use and closed when no instance uses the address any more.
+ * One grpc-js channel per Novabox address and Comune, shared by the Certification, Consultation and
+ * Health clients of that box (so forwarding and health probes reuse one mutual-TLS connection),
+ * created on first use and closed when no instance uses it any more.
+ *
+ * With {@link BoxPoolOptions.credentialsFor} every channel checks, during the TLS handshake, that
+ * the box's certificate names the Comune the channel is for (its SPIFFE ID, #shared/mesh-identity.js):
+ * a box that announced itself, or was registered in Consul, under another Comune's name gets no
+ * request — not a token, not a fiscal code. The refusal is logged and kept per channel, so the
+ * forwarders can answer PERMISSION_DENIED instead of a bare UNAVAILABLE.
  */
 import { Client, type ChannelCredentials, type ChannelOptions, type Interceptor } from "@grpc/grpc-js";
 import { Health, HealthCheckResponse_ServingStatus } from "#gen/grpc/health/v1/health_pb.js";
 import { createGrpcClient, type GrpcClient } from "#shared/grpc-adapter.js";
+import type { MeshPeerCheck } from "#shared/mesh-tls.js";
+import { meshIdentityOfSubjectAltName } from "#shared/mesh-identity.js";
+import { boxIdentityRefusal } from "../domain/announcer-identity.js";
 import type { HealthProbe } from "../domain/embedded-registry.js";
 import { instanceAddress, type Instance } from "../domain/model.js";
 import type { BoxChannels } from "../handlers/forwarding-handlers.js";
@@ -14,6 +23,13 @@ import type { BoxChannels } from "../handlers/forwarding-handlers.js";
 export interface BoxPoolOptions {
   /** What the router presents to boxes (mutual TLS in the mesh; insecure only when configured so). */
   credentials: ChannelCredentials;
+  /**
+   * Mutual TLS that also checks the box's identity: called once per channel with the check to run
+   * on the box's certificate. When given, it replaces {@link credentials}.
+   */
+  credentialsFor?: (check: MeshPeerCheck) => ChannelCredentials;
+  /** Where identity refusals are logged. */
+  logger?: { warn(details: object, message: string): void };
   /** Extra grpc-js channel options. */
   channelOptions?: ChannelOptions;
   /** Deadline of one health probe (default 1 500 ms). */
@@ -26,8 +42,10 @@ export interface BoxPoolOptions {
 export interface BoxPool extends BoxChannels {
   /** grpc.health.v1 Check of the box's server status (""), as the embedded registry's probe. */
   readonly probe: HealthProbe;
-  /** Closes the channel to `address` (`host:port`), if open: no instance uses it any more. */
-  release(address: string): void;
+  /** The channel key of `instance` (Comune and address): what {@link release} takes. */
+  keyOf(instance: Instance): string;
+  /** Closes the channel `key` (from {@link keyOf}), if open: no instance uses it any more. */
+  release(key: string): void;
   /** Open channels. */
   readonly size: number;
   /** Closes every channel. */
@@ -49,13 +67,32 @@ export function createBoxPool(options: BoxPoolOptions): BoxPool {
     ...options.channelOptions,
   };
 
+  /** Identity refusals by channel key: set by a failed handshake, cleared by a good one. */
+  const refusals = new Map<string, string>();
+  const keyOf = (instance: Instance) => `${instance.comuneCode}@${instanceAddress(instance)}`;
+
+  const credentialsOf = (instance: Instance, key: string): ChannelCredentials => {
+    if (!options.credentialsFor) return options.credentials;
+    return options.credentialsFor((identity, certificate) => {
+      const refusal = boxIdentityRefusal(identity ?? meshIdentityOfSubjectAltName(certificate.subjectaltname), instance.comuneCode);
+      if (!refusal) {
+        refusals.delete(key);
+        return undefined;
+      }
+      const message = `${refusal} at ${instanceAddress(instance)}: refused, no call is sent to it`;
+      if (refusals.get(key) !== message) options.logger?.warn({ comuneCode: instance.comuneCode, address: instanceAddress(instance), refusal }, "Novabox certificate names another party: connection refused");
+      refusals.set(key, message);
+      return message;
+    });
+  };
+
   const entry = (instance: Instance): Entry => {
-    const address = instanceAddress(instance);
-    let found = entries.get(address);
+    const key = keyOf(instance);
+    let found = entries.get(key);
     if (!found) {
-      const channel = new Client(address, options.credentials, { ...channelOptions, ...(options.interceptors ? { interceptors: options.interceptors } : {}) });
+      const channel = new Client(instanceAddress(instance), credentialsOf(instance, key), { ...channelOptions, ...(options.interceptors ? { interceptors: options.interceptors } : {}) });
       found = { channel, health: createGrpcClient(Health, channel) };
-      entries.set(address, found);
+      entries.set(key, found);
     }
     return found;
   };
@@ -66,9 +103,12 @@ export function createBoxPool(options: BoxPoolOptions): BoxPool {
       const answer = await entry(instance).health.check({ service: "" }, { deadline: probeTimeoutMs });
       return answer.status === HealthCheckResponse_ServingStatus.SERVING ? "serving" : "not-serving";
     },
-    release(address) {
-      entries.get(address)?.channel.close();
-      entries.delete(address);
+    identityRefusal: (instance) => refusals.get(keyOf(instance)),
+    keyOf,
+    release(key) {
+      entries.get(key)?.channel.close();
+      entries.delete(key);
+      refusals.delete(key);
     },
     get size() {
       return entries.size;
@@ -76,6 +116,7 @@ export function createBoxPool(options: BoxPoolOptions): BoxPool {
     close() {
       for (const found of entries.values()) found.channel.close();
       entries.clear();
+      refusals.clear();
     },
   };
 }

@@ -28,6 +28,7 @@ const config = loadConfig(
     CONSUL_CHECK_INTERVAL: z.string().regex(/^\d+(ms|s|m)$/, "expected a Consul duration, e.g. 2s").default("2s"),
     MESH_TLS_DIR: z.string().optional(),
     MESH_PLAINTEXT: env.flag(false),
+    MESH_TLS_REFRESH_MS: env.millis(60_000),
     ROUTER_ANNOUNCE_INTERVAL_MS: env.millis(10_000),
     ROUTER_EXPIRES_AFTER_MS: env.millis(30_000),
     ROUTER_HEALTH_INTERVAL_MS: env.millis(2_000),
@@ -39,7 +40,17 @@ if (config.ROUTER_EXPIRES_AFTER_MS <= config.ROUTER_ANNOUNCE_INTERVAL_MS) {
 }
 
 const logger = createLogger({ name: "router", level: config.LOG_LEVEL });
-const credentials = loadRouterCredentials({ tlsDir: config.MESH_TLS_DIR, plaintext: config.MESH_PLAINTEXT });
+const credentials = loadRouterCredentials({
+  tlsDir: config.MESH_TLS_DIR,
+  plaintext: config.MESH_PLAINTEXT,
+  reload: {
+    refreshIntervalMs: config.MESH_TLS_REFRESH_MS,
+    onReload: (event) =>
+      event.ok
+        ? logger.info({ fingerprint: event.state.fingerprint, notAfter: event.state.notAfter.toISOString() }, "mesh certificate reloaded")
+        : logger.warn({ problem: event.error }, "mesh certificate files not usable: keeping the certificate in use"),
+  },
+});
 if (!credentials.tls) logger.warn({}, "MESH_PLAINTEXT=true: the router serves and calls boxes without TLS (development only)");
 
 let consul: RouterConsulOptions | undefined;
@@ -64,6 +75,7 @@ const router = await startRouter({
   port: config.ROUTER_PORT,
   serverCredentials: credentials.serverCredentials,
   boxCredentials: credentials.boxCredentials,
+  ...(credentials.mesh ? { meshIdentity: credentials.mesh } : {}),
   announceIntervalMs: config.ROUTER_ANNOUNCE_INTERVAL_MS,
   expiresAfterMs: config.ROUTER_EXPIRES_AFTER_MS,
   healthCheckIntervalMs: config.ROUTER_HEALTH_INTERVAL_MS,

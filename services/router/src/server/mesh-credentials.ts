@@ -1,14 +1,16 @@
 /**
  * The router's transport security, read from the mesh PKI folder (MESH_TLS_DIR): `ca.pem` (the mesh
- * CA), `router.pem` and `router-key.pem` (the router's own certificate). The gRPC server requires a
- * client certificate of the mesh CA (mutual TLS: boxes, the gateway); the channels to boxes present
- * the router's certificate and trust only the mesh CA. Plaintext only on explicit request.
+ * CA), `router.pem` and `router-key.pem` (the router's own certificate, naming spiffe://novares/router).
+ * The gRPC server requires a client certificate of the mesh CA (mutual TLS: boxes, the gateway); the
+ * channels to boxes present the router's certificate, trust only the mesh CA and check the box's
+ * identity. The files are re-read periodically, so a renewed certificate needs no restart.
+ * Plaintext only on explicit request.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { credentials, ServerCredentials, type ChannelCredentials } from "@grpc/grpc-js";
 import { ConfigError } from "#shared/config.js";
-import { createClientTlsCredentials } from "#shared/tls-credentials.js";
+import { isDomainError } from "#shared/domain-error.js";
+import { createMeshTls, type MeshTls, type MeshTlsOptions } from "#shared/mesh-tls.js";
 
 /** The file names the router reads in the mesh PKI folder. */
 export const meshTlsFiles = { ca: "ca.pem", certificate: "router.pem", privateKey: "router-key.pem" } as const;
@@ -19,6 +21,8 @@ export interface RouterCredentials {
   boxCredentials: ChannelCredentials;
   /** True when both sides are mutual TLS. */
   tls: boolean;
+  /** The reloading mesh credentials (TLS only): identity checks towards boxes, the certificate in use. */
+  mesh?: MeshTls;
 }
 
 /** Options of {@link loadRouterCredentials}. */
@@ -27,6 +31,8 @@ export interface LoadRouterCredentialsOptions {
   tlsDir: string | undefined;
   /** MESH_PLAINTEXT: the explicit opt-out of TLS (development only). */
   plaintext: boolean;
+  /** How the certificate files are followed (renewal without restart). */
+  reload?: MeshTlsOptions;
 }
 
 /**
@@ -42,20 +48,19 @@ export function loadRouterCredentials(options: LoadRouterCredentialsOptions): Ro
       { variable: "MESH_TLS_DIR", problem: `required: the mesh PKI folder with ${Object.values(meshTlsFiles).join(", ")} (or set MESH_PLAINTEXT=true to run without TLS, development only)` },
     ]);
   }
-  const read = (name: string): Buffer => {
-    const file = join(options.tlsDir!, name);
-    try {
-      return readFileSync(file);
-    } catch (err) {
-      throw new ConfigError([{ variable: "MESH_TLS_DIR", problem: `cannot read ${file}: ${err instanceof Error ? err.message : String(err)}` }]);
-    }
-  };
-  const ca = read(meshTlsFiles.ca);
-  const certificate = read(meshTlsFiles.certificate);
-  const privateKey = read(meshTlsFiles.privateKey);
+  let mesh: MeshTls;
+  try {
+    mesh = createMeshTls(
+      { caCertificate: join(options.tlsDir, meshTlsFiles.ca), certificate: join(options.tlsDir, meshTlsFiles.certificate), privateKey: join(options.tlsDir, meshTlsFiles.privateKey) },
+      options.reload,
+    );
+  } catch (err) {
+    throw new ConfigError([{ variable: "MESH_TLS_DIR", problem: `cannot read a usable router certificate in ${options.tlsDir}: ${isDomainError(err) ? err.message : String(err)}` }]);
+  }
   return {
-    serverCredentials: ServerCredentials.createSsl(ca, [{ cert_chain: certificate, private_key: privateKey }], true),
-    boxCredentials: createClientTlsCredentials(ca, privateKey, certificate),
+    serverCredentials: mesh.server,
+    boxCredentials: mesh.client,
+    mesh,
     tls: true,
   };
 }

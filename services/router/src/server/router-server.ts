@@ -17,7 +17,8 @@ import { createHealthService, ServingStatus } from "#shared/health.js";
 import { createObservability, type Observability } from "#shared/observability.js";
 import { createOpsHttpHandler, startOpsHttpServer, type OpsHttpServer } from "#shared/ops-http.js";
 import { createEmbeddedRegistry } from "../domain/embedded-registry.js";
-import { instanceAddress, type Clock } from "../domain/model.js";
+import type { MeshPeerCheck } from "#shared/mesh-tls.js";
+import type { Clock } from "../domain/model.js";
 import type { InstanceRegistry, RegistryKind } from "../domain/registry.js";
 import { createRoutingTable, type RoutingTable } from "../domain/routing-table.js";
 import { createDiscoveryHandlers } from "../handlers/discovery-handlers.js";
@@ -55,6 +56,12 @@ export interface StartRouterOptions {
   serverCredentials: ServerCredentials;
   /** What the router presents to boxes. */
   boxCredentials: ChannelCredentials;
+  /**
+   * Mesh identity checks (mutual TLS only): Announce/Withdraw only for the Comune and workstation
+   * the caller's certificate names, and every channel to a box checks the box's certificate names
+   * the Comune it is dialed for. Omitted only for a plaintext router (development, tests).
+   */
+  meshIdentity?: { clientExpecting(check: MeshPeerCheck): ChannelCredentials };
   /** Use Consul as the registry; omitted = the embedded registry. */
   consul?: RouterConsulOptions;
   /** `next_announce_in` told to boxes (default 10 000 ms). */
@@ -102,9 +109,12 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const table = createRoutingTable({ clock });
   const observability = options.observability ?? createObservability({ service: "router", accessLog: logger.child({ component: "access" }) });
   const telemetry = createRouterTelemetry({ observability, table });
+  const mesh = options.meshIdentity;
   const pool = createBoxPool({
     credentials: options.boxCredentials,
     interceptors: [observability.grpcClientInterceptor],
+    ...(mesh ? { credentialsFor: (check: MeshPeerCheck) => mesh.clientExpecting(check) } : {}),
+    logger: logger.child({ component: "box-pool" }),
     ...(options.probeTimeoutMs ? { probeTimeoutMs: options.probeTimeoutMs } : {}),
   });
   const registryLogger = logger.child({ component: "registry" });
@@ -155,7 +165,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       if (before) release(before);
       return;
     }
-    const address = instanceAddress(event.instance);
+    const address = pool.keyOf(event.instance);
     if (before === address) return;
     addressOf.set(id, address);
     users.set(address, (users.get(address) ?? 0) + 1);
@@ -184,7 +194,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     health,
     observability,
     services: [
-      grpcService(DiscoveryService, createDiscoveryHandlers({ registry, stopSignal: stop.signal })),
+      grpcService(DiscoveryService, createDiscoveryHandlers({ registry, stopSignal: stop.signal, enforceAnnouncerIdentity: mesh !== undefined, logger: logger.child({ component: "discovery" }) })),
       grpcPassThroughService(CertificationService, forwarding.certification),
       grpcPassThroughService(ConsultationService, forwarding.consultation),
     ],
