@@ -10,7 +10,7 @@
 import { Agent } from "node:https";
 import { fileURLToPath } from "node:url";
 import soap from "soap";
-import { anprSpecDir } from "#shared/anpr/xsd.js";
+import { anprSpecDir } from "#shared/anpr/spec-dir.js";
 import type { Document, Element } from "@xmldom/xmldom";
 import { childElements, findChild, parseXmlSafe } from "#shared/anpr/xml.js";
 import { createWsSecurityVerifier } from "#shared/anpr/wssecurity.js";

@@ -13,8 +13,9 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { XmlBufferInputProvider, xmlCleanupInputProvider, XmlDocument, XmlLibError, xmlRegisterInputProvider, XsdValidator as LibXsdValidator } from "libxml2-wasm";
 
-/** Where the official WSDL/XSD copies live. */
-export const anprSpecDir = new URL("../../anpr-spec/", import.meta.url);
+import { anprSpecDir } from "./spec-dir.js";
+
+export { anprSpecDir };
 
 /** The ANPR services whose bodies can be validated, with their schema files (entry first). */
 export const anprSchemas = {
