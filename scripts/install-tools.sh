@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, idempotently, the tools the tests need that npm does not bring:
-#   - Debian packages: chromium, xmlsec1, libxml2-utils (xmllint), poppler-utils (pdfinfo)
+#   - Debian packages: chromium, xmlsec1, libxml2-utils (xmllint), poppler-utils (pdfinfo), redis-server
 #   - consul, grpcurl and ghz, built with Go from the Go module proxy
 # Built binaries are cached in $NOVABOX_TOOLS_DIR (default ~/.cache/novabox/tools/bin), keyed by
 # version, so a second run only checks them. Prints the directory to put on PATH as its last line.
@@ -19,7 +19,7 @@ if command -v flock >/dev/null; then exec 9>"$TOOLS_DIR/.lock"; flock 9; fi
 log() { printf '[install-tools] %s\n' "$*" >&2; }
 
 # --- Debian packages -------------------------------------------------------------------------
-apt_packages=(chromium xmlsec1 libxml2-utils poppler-utils)
+apt_packages=(chromium xmlsec1 libxml2-utils poppler-utils redis-server)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
