@@ -15,8 +15,8 @@ export function requestHeader(context: CallContext, name: string): string | unde
 }
 
 /** Call options for the router call that serves `context`. */
-export function forwardOptions(context: CallContext, options: { withAuthorization: boolean }): ClientCallOptions {
-  const metadata: Record<string, string> = {};
+export function forwardOptions(context: CallContext, options: { withAuthorization: boolean; extra?: Record<string, string> }): ClientCallOptions {
+  const metadata: Record<string, string> = { ...options.extra };
   for (const name of forwardedHeaders) {
     if (name === "authorization" && !options.withAuthorization) continue;
     const value = requestHeader(context, name);

@@ -1,8 +1,11 @@
 /**
  * novabox.certification.v1.CertificationService and novabox.consultation.v1.ConsultationService at
  * the gateway: every call is authenticated (the SSO token verified, the tobacconist checked or
- * filled in) and then forwarded unchanged to the router, which routes it to the Comune's box.
- * Nothing reaches the router before the token has been verified.
+ * filled in), admitted by the mesh-wide limits (previews, certificates and records: not the type
+ * list), and then forwarded unchanged to the router, which routes it to the Comune's box with the
+ * tobacconist's mesh-wide count of the last minute (`x-novares-quota-minute`) for the box's own,
+ * second-line limit. Nothing reaches the router before the token has been verified. Each certificate
+ * issued (not replayed) is added to the Novares ledger.
  */
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
@@ -10,6 +13,7 @@ import type { ConsultationService } from "#gen/novabox/consultation/v1/consultat
 import type { CallContext, GrpcClient, ServiceImpl } from "#shared/grpc-adapter.js";
 import type { ErrorLogger } from "#shared/grpc-status.js";
 import type { SsoVerifier } from "../domain/sso-verifier.js";
+import { romeMonth, type LedgerEntry, type QuotaGuard } from "../domain/quota.js";
 import { effectiveTobacconistId } from "../domain/tobacconist-guard.js";
 import { forwardOptions, requestHeader } from "./forwarding.js";
 import { toGatewayError } from "./upstream-error.js";
@@ -20,7 +24,14 @@ export interface TobacconistHandlersOptions<S extends typeof CertificationServic
   router: GrpcClient<S>;
   sso: SsoVerifier;
   logger?: ErrorLogger;
+  /** The mesh-wide limits; none = no gateway limits (the boxes' own still apply). */
+  quota?: QuotaGuard;
+  /** Records an issued certificate in the Novares ledger (failures are logged, never fail the call). */
+  ledger?: (entry: LedgerEntry) => Promise<void>;
 }
+
+/** The header carrying the tobacconist's mesh-wide count of the last minute to the box. */
+export const quotaMinuteHeader = "x-novares-quota-minute";
 
 /**
  * Verifies the caller and returns the request to forward: with `tobacconistId` set to the signed-in
@@ -33,28 +44,72 @@ async function authorize<M extends MessageShape<DescMessage>>(sso: SsoVerifier, 
   return { ...request, tobacconistId };
 }
 
-async function forward<M extends MessageShape<DescMessage>, R>(sso: SsoVerifier, request: M, context: CallContext, call: (request: M) => Promise<R>, logger?: ErrorLogger): Promise<R> {
+/** What the limits need to know of a request: its Comune and the person it is about. */
+function subjectOf(request: MessageShape<DescMessage>): { comuneCode: string; fiscalCode?: string } {
+  const r = request as { comuneCode?: string; fiscalCode?: string; subject?: { fiscalCode?: string } };
+  const fiscalCode = r.subject?.fiscalCode ?? r.fiscalCode;
+  return { comuneCode: r.comuneCode ?? "", ...(fiscalCode ? { fiscalCode } : {}) };
+}
+
+async function forward<M extends MessageShape<DescMessage>, R>(
+  options: Pick<TobacconistHandlersOptions<typeof CertificationService>, "sso" | "logger" | "quota">,
+  request: M,
+  context: CallContext,
+  call: (request: M, extra: Record<string, string>) => Promise<R>,
+  limited: boolean,
+): Promise<R> {
   try {
-    return await call(await authorize(sso, request, context));
+    const authorized = await authorize(options.sso, request, context);
+    const extra: Record<string, string> = {};
+    if (limited && options.quota && "tobacconistId" in authorized) {
+      const { comuneCode, fiscalCode } = subjectOf(authorized);
+      const { minuteCount } = await options.quota.admit(String(authorized.tobacconistId), comuneCode, fiscalCode);
+      extra[quotaMinuteHeader] = String(minuteCount);
+    }
+    return await call(authorized, extra);
   } catch (err) {
-    throw toGatewayError(err, logger);
+    throw toGatewayError(err, options.logger);
   }
 }
 
 /** The CertificationService handlers (ListCertificateTypes, PreviewCertificate, IssueCertificate). */
 export function createCertificationHandlers(options: TobacconistHandlersOptions<typeof CertificationService>): ServiceImpl<typeof CertificationService> {
-  const { router, sso, logger } = options;
+  const { router } = options;
+  const opts = (context: CallContext, extra: Record<string, string>) => forwardOptions(context, { withAuthorization: true, extra });
   return {
-    listCertificateTypes: (request, context) => forward(sso, request, context, (r) => router.listCertificateTypes(r, forwardOptions(context, { withAuthorization: true })), logger),
-    previewCertificate: (request, context) => forward(sso, request, context, (r) => router.previewCertificate(r, forwardOptions(context, { withAuthorization: true })), logger),
-    issueCertificate: (request, context) => forward(sso, request, context, (r) => router.issueCertificate(r, forwardOptions(context, { withAuthorization: true })), logger),
+    listCertificateTypes: (request, context) => forward(options, request, context, (r, extra) => router.listCertificateTypes(r, opts(context, extra)), false),
+    previewCertificate: (request, context) => forward(options, request, context, (r, extra) => router.previewCertificate(r, opts(context, extra)), true),
+    issueCertificate: (request, context) =>
+      forward(
+        options,
+        request,
+        context,
+        async (r, extra) => {
+          const issued = await router.issueCertificate(r, opts(context, extra));
+          if (options.ledger && !issued.replayed) {
+            const charges = issued.charges;
+            await options
+              .ledger({
+                tobacconistId: r.tobacconistId,
+                comuneCode: r.comuneCode,
+                month: romeMonth(Date.now()),
+                serviceFeeCents: Number(charges?.serviceFeeCents ?? 0n),
+                stampDutyCents: Number(charges?.stampDutyCents ?? 0n),
+                exempt: r.stampDuty.case === "stampDutyExemption",
+              })
+              .catch((err: unknown) => options.logger?.error({ err }, "could not record the certificate in the Novares ledger"));
+          }
+          return issued;
+        },
+        true,
+      ),
   };
 }
 
 /** The ConsultationService handlers (GetIndividualRecord). */
 export function createConsultationHandlers(options: TobacconistHandlersOptions<typeof ConsultationService>): ServiceImpl<typeof ConsultationService> {
-  const { router, sso, logger } = options;
+  const { router } = options;
   return {
-    getIndividualRecord: (request, context) => forward(sso, request, context, (r) => router.getIndividualRecord(r, forwardOptions(context, { withAuthorization: true })), logger),
+    getIndividualRecord: (request, context) => forward(options, request, context, (r, extra) => router.getIndividualRecord(r, forwardOptions(context, { withAuthorization: true, extra })), true),
   };
 }

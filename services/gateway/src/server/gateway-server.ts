@@ -22,6 +22,11 @@ import { createDevSsoIssuer, type DemoTobacconist } from "../domain/dev-sso.js";
 import { createSsoVerifier } from "../domain/sso-verifier.js";
 import { createDevSsoRoutes, type DevSsoRoutes } from "../handlers/dev-sso-routes.js";
 import { createDiscoveryHandlers } from "../handlers/discovery-handlers.js";
+import { createCounterHandlers } from "../handlers/counter-handlers.js";
+import { CounterService } from "#gen/novares/counter/v1/counter_service_pb.js";
+import { createMemoryQuotaStore } from "../domain/memory-quota-store.js";
+import { createQuotaGuard, type QuotaLimits, type QuotaStore } from "../domain/quota.js";
+import { createRedisQuotaStore } from "./redis-quota-store.js";
 import { createCertificationHandlers, createConsultationHandlers } from "../handlers/tobacconist-handlers.js";
 import { createGatewayListeners } from "./listeners.js";
 import { createRouterHealthMonitor } from "./router-health.js";
@@ -54,8 +59,24 @@ export interface GatewaySsoOptions {
   devTobacconists?: readonly DemoTobacconist[];
 }
 
+/** The mesh-wide limits and where their counters live. */
+export interface GatewayQuotaOptions {
+  limits: QuotaLimits;
+  /** Redis shared by every gateway replica (`redis://host:port`); omitted = in memory (one replica). */
+  redisUrl?: string;
+  /** Key prefix in Redis (default "nq"). */
+  redisPrefix?: string;
+  /** SSO subjects that are Novares operators (they see every tobacconist's alerts and account). */
+  operatorIds?: readonly string[];
+}
+
+/** The default mesh-wide limits: looser than a box's defaults (30/min), so a box's limit bites first. */
+export const defaultQuotaLimits: QuotaLimits = { perMinute: 60, perDay: 2000, massExtractionDistinctFiscalCodes: 200, massExtractionWindowSeconds: 3600 };
+
 /** Options for {@link startGateway}. */
 export interface StartGatewayOptions {
+  /** Mesh-wide limits (default {@link defaultQuotaLimits}, in memory). */
+  quota?: GatewayQuotaOptions;
   logger: Logger;
   host: string;
   /** HTTP/1.1 listener (browsers); 0 = any free port. */
@@ -136,6 +157,17 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const observability = options.observability ?? createObservability({ service: "gateway", accessLog: logger.child({ component: "access" }) });
   const channel = new Client(options.router.address, routerCredentials(options.router), { interceptors: [observability.grpcClientInterceptor] });
   const handlerLogger = logger.child({ component: "handlers" });
+  const quotaOptions = options.quota ?? { limits: defaultQuotaLimits };
+  const quotaStore: QuotaStore = quotaOptions.redisUrl
+    ? await createRedisQuotaStore({ url: quotaOptions.redisUrl, ...(quotaOptions.redisPrefix ? { prefix: quotaOptions.redisPrefix } : {}) })
+    : createMemoryQuotaStore();
+  const quota = createQuotaGuard({
+    store: quotaStore,
+    limits: quotaOptions.limits,
+    clock,
+    onAlert: (alert) => logger.warn({ alertId: alert.id, tobacconistId: alert.tobacconistId, comuni: alert.comuni, windowSeconds: alert.windowSeconds }, "mass-extraction alert"),
+  });
+  const ledger = (entry: Parameters<QuotaStore["record"]>[0]) => quotaStore.record(entry);
   // grpc.health.v1 of the gateway: SERVING while its router is (readiness, for load balancers).
   const health = createHealthService({
     statuses: Object.fromEntries(["", CertificationService.typeName, ConsultationService.typeName, DiscoveryService.typeName].map((name) => [name, ServingStatus.NOT_SERVING])),
@@ -156,8 +188,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     ops: createOpsHttpHandler({ observability, readiness: () => readiness.current() }),
     routes: (router) => {
       addConnectService(router, Health, health.implementation(), handlerLogger);
-      addConnectService(router, CertificationService, createCertificationHandlers({ router: createGrpcClient(CertificationService, channel), sso, logger: handlerLogger }), handlerLogger);
-      addConnectService(router, ConsultationService, createConsultationHandlers({ router: createGrpcClient(ConsultationService, channel), sso, logger: handlerLogger }), handlerLogger);
+      addConnectService(router, CertificationService, createCertificationHandlers({ router: createGrpcClient(CertificationService, channel), sso, logger: handlerLogger, quota, ledger }), handlerLogger);
+      addConnectService(router, ConsultationService, createConsultationHandlers({ router: createGrpcClient(ConsultationService, channel), sso, logger: handlerLogger, quota }), handlerLogger);
+      addConnectService(router, CounterService, createCounterHandlers({ store: quotaStore, sso, operatorIds: quotaOptions.operatorIds ?? [], logger: handlerLogger }), handlerLogger);
       addConnectService(router, DiscoveryService, createDiscoveryHandlers({ router: createGrpcClient(DiscoveryService, channel), logger: handlerLogger }), handlerLogger);
     },
     logger,
@@ -175,6 +208,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     readiness.stop();
     await listeners.close();
     channel.close();
+    await quotaStore.close();
     throw err;
   }
   return {
@@ -188,6 +222,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       health.shutdown();
       await listeners.close();
       channel.close();
+      await quotaStore.close();
       if (!options.observability) await observability.close();
     },
   };

@@ -8,7 +8,7 @@ import { env, loadConfig } from "#shared/config.js";
 import { createLogger } from "#shared/logger.js";
 import { createObservability } from "#shared/observability.js";
 import { installShutdown } from "#shared/shutdown.js";
-import { startGateway } from "./gateway-server.js";
+import { defaultQuotaLimits, startGateway } from "./gateway-server.js";
 import { readSsoPublicKey } from "./sso-keys.js";
 
 const config = loadConfig(
@@ -28,6 +28,13 @@ const config = loadConfig(
       GATEWAY_WEB_DIR: z.string().optional(),
       GATEWAY_ALLOWED_ORIGINS: z.string().optional(),
       GATEWAY_ROUTER_CHECK_INTERVAL_MS: env.millis(2_000),
+      GATEWAY_REDIS_URL: z.string().optional(),
+      GATEWAY_REDIS_PREFIX: z.string().optional(),
+      GATEWAY_QUOTA_PER_MINUTE: z.coerce.number().int().min(0).default(defaultQuotaLimits.perMinute),
+      GATEWAY_QUOTA_PER_DAY: z.coerce.number().int().min(0).default(defaultQuotaLimits.perDay),
+      GATEWAY_MASS_EXTRACTION_DISTINCT: z.coerce.number().int().min(0).default(defaultQuotaLimits.massExtractionDistinctFiscalCodes),
+      GATEWAY_MASS_EXTRACTION_WINDOW_SECONDS: z.coerce.number().int().min(0).default(defaultQuotaLimits.massExtractionWindowSeconds),
+      GATEWAY_OPERATOR_IDS: z.string().default(""),
       LOG_LEVEL: env.logLevel(),
     })
     .superRefine((c, ctx) => {
@@ -46,6 +53,17 @@ const gateway = await startGateway({
   logger,
   observability,
   routerCheckIntervalMs: config.GATEWAY_ROUTER_CHECK_INTERVAL_MS,
+  quota: {
+    limits: {
+      perMinute: config.GATEWAY_QUOTA_PER_MINUTE,
+      perDay: config.GATEWAY_QUOTA_PER_DAY,
+      massExtractionDistinctFiscalCodes: config.GATEWAY_MASS_EXTRACTION_DISTINCT,
+      massExtractionWindowSeconds: config.GATEWAY_MASS_EXTRACTION_WINDOW_SECONDS,
+    },
+    ...(config.GATEWAY_REDIS_URL ? { redisUrl: config.GATEWAY_REDIS_URL } : {}),
+    ...(config.GATEWAY_REDIS_PREFIX ? { redisPrefix: config.GATEWAY_REDIS_PREFIX } : {}),
+    operatorIds: config.GATEWAY_OPERATOR_IDS.split(",").map((s) => s.trim()).filter(Boolean),
+  },
   host: config.GATEWAY_HOST,
   port: config.GATEWAY_PORT,
   h2cPort: config.GATEWAY_H2C_PORT,

@@ -29,6 +29,11 @@ export interface Caller {
   authenticationMethod: AuthenticationMethod;
   /** The request id to audit under; generated when absent (set it to put it in error details). */
   requestId?: string;
+  /**
+   * The tobacconist's requests of the last minute across the whole mesh, as Novares counted them
+   * (`x-novares-quota-minute`). It can only make the box's own limit stricter, never looser.
+   */
+  meshMinuteCount?: number;
 }
 
 /** An IssueCertificate request in domain terms. */
@@ -228,7 +233,7 @@ export function createCertificationService(options: CertificationServiceOptions)
     assertServesComune(settings, input.comuneCode);
     const valid = validateCertificateInput(input, settings, { referenceDate: clock() });
     assertNotRevoked(settings, caller.tobacconistId);
-    options.limiter.admit(caller.tobacconistId, valid.subject.fiscalCode);
+    options.limiter.admit(caller.tobacconistId, valid.subject.fiscalCode, caller.meshMinuteCount);
     return valid;
   };
 

@@ -69,7 +69,7 @@ export function createConsultationService(options: ConsultationServiceOptions): 
         assertServesComune(options.settings(), comuneCode);
         normalized = validateFiscalCode(fiscalCode, "fiscal_code", { referenceDate: clock() });
         assertNotRevoked(options.settings(), caller.tobacconistId);
-        options.limiter.admit(caller.tobacconistId, normalized);
+        options.limiter.admit(caller.tobacconistId, normalized, caller.meshMinuteCount);
       } catch (err) {
         return fail(caller, requestId, fiscalCode.trim().toUpperCase().slice(0, 32), err);
       }

@@ -23,9 +23,11 @@ export interface RateLimiter {
    * Admits one request of `tobacconistId` (about `fiscalCode`, when given) or throws
    * {@link RateLimitedError} / {@link MassExtractionError} ("rate-limited", `retryAfterSeconds` in
    * metadata). A refused request is not counted. When the error's `alert` is true the caller must
-   * append a ANOMALY_ALERT audit row.
+   * append a ANOMALY_ALERT audit row. `meshMinuteCount` is the mesh-wide count Novares reports
+   * (this request included): the box refuses when either its own count or that one exceeds its limit,
+   * so a second box of the Comune does not double a tobacconist's allowance.
    */
-  admit(tobacconistId: string, fiscalCode?: string): void;
+  admit(tobacconistId: string, fiscalCode?: string, meshMinuteCount?: number): void;
 }
 
 interface TobacconistState {
@@ -58,7 +60,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   };
 
   return {
-    admit(tobacconistId, fiscalCode) {
+    admit(tobacconistId, fiscalCode, meshMinuteCount) {
       const { rateLimits } = options.settings();
       const now = options.clock().getTime();
       const state = stateOf(tobacconistId);
@@ -69,6 +71,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         const oldest = state.requests[state.requests.length - perMinute] ?? now;
         throw new RateLimitedError(perMinute, Math.max(1, Math.ceil((oldest + MINUTE_MS - now) / 1000)));
       }
+      if (perMinute > 0 && meshMinuteCount !== undefined && meshMinuteCount > perMinute) throw new RateLimitedError(perMinute, 60);
 
       const threshold = rateLimits.massExtractionDistinctFiscalCodes;
       const windowMs = rateLimits.massExtractionWindowSeconds * 1000;

@@ -29,7 +29,8 @@ export interface CertificationHandlersOptions {
 export async function tobacconistCaller(sso: SsoVerifier, context: CallContext, requestedTobacconist: string): Promise<Caller> {
   const identity = await sso.verify(bearerToken(context));
   if (requestedTobacconist && requestedTobacconist !== identity.tobacconistId) throw new TobacconistMismatchError("tobacconist_id");
-  return { tobacconistId: identity.tobacconistId, authenticationMethod: "SSO_TOKEN" };
+  const mesh = Number(context.requestMetadata.get("x-novares-quota-minute")[0] ?? "");
+  return { tobacconistId: identity.tobacconistId, authenticationMethod: "SSO_TOKEN", ...(Number.isInteger(mesh) && mesh > 0 ? { meshMinuteCount: mesh } : {}) };
 }
 
 /** ANPR messages → novabox.common.v1.AnprMessage fields. */

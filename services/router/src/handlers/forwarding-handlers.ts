@@ -55,7 +55,7 @@ export interface ForwardingHandlersOptions {
 }
 
 /** The request headers forwarded to the box unchanged. */
-export const forwardedHeaders: readonly string[] = ["authorization", "x-request-id"];
+export const forwardedHeaders: readonly string[] = ["authorization", "x-request-id", "x-novares-quota-minute"];
 
 /** The header naming the Comune when the request field is empty. */
 export const comuneHeader = "x-comune-code";

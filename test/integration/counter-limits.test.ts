@@ -1,0 +1,211 @@
+/**
+ * Mesh-wide limits as processes: a real Redis, the ANPR simulator, a router (embedded registry), two
+ * Novaboxes of one Comune and two gateway replicas sharing the Redis. A tobacconist over the quota is
+ * refused by both boxes (their own limit, fed the mesh-wide count) and by both replicas; a scripted
+ * extraction over 30 Comuni raises exactly one alert, which the console's CounterService lists; a
+ * gateway restart keeps the counters.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client, credentials, status } from "@grpc/grpc-js";
+import { create } from "@bufbuild/protobuf";
+import { createClient, ConnectError, type Client as ConnectClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import Database from "better-sqlite3";
+import { ConfigService, AnprEnvironment, SettingsSchema } from "#gen/novabox/config/v1/config_service_pb.js";
+import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
+import { CounterService } from "#gen/novares/counter/v1/counter_service_pb.js";
+import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
+import { createGrpcClient } from "#shared/grpc-adapter.js";
+import { ensureDevPki, type DevPkiManifest } from "#shared/anpr/dev-pki.js";
+import { ensureDevSsoKeyPair } from "../../services/gateway/src/server/sso-keys.js";
+import { startService, type StartedService } from "../support/services.js";
+import { waitFor } from "../support/process.js";
+import { startRedis, type TestRedis } from "../support/redis.js";
+
+const work = mkdtempSync(join(tmpdir(), "counter-limits-"));
+const ssoDir = join(work, "sso");
+const mario = "RSSMRA85T10A562S";
+const boxLimitPerMinute = 4;
+const gatewayLimitPerMinute = 6;
+const massThreshold = 4;
+
+let redis: TestRedis;
+let manifest: DevPkiManifest;
+let sim: StartedService;
+let router: StartedService;
+const boxes: { service: StartedService; home: string }[] = [];
+const gateways: (StartedService | undefined)[] = [];
+
+const gatewayEnv = (redisUrl: string): Record<string, string> => ({
+  GATEWAY_PORT: "0",
+  GATEWAY_H2C_PORT: "0",
+  ROUTER_ADDRESS: `127.0.0.1:${String(router.ready.port)}`,
+  MESH_PLAINTEXT: "true",
+  GATEWAY_DEV_SSO: "true",
+  GATEWAY_SSO_DIR: ssoDir,
+  GATEWAY_REDIS_URL: redisUrl,
+  GATEWAY_QUOTA_PER_MINUTE: String(gatewayLimitPerMinute),
+  GATEWAY_MASS_EXTRACTION_DISTINCT: String(massThreshold),
+  GATEWAY_OPERATOR_IDS: "TAB-0005",
+});
+
+const startGateway = () => startService("services/gateway/src/server/main.ts", gatewayEnv(redis.url), "gateway ready");
+const baseUrl = (i: number) => `http://127.0.0.1:${String(gateways[i]!.ready.port)}`;
+
+async function tokenFor(i: number, tobacconistId: string): Promise<string> {
+  const answer = await fetch(`${baseUrl(i)}/dev-sso/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ tobacconistId }) });
+  return ((await answer.json()) as { token: string }).token;
+}
+
+function consultation(i: number): ConnectClient<typeof ConsultationService> {
+  return createClient(ConsultationService, createConnectTransport({ baseUrl: baseUrl(i), httpVersion: "1.1" }));
+}
+
+async function configureBox(grpcPort: number, ssoPublicKeyPem: string, workstationId: string): Promise<void> {
+  const channel = new Client(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
+  try {
+    const config = createGrpcClient(ConfigService, channel);
+    const session = (await config.registerAdmin({ username: "admin", password: "correct horse battery staple" })).session!.token;
+    const admin = { metadata: { authorization: `Bearer ${session}` } };
+    const ws = manifest.workstations.find((w) => w.comuneCode === "022205")!;
+    await config.uploadCaCertificate({ certificate: readFileSync(manifest.simulator.caCertificateFile), password: "" }, admin);
+    await config.uploadWorkstationCertificate({ pkcs12: readFileSync(ws.pkcs12File), pin: readFileSync(ws.pinFile, "utf8").trim() }, admin);
+    const settings = create(SettingsSchema, {
+      operatorId: ws.operatorId,
+      officeId: ws.sedeId,
+      workstationId,
+      comuneCode: "022205",
+      comuneName: "Trento",
+      anprEnvironment: AnprEnvironment.TEST,
+      anprBaseUrl: String(sim.ready.url),
+      registryOfficerSurname: "BIANCHI",
+      registryOfficerName: "ANNA",
+      novaresDiscoveryAddress: `127.0.0.1:${String(router.ready.port)}`,
+      advertisedHost: "127.0.0.1",
+      ssoPublicKeyPem,
+      ssoIssuer: "https://sso.novares.dev",
+      ssoAudience: "novabox",
+      logRetentionDays: 365,
+      rateLimits: { perTobacconistPerMinute: boxLimitPerMinute, massExtractionDistinctFiscalCodes: 100, massExtractionWindow: { seconds: 3600n } },
+      serviceFeeCents: 200n,
+      stampDutyCents: 1600n,
+      enabledCertificateTypes: Array.from({ length: 19 }, (_, i) => i + 1),
+    });
+    await config.updateConfig({ settings, updateMask: { paths: ["*"] } }, admin);
+    expect((await config.testAnprConnection({}, admin)).ok).toBe(true);
+  } finally {
+    channel.close();
+  }
+}
+
+async function refusal(promise: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await promise;
+  } catch (err) {
+    return ConnectError.from(err);
+  }
+  throw new Error("expected the call to fail");
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+  manifest = await ensureDevPki(join(work, "pki"));
+  const sso = await ensureDevSsoKeyPair(ssoDir);
+  sim = await startService("services/anpr-sim/src/server/main.ts", { ANPR_SIM_PORT: "0", ANPR_SIM_PKI_DIR: manifest.dir, ANPR_SIM_RESIDENTS_PER_COMUNE: "50" }, "anpr-sim ready");
+  router = await startService(
+    "services/router/src/server/main.ts",
+    { ROUTER_PORT: "0", MESH_PLAINTEXT: "true", ROUTER_ANNOUNCE_INTERVAL_MS: "1000", ROUTER_EXPIRES_AFTER_MS: "5000", ROUTER_HEALTH_INTERVAL_MS: "500" },
+    "router ready",
+  );
+  for (const [name, workstationId] of [["trento-a", "POST-022205-01"], ["trento-b", "POST-022205-02"]] as const) {
+    const home = join(work, name);
+    const service = await startService("services/novabox/src/server/main.ts", { ANPR_HOME: home, NOVABOX_GRPC_PORT: "0", NOVABOX_HTTP_PORT: "0", NOVABOX_HOST: "127.0.0.1", NOVABOX_MESH_PLAINTEXT: "true" }, "novabox ready");
+    boxes.push({ service, home });
+    await configureBox(Number(service.ready.grpcPort), sso.publicKeyPem, workstationId);
+  }
+  const discoveryChannel = new Client(`127.0.0.1:${String(router.ready.port)}`, credentials.createInsecure());
+  const discovery = createGrpcClient(DiscoveryService, discoveryChannel);
+  await waitFor("both Trento boxes routable", async () => (await discovery.resolveComune({ comuneCode: "022205" })).instances.length === 2, 30_000);
+  discoveryChannel.close();
+  gateways.push(await startGateway(), await startGateway());
+}, 240_000);
+
+afterAll(async () => {
+  for (const g of gateways) await g?.process.stop();
+  for (const b of boxes) await b.service.process.stop();
+  await router?.process.stop();
+  await sim?.process.stop();
+  await redis?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Rows of `outcome` for `tobacconistId` in a box's audit log, read from its SQLite file. */
+function auditRows(home: string, tobacconistId: string, outcome: string): number {
+  const db = new Database(join(home, "novabox.db"), { readonly: true });
+  try {
+    return (db.prepare("SELECT count(*) AS n FROM audit_log WHERE tobacconist_id = ? AND outcome = ?").get(tobacconistId, outcome) as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+describe("a tobacconist over the quota", () => {
+  it("is refused by both boxes of the Comune (their limit fed the mesh-wide count) and then by both gateway replicas", async () => {
+    const auth = [await tokenFor(0, "TAB-0001"), await tokenFor(1, "TAB-0001")];
+    const call = (i: number) => consultation(i).getIndividualRecord({ comuneCode: "022205", fiscalCode: mario }, { headers: { authorization: `Bearer ${auth[i]}` } });
+    for (let n = 1; n <= boxLimitPerMinute; n++) await call(n % 2);
+    // Calls 5 and 6 pass the gateways (limit 6) but the mesh-wide count is over the boxes' limit (4):
+    // the router sends them round-robin, one to each box, and each box refuses.
+    const byBoxes = [await refusal(call(0)), await refusal(call(1))];
+    for (const err of byBoxes) {
+      expect(err.code).toBe(status.RESOURCE_EXHAUSTED);
+      expect(err.rawMessage).toMatch(new RegExp(`more than ${boxLimitPerMinute} requests per minute`));
+    }
+    expect(boxes.map((b) => auditRows(b.home, "TAB-0001", "RATE_LIMITED"))).toEqual([1, 1]);
+    // Call 7 and on: the gateways' own quota, on either replica, naming the limit and when to retry.
+    for (const i of [0, 1]) {
+      const err = await refusal(call(i));
+      expect(err.code).toBe(status.RESOURCE_EXHAUSTED);
+      expect(err.rawMessage).toMatch(/Novares limit reached: more than 6 requests in a minute .* retry in \d+ s/);
+    }
+    expect(boxes.map((b) => auditRows(b.home, "TAB-0001", "RATE_LIMITED"))).toEqual([1, 1]);
+  });
+
+  it("stays refused after a gateway restart: the counters are in Redis", async () => {
+    await gateways[0]!.process.stop();
+    gateways[0] = await startGateway();
+    const token = await tokenFor(0, "TAB-0001");
+    const err = await refusal(consultation(0).getIndividualRecord({ comuneCode: "022205", fiscalCode: mario }, { headers: { authorization: `Bearer ${token}` } }));
+    expect(err.rawMessage).toMatch(/Novares limit reached: more than 6 requests in a minute/);
+  });
+});
+
+describe("a scripted extraction over 30 Comuni", () => {
+  it("raises exactly one alert, listed for the console with the Comuni involved", async () => {
+    const auth = [await tokenFor(0, "TAB-0002"), await tokenFor(1, "TAB-0002")];
+    const codes: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const comune = String(1001 + i * 3).padStart(6, "0");
+      const fiscalCode = `XTRPRS80A01H${String(100 + i).padStart(3, "0")}Z`;
+      codes.push(fiscalCode);
+      const answer = await refusal(consultation(i % 2).getIndividualRecord({ comuneCode: comune, fiscalCode }, { headers: { authorization: `Bearer ${auth[i % 2]}` } }));
+      // The first ones pass the limits and find no box for those Comuni; the rest are refused.
+      expect(answer.code).toBe(i < massThreshold ? status.NOT_FOUND : status.RESOURCE_EXHAUSTED);
+    }
+    const counter = createClient(CounterService, createConnectTransport({ baseUrl: baseUrl(1), httpVersion: "1.1" }));
+    const asOperator = { headers: { authorization: `Bearer ${await tokenFor(1, "TAB-0005")}` } };
+    const { alerts } = await counter.listMassExtractionAlerts({}, asOperator);
+    const mine = alerts.filter((a) => a.tobacconistId === "TAB-0002");
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.comuni).toHaveLength(massThreshold + 1);
+    expect(mine[0]!.distinctFiscalCodes).toBe(massThreshold);
+    expect(JSON.stringify(alerts, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).not.toContain(codes[0]!);
+    // A tobacconist sees only its own alerts.
+    const asOther = { headers: { authorization: `Bearer ${await tokenFor(0, "TAB-0003")}` } };
+    expect((await counter.listMassExtractionAlerts({}, asOther)).alerts).toEqual([]);
+    expect((await refusal(counter.listMassExtractionAlerts({}))).code).toBe(status.UNAUTHENTICATED);
+  });
+});
