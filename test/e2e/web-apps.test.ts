@@ -322,6 +322,10 @@ describe("Novares console", () => {
     await page.fill("#subject\\.surname", "ROSSI");
     await page.fill("#subject\\.name", "MARIO");
     await page.locator('input[type=checkbox][value="8"]').check();
+    // the reason (motivo) is asked for: without it the form says so next to the field
+    await page.click("button:has-text('Anteprima')");
+    expect(await page.locator('[data-field-error="reason"]').textContent()).toContain("motivo della richiesta");
+    await page.selectOption("#reason", { label: "Atto notarile" });
     await screenshot(page, "console-issue-form");
 
     // the preview (anteprima) first: a PDF, nothing charged

@@ -90,6 +90,10 @@ export interface IssueInput {
   certificateTypes: readonly number[];
   stampDuty: "paid" | "exempt";
   exemptionReason: number;
+  /** The stated reason (RequestReason number; 0 = not chosen), when the form asks for one. */
+  reason?: number;
+  /** Free text for reason 99 (other). */
+  reasonText?: string;
 }
 
 /** Checks the issuing form. */
@@ -102,6 +106,8 @@ export function validateIssue(input: IssueInput): FieldErrors {
   if (input.name.trim() === "") errors["subject.name"] = "Inserire il nome.";
   if (input.certificateTypes.length === 0) errors.certificate_types = "Scegliere almeno un certificato.";
   if (input.stampDuty === "exempt" && input.exemptionReason === 0) errors.stamp_duty = "Scegliere il motivo dell'esenzione dal bollo.";
+  if (input.reason !== undefined && input.reason === 0) errors.reason = "Scegliere il motivo della richiesta.";
+  if (input.reason === 99 && (input.reasonText ?? "").trim() === "") errors["reason.description"] = "Descrivere il motivo della richiesta.";
   return errors;
 }
 

@@ -7,6 +7,7 @@ import { createConnectTransport } from "@connectrpc/connect-web";
 import { createSignal } from "solid-js";
 import { CertificationService } from "@gen/novabox/certification/v1/certification_service_pb.js";
 import { DiscoveryService } from "@gen/novares/discovery/v1/discovery_service_pb.js";
+import { CounterService } from "@gen/novares/counter/v1/counter_service_pb.js";
 
 const transport = createConnectTransport({ baseUrl: window.location.origin });
 
@@ -14,6 +15,8 @@ const transport = createConnectTransport({ baseUrl: window.location.origin });
 export const discovery = createClient(DiscoveryService, transport);
 /** Certificates, routed by the gateway to the Comune's Novabox (SSO token needed). */
 export const certification = createClient(CertificationService, transport);
+/** The counter's business: the month's account and mass-extraction alerts (SSO token needed). */
+export const counter = createClient(CounterService, transport);
 
 /** A signed-in tobacconist. */
 export interface TobacconistSession {

@@ -5,6 +5,7 @@ import { Show, type JSX } from "solid-js";
 import "../../shared/styles.css";
 import { MeshView } from "./mesh/MeshView.tsx";
 import { IssuePage } from "./issue/IssuePage.tsx";
+import { CounterPage } from "./counter/CounterPage.tsx";
 import { signOut, tobacconist } from "./clients.ts";
 
 function Layout(props: RouteSectionProps): JSX.Element {
@@ -17,6 +18,7 @@ function Layout(props: RouteSectionProps): JSX.Element {
             Rete dei Novabox
           </A>
           <A href="/emissione">Emissione certificati</A>
+          <A href="/conto">Conto e segnalazioni</A>
         </nav>
         <span class="spacer" />
         <Show when={tobacconist()}>
@@ -40,6 +42,7 @@ render(
     <Router root={Layout}>
       <Route path="/" component={MeshView} />
       <Route path="/emissione" component={IssuePage} />
+      <Route path="/conto" component={CounterPage} />
       <Route path="*" component={MeshView} />
     </Router>
   ),

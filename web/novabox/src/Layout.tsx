@@ -13,6 +13,7 @@ export function Layout(props: RouteSectionProps): JSX.Element {
           <nav>
             <A href="/configurazione">Configurazione</A>
             <A href="/registro">Registro delle operazioni</A>
+            <A href="/conto">Conto mensile</A>
             <A href="/password">Cambio password</A>
           </nav>
           <span class="spacer" />

@@ -7,11 +7,15 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { createSignal } from "solid-js";
 import { ConfigService } from "@gen/novabox/config/v1/config_service_pb.js";
+import { AccountService } from "@gen/novabox/account/v1/account_service_pb.js";
 
 const transport = createConnectTransport({ baseUrl: window.location.origin });
 
 /** ConfigService of this Novabox. */
 export const config = createClient(ConfigService, transport);
+
+/** AccountService of this Novabox: the monthly account. */
+export const account = createClient(AccountService, transport);
 
 const storageKey = "novabox.session";
 const [token, setToken] = createSignal<string | undefined>(sessionStorage.getItem(storageKey) ?? undefined);

@@ -2,6 +2,7 @@
 import { render } from "solid-js/web";
 import { Route, Router } from "@solidjs/router";
 import "../../shared/styles.css";
+import { MonthlyAccountPage } from "./business/MonthlyAccountPage.tsx";
 import { Layout } from "./Layout.tsx";
 import { StartPage } from "./StartPage.tsx";
 import { SetupWizard } from "./setup/SetupWizard.tsx";
@@ -19,6 +20,7 @@ render(
       <Route path="/configurazione" component={ConfigurationPage} />
       <Route path="/registro" component={AuditLogPage} />
       <Route path="/password" component={ChangePasswordPage} />
+      <Route path="/conto" component={MonthlyAccountPage} />
       <Route path="*" component={StartPage} />
     </Router>
   ),

@@ -12,11 +12,13 @@ import {
   StampDutyExemptionSchema,
   StampDutyPaidSchema,
   type PreviewCertificateResponse,
+  type RequestReason,
+  StatedReasonSchema,
   type StampDutyExemptionReason,
 } from "@gen/novabox/certification/v1/certification_service_pb.js";
 import { InstanceHealth } from "@gen/novares/discovery/v1/discovery_service_pb.js";
 import { certification, discovery, ssoAuth, tobacconist } from "../clients.ts";
-import { exemptionReasons, languageLabels } from "./labels.ts";
+import { exemptionReasons, languageLabels, requestReasons } from "./labels.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError, Field } from "../../../shared/components.tsx";
 import { isValid, validateIssue, type FieldErrors } from "../../../shared/validation.ts";
@@ -34,6 +36,8 @@ export function IssueForm(props: {
   const [exemptionReason, setExemptionReason] = createSignal(0);
   const [language, setLanguage] = createSignal(CertificateLanguage.IT);
   const [useAbroad, setUseAbroad] = createSignal(false);
+  const [reason, setReason] = createSignal(0);
+  const [reasonText, setReasonText] = createSignal("");
   const [errors, setErrors] = createSignal<FieldErrors>({});
   const [actionError, setActionError] = createSignal<string>();
   const [busy, setBusy] = createSignal<"preview" | "issue">();
@@ -65,12 +69,13 @@ export function IssueForm(props: {
         stampDuty() === "paid"
           ? { case: "stampDutyPaid" as const, value: create(StampDutyPaidSchema) }
           : { case: "stampDutyExemption" as const, value: create(StampDutyExemptionSchema, { reason: exemptionReason() as StampDutyExemptionReason }) },
+      reason: create(StatedReasonSchema, { reason: reason() as RequestReason, description: reason() === 99 ? reasonText().trim() : "" }),
     };
   }
 
   async function submit(action: "preview" | "issue"): Promise<void> {
     setActionError(undefined);
-    const found = validateIssue({ comuneCode: comuneCode(), fiscalCode: fiscalCode(), surname: surname(), name: name(), certificateTypes: types(), stampDuty: stampDuty(), exemptionReason: exemptionReason() });
+    const found = validateIssue({ comuneCode: comuneCode(), fiscalCode: fiscalCode(), surname: surname(), name: name(), certificateTypes: types(), stampDuty: stampDuty(), exemptionReason: exemptionReason(), reason: reason(), reasonText: reasonText() });
     setErrors(found);
     if (!isValid(found)) return;
     setBusy(action);
@@ -177,6 +182,19 @@ export function IssueForm(props: {
             </Field>
           </Show>
         </fieldset>
+        <div class="grid">
+          <Field label="Motivo della richiesta" for="reason" error={errors().reason}>
+            <select id="reason" value={String(reason())} onChange={(e) => setReason(Number(e.currentTarget.value))}>
+              <option value="0">— scegliere —</option>
+              <For each={requestReasons}>{([value, label]) => <option value={String(value)}>{label}</option>}</For>
+            </select>
+          </Field>
+          <Show when={reason() === 99}>
+            <Field label="Descrizione del motivo" for="reason_description" error={errors()["reason.description"]}>
+              <input id="reason_description" maxLength={200} value={reasonText()} onInput={(e) => setReasonText(e.currentTarget.value)} />
+            </Field>
+          </Show>
+        </div>
         <div class="grid">
           <Field label="Lingua del certificato" for="language">
             <select id="language" value={String(language())} onChange={(e) => (setLanguage(Number(e.currentTarget.value) as CertificateLanguage), changed())}>

@@ -1,5 +1,16 @@
 /** Italian labels for the issuing form. */
-import { CertificateLanguage, StampDutyExemptionReason } from "@gen/novabox/certification/v1/certification_service_pb.js";
+import { CertificateLanguage, RequestReason, StampDutyExemptionReason } from "@gen/novabox/certification/v1/certification_service_pb.js";
+
+/** Why the citizen asks for the certificate (motivo; agreement art. 2.1). */
+export const requestReasons: [RequestReason, string][] = [
+  [RequestReason.PRIVATE_CONTRACT, "Contratti e pratiche private"],
+  [RequestReason.BANK_INSURANCE, "Banca, assicurazione, finanziamento"],
+  [RequestReason.NOTARY, "Atto notarile"],
+  [RequestReason.LEGAL, "Uso legale"],
+  [RequestReason.INHERITANCE, "Successione"],
+  [RequestReason.ABROAD, "Uso all'estero"],
+  [RequestReason.OTHER, "Altro motivo"],
+];
 
 export const exemptionReasons: [StampDutyExemptionReason, string][] = [
   [StampDutyExemptionReason.ONLUS, "ONLUS"],

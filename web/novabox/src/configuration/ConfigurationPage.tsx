@@ -7,6 +7,7 @@ import { environmentLabel } from "../labels.ts";
 import { CertificateCard } from "./CertificateCard.tsx";
 import { ConnectionTestResult } from "./ConnectionTestResult.tsx";
 import { LimitsForm } from "./LimitsForm.tsx";
+import { ExperimentalPhase } from "./ExperimentalPhase.tsx";
 import { RevokedTobacconists } from "./RevokedTobacconists.tsx";
 import { ReplaceCaCertificate, ReplaceWorkstationCertificate } from "./ReplaceCertificates.tsx";
 import { describeError } from "../../../shared/errors.ts";
@@ -64,6 +65,7 @@ export function ConfigurationPage(): JSX.Element {
                 <ReplaceWorkstationCertificate onReplaced={(info) => mutate({ ...c(), workstationCertificate: info })} />
               </section>
               <LimitsForm settings={c().settings} onSaved={mutate} />
+              <ExperimentalPhase on={c().settings?.experimentalPhase ?? false} onSaved={mutate} />
               <RevokedTobacconists revoked={c().settings?.revokedTobacconists ?? []} onSaved={mutate} />
               <section class="card">
                 <h2>Collegamento con ANPR</h2>
