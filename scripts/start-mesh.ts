@@ -3,7 +3,9 @@
  * registry, or Consul when CONSUL_HTTP_ADDR is set), the gateway with the development SSO, and two
  * Novaboxes (Trento 022205, Rovereto 022161) with mutual TLS inside the mesh; configures each box
  * on first run from the development PKI (admin password saved beside it, 0600); waits until both
- * boxes are routable; prints the URLs and how to get a demo token; Ctrl-C stops everything.
+ * boxes are routable; prints the URLs and how to get a demo token; Ctrl-C stops everything. A process
+ * that dies once the mesh is ready is reported (and a `{"msg":"process died"}` line printed) while
+ * the rest keeps running; during start-up any death stops the whole mesh.
  *
  * Everything lives under MESH_DEV_DIR (default .dev, git-ignored); each process logs to
  * MESH_DEV_DIR/logs/<name>.log. Ports are overridable by environment (see the README).
@@ -40,6 +42,7 @@ interface Child {
 }
 const children: Child[] = [];
 let stopping = false;
+let meshReady = false;
 
 function startChild(name: string, entry: string, env: Record<string, string>, readyMessage: string): Child {
   mkdirSync(join(dev, "logs"), { recursive: true });
@@ -60,10 +63,17 @@ function startChild(name: string, entry: string, env: Record<string, string>, re
     child.stderr.on("data", (chunk: Buffer) => log.write(chunk));
     child.on("exit", (code, signal) => {
       reject(new Error(`${name} exited (${code ?? signal}) before it was ready; see ${join(dev, "logs", `${name}.log`)}`));
-      if (!stopping) {
-        console.error(`${name} stopped unexpectedly (${code ?? signal}); see ${join(dev, "logs", `${name}.log`)}. Stopping the mesh.`);
+      if (stopping) return;
+      if (!meshReady) {
+        console.error(`${name} stopped unexpectedly (${code ?? signal}) while the mesh was starting; see ${join(dev, "logs", `${name}.log`)}. Stopping the mesh.`);
         void stopAll(1);
+        return;
       }
+      // Once the mesh runs, one dead process is reported and the rest keep running, so failover
+      // (a box, a router or a gateway lost) can be watched in the demo. Ctrl-C still stops all.
+      const alive = children.filter((c) => c.process.exitCode === null && c.process.signalCode === null).map((c) => c.name);
+      console.error(`${name} stopped unexpectedly (${code ?? signal}); see ${join(dev, "logs", `${name}.log`)}. The rest of the mesh keeps running: ${alive.join(", ") || "nothing"}.`);
+      console.log(JSON.stringify({ msg: "process died", name, code, signal, alive }));
     });
   });
   const entryChild = { name, process: child, ready };
@@ -190,7 +200,8 @@ async function main(): Promise<void> {
       `mesh ready in ${((Date.now() - started) / 1000).toFixed(1)} s — Ctrl-C stops everything`,
     ].join("\n"),
   );
-  console.log(JSON.stringify({ msg: "mesh ready", gateway: gatewayUrl, router: `${host}:${ports.router}`, sim: simUrl, boxes }));
+  meshReady = true;
+  console.log(JSON.stringify({ msg: "mesh ready", gateway: gatewayUrl, router: `${host}:${ports.router}`, sim: simUrl, boxes, pids: Object.fromEntries(children.map((c) => [c.name, c.process.pid])) }));
 }
 
 main().catch((err: unknown) => {

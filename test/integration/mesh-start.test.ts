@@ -2,7 +2,8 @@
  * `npm start` as a user runs it, on free ports and a temporary dev folder: the simulator, the router,
  * the gateway with the development SSO and two Novaboxes with mutual TLS come up, the boxes are
  * configured automatically, a tobacconist's browser-style call (connect-web) through the gateway
- * issues a certificate for each Comune, and SIGTERM stops every process.
+ * issues a certificate for each Comune, a box killed afterwards is reported while the rest keeps
+ * serving, and SIGTERM stops every process.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { randomUUID } from "node:crypto";
@@ -14,13 +15,23 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
 import { CertificationService, CertificateType } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { DiscoveryService, InstanceHealth } from "#gen/novares/discovery/v1/discovery_service_pb.js";
-import type { StartedProcess } from "../support/process.js";
+import { waitFor, type StartedProcess } from "../support/process.js";
 import { startTestMesh } from "../support/mesh.js";
 
 const dev = mkdtempSync(join(tmpdir(), "mesh-start-"));
 let mesh: StartedProcess;
 let ports: Record<string, number>;
 let gatewayUrl = "";
+let readyPids: Record<string, number> = {};
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -38,6 +49,7 @@ beforeAll(async () => {
   mesh = started.process;
   ports = { ...started.ports };
   gatewayUrl = started.ready.gateway;
+  readyPids = started.ready.pids;
 }, 180_000);
 
 afterAll(async () => {
@@ -78,6 +90,23 @@ describe("npm start", () => {
     expect(issued.anprProtocolNumber).toMatch(/^\d+$/);
     expect(issued.charges?.serviceFeeCents).toBe(200n);
   });
+
+  it("reports a box that dies and keeps the rest of the mesh running", async () => {
+    const pid = readyPids["novabox-022161"]!;
+    process.kill(pid, "SIGKILL");
+    await waitFor("npm start to report the dead box", () => Promise.resolve(mesh.output().includes('"msg":"process died","name":"novabox-022161"')), 20_000, 100);
+    expect(mesh.output()).toContain("novabox-022161 stopped unexpectedly (SIGKILL)");
+    expect(mesh.child.exitCode).toBeNull();
+    // Trento still issues through the same router and gateway.
+    const token = await demoToken("TAB-0002");
+    const certification = createClient(CertificationService, createConnectTransport({ baseUrl: gatewayUrl }));
+    const issued = await certification.issueCertificate(
+      { comuneCode: "022205", tobacconistId: "TAB-0002", idempotencyKey: randomUUID(), subject: { fiscalCode: "RSSMRA85T10A562S", surname: "ROSSI", name: "MARIO" }, certificateTypes: [CertificateType.RESIDENCE], stampDuty: { case: "stampDutyPaid", value: {} } },
+      { headers: { authorization: `Bearer ${token}` } },
+    );
+    expect(Buffer.from(issued.pdf.subarray(0, 5)).toString()).toBe("%PDF-");
+    for (const [name, other] of Object.entries(readyPids)) if (name !== "novabox-022161") expect(`${name} alive: ${isAlive(other)}`).toBe(`${name} alive: true`);
+  }, 60_000);
 
   it("stops every process on SIGTERM", async () => {
     await mesh.stop(15_000);

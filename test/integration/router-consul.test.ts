@@ -1,10 +1,14 @@
 /**
  * Two Novares routers (main.ts processes) against one REAL Consul server agent (a single-server
- * cluster with a data dir, so a restart keeps its state): boxes announced through either router
- * appear as healthy "novabox" services with a gRPC check, both routers route by Comune from their
- * blocking-query tables, a killed box stops receiving traffic within the check interval (timed),
- * a Consul outage leaves routing working and heals by itself, a registration Consul lost comes
- * back with the next announcement, and a restarted router rebuilds its table from Consul.
+ * cluster with a data dir, so a restart keeps its state): boxes announced through either router are
+ * registered once in Consul's catalog (external node per province, one service per province, one
+ * check per instance written by the routers — no router's agent involved); both routers route by
+ * Comune from their sharded blocking-query tables; an unchanged announcement writes nothing; each
+ * instance is probed by the one router that owns it; a killed box stops receiving traffic within
+ * the probe interval (timed); a box that stops announcing turns critical even when it announced
+ * only to the other router; a Consul outage leaves routing working and heals by itself; a
+ * registration Consul lost comes back with the next announcement; a restarted router rebuilds its
+ * table from Consul.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -13,6 +17,7 @@ import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import { InstanceHealth } from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import { RpcError } from "#shared/grpc-status.js";
+import { ownerOf } from "../../services/router/src/domain/directory-shards.js";
 import { keepAnnouncing, routerClients, startFakeBox, type FakeBox, type RouterClients } from "../../services/router/test/fake-box.js";
 import { freePorts } from "../support/ports.js";
 import { start, waitFor, type StartedProcess } from "../support/process.js";
@@ -20,8 +25,9 @@ import { startService, type StartedService } from "../support/services.js";
 import { requireTool } from "../support/tools.js";
 
 interface ConsulHealthEntry {
-  Service: { ID: string; Address: string; Port: number; Tags: string[]; Meta: Record<string, string> };
-  Checks: { CheckID: string; Type: string; Status: string }[];
+  Node: { Node: string; Meta: Record<string, string> };
+  Service: { ID: string; Service: string; Address: string; Port: number; Tags: string[]; Meta: Record<string, string> };
+  Checks: { CheckID: string; Status: string; Output: string }[];
 }
 
 const checkIntervalSeconds = 1;
@@ -51,7 +57,9 @@ describe("routers with a real Consul", () => {
     );
   };
 
+  let routerSerial = 0;
   const startRouterProcess = async () => {
+    const routerId = `router-${String.fromCharCode(97 + (routerSerial++ % 2))}`;
     const service = await startService(
       "services/router/src/server/main.ts",
       {
@@ -59,7 +67,10 @@ describe("routers with a real Consul", () => {
         MESH_PLAINTEXT: "true",
         MESH_TLS_DIR: "",
         CONSUL_HTTP_ADDR: consulAddr,
-        CONSUL_CHECK_INTERVAL: `${checkIntervalSeconds}s`,
+        ROUTER_ID: routerId,
+        ROUTER_HEALTH_INTERVAL_MS: String(checkIntervalSeconds * 1000),
+        ROUTER_HEARTBEAT_INTERVAL_MS: "1000",
+        ROUTER_DEREGISTER_AFTER_MS: "8000",
         ROUTER_ANNOUNCE_INTERVAL_MS: "1000",
         ROUTER_EXPIRES_AFTER_MS: "10000",
       },
@@ -68,7 +79,13 @@ describe("routers with a real Consul", () => {
     return { service, clients: routerClients(`127.0.0.1:${service.ready.port as number}`) };
   };
 
-  const passing = async (): Promise<ConsulHealthEntry[]> => (await (await fetch(`${http}/v1/health/service/novabox?passing`)).json()) as ConsulHealthEntry[];
+  /** Every instance in the catalog, across the province services. */
+  const catalog = async (query = ""): Promise<ConsulHealthEntry[]> => {
+    const services = Object.keys((await (await fetch(`${http}/v1/catalog/services`)).json()) as Record<string, string[]>).filter((n) => /^novabox-\d{3}$/.test(n));
+    const lists = await Promise.all(services.map(async (name) => (await (await fetch(`${http}/v1/health/service/${name}${query}`)).json()) as ConsulHealthEntry[]));
+    return lists.flat();
+  };
+  const passing = () => catalog("?passing");
   const servingVia = async (r: { clients: RouterClients }, comuneCode: string) =>
     (await r.clients.discovery.resolveComune({ comuneCode }, { deadline: 3_000 }).catch(() => ({ instances: [] }))).instances.map((i) => i.instanceId);
   const boxOf = async (r: { clients: RouterClients }, comuneCode: string, idempotencyKey = "") =>
@@ -126,16 +143,50 @@ describe("routers with a real Consul", () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }, 30_000);
 
-  it("registers every announced box as a healthy Consul service with a gRPC check and its Meta", async () => {
-    const entries = await waitFor("three passing novabox services", async () => {
+  it("registers every announced box once in the catalog, on its province's external node, with one check the routers write", async () => {
+    const entries = await waitFor("three passing novabox instances", async () => {
       const list = await passing();
       return list.length === 3 ? list : undefined;
     });
     const trento = entries.find((e) => e.Service.Meta.comune_code === "022205")!;
-    expect(trento.Service).toMatchObject({ ID: announcers.trento1!.instanceId, Address: "127.0.0.1", Port: boxes.trento1!.port, Meta: { comune_code: "022205", comune_name: "Comune 022205", workstation: "POST-trento1", version: "0.1.0-test" } });
-    expect(trento.Service.Tags).toContain("comune_code=022205");
-    expect(trento.Checks.map((c) => c.Type).sort()).toEqual(expect.arrayContaining(["grpc", "ttl"]));
+    expect(trento.Service).toMatchObject({ ID: announcers.trento1!.instanceId, Service: "novabox-022", Address: "127.0.0.1", Port: boxes.trento1!.port, Meta: { comune_code: "022205", comune_name: "Comune 022205", workstation: "POST-trento1", version: "0.1.0-test" } });
+    expect(trento.Service.Tags).toEqual(["novabox"]);
+    expect(trento.Node.Node).toBe("novabox-province-022");
+    expect(trento.Node.Meta["external-node"]).toBe("true");
+    expect(trento.Checks.map((c) => c.CheckID)).toEqual([`${announcers.trento1!.instanceId}:health`]);
+    expect(entries.filter((e) => e.Service.Meta.comune_code === "022161").map((e) => e.Node.Node)).toEqual(["novabox-province-022", "novabox-province-022"]);
+    // Registered through the catalog: no router's agent holds a Novabox service.
+    const agentServices = (await (await fetch(`${http}/v1/agent/services`)).json()) as Record<string, unknown>;
+    expect(Object.keys(agentServices).filter((id) => id.startsWith("novabox-"))).toEqual([]);
     for (const r of routers) expect(r.service.ready.registry).toBe("consul");
+  }, 30_000);
+
+  it("spreads the health checks: a box turning NOT_SERVING is caught by the router that owns it", async () => {
+    const names = ["trento1", "rovereto1", "rovereto2"];
+    const ids = names.map((n) => announcers[n]!.instanceId);
+    const owners = ids.map((id) => ownerOf(id, ["router-a", "router-b"]));
+    for (const n of names) boxes[n]!.setServing(false);
+    try {
+      await waitFor(
+        "every check to report NOT_SERVING, written by the instance's owner",
+        async () => {
+          const entries = await catalog();
+          return ids.every((id, k) => entries.find((e) => e.Service.ID === id)?.Checks[0]?.Output === `NOT_SERVING or unreachable (probed by router ${owners[k]})`);
+        },
+        15_000,
+        100,
+      );
+    } finally {
+      for (const n of names) boxes[n]!.setServing(true);
+    }
+    await waitFor("the three boxes to be passing again", async () => (await passing()).length === 3, 15_000, 100);
+  }, 40_000);
+
+  it("writes nothing to Consul for an unchanged announcement", async () => {
+    const indexOf = async () => (await fetch(`${http}/v1/health/service/novabox-022`)).headers.get("x-consul-index");
+    const before = await indexOf();
+    await new Promise((resolve) => setTimeout(resolve, 3_500)); // three announcements of each box, to both routers
+    expect(await indexOf()).toBe(before);
   }, 30_000);
 
   it("routes by Comune through either router, from the table Consul fed", async () => {
@@ -174,6 +225,29 @@ describe("routers with a real Consul", () => {
     expect(stillListed?.health).toBe(InstanceHealth.NOT_SERVING);
   }, 30_000);
 
+  it("marks a box that stops announcing critical, even if it announced only to the other router, then deregisters it", async () => {
+    const quiet = await startFakeBox({ name: "verona1", comuneCode: "023091" });
+    boxes.verona1 = quiet;
+    const announce = () => routers[1]!.clients.discovery.announce({ comuneCode: "023091", comuneName: "Verona", workstationCode: "POST-vr", host: "127.0.0.1", port: quiet.port, version: "1" });
+    const { instanceId } = await announce();
+    for (const r of routers) await waitFor("verona1 to be routable", async () => (await servingVia(r, "023091")).includes(instanceId), 10_000, 50);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await announce();
+    const lastAnnouncement = Date.now();
+    // Alive and serving, but silent: still routable well inside expires_after (10 s)...
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    for (const r of routers) expect(await servingVia(r, "023091")).toEqual([instanceId]);
+    // ...and critical on both routers once no router has seen an announcement for 10 s.
+    for (const r of routers) await waitFor("verona1 to leave the SERVING set", async () => (await servingVia(r, "023091")).length === 0, 20_000, 100);
+    const expiredAfter = Date.now() - lastAnnouncement;
+    console.log(`consul directory: a silent box left routing ${expiredAfter} ms after its last announcement (expires_after 10 s)`);
+    expect(expiredAfter).toBeGreaterThanOrEqual(10_000);
+    const entry = (await catalog()).find((e) => e.Service.ID === instanceId);
+    expect(entry?.Checks[0]).toMatchObject({ Status: "critical", Output: expect.stringContaining("announcement overdue") as unknown as string });
+    // Critical for ROUTER_DEREGISTER_AFTER_MS (8 s): its owner removes it from the catalog.
+    await waitFor("verona1 to be deregistered", async () => !(await catalog()).some((e) => e.Service.ID === instanceId), 20_000, 200);
+  }, 60_000);
+
   it("keeps routing while Consul is down, and heals without manual action when it comes back", async () => {
     await agent!.stop();
     const outageStart = Date.now();
@@ -204,7 +278,7 @@ describe("routers with a real Consul", () => {
 
   it("re-registers a box Consul has lost at its next announcement", async () => {
     const id = announcers.trento1!.instanceId;
-    const res = await fetch(`${http}/v1/agent/service/deregister/${id}`, { method: "PUT" });
+    const res = await fetch(`${http}/v1/catalog/deregister`, { method: "PUT", body: JSON.stringify({ Node: "novabox-province-022", ServiceID: id }) });
     expect(res.status).toBe(200);
     await waitFor("trento1 to be passing in Consul again", async () => (await passing()).some((e) => e.Service.ID === id), 20_000, 100);
     for (const r of routers) await waitFor("trento1 to be routable again", async () => (await servingVia(r, "022205")).includes(id), 10_000, 50);

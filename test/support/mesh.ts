@@ -27,8 +27,8 @@ export interface MeshPorts {
 export interface TestMesh {
   process: StartedProcess;
   ports: MeshPorts;
-  /** The "mesh ready" line: gateway URL, router address, simulator URL, boxes. */
-  ready: { gateway: string; router: string; sim: string };
+  /** The "mesh ready" line: gateway URL, router address, simulator URL, boxes, each process's PID. */
+  ready: { gateway: string; router: string; sim: string; pids: Record<string, number> };
 }
 
 /** Starts the mesh in `devDir` and resolves once it is ready (up to 170 s). */

@@ -30,11 +30,16 @@ import { createRedisQuotaStore } from "./redis-quota-store.js";
 import { createCertificationHandlers, createConsultationHandlers } from "../handlers/tobacconist-handlers.js";
 import { createGatewayListeners } from "./listeners.js";
 import { createRouterHealthMonitor } from "./router-health.js";
+import { routerTarget } from "./router-target.js";
 import { ensureDevSsoKeyPair } from "./sso-keys.js";
 
 /** How the gateway reaches the router. Exactly one of `meshTlsDir` and `plaintext` must be set. */
 export interface GatewayRouterOptions {
-  /** `host:port` of the router's gRPC listener. */
+  /**
+   * `host:port` of the routers' gRPC listener (a DNS name resolving to every router), or a
+   * comma-separated list of IP `address:port`s: calls are balanced round-robin over the routers
+   * whose connection is up (router-target.ts).
+   */
   address: string;
   /** The mesh PKI folder (ca.pem, gateway.pem, gateway-key.pem): mutual TLS with the router. */
   meshTlsDir?: string;
@@ -155,7 +160,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const sso = createSsoVerifier({ publicKey: publicKeyPem, issuer: ssoOptions.issuer, audience: ssoOptions.audience, clock });
 
   const observability = options.observability ?? createObservability({ service: "gateway", accessLog: logger.child({ component: "access" }) });
-  const channel = new Client(options.router.address, routerCredentials(options.router), { interceptors: [observability.grpcClientInterceptor] });
+  const routers = routerTarget(options.router.address);
+  const channel = new Client(routers.target, routerCredentials(options.router), { ...routers.options, interceptors: [observability.grpcClientInterceptor] });
   const handlerLogger = logger.child({ component: "handlers" });
   const quotaOptions = options.quota ?? { limits: defaultQuotaLimits };
   const quotaStore: QuotaStore = quotaOptions.redisUrl

@@ -17,7 +17,11 @@ const config = loadConfig(
       GATEWAY_HOST: z.string().default("127.0.0.1"),
       GATEWAY_PORT: env.port(8090),
       GATEWAY_H2C_PORT: env.port(8091),
-      ROUTER_ADDRESS: env.hostPort().default("127.0.0.1:50060"),
+      // One host:port, or a comma-separated list of IP address:port (round-robin over the healthy ones).
+      ROUTER_ADDRESS: z
+        .string()
+        .regex(/^([^\s:,]+:\d{1,5}|\[[0-9a-fA-F:.]+\]:\d{1,5})(,([^\s:,]+:\d{1,5}|\[[0-9a-fA-F:.]+\]:\d{1,5}))*$/, "expected host:port, or a comma-separated list of IP address:port, e.g. 10.0.0.1:50060,10.0.0.2:50060")
+        .default("127.0.0.1:50060"),
       MESH_TLS_DIR: z.string().optional(),
       MESH_PLAINTEXT: env.flag(false),
       GATEWAY_DEV_SSO: env.flag(false),

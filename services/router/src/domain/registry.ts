@@ -1,6 +1,6 @@
 /**
  * The registry port: where announcements and withdrawals go. Two backends implement it — the
- * embedded in-process registry (embedded-registry.ts) and Consul (server/consul-registry.ts) — and
+ * embedded in-process registry (embedded-registry.ts) and Consul (server/consul-directory.ts) — and
  * both keep the router's {@link RoutingTable} current, which is all the request path reads.
  */
 import type { AnnounceInput, AnnounceOutcome } from "./model.js";
@@ -8,6 +8,9 @@ import type { RoutingTable } from "./routing-table.js";
 
 /** Which backend a registry is (also logged in the ready line). */
 export type RegistryKind = "embedded" | "consul";
+
+/** What a backend that synchronises from elsewhere tells after each answer or failure (metrics, readiness). */
+export type RegistrySyncOutcome = { ok: true; instances: number } | { ok: false; failures: number };
 
 /** See the module comment. */
 export interface InstanceRegistry {

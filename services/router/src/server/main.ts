@@ -24,14 +24,19 @@ const config = loadConfig(
       .regex(/^(https?:\/\/)?[^\s:/]+:\d{1,5}\/?$/, "expected host:port, e.g. 127.0.0.1:8500 (optionally with http:// or https://)")
       .optional(),
     CONSUL_HTTP_TOKEN: z.string().optional(),
-    CONSUL_GRPC_CHECK_TLS: z.enum(["true", "false"], { message: "expected true or false" }).optional(),
-    CONSUL_CHECK_INTERVAL: z.string().regex(/^\d+(ms|s|m)$/, "expected a Consul duration, e.g. 2s").default("2s"),
+    // Consul directory (server/consul-directory.ts): this router's id among the routers, how often
+    // the owner of an instance probes it, how often the router publishes its heartbeat batch, and
+    // how long a critical instance stays registered.
+    ROUTER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, "expected letters, digits, '.', '_' or '-' (e.g. the host name)").optional(),
+    ROUTER_HEARTBEAT_INTERVAL_MS: env.millis(5_000),
+    ROUTER_DEREGISTER_AFTER_MS: env.millis(60_000),
     MESH_TLS_DIR: z.string().optional(),
     MESH_PLAINTEXT: env.flag(false),
     MESH_TLS_REFRESH_MS: env.millis(60_000),
     ROUTER_ANNOUNCE_INTERVAL_MS: env.millis(10_000),
     ROUTER_EXPIRES_AFTER_MS: env.millis(30_000),
-    ROUTER_HEALTH_INTERVAL_MS: env.millis(2_000),
+    // Health probe period: default 2 s with the embedded registry, 10 s per owned instance with Consul.
+    ROUTER_HEALTH_INTERVAL_MS: z.coerce.number().int().positive().optional(),
     LOG_LEVEL: env.logLevel(),
   }),
 );
@@ -60,8 +65,10 @@ if (config.CONSUL_HTTP_ADDR) {
     host: match[2]!,
     port: Number(match[3]),
     secure: match[1] === "https",
-    grpcCheckUseTls: config.CONSUL_GRPC_CHECK_TLS ? config.CONSUL_GRPC_CHECK_TLS === "true" : credentials.tls,
-    checkInterval: config.CONSUL_CHECK_INTERVAL,
+    ...(config.ROUTER_ID ? { routerId: config.ROUTER_ID } : {}),
+    probeIntervalMs: config.ROUTER_HEALTH_INTERVAL_MS ?? 10_000,
+    heartbeatIntervalMs: config.ROUTER_HEARTBEAT_INTERVAL_MS,
+    deregisterAfterMs: config.ROUTER_DEREGISTER_AFTER_MS,
     ...(config.CONSUL_HTTP_TOKEN ? { token: config.CONSUL_HTTP_TOKEN } : {}),
   };
 }
@@ -78,7 +85,7 @@ const router = await startRouter({
   ...(credentials.mesh ? { meshIdentity: credentials.mesh } : {}),
   announceIntervalMs: config.ROUTER_ANNOUNCE_INTERVAL_MS,
   expiresAfterMs: config.ROUTER_EXPIRES_AFTER_MS,
-  healthCheckIntervalMs: config.ROUTER_HEALTH_INTERVAL_MS,
+  healthCheckIntervalMs: config.ROUTER_HEALTH_INTERVAL_MS ?? 2_000,
   ...(consul ? { consul } : {}),
 });
 logger.info({ port: router.port, opsPort: router.opsPort, registry: router.registry, tls: credentials.tls, tracing: observability.tracing }, "router ready");

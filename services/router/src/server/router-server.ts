@@ -6,7 +6,6 @@
  * from the mesh PKI), so the same composition runs with mutual TLS in the mesh and plaintext in
  * tests that ask for it.
  */
-import Consul from "consul";
 import type { ChannelCredentials, ServerCredentials } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
@@ -24,10 +23,11 @@ import { createRoutingTable, type RoutingTable } from "../domain/routing-table.j
 import { createDiscoveryHandlers } from "../handlers/discovery-handlers.js";
 import { createForwardingHandlers } from "../handlers/forwarding-handlers.js";
 import { createBoxPool } from "./box-pool.js";
-import { createConsulRegistry } from "./consul-registry.js";
+import { createConsulDirectory } from "./consul-directory.js";
+import { createConsulHttp } from "./consul-http.js";
 import { createRouterTelemetry } from "./router-telemetry.js";
 
-/** How to reach Consul and how to register boxes there. */
+/** How to reach Consul and how the directory there is kept (server/consul-directory.ts). */
 export interface RouterConsulOptions {
   host: string;
   port: number;
@@ -35,12 +35,14 @@ export interface RouterConsulOptions {
   secure?: boolean;
   /** ACL token (CONSUL_HTTP_TOKEN). */
   token?: string;
-  /** Whether Consul's gRPC check uses TLS towards boxes (default: true). */
-  grpcCheckUseTls?: boolean;
-  /** gRPC check interval (default "2s"). */
-  checkInterval?: string;
-  /** Default "1m". */
-  deregisterCriticalServiceAfter?: string;
+  /** Unique per router (default: host name, pid and a random suffix). */
+  routerId?: string;
+  /** How often the owning router probes each instance (default 10 000 ms). */
+  probeIntervalMs?: number;
+  /** How often the router publishes its heartbeat batch (default 5 000 ms). */
+  heartbeatIntervalMs?: number;
+  /** How long an instance stays critical before it is deregistered (default 60 000 ms). */
+  deregisterAfterMs?: number;
   /** Blocking-query wait in seconds (default 30). */
   waitSeconds?: number;
 }
@@ -125,14 +127,16 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   let registry: InstanceRegistry;
   if (options.consul) {
     const c = options.consul;
-    registry = createConsulRegistry({
-      consul: new Consul({ host: c.host, port: c.port, secure: c.secure ?? false, ...(c.token ? { defaults: { token: c.token } } : {}) }),
+    registry = createConsulDirectory({
+      consul: createConsulHttp({ baseUrl: `${c.secure ? "https" : "http"}://${c.host.includes(":") ? `[${c.host}]` : c.host}:${c.port}`, ...(c.token ? { token: c.token } : {}) }),
       table,
       clock,
       logger: registryLogger,
-      grpcCheckUseTls: c.grpcCheckUseTls ?? true,
-      ...(c.checkInterval ? { checkInterval: c.checkInterval } : {}),
-      ...(c.deregisterCriticalServiceAfter ? { deregisterCriticalServiceAfter: c.deregisterCriticalServiceAfter } : {}),
+      probe: pool.probe,
+      ...(c.routerId ? { routerId: c.routerId } : {}),
+      ...(c.probeIntervalMs ? { probeIntervalMs: c.probeIntervalMs } : {}),
+      ...(c.heartbeatIntervalMs ? { heartbeatIntervalMs: c.heartbeatIntervalMs } : {}),
+      ...(c.deregisterAfterMs ? { deregisterAfterMs: c.deregisterAfterMs } : {}),
       ...(c.waitSeconds ? { waitSeconds: c.waitSeconds } : {}),
       onSync: (outcome) => telemetry.onSync(outcome),
       ...timing,

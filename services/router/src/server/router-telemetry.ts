@@ -1,14 +1,13 @@
 /**
  * The router's own metrics and readiness, on top of the shared Observability: the routing table's
- * size by health, the registry's sync lag and failures (fed by the Consul registry's `onSync` hook),
+ * size by health, the registry's sync lag and failures (fed by the Consul directory's `onSync` hook),
  * and the announcements it answered. Readiness is the first registry sync: until the routing table
  * reflects the registry, the router would answer "no Novabox serves this Comune" for every Comune.
  */
 import type { Observability } from "#shared/observability.js";
 import type { Readiness } from "#shared/ops-http.js";
-import type { InstanceRegistry } from "../domain/registry.js";
+import type { InstanceRegistry, RegistrySyncOutcome } from "../domain/registry.js";
 import type { RoutingTable } from "../domain/routing-table.js";
-import type { RegistrySyncOutcome } from "./consul-registry.js";
 
 /** See the module comment. */
 export interface RouterTelemetry {

@@ -1,0 +1,274 @@
+/**
+ * The Consul directory at national scale, on demand (`npm run bench:directory-scale`; several
+ * minutes, not part of `npm test`): a real Consul (`consul agent -dev`), two compiled routers
+ * (`scripts/build.sh`, plain node, defaults: announce every 10 s, heartbeat batch every 5 s, each
+ * instance probed by its owner every 10 s), and 16,000 instances — two per Comune, 8,000 Comuni
+ * over 107 provinces — whose gRPC health is served by a pool of small health servers in this process.
+ * Prints, as figures of one run:
+ *   - registration time (16,000 first announcements, half to each router);
+ *   - time to the first full table (a third router started on the full directory);
+ *   - one change (a box re-announcing with a new version) reflected in every router's
+ *     WatchInstances stream: min / median / max over BENCH_CHANGES changes;
+ *   - a burst of 100 changes in one second: time until every router has all of them, router and
+ *     Consul CPU meanwhile;
+ *   - what a router downloads per change (the answer of one province's blocking query) against the
+ *     whole directory (every province);
+ *   - router RSS; router and Consul CPU while 16,000 boxes announce at the default interval.
+ * CPU comes from /proc/<pid>/stat (user + system), RSS from /proc/<pid>/status.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client, credentials } from "@grpc/grpc-js";
+import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
+import { createGrpcClient, type GrpcClient } from "#shared/grpc-adapter.js";
+import { createGrpcServer } from "#shared/grpc-server.js";
+import { createLogger } from "#shared/logger.js";
+import { freePorts } from "../test/support/ports.js";
+import { run, start, waitFor, type StartedProcess } from "../test/support/process.js";
+import { requireTool } from "../test/support/tools.js";
+
+const root = new URL("..", import.meta.url).pathname;
+const instancesTotal = Number(process.env.BENCH_INSTANCES ?? 16_000);
+const changes = Number(process.env.BENCH_CHANGES ?? 20);
+const steadySeconds = Number(process.env.BENCH_STEADY_SECONDS ?? 30);
+const announceIntervalMs = 10_000;
+const healthServers = 16;
+const ticks = 100; // USER_HZ, the unit of /proc/<pid>/stat times on Linux
+
+const cpuSeconds = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / ticks;
+};
+const rssMiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const fmt = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface BenchInstance {
+  comuneCode: string;
+  workstationCode: string;
+  port: number;
+  version: number;
+}
+
+/** 8,000 Comuni over provinces 001-107, two workstations each. */
+function instances(healthPorts: number[]): BenchInstance[] {
+  const list: BenchInstance[] = [];
+  const comuni = Math.ceil(instancesTotal / 2);
+  for (let c = 0; c < comuni; c++) {
+    const province = String(1 + (c % 107)).padStart(3, "0");
+    const comuneCode = `${province}${String(1 + Math.floor(c / 107)).padStart(3, "0")}`;
+    for (let w = 1; w <= 2 && list.length < instancesTotal; w++) list.push({ comuneCode, workstationCode: `POST-${comuneCode}-${w}`, port: healthPorts[list.length % healthPorts.length]!, version: 1 });
+  }
+  return list;
+}
+
+const request = (i: BenchInstance) => ({ comuneCode: i.comuneCode, comuneName: `Comune ${i.comuneCode}`, workstationCode: i.workstationCode, host: "127.0.0.1", port: i.port, version: `1.0.${i.version}` });
+
+async function main(): Promise<void> {
+  const consulBin = requireTool("consul");
+  const work = mkdtempSync(join(tmpdir(), "bench-directory-"));
+  const buildDir = join(root, ".tmp", `bench-directory-${process.pid}`);
+  const processes: StartedProcess[] = [];
+  const channels: Client[] = [];
+  const logger = createLogger({ name: "bench", level: "silent" });
+  const servers: { shutdown(ms: number): Promise<void> }[] = [];
+  try {
+    console.log("building the routers (scripts/build.sh)...");
+    const build = await run("bash", [join(root, "scripts/build.sh"), buildDir], { timeoutMs: 600_000 });
+    if (build.code !== 0) throw new Error(`build failed: ${build.stderr}`);
+
+    const [httpPort, dnsPort, serfLan, serfWan, serverPort, grpcPort] = (await freePorts(6)) as [number, number, number, number, number, number];
+    const consul = start(consulBin, [
+      "agent", "-dev", "-bind=127.0.0.1", "-client=127.0.0.1", "-log-level=error", `-node=bench`,
+      `-http-port=${httpPort}`, `-dns-port=${dnsPort}`, `-serf-lan-port=${serfLan}`, `-serf-wan-port=${serfWan}`, `-server-port=${serverPort}`, `-grpc-port=${grpcPort}`,
+      "-hcl", "limits { http_max_conns_per_client = 4000 }",
+    ]);
+    processes.push(consul);
+    const consulUrl = `http://127.0.0.1:${httpPort}`;
+    await waitFor("consul to elect itself", async () => (await fetch(`${consulUrl}/v1/status/leader`)).ok && (await (await fetch(`${consulUrl}/v1/status/leader`)).json()) !== "", 60_000, 200);
+
+    const healthPorts: number[] = [];
+    for (let k = 0; k < healthServers; k++) {
+      const server = createGrpcServer({ logger, services: [], reflection: false });
+      healthPorts.push(await server.listen("127.0.0.1:0"));
+      servers.push(server);
+    }
+    const all = instances(healthPorts);
+
+    const startRouter = async (id: string) => {
+      const p = start(process.execPath, [join(buildDir, "services/router/src/server/main.js")], {
+        cwd: root,
+        env: { ...process.env, ROUTER_PORT: "0", ROUTER_ID: id, MESH_PLAINTEXT: "true", CONSUL_HTTP_ADDR: `127.0.0.1:${httpPort}`, LOG_LEVEL: "info" },
+      });
+      processes.push(p);
+      const t0 = Date.now();
+      const ready = await waitFor(`${id} ready`, () => {
+        const line = p.output().split("\n").find((l) => l.includes('"msg":"router ready"'));
+        if (p.child.exitCode !== null) throw new Error(`${id} exited: ${p.output().slice(-2000)}`);
+        return Promise.resolve(line ? (JSON.parse(line) as { port: number }) : undefined);
+      }, 120_000, 20);
+      const channel = new Client(`127.0.0.1:${ready.port}`, credentials.createInsecure(), { "grpc.max_receive_message_length": 64 * 1024 * 1024 });
+      channels.push(channel);
+      return { id, process: p, pid: p.child.pid!, discovery: createGrpcClient(DiscoveryService, channel), readyMs: Date.now() - t0 };
+    };
+    const routers = [await startRouter("router-a"), await startRouter("router-b")];
+    const announceVia = (k: number) => routers[k % routers.length]!.discovery;
+
+    // --- registration --------------------------------------------------------------------------
+    const consulCpu0 = cpuSeconds(consul.child.pid!);
+    const t0 = Date.now();
+    let next = 0;
+    let retried = 0;
+    await Promise.all(
+      Array.from({ length: 200 }, async () => {
+        while (next < all.length) {
+          const k = next++;
+          // Like a real box: an announcement the router could not record is retried with backoff.
+          for (let attempt = 1; ; attempt++) {
+            try {
+              await announceVia(k).announce(request(all[k]!), { deadline: 60_000 });
+              break;
+            } catch (err) {
+              retried++;
+              if (attempt >= 8) throw err;
+              await sleep(Math.random() * 250 * 2 ** attempt);
+            }
+          }
+        }
+      }),
+    );
+    const registrationMs = Date.now() - t0;
+    const countOf = async (discovery: GrpcClient<typeof DiscoveryService>) => {
+      let total = 0;
+      let pageToken = "";
+      do {
+        const page = await discovery.listInstances({ pageSize: 5000, pageToken }, { deadline: 30_000 });
+        total += page.instances.length;
+        pageToken = page.nextPageToken;
+      } while (pageToken);
+      return total;
+    };
+    for (const r of routers) {
+      let last = 0;
+      await waitFor(`${r.id} to hold every instance`, async () => (last = await countOf(r.discovery)) === all.length, 120_000, 500).catch((err: unknown) => {
+        throw new Error(`${String(err)} (it holds ${last}); its log:\n${r.process.output().split("\n").filter((l) => !l.includes('"component":"access"')).join("\n").slice(-3000)}`);
+      });
+    }
+    const registrationVisibleMs = Date.now() - t0;
+    console.log(`registration: ${all.length} instances announced in ${fmt(registrationMs)}, in both routers' tables after ${fmt(registrationVisibleMs)} (Consul CPU ${(cpuSeconds(consul.child.pid!) - consulCpu0).toFixed(1)} s; ${retried} announcements retried)`);
+    const warnings = routers.flatMap((r) => r.process.output().split("\n").filter((l) => l.includes('"level":40') || l.includes('"level":50')));
+    if (warnings.length) console.log(`router warnings during registration: ${warnings.length}, e.g. ${warnings.slice(0, 3).join("\n")}`);
+
+    // --- first full table of a fresh router ------------------------------------------------------
+    const third = await startRouter("router-c");
+    const fullCount = await countOf(third.discovery);
+    console.log(`first full table: a new router served ${fullCount} instances ${fmt(third.readyMs)} after it was spawned (process start included)`);
+    routers.push(third);
+
+    // --- one change at a time ----------------------------------------------------------------------
+    const watchers = routers.map((r) => {
+      const seen = new Map<string, number>();
+      const controller = new AbortController();
+      const done = (async () => {
+        try {
+          for await (const message of r.discovery.watchInstances({}, { signal: controller.signal })) {
+            if (message.payload.case !== "event") continue;
+            const instance = message.payload.value.instance;
+            if (instance) seen.set(`${instance.workstationCode}@${instance.version}`, Date.now());
+          }
+        } catch {
+          // cancelled at the end
+        }
+      })();
+      return { seen, stop: () => controller.abort(), done };
+    });
+    await sleep(3_000);
+    const change = async (k: number) => {
+      const target = all[k]!;
+      target.version++;
+      const key = `${target.workstationCode}@1.0.${target.version}`;
+      const sent = Date.now();
+      await announceVia(k + 1).announce(request(target), { deadline: 30_000 });
+      return { key, sent };
+    };
+    const single: number[] = [];
+    for (let n = 0; n < changes; n++) {
+      const { key, sent } = await change(Math.floor(Math.random() * all.length));
+      await waitFor("every router to see the change", () => Promise.resolve(watchers.every((w) => w.seen.has(key))), 30_000, 2);
+      single.push(Math.max(...watchers.map((w) => w.seen.get(key)! - sent)));
+      await sleep(300);
+    }
+    console.log(`one change reflected in every router (${routers.length} routers, ${changes} changes): min ${fmt(Math.min(...single))}, median ${fmt(median(single))}, max ${fmt(Math.max(...single))}`);
+
+    // --- bytes per change --------------------------------------------------------------------------
+    const services = Object.keys((await (await fetch(`${consulUrl}/v1/catalog/services`)).json()) as Record<string, unknown>).filter((n) => /^novabox-\d{3}$/.test(n));
+    const sizes = await Promise.all(services.map(async (name) => Buffer.byteLength(await (await fetch(`${consulUrl}/v1/health/service/${name}?stale`)).text())));
+    const whole = sizes.reduce((a, b) => a + b, 0);
+    console.log(`downloaded per change: one province's answer, median ${(median(sizes) / 1024).toFixed(0)} KB (max ${(Math.max(...sizes) / 1024).toFixed(0)} KB), instead of the whole directory ${(whole / 1024 / 1024).toFixed(1)} MB (${services.length} provinces)`);
+
+    // --- a burst of 100 changes in one second ------------------------------------------------------
+    const routerCpu0 = routers.map((r) => cpuSeconds(r.pid));
+    const consulBurst0 = cpuSeconds(consul.child.pid!);
+    const burstStart = Date.now();
+    const keys: string[] = [];
+    const picked = new Set<number>();
+    while (picked.size < 100) picked.add(Math.floor(Math.random() * all.length));
+    await Promise.all(
+      [...picked].map(async (k, n) => {
+        await sleep(n * 10);
+        keys.push((await change(k)).key);
+      }),
+    );
+    await waitFor("every router to see the burst", () => Promise.resolve(watchers.every((w) => keys.every((k) => w.seen.has(k)))), 120_000, 5);
+    const burstMs = Math.max(...watchers.map((w) => Math.max(...keys.map((k) => w.seen.get(k)!)))) - burstStart;
+    const burstRouterCpu = routers.map((r, i) => cpuSeconds(r.pid) - routerCpu0[i]!);
+    console.log(
+      `burst of 100 changes in 1 s: absorbed by every router in ${fmt(burstMs)}; router CPU ${burstRouterCpu.map((c) => `${c.toFixed(2)} s`).join(" / ")}, Consul CPU ${(cpuSeconds(consul.child.pid!) - consulBurst0).toFixed(2)} s`,
+    );
+    for (const w of watchers) w.stop();
+
+    // --- steady announcements ------------------------------------------------------------------------
+    routers.pop()!.process.stop().catch(() => undefined);
+    await sleep(1_000);
+    let cursor = 0;
+    let announced = 0;
+    let failed = 0;
+    const perTick = Math.ceil(all.length / (announceIntervalMs / 50));
+    const timer = setInterval(() => {
+      for (let n = 0; n < perTick; n++) {
+        const k = cursor++ % all.length;
+        announceVia(k)
+          .announce(request(all[k]!), { deadline: 10_000 })
+          .then(() => announced++, () => failed++);
+      }
+    }, 50);
+    await sleep(announceIntervalMs); // warm-up: one full round
+    const cpuA = routers.map((r) => cpuSeconds(r.pid));
+    const consulA = cpuSeconds(consul.child.pid!);
+    const announcedA = announced;
+    const steadyStart = Date.now();
+    await sleep(steadySeconds * 1000);
+    const elapsed = (Date.now() - steadyStart) / 1000;
+    const routerCores = routers.map((r, i) => (cpuSeconds(r.pid) - cpuA[i]!) / elapsed);
+    const consulCores = (cpuSeconds(consul.child.pid!) - consulA) / elapsed;
+    clearInterval(timer);
+    const rate = (announced - announcedA) / elapsed;
+    console.log(
+      `steady load: ${all.length} boxes announcing every ${announceIntervalMs / 1000} s (${rate.toFixed(0)} announcements/s, ${failed} failed) over ${elapsed.toFixed(0)} s: router CPU ${routerCores.map((c) => `${c.toFixed(2)}`).join(" / ")} cores, Consul CPU ${consulCores.toFixed(2)} cores`,
+    );
+    console.log(`router RSS: ${routers.map((r) => `${rssMiB(r.pid).toFixed(0)} MiB`).join(" / ")}`);
+    console.log(
+      "\ntargets: registration ≤ 2 min, first table ≤ 5 s, one change ≤ 1 s median, burst ≤ 5 s, steady ≤ 0.5 core router and Consul, router RSS < 150 MiB",
+    );
+  } finally {
+    for (const c of channels) c.close();
+    for (const p of processes.reverse()) await p.stop(5_000).catch(() => undefined);
+    for (const s of servers) await s.shutdown(1_000).catch(() => undefined);
+    rmSync(work, { recursive: true, force: true });
+    rmSync(buildDir, { recursive: true, force: true });
+  }
+}
+
+await main();

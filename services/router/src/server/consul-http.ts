@@ -1,0 +1,117 @@
+/**
+ * A small Consul HTTP API client for the directory (consul-directory.ts), on Node's fetch: blocking
+ * queries (index + wait, stale reads so any server answers), transactions (/v1/txn) and KV writes.
+ * It counts the bytes it downloads, which is how `bench/directory-scale` measures what a router
+ * fetches per change. Errors carry the HTTP status so callers can tell "gone" from "unreachable".
+ */
+
+/** Options of {@link createConsulHttp}. */
+export interface ConsulHttpOptions {
+  /** `http://host:port` or `https://host:port` of the router's Consul agent (or a server). */
+  baseUrl: string;
+  /** ACL token (CONSUL_HTTP_TOKEN), sent as X-Consul-Token. */
+  token?: string;
+  /** Deadline of a non-blocking request (default 10 000 ms). */
+  timeoutMs?: number;
+}
+
+/** An answer of a read: the body, Consul's X-Consul-Index, and how many bytes came over the wire. */
+export interface ConsulRead<T> {
+  body: T;
+  index: bigint;
+  bytes: number;
+}
+
+/** A Consul HTTP error (status 0 = no answer at all). */
+export class ConsulHttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "ConsulHttpError";
+  }
+}
+
+/** One operation of a /v1/txn transaction (Consul's JSON shape: `{KV|Node|Service|Check: {...}}`). */
+export interface ConsulTxnOp {
+  KV?: unknown;
+  Node?: unknown;
+  Service?: unknown;
+  Check?: unknown;
+}
+
+/** Consul caps a transaction at 64 operations. */
+export const consulTxnMaxOps = 64;
+
+/** See the module comment. */
+export interface ConsulHttp {
+  /**
+   * GET `path` with `query`; with `blocking`, a blocking query that returns when the result changes
+   * past `blocking.index` or after `blocking.waitSeconds`. Aborting `signal` ends it.
+   */
+  read<T>(path: string, query?: Record<string, string>, blocking?: { index: bigint; waitSeconds: number }, signal?: AbortSignal): Promise<ConsulRead<T>>;
+  /** PUT /v1/txn: every operation or none. */
+  txn(ops: readonly ConsulTxnOp[]): Promise<void>;
+  /** PUT a raw value at a KV key. */
+  kvPut(key: string, value: string): Promise<void>;
+  /** DELETE a KV key (absent is fine). */
+  kvDelete(key: string): Promise<void>;
+  /** Bytes of JSON downloaded by reads so far (after any HTTP compression is undone). */
+  readonly bytesDownloaded: number;
+}
+
+/** Creates a {@link ConsulHttp}. */
+export function createConsulHttp(options: ConsulHttpOptions): ConsulHttp {
+  const base = options.baseUrl.replace(/\/$/, "");
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const headers: Record<string, string> = options.token ? { "X-Consul-Token": options.token } : {};
+  let bytesDownloaded = 0;
+
+  const indexOf = (res: Response): bigint => {
+    const header = res.headers.get("x-consul-index");
+    return header && /^\d+$/.test(header) ? BigInt(header) : 0n;
+  };
+
+  const request = async (method: string, path: string, query: Record<string, string>, body: string | undefined, deadlineMs: number, signal?: AbortSignal, allowNotFound = false): Promise<{ text: string; index: bigint }> => {
+    const url = new URL(base + path);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    const timeout = AbortSignal.timeout(deadlineMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers: body === undefined ? headers : { ...headers, "Content-Type": "application/json" }, ...(body === undefined ? {} : { body }), signal: combined });
+    } catch (err) {
+      throw new ConsulHttpError(0, `Consul ${method} ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    const text = await res.text();
+    if (method === "GET") bytesDownloaded += Buffer.byteLength(text);
+    // A KV prefix with no keys answers 404 with a valid index: an empty list for a blocking read.
+    if (res.status === 404 && method === "GET" && allowNotFound) return { text: "", index: indexOf(res) };
+    if (!res.ok) throw new ConsulHttpError(res.status, `Consul ${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
+    return { text, index: indexOf(res) };
+  };
+
+  return {
+    async read<T>(path: string, query: Record<string, string> = {}, blocking?: { index: bigint; waitSeconds: number }, signal?: AbortSignal): Promise<ConsulRead<T>> {
+      const q = { ...query, ...(blocking && blocking.index > 0n ? { index: String(blocking.index), wait: `${blocking.waitSeconds}s` } : {}) };
+      const deadline = blocking ? blocking.waitSeconds * 1000 + blocking.waitSeconds * 1000 / 16 + timeoutMs : timeoutMs;
+      const before = bytesDownloaded;
+      const { text, index } = await request("GET", path, q, undefined, deadline, signal, true);
+      return { body: (text ? JSON.parse(text) : null) as T, index, bytes: bytesDownloaded - before };
+    },
+    async txn(ops) {
+      await request("PUT", "/v1/txn", {}, JSON.stringify(ops), timeoutMs);
+    },
+    async kvPut(key, value) {
+      await request("PUT", `/v1/kv/${key}`, {}, value, timeoutMs);
+    },
+    async kvDelete(key) {
+      await request("DELETE", `/v1/kv/${key}`, {}, undefined, timeoutMs);
+    },
+    get bytesDownloaded() {
+      return bytesDownloaded;
+    },
+  };
+}
