@@ -1,0 +1,33 @@
+# syntax=docker/dockerfile:1
+# The gateway image: compiled output on plain node, production dependencies only, non-root.
+# Build from the repository root: docker build -f deploy/docker/gateway.Dockerfile -t novabox-mesh/gateway .
+# (Not built in this repository's CI: no container engine on its machines; see README "Packaging".)
+
+# --- build: every dependency, compile the services (and the web apps) -------------------------
+FROM node:20.20-bookworm-slim AS build
+WORKDIR /src
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build
+
+# --- production dependencies only (better-sqlite3 compiled here, against the same node) --------
+FROM node:20.20-bookworm-slim AS deps
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# --- runtime -----------------------------------------------------------------------------------
+FROM node:20.20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY --from=build /src/dist ./dist
+COPY --from=build /src/web/dist/console ./web/dist/console
+
+USER node
+EXPOSE 8090 8091
+CMD ["node", "dist/services/gateway/src/server/main.js"]
