@@ -48,7 +48,7 @@ export interface Settings {
   enabledCertificateTypes: number[];
   /**
    * The Comune runs the experimental phase (agreement art. 2.1): every certificate request states a
-   * reason. Off unless the Comune turns it on (the setup wizard proposes it on).
+   * reason. Off unless the Comune turns it on (panel: Configurazione → Fase sperimentale).
    */
   experimentalPhase: boolean;
 }
