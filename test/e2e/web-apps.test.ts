@@ -367,6 +367,30 @@ describe("Novares console", () => {
     expect(await row.textContent()).toContain("RSSMRA85T10A562S");
     await page.click("text=Verifica l'integrità");
     expect(await page.getByTestId("integrity-result").textContent()).toContain("Registro integro");
+
+    // the month's account: the certificate counted for TAB-0001 with its fee, and the chart
+    await page.click("text=Conto mensile");
+    const accountRow = page.locator('[data-testid="account-table"] tr[data-tobacconist="TAB-0001"]');
+    await accountRow.waitFor();
+    expect(await accountRow.textContent()).toMatch(/NOTARY: 2/); // the preview and the certificate
+    expect(await accountRow.textContent()).toContain("2,00");
+    await page.getByTestId("account-chart").waitFor();
+    await screenshot(page, "novabox-monthly-account");
+    await page.close();
+  }, 60_000);
+
+  it("the console shows the tobacconist's account of the month", async () => {
+    const page = await context!.newPage();
+    await page.goto(`${gatewayUrl}/conto`);
+    await page.getByTestId("sign-in").waitFor();
+    await page.locator("#tobacconist option").first().waitFor({ state: "attached" });
+    await page.selectOption("#tobacconist", "TAB-0001");
+    await page.click("text=Accedi");
+    const row = page.locator('[data-testid="counter-account"] tbody tr', { hasText: "022205" });
+    await row.waitFor();
+    expect(await row.textContent()).toContain("TAB-0001");
+    expect(await page.getByTestId("mass-extraction-alerts").textContent()).toContain("Nessuna segnalazione");
+    await screenshot(page, "console-counter");
     await page.close();
   }, 60_000);
 });
