@@ -1,11 +1,12 @@
 import { describe, expect, it } from "@jest/globals";
 import { DomainError } from "#shared/domain-error.js";
-import { AnprRejectedError, AnprUnavailableError } from "../src/anpr-client/anpr-errors.js";
+import { AnprRejectedError, AnprTimeoutError, AnprUnavailableError, AnprWrongSubjectError } from "../src/anpr-client/anpr-errors.js";
+import { IssuanceOutcomeUnknownError } from "../src/domain/errors.js";
 import { createCertificationService, type AnprGateway, type IssueCertificateInput } from "../src/domain/certification-service.js";
 import { createConsultationService } from "../src/domain/consultation-service.js";
 import type { Settings } from "../src/domain/model.js";
 import { createRateLimiter } from "../src/domain/rate-limiter.js";
-import { FAKE_PDF, fakeAuditLog, fakeClock, fakeGateway, fakeIdempotencyStore, fiscalCodeFor } from "./fakes.js";
+import { FAKE_PDF, fakeAuditLog, fakeClock, fakeGateway, fakeIdempotencyStore, fakePendingStore, fiscalCodeFor } from "./fakes.js";
 import { testSettings } from "./fakes.js";
 
 const caller = { tobacconistId: "tab-0042", authenticationMethod: "SSO_TOKEN" as const };
@@ -17,19 +18,95 @@ const input: IssueCertificateInput = {
   stampDuty: { type: "paid" },
 };
 
-function setup(options: { gateway?: AnprGateway; settings?: Partial<Settings>; anpr?: () => AnprGateway } = {}) {
+function setup<G extends AnprGateway = ReturnType<typeof fakeGateway>>(options: { gateway?: G; settings?: Partial<Settings>; anpr?: () => AnprGateway } = {}) {
   const clock = fakeClock();
   const audit = fakeAuditLog(clock);
   const idempotency = fakeIdempotencyStore();
-  const gateway = options.gateway ?? fakeGateway();
+  const gateway = (options.gateway ?? fakeGateway()) as G;
   const settings = testSettings(options.settings);
   const limiter = createRateLimiter({ settings: () => settings, clock });
   let n = 0;
   const deps = { anpr: options.anpr ?? (() => gateway), settings: () => settings, audit, limiter, clock, newRequestId: () => `req-${++n}` };
-  const service = createCertificationService({ ...deps, idempotency });
+  const pending = fakePendingStore(idempotency);
+  const service = createCertificationService({ ...deps, idempotency, pending });
   const consultation = createConsultationService(deps);
-  return { clock, audit, idempotency, gateway, service, consultation };
+  return { clock, audit, idempotency, pending, gateway, service, consultation };
 }
+
+describe("certification service: exactly one certificate per idempotency key", () => {
+  const timeout = () => new AnprTimeoutError(10_000);
+
+  it("a retry after a lost answer sends the same idOperazioneComune; audited OUTCOME_UNKNOWN then RECOVERED", async () => {
+    const gateway = fakeGateway({ fail: (call) => (call === 1 ? timeout() : undefined) });
+    const { service, audit, pending } = setup({ gateway });
+    const lost = await service.issue(input, caller).catch((e: unknown) => e);
+    expect(lost).toBeInstanceOf(IssuanceOutcomeUnknownError);
+    expect((lost as IssuanceOutcomeUnknownError).reason).toBe("ANPR_OUTCOME_UNKNOWN");
+    expect((lost as IssuanceOutcomeUnknownError).metadata).toMatchObject({ cause: "ANPR_TIMEOUT", retryAfterSeconds: "30", idOperazioneComune: gateway.operationIds[0] });
+    expect(pending.all()).toMatchObject([{ state: "pending", attempts: 1, operationId: gateway.operationIds[0] }]);
+    const retry = await service.issue(input, caller);
+    expect(gateway.operationIds).toEqual([gateway.operationIds[0], gateway.operationIds[0]]);
+    expect(retry.protocolNumber).toBe("202611230001");
+    expect(audit.entries.map((e) => e.outcome)).toEqual(["OUTCOME_UNKNOWN", "RECOVERED"]);
+    expect(audit.entries[0]!.detail).toContain(`idOperazioneComune ${gateway.operationIds[0]!}`);
+    expect(audit.entries[1]).toMatchObject({ anprProtocolNumber: "202611230001" });
+    expect(pending.all()).toEqual([]);
+    const third = await service.issue(input, caller);
+    expect(third.replayed).toBe(true);
+    expect(gateway.operationIds).toHaveLength(2);
+  });
+
+  it("a refusal by ANPR is kept: a retry gets the same refusal without a new operation", async () => {
+    const gateway = fakeGateway({ fail: () => new AnprRejectedError([{ code: "EN160", severity: "E", text: "soggetto non certificabile" }], "99") });
+    const { service, audit } = setup({ gateway });
+    await expect(service.issue(input, caller)).rejects.toMatchObject({ reason: "ANPR_REJECTED" });
+    await expect(service.issue(input, caller)).rejects.toMatchObject({ reason: "ANPR_REJECTED", metadata: { anprCode: "EN160" } });
+    expect(gateway.operationIds).toHaveLength(1);
+    expect(audit.entries.map((e) => [e.outcome, e.anprErrorCode])).toEqual([
+      ["ANPR_ERROR", "EN160"],
+      ["ANPR_ERROR", "EN160"],
+    ]);
+  });
+
+  it("an answer about someone else is never returned nor stored; the id is abandoned and a retry draws a new one", async () => {
+    const gateway = fakeGateway({ fail: (call) => (call === 1 ? new AnprWrongSubjectError("fiscal code: another person") : undefined) });
+    const { service, audit, idempotency, pending } = setup({ gateway });
+    await expect(service.issue(input, caller)).rejects.toMatchObject({ reason: "ANPR_WRONG_SUBJECT", kind: "data-loss" });
+    expect(idempotency.size).toBe(0);
+    expect(pending.all()).toEqual([]);
+    expect(audit.entries[0]).toMatchObject({ outcome: "FAILED" });
+    expect(audit.entries[0]!.detail).toMatch(/abandoned; ANPR_WRONG_SUBJECT/);
+    await service.issue(input, caller);
+    expect(new Set(gateway.operationIds).size).toBe(2);
+  });
+
+  it("the settling task recovers an unknown outcome with the same id; the key's retry then gets the certificate", async () => {
+    let down = true;
+    const gateway = fakeGateway({ fail: () => (down ? timeout() : undefined) });
+    const { service, audit, pending } = setup({ gateway });
+    await expect(service.issue(input, caller)).rejects.toBeInstanceOf(IssuanceOutcomeUnknownError);
+    expect(await service.settleUnknownOutcomes()).toEqual({ recovered: 0, refused: 0, stillUnknown: 1, abandoned: 0 });
+    down = false;
+    expect(await service.settleUnknownOutcomes()).toEqual({ recovered: 1, refused: 0, stillUnknown: 0, abandoned: 0 });
+    expect(pending.all()).toEqual([]);
+    expect(new Set(gateway.operationIds).size).toBe(1);
+    expect(audit.entries.map((e) => [e.outcome, e.authenticationMethod])).toEqual([
+      ["OUTCOME_UNKNOWN", "SSO_TOKEN"],
+      ["OUTCOME_UNKNOWN", "SYSTEM"],
+      ["RECOVERED", "SYSTEM"],
+    ]);
+    const retry = await service.issue(input, caller);
+    expect(retry.replayed).toBe(true);
+    expect(retry.protocolNumber).toBe("202611230001");
+  });
+
+  it("the same key with other fields while pending is refused", async () => {
+    const gateway = fakeGateway({ fail: () => timeout() });
+    const { service } = setup({ gateway });
+    await expect(service.issue(input, caller)).rejects.toBeInstanceOf(IssuanceOutcomeUnknownError);
+    await expect(service.issue({ ...input, certificateTypes: [1] }, caller)).rejects.toMatchObject({ reason: "IDEMPOTENCY_KEY_REUSED" });
+  });
+});
 
 describe("certification service: issue", () => {
   it("issues through ANPR, charges fee + bollo + diritti, audits with the protocol number", async () => {
@@ -44,7 +121,7 @@ describe("certification service: issue", () => {
       issuedAt: new Date("2026-11-23T09:00:00.000Z"),
     });
     expect(result.pdf).toEqual(FAKE_PDF);
-    const sent = (gateway as ReturnType<typeof fakeGateway>).calls.issueCertificate[0];
+    const sent = (gateway).calls.issueCertificate[0];
     expect(sent).toMatchObject({
       certificateTypes: [8, 12],
       subject: { fiscalCode: input.subject.fiscalCode, surname: "Bianchi", name: "Luca" },
@@ -73,7 +150,7 @@ describe("certification service: issue", () => {
     const first = await service.issue(input, caller);
     clock.advance(5000);
     const second = await service.issue({ ...input, subject: { ...input.subject, fiscalCode: input.subject.fiscalCode.toLowerCase() } }, caller);
-    expect((gateway as ReturnType<typeof fakeGateway>).calls.issueCertificate).toHaveLength(1);
+    expect((gateway).calls.issueCertificate).toHaveLength(1);
     expect(second).toEqual({ ...first, replayed: true });
     expect(audit.entries.map((e) => [e.operation, e.outcome, e.anprProtocolNumber])).toEqual([
       ["CERTIFICATE_ISSUE", "SUCCESS", "202611230001"],
@@ -85,7 +162,7 @@ describe("certification service: issue", () => {
   it("makes one ANPR call for concurrent retries with the same key", async () => {
     const { service, gateway } = setup();
     const [a, b] = await Promise.all([service.issue(input, caller), service.issue(input, caller)]);
-    expect((gateway as ReturnType<typeof fakeGateway>).calls.issueCertificate).toHaveLength(1);
+    expect((gateway).calls.issueCertificate).toHaveLength(1);
     expect([a.replayed, b.replayed].sort()).toEqual([false, true]);
   });
 
@@ -93,7 +170,7 @@ describe("certification service: issue", () => {
     const { service, gateway, audit } = setup();
     await service.issue(input, caller);
     await expect(service.issue({ ...input, certificateTypes: [8] }, caller)).rejects.toMatchObject({ kind: "already-exists", reason: "IDEMPOTENCY_KEY_REUSED", field: "idempotency_key" });
-    expect((gateway as ReturnType<typeof fakeGateway>).calls.issueCertificate).toHaveLength(1);
+    expect((gateway).calls.issueCertificate).toHaveLength(1);
     expect(audit.entries[1]).toMatchObject({ outcome: "INVALID", requestId: "req-2" });
     await expect(service.issue(input, { ...caller, tobacconistId: "tab-0099" })).resolves.toMatchObject({ replayed: false });
   });
@@ -109,9 +186,10 @@ describe("certification service: issue", () => {
   });
 
   it("audits an unreachable ANPR as FAILED and a missing configuration too", async () => {
-    const down = setup({ gateway: fakeGateway({ fail: new AnprUnavailableError("connection refused") }) });
+    const down = setup({ gateway: fakeGateway({ fail: new AnprUnavailableError("connection refused", undefined, { requestNotSent: true }) }) });
     await expect(down.service.issue(input, caller)).rejects.toMatchObject({ kind: "unavailable" });
     expect(down.audit.entries[0]).toMatchObject({ outcome: "FAILED", anprErrorCode: "" });
+    expect(down.pending.all()).toEqual([]);
     const unconfigured = setup({
       anpr: () => {
         throw new DomainError("precondition-failed", "not configured", { reason: "NOT_CONFIGURED" });
@@ -129,7 +207,7 @@ describe("certification service: issue", () => {
     expect(divorce.charges).toEqual({ serviceFeeCents: 200, stampDutyCents: 0, secretariatFeesCents: 0, totalCents: 200 });
     const other = await service.issue({ ...input, idempotencyKey: "k3", stampDuty: { type: "exempt", reason: 99, description: "art. 5 legge X" } }, caller);
     expect(other.charges.stampDutyCents).toBe(0);
-    const calls = (gateway as ReturnType<typeof fakeGateway>).calls.issueCertificate;
+    const calls = (gateway).calls.issueCertificate;
     expect(calls.map((c) => [c.stampDuty, c.feesCents])).toEqual([
       [{ exemption: 1 }, 50],
       [{ exemption: 7 }, 0],
@@ -143,7 +221,7 @@ describe("certification service: issue", () => {
       kind: "invalid-input",
       field: "subject.fiscal_code",
     });
-    expect((gateway as ReturnType<typeof fakeGateway>).calls.issueCertificate).toHaveLength(0);
+    expect((gateway).calls.issueCertificate).toHaveLength(0);
     expect(audit.entries[0]).toMatchObject({ outcome: "INVALID", fiscalCode: "RSSMRA80A01H501X", requestId: "req-1" });
   });
 
@@ -163,7 +241,7 @@ describe("certification service: preview and types", () => {
     const { service, gateway, audit, idempotency } = setup();
     const preview = await service.preview({ ...input, stampDuty: { type: "paid" } }, caller);
     expect(preview).toMatchObject({ charges: { totalCents: 1850 }, certificateTypes: [8, 12], requestId: "req-1" });
-    expect((gateway as ReturnType<typeof fakeGateway>).calls.issueCertificate[0]?.issuance).toBe(3);
+    expect((gateway).calls.issueCertificate[0]?.issuance).toBe(3);
     expect(audit.entries[0]).toMatchObject({ operation: "CERTIFICATE_PREVIEW", outcome: "SUCCESS" });
     expect(idempotency.size).toBe(0);
   });
@@ -183,7 +261,7 @@ describe("consultation service", () => {
     const { consultation, audit, gateway } = setup();
     const record = await consultation.getIndividualRecord(` ${fiscalCodeFor(3).toLowerCase()} `, caller);
     expect(record).toMatchObject({ subject: { surname: "BIANCHI" }, requestId: "req-1", retrievedAt: new Date("2026-11-23T09:00:00.000Z") });
-    expect((gateway as ReturnType<typeof fakeGateway>).calls.getIndividualRecord[0]?.fiscalCode).toBe(fiscalCodeFor(3));
+    expect((gateway).calls.getIndividualRecord[0]?.fiscalCode).toBe(fiscalCodeFor(3));
     expect(audit.entries[0]).toMatchObject({ operation: "INDIVIDUAL_RECORD", outcome: "SUCCESS", fiscalCode: fiscalCodeFor(3), anprOperationId: record.anprOperationId });
   });
 
@@ -222,7 +300,7 @@ describe("consultation service", () => {
 describe("the Comune check (comune_code)", () => {
   it("refuses another Comune on issue, preview, list and record before ANPR, naming both codes, and audits it", async () => {
     const { service, consultation, audit, gateway } = setup();
-    const calls = (gateway as ReturnType<typeof fakeGateway>).calls;
+    const calls = (gateway).calls;
     const refusal = (err: unknown) => {
       expect(err).toBeInstanceOf(DomainError);
       expect(err).toMatchObject({ kind: "precondition-failed", reason: "COMUNE_MISMATCH", field: "comune_code" });
@@ -248,7 +326,7 @@ describe("the Comune check (comune_code)", () => {
     const { service, gateway } = setup();
     await service.issue({ ...input, comuneCode: "022205" }, caller);
     await service.issue({ ...input, idempotencyKey: "other-key-1" }, caller);
-    expect((gateway as ReturnType<typeof fakeGateway>).calls.issueCertificate).toHaveLength(2);
+    expect((gateway).calls.issueCertificate).toHaveLength(2);
     expect(service.listCertificateTypes(undefined, "022205").length).toBeGreaterThan(0);
   });
 });

@@ -5,7 +5,7 @@
 import { computeCodiceFiscale } from "#shared/anpr/codice-fiscale.js";
 import type { AnprGateway } from "../src/domain/certification-service.js";
 import type { AuditEntry, AuditRecord, Settings } from "../src/domain/model.js";
-import type { AdminStore, AuditLog, IdempotencyStore, StoredIssuance } from "../src/domain/ports.js";
+import type { AdminStore, AuditLog, IdempotencyStore, PendingIssuance, PendingIssuanceStore, StoredIssuance } from "../src/domain/ports.js";
 
 /** A settable clock. */
 export interface FakeClock {
@@ -115,6 +115,37 @@ export function fakeIdempotencyStore(): IdempotencyStore & { readonly size: numb
     get size() {
       return map.size;
     },
+  };
+}
+
+/** An in-memory {@link PendingIssuanceStore} settling into `idempotency`. */
+export function fakePendingStore(idempotency: IdempotencyStore): PendingIssuanceStore & { all(): PendingIssuance[] } {
+  const map = new Map<string, PendingIssuance>();
+  const id = (t: string, k: string) => JSON.stringify([t, k]);
+  return {
+    get: (t, k) => {
+      const found = map.get(id(t, k));
+      return found ? { ...found } : undefined;
+    },
+    create(record) {
+      if (map.has(id(record.tobacconistId, record.key))) return false;
+      map.set(id(record.tobacconistId, record.key), { ...record });
+      return true;
+    },
+    markAttempt(t, k, reason, at) {
+      const r = map.get(id(t, k));
+      if (r) Object.assign(r, { attempts: r.attempts + 1, lastReason: reason, updatedAt: at });
+    },
+    markRefused(t, k, refusal, reason, at) {
+      const r = map.get(id(t, k));
+      if (r) Object.assign(r, { state: "refused", refusal, lastReason: reason, updatedAt: at });
+    },
+    settle(t, k, done) {
+      if (done) idempotency.put(t, k, done);
+      map.delete(id(t, k));
+    },
+    listUnsettled: (limit) => [...map.values()].filter((r) => r.state === "pending").slice(0, limit),
+    all: () => [...map.values()],
   };
 }
 

@@ -39,6 +39,8 @@ export const outcomeLabels: Record<AuditOutcome, [string, "ok" | "warn" | "bad"]
   [AuditOutcome.DENIED]: ["Negata", "bad"],
   [AuditOutcome.RATE_LIMITED]: ["Limite superato", "warn"],
   [AuditOutcome.FAILED]: ["Non riuscita", "bad"],
+  [AuditOutcome.OUTCOME_UNKNOWN]: ["Esito ignoto", "warn"],
+  [AuditOutcome.RECOVERED]: ["Esito recuperato", "ok"],
 };
 
 export const stageLabels: Record<ConnectionTestStage, string> = {

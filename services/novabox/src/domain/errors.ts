@@ -167,6 +167,25 @@ export class IdempotencyKeyReusedError extends DomainError {
   }
 }
 
+/**
+ * A certificate request reached ANPR (or may have) but no verified answer came back: ANPR may have
+ * issued the certificate. Retrying with the same idempotency key is safe and is how the tobacconist
+ * gets it: the box sends the same `idOperazioneComune`, and ANPR answers with its stored answer
+ * instead of issuing a second certificate (italia/anpr#596, #3822).
+ */
+export class IssuanceOutcomeUnknownError extends DomainError {
+  constructor(operationId: string, cause: { reason: string; message: string }, retryAfterSeconds: number) {
+    super(
+      "unavailable",
+      `ANPR may have issued this certificate (operation ${operationId}) but no verified answer came back (${cause.message}); retry with the same idempotency_key in ${retryAfterSeconds} s or later: the Novabox asks ANPR for the same operation again and never issues a second certificate`,
+      {
+        reason: "ANPR_OUTCOME_UNKNOWN",
+        metadata: { idOperazioneComune: operationId, cause: cause.reason, retryAfterSeconds: String(retryAfterSeconds) },
+      },
+    );
+  }
+}
+
 /** What an audit row records about a failed operation. */
 export interface AuditFailureFields {
   outcome: AuditOutcome;

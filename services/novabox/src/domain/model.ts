@@ -111,9 +111,11 @@ export type AuditOperation =
 /**
  * How an operation ended (novabox.config.v1.AuditOutcome): INVALID = refused by validation,
  * DENIED = authentication or authorization refused, RATE_LIMITED = a limit or the mass-extraction
- * guard, ANPR_ERROR = ANPR answered KO or a fault, FAILED = anything else (ANPR unreachable, bug).
+ * guard, ANPR_ERROR = ANPR answered KO or a fault, FAILED = anything else (ANPR unreachable, bug),
+ * OUTCOME_UNKNOWN = the request reached ANPR (or may have) and its answer was lost, late or
+ * unreadable, RECOVERED = such a request settled with ANPR's verified answer for the same id.
  */
-export type AuditOutcome = "SUCCESS" | "ANPR_ERROR" | "INVALID" | "DENIED" | "RATE_LIMITED" | "FAILED";
+export type AuditOutcome = "SUCCESS" | "ANPR_ERROR" | "INVALID" | "DENIED" | "RATE_LIMITED" | "FAILED" | "OUTCOME_UNKNOWN" | "RECOVERED";
 
 /** How the caller was authenticated (decree, annex 1; novabox.config.v1.AuthenticationMethod). */
 export type AuthenticationMethod = "NONE" | "SSO_TOKEN" | "ADMIN_PASSWORD" | "ADMIN_SESSION" | "SYSTEM";

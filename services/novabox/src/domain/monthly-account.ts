@@ -109,7 +109,10 @@ export function computeMonthlyAccount(month: string, entries: Iterable<AuditEntr
     if (time < range.start.getTime() || time >= range.end.getTime()) continue;
     let row = rows.get(entry.tobacconistId);
     if (!row) rows.set(entry.tobacconistId, (row = emptyMonth(entry.tobacconistId)));
-    if (entry.outcome !== "SUCCESS") {
+    // An unknown outcome is neither a refusal nor a certificate: it ends as RECOVERED (an issued
+    // certificate, counted) or as a refusal once settled.
+    if (entry.outcome === "OUTCOME_UNKNOWN") continue;
+    if (entry.outcome !== "SUCCESS" && entry.outcome !== "RECOVERED") {
       row.refusals += 1;
       continue;
     }

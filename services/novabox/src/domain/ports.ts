@@ -65,5 +65,44 @@ export interface IdempotencyStore {
   put(tobacconistId: string, key: string, issuance: StoredIssuance): void;
 }
 
+/**
+ * A certificate request sent (or about to be sent) to ANPR without a verified answer yet. Recorded
+ * durably before ANPR is called, so a retry of the key — or the settling task after a crash — sends
+ * the same `idOperazioneComune` and ANPR replays its answer instead of making a second act.
+ */
+export interface PendingIssuance {
+  tobacconistId: string;
+  key: string;
+  requestFingerprint: string;
+  /** The `idOperazioneComune` sent to ANPR for this key, every time. */
+  operationId: string;
+  fiscalCode: string;
+  /** What to send again and how to finish the issuance (serialized by the domain). */
+  request: string;
+  /** `pending`: outcome unknown; `refused`: ANPR answered KO (serialized in `refusal`). */
+  state: "pending" | "refused";
+  refusal: string;
+  /** Attempts that ended without a verified answer. */
+  attempts: number;
+  lastReason: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** The pending records of {@link PendingIssuance}; every write commits (fsynced) before it returns. */
+export interface PendingIssuanceStore {
+  get(tobacconistId: string, key: string): PendingIssuance | undefined;
+  /** Records a new pending issuance; false (and nothing written) when the key has one already. */
+  create(record: PendingIssuance): boolean;
+  /** One more attempt without a verified answer, and why. */
+  markAttempt(tobacconistId: string, key: string, reason: string, at: Date): void;
+  /** ANPR refused it: kept so a retry gets the same refusal. */
+  markRefused(tobacconistId: string, key: string, refusal: string, reason: string, at: Date): void;
+  /** Removes the record; with `done`, stores the idempotent result in the same transaction. */
+  settle(tobacconistId: string, key: string, done?: StoredIssuance): void;
+  /** The records whose outcome is unknown (`pending`), oldest first. */
+  listUnsettled(limit: number): PendingIssuance[];
+}
+
 /** The clock, injected so tests control time. */
 export type Clock = () => Date;

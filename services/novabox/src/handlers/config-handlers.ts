@@ -13,7 +13,7 @@ import type { ServiceImpl } from "#shared/grpc-adapter.js";
 import type { CallContext } from "#shared/grpc-adapter.js";
 import type { AdminService, AdminSession } from "../domain/admin-service.js";
 import type { ConfigService } from "../domain/config-service.js";
-import type { AuditLog } from "../domain/ports.js";
+import type { AuditLog, PendingIssuance } from "../domain/ports.js";
 import type { ConfigStore } from "../domain/ports.js";
 import { anprMessages } from "./certification-handlers.js";
 import { bearerToken } from "./auth.js";
@@ -28,6 +28,8 @@ export interface ConfigHandlersOptions {
   clock: () => Date;
   /** The ANPR endpoint the box calls (for the connection test's answer). */
   anprEndpoint: () => string;
+  /** Certificate requests whose outcome at ANPR is still unknown, oldest first. */
+  unsettledIssuances?: () => PendingIssuance[];
 }
 
 const sessionMessage = (s: AdminSession) => ({ token: s.token, expiresAt: timestampFromDate(s.expiresAt) });
@@ -117,6 +119,21 @@ export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImp
         verification.ok ? `chain intact: ${verification.rowsChecked} entries checked` : `chain BROKEN at entry ${verification.firstBrokenId ?? "?"}: ${verification.failure ?? ""}`,
       );
       return verificationToMessage(verification, options.clock());
+    },
+    async listUnsettledIssuances(_request, context) {
+      await requireAdmin(context);
+      return {
+        issuances: (options.unsettledIssuances?.() ?? []).map((p) => ({
+          tobacconistId: p.tobacconistId,
+          idempotencyKey: p.key,
+          idOperazioneComune: p.operationId,
+          fiscalCode: p.fiscalCode,
+          createdAt: timestampFromDate(p.createdAt),
+          updatedAt: timestampFromDate(p.updatedAt),
+          attempts: p.attempts,
+          lastReason: p.lastReason,
+        })),
+      };
     },
   };
 }

@@ -97,6 +97,7 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     settings,
     audit: store.audit,
     idempotency: store.idempotency,
+    pending: store.pending,
     limiter,
     clock,
     newRequestId: randomUUID,
@@ -185,7 +186,15 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     account: createAccountService({ audit: store.audit, settings, renderPdf: renderMonthlyAccountPdf, newRequestId: randomUUID }),
     serviceFeeCents: () => settings().serviceFeeCents,
   });
-  const configHandlers = createConfigHandlers({ admin, config: configService, store: store.config, audit: store.audit, clock, anprEndpoint: () => gateway.endpoint() });
+  const configHandlers = createConfigHandlers({
+    admin,
+    config: configService,
+    store: store.config,
+    audit: store.audit,
+    clock,
+    anprEndpoint: () => gateway.endpoint(),
+    unsettledIssuances: () => store.pending.listUnsettled(500),
+  });
 
   const peerGuard = options.mesh ? createMeshPeerGuard({ roles: ["router", "gateway"], logger }) : undefined;
   const grpc = createGrpcServer({
@@ -220,6 +229,21 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
   purge();
   const purgeTimer = setInterval(purge, dayMs);
   purgeTimer.unref();
+
+  /** The settling task: unknown outcomes asked again with their own id while ANPR is reachable. */
+  let settling: Promise<void> | undefined;
+  const settle = () => {
+    if (settling || missingForAnpr(store.config).length > 0 || store.pending.listUnsettled(1).length === 0) return;
+    settling = certification
+      .settleUnknownOutcomes()
+      .then((report) => {
+        if (report.recovered + report.refused + report.abandoned > 0) logger.info(report, "settled issuances whose outcome at ANPR was unknown");
+      })
+      .catch((err: unknown) => logger.error({ err }, "settling unknown outcomes failed"))
+      .finally(() => (settling = undefined));
+  };
+  const settleTimer = setInterval(settle, options.settleIntervalMs ?? 30_000);
+  settleTimer.unref();
   await checkReadiness();
   restartAnnouncer();
 
@@ -228,6 +252,8 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     httpPort,
     async close() {
       clearInterval(purgeTimer);
+      clearInterval(settleTimer);
+      await settling;
       announcer?.stop();
       discoveryChannel?.close();
       await grpc.shutdown(5_000);

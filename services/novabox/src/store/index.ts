@@ -4,12 +4,13 @@
  */
 import { randomBytes } from "node:crypto";
 import type { OperationCounter } from "../anpr-client/operation-counter.js";
-import type { AdminStore, AuditLog, Clock, ConfigStore } from "../domain/ports.js";
+import type { AdminStore, AuditLog, Clock, ConfigStore, PendingIssuanceStore } from "../domain/ports.js";
 import { createAdminStore } from "./admin-store.js";
 import { createAuditLog } from "./audit-log.js";
 import { createConfigStore } from "./config-store.js";
 import { openDatabase } from "./database.js";
 import { createIdempotencyStore, type SqliteIdempotencyStore } from "./idempotency-store.js";
+import { createPendingIssuanceStore } from "./pending-issuance-store.js";
 import { createSecretBox, resolveSecretKey } from "./secret-box.js";
 import { createSqliteOperationCounter } from "./sqlite-operation-counter.js";
 
@@ -51,6 +52,8 @@ export interface NovaboxStore {
   admin: AdminStore;
   audit: AuditLog;
   idempotency: SqliteIdempotencyStore;
+  /** Certificate requests sent to ANPR without a verified answer yet. */
+  pending: PendingIssuanceStore;
   operationCounter: OperationCounter;
   /** The 32-byte HMAC key of admin session JWTs: random on first open, stored encrypted (a copy each call). */
   sessionKey(): Uint8Array;
@@ -86,6 +89,7 @@ export function openNovaboxStore(options: NovaboxStoreOptions): NovaboxStore {
       admin: createAdminStore({ db, now }),
       audit: createAuditLog({ db, now }),
       idempotency: createIdempotencyStore({ db }),
+      pending: createPendingIssuanceStore({ db }),
       operationCounter: createSqliteOperationCounter({
         db,
         ...(options.operationCounterBlockSize === undefined ? {} : { blockSize: options.operationCounterBlockSize }),

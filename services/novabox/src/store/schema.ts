@@ -108,6 +108,32 @@ export const idempotency = sqliteTable(
   (t) => [primaryKey({ columns: [t.tobacconistId, t.key] }), index("idempotency_created_at").on(t.createdAt)],
 );
 
+/**
+ * Certificate requests sent (or about to be sent) to ANPR without a verified answer yet: the key, the
+ * request fingerprint and the `idOperazioneComune` are committed before ANPR is called, so every
+ * retry — and the settling task after a crash — sends the same id and ANPR replays its answer
+ * instead of making a second act. `state` is `pending` (outcome unknown) or `refused` (ANPR's KO,
+ * kept so a retry gets the same refusal). A verified answer moves the key to `idempotency`.
+ */
+export const pendingIssuances = sqliteTable(
+  "pending_issuances",
+  {
+    tobacconistId: text("tobacconist_id").notNull(),
+    key: text("key").notNull(),
+    requestFingerprint: text("request_fingerprint").notNull(),
+    operationId: text("operation_id").notNull(),
+    fiscalCode: text("fiscal_code").notNull(),
+    request: text("request").notNull(),
+    state: text("state").notNull(),
+    refusal: text("refusal").notNull(),
+    attempts: integer("attempts").notNull(),
+    lastReason: text("last_reason").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tobacconistId, t.key] }), index("pending_issuances_state").on(t.state, t.createdAt), index("pending_issuances_operation").on(t.operationId)],
+);
+
 /** The `idOperazioneComune` high-water mark: every value up to it may have been handed out. */
 export const operationCounter = sqliteTable(
   "operation_counter",

@@ -7,6 +7,7 @@ import { IntegrityCheck } from "./IntegrityCheck.tsx";
 import { AuditFilters, type AuditFilter } from "./AuditFilters.tsx";
 import { AuditExport } from "./AuditExport.tsx";
 import { RequestsPerDayChart } from "./RequestsPerDayChart.tsx";
+import { UnsettledIssuances } from "./UnsettledIssuances.tsx";
 import { describeError } from "../../../shared/errors.ts";
 
 const pageSize = 50;
@@ -74,6 +75,7 @@ export function AuditLogPage(): JSX.Element {
           </button>
         </div>
       </section>
+      <UnsettledIssuances revealFiscalCodes={reveal()} />
       <IntegrityCheck />
     </Show>
   );

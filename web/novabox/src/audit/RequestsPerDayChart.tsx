@@ -13,8 +13,10 @@ const colors: Record<AuditOutcome, string> = {
   [AuditOutcome.DENIED]: "#822727",
   [AuditOutcome.RATE_LIMITED]: "#dd6b20",
   [AuditOutcome.FAILED]: "#6b46c1",
+  [AuditOutcome.OUTCOME_UNKNOWN]: "#b7791f",
+  [AuditOutcome.RECOVERED]: "#38a169",
 };
-const order = [AuditOutcome.SUCCESS, AuditOutcome.INVALID, AuditOutcome.RATE_LIMITED, AuditOutcome.DENIED, AuditOutcome.ANPR_ERROR, AuditOutcome.FAILED, AuditOutcome.UNSPECIFIED];
+const order = [AuditOutcome.SUCCESS, AuditOutcome.RECOVERED, AuditOutcome.OUTCOME_UNKNOWN, AuditOutcome.INVALID, AuditOutcome.RATE_LIMITED, AuditOutcome.DENIED, AuditOutcome.ANPR_ERROR, AuditOutcome.FAILED, AuditOutcome.UNSPECIFIED];
 
 const dayKey = new Intl.DateTimeFormat("sv-SE", { timeZone: "Europe/Rome" }); // "YYYY-MM-DD"
 const barWidth = 28;
