@@ -30,8 +30,28 @@ export interface MeshPkiDevArgs {
 
 const usage = "usage: npm run pki:mesh -- [dir] [--boxes 022205,022161,022205:POST-022205-02] [--san router=host1,10.0.0.5]...";
 
+/** What --help prints (the usage line, then what the options mean). */
+const help = `${usage}   (node --import tsx scripts/mesh-pki-dev.ts)
+
+Creates the mesh PKI (the CA, and router, gateway and per-workstation box certificates for mutual
+TLS, each naming who it speaks for). dir defaults to .dev/mesh-pki. Files that exist and are still
+valid are kept.
+
+  --boxes LIST         ISTAT codes of the boxes, optionally with a workstation (022205:POST-022205-02);
+                       default ${defaultMeshBoxes.join(",")}
+  --san ROLE=NAMES     DNS names / IP addresses of one leaf (repeatable), e.g. --san box-022205=novabox.comune.trento.it
+  --help               this text
+`;
+
+/** Thrown for a command line that cannot be understood (exit status 2). */
+class UsageError extends Error {}
+
 /** Parses the command line: an optional folder, `--boxes` (comma-separated) and repeated `--san role=names`. */
 export function parseMeshPkiDevArgs(argv: readonly string[]): MeshPkiDevArgs {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(help);
+    process.exit(0);
+  }
   const positional: string[] = [];
   let boxes = [...defaultMeshBoxes];
   const sans: Record<string, string[]> = {};
@@ -42,7 +62,7 @@ export function parseMeshPkiDevArgs(argv: readonly string[]): MeshPkiDevArgs {
     const inline = flag === arg ? undefined : arg.slice(eq + 1);
     if (flag === "--boxes" || flag === "--san") {
       const value = inline ?? argv[++i];
-      if (value === undefined) throw new Error(`${flag} needs a value\n${usage}`);
+      if (value === undefined) throw new UsageError(`${flag} needs a value\n${usage}`);
       if (flag === "--boxes") {
         boxes = value.split(",").map((v) => v.trim()).filter(Boolean);
         continue;
@@ -50,22 +70,29 @@ export function parseMeshPkiDevArgs(argv: readonly string[]): MeshPkiDevArgs {
       const at = value.indexOf("=");
       const role = value.slice(0, Math.max(at, 0)).trim();
       const names = value.slice(at + 1).split(",").map((v) => v.trim()).filter(Boolean);
-      if (at <= 0 || names.length === 0) throw new Error(`--san needs <role>=<name>[,<name>...], e.g. --san box-022205=novabox.comune.trento.it\n${usage}`);
+      if (at <= 0 || names.length === 0) throw new UsageError(`--san needs <role>=<name>[,<name>...], e.g. --san box-022205=novabox.comune.trento.it\n${usage}`);
       sans[role] = [...(sans[role] ?? []), ...names];
     } else if (flag === "--hostnames") {
-      throw new Error(`--hostnames put the same names on every certificate; give each host its own with --san <role>=<names>\n${usage}`);
+      throw new UsageError(`--hostnames put the same names on every certificate; give each host its own with --san <role>=<names>\n${usage}`);
     } else if (arg.startsWith("--")) {
-      throw new Error(`unknown option ${arg}\n${usage}`);
+      throw new UsageError(`unknown option ${arg}\n${usage}`);
     } else {
       positional.push(arg);
     }
   }
-  if (positional.length > 1) throw new Error(`one folder at most\n${usage}`);
+  if (positional.length > 1) throw new UsageError(`one folder at most\n${usage}`);
   return { dir: resolve(positional[0] ?? resolve(repoRoot, ".dev/mesh-pki")), boxes, sans };
 }
 
 async function main(): Promise<void> {
-  const args = parseMeshPkiDevArgs(process.argv.slice(2));
+  let args: MeshPkiDevArgs;
+  try {
+    args = parseMeshPkiDevArgs(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`error: ${err.message.split("\n")[0]}\n${help}`);
+    process.exit(2);
+  }
   const pki = await ensureMeshPki(args.dir, {
     boxes: args.boxes,
     sans: args.sans,

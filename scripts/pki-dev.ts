@@ -11,18 +11,24 @@
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureDevPki } from "../services/shared/src/anpr/dev-pki.js";
+import { parseCommandLine } from "../services/shared/src/cli.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
-/** Parses the command line: an optional output folder and `--force`. */
+const usage = `usage: npm run pki:dev -- [outDir] [--force]   (tsx scripts/pki-dev.ts)
+
+Creates the development PKI: the ANPR simulator's CA and HTTPS certificate, the workstation CA, and
+a workstation PKCS#12 + PIN per demo Comune, with manifest.json. outDir defaults to .dev/pki.
+Files that exist and are still valid are kept.
+
+  --force   recreate every file
+  --help    this text
+`;
+
+/** Parses the command line: an optional output folder and `--force` (--help and usage errors exit). */
 export function parsePkiDevArgs(argv: string[]): { outDir: string; force: boolean } {
-  const force = argv.includes("--force");
-  const positional = argv.filter((arg) => !arg.startsWith("--"));
-  const unknown = argv.filter((arg) => arg.startsWith("--") && arg !== "--force");
-  if (unknown.length > 0 || positional.length > 1) {
-    throw new Error(`usage: tsx scripts/pki-dev.ts [outDir] [--force] (unexpected: ${[...unknown, ...positional.slice(1)].join(" ")})`);
-  }
-  return { outDir: resolve(positional[0] ?? resolve(repoRoot, ".dev/pki")), force };
+  const { values, positionals } = parseCommandLine(argv, { usage, options: { force: { type: "boolean" } }, maxPositionals: 1 });
+  return { outDir: resolve(positionals[0] ?? resolve(repoRoot, ".dev/pki")), force: values.force === true };
 }
 
 async function main(): Promise<void> {

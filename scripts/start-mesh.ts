@@ -15,7 +15,23 @@ import { createWriteStream, existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ensureDevPki } from "#shared/anpr/dev-pki.js";
 import { ensureMeshPki, meshCredentials } from "#shared/mesh-pki.js";
+import { parseCommandLine } from "../services/shared/src/cli.js";
 import { configureNovabox } from "./configure-novabox.js";
+
+parseCommandLine(process.argv.slice(2), {
+  usage: `usage: npm start   (node --import tsx scripts/start-mesh.ts, after npm run build:web)
+
+Runs the whole mesh on this machine: the ANPR simulator, the Novares router and gateway, and two
+Novaboxes (Trento 022205, Rovereto 022161) with mutual TLS; configures the boxes on first run and
+prints the URLs, where each process logs, and how to get a demo token. Ctrl-C stops everything.
+It takes no arguments; these environment variables override its defaults:
+  MESH_DEV_DIR (default .dev)        everything it writes: PKIs, ANPR_HOMEs, logs/<process>.log
+  ANPR_SIM_PORT (8443)  ROUTER_PORT (50060)  GATEWAY_PORT (8090)  GATEWAY_H2C_PORT (8091)
+  TRENTO_GRPC_PORT (50051)  TRENTO_HTTP_PORT (8081)  ROVERETO_GRPC_PORT (50052)  ROVERETO_HTTP_PORT (8082)
+  CONSUL_HTTP_ADDR                   use Consul as the router's registry instead of the embedded one
+  LOG_LEVEL (info)
+`,
+});
 
 const root = resolve(new URL("..", import.meta.url).pathname);
 const dev = resolve(process.env.MESH_DEV_DIR ?? join(root, ".dev"));
@@ -46,7 +62,10 @@ let meshReady = false;
 
 function startChild(name: string, entry: string, env: Record<string, string>, readyMessage: string): Child {
   mkdirSync(join(dev, "logs"), { recursive: true });
-  const log = createWriteStream(join(dev, "logs", `${name}.log`), { flags: "a" });
+  const logFile = join(dev, "logs", `${name}.log`);
+  const log = createWriteStream(logFile, { flags: "a" });
+  // Say where each process logs as it starts: that is where a failed certificate is explained.
+  console.log(`starting ${name.padEnd(16)} log: ${logFile}`);
   const child = spawn(process.execPath, ["--import", "tsx", join(root, entry)], { cwd: root, env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let buffer = "";
   const ready = new Promise<Record<string, unknown>>((resolveReady, reject) => {
@@ -192,7 +211,9 @@ async function main(): Promise<void> {
       `  Novares router     ${host}:${ports.router}  (gRPC, mutual TLS; registry: ${process.env.CONSUL_HTTP_ADDR ? `Consul ${process.env.CONSUL_HTTP_ADDR}` : "embedded"})`,
       `  Novares gateway    ${gatewayUrl}  (Connect / gRPC-web for browsers; gRPC h2c on ${ports.gatewayH2c})`,
       ...boxes.map((b) => `  Novabox ${b.name.padEnd(10)} gRPC ${host}:${b.grpc} (mutual TLS), admin panel http://${host}:${b.http}  (admin password in ${join(dev, "boxes", b.comune, "admin-password")})`),
-      `  logs               ${join(dev, "logs")}`,
+      "",
+      "Each process logs (JSON lines) to its own file:",
+      ...children.map((c) => `  ${c.name.padEnd(18)} ${join(dev, "logs", `${c.name}.log`)}`),
       "",
       "A demo tobacconist's token:",
       `  curl -s -X POST ${gatewayUrl}/dev-sso/token -H 'Content-Type: application/json' -d '{"tobacconistId":"TAB-0001"}'`,

@@ -111,14 +111,16 @@ describe("validateLimits and changedLimitPaths", () => {
     expect(validateLimits(good)).toEqual({});
   });
   it("names each bad value by its Settings path", () => {
-    const errors = validateLimits({ logRetentionDays: "0", perTobacconistPerMinute: "dieci", massExtractionDistinctFiscalCodes: "-1", massExtractionWindowMinutes: "" });
+    const errors = validateLimits({ logRetentionDays: "4000", perTobacconistPerMinute: "dieci", massExtractionDistinctFiscalCodes: "-1", massExtractionWindowMinutes: "" });
     expect(Object.keys(errors).sort()).toEqual([
       "log_retention_days",
       "rate_limits.mass_extraction_distinct_fiscal_codes",
       "rate_limits.mass_extraction_window",
       "rate_limits.per_tobacconist_per_minute",
     ]);
-    expect(errors.log_retention_days).toContain("tra 1 e 3650");
+    expect(errors.log_retention_days).toContain("tra 0 e 3650");
+    // 0 means no limit, as the proto says.
+    expect(validateLimits({ ...good, logRetentionDays: "0", perTobacconistPerMinute: "0", massExtractionDistinctFiscalCodes: "0" })).toEqual({});
   });
   it("masks exactly the changed settings", () => {
     expect(changedLimitPaths(good, good)).toEqual([]);

@@ -148,9 +148,10 @@ function wholeNumberProblem(value: string, min: number, max: number, what: strin
 export function validateLimits(input: LimitsInput): FieldErrors {
   const errors: FieldErrors = {};
   const checks: [keyof LimitsInput, string, number, number, string][] = [
-    ["logRetentionDays", "log_retention_days", 1, 3650, "i giorni di conservazione"],
-    ["perTobacconistPerMinute", "rate_limits.per_tobacconist_per_minute", 1, 100_000, "il numero di richieste al minuto"],
-    ["massExtractionDistinctFiscalCodes", "rate_limits.mass_extraction_distinct_fiscal_codes", 1, 1_000_000, "il numero di codici fiscali"],
+    // 0 = keep forever / no limit / no check (Settings in config_service.proto).
+    ["logRetentionDays", "log_retention_days", 0, 3650, "i giorni di conservazione"],
+    ["perTobacconistPerMinute", "rate_limits.per_tobacconist_per_minute", 0, 100_000, "il numero di richieste al minuto"],
+    ["massExtractionDistinctFiscalCodes", "rate_limits.mass_extraction_distinct_fiscal_codes", 0, 1_000_000, "il numero di codici fiscali"],
     ["massExtractionWindowMinutes", "rate_limits.mass_extraction_window", 1, 10_080, "la durata della finestra in minuti"],
   ];
   for (const [key, field, min, max, what] of checks) {

@@ -11,8 +11,13 @@ function setup() {
   const audit = fakeAuditLog(clock);
   const admins = fakeAdminStore(clock);
   const sessionKey = randomBytes(32);
-  const service = createAdminService({ admins, audit, sessionKey, clock, scrypt: { N: 2 ** 10, r: 8, p: 1 } });
-  return { clock, audit, admins, sessionKey, service };
+  const sleeps: number[] = [];
+  const sleep = (ms: number) => {
+    sleeps.push(ms);
+    return Promise.resolve();
+  };
+  const service = createAdminService({ admins, audit, sessionKey, clock, scrypt: { N: 2 ** 10, r: 8, p: 1 }, sleep });
+  return { clock, audit, admins, sessionKey, service, sleeps };
 }
 
 function b64url(value: object): string {
@@ -72,6 +77,37 @@ describe("admin login", () => {
     await expect(service.login("admin", PASSWORD)).resolves.toMatchObject({ username: "admin" });
     await expect(service.login("admin", "not the password")).rejects.toMatchObject({ kind: "unauthenticated" });
     await expect(service.login("admin", PASSWORD)).resolves.toMatchObject({ username: "admin" });
+  });
+});
+
+describe("login throttling", () => {
+  it("makes a guessing address wait, but lets the administrator in from another address", async () => {
+    const { service, sleeps, audit } = setup();
+    await service.registerAdmin("admin", PASSWORD);
+    for (let i = 0; i < 5; i++) await expect(service.login("admin", `guess ${i}`, "127.0.0.66")).rejects.toMatchObject({ kind: "unauthenticated" });
+    // The guessing address is refused without its guess being checked...
+    await expect(service.login("admin", "guess 6", "127.0.0.66")).rejects.toMatchObject({ kind: "rate-limited", reason: "LOGIN_LOCKED", metadata: { retryAfterSeconds: "30" } });
+    await expect(service.login("admin", PASSWORD, "127.0.0.66")).rejects.toMatchObject({ reason: "LOGIN_LOCKED" });
+    // ...while the administrator, elsewhere, gets in after a bounded slow-down.
+    await expect(service.login("admin", PASSWORD, "127.0.0.1")).resolves.toMatchObject({ username: "admin" });
+    expect(sleeps).toEqual([500]);
+    expect(audit.entries.at(-1)).toMatchObject({ operation: "ADMIN_LOGIN", outcome: "SUCCESS" });
+    expect(audit.entries.some((e) => e.outcome === "RATE_LIMITED" && e.detail.includes("127.0.0.66"))).toBe(true);
+  });
+
+  it("slows every attempt on an account guessed from many addresses, with a capped, doubling delay", async () => {
+    const { service, sleeps, clock } = setup();
+    await service.registerAdmin("admin", PASSWORD);
+    for (let i = 0; i < 10; i++) await expect(service.login("admin", `guess ${i}`, `127.0.1.${i}`)).rejects.toMatchObject({ kind: "unauthenticated" });
+    expect(sleeps).toEqual([500, 1000, 2000, 4000, 4000]);
+    await expect(service.login("admin", PASSWORD, "127.0.0.1")).resolves.toMatchObject({ username: "admin" });
+    expect(sleeps.at(-1)).toBe(4000);
+    // Success clears the account's failures; old failures stop counting after the window.
+    await expect(service.login("admin", "again wrong", "127.0.2.1")).rejects.toMatchObject({ kind: "unauthenticated" });
+    expect(sleeps).toHaveLength(6);
+    clock.advance(901_000);
+    await expect(service.login("admin", PASSWORD, "127.0.2.2")).resolves.toMatchObject({ username: "admin" });
+    expect(sleeps).toHaveLength(6);
   });
 });
 

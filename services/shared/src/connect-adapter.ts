@@ -4,26 +4,41 @@
  * of handlers whatever the transport. Errors go through the same kind → code table: Connect's codes
  * are gRPC's codes, and ErrorInfo / BadRequest travel as Connect error details.
  */
+import type { IncomingMessage } from "node:http";
+import type { Http2ServerRequest } from "node:http2";
 import { Metadata } from "@grpc/grpc-js";
 import { Code, ConnectError, cors, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import { create, type DescMessage, type DescService, type MessageShape } from "@bufbuild/protobuf";
 import { BadRequestSchema, ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { isDomainError } from "./domain-error.js";
-import { errorInfoDomain, grpcCodeByKind, internalErrorMessage, RpcError, type ErrorLogger } from "./grpc-status.js";
+import { clientMessage, errorInfoDomain, grpcCodeByKind, internalErrorMessage, kindOfGrpcCode, RpcError, type ErrorLogger } from "./grpc-status.js";
 import type { CallContext, ServiceImpl } from "./grpc-adapter.js";
 
 /** Turns whatever a handler threw into a ConnectError, with the same codes and details as over grpc-js. */
 export function toConnectError(err: unknown, logger?: ErrorLogger): ConnectError {
   if (err instanceof ConnectError) return err;
-  if (err instanceof RpcError) return new ConnectError(err.message, err.code as number);
+  if (err instanceof RpcError) return new ConnectError(clientMessage(err.message, kindOfGrpcCode(err.code), logger, err), err.code as number);
   if (isDomainError(err)) {
+    const message = clientMessage(err.message, err.kind, logger, err);
     const details = [create(ErrorInfoSchema, { reason: err.reason, domain: errorInfoDomain, metadata: { ...err.metadata } })].map((value) => ({ desc: ErrorInfoSchema, value }));
-    const badRequest = err.field ? [{ desc: BadRequestSchema, value: create(BadRequestSchema, { fieldViolations: [{ field: err.field, description: err.message }] }) }] : [];
+    const badRequest = err.field ? [{ desc: BadRequestSchema, value: create(BadRequestSchema, { fieldViolations: [{ field: err.field, description: message }] }) }] : [];
     if (err.kind === "internal" || err.kind === "data-loss") logger?.error({ err, cause: err.cause }, err.message);
-    return new ConnectError(err.message, grpcCodeByKind[err.kind] as number, undefined, [...details, ...badRequest], err);
+    return new ConnectError(message, grpcCodeByKind[err.kind] as number, undefined, [...details, ...badRequest], err);
   }
   logger?.error({ err }, "unexpected error in handler");
   return new ConnectError(internalErrorMessage, Code.Internal);
+}
+
+/**
+ * The request header carrying the caller's socket address into Connect handlers (connect-node's
+ * HandlerContext has no peer). Only {@link stampPeerAddress} sets it, overwriting whatever a client
+ * sent, so a handler can trust it (e.g. to throttle login attempts per address).
+ */
+export const peerAddressHeader = "x-mesh-peer-address";
+
+/** Sets {@link peerAddressHeader} from the request's socket; call it before the Connect adapter. */
+export function stampPeerAddress(req: IncomingMessage | Http2ServerRequest): void {
+  req.headers[peerAddressHeader] = req.socket?.remoteAddress ?? "";
 }
 
 function callContext(context: HandlerContext, method: DescService["methods"][number]): CallContext {
@@ -36,7 +51,7 @@ function callContext(context: HandlerContext, method: DescService["methods"][num
     requestMetadata: metadata,
     signal: context.signal,
     deadline: context.timeoutMs() === undefined ? undefined : new Date(Date.now() + (context.timeoutMs() ?? 0)),
-    peer: context.requestHeader.get("x-forwarded-for") ?? "",
+    peer: context.requestHeader.get(peerAddressHeader) ?? "",
     method,
     responseMetadata,
   };

@@ -115,3 +115,15 @@ export function isDomainError(err: unknown): err is DomainError {
       typeof (err as Partial<DomainError>).metadata === "object")
   );
 }
+
+/**
+ * Text that must never reach a person as a message: a stringified object, or the words of a
+ * JavaScript engine error (a bug, or an unexpected answer surfacing through `err.message`).
+ */
+const programText =
+  /\[object Object\]|\b(?:TypeError|ReferenceError|SyntaxError|RangeError)\b|Cannot (?:read|set) propert|is not a function|is not defined|is not iterable|is not a constructor|\(reading '|Unexpected token|Unexpected end of JSON|Maximum call stack/;
+
+/** True when `message` holds program text: show a sentence of your own instead, and log the original. */
+export function containsProgramText(message: string): boolean {
+  return programText.test(message);
+}

@@ -16,7 +16,9 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { anyPack, anyUnpack } from "@bufbuild/protobuf/wkt";
 import { StatusSchema } from "#gen/google/rpc/status_pb.js";
 import { BadRequestSchema, ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
-import { DomainError, isDomainError, type DomainErrorKind } from "./domain-error.js";
+import { containsProgramText, DomainError, isDomainError, type DomainErrorKind } from "./domain-error.js";
+
+export { containsProgramText };
 
 export { GrpcCode };
 
@@ -44,6 +46,42 @@ export const errorInfoDomain = "novabox.mesh";
 
 /** The message clients see for an error that is not a domain error. */
 export const internalErrorMessage = "internal error: the operation failed on the server; it has been logged";
+
+/** What a person is told, per kind, when a message cannot be shown as it is. */
+const fallbackMessages: Readonly<Record<DomainErrorKind, string>> = Object.freeze({
+  "invalid-input": "the request has a value that cannot be accepted; check the data and try again",
+  "not-found": "what was asked for does not exist",
+  "already-exists": "it exists already",
+  forbidden: "this caller is not allowed to do that",
+  unauthenticated: "the caller could not be identified; sign in again",
+  "precondition-failed": "the service is not in a state that allows this yet; check its configuration",
+  "rate-limited": "too many requests; wait a little and try again",
+  conflict: "a concurrent change won; retry the whole operation",
+  "out-of-range": "a value is outside the range allowed",
+  unavailable: "a service this request depends on (ANPR or a Novabox) answered in a way that cannot be read or could not be reached; retry later, and report it if it persists",
+  timeout: "the operation did not finish in time; retry later",
+  cancelled: "the operation was cancelled",
+  "not-supported": "this operation is not supported here",
+  "data-loss": "stored data is damaged; the administrator has been told in the log",
+  internal: internalErrorMessage,
+});
+
+/**
+ * The status message for `message` of an error of `kind`: the message itself — a sentence a person
+ * can act on — unless it carries program text, which is logged (with `err`) and replaced by the
+ * kind's generic sentence.
+ */
+export function clientMessage(message: string, kind: DomainErrorKind, logger?: ErrorLogger, err?: unknown): string {
+  if (!containsProgramText(message)) return message;
+  logger?.error({ err: err ?? new Error(message) }, "an error message carried program text: the client got a generic sentence instead");
+  return fallbackMessages[kind];
+}
+
+/** The domain kind of a gRPC code (inverse of {@link grpcCodeByKind}; UNKNOWN → internal). */
+export function kindOfGrpcCode(code: GrpcCode): DomainErrorKind {
+  for (const [kind, mapped] of Object.entries(grpcCodeByKind) as [DomainErrorKind, GrpcCode][]) if (mapped === code) return kind;
+  return "internal";
+}
 
 /** Details carried by an {@link RpcError}, decoded from google.rpc.Status. */
 export interface RpcErrorDetails {
@@ -102,7 +140,7 @@ export type GrpcServiceError = Partial<ServiceError> & { code: GrpcCode; details
  */
 export function toServiceError(err: unknown, logger?: ErrorLogger, context: object = {}): GrpcServiceError {
   if (err instanceof RpcError) {
-    const relayed = buildServiceError(err.code, err.message, err.details);
+    const relayed = buildServiceError(err.code, clientMessage(err.message, kindOfGrpcCode(err.code), logger, err), err.details);
     // A proxy relays the upstream google.rpc.Status byte for byte: details of any type survive.
     const upstreamDetails = err.trailers.get("grpc-status-details-bin")[0];
     if (upstreamDetails instanceof Buffer) relayed.metadata.set("grpc-status-details-bin", upstreamDetails);
@@ -115,11 +153,12 @@ export function toServiceError(err: unknown, logger?: ErrorLogger, context: obje
     } else if (err.cause !== undefined) {
       logger?.warn({ ...context, reason: err.reason, cause: err.cause }, err.message);
     }
-    return buildServiceError(code, err.message, {
+    const message = clientMessage(err.message, err.kind, logger, err);
+    return buildServiceError(code, message, {
       reason: err.reason,
       domain: errorInfoDomain,
       metadata: { ...err.metadata },
-      fieldViolations: err.field ? [{ field: err.field, description: err.message }] : [],
+      fieldViolations: err.field ? [{ field: err.field, description: message }] : [],
     });
   }
   logger?.error({ ...context, err }, "unexpected error in handler");

@@ -124,3 +124,21 @@ describe("gRPC status → RpcError", () => {
     expect(decodeStatusDetails(metadata)).toEqual({ metadata: {}, fieldViolations: [] });
   });
 });
+
+describe("status messages a person can act on", () => {
+  it("replaces program text ([object Object], TypeError words) by the kind's sentence and logs the original", () => {
+    const logged: object[] = [];
+    const logger = { error: (obj: object) => logged.push(obj), warn: () => undefined };
+    for (const message of ["ANPR sent an answer that cannot be read: [object Object]", "ANPR sent an answer that cannot be read: Cannot read properties of undefined (reading 'description')"]) {
+      const err = toServiceError(new DomainError("unavailable", message, { reason: "ANPR_BAD_RESPONSE" }), logger);
+      expect(err.details).not.toMatch(/object Object|Cannot read|reading/);
+      expect(err.details).toMatch(/retry later/);
+      expect(err.code).toBe(status.UNAVAILABLE);
+    }
+    expect(logged).toHaveLength(2);
+    const relayed = toServiceError(new RpcError(status.INVALID_ARGUMENT, "x is not a function"), logger);
+    expect(relayed.details).toBe("the request has a value that cannot be accepted; check the data and try again");
+    const fine = toServiceError(new DomainError("not-found", "no citizen with that codice fiscale in ANPR"));
+    expect(fine.details).toBe("no citizen with that codice fiscale in ANPR");
+  });
+});

@@ -6,25 +6,34 @@
  */
 import { z } from "zod";
 import { env, loadConfig } from "#shared/config.js";
+import { parseCommandLine, serverUsage } from "#shared/cli.js";
 import { createLogger } from "#shared/logger.js";
 import { installShutdown } from "#shared/shutdown.js";
 import { parseFaultSpec } from "./faults.js";
 import { startAnprSim } from "./start-anpr-sim.js";
 
-const config = loadConfig(
-  z.object({
-    ANPR_SIM_HOST: z.string().default("127.0.0.1"),
-    ANPR_SIM_PORT: env.port(8443),
-    ANPR_SIM_PKI_DIR: z.string().default(".dev/pki"),
-    ANPR_SIM_CAPTURE_DIR: z.string().optional(),
-    ANPR_SIM_FAULTS: z.string().optional(),
-    ANPR_SIM_SEED: z.coerce.number().int().default(20_251_123),
-    ANPR_SIM_RESIDENTS_PER_COMUNE: z.coerce.number().int().min(10).max(200_000).default(3000),
-    ANPR_SIM_SIGN_ANSWERS: env.flag(true),
-    ANPR_SIM_VALIDATE_XSD: env.flag(true),
-    LOG_LEVEL: env.logLevel(),
-  }),
-);
+const environment = z.object({
+  ANPR_SIM_HOST: z.string().default("127.0.0.1"),
+  ANPR_SIM_PORT: env.port(8443),
+  ANPR_SIM_PKI_DIR: z.string().default(".dev/pki"),
+  ANPR_SIM_CAPTURE_DIR: z.string().optional(),
+  ANPR_SIM_FAULTS: z.string().optional(),
+  ANPR_SIM_SEED: z.coerce.number().int().default(20_251_123),
+  ANPR_SIM_RESIDENTS_PER_COMUNE: z.coerce.number().int().min(10).max(200_000).default(3000),
+  ANPR_SIM_SIGN_ANSWERS: env.flag(true),
+  ANPR_SIM_VALIDATE_XSD: env.flag(true),
+  LOG_LEVEL: env.logLevel(),
+});
+
+parseCommandLine(process.argv.slice(2), {
+  usage: serverUsage(
+    'npm run sim   (node --import tsx services/anpr-sim/src/server/main.ts)',
+    'Runs the ANPR simulator over HTTPS (services 6001, 3000 and TestConn, with WS-Security), creating the development PKI when missing. ANPR_SIM_FAULTS sets fault knobs, e.g. latencyMs=2000,http500.',
+    environment,
+    'See README.md, "The ANPR simulator". It logs {"msg":"anpr-sim ready","url":...} when it serves.',
+  ),
+});
+const config = loadConfig(environment);
 
 const logger = createLogger({ name: "anpr-sim", level: config.LOG_LEVEL });
 const sim = await startAnprSim({

@@ -10,7 +10,7 @@ import { create, fromBinary } from "@bufbuild/protobuf";
 import { BadRequestSchema, ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { StatusSchema } from "#gen/google/rpc/status_pb.js";
 import { toConnectError } from "#shared/connect-adapter.js";
-import { RpcError, errorInfoDomain, type ErrorLogger } from "#shared/grpc-status.js";
+import { RpcError, clientMessage, errorInfoDomain, kindOfGrpcCode, type ErrorLogger } from "#shared/grpc-status.js";
 
 const typeUrlPrefix = /^.*\//;
 
@@ -27,7 +27,7 @@ function rawDetails(err: RpcError): { type: string; value: Uint8Array }[] | unde
 /** Maps an upstream or local failure to a ConnectError (see the module comment). */
 export function toGatewayError(err: unknown, logger?: ErrorLogger): ConnectError {
   if (!(err instanceof RpcError)) return toConnectError(err, logger);
-  const connectError = new ConnectError(err.message, err.code as number);
+  const connectError = new ConnectError(clientMessage(err.message, kindOfGrpcCode(err.code), logger, err), err.code as number);
   const raw = rawDetails(err);
   if (raw) {
     connectError.details = raw;

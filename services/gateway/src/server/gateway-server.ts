@@ -10,6 +10,7 @@ import { CertificationService } from "#gen/novabox/certification/v1/certificatio
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "#gen/grpc/health/v1/health_pb.js";
+import { addConnectReflection } from "#shared/connect-reflection.js";
 import { addConnectService } from "#shared/connect-adapter.js";
 import { DomainError } from "#shared/domain-error.js";
 import { createGrpcClient } from "#shared/grpc-adapter.js";
@@ -198,6 +199,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       addConnectService(router, ConsultationService, createConsultationHandlers({ router: createGrpcClient(ConsultationService, channel), sso, logger: handlerLogger, quota }), handlerLogger);
       addConnectService(router, CounterService, createCounterHandlers({ store: quotaStore, sso, operatorIds: quotaOptions.operatorIds ?? [], logger: handlerLogger }), handlerLogger);
       addConnectService(router, DiscoveryService, createDiscoveryHandlers({ router: createGrpcClient(DiscoveryService, channel), logger: handlerLogger }), handlerLogger);
+      // grpcurl on the h2c listener: list, describe, and decode the details of every error.
+      addConnectReflection(router, { services: [Health, CertificationService, ConsultationService, DiscoveryService] });
     },
     logger,
     ...(devSso ? { devSso } : {}),

@@ -14,6 +14,7 @@ import { createServer as createHttp2Server, type Http2Server, type Http2ServerRe
 import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import { stampPeerAddress } from "#shared/connect-adapter.js";
 import { applyCors, serveStatic } from "#shared/http-door.js";
 import type { OpsHttpHandler } from "#shared/ops-http.js";
 import { devSsoPrefix, type DevSsoRoutes } from "../handlers/dev-sso-routes.js";
@@ -81,6 +82,7 @@ export function createGatewayListeners(options: GatewayListenersOptions): Gatewa
       });
       return;
     }
+    stampPeerAddress(req);
     connect(req, res);
   };
 

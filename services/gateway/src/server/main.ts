@@ -5,51 +5,60 @@
  */
 import { z } from "zod";
 import { env, loadConfig } from "#shared/config.js";
+import { parseCommandLine, serverUsage } from "#shared/cli.js";
 import { createLogger } from "#shared/logger.js";
 import { createObservability } from "#shared/observability.js";
 import { installShutdown } from "#shared/shutdown.js";
 import { defaultQuotaLimits, startGateway } from "./gateway-server.js";
 import { readSsoPublicKey } from "./sso-keys.js";
 
-const config = loadConfig(
-  z
-    .object({
-      GATEWAY_HOST: z.string().default("127.0.0.1"),
-      GATEWAY_PORT: env.port(8090),
-      GATEWAY_H2C_PORT: env.port(8091),
-      // One host:port, or a comma-separated list of IP address:port (round-robin over the healthy ones).
-      ROUTER_ADDRESS: z
-        .string()
-        .regex(/^([^\s:,]+:\d{1,5}|\[[0-9a-fA-F:.]+\]:\d{1,5})(,([^\s:,]+:\d{1,5}|\[[0-9a-fA-F:.]+\]:\d{1,5}))*$/, "expected host:port, or a comma-separated list of IP address:port, e.g. 10.0.0.1:50060,10.0.0.2:50060")
-        .default("127.0.0.1:50060"),
-      MESH_TLS_DIR: z.string().optional(),
-      MESH_PLAINTEXT: env.flag(false),
-      GATEWAY_DEV_SSO: env.flag(false),
-      GATEWAY_SSO_DIR: z.string().default(".dev/sso"),
-      GATEWAY_SSO_ISSUER: z.string().default("https://sso.novares.dev"),
-      GATEWAY_SSO_AUDIENCE: z.string().default("novabox"),
-      GATEWAY_SSO_PUBLIC_KEY_FILE: z.string().optional(),
-      GATEWAY_WEB_DIR: z.string().optional(),
-      GATEWAY_ALLOWED_ORIGINS: z.string().optional(),
-      GATEWAY_ROUTER_CHECK_INTERVAL_MS: env.millis(2_000),
-      GATEWAY_REDIS_URL: z.string().optional(),
-      GATEWAY_REDIS_PREFIX: z.string().optional(),
-      GATEWAY_QUOTA_PER_MINUTE: z.coerce.number().int().min(0).default(defaultQuotaLimits.perMinute),
-      GATEWAY_QUOTA_PER_DAY: z.coerce.number().int().min(0).default(defaultQuotaLimits.perDay),
-      GATEWAY_MASS_EXTRACTION_DISTINCT: z.coerce.number().int().min(0).default(defaultQuotaLimits.massExtractionDistinctFiscalCodes),
-      GATEWAY_MASS_EXTRACTION_WINDOW_SECONDS: z.coerce.number().int().min(0).default(defaultQuotaLimits.massExtractionWindowSeconds),
-      GATEWAY_OPERATOR_IDS: z.string().default(""),
-      LOG_LEVEL: env.logLevel(),
-    })
-    .superRefine((c, ctx) => {
-      if (c.MESH_PLAINTEXT === Boolean(c.MESH_TLS_DIR)) {
-        ctx.addIssue({ code: "custom", path: ["MESH_TLS_DIR"], message: "set MESH_TLS_DIR (mesh PKI folder) or MESH_PLAINTEXT=true, exactly one" });
-      }
-      if (c.GATEWAY_DEV_SSO === Boolean(c.GATEWAY_SSO_PUBLIC_KEY_FILE)) {
-        ctx.addIssue({ code: "custom", path: ["GATEWAY_SSO_PUBLIC_KEY_FILE"], message: "set GATEWAY_SSO_PUBLIC_KEY_FILE (production) or GATEWAY_DEV_SSO=true (development), exactly one" });
-      }
-    }),
-);
+const environment = z
+  .object({
+    GATEWAY_HOST: z.string().default("127.0.0.1"),
+    GATEWAY_PORT: env.port(8090),
+    GATEWAY_H2C_PORT: env.port(8091),
+    // One host:port, or a comma-separated list of IP address:port (round-robin over the healthy ones).
+    ROUTER_ADDRESS: z
+      .string()
+      .regex(/^([^\s:,]+:\d{1,5}|\[[0-9a-fA-F:.]+\]:\d{1,5})(,([^\s:,]+:\d{1,5}|\[[0-9a-fA-F:.]+\]:\d{1,5}))*$/, "expected host:port, or a comma-separated list of IP address:port, e.g. 10.0.0.1:50060,10.0.0.2:50060")
+      .default("127.0.0.1:50060"),
+    MESH_TLS_DIR: z.string().optional(),
+    MESH_PLAINTEXT: env.flag(false),
+    GATEWAY_DEV_SSO: env.flag(false),
+    GATEWAY_SSO_DIR: z.string().default(".dev/sso"),
+    GATEWAY_SSO_ISSUER: z.string().default("https://sso.novares.dev"),
+    GATEWAY_SSO_AUDIENCE: z.string().default("novabox"),
+    GATEWAY_SSO_PUBLIC_KEY_FILE: z.string().optional(),
+    GATEWAY_WEB_DIR: z.string().optional(),
+    GATEWAY_ALLOWED_ORIGINS: z.string().optional(),
+    GATEWAY_ROUTER_CHECK_INTERVAL_MS: env.millis(2_000),
+    GATEWAY_REDIS_URL: z.string().optional(),
+    GATEWAY_REDIS_PREFIX: z.string().optional(),
+    GATEWAY_QUOTA_PER_MINUTE: z.coerce.number().int().min(0).default(defaultQuotaLimits.perMinute),
+    GATEWAY_QUOTA_PER_DAY: z.coerce.number().int().min(0).default(defaultQuotaLimits.perDay),
+    GATEWAY_MASS_EXTRACTION_DISTINCT: z.coerce.number().int().min(0).default(defaultQuotaLimits.massExtractionDistinctFiscalCodes),
+    GATEWAY_MASS_EXTRACTION_WINDOW_SECONDS: z.coerce.number().int().min(0).default(defaultQuotaLimits.massExtractionWindowSeconds),
+    GATEWAY_OPERATOR_IDS: z.string().default(""),
+    LOG_LEVEL: env.logLevel(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.MESH_PLAINTEXT === Boolean(c.MESH_TLS_DIR)) {
+      ctx.addIssue({ code: "custom", path: ["MESH_TLS_DIR"], message: "set MESH_TLS_DIR (mesh PKI folder) or MESH_PLAINTEXT=true, exactly one" });
+    }
+    if (c.GATEWAY_DEV_SSO === Boolean(c.GATEWAY_SSO_PUBLIC_KEY_FILE)) {
+      ctx.addIssue({ code: "custom", path: ["GATEWAY_SSO_PUBLIC_KEY_FILE"], message: "set GATEWAY_SSO_PUBLIC_KEY_FILE (production) or GATEWAY_DEV_SSO=true (development), exactly one" });
+    }
+  });
+
+parseCommandLine(process.argv.slice(2), {
+  usage: serverUsage(
+    "npm run gateway   (node --import tsx services/gateway/src/server/main.ts)",
+    "Runs the Novares gateway: Connect / gRPC-web for browsers on GATEWAY_PORT, gRPC h2c (with reflection) on GATEWAY_H2C_PORT, forwarding to the router.",
+    environment,
+    'See services/gateway/README.md. It logs {"msg":"gateway ready","port":N,"h2cPort":M} when both listeners serve.',
+  ),
+});
+const config = loadConfig(environment);
 
 const logger = createLogger({ name: "gateway", level: config.LOG_LEVEL });
 const observability = createObservability({ service: "gateway", instance: `${config.GATEWAY_HOST}:${config.GATEWAY_PORT}`, accessLog: logger.child({ component: "access" }), env: process.env });

@@ -4,11 +4,20 @@
  * then /anpr_home). Opens the database read-only and needs no secret key, so an auditor can run it
  * on a copy. Exit status: 0 intact, 1 broken (the first broken row is named), 2 could not check.
  */
+import { parseCommandLine } from "#shared/cli.js";
 import { isDomainError } from "#shared/domain-error.js";
 import { openDatabaseReadOnly } from "../store/database.js";
 import { verifyAuditChain } from "../store/audit-log.js";
 
-const home = process.argv[2] ?? process.env.ANPR_HOME ?? "/anpr_home";
+const usage = `usage: npm run audit:verify -- [ANPR_HOME]   (node --import tsx services/novabox/src/cli/audit-verify.ts [ANPR_HOME])
+
+Checks the hash chain of a Novabox's audit log, read-only and without the secret key (an auditor
+can run it on a copy). ANPR_HOME defaults to $ANPR_HOME, then /anpr_home.
+
+Exit status: 0 intact, 1 broken (the first broken row is named), 2 could not check or usage error.
+`;
+const { positionals } = parseCommandLine(process.argv.slice(2), { usage, maxPositionals: 1 });
+const home = positionals[0] ?? process.env.ANPR_HOME ?? "/anpr_home";
 
 try {
   const db = openDatabaseReadOnly(home);

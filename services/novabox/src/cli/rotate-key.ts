@@ -10,10 +10,23 @@
  *
  * Never prints a key. Exit status: 0 rotated, 1 refused or failed (nothing changed).
  */
+import { parseCommandLine } from "#shared/cli.js";
 import { isDomainError } from "#shared/domain-error.js";
 import { decodeSecretKey, generateSecretKey, readSecretKeyFile, rotateSecretKey, secretKeyFilePath } from "../store/secret-box.js";
 
-const home = process.argv[2] ?? process.env.ANPR_HOME ?? "/anpr_home";
+const usage = `usage: node --import tsx services/novabox/src/cli/rotate-key.ts [ANPR_HOME]
+
+Re-encrypts every Novabox secret under a new key, in one transaction (stop the box first).
+ANPR_HOME defaults to $ANPR_HOME, then /anpr_home.
+  - NOVABOX_SECRET_KEY set (the current key): give the new one in NOVABOX_NEW_SECRET_KEY
+    (openssl rand -base64 32), then set NOVABOX_SECRET_KEY to it.
+  - otherwise the current key is ANPR_HOME/secret.key; the new one is NOVABOX_NEW_SECRET_KEY or a
+    fresh random key, and replaces the key file (0600).
+
+Never prints a key. Exit status: 0 rotated, 1 refused or failed (nothing changed), 2 usage error.
+`;
+const { positionals } = parseCommandLine(process.argv.slice(2), { usage, maxPositionals: 1 });
+const home = positionals[0] ?? process.env.ANPR_HOME ?? "/anpr_home";
 const currentFromEnv = process.env.NOVABOX_SECRET_KEY;
 const newFromEnv = process.env.NOVABOX_NEW_SECRET_KEY;
 

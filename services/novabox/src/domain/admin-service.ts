@@ -1,7 +1,16 @@
 /**
  * The Novabox's single admin account: first registration (only while none exists), login with
- * lockout after repeated failures, password change, and stateless session tokens (JWT HS256 with a
+ * throttling of password guessing, password change, and stateless session tokens (JWT HS256 with a
  * key injected by the server, never in the code). Every operation is audited, never with a password.
+ *
+ * Throttling never lets a stranger lock the administrator out (OWASP Authentication Cheat Sheet,
+ * "Protect Against Automated Attacks": account lockout is itself a denial of service):
+ * - per source address: after `freeAttempts` failures from one address, that address must wait
+ *   `baseDelaySeconds`·2^(failures−freeAttempts) (capped) before its next attempt is even checked;
+ * - per account: after `accountFreeAttempts` failures from anywhere within `accountWindowSeconds`,
+ *   every attempt on the account is answered only after a delay that doubles with each failure
+ *   (capped at `accountMaxDelayMs`): a guesser spread over many addresses is slowed, while the
+ *   administrator, from an address that has not failed, still gets in — a little later.
  *
  * A token carries the admin's password-change time, so changing the password ends every earlier
  * session without a session table.
@@ -27,18 +36,37 @@ export const SESSION_ISSUER = "novabox";
 /** Audience of admin session tokens: distinct from the tobacconists' SSO audience. */
 export const SESSION_AUDIENCE = "novabox-admin";
 
-/** Login throttling: after `freeAttempts` failures, each attempt waits `baseDelaySeconds`·2^(failures−freeAttempts), capped. */
+/** Login throttling (see the module comment). */
 export interface LockoutPolicy {
-  /** Failures allowed before any delay (default 5). */
+  /** Failures one source address may make before it must wait (default 5). */
   freeAttempts: number;
-  /** First delay (default 30 s). */
+  /** First wait of that address (default 30 s), doubling with each further failure. */
   baseDelaySeconds: number;
-  /** Longest delay (default 900 s). */
+  /** Longest wait of an address (default 900 s). */
   maxDelaySeconds: number;
+  /** Failures on the account, from any address, before its attempts are slowed (default 5). */
+  accountFreeAttempts: number;
+  /** First added answer delay on an account under attack (default 500 ms), doubling per failure. */
+  accountBaseDelayMs: number;
+  /** Longest added delay (default 4000 ms): bounded, so the administrator is never kept out. */
+  accountMaxDelayMs: number;
+  /** Account failures older than this no longer count (default 900 s). */
+  accountWindowSeconds: number;
 }
 
 /** Default {@link LockoutPolicy}. */
-export const DEFAULT_LOCKOUT: Readonly<LockoutPolicy> = Object.freeze({ freeAttempts: 5, baseDelaySeconds: 30, maxDelaySeconds: 900 });
+export const DEFAULT_LOCKOUT: Readonly<LockoutPolicy> = Object.freeze({
+  freeAttempts: 5,
+  baseDelaySeconds: 30,
+  maxDelaySeconds: 900,
+  accountFreeAttempts: 5,
+  accountBaseDelayMs: 500,
+  accountMaxDelayMs: 4000,
+  accountWindowSeconds: 900,
+});
+
+/** Most source addresses whose failures are remembered at once (least recently failed evicted). */
+const maxTrackedSources = 10_000;
 
 /** Options of {@link createAdminService}. */
 export interface AdminServiceOptions {
@@ -54,6 +82,8 @@ export interface AdminServiceOptions {
   scrypt?: ScryptParams;
   /** Request ids of the audit rows (default random UUIDs). */
   newRequestId?: () => string;
+  /** Waits `ms` (the per-account slow-down); default a timer. Tests pass a recorder. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** An open admin session. */
@@ -81,16 +111,17 @@ export interface AdminService {
   registerAdmin(username: string, password: string): Promise<AdminSession>;
   /**
    * Opens a session. Wrong username or password: "unauthenticated" (one generic message); after
-   * too many failures: "rate-limited" LOGIN_LOCKED with the retry time in metadata.
+   * too many failures from `source` (the caller's IP address): "rate-limited" LOGIN_LOCKED with the
+   * retry time in metadata. Failures from other addresses only slow the answer down.
    */
-  login(username: string, password: string): Promise<AdminSession>;
+  login(username: string, password: string, source?: string): Promise<AdminSession>;
   /** Checks a session token (HS256 only, issuer, audience, expiry, not predating a password change). */
   verifySession(token: string | undefined): Promise<VerifiedSession>;
   /**
    * Changes the password of the session's admin, given the current one ("forbidden" when wrong);
    * ends every earlier session and returns a new one.
    */
-  changePassword(sessionToken: string | undefined, currentPassword: string, newPassword: string): Promise<AdminSession>;
+  changePassword(sessionToken: string | undefined, currentPassword: string, newPassword: string, source?: string): Promise<AdminSession>;
 }
 
 /** Creates the {@link AdminService}. */
@@ -136,35 +167,63 @@ export function createAdminService(options: AdminServiceOptions): AdminService {
     return { token, expiresAt, username };
   };
 
-  /** Seconds still to wait before `username` may try again, or 0. */
-  const lockedFor = (username: string, now: Date): number => {
-    const failures = admins.getLoginFailures(username);
-    if (failures.count < lockout.freeAttempts || !failures.lastFailureAt) return 0;
-    const delay = Math.min(lockout.maxDelaySeconds, lockout.baseDelaySeconds * 2 ** (failures.count - lockout.freeAttempts));
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  /** Failures per source address (in memory: an address is not worth a disk write), oldest first. */
+  const sources = new Map<string, { count: number; lastFailureAt: Date }>();
+
+  /** Seconds the address `source` must still wait before its next attempt, or 0. */
+  const lockedFor = (source: string, now: Date): number => {
+    const failures = sources.get(source);
+    if (!failures || failures.count < lockout.freeAttempts) return 0;
+    const delay = Math.min(lockout.maxDelaySeconds, lockout.baseDelaySeconds * 2 ** Math.min(failures.count - lockout.freeAttempts, 30));
     const until = failures.lastFailureAt.getTime() + delay * 1000;
     return until > now.getTime() ? Math.ceil((until - now.getTime()) / 1000) : 0;
   };
 
-  /** Verifies a password of `username`, with lockout; returns the admin on success. */
-  const authenticate = async (username: string, password: string, wrong: () => DomainError, operation: AuditOperation, method: AuthenticationMethod) => {
+  /** The answer delay on `username` while it is under attack, in ms (0 when it is not). */
+  const accountDelayMs = (username: string, now: Date): number => {
+    const failures = admins.getLoginFailures(username);
+    if (failures.count < lockout.accountFreeAttempts || !failures.lastFailureAt) return 0;
+    if (now.getTime() - failures.lastFailureAt.getTime() > lockout.accountWindowSeconds * 1000) return 0;
+    return Math.min(lockout.accountMaxDelayMs, lockout.accountBaseDelayMs * 2 ** Math.min(failures.count - lockout.accountFreeAttempts, 30));
+  };
+
+  const recordSourceFailure = (source: string, at: Date) => {
+    const previous = sources.get(source);
+    sources.delete(source);
+    sources.set(source, { count: (previous?.count ?? 0) + 1, lastFailureAt: at });
+    while (sources.size > maxTrackedSources) {
+      const oldest = sources.keys().next().value;
+      if (oldest === undefined) break;
+      sources.delete(oldest);
+    }
+  };
+
+  /** Verifies a password of `username` from `source`, throttled; returns the admin on success. */
+  const authenticate = async (username: string, password: string, source: string, wrong: () => DomainError, operation: AuditOperation, method: AuthenticationMethod) => {
     const now = clock();
-    const wait = lockedFor(username, now);
+    const wait = lockedFor(source, now);
     if (wait > 0) {
-      record(operation, "RATE_LIMITED", method, username, `locked after repeated failures; retry in ${wait} s`);
+      record(operation, "RATE_LIMITED", method, username, `too many failures from ${source}; retry in ${wait} s`);
       throw new LoginLockedError(new Date(now.getTime() + wait * 1000), wait);
     }
+    const slowDown = accountDelayMs(username, now);
+    if (slowDown > 0) await sleep(slowDown);
     const admin = admins.getAdmin();
     const known = admin !== undefined && admin.username === username;
     let ok = false;
     if (known) ok = await verifyPassword(password, admin.passwordHash);
     else await verifyPassword(password, await (decoyHash ??= hashPassword(randomUUID(), params)));
     if (!ok || !admin) {
-      admins.recordLoginFailure(username, now);
+      const failedAt = clock();
+      admins.recordLoginFailure(username, failedAt);
+      recordSourceFailure(source, failedAt);
       const error = wrong();
-      record(operation, auditFailureOf(error).outcome, method, username, known ? "wrong password" : "unknown username");
+      record(operation, auditFailureOf(error).outcome, method, username, `${known ? "wrong password" : "unknown username"} from ${source}`);
       throw error;
     }
     admins.clearLoginFailures(username);
+    sources.delete(source);
     return admin;
   };
 
@@ -213,18 +272,18 @@ export function createAdminService(options: AdminServiceOptions): AdminService {
       return issue(name, admin?.passwordChangedAt ?? clock());
     },
 
-    async login(username, password) {
+    async login(username, password, source = "unknown") {
       const name = username.trim();
-      const admin = await authenticate(name, password, () => new InvalidCredentialsError(), "ADMIN_LOGIN", "ADMIN_PASSWORD");
+      const admin = await authenticate(name, password, source, () => new InvalidCredentialsError(), "ADMIN_LOGIN", "ADMIN_PASSWORD");
       record("ADMIN_LOGIN", "SUCCESS", "ADMIN_PASSWORD", name, "session opened");
       return issue(admin.username, admin.passwordChangedAt);
     },
 
     verifySession,
 
-    async changePassword(sessionToken, currentPassword, newPassword) {
+    async changePassword(sessionToken, currentPassword, newPassword, source = "unknown") {
       const session = await verifySession(sessionToken);
-      await authenticate(session.username, currentPassword, () => new WrongCurrentPasswordError(), "PASSWORD_CHANGE", "ADMIN_SESSION");
+      await authenticate(session.username, currentPassword, source, () => new WrongCurrentPasswordError(), "PASSWORD_CHANGE", "ADMIN_SESSION");
       try {
         checkPasswordPolicy(newPassword, "new_password");
         if (newPassword === currentPassword) {

@@ -110,6 +110,8 @@ export function createAnnouncer(options: AnnouncerOptions): Announcer {
         safeLog(() => options.logger?.info?.({ nextInMs: next }, "announced to Novares"));
       },
       (err: unknown) => {
+        // Stopped or replaced meanwhile (a config change closes the old channel): not a failure.
+        if (!running || gen !== generation) return;
         failures += 1;
         const delay = backoffDelay(failures, base, max, random);
         schedule(delay, gen);

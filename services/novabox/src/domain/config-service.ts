@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { describeCertificate, loadCaCertificate, loadWorkstationCredentials } from "#shared/anpr/pki.js";
-import { DomainError } from "#shared/domain-error.js";
+import { containsProgramText, DomainError } from "#shared/domain-error.js";
 import type { AnprMessage } from "../anpr-client/anpr-errors.js";
 import { auditRecord } from "./audit-record.js";
 import { auditFailureOf, InvalidInputError } from "./errors.js";
@@ -28,6 +28,13 @@ export interface ConfigServiceOptions {
   onChange?: () => void;
   /** Called when ANPR's connectivity test has just passed (the box can serve at once). */
   onAnprVerified?: () => void;
+  /**
+   * Proves new credentials with ANPR's connectivity test before they replace the stored ones
+   * (`tested: false` when the rest of the configuration is incomplete). Omitted = store at once.
+   */
+  testCandidate?: (candidate: { workstationPkcs12?: Uint8Array; workstationPin?: string; caCertificatePem?: string }) => Promise<{ tested: boolean }>;
+  /** Where a failed connectivity test is logged with its cause (message and code, never content). */
+  logger?: { warn(details: object, message: string): void };
 }
 
 /** Whether the box is set up. */
@@ -58,8 +65,14 @@ export interface ConfigService {
    * audit detail lists `changedPaths` (the update mask's paths).
    */
   updateSettings(next: Settings, actor: string, changedPaths?: readonly string[]): { settings: Settings; updatedAt: Date };
-  uploadCaCertificate(bytes: Uint8Array, password: string, actor: string): CertificateSummary;
-  uploadWorkstationCertificate(pkcs12: Uint8Array, pin: string, actor: string): CertificateSummary;
+  /**
+   * Checks the CA certificate, proves it with ANPR's connectivity test (when the rest of the
+   * configuration is complete) and only then replaces the stored one; on a failed test the old one
+   * stays and {@link CredentialsNotProvenError} says why.
+   */
+  uploadCaCertificate(bytes: Uint8Array, password: string, actor: string): Promise<CertificateSummary>;
+  /** The same for the workstation PKCS#12 (wrong PIN, no key, expired: INVALID_ARGUMENT first). */
+  uploadWorkstationCertificate(pkcs12: Uint8Array, pin: string, actor: string): Promise<CertificateSummary>;
   testConnection(actor: string): Promise<ConnectionTestResult>;
   /** Audits an export or an integrity check of the audit log (ConfigService audits every method but reads). */
   recordAuditLogAccess(operation: "AUDIT_EXPORT" | "AUDIT_VERIFY", actor: string, outcome: AuditRecord["outcome"], detail: string): void;
@@ -87,6 +100,33 @@ function validateSettings(s: Settings): void {
   }
 }
 
+const stageWords: Record<string, string> = {
+  ANPR_SECURITY_FAULT: "ANPR refused the signed request",
+  ANPR_FAULT: "ANPR answered with an error",
+  ANPR_REJECTED: "ANPR answered KO",
+  ANPR_UNAVAILABLE: "ANPR could not be reached securely with it",
+  ANPR_TIMEOUT: "ANPR did not answer in time",
+  ANPR_BAD_RESPONSE: "ANPR's answer could not be read",
+  ANPR_RESPONSE_SIGNATURE_INVALID: "ANPR's answer failed the signature check",
+};
+
+/**
+ * New credentials failed ANPR's connectivity test: they were not stored, and the box keeps the
+ * previous ones (FAILED_PRECONDITION; `field` is the upload's file field).
+ */
+export class CredentialsNotProvenError extends DomainError {
+  constructor(what: "workstation certificate" | "CA certificate", field: string, cause: unknown) {
+    const reason = cause instanceof DomainError ? cause.reason : "";
+    const said = cause instanceof Error && !containsProgramText(cause.message) ? `: ${cause.message}` : "";
+    super(
+      "precondition-failed",
+      `the new ${what} was not installed: ANPR's connectivity test with it failed (${stageWords[reason] ?? "the test did not pass"}${said}). ` +
+        `The box keeps using the previous ${what}; check that the file is the one issued for this workstation and that ANPR trusts it, then upload it again.`,
+      { reason: "CREDENTIALS_NOT_PROVEN", field, metadata: { failedReason: reason || "UNKNOWN" }, cause },
+    );
+  }
+}
+
 function summaryOf(info: { subject: string; issuer: string; serialNumber: string; fingerprintSha256: string; notBefore: Date; notAfter: Date }, uploadedAt: Date): CertificateSummary {
   return { uploadedAt, sha256Fingerprint: info.fingerprintSha256, subject: info.subject, issuer: info.issuer, serialNumber: info.serialNumber, notBefore: info.notBefore, notAfter: info.notAfter };
 }
@@ -106,6 +146,30 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
     }
   };
 
+  const guardedAsync = async <T>(operation: AuditRecord["operation"], actor: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (err) {
+      const failure = auditFailureOf(err);
+      record(operation, actor, { outcome: failure.outcome, detail: failure.detail });
+      throw err;
+    }
+  };
+  /** Proves candidate credentials with ANPR (see ConfigServiceOptions.testCandidate). */
+  const prove = async (
+    candidate: Parameters<NonNullable<ConfigServiceOptions["testCandidate"]>>[0],
+    what: "workstation certificate" | "CA certificate",
+    field: string,
+  ): Promise<{ tested: boolean }> => {
+    if (!options.testCandidate) return { tested: false };
+    try {
+      return await options.testCandidate(candidate);
+    } catch (err) {
+      options.logger?.warn({ err, candidate: what }, "new ANPR credentials failed the connectivity test: not installed");
+      throw new CredentialsNotProvenError(what, field, err);
+    }
+  };
+
   return {
     setupStatus(adminRegistered) {
       const missing = options.missingForAnpr();
@@ -122,20 +186,21 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
         return saved;
       });
     },
-    uploadCaCertificate(bytes, password, actor) {
-      return guarded("CA_CERTIFICATE_UPLOAD", actor, () => {
+    async uploadCaCertificate(bytes, password, actor) {
+      return guardedAsync("CA_CERTIFICATE_UPLOAD", actor, async () => {
         const info = loadCaCertificate(bytes);
         const now = clock();
         if (info.notAfter < now) throw new InvalidInputError("certificate", `the CA certificate expired on ${info.notAfter.toISOString().slice(0, 10)}`, "CERT_EXPIRED");
         const summary = summaryOf(info, now);
+        const proof = await prove({ caCertificatePem: info.pem }, "CA certificate", "certificate");
         config.saveCaCertificate(info.pem, password, summary);
-        record("CA_CERTIFICATE_UPLOAD", actor, { detail: `CA ${info.subject} ${info.fingerprintSha256}` });
+        record("CA_CERTIFICATE_UPLOAD", actor, { detail: `CA ${info.subject} ${info.fingerprintSha256}${proof.tested ? " (ANPR connectivity test passed)" : ""}` });
         options.onChange?.();
         return summary;
       });
     },
-    uploadWorkstationCertificate(pkcs12, pin, actor) {
-      return guarded("WORKSTATION_CERTIFICATE_UPLOAD", actor, () => {
+    async uploadWorkstationCertificate(pkcs12, pin, actor) {
+      return guardedAsync("WORKSTATION_CERTIFICATE_UPLOAD", actor, async () => {
         let credentials;
         try {
           credentials = loadWorkstationCredentials(pkcs12, pin, { now: clock() });
@@ -147,8 +212,9 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
           throw err;
         }
         const summary = summaryOf(describeCertificate(credentials.certificatePem), clock());
+        const proof = await prove({ workstationPkcs12: pkcs12, workstationPin: pin }, "workstation certificate", "pkcs12");
         config.saveWorkstationCertificate(pkcs12, pin, summary);
-        record("WORKSTATION_CERTIFICATE_UPLOAD", actor, { detail: `workstation ${summary.subject} ${summary.sha256Fingerprint}` });
+        record("WORKSTATION_CERTIFICATE_UPLOAD", actor, { detail: `workstation ${summary.subject} ${summary.sha256Fingerprint}${proof.tested ? " (ANPR connectivity test passed)" : ""}` });
         options.onChange?.();
         return summary;
       });
@@ -171,11 +237,14 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
         return { ok: true, detail: `ANPR answered ${result.outcome}`, anprErrors: [], latencyMs: Date.now() - started, testedAt };
       } catch (err) {
         const failure = auditFailureOf(err);
+        options.logger?.warn({ err }, "ANPR connectivity test failed");
         record("ANPR_CONNECTION_TEST", actor, { outcome: failure.outcome, anprErrorCode: failure.anprErrorCode, detail: failure.detail });
         const reason = err instanceof DomainError ? err.reason : "";
         const failedStage = reason === "ANPR_REJECTED" || reason.includes("FAULT") ? "ANPR" : reason === "ANPR_BAD_RESPONSE" ? "SOAP" : /TLS|certificate/i.test(err instanceof Error ? err.message : "") ? "TLS" : "NETWORK";
         const errors = (err as { errors?: AnprMessage[] }).errors ?? [];
-        return { ok: false, detail: err instanceof Error ? err.message : String(err), anprErrors: [...errors], latencyMs: Date.now() - started, testedAt, failedStage };
+        const message = err instanceof Error ? err.message : String(err);
+        const detail = containsProgramText(message) ? "ANPR's answer could not be read; the details are in the Novabox's log" : message;
+        return { ok: false, detail, anprErrors: [...errors], latencyMs: Date.now() - started, testedAt, failedStage };
       }
     },
   };

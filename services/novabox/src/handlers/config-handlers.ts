@@ -16,7 +16,7 @@ import type { ConfigService } from "../domain/config-service.js";
 import type { AuditLog, PendingIssuance } from "../domain/ports.js";
 import type { ConfigStore } from "../domain/ports.js";
 import { anprMessages } from "./certification-handlers.js";
-import { bearerToken } from "./auth.js";
+import { bearerToken, sourceAddress } from "./auth.js";
 import { applySettingsUpdate, auditEntryToMessage, auditFilterFromMessage, certificateInfo, settingsToMessage, verificationToMessage } from "./config-mappers.js";
 
 /** Options for {@link createConfigHandlers}. */
@@ -52,11 +52,11 @@ export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImp
     async registerAdmin(request) {
       return { session: sessionMessage(await admin.registerAdmin(request.username, request.password)) };
     },
-    async login(request) {
-      return { session: sessionMessage(await admin.login(request.username, request.password)) };
+    async login(request, context) {
+      return { session: sessionMessage(await admin.login(request.username, request.password, sourceAddress(context))) };
     },
     async changePassword(request, context) {
-      return { session: sessionMessage(await admin.changePassword(bearerToken(context), request.currentPassword, request.newPassword)) };
+      return { session: sessionMessage(await admin.changePassword(bearerToken(context), request.currentPassword, request.newPassword, sourceAddress(context))) };
     },
     async getConfig(_request, context) {
       await requireAdmin(context);
@@ -71,11 +71,11 @@ export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImp
     },
     async uploadCaCertificate(request, context) {
       const actor = await requireAdmin(context);
-      return { certificate: certificateInfo(config.uploadCaCertificate(request.certificate, request.password, actor)) };
+      return { certificate: certificateInfo(await config.uploadCaCertificate(request.certificate, request.password, actor)) };
     },
     async uploadWorkstationCertificate(request, context) {
       const actor = await requireAdmin(context);
-      return { certificate: certificateInfo(config.uploadWorkstationCertificate(request.pkcs12, request.pin, actor)) };
+      return { certificate: certificateInfo(await config.uploadWorkstationCertificate(request.pkcs12, request.pin, actor)) };
     },
     async testAnprConnection(_request, context) {
       const actor = await requireAdmin(context);

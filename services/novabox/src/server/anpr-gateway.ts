@@ -60,8 +60,22 @@ export interface AnprGatewayFactoryOptions {
   maxAnswerBytes?: number;
 }
 
+/** New ANPR credentials, not yet stored, to prove with a connectivity test. */
+export interface CandidateCredentials {
+  workstationPkcs12?: Uint8Array;
+  workstationPin?: string;
+  caCertificatePem?: string;
+}
+
 /** Hands out the ANPR client for the current configuration. */
 export interface AnprGatewayFactory {
+  /**
+   * Runs ANPR's connectivity test with the current configuration and `candidate` in place of the
+   * stored credentials, without storing anything. `{ tested: false }` when the rest of the
+   * configuration is incomplete (first setup: there is nothing working to protect yet); rejects
+   * with the test's error when ANPR refuses or cannot be reached.
+   */
+  testCandidate(candidate: CandidateCredentials): Promise<{ tested: boolean }>;
   /** The client; throws {@link AnprNotConfiguredError} when settings or certificates are missing. */
   current(): Promise<AnprClient>;
   /** The base URL the client calls. */
@@ -85,9 +99,14 @@ export function createAnprGatewayFactory(options: AnprGatewayFactoryOptions): An
       options.config.workstationCertificateSummary()?.uploadedAt,
     ]);
 
-  const build = async (): Promise<AnprClient> => {
+  const build = async (candidate: CandidateCredentials = {}): Promise<AnprClient> => {
     const settings = options.config.getSettings();
-    const secrets = options.config.getSecrets();
+    const stored = options.config.getSecrets();
+    const secrets = {
+      workstationPkcs12: candidate.workstationPkcs12 ?? stored.workstationPkcs12,
+      workstationPin: candidate.workstationPkcs12 ? (candidate.workstationPin ?? "") : stored.workstationPin,
+      caCertificatePem: candidate.caCertificatePem ?? stored.caCertificatePem,
+    };
     const credentials = loadWorkstationCredentials(secrets.workstationPkcs12!, secrets.workstationPin ?? "");
     const signer = createWsSecuritySigner({
       credentials,
@@ -112,6 +131,17 @@ export function createAnprGatewayFactory(options: AnprGatewayFactoryOptions): An
   };
 
   return {
+    async testCandidate(candidate) {
+      const replaced = new Set([...(candidate.workstationPkcs12 ? ["workstation_certificate"] : []), ...(candidate.caCertificatePem ? ["ca_certificate"] : [])]);
+      if (missingForAnpr(options.config).some((m) => !replaced.has(m))) return { tested: false };
+      const client = await build(candidate);
+      try {
+        await client.testConnection();
+        return { tested: true };
+      } finally {
+        client.close();
+      }
+    },
     current() {
       const missing = missingForAnpr(options.config);
       if (missing.length > 0) return Promise.reject(new AnprNotConfiguredError(missing));

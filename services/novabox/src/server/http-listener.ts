@@ -7,6 +7,7 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter } from "@connectrpc/connect";
+import { stampPeerAddress } from "#shared/connect-adapter.js";
 import { applyCors, serveStatic } from "#shared/http-door.js";
 
 /** Options for {@link createHttpListener}. */
@@ -36,6 +37,7 @@ export function createHttpListener(options: HttpListenerOptions): HttpListener {
   });
   const server: Server = createServer((req, res) => {
     if (applyCors(req, res, options.allowedOrigins)) return;
+    stampPeerAddress(req);
     connect(req, res);
   });
   return {

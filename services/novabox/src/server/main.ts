@@ -6,38 +6,46 @@
 import { z } from "zod";
 import { ConfigError, env, loadConfig, secretFromEnvOrFile } from "#shared/config.js";
 import { meshCredentials } from "#shared/mesh-pki.js";
+import { parseCommandLine, serverUsage } from "#shared/cli.js";
 import { createLogger } from "#shared/logger.js";
 import { installShutdown } from "#shared/shutdown.js";
 import { startNovabox } from "./novabox-server.js";
 
+const environment = z.object({
+  ANPR_HOME: z.string().default("/anpr_home"),
+  NOVABOX_HOST: z.string().default("0.0.0.0"),
+  NOVABOX_GRPC_PORT: env.port(50051),
+  NOVABOX_HTTP_PORT: env.port(8080),
+  NOVABOX_SECRET_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, "expected 32 bytes in base64 (44 characters), e.g. from `openssl rand -base64 32`")
+    .optional(),
+  NOVABOX_WEB_DIR: z.string().optional(),
+  NOVABOX_ANPR_TIMEOUT_MS: env.millis(30_000),
+  NOVABOX_ANPR_MAX_ANSWER_BYTES: z.coerce.number().int().min(65_536).max(1_073_741_824).default(20 * 1024 * 1024),
+  NOVABOX_SETTLE_INTERVAL_MS: env.millis(30_000),
+  NOVABOX_MESH_TLS_DIR: z.string().optional(),
+  NOVABOX_MESH_ROLE: z
+    .string()
+    .regex(/^box-[a-z0-9-]+$/, "expected the box's certificate name in the mesh PKI, e.g. box-022205")
+    .transform((v) => v as `box-${string}`)
+    .optional(),
+  NOVABOX_MESH_PLAINTEXT: env.flag(false),
+  NOVABOX_MESH_TLS_REFRESH_MS: env.millis(60_000),
+  LOG_LEVEL: env.logLevel(),
+});
+
+parseCommandLine(process.argv.slice(2), {
+  usage: serverUsage(
+    "npm run novabox   (node --import tsx services/novabox/src/server/main.ts)",
+    "Runs a Novabox: the Comune's gRPC services for Novares (Certification, Consultation, Config) and the admin panel over HTTP, keeping everything under ANPR_HOME.",
+    environment,
+    'See README.md, "Running a Novabox". It logs one JSON line {"msg":"novabox ready",...} with its ports when it serves.',
+  ),
+});
 // NOVABOX_SECRET_KEY_FILE (systemd credentials, container secrets) is read first and fails closed.
 const secretKey = secretFromEnvOrFile("NOVABOX_SECRET_KEY");
-const config = loadConfig(
-  z.object({
-    ANPR_HOME: z.string().default("/anpr_home"),
-    NOVABOX_HOST: z.string().default("0.0.0.0"),
-    NOVABOX_GRPC_PORT: env.port(50051),
-    NOVABOX_HTTP_PORT: env.port(8080),
-    NOVABOX_SECRET_KEY: z
-      .string()
-      .regex(/^[A-Za-z0-9+/]{43}=$/, "expected 32 bytes in base64 (44 characters), e.g. from `openssl rand -base64 32`")
-      .optional(),
-    NOVABOX_WEB_DIR: z.string().optional(),
-    NOVABOX_ANPR_TIMEOUT_MS: env.millis(30_000),
-    NOVABOX_ANPR_MAX_ANSWER_BYTES: z.coerce.number().int().min(65_536).max(1_073_741_824).default(20 * 1024 * 1024),
-    NOVABOX_SETTLE_INTERVAL_MS: env.millis(30_000),
-    NOVABOX_MESH_TLS_DIR: z.string().optional(),
-    NOVABOX_MESH_ROLE: z
-      .string()
-      .regex(/^box-[a-z0-9-]+$/, "expected the box's certificate name in the mesh PKI, e.g. box-022205")
-      .transform((v) => v as `box-${string}`)
-      .optional(),
-    NOVABOX_MESH_PLAINTEXT: env.flag(false),
-    NOVABOX_MESH_TLS_REFRESH_MS: env.millis(60_000),
-    LOG_LEVEL: env.logLevel(),
-  }),
-  { ...process.env, NOVABOX_SECRET_KEY: secretKey },
-);
+const config = loadConfig(environment, { ...process.env, NOVABOX_SECRET_KEY: secretKey });
 
 const logger = createLogger({ name: "novabox", level: config.LOG_LEVEL });
 if (!config.NOVABOX_MESH_PLAINTEXT && !(config.NOVABOX_MESH_TLS_DIR && config.NOVABOX_MESH_ROLE)) {

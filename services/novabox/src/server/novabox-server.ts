@@ -123,7 +123,7 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
           await (await gateway.current()).testConnection();
           status = ServingStatus.SERVING;
         } catch (err) {
-          logger.warn({ err: err instanceof Error ? err.message : String(err) }, "ANPR connectivity test failed: not serving");
+          logger.warn({ err }, "ANPR connectivity test failed: not serving");
         }
       }
       setAnprStatus(status);
@@ -161,7 +161,7 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
         const next = answer.nextAnnounceIn;
         return { nextInMs: next ? Number(next.seconds) * 1000 + Math.floor(next.nanos / 1e6) : 30_000 };
       },
-      logger: { warn: (obj, msg) => logger.warn(obj, msg), info: (obj, msg) => logger.debug(obj, msg) },
+      logger: { warn: (obj, msg) => logger.warn({ novares: s.novaresDiscoveryAddress, ...obj }, msg), info: (obj, msg) => logger.debug(obj, msg) },
     });
     announcer.start();
   };
@@ -176,6 +176,8 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
       void checkReadiness();
       restartAnnouncer();
     },
+    logger: logger.child({ component: "config" }),
+    testCandidate: (candidate) => gateway.testCandidate(candidate),
     onAnprVerified: () => {
       readiness = readiness.then(() => setAnprStatus(ServingStatus.SERVING));
       restartAnnouncer();

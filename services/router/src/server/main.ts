@@ -7,39 +7,48 @@
  */
 import { z } from "zod";
 import { ConfigError, env, loadConfig } from "#shared/config.js";
+import { parseCommandLine, serverUsage } from "#shared/cli.js";
 import { createLogger } from "#shared/logger.js";
 import { createObservability } from "#shared/observability.js";
 import { installShutdown } from "#shared/shutdown.js";
 import { loadRouterCredentials } from "./mesh-credentials.js";
 import { startRouter, type RouterConsulOptions } from "./router-server.js";
 
-const config = loadConfig(
-  z.object({
-    ROUTER_HOST: z.string().default("127.0.0.1"),
-    ROUTER_PORT: env.port(50060),
-    // 0 = any free port (printed in the ready line); deployments set a fixed one for Prometheus.
-    ROUTER_OPS_PORT: env.port(0),
-    CONSUL_HTTP_ADDR: z
-      .string()
-      .regex(/^(https?:\/\/)?[^\s:/]+:\d{1,5}\/?$/, "expected host:port, e.g. 127.0.0.1:8500 (optionally with http:// or https://)")
-      .optional(),
-    CONSUL_HTTP_TOKEN: z.string().optional(),
-    // Consul directory (server/consul-directory.ts): this router's id among the routers, how often
-    // the owner of an instance probes it, how often the router publishes its heartbeat batch, and
-    // how long a critical instance stays registered.
-    ROUTER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, "expected letters, digits, '.', '_' or '-' (e.g. the host name)").optional(),
-    ROUTER_HEARTBEAT_INTERVAL_MS: env.millis(5_000),
-    ROUTER_DEREGISTER_AFTER_MS: env.millis(60_000),
-    MESH_TLS_DIR: z.string().optional(),
-    MESH_PLAINTEXT: env.flag(false),
-    MESH_TLS_REFRESH_MS: env.millis(60_000),
-    ROUTER_ANNOUNCE_INTERVAL_MS: env.millis(10_000),
-    ROUTER_EXPIRES_AFTER_MS: env.millis(30_000),
-    // Health probe period: default 2 s with the embedded registry, 10 s per owned instance with Consul.
-    ROUTER_HEALTH_INTERVAL_MS: z.coerce.number().int().positive().optional(),
-    LOG_LEVEL: env.logLevel(),
-  }),
-);
+const environment = z.object({
+  ROUTER_HOST: z.string().default("127.0.0.1"),
+  ROUTER_PORT: env.port(50060),
+  // 0 = any free port (printed in the ready line); deployments set a fixed one for Prometheus.
+  ROUTER_OPS_PORT: env.port(0),
+  CONSUL_HTTP_ADDR: z
+    .string()
+    .regex(/^(https?:\/\/)?[^\s:/]+:\d{1,5}\/?$/, "expected host:port, e.g. 127.0.0.1:8500 (optionally with http:// or https://)")
+    .optional(),
+  CONSUL_HTTP_TOKEN: z.string().optional(),
+  // Consul directory (server/consul-directory.ts): this router's id among the routers, how often
+  // the owner of an instance probes it, how often the router publishes its heartbeat batch, and
+  // how long a critical instance stays registered.
+  ROUTER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, "expected letters, digits, '.', '_' or '-' (e.g. the host name)").optional(),
+  ROUTER_HEARTBEAT_INTERVAL_MS: env.millis(5_000),
+  ROUTER_DEREGISTER_AFTER_MS: env.millis(60_000),
+  MESH_TLS_DIR: z.string().optional(),
+  MESH_PLAINTEXT: env.flag(false),
+  MESH_TLS_REFRESH_MS: env.millis(60_000),
+  ROUTER_ANNOUNCE_INTERVAL_MS: env.millis(10_000),
+  ROUTER_EXPIRES_AFTER_MS: env.millis(30_000),
+  // Health probe period: default 2 s with the embedded registry, 10 s per owned instance with Consul.
+  ROUTER_HEALTH_INTERVAL_MS: z.coerce.number().int().positive().optional(),
+  LOG_LEVEL: env.logLevel(),
+});
+
+parseCommandLine(process.argv.slice(2), {
+  usage: serverUsage(
+    "npm run router   (node --import tsx services/router/src/server/main.ts)",
+    "Runs the Novares discovery router: the directory of Novaboxes (embedded, or Consul when CONSUL_HTTP_ADDR is set) and the routing of each call to its Comune's box, over mutual TLS.",
+    environment,
+    'See README.md, "Operator\'s walkthrough with grpcurl". It logs {"msg":"router ready","port":N} when it serves.',
+  ),
+});
+const config = loadConfig(environment);
 if (config.ROUTER_EXPIRES_AFTER_MS <= config.ROUTER_ANNOUNCE_INTERVAL_MS) {
   throw new ConfigError([{ variable: "ROUTER_EXPIRES_AFTER_MS", problem: `must be longer than ROUTER_ANNOUNCE_INTERVAL_MS (${config.ROUTER_ANNOUNCE_INTERVAL_MS})` }]);
 }

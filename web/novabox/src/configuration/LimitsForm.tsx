@@ -16,9 +16,9 @@ function limitsOf(s: Settings | undefined): LimitsInput {
 }
 
 const fields: [keyof LimitsInput, string, string, string][] = [
-  ["logRetentionDays", "log_retention_days", "Conservazione del registro (giorni)", "Le righe più vecchie vengono cancellate ogni giorno."],
-  ["perTobacconistPerMinute", "rate_limits.per_tobacconist_per_minute", "Richieste al minuto per tabaccheria", "Oltre il limite la richiesta è rifiutata."],
-  ["massExtractionDistinctFiscalCodes", "rate_limits.mass_extraction_distinct_fiscal_codes", "Codici fiscali diversi per tabaccheria", "Soglia di estrazione massiva nella finestra."],
+  ["logRetentionDays", "log_retention_days", "Conservazione del registro (giorni)", "Le righe più vecchie vengono cancellate ogni giorno; 0 = conservate per sempre."],
+  ["perTobacconistPerMinute", "rate_limits.per_tobacconist_per_minute", "Richieste al minuto per tabaccheria", "Oltre il limite la richiesta è rifiutata; 0 = nessun limite."],
+  ["massExtractionDistinctFiscalCodes", "rate_limits.mass_extraction_distinct_fiscal_codes", "Codici fiscali diversi per tabaccheria", "Soglia di estrazione massiva nella finestra; 0 = nessun controllo."],
   ["massExtractionWindowMinutes", "rate_limits.mass_extraction_window", "Finestra di controllo (minuti)", "Periodo in cui si contano i codici fiscali."],
 ];
 

@@ -47,7 +47,7 @@ export function ReplaceCaCertificate(props: { onReplaced: (c: CertificateInfo) =
         </button>
         <ActionError message={actionError()} />
         <Show when={done()}>
-          <span role="status">Certificato sostituito.</span>
+          <span role="status">Test di connessione con ANPR riuscito: certificato sostituito.</span>
         </Show>
       </div>
     </form>
@@ -93,7 +93,7 @@ export function ReplaceWorkstationCertificate(props: { onReplaced: (c: Certifica
         </button>
         <ActionError message={actionError()} />
         <Show when={done()}>
-          <span role="status">Certificato sostituito.</span>
+          <span role="status">Test di connessione con ANPR riuscito: certificato sostituito.</span>
         </Show>
       </div>
     </form>
