@@ -18,7 +18,7 @@ const programs: [string, string, RegExp][] = [
   ["services/novabox/src/cli/audit-verify.ts", "npm run audit:verify", /Exit status: 0 intact/],
   ["services/novabox/src/cli/rotate-key.ts", "node --import tsx services/novabox/src/cli/rotate-key.ts", /Never prints a key/],
   ["scripts/pki-dev.ts", "npm run pki:dev", /--force/],
-  ["scripts/mesh-pki-dev.ts", "npm run pki:mesh", /--hostnames/],
+  ["scripts/mesh-pki-dev.ts", "npm run pki:mesh", /--san ROLE=NAMES/],
   ["scripts/start-mesh.ts", "npm start", /MESH_DEV_DIR/],
 ];
 
