@@ -11,11 +11,20 @@
  * is read from the wire (domain/request-fields.ts). When the Comune came from the header, field 1 is
  * appended to the request so the box sees it; nothing else is decoded or re-encoded.
  *
- * A box answering UNAVAILABLE is retried once on another instance of the Comune, but only for calls
- * that are safe to repeat: GetIndividualRecord, ListCertificateTypes, PreviewCertificate (no side
- * effects) and IssueCertificate with an `idempotency_key` (the box replays the first result, so
- * no second certificate or charge). An IssueCertificate without a key is never retried: the first
- * box may have issued it.
+ * Retries on another instance of the Comune happen only when the first box was not reached or
+ * could not answer at the transport level, never when the box itself answered: a status carrying the
+ * box's details (e.g. google.rpc.ErrorInfo reason ANPR_UNAVAILABLE or ANPR_OUTCOME_UNKNOWN) is
+ * relayed as is — ANPR is the same for every box of the Comune, and a box that sent the request to
+ * ANPR holds its pending record. Reads (GetIndividualRecord, ListCertificateTypes,
+ * PreviewCertificate) are retried once on a transport UNAVAILABLE. IssueCertificate is retried only
+ * when the box was certainly not reached (connection refused, no connection established), and only
+ * with an `idempotency_key`: once a box may have received the request, it may have drawn the key's
+ * `idOperazioneComune` and sent it to ANPR, and another box would draw a different id and make a
+ * second certificate. Such a key is pinned to that box (in this router's memory, for
+ * `pinnedKeyTtlMs`): its retries go to that box only, and while the box is down the router answers
+ * UNAVAILABLE with ErrorInfo reason NOVABOX_HOLDS_REQUEST and a `retryAfterSeconds` hint instead of
+ * trying the Comune's other box. The pending records themselves stay in the box (README, "Exactly
+ * one certificate per request").
  */
 import { Metadata, status as GrpcCode, type Client, type sendUnaryData, type ServerUnaryCall, type ServiceError, type UntypedHandleCall } from "@grpc/grpc-js";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
@@ -23,6 +32,7 @@ import { CertificationService } from "#gen/novabox/certification/v1/certificatio
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { grpcMethodPath, type PassThroughHandlers } from "#shared/grpc-adapter.js";
 import { toServiceError } from "#shared/grpc-status.js";
+import { DomainError } from "#shared/domain-error.js";
 import { requireComuneCode } from "../domain/discovery-rules.js";
 import { InvalidDiscoveryInputError, MeshIdentityRefusedError, NoHealthyInstanceError } from "../domain/errors.js";
 import type { Instance } from "../domain/model.js";
@@ -51,6 +61,10 @@ export interface ForwardingHandlersOptions {
   reportUnavailable?: (instanceId: string) => void;
   /** Deadline applied when the caller set none (default 120 000 ms: ANPR can be slow). */
   defaultDeadlineMs?: number;
+  /** How long a key stays pinned to the box that may hold its pending record (default 7 days, the box's idempotency retention). */
+  pinnedKeyTtlMs?: number;
+  /** The retry hint of NOVABOX_HOLDS_REQUEST, in seconds (default 30). */
+  retryAfterSeconds?: number;
   logger?: ForwardingLogger;
 }
 
@@ -63,6 +77,8 @@ export const comuneHeader = "x-comune-code";
 /** Field numbers read from the wire (see the .proto files: field 1 of every request). */
 const COMUNE_CODE_FIELD = 1;
 const IDEMPOTENCY_KEY_FIELD = 3;
+/** IssueCertificateRequest.tobacconist_id. */
+const TOBACCONIST_ID_FIELD = 2;
 
 /** The forwarding handlers of both services, keyed by rpc name, for pass-through registration. */
 export interface ForwardingHandlers {
@@ -79,10 +95,62 @@ const always: RetryRule = () => true;
 const never: RetryRule = () => false;
 const withIdempotencyKey: RetryRule = (request) => (readStringField(request, IDEMPOTENCY_KEY_FIELD) ?? "").trim() !== "";
 
+/** True when the box produced the status itself (our servers always attach google.rpc.Status details). */
+export function answeredByBox(err: ServiceError): boolean {
+  return err.metadata?.get("grpc-status-details-bin").length > 0;
+}
+
+/** True when the call certainly never reached the box (no connection could be established). */
+export function boxNotReached(err: ServiceError): boolean {
+  return (
+    err.code === GrpcCode.UNAVAILABLE &&
+    !answeredByBox(err) &&
+    /No connection established|ECONNREFUSED|Connection refused|Failed to connect|Name resolution failed|ENOTFOUND|EHOSTUNREACH|ENETUNREACH/i.test(`${err.details} ${err.message}`)
+  );
+}
+
+/** The pin of an idempotency key to the box that may hold its pending record. */
+interface Pin {
+  instanceId: string;
+  until: number;
+}
+
 /** Creates the {@link ForwardingHandlers}. */
 export function createForwardingHandlers(options: ForwardingHandlersOptions): ForwardingHandlers {
   const { table, channels } = options;
   const defaultDeadlineMs = options.defaultDeadlineMs ?? 120_000;
+  const pinnedKeyTtlMs = options.pinnedKeyTtlMs ?? 7 * 86_400_000;
+  const retryAfterSeconds = options.retryAfterSeconds ?? 30;
+  /** Keys a box may hold a pending record of: comune, tobacconist field and key → the box. */
+  const pins = new Map<string, Pin>();
+  const pinKey = (comuneCode: string, request: Buffer): string | undefined => {
+    const key = (readStringField(request, IDEMPOTENCY_KEY_FIELD) ?? "").trim();
+    return key ? JSON.stringify([comuneCode, readStringField(request, TOBACCONIST_ID_FIELD) ?? "", key]) : undefined;
+  };
+  const pinned = (id: string | undefined): Pin | undefined => {
+    if (id === undefined) return undefined;
+    const pin = pins.get(id);
+    if (pin && pin.until < Date.now()) {
+      pins.delete(id);
+      return undefined;
+    }
+    return pin;
+  };
+  const pin = (id: string | undefined, instanceId: string) => {
+    if (id === undefined) return;
+    pins.delete(id);
+    pins.set(id, { instanceId, until: Date.now() + pinnedKeyTtlMs });
+    if (pins.size > 100_000) pins.delete(pins.keys().next().value!);
+  };
+  /** UNAVAILABLE with a retry hint: the key stays with the box that may hold its pending record. */
+  const holdsRequest = (instanceId: string, comuneCode: string, why: string): ServiceError =>
+    toServiceError(
+      new DomainError(
+        "unavailable",
+        `the Novabox ${instanceId} of comune ${comuneCode} ${why}; it may have sent this certificate request to ANPR, so the request is not sent to another Novabox: retry with the same idempotency_key in ${retryAfterSeconds} s or later`,
+        { reason: "NOVABOX_HOLDS_REQUEST", metadata: { instanceId, comuneCode, retryAfterSeconds: String(retryAfterSeconds) } },
+      ),
+    ) as ServiceError;
 
   /** The Comune of the call, and the request to send (field 1 filled in when it came from the header). */
   const route = (call: ServerUnaryCall<Buffer, Buffer>): { comuneCode: string; request: Buffer } => {
@@ -123,9 +191,16 @@ export function createForwardingHandlers(options: ForwardingHandlersOptions): Fo
     const handler = (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void => {
       let target: { comuneCode: string; request: Buffer };
       let first: Instance;
+      let keyPin: string | undefined;
       try {
         target = route(call);
-        first = pick(target.comuneCode);
+        keyPin = retryRule === withIdempotencyKey ? pinKey(target.comuneCode, target.request) : undefined;
+        const held = pinned(keyPin);
+        if (held) {
+          const holder = table.get(held.instanceId);
+          if (!holder || holder.health !== "serving") return callback(holdsRequest(held.instanceId, target.comuneCode, "holding this request is not serving"));
+          first = holder;
+        } else first = pick(target.comuneCode);
       } catch (err) {
         return callback(toServiceError(err, options.logger, { rpc }));
       }
@@ -144,8 +219,27 @@ export function createForwardingHandlers(options: ForwardingHandlersOptions): Fo
       const send = (instance: Instance, retriesLeft: boolean): void => {
         inFlight = channels.channel(instance).makeUnaryRequest(path, identity, identity, target.request, metadata.clone(), { deadline }, (err: ServiceError | null, answer?: Buffer) => {
           inFlight = undefined;
+          if (keyPin !== undefined) {
+            if (!err) {
+              pins.delete(keyPin);
+              return callback(null, answer);
+            }
+            if (answeredByBox(err)) {
+              // The box answered: an unknown outcome keeps the key with it, anything else settles it.
+              const details = err.metadata.get("grpc-status-details-bin")[0];
+              if (details instanceof Buffer && details.includes("ANPR_OUTCOME_UNKNOWN")) pin(keyPin, instance.instanceId);
+              else pins.delete(keyPin);
+              return callback(err);
+            }
+            if (!boxNotReached(err) || pinned(keyPin)) {
+              // The box may have received the request (or holds the key already): it stays with it.
+              pin(keyPin, instance.instanceId);
+              options.reportUnavailable?.(instance.instanceId);
+              return callback(err.code === GrpcCode.UNAVAILABLE ? holdsRequest(instance.instanceId, target.comuneCode, `could not answer (${err.details})`) : err);
+            }
+          }
           if (!err) return callback(null, answer);
-          if (err.code !== GrpcCode.UNAVAILABLE) return callback(err);
+          if (err.code !== GrpcCode.UNAVAILABLE || answeredByBox(err)) return callback(err);
           const identity = refused(instance);
           const failure = identity ? toServiceError(identity, options.logger, { rpc }) : err;
           options.logger?.warn({ instanceId: instance.instanceId, comuneCode: target.comuneCode, rpc: method.name, message: identity?.message ?? err.details }, "Novabox unavailable");
