@@ -201,8 +201,20 @@ describe("client → simulator over HTTPS", () => {
     expect(files.length).toBeGreaterThan(0);
     for (const name of files.slice(0, 3)) {
       const file = join(captureDir, name);
-      const verify = await run(xmlsec1, ["--verify", "--pubkey-cert-pem", certFile, "--id-attr:Id", "Body", "--id-attr:Id", "Timestamp", file]);
+      // The message signature (a child of wsse:Security), then the assertion's own (italia/anpr#2437).
+      const verify = await run(xmlsec1, ["--verify", "--pubkey-cert-pem", certFile, "--id-attr:Id", "Body", "--id-attr:Id", "Timestamp", "--node-xpath", "//*[local-name()='Security']/*[local-name()='Signature']", file]);
       expect(`${name}: ${verify.code}`).toBe(`${name}: 0`);
+      const assertion = await run(xmlsec1, [
+        "--verify",
+        "--pubkey-cert-pem",
+        certFile,
+        "--id-attr:ID",
+        "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+        "--node-xpath",
+        "//*[local-name()='Assertion']/*[local-name()='Signature']",
+        file,
+      ]);
+      expect(`${name} assertion: ${assertion.code}`).toBe(`${name} assertion: 0`);
       const envelope = readFileSync(file, "utf8");
       const body = /<ns2:Richiesta6001[\s\S]*<\/ns2:Richiesta6001>/.exec(envelope)?.[0];
       expect(body).toBeDefined();

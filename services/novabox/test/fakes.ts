@@ -36,6 +36,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     comuneCode: "022205",
     comuneName: "Trento",
     environment: "TEST",
+    anprInterfaceVersion: "ANPR05",
     anprBaseUrl: "",
     registryOfficerSurname: "ROSSI",
     registryOfficerName: "MARIA",
@@ -211,7 +212,8 @@ export function fakeGateway(behaviour: { fail?: Error | ((call: number, operatio
     },
     testConnection() {
       op += 1n;
-      return Promise.resolve({ anprOperationId: String(op), outcome: "OK", idOperazioneComune: `FAKE${op}` });
+      const at = new Date();
+      return Promise.resolve({ anprOperationId: String(op), outcome: "OK", idOperazioneComune: `FAKE${op}`, sentAt: at, answeredAt: at, anprTime: at });
     },
   };
 }

@@ -83,7 +83,24 @@ describe("ANPR WS-Security", () => {
     writeFileSync(path, xml);
     const cert = join(dir, "signer.pem");
     writeFileSync(cert, credentials.certificatePem);
-    return spawnSync(xmlsec1, ["--verify", "--pubkey-cert-pem", cert, "--id-attr:Id", "Body", "--id-attr:Id", "Timestamp", path], { encoding: "utf8" });
+    // The message signature is the Security header's own child; the assertion carries another.
+    return spawnSync(
+      xmlsec1,
+      ["--verify", "--pubkey-cert-pem", cert, "--id-attr:Id", "Body", "--id-attr:Id", "Timestamp", "--node-xpath", "//*[local-name()='Security']/*[local-name()='Signature']", path],
+      { encoding: "utf8" },
+    );
+  };
+  /** xmlsec1 on the SAML assertion's own enveloped signature (TOOLCHAIN.md). */
+  const xmlsecVerifyAssertion = (xml: string, name: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, xml);
+    const cert = join(dir, "signer.pem");
+    writeFileSync(cert, credentials.certificatePem);
+    return spawnSync(
+      xmlsec1,
+      ["--verify", "--pubkey-cert-pem", cert, "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion", "--node-xpath", "//*[local-name()='Assertion']/*[local-name()='Signature']", path],
+      { encoding: "utf8" },
+    );
   };
 
   describe("createWsSecuritySigner", () => {
@@ -98,6 +115,16 @@ describe("ANPR WS-Security", () => {
       expect(assertion.getAttribute("Version")).toBe("2.0");
       expect(assertion.getAttribute("ID")).toMatch(/^_[0-9a-f]{32}$/);
       expect(findChild(assertion, wsNamespaces.saml2, "Issuer")!.textContent).toBe("OPERATORE-022205");
+      // Signed by default: an enveloped signature right after the Issuer, as the SAML schema wants,
+      // with the workstation certificate in its KeyInfo (italia/anpr #2437, #2572).
+      expect(childElements(assertion).map((e) => e.localName)).toEqual(["Issuer", "Signature", "Subject", "Conditions", "AuthnStatement", "AttributeStatement"]);
+      const assertionSignature = findChild(assertion, wsNamespaces.ds, "Signature")!;
+      expect(findDescendants(assertionSignature, wsNamespaces.ds, "Reference").map((r) => r.getAttribute("URI"))).toEqual([`#${assertion.getAttribute("ID")}`]);
+      expect(findDescendants(assertionSignature, wsNamespaces.ds, "Transform").map((t) => t.getAttribute("Algorithm"))).toEqual([
+        "http://www.w3.org/2000/09/xmldsig#enveloped-signature",
+        "http://www.w3.org/2001/10/xml-exc-c14n#",
+      ]);
+      expect(findDescendants(assertionSignature, wsNamespaces.ds, "X509Certificate")[0]!.textContent).toBe(credentials.certificateDerBase64);
       const subject = findChild(assertion, wsNamespaces.saml2, "Subject")!;
       expect(findChild(subject, wsNamespaces.saml2, "NameID")!.textContent).toBe("OPERATORE-022205");
       expect(findChild(subject, wsNamespaces.saml2, "SubjectConfirmation")!.getAttribute("Method")).toBe("urn:oasis:names:tc:SAML:2.0:cm:bearer");
@@ -136,13 +163,18 @@ describe("ANPR WS-Security", () => {
       const result = xmlsecVerify(xml, `signed-${algorithm}.xml`);
       expect(result.stderr).toContain("SignedInfo References (ok/all): 2/2");
       expect(result.status).toBe(0);
+      const assertionResult = xmlsecVerifyAssertion(xml, `assertion-${algorithm}.xml`);
+      expect(assertionResult.stderr).toContain("SignedInfo References (ok/all): 1/1");
+      expect(assertionResult.status).toBe(0);
       const digest = algorithm === "rsa-sha1" ? "http://www.w3.org/2000/09/xmldsig#sha1" : "http://www.w3.org/2001/04/xmlenc#sha256";
       const methods = findDescendants(parseXmlSafe(xml), wsNamespaces.ds, "DigestMethod").map((m) => m.getAttribute("Algorithm"));
-      expect(methods).toEqual([digest, digest]);
+      expect(methods).toEqual([digest, digest, digest]);
       expect(verifyWsSecurity(xml, trust()).signatureAlgorithm).toBe(algorithm);
 
       const tampered = xmlsecVerify(xml.replace("SPERANZA", "ROSSI"), `tampered-${algorithm}.xml`);
       expect(tampered.status).not.toBe(0);
+      const tamperedAssertion = xmlsecVerifyAssertion(xml.replace(">POST-022205-01<", ">POST-022205-99<"), `tampered-assertion-${algorithm}.xml`);
+      expect(tamperedAssertion.status).not.toBe(0);
     });
 
     it("handles any SOAP prefix, a missing Header and a default namespace", () => {
@@ -154,6 +186,7 @@ describe("ANPR WS-Security", () => {
       for (const [i, input] of variants.entries()) {
         const xml = signer.secure(input);
         expect(xmlsecVerify(xml, `variant-${i}.xml`).status).toBe(0);
+        expect(xmlsecVerifyAssertion(xml, `variant-assertion-${i}.xml`).status).toBe(0);
         expect(verifyWsSecurity(xml, trust()).bodyElement.localName).toBe("Richiesta6001");
       }
       expect(signer.secure(envelope("S", ""))).toContain("<S:Header><wsse:Security");
@@ -177,6 +210,7 @@ describe("ANPR WS-Security", () => {
         nameId: "OPERATORE-022205",
         issuer: "OPERATORE-022205",
         attributes: { IdSede: "022205", IdPostazione: "POST-022205-01", IdPostazioneFirmato: signerOptions.idPostazioneFirmato, IdApplicazione: "NOVABOX" },
+        signed: true,
       });
       expect(verified.timestamp.expires.getTime() - verified.timestamp.created.getTime()).toBe(300_000);
       expect(verified.bodyElement.localName).toBe("Richiesta6001");
@@ -250,17 +284,21 @@ describe("ANPR WS-Security", () => {
       expect(verified.saml).toBeUndefined();
     });
 
-    it("refuses SAML attributes that were changed in transit with SAML_INVALID", () => {
-      const swapped = edit(signed, (doc) => {
-        const attribute = findDescendants(doc, wsNamespaces.saml2, "Attribute").find((a) => a.getAttribute("Name") === "IdPostazione")!;
-        findChild(attribute, wsNamespaces.saml2, "AttributeValue")!.textContent = "POST-022205-99";
-      });
-      expect(errorOf(() => verifyWsSecurity(swapped, trust()))).toMatchObject({ reason: "SAML_INVALID" });
-      const missing = edit(signed, (doc) => {
+    it("refuses SAML attributes that were changed in transit (SAML_SIGNATURE_INVALID, or SAML_INVALID when unsigned)", () => {
+      const swap = (xml: string) =>
+        edit(xml, (doc) => {
+          const attribute = findDescendants(doc, wsNamespaces.saml2, "Attribute").find((a) => a.getAttribute("Name") === "IdPostazione")!;
+          findChild(attribute, wsNamespaces.saml2, "AttributeValue")!.textContent = "POST-022205-99";
+        });
+      expect(errorOf(() => verifyWsSecurity(swap(signed), trust()))).toMatchObject({ reason: "SAML_SIGNATURE_INVALID" });
+      // Even where unsigned assertions are tolerated, IdPostazioneFirmato still binds IdPostazione to the key.
+      const unsignedSigner = createWsSecuritySigner({ ...signerOptions, signAssertion: false });
+      expect(errorOf(() => verifyWsSecurity(swap(unsignedSigner.secure(envelope())), { ...trust(), requireSignedAssertion: false }))).toMatchObject({ reason: "SAML_INVALID" });
+      const missing = edit(unsignedSigner.secure(envelope()), (doc) => {
         const attribute = findDescendants(doc, wsNamespaces.saml2, "Attribute").find((a) => a.getAttribute("Name") === "IdApplicazione")!;
         attribute.parentNode!.removeChild(attribute);
       });
-      const err = errorOf(() => verifyWsSecurity(missing, trust()));
+      const err = errorOf(() => verifyWsSecurity(missing, { ...trust(), requireSignedAssertion: false }));
       expect(err).toMatchObject({ reason: "SAML_INVALID" });
       expect(err.message).toContain("IdApplicazione");
       const stale = createWsSecuritySigner({ ...signerOptions, samlValiditySeconds: 1 }).secure(envelope());
@@ -297,7 +335,7 @@ describe("ANPR WS-Security", () => {
       expect(errorOf(() => verifyWsSecurity(twoSignatures, trust()))).toMatchObject({ reason: "SIGNATURE_REFERENCES_INVALID" });
 
       const threeReferences = edit(signed, (doc) => {
-        const reference = findDescendants(doc, wsNamespaces.ds, "Reference")[0]!;
+        const reference = findDescendants(securityOf(doc), wsNamespaces.ds, "Reference").find((r) => r.parentNode!.parentNode!.parentNode === securityOf(doc))!;
         const copy = reference.cloneNode(true) as Element;
         const assertion = findDescendants(doc, wsNamespaces.saml2, "Assertion")[0]!;
         copy.setAttribute("URI", `#${assertion.getAttribute("ID")}`);
@@ -306,10 +344,39 @@ describe("ANPR WS-Security", () => {
       expect(errorOf(() => verifyWsSecurity(threeReferences, trust()))).toMatchObject({ reason: "SIGNATURE_REFERENCES_INVALID" });
 
       const commented = edit(signed, (doc) => {
-        const digest = findDescendants(doc, wsNamespaces.ds, "DigestValue")[0]!;
+        const digest = findDescendants(findChild(securityOf(doc), wsNamespaces.ds, "Signature")!, wsNamespaces.ds, "DigestValue")[0]!;
         digest.appendChild(doc.createComment("x"));
       });
       expect(errorOf(() => verifyWsSecurity(commented, trust()))).toMatchObject({ reason: "SIGNATURE_INVALID" });
+    });
+
+    it("requires the assertion's own signature (SAML_UNSIGNED) unless told otherwise, and verifies it against the message's certificate", () => {
+      const unsigned = createWsSecuritySigner({ ...signerOptions, signAssertion: false }).secure(envelope());
+      expect(findDescendants(parseXmlSafe(unsigned), wsNamespaces.ds, "Signature")).toHaveLength(1);
+      expect(errorOf(() => verifyWsSecurity(unsigned, trust()))).toMatchObject({ reason: "SAML_UNSIGNED", kind: "unauthenticated" });
+      expect(verifyWsSecurity(unsigned, { ...trust(), requireSignedAssertion: false }).saml).toMatchObject({ nameId: "OPERATORE-022205", signed: false });
+
+      // The assertion signed by another key (here: another workstation's) is refused, whatever its KeyInfo says.
+      const foreignAssertion = findDescendants(parseXmlSafe(createWsSecuritySigner({ ...signerOptions, credentials: foreign }).secure(envelope())), wsNamespaces.saml2, "Assertion")[0]!;
+      const swappedAssertion = edit(signed, (doc) => {
+        const security = securityOf(doc);
+        const own = findChild(security, wsNamespaces.saml2, "Assertion")!;
+        security.replaceChild(doc.importNode(foreignAssertion, true), own);
+      });
+      const swapErr = errorOf(() => verifyWsSecurity(swappedAssertion, trust()));
+      expect(swapErr).toMatchObject({ reason: "SAML_SIGNATURE_INVALID" });
+      expect(swapErr.message).toContain("another certificate");
+      const keyInfoRemoved = edit(swappedAssertion, (doc) => {
+        const keyInfo = findDescendants(findChild(securityOf(doc), wsNamespaces.saml2, "Assertion")!, wsNamespaces.ds, "KeyInfo")[0]!;
+        keyInfo.parentNode!.removeChild(keyInfo);
+      });
+      expect(errorOf(() => verifyWsSecurity(keyInfoRemoved, trust()))).toMatchObject({ reason: "SAML_SIGNATURE_INVALID" });
+
+      const twoInAssertion = edit(signed, (doc) => {
+        const assertion = findChild(securityOf(doc), wsNamespaces.saml2, "Assertion")!;
+        assertion.appendChild(findChild(assertion, wsNamespaces.ds, "Signature")!.cloneNode(true));
+      });
+      expect(errorOf(() => verifyWsSecurity(twoInAssertion, trust()))).toMatchObject({ reason: "SIGNATURE_REFERENCES_INVALID" });
     });
 
     it("refuses a DOCTYPE (entities) and malformed XML before looking at the signature", () => {

@@ -4,7 +4,6 @@ import { AnprEnvironment, AuditOperation, AuditOutcome, ConnectionTestStage } fr
 export const environmentLabels: [AnprEnvironment, string][] = [
   [AnprEnvironment.TEST, "Test (collaudo)"],
   [AnprEnvironment.PRE, "Pre-produzione"],
-  [AnprEnvironment.FREE, "Ambiente libero"],
   [AnprEnvironment.PROD, "Produzione"],
 ];
 

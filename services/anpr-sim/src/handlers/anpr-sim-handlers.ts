@@ -70,7 +70,8 @@ export interface RegistryCertificateRequest {
  */
 export interface SimRegistry {
   issueCertificate(request: RegistryCertificateRequest): Promise<{ pdf: Uint8Array; subject: { fiscalCode: string; surname: string; name: string }; warnings: AnswerMessage[] }>;
-  individualRecord(request: { comuneCode: string; fiscalCode: string; referenceDate: string }): { people: AnswerPerson[] };
+  /** By `fiscalCode`, or else by `surname` and `name` within the requesting Comune. */
+  individualRecord(request: { comuneCode: string; fiscalCode?: string; surname?: string; name?: string; referenceDate: string }): { people: AnswerPerson[] };
 }
 
 /** Options for {@link createAnprSimHandlers}. */
@@ -214,13 +215,17 @@ export function createAnprSimHandlers(options: AnprSimHandlersOptions): AnprSimH
       const facts = { service: "3002", fiscalCode: text(request.body, "criteriRicerca", "codiceFiscale").toUpperCase(), issuance: 0 };
       return withOperation(request, facts, risposta3002Ko, (h) => {
         const body = request.body;
+        // By codice fiscale, or by surname and name as the official sample request does
+        // (italia/anpr-client-example request/3002/3002_888002_FREE.req).
         const fiscalCode = text(body, "criteriRicerca", "codiceFiscale");
-        if (!fiscalCode) {
-          return Promise.resolve({ xml: risposta3002Ko(h, [{ code: "EN052", severity: "E", text: "Occorre specificare i dati da interrogare: il simulatore cerca per codice fiscale" }]) });
+        const surname = text(body, "criteriRicerca", "cognome");
+        const name = text(body, "criteriRicerca", "nome");
+        if (!fiscalCode && !(surname && name)) {
+          return Promise.resolve({ xml: risposta3002Ko(h, [{ code: "EN052", severity: "E", text: "Occorre specificare i dati da interrogare: codice fiscale, oppure cognome e nome" }]) });
         }
         const record = options.registry.individualRecord({
           comuneCode: request.workstation.comuneCode,
-          fiscalCode,
+          ...(fiscalCode ? { fiscalCode } : { surname, name }),
           referenceDate: text(body, "datiRichiesta", "dataRiferimentoRichiesta"),
         });
         return Promise.resolve({ xml: risposta3002Ok(h, record.people) });

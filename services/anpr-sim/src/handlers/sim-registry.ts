@@ -92,8 +92,16 @@ export function createSimRegistry(options: SimRegistryOptions): SimRegistry {
     },
 
     individualRecord(request) {
-      const person = population.byFiscalCode(request.fiscalCode.toUpperCase());
-      if (!person) throw new RecordRefusal("EN042", `Soggetto con codice fiscale ${request.fiscalCode} non presente in ANPR`, "not-found");
+      let person: Person | undefined;
+      if (request.fiscalCode) {
+        person = population.byFiscalCode(request.fiscalCode.toUpperCase());
+        if (!person) throw new RecordRefusal("EN042", `Soggetto con codice fiscale ${request.fiscalCode} non presente in ANPR`, "not-found");
+      } else {
+        const lookup = population.findSubject({ surname: request.surname ?? "", name: request.name ?? "", comuneCode: request.comuneCode });
+        if (lookup.kind === "ambiguous") throw new RecordRefusal("EN067", "Trovati piu' soggetti con i criteri di ricerca indicati: specificare il codice fiscale", "precondition-failed");
+        if (lookup.kind !== "found") throw new RecordRefusal("EN042", "Soggetto non presente in ANPR con i criteri di ricerca indicati", "not-found");
+        person = lookup.person;
+      }
       if (person.comuneIstatCode !== request.comuneCode) {
         throw new RecordRefusal("EN167", "Operazione non effettuabile: il mittente non e' competente sul comune indicato nella richiesta", "precondition-failed");
       }

@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import soap from "soap";
 import type { Logger } from "pino";
+import type { Element } from "@xmldom/xmldom";
 import { isDomainError } from "#shared/domain-error.js";
 import { anprSpecDir, createXsdValidator, type AnprSchemaName, type XsdValidator } from "#shared/anpr/xsd.js";
 import { findChild, parseXmlSafe } from "#shared/anpr/xml.js";
@@ -26,6 +27,7 @@ import { createWsSecurityVerifier, type VerifiedEnvelope } from "#shared/anpr/ws
 import { escapeXml } from "#shared/anpr/xml-text.js";
 import { applyFaultPatch, FaultSpecError, noFaults, type FaultKnobs } from "./faults.js";
 import type { AnprSimHandlers, SimAnswer, SimRequest } from "../handlers/anpr-sim-handlers.js";
+import { risposta3002Ko, risposta6001Ko, type AnswerHeader, type AnswerMessage } from "../soap/answers.js";
 
 /** Signs an outgoing envelope (ANPR's own signature on its answers). */
 export interface AnswerSigner {
@@ -53,6 +55,18 @@ export interface AnprSimServerOptions {
   validateXsd?: boolean;
   /** Allowed clock skew for timestamps, seconds (default 60). */
   clockSkewSeconds?: number;
+  /**
+   * The interface versions (`codDestinatario`) ANPR still serves; default {@link servedInterfaceVersions}
+   * (only ANPR05 since the older ones were retired: italia/anpr #3883, #4360). Others are refused with
+   * ANPR's own error (#3705, #3923).
+   */
+  interfaceVersions?: readonly string[];
+  /**
+   * Accept a SAML assertion without its own signature (default false: ANPR's published requests and
+   * the official client sign it, and WSS4J refuses unsigned bearer assertions). A present assertion
+   * signature is verified either way.
+   */
+  acceptUnsignedAssertion?: boolean;
   now?: () => Date;
 }
 
@@ -68,12 +82,25 @@ export interface AnprSimServer {
   close(): Promise<void>;
 }
 
+/** The `codDestinatario` values ANPR serves today: ANPR05 only (italia/anpr #3883, #4360). */
+export const servedInterfaceVersions: readonly string[] = Object.freeze(["ANPR05"]);
+
+/**
+ * ANPR's refusal of a retired interface version: error `XXXX`, text "CodDestinatario diverso da"
+ * followed by the versions it serves, as quoted in italia/anpr #3705 and #3923.
+ */
+export function retiredInterfaceMessage(served: readonly string[]): AnswerMessage {
+  return { code: "XXXX", severity: "E", text: `CodDestinatario diverso da ${served.join(" ")}`, field: "codDestinatario" };
+}
+
 interface ServiceRoute {
   path: string;
   wsdl: string;
   schema: AnprSchemaName;
   operation: keyof AnprSimHandlers;
   expectedRoot: string;
+  /** The KO answer body of this service; absent where the schema has none (TestConn: a SOAP fault). */
+  ko?: (h: AnswerHeader, errors: readonly AnswerMessage[]) => string;
   services: (run: (req: IncomingMessage) => Promise<{ _xml: string }>) => object;
 }
 
@@ -84,6 +111,7 @@ const routes: ServiceRoute[] = [
     schema: "certificazione6001",
     operation: "emissioneCertificato",
     expectedRoot: "Richiesta6001",
+    ko: risposta6001Ko,
     services: (run) => ({ AnprService6001: { AnprServicePort6001: { emissioneCertificato: (_a: unknown, _cb: unknown, _h: unknown, req: IncomingMessage) => run(req) } } }),
   },
   {
@@ -92,6 +120,7 @@ const routes: ServiceRoute[] = [
     schema: "consultazione3000",
     operation: "interrogazioneCittadino",
     expectedRoot: "Richiesta3002",
+    ko: risposta3002Ko,
     services: (run) => ({
       AnprService3000: { AnprServicePort3000: { interrogazioneCittadino_famiglia_convivenza: (_a: unknown, _cb: unknown, _h: unknown, req: IncomingMessage) => run(req) } },
     }),
@@ -182,7 +211,36 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
     maxClockSkewSeconds: options.clockSkewSeconds ?? 60,
     requireSaml: true,
     checkIdPostazioneFirmato: true,
+    requireSignedAssertion: !(options.acceptUnsignedAssertion ?? false),
   });
+  const served = options.interfaceVersions ?? servedInterfaceVersions;
+  let koSequence = BigInt(Date.now()) * 1000n;
+
+  /**
+   * ANPR's answer to a retired `codDestinatario`, or undefined when the version is served: a KO
+   * answer (no operation recorded) where the service has one, a soap:Client fault on TestConn,
+   * whose answer schema has no error list — so a box set to a retired version fails its
+   * connectivity test, not its first certificate.
+   */
+  function retiredVersionAnswer(route: ServiceRoute, body: Element): string | undefined {
+    const testata = findChild(body, undefined, "testataRichiesta");
+    const field = (name: string) => (testata && findChild(testata, undefined, name)?.textContent?.trim()) ?? "";
+    const version = field("codDestinatario");
+    if (served.includes(version)) return undefined;
+    const message = { ...retiredInterfaceMessage(served), value: version };
+    if (!route.ko) throw new CheckFailure("soap:Client", `${message.code} - ${message.text}`);
+    koSequence += 1n;
+    const header: AnswerHeader = {
+      idOperazioneComune: field("idOperazioneComune"),
+      codMittente: field("codMittente"),
+      codDestinatario: version,
+      operazioneRichiesta: field("operazioneRichiesta"),
+      dataOraRichiesta: field("dataOraRichiesta"),
+      idOperazioneANPR: String(koSequence),
+      esito: "KO",
+    };
+    return `<soap:Envelope xmlns:soap="${soapEnvNs}"><soap:Body>${route.ko(header, [message])}</soap:Body></soap:Envelope>`;
+  }
 
   /** The checks ANPR makes on the raw envelope before dispatching. */
   function check(route: ServiceRoute, raw: string): SimRequest {
@@ -341,6 +399,15 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
         logger.warn({ path, fault: failure.faultCode, reason: failure.message }, "request refused");
         return send(res, 500, soapFault(failure.faultCode, failure.message));
       }
+      let retired: string | undefined;
+      try {
+        retired = retiredVersionAnswer(route, request.body);
+      } catch (err) {
+        const failure = err instanceof CheckFailure ? err : new CheckFailure("soap:Server", "internal error");
+        logger.warn({ path, fault: failure.faultCode, reason: failure.message }, "request refused");
+        return send(res, 500, soapFault(failure.faultCode, failure.message));
+      }
+      if (retired) return finishAnswer(res, 200, retired);
       request.replayOtherSubject = knobs.replayOtherSubject;
       verified.set(req, request);
       // soap dispatches on the verified body alone: the security header was checked here, and soap

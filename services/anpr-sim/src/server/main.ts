@@ -22,6 +22,11 @@ const environment = z.object({
   ANPR_SIM_RESIDENTS_PER_COMUNE: z.coerce.number().int().min(10).max(200_000).default(3000),
   ANPR_SIM_SIGN_ANSWERS: env.flag(true),
   ANPR_SIM_VALIDATE_XSD: env.flag(true),
+  ANPR_SIM_INTERFACE_VERSIONS: z
+    .string()
+    .regex(/^[0-9A-Za-z]{1,6}(,[0-9A-Za-z]{1,6})*$/, "a comma-separated list of codDestinatario values, e.g. ANPR05")
+    .default("ANPR05"),
+  ANPR_SIM_ACCEPT_UNSIGNED_ASSERTION: env.flag(false),
   LOG_LEVEL: env.logLevel(),
 });
 
@@ -46,6 +51,8 @@ const sim = await startAnprSim({
   residentsPerComune: config.ANPR_SIM_RESIDENTS_PER_COMUNE,
   signAnswers: config.ANPR_SIM_SIGN_ANSWERS,
   validateXsd: config.ANPR_SIM_VALIDATE_XSD,
+  interfaceVersions: config.ANPR_SIM_INTERFACE_VERSIONS.split(","),
+  acceptUnsignedAssertion: config.ANPR_SIM_ACCEPT_UNSIGNED_ASSERTION,
   ...(config.ANPR_SIM_CAPTURE_DIR ? { captureDir: config.ANPR_SIM_CAPTURE_DIR } : {}),
 });
 logger.info({ url: sim.url, port: sim.port, pkiDir: sim.pkiDir }, "anpr-sim ready");

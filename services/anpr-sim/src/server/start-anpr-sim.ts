@@ -31,6 +31,10 @@ export interface StartAnprSimOptions {
   /** Sign answers with the simulator's key (default true). */
   signAnswers?: boolean;
   validateXsd?: boolean;
+  /** `codDestinatario` values served (default ANPR05 only). */
+  interfaceVersions?: readonly string[];
+  /** Accept SAML assertions without their own signature (default false). */
+  acceptUnsignedAssertion?: boolean;
   now?: () => Date;
 }
 
@@ -78,6 +82,8 @@ export async function startAnprSim(options: StartAnprSimOptions): Promise<Runnin
     ...(answerSigner ? { answerSigner } : {}),
     ...(options.captureDir ? { captureDir: options.captureDir } : {}),
     ...(options.validateXsd === undefined ? {} : { validateXsd: options.validateXsd }),
+    ...(options.interfaceVersions ? { interfaceVersions: options.interfaceVersions } : {}),
+    ...(options.acceptUnsignedAssertion === undefined ? {} : { acceptUnsignedAssertion: options.acceptUnsignedAssertion }),
     ...(options.now ? { now: options.now } : {}),
   });
   const host = options.host ?? "127.0.0.1";

@@ -53,8 +53,10 @@ export const anprPaths = {
 export interface AnprClientOptions {
   /** ANPR's base URL for the environment, e.g. `https://127.0.0.1:8443` for the simulator. */
   baseUrl: string;
-  /** PROD, PRE, TEST or FREE: sent as `tipoInvio`. */
+  /** PROD, PRE or TEST: sent as `tipoInvio`. */
   environment: AnprEnvironment;
+  /** `codDestinatario` (ANPR's interface version); default ANPR05 (italia/anpr#3883). */
+  interfaceVersion?: string;
   /** The Comune's ISTAT code: `codMittente`. */
   comuneCode: string;
   /** The CA certificate(s) that ANPR's TLS certificate must chain to (the "CA certificate" of the config). */
@@ -95,8 +97,12 @@ export interface AnprClient {
   issueCertificate(input: CertificateRequestInput, options?: AnprCallOptions): Promise<CertificateResult & { idOperazioneComune: string }>;
   /** interrogazioneCittadino_famiglia_convivenza (3002): the individual record by fiscal code. */
   getIndividualRecord(input: { fiscalCode: string; referenceDate?: Date }, options?: AnprCallOptions): Promise<IndividualRecord & { idOperazioneComune: string }>;
-  /** TestConn: whether ANPR accepts this workstation's signed requests. */
-  testConnection(): Promise<{ anprOperationId: string; outcome: string; idOperazioneComune: string }>;
+  /**
+   * TestConn: whether ANPR accepts this workstation's signed requests. Also reports ANPR's clock
+   * (`anprTime`: the signed answer's Timestamp, else the HTTP `Date` header) and when the call was
+   * sent and answered by the box's clock, so the caller can measure the skew (italia/anpr#481, #715).
+   */
+  testConnection(): Promise<{ anprOperationId: string; outcome: string; idOperazioneComune: string; anprTime?: Date; sentAt: Date; answeredAt: Date }>;
   /** Closes the keep-alive connections. */
   close(): void;
 }
@@ -183,7 +189,7 @@ export async function createAnprClient(options: AnprClientOptions): Promise<Anpr
   const load = async (wsdl: string, path: string) => {
     const client = await soap.createClientAsync(specPath(wsdl), { endpoint: new URL(path, options.baseUrl).toString(), parseReponseAttachments: true });
     client.setSecurity(security);
-    return client as unknown as Record<string, SoapAsyncMethod>;
+    return client as unknown as Record<string, SoapAsyncMethod> & { lastResponseHeaders?: Record<string, string | undefined> };
   };
   const [certificazione, consultazione, connessione] = await Promise.all([
     load("soap-official/6001servizioCertificazione.wsdl", anprPaths.certificazione6001),
@@ -195,15 +201,24 @@ export async function createAnprClient(options: AnprClientOptions): Promise<Anpr
     idOperazioneComune: id ?? (await operationIds.next()),
     codMittente: options.comuneCode,
     environment: options.environment,
+    ...(options.interfaceVersion ? { interfaceVersion: options.interfaceVersion } : {}),
     now: now(),
   });
 
-  /** Sends `body` through `method`; returns the answer's body root element, signature-checked when signed. */
-  const call = async (method: SoapAsyncMethod | undefined, body: string): Promise<Element> => {
+  /**
+   * Sends `body` through `method`; returns the answer's body root element, signature-checked when
+   * signed, and ANPR's time for it: the signed Timestamp's Created, else the HTTP `Date` header
+   * (1 s resolution) read through `headersOf`.
+   */
+  const callTimed = async (method: SoapAsyncMethod | undefined, body: string, headersOf?: () => Record<string, string | undefined> | undefined): Promise<{ root: Element; anprTime?: Date }> => {
     if (!method) throw new AnprBadResponseError("the WSDL does not define the operation");
     let raw: string;
+    let lastHttpDate: Date | undefined;
     try {
       const [, rootPart, , , mtom] = await method({ _xml: body });
+      const date = headersOf?.()?.date;
+      const parsed = date ? new Date(date) : undefined;
+      lastHttpDate = parsed && !Number.isNaN(parsed.getTime()) ? parsed : undefined;
       raw = reassembleXop(rootPart, mtom);
     } catch (err) {
       throw transportError(err, timeoutMs, maxAnswerBytes);
@@ -219,7 +234,7 @@ export async function createAnprClient(options: AnprClientOptions): Promise<Anpr
     if (header && findChild(header, undefined, "Security")) {
       try {
         const verified = responseVerifier.verify(raw, { now: now() });
-        return verified.bodyElement;
+        return { root: verified.bodyElement, anprTime: verified.timestamp.created };
       } catch (err) {
         throw new AnprResponseSignatureError(describeError(err), err);
       }
@@ -227,8 +242,9 @@ export async function createAnprClient(options: AnprClientOptions): Promise<Anpr
     const soapBody = envelope ? findChild(envelope, undefined, "Body") : undefined;
     const root = soapBody ? childElements(soapBody)[0] : undefined;
     if (!root) throw new AnprBadResponseError("the SOAP answer has an empty body");
-    return root;
+    return { root, ...(lastHttpDate ? { anprTime: lastHttpDate } : {}) };
   };
+  const call = async (method: SoapAsyncMethod | undefined, body: string): Promise<Element> => (await callTimed(method, body)).root;
 
   /** The answer must echo our id (else ANPR replayed another operation's answer: italia/anpr#3822). */
   const checkEcho = (echoed: string, sent: string) => {
@@ -261,8 +277,10 @@ export async function createAnprClient(options: AnprClientOptions): Promise<Anpr
     },
     async testConnection() {
       const head = await testata();
-      const root = await call(connessione.testConnessioneAsync, buildRichiestaConnessione(head));
-      return { ...parseRispostaConnessione(root), idOperazioneComune: head.idOperazioneComune };
+      const sentAt = now();
+      const { root, anprTime } = await callTimed(connessione.testConnessioneAsync, buildRichiestaConnessione(head), () => connessione.lastResponseHeaders);
+      const answeredAt = now();
+      return { ...parseRispostaConnessione(root), idOperazioneComune: head.idOperazioneComune, sentAt, answeredAt, ...(anprTime ? { anprTime } : {}) };
     },
     close() {
       agent.destroy();

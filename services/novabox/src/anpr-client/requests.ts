@@ -7,8 +7,18 @@
  */
 import { escapeXml } from "#shared/anpr/xml-text.js";
 
-/** ANPR environments: each has its own endpoint and `tipoInvio`. */
-export type AnprEnvironment = "PROD" | "PRE" | "TEST" | "FREE";
+/**
+ * ANPR environments: each has its own endpoint and `tipoInvio`. FREE is gone since 21 June 2022
+ * (italia/anpr#3403).
+ */
+export type AnprEnvironment = "PROD" | "PRE" | "TEST";
+
+/**
+ * The interface version sent as `codDestinatario` when none is configured: ANPR05, the only one
+ * ANPR serves since the older ones were retired (italia/anpr#3883, #4360); older values are
+ * refused with "CodDestinatario diverso da ..." (#3705, #3923).
+ */
+export const defaultInterfaceVersion = "ANPR05";
 
 /** Namespaces of the request and response roots. */
 export const anprNamespaces = {
@@ -25,6 +35,8 @@ export interface TestataInput {
   codMittente: string;
   /** The environment, sent as `tipoInvio`. */
   environment: AnprEnvironment;
+  /** `codDestinatario`; default {@link defaultInterfaceVersion}. */
+  interfaceVersion?: string;
   /** `dataOraRichiesta`: when the request is made. */
   now: Date;
   /** `nomeApplicativo`, `versioneApplicativo`, `fornitoreApplicativo`. */
@@ -95,7 +107,7 @@ function testata(input: TestataInput, operation: string): string {
     "<testataRichiesta>" +
     el("idOperazioneComune", input.idOperazioneComune) +
     el("codMittente", input.codMittente) +
-    el("codDestinatario", "ANPR00") +
+    el("codDestinatario", input.interfaceVersion || defaultInterfaceVersion) +
     el("operazioneRichiesta", operation) +
     el("dataOraRichiesta", formatDateTime(input.now)) +
     el("tipoOperazione", "C") +

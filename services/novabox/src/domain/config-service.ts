@@ -35,6 +35,20 @@ export interface ConfigServiceOptions {
   testCandidate?: (candidate: { workstationPkcs12?: Uint8Array; workstationPin?: string; caCertificatePem?: string }) => Promise<{ tested: boolean }>;
   /** Where a failed connectivity test is logged with its cause (message and code, never content). */
   logger?: { warn(details: object, message: string): void };
+  /**
+   * Clock difference with ANPR above which a warning is raised; default 10 s. ANPR refuses
+   * messages from a clock off by tens of seconds ("Rejected by policy", italia/anpr#481, #715), and
+   * our Timestamp lives 300 s: warn well before either bites.
+   */
+  maxClockSkewMs?: number;
+  /** Warn this many days before the workstation certificate expires; default 30. */
+  certificateExpiryWarningDays?: number;
+}
+
+/** Something the administrator should fix before it stops the box (GetConfig, TestAnprConnection). */
+export interface ConfigWarning {
+  code: "CLOCK_SKEW" | "WORKSTATION_CERTIFICATE_EXPIRING" | "ENVIRONMENT_MIGRATED";
+  message: string;
 }
 
 /** Whether the box is set up. */
@@ -54,6 +68,10 @@ export interface ConnectionTestResult {
   testedAt: Date;
   /** Which stage failed: configuration, network, tls, soap, anpr. */
   failedStage?: "CONFIGURATION" | "NETWORK" | "TLS" | "SOAP" | "ANPR";
+  /** Box clock minus ANPR's, corrected for half the round trip; absent when ANPR's time is unknown. */
+  clockSkewMs?: number;
+  /** Clock skew and certificate-expiry warnings raised by this test. */
+  warnings: ConfigWarning[];
 }
 
 /** The configuration operations. */
@@ -76,6 +94,25 @@ export interface ConfigService {
   testConnection(actor: string): Promise<ConnectionTestResult>;
   /** Audits an export or an integrity check of the audit log (ConfigService audits every method but reads). */
   recordAuditLogAccess(operation: "AUDIT_EXPORT" | "AUDIT_VERIFY", actor: string, outcome: AuditRecord["outcome"], detail: string): void;
+  /**
+   * The warnings to show now: the clock skew seen at the last connectivity test, the workstation
+   * certificate expiring within 30 days, a migration of retired settings made at start.
+   */
+  warnings(): ConfigWarning[];
+  /**
+   * Moves settings that name a retired ANPR environment (FREE, switched off on 21 June 2022:
+   * italia/anpr#3403) to TEST, persists and audits the change; returns the warning, or undefined when
+   * nothing had to change. Called once at start.
+   */
+  migrateRetiredSettings(): ConfigWarning | undefined;
+}
+
+/**
+ * Measures the box clock against ANPR's answer time: the box's midpoint of the call minus ANPR's
+ * time. With the HTTP Date header (1 s resolution) the error is below 1 s plus half the round trip.
+ */
+export function clockSkewMs(sentAt: Date, answeredAt: Date, anprTime: Date): number {
+  return Math.round((sentAt.getTime() + answeredAt.getTime()) / 2 - anprTime.getTime());
 }
 
 function validateSettings(s: Settings): void {
@@ -134,6 +171,32 @@ function summaryOf(info: { subject: string; issuer: string; serialNumber: string
 /** Creates the {@link ConfigService}. */
 export function createConfigService(options: ConfigServiceOptions): ConfigService {
   const { config, audit, clock } = options;
+  const maxSkewMs = options.maxClockSkewMs ?? 10_000;
+  const expiryWarningMs = (options.certificateExpiryWarningDays ?? 30) * 86_400_000;
+  let skewWarning: ConfigWarning | undefined;
+  let migrationWarning: ConfigWarning | undefined;
+  const skewWarningOf = (skewMs: number): ConfigWarning | undefined =>
+    Math.abs(skewMs) > maxSkewMs
+      ? {
+          code: "CLOCK_SKEW",
+          message: `this box's clock is ${(Math.abs(skewMs) / 1000).toFixed(1)} s ${skewMs > 0 ? "ahead of" : "behind"} ANPR's: ANPR refuses messages from a clock off by tens of seconds ("Rejected by policy"); synchronise the clock with NTP`,
+        }
+      : undefined;
+  const expiryWarning = (): ConfigWarning | undefined => {
+    const summary = config.workstationCertificateSummary();
+    if (!summary) return undefined;
+    const left = summary.notAfter.getTime() - clock().getTime();
+    if (left > expiryWarningMs) return undefined;
+    const day = summary.notAfter.toISOString().slice(0, 10);
+    return {
+      code: "WORKSTATION_CERTIFICATE_EXPIRING",
+      message:
+        left <= 0
+          ? `the workstation certificate expired on ${day}: ANPR refuses every request; upload the renewed certificate`
+          : `the workstation certificate expires on ${day} (in ${Math.ceil(left / 86_400_000)} days): request the renewal now and upload it before then`,
+    };
+  };
+  const currentWarnings = () => [migrationWarning, skewWarning, expiryWarning()].filter((w): w is ConfigWarning => w !== undefined);
   const record = (operation: AuditRecord["operation"], actor: string, fields: Partial<AuditRecord> = {}) =>
     audit.append(auditRecord(operation, { authenticationMethod: "ADMIN_SESSION", actor, requestId: randomUUID() }, fields));
   const guarded = <T>(operation: AuditRecord["operation"], actor: string, run: () => T): T => {
@@ -228,13 +291,24 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
       const missing = options.missingForAnpr();
       if (missing.length > 0) {
         record("ANPR_CONNECTION_TEST", actor, { outcome: "INVALID", detail: `missing ${missing.join(", ")}` });
-        return { ok: false, detail: `configuration incomplete: missing ${missing.join(", ")}`, anprErrors: [], latencyMs: 0, testedAt, failedStage: "CONFIGURATION" };
+        return { ok: false, detail: `configuration incomplete: missing ${missing.join(", ")}`, anprErrors: [], latencyMs: 0, testedAt, failedStage: "CONFIGURATION", warnings: currentWarnings() };
       }
       try {
         const result = await (await options.anpr()).testConnection();
-        record("ANPR_CONNECTION_TEST", actor, { anprOperationId: result.anprOperationId, detail: `esito ${result.outcome}` });
+        const skew = result.anprTime ? clockSkewMs(result.sentAt, result.answeredAt, result.anprTime) : undefined;
+        skewWarning = skew === undefined ? undefined : skewWarningOf(skew);
+        const skewNote = skew === undefined ? "" : `, clock skew ${skew} ms`;
+        record("ANPR_CONNECTION_TEST", actor, { anprOperationId: result.anprOperationId, detail: `esito ${result.outcome}${skewNote}` });
         options.onAnprVerified?.();
-        return { ok: true, detail: `ANPR answered ${result.outcome}`, anprErrors: [], latencyMs: Date.now() - started, testedAt };
+        return {
+          ok: true,
+          detail: `ANPR answered ${result.outcome}`,
+          anprErrors: [],
+          latencyMs: Date.now() - started,
+          testedAt,
+          ...(skew === undefined ? {} : { clockSkewMs: skew }),
+          warnings: [skewWarning, expiryWarning()].filter((w): w is ConfigWarning => w !== undefined),
+        };
       } catch (err) {
         const failure = auditFailureOf(err);
         options.logger?.warn({ err }, "ANPR connectivity test failed");
@@ -244,8 +318,20 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
         const errors = (err as { errors?: AnprMessage[] }).errors ?? [];
         const message = err instanceof Error ? err.message : String(err);
         const detail = containsProgramText(message) ? "ANPR's answer could not be read; the details are in the Novabox's log" : message;
-        return { ok: false, detail, anprErrors: [...errors], latencyMs: Date.now() - started, testedAt, failedStage };
+        return { ok: false, detail, anprErrors: [...errors], latencyMs: Date.now() - started, testedAt, failedStage, warnings: currentWarnings() };
       }
+    },
+    warnings: currentWarnings,
+    migrateRetiredSettings() {
+      const retired = config.retiredEnvironment();
+      if (!retired) return undefined;
+      config.saveSettings(config.getSettings());
+      migrationWarning = {
+        code: "ENVIRONMENT_MIGRATED",
+        message: `the stored ANPR environment was ${retired}, which ANPR switched off on 21 June 2022 (italia/anpr#3403); it is now TEST, the Comune's "test comuni" environment: check the base URL and the credentials, then run the connectivity test`,
+      };
+      audit.append(auditRecord("CONFIG_UPDATE", { authenticationMethod: "SYSTEM", actor: "novabox", requestId: randomUUID() }, { detail: `anpr environment ${retired} migrated to TEST (italia/anpr#3403)` }));
+      return migrationWarning;
     },
   };
 }

@@ -4,8 +4,14 @@
  * persists them (secrets encrypted).
  */
 
-/** ANPR environments (`tipoInvio`). */
-export type AnprEnvironment = "PROD" | "PRE" | "TEST" | "FREE";
+/**
+ * ANPR environments (`tipoInvio`). FREE was switched off on 21 June 2022 (italia/anpr#3403,
+ * #3404); TEST is each Comune's "test comuni" environment.
+ */
+export type AnprEnvironment = "PROD" | "PRE" | "TEST";
+
+/** The interface version (`codDestinatario`) ANPR serves today (italia/anpr#3883, #4360). */
+export const defaultAnprInterfaceVersion = "ANPR05";
 
 /** The Comune's non-secret settings, editable in the admin panel. */
 export interface Settings {
@@ -19,6 +25,8 @@ export interface Settings {
   comuneCode: string;
   comuneName: string;
   environment: AnprEnvironment;
+  /** `codDestinatario`: ANPR's interface version; default ANPR05 (see {@link defaultAnprInterfaceVersion}). */
+  anprInterfaceVersion: string;
   /** ANPR base URL; empty = the environment's official one. */
   anprBaseUrl: string;
   /** The registry officer in whose name certificates are issued (`cognome/nomeUffAnagrafe`). */

@@ -21,6 +21,11 @@ export interface ConfigStore {
   workstationCertificateSummary(): CertificateSummary | undefined;
   /** When the settings were last saved. */
   updatedAt(): Date | undefined;
+  /**
+   * "FREE" when the stored settings still name that retired environment (they read as TEST);
+   * saving the settings once clears it. Undefined otherwise.
+   */
+  retiredEnvironment(): "FREE" | undefined;
 }
 
 /** The admin account (one per box) and its login throttling. */

@@ -60,7 +60,7 @@ export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImp
     },
     async getConfig(_request, context) {
       await requireAdmin(context);
-      return { config: configMessage() };
+      return { config: configMessage(), warnings: config.warnings() };
     },
     async updateConfig(request, context) {
       const actor = await requireAdmin(context);
@@ -89,6 +89,8 @@ export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImp
         anprErrors: anprMessages(result.anprErrors),
         latency: durationFromMs(result.latencyMs),
         testedAt: timestampFromDate(result.testedAt),
+        ...(result.clockSkewMs === undefined ? {} : { clockSkew: durationFromMs(result.clockSkewMs) }),
+        warnings: result.warnings,
       };
     },
     async listAuditLog(request, context) {

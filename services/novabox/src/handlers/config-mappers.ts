@@ -19,10 +19,10 @@ import {
   type CertificateInfo,
   type Settings as PbSettings,
 } from "#gen/novabox/config/v1/config_service_pb.js";
-import type { AuditEntry, AuditFilter, AuditOperation, AuditOutcome, AuditVerification, CertificateSummary, Settings } from "../domain/model.js";
+import { defaultAnprInterfaceVersion, type AuditEntry, type AuditFilter, type AuditOperation, type AuditOutcome, type AuditVerification, type CertificateSummary, type Settings } from "../domain/model.js";
 import { DomainError } from "#shared/domain-error.js";
 
-const environments = ["PROD", "PRE", "TEST", "FREE"] as const;
+const environments = ["PROD", "PRE", "TEST"] as const;
 
 /** Domain settings → message. */
 export function settingsToMessage(s: Settings): PbSettings {
@@ -33,6 +33,7 @@ export function settingsToMessage(s: Settings): PbSettings {
     comuneCode: s.comuneCode,
     comuneName: s.comuneName,
     anprEnvironment: PbEnvironment[s.environment],
+    anprInterfaceVersion: s.anprInterfaceVersion,
     anprBaseUrl: s.anprBaseUrl,
     registryOfficerSurname: s.registryOfficerSurname,
     registryOfficerName: s.registryOfficerName,
@@ -66,9 +67,18 @@ const fieldSetters: Record<string, (target: Settings, source: PbSettings, now: D
   comune_code: (t, s) => (t.comuneCode = s.comuneCode.trim()),
   comune_name: (t, s) => (t.comuneName = s.comuneName.trim()),
   anpr_environment: (t, s) => {
-    const name = PbEnvironment[s.anprEnvironment] as (typeof environments)[number] | undefined;
-    if (!name || !environments.includes(name)) throw invalid("settings.anpr_environment", "choose an ANPR environment: PROD, PRE, TEST or FREE");
+    const name = PbEnvironment[s.anprEnvironment] as (typeof environments)[number] | "FREE" | undefined;
+    if (name === "FREE") {
+      throw invalid("settings.anpr_environment", "ANPR switched the FREE environment off on 21 June 2022 (italia/anpr#3403): choose TEST, the Comune's \"test comuni\" environment");
+    }
+    if (!name || !environments.includes(name)) throw invalid("settings.anpr_environment", "choose an ANPR environment: PROD, PRE or TEST");
     t.environment = name;
+  },
+  anpr_interface_version: (t, s) => {
+    const version = s.anprInterfaceVersion.trim().toUpperCase() || defaultAnprInterfaceVersion;
+    // tipoCodDestinatario in tipoDato.xsd: 1-6 letters, digits or spaces; ANPR's versions are ANPRnn.
+    if (!/^ANPR\d{2}$/.test(version)) throw invalid("settings.anpr_interface_version", `anpr_interface_version must be an ANPR interface version such as ANPR05 (got "${s.anprInterfaceVersion}")`);
+    t.anprInterfaceVersion = version;
   },
   anpr_base_url: (t, s) => {
     const url = s.anprBaseUrl.trim();

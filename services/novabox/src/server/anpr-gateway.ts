@@ -13,12 +13,16 @@ import type { OperationCounter } from "../anpr-client/operation-counter.js";
 import type { ConfigStore } from "../domain/ports.js";
 import type { AnprEnvironment, Settings } from "../domain/model.js";
 
-/** ANPR's endpoints per environment (GovWay's ANPR setup notes). */
+/**
+ * ANPR's endpoints per environment, from GovWay's ANPR setup notes (link-it/govway, GovWay_ANPR.zip
+ * `informationMissing.xml`); the service paths are those of `anprPaths`. FREE
+ * (wsfree.anpr.interno.it) was switched off on 21 June 2022 (italia/anpr#3403): ANPR pointed its
+ * users to the Comune's "test comuni" environment, TEST here.
+ */
 export const anprEndpoints: Readonly<Record<AnprEnvironment, string>> = Object.freeze({
   PROD: "https://ws.anpr.interno.it",
   PRE: "https://wspre.anpr.interno.it",
   TEST: "https://wstest.anpr.interno.it",
-  FREE: "https://wsfree.anpr.interno.it",
 });
 
 /** The box is not configured enough to call ANPR; `missing` lists what to set. */
@@ -120,6 +124,7 @@ export function createAnprGatewayFactory(options: AnprGatewayFactoryOptions): An
     return createAnprClient({
       baseUrl: endpoint(),
       environment: settings.environment,
+      interfaceVersion: settings.anprInterfaceVersion,
       comuneCode: settings.comuneCode,
       caCertificatePem: secrets.caCertificatePem!,
       signer,

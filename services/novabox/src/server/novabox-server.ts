@@ -188,6 +188,8 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     account: createAccountService({ audit: store.audit, settings, renderPdf: renderMonthlyAccountPdf, newRequestId: randomUUID }),
     serviceFeeCents: () => settings().serviceFeeCents,
   });
+  const migrated = configService.migrateRetiredSettings();
+  if (migrated) logger.warn({ code: migrated.code }, migrated.message);
   const configHandlers = createConfigHandlers({
     admin,
     config: configService,

@@ -3,7 +3,7 @@
  * field added later needs no migration), certificate summaries in clear (they are what the panel
  * may show), and the credentials sealed in the `secrets` table (see secret-box.ts).
  */
-import type { AnprSecrets, CertificateSummary, RateLimits, RevokedTobacconist, Settings } from "../domain/model.js";
+import { defaultAnprInterfaceVersion, type AnprSecrets, type CertificateSummary, type RateLimits, type RevokedTobacconist, type Settings } from "../domain/model.js";
 import type { Clock, ConfigStore } from "../domain/ports.js";
 import type { SqliteDatabase } from "./database.js";
 import { StoredDataDamagedError } from "./errors.js";
@@ -29,6 +29,7 @@ export function defaultSettings(): Settings {
     comuneCode: "",
     comuneName: "",
     environment: "TEST",
+    anprInterfaceVersion: defaultAnprInterfaceVersion,
     anprBaseUrl: "",
     registryOfficerSurname: "",
     registryOfficerName: "",
@@ -50,7 +51,9 @@ export function defaultSettings(): Settings {
   };
 }
 
-type StoredSettings = Partial<Omit<Settings, "rateLimits" | "revokedTobacconists">> & {
+type StoredSettings = Partial<Omit<Settings, "rateLimits" | "revokedTobacconists" | "environment">> & {
+  /** May still be "FREE" in a box configured before that environment was switched off. */
+  environment?: Settings["environment"] | "FREE";
   rateLimits?: Partial<RateLimits>;
   revokedTobacconists?: { tobacconistId: string; reason: string; revokedAt: string }[];
 };
@@ -64,6 +67,7 @@ function toStored(s: Settings): StoredSettings {
     comuneCode: s.comuneCode,
     comuneName: s.comuneName,
     environment: s.environment,
+    anprInterfaceVersion: s.anprInterfaceVersion,
     anprBaseUrl: s.anprBaseUrl,
     registryOfficerSurname: s.registryOfficerSurname,
     registryOfficerName: s.registryOfficerName,
@@ -105,6 +109,10 @@ function fromStored(json: string): Settings {
   return {
     ...defaults,
     ...stored,
+    // FREE was switched off on 21 June 2022 (italia/anpr#3403): read as TEST, the Comune's "test
+    // comuni" environment ANPR pointed to; `retiredEnvironment()` tells the box to persist and say so.
+    environment: stored.environment === "FREE" || !stored.environment ? defaults.environment : stored.environment,
+    anprInterfaceVersion: stored.anprInterfaceVersion || defaults.anprInterfaceVersion,
     rateLimits: { ...defaults.rateLimits, ...stored.rateLimits },
     revokedTobacconists: revoked,
     enabledCertificateTypes: [...(stored.enabledCertificateTypes ?? defaults.enabledCertificateTypes)],
@@ -219,6 +227,15 @@ export function createConfigStore(options: ConfigStoreOptions): ConfigStore {
     updatedAt() {
       const row = selectSettings.get();
       return row === undefined ? undefined : new Date(row.updated_at);
+    },
+    retiredEnvironment() {
+      const row = selectSettings.get();
+      if (row === undefined) return undefined;
+      try {
+        return (JSON.parse(row.json) as StoredSettings).environment === "FREE" ? "FREE" : undefined;
+      } catch {
+        return undefined;
+      }
     },
   };
 }

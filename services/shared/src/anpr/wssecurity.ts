@@ -3,8 +3,12 @@
  * "SAMLTokenUnsigned Timestamp Signature", mustUnderstand false): a `wsse:Security` header with
  *
  * 1. a SAML 2.0 assertion (Issuer and NameID = operator id, bearer confirmation, Conditions,
- *    AuthnStatement, attributes IdSede, IdPostazione, IdPostazioneFirmato, IdApplicazione) — not
- *    itself signed, as in the GovWay profile;
+ *    AuthnStatement, attributes IdSede, IdPostazione, IdPostazioneFirmato, IdApplicazione), itself
+ *    signed with the workstation key by an enveloped signature (exclusive c14n, KeyInfo with the
+ *    workstation certificate), as every published ANPR request does (italia/anpr #2437, #2572,
+ *    #3285, #700, #2504), as the official Java client's `SAML2CallbackHandler` does and as GovWay's
+ *    ANPR profile sets (`openspcoop2.saml.assertion.sign=true`). Apache WSS4J's stock SAML
+ *    validator refuses an unsigned bearer assertion, so an unsigned one is only sent on request;
  * 2. a BinarySecurityToken with the workstation certificate (X509v3, Base64Binary);
  * 3. a wsu:Timestamp (Created, Expires);
  * 4. an XML signature (exclusive c14n, RSA-SHA256 / SHA-256 by default, RSA-SHA1 / SHA-1 as in
@@ -40,6 +44,7 @@ export const wsNamespaces = {
 const tokenProfile = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3";
 const base64Binary = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary";
 const excC14n = "http://www.w3.org/2001/10/xml-exc-c14n#";
+const envelopedSignature = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 const unspecifiedNameId = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
 const unspecifiedAttrName = "urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified";
 const bearer = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
@@ -78,7 +83,9 @@ export type WsSecurityErrorReason =
   | "TIMESTAMP_INVALID"
   | "CERTIFICATE_UNTRUSTED"
   | "SAML_MISSING"
-  | "SAML_INVALID";
+  | "SAML_INVALID"
+  | "SAML_UNSIGNED"
+  | "SAML_SIGNATURE_INVALID";
 
 /**
  * The sender of an envelope could not be authenticated (kind `unauthenticated`). `reason` says
@@ -118,6 +125,13 @@ export interface WsSecuritySignerOptions {
   timestampTtlSeconds?: number;
   /** SAML Conditions lifetime; default 3600 s (GovWay `notOnOrAfter.minutes` = 60). */
   samlValiditySeconds?: number;
+  /**
+   * Sign the SAML assertion itself (enveloped signature, exclusive c14n, KeyInfo with the
+   * workstation certificate); default true, as ANPR's published requests and the official client
+   * do. `false` sends it unsigned (the old GovWay "SAMLTokenUnsigned" action), which WSS4J-based
+   * receivers refuse.
+   */
+  signAssertion?: boolean;
   /** Clock; default `() => new Date()`. */
   now?: () => Date;
 }
@@ -153,15 +167,42 @@ export function createWsSecuritySigner(options: WsSecuritySignerOptions): WsSecu
         `<saml2:Attribute Name="${name}" NameFormat="${unspecifiedAttrName}"><saml2:AttributeValue xsi:type="xsd:string">${escapeXml(value!)}</saml2:AttributeValue></saml2:Attribute>`,
     )
     .join("");
-  return createSigner(options, (instant, created, suffix) =>
+  const signAssertion = options.signAssertion ?? true;
+  const suite = suites[options.algorithm ?? "rsa-sha256"];
+  const assertionXml = (instant: Date, created: string, suffix: string) =>
     `<saml2:Assertion xmlns:saml2="${wsNamespaces.saml2}" xmlns:xsd="${wsNamespaces.xsd}" xmlns:xsi="${wsNamespaces.xsi}" ID="_${suffix.replace(/-/g, "")}" IssueInstant="${created}" Version="2.0">` +
     `<saml2:Issuer Format="${unspecifiedNameId}">${operatorId}</saml2:Issuer>` +
     `<saml2:Subject><saml2:NameID Format="${unspecifiedNameId}">${operatorId}</saml2:NameID><saml2:SubjectConfirmation Method="${bearer}"/></saml2:Subject>` +
     `<saml2:Conditions NotBefore="${created}" NotOnOrAfter="${new Date(instant.getTime() + samlMs).toISOString()}"/>` +
     `<saml2:AuthnStatement AuthnInstant="${created}"><saml2:AuthnContext><saml2:AuthnContextClassRef>${unspecifiedAuthnContext}</saml2:AuthnContextClassRef></saml2:AuthnContext></saml2:AuthnStatement>` +
     `<saml2:AttributeStatement>${attributes}</saml2:AttributeStatement>` +
-    `</saml2:Assertion>`,
-  );
+    `</saml2:Assertion>`;
+  return createSigner(options, (instant, created, suffix) => {
+    const xml = assertionXml(instant, created, suffix);
+    return signAssertion ? signAssertionXml(xml, options.credentials, suite) : xml;
+  });
+}
+
+/**
+ * Signs a standalone SAML assertion with an enveloped signature placed right after its Issuer (where
+ * the SAML 2.0 schema puts ds:Signature): one reference to the assertion's `ID`, transforms
+ * enveloped-signature + exclusive c14n, KeyInfo = X509Data with the signing certificate (what
+ * WSS4J's `SamlAssertionWrapper.signAssertion` and OpenSAML produce). The assertion declares every
+ * namespace it uses, so its canonical form does not depend on the envelope it is later put into.
+ */
+function signAssertionXml(assertionXml: string, credentials: Pick<WorkstationCredentials, "privateKey" | "certificateDerBase64">, suite: { signature: string; digest: string }): string {
+  const signer = new SignedXml({
+    privateKey: credentials.privateKey,
+    signatureAlgorithm: suite.signature,
+    canonicalizationAlgorithm: excC14n,
+    getKeyInfoContent: () => `<ds:X509Data><ds:X509Certificate>${credentials.certificateDerBase64}</ds:X509Certificate></ds:X509Data>`,
+  });
+  signer.addReference({ xpath: "/*", transforms: [envelopedSignature, excC14n], digestAlgorithm: suite.digest });
+  signer.computeSignature(assertionXml, {
+    prefix: "ds",
+    location: { reference: `/*/*[local-name(.)='Issuer' and namespace-uri(.)='${wsNamespaces.saml2}']`, action: "after" },
+  });
+  return signer.getSignedXml();
 }
 
 /** Options for {@link createWsSecurityAnswerSigner}: a key and certificate, no SAML identity. */
@@ -255,9 +296,15 @@ export interface WsSecurityVerifierOptions {
   requireSaml?: boolean;
   /**
    * Check that IdPostazioneFirmato is a CMS signature of IdPostazione made with the very
-   * certificate that signed the envelope (binds the unsigned SAML attribute to the key); default true.
+   * certificate that signed the envelope (binds the SAML attribute to the key); default true.
    */
   checkIdPostazioneFirmato?: boolean;
+  /**
+   * Refuse an assertion that does not carry its own enveloped signature (`SAML_UNSIGNED`); default
+   * true, as WSS4J's stock validator does for bearer assertions. A present signature is always
+   * verified, whatever this says.
+   */
+  requireSignedAssertion?: boolean;
 }
 
 /** Options for {@link verifyWsSecurity}: the verifier's options plus the instant to check at. */
@@ -274,6 +321,8 @@ export interface VerifiedSaml {
   issuer: string;
   /** Attribute name → value (several values joined with ","). */
   attributes: Record<string, string>;
+  /** Whether the assertion carried its own signature (verified against the message's certificate). */
+  signed: boolean;
 }
 
 /** What {@link verifyWsSecurity} proves about an envelope. */
@@ -314,6 +363,7 @@ export function createWsSecurityVerifier(options: WsSecurityVerifierOptions): Ws
   const skewMs = (options.maxClockSkewSeconds ?? 60) * 1000;
   const requireSaml = options.requireSaml ?? true;
   const checkFirmato = options.checkIdPostazioneFirmato ?? true;
+  const requireSignedAssertion = options.requireSignedAssertion ?? true;
   const trusted = parseCertificates(options.trustedCaPem);
   const firmatoCache = new Map<string, string>();
 
@@ -343,11 +393,23 @@ export function createWsSecurityVerifier(options: WsSecurityVerifierOptions): Ws
       if (timestamps.length > 1) throw new WsSecurityError("SIGNATURE_REFERENCES_INVALID", "the Security header has more than one wsu:Timestamp");
       const timestamp = timestamps[0]!;
 
+      const assertions = childElements(security, wsNamespaces.saml2, "Assertion");
+      if (assertions.length > 1) throw new WsSecurityError("SAML_INVALID", "the Security header has more than one SAML assertion");
+      const assertion = assertions[0];
+
+      // Exactly one message signature (a child of the Security header) and at most one enveloped
+      // signature inside the assertion (italia/anpr #2437, #2572, #3285); any other is refused.
       const signatures = findDescendants(doc, wsNamespaces.ds, "Signature");
-      if (signatures.length === 0) throw new WsSecurityError("SIGNATURE_INVALID", "the envelope is not signed");
-      if (signatures.length > 1) throw new WsSecurityError("SIGNATURE_REFERENCES_INVALID", "the envelope carries more than one ds:Signature");
-      const signature = signatures[0]!;
-      if (signature.parentNode !== security) throw new WsSecurityError("SIGNATURE_REFERENCES_INVALID", "the ds:Signature is not in the wsse:Security header");
+      const messageSignatures = signatures.filter((s) => s.parentNode === security);
+      const assertionSignatures = assertion ? signatures.filter((s) => s.parentNode === assertion) : [];
+      if (signatures.length !== messageSignatures.length + assertionSignatures.length) {
+        throw new WsSecurityError("SIGNATURE_REFERENCES_INVALID", "the envelope carries a ds:Signature outside the wsse:Security header and the SAML assertion");
+      }
+      if (messageSignatures.length === 0) throw new WsSecurityError("SIGNATURE_INVALID", "the envelope is not signed");
+      if (messageSignatures.length > 1 || assertionSignatures.length > 1) {
+        throw new WsSecurityError("SIGNATURE_REFERENCES_INVALID", "the envelope carries more than one message signature, or more than one signature in the SAML assertion");
+      }
+      const signature = messageSignatures[0]!;
       rejectCommentsAndInstructions(signature);
 
       const plan = readSignedInfo(signature, ids, body, timestamp);
@@ -373,14 +435,17 @@ export function createWsSecurityVerifier(options: WsSecurityVerifierOptions): Ws
       }
       const times = checkTimestamp(signed.timestamp, now, skewMs);
 
-      const assertions = childElements(security, wsNamespaces.saml2, "Assertion");
       let saml: VerifiedSaml | undefined;
-      if (assertions.length === 0) {
+      if (!assertion) {
         if (requireSaml) throw new WsSecurityError("SAML_MISSING", "the Security header has no SAML 2.0 assertion");
-      } else if (assertions.length > 1) {
-        throw new WsSecurityError("SAML_INVALID", "the Security header has more than one SAML assertion");
       } else {
-        saml = readAssertion(assertions[0]!, now, skewMs);
+        const assertionSignature = assertionSignatures[0];
+        if (!assertionSignature && requireSignedAssertion) {
+          throw new WsSecurityError("SAML_UNSIGNED", "the SAML assertion is not signed: sign it with the workstation key (enveloped signature, exclusive c14n), as ANPR requires");
+        }
+        // A signed assertion is read from the bytes its signature covers, never from the document.
+        const signedAssertion = assertionSignature ? verifyAssertionSignature(assertion, assertionSignature, certificate, envelopeXml, ids) : assertion;
+        saml = { ...readAssertion(signedAssertion, now, skewMs), signed: !!assertionSignature };
         if (checkFirmato) {
           let content: string;
           try {
@@ -413,7 +478,7 @@ export function createWsSecurityVerifier(options: WsSecurityVerifierOptions): Ws
  * Verifies a WS-Security envelope and returns what it proves. Rules, each with its
  * {@link WsSecurityError} reason:
  * - exactly one `wsse:Security` header (`SECURITY_HEADER_MISSING`);
- * - exactly one ds:Signature in the whole document, in that header, free of comments and processing
+ * - exactly one message ds:Signature, a child of that header, plus at most one inside the SAML assertion (no other anywhere), free of comments and processing
  *   instructions, exclusive c14n, RSA-SHA256 (SHA-256 digests) or RSA-SHA1 (`SIGNATURE_INVALID` when
  *   it does not verify or is malformed);
  * - exactly two references, by `#id`, to the envelope's own Body and to the header's Timestamp,
@@ -427,8 +492,10 @@ export function createWsSecurityVerifier(options: WsSecurityVerifierOptions): Ws
  *   (`TIMESTAMP_EXPIRED`);
  * - a SAML 2.0 assertion (`SAML_MISSING`) with Issuer, NameID, bearer confirmation, Conditions
  *   valid at `now`, the four ANPR attributes, and IdPostazioneFirmato signing IdPostazione with the
- *   message's certificate (`SAML_INVALID`). The assertion is not covered by the XML signature in
- *   this profile: only the IdPostazioneFirmato check binds it to the key.
+ *   message's certificate (`SAML_INVALID`);
+ * - the assertion's own enveloped signature, made with the message's certificate
+ *   (`SAML_SIGNATURE_INVALID`), required unless `requireSignedAssertion` is false (`SAML_UNSIGNED`);
+ *   the message signature still covers only Body and Timestamp, as in ANPR's published requests.
  * A DOCTYPE or malformed XML throws {@link XmlError} (`invalid-input`); a non-SOAP document
  * throws {@link SoapEnvelopeError}. Convenience for one-off checks: it builds a verifier per call
  * (see {@link createWsSecurityVerifier}).
@@ -640,7 +707,68 @@ function readAssertion(assertion: Element, now: Date, skewMs: number): VerifiedS
   }
   const missing = requiredSamlAttributes.filter((name) => !attributes[name]);
   if (missing.length > 0) throw invalid(`lacks the attributes ${missing.join(", ")}`);
-  return { nameId, issuer, attributes };
+  return { nameId, issuer, attributes, signed: false };
+}
+
+/**
+ * Verifies the assertion's own enveloped signature and returns the assertion as signed (parsed from
+ * the canonical bytes whose digest matched). Rules (`SAML_SIGNATURE_INVALID` otherwise): exclusive
+ * c14n, RSA-SHA256 or RSA-SHA1; exactly one reference, to the assertion's own `ID`, with exactly the
+ * transforms enveloped-signature then exclusive c14n; no comments; the key is the message's
+ * BinarySecurityToken certificate — a certificate in the assertion's KeyInfo must be that same one
+ * (the workstation signs both), and is never trusted on its own.
+ */
+function verifyAssertionSignature(assertion: Element, signature: Element, certificate: X509Certificate, envelopeXml: string, ids: Map<string, Element>): Element {
+  const ds = wsNamespaces.ds;
+  const invalid = (message: string, cause?: unknown) => new WsSecurityError("SAML_SIGNATURE_INVALID", `the SAML assertion's signature ${message}`, cause);
+  const id = assertion.getAttribute("ID") ?? "";
+  if (!id || ids.get(id) !== assertion) throw invalid("cannot be checked: the assertion has no unique ID");
+  try {
+    rejectCommentsAndInstructions(signature);
+  } catch (err) {
+    throw invalid("contains comments or processing instructions", err);
+  }
+  const signedInfos = childElements(signature, ds, "SignedInfo");
+  const signedInfo = signedInfos[0];
+  if (signedInfos.length !== 1 || childElements(signature, ds, "SignatureValue").length !== 1) throw invalid("must have one SignedInfo and one SignatureValue");
+  const c14n = childElements(signedInfo!, ds, "CanonicalizationMethod");
+  if (c14n.length !== 1 || algorithmAttr(c14n[0]) !== excC14n) throw invalid("must use exclusive canonicalization");
+  const methods = childElements(signedInfo!, ds, "SignatureMethod");
+  const algorithm = (Object.keys(suites) as WsSignatureAlgorithm[]).find((name) => methods.length === 1 && suites[name].signature === algorithmAttr(methods[0]));
+  if (!algorithm) throw invalid("is not RSA-SHA256 or RSA-SHA1");
+  const references = childElements(signedInfo!, ds, "Reference");
+  if (references.length !== 1 || childElements(signedInfo!).length !== 3) throw invalid("must hold exactly one reference, to the assertion");
+  const reference = references[0]!;
+  if (reference.getAttribute("URI") !== `#${id}`) throw invalid("does not reference the assertion it is in");
+  const transformsParents = childElements(reference, ds, "Transforms");
+  const transforms = transformsParents.length === 1 ? childElements(transformsParents[0]!) : [];
+  if (transforms.length !== 2 || transforms.some((t) => t.namespaceURI !== ds || t.localName !== "Transform") || algorithmAttr(transforms[0]) !== envelopedSignature || algorithmAttr(transforms[1]) !== excC14n) {
+    throw invalid("must use exactly the transforms enveloped-signature and exclusive c14n");
+  }
+  const digests = childElements(reference, ds, "DigestMethod");
+  const digest = digests.length === 1 ? algorithmAttr(digests[0]) : "";
+  if (digest !== suites["rsa-sha256"].digest && !(algorithm === "rsa-sha1" && digest === suites["rsa-sha1"].digest)) throw invalid("uses a digest algorithm not accepted with its signature algorithm");
+  const keyInfo = childElements(signature, ds, "KeyInfo")[0];
+  const expectedDer = certificate.raw.toString("base64");
+  for (const embedded of keyInfo ? findDescendants(keyInfo, ds, "X509Certificate") : []) {
+    if (textOf(embedded).replace(/\s+/g, "") !== expectedDer) throw invalid("names another certificate than the one that signed the message");
+  }
+  const verifier = new SignedXml({ publicCert: certificate.publicKey, getCertFromKeyInfo: () => null });
+  verifier.idAttributes = ["ID"];
+  let valid: boolean;
+  try {
+    verifier.loadSignature(signature);
+    valid = verifier.checkSignature(envelopeXml);
+  } catch (err) {
+    throw invalid("does not verify", err);
+  }
+  if (!valid) throw invalid("does not verify: the assertion was changed or signed by another key");
+  const signedParts = verifier.getSignedReferences();
+  const signedRoot = signedParts.length === 1 ? parseXmlSafe(signedParts[0]!).documentElement : undefined;
+  if (!signedRoot || signedRoot.namespaceURI !== wsNamespaces.saml2 || signedRoot.localName !== "Assertion" || signedRoot.getAttribute("ID") !== id) {
+    throw invalid("does not cover the assertion");
+  }
+  return signedRoot;
 }
 
 function qualified(prefix: string | null, localName: string): string {
