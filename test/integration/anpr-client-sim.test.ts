@@ -166,7 +166,7 @@ describe("client → simulator over HTTPS", () => {
       const { text } = await pdfText(result.pdf, `type-${type}`);
       expect(`type ${type}: ${text.includes(person.surname) && text.includes(result.protocolNumber)}`).toBe(`type ${type}: true`);
     }
-  });
+  }, 180_000);
 
   it("marks a preview (emissione 3) ANTEPRIMA", async () => {
     const result = await (await client()).issueCertificate(certificateRequest([8], { issuance: 3 }));
