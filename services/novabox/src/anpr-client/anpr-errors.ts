@@ -37,6 +37,37 @@ export function kindOfAnprCode(code: string): DomainErrorKind {
   return anprCodeKinds[code] ?? (code.startsWith("EC") ? "invalid-input" : "precondition-failed");
 }
 
+/**
+ * The error that says why ANPR refused: the first blocking one other than EN527, which only
+ * accompanies the real error (italia/anpr#1168); EN527 itself only when it is alone.
+ */
+export function primaryAnprError(errors: readonly AnprMessage[]): AnprMessage | undefined {
+  const blocking = errors.filter((e) => e.severity === "E");
+  return blocking.find((e) => e.code !== "EN527") ?? blocking[0] ?? errors.find((e) => e.code !== "EN527") ?? errors[0];
+}
+
+/** The code ANPR answers during national outages (italia/anpr#4774): not a refusal. */
+export const anprOutageCode = "999";
+
+/**
+ * ANPR answered `999`: it is unavailable (a national outage, italia/anpr#4774), not refusing this
+ * request. Retryable: nothing was carried out, the same request may be sent again later.
+ */
+export class AnprOutageError extends DomainError {
+  constructor(message: AnprMessage, anprOperationId?: string) {
+    super("unavailable", `ANPR is temporarily unavailable (${message.code}${message.text ? ` ${message.text}` : ""}); nothing was issued, retry later`, {
+      reason: "ANPR_UNAVAILABLE",
+      metadata: { anprCode: message.code, anprText: message.text, retryable: "true", ...(anprOperationId ? { anprOperationId } : {}) },
+    });
+  }
+}
+
+/** The error for an answer carrying `errors`: {@link AnprOutageError} for `999`, else {@link AnprRejectedError}. */
+export function anprRefusal(errors: readonly AnprMessage[], anprOperationId?: string): AnprOutageError | AnprRejectedError {
+  const outage = errors.find((e) => e.code === anprOutageCode);
+  return outage ? new AnprOutageError(outage, anprOperationId) : new AnprRejectedError(errors, anprOperationId);
+}
+
 /** ANPR answered KO: the operation was not carried out. */
 export class AnprRejectedError extends DomainError {
   /** Every error and anomaly of the answer, in ANPR's order. */
@@ -45,7 +76,7 @@ export class AnprRejectedError extends DomainError {
   readonly anprOperationId: string | undefined;
 
   constructor(errors: readonly AnprMessage[], anprOperationId?: string) {
-    const first = errors.find((e) => e.severity === "E") ?? errors[0] ?? { code: "UNKNOWN", severity: "E" as const, text: "ANPR rejected the request without a reason" };
+    const first = primaryAnprError(errors) ?? { code: "UNKNOWN", severity: "E" as const, text: "ANPR rejected the request without a reason" };
     super(kindOfAnprCode(first.code), `ANPR rejected the request: ${first.code} ${first.text}`, {
       reason: "ANPR_REJECTED",
       metadata: { anprCode: first.code, anprSeverity: first.severity, anprText: first.text, ...(anprOperationId ? { anprOperationId } : {}) },

@@ -2,11 +2,11 @@
  * Reads ANPR's SOAP answers (the body's root element, already extracted and, when signed,
  * verified; MTOM/XOP answers already reassembled by the transport): Risposta6001 (certificate PDF),
  * Risposta3002 (individual record and family) and RispostaConnessione. A KO answer becomes an
- * {@link AnprRejectedError}; anomalies of an OK answer are returned as warnings.
+ * `AnprRejectedError` (or `AnprOutageError` for ANPR's outage code 999); anomalies of an OK answer are returned as warnings.
  */
 import type { Element } from "@xmldom/xmldom";
 import { childElements, findChild } from "#shared/anpr/xml.js";
-import { AnprBadResponseError, AnprRejectedError, AnprWrongSubjectError, type AnprMessage } from "./anpr-errors.js";
+import { AnprBadResponseError, AnprWrongSubjectError, type AnprMessage, anprRefusal } from "./anpr-errors.js";
 
 /** A certificate ANPR issued (or previewed). */
 export interface CertificateResult {
@@ -110,7 +110,7 @@ function expectRoot(root: Element, name: string): void {
 function throwIfKo(ko: Element | undefined): void {
   if (!ko) return;
   const errors = readMessages(childNamed(ko, "listaErrori"), "errore");
-  throw new AnprRejectedError(errors, textAt(ko, "testataRisposta", "idOperazioneANPR"));
+  throw anprRefusal(errors, textAt(ko, "testataRisposta", "idOperazioneANPR"));
 }
 
 /** Reads a Risposta6001 (an MTOM answer already reassembled, see `reassembleXop`). */
@@ -120,7 +120,7 @@ export function parseRisposta6001(root: Element): CertificateResult {
   const ok = childNamed(root, "Risposta6001OK");
   if (!ok) throw new AnprBadResponseError("Risposta6001 has neither an OK nor a KO part");
   const blocking = readMessages(childNamed(ok, "listaErrori"), "errore").filter((e) => e.severity === "E");
-  if (blocking.length > 0) throw new AnprRejectedError(blocking, textAt(ok, "testataRisposta", "idOperazioneANPR"));
+  if (blocking.length > 0) throw anprRefusal(blocking, textAt(ok, "testataRisposta", "idOperazioneANPR"));
   const generalita = childNamed(childNamed(ok, "soggettoIntestatario"), "generalita");
   const pdfElement = childNamed(childNamed(ok, "file"), "certificatoPdf");
   if (!pdfElement) throw new AnprBadResponseError("the OK answer carries no certificatoPdf");
