@@ -38,3 +38,9 @@ export function ago(ts: Timestamp | undefined, now = new Date()): string {
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min fa`;
   return formatDateTime(ts);
 }
+
+/** The current month in Europe/Rome, "YYYY-MM" (the value of an <input type="month">). */
+export function currentRomeMonth(): string {
+  const parts = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Rome", year: "numeric", month: "2-digit" }).formatToParts(new Date());
+  return `${parts.find((p) => p.type === "year")!.value}-${parts.find((p) => p.type === "month")!.value}`;
+}

@@ -11,6 +11,7 @@
  */
 import { createHmac } from "node:crypto";
 import { DomainError } from "#shared/domain-error.js";
+import { romeDay } from "#shared/rome-time.js";
 
 /** The limits; 0 switches one off. */
 export interface QuotaLimits {
@@ -105,19 +106,7 @@ export class QuotaExceededError extends DomainError {
   }
 }
 
-/** The Europe/Rome calendar day of `now` ("YYYY-MM-DD"), and when it ends (ms). */
-export function romeDay(now: number): { day: string; endsAt: number } {
-  const fmt = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Rome", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
-  const parts = Object.fromEntries(fmt.formatToParts(new Date(now)).map((p) => [p.type, p.value]));
-  const elapsed = (Number(parts.hour) * 3600 + Number(parts.minute) * 60 + Number(parts.second)) * 1000 + (now % 1000);
-  // Days are 23-25 h long across DST changes; one hour of slack is harmless for a retry hint.
-  return { day: `${parts.year}-${parts.month}-${parts.day}`, endsAt: now - elapsed + 86_400_000 };
-}
-
-/** The Europe/Rome month of `now`, "YYYY-MM". */
-export function romeMonth(now: number): string {
-  return romeDay(now).day.slice(0, 7);
-}
+export { romeDay, romeMonth } from "#shared/rome-time.js";
 
 /** Options of {@link createQuotaGuard}. */
 export interface QuotaGuardOptions {

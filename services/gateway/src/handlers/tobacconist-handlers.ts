@@ -26,6 +26,8 @@ export interface TobacconistHandlersOptions<S extends typeof CertificationServic
   logger?: ErrorLogger;
   /** The mesh-wide limits; none = no gateway limits (the boxes' own still apply). */
   quota?: QuotaGuard;
+  /** The current time (the ledger's month); default the system clock. */
+  clock?: () => Date;
   /** Records an issued certificate in the Novares ledger (failures are logged, never fail the call). */
   ledger?: (entry: LedgerEntry) => Promise<void>;
 }
@@ -92,7 +94,7 @@ export function createCertificationHandlers(options: TobacconistHandlersOptions<
               .ledger({
                 tobacconistId: r.tobacconistId,
                 comuneCode: r.comuneCode,
-                month: romeMonth(Date.now()),
+                month: romeMonth((options.clock?.() ?? new Date()).getTime()),
                 serviceFeeCents: Number(charges?.serviceFeeCents ?? 0n),
                 stampDutyCents: Number(charges?.stampDutyCents ?? 0n),
                 exempt: r.stampDuty.case === "stampDutyExemption",

@@ -195,7 +195,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     ops: createOpsHttpHandler({ observability, readiness: () => readiness.current() }),
     routes: (router) => {
       addConnectService(router, Health, health.implementation(), handlerLogger);
-      addConnectService(router, CertificationService, createCertificationHandlers({ router: createGrpcClient(CertificationService, channel), sso, logger: handlerLogger, quota, ledger }), handlerLogger);
+      addConnectService(router, CertificationService, createCertificationHandlers({ router: createGrpcClient(CertificationService, channel), sso, logger: handlerLogger, quota, ledger, clock }), handlerLogger);
       addConnectService(router, ConsultationService, createConsultationHandlers({ router: createGrpcClient(ConsultationService, channel), sso, logger: handlerLogger, quota }), handlerLogger);
       addConnectService(router, CounterService, createCounterHandlers({ store: quotaStore, sso, operatorIds: quotaOptions.operatorIds ?? [], logger: handlerLogger }), handlerLogger);
       addConnectService(router, DiscoveryService, createDiscoveryHandlers({ router: createGrpcClient(DiscoveryService, channel), logger: handlerLogger }), handlerLogger);

@@ -9,6 +9,7 @@
  * Months are calendar months in Europe/Rome time, the Comune's.
  */
 import { parseCertificateFacts } from "./certificate-ledger.js";
+import { romeMidnight } from "#shared/rome-time.js";
 import { InvalidInputError } from "./errors.js";
 import type { AuditEntry } from "./model.js";
 
@@ -38,23 +39,6 @@ export interface MonthlyAccount {
   totals: TobacconistMonth;
 }
 
-const ROME = "Europe/Rome";
-
-/** Offset of Europe/Rome from UTC at `instant`, in ms. */
-function romeOffsetMs(instant: Date): number {
-  const parts = new Intl.DateTimeFormat("en-US", { timeZone: ROME, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" }).formatToParts(instant);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? "0");
-  const asUtc = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
-  return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
-}
-
-/** The UTC instant of Europe/Rome midnight on the first of `year`-`month` (1-12). */
-function romeMonthStart(year: number, month: number): Date {
-  const naive = Date.UTC(year, month - 1, 1);
-  const first = naive - romeOffsetMs(new Date(naive));
-  return new Date(naive - romeOffsetMs(new Date(first)));
-}
-
 /** Parses "YYYY-MM" into its Europe/Rome bounds; throws INVALID_ARGUMENT naming `month`. */
 export function monthRange(month: string): { month: string; start: Date; end: Date } {
   const match = /^(\d{4})-(\d{2})$/.exec(month.trim());
@@ -64,7 +48,7 @@ export function monthRange(month: string): { month: string; start: Date; end: Da
     throw new InvalidInputError("month", `month must be "YYYY-MM" (e.g. "2026-11"), not ${JSON.stringify(month)}`, "INVALID_MONTH");
   }
   const next = m === 12 ? { year: year + 1, month: 1 } : { year, month: m + 1 };
-  return { month: `${match[1]}-${match[2]}`, start: romeMonthStart(year, m), end: romeMonthStart(next.year, next.month) };
+  return { month: `${match[1]}-${match[2]}`, start: romeMidnight(year, m, 1), end: romeMidnight(next.year, next.month, 1) };
 }
 
 function emptyMonth(tobacconistId: string): TobacconistMonth {

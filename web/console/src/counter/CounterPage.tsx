@@ -8,16 +8,12 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { counter, ssoAuth, tobacconist } from "../clients.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { SignInPanel } from "../issue/SignInPanel.tsx";
+import { currentRomeMonth } from "../../../shared/format.ts";
 
 const euro = (cents: bigint) => (Number(cents) / 100).toLocaleString("it-IT", { style: "currency", currency: "EUR" });
 
-function thisMonth(): string {
-  const parts = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Rome", year: "numeric", month: "2-digit" }).formatToParts(new Date());
-  return `${parts.find((p) => p.type === "year")!.value}-${parts.find((p) => p.type === "month")!.value}`;
-}
-
 export function CounterPage(): JSX.Element {
-  const [month, setMonth] = createSignal(thisMonth());
+  const [month, setMonth] = createSignal(currentRomeMonth());
   const [account] = createResource(
     () => (tobacconist() ? month() : undefined),
     async (m) => (await counter.getTobacconistAccount({ month: m }, ssoAuth())).rows,

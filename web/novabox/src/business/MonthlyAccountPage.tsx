@@ -8,14 +8,10 @@ import { AccountFileFormat, type TobacconistAccount } from "@gen/novabox/account
 import { account, adminAuth } from "../clients.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError } from "../../../shared/components.tsx";
+import { currentRomeMonth } from "../../../shared/format.ts";
 
 const euro = (cents: bigint) => (Number(cents) / 100).toLocaleString("it-IT", { style: "currency", currency: "EUR" });
 const list = (items: { key: string; count: number }[]) => items.map((i) => `${i.key}: ${i.count}`).join(", ") || "—";
-
-function thisMonth(): string {
-  const parts = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Rome", year: "numeric", month: "2-digit" }).formatToParts(new Date());
-  return `${parts.find((p) => p.type === "year")!.value}-${parts.find((p) => p.type === "month")!.value}`;
-}
 
 function Chart(props: { rows: readonly TobacconistAccount[] }): JSX.Element {
   const max = () => Math.max(1, ...props.rows.map((r) => r.certificatesIssued));
@@ -43,7 +39,7 @@ function Chart(props: { rows: readonly TobacconistAccount[] }): JSX.Element {
 }
 
 export function MonthlyAccountPage(): JSX.Element {
-  const [month, setMonth] = createSignal(thisMonth());
+  const [month, setMonth] = createSignal(currentRomeMonth());
   const [actionError, setActionError] = createSignal<string>();
   const [data] = createResource(month, async (m) => (await account.getMonthlyAccount({ month: m }, adminAuth())).account);
 
