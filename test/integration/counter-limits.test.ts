@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, credentials, status } from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
-import { createClient, ConnectError, type Client as ConnectClient } from "@connectrpc/connect";
+import { Code, createClient, ConnectError, type Client as ConnectClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import Database from "better-sqlite3";
 import { ConfigService, AnprEnvironment, SettingsSchema } from "#gen/novabox/config/v1/config_service_pb.js";
@@ -160,7 +160,7 @@ describe("a tobacconist over the quota", () => {
     // drops (UNAVAILABLE, seen once under load: a reused keep-alive socket reset) still counts.
     for (let n = 1; n <= boxLimitPerMinute; n++) {
       await call(n % 2).catch((err: unknown) => {
-        if (Number(ConnectError.from(err).code) !== status.UNAVAILABLE) throw err;
+        if (ConnectError.from(err).code !== Code.Unavailable) throw err;
       });
     }
     // Calls 5 and 6 pass the gateways (limit 6) but the mesh-wide count is over the boxes' limit (4):
