@@ -113,6 +113,12 @@ function messageOf(err: unknown): AnswerMessage {
 /** Creates the handlers. */
 export function createAnprSimHandlers(options: AnprSimHandlersOptions): AnprSimHandlers {
   const now = options.now ?? (() => new Date());
+  /**
+   * Operations being carried out, by Comune and id: a second request with the same id waits for the
+   * first and then gets its answer (a replay), as ANPR's unique id per Comune implies — never a
+   * second act because the first was still being made (a retry racing a late original).
+   */
+  const inProgress = new Map<string, Promise<unknown>>();
 
   /**
    * Applies ANPR's idOperazioneComune rule per Comune (see operation-log.ts) around `answer`, and
@@ -127,6 +133,8 @@ export function createAnprSimHandlers(options: AnprSimHandlersOptions): AnprSimH
     const comuneCode = request.workstation.comuneCode;
     const h = header(request.body, String(options.nextSequence()));
     const id = h.idOperazioneComune;
+    const slot = JSON.stringify([comuneCode, id]);
+    for (let earlier = inProgress.get(slot); earlier; earlier = inProgress.get(slot)) await earlier.catch(() => undefined);
     const verdict = options.operationLog.check(comuneCode, id, facts.service);
     switch (verdict.kind) {
       case "replay":
@@ -143,16 +151,22 @@ export function createAnprSimHandlers(options: AnprSimHandlersOptions): AnprSimH
         let xml: string;
         let protocolNumber = "";
         let outcome: "OK" | "KO" = "OK";
+        const making = answer(h);
+        inProgress.set(slot, making);
         try {
-          const made = await answer(h);
-          xml = made.xml;
-          protocolNumber = made.protocolNumber ?? "";
-          if (/<esitoOperazione>KO<\/esitoOperazione>/.test(xml) && !protocolNumber) outcome = "KO";
-        } catch (err) {
-          xml = ko(h, [messageOf(err)]);
-          outcome = "KO";
+          try {
+            const made = await making;
+            xml = made.xml;
+            protocolNumber = made.protocolNumber ?? "";
+            if (/<esitoOperazione>KO<\/esitoOperazione>/.test(xml) && !protocolNumber) outcome = "KO";
+          } catch (err) {
+            xml = ko(h, [messageOf(err)]);
+            outcome = "KO";
+          }
+          options.operationLog.record({ comuneCode, idOperazioneComune: id, service: facts.service, outcome, protocolNumber, fiscalCode: facts.fiscalCode, issuance: facts.issuance, at: now().toISOString() }, xml);
+        } finally {
+          inProgress.delete(slot);
         }
-        options.operationLog.record({ comuneCode, idOperazioneComune: id, service: facts.service, outcome, protocolNumber, fiscalCode: facts.fiscalCode, issuance: facts.issuance, at: now().toISOString() }, xml);
         return { xml };
       }
     }
