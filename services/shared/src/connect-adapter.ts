@@ -1,33 +1,36 @@
 /**
  * Serves the same handler implementations written for grpc-js (see grpc-adapter.ts) to browsers
  * through connect-node (Connect, gRPC-web and gRPC on one HTTP listener), so a service has one set
- * of handlers whatever the transport. Errors go through the same kind → code table: Connect's codes
- * are gRPC's codes, and ErrorInfo / BadRequest travel as Connect error details.
+ * of handlers whatever the transport. Errors go through the same status mapping (grpc-status.ts):
+ * Connect's codes are gRPC's codes, and the google.rpc details travel as Connect error details.
  */
 import type { IncomingMessage } from "node:http";
 import type { Http2ServerRequest } from "node:http2";
 import { Metadata } from "@grpc/grpc-js";
 import { Code, ConnectError, cors, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
-import { create, type DescMessage, type DescService, type MessageShape } from "@bufbuild/protobuf";
-import { BadRequestSchema, ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
-import { isDomainError } from "./domain-error.js";
-import { clientMessage, errorInfoDomain, grpcCodeByKind, internalErrorMessage, kindOfGrpcCode, RpcError, type ErrorLogger } from "./grpc-status.js";
+import type { DescMessage, DescService, MessageShape } from "@bufbuild/protobuf";
+import { statusOfError, type ErrorLogger, type WireStatus } from "./grpc-status.js";
 import type { CallContext, ServiceImpl } from "./grpc-adapter.js";
 
-/** Turns whatever a handler threw into a ConnectError, with the same codes and details as over grpc-js. */
+/**
+ * Turns whatever a handler threw into a ConnectError: {@link statusOfError} on the Connect wire, with
+ * the same code, message and google.rpc details (copied as they are, so an upstream status's
+ * details of any type reach the browser) as over grpc-js.
+ */
 export function toConnectError(err: unknown, logger?: ErrorLogger): ConnectError {
   if (err instanceof ConnectError) return err;
-  if (err instanceof RpcError) return new ConnectError(clientMessage(err.message, kindOfGrpcCode(err.code), logger, err), err.code as number);
-  if (isDomainError(err)) {
-    const message = clientMessage(err.message, err.kind, logger, err);
-    const details = [create(ErrorInfoSchema, { reason: err.reason, domain: errorInfoDomain, metadata: { ...err.metadata } })].map((value) => ({ desc: ErrorInfoSchema, value }));
-    const badRequest = err.field ? [{ desc: BadRequestSchema, value: create(BadRequestSchema, { fieldViolations: [{ field: err.field, description: message }] }) }] : [];
-    if (err.kind === "internal" || err.kind === "data-loss") logger?.error({ err, cause: err.cause }, err.message);
-    return new ConnectError(message, grpcCodeByKind[err.kind] as number, undefined, [...details, ...badRequest], err);
-  }
-  logger?.error({ err }, "unexpected error in handler");
-  return new ConnectError(internalErrorMessage, Code.Internal);
+  return connectErrorOf(statusOfError(err, logger), err);
 }
+
+/** The Connect form of a {@link WireStatus}; `cause` stays on the error for server-side logs only. */
+export function connectErrorOf(status: WireStatus, cause?: unknown): ConnectError {
+  const err = new ConnectError(status.message, status.code as number, undefined, undefined, cause);
+  // Raw (type, bytes) details: any message type travels, also one this server has no schema for.
+  err.details = status.details.map((any) => ({ type: any.typeUrl.replace(typeUrlPrefix, ""), value: any.value }));
+  return err;
+}
+
+const typeUrlPrefix = /^.*\//;
 
 /**
  * The request header carrying the caller's socket address into Connect handlers (connect-node's

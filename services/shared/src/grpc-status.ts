@@ -1,19 +1,21 @@
 /**
- * The one place where errors become gRPC statuses, and gRPC statuses become errors again.
+ * The one place where errors become statuses, and statuses become errors again.
  *
- * Server side: {@link toServiceError} turns anything a handler throws into a grpc-js status with a
- * safe message. Domain errors map through {@link grpcCodeByKind}, the single table of the project;
- * an {@link RpcError} passes through with its code (a proxy forwarding an upstream status); any
- * other error is a bug: INTERNAL with a generic message, the real error only in the log.
- * Rich details travel as google.rpc.Status in `grpc-status-details-bin` (ErrorInfo with the reason
- * and metadata, BadRequest with the field at fault), which grpc-go, grpcurl and Connect clients read.
+ * Server side: {@link statusOfError} is the one function from whatever a handler threw to a status
+ * (code, safe message, google.rpc details), whatever the transport; it logs the cause, once. Domain
+ * errors map through {@link grpcCodeByKind}, the single table of the project; an {@link RpcError}
+ * passes through with its code and every upstream detail (a proxy relaying a status); any other
+ * error is a bug: INTERNAL with a generic message, the real error only in the log. Two thin
+ * serializers put the status on the wire: {@link toServiceError} for grpc-js (google.rpc.Status in
+ * `grpc-status-details-bin`, which grpc-go, grpcurl and Connect clients read) and `toConnectError`
+ * in connect-adapter.ts (the same details as Connect error details).
  *
  * Client side: {@link fromServiceError} turns a grpc-js ServiceError back into an {@link RpcError}
  * with the decoded details.
  */
 import { status as GrpcCode, Metadata, type ServiceError } from "@grpc/grpc-js";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { anyPack, anyUnpack } from "@bufbuild/protobuf/wkt";
+import { anyPack, anyUnpack, type Any } from "@bufbuild/protobuf/wkt";
 import { StatusSchema } from "#gen/google/rpc/status_pb.js";
 import { BadRequestSchema, ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { containsProgramText, DomainError, isDomainError, type DomainErrorKind } from "./domain-error.js";
@@ -73,9 +75,11 @@ const fallbackMessages: Readonly<Record<DomainErrorKind, string>> = Object.freez
  */
 export function clientMessage(message: string, kind: DomainErrorKind, logger?: ErrorLogger, err?: unknown): string {
   if (!containsProgramText(message)) return message;
-  logger?.error({ err: err ?? new Error(message) }, "an error message carried program text: the client got a generic sentence instead");
+  logger?.error({ err: err ?? new Error(message) }, programTextLogMessage);
   return fallbackMessages[kind];
 }
+
+const programTextLogMessage = "an error message carried program text: the client got a generic sentence instead";
 
 /** The domain kind of a gRPC code (inverse of {@link grpcCodeByKind}; UNKNOWN → internal). */
 export function kindOfGrpcCode(code: GrpcCode): DomainErrorKind {
@@ -133,63 +137,93 @@ export interface ErrorLogger {
 /** The grpc-js shape a handler callback or stream accepts as an error. */
 export type GrpcServiceError = Partial<ServiceError> & { code: GrpcCode; details: string; metadata: Metadata };
 
-/**
- * Maps whatever a handler threw to a grpc-js status error. Domain errors keep their message and get
- * rich details; unknown errors become INTERNAL with {@link internalErrorMessage}, and the original
- * (with its stack and cause) goes to `logger`.
- */
-export function toServiceError(err: unknown, logger?: ErrorLogger, context: object = {}): GrpcServiceError {
-  if (err instanceof RpcError) {
-    const relayed = buildServiceError(err.code, clientMessage(err.message, kindOfGrpcCode(err.code), logger, err), err.details);
-    // A proxy relays the upstream google.rpc.Status byte for byte: details of any type survive.
-    const upstreamDetails = err.trailers.get("grpc-status-details-bin")[0];
-    if (upstreamDetails instanceof Buffer) relayed.metadata.set("grpc-status-details-bin", upstreamDetails);
-    return relayed;
-  }
-  if (isDomainError(err)) {
-    const code = grpcCodeByKind[err.kind] ?? GrpcCode.UNKNOWN;
-    if (code === GrpcCode.INTERNAL || code === GrpcCode.DATA_LOSS) {
-      logger?.error({ ...context, err, cause: err.cause }, err.message);
-    } else if (err.cause !== undefined) {
-      logger?.warn({ ...context, reason: err.reason, cause: err.cause }, err.message);
-    }
-    const message = clientMessage(err.message, err.kind, logger, err);
-    return buildServiceError(code, message, {
-      reason: err.reason,
-      domain: errorInfoDomain,
-      metadata: { ...err.metadata },
-      fieldViolations: err.field ? [{ field: err.field, description: message }] : [],
-    });
-  }
-  logger?.error({ ...context, err }, "unexpected error in handler");
-  return buildServiceError(GrpcCode.INTERNAL, internalErrorMessage, {});
+/** A status as it goes on the wire, whatever the transport (see {@link statusOfError}). */
+export interface WireStatus {
+  code: GrpcCode;
+  /** The safe message a person reads. */
+  message: string;
+  /** google.rpc.Status.details: ErrorInfo, BadRequest, or whatever an upstream status carried. */
+  details: Any[];
+  /**
+   * The encoded google.rpc.Status to send as it is: an upstream status a proxy relays, byte for
+   * byte. Absent for statuses built here.
+   */
+  encoded?: Uint8Array;
 }
 
-function buildServiceError(code: GrpcCode, message: string, details: Partial<RpcErrorDetails>): GrpcServiceError {
-  const metadata = new Metadata();
-  const packed = [];
+/** google.rpc details of `details`: ErrorInfo when there is a reason, BadRequest when there are field violations. */
+function packDetails(details: Partial<RpcErrorDetails>): Any[] {
+  const packed: Any[] = [];
   if (details.reason) {
-    packed.push(
-      anyPack(
-        ErrorInfoSchema,
-        create(ErrorInfoSchema, {
-          reason: details.reason,
-          domain: details.domain ?? errorInfoDomain,
-          metadata: details.metadata ?? {},
-        }),
-      ),
-    );
+    packed.push(anyPack(ErrorInfoSchema, create(ErrorInfoSchema, { reason: details.reason, domain: details.domain ?? errorInfoDomain, metadata: details.metadata ?? {} })));
   }
   if (details.fieldViolations && details.fieldViolations.length > 0) {
     packed.push(anyPack(BadRequestSchema, create(BadRequestSchema, { fieldViolations: details.fieldViolations })));
   }
-  if (packed.length > 0) {
-    const statusProto = create(StatusSchema, { code, message, details: packed });
-    metadata.set("grpc-status-details-bin", Buffer.from(toBinary(StatusSchema, statusProto)));
+  return packed;
+}
+
+/** The google.rpc.Status an upstream status carried in its trailers, or undefined. */
+function upstreamStatus(err: RpcError): { encoded: Uint8Array; details: Any[] } | undefined {
+  const raw = err.trailers.get("grpc-status-details-bin")[0];
+  if (!(raw instanceof Buffer)) return undefined;
+  try {
+    return { encoded: raw, details: fromBinary(StatusSchema, raw).details };
+  } catch {
+    return undefined;
   }
-  const err = new Error(message) as Error & GrpcServiceError;
-  err.code = code;
-  err.details = message;
+}
+
+/**
+ * The one mapping from whatever a handler threw to a status. Domain errors keep their message
+ * (unless it carries program text) and get ErrorInfo and BadRequest details; an {@link RpcError}
+ * keeps its code, message and every detail it arrived with; anything else becomes INTERNAL with
+ * {@link internalErrorMessage}. Logging, at most one line per error: the original of an unexpected
+ * error, of an internal or data-loss domain error, or of a message replaced for carrying program
+ * text, as an error; the cause of any other domain error as a warning; nothing for a relayed status.
+ */
+export function statusOfError(err: unknown, logger?: ErrorLogger, context: object = {}): WireStatus {
+  if (err instanceof RpcError) {
+    const message = clientMessage(err.message, kindOfGrpcCode(err.code), logger, err);
+    const upstream = upstreamStatus(err);
+    return upstream ? { code: err.code, message, ...upstream } : { code: err.code, message, details: packDetails(err.details) };
+  }
+  if (isDomainError(err)) {
+    const code = grpcCodeByKind[err.kind] ?? GrpcCode.UNKNOWN;
+    const programText = containsProgramText(err.message);
+    const message = programText ? fallbackMessages[err.kind] : err.message;
+    if (code === GrpcCode.INTERNAL || code === GrpcCode.DATA_LOSS) {
+      logger?.error({ ...context, err, cause: err.cause }, err.message);
+    } else if (programText) {
+      logger?.error({ ...context, err, cause: err.cause }, programTextLogMessage);
+    } else if (err.cause !== undefined) {
+      logger?.warn({ ...context, reason: err.reason, cause: err.cause }, err.message);
+    }
+    const details = packDetails({ reason: err.reason, domain: errorInfoDomain, metadata: { ...err.metadata }, fieldViolations: err.field ? [{ field: err.field, description: message }] : [] });
+    return { code, message, details };
+  }
+  logger?.error({ ...context, err }, "unexpected error in handler");
+  return { code: GrpcCode.INTERNAL, message: internalErrorMessage, details: [] };
+}
+
+/**
+ * Maps whatever a handler threw to a grpc-js status error ({@link statusOfError} on the grpc-js
+ * wire): the details as google.rpc.Status in `grpc-status-details-bin`.
+ */
+export function toServiceError(err: unknown, logger?: ErrorLogger, context: object = {}): GrpcServiceError {
+  return grpcServiceError(statusOfError(err, logger, context));
+}
+
+/** The grpc-js form of a {@link WireStatus}. */
+export function grpcServiceError(status: WireStatus): GrpcServiceError {
+  const metadata = new Metadata();
+  if (status.encoded) metadata.set("grpc-status-details-bin", Buffer.from(status.encoded));
+  else if (status.details.length > 0) {
+    metadata.set("grpc-status-details-bin", Buffer.from(toBinary(StatusSchema, create(StatusSchema, { code: status.code, message: status.message, details: status.details }))));
+  }
+  const err = new Error(status.message) as Error & GrpcServiceError;
+  err.code = status.code;
+  err.details = status.message;
   err.metadata = metadata;
   return err;
 }

@@ -7,11 +7,9 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { CounterService } from "#gen/novares/counter/v1/counter_service_pb.js";
 import { DomainError } from "#shared/domain-error.js";
 import type { CallContext, ServiceImpl } from "#shared/grpc-adapter.js";
-import type { ErrorLogger } from "#shared/grpc-status.js";
 import type { QuotaStore } from "../domain/quota.js";
 import type { SsoVerifier } from "../domain/sso-verifier.js";
 import { requestHeader } from "./forwarding.js";
-import { toGatewayError } from "./upstream-error.js";
 
 /** Options of {@link createCounterHandlers}. */
 export interface CounterHandlersOptions {
@@ -19,7 +17,6 @@ export interface CounterHandlersOptions {
   sso: SsoVerifier;
   /** SSO subjects that are Novares operators (FIT), who see every tobacconist. */
   operatorIds: readonly string[];
-  logger?: ErrorLogger;
 }
 
 /** Creates the CounterService handlers. */
@@ -28,53 +25,44 @@ export function createCounterHandlers(options: CounterHandlersOptions): ServiceI
     const identity = await options.sso.verify(requestHeader(context, "authorization"));
     return { id: identity.tobacconistId, operator: options.operatorIds.includes(identity.tobacconistId) };
   };
-  const guarded = async <R>(run: () => Promise<R>): Promise<R> => {
-    try {
-      return await run();
-    } catch (err) {
-      throw toGatewayError(err, options.logger);
-    }
-  };
   return {
-    listMassExtractionAlerts: (request, context) =>
-      guarded(async () => {
-        const who = await caller(context);
-        const limit = Math.min(1000, request.limit || 100);
-        const alerts = (await options.store.alerts(1000)).filter((a) => who.operator || a.tobacconistId === who.id).slice(0, limit);
-        return {
-          alerts: alerts.map((a) => ({
-            id: a.id,
-            tobacconistId: a.tobacconistId,
-            raisedAt: timestampFromDate(a.raisedAt),
-            distinctFiscalCodes: a.distinctFiscalCodes,
-            windowSeconds: a.windowSeconds,
-            comuni: a.comuni,
-          })),
-        };
-      }),
-    getTobacconistAccount: (request, context) =>
-      guarded(async () => {
-        const who = await caller(context);
-        const month = request.month.trim();
-        if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) {
-          throw new DomainError("invalid-input", `month must be "YYYY-MM" (e.g. "2026-11"), not ${JSON.stringify(request.month)}`, { field: "month", reason: "INVALID_MONTH" });
-        }
-        if (!who.operator && request.tobacconistId && request.tobacconistId !== who.id) {
-          throw new DomainError("forbidden", `a tobacconist sees only its own account; leave tobacconist_id empty or send ${who.id}`, { field: "tobacconist_id", reason: "TOBACCONIST_MISMATCH" });
-        }
-        const tobacconistId = who.operator ? request.tobacconistId || undefined : who.id;
-        const rows = await options.store.ledger(month, tobacconistId);
-        return {
-          month,
-          rows: rows.map((r) => ({
-            tobacconistId: r.tobacconistId,
-            comuneCode: r.comuneCode,
-            certificates: r.certificates,
-            serviceFeesCents: BigInt(r.serviceFeesCents),
-            stampDutyCents: BigInt(r.stampDutyCents),
-            exemptCertificates: r.exemptCertificates,
-          })),
-        };
-      }),
+    listMassExtractionAlerts: async (request, context) => {
+      const who = await caller(context);
+      const limit = Math.min(1000, request.limit || 100);
+      const alerts = (await options.store.alerts(1000)).filter((a) => who.operator || a.tobacconistId === who.id).slice(0, limit);
+      return {
+        alerts: alerts.map((a) => ({
+          id: a.id,
+          tobacconistId: a.tobacconistId,
+          raisedAt: timestampFromDate(a.raisedAt),
+          distinctFiscalCodes: a.distinctFiscalCodes,
+          windowSeconds: a.windowSeconds,
+          comuni: a.comuni,
+        })),
+      };
+    },
+    getTobacconistAccount: async (request, context) => {
+      const who = await caller(context);
+      const month = request.month.trim();
+      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) {
+        throw new DomainError("invalid-input", `month must be "YYYY-MM" (e.g. "2026-11"), not ${JSON.stringify(request.month)}`, { field: "month", reason: "INVALID_MONTH" });
+      }
+      if (!who.operator && request.tobacconistId && request.tobacconistId !== who.id) {
+        throw new DomainError("forbidden", `a tobacconist sees only its own account; leave tobacconist_id empty or send ${who.id}`, { field: "tobacconist_id", reason: "TOBACCONIST_MISMATCH" });
+      }
+      const tobacconistId = who.operator ? request.tobacconistId || undefined : who.id;
+      const rows = await options.store.ledger(month, tobacconistId);
+      return {
+        month,
+        rows: rows.map((r) => ({
+          tobacconistId: r.tobacconistId,
+          comuneCode: r.comuneCode,
+          certificates: r.certificates,
+          serviceFeesCents: BigInt(r.serviceFeesCents),
+          stampDutyCents: BigInt(r.stampDutyCents),
+          exemptCertificates: r.exemptCertificates,
+        })),
+      };
+    },
   };
 }

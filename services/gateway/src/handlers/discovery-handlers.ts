@@ -7,21 +7,18 @@
  */
 import type { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import type { GrpcClient, ServiceImpl } from "#shared/grpc-adapter.js";
-import type { ErrorLogger } from "#shared/grpc-status.js";
 import { AnnouncementNotAllowedError } from "../domain/errors.js";
 import { forwardOptions } from "./forwarding.js";
-import { toGatewayError } from "./upstream-error.js";
 
 /** Options of {@link createDiscoveryHandlers}. */
 export interface DiscoveryHandlersOptions {
   /** The router's DiscoveryService client. */
   router: GrpcClient<typeof DiscoveryService>;
-  logger?: ErrorLogger;
 }
 
 /** Creates the read-only DiscoveryService handlers. */
 export function createDiscoveryHandlers(options: DiscoveryHandlersOptions): ServiceImpl<typeof DiscoveryService> {
-  const { router, logger } = options;
+  const { router } = options;
   return {
     announce() {
       throw new AnnouncementNotAllowedError();
@@ -29,26 +26,8 @@ export function createDiscoveryHandlers(options: DiscoveryHandlersOptions): Serv
     withdraw() {
       throw new AnnouncementNotAllowedError();
     },
-    async listInstances(request, context) {
-      try {
-        return await router.listInstances(request, forwardOptions(context, { withAuthorization: false }));
-      } catch (err) {
-        throw toGatewayError(err, logger);
-      }
-    },
-    async resolveComune(request, context) {
-      try {
-        return await router.resolveComune(request, forwardOptions(context, { withAuthorization: false }));
-      } catch (err) {
-        throw toGatewayError(err, logger);
-      }
-    },
-    async *watchInstances(request, context) {
-      try {
-        yield* router.watchInstances(request, forwardOptions(context, { withAuthorization: false }));
-      } catch (err) {
-        throw toGatewayError(err, logger);
-      }
-    },
+    listInstances: (request, context) => router.listInstances(request, forwardOptions(context, { withAuthorization: false })),
+    resolveComune: (request, context) => router.resolveComune(request, forwardOptions(context, { withAuthorization: false })),
+    watchInstances: (request, context) => router.watchInstances(request, forwardOptions(context, { withAuthorization: false })),
   };
 }

@@ -16,7 +16,6 @@ import type { SsoVerifier } from "../domain/sso-verifier.js";
 import { romeMonth, type LedgerEntry, type QuotaGuard } from "../domain/quota.js";
 import { effectiveTobacconistId } from "../domain/tobacconist-guard.js";
 import { forwardOptions, requestHeader } from "./forwarding.js";
-import { toGatewayError } from "./upstream-error.js";
 
 /** Options of the tobacconist-facing handler factories. */
 export interface TobacconistHandlersOptions<S extends typeof CertificationService | typeof ConsultationService> {
@@ -54,24 +53,20 @@ function subjectOf(request: MessageShape<DescMessage>): { comuneCode: string; fi
 }
 
 async function forward<M extends MessageShape<DescMessage>, R>(
-  options: Pick<TobacconistHandlersOptions<typeof CertificationService>, "sso" | "logger" | "quota">,
+  options: Pick<TobacconistHandlersOptions<typeof CertificationService>, "sso" | "quota">,
   request: M,
   context: CallContext,
   call: (request: M, extra: Record<string, string>) => Promise<R>,
   limited: boolean,
 ): Promise<R> {
-  try {
-    const authorized = await authorize(options.sso, request, context);
-    const extra: Record<string, string> = {};
-    if (limited && options.quota && "tobacconistId" in authorized) {
-      const { comuneCode, fiscalCode } = subjectOf(authorized);
-      const { minuteCount } = await options.quota.admit(String(authorized.tobacconistId), comuneCode, fiscalCode);
-      extra[quotaMinuteHeader] = String(minuteCount);
-    }
-    return await call(authorized, extra);
-  } catch (err) {
-    throw toGatewayError(err, options.logger);
+  const authorized = await authorize(options.sso, request, context);
+  const extra: Record<string, string> = {};
+  if (limited && options.quota && "tobacconistId" in authorized) {
+    const { comuneCode, fiscalCode } = subjectOf(authorized);
+    const { minuteCount } = await options.quota.admit(String(authorized.tobacconistId), comuneCode, fiscalCode);
+    extra[quotaMinuteHeader] = String(minuteCount);
   }
+  return call(authorized, extra);
 }
 
 /** The CertificationService handlers (ListCertificateTypes, PreviewCertificate, IssueCertificate). */

@@ -197,8 +197,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       addConnectService(router, Health, health.implementation(), handlerLogger);
       addConnectService(router, CertificationService, createCertificationHandlers({ router: createGrpcClient(CertificationService, channel), sso, logger: handlerLogger, quota, ledger, clock }), handlerLogger);
       addConnectService(router, ConsultationService, createConsultationHandlers({ router: createGrpcClient(ConsultationService, channel), sso, logger: handlerLogger, quota }), handlerLogger);
-      addConnectService(router, CounterService, createCounterHandlers({ store: quotaStore, sso, operatorIds: quotaOptions.operatorIds ?? [], logger: handlerLogger }), handlerLogger);
-      addConnectService(router, DiscoveryService, createDiscoveryHandlers({ router: createGrpcClient(DiscoveryService, channel), logger: handlerLogger }), handlerLogger);
+      addConnectService(router, CounterService, createCounterHandlers({ store: quotaStore, sso, operatorIds: quotaOptions.operatorIds ?? [] }), handlerLogger);
+      addConnectService(router, DiscoveryService, createDiscoveryHandlers({ router: createGrpcClient(DiscoveryService, channel) }), handlerLogger);
       // grpcurl on the h2c listener: list, describe, and decode the details of every error.
       addConnectReflection(router, { services: [Health, CertificationService, ConsultationService, DiscoveryService] });
     },
