@@ -81,6 +81,32 @@ describe("simulator handlers in memory", () => {
     expect(requests).toHaveLength(1);
   });
 
+  it("a request whose id is still being carried out waits for it and gets its answer: one act, not two", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const made: string[] = [];
+    const registry: SimRegistry = {
+      async issueCertificate(r) {
+        made.push(r.protocolNumber);
+        await gate;
+        return { pdf: new TextEncoder().encode("%PDF-1.4"), subject: { fiscalCode: r.subject.fiscalCode ?? "", surname: r.subject.surname, name: r.subject.name }, warnings: [] };
+      },
+      individualRecord: () => ({ people: [] }),
+    };
+    let sequence = 100n;
+    const log = createOperationLog();
+    const handlers = createAnprSimHandlers({ registry, operationLog: log, nextSequence: () => ++sequence });
+    const original = handlers.emissioneCertificato(richiesta6001("OP-LATE"));
+    await new Promise((r) => setTimeout(r, 10));
+    const retry = handlers.emissioneCertificato(richiesta6001("OP-LATE"));
+    await new Promise((r) => setTimeout(r, 10));
+    release();
+    const [a, b] = await Promise.all([original, retry]);
+    expect(b.xml).toBe(a.xml);
+    expect(made).toHaveLength(1);
+    expect(log.operations()).toHaveLength(1);
+  });
+
   it("an id used by another service is refused with EN079", async () => {
     const { handlers } = setup();
     await handlers.emissioneCertificato(richiesta6001("OP-3"));
