@@ -14,7 +14,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, createClient, ConnectError, type Client as ConnectClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import Database from "better-sqlite3";
-import { ConfigService, AnprEnvironment, SettingsSchema } from "#gen/novabox/config/v1/config_service_pb.js";
+import { ConfigService, AnprEnvironment, AuditOperation, SettingsSchema } from "#gen/novabox/config/v1/config_service_pb.js";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { CounterService } from "#gen/novares/counter/v1/counter_service_pb.js";
 import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
@@ -142,6 +142,16 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+/** ANOMALY_ALERT rows that record Novares alert `alertId` in a box's audit log, read from its SQLite file. */
+function alertRows(home: string, alertId: string): number {
+  const db = new Database(join(home, "novabox.db"), { readonly: true });
+  try {
+    return (db.prepare("SELECT count(*) AS n FROM audit_log WHERE operation = 'ANOMALY_ALERT' AND actor = 'novares' AND request_id = ?").get(`novares-alert:${alertId}`) as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
 /** Rows of `outcome` for `tobacconistId` in a box's audit log, read from its SQLite file. */
 function auditRows(home: string, tobacconistId: string, outcome: string): number {
   const db = new Database(join(home, "novabox.db"), { readonly: true });
@@ -194,12 +204,14 @@ describe("a scripted extraction over 30 Comuni", () => {
     const auth = [await tokenFor(0, "TAB-0002"), await tokenFor(1, "TAB-0002")];
     const codes: string[] = [];
     for (let i = 0; i < 30; i++) {
-      const comune = String(1001 + i * 3).padStart(6, "0");
+      // One of the Comuni is Trento, whose boxes must see the alert.
+      const comune = i === 1 ? "022205" : String(1001 + i * 3).padStart(6, "0");
       const fiscalCode = `XTRPRS80A01H${String(100 + i).padStart(3, "0")}Z`;
       codes.push(fiscalCode);
       const answer = await refusal(consultation(i % 2).getIndividualRecord({ comuneCode: comune, fiscalCode }, { headers: { authorization: `Bearer ${auth[i % 2]}` } }));
-      // The first ones pass the limits and find no box for those Comuni; the rest are refused.
-      expect(answer.code).toBe(i < massThreshold ? status.NOT_FOUND : status.RESOURCE_EXHAUSTED);
+      // The first ones pass the limits (and find no box, or no such person in Trento); the rest are refused.
+      if (i < massThreshold) expect(answer.code).not.toBe(status.RESOURCE_EXHAUSTED);
+      else expect(answer.code).toBe(status.RESOURCE_EXHAUSTED);
     }
     const counter = createClient(CounterService, createConnectTransport({ baseUrl: baseUrl(1), httpVersion: "1.1" }));
     const asOperator = { headers: { authorization: `Bearer ${await tokenFor(1, "TAB-0005")}` } };
@@ -207,7 +219,31 @@ describe("a scripted extraction over 30 Comuni", () => {
     const mine = alerts.filter((a) => a.tobacconistId === "TAB-0002");
     expect(mine).toHaveLength(1);
     expect(mine[0]!.comuni).toHaveLength(massThreshold + 1);
+    expect(mine[0]!.comuni).toContain("022205");
     expect(mine[0]!.distinctFiscalCodes).toBe(massThreshold);
+    // Trento, one of the Comuni involved, sees the alert in its own box: one ANOMALY_ALERT entry by
+    // Novares in one of its two boxes' audit logs (the router delivered it once), listed by the
+    // panel's ListAuditLog.
+    const alertId = mine[0]!.id;
+    const delivered = await waitFor("the alert in a Trento box's audit log", () => {
+      const found = boxes.filter((b) => alertRows(b.home, alertId) > 0);
+      return Promise.resolve(found.length > 0 ? found : undefined);
+    }, 30_000, 250);
+    expect(delivered).toHaveLength(1);
+    expect(boxes.reduce((n, b) => n + alertRows(b.home, alertId), 0)).toBe(1);
+    const channel = new Client(`127.0.0.1:${String(delivered[0]!.service.ready.grpcPort)}`, credentials.createInsecure());
+    try {
+      const config = createGrpcClient(ConfigService, channel);
+      const session = (await config.login({ username: "admin", password: "correct horse battery staple" })).session!.token;
+      const { entries } = await config.listAuditLog({ filter: { operations: [AuditOperation.ANOMALY_ALERT] } }, { metadata: { authorization: `Bearer ${session}` } });
+      const entry = entries.find((e) => e.requestId === `novares-alert:${alertId}`);
+      expect(entry?.actor).toBe("novares");
+      expect(entry?.tobacconistId).toBe("TAB-0002");
+      expect(entry?.detail).toContain(`Novares mass-extraction alert ${alertId}: ${massThreshold} distinct fiscal codes`);
+      expect(entry?.fiscalCode).toBe("");
+    } finally {
+      channel.close();
+    }
     expect(JSON.stringify(alerts, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).not.toContain(codes[0]!);
     // A tobacconist sees only its own alerts.
     const asOther = { headers: { authorization: `Bearer ${await tokenFor(0, "TAB-0003")}` } };

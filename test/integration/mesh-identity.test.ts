@@ -126,6 +126,24 @@ describe("the router checks the dialed box's certificate names the Comune it rou
   });
 });
 
+describe("AlertService through the router: only the gateway may hand a Comune an alert", () => {
+  it("refuses a box's certificate with PERMISSION_DENIED before any box sees the call, and forwards the gateway's", async () => {
+    const method = "novabox.alert.v1.AlertService/ReportMassExtraction";
+    const alert = { comuneCode: "022205", alertId: "fake-1", tobacconistId: "TAB-0001", raisedAt: "2026-11-30T10:00:00Z", distinctFiscalCodes: 4, windowSeconds: 600, comuni: ["022205"] };
+    const servedBefore = trentoBox.served;
+    const asBox = await grpcurl("box-022161", method, alert);
+    expect(asBox.stderr).toContain("Code: PermissionDenied");
+    expect(asBox.stderr).toContain("served to the Novares gateway only");
+    expect(asBox.stderr).toContain("the Novabox of Comune 022161");
+    expect(trentoBox.served).toBe(servedBefore);
+    expect(router.process.output()).toContain("call refused: the caller's mesh certificate does not name an allowed role");
+    // The gateway's call is forwarded to Trento's (fake) box, which does not implement the service.
+    const asGateway = await grpcurl("gateway", method, alert);
+    expect(asGateway.stderr).not.toContain("PermissionDenied");
+    expect(asGateway.stderr).toContain("Code: Unimplemented");
+  });
+});
+
 describe("a Novabox serves tobacconists' calls only to the router and the gateway", () => {
   let box: StartedService | undefined;
   const home = join(dir, "anpr_home");
@@ -152,5 +170,9 @@ describe("a Novabox serves tobacconists' calls only to the router and the gatewa
     expect(asGateway.stdout).toContain("certificateTypes");
     const asRouter = await grpcurl("router", method, {}, address);
     expect(asRouter.code).toBe(0);
+    // Alerts too: another Comune's box cannot write one into this box's audit log.
+    const alert = { comuneCode: "022205", alertId: "forged-1", tobacconistId: "TAB-0001", raisedAt: "2026-11-30T10:00:00Z", distinctFiscalCodes: 4, windowSeconds: 600, comuni: ["022205"] };
+    const forged = await grpcurl("box-022161", "novabox.alert.v1.AlertService/ReportMassExtraction", alert, address);
+    expect(forged.stderr).toContain("Code: PermissionDenied");
   }, 60_000);
 });

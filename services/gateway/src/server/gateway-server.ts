@@ -8,6 +8,8 @@ import { Client, credentials, type ChannelCredentials } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
+import { AlertService } from "#gen/novabox/alert/v1/alert_service_pb.js";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "#gen/grpc/health/v1/health_pb.js";
 import { addConnectReflection } from "#shared/connect-reflection.js";
@@ -26,6 +28,7 @@ import { createDiscoveryHandlers } from "../handlers/discovery-handlers.js";
 import { createCounterHandlers } from "../handlers/counter-handlers.js";
 import { CounterService } from "#gen/novares/counter/v1/counter_service_pb.js";
 import { createMemoryQuotaStore } from "../domain/memory-quota-store.js";
+import { createAlertDelivery } from "../domain/alert-delivery.js";
 import { createQuotaGuard, type QuotaLimits, type QuotaStore } from "../domain/quota.js";
 import { createRedisQuotaStore } from "./redis-quota-store.js";
 import { createCertificationHandlers, createConsultationHandlers } from "../handlers/tobacconist-handlers.js";
@@ -168,11 +171,32 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const quotaStore: QuotaStore = quotaOptions.redisUrl
     ? await createRedisQuotaStore({ url: quotaOptions.redisUrl, ...(quotaOptions.redisPrefix ? { prefix: quotaOptions.redisPrefix } : {}) })
     : createMemoryQuotaStore();
+  const alertClient = createGrpcClient(AlertService, channel);
+  const alertDelivery = createAlertDelivery({
+    sink: async (comuneCode, alert) => {
+      await alertClient.reportMassExtraction(
+        {
+          comuneCode,
+          alertId: alert.id,
+          tobacconistId: alert.tobacconistId,
+          raisedAt: timestampFromDate(alert.raisedAt),
+          distinctFiscalCodes: alert.distinctFiscalCodes,
+          windowSeconds: alert.windowSeconds,
+          comuni: alert.comuni,
+        },
+        { deadline: 10_000 },
+      );
+    },
+    logger: logger.child({ component: "alert-delivery" }),
+  });
   const quota = createQuotaGuard({
     store: quotaStore,
     limits: quotaOptions.limits,
     clock,
-    onAlert: (alert) => logger.warn({ alertId: alert.id, tobacconistId: alert.tobacconistId, comuni: alert.comuni, windowSeconds: alert.windowSeconds }, "mass-extraction alert"),
+    onAlert: (alert) => {
+      logger.warn({ alertId: alert.id, tobacconistId: alert.tobacconistId, comuni: alert.comuni, windowSeconds: alert.windowSeconds }, "mass-extraction alert");
+      void alertDelivery.deliver(alert);
+    },
   });
   const ledger = (entry: Parameters<QuotaStore["record"]>[0]) => quotaStore.record(entry);
   // grpc.health.v1 of the gateway: SERVING while its router is (readiness, for load balancers).
@@ -227,6 +251,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     ...(devSso && publicKeyPem ? { devSsoPublicKeyPem: publicKeyPem } : {}),
     observability,
     async close() {
+      alertDelivery.close();
       readiness.stop();
       health.shutdown();
       await listeners.close();

@@ -12,6 +12,7 @@ import { CertificationService } from "#gen/novabox/certification/v1/certificatio
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { ConfigService } from "#gen/novabox/config/v1/config_service_pb.js";
 import { AccountService } from "#gen/novabox/account/v1/account_service_pb.js";
+import { AlertService } from "#gen/novabox/alert/v1/alert_service_pb.js";
 import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import { addConnectService } from "#shared/connect-adapter.js";
 import { createGrpcClient } from "#shared/grpc-adapter.js";
@@ -26,12 +27,14 @@ import { createAnnouncer, type Announcer } from "../domain/announcer.js";
 import { createCertificationService } from "../domain/certification-service.js";
 import { createConfigService } from "../domain/config-service.js";
 import { createConsultationService } from "../domain/consultation-service.js";
+import { createMeshAlertService } from "../domain/mesh-alerts.js";
 import { createRateLimiter } from "../domain/rate-limiter.js";
 import { createSsoVerifier } from "../domain/sso.js";
 import { createAccountHandlers } from "../handlers/account-handlers.js";
 import { createCertificationHandlers } from "../handlers/certification-handlers.js";
 import { createConfigHandlers } from "../handlers/config-handlers.js";
 import { createConsultationHandlers } from "../handlers/consultation-handlers.js";
+import { createAlertHandlers } from "../handlers/alert-handlers.js";
 import { createAnprGatewayFactory, missingForAnpr } from "./anpr-gateway.js";
 import { createHttpListener } from "./http-listener.js";
 import { renderMonthlyAccountPdf } from "../report/monthly-account-pdf.js";
@@ -107,7 +110,7 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
 
   const anprServices = [CertificationService.typeName, ConsultationService.typeName];
   const health = createHealthService({
-    statuses: { "": ServingStatus.NOT_SERVING, [CertificationService.typeName]: ServingStatus.NOT_SERVING, [ConsultationService.typeName]: ServingStatus.NOT_SERVING, [ConfigService.typeName]: ServingStatus.SERVING, [AccountService.typeName]: ServingStatus.SERVING },
+    statuses: { "": ServingStatus.NOT_SERVING, [CertificationService.typeName]: ServingStatus.NOT_SERVING, [ConsultationService.typeName]: ServingStatus.NOT_SERVING, [ConfigService.typeName]: ServingStatus.SERVING, [AccountService.typeName]: ServingStatus.SERVING, [AlertService.typeName]: ServingStatus.SERVING },
   });
   let readiness: Promise<void> = Promise.resolve();
   const setAnprStatus = (status: ServingStatus) => {
@@ -209,6 +212,7 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
       grpcService(ConsultationService, createConsultationHandlers({ consultation, sso, ...(peerGuard ? { peerGuard } : {}) })),
       grpcService(ConfigService, configHandlers),
       grpcService(AccountService, accountHandlers),
+      grpcService(AlertService, createAlertHandlers({ alerts: createMeshAlertService({ audit: store.audit, settings }), ...(peerGuard ? { peerGuard } : {}) })),
     ],
   });
   grpcPort = await grpc.listen(`${options.host}:${options.grpcPort}`, options.mesh?.server);

@@ -1,5 +1,5 @@
 /**
- * CertificationService and ConsultationService as the router serves them: each call goes to a
+ * CertificationService, ConsultationService and AlertService as the router serves them: each call goes to a
  * SERVING Novabox of the requested Comune (`comune_code`, or the `x-comune-code` header when the
  * field is empty), chosen round-robin from the routing table with no registry call on the request
  * path. The caller's deadline and cancellation propagate; `authorization` (and `x-request-id`)
@@ -30,9 +30,11 @@ import { Metadata, status as GrpcCode, type Client, type sendUnaryData, type Ser
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
+import { AlertService } from "#gen/novabox/alert/v1/alert_service_pb.js";
 import { grpcMethodPath, type PassThroughHandlers } from "#shared/grpc-adapter.js";
 import { toServiceError } from "#shared/grpc-status.js";
 import { DomainError } from "#shared/domain-error.js";
+import { describeMeshIdentity, meshIdentityOfSubjectAltName, type MeshIdentity } from "#shared/mesh-identity.js";
 import { requireComuneCode } from "../domain/discovery-rules.js";
 import { InvalidDiscoveryInputError, MeshIdentityRefusedError, NoHealthyInstanceError } from "../domain/errors.js";
 import type { Instance } from "../domain/model.js";
@@ -66,6 +68,12 @@ export interface ForwardingHandlersOptions {
   /** The retry hint of NOVABOX_HOLDS_REQUEST, in seconds (default 30). */
   retryAfterSeconds?: number;
   logger?: ForwardingLogger;
+  /**
+   * On a mutual-TLS mesh, refuse (PERMISSION_DENIED) a call to a service restricted to some Novares
+   * roles when the caller's certificate names another role — e.g. AlertService, which only the
+   * gateway may use, so a box cannot write alerts into another Comune's audit log through the router.
+   */
+  enforceCallerRoles?: boolean;
 }
 
 /** The request headers forwarded to the box unchanged. */
@@ -84,6 +92,7 @@ const TOBACCONIST_ID_FIELD = 2;
 export interface ForwardingHandlers {
   certification: PassThroughHandlers;
   consultation: PassThroughHandlers;
+  alert: PassThroughHandlers;
 }
 
 const identity = (bytes: Buffer): Buffer => bytes;
@@ -260,17 +269,37 @@ export function createForwardingHandlers(options: ForwardingHandlersOptions): Fo
     return handler as UntypedHandleCall;
   };
 
-  const handlersOf = (service: DescService, rules: Record<string, RetryRule>): PassThroughHandlers => {
+  const handlersOf = (service: DescService, rules: Record<string, RetryRule>, callerRoles?: readonly MeshIdentity["role"][]): PassThroughHandlers => {
     const handlers: PassThroughHandlers = {};
     for (const method of service.methods) {
       if (method.methodKind !== "unary") continue;
-      handlers[method.name] = forwardUnary(service, method, rules[method.name] ?? never);
+      const forward = forwardUnary(service, method, rules[method.name] ?? never) as (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => void;
+      handlers[method.name] =
+        callerRoles && options.enforceCallerRoles
+          ? (((call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+              const refusal = callerRefusal(call, callerRoles, `${service.typeName}/${method.name}`);
+              if (refusal) return callback(toServiceError(refusal, options.logger, { rpc: `${service.typeName}/${method.name}` }));
+              forward(call, callback);
+            }) as UntypedHandleCall)
+          : (forward as UntypedHandleCall);
     }
     return handlers;
+  };
+
+  /** Why the caller may not use a role-restricted service (its certificate names another role), if so. */
+  const callerRefusal = (call: ServerUnaryCall<Buffer, Buffer>, roles: readonly MeshIdentity["role"][], rpc: string): DomainError | undefined => {
+    const identity = meshIdentityOfSubjectAltName(call.getAuthContext().sslPeerCertificate?.subjectaltname);
+    if (identity && roles.includes(identity.role)) return undefined;
+    options.logger?.warn({ rpc, peer: call.getPeer(), caller: describeMeshIdentity(identity) }, "call refused: the caller's mesh certificate does not name an allowed role");
+    return new DomainError("forbidden", `${rpc} is served to the Novares ${roles.join(" or ")} only; the caller's mesh certificate names ${describeMeshIdentity(identity)}`, {
+      reason: "MESH_PEER_NOT_ALLOWED",
+    });
   };
 
   return {
     certification: handlersOf(CertificationService, { ListCertificateTypes: always, PreviewCertificate: always, IssueCertificate: withIdempotencyKey }),
     consultation: handlersOf(ConsultationService, { GetIndividualRecord: always }),
+    // Delivery of the gateway's alerts to a Comune's box: idempotent by alert id, so any retry is safe.
+    alert: handlersOf(AlertService, { ReportMassExtraction: always }, ["gateway"]),
   };
 }

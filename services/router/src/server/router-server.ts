@@ -9,6 +9,7 @@
 import type { ChannelCredentials, ServerCredentials } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
+import { AlertService } from "#gen/novabox/alert/v1/alert_service_pb.js";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import { createGrpcServer, grpcPassThroughService, grpcService } from "#shared/grpc-server.js";
@@ -186,8 +187,9 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     reportUnavailable: (id) => registry.reportUnavailable(id),
     logger: logger.child({ component: "forwarding" }),
     ...(options.defaultDeadlineMs ? { defaultDeadlineMs: options.defaultDeadlineMs } : {}),
+    enforceCallerRoles: mesh !== undefined,
   });
-  const servedServices = [DiscoveryService.typeName, CertificationService.typeName, ConsultationService.typeName];
+  const servedServices = [DiscoveryService.typeName, CertificationService.typeName, ConsultationService.typeName, AlertService.typeName];
   // NOT_SERVING until the routing table has synchronised with the registry once (readiness).
   const health = createHealthService({ statuses: Object.fromEntries(["", ...servedServices].map((name) => [name, ServingStatus.NOT_SERVING])) });
   void telemetry.firstSync.then(() => {
@@ -201,6 +203,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       grpcService(DiscoveryService, createDiscoveryHandlers({ registry, stopSignal: stop.signal, enforceAnnouncerIdentity: mesh !== undefined, logger: logger.child({ component: "discovery" }) })),
       grpcPassThroughService(CertificationService, forwarding.certification),
       grpcPassThroughService(ConsultationService, forwarding.consultation),
+      grpcPassThroughService(AlertService, forwarding.alert),
     ],
   });
 

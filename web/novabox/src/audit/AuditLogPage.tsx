@@ -8,6 +8,7 @@ import { AuditFilters, type AuditFilter } from "./AuditFilters.tsx";
 import { AuditExport } from "./AuditExport.tsx";
 import { RequestsPerDayChart } from "./RequestsPerDayChart.tsx";
 import { UnsettledIssuances } from "./UnsettledIssuances.tsx";
+import { NovaresAlerts } from "./NovaresAlerts.tsx";
 import { describeError } from "../../../shared/errors.ts";
 
 const pageSize = 50;
@@ -75,6 +76,7 @@ export function AuditLogPage(): JSX.Element {
           </button>
         </div>
       </section>
+      <NovaresAlerts />
       <UnsettledIssuances revealFiscalCodes={reveal()} />
       <IntegrityCheck />
     </Show>
