@@ -184,12 +184,29 @@ const maxDepth = 6;
 const maxKeys = 50;
 const maxItems = 50;
 
+/** Options of {@link redactValue}. */
+export interface RedactValueOptions {
+  /**
+   * Keys whose values are replaced by "[redacted]" wherever they appear, at any depth (secrets: a
+   * password or token logged by mistake never reaches the log). Compared as written.
+   */
+  secretKeys?: ReadonlySet<string>;
+}
+
+/** What replaces the value of a {@link RedactValueOptions.secretKeys} key. */
+export const redactedPlaceholder = "[redacted]";
+
 /**
  * A copy of `value` safe to log: every string through {@link redactText}, every error through
- * {@link serializeError}, buffers as their length, cycles as "[circular]", and depth, keys and array
- * items bounded. Plain data passes unchanged otherwise.
+ * {@link serializeError}, buffers as their length, cycles as "[circular]", the values of secret keys
+ * replaced, and depth, keys and array items bounded. Plain data passes unchanged otherwise. One walk
+ * does all of it (the logger's per-line cost: one access-log line per call).
  */
-export function redactValue(value: unknown, depth = 0, seen: WeakSet<object> = new WeakSet()): unknown {
+export function redactValue(value: unknown, options: RedactValueOptions = {}): unknown {
+  return redactAt(value, 0, new WeakSet(), options.secretKeys);
+}
+
+function redactAt(value: unknown, depth: number, seen: WeakSet<object>, secretKeys: ReadonlySet<string> | undefined): unknown {
   if (typeof value === "string") return redactText(value);
   if (typeof value === "bigint") return value.toString();
   if (value === null || typeof value !== "object") return value;
@@ -201,12 +218,12 @@ export function redactValue(value: unknown, depth = 0, seen: WeakSet<object> = n
   seen.add(value);
   try {
     if (Array.isArray(value)) {
-      const items = value.slice(0, maxItems).map((item) => redactValue(item, depth + 1, seen));
+      const items = value.slice(0, maxItems).map((item) => redactAt(item, depth + 1, seen, secretKeys));
       if (value.length > maxItems) items.push(`[${value.length - maxItems} more items]`);
       return items;
     }
-    if (value instanceof Map) return redactValue(Object.fromEntries(value), depth, seen);
-    if (value instanceof Set) return redactValue([...value], depth, seen);
+    if (value instanceof Map) return redactAt(Object.fromEntries(value), depth, seen, secretKeys);
+    if (value instanceof Set) return redactAt([...value], depth, seen, secretKeys);
     const proto = Object.getPrototypeOf(value) as unknown;
     if (proto !== Object.prototype && proto !== null) {
       // A class instance (Metadata, a socket, a client): its name only, never its internals.
@@ -220,7 +237,7 @@ export function redactValue(value: unknown, depth = 0, seen: WeakSet<object> = n
         out["…"] = `${Object.keys(value).length - maxKeys} more keys`;
         break;
       }
-      out[key] = redactValue(inner, depth + 1, seen);
+      out[key] = secretKeys?.has(key) ? redactedPlaceholder : redactAt(inner, depth + 1, seen, secretKeys);
     }
     return out;
   } finally {

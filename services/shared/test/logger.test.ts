@@ -37,6 +37,15 @@ describe("createLogger", () => {
     expect(lines[0]).toMatchObject({ pin: "[redacted]", upload: { pkcs12: "[redacted]", caPassword: "[redacted]" } });
   });
 
+  it("redacts secrets in child bindings and deeper than three levels, in arrays and maps too", () => {
+    const { lines, destination } = capture();
+    const logger = createLogger({ name: "novabox", destination }).child({ component: "access", token: "eyJhbGciOi.child" });
+    logger.info({ a: { b: { c: { d: { authorization: "Bearer deep" } } } }, list: [{ secret: "in-array" }], map: new Map([["privateKey", "in-map"]]), comune: "022205" }, "call");
+    const text = JSON.stringify(lines);
+    for (const secret of ["eyJhbGciOi.child", "Bearer deep", "in-array", "in-map"]) expect(text).not.toContain(secret);
+    expect(lines[0]).toMatchObject({ component: "access", token: "[redacted]", comune: "022205", list: [{ secret: "[redacted]" }], map: { privateKey: "[redacted]" } });
+  });
+
   it("respects the level", () => {
     const { lines, destination } = capture();
     const logger = createLogger({ name: "x", level: "warn", destination });
