@@ -7,10 +7,16 @@
  * BadRequest and the other google.rpc details, novabox.common.v1.AnprErrorDetails), and their
  * transitive imports. Without the detail types grpcurl prints "google.rpc.BadRequest is not
  * recognized" instead of the field at fault or the ANPR code.
+ *
+ * Loaded on first use: @grpc/reflection (protobufjs and its proto loader) and the decoding of the
+ * descriptor set cost a box more start-up time than anything else it loads, and only operators
+ * with grpcurl ever call reflection. The services are registered at start with the same paths;
+ * the first reflection call (or message) loads the real implementation synchronously.
  */
 import { readFileSync } from "node:fs";
-import type { Server } from "@grpc/grpc-js";
-import { ReflectionService } from "@grpc/reflection";
+import { createRequire } from "node:module";
+import type { Server, ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
+import type * as GrpcReflection from "@grpc/reflection";
 import { fromBinary, toBinary, type DescFile, type DescService } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema, FileDescriptorSetSchema, type FileDescriptorProto } from "@bufbuild/protobuf/wkt";
 
@@ -66,13 +72,62 @@ export function collectFileDescriptors(services: readonly DescService[], descrip
   return collectFileDescriptorProtos(services, descriptorSet, extraFiles).map((file) => toBinary(FileDescriptorProtoSchema, file));
 }
 
-/** Adds server reflection describing `options.services` to `server`. */
-export function addReflection(server: Server, options: ReflectionOptions): void {
+/** The reflection services @grpc/reflection serves, and their one (bidirectional) method. */
+const reflectionServices = ["grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"] as const;
+const reflectionMethod = "ServerReflectionInfo";
+
+/** What @grpc/reflection registers: each service's definition and handlers, by service name. */
+type LoadedReflection = Map<string, { definition: ServiceDefinition; implementation: UntypedServiceImplementation }>;
+
+/** Builds @grpc/reflection's services for `options`, capturing what it would add to a server. */
+function loadReflection(options: ReflectionOptions): LoadedReflection {
   const descriptorSet = options.descriptorSet ?? readFileSync(defaultDescriptorSetUrl);
   const fileDescriptorProtos = collectFileDescriptors(options.services, descriptorSet, options.extraFiles).map((bytes) => Buffer.from(bytes));
   // @grpc/reflection reads only `fileDescriptorProtos` from each package-definition entry.
   const packageDefinition = {
     "novabox.reflection.files": { format: "Protocol Buffer 3 DescriptorProto", type: {}, fileDescriptorProtos },
   };
-  new ReflectionService(packageDefinition as never, { services: options.services.map((s) => s.typeName) }).addToServer(server);
+  // A CommonJS package, loaded synchronously: a message may need its deserializer at any moment.
+  const { ReflectionService } = createRequire(import.meta.url)("@grpc/reflection") as typeof GrpcReflection;
+  const loaded: LoadedReflection = new Map();
+  const capture = {
+    addService(definition: ServiceDefinition, implementation: UntypedServiceImplementation) {
+      const path = definition[reflectionMethod]?.path ?? "";
+      loaded.set(path.slice(1, path.lastIndexOf("/")), { definition, implementation });
+    },
+  };
+  new ReflectionService(packageDefinition as never, { services: options.services.map((s) => s.typeName) }).addToServer(capture);
+  return loaded;
+}
+
+/**
+ * Adds server reflection (v1 and v1alpha) describing `options.services` to `server`, loaded on the
+ * first reflection call (see the module comment).
+ */
+export function addReflection(server: Server, options: ReflectionOptions): void {
+  let loaded: LoadedReflection | undefined;
+  const real = (service: string) => {
+    loaded ??= loadReflection(options);
+    const found = loaded.get(service);
+    if (!found) throw new Error(`@grpc/reflection no longer serves ${service}`);
+    return { method: found.definition[reflectionMethod]!, handler: found.implementation[reflectionMethod]! };
+  };
+  for (const service of reflectionServices) {
+    const definition: ServiceDefinition = {
+      [reflectionMethod]: {
+        path: `/${service}/${reflectionMethod}`,
+        requestStream: true,
+        responseStream: true,
+        originalName: "serverReflectionInfo",
+        requestSerialize: (value: unknown) => real(service).method.requestSerialize(value),
+        requestDeserialize: (bytes: Buffer): unknown => real(service).method.requestDeserialize(bytes),
+        responseSerialize: (value: unknown) => real(service).method.responseSerialize(value),
+        responseDeserialize: (bytes: Buffer): unknown => real(service).method.responseDeserialize(bytes),
+      },
+    };
+    const implementation: UntypedServiceImplementation = {
+      [reflectionMethod]: ((...args: unknown[]) => (real(service).handler as (...a: unknown[]) => void)(...args)) as UntypedServiceImplementation[string],
+    };
+    server.addService(definition, implementation);
+  }
 }
