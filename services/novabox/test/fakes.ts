@@ -45,6 +45,8 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     advertisedHost: "",
     advertisedPort: 0,
     ssoPublicKeyPem: "",
+    ssoJwksUrl: "",
+    ssoJwks: "",
     ssoIssuer: "https://sso.novares.test",
     ssoAudience: "novabox",
     logRetentionDays: 365,

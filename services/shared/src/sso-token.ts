@@ -21,6 +21,7 @@ export type SsoTokenFailure =
   | "TOKEN_WRONG_ISSUER"
   | "TOKEN_WRONG_AUDIENCE"
   | "TOKEN_CLAIM_MISSING"
+  | "TOKEN_UNKNOWN_KEY"
   | "TOKEN_INVALID";
 
 /** The SSO token is missing, malformed, forged, expired or meant for someone else (UNAUTHENTICATED). */
@@ -131,6 +132,41 @@ export async function verifySsoToken(token: string | undefined, trust: SsoTrust,
   if (typeof payload.name === "string" && payload.name !== "") identity.name = payload.name;
   if (typeof payload.jti === "string") identity.tokenId = payload.jti;
   return identity;
+}
+
+/** Finds the key a token names by `kid` (sso-key-set.ts); undefined when there is none. */
+export interface SsoKeyResolver {
+  keyFor(kid: string | undefined): Promise<{ key: KeyObject; algorithm: SsoAlgorithm } | undefined>;
+}
+
+/**
+ * Verifies `token` against the key its header names (`kid`) in `keys`, with the algorithm pinned to
+ * that key's type, and the expected issuer and audience. A `kid` the set does not hold (after the
+ * set's own refresh) is TOKEN_UNKNOWN_KEY. Throws {@link SsoTokenError}.
+ */
+export async function verifySsoTokenWithKeys(
+  token: string | undefined,
+  keys: SsoKeyResolver,
+  expected: { issuer: string; audience: string },
+  options: VerifySsoTokenOptions,
+): Promise<TobacconistIdentity> {
+  const raw = token?.trim().replace(/^Bearer\s+/i, "").trim();
+  if (!raw || /\s/.test(raw)) throw new SsoTokenError("TOKEN_MISSING", "no SSO token: sign in to Novares and send the token as `authorization: Bearer <token>`");
+  let kid: string | undefined;
+  try {
+    const header = decodeProtectedHeader(raw);
+    kid = typeof header.kid === "string" ? header.kid : undefined;
+  } catch (err) {
+    throw new SsoTokenError("TOKEN_MALFORMED", "the SSO token is not a JWT", err);
+  }
+  const found = await keys.keyFor(kid);
+  if (!found) {
+    throw new SsoTokenError(
+      "TOKEN_UNKNOWN_KEY",
+      kid === undefined ? "the SSO token names no key (kid) and the SSO publishes several: sign in to Novares again" : `the SSO token was signed with key ${kid}, which the Novares SSO does not publish (any more): sign in to Novares again`,
+    );
+  }
+  return verifySsoToken(raw, { key: found.key, algorithm: found.algorithm, issuer: expected.issuer, audience: expected.audience }, options);
 }
 
 function joseFailure(err: unknown, trust: SsoTrust): SsoTokenError {

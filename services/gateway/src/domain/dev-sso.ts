@@ -33,6 +33,8 @@ export const devTokenTtlSeconds = 8 * 3600;
 export interface DevSsoIssuerOptions {
   /** The RSA private key that signs. */
   privateKey: KeyObject;
+  /** The key id put in every token's header (`kid`), as published in the development JWKS. */
+  kid?: string;
   issuer: string;
   audience: string;
   clock?: () => Date;
@@ -85,7 +87,7 @@ export function createDevSsoIssuer(options: DevSsoIssuerOptions): DevSsoIssuer {
       const now = Math.floor(clock().getTime() / 1000);
       const exp = now + ttl;
       const token = await new SignJWT({ name })
-        .setProtectedHeader({ alg: ssoAlgorithm, typ: "JWT" })
+        .setProtectedHeader({ alg: ssoAlgorithm, typ: "JWT", ...(options.kid ? { kid: options.kid } : {}) })
         .setIssuer(options.issuer)
         .setAudience(options.audience)
         .setSubject(id)

@@ -7,14 +7,19 @@
  */
 import type { KeyObject } from "node:crypto";
 import { DomainError } from "#shared/domain-error.js";
-import { SsoTokenError, ssoTrust, verifySsoToken, type TobacconistIdentity } from "#shared/sso-token.js";
+import { SsoTokenError, ssoTrust, verifySsoToken, verifySsoTokenWithKeys, type SsoKeyResolver, type TobacconistIdentity } from "#shared/sso-token.js";
 
 export type { TobacconistIdentity };
 
 /** Options of {@link createSsoVerifier}. */
 export interface SsoVerifierOptions {
-  /** The SSO issuer's public key (RSA), PEM or KeyObject. */
-  publicKey: string | KeyObject;
+  /** The SSO issuer's public key (RSA), PEM or KeyObject; or `keys`. */
+  publicKey?: string | KeyObject;
+  /**
+   * The issuer's rotating key set (#shared/sso-key-set.js): each token is checked with the key its
+   * `kid` names, the algorithm pinned to that key's type. Replaces `publicKey`.
+   */
+  keys?: SsoKeyResolver;
   /** Expected `iss`. */
   issuer: string;
   /** Expected `aud`. */
@@ -39,18 +44,28 @@ export const ssoAlgorithm = "RS256";
 
 /** Creates an {@link SsoVerifier}. Throws "invalid-input" when the key is not an RSA public key. */
 export function createSsoVerifier(options: SsoVerifierOptions): SsoVerifier {
+  const clock = options.clock ?? (() => new Date());
+  const bearer = (authorization: string | undefined) => /^Bearer\s+\S+\s*$/i.test(authorization?.trim() ?? "");
+  const missing = () => new SsoTokenError("TOKEN_MISSING", "no SSO token: sign in to Novares and send the token as `authorization: Bearer <token>`");
+  if (options.keys) {
+    const keys = options.keys;
+    return {
+      verify(authorization) {
+        if (!bearer(authorization)) return Promise.reject(missing());
+        return verifySsoTokenWithKeys(authorization, keys, { issuer: options.issuer, audience: options.audience }, { now: clock(), clockToleranceSeconds: options.clockToleranceSeconds ?? 30 });
+      },
+    };
+  }
+  if (!options.publicKey) throw new DomainError("invalid-input", "no SSO key: give the issuer's public key or its key set", { reason: "SSO_KEY_MISSING" });
   const trust = ssoTrust(options.publicKey, options.issuer, options.audience);
   if (trust.algorithm !== ssoAlgorithm) {
     throw new DomainError("invalid-input", `the SSO public key is a ${trust.key.asymmetricKeyType ?? "unknown"} key; the gateway accepts RS256 tokens only (an RSA key)`, {
       reason: "SSO_KEY_UNSUPPORTED",
     });
   }
-  const clock = options.clock ?? (() => new Date());
   return {
     verify(authorization) {
-      if (!/^Bearer\s+\S+\s*$/i.test(authorization?.trim() ?? "")) {
-        return Promise.reject(new SsoTokenError("TOKEN_MISSING", "no SSO token: sign in to Novares and send the token as `authorization: Bearer <token>`"));
-      }
+      if (!bearer(authorization)) return Promise.reject(missing());
       return verifySsoToken(authorization, trust, { now: clock(), clockToleranceSeconds: options.clockToleranceSeconds ?? 30 });
     },
   };

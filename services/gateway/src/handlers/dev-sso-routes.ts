@@ -1,7 +1,9 @@
 /**
  * The development SSO over plain HTTP, for the console and for scripts (curl):
  *
- * - `GET /dev-sso/public-key` — the verification key, PEM (what a Novabox's `sso_public_key_pem` is set to);
+ * - `GET /dev-sso/jwks.json` — the verification key as a JWK Set with its `kid` (what a Novabox's
+ *   `sso_jwks_url` points at: the same rotating-key path as a production identity provider);
+ * - `GET /dev-sso/public-key` — the verification key, PEM (the former single-key setting);
  * - `POST /dev-sso/token` with JSON `{ "tobacconistId": "TAB-0001", "name": "..." }`, or `GET
  *   /dev-sso/token?tobacconistId=TAB-0001&name=...` — `{ token, expiresAt, tobacconistId, name }`;
  * - `GET /dev-sso/tobacconists` — the demo tobacconists it accepts.
@@ -21,6 +23,8 @@ export interface DevSsoRoutesOptions {
   issuer: DevSsoIssuer;
   /** The verification key, SPKI PEM. */
   publicKeyPem: string;
+  /** The verification key as a JWK Set (JSON text). */
+  jwks: string;
   /** Where unexpected failures are logged. */
   logger?: { error(obj: object, msg: string): void };
 }
@@ -84,6 +88,10 @@ export function createDevSsoRoutes(options: DevSsoRoutesOptions): DevSsoRoutes {
           if (req.method !== "GET" && req.method !== "HEAD") throw new RequestError(405, "use GET");
           res.writeHead(200, { "Content-Type": "application/x-pem-file" }).end(options.publicKeyPem);
           return;
+        case "jwks.json":
+          if (req.method !== "GET" && req.method !== "HEAD") throw new RequestError(405, "use GET");
+          res.writeHead(200, { "Content-Type": "application/jwk-set+json", "Cache-Control": "no-store" }).end(options.jwks);
+          return;
         case "tobacconists":
           if (req.method !== "GET") throw new RequestError(405, "use GET");
           sendJson(res, 200, { tobacconists: options.issuer.tobacconists });
@@ -95,7 +103,7 @@ export function createDevSsoRoutes(options: DevSsoRoutesOptions): DevSsoRoutes {
           return;
         }
         default:
-          throw new RequestError(404, "unknown development SSO endpoint: use /dev-sso/token, /dev-sso/public-key or /dev-sso/tobacconists");
+          throw new RequestError(404, "unknown development SSO endpoint: use /dev-sso/token, /dev-sso/jwks.json, /dev-sso/public-key or /dev-sso/tobacconists");
       }
     } catch (err) {
       if (err instanceof RequestError) return sendJson(res, err.status, { error: err.message, reason: "BAD_REQUEST" });

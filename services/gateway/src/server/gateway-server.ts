@@ -17,7 +17,10 @@ import { addConnectService } from "#shared/connect-adapter.js";
 import { DomainError } from "#shared/domain-error.js";
 import { createGrpcClient } from "#shared/grpc-adapter.js";
 import { createHealthService, ServingStatus } from "#shared/health.js";
+import { createPublicKey } from "node:crypto";
+import { calculateJwkThumbprint } from "jose";
 import { meshCredentials } from "#shared/mesh-pki.js";
+import { createSsoKeySet, type SsoKeySet, type SsoKeySource } from "#shared/sso-key-set.js";
 import { createObservability, type Observability } from "#shared/observability.js";
 import { createOpsHttpHandler } from "#shared/ops-http.js";
 import { expectMeshPeer } from "#shared/mesh-tls.js";
@@ -52,8 +55,9 @@ export interface GatewayRouterOptions {
 }
 
 /**
- * How tokens are verified. Exactly one of `publicKeyPem` (production: the real issuer's key) and
- * `devSsoDir` (development SSO: a key pair created there, and the /dev-sso endpoints) must be set.
+ * How tokens are verified. Exactly one of `jwksUrl` (production: the identity provider's rotating
+ * JWK Set), `publicKeyPem` (one fixed key) and `devSsoDir` (development SSO: a key pair created
+ * there, published as a JWK Set with its kid, and the /dev-sso endpoints) must be set.
  */
 export interface GatewaySsoOptions {
   /** Expected `iss`. */
@@ -62,6 +66,12 @@ export interface GatewaySsoOptions {
   audience: string;
   /** The SSO issuer's RSA public key, PEM. */
   publicKeyPem?: string;
+  /** The SSO issuer's JWKS URL: keys by kid, refreshed on an unknown kid (rate limited) and periodically. */
+  jwksUrl?: string;
+  /** Periodic refresh of the JWKS (default 300 000 ms). */
+  jwksRefreshIntervalMs?: number;
+  /** Least time between two fetches triggered by unknown kids (default 30 000 ms). */
+  jwksMinRefetchIntervalMs?: number;
   /** Enables the development SSO with its key pair in this folder. */
   devSsoDir?: string;
   /** The development SSO's tobacconists; default the demo list TAB-0001..TAB-0005. */
@@ -116,6 +126,8 @@ export interface RunningGateway {
   devSso: boolean;
   /** The development SSO's public key (PEM), when enabled. */
   devSsoPublicKeyPem?: string;
+  /** The SSO key set in use (kids, stale or not). */
+  readonly ssoKeys: SsoKeySet;
   readonly observability: Observability;
   /** Stops both listeners (dropping open connections) and closes the router channel. */
   close(): Promise<void>;
@@ -132,36 +144,65 @@ function routerCredentials(router: GatewayRouterOptions): ChannelCredentials {
   });
 }
 
+/**
+ * Readiness plus the SSO key set's state: a JWKS that could not be re-fetched keeps the last good
+ * keys (the gateway still serves), and /readyz says so in `reason` for the operator.
+ */
+function withSsoKeyStatus(readiness: { ready: boolean; reason?: string }, keys: SsoKeySet): { ready: boolean; reason?: string } {
+  const status = keys.status();
+  if (!status.stale) return readiness;
+  const note = status.loadedAt
+    ? `SSO key set stale (last good set from ${status.loadedAt.toISOString()} in use, kids ${status.kids.join(",")}): ${status.lastError ?? "not fetched"}`
+    : `SSO key set never fetched, no token can be verified: ${status.lastError ?? "not fetched"}`;
+  return { ready: readiness.ready && status.loadedAt !== undefined, reason: readiness.reason ? `${readiness.reason}; ${note}` : note };
+}
+
 /** Starts the gateway and resolves when both listeners are up. */
 export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
   const { logger, sso: ssoOptions } = options;
   const clock = options.clock ?? (() => new Date());
-  if (ssoOptions.publicKeyPem && ssoOptions.devSsoDir) {
-    throw new DomainError("invalid-input", "choose either the development SSO (GATEWAY_DEV_SSO=true) or a real issuer's key (GATEWAY_SSO_PUBLIC_KEY_FILE), not both", {
+  if ([ssoOptions.publicKeyPem, ssoOptions.devSsoDir, ssoOptions.jwksUrl].filter(Boolean).length > 1) {
+    throw new DomainError("invalid-input", "choose one SSO key source: the development SSO (GATEWAY_DEV_SSO=true), the issuer's JWKS (GATEWAY_SSO_JWKS_URL) or its key file (GATEWAY_SSO_PUBLIC_KEY_FILE)", {
       reason: "SSO_AMBIGUOUS",
     });
   }
-  let publicKeyPem = ssoOptions.publicKeyPem;
+  let source: SsoKeySource | undefined = ssoOptions.publicKeyPem ? { kind: "pem", pem: ssoOptions.publicKeyPem } : ssoOptions.jwksUrl ? { kind: "jwks-url", url: ssoOptions.jwksUrl } : undefined;
   let devSso: DevSsoRoutes | undefined;
+  let publicKeyPem = ssoOptions.publicKeyPem;
   if (ssoOptions.devSsoDir) {
     const pair = await ensureDevSsoKeyPair(ssoOptions.devSsoDir);
     if (pair.created) logger.info({ dir: ssoOptions.devSsoDir }, "development SSO key pair created");
     publicKeyPem = pair.publicKeyPem;
+    const jwk = createPublicKey(pair.publicKeyPem).export({ format: "jwk" });
+    const kid = await calculateJwkThumbprint(jwk);
+    const jwks = JSON.stringify({ keys: [{ ...jwk, kid, use: "sig", alg: "RS256" }] });
     const issuer = createDevSsoIssuer({
       privateKey: pair.privateKey,
+      kid,
       issuer: ssoOptions.issuer,
       audience: ssoOptions.audience,
       clock,
       ...(ssoOptions.devTobacconists ? { tobacconists: ssoOptions.devTobacconists } : {}),
     });
-    devSso = createDevSsoRoutes({ issuer, publicKeyPem: pair.publicKeyPem, logger });
+    devSso = createDevSsoRoutes({ issuer, publicKeyPem: pair.publicKeyPem, jwks, logger });
+    // The same key-set path as production, from the JWK Set the development SSO publishes.
+    source = { kind: "jwks", json: jwks };
   }
-  if (!publicKeyPem) {
-    throw new DomainError("invalid-input", "no SSO key: set GATEWAY_SSO_PUBLIC_KEY_FILE to the Novares SSO public key, or GATEWAY_DEV_SSO=true for development", {
+  if (!source) {
+    throw new DomainError("invalid-input", "no SSO key: set GATEWAY_SSO_JWKS_URL (or GATEWAY_SSO_PUBLIC_KEY_FILE) for the Novares SSO, or GATEWAY_DEV_SSO=true for development", {
       reason: "SSO_KEY_MISSING",
     });
   }
-  const sso = createSsoVerifier({ publicKey: publicKeyPem, issuer: ssoOptions.issuer, audience: ssoOptions.audience, clock });
+  const ssoKeys = createSsoKeySet({
+    source,
+    clock,
+    ...(ssoOptions.jwksRefreshIntervalMs ? { refreshIntervalMs: ssoOptions.jwksRefreshIntervalMs } : {}),
+    ...(ssoOptions.jwksMinRefetchIntervalMs !== undefined ? { minRefetchIntervalMs: ssoOptions.jwksMinRefetchIntervalMs } : {}),
+    onFetch: (outcome) =>
+      outcome.ok ? logger.info({ kids: outcome.kids }, "SSO key set fetched") : logger.warn({ problem: outcome.error }, "SSO key set could not be fetched: keeping the last good set"),
+  });
+  await ssoKeys.refresh();
+  const sso = createSsoVerifier({ keys: ssoKeys, issuer: ssoOptions.issuer, audience: ssoOptions.audience, clock });
 
   const observability = options.observability ?? createObservability({ service: "gateway", accessLog: logger.child({ component: "access" }) });
   const routers = routerTarget(options.router.address);
@@ -216,7 +257,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   });
   const listeners = createGatewayListeners({
     interceptors: [observability.connectInterceptor],
-    ops: createOpsHttpHandler({ observability, readiness: () => readiness.current() }),
+    ops: createOpsHttpHandler({ observability, readiness: () => withSsoKeyStatus(readiness.current(), ssoKeys) }),
     routes: (router) => {
       addConnectService(router, Health, health.implementation(), handlerLogger);
       addConnectService(router, CertificationService, createCertificationHandlers({ router: createGrpcClient(CertificationService, channel), sso, logger: handlerLogger, quota, ledger, clock }), handlerLogger);
@@ -249,6 +290,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     h2cPort,
     devSso: devSso !== undefined,
     ...(devSso && publicKeyPem ? { devSsoPublicKeyPem: publicKeyPem } : {}),
+    ssoKeys,
     observability,
     async close() {
       alertDelivery.close();

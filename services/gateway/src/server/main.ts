@@ -29,6 +29,9 @@ const environment = z
     GATEWAY_SSO_ISSUER: z.string().default("https://sso.novares.dev"),
     GATEWAY_SSO_AUDIENCE: z.string().default("novabox"),
     GATEWAY_SSO_PUBLIC_KEY_FILE: z.string().optional(),
+    GATEWAY_SSO_JWKS_URL: z.string().url("expected the SSO's JWKS URL, e.g. https://sso.novares.it/.well-known/jwks.json").optional(),
+    GATEWAY_SSO_JWKS_REFRESH_MS: env.millis(300_000),
+    GATEWAY_SSO_JWKS_MIN_REFETCH_MS: env.millis(30_000),
     GATEWAY_WEB_DIR: z.string().optional(),
     GATEWAY_ALLOWED_ORIGINS: z.string().optional(),
     GATEWAY_ROUTER_CHECK_INTERVAL_MS: env.millis(2_000),
@@ -45,8 +48,8 @@ const environment = z
     if (c.MESH_PLAINTEXT === Boolean(c.MESH_TLS_DIR)) {
       ctx.addIssue({ code: "custom", path: ["MESH_TLS_DIR"], message: "set MESH_TLS_DIR (mesh PKI folder) or MESH_PLAINTEXT=true, exactly one" });
     }
-    if (c.GATEWAY_DEV_SSO === Boolean(c.GATEWAY_SSO_PUBLIC_KEY_FILE)) {
-      ctx.addIssue({ code: "custom", path: ["GATEWAY_SSO_PUBLIC_KEY_FILE"], message: "set GATEWAY_SSO_PUBLIC_KEY_FILE (production) or GATEWAY_DEV_SSO=true (development), exactly one" });
+    if ([c.GATEWAY_DEV_SSO, Boolean(c.GATEWAY_SSO_PUBLIC_KEY_FILE), Boolean(c.GATEWAY_SSO_JWKS_URL)].filter(Boolean).length !== 1) {
+      ctx.addIssue({ code: "custom", path: ["GATEWAY_SSO_PUBLIC_KEY_FILE"], message: "set GATEWAY_SSO_JWKS_URL or GATEWAY_SSO_PUBLIC_KEY_FILE (production) or GATEWAY_DEV_SSO=true (development), exactly one" });
     }
   });
 
@@ -84,7 +87,13 @@ const gateway = await startGateway({
   sso: {
     issuer: config.GATEWAY_SSO_ISSUER,
     audience: config.GATEWAY_SSO_AUDIENCE,
-    ...(config.GATEWAY_DEV_SSO ? { devSsoDir: config.GATEWAY_SSO_DIR } : { publicKeyPem: await readSsoPublicKey(config.GATEWAY_SSO_PUBLIC_KEY_FILE ?? "") }),
+    jwksRefreshIntervalMs: config.GATEWAY_SSO_JWKS_REFRESH_MS,
+    jwksMinRefetchIntervalMs: config.GATEWAY_SSO_JWKS_MIN_REFETCH_MS,
+    ...(config.GATEWAY_DEV_SSO
+      ? { devSsoDir: config.GATEWAY_SSO_DIR }
+      : config.GATEWAY_SSO_JWKS_URL
+        ? { jwksUrl: config.GATEWAY_SSO_JWKS_URL }
+        : { publicKeyPem: await readSsoPublicKey(config.GATEWAY_SSO_PUBLIC_KEY_FILE ?? "") }),
   },
   ...(config.GATEWAY_WEB_DIR ? { webDir: config.GATEWAY_WEB_DIR } : {}),
   ...(config.GATEWAY_ALLOWED_ORIGINS ? { allowedOrigins: config.GATEWAY_ALLOWED_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean) } : {}),

@@ -5,6 +5,7 @@
  * a message that says which), and ANPR's connectivity test. Every change is audited; no secret is
  * ever returned or logged.
  */
+import { parseJwks, validateJwksUrl } from "#shared/sso-key-set.js";
 import { randomUUID } from "node:crypto";
 import { describeCertificate, loadCaCertificate, loadWorkstationCredentials } from "#shared/anpr/pki.js";
 import { containsProgramText, DomainError } from "#shared/domain-error.js";
@@ -134,6 +135,16 @@ function validateSettings(s: Settings): void {
   if (s.serviceFeeCents < 0 || s.stampDutyCents < 0 || s.secretariatFeesCents < 0) throw new InvalidInputError("settings.service_fee_cents", "fees cannot be negative", "INVALID_FEE");
   if (s.ssoPublicKeyPem && !/-----BEGIN PUBLIC KEY-----/.test(s.ssoPublicKeyPem)) {
     throw new InvalidInputError("settings.sso_public_key_pem", "sso_public_key_pem must be a PEM public key (-----BEGIN PUBLIC KEY-----)", "INVALID_SSO_KEY");
+  }
+  for (const [field, check] of [
+    ["sso_jwks_url", () => s.ssoJwksUrl && validateJwksUrl(s.ssoJwksUrl)],
+    ["sso_jwks", () => s.ssoJwks && parseJwks(s.ssoJwks)],
+  ] as const) {
+    try {
+      check();
+    } catch (err) {
+      throw new InvalidInputError(`settings.${field}`, `${field}: ${err instanceof Error ? err.message : String(err)}`, "INVALID_SSO_KEY");
+    }
   }
 }
 

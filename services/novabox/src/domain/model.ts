@@ -40,6 +40,10 @@ export interface Settings {
   advertisedPort: number;
   /** PEM public key the tobacconists' SSO tokens are verified with, and the expected iss/aud. */
   ssoPublicKeyPem: string;
+  /** The SSO's JWK Set URL (rotating keys by kid); takes precedence over the uploaded set and the PEM key. */
+  ssoJwksUrl: string;
+  /** An uploaded JWK Set (JSON); takes precedence over the PEM key. */
+  ssoJwks: string;
   ssoIssuer: string;
   ssoAudience: string;
   /** Audit rows older than this are purged (the chain stays verifiable). */

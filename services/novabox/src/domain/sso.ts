@@ -1,9 +1,12 @@
 /**
- * Verifies the Novares SSO token a tobacconist's call carries, against the public key, issuer and
- * audience in the box's settings (#shared/sso-token.js does the JWT checks, with the algorithm pinned
- * to the key's type), then refuses tobacconists the Comune revoked.
+ * Verifies the Novares SSO token a tobacconist's call carries, against the SSO's key set (the JWKS
+ * URL, an uploaded JWK Set, or one PEM key, #shared/sso-key-set.js: keys by `kid`, refreshed on an
+ * unknown kid, last good set kept when a fetch fails), issuer and audience in the box's settings
+ * (#shared/sso-token.js does the JWT checks, with the algorithm pinned to the key's type), then
+ * refuses tobacconists the Comune revoked.
  */
-import { ssoTrust, verifySsoToken, type SsoTrust, type TobacconistIdentity } from "#shared/sso-token.js";
+import { createSsoKeySet, type SsoKeySet, type SsoKeySetStatus, type SsoKeySource } from "#shared/sso-key-set.js";
+import { verifySsoTokenWithKeys, type TobacconistIdentity } from "#shared/sso-token.js";
 import { isDomainError } from "#shared/domain-error.js";
 import { SsoNotConfiguredError, TobacconistRevokedError } from "./errors.js";
 import type { Settings } from "./model.js";
@@ -14,11 +17,16 @@ export { algorithmForKey } from "#shared/sso-token.js";
 
 /** Options of {@link createSsoVerifier}. */
 export interface SsoVerifierOptions {
-  /** Current settings (key, issuer, audience, revoked tobacconists), read on every call. */
+  /** Current settings (keys, issuer, audience, revoked tobacconists), read on every call. */
   settings: () => Settings;
   clock: Clock;
   /** Accepted clock skew for exp/nbf/iat (default 30 s). */
   clockToleranceSeconds?: number;
+  /**
+   * Builds the key set for a source (the port to the network for a JWKS URL); default
+   * #shared/sso-key-set.js with global fetch.
+   */
+  createKeySet?: (source: SsoKeySource) => SsoKeySet;
 }
 
 /** Verifies tobacconists' SSO tokens. */
@@ -30,6 +38,16 @@ export interface SsoVerifier {
    * revoked tobacconist.
    */
   verify(token: string | undefined): Promise<TobacconistIdentity>;
+  /** The key set in use (kids, stale after a failed fetch), or undefined when SSO is not configured. */
+  keyStatus(): SsoKeySetStatus | undefined;
+}
+
+/** The key source the settings name: the JWKS URL, else the uploaded JWK Set, else the PEM key. */
+export function ssoKeySourceOf(settings: Pick<Settings, "ssoJwksUrl" | "ssoJwks" | "ssoPublicKeyPem">): SsoKeySource | undefined {
+  if (settings.ssoJwksUrl.trim()) return { kind: "jwks-url", url: settings.ssoJwksUrl.trim() };
+  if (settings.ssoJwks.trim()) return { kind: "jwks", json: settings.ssoJwks.trim() };
+  if (settings.ssoPublicKeyPem.trim()) return { kind: "pem", pem: settings.ssoPublicKeyPem };
+  return undefined;
 }
 
 /** Throws {@link TobacconistRevokedError} when the Comune revoked `tobacconistId` (agreement art. 5.4). */
@@ -39,32 +57,39 @@ export function assertNotRevoked(settings: Pick<Settings, "revokedTobacconists">
 
 /** Creates the {@link SsoVerifier}. */
 export function createSsoVerifier(options: SsoVerifierOptions): SsoVerifier {
-  let cached: { stamp: string; trust: SsoTrust } | undefined;
+  const build = options.createKeySet ?? ((source: SsoKeySource) => createSsoKeySet({ source, clock: options.clock }));
+  /** The key set of the current settings, rebuilt only when the source changes (so its cache survives). */
+  let cached: { stamp: string; keys: SsoKeySet } | undefined;
 
-  const trustFor = (settings: Settings): SsoTrust => {
-    const missing = [
-      settings.ssoPublicKeyPem.trim() ? "" : "sso_public_key_pem",
-      settings.ssoIssuer.trim() ? "" : "sso_issuer",
-      settings.ssoAudience.trim() ? "" : "sso_audience",
-    ].filter(Boolean);
-    if (missing.length > 0) throw new SsoNotConfiguredError(`SSO is not configured on this Novabox: set ${missing.join(", ")} in the admin panel`);
-    const stamp = `${settings.ssoPublicKeyPem}\n${settings.ssoIssuer}\n${settings.ssoAudience}`;
-    if (cached?.stamp === stamp) return cached.trust;
+  const keysFor = (settings: Settings): SsoKeySet => {
+    const source = ssoKeySourceOf(settings);
+    const missing = [source ? "" : "sso_jwks_url (or sso_jwks, or sso_public_key_pem)", settings.ssoIssuer.trim() ? "" : "sso_issuer", settings.ssoAudience.trim() ? "" : "sso_audience"].filter(Boolean);
+    if (!source || missing.length > 0) throw new SsoNotConfiguredError(`SSO is not configured on this Novabox: set ${missing.join(", ")} in the admin panel`);
+    const stamp = JSON.stringify(source);
+    if (cached?.stamp === stamp) return cached.keys;
     try {
-      cached = { stamp, trust: ssoTrust(settings.ssoPublicKeyPem, settings.ssoIssuer, settings.ssoAudience) };
+      cached = { stamp, keys: build(source) };
     } catch (err) {
-      const message = isDomainError(err) ? `${err.message} (sso_public_key_pem); paste the Novares SSO key again` : "sso_public_key_pem cannot be used";
+      const message = isDomainError(err) ? `${err.message}; set the Novares SSO keys again in the admin panel` : "the SSO key setting cannot be used";
       throw new SsoNotConfiguredError(message, "SSO_KEY_UNSUPPORTED", err);
     }
-    return cached.trust;
+    return cached.keys;
   };
 
   return {
     async verify(token) {
       const settings = options.settings();
-      const identity = await verifySsoToken(token, trustFor(settings), { now: options.clock(), clockToleranceSeconds: options.clockToleranceSeconds ?? 30 });
+      const keys = keysFor(settings);
+      const identity = await verifySsoTokenWithKeys(token, keys, { issuer: settings.ssoIssuer, audience: settings.ssoAudience }, { now: options.clock(), clockToleranceSeconds: options.clockToleranceSeconds ?? 30 });
       assertNotRevoked(settings, identity.tobacconistId);
       return identity;
+    },
+    keyStatus() {
+      try {
+        return keysFor(options.settings()).status();
+      } catch {
+        return undefined;
+      }
     },
   };
 }

@@ -42,6 +42,8 @@ export function settingsToMessage(s: Settings): PbSettings {
     advertisedHost: s.advertisedHost,
     advertisedPort: s.advertisedPort,
     ssoPublicKeyPem: s.ssoPublicKeyPem,
+    ssoJwksUrl: s.ssoJwksUrl,
+    ssoJwks: s.ssoJwks,
     ssoIssuer: s.ssoIssuer,
     ssoAudience: s.ssoAudience,
     logRetentionDays: s.logRetentionDays,
@@ -131,6 +133,8 @@ const fieldSetters: Record<string, (target: Settings, source: PbSettings, now: D
   secretariat_fees_cents: (t, s) => (t.secretariatFeesCents = Number(s.secretariatFeesCents)),
   enabled_certificate_types: (t, s) => (t.enabledCertificateTypes = [...s.enabledCertificateTypes]),
   experimental_phase: (t, s) => (t.experimentalPhase = s.experimentalPhase),
+  sso_jwks_url: (t, s) => (t.ssoJwksUrl = s.ssoJwksUrl.trim()),
+  sso_jwks: (t, s) => (t.ssoJwks = s.ssoJwks.trim()),
 };
 
 function invalid(field: string, message: string): DomainError {
