@@ -60,6 +60,12 @@ export interface SsoKeySetOptions {
   minRefetchIntervalMs?: number;
   /** Deadline of one fetch (default 5 000 ms). */
   fetchTimeoutMs?: number;
+  /**
+   * Also fetch a URL source every `refreshIntervalMs` on a timer (unref'd), not only when a token
+   * arrives, so health reports a JWKS that stopped answering even when no one signs in. Stop it with
+   * {@link SsoKeySet.close}. Default false.
+   */
+  background?: boolean;
   /** Told about each fetch outcome (logs). */
   onFetch?: (outcome: { ok: true; kids: string[] } | { ok: false; error: string }) => void;
 }
@@ -75,6 +81,8 @@ export interface SsoKeySet {
   status(): SsoKeySetStatus;
   /** Fetches a URL source now (startup, tests); resolves when done (never rejects). */
   refresh(): Promise<void>;
+  /** Stops the background refresh, if any. */
+  close(): void;
 }
 
 /** The key set's configuration is unusable (INVALID_ARGUMENT when it comes from a request). */
@@ -202,6 +210,9 @@ export function createSsoKeySet(options: SsoKeySetOptions): SsoKeySet {
     return keys.find((k) => k.kid === kid);
   };
 
+  const timer = options.background && source.kind === "jwks-url" ? setInterval(() => void fetchNow(), refreshIntervalMs) : undefined;
+  timer?.unref();
+
   return {
     async keyFor(kid) {
       if (dueForRefresh()) await fetchNow();
@@ -220,5 +231,8 @@ export function createSsoKeySet(options: SsoKeySetOptions): SsoKeySet {
       };
     },
     refresh: fetchNow,
+    close() {
+      if (timer) clearInterval(timer);
+    },
   };
 }

@@ -196,6 +196,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const ssoKeys = createSsoKeySet({
     source,
     clock,
+    background: true,
     ...(ssoOptions.jwksRefreshIntervalMs ? { refreshIntervalMs: ssoOptions.jwksRefreshIntervalMs } : {}),
     ...(ssoOptions.jwksMinRefetchIntervalMs !== undefined ? { minRefetchIntervalMs: ssoOptions.jwksMinRefetchIntervalMs } : {}),
     onFetch: (outcome) =>
@@ -295,6 +296,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     async close() {
       alertDelivery.close();
       readiness.stop();
+      ssoKeys.close();
       health.shutdown();
       await listeners.close();
       channel.close();

@@ -5,7 +5,7 @@
  * a message that says which), and ANPR's connectivity test. Every change is audited; no secret is
  * ever returned or logged.
  */
-import { parseJwks, validateJwksUrl } from "#shared/sso-key-set.js";
+import { parseJwks, validateJwksUrl, type SsoKeySetStatus } from "#shared/sso-key-set.js";
 import { randomUUID } from "node:crypto";
 import { describeCertificate, loadCaCertificate, loadWorkstationCredentials } from "#shared/anpr/pki.js";
 import { containsProgramText, DomainError } from "#shared/domain-error.js";
@@ -44,11 +44,17 @@ export interface ConfigServiceOptions {
   maxClockSkewMs?: number;
   /** Warn this many days before the workstation certificate expires; default 30. */
   certificateExpiryWarningDays?: number;
+  /**
+   * The SSO key set's state (the verifier's), so a JWKS that could not be re-fetched is shown to
+   * the administrator: the last good keys stay in use, but a rotation at the SSO will not reach
+   * this box until the address works again.
+   */
+  ssoKeyStatus?: () => SsoKeySetStatus | undefined;
 }
 
 /** Something the administrator should fix before it stops the box (GetConfig, TestAnprConnection). */
 export interface ConfigWarning {
-  code: "CLOCK_SKEW" | "WORKSTATION_CERTIFICATE_EXPIRING" | "ENVIRONMENT_MIGRATED";
+  code: "CLOCK_SKEW" | "WORKSTATION_CERTIFICATE_EXPIRING" | "ENVIRONMENT_MIGRATED" | "SSO_KEYS_STALE";
   message: string;
 }
 
@@ -207,7 +213,17 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
           : `the workstation certificate expires on ${day} (in ${Math.ceil(left / 86_400_000)} days): request the renewal now and upload it before then`,
     };
   };
-  const currentWarnings = () => [migrationWarning, skewWarning, expiryWarning()].filter((w): w is ConfigWarning => w !== undefined);
+  const ssoWarning = (): ConfigWarning | undefined => {
+    const status = options.ssoKeyStatus?.();
+    if (!status?.stale) return undefined;
+    return {
+      code: "SSO_KEYS_STALE",
+      message: status.loadedAt
+        ? `the SSO key set could not be fetched again (${status.lastError ?? "unknown error"}): the keys loaded at ${status.loadedAt.toISOString()} (kid ${status.kids.join(", ")}) stay in use, but a new SSO key will be refused until the JWKS address answers; check sso_jwks_url`
+        : `the SSO key set was never fetched (${status.lastError ?? "unknown error"}): no tobacconist can be authenticated; check sso_jwks_url`,
+    };
+  };
+  const currentWarnings = () => [migrationWarning, skewWarning, expiryWarning(), ssoWarning()].filter((w): w is ConfigWarning => w !== undefined);
   const record = (operation: AuditRecord["operation"], actor: string, fields: Partial<AuditRecord> = {}) =>
     audit.append(auditRecord(operation, { authenticationMethod: "ADMIN_SESSION", actor, requestId: randomUUID() }, fields));
   const guarded = <T>(operation: AuditRecord["operation"], actor: string, run: () => T): T => {

@@ -40,6 +40,8 @@ export interface SsoVerifier {
   verify(token: string | undefined): Promise<TobacconistIdentity>;
   /** The key set in use (kids, stale after a failed fetch), or undefined when SSO is not configured. */
   keyStatus(): SsoKeySetStatus | undefined;
+  /** Stops the key set's background refresh (box shutdown). */
+  close(): void;
 }
 
 /** The key source the settings name: the JWKS URL, else the uploaded JWK Set, else the PEM key. */
@@ -67,6 +69,8 @@ export function createSsoVerifier(options: SsoVerifierOptions): SsoVerifier {
     if (!source || missing.length > 0) throw new SsoNotConfiguredError(`SSO is not configured on this Novabox: set ${missing.join(", ")} in the admin panel`);
     const stamp = JSON.stringify(source);
     if (cached?.stamp === stamp) return cached.keys;
+    cached?.keys.close();
+    cached = undefined;
     try {
       cached = { stamp, keys: build(source) };
     } catch (err) {
@@ -90,6 +94,10 @@ export function createSsoVerifier(options: SsoVerifierOptions): SsoVerifier {
       } catch {
         return undefined;
       }
+    },
+    close() {
+      cached?.keys.close();
+      cached = undefined;
     },
   };
 }

@@ -32,6 +32,8 @@ const environment = z.object({
     .optional(),
   NOVABOX_MESH_PLAINTEXT: env.flag(false),
   NOVABOX_MESH_TLS_REFRESH_MS: env.millis(60_000),
+  NOVABOX_SSO_JWKS_REFRESH_MS: env.millis(300_000),
+  NOVABOX_SSO_JWKS_MIN_REFETCH_MS: env.millis(30_000),
   LOG_LEVEL: env.logLevel(),
 });
 
@@ -71,6 +73,7 @@ const box = await startNovabox({
   anprTimeoutMs: config.NOVABOX_ANPR_TIMEOUT_MS,
   anprMaxAnswerBytes: config.NOVABOX_ANPR_MAX_ANSWER_BYTES,
   settleIntervalMs: config.NOVABOX_SETTLE_INTERVAL_MS,
+  ssoJwks: { refreshIntervalMs: config.NOVABOX_SSO_JWKS_REFRESH_MS, minRefetchIntervalMs: config.NOVABOX_SSO_JWKS_MIN_REFETCH_MS },
   ...(config.NOVABOX_SECRET_KEY ? { secretKey: Buffer.from(config.NOVABOX_SECRET_KEY, "base64") } : {}),
   ...(config.NOVABOX_WEB_DIR ? { webDir: config.NOVABOX_WEB_DIR } : {}),
   ...(mesh ? { mesh } : {}),

@@ -20,6 +20,7 @@ import { createGrpcServer, grpcService } from "#shared/grpc-server.js";
 import { createMeshPeerGuard } from "#shared/mesh-peer-guard.js";
 import { expectMeshPeer, type MeshPeerCheck } from "#shared/mesh-tls.js";
 import { createHealthService, ServingStatus } from "#shared/health.js";
+import { createSsoKeySet } from "#shared/sso-key-set.js";
 import { openNovaboxStore } from "../store/index.js";
 import { createAccountService } from "../domain/account-service.js";
 import { createAdminService } from "../domain/admin-service.js";
@@ -61,6 +62,11 @@ export interface StartNovaboxOptions {
   /** How often requests whose outcome at ANPR is unknown are settled (default 30 000 ms). */
   settleIntervalMs?: number;
   /**
+   * Refresh of the SSO's JWK Set when the settings name a JWKS URL: periodic (default 300 000 ms),
+   * and at most once per `minRefetchIntervalMs` on an unknown `kid` (default 30 000 ms).
+   */
+  ssoJwks?: { refreshIntervalMs?: number; minRefetchIntervalMs?: number };
+  /**
    * Mutual TLS inside the mesh: the gRPC listener's credentials (client certificates of the mesh CA
    * required) and the credentials the box presents when it announces to Novares (with
    * `clientExpecting`, the box also checks it is talking to the Novares router). With mesh TLS,
@@ -92,7 +98,21 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     ...(options.anprMaxAnswerBytes ? { maxAnswerBytes: options.anprMaxAnswerBytes } : {}),
   });
   const limiter = createRateLimiter({ settings, clock });
-  const sso = createSsoVerifier({ settings, clock });
+  const ssoLogger = logger.child({ component: "sso" });
+  const sso = createSsoVerifier({
+    settings,
+    clock,
+    createKeySet: (source) =>
+      createSsoKeySet({
+        source,
+        clock,
+        background: true,
+        ...(options.ssoJwks?.refreshIntervalMs ? { refreshIntervalMs: options.ssoJwks.refreshIntervalMs } : {}),
+        ...(options.ssoJwks?.minRefetchIntervalMs !== undefined ? { minRefetchIntervalMs: options.ssoJwks.minRefetchIntervalMs } : {}),
+        onFetch: (outcome) =>
+          outcome.ok ? ssoLogger.info({ kids: outcome.kids }, "SSO key set fetched") : ssoLogger.warn({ problem: outcome.error }, "SSO key set could not be fetched: keeping the last good set"),
+      }),
+  });
   const admin = createAdminService({ admins: store.admin, audit: store.audit, sessionKey: store.sessionKey(), clock });
   const domainLogger = logger.child({ component: "domain" });
   const certification = createCertificationService({
@@ -180,6 +200,7 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
       restartAnnouncer();
     },
     logger: logger.child({ component: "config" }),
+    ssoKeyStatus: () => sso.keyStatus(),
     testCandidate: (candidate) => gateway.testCandidate(candidate),
     onAnprVerified: () => {
       readiness = readiness.then(() => setAnprStatus(ServingStatus.SERVING));
@@ -268,6 +289,7 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
       await http.close();
       await readiness.catch(() => undefined);
       gateway.close();
+      sso.close();
       store.close();
     },
   };
