@@ -18,16 +18,17 @@
  * {@link ensureMeshPki} is idempotent: files that are still valid are kept, so a second run (or a
  * second `npm start`) changes nothing and running services keep trusting each other.
  */
-import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
-import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
+import { chmod, mkdir, readFile, stat } from "node:fs/promises";
 import { isIP } from "node:net";
 import { join, resolve } from "node:path";
 import type { ChannelCredentials, ServerCredentials } from "@grpc/grpc-js";
 import forge from "node-forge";
-import { createCertificateAuthority, loadCertificateAuthority, type DevCertificateAuthority } from "./anpr/pki.js";
+import { createCertificateAuthority, loadCertificateAuthority, signCertificate, type DevCertificateAuthority } from "./anpr/pki.js";
 import { DomainError } from "./domain-error.js";
 import { isMeshWorkstationId, meshIdentityOfSubjectAltName, meshIdentityUri, type MeshIdentity } from "./mesh-identity.js";
 import { createMeshTls, type MeshTls, type MeshTlsOptions } from "./mesh-tls.js";
+import { writeAtomic } from "./write-atomic.js";
 
 /** The organization (O) of every mesh certificate. */
 export const meshOrganization = "Novares mesh";
@@ -244,7 +245,7 @@ export function issueMeshCertificate(ca: DevCertificateAuthority, options: Issue
     { name: "subjectAltName", altNames },
     { name: "subjectKeyIdentifier" },
   ]);
-  signWithNodeCrypto(cert, ca.privateKey);
+  signCertificate(cert, ca.privateKey);
   return { certificatePem: forge.pki.certificateToPem(cert), privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString() };
 }
 
@@ -293,22 +294,4 @@ function validFor(cert: X509Certificate, now: Date, days: number): boolean {
 
 async function tightenKeyMode(file: string): Promise<void> {
   if (((await stat(file)).mode & 0o077) !== 0) await chmod(file, 0o600);
-}
-
-async function writeAtomic(file: string, content: string, mode: number): Promise<void> {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile(temp, content, { mode });
-  await chmod(temp, mode);
-  await rename(temp, file);
-}
-
-/** forge builds the TBSCertificate; node:crypto makes the RSA signature (forge is ~100× slower). */
-function signWithNodeCrypto(cert: forge.pki.Certificate, key: KeyObject): void {
-  const oid = forge.pki.oids.sha256WithRSAEncryption!;
-  cert.md = forge.md.sha256.create();
-  cert.signatureOid = oid;
-  cert.siginfo.algorithmOid = oid;
-  const tbs = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
-  cert.tbsCertificate = tbs;
-  cert.signature = sign("sha256", Buffer.from(forge.asn1.toDer(tbs).getBytes(), "binary"), key).toString("binary");
 }

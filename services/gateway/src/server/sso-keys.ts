@@ -3,10 +3,11 @@
  * private key 0600, written atomically so a crash never leaves half a key) and the production
  * issuer's public key file.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
-import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { chmod, mkdir, readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { DomainError } from "#shared/domain-error.js";
+import { writeAtomic } from "#shared/write-atomic.js";
 
 /** The development SSO's signing key and its public half. */
 export interface DevSsoKeyPair {
@@ -66,9 +67,3 @@ export async function readSsoPublicKey(file: string): Promise<string> {
   }
 }
 
-async function writeAtomic(file: string, content: string, mode: number): Promise<void> {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile(temp, content, { mode });
-  await chmod(temp, mode);
-  await rename(temp, file);
-}

@@ -9,7 +9,7 @@
  */
 import { randomInt } from "node:crypto";
 import { constants } from "node:fs";
-import { access, chmod, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { access, mkdir, readFile, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DomainError } from "#shared/domain-error.js";
@@ -23,6 +23,7 @@ import {
   verifyCertificateChain,
   type DevCertificateAuthority,
 } from "./pki.js";
+import { writeAtomic } from "../write-atomic.js";
 
 /** A demo Comune the development PKI issues a workstation for. */
 export interface DevPkiComune {
@@ -267,13 +268,6 @@ async function exists(file: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function writeAtomic(file: string, content: string | Uint8Array, mode: number): Promise<void> {
-  const temp = join(dirname(file), `.${Date.now()}-${randomInt(1e9)}.tmp`);
-  await writeFile(temp, content, { mode });
-  await chmod(temp, mode);
-  await rename(temp, file);
 }
 
 /** Runs `fn` holding a lock directory; a lock older than a minute is taken to be left by a crash. */
