@@ -20,6 +20,7 @@ import { DomainError } from "#shared/domain-error.js";
 import { decodeStatusDetails, toServiceError } from "#shared/grpc-status.js";
 import { instanceIdFor } from "../src/domain/discovery-rules.js";
 import type { Instance } from "../src/domain/model.js";
+import { keyOwner, keyRoutingId } from "../src/domain/key-owner.js";
 import { createRoutingTable } from "../src/domain/routing-table.js";
 import { createForwardingHandlers, type BoxChannels } from "../src/handlers/forwarding-handlers.js";
 
@@ -91,9 +92,11 @@ function setup() {
     },
   };
   const handlers = createForwardingHandlers({ table, channels, reportUnavailable: (id) => unavailable.push(id), retryAfterSeconds: 15 });
-  /** The first box the table will pick next, and the other one. */
-  const order = () => {
-    const [first, second] = table.resolve(comuneCode);
+  /** The first box a call goes to — the key's owner for a keyed IssueCertificate, else the table's next pick — and the other one. */
+  const order = (idempotencyKey?: string) => {
+    const serving = table.resolve(comuneCode);
+    const owner = idempotencyKey ? keyOwner(keyRoutingId(comuneCode, "TAB-0001", idempotencyKey), serving) : undefined;
+    const [first, second] = owner ? [owner, ...serving.filter((i) => i !== owner)] : serving;
     return { first: first!, second: second! };
   };
   const script = (box: Instance, ...outcomes: Outcome[]) => scripts.get(box.instanceId)!.push(...outcomes);
@@ -114,7 +117,7 @@ const issueRequest = (idempotencyKey: string) =>
 describe("router forwarding in memory: retry only with an idempotency key, only when the box was not reached", () => {
   it("an IssueCertificate with a key goes to the other box when the first was not reached", async () => {
     const { handlers, calls, order, script, unavailable } = setup();
-    const { first, second } = order();
+    const { first, second } = order("key-1");
     script(first, notReached());
     script(second, issued("P-2"));
     const { err, answer } = await serve(handlers.certification.IssueCertificate, issueRequest("key-1"), { authorization: "Bearer t", "x-request-id": "r-1", cookie: "no" });
@@ -143,7 +146,7 @@ describe("router forwarding in memory: retry only with an idempotency key, only 
     ["INVALID_FISCAL_CODE", "invalid-input"],
   ] as const)("a status the box produced (%s) is relayed as is, with its details, never retried elsewhere", async (reason, kind) => {
     const { handlers, calls, order, script } = setup();
-    const { first } = order();
+    const { first } = order("key-2");
     script(first, boxStatus(kind, reason));
     const { err } = await serve(handlers.certification.IssueCertificate, issueRequest("key-2"));
     expect(decodeStatusDetails(err?.metadata).reason).toBe(reason);
@@ -153,7 +156,7 @@ describe("router forwarding in memory: retry only with an idempotency key, only 
 
   it("after ANPR_OUTCOME_UNKNOWN the key stays with its box: the retry goes there, not round-robin", async () => {
     const { handlers, calls, order, script } = setup();
-    const { first } = order();
+    const { first } = order("key-3");
     script(first, boxStatus("unavailable", "ANPR_OUTCOME_UNKNOWN"), issued("P-1"));
     await serve(handlers.certification.IssueCertificate, issueRequest("key-3"));
     const retry = await serve(handlers.certification.IssueCertificate, issueRequest("key-3"));
@@ -163,7 +166,7 @@ describe("router forwarding in memory: retry only with an idempotency key, only 
 
   it("when the box may have received the request (connection dropped), the key is pinned and the caller told NOVABOX_HOLDS_REQUEST", async () => {
     const { handlers, calls, order, script, table } = setup();
-    const { first } = order();
+    const { first } = order("key-4");
     script(first, droppedMidCall());
     const { err } = await serve(handlers.certification.IssueCertificate, issueRequest("key-4"));
     expect(err?.code).toBe(GrpcCode.UNAVAILABLE);
@@ -174,6 +177,24 @@ describe("router forwarding in memory: retry only with an idempotency key, only 
     const retry = await serve(handlers.certification.IssueCertificate, issueRequest("key-4"));
     expect(decodeStatusDetails(retry.err?.metadata).reason).toBe("NOVABOX_HOLDS_REQUEST");
     expect(calls).toHaveLength(1);
+  });
+
+  it("without a pin, a key goes to its owner box on every router (a replica or a restarted router holds no pin), and keys spread over the boxes", async () => {
+    const routers = [setup(), setup()];
+    const boxes = new Set<string>();
+    for (let n = 0; n < 16; n++) {
+      const key = `spread-${String(n)}`;
+      for (const r of routers) {
+        r.table.pick(comuneCode); // move each router's round-robin cursor differently
+        if (n % 2 === 0) routers[0]!.table.pick(comuneCode);
+        await serve(r.handlers.certification.IssueCertificate, issueRequest(key));
+      }
+      const [a, b] = routers.map((r) => r.calls.at(-1)!.box);
+      expect(a).toBe(b);
+      expect(a).toBe(routers[0]!.order(key).first.instanceId);
+      boxes.add(a!);
+    }
+    expect(boxes.size).toBe(2);
   });
 
   it("reads (preview, record) are retried once on a transport UNAVAILABLE, with or without a key", async () => {

@@ -23,8 +23,11 @@
  * second certificate. Such a key is pinned to that box (in this router's memory, for
  * `pinnedKeyTtlMs`): its retries go to that box only, and while the box is down the router answers
  * UNAVAILABLE with ErrorInfo reason NOVABOX_HOLDS_REQUEST and a `retryAfterSeconds` hint instead of
- * trying the Comune's other box. The pending records themselves stay in the box (README, "Exactly
- * one certificate per request").
+ * trying the Comune's other box. Without a pin, a keyed IssueCertificate goes to the key's owner
+ * among the serving boxes (domain/key-owner.ts: rendezvous hashing, the same on every router and
+ * after a restart), so a retry that reaches another router replica still finds the box holding its
+ * pending record while that box serves. The pending records themselves stay in the box (README,
+ * "Exactly one certificate per request").
  */
 import { Metadata, status as GrpcCode, type Client, type sendUnaryData, type ServerUnaryCall, type ServiceError, type UntypedHandleCall } from "@grpc/grpc-js";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
@@ -37,6 +40,7 @@ import { DomainError } from "#shared/domain-error.js";
 import { describeMeshIdentity, meshIdentityOfSubjectAltName, type MeshIdentity } from "#shared/mesh-identity.js";
 import { requireComuneCode } from "../domain/discovery-rules.js";
 import { InvalidDiscoveryInputError, MeshIdentityRefusedError, NoHealthyInstanceError } from "../domain/errors.js";
+import { keyOwner, keyRoutingId } from "../domain/key-owner.js";
 import type { Instance } from "../domain/model.js";
 import { readStringField, withStringField } from "../domain/request-fields.js";
 import type { RoutingTable } from "../domain/routing-table.js";
@@ -134,7 +138,7 @@ export function createForwardingHandlers(options: ForwardingHandlersOptions): Fo
   const pins = new Map<string, Pin>();
   const pinKey = (comuneCode: string, request: Buffer): string | undefined => {
     const key = (readStringField(request, IDEMPOTENCY_KEY_FIELD) ?? "").trim();
-    return key ? JSON.stringify([comuneCode, readStringField(request, TOBACCONIST_ID_FIELD) ?? "", key]) : undefined;
+    return key ? keyRoutingId(comuneCode, readStringField(request, TOBACCONIST_ID_FIELD) ?? "", key) : undefined;
   };
   const pinned = (id: string | undefined): Pin | undefined => {
     if (id === undefined) return undefined;
@@ -209,7 +213,7 @@ export function createForwardingHandlers(options: ForwardingHandlersOptions): Fo
           const holder = table.get(held.instanceId);
           if (!holder || holder.health !== "serving") return callback(holdsRequest(held.instanceId, target.comuneCode, "holding this request is not serving"));
           first = holder;
-        } else first = pick(target.comuneCode);
+        } else first = (keyPin !== undefined ? keyOwner(keyPin, table.resolve(target.comuneCode)) : undefined) ?? pick(target.comuneCode);
       } catch (err) {
         return callback(toServiceError(err, options.logger, { rpc }));
       }
