@@ -1,9 +1,11 @@
 /**
  * The Novabox's HTTP/1.1 listener for browsers: ConfigService over Connect and gRPC-web (the admin
  * panel's API), with CORS, and the admin UI's static files when a build folder is given. Browsers
- * cannot speak h2c, so this is separate from the gRPC listener.
+ * cannot speak h2c, so this is separate from the gRPC listener. HTTPS when given a certificate
+ * (admin-tls.ts decides: always, unless the box listens on loopback only).
  */
 import { createServer, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter } from "@connectrpc/connect";
@@ -18,6 +20,8 @@ export interface HttpListenerOptions {
   webDir?: string;
   /** Origins allowed by CORS; default any (the API is authenticated by bearer tokens, not cookies). */
   allowedOrigins?: readonly string[];
+  /** Serve HTTPS with this certificate (PEM, may include the chain) and key; omitted = plain HTTP. */
+  tls?: { certificatePem: string; privateKeyPem: string };
 }
 
 /** A listener that is not yet listening. */
@@ -35,11 +39,12 @@ export function createHttpListener(options: HttpListenerOptions): HttpListener {
       (res as ServerResponse).writeHead(404, { "Content-Type": "text/plain" }).end("not found");
     },
   });
-  const server: Server = createServer((req, res) => {
+  const handler = (req: Parameters<typeof connect>[0], res: ServerResponse) => {
     if (applyCors(req, res, options.allowedOrigins)) return;
     stampPeerAddress(req);
     connect(req, res);
-  });
+  };
+  const server: Server = options.tls ? createHttpsServer({ cert: options.tls.certificatePem, key: options.tls.privateKeyPem, minVersion: "TLSv1.2" }, handler) : createServer(handler);
   return {
     listen(port, host) {
       return new Promise((resolve_, reject) => {

@@ -32,6 +32,10 @@ const environment = z.object({
     .optional(),
   NOVABOX_MESH_PLAINTEXT: env.flag(false),
   NOVABOX_MESH_TLS_REFRESH_MS: env.millis(60_000),
+  NOVABOX_ADMIN_TLS: z.enum(["auto", "https", "http"]).default("auto"),
+  NOVABOX_ADMIN_TLS_CERT_FILE: z.string().optional(),
+  NOVABOX_ADMIN_TLS_KEY_FILE: z.string().optional(),
+  NOVABOX_ADMIN_TLS_HOSTNAMES: z.string().optional(),
   NOVABOX_SSO_JWKS_REFRESH_MS: env.millis(300_000),
   NOVABOX_SSO_JWKS_MIN_REFETCH_MS: env.millis(30_000),
   LOG_LEVEL: env.logLevel(),
@@ -73,10 +77,16 @@ const box = await startNovabox({
   anprTimeoutMs: config.NOVABOX_ANPR_TIMEOUT_MS,
   anprMaxAnswerBytes: config.NOVABOX_ANPR_MAX_ANSWER_BYTES,
   settleIntervalMs: config.NOVABOX_SETTLE_INTERVAL_MS,
+  adminTls: {
+    mode: config.NOVABOX_ADMIN_TLS,
+    ...(config.NOVABOX_ADMIN_TLS_CERT_FILE ? { certFile: config.NOVABOX_ADMIN_TLS_CERT_FILE } : {}),
+    ...(config.NOVABOX_ADMIN_TLS_KEY_FILE ? { keyFile: config.NOVABOX_ADMIN_TLS_KEY_FILE } : {}),
+    ...(config.NOVABOX_ADMIN_TLS_HOSTNAMES ? { hostnames: config.NOVABOX_ADMIN_TLS_HOSTNAMES.split(",").map((h) => h.trim()).filter(Boolean) } : {}),
+  },
   ssoJwks: { refreshIntervalMs: config.NOVABOX_SSO_JWKS_REFRESH_MS, minRefetchIntervalMs: config.NOVABOX_SSO_JWKS_MIN_REFETCH_MS },
   ...(config.NOVABOX_SECRET_KEY ? { secretKey: Buffer.from(config.NOVABOX_SECRET_KEY, "base64") } : {}),
   ...(config.NOVABOX_WEB_DIR ? { webDir: config.NOVABOX_WEB_DIR } : {}),
   ...(mesh ? { mesh } : {}),
 });
-logger.info({ grpcPort: box.grpcPort, httpPort: box.httpPort, home: config.ANPR_HOME, meshTls: !!mesh }, "novabox ready");
+logger.info({ grpcPort: box.grpcPort, httpPort: box.httpPort, httpScheme: box.httpScheme, home: config.ANPR_HOME, meshTls: !!mesh }, "novabox ready");
 installShutdown({ logger, steps: [{ name: "novabox", run: () => box.close() }] });
