@@ -1,21 +1,18 @@
 /**
  * The Novabox's client of ANPR: builds each request body from typed input, stamps it with the next
- * `idOperazioneComune`, lets the `soap` package (driven by the official WSDLs) wrap and send it,
- * signs the envelope with WS-Security through soap's security hook, and reads the answer — verifying
- * its signature when ANPR signed it. It has no gRPC imports: the handlers map its typed errors.
+ * `idOperazioneComune`, wraps it in the SOAP envelope of the official WSDL, signs the envelope with
+ * WS-Security and POSTs it (soap-transport.ts), and reads the answer — verifying its signature when
+ * ANPR signed it. It has no gRPC imports: the handlers map its typed errors.
  *
- * Per-request cost is kept low: WSDLs are parsed once at creation, the signer holds keys parsed once,
- * and one keep-alive HTTPS agent (trusting the configured CA) carries every call.
+ * Per-request cost is kept low: the signer holds keys parsed once, each answer is parsed once (the
+ * document read for the fault, the signature and the result), and one keep-alive HTTPS agent
+ * (trusting the configured CA) carries every call.
  */
 import { Agent } from "node:https";
-import { fileURLToPath } from "node:url";
-import soap from "soap";
-import { anprSpecDir } from "#shared/anpr/spec-dir.js";
 import type { Document, Element } from "@xmldom/xmldom";
 import { childElements, findChild, parseXmlSafe } from "#shared/anpr/xml.js";
 import { createWsSecurityVerifier } from "#shared/anpr/wssecurity.js";
 import {
-  AnprAnswerTooLargeError,
   AnprBadResponseError,
   AnprFaultError,
   AnprResponseSignatureError,
@@ -36,6 +33,9 @@ import {
 } from "./requests.js";
 import { parseRisposta3002, parseRisposta6001, parseRispostaConnessione, type CertificateResult, type IndividualRecord } from "./responses.js";
 import { DomainError } from "#shared/domain-error.js";
+import { postSoap, soapEnvelope, wsdlNamespaces, type MtomAttachments, type SoapAnswer } from "./soap-transport.js";
+
+export type { MtomAttachments } from "./soap-transport.js";
 
 /** Signs a SOAP envelope (see #shared/anpr/wssecurity.js `createWsSecuritySigner`). */
 export interface EnvelopeSigner {
@@ -107,13 +107,11 @@ export interface AnprClient {
   close(): void;
 }
 
-type SoapAsyncMethod = (args: object, options?: object) => Promise<[unknown, string, unknown, string, MtomAttachments | undefined]>;
-/** Attachments of an MTOM answer, as the soap package's parser returns them. */
-export interface MtomAttachments {
-  parts: { headers: Record<string, string>; body: Buffer }[];
+/** One ANPR service: where it is and the namespaces of its WSDL's envelope. */
+interface SoapService {
+  url: URL;
+  namespaces: { tns: string; schema: string };
 }
-
-const specPath = (relative: string) => fileURLToPath(new URL(relative, anprSpecDir));
 
 /**
  * Reassembles an MTOM/XOP answer into the plain envelope it stands for: each xop:Include is replaced
@@ -136,23 +134,16 @@ export function reassembleXop(rootPart: string, mtom: MtomAttachments | undefine
 
 interface SoapError extends Error {
   code?: string;
-  root?: { Envelope?: { Body?: { Fault?: { faultcode?: string; faultstring?: string } } } };
-  response?: { status?: number };
 }
 
 /** Transport error codes meaning the request never left this box (no act at ANPR is possible). */
 const notSentCodes = /^(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|CERT_|ERR_TLS_CERT)/;
 
-function transportError(err: unknown, timeoutMs: number, maxAnswerBytes: number): DomainError {
+function transportError(err: unknown, timeoutMs: number): DomainError {
   if (err instanceof DomainError) return err;
   const e = (err ?? {}) as SoapError;
   const message = describeError(err);
-  const fault = e.root?.Envelope?.Body?.Fault;
-  if (fault) return new AnprFaultError(fault.faultcode ?? "soap:Server", fault.faultstring ?? "SOAP fault");
-  if (/maxContentLength size of \d+ exceeded/.test(message)) return new AnprAnswerTooLargeError(maxAnswerBytes, err);
   if (e.code === "ECONNABORTED" || e.code === "ETIMEDOUT" || /timeout/i.test(message)) return new AnprTimeoutError(timeoutMs, err);
-  const status = e.response?.status;
-  if (status !== undefined && status >= 400) return new AnprUnavailableError(`ANPR answered HTTP ${status}; retry later`, err);
   if (e.code && notSentCodes.test(e.code)) return new AnprUnavailableError(`ANPR cannot be reached (${e.code}); retry later`, err, { requestNotSent: true });
   if (e.code && /^(ECONNRESET|EPIPE|ERR_SOCKET|ECONNABORTED)/.test(e.code)) return new AnprUnavailableError(`the connection to ANPR broke (${e.code}); retry later`, err);
   if (/socket hang up|network/i.test(message)) return new AnprUnavailableError(`the connection to ANPR broke (${message}); retry later`, err);
@@ -167,8 +158,17 @@ function nameKey(value: string): string {
   return value.normalize("NFD").replace(/[^A-Za-z]/g, "").toUpperCase();
 }
 
-/** Creates an {@link AnprClient}; loads the WSDLs once. */
-export async function createAnprClient(options: AnprClientOptions): Promise<AnprClient> {
+/** The SOAP 1.1 Fault in `envelope`'s Body, if it is one: ANPR refused the request at the SOAP level. */
+function soapFault(envelope: Element | null | undefined): AnprFaultError | undefined {
+  const body = envelope ? findChild(envelope, undefined, "Body") : undefined;
+  const fault = body ? findChild(body, undefined, "Fault") : undefined;
+  if (!fault) return undefined;
+  const text = (name: string) => (findChild(fault, undefined, name)?.textContent ?? "").trim();
+  return new AnprFaultError(text("faultcode") || "soap:Server", text("faultstring") || "SOAP fault");
+}
+
+/** Creates an {@link AnprClient} (a promise, as when it loaded WSDLs; nothing is read at creation now). */
+export function createAnprClient(options: AnprClientOptions): Promise<AnprClient> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxAnswerBytes = options.maxAnswerBytes ?? defaultMaxAnswerBytes;
   const operationIds = createOperationIds(options.counter, options.workstationId ?? "NOVABOX");
@@ -177,25 +177,10 @@ export async function createAnprClient(options: AnprClientOptions): Promise<Anpr
   const responseCas = options.responseSignatureCaPem ?? caList;
   const agent = new Agent({ keepAlive: true, ca: caList, maxSockets: 16 });
   const responseVerifier = createWsSecurityVerifier({ trustedCaPem: responseCas, requireSaml: false, checkIdPostazioneFirmato: false });
-  const security = {
-    addOptions(requestOptions: Record<string, unknown>) {
-      requestOptions.httpsAgent = agent;
-      requestOptions.timeout = timeoutMs;
-      // Enforced by axios while the answer streams in: the box never holds more than this.
-      requestOptions.maxContentLength = maxAnswerBytes;
-    },
-    postProcess: (xml: string) => options.signer.secure(xml),
-  };
-  const load = async (wsdl: string, path: string) => {
-    const client = await soap.createClientAsync(specPath(wsdl), { endpoint: new URL(path, options.baseUrl).toString(), parseReponseAttachments: true });
-    client.setSecurity(security);
-    return client as unknown as Record<string, SoapAsyncMethod> & { lastResponseHeaders?: Record<string, string | undefined> };
-  };
-  const [certificazione, consultazione, connessione] = await Promise.all([
-    load("soap-official/6001servizioCertificazione.wsdl", anprPaths.certificazione6001),
-    load("soap-official/3000serviziConsultazione.wsdl", anprPaths.consultazione3000),
-    load("anpr-client-example/testConnettivita.wsdl", anprPaths.testConn),
-  ]);
+  const service = (path: string, namespaces: SoapService["namespaces"]): SoapService => ({ url: new URL(path, options.baseUrl), namespaces });
+  const certificazione = service(anprPaths.certificazione6001, wsdlNamespaces.certificazione6001);
+  const consultazione = service(anprPaths.consultazione3000, wsdlNamespaces.consultazione3000);
+  const connessione = service(anprPaths.testConn, wsdlNamespaces.testConn);
 
   const testata = async (id?: string): Promise<TestataInput> => ({
     idOperazioneComune: id ?? (await operationIds.next()),
@@ -206,30 +191,33 @@ export async function createAnprClient(options: AnprClientOptions): Promise<Anpr
   });
 
   /**
-   * Sends `body` through `method`; returns the answer's body root element, signature-checked when
+   * Sends `body` to `target`; returns the answer's body root element, signature-checked when
    * signed, and ANPR's time for it: the signed Timestamp's Created, else the HTTP `Date` header
-   * (1 s resolution) read through `headersOf`.
+   * (1 s resolution).
    */
-  const callTimed = async (method: SoapAsyncMethod | undefined, body: string, headersOf?: () => Record<string, string | undefined> | undefined): Promise<{ root: Element; anprTime?: Date }> => {
-    if (!method) throw new AnprBadResponseError("the WSDL does not define the operation");
+  const callTimed = async (target: SoapService, body: string): Promise<{ root: Element; anprTime?: Date }> => {
+    let answer: SoapAnswer;
     let raw: string;
-    let lastHttpDate: Date | undefined;
     try {
-      const [, rootPart, , , mtom] = await method({ _xml: body });
-      const date = headersOf?.()?.date;
-      const parsed = date ? new Date(date) : undefined;
-      lastHttpDate = parsed && !Number.isNaN(parsed.getTime()) ? parsed : undefined;
-      raw = reassembleXop(rootPart, mtom);
+      answer = await postSoap(target.url, options.signer.secure(soapEnvelope(target.namespaces, body)), { agent, timeoutMs, maxAnswerBytes });
+      raw = reassembleXop(answer.rootPart, answer.mtom);
     } catch (err) {
-      throw transportError(err, timeoutMs, maxAnswerBytes);
+      throw transportError(err, timeoutMs);
     }
-    let document: Document;
+    const date = answer.headers.date;
+    const parsedDate = date ? new Date(date) : undefined;
+    const lastHttpDate = parsedDate && !Number.isNaN(parsedDate.getTime()) ? parsedDate : undefined;
+    let document: Document | undefined;
     try {
       document = parseXmlSafe(raw);
     } catch (err) {
+      if (answer.status >= 400) throw new AnprUnavailableError(`ANPR answered HTTP ${answer.status}; retry later`);
       throw new AnprBadResponseError("the answer is not well-formed XML", err);
     }
     const envelope = document.documentElement;
+    const fault = soapFault(envelope);
+    if (fault) throw fault;
+    if (answer.status >= 400) throw new AnprUnavailableError(`ANPR answered HTTP ${answer.status}; retry later`);
     const header = envelope ? findChild(envelope, undefined, "Header") : undefined;
     if (header && findChild(header, undefined, "Security")) {
       try {
@@ -244,18 +232,18 @@ export async function createAnprClient(options: AnprClientOptions): Promise<Anpr
     if (!root) throw new AnprBadResponseError("the SOAP answer has an empty body");
     return { root, ...(lastHttpDate ? { anprTime: lastHttpDate } : {}) };
   };
-  const call = async (method: SoapAsyncMethod | undefined, body: string): Promise<Element> => (await callTimed(method, body)).root;
+  const call = async (target: SoapService, body: string): Promise<Element> => (await callTimed(target, body)).root;
 
   /** The answer must echo our id (else ANPR replayed another operation's answer: italia/anpr#3822). */
   const checkEcho = (echoed: string, sent: string) => {
     if (echoed !== sent) throw new AnprWrongSubjectError(`operation id: the answer echoes idOperazioneComune ${echoed || "(none)"}, not ${sent}`);
   };
 
-  return {
+  return Promise.resolve({
     nextOperationId: () => operationIds.next(),
     async issueCertificate(input, callOptions) {
       const head = await testata(callOptions?.idOperazioneComune);
-      const root = await call(certificazione.emissioneCertificatoAsync, buildRichiesta6001(head, input));
+      const root = await call(certificazione, buildRichiesta6001(head, input));
       const result = parseRisposta6001(root);
       checkEcho(result.echoedOperationId, head.idOperazioneComune);
       const asked = input.subject;
@@ -270,7 +258,7 @@ export async function createAnprClient(options: AnprClientOptions): Promise<Anpr
     async getIndividualRecord(input, callOptions) {
       const head = await testata(callOptions?.idOperazioneComune);
       const body = buildRichiesta3002(head, { fiscalCode: input.fiscalCode, referenceDate: input.referenceDate ?? head.now });
-      const root = await call(consultazione.interrogazioneCittadino_famiglia_convivenzaAsync, body);
+      const root = await call(consultazione, body);
       const result = parseRisposta3002(root, input.fiscalCode);
       checkEcho(result.echoedOperationId, head.idOperazioneComune);
       return { ...result, idOperazioneComune: head.idOperazioneComune };
@@ -278,13 +266,13 @@ export async function createAnprClient(options: AnprClientOptions): Promise<Anpr
     async testConnection() {
       const head = await testata();
       const sentAt = now();
-      const { root, anprTime } = await callTimed(connessione.testConnessioneAsync, buildRichiestaConnessione(head), () => connessione.lastResponseHeaders);
+      const { root, anprTime } = await callTimed(connessione, buildRichiestaConnessione(head));
       const answeredAt = now();
       return { ...parseRispostaConnessione(root), idOperazioneComune: head.idOperazioneComune, sentAt, answeredAt, ...(anprTime ? { anprTime } : {}) };
     },
     close() {
       agent.destroy();
     },
-  };
+  });
 }
 
