@@ -22,6 +22,7 @@
  * `traceparent`: Consul and the router probe every few seconds.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import {
@@ -38,7 +39,7 @@ import {
 import { Code, ConnectError, type Interceptor as ConnectInterceptor } from "@connectrpc/connect";
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type TextMapGetter, type TextMapSetter, type Tracer } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import type { OTLPTraceExporter as OtlpTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { AlwaysOffSampler, BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type CounterConfiguration, type GaugeConfiguration, type HistogramConfiguration } from "prom-client";
@@ -221,6 +222,14 @@ function codeName(code: number): string {
   return (GrpcCode as unknown as Record<number, string>)[code] ?? String(code);
 }
 
+/**
+ * The OTLP/HTTP span exporter, loaded only when tracing is on: it is the heaviest package a service
+ * would otherwise load at start (README, "Performance"). A CommonJS package, so loaded synchronously.
+ */
+function loadOtlpTraceExporter(): typeof OtlpTraceExporter {
+  return (createRequire(import.meta.url)("@opentelemetry/exporter-trace-otlp-http") as { OTLPTraceExporter: typeof OtlpTraceExporter }).OTLPTraceExporter;
+}
+
 /** Creates the {@link Observability} of one service. */
 export function createObservability(options: ObservabilityOptions): Observability {
   const env = options.env ?? {};
@@ -272,7 +281,7 @@ export function createObservability(options: ObservabilityOptions): Observabilit
     ...(url
       ? {
           spanProcessors: [
-            new BatchSpanProcessor(new OTLPTraceExporter({ url, headers: otlpHeaders(env) }), {
+            new BatchSpanProcessor(new (loadOtlpTraceExporter())({ url, headers: otlpHeaders(env) }), {
               ...(env.OTEL_BSP_SCHEDULE_DELAY ? { scheduledDelayMillis: Number(env.OTEL_BSP_SCHEDULE_DELAY) } : {}),
             }),
           ],
