@@ -5,6 +5,8 @@
  * - start: from spawn until grpc.health.v1 answers SERVING (ANPR_HOME already configured, the
  *   simulator up, so the box's ANPR connectivity test passes at start); the bare process: from spawn
  *   until it prints that it listens;
+ * - start CPU: the process's CPU time (user + system, /proc) at that moment — what the start costs
+ *   whatever else runs on the machine (wall time grows with the machine's load, CPU time much less);
  * - idle RSS: VmRSS from /proc three seconds after it serves.
  *
  * Targets (issue 16): start ≤ 1.5 s and idle RSS ≤ 80 MiB. Builds into `.dev/bench-dist-<pid>` (inside
@@ -23,7 +25,7 @@ import { ensureDevPki } from "#shared/anpr/dev-pki.js";
 import { createGrpcClient } from "#shared/grpc-adapter.js";
 import { configureNovabox } from "../scripts/configure-novabox.js";
 import { freePorts } from "../test/support/ports.js";
-import { median, rssMiB } from "./support/mesh.js";
+import { cpuMs, median, rssMiB } from "./support/mesh.js";
 
 const starts = Number(process.env.BENCH_STARTS ?? 3);
 const root = new URL("..", import.meta.url).pathname;
@@ -115,14 +117,17 @@ try {
   }
 
   const boxStartMs: number[] = [];
+  const boxCpuMs: number[] = [];
   const boxRss: number[] = [];
   const bareStartMs: number[] = [];
+  const bareCpuMs: number[] = [];
   const bareRss: number[] = [];
   for (let i = 0; i < starts; i++) {
     let t0 = performance.now();
     const box = launch(boxArgs, boxEnv);
     await untilServing(address, 60_000);
     boxStartMs.push(performance.now() - t0);
+    boxCpuMs.push(cpuMs(box.pid!));
     await new Promise((r) => setTimeout(r, 3_000));
     boxRss.push(rssMiB(box.pid!));
     await stop(box);
@@ -131,6 +136,7 @@ try {
     const bare = launch(["-e", "require('node:http').createServer().listen(0, '127.0.0.1', () => console.log('listening'))"], {});
     await printed(bare, /listening/, "bare node");
     bareStartMs.push(performance.now() - t0);
+    bareCpuMs.push(cpuMs(bare.pid!));
     await new Promise((r) => setTimeout(r, 3_000));
     bareRss.push(rssMiB(bare.pid!));
     await stop(bare);
@@ -141,8 +147,10 @@ try {
   const mib = (v: number[]) => v.map((x) => x.toFixed(1)).join(", ");
   console.log(`\ncompiled Novabox, ${starts} starts each (configured ANPR_HOME, simulator up), beside a bare node process:`);
   console.log(`  start to SERVING: box ${ms(boxStartMs)} ms; bare node to listening: ${ms(bareStartMs)} ms`);
+  console.log(`  CPU time at that moment: box ${ms(boxCpuMs)} ms; bare node ${ms(bareCpuMs)} ms`);
   console.log(`  idle RSS after 3 s: box ${mib(boxRss)} MiB; bare node ${mib(bareRss)} MiB`);
   console.log(`box start:    ${(median(boxStartMs) / 1000).toFixed(2)} s median (target <= 1.5 s) = ${(median(boxStartMs) / median(bareStartMs)).toFixed(1)}x a bare node start (${median(bareStartMs).toFixed(0)} ms)`);
+  console.log(`box start CPU: ${(median(boxCpuMs) / 1000).toFixed(2)} s median = ${(median(boxCpuMs) / median(bareCpuMs)).toFixed(1)}x a bare node start (${median(bareCpuMs).toFixed(0)} ms)`);
   console.log(`box idle RSS: ${median(boxRss).toFixed(1)} MiB median (target <= 80 MiB) = ${(median(boxRss) / median(bareRss)).toFixed(1)}x a bare node process (${median(bareRss).toFixed(1)} MiB)`);
 } finally {
   await Promise.all(children.map(stop));
