@@ -270,6 +270,17 @@ describe("issueCertificate: request errors", () => {
     expect(err.field).toBeTruthy();
   });
 
+  it("asks for a bilingual certificate with both languages, Italian and the other (italia/anpr#4682)", () => {
+    const both = issueCertificate(population, request("lukasGruber", { certificateTypes: [8], languages: ["IT", "DE"] })).content;
+    expect(both.language).toBe("DE");
+    expect(issueCertificate(population, request("marioRossi", { certificateTypes: [8], languages: ["IT"] })).content.language).toBe("IT");
+    const alone = expectRefusal(request("lukasGruber", { certificateTypes: [8], languages: ["DE"] }), "EN379");
+    expect(alone.metadata.anprText).toBe("Funzionalita' non supportata : certificato in lingua DE senza l'italiano (indicare ambedue le lingue, IT e DE)");
+    expectRefusal(request("lukasGruber", { certificateTypes: [8], languages: ["IT", "DE", "SL"] }), "EN379");
+    // Both languages, but the subject's Comune is not bilingual (italia/anpr#2971).
+    expect(expectRefusal(request("marioRossi", { certificateTypes: [8], languages: ["IT", "DE"] }), "EN379").kind).toBe("precondition-failed");
+  });
+
   it("refuses German certificates in a Comune that does not issue them", () => {
     const err = expectRefusal(request("marioRossi", { language: "DE" }), "EN379");
     expect(err.kind).toBe("precondition-failed");

@@ -25,7 +25,7 @@ const base: CertificateRequestInput = {
 const variants: [string, CertificateRequestInput][] = [
   ...Array.from({ length: 20 }, (_, i): [string, CertificateRequestInput] => [`type ${i + 1}`, { ...base, certificateTypes: [i + 1] }]),
   ["contestuale 1+2+3", { ...base, certificateTypes: [1, 2, 3] }],
-  ["German, preview", { ...base, languages: ["DE"], issuance: 3 }],
+  ["German (bilingual: IT and DE, italia/anpr#4682), preview", { ...base, languages: ["IT", "DE"], issuance: 3 }],
   ["exempt, table 39 id 5", { ...base, stampDuty: { exemption: 5 } }],
   ["exempt, other (99) with text", { ...base, stampDuty: { exemption: 99, exemptionText: "Uso pensione estera (art. 9 tab. B) & altro" } }],
   ["use abroad, requester is the subject", { ...base, useAbroad: 4, requesterType: 2 }],

@@ -28,7 +28,10 @@ describe("validateCertificateInput", () => {
   it("accepts a correct request and normalizes it", () => {
     const valid = validateCertificateInput({ ...base, subject: { fiscalCode: ` ${cf.toLowerCase()} `, surname: "  D’Angelo ", name: "Luca  Maria" }, languages: ["de"] }, settings);
     expect(valid.subject).toEqual({ fiscalCode: cf, surname: "D'Angelo", name: "Luca Maria" });
-    expect(valid.languages).toEqual(["DE"]);
+    expect(valid.languages).toEqual(["IT", "DE"]);
+    // Bilingual certificates carry both languages, Italian first (italia/anpr#4682); Italian alone sends none.
+    expect(validateCertificateInput({ ...base, languages: ["DE", "IT"] }, settings).languages).toEqual(["IT", "DE"]);
+    expect(validateCertificateInput({ ...base, languages: ["IT"] }, settings).languages).toEqual([]);
     expect(valid.requesterType).toBe(1);
   });
 
@@ -48,6 +51,7 @@ describe("validateCertificateInput", () => {
     ["APR with AIRE", { certificateTypes: [8, 10] }, "invalid-input", "certificate_types", "MIXED_REGISTERS"],
     ["single-only type alone but not enabled by default", { certificateTypes: [9] }, "forbidden", "certificate_types", "CERTIFICATE_TYPE_NOT_ENABLED"],
     ["unknown language", { languages: ["EN"] }, "invalid-input", "language", "UNKNOWN_LANGUAGE"],
+    ["two second languages", { languages: ["DE", "SL"] }, "invalid-input", "language", "TOO_MANY_LANGUAGES"],
     ["no stamp duty", { stampDuty: undefined }, "invalid-input", "stamp_duty", "STAMP_DUTY_REQUIRED"],
     ["unknown exemption", { stampDuty: { type: "exempt", reason: 11 } }, "invalid-input", "stamp_duty_exemption.reason", "UNKNOWN_STAMP_DUTY_EXEMPTION"],
     ["exemption 99 without text", { stampDuty: { type: "exempt", reason: 99, description: " " } }, "invalid-input", "stamp_duty_exemption.description", "EXEMPTION_DESCRIPTION_REQUIRED"],

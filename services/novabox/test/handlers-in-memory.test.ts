@@ -94,7 +94,7 @@ describe("Novabox handlers in memory: request mapping", () => {
     expect(gateway.calls.issueCertificate).toHaveLength(1);
     expect(gateway.calls.issueCertificate[0]).toMatchObject({
       certificateTypes: [CertificateType.RESIDENCE, CertificateType.FAMILY_STATUS],
-      languages: ["DE"],
+      languages: ["IT", "DE"],
       subject: { fiscalCode, surname: "Bianchi", name: "Luca" },
       requesterType: 2,
       useAbroad: 1,

@@ -814,7 +814,8 @@ export const UploadCaCertificateRequestSchema: GenMessage<UploadCaCertificateReq
  */
 export type UploadCaCertificateResponse = Message<"novabox.config.v1.UploadCaCertificateResponse"> & {
   /**
-   * The stored certificate (the first one when the file holds several).
+   * The stored certificate (the first valid one when the file holds a bundle; the audit row lists
+   * them all).
    *
    * @generated from field: novabox.config.v1.CertificateInfo certificate = 1;
    */
@@ -2008,7 +2009,10 @@ export const ConfigService: GenService<{
     output: typeof UpdateConfigResponseSchema;
   },
   /**
-   * Uploads the CA certificate (trust anchor of ANPR's TLS endpoint), replacing the previous one.
+   * Uploads the CA certificate (trust anchor of ANPR's TLS endpoint), or a PEM bundle of CA
+   * certificates (old and new CA through a rotation), replacing the previous one. ANPR is trusted by
+   * CA, never by its server certificate: a certificate that is not a CA is refused with
+   * INVALID_ARGUMENT (reason NOT_A_CA); expired CAs of a bundle are left out.
    *
    * @generated from rpc novabox.config.v1.ConfigService.UploadCaCertificate
    */

@@ -29,6 +29,7 @@
  * | exemption 99 without / with too long a description | EN281 / EN282 | invalid-input |
  * | requesting Comune not simulated | EN198 | invalid-input |
  * | language the Comune does not issue in (e.g. DE in Trento) | EN379 | precondition-failed |
+ * | a second language without Italian, or two second languages (italia/anpr#4682) | EN379 | precondition-failed |
  * | subject not in the register | EN042 | not-found |
  * | several subjects with those names (no codice fiscale) | EN043 | precondition-failed |
  * | codice fiscale found, surname / name differ | EN069 / EN068 | precondition-failed |
@@ -95,6 +96,12 @@ export interface CertificateRequest {
   certificateTypes: readonly number[];
   /** Table 14 code (`linguaCertificato`); default IT. */
   language?: string;
+  /**
+   * Every `tipoLinguaCertificato` of the request, when known (takes precedence over `language`). A
+   * bilingual certificate is asked for with both languages, Italian and the other one
+   * (italia/anpr#4682): a second language alone is refused.
+   */
+  languages?: readonly string[];
   /** For use abroad (`paEstera` ≠ 0). */
   useAbroad?: boolean;
   /** Channel (`emissione`). */
@@ -667,6 +674,24 @@ function stampDutyLine(stampDuty: StampDuty, w: Wording): string {
 }
 
 /**
+ * The certificate's language: IT, or the second language of a bilingual certificate, which ANPR
+ * serves only when the request lists Italian too (italia/anpr#4682; a Slovenian certificate asked
+ * for alone got "Operazione non effettuabile"). EC069 for a code not in table 14.
+ */
+function requestedLanguage(request: CertificateRequest): LanguageCode {
+  const codes = (request.languages ?? (request.language ? [request.language] : [])).map((l) => l.trim().toUpperCase());
+  for (const code of codes) if (!isLanguageCode(code)) refuse("EC069", [code], "linguaCertificato");
+  const others = [...new Set(codes.filter((c) => c !== "IT"))] as LanguageCode[];
+  if (others.length > 1) refuse("EN379", [`: certificato in piu' di due lingue (${others.join(", ")})`], "linguaCertificato");
+  const other = others[0];
+  if (!other) return "IT";
+  if (request.languages !== undefined && !codes.includes("IT")) {
+    refuse("EN379", [`: certificato in lingua ${other} senza l'italiano (indicare ambedue le lingue, IT e ${other})`], "linguaCertificato");
+  }
+  return other;
+}
+
+/**
  * Issues (or previews) a certificate the way ANPR 6001 would: validates the request, finds the
  * subject, checks every requested type ({@link checkCertificateType}) and builds the content.
  * Throws {@link AnprRefusalError} with the code ANPR would answer (module header); throws a
@@ -681,8 +706,7 @@ export function issueCertificate(population: Population, request: CertificateReq
     throw new RangeError(`emissione ${emissione} needs a protocol number of 1-30 digits, got ${JSON.stringify(request.protocolNumber)}`);
   }
   const types = validateTypes(request.certificateTypes);
-  const language = (request.language ?? "IT").toUpperCase();
-  if (!isLanguageCode(language)) refuse("EC069", [language], "linguaCertificato");
+  const language = requestedLanguage(request);
   if (types.includes(20)) {
     if (request.referenceDate === undefined) refuse("EN178", [], "referenceDate");
     if (!isIsoDate(request.referenceDate) || request.referenceDate > request.issuedAt.slice(0, 10)) refuse("EN372", [request.referenceDate, "dataRiferimento"], "referenceDate");

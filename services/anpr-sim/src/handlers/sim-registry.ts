@@ -71,7 +71,7 @@ export function createSimRegistry(options: SimRegistryOptions): SimRegistry {
         comuneCode: request.comuneCode,
         subject: request.subject,
         certificateTypes: request.certificateTypes,
-        ...(request.languages[0] ? { language: request.languages.includes("DE") ? "DE" : request.languages[0] } : {}),
+        languages: request.languages,
         useAbroad: request.useAbroad !== 0,
         emissione: request.issuance,
         stampDuty:

@@ -153,6 +153,9 @@ function transportError(err: unknown, timeoutMs: number): DomainError {
   return new AnprBadResponseError(message, err);
 }
 
+/** The longest a kept-alive socket to ANPR stays idle (below Node servers' default 5 s keep-alive). */
+const idleSocketTimeoutMs = 4_000;
+
 /** Letters only, upper case, accents removed: how two spellings of one name compare. */
 function nameKey(value: string): string {
   return value.normalize("NFD").replace(/[^A-Za-z]/g, "").toUpperCase();
@@ -175,7 +178,11 @@ export function createAnprClient(options: AnprClientOptions): Promise<AnprClient
   const now = options.now ?? (() => new Date());
   const caList = Array.isArray(options.caCertificatePem) ? options.caCertificatePem : [options.caCertificatePem];
   const responseCas = options.responseSignatureCaPem ?? caList;
-  const agent = new Agent({ keepAlive: true, ca: caList, maxSockets: 16 });
+  // An idle kept-alive socket is closed by us before the server closes it: Node's agent applies
+  // `timeout` to idle sockets, lowered to the server's `Keep-Alive: timeout=N` hint minus 1 s, so
+  // a request never goes out on a socket the server is closing (ECONNRESET on a reused socket,
+  // seen as lost certificates under 8 concurrent calls). A call in flight has axios's own timeout.
+  const agent = new Agent({ keepAlive: true, ca: caList, maxSockets: 16, timeout: idleSocketTimeoutMs });
   const responseVerifier = createWsSecurityVerifier({ trustedCaPem: responseCas, requireSaml: false, checkIdPostazioneFirmato: false });
   const service = (path: string, namespaces: SoapService["namespaces"]): SoapService => ({ url: new URL(path, options.baseUrl), namespaces });
   const certificazione = service(anprPaths.certificazione6001, wsdlNamespaces.certificazione6001);

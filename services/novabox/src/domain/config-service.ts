@@ -7,7 +7,7 @@
  */
 import { parseJwks, validateJwksUrl, type SsoKeySetStatus } from "#shared/sso-key-set.js";
 import { randomUUID } from "node:crypto";
-import { describeCertificate, loadCaCertificate, loadWorkstationCredentials } from "#shared/anpr/pki.js";
+import { describeCertificate, loadCaBundle, loadWorkstationCredentials } from "#shared/anpr/pki.js";
 import { containsProgramText, DomainError } from "#shared/domain-error.js";
 import type { AnprMessage } from "../anpr-client/anpr-errors.js";
 import { auditRecord } from "./audit-record.js";
@@ -278,13 +278,35 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
     },
     async uploadCaCertificate(bytes, password, actor) {
       return guardedAsync("CA_CERTIFICATE_UPLOAD", actor, async () => {
-        const info = loadCaCertificate(bytes);
+        // ANPR's TLS is trusted by CA, never by its server (leaf) certificate, so a server
+        // certificate re-issued by the same CA keeps working; a bundle holds the old and the new CA
+        // through a rotation (italia/anpr#1905; rotations in #4339, #5148).
+        const bundle = loadCaBundle(bytes);
         const now = clock();
-        if (info.notAfter < now) throw new InvalidInputError("certificate", `the CA certificate expired on ${info.notAfter.toISOString().slice(0, 10)}`, "CERT_EXPIRED");
-        const summary = summaryOf(info, now);
-        const proof = await prove({ caCertificatePem: info.pem }, "CA certificate", "certificate");
-        config.saveCaCertificate(info.pem, password, summary);
-        record("CA_CERTIFICATE_UPLOAD", actor, { detail: `CA ${info.subject} ${info.fingerprintSha256}${proof.tested ? " (ANPR connectivity test passed)" : ""}` });
+        const leaf = bundle.find((c) => !c.isCa);
+        if (leaf) {
+          throw new InvalidInputError(
+            "certificate",
+            `${leaf.subject} is not a CA certificate (it is a server or personal certificate, issued by ${leaf.issuer}): ANPR is trusted by the CA that issues its server certificates, so that a renewed server certificate keeps working; upload that CA's certificate, or a PEM bundle of CA certificates`,
+            "NOT_A_CA",
+          );
+        }
+        const valid = bundle.filter((c) => c.notAfter >= now);
+        const expired = bundle.filter((c) => c.notAfter < now);
+        const first = valid[0];
+        if (!first) {
+          const last = expired[expired.length - 1]!;
+          throw new InvalidInputError("certificate", `the CA certificate${bundle.length > 1 ? "s" : ""} expired (${last.subject} on ${last.notAfter.toISOString().slice(0, 10)})`, "CERT_EXPIRED");
+        }
+        const summary = summaryOf(first, now);
+        const pem = valid.map((c) => c.pem).join("");
+        const proof = await prove({ caCertificatePem: pem }, "CA certificate", "certificate");
+        config.saveCaCertificate(pem, password, summary);
+        const described = valid.map((c) => `${c.subject} ${c.fingerprintSha256}`).join("; ");
+        const dropped = expired.length > 0 ? `; left out, expired: ${expired.map((c) => c.subject).join("; ")}` : "";
+        record("CA_CERTIFICATE_UPLOAD", actor, {
+          detail: `${valid.length > 1 ? `CA bundle of ${valid.length}` : "CA"} ${described}${dropped}${proof.tested ? " (ANPR connectivity test passed)" : ""}`.slice(0, 1000),
+        });
         options.onChange?.();
         return summary;
       });

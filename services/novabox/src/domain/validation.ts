@@ -153,15 +153,25 @@ function validateCertificateTypes(types: readonly number[], settings: Pick<Setti
   return infos.map((t) => t.id);
 }
 
+/**
+ * The `linguaCertificato` to send: nothing for Italian only; for a bilingual certificate both
+ * languages, Italian first — ANPR refuses a second language asked for alone (italia/anpr#4682) —
+ * and at most one second language. Whether the subject's Comune issues in it is ANPR's to say
+ * (italia/anpr#2971: only where the option is active for the Comune of residence): its refusal
+ * (EN379) reaches the caller as FAILED_PRECONDITION.
+ */
 function validateLanguages(languages: readonly string[] | undefined): LanguageCode[] {
   const field = "language";
-  const out: LanguageCode[] = [];
+  const others: LanguageCode[] = [];
   for (const raw of languages ?? []) {
     const code = raw.trim().toUpperCase();
     if (!isLanguageCode(code)) throw new InvalidInputError(field, `${field}: ${JSON.stringify(raw)} is not a certificate language; use IT, DE, FR or SL`, "UNKNOWN_LANGUAGE");
-    if (!out.includes(code)) out.push(code);
+    if (code !== "IT" && !others.includes(code)) others.push(code);
   }
-  return out;
+  if (others.length > 1) {
+    throw new InvalidInputError(field, `${field}: a certificate is Italian, or bilingual in Italian and one other language; ${others.join(" and ")} cannot be combined`, "TOO_MANY_LANGUAGES");
+  }
+  return others.length === 1 ? ["IT", others[0]!] : [];
 }
 
 function validateStampDuty(stampDuty: StampDutyInput | undefined): ValidCertificateInput["stampDuty"] {

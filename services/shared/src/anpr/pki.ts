@@ -187,6 +187,18 @@ export function loadCaCertificate(pemOrDer: Uint8Array | string): CertificateInf
 }
 
 /**
+ * Parses a CA certificate or a bundle of them (several PEM blocks, as ANPR's CA rotations need:
+ * old and new CA side by side, italia/anpr#1905, #4339, #5148; or one DER certificate) and
+ * describes each, in file order. Throws {@link CredentialsError} `NOT_A_CERTIFICATE` when any block
+ * cannot be read.
+ */
+export function loadCaBundle(pemOrDer: Uint8Array | string): CertificateInfo[] {
+  const text = typeof pemOrDer === "string" ? pemOrDer : Buffer.from(pemOrDer).toString("latin1");
+  if (!text.includes("-----BEGIN")) return [describeCertificate(pemOrDer)];
+  return splitPemBundle(text).map((block) => describeCertificate(block));
+}
+
+/**
  * Parses one certificate (PEM text or bytes, DER bytes, or an already parsed node:crypto
  * X509Certificate) and describes it. Throws {@link CredentialsError} `NOT_A_CERTIFICATE` when it
  * cannot be read.
