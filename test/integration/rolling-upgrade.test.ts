@@ -108,9 +108,10 @@ describe(`rolling upgrade from ${previousRelease.slice(0, 7)}`, () => {
     for (const r of settled) if (r.status === "fulfilled") services.push(r.value);
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) throw failed.reason;
-    const started = settled.map((r) => (r as PromiseFulfilledResult<StartedService>).value);
+    const simulator = settled[0];
+    if (simulator.status !== "fulfilled") throw new Error("the simulator did not start");
     services.push(await startService("services/gateway/src/server/main.ts", gatewayEnv(gw2!, gw2h2c!, newRouter!), "gateway ready", 120_000));
-    const simUrl = String(started[0].ready.url);
+    const simUrl = String(simulator.value.ready.url);
     lanes.push({ name: "previous router, new box", comuneCode: "022161", gatewayUrl: `http://127.0.0.1:${gw1}` }, { name: "new router, previous box", comuneCode: "022205", gatewayUrl: `http://127.0.0.1:${gw2}` });
 
     const ssoPublicKey = await (await fetch(`${lanes[0]!.gatewayUrl}/dev-sso/public-key`)).text();
