@@ -8,6 +8,7 @@
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
+import { bearerToken } from "./bearer-token.js";
 import { DomainError } from "./domain-error.js";
 
 /** Which check of the SSO token failed (google.rpc.ErrorInfo.reason). */
@@ -101,8 +102,8 @@ export interface VerifySsoTokenOptions {
  * returns the tobacconist it names. Throws {@link SsoTokenError}.
  */
 export async function verifySsoToken(token: string | undefined, trust: SsoTrust, options: VerifySsoTokenOptions): Promise<TobacconistIdentity> {
-  const raw = token?.trim().replace(/^Bearer\s+/i, "").trim();
-  if (!raw || /\s/.test(raw)) throw new SsoTokenError("TOKEN_MISSING", "no SSO token: sign in to Novares and send the token as `authorization: Bearer <token>`");
+  const raw = bearerToken(token, { bareAccepted: true });
+  if (!raw) throw new SsoTokenError("TOKEN_MISSING", "no SSO token: sign in to Novares and send the token as `authorization: Bearer <token>`");
   let alg: string | undefined;
   try {
     alg = decodeProtectedHeader(raw).alg;
@@ -150,8 +151,8 @@ export async function verifySsoTokenWithKeys(
   expected: { issuer: string; audience: string },
   options: VerifySsoTokenOptions,
 ): Promise<TobacconistIdentity> {
-  const raw = token?.trim().replace(/^Bearer\s+/i, "").trim();
-  if (!raw || /\s/.test(raw)) throw new SsoTokenError("TOKEN_MISSING", "no SSO token: sign in to Novares and send the token as `authorization: Bearer <token>`");
+  const raw = bearerToken(token, { bareAccepted: true });
+  if (!raw) throw new SsoTokenError("TOKEN_MISSING", "no SSO token: sign in to Novares and send the token as `authorization: Bearer <token>`");
   let kid: string | undefined;
   try {
     const header = decodeProtectedHeader(raw);

@@ -6,6 +6,7 @@
  * gateway's check keeps forged traffic out of the mesh, the box's check keeps the box independent.
  */
 import type { KeyObject } from "node:crypto";
+import { bearerToken } from "#shared/bearer-token.js";
 import { DomainError } from "#shared/domain-error.js";
 import { SsoTokenError, ssoTrust, verifySsoToken, verifySsoTokenWithKeys, type SsoKeyResolver, type TobacconistIdentity } from "#shared/sso-token.js";
 
@@ -45,14 +46,14 @@ export const ssoAlgorithm = "RS256";
 /** Creates an {@link SsoVerifier}. Throws "invalid-input" when the key is not an RSA public key. */
 export function createSsoVerifier(options: SsoVerifierOptions): SsoVerifier {
   const clock = options.clock ?? (() => new Date());
-  const bearer = (authorization: string | undefined) => /^Bearer\s+\S+\s*$/i.test(authorization?.trim() ?? "");
   const missing = () => new SsoTokenError("TOKEN_MISSING", "no SSO token: sign in to Novares and send the token as `authorization: Bearer <token>`");
   if (options.keys) {
     const keys = options.keys;
     return {
       verify(authorization) {
-        if (!bearer(authorization)) return Promise.reject(missing());
-        return verifySsoTokenWithKeys(authorization, keys, { issuer: options.issuer, audience: options.audience }, { now: clock(), clockToleranceSeconds: options.clockToleranceSeconds ?? 30 });
+        const token = bearerToken(authorization);
+        if (!token) return Promise.reject(missing());
+        return verifySsoTokenWithKeys(token, keys, { issuer: options.issuer, audience: options.audience }, { now: clock(), clockToleranceSeconds: options.clockToleranceSeconds ?? 30 });
       },
     };
   }
@@ -65,8 +66,9 @@ export function createSsoVerifier(options: SsoVerifierOptions): SsoVerifier {
   }
   return {
     verify(authorization) {
-      if (!bearer(authorization)) return Promise.reject(missing());
-      return verifySsoToken(authorization, trust, { now: clock(), clockToleranceSeconds: options.clockToleranceSeconds ?? 30 });
+      const token = bearerToken(authorization);
+      if (!token) return Promise.reject(missing());
+      return verifySsoToken(token, trust, { now: clock(), clockToleranceSeconds: options.clockToleranceSeconds ?? 30 });
     },
   };
 }

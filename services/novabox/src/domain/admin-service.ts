@@ -17,6 +17,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { SignJWT, errors as joseErrors, jwtVerify } from "jose";
+import { bearerToken } from "#shared/bearer-token.js";
 import { DomainError, isDomainError } from "#shared/domain-error.js";
 import {
   AdminAlreadyRegisteredError,
@@ -228,7 +229,7 @@ export function createAdminService(options: AdminServiceOptions): AdminService {
   };
 
   const verifySession = async (token: string | undefined): Promise<VerifiedSession> => {
-    const raw = token?.replace(/^Bearer\s+/i, "").trim();
+    const raw = bearerToken(token, { bareAccepted: true });
     if (!raw) throw new InvalidSessionError("SESSION_MISSING", "no admin session: log in and send the token as `authorization: Bearer <token>`");
     let payload;
     try {
