@@ -25,7 +25,8 @@ import { fromServiceError, RpcError, toServiceError } from "#shared/grpc-status.
 import { createMemoryQuotaStore } from "../src/domain/memory-quota-store.js";
 import { createQuotaGuard, type LedgerEntry } from "../src/domain/quota.js";
 import { createSsoVerifier } from "../src/domain/sso-verifier.js";
-import { createCertificationHandlers, createConsultationHandlers, quotaMinuteHeader } from "../src/handlers/tobacconist-handlers.js";
+import { quotaMinuteHeader } from "#shared/mesh-headers.js";
+import { createCertificationHandlers, createConsultationHandlers } from "../src/handlers/tobacconist-handlers.js";
 
 const ISSUER = "https://sso.novares.test";
 const AUDIENCE = "novabox";

@@ -46,9 +46,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Counte
 import { ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { decodeStatusDetails } from "./grpc-status.js";
 import { redactText } from "./log-safety.js";
+import { requestIdHeader } from "./mesh-headers.js";
 
-/** The request-id header adopted from callers and sent downstream. */
-export const requestIdHeader = "x-request-id";
+export { requestIdHeader };
 
 /** What a caller's request id may look like; anything else is replaced by a fresh UUID. */
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;

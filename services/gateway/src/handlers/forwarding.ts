@@ -4,9 +4,7 @@
  * deadline and its cancellation. Nothing else from the browser's headers crosses into the mesh.
  */
 import type { CallContext, ClientCallOptions } from "#shared/grpc-adapter.js";
-
-/** Headers copied from the browser's call to the router's, when present. */
-export const forwardedHeaders: readonly string[] = ["authorization", "x-request-id"];
+import { callerHeaders } from "#shared/mesh-headers.js";
 
 /** The first value of `name` in the call's headers, or undefined. */
 export function requestHeader(context: CallContext, name: string): string | undefined {
@@ -17,7 +15,7 @@ export function requestHeader(context: CallContext, name: string): string | unde
 /** Call options for the router call that serves `context`. */
 export function forwardOptions(context: CallContext, options: { withAuthorization: boolean; extra?: Record<string, string> }): ClientCallOptions {
   const metadata: Record<string, string> = { ...options.extra };
-  for (const name of forwardedHeaders) {
+  for (const name of callerHeaders) {
     if (name === "authorization" && !options.withAuthorization) continue;
     const value = requestHeader(context, name);
     if (value !== undefined) metadata[name] = value;

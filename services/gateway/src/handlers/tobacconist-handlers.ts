@@ -15,6 +15,7 @@ import type { ErrorLogger } from "#shared/grpc-status.js";
 import type { SsoVerifier } from "../domain/sso-verifier.js";
 import { romeMonth, type LedgerEntry, type QuotaGuard } from "../domain/quota.js";
 import { effectiveTobacconistId } from "../domain/tobacconist-guard.js";
+import { quotaMinuteHeader } from "#shared/mesh-headers.js";
 import { forwardOptions, requestHeader } from "./forwarding.js";
 
 /** Options of the tobacconist-facing handler factories. */
@@ -30,9 +31,6 @@ export interface TobacconistHandlersOptions<S extends typeof CertificationServic
   /** Records an issued certificate in the Novares ledger (failures are logged, never fail the call). */
   ledger?: (entry: LedgerEntry) => Promise<void>;
 }
-
-/** The header carrying the tobacconist's mesh-wide count of the last minute to the box. */
-export const quotaMinuteHeader = "x-novares-quota-minute";
 
 /**
  * Verifies the caller and returns the request to forward: with `tobacconistId` set to the signed-in

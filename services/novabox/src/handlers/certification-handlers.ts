@@ -12,6 +12,7 @@ import type { SsoVerifier } from "../domain/sso.js";
 import type { CertificateInput, StampDutyInput } from "../domain/validation.js";
 import { TobacconistMismatchError } from "../domain/errors.js";
 import { AnprSeverity } from "#gen/novabox/common/v1/anpr_pb.js";
+import { quotaMinuteHeader } from "#shared/mesh-headers.js";
 import { bearerToken } from "./auth.js";
 import type { CallContext } from "#shared/grpc-adapter.js";
 
@@ -29,7 +30,7 @@ export interface CertificationHandlersOptions {
 export async function tobacconistCaller(sso: SsoVerifier, context: CallContext, requestedTobacconist: string): Promise<Caller> {
   const identity = await sso.verify(bearerToken(context));
   if (requestedTobacconist && requestedTobacconist !== identity.tobacconistId) throw new TobacconistMismatchError("tobacconist_id");
-  const mesh = Number(context.requestMetadata.get("x-novares-quota-minute")[0] ?? "");
+  const mesh = Number(context.requestMetadata.get(quotaMinuteHeader)[0] ?? "");
   return { tobacconistId: identity.tobacconistId, authenticationMethod: "SSO_TOKEN", ...(Number.isInteger(mesh) && mesh > 0 ? { meshMinuteCount: mesh } : {}) };
 }
 

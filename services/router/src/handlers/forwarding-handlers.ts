@@ -36,6 +36,7 @@ import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_s
 import { AlertService } from "#gen/novabox/alert/v1/alert_service_pb.js";
 import { grpcMethodPath, type PassThroughHandlers } from "#shared/grpc-adapter.js";
 import { toServiceError } from "#shared/grpc-status.js";
+import { forwardedHeaders } from "#shared/mesh-headers.js";
 import { DomainError } from "#shared/domain-error.js";
 import { describeMeshIdentity, meshIdentityOfSubjectAltName, type MeshIdentity } from "#shared/mesh-identity.js";
 import { requireComuneCode } from "../domain/discovery-rules.js";
@@ -79,9 +80,6 @@ export interface ForwardingHandlersOptions {
    */
   enforceCallerRoles?: boolean;
 }
-
-/** The request headers forwarded to the box unchanged. */
-export const forwardedHeaders: readonly string[] = ["authorization", "x-request-id", "x-novares-quota-minute"];
 
 /** The header naming the Comune when the request field is empty. */
 export const comuneHeader = "x-comune-code";
