@@ -34,6 +34,29 @@ export class SsoTokenError extends DomainError {
   }
 }
 
+/**
+ * The request names a tobacconist other than the signed-in one (PERMISSION_DENIED): a tobacconist
+ * may act only on its own behalf, whatever the caller sends.
+ */
+export class TobacconistMismatchError extends DomainError {
+  constructor(requested: string, signedIn: string) {
+    super("forbidden", `tobacconist_id "${requested}" is not the signed-in tobacconist (${signedIn}); leave it empty or send your own id`, {
+      reason: "TOBACCONIST_MISMATCH",
+      field: "tobacconist_id",
+      metadata: { tobacconistId: signedIn },
+    });
+  }
+}
+
+/**
+ * The tobacconist a call acts for: the one its verified token names. A request's `tobacconist_id`
+ * may be empty (filled in from the token) or that same id; any other throws {@link TobacconistMismatchError}.
+ */
+export function effectiveTobacconistId(identity: Pick<TobacconistIdentity, "tobacconistId">, requested: string): string {
+  if (requested !== "" && requested !== identity.tobacconistId) throw new TobacconistMismatchError(requested, identity.tobacconistId);
+  return identity.tobacconistId;
+}
+
 /** The JWS algorithms an SSO key may sign with. */
 export type SsoAlgorithm = "RS256" | "ES256" | "EdDSA";
 

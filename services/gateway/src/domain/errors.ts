@@ -4,21 +4,7 @@
  */
 import { DomainError } from "#shared/domain-error.js";
 
-export { SsoTokenError, type SsoTokenFailure } from "#shared/sso-token.js";
-
-/**
- * The request names a tobacconist other than the signed-in one (PERMISSION_DENIED): a tobacconist
- * may act only on its own behalf, whatever the browser sends.
- */
-export class TobacconistMismatchError extends DomainError {
-  constructor(requested: string, signedIn: string) {
-    super("forbidden", `tobacconist_id "${requested}" is not the signed-in tobacconist (${signedIn}); leave it empty or send your own id`, {
-      reason: "TOBACCONIST_MISMATCH",
-      field: "tobacconist_id",
-      metadata: { tobacconistId: signedIn },
-    });
-  }
-}
+export { SsoTokenError, TobacconistMismatchError, type SsoTokenFailure } from "#shared/sso-token.js";
 
 /** The development SSO knows only the demo tobacconists (PERMISSION_DENIED for anyone else). */
 export class UnknownTobacconistError extends DomainError {

@@ -14,7 +14,7 @@ import type { CallContext, GrpcClient, ServiceImpl } from "#shared/grpc-adapter.
 import type { ErrorLogger } from "#shared/grpc-status.js";
 import type { SsoVerifier } from "../domain/sso-verifier.js";
 import { romeMonth, type LedgerEntry, type QuotaGuard } from "../domain/quota.js";
-import { effectiveTobacconistId } from "../domain/tobacconist-guard.js";
+import { effectiveTobacconistId } from "#shared/sso-token.js";
 import { quotaMinuteHeader } from "#shared/mesh-headers.js";
 import { forwardOptions, requestHeader } from "./forwarding.js";
 

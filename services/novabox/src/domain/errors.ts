@@ -113,12 +113,7 @@ export class TobacconistRevokedError extends DomainError {
   }
 }
 
-/** The request names a tobacconist other than the one in the SSO token. */
-export class TobacconistMismatchError extends DomainError {
-  constructor(field = "tobacconist_id") {
-    super("forbidden", `${field} does not match the tobacconist named in the SSO token`, { field, reason: "TOBACCONIST_MISMATCH" });
-  }
-}
+export { TobacconistMismatchError } from "#shared/sso-token.js";
 
 /** The per-tobacconist request rate was exceeded. */
 export class RateLimitedError extends DomainError {

@@ -10,7 +10,7 @@ import type { AnprMessage } from "../anpr-client/anpr-errors.js";
 import type { CertificationService, Caller } from "../domain/certification-service.js";
 import type { SsoVerifier } from "../domain/sso.js";
 import type { CertificateInput, StampDutyInput } from "../domain/validation.js";
-import { TobacconistMismatchError } from "../domain/errors.js";
+import { effectiveTobacconistId } from "#shared/sso-token.js";
 import { AnprSeverity } from "#gen/novabox/common/v1/anpr_pb.js";
 import { quotaMinuteHeader } from "#shared/mesh-headers.js";
 import { bearerToken } from "./auth.js";
@@ -29,9 +29,8 @@ export interface CertificationHandlersOptions {
 /** The tobacconist behind a call, checked against the request's tobacconist_id. */
 export async function tobacconistCaller(sso: SsoVerifier, context: CallContext, requestedTobacconist: string): Promise<Caller> {
   const identity = await sso.verify(bearerToken(context));
-  if (requestedTobacconist && requestedTobacconist !== identity.tobacconistId) throw new TobacconistMismatchError("tobacconist_id");
   const mesh = Number(context.requestMetadata.get(quotaMinuteHeader)[0] ?? "");
-  return { tobacconistId: identity.tobacconistId, authenticationMethod: "SSO_TOKEN", ...(Number.isInteger(mesh) && mesh > 0 ? { meshMinuteCount: mesh } : {}) };
+  return { tobacconistId: effectiveTobacconistId(identity, requestedTobacconist), authenticationMethod: "SSO_TOKEN", ...(Number.isInteger(mesh) && mesh > 0 ? { meshMinuteCount: mesh } : {}) };
 }
 
 /** ANPR messages → novabox.common.v1.AnprMessage fields. */
