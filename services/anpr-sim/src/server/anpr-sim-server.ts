@@ -204,6 +204,11 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
   let captured = 0;
 
   const server: Server = createServer({ key: options.tls.keyPem, cert: options.tls.certPem });
+  // Idle keep-alive connections stay open 65 s (as common front ends do), not Node's 5 s: a box's
+  // agent reusing a connection the simulator had just closed got ECONNRESET on a loaded machine,
+  // an outcome-unknown the tests did not ask for.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const verified = new WeakMap<IncomingMessage, SimRequest>();
   /** Checks signature, timestamp, certificate chain, SAML presence and IdPostazioneFirmato. */
   const verifier = createWsSecurityVerifier({
