@@ -2,18 +2,23 @@
  * The browser apps in real Chromium (Debian's chromium driven by playwright-core) against the mesh
  * started as `npm start` starts it, on free ports and a temporary dev folder, after building the apps
  * so the services serve them. A third, unconfigured Novabox is started separately for the setup
- * wizard. Screenshots of each screen go to test-artifacts/.
+ * wizard. Screenshots of each screen go to test-artifacts/. At the end, a scripted mass extraction
+ * shows its alert in the console and in the panels of the Comuni involved, and every screen of both
+ * apps is checked with axe-core (WCAG 2.1 AA) in Italian and in German.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { ensureMeshPki, meshBoxRole, meshCredentials, parseMeshBoxSpec } from "#shared/mesh-pki.js";
 import { configureNovabox } from "../../scripts/configure-novabox.js";
 import { startTestMesh, type MeshPorts } from "../support/mesh.js";
 import { freePorts } from "../support/ports.js";
-import { run, type StartedProcess } from "../support/process.js";
+import { run, waitFor, type StartedProcess } from "../support/process.js";
 import { startService, type StartedService } from "../support/services.js";
 import { requireTool } from "../support/tools.js";
 
@@ -33,6 +38,7 @@ let simUrl = "";
 let freshBoxUrl = "";
 let secondBox: StartedService | undefined;
 let secondBoxPorts = { grpc: 0, http: 0 };
+const massThreshold = 3;
 
 interface Workstation {
   comuneCode: string;
@@ -51,7 +57,8 @@ beforeAll(async () => {
 
   const [freshGrpc, freshHttp, secondGrpc, secondHttp] = await freePorts(4);
   secondBoxPorts = { grpc: secondGrpc!, http: secondHttp! };
-  const started = await startTestMesh(dev);
+  // A low mass-extraction threshold, so the scripted extraction at the end raises an alert quickly.
+  const started = await startTestMesh(dev, { GATEWAY_MASS_EXTRACTION_DISTINCT: String(massThreshold) });
   mesh = started.process;
   ports = started.ports;
   gatewayUrl = started.ready.gateway;
@@ -393,4 +400,200 @@ describe("Novares console", () => {
     await screenshot(page, "console-counter");
     await page.close();
   }, 60_000);
+});
+
+describe("a mass extraction across Comuni", () => {
+  it("raises one alert that the console lists and the panels of the Comuni involved show", async () => {
+    const { token } = (await (
+      await fetch(`${gatewayUrl}/dev-sso/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ tobacconistId: "TAB-0004" }) })
+    ).json()) as { token: string };
+    const consultation = createClient(ConsultationService, createConnectTransport({ baseUrl: gatewayUrl, httpVersion: "1.1" }));
+    const comuni = ["022205", "022161"];
+    const outcomes: Code[] = [];
+    for (let i = 0; i <= massThreshold; i++) {
+      const fiscalCode = `XTRPRS80A01H${String(500 + i)}Z`;
+      try {
+        await consultation.getIndividualRecord({ comuneCode: comuni[i % 2]!, fiscalCode }, { headers: { authorization: `Bearer ${token}` } });
+        outcomes.push(Code.Unknown);
+      } catch (err) {
+        outcomes.push(ConnectError.from(err).code);
+      }
+    }
+    expect(outcomes.slice(0, massThreshold)).not.toContain(Code.ResourceExhausted);
+    expect(outcomes[massThreshold]).toBe(Code.ResourceExhausted);
+
+    // The console: the tobacconist's own alert, with both Comuni.
+    const consolePage = await context!.newPage();
+    await consolePage.goto(`${gatewayUrl}/conto`);
+    await consolePage.getByTestId("sign-in").waitFor();
+    await consolePage.locator("#tobacconist option").first().waitFor({ state: "attached" });
+    await consolePage.selectOption("#tobacconist", "TAB-0004");
+    await consolePage.click("text=Accedi");
+    const alert = consolePage.locator('[data-testid="mass-extraction-alerts"] li[data-alert]');
+    await alert.waitFor();
+    expect(await alert.count()).toBe(1);
+    expect(await alert.textContent()).toContain("022205");
+    expect(await alert.textContent()).toContain("022161");
+    await screenshot(consolePage, "console-mass-extraction-alert");
+    await consolePage.close();
+
+    // The panels of both Comuni: the alert Novares handed to their box, in the audit log's alerts.
+    for (const [comune, httpPort] of [["022205", ports.trentoHttp], ["022161", ports.roveretoHttp]] as const) {
+      const panel = await context!.newPage();
+      await panel.goto(`http://127.0.0.1:${httpPort}/accesso`);
+      await panel.fill("#login-username", "admin");
+      await panel.fill("#login-password", readFileSync(join(dev, "boxes", comune, "admin-password"), "utf8").trim());
+      await panel.click("button:has-text('Accedi')");
+      await panel.waitForURL("**/configurazione");
+      await panel.click("text=Registro delle operazioni");
+      const alerts = panel.getByTestId("anomaly-alerts");
+      await waitFor(`the alert in the panel of ${comune}`, async () => {
+        if (((await alerts.textContent()) ?? "").includes("TAB-0004")) return true;
+        await panel.click('[data-testid="anomaly-alerts"] button');
+        return undefined;
+      }, 30_000, 500);
+      const text = (await alerts.textContent()) ?? "";
+      expect(text).toContain("Novares");
+      expect(text).toContain(`${massThreshold} distinct fiscal codes`);
+      if (comune === "022205") await screenshot(panel, "novabox-mass-extraction-alert");
+      await panel.close();
+    }
+  }, 120_000);
+});
+
+describe("every screen in Italian and in German", () => {
+  const axeSource = join(root, "node_modules/axe-core/axe.min.js");
+  let wizardBox: StartedService | undefined;
+
+  afterAll(async () => {
+    await wizardBox?.process.stop(10_000);
+  });
+
+  /** axe-core's WCAG 2.1 A/AA rules on the page as it is; the serious and critical violations. */
+  async function seriousViolations(page: Page): Promise<string[]> {
+    await page.addScriptTag({ path: axeSource });
+    // evaluated in the page (a string: this file is compiled without the DOM types)
+    const violations = await page.evaluate<{ id: string; impact: string | null; targets: string[] }[]>(`(async () => {
+      const result = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }, resultTypes: ["violations"] });
+      return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3) }));
+    })()`);
+    return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.impact}) at ${v.targets.join(", ")}`);
+  }
+
+  /** Checks the page in its current language and then in the other, switched in the header. */
+  async function bothLanguages(page: Page, screen: string): Promise<void> {
+    for (const round of [0, 1]) {
+      const lang = await page.locator("html").getAttribute("lang");
+      expect({ screen, lang, violations: await seriousViolations(page) }).toEqual({ screen, lang, violations: [] });
+      if (round === 0) await page.getByTestId(lang === "de" ? "lang-it" : "lang-de").click();
+    }
+  }
+
+  it("the browser's language picks German; the switch changes the language, and the choice stays after a reload", async () => {
+    const german = await browser!.newContext({ viewport: { width: 1280, height: 900 }, locale: "de-DE" });
+    try {
+      const page = await german.newPage();
+      await page.goto(`http://127.0.0.1:${ports.trentoHttp}/accesso`);
+      await expect(page.locator("h1").textContent()).resolves.toBe("Novabox · Verwaltung der Gemeinde");
+      expect(await page.locator("html").getAttribute("lang")).toBe("de");
+      await expect(page.locator("button:has-text('Anmelden')").count()).resolves.toBe(1);
+      await page.getByTestId("lang-it").click();
+      await expect(page.locator("h1").textContent()).resolves.toBe("Novabox · pannello del Comune");
+      expect(await page.getByTestId("lang-it").getAttribute("aria-pressed")).toBe("true");
+      await page.reload();
+      await expect(page.locator("h1").textContent()).resolves.toBe("Novabox · pannello del Comune");
+      expect(await page.locator("html").getAttribute("lang")).toBe("it");
+      // the console (another origin, so no stored choice): German from the browser's language
+      await page.goto(`${gatewayUrl}/emissione`);
+      await expect(page.locator("h1").textContent()).resolves.toBe("Novares · Konsole");
+    } finally {
+      await german.close();
+    }
+  }, 60_000);
+
+  it("the setup wizard: no serious or critical axe violation on any step, in either language", async () => {
+    const [grpc, http] = await freePorts(2);
+    const home = join(dev, "wizard-box", "anpr_home");
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    wizardBox = await startService(
+      "services/novabox/src/server/main.ts",
+      { ANPR_HOME: home, NOVABOX_HOST: "127.0.0.1", NOVABOX_GRPC_PORT: String(grpc), NOVABOX_HTTP_PORT: String(http), NOVABOX_MESH_PLAINTEXT: "true", NOVABOX_WEB_DIR: join(root, "web/dist/novabox") },
+      "novabox ready",
+    );
+    const german = await browser!.newContext({ viewport: { width: 1280, height: 900 }, locale: "de-DE" });
+    try {
+      const page = await german.newPage();
+      await page.goto(`http://127.0.0.1:${http}`);
+      await page.getByTestId("step-admin").waitFor();
+      await expect(page.locator("button:has-text('Administrator anlegen')").count()).resolves.toBe(1);
+      // a short password, refused next to the field, in German with the count
+      await page.fill("#username", "admin");
+      await page.fill("#password", "kurz");
+      await page.fill("#confirm", "kurz");
+      await page.click("button:has-text('Administrator anlegen')");
+      await expect(page.locator("#password-error").textContent()).resolves.toBe("Mindestens 12 Zeichen (jetzt 4): ein Satz aus mehreren Wörtern ist leicht zu merken.");
+      await bothLanguages(page, "wizard step 1");
+      await page.fill("#password", "una frase lunga e sicura");
+      await page.fill("#confirm", "una frase lunga e sicura");
+      await page.click("[data-testid=step-admin] button[type=submit]");
+      await page.getByTestId("step-anpr").waitFor();
+      await bothLanguages(page, "wizard step 2");
+      const w = workstation("022161");
+      await page.setInputFiles("#certificate", join(dev, "pki", "anpr-sim-ca.pem"));
+      await page.setInputFiles("#pkcs12", w.pkcs12);
+      await page.fill("#pin", w.pin);
+      await page.fill("#operator_id", w.operatorId);
+      await page.fill("#office_id", w.sedeId);
+      await page.fill("#workstation_id", w.postazioneId);
+      await page.fill("#comune_code", "022161");
+      await page.fill("#comune_name", "Rovereto");
+      await page.fill("#registry_officer_surname", "VERDI");
+      await page.fill("#registry_officer_name", "LUCA");
+      await page.fill("#anpr_base_url", simUrl);
+      await page.selectOption("#anpr_environment", "1");
+      await page.click("[data-testid=step-anpr] button[type=submit]");
+      await page.getByTestId("step-check").waitFor();
+      await bothLanguages(page, "wizard step 3");
+    } finally {
+      await german.close();
+    }
+  }, 120_000);
+
+  it("the panel and the console: no serious or critical axe violation on any screen, in either language", async () => {
+    const page = await context!.newPage();
+    await page.goto(`http://127.0.0.1:${ports.trentoHttp}/accesso`);
+    await page.locator("#login-username").waitFor();
+    await bothLanguages(page, "panel login");
+    await page.fill("#login-username", "admin");
+    await page.fill("#login-password", readFileSync(join(dev, "boxes", "022205", "admin-password"), "utf8").trim());
+    await page.click("form button[type=submit]");
+    await page.waitForURL("**/configurazione");
+    await page.getByTestId("workstation-certificate").waitFor();
+    await bothLanguages(page, "panel configuration");
+    for (const [path, ready, screen] of [
+      ["/registro", "[data-testid=anomaly-alerts] table, [data-testid=anomaly-alerts] [role=status]", "panel audit log"],
+      ["/conto", "[data-testid=account-table], [data-testid=account-empty]", "panel monthly account"],
+      ["/password", "[data-testid=change-password]", "panel change password"],
+    ] as const) {
+      await page.click(`a[href="${path}"]`);
+      await page.locator(ready).first().waitFor();
+      await bothLanguages(page, screen);
+    }
+
+    await page.goto(gatewayUrl);
+    await page.locator("[data-comune]").first().waitFor();
+    await bothLanguages(page, "console mesh view");
+    await page.goto(`${gatewayUrl}/emissione`);
+    await page.getByTestId("sign-in").waitFor();
+    await page.locator("#tobacconist option").first().waitFor({ state: "attached" });
+    await bothLanguages(page, "console sign-in");
+    await page.selectOption("#tobacconist", "TAB-0001");
+    await page.click("[data-testid=sign-in] button[type=submit]");
+    await page.getByTestId("issue-form").waitFor();
+    await bothLanguages(page, "console issuing form");
+    await page.click('a[href="/conto"]');
+    await page.getByTestId("counter-account").waitFor();
+    await bothLanguages(page, "console account and alerts");
+    await page.close();
+  }, 180_000);
 });

@@ -31,8 +31,8 @@ export interface TestMesh {
   ready: { gateway: string; router: string; sim: string; pids: Record<string, number> };
 }
 
-/** Starts the mesh in `devDir` and resolves once it is ready (up to 170 s). */
-export async function startTestMesh(devDir: string): Promise<TestMesh> {
+/** Starts the mesh in `devDir` and resolves once it is ready (up to 170 s); `env` is added to the services' environment. */
+export async function startTestMesh(devDir: string, env: Record<string, string> = {}): Promise<TestMesh> {
   const [sim, router, gateway, gatewayH2c, trentoGrpc, trentoHttp, roveretoGrpc, roveretoHttp, routerOps] = await freePorts(9);
   const ports: MeshPorts = { sim: sim!, router: router!, routerOps: routerOps!, gateway: gateway!, gatewayH2c: gatewayH2c!, trentoGrpc: trentoGrpc!, trentoHttp: trentoHttp!, roveretoGrpc: roveretoGrpc!, roveretoHttp: roveretoHttp! };
   const mesh = start(process.execPath, ["--import", "tsx", join(root, "scripts/start-mesh.ts")], {
@@ -49,6 +49,7 @@ export async function startTestMesh(devDir: string): Promise<TestMesh> {
       TRENTO_HTTP_PORT: String(ports.trentoHttp),
       ROVERETO_GRPC_PORT: String(ports.roveretoGrpc),
       ROVERETO_HTTP_PORT: String(ports.roveretoHttp),
+      ...env,
     },
   });
   try {

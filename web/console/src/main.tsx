@@ -7,26 +7,31 @@ import { MeshView } from "./mesh/MeshView.tsx";
 import { IssuePage } from "./issue/IssuePage.tsx";
 import { CounterPage } from "./counter/CounterPage.tsx";
 import { signOut, tobacconist } from "./clients.ts";
+import { createI18n, I18nProvider, LanguageSwitch } from "../../shared/i18n.tsx";
+import { german } from "../../shared/i18n-de.ts";
+import { useI18n } from "../../shared/i18n.tsx";
 
 function Layout(props: RouteSectionProps): JSX.Element {
+  const { t } = useI18n();
   return (
     <>
       <header class="top">
-        <h1>Novares · console</h1>
+        <h1>{t("Novares · console")}</h1>
         <nav>
           <A href="/" end>
-            Rete dei Novabox
+            {t("Rete dei Novabox")}
           </A>
-          <A href="/emissione">Emissione certificati</A>
-          <A href="/conto">Conto e segnalazioni</A>
+          <A href="/emissione">{t("Emissione certificati")}</A>
+          <A href="/conto">{t("Conto e segnalazioni")}</A>
         </nav>
         <span class="spacer" />
+        <LanguageSwitch />
         <Show when={tobacconist()}>
-          {(t) => (
+          {(session) => (
             <>
-              <span data-testid="signed-in-as">{t().name}</span>
+              <span data-testid="signed-in-as">{session().name}</span>
               <button type="button" onClick={() => signOut()}>
-                Esci
+                {t("Esci")}
               </button>
             </>
           )}
@@ -37,14 +42,18 @@ function Layout(props: RouteSectionProps): JSX.Element {
   );
 }
 
+const i18n = createI18n({ german });
+
 render(
   () => (
+    <I18nProvider i18n={i18n}>
     <Router root={Layout}>
       <Route path="/" component={MeshView} />
       <Route path="/emissione" component={IssuePage} />
       <Route path="/conto" component={CounterPage} />
       <Route path="*" component={MeshView} />
     </Router>
+    </I18nProvider>
   ),
   document.getElementById("app")!,
 );

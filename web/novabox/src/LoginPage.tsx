@@ -4,8 +4,10 @@ import { useNavigate } from "@solidjs/router";
 import { config, setSession } from "./clients.ts";
 import { describeError, type ShownError } from "../../shared/errors.ts";
 import { ActionError, Field } from "../../shared/components.tsx";
+import { useI18n } from "../../shared/i18n.tsx";
 
 export function LoginPage(): JSX.Element {
+  const { t } = useI18n();
   const navigate = useNavigate();
   const [username, setUsername] = createSignal("admin");
   const [password, setPassword] = createSignal("");
@@ -31,17 +33,17 @@ export function LoginPage(): JSX.Element {
 
   return (
     <section class="card">
-      <h2>Accesso amministratore</h2>
+      <h2>{t("Accesso amministratore")}</h2>
       <form onSubmit={(e) => void submit(e)}>
-        <Field label="Nome utente" for="login-username" error={fieldError("username")}>
+        <Field label={t("Nome utente")} for="login-username" error={fieldError("username")}>
           <input id="login-username" autocomplete="username" value={username()} onInput={(e) => setUsername(e.currentTarget.value)} />
         </Field>
-        <Field label="Password" for="login-password" error={fieldError("password")}>
+        <Field label={t("Password")} for="login-password" error={fieldError("password")}>
           <input id="login-password" type="password" autocomplete="current-password" value={password()} onInput={(e) => setPassword(e.currentTarget.value)} />
         </Field>
         <div class="actions">
           <button type="submit" disabled={busy()}>
-            Accedi
+            {t("Accedi")}
           </button>
           <ActionError message={error() && !["username", "password"].includes(error()!.field ?? "") ? error()!.message : undefined} />
         </div>

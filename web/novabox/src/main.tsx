@@ -10,9 +10,14 @@ import { LoginPage } from "./LoginPage.tsx";
 import { ConfigurationPage } from "./configuration/ConfigurationPage.tsx";
 import { AuditLogPage } from "./audit/AuditLogPage.tsx";
 import { ChangePasswordPage } from "./account/ChangePasswordPage.tsx";
+import { createI18n, I18nProvider } from "../../shared/i18n.tsx";
+import { german } from "../../shared/i18n-de.ts";
+
+const i18n = createI18n({ german });
 
 render(
   () => (
+    <I18nProvider i18n={i18n}>
     <Router root={Layout}>
       <Route path="/" component={StartPage} />
       <Route path="/configurazione-iniziale" component={SetupWizard} />
@@ -23,6 +28,7 @@ render(
       <Route path="/conto" component={MonthlyAccountPage} />
       <Route path="*" component={StartPage} />
     </Router>
+    </I18nProvider>
   ),
   document.getElementById("app")!,
 );

@@ -4,15 +4,16 @@
  * mass-extraction alerts with the Comuni involved. A tobacconist sees its own; an operator everyone's.
  */
 import { createResource, createSignal, For, Show, type JSX } from "solid-js";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { counter, ssoAuth, tobacconist } from "../clients.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { SignInPanel } from "../issue/SignInPanel.tsx";
-import { currentRomeMonth } from "../../../shared/format.ts";
+import { currentRomeMonth, formatDateTime } from "../../../shared/format.ts";
+import { useI18n } from "../../../shared/i18n.tsx";
 
 const euro = (cents: bigint) => (Number(cents) / 100).toLocaleString("it-IT", { style: "currency", currency: "EUR" });
 
 export function CounterPage(): JSX.Element {
+  const { t, intlLocale } = useI18n();
   const [month, setMonth] = createSignal(currentRomeMonth());
   const [account] = createResource(
     () => (tobacconist() ? month() : undefined),
@@ -25,30 +26,30 @@ export function CounterPage(): JSX.Element {
   return (
     <Show when={tobacconist()} fallback={<SignInPanel />}>
       <section data-testid="counter-account">
-        <h2>Conto del mese</h2>
+        <h2>{t("Conto del mese")}</h2>
         <div class="field">
-          <label for="counter_month">Mese</label>
+          <label for="counter_month">{t("Mese")}</label>
           <input id="counter_month" type="month" value={month()} onChange={(e) => e.currentTarget.value && setMonth(e.currentTarget.value)} />
         </div>
         <Show when={Boolean(account.error)}>
           <p class="field-error" role="alert">
-            {describeError(account.error as unknown).message}
+            {t(describeError(account.error as unknown).message)}
           </p>
         </Show>
         <table>
-          <caption>Certificati emessi tramite Novares, per tabaccheria e Comune</caption>
+          <caption>{t("Certificati emessi tramite Novares, per tabaccheria e Comune")}</caption>
           <thead>
             <tr>
-              <th scope="col">Tabaccheria</th>
-              <th scope="col">Comune</th>
-              <th scope="col">Certificati</th>
-              <th scope="col">Corrispettivi</th>
-              <th scope="col">Bollo</th>
-              <th scope="col">Esenti</th>
+              <th scope="col">{t("Tabaccheria")}</th>
+              <th scope="col">{t("Comune")}</th>
+              <th scope="col">{t("Certificati")}</th>
+              <th scope="col">{t("Corrispettivi")}</th>
+              <th scope="col">{t("Bollo")}</th>
+              <th scope="col">{t("Esenti")}</th>
             </tr>
           </thead>
           <tbody>
-            <For each={account() ?? []} fallback={<tr><td colSpan={6}>Nessun certificato nel mese.</td></tr>}>
+            <For each={account() ?? []} fallback={<tr><td colSpan={6}>{t("Nessun certificato nel mese.")}</td></tr>}>
               {(r) => (
                 <tr>
                   <td>{r.tobacconistId}</td>
@@ -64,18 +65,23 @@ export function CounterPage(): JSX.Element {
         </table>
       </section>
       <section data-testid="mass-extraction-alerts">
-        <h2>Segnalazioni di estrazione massiva</h2>
+        <h2>{t("Segnalazioni di estrazione massiva")}</h2>
         <Show when={Boolean(alerts.error)}>
           <p class="field-error" role="alert">
-            {describeError(alerts.error as unknown).message}
+            {t(describeError(alerts.error as unknown).message)}
           </p>
         </Show>
         <ul>
-          <For each={alerts() ?? []} fallback={<li>Nessuna segnalazione.</li>}>
+          <For each={alerts() ?? []} fallback={<li>{t("Nessuna segnalazione.")}</li>}>
             {(a) => (
               <li data-alert={a.id}>
-                {a.raisedAt ? timestampDate(a.raisedAt).toLocaleString("it-IT", { timeZone: "Europe/Rome" }) : ""} — {a.tobacconistId}: più di {a.distinctFiscalCodes} persone diverse in{" "}
-                {Math.round(a.windowSeconds / 60)} minuti; Comuni coinvolti: {a.comuni.join(", ")}
+                {formatDateTime(a.raisedAt, intlLocale())} —{" "}
+                {t("{tobacconist}: più di {distinct} persone diverse in {minutes} minuti; Comuni coinvolti: {comuni}", {
+                  tobacconist: a.tobacconistId,
+                  distinct: a.distinctFiscalCodes,
+                  minutes: Math.round(a.windowSeconds / 60),
+                  comuni: a.comuni.join(", "),
+                })}
               </li>
             )}
           </For>

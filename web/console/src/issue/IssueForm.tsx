@@ -22,11 +22,13 @@ import { exemptionReasons, languageLabels, requestReasons } from "./labels.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError, Field } from "../../../shared/components.tsx";
 import { isValid, validateIssue, type FieldErrors } from "../../../shared/validation.ts";
+import { useI18n } from "../../../shared/i18n.tsx";
 
 export function IssueForm(props: {
   onIssued: (response: IssueCertificateResponse, subjectName: string) => void;
   onPreviewed: (response: PreviewCertificateResponse, subjectName: string) => void;
 }): JSX.Element {
+  const { t } = useI18n();
   const [comuneCode, setComuneCode] = createSignal("");
   const [fiscalCode, setFiscalCode] = createSignal("");
   const [surname, setSurname] = createSignal("");
@@ -104,7 +106,7 @@ export function IssueForm(props: {
 
   return (
     <section class="card" data-testid="issue-form">
-      <h2>Emissione di un certificato anagrafico</h2>
+      <h2>{t("Emissione di un certificato anagrafico")}</h2>
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -112,7 +114,7 @@ export function IssueForm(props: {
         }}
         novalidate
       >
-        <Field label="Comune" for="comune_code" error={errors().comune_code ?? (comuni.error ? describeError(comuni.error).message : undefined)}>
+        <Field label={t("Comune")} for="comune_code" error={errors().comune_code ?? (comuni.error ? describeError(comuni.error).message : undefined)}>
           <select
             id="comune_code"
             value={comuneCode()}
@@ -122,24 +124,24 @@ export function IssueForm(props: {
               changed();
             }}
           >
-            <option value="">— scegliere —</option>
+            <option value="">{t("— scegliere —")}</option>
             <For each={comuni() ?? []}>{([code, label]) => <option value={code}>{label} ({code})</option>}</For>
           </select>
         </Field>
         <div class="grid">
-          <Field label="Codice fiscale" for="subject.fiscal_code" error={errors()["subject.fiscal_code"]}>
+          <Field label={t("Codice fiscale")} for="subject.fiscal_code" error={errors()["subject.fiscal_code"]}>
             <input id="subject.fiscal_code" autocomplete="off" maxLength={16} value={fiscalCode()} onInput={input(setFiscalCode)} style={{ "text-transform": "uppercase" }} />
           </Field>
-          <Field label="Cognome" for="subject.surname" error={errors()["subject.surname"]}>
+          <Field label={t("Cognome")} for="subject.surname" error={errors()["subject.surname"]}>
             <input id="subject.surname" autocomplete="off" value={surname()} onInput={input(setSurname)} />
           </Field>
-          <Field label="Nome" for="subject.name" error={errors()["subject.name"]}>
+          <Field label={t("Nome")} for="subject.name" error={errors()["subject.name"]}>
             <input id="subject.name" autocomplete="off" value={name()} onInput={input(setName)} />
           </Field>
         </div>
         <fieldset id="certificate_types">
-          <legend>Certificati (più di uno: certificato contestuale)</legend>
-          <Show when={comuneCode()} fallback={<p class="hint">Scegliere prima il Comune.</p>}>
+          <legend>{t("Certificati (più di uno: certificato contestuale)")}</legend>
+          <Show when={comuneCode()} fallback={<p class="hint">{t("Scegliere prima il Comune.")}</p>}>
             <Show when={!typeError()} fallback={<p class="field-error" role="alert">{typeError()}</p>}>
               <div class="checks">
                 <For each={certificateTypes() ?? []}>
@@ -166,53 +168,53 @@ export function IssueForm(props: {
           </Show>
         </fieldset>
         <fieldset id="stamp_duty">
-          <legend>Imposta di bollo</legend>
+          <legend>{t("Imposta di bollo")}</legend>
           <label>
-            <input type="radio" name="stamp" checked={stampDuty() === "paid"} onChange={() => (setStampDuty("paid"), changed())} /> Pagata
+            <input type="radio" name="stamp" checked={stampDuty() === "paid"} onChange={() => (setStampDuty("paid"), changed())} />{" "}{t("Pagata")}
           </label>{" "}
           <label>
-            <input type="radio" name="stamp" id="stamp-exempt" checked={stampDuty() === "exempt"} onChange={() => (setStampDuty("exempt"), changed())} /> Esente
+            <input type="radio" name="stamp" id="stamp-exempt" checked={stampDuty() === "exempt"} onChange={() => (setStampDuty("exempt"), changed())} />{" "}{t("Esente")}
           </label>
           <Show when={stampDuty() === "exempt"}>
-            <Field label="Motivo dell'esenzione" for="exemption_reason" error={errors().stamp_duty}>
+            <Field label={t("Motivo dell'esenzione")} for="exemption_reason" error={errors().stamp_duty}>
               <select id="exemption_reason" value={String(exemptionReason())} onChange={(e) => (setExemptionReason(Number(e.currentTarget.value)), changed())}>
-                <option value="0">— scegliere —</option>
-                <For each={exemptionReasons}>{([reason, label]) => <option value={String(reason)}>{label}</option>}</For>
+                <option value="0">{t("— scegliere —")}</option>
+                <For each={exemptionReasons}>{([reason, label]) => <option value={String(reason)}>{t(label)}</option>}</For>
               </select>
             </Field>
           </Show>
         </fieldset>
         <div class="grid">
-          <Field label="Motivo della richiesta" for="reason" error={errors().reason}>
+          <Field label={t("Motivo della richiesta")} for="reason" error={errors().reason}>
             <select id="reason" value={String(reason())} onChange={(e) => setReason(Number(e.currentTarget.value))}>
-              <option value="0">— scegliere —</option>
-              <For each={requestReasons}>{([value, label]) => <option value={String(value)}>{label}</option>}</For>
+              <option value="0">{t("— scegliere —")}</option>
+              <For each={requestReasons}>{([value, label]) => <option value={String(value)}>{t(label)}</option>}</For>
             </select>
           </Field>
           <Show when={reason() === 99}>
-            <Field label="Descrizione del motivo" for="reason_description" error={errors()["reason.description"]}>
+            <Field label={t("Descrizione del motivo")} for="reason_description" error={errors()["reason.description"]}>
               <input id="reason_description" maxLength={200} value={reasonText()} onInput={(e) => setReasonText(e.currentTarget.value)} />
             </Field>
           </Show>
         </div>
         <div class="grid">
-          <Field label="Lingua del certificato" for="language">
+          <Field label={t("Lingua del certificato")} for="language">
             <select id="language" value={String(language())} onChange={(e) => (setLanguage(Number(e.currentTarget.value) as CertificateLanguage), changed())}>
-              <For each={languageLabels}>{([value, label]) => <option value={String(value)}>{label}</option>}</For>
+              <For each={languageLabels}>{([value, label]) => <option value={String(value)}>{t(label)}</option>}</For>
             </select>
           </Field>
           <div class="field">
             <label>
-              <input type="checkbox" id="use_abroad" checked={useAbroad()} onChange={(e) => (setUseAbroad(e.currentTarget.checked), changed())} /> Da usare all'estero
+              <input type="checkbox" id="use_abroad" checked={useAbroad()} onChange={(e) => (setUseAbroad(e.currentTarget.checked), changed())} />{" "}{t("Da usare all'estero")}
             </label>
           </div>
         </div>
         <div class="actions">
           <button type="button" class="secondary" disabled={!!busy()} onClick={() => void submit("preview")}>
-            {busy() === "preview" ? "Anteprima in corso…" : "Anteprima"}
+            {busy() === "preview" ? t("Anteprima in corso…") : t("Anteprima")}
           </button>
           <button type="submit" disabled={!!busy()}>
-            {busy() === "issue" ? "Emissione in corso…" : "Emetti il certificato"}
+            {busy() === "issue" ? t("Emissione in corso…") : t("Emetti il certificato")}
           </button>
           <ActionError message={actionError()} />
         </div>

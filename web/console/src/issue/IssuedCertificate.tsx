@@ -4,15 +4,17 @@ import type { IssueCertificateResponse } from "@gen/novabox/certification/v1/cer
 import { formatDateTime } from "../../../shared/format.ts";
 import { PdfViewer } from "./PdfViewer.tsx";
 import { Receipt } from "./Receipt.tsx";
+import { useI18n } from "../../../shared/i18n.tsx";
 
 export function IssuedCertificate(props: { issued: IssueCertificateResponse; subjectName: string }): JSX.Element {
+  const { t, intlLocale } = useI18n();
   return (
     <>
       <section class="card" data-testid="issued">
-        <h2>Certificato emesso</h2>
+        <h2>{t("Certificato emesso")}</h2>
         <p>
-          Protocollo ANPR <strong data-testid="protocol">{props.issued.anprProtocolNumber}</strong>, {formatDateTime(props.issued.issuedAt)}
-          <Show when={props.issued.replayed}> (già emesso in precedenza con la stessa richiesta: nessun nuovo addebito)</Show>.
+          {t("Protocollo ANPR")}{" "}<strong data-testid="protocol">{props.issued.anprProtocolNumber}</strong>, {formatDateTime(props.issued.issuedAt, intlLocale())}
+          <Show when={props.issued.replayed}>{" "}{t("(già emesso in precedenza con la stessa richiesta: nessun nuovo addebito)")}</Show>.
         </p>
         <PdfViewer pdf={props.issued.pdf} fileName={`certificato-${props.issued.anprProtocolNumber || "anpr"}.pdf`} title={`Certificato di ${props.subjectName}`} />
       </section>

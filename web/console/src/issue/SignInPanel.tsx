@@ -2,8 +2,10 @@
 import { createResource, createSignal, For, Show, type JSX } from "solid-js";
 import { listDemoTobacconists, signInDemo } from "../clients.ts";
 import { ActionError, Field } from "../../../shared/components.tsx";
+import { useI18n } from "../../../shared/i18n.tsx";
 
 export function SignInPanel(): JSX.Element {
+  const { t } = useI18n();
   const [demo] = createResource(listDemoTobacconists);
   const [chosen, setChosen] = createSignal("");
   const [error, setError] = createSignal<string>();
@@ -25,18 +27,18 @@ export function SignInPanel(): JSX.Element {
 
   return (
     <section class="card" data-testid="sign-in">
-      <h2>Accesso della tabaccheria</h2>
-      <p>Ambiente di sviluppo: accesso con una tabaccheria di prova.</p>
+      <h2>{t("Accesso della tabaccheria")}</h2>
+      <p>{t("Ambiente di sviluppo: accesso con una tabaccheria di prova.")}</p>
       <Show when={!demo.error} fallback={<ActionError message={demo.error instanceof Error ? demo.error.message : "Accesso di prova non disponibile."} />}>
         <form onSubmit={(e) => void submit(e)}>
-          <Field label="Tabaccheria" for="tobacconist">
+          <Field label={t("Tabaccheria")} for="tobacconist">
             <select id="tobacconist" value={chosen()} onChange={(e) => setChosen(e.currentTarget.value)}>
               <For each={demo() ?? []}>{(t) => <option value={t.tobacconistId}>{t.name} ({t.tobacconistId})</option>}</For>
             </select>
           </Field>
           <div class="actions">
             <button type="submit" disabled={busy() || !demo()}>
-              Accedi
+              {t("Accedi")}
             </button>
             <ActionError message={error()} />
           </div>

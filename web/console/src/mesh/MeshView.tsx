@@ -9,8 +9,10 @@ import { discovery } from "../clients.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { HealthCounts } from "./HealthCounts.tsx";
 import { InstanceTable } from "./InstanceTable.tsx";
+import { useI18n } from "../../../shared/i18n.tsx";
 
 export function MeshView(): JSX.Element {
+  const { t } = useI18n();
   const [instances, setInstances] = createStore<Record<string, Instance>>({});
   const [live, setLive] = createSignal(false);
   const [error, setError] = createSignal<string>();
@@ -59,16 +61,16 @@ export function MeshView(): JSX.Element {
 
   return (
     <section class="card">
-      <h2>Rete dei Novabox</h2>
+      <h2>{t("Rete dei Novabox")}</h2>
       <p>
-        Aggiornamento in tempo reale:{" "}
+        {t("Aggiornamento in tempo reale:")}{" "}
         <span class={`badge ${live() ? "ok" : "warn"}`} data-testid="stream-state">
-          {live() ? "collegato" : "in collegamento…"}
+          {live() ? t("collegato") : t("in collegamento…")}
         </span>
       </p>
       <Show when={error()}>
         <p class="action-error" role="alert">
-          Flusso interrotto, nuovo tentativo tra poco: {error()}
+          {t("Flusso interrotto, nuovo tentativo tra poco: {error}", { error: error() })}
         </p>
       </Show>
       <HealthCounts instances={list()} />

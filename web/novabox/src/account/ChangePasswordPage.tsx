@@ -6,8 +6,10 @@ import { describeError } from "../../../shared/errors.ts";
 import { ActionError, Field } from "../../../shared/components.tsx";
 import { validatePasswordChange } from "../../../shared/validation.ts";
 import { createFormAction } from "../../../shared/form-action.ts";
+import { useI18n } from "../../../shared/i18n.tsx";
 
 export function ChangePasswordPage(): JSX.Element {
+  const { t } = useI18n();
   const [currentPassword, setCurrentPassword] = createSignal("");
   const [newPassword, setNewPassword] = createSignal("");
   const [confirm, setConfirm] = createSignal("");
@@ -35,27 +37,27 @@ export function ChangePasswordPage(): JSX.Element {
   return (
     <Show when={sessionToken()} fallback={<Navigate href="/accesso" />}>
       <section class="card" data-testid="change-password">
-        <h2>Cambio password</h2>
-        <p>Le altre sessioni aperte vengono chiuse; questa resta attiva.</p>
+        <h2>{t("Cambio password")}</h2>
+        <p>{t("Le altre sessioni aperte vengono chiuse; questa resta attiva.")}</p>
         <form onSubmit={(e) => void submit(e)} novalidate>
-          <Field label="Password attuale" for="current_password" error={errors().current_password}>
+          <Field label={t("Password attuale")} for="current_password" error={errors().current_password}>
             <input id="current_password" type="password" autocomplete="current-password" value={currentPassword()} onInput={(e) => setCurrentPassword(e.currentTarget.value)} />
           </Field>
-          <Field label="Nuova password" for="new_password" error={errors().new_password} hint="Almeno 12 caratteri.">
+          <Field label={t("Nuova password")} for="new_password" error={errors().new_password} hint="Almeno 12 caratteri.">
             <input id="new_password" type="password" autocomplete="new-password" value={newPassword()} onInput={(e) => setNewPassword(e.currentTarget.value)} />
           </Field>
-          <Field label="Ripeti la nuova password" for="confirm" error={errors().confirm}>
+          <Field label={t("Ripeti la nuova password")} for="confirm" error={errors().confirm}>
             <input id="confirm" type="password" autocomplete="new-password" value={confirm()} onInput={(e) => setConfirm(e.currentTarget.value)} />
           </Field>
           <div class="actions">
             <button type="submit" disabled={busy()}>
-              Cambia la password
+              {t("Cambia la password")}
             </button>
             <ActionError message={actionError()} />
           </div>
           <Show when={done()}>
             <p class="result ok" role="status" data-testid="password-changed">
-              Password cambiata.
+              {t("Password cambiata.")}
             </p>
           </Show>
         </form>

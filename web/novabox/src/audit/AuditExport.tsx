@@ -8,6 +8,7 @@ import type { AuditFilter } from "./AuditFilters.tsx";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError } from "../../../shared/components.tsx";
 import { toCsv } from "../../../shared/csv.ts";
+import { useI18n } from "../../../shared/i18n.tsx";
 
 export const csvHeader = [
   "id",
@@ -44,6 +45,7 @@ function csvRow(e: AuditEntry): string[] {
 }
 
 export function AuditExport(props: { filter: AuditFilter }): JSX.Element {
+  const { t } = useI18n();
   const [error, setError] = createSignal<string>();
   const [exported, setExported] = createSignal<number>();
   const [busy, setBusy] = createSignal(false);
@@ -75,12 +77,12 @@ export function AuditExport(props: { filter: AuditFilter }): JSX.Element {
   return (
     <div class="actions">
       <button type="button" class="secondary" disabled={busy()} onClick={() => void exportCsv()}>
-        Esporta CSV
+        {t("Esporta CSV")}
       </button>
-      <span class="hint">Con i filtri applicati; il file contiene i codici fiscali per intero.</span>
+      <span class="hint">{t("Con i filtri applicati; il file contiene i codici fiscali per intero.")}</span>
       <ActionError message={error()} />
       <Show when={exported() !== undefined}>
-        <span role="status" data-testid="export-done">{exported()} righe esportate.</span>
+        <span role="status" data-testid="export-done">{t("{rows} righe esportate.", { rows: exported() })}</span>
       </Show>
     </div>
   );

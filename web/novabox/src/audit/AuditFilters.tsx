@@ -6,6 +6,7 @@ import { AuditOperation, AuditOutcome, type AuditLogFilterSchema } from "@gen/no
 import { operationLabels, outcomeLabels } from "../labels.ts";
 import { Field } from "../../../shared/components.tsx";
 import { isValid, validateAuditPeriod, type FieldErrors } from "../../../shared/validation.ts";
+import { useI18n } from "../../../shared/i18n.tsx";
 
 /** A filter as sent to ListAuditLog and ExportAuditLog. */
 export type AuditFilter = MessageInitShape<typeof AuditLogFilterSchema>;
@@ -20,6 +21,7 @@ function localDay(date: string, addDays = 0): Date {
 }
 
 export function AuditFilters(props: { onApply: (filter: AuditFilter) => void }): JSX.Element {
+  const { t } = useI18n();
   const [from, setFrom] = createSignal("");
   const [to, setTo] = createSignal("");
   const [operation, setOperation] = createSignal("");
@@ -54,32 +56,32 @@ export function AuditFilters(props: { onApply: (filter: AuditFilter) => void }):
   return (
     <form onSubmit={apply} novalidate data-testid="audit-filters">
       <div class="grid">
-        <Field label="Dal giorno" for="filter_from" error={errors().from}>
+        <Field label={t("Dal giorno")} for="filter_from" error={errors().from}>
           <input id="filter_from" type="date" value={from()} onInput={(e) => setFrom(e.currentTarget.value)} />
         </Field>
-        <Field label="Al giorno (incluso)" for="filter_to" error={errors().to}>
+        <Field label={t("Al giorno (incluso)")} for="filter_to" error={errors().to}>
           <input id="filter_to" type="date" value={to()} onInput={(e) => setTo(e.currentTarget.value)} />
         </Field>
-        <Field label="Operazione" for="filter_operation">
+        <Field label={t("Operazione")} for="filter_operation">
           <select id="filter_operation" value={operation()} onChange={(e) => setOperation(e.currentTarget.value)}>
-            <option value="">Tutte</option>
-            <For each={operations}>{(o) => <option value={String(o)}>{operationLabels[o]}</option>}</For>
+            <option value="">{t("Tutte")}</option>
+            <For each={operations}>{(o) => <option value={String(o)}>{t(operationLabels[o])}</option>}</For>
           </select>
         </Field>
-        <Field label="Esito" for="filter_outcome">
+        <Field label={t("Esito")} for="filter_outcome">
           <select id="filter_outcome" value={outcome()} onChange={(e) => setOutcome(e.currentTarget.value)}>
-            <option value="">Tutti</option>
-            <For each={outcomes}>{(o) => <option value={String(o)}>{outcomeLabels[o][0]}</option>}</For>
+            <option value="">{t("Tutti")}</option>
+            <For each={outcomes}>{(o) => <option value={String(o)}>{t(outcomeLabels[o][0])}</option>}</For>
           </select>
         </Field>
-        <Field label="Tabaccheria" for="filter_tobacconist" hint="Identificativo esatto, es. TAB-0001.">
+        <Field label={t("Tabaccheria")} for="filter_tobacconist" hint="Identificativo esatto, es. TAB-0001.">
           <input id="filter_tobacconist" value={tobacconist()} onInput={(e) => setTobacconist(e.currentTarget.value)} />
         </Field>
       </div>
       <div class="actions">
-        <button type="submit">Applica i filtri</button>
+        <button type="submit">{t("Applica i filtri")}</button>
         <button type="button" class="secondary" onClick={reset}>
-          Togli i filtri
+          {t("Togli i filtri")}
         </button>
       </div>
     </form>

@@ -10,10 +10,12 @@ import { RequestsPerDayChart } from "./RequestsPerDayChart.tsx";
 import { UnsettledIssuances } from "./UnsettledIssuances.tsx";
 import { NovaresAlerts } from "./NovaresAlerts.tsx";
 import { describeError } from "../../../shared/errors.ts";
+import { useI18n } from "../../../shared/i18n.tsx";
 
 const pageSize = 50;
 
 export function AuditLogPage(): JSX.Element {
+  const { t } = useI18n();
   const [pageToken, setPageToken] = createSignal("");
   const [previous, setPrevious] = createSignal<string[]>([]);
   const [reveal, setReveal] = createSignal(false);
@@ -26,7 +28,7 @@ export function AuditLogPage(): JSX.Element {
   return (
     <Show when={sessionToken()} fallback={<Navigate href="/accesso" />}>
       <section class="card">
-        <h2>Registro delle operazioni</h2>
+        <h2>{t("Registro delle operazioni")}</h2>
         <AuditFilters
           onApply={(f) => {
             setFilter(f);
@@ -37,11 +39,11 @@ export function AuditLogPage(): JSX.Element {
         <AuditExport filter={filter()} />
         <div class="actions">
           <label>
-            <input type="checkbox" id="reveal-fiscal-codes" checked={reveal()} onChange={(e) => setReveal(e.currentTarget.checked)} /> Mostra i codici fiscali per intero
+            <input type="checkbox" id="reveal-fiscal-codes" checked={reveal()} onChange={(e) => setReveal(e.currentTarget.checked)} />{" "}{t("Mostra i codici fiscali per intero")}
           </label>
         </div>
-        <Show when={!page.error} fallback={<p class="action-error" role="alert">{describeError(page.error).message}</p>}>
-          <Show when={page.latest} fallback={<p>Caricamento…</p>}>
+        <Show when={!page.error} fallback={<p class="action-error" role="alert">{t(describeError(page.error).message)}</p>}>
+          <Show when={page.latest} fallback={<p>{t("Caricamento…")}</p>}>
             {(p) => (
               <>
                 <RequestsPerDayChart entries={p().entries} />
@@ -61,7 +63,7 @@ export function AuditLogPage(): JSX.Element {
               setPrevious(stack.slice(0, -1));
             }}
           >
-            Pagina precedente
+            {t("Pagina precedente")}
           </button>
           <button
             type="button"
@@ -72,7 +74,7 @@ export function AuditLogPage(): JSX.Element {
               setPageToken(page.latest?.nextPageToken ?? "");
             }}
           >
-            Pagina successiva
+            {t("Pagina successiva")}
           </button>
         </div>
       </section>

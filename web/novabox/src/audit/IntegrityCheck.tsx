@@ -5,8 +5,10 @@ import { adminAuth, config } from "../clients.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError } from "../../../shared/components.tsx";
 import { formatDateTime } from "../../../shared/format.ts";
+import { useI18n } from "../../../shared/i18n.tsx";
 
 export function IntegrityCheck(): JSX.Element {
+  const { t, intlLocale } = useI18n();
   const [result, setResult] = createSignal<VerifyAuditLogResponse>();
   const [error, setError] = createSignal<string>();
   const [busy, setBusy] = createSignal(false);
@@ -25,11 +27,11 @@ export function IntegrityCheck(): JSX.Element {
 
   return (
     <section class="card">
-      <h2>Integrità del registro</h2>
-      <p>Ogni riga è concatenata alla precedente con un'impronta SHA-256: la verifica ricalcola l'intera catena.</p>
+      <h2>{t("Integrità del registro")}</h2>
+      <p>{t("Ogni riga è concatenata alla precedente con un'impronta SHA-256: la verifica ricalcola l'intera catena.")}</p>
       <div class="actions">
         <button type="button" onClick={() => void verify()} disabled={busy()}>
-          Verifica l'integrità
+          {t("Verifica l'integrità")}
         </button>
         <ActionError message={error()} />
       </div>
@@ -40,11 +42,13 @@ export function IntegrityCheck(): JSX.Element {
               when={r().ok}
               fallback={
                 <>
-                  <strong>Registro alterato.</strong> La riga n. {String(r().firstBrokenId)} non corrisponde: {r().reason}. Righe controllate: {String(r().rowsChecked)}.
+                  <strong>{t("Registro alterato.")}</strong>{" "}
+                  {t("La riga n. {row} non corrisponde: {reason}. Righe controllate: {rows}.", { row: String(r().firstBrokenId), reason: r().reason, rows: String(r().rowsChecked) })}
                 </>
               }
             >
-              <strong>Registro integro.</strong> {String(r().rowsChecked)} righe verificate, nessuna modifica, cancellazione o inversione ({formatDateTime(r().verifiedAt)}).
+              <strong>{t("Registro integro.")}</strong>{" "}
+              {t("{rows} righe verificate, nessuna modifica, cancellazione o inversione ({time}).", { rows: String(r().rowsChecked), time: formatDateTime(r().verifiedAt, intlLocale()) })}
             </Show>
           </div>
         )}

@@ -4,6 +4,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { AuditOutcome, type AuditEntry } from "@gen/novabox/config/v1/config_service_pb.js";
 import { outcomeLabels } from "../labels.ts";
 import { countPerDay } from "../../../shared/csv.ts";
+import { useI18n } from "../../../shared/i18n.tsx";
 
 const colors: Record<AuditOutcome, string> = {
   [AuditOutcome.UNSPECIFIED]: "#9aa5b1",
@@ -24,6 +25,7 @@ const gap = 14;
 const height = 120;
 
 export function RequestsPerDayChart(props: { entries: readonly AuditEntry[] }): JSX.Element {
+  const { t } = useI18n();
   const days = () => countPerDay(props.entries.filter((e) => e.time).map((e) => ({ day: dayKey.format(timestampDate(e.time!)), key: e.outcome })));
   const max = () => Math.max(1, ...days().map((d) => [...d.counts.values()].reduce((a, b) => a + b, 0)));
   const width = () => Math.max(1, days().length) * (barWidth + gap) + gap;
@@ -32,7 +34,7 @@ export function RequestsPerDayChart(props: { entries: readonly AuditEntry[] }): 
   return (
     <Show when={days().length > 0}>
       <figure data-testid="requests-chart" style={{ margin: "0.75rem 0" }}>
-        <svg width={width()} height={height + 20} role="img" aria-label="Richieste al giorno per esito">
+        <svg width={width()} height={height + 20} role="img" aria-label={t("Richieste al giorno per esito")}>
           <For each={days()}>
             {(d, i) => {
               let y = height;
@@ -46,7 +48,7 @@ export function RequestsPerDayChart(props: { entries: readonly AuditEntry[] }): 
                       return (
                         <rect x={gap + i() * (barWidth + gap)} y={y} width={barWidth} height={h} fill={colors[o]}>
                           <title>
-                            {d.day}: {n} {outcomeLabels[o][0]}
+                            {d.day}: {n} {t(outcomeLabels[o][0])}
                           </title>
                         </rect>
                       );
@@ -61,11 +63,11 @@ export function RequestsPerDayChart(props: { entries: readonly AuditEntry[] }): 
           </For>
         </svg>
         <figcaption class="hint">
-          Richieste al giorno (righe mostrate), per esito:{" "}
+          {t("Richieste al giorno (righe mostrate), per esito:")}{" "}
           <For each={present()}>
             {(o) => (
               <span style={{ "margin-right": "0.75rem" }}>
-                <svg width="10" height="10"><rect width="10" height="10" fill={colors[o]} /></svg> {outcomeLabels[o][0]}
+                <svg width="10" height="10"><rect width="10" height="10" fill={colors[o]} /></svg> {t(outcomeLabels[o][0])}
               </span>
             )}
           </For>

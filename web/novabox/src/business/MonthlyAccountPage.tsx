@@ -9,16 +9,18 @@ import { account, adminAuth } from "../clients.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError } from "../../../shared/components.tsx";
 import { currentRomeMonth } from "../../../shared/format.ts";
+import { useI18n } from "../../../shared/i18n.tsx";
 
 const euro = (cents: bigint) => (Number(cents) / 100).toLocaleString("it-IT", { style: "currency", currency: "EUR" });
 const list = (items: { key: string; count: number }[]) => items.map((i) => `${i.key}: ${i.count}`).join(", ") || "—";
 
 function Chart(props: { rows: readonly TobacconistAccount[] }): JSX.Element {
+  const { t } = useI18n();
   const max = () => Math.max(1, ...props.rows.map((r) => r.certificatesIssued));
   const barHeight = 18;
   return (
     <figure data-testid="account-chart" style={{ margin: "0.75rem 0" }}>
-      <svg width={520} height={props.rows.length * (barHeight + 6) + 6} role="img" aria-label="Certificati emessi per tabaccheria">
+      <svg width={520} height={props.rows.length * (barHeight + 6) + 6} role="img" aria-label={t("Certificati emessi per tabaccheria")}>
         <For each={props.rows}>
           {(r, i) => (
             <g>
@@ -33,12 +35,13 @@ function Chart(props: { rows: readonly TobacconistAccount[] }): JSX.Element {
           )}
         </For>
       </svg>
-      <figcaption>Certificati emessi per tabaccheria nel mese</figcaption>
+      <figcaption>{t("Certificati emessi per tabaccheria nel mese")}</figcaption>
     </figure>
   );
 }
 
 export function MonthlyAccountPage(): JSX.Element {
+  const { t } = useI18n();
   const [month, setMonth] = createSignal(currentRomeMonth());
   const [actionError, setActionError] = createSignal<string>();
   const [data] = createResource(month, async (m) => (await account.getMonthlyAccount({ month: m }, adminAuth())).account);
@@ -59,54 +62,54 @@ export function MonthlyAccountPage(): JSX.Element {
 
   return (
     <section data-testid="monthly-account">
-      <h2>Conto mensile delle tabaccherie</h2>
-      <p>Calcolato dal registro delle operazioni: certificati emessi, anteprime, richieste rifiutate, corrispettivi, bollo ed esenzioni.</p>
+      <h2>{t("Conto mensile delle tabaccherie")}</h2>
+      <p>{t("Calcolato dal registro delle operazioni: certificati emessi, anteprime, richieste rifiutate, corrispettivi, bollo ed esenzioni.")}</p>
       <div class="grid">
         <div class="field">
-          <label for="account_month">Mese</label>
+          <label for="account_month">{t("Mese")}</label>
           <input id="account_month" type="month" value={month()} onChange={(e) => e.currentTarget.value && setMonth(e.currentTarget.value)} />
         </div>
         <div class="actions">
           <button type="button" class="secondary" onClick={() => void download(AccountFileFormat.CSV)}>
-            Scarica CSV
+            {t("Scarica CSV")}
           </button>
           <button type="button" class="secondary" onClick={() => void download(AccountFileFormat.PDF)}>
-            Scarica PDF da stampare
+            {t("Scarica PDF da stampare")}
           </button>
           <ActionError message={actionError()} />
         </div>
       </div>
       <Show when={Boolean(data.error)}>
         <p class="field-error" role="alert">
-          {describeError(data.error as unknown).message}
+          {t(describeError(data.error as unknown).message)}
         </p>
       </Show>
       <Show when={data()}>
         {(a) => (
           <>
-            <Show when={a().tobacconists.length > 0} fallback={<p data-testid="account-empty">Nessuna operazione nel mese.</p>}>
+            <Show when={a().tobacconists.length > 0} fallback={<p data-testid="account-empty">{t("Nessuna operazione nel mese.")}</p>}>
               <Chart rows={a().tobacconists} />
             </Show>
             <table data-testid="account-table">
-              <caption>Conto di {a().month}</caption>
+              <caption>{t("Conto di {month}", { month: a().month })}</caption>
               <thead>
                 <tr>
-                  <th scope="col">Tabaccheria</th>
-                  <th scope="col">Certificati</th>
-                  <th scope="col">Per tipo</th>
-                  <th scope="col">Anteprime</th>
-                  <th scope="col">Rifiuti</th>
-                  <th scope="col">Corrispettivi</th>
-                  <th scope="col">Bollo</th>
-                  <th scope="col">Esenzioni (tab. 39)</th>
-                  <th scope="col">Motivi</th>
+                  <th scope="col">{t("Tabaccheria")}</th>
+                  <th scope="col">{t("Certificati")}</th>
+                  <th scope="col">{t("Per tipo")}</th>
+                  <th scope="col">{t("Anteprime")}</th>
+                  <th scope="col">{t("Rifiuti")}</th>
+                  <th scope="col">{t("Corrispettivi")}</th>
+                  <th scope="col">{t("Bollo")}</th>
+                  <th scope="col">{t("Esenzioni (tab. 39)")}</th>
+                  <th scope="col">{t("Motivi")}</th>
                 </tr>
               </thead>
               <tbody>
                 <For each={[...a().tobacconists, ...(a().totals ? [a().totals!] : [])]}>
                   {(r) => (
                     <tr data-tobacconist={r.tobacconistId || "TOTALE"}>
-                      <th scope="row">{r.tobacconistId || "Totale"}</th>
+                      <th scope="row">{r.tobacconistId || t("Totale")}</th>
                       <td>{r.certificatesIssued}</td>
                       <td>{list(r.certificatesByType.map((c) => ({ key: String(c.certificateType), count: c.count })))}</td>
                       <td>{r.previews}</td>

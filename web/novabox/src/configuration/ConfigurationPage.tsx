@@ -13,8 +13,10 @@ import { ReplaceCaCertificate, ReplaceWorkstationCertificate } from "./ReplaceCe
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError } from "../../../shared/components.tsx";
 import { formatDateTime } from "../../../shared/format.ts";
+import { useI18n } from "../../../shared/i18n.tsx";
 
 export function ConfigurationPage(): JSX.Element {
+  const { t, intlLocale } = useI18n();
   const [current, { mutate }] = createResource(sessionToken, async () => (await config.getConfig({}, adminAuth())).config);
   const [test, setTest] = createSignal<TestAnprConnectionResponse>();
   const [testError, setTestError] = createSignal<string>();
@@ -34,44 +36,44 @@ export function ConfigurationPage(): JSX.Element {
 
   return (
     <Show when={sessionToken()} fallback={<Navigate href="/accesso" />}>
-      <Show when={!current.error} fallback={<p class="action-error" role="alert">{describeError(current.error).message}</p>}>
-        <Show when={current()} fallback={<p>Caricamento…</p>}>
+      <Show when={!current.error} fallback={<p class="action-error" role="alert">{t(describeError(current.error).message)}</p>}>
+        <Show when={current()} fallback={<p>{t("Caricamento…")}</p>}>
           {(c) => (
             <>
               <section class="card" data-testid="settings">
-                <h2>Comune e postazione</h2>
+                <h2>{t("Comune e postazione")}</h2>
                 <table>
                   <tbody>
-                    <tr><th>Comune</th><td>{c().settings?.comuneName} ({c().settings?.comuneCode})</td></tr>
-                    <tr><th>Operatore</th><td>{c().settings?.operatorId}</td></tr>
-                    <tr><th>Sede</th><td>{c().settings?.officeId}</td></tr>
-                    <tr><th>Postazione</th><td>{c().settings?.workstationId}</td></tr>
-                    <tr><th>Ufficiale d'anagrafe</th><td>{c().settings?.registryOfficerSurname} {c().settings?.registryOfficerName}</td></tr>
-                    <tr><th>Ambiente ANPR</th><td>{environmentLabel(c().settings?.anprEnvironment ?? 0)}</td></tr>
-                    <tr><th>Indirizzo ANPR</th><td class="mono">{c().settings?.anprBaseUrl}</td></tr>
-                    <tr><th>Conservazione registro</th><td>{c().settings?.logRetentionDays ? `${c().settings?.logRetentionDays} giorni` : "predefinita"}</td></tr>
-                    <tr><th>Ultima modifica</th><td>{formatDateTime(c().updatedAt)}</td></tr>
+                    <tr><th>{t("Comune")}</th><td>{c().settings?.comuneName} ({c().settings?.comuneCode})</td></tr>
+                    <tr><th>{t("Operatore")}</th><td>{c().settings?.operatorId}</td></tr>
+                    <tr><th>{t("Sede")}</th><td>{c().settings?.officeId}</td></tr>
+                    <tr><th>{t("Postazione")}</th><td>{c().settings?.workstationId}</td></tr>
+                    <tr><th>{t("Ufficiale d'anagrafe")}</th><td>{c().settings?.registryOfficerSurname} {c().settings?.registryOfficerName}</td></tr>
+                    <tr><th>{t("Ambiente ANPR")}</th><td>{t(environmentLabel(c().settings?.anprEnvironment ?? 0))}</td></tr>
+                    <tr><th>{t("Indirizzo ANPR")}</th><td class="mono">{c().settings?.anprBaseUrl}</td></tr>
+                    <tr><th>{t("Conservazione registro")}</th><td>{c().settings?.logRetentionDays ? t("{days} giorni", { days: c().settings?.logRetentionDays }) : t("predefinita")}</td></tr>
+                    <tr><th>{t("Ultima modifica")}</th><td>{formatDateTime(c().updatedAt, intlLocale())}</td></tr>
                   </tbody>
                 </table>
                 <Show when={(c().setupStatus?.missing.length ?? 0) > 0}>
-                  <p class="warning">Configurazione incompleta, mancano: {c().setupStatus?.missing.join(", ")}.</p>
+                  <p class="warning">{t("Configurazione incompleta, mancano:")}{" "}{c().setupStatus?.missing.join(", ")}.</p>
                 </Show>
               </section>
               <section class="card">
-                <h2>Certificati</h2>
-                <CertificateCard title="Certificato della CA di ANPR" certificate={c().caCertificate} testId="ca-certificate" />
+                <h2>{t("Certificati")}</h2>
+                <CertificateCard title={t("Certificato della CA di ANPR")} certificate={c().caCertificate} testId="ca-certificate" />
                 <ReplaceCaCertificate onReplaced={(info) => mutate({ ...c(), caCertificate: info })} />
-                <CertificateCard title="Certificato della postazione" certificate={c().workstationCertificate} testId="workstation-certificate" />
+                <CertificateCard title={t("Certificato della postazione")} certificate={c().workstationCertificate} testId="workstation-certificate" />
                 <ReplaceWorkstationCertificate onReplaced={(info) => mutate({ ...c(), workstationCertificate: info })} />
               </section>
               <LimitsForm settings={c().settings} onSaved={mutate} />
               <ExperimentalPhase on={c().settings?.experimentalPhase ?? false} onSaved={mutate} />
               <RevokedTobacconists revoked={c().settings?.revokedTobacconists ?? []} onSaved={mutate} />
               <section class="card">
-                <h2>Collegamento con ANPR</h2>
+                <h2>{t("Collegamento con ANPR")}</h2>
                 <div class="actions">
                   <button type="button" onClick={() => void runTest()} disabled={busy()}>
-                    Verifica il collegamento
+                    {t("Verifica il collegamento")}
                   </button>
                   <ActionError message={testError()} />
                 </div>

@@ -5,6 +5,7 @@ import { saveSettings, settingsField } from "./saveSettings.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError, Field } from "../../../shared/components.tsx";
 import { changedLimitPaths, isValid, validateLimits, type FieldErrors, type LimitsInput } from "../../../shared/validation.ts";
+import { useI18n } from "../../../shared/i18n.tsx";
 
 function limitsOf(s: Settings | undefined): LimitsInput {
   return {
@@ -23,6 +24,7 @@ const fields: [keyof LimitsInput, string, string, string][] = [
 ];
 
 export function LimitsForm(props: { settings: Settings | undefined; onSaved: (c: Config) => void }): JSX.Element {
+  const { t } = useI18n();
   const [values, setValues] = createSignal<LimitsInput>(limitsOf(props.settings));
   const [errors, setErrors] = createSignal<FieldErrors>({});
   const [actionError, setActionError] = createSignal<string>();
@@ -72,7 +74,7 @@ export function LimitsForm(props: { settings: Settings | undefined; onSaved: (c:
 
   return (
     <section class="card" data-testid="limits">
-      <h2>Conservazione e limiti</h2>
+      <h2>{t("Conservazione e limiti")}</h2>
       <form onSubmit={(e) => void submit(e)} novalidate>
         <div class="grid">
           {fields.map(([key, field, label, hint]) => (
@@ -83,7 +85,7 @@ export function LimitsForm(props: { settings: Settings | undefined; onSaved: (c:
         </div>
         <div class="actions">
           <button type="submit" disabled={busy()}>
-            Salva le impostazioni
+            {t("Salva le impostazioni")}
           </button>
           <ActionError message={actionError()} />
           <Show when={saved()}>

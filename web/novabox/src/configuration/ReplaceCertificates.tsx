@@ -5,6 +5,7 @@ import { adminAuth, config } from "../clients.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError, Field } from "../../../shared/components.tsx";
 import { createFormAction } from "../../../shared/form-action.ts";
+import { useI18n } from "../../../shared/i18n.tsx";
 
 /** A field error from the service lands on the form's field when it has one, else beside the button. */
 function placeError(err: unknown, fields: string[], setField: (f: string, m: string) => void, setAction: (m: string) => void): void {
@@ -14,6 +15,7 @@ function placeError(err: unknown, fields: string[], setField: (f: string, m: str
 }
 
 export function ReplaceCaCertificate(props: { onReplaced: (c: CertificateInfo) => void }): JSX.Element {
+  const { t } = useI18n();
   const [file, setFile] = createSignal<File>();
   const [password, setPassword] = createSignal("");
   const { errors, setErrors, actionError, setActionError, busy, done, submit: run } = createFormAction();
@@ -32,22 +34,22 @@ export function ReplaceCaCertificate(props: { onReplaced: (c: CertificateInfo) =
 
   return (
     <form onSubmit={(e) => void submit(e)} novalidate data-testid="replace-ca">
-      <h4>Sostituisci il certificato della CA</h4>
+      <h4>{t("Sostituisci il certificato della CA")}</h4>
       <div class="grid">
-        <Field label="Nuovo certificato della CA" for="new_ca_certificate" error={errors().new_ca_certificate}>
+        <Field label={t("Nuovo certificato della CA")} for="new_ca_certificate" error={errors().new_ca_certificate}>
           <input id="new_ca_certificate" type="file" accept=".pem,.crt,.cer,.der,.p12,.pfx" onChange={(e) => setFile(e.currentTarget.files?.[0])} />
         </Field>
-        <Field label="Password del file" for="new_ca_password" error={errors().new_ca_password} hint="Solo se il file è protetto.">
+        <Field label={t("Password del file")} for="new_ca_password" error={errors().new_ca_password} hint="Solo se il file è protetto.">
           <input id="new_ca_password" type="password" autocomplete="off" value={password()} onInput={(e) => setPassword(e.currentTarget.value)} />
         </Field>
       </div>
       <div class="actions">
         <button type="submit" class="secondary" disabled={busy()}>
-          Carica il nuovo certificato CA
+          {t("Carica il nuovo certificato CA")}
         </button>
         <ActionError message={actionError()} />
         <Show when={done()}>
-          <span role="status">Test di connessione con ANPR riuscito: certificato sostituito.</span>
+          <span role="status">{t("Test di connessione con ANPR riuscito: certificato sostituito.")}</span>
         </Show>
       </div>
     </form>
@@ -55,6 +57,7 @@ export function ReplaceCaCertificate(props: { onReplaced: (c: CertificateInfo) =
 }
 
 export function ReplaceWorkstationCertificate(props: { onReplaced: (c: CertificateInfo) => void }): JSX.Element {
+  const { t } = useI18n();
   const [file, setFile] = createSignal<File>();
   const [pin, setPin] = createSignal("");
   const { errors, setErrors, actionError, setActionError, busy, done, submit: run } = createFormAction();
@@ -78,22 +81,22 @@ export function ReplaceWorkstationCertificate(props: { onReplaced: (c: Certifica
 
   return (
     <form onSubmit={(e) => void submit(e)} novalidate data-testid="replace-workstation">
-      <h4>Sostituisci il certificato della postazione</h4>
+      <h4>{t("Sostituisci il certificato della postazione")}</h4>
       <div class="grid">
-        <Field label="Nuovo file PKCS#12" for="new_pkcs12" error={errors().new_pkcs12}>
+        <Field label={t("Nuovo file PKCS#12")} for="new_pkcs12" error={errors().new_pkcs12}>
           <input id="new_pkcs12" type="file" accept=".p12,.pfx" onChange={(e) => setFile(e.currentTarget.files?.[0])} />
         </Field>
-        <Field label="PIN del PKCS#12" for="new_pin" error={errors().new_pin}>
+        <Field label={t("PIN del PKCS#12")} for="new_pin" error={errors().new_pin}>
           <input id="new_pin" type="password" autocomplete="off" value={pin()} onInput={(e) => setPin(e.currentTarget.value)} />
         </Field>
       </div>
       <div class="actions">
         <button type="submit" class="secondary" disabled={busy()}>
-          Carica il nuovo certificato di postazione
+          {t("Carica il nuovo certificato di postazione")}
         </button>
         <ActionError message={actionError()} />
         <Show when={done()}>
-          <span role="status">Test di connessione con ANPR riuscito: certificato sostituito.</span>
+          <span role="status">{t("Test di connessione con ANPR riuscito: certificato sostituito.")}</span>
         </Show>
       </div>
     </form>

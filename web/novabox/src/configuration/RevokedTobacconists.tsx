@@ -6,8 +6,10 @@ import { describeError } from "../../../shared/errors.ts";
 import { ActionError, Field } from "../../../shared/components.tsx";
 import { formatDateTime } from "../../../shared/format.ts";
 import { isValid, validateRevocation, type FieldErrors } from "../../../shared/validation.ts";
+import { useI18n } from "../../../shared/i18n.tsx";
 
 export function RevokedTobacconists(props: { revoked: readonly RevokedTobacconist[]; onSaved: (c: Config) => void }): JSX.Element {
+  const { t, intlLocale } = useI18n();
   const [tobacconistId, setTobacconistId] = createSignal("");
   const [reason, setReason] = createSignal("");
   const [errors, setErrors] = createSignal<FieldErrors>({});
@@ -51,27 +53,27 @@ export function RevokedTobacconists(props: { revoked: readonly RevokedTobacconis
 
   return (
     <section class="card" data-testid="revoked">
-      <h2>Tabaccherie revocate</h2>
-      <p>Le richieste delle tabaccherie revocate vengono rifiutate.</p>
+      <h2>{t("Tabaccherie revocate")}</h2>
+      <p>{t("Le richieste delle tabaccherie revocate vengono rifiutate.")}</p>
       <table data-testid="revoked-list">
         <thead>
           <tr>
-            <th>Tabaccheria</th>
-            <th>Motivo</th>
-            <th>Revocata il</th>
+            <th>{t("Tabaccheria")}</th>
+            <th>{t("Motivo")}</th>
+            <th>{t("Revocata il")}</th>
             <th />
           </tr>
         </thead>
         <tbody>
-          <For each={props.revoked} fallback={<tr><td colSpan={4}>Nessuna tabaccheria revocata.</td></tr>}>
+          <For each={props.revoked} fallback={<tr><td colSpan={4}>{t("Nessuna tabaccheria revocata.")}</td></tr>}>
             {(r) => (
               <tr data-tobacconist={r.tobacconistId}>
                 <td class="mono">{r.tobacconistId}</td>
                 <td>{r.reason || "—"}</td>
-                <td>{formatDateTime(r.revokedAt)}</td>
+                <td>{formatDateTime(r.revokedAt, intlLocale())}</td>
                 <td>
                   <button type="button" class="secondary" disabled={busy()} onClick={() => restore(r.tobacconistId)}>
-                    Ripristina
+                    {t("Ripristina")}
                   </button>
                 </td>
               </tr>
@@ -80,18 +82,18 @@ export function RevokedTobacconists(props: { revoked: readonly RevokedTobacconis
         </tbody>
       </table>
       <form onSubmit={(e) => void revoke(e)} novalidate>
-        <h3>Revoca una tabaccheria</h3>
+        <h3>{t("Revoca una tabaccheria")}</h3>
         <div class="grid">
-          <Field label="Identificativo tabaccheria" for="tobacconist_id" error={errors().tobacconist_id} hint="es. TAB-0001">
+          <Field label={t("Identificativo tabaccheria")} for="tobacconist_id" error={errors().tobacconist_id} hint="es. TAB-0001">
             <input id="tobacconist_id" value={tobacconistId()} onInput={(e) => setTobacconistId(e.currentTarget.value)} />
           </Field>
-          <Field label="Motivo" for="reason" error={errors().reason} hint="Facoltativo.">
+          <Field label={t("Motivo")} for="reason" error={errors().reason} hint="Facoltativo.">
             <input id="reason" value={reason()} onInput={(e) => setReason(e.currentTarget.value)} />
           </Field>
         </div>
         <div class="actions">
           <button type="submit" disabled={busy()}>
-            Revoca
+            {t("Revoca")}
           </button>
           <ActionError message={actionError()} />
         </div>

@@ -4,8 +4,10 @@ import { config, setSession } from "../clients.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError, Field } from "../../../shared/components.tsx";
 import { isValid, validateAdminAccount, type FieldErrors } from "../../../shared/validation.ts";
+import { useI18n } from "../../../shared/i18n.tsx";
 
 export function AdminAccountStep(props: { onDone: () => void }): JSX.Element {
+  const { t } = useI18n();
   const [username, setUsername] = createSignal("admin");
   const [password, setPassword] = createSignal("");
   const [confirm, setConfirm] = createSignal("");
@@ -35,20 +37,20 @@ export function AdminAccountStep(props: { onDone: () => void }): JSX.Element {
 
   return (
     <section class="card" data-testid="step-admin">
-      <h2>Account dell'amministratore</h2>
+      <h2>{t("Account dell'amministratore")}</h2>
       <form onSubmit={(e) => void submit(e)} novalidate>
-        <Field label="Nome utente" for="username" error={errors().username}>
+        <Field label={t("Nome utente")} for="username" error={errors().username}>
           <input id="username" autocomplete="username" value={username()} onInput={(e) => setUsername(e.currentTarget.value)} />
         </Field>
-        <Field label="Password" for="password" error={errors().password} hint="Almeno 12 caratteri; una frase di più parole va benissimo.">
+        <Field label={t("Password")} for="password" error={errors().password} hint="Almeno 12 caratteri; una frase di più parole va benissimo.">
           <input id="password" type="password" autocomplete="new-password" value={password()} onInput={(e) => setPassword(e.currentTarget.value)} />
         </Field>
-        <Field label="Ripeti la password" for="confirm" error={errors().confirm}>
+        <Field label={t("Ripeti la password")} for="confirm" error={errors().confirm}>
           <input id="confirm" type="password" autocomplete="new-password" value={confirm()} onInput={(e) => setConfirm(e.currentTarget.value)} />
         </Field>
         <div class="actions">
           <button type="submit" disabled={busy()}>
-            Crea l'amministratore
+            {t("Crea l'amministratore")}
           </button>
           <ActionError message={actionError()} />
         </div>

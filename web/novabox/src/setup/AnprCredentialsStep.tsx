@@ -11,6 +11,7 @@ import { environmentLabels } from "../labels.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError, Field } from "../../../shared/components.tsx";
 import { isValid, validateAnprSettings, type FieldErrors } from "../../../shared/validation.ts";
+import { useI18n } from "../../../shared/i18n.tsx";
 
 const textFields = [
   ["operatorId", "operator_id", "Identificativo operatore", "es. OPERATORE-022205"],
@@ -26,6 +27,7 @@ const textFields = [
 type TextKey = (typeof textFields)[number][0];
 
 export function AnprCredentialsStep(props: { onDone: () => void }): JSX.Element {
+  const { t } = useI18n();
   const [caFile, setCaFile] = createSignal<File>();
   const [caPassword, setCaPassword] = createSignal("");
   const [p12File, setP12File] = createSignal<File>();
@@ -76,24 +78,24 @@ export function AnprCredentialsStep(props: { onDone: () => void }): JSX.Element 
 
   return (
     <section class="card" data-testid="step-anpr">
-      <h2>Credenziali e dati per ANPR</h2>
+      <h2>{t("Credenziali e dati per ANPR")}</h2>
       <form onSubmit={(e) => void submit(e)} novalidate>
-        <h3>Certificati</h3>
+        <h3>{t("Certificati")}</h3>
         <div class="grid">
-          <Field label="Certificato della CA di ANPR" for="certificate" error={errors().certificate} hint="File PEM o DER fornito per il collegamento TLS.">
+          <Field label={t("Certificato della CA di ANPR")} for="certificate" error={errors().certificate} hint="File PEM o DER fornito per il collegamento TLS.">
             <input id="certificate" type="file" accept=".pem,.crt,.cer,.der" onChange={(e) => setCaFile(e.currentTarget.files?.[0])} />
           </Field>
-          <Field label="Password del certificato CA" for="password" error={errors().password} hint="Solo se il file è protetto; altrimenti lasciare vuoto.">
+          <Field label={t("Password del certificato CA")} for="password" error={errors().password} hint="Solo se il file è protetto; altrimenti lasciare vuoto.">
             <input id="password" type="password" autocomplete="off" value={caPassword()} onInput={(e) => setCaPassword(e.currentTarget.value)} />
           </Field>
-          <Field label="Certificato della postazione (PKCS#12)" for="pkcs12" error={errors().pkcs12} hint="File .p12 o .pfx rilasciato per la postazione.">
+          <Field label={t("Certificato della postazione (PKCS#12)")} for="pkcs12" error={errors().pkcs12} hint="File .p12 o .pfx rilasciato per la postazione.">
             <input id="pkcs12" type="file" accept=".p12,.pfx" onChange={(e) => setP12File(e.currentTarget.files?.[0])} />
           </Field>
-          <Field label="PIN del PKCS#12" for="pin" error={errors().pin}>
+          <Field label={t("PIN del PKCS#12")} for="pin" error={errors().pin}>
             <input id="pin" type="password" autocomplete="off" value={pin()} onInput={(e) => setPin(e.currentTarget.value)} />
           </Field>
         </div>
-        <h3>Postazione e Comune</h3>
+        <h3>{t("Postazione e Comune")}</h3>
         <div class="grid">
           <For each={textFields}>
             {([key, field, label, hint]) => (
@@ -102,15 +104,15 @@ export function AnprCredentialsStep(props: { onDone: () => void }): JSX.Element 
               </Field>
             )}
           </For>
-          <Field label="Ambiente ANPR" for="anpr_environment" error={errors().anpr_environment}>
+          <Field label={t("Ambiente ANPR")} for="anpr_environment" error={errors().anpr_environment}>
             <select id="anpr_environment" value={String(environment())} onChange={(e) => setEnvironment(Number(e.currentTarget.value) as AnprEnvironment)}>
-              <For each={environmentLabels}>{([env, label]) => <option value={String(env)}>{label}</option>}</For>
+              <For each={environmentLabels}>{([env, label]) => <option value={String(env)}>{t(label)}</option>}</For>
             </select>
           </Field>
         </div>
         <div class="actions">
           <button type="submit" disabled={busy()}>
-            Salva e continua
+            {t("Salva e continua")}
           </button>
           <ActionError message={actionError()} />
         </div>

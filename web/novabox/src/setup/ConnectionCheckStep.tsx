@@ -6,8 +6,10 @@ import { ConnectionTestResult } from "../configuration/ConnectionTestResult.tsx"
 import type { TestAnprConnectionResponse } from "@gen/novabox/config/v1/config_service_pb.js";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError } from "../../../shared/components.tsx";
+import { useI18n } from "../../../shared/i18n.tsx";
 
 export function ConnectionCheckStep(props: { onBack: () => void }): JSX.Element {
+  const { t } = useI18n();
   const navigate = useNavigate();
   const [result, setResult] = createSignal<TestAnprConnectionResponse>();
   const [error, setError] = createSignal<string>();
@@ -28,14 +30,14 @@ export function ConnectionCheckStep(props: { onBack: () => void }): JSX.Element 
 
   return (
     <section class="card" data-testid="step-check">
-      <h2>Verifica del collegamento con ANPR</h2>
-      <p>Il Novabox chiama il servizio di prova di ANPR (TestConn) con le credenziali appena inserite.</p>
+      <h2>{t("Verifica del collegamento con ANPR")}</h2>
+      <p>{t("Il Novabox chiama il servizio di prova di ANPR (TestConn) con le credenziali appena inserite.")}</p>
       <div class="actions">
         <button type="button" onClick={() => void check()} disabled={busy()}>
-          {busy() ? "Verifica in corso…" : "Verifica il collegamento"}
+          {busy() ? t("Verifica in corso…") : t("Verifica il collegamento")}
         </button>
         <button type="button" class="secondary" onClick={() => props.onBack()}>
-          Modifica le credenziali
+          {t("Modifica le credenziali")}
         </button>
         <ActionError message={error()} />
       </div>
@@ -43,7 +45,7 @@ export function ConnectionCheckStep(props: { onBack: () => void }): JSX.Element 
       <Show when={result()?.ok}>
         <div class="actions">
           <button type="button" onClick={() => navigate("/configurazione")}>
-            Vai alla configurazione
+            {t("Vai alla configurazione")}
           </button>
         </div>
       </Show>

@@ -8,6 +8,7 @@ import { config, sessionToken } from "../clients.ts";
 import { AdminAccountStep } from "./AdminAccountStep.tsx";
 import { AnprCredentialsStep } from "./AnprCredentialsStep.tsx";
 import { ConnectionCheckStep } from "./ConnectionCheckStep.tsx";
+import { useI18n } from "../../../shared/i18n.tsx";
 
 type Step = "admin" | "anpr" | "check";
 
@@ -18,6 +19,7 @@ const stepNames: [Step, string][] = [
 ];
 
 export function SetupWizard(): JSX.Element {
+  const { t } = useI18n();
   const [status] = createResource(async () => (await config.getSetupStatus({})).status);
   const [chosen, setChosen] = createSignal<Step>();
   const step = (): Step | "login" | undefined => {
@@ -32,15 +34,15 @@ export function SetupWizard(): JSX.Element {
   return (
     <>
       <section class="card">
-        <h2>Configurazione iniziale del Novabox</h2>
-        <p>Tre passaggi: l'account dell'amministratore, le credenziali per ANPR, la verifica del collegamento.</p>
+        <h2>{t("Configurazione iniziale del Novabox")}</h2>
+        <p>{t("Tre passaggi: l'account dell'amministratore, le credenziali per ANPR, la verifica del collegamento.")}</p>
         <ol class="steps">
           {stepNames.map(([s, label]) => (
-            <li classList={{ current: step() === s }}>{label}</li>
+            <li classList={{ current: step() === s }}>{t(label)}</li>
           ))}
         </ol>
       </section>
-      <Show when={step()} fallback={<p>Caricamento…</p>}>
+      <Show when={step()} fallback={<p>{t("Caricamento…")}</p>}>
         <Switch>
           <Match when={step() === "login"}>
             <Navigate href="/accesso" />
