@@ -19,6 +19,7 @@ const programs: [string, string, RegExp][] = [
   ["services/novabox/src/cli/rotate-key.ts", "node --import tsx services/novabox/src/cli/rotate-key.ts", /Never prints a key/],
   ["scripts/pki-dev.ts", "npm run pki:dev", /--force/],
   ["scripts/mesh-pki-dev.ts", "npm run pki:mesh", /--san ROLE=NAMES/],
+  ["scripts/mesh-csr.ts", "npm run pki:csr", /--approved/],
   ["scripts/start-mesh.ts", "npm start", /MESH_DEV_DIR/],
 ];
 
