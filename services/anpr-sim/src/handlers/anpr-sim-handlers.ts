@@ -151,7 +151,9 @@ export function createAnprSimHandlers(options: AnprSimHandlersOptions): AnprSimH
         let xml: string;
         let protocolNumber = "";
         let outcome: "OK" | "KO" = "OK";
-        const making = answer(h);
+        // Through an async wrapper: a refusal thrown at once (a synchronous registry lookup) becomes
+        // a KO answer below like any other, not a SOAP fault.
+        const making = (async () => answer(h))();
         inProgress.set(slot, making);
         try {
           try {
