@@ -78,7 +78,7 @@ export function fakeAuditLog(clock: () => Date = () => new Date()): FakeAuditLog
     },
     list: () => ({ entries: [...entries].reverse() }),
     export: () => [entries],
-    verify: () => ({ ok: true, rowsChecked: entries.length, headHash: "" }),
+    verify: () => ({ ok: true, rowsChecked: entries.length, headHash: "", headId: entries.length, hmacChecked: true }),
     purge: () => 0,
   };
 }

@@ -1,12 +1,14 @@
 import { afterAll, describe, expect, it } from "@jest/globals";
 import Database from "better-sqlite3";
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AuditEntry, AuditRecord } from "../src/domain/model.js";
-import { computeAuditHash, genesisHash, InvalidAuditQueryError, openNovaboxStore } from "../src/store/index.js";
+import { computeAuditHash, genesisHash, InvalidAuditQueryError, openNovaboxStore, readSecretKeyFile, rotateSecretKey, secretKeyFilePath } from "../src/store/index.js";
+import { createAuditLog } from "../src/store/audit-log.js";
+import { openDatabase } from "../src/store/database.js";
 
 const dir = mkdtempSync(join(tmpdir(), "store-audit-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -66,11 +68,12 @@ describe("audit log: append, list, export", () => {
   it("appends sequential, hash-chained rows with millisecond times", () => {
     const store = openWithClock(newHome());
     const [a, b] = fill(store, 2);
-    store.close();
     expect(a).toMatchObject({ id: 1, time: new Date(t0 + minute), previousHash: genesisHash, requestId: "r1" });
     expect(b).toMatchObject({ id: 2, previousHash: a!.hash });
     expect(a!.hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(computeAuditHash({ ...a!, time: a!.time.getTime() })).toBe(a!.hash);
+    expect(computeAuditHash({ ...a!, time: a!.time.getTime() }, store.auditChain.key)).toBe(a!.hash);
+    expect(computeAuditHash({ ...a!, time: a!.time.getTime() })).not.toBe(a!.hash);
+    store.close();
   });
 
   it("matches the documented serialization", () => {
@@ -81,6 +84,9 @@ describe("audit log: append, list, export", () => {
     expect(serialized).toContain("2:è,");
     const expected = createHash("sha256").update(serialized, "utf8").digest("hex");
     expect(computeAuditHash(input)).toBe(expected);
+    const key = Buffer.alloc(32, 7);
+    const keyedSerialized = serialized.replace("16:novabox-audit-v1,", "16:novabox-audit-v2,");
+    expect(computeAuditHash(input, key)).toBe(createHmac("sha256", key).update(keyedSerialized, "utf8").digest("hex"));
   });
 
   it("keeps times non-decreasing when the clock steps back", () => {
@@ -159,7 +165,7 @@ describe("audit log: verification", () => {
     const home = newHome();
     const store = openWithClock(home);
     const entries = fill(store, 5);
-    expect(store.audit.verify()).toEqual({ ok: true, rowsChecked: 5, headHash: entries[4]!.hash });
+    expect(store.audit.verify()).toEqual({ ok: true, rowsChecked: 5, headHash: entries[4]!.hash, headId: 5, hmacChecked: true });
     store.close();
     const reopened = openWithClock(home);
     expect(reopened.audit.verify().ok).toBe(true);
@@ -172,7 +178,7 @@ describe("audit log: verification", () => {
 
   it("verifies an empty log", () => {
     const store = openWithClock(newHome());
-    expect(store.audit.verify()).toEqual({ ok: true, rowsChecked: 0, headHash: genesisHash });
+    expect(store.audit.verify()).toEqual({ ok: true, rowsChecked: 0, headHash: genesisHash, headId: 0, hmacChecked: true });
     store.close();
   });
 
@@ -229,13 +235,30 @@ describe("audit log: verification", () => {
     const home = newHome();
     const store = openWithClock(home);
     const entries = fill(store, 4);
+    const key = store.auditChain.key;
     store.close();
     const forged = { ...entries[2]!, detail: "forged", time: entries[2]!.time.getTime() };
-    tamper(home, `UPDATE audit_log SET detail = 'forged', hash = '${computeAuditHash(forged)}' WHERE id = 3`);
+    tamper(home, `UPDATE audit_log SET detail = 'forged', hash = '${computeAuditHash(forged, key)}' WHERE id = 3`);
     const reopened = openWithClock(home);
     const result = reopened.audit.verify();
     reopened.close();
     expect(result).toMatchObject({ ok: false, firstBrokenId: 4, failure: "CHAIN_MISMATCH" });
+  });
+
+  it("a row re-chained with the public formula but without the key fails its HMAC (HASH_MISMATCH)", () => {
+    const home = newHome();
+    const store = openWithClock(home);
+    const entries = fill(store, 4);
+    store.close();
+    // Re-chain rows 3 and 4 with plain SHA-256, as someone with a copy of ANPR_HOME but not the key could.
+    const forged3 = { ...entries[2]!, detail: "forged", time: entries[2]!.time.getTime() };
+    const hash3 = computeAuditHash(forged3);
+    const hash4 = computeAuditHash({ ...entries[3]!, time: entries[3]!.time.getTime(), previousHash: hash3 });
+    tamper(home, `UPDATE audit_log SET detail = 'forged', hash = '${hash3}' WHERE id = 3`, `UPDATE audit_log SET previous_hash = '${hash3}', hash = '${hash4}' WHERE id = 4`);
+    const reopened = openWithClock(home);
+    const result = reopened.audit.verify();
+    reopened.close();
+    expect(result).toMatchObject({ ok: false, firstBrokenId: 3, failure: "HASH_MISMATCH" });
   });
 
   it("detects a forged purge anchor (ANCHOR_MISMATCH)", () => {
@@ -265,6 +288,63 @@ describe("audit log: verification", () => {
     const missing = auditVerifyCli(join(dir, "no-such-home"));
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/No Novabox database/);
+  });
+});
+
+/** Writes `n` unkeyed (v1) rows as a box before the keyed chain did, on a fresh database. */
+function legacyLog(home: string, n: number): void {
+  const db = openDatabase(home);
+  const log = createAuditLog({ db, now: () => new Date(t0) });
+  for (let i = 1; i <= n; i++) log.append(record({ requestId: `old${i}` }));
+  db.close();
+}
+
+describe("audit log: keyed chain migration", () => {
+  it("carries a novabox-audit-v1 log over with a recorded, verified migration", () => {
+    const home = newHome();
+    legacyLog(home, 3);
+    const store = openWithClock(home);
+    expect(store.auditChain.legacyThroughId).toBe(3);
+    const rows = [...store.audit.export({})].flat();
+    expect(rows.map((r) => r.operation)).toEqual(["CERTIFICATE_ISSUE", "CERTIFICATE_ISSUE", "CERTIFICATE_ISSUE", "AUDIT_CHAIN_MIGRATION"]);
+    expect(rows[3]!.detail).toBe(`novabox-audit-v1 through id=3 hash=${rows[2]!.hash} verified intact (3 rows); later rows are novabox-audit-v2 (HMAC-SHA256)`);
+    expect(rows[3]!.previousHash).toBe(rows[2]!.hash);
+    expect(computeAuditHash({ ...rows[0]!, time: rows[0]!.time.getTime() })).toBe(rows[0]!.hash);
+    expect(computeAuditHash({ ...rows[3]!, time: rows[3]!.time.getTime() }, store.auditChain.key)).toBe(rows[3]!.hash);
+    add(store);
+    expect(store.audit.verify()).toMatchObject({ ok: true, rowsChecked: 5, hmacChecked: true });
+    store.close();
+    // Opening again migrates nothing more.
+    const reopened = openWithClock(home);
+    expect(reopened.audit.list({ operations: ["AUDIT_CHAIN_MIGRATION"] }, 10).entries).toHaveLength(1);
+    expect(reopened.audit.verify()).toMatchObject({ ok: true, rowsChecked: 5 });
+    reopened.close();
+    expect(auditVerifyCli(home).status).toBe(0);
+  });
+
+  it("records a broken v1 chain as broken and keeps reporting it", () => {
+    const home = newHome();
+    legacyLog(home, 3);
+    tamper(home, "UPDATE audit_log SET detail = 'forged' WHERE id = 2");
+    const store = openWithClock(home);
+    const migration = store.audit.list({ operations: ["AUDIT_CHAIN_MIGRATION"] }, 1).entries[0]!;
+    expect(migration.outcome).toBe("FAILED");
+    expect(migration.detail).toMatch(/BROKEN at row 2 \(HASH_MISMATCH\)/);
+    expect(store.audit.verify()).toMatchObject({ ok: false, firstBrokenId: 2, failure: "HASH_MISMATCH" });
+    store.close();
+  });
+
+  it("keeps a new log keyed from its first row, and the key survives a key rotation", () => {
+    const home = newHome();
+    const store = openWithClock(home);
+    expect(store.auditChain.legacyThroughId).toBe(0);
+    fill(store, 2);
+    store.close();
+    const oldKey = readSecretKeyFile(secretKeyFilePath(home));
+    rotateSecretKey(home, oldKey, new Uint8Array(32).fill(9), { replaceKeyFile: true });
+    const reopened = openWithClock(home);
+    expect(reopened.audit.verify()).toMatchObject({ ok: true, rowsChecked: 2, hmacChecked: true });
+    reopened.close();
   });
 });
 

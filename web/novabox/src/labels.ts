@@ -28,6 +28,9 @@ export const operationLabels: Record<AuditOperation, string> = {
   [AuditOperation.AUDIT_VERIFY]: "Verifica integrità registro",
   [AuditOperation.RETENTION_PURGE]: "Pulizia per conservazione",
   [AuditOperation.ANOMALY_ALERT]: "Segnalazione anomalia",
+  [AuditOperation.AUDIT_CHAIN_MIGRATION]: "Migrazione catena registro",
+  [AuditOperation.BACKUP]: "Backup",
+  [AuditOperation.RESTORE]: "Ripristino da backup",
 };
 
 export const outcomeLabels: Record<AuditOutcome, [string, "ok" | "warn" | "bad"]> = {

@@ -11,13 +11,15 @@ import type { Duration, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { AnprMessage } from "../../common/v1/anpr_pb.js";
 import { file_novabox_common_v1_anpr } from "../../common/v1/anpr_pb.js";
+import type { SignedAuditCheckpoint } from "../../../novares/witness/v1/witness_service_pb.js";
+import { file_novares_witness_v1_witness_service } from "../../../novares/witness/v1/witness_service_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file novabox/config/v1/config_service.proto.
  */
 export const file_novabox_config_v1_config_service: GenFile = /*@__PURE__*/
-  fileDesc("CiZub3ZhYm94L2NvbmZpZy92MS9jb25maWdfc2VydmljZS5wcm90bxIRbm92YWJveC5jb25maWcudjEiFwoVR2V0U2V0dXBTdGF0dXNSZXF1ZXN0IkgKFkdldFNldHVwU3RhdHVzUmVzcG9uc2USLgoGc3RhdHVzGAEgASgLMh4ubm92YWJveC5jb25maWcudjEuU2V0dXBTdGF0dXMiagoLU2V0dXBTdGF0dXMSGAoQYWRtaW5fcmVnaXN0ZXJlZBgBIAEoCBIcChRhbnByX2NyZWRlbnRpYWxzX3NldBgCIAEoCBISCgpjb25maWd1cmVkGAMgASgIEg8KB21pc3NpbmcYBCADKAkiOgoUUmVnaXN0ZXJBZG1pblJlcXVlc3QSEAoIdXNlcm5hbWUYASABKAkSEAoIcGFzc3dvcmQYAiABKAkiRAoVUmVnaXN0ZXJBZG1pblJlc3BvbnNlEisKB3Nlc3Npb24YASABKAsyGi5ub3ZhYm94LmNvbmZpZy52MS5TZXNzaW9uIkgKB1Nlc3Npb24SDQoFdG9rZW4YASABKAkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiMgoMTG9naW5SZXF1ZXN0EhAKCHVzZXJuYW1lGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJIjwKDUxvZ2luUmVzcG9uc2USKwoHc2Vzc2lvbhgBIAEoCzIaLm5vdmFib3guY29uZmlnLnYxLlNlc3Npb24iRwoVQ2hhbmdlUGFzc3dvcmRSZXF1ZXN0EhgKEGN1cnJlbnRfcGFzc3dvcmQYASABKAkSFAoMbmV3X3Bhc3N3b3JkGAIgASgJIkUKFkNoYW5nZVBhc3N3b3JkUmVzcG9uc2USKwoHc2Vzc2lvbhgBIAEoCzIaLm5vdmFib3guY29uZmlnLnYxLlNlc3Npb24iEgoQR2V0Q29uZmlnUmVxdWVzdCJyChFHZXRDb25maWdSZXNwb25zZRIpCgZjb25maWcYASABKAsyGS5ub3ZhYm94LmNvbmZpZy52MS5Db25maWcSMgoId2FybmluZ3MYAiADKAsyIC5ub3ZhYm94LmNvbmZpZy52MS5Db25maWdXYXJuaW5nIp4CCgZDb25maWcSLQoIc2V0dGluZ3MYASABKAsyGy5ub3ZhYm94LmNvbmZpZy52MS5TZXR0aW5ncxI0CgxzZXR1cF9zdGF0dXMYAiABKAsyHi5ub3ZhYm94LmNvbmZpZy52MS5TZXR1cFN0YXR1cxI6Cg5jYV9jZXJ0aWZpY2F0ZRgDIAEoCzIiLm5vdmFib3guY29uZmlnLnYxLkNlcnRpZmljYXRlSW5mbxJDChd3b3Jrc3RhdGlvbl9jZXJ0aWZpY2F0ZRgEIAEoCzIiLm5vdmFib3guY29uZmlnLnYxLkNlcnRpZmljYXRlSW5mbxIuCgp1cGRhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLaBgoIU2V0dGluZ3MSEwoLb3BlcmF0b3JfaWQYASABKAkSEQoJb2ZmaWNlX2lkGAIgASgJEhYKDndvcmtzdGF0aW9uX2lkGAMgASgJEhMKC2NvbXVuZV9jb2RlGAQgASgJEhMKC2NvbXVuZV9uYW1lGAUgASgJEjwKEGFucHJfZW52aXJvbm1lbnQYBiABKA4yIi5ub3ZhYm94LmNvbmZpZy52MS5BbnByRW52aXJvbm1lbnQSFQoNYW5wcl9iYXNlX3VybBgHIAEoCRIgChhyZWdpc3RyeV9vZmZpY2VyX3N1cm5hbWUYCCABKAkSHQoVcmVnaXN0cnlfb2ZmaWNlcl9uYW1lGAkgASgJEkIKE3NpZ25hdHVyZV9hbGdvcml0aG0YCiABKA4yJS5ub3ZhYm94LmNvbmZpZy52MS5TaWduYXR1cmVBbGdvcml0aG0SIQoZbm92YXJlc19kaXNjb3ZlcnlfYWRkcmVzcxgLIAEoCRIXCg9hZHZlcnRpc2VkX2hvc3QYDCABKAkSFwoPYWR2ZXJ0aXNlZF9wb3J0GA0gASgNEhoKEnNzb19wdWJsaWNfa2V5X3BlbRgOIAEoCRISCgpzc29faXNzdWVyGA8gASgJEhQKDHNzb19hdWRpZW5jZRgQIAEoCRIaChJsb2dfcmV0ZW50aW9uX2RheXMYESABKA0SMgoLcmF0ZV9saW1pdHMYEiABKAsyHS5ub3ZhYm94LmNvbmZpZy52MS5SYXRlTGltaXRzEkMKFHJldm9rZWRfdG9iYWNjb25pc3RzGBMgAygLMiUubm92YWJveC5jb25maWcudjEuUmV2b2tlZFRvYmFjY29uaXN0EhkKEXNlcnZpY2VfZmVlX2NlbnRzGBQgASgDEhgKEHN0YW1wX2R1dHlfY2VudHMYFSABKAMSHgoWc2VjcmV0YXJpYXRfZmVlc19jZW50cxgWIAEoAxIhChllbmFibGVkX2NlcnRpZmljYXRlX3R5cGVzGBcgAygNEhoKEmV4cGVyaW1lbnRhbF9waGFzZRgoIAEoCBIeChZhbnByX2ludGVyZmFjZV92ZXJzaW9uGCkgASgJEhQKDHNzb19qd2tzX3VybBgyIAEoCRIQCghzc29fandrcxgzIAEoCSKaAQoKUmF0ZUxpbWl0cxIiChpwZXJfdG9iYWNjb25pc3RfcGVyX21pbnV0ZRgBIAEoDRItCiVtYXNzX2V4dHJhY3Rpb25fZGlzdGluY3RfZmlzY2FsX2NvZGVzGAIgASgNEjkKFm1hc3NfZXh0cmFjdGlvbl93aW5kb3cYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24ibAoSUmV2b2tlZFRvYmFjY29uaXN0EhYKDnRvYmFjY29uaXN0X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCRIuCgpyZXZva2VkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCL1AQoPQ2VydGlmaWNhdGVJbmZvEi8KC3VwbG9hZGVkX2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaChJzaGEyNTZfZmluZ2VycHJpbnQYAiABKAkSDwoHc3ViamVjdBgDIAEoCRIOCgZpc3N1ZXIYBCABKAkSFQoNc2VyaWFsX251bWJlchgFIAEoCRIuCgpub3RfYmVmb3JlGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglub3RfYWZ0ZXIYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wInUKE1VwZGF0ZUNvbmZpZ1JlcXVlc3QSLQoIc2V0dGluZ3MYASABKAsyGy5ub3ZhYm94LmNvbmZpZy52MS5TZXR0aW5ncxIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siQQoUVXBkYXRlQ29uZmlnUmVzcG9uc2USKQoGY29uZmlnGAEgASgLMhkubm92YWJveC5jb25maWcudjEuQ29uZmlnIkMKGlVwbG9hZENhQ2VydGlmaWNhdGVSZXF1ZXN0EhMKC2NlcnRpZmljYXRlGAEgASgMEhAKCHBhc3N3b3JkGAIgASgJIlYKG1VwbG9hZENhQ2VydGlmaWNhdGVSZXNwb25zZRI3CgtjZXJ0aWZpY2F0ZRgBIAEoCzIiLm5vdmFib3guY29uZmlnLnYxLkNlcnRpZmljYXRlSW5mbyJCCiNVcGxvYWRXb3Jrc3RhdGlvbkNlcnRpZmljYXRlUmVxdWVzdBIOCgZwa2NzMTIYASABKAwSCwoDcGluGAIgASgJIl8KJFVwbG9hZFdvcmtzdGF0aW9uQ2VydGlmaWNhdGVSZXNwb25zZRI3CgtjZXJ0aWZpY2F0ZRgBIAEoCzIiLm5vdmFib3guY29uZmlnLnYxLkNlcnRpZmljYXRlSW5mbyIbChlUZXN0QW5wckNvbm5lY3Rpb25SZXF1ZXN0IvgDChpUZXN0QW5wckNvbm5lY3Rpb25SZXNwb25zZRIKCgJvaxgBIAEoCBI3CgtlbnZpcm9ubWVudBgCIAEoDjIiLm5vdmFib3guY29uZmlnLnYxLkFucHJFbnZpcm9ubWVudBIUCgxlbmRwb2ludF91cmwYAyABKAkSPAoMZmFpbGVkX3N0YWdlGAQgASgOMiYubm92YWJveC5jb25maWcudjEuQ29ubmVjdGlvblRlc3RTdGFnZRIOCgZkZXRhaWwYBSABKAkSMwoLYW5wcl9lcnJvcnMYBiADKAsyHi5ub3ZhYm94LmNvbW1vbi52MS5BbnByTWVzc2FnZRIqCgdsYXRlbmN5GAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEj4KEnNlcnZlcl9jZXJ0aWZpY2F0ZRgIIAEoCzIiLm5vdmFib3guY29uZmlnLnYxLkNlcnRpZmljYXRlSW5mbxItCgl0ZXN0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCmNsb2NrX3NrZXcYCiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SMgoId2FybmluZ3MYCyADKAsyIC5ub3ZhYm94LmNvbmZpZy52MS5Db25maWdXYXJuaW5nIi4KDUNvbmZpZ1dhcm5pbmcSDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJIskDCgpBdWRpdEVudHJ5EgoKAmlkGAEgASgEEigKBHRpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCW9wZXJhdGlvbhgDIAEoDjIhLm5vdmFib3guY29uZmlnLnYxLkF1ZGl0T3BlcmF0aW9uEjAKB291dGNvbWUYBCABKA4yHy5ub3ZhYm94LmNvbmZpZy52MS5BdWRpdE91dGNvbWUSEwoLZmlzY2FsX2NvZGUYBSABKAkSEgoKcmVxdWVzdF9pZBgGIAEoCRJGChVhdXRoZW50aWNhdGlvbl9tZXRob2QYByABKA4yJy5ub3ZhYm94LmNvbmZpZy52MS5BdXRoZW50aWNhdGlvbk1ldGhvZBIWCg50b2JhY2NvbmlzdF9pZBgIIAEoCRINCgVhY3RvchgJIAEoCRIcChRhbnByX3Byb3RvY29sX251bWJlchgKIAEoCRIZChFhbnByX29wZXJhdGlvbl9pZBgLIAEoCRIXCg9hbnByX2Vycm9yX2NvZGUYDCABKAkSDgoGZGV0YWlsGA0gASgJEhUKDXByZXZpb3VzX2hhc2gYDiABKAkSDAoEaGFzaBgPIAEoCSKFAgoOQXVkaXRMb2dGaWx0ZXISLgoKc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjUKCm9wZXJhdGlvbnMYAyADKA4yIS5ub3ZhYm94LmNvbmZpZy52MS5BdWRpdE9wZXJhdGlvbhIxCghvdXRjb21lcxgEIAMoDjIfLm5vdmFib3guY29uZmlnLnYxLkF1ZGl0T3V0Y29tZRIWCg50b2JhY2NvbmlzdF9pZBgFIAEoCRITCgtmaXNjYWxfY29kZRgGIAEoCSJvChNMaXN0QXVkaXRMb2dSZXF1ZXN0EjEKBmZpbHRlchgBIAEoCzIhLm5vdmFib3guY29uZmlnLnYxLkF1ZGl0TG9nRmlsdGVyEhEKCXBhZ2Vfc2l6ZRgCIAEoDRISCgpwYWdlX3Rva2VuGAMgASgJIl8KFExpc3RBdWRpdExvZ1Jlc3BvbnNlEi4KB2VudHJpZXMYASADKAsyHS5ub3ZhYm94LmNvbmZpZy52MS5BdWRpdEVudHJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJKChVFeHBvcnRBdWRpdExvZ1JlcXVlc3QSMQoGZmlsdGVyGAEgASgLMiEubm92YWJveC5jb25maWcudjEuQXVkaXRMb2dGaWx0ZXIiSAoWRXhwb3J0QXVkaXRMb2dSZXNwb25zZRIuCgdlbnRyaWVzGAEgAygLMh0ubm92YWJveC5jb25maWcudjEuQXVkaXRFbnRyeSIXChVWZXJpZnlBdWRpdExvZ1JlcXVlc3Qi4gEKFlZlcmlmeUF1ZGl0TG9nUmVzcG9uc2USCgoCb2sYASABKAgSFAoMcm93c19jaGVja2VkGAIgASgEEhcKD2ZpcnN0X2Jyb2tlbl9pZBgDIAEoBBI5CgdmYWlsdXJlGAQgASgOMigubm92YWJveC5jb25maWcudjEuQXVkaXRJbnRlZ3JpdHlGYWlsdXJlEg4KBnJlYXNvbhgFIAEoCRIRCgloZWFkX2hhc2gYBiABKAkSLwoLdmVyaWZpZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIh8KHUxpc3RVbnNldHRsZWRJc3N1YW5jZXNSZXF1ZXN0Iv4BChFVbnNldHRsZWRJc3N1YW5jZRIWCg50b2JhY2NvbmlzdF9pZBgBIAEoCRIXCg9pZGVtcG90ZW5jeV9rZXkYAiABKAkSHAoUaWRfb3BlcmF6aW9uZV9jb211bmUYAyABKAkSEwoLZmlzY2FsX2NvZGUYBCABKAkSLgoKY3JlYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIYXR0ZW1wdHMYByABKA0SEwoLbGFzdF9yZWFzb24YCCABKAkiWQoeTGlzdFVuc2V0dGxlZElzc3VhbmNlc1Jlc3BvbnNlEjcKCWlzc3VhbmNlcxgBIAMoCzIkLm5vdmFib3guY29uZmlnLnYxLlVuc2V0dGxlZElzc3VhbmNlKqIBCg9BbnByRW52aXJvbm1lbnQSIAocQU5QUl9FTlZJUk9OTUVOVF9VTlNQRUNJRklFRBAAEhkKFUFOUFJfRU5WSVJPTk1FTlRfUFJPRBABEhgKFEFOUFJfRU5WSVJPTk1FTlRfUFJFEAISGQoVQU5QUl9FTlZJUk9OTUVOVF9URVNUEAMSHQoVQU5QUl9FTlZJUk9OTUVOVF9GUkVFEAQaAggBKn8KElNpZ25hdHVyZUFsZ29yaXRobRIjCh9TSUdOQVRVUkVfQUxHT1JJVEhNX1VOU1BFQ0lGSUVEEAASIgoeU0lHTkFUVVJFX0FMR09SSVRITV9SU0FfU0hBMjU2EAESIAocU0lHTkFUVVJFX0FMR09SSVRITV9SU0FfU0hBMRACKucBChNDb25uZWN0aW9uVGVzdFN0YWdlEiUKIUNPTk5FQ1RJT05fVEVTVF9TVEFHRV9VTlNQRUNJRklFRBAAEicKI0NPTk5FQ1RJT05fVEVTVF9TVEFHRV9DT05GSUdVUkFUSU9OEAESIQodQ09OTkVDVElPTl9URVNUX1NUQUdFX05FVFdPUksQAhIdChlDT05ORUNUSU9OX1RFU1RfU1RBR0VfVExTEAMSHgoaQ09OTkVDVElPTl9URVNUX1NUQUdFX1NPQVAQBBIeChpDT05ORUNUSU9OX1RFU1RfU1RBR0VfQU5QUhAFKvYECg5BdWRpdE9wZXJhdGlvbhIfChtBVURJVF9PUEVSQVRJT05fVU5TUEVDSUZJRUQQABIqCiZBVURJVF9PUEVSQVRJT05fQ0VSVElGSUNBVEVfVFlQRVNfTElTVBABEicKI0FVRElUX09QRVJBVElPTl9DRVJUSUZJQ0FURV9QUkVWSUVXEAISJQohQVVESVRfT1BFUkFUSU9OX0NFUlRJRklDQVRFX0lTU1VFEAMSJQohQVVESVRfT1BFUkFUSU9OX0lORElWSURVQUxfUkVDT1JEEAQSIgoeQVVESVRfT1BFUkFUSU9OX0FETUlOX1JFR0lTVEVSEAUSHwobQVVESVRfT1BFUkFUSU9OX0FETUlOX0xPR0lOEAYSIwofQVVESVRfT1BFUkFUSU9OX1BBU1NXT1JEX0NIQU5HRRAHEiEKHUFVRElUX09QRVJBVElPTl9DT05GSUdfVVBEQVRFEAgSKQolQVVESVRfT1BFUkFUSU9OX0NBX0NFUlRJRklDQVRFX1VQTE9BRBAJEjIKLkFVRElUX09QRVJBVElPTl9XT1JLU1RBVElPTl9DRVJUSUZJQ0FURV9VUExPQUQQChIoCiRBVURJVF9PUEVSQVRJT05fQU5QUl9DT05ORUNUSU9OX1RFU1QQCxIgChxBVURJVF9PUEVSQVRJT05fQVVESVRfRVhQT1JUEAwSIAocQVVESVRfT1BFUkFUSU9OX0FVRElUX1ZFUklGWRANEiMKH0FVRElUX09QRVJBVElPTl9SRVRFTlRJT05fUFVSR0UQDhIhCh1BVURJVF9PUEVSQVRJT05fQU5PTUFMWV9BTEVSVBAPKpUCCgxBdWRpdE91dGNvbWUSHQoZQVVESVRfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhkKFUFVRElUX09VVENPTUVfU1VDQ0VTUxABEhwKGEFVRElUX09VVENPTUVfQU5QUl9FUlJPUhACEhkKFUFVRElUX09VVENPTUVfSU5WQUxJRBADEhgKFEFVRElUX09VVENPTUVfREVOSUVEEAQSHgoaQVVESVRfT1VUQ09NRV9SQVRFX0xJTUlURUQQBRIYChRBVURJVF9PVVRDT01FX0ZBSUxFRBAGEiEKHUFVRElUX09VVENPTUVfT1VUQ09NRV9VTktOT1dOEAcSGwoXQVVESVRfT1VUQ09NRV9SRUNPVkVSRUQQCCr3AQoUQXV0aGVudGljYXRpb25NZXRob2QSJQohQVVUSEVOVElDQVRJT05fTUVUSE9EX1VOU1BFQ0lGSUVEEAASHgoaQVVUSEVOVElDQVRJT05fTUVUSE9EX05PTkUQARIjCh9BVVRIRU5USUNBVElPTl9NRVRIT0RfU1NPX1RPS0VOEAISKAokQVVUSEVOVElDQVRJT05fTUVUSE9EX0FETUlOX1BBU1NXT1JEEAMSJwojQVVUSEVOVElDQVRJT05fTUVUSE9EX0FETUlOX1NFU1NJT04QBBIgChxBVVRIRU5USUNBVElPTl9NRVRIT0RfU1lTVEVNEAUq7gEKFUF1ZGl0SW50ZWdyaXR5RmFpbHVyZRInCiNBVURJVF9JTlRFR1JJVFlfRkFJTFVSRV9VTlNQRUNJRklFRBAAEikKJUFVRElUX0lOVEVHUklUWV9GQUlMVVJFX0hBU0hfTUlTTUFUQ0gQARIqCiZBVURJVF9JTlRFR1JJVFlfRkFJTFVSRV9DSEFJTl9NSVNNQVRDSBACEigKJEFVRElUX0lOVEVHUklUWV9GQUlMVVJFX1NFUVVFTkNFX0dBUBADEisKJ0FVRElUX0lOVEVHUklUWV9GQUlMVVJFX0FOQ0hPUl9NSVNNQVRDSBAEMvYKCg1Db25maWdTZXJ2aWNlEmoKDkdldFNldHVwU3RhdHVzEigubm92YWJveC5jb25maWcudjEuR2V0U2V0dXBTdGF0dXNSZXF1ZXN0Gikubm92YWJveC5jb25maWcudjEuR2V0U2V0dXBTdGF0dXNSZXNwb25zZSIDkAIBEmIKDVJlZ2lzdGVyQWRtaW4SJy5ub3ZhYm94LmNvbmZpZy52MS5SZWdpc3RlckFkbWluUmVxdWVzdBooLm5vdmFib3guY29uZmlnLnYxLlJlZ2lzdGVyQWRtaW5SZXNwb25zZRJKCgVMb2dpbhIfLm5vdmFib3guY29uZmlnLnYxLkxvZ2luUmVxdWVzdBogLm5vdmFib3guY29uZmlnLnYxLkxvZ2luUmVzcG9uc2USZQoOQ2hhbmdlUGFzc3dvcmQSKC5ub3ZhYm94LmNvbmZpZy52MS5DaGFuZ2VQYXNzd29yZFJlcXVlc3QaKS5ub3ZhYm94LmNvbmZpZy52MS5DaGFuZ2VQYXNzd29yZFJlc3BvbnNlElYKCUdldENvbmZpZxIjLm5vdmFib3guY29uZmlnLnYxLkdldENvbmZpZ1JlcXVlc3QaJC5ub3ZhYm94LmNvbmZpZy52MS5HZXRDb25maWdSZXNwb25zZRJfCgxVcGRhdGVDb25maWcSJi5ub3ZhYm94LmNvbmZpZy52MS5VcGRhdGVDb25maWdSZXF1ZXN0Gicubm92YWJveC5jb25maWcudjEuVXBkYXRlQ29uZmlnUmVzcG9uc2USdAoTVXBsb2FkQ2FDZXJ0aWZpY2F0ZRItLm5vdmFib3guY29uZmlnLnYxLlVwbG9hZENhQ2VydGlmaWNhdGVSZXF1ZXN0Gi4ubm92YWJveC5jb25maWcudjEuVXBsb2FkQ2FDZXJ0aWZpY2F0ZVJlc3BvbnNlEo8BChxVcGxvYWRXb3Jrc3RhdGlvbkNlcnRpZmljYXRlEjYubm92YWJveC5jb25maWcudjEuVXBsb2FkV29ya3N0YXRpb25DZXJ0aWZpY2F0ZVJlcXVlc3QaNy5ub3ZhYm94LmNvbmZpZy52MS5VcGxvYWRXb3Jrc3RhdGlvbkNlcnRpZmljYXRlUmVzcG9uc2UScQoSVGVzdEFucHJDb25uZWN0aW9uEiwubm92YWJveC5jb25maWcudjEuVGVzdEFucHJDb25uZWN0aW9uUmVxdWVzdBotLm5vdmFib3guY29uZmlnLnYxLlRlc3RBbnByQ29ubmVjdGlvblJlc3BvbnNlEl8KDExpc3RBdWRpdExvZxImLm5vdmFib3guY29uZmlnLnYxLkxpc3RBdWRpdExvZ1JlcXVlc3QaJy5ub3ZhYm94LmNvbmZpZy52MS5MaXN0QXVkaXRMb2dSZXNwb25zZRJnCg5FeHBvcnRBdWRpdExvZxIoLm5vdmFib3guY29uZmlnLnYxLkV4cG9ydEF1ZGl0TG9nUmVxdWVzdBopLm5vdmFib3guY29uZmlnLnYxLkV4cG9ydEF1ZGl0TG9nUmVzcG9uc2UwARJlCg5WZXJpZnlBdWRpdExvZxIoLm5vdmFib3guY29uZmlnLnYxLlZlcmlmeUF1ZGl0TG9nUmVxdWVzdBopLm5vdmFib3guY29uZmlnLnYxLlZlcmlmeUF1ZGl0TG9nUmVzcG9uc2USfQoWTGlzdFVuc2V0dGxlZElzc3VhbmNlcxIwLm5vdmFib3guY29uZmlnLnYxLkxpc3RVbnNldHRsZWRJc3N1YW5jZXNSZXF1ZXN0GjEubm92YWJveC5jb25maWcudjEuTGlzdFVuc2V0dGxlZElzc3VhbmNlc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_novabox_common_v1_anpr]);
+  fileDesc("CiZub3ZhYm94L2NvbmZpZy92MS9jb25maWdfc2VydmljZS5wcm90bxIRbm92YWJveC5jb25maWcudjEiFwoVR2V0U2V0dXBTdGF0dXNSZXF1ZXN0IkgKFkdldFNldHVwU3RhdHVzUmVzcG9uc2USLgoGc3RhdHVzGAEgASgLMh4ubm92YWJveC5jb25maWcudjEuU2V0dXBTdGF0dXMiagoLU2V0dXBTdGF0dXMSGAoQYWRtaW5fcmVnaXN0ZXJlZBgBIAEoCBIcChRhbnByX2NyZWRlbnRpYWxzX3NldBgCIAEoCBISCgpjb25maWd1cmVkGAMgASgIEg8KB21pc3NpbmcYBCADKAkiOgoUUmVnaXN0ZXJBZG1pblJlcXVlc3QSEAoIdXNlcm5hbWUYASABKAkSEAoIcGFzc3dvcmQYAiABKAkiRAoVUmVnaXN0ZXJBZG1pblJlc3BvbnNlEisKB3Nlc3Npb24YASABKAsyGi5ub3ZhYm94LmNvbmZpZy52MS5TZXNzaW9uIkgKB1Nlc3Npb24SDQoFdG9rZW4YASABKAkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiMgoMTG9naW5SZXF1ZXN0EhAKCHVzZXJuYW1lGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJIjwKDUxvZ2luUmVzcG9uc2USKwoHc2Vzc2lvbhgBIAEoCzIaLm5vdmFib3guY29uZmlnLnYxLlNlc3Npb24iRwoVQ2hhbmdlUGFzc3dvcmRSZXF1ZXN0EhgKEGN1cnJlbnRfcGFzc3dvcmQYASABKAkSFAoMbmV3X3Bhc3N3b3JkGAIgASgJIkUKFkNoYW5nZVBhc3N3b3JkUmVzcG9uc2USKwoHc2Vzc2lvbhgBIAEoCzIaLm5vdmFib3guY29uZmlnLnYxLlNlc3Npb24iEgoQR2V0Q29uZmlnUmVxdWVzdCJyChFHZXRDb25maWdSZXNwb25zZRIpCgZjb25maWcYASABKAsyGS5ub3ZhYm94LmNvbmZpZy52MS5Db25maWcSMgoId2FybmluZ3MYAiADKAsyIC5ub3ZhYm94LmNvbmZpZy52MS5Db25maWdXYXJuaW5nIp4CCgZDb25maWcSLQoIc2V0dGluZ3MYASABKAsyGy5ub3ZhYm94LmNvbmZpZy52MS5TZXR0aW5ncxI0CgxzZXR1cF9zdGF0dXMYAiABKAsyHi5ub3ZhYm94LmNvbmZpZy52MS5TZXR1cFN0YXR1cxI6Cg5jYV9jZXJ0aWZpY2F0ZRgDIAEoCzIiLm5vdmFib3guY29uZmlnLnYxLkNlcnRpZmljYXRlSW5mbxJDChd3b3Jrc3RhdGlvbl9jZXJ0aWZpY2F0ZRgEIAEoCzIiLm5vdmFib3guY29uZmlnLnYxLkNlcnRpZmljYXRlSW5mbxIuCgp1cGRhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLaBgoIU2V0dGluZ3MSEwoLb3BlcmF0b3JfaWQYASABKAkSEQoJb2ZmaWNlX2lkGAIgASgJEhYKDndvcmtzdGF0aW9uX2lkGAMgASgJEhMKC2NvbXVuZV9jb2RlGAQgASgJEhMKC2NvbXVuZV9uYW1lGAUgASgJEjwKEGFucHJfZW52aXJvbm1lbnQYBiABKA4yIi5ub3ZhYm94LmNvbmZpZy52MS5BbnByRW52aXJvbm1lbnQSFQoNYW5wcl9iYXNlX3VybBgHIAEoCRIgChhyZWdpc3RyeV9vZmZpY2VyX3N1cm5hbWUYCCABKAkSHQoVcmVnaXN0cnlfb2ZmaWNlcl9uYW1lGAkgASgJEkIKE3NpZ25hdHVyZV9hbGdvcml0aG0YCiABKA4yJS5ub3ZhYm94LmNvbmZpZy52MS5TaWduYXR1cmVBbGdvcml0aG0SIQoZbm92YXJlc19kaXNjb3ZlcnlfYWRkcmVzcxgLIAEoCRIXCg9hZHZlcnRpc2VkX2hvc3QYDCABKAkSFwoPYWR2ZXJ0aXNlZF9wb3J0GA0gASgNEhoKEnNzb19wdWJsaWNfa2V5X3BlbRgOIAEoCRISCgpzc29faXNzdWVyGA8gASgJEhQKDHNzb19hdWRpZW5jZRgQIAEoCRIaChJsb2dfcmV0ZW50aW9uX2RheXMYESABKA0SMgoLcmF0ZV9saW1pdHMYEiABKAsyHS5ub3ZhYm94LmNvbmZpZy52MS5SYXRlTGltaXRzEkMKFHJldm9rZWRfdG9iYWNjb25pc3RzGBMgAygLMiUubm92YWJveC5jb25maWcudjEuUmV2b2tlZFRvYmFjY29uaXN0EhkKEXNlcnZpY2VfZmVlX2NlbnRzGBQgASgDEhgKEHN0YW1wX2R1dHlfY2VudHMYFSABKAMSHgoWc2VjcmV0YXJpYXRfZmVlc19jZW50cxgWIAEoAxIhChllbmFibGVkX2NlcnRpZmljYXRlX3R5cGVzGBcgAygNEhoKEmV4cGVyaW1lbnRhbF9waGFzZRgoIAEoCBIeChZhbnByX2ludGVyZmFjZV92ZXJzaW9uGCkgASgJEhQKDHNzb19qd2tzX3VybBgyIAEoCRIQCghzc29fandrcxgzIAEoCSKaAQoKUmF0ZUxpbWl0cxIiChpwZXJfdG9iYWNjb25pc3RfcGVyX21pbnV0ZRgBIAEoDRItCiVtYXNzX2V4dHJhY3Rpb25fZGlzdGluY3RfZmlzY2FsX2NvZGVzGAIgASgNEjkKFm1hc3NfZXh0cmFjdGlvbl93aW5kb3cYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24ibAoSUmV2b2tlZFRvYmFjY29uaXN0EhYKDnRvYmFjY29uaXN0X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCRIuCgpyZXZva2VkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCL1AQoPQ2VydGlmaWNhdGVJbmZvEi8KC3VwbG9hZGVkX2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaChJzaGEyNTZfZmluZ2VycHJpbnQYAiABKAkSDwoHc3ViamVjdBgDIAEoCRIOCgZpc3N1ZXIYBCABKAkSFQoNc2VyaWFsX251bWJlchgFIAEoCRIuCgpub3RfYmVmb3JlGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglub3RfYWZ0ZXIYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wInUKE1VwZGF0ZUNvbmZpZ1JlcXVlc3QSLQoIc2V0dGluZ3MYASABKAsyGy5ub3ZhYm94LmNvbmZpZy52MS5TZXR0aW5ncxIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siQQoUVXBkYXRlQ29uZmlnUmVzcG9uc2USKQoGY29uZmlnGAEgASgLMhkubm92YWJveC5jb25maWcudjEuQ29uZmlnIkMKGlVwbG9hZENhQ2VydGlmaWNhdGVSZXF1ZXN0EhMKC2NlcnRpZmljYXRlGAEgASgMEhAKCHBhc3N3b3JkGAIgASgJIlYKG1VwbG9hZENhQ2VydGlmaWNhdGVSZXNwb25zZRI3CgtjZXJ0aWZpY2F0ZRgBIAEoCzIiLm5vdmFib3guY29uZmlnLnYxLkNlcnRpZmljYXRlSW5mbyJCCiNVcGxvYWRXb3Jrc3RhdGlvbkNlcnRpZmljYXRlUmVxdWVzdBIOCgZwa2NzMTIYASABKAwSCwoDcGluGAIgASgJIl8KJFVwbG9hZFdvcmtzdGF0aW9uQ2VydGlmaWNhdGVSZXNwb25zZRI3CgtjZXJ0aWZpY2F0ZRgBIAEoCzIiLm5vdmFib3guY29uZmlnLnYxLkNlcnRpZmljYXRlSW5mbyIbChlUZXN0QW5wckNvbm5lY3Rpb25SZXF1ZXN0IvgDChpUZXN0QW5wckNvbm5lY3Rpb25SZXNwb25zZRIKCgJvaxgBIAEoCBI3CgtlbnZpcm9ubWVudBgCIAEoDjIiLm5vdmFib3guY29uZmlnLnYxLkFucHJFbnZpcm9ubWVudBIUCgxlbmRwb2ludF91cmwYAyABKAkSPAoMZmFpbGVkX3N0YWdlGAQgASgOMiYubm92YWJveC5jb25maWcudjEuQ29ubmVjdGlvblRlc3RTdGFnZRIOCgZkZXRhaWwYBSABKAkSMwoLYW5wcl9lcnJvcnMYBiADKAsyHi5ub3ZhYm94LmNvbW1vbi52MS5BbnByTWVzc2FnZRIqCgdsYXRlbmN5GAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEj4KEnNlcnZlcl9jZXJ0aWZpY2F0ZRgIIAEoCzIiLm5vdmFib3guY29uZmlnLnYxLkNlcnRpZmljYXRlSW5mbxItCgl0ZXN0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCmNsb2NrX3NrZXcYCiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SMgoId2FybmluZ3MYCyADKAsyIC5ub3ZhYm94LmNvbmZpZy52MS5Db25maWdXYXJuaW5nIi4KDUNvbmZpZ1dhcm5pbmcSDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJIskDCgpBdWRpdEVudHJ5EgoKAmlkGAEgASgEEigKBHRpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCW9wZXJhdGlvbhgDIAEoDjIhLm5vdmFib3guY29uZmlnLnYxLkF1ZGl0T3BlcmF0aW9uEjAKB291dGNvbWUYBCABKA4yHy5ub3ZhYm94LmNvbmZpZy52MS5BdWRpdE91dGNvbWUSEwoLZmlzY2FsX2NvZGUYBSABKAkSEgoKcmVxdWVzdF9pZBgGIAEoCRJGChVhdXRoZW50aWNhdGlvbl9tZXRob2QYByABKA4yJy5ub3ZhYm94LmNvbmZpZy52MS5BdXRoZW50aWNhdGlvbk1ldGhvZBIWCg50b2JhY2NvbmlzdF9pZBgIIAEoCRINCgVhY3RvchgJIAEoCRIcChRhbnByX3Byb3RvY29sX251bWJlchgKIAEoCRIZChFhbnByX29wZXJhdGlvbl9pZBgLIAEoCRIXCg9hbnByX2Vycm9yX2NvZGUYDCABKAkSDgoGZGV0YWlsGA0gASgJEhUKDXByZXZpb3VzX2hhc2gYDiABKAkSDAoEaGFzaBgPIAEoCSKFAgoOQXVkaXRMb2dGaWx0ZXISLgoKc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjUKCm9wZXJhdGlvbnMYAyADKA4yIS5ub3ZhYm94LmNvbmZpZy52MS5BdWRpdE9wZXJhdGlvbhIxCghvdXRjb21lcxgEIAMoDjIfLm5vdmFib3guY29uZmlnLnYxLkF1ZGl0T3V0Y29tZRIWCg50b2JhY2NvbmlzdF9pZBgFIAEoCRITCgtmaXNjYWxfY29kZRgGIAEoCSJvChNMaXN0QXVkaXRMb2dSZXF1ZXN0EjEKBmZpbHRlchgBIAEoCzIhLm5vdmFib3guY29uZmlnLnYxLkF1ZGl0TG9nRmlsdGVyEhEKCXBhZ2Vfc2l6ZRgCIAEoDRISCgpwYWdlX3Rva2VuGAMgASgJIl8KFExpc3RBdWRpdExvZ1Jlc3BvbnNlEi4KB2VudHJpZXMYASADKAsyHS5ub3ZhYm94LmNvbmZpZy52MS5BdWRpdEVudHJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJKChVFeHBvcnRBdWRpdExvZ1JlcXVlc3QSMQoGZmlsdGVyGAEgASgLMiEubm92YWJveC5jb25maWcudjEuQXVkaXRMb2dGaWx0ZXIiSAoWRXhwb3J0QXVkaXRMb2dSZXNwb25zZRIuCgdlbnRyaWVzGAEgAygLMh0ubm92YWJveC5jb25maWcudjEuQXVkaXRFbnRyeSIXChVWZXJpZnlBdWRpdExvZ1JlcXVlc3QisQIKFlZlcmlmeUF1ZGl0TG9nUmVzcG9uc2USCgoCb2sYASABKAgSFAoMcm93c19jaGVja2VkGAIgASgEEhcKD2ZpcnN0X2Jyb2tlbl9pZBgDIAEoBBI5CgdmYWlsdXJlGAQgASgOMigubm92YWJveC5jb25maWcudjEuQXVkaXRJbnRlZ3JpdHlGYWlsdXJlEg4KBnJlYXNvbhgFIAEoCRIRCgloZWFkX2hhc2gYBiABKAkSLwoLdmVyaWZpZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjcKB3dpdG5lc3MYPCABKAsyJi5ub3ZhYm94LmNvbmZpZy52MS5XaXRuZXNzVmVyaWZpY2F0aW9uEhQKDGhtYWNfY2hlY2tlZBg9IAEoCCKRAgoTV2l0bmVzc1ZlcmlmaWNhdGlvbhIyCgdvdXRjb21lGAEgASgOMiEubm92YWJveC5jb25maWcudjEuV2l0bmVzc091dGNvbWUSGwoTY2hlY2twb2ludHNfY2hlY2tlZBgCIAEoBBIiChpmaXJzdF9kaXNhZ3JlZWluZ19zZXF1ZW5jZRgDIAEoBBIcChRmaXJzdF9kaXNhZ3JlZWluZ19pZBgEIAEoBBJCCh5maXJzdF9kaXNhZ3JlZWluZ193aXRuZXNzZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnJlYXNvbhgGIAEoCRITCgtyZXN0b3JlX2dhcBgHIAEoCSJKChVFeHBvcnRBdWRpdENzdlJlcXVlc3QSMQoGZmlsdGVyGAEgASgLMiEubm92YWJveC5jb25maWcudjEuQXVkaXRMb2dGaWx0ZXIiigEKFkV4cG9ydEF1ZGl0Q3N2UmVzcG9uc2USCwoDY3N2GAEgASgMEhYKDnNpZ25hdHVyZV9maWxlGAIgASgMEgwKBHJvd3MYAyABKAQSPQoKY2hlY2twb2ludBgEIAEoCzIpLm5vdmFyZXMud2l0bmVzcy52MS5TaWduZWRBdWRpdENoZWNrcG9pbnQiGAoWR2V0QXVkaXRTdW1tYXJ5UmVxdWVzdCKAAQoMQW5vbWFseUFsZXJ0EhAKCGVudHJ5X2lkGAEgASgEEigKBHRpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBHJ1bGUYAyABKAkSFgoOdG9iYWNjb25pc3RfaWQYBCABKAkSDgoGZGV0YWlsGAUgASgJIuwCChdHZXRBdWRpdFN1bW1hcnlSZXNwb25zZRIuCgp3ZWVrX3N0YXJ0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxnZW5lcmF0ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB2VudHJpZXMYAyABKAQSGwoTY2VydGlmaWNhdGVzX2lzc3VlZBgEIAEoBBIQCghyZWZ1c2FscxgFIAEoBBIUCgx0b2JhY2NvbmlzdHMYBiABKAQSLwoGYWxlcnRzGAcgAygLMh8ubm92YWJveC5jb25maWcudjEuQW5vbWFseUFsZXJ0EjQKEGxhc3RfYW5hbHlzaXNfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3RfYmFja3VwX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIfCh1MaXN0VW5zZXR0bGVkSXNzdWFuY2VzUmVxdWVzdCL+AQoRVW5zZXR0bGVkSXNzdWFuY2USFgoOdG9iYWNjb25pc3RfaWQYASABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAIgASgJEhwKFGlkX29wZXJhemlvbmVfY29tdW5lGAMgASgJEhMKC2Zpc2NhbF9jb2RlGAQgASgJEi4KCmNyZWF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCGF0dGVtcHRzGAcgASgNEhMKC2xhc3RfcmVhc29uGAggASgJIlkKHkxpc3RVbnNldHRsZWRJc3N1YW5jZXNSZXNwb25zZRI3Cglpc3N1YW5jZXMYASADKAsyJC5ub3ZhYm94LmNvbmZpZy52MS5VbnNldHRsZWRJc3N1YW5jZSqiAQoPQW5wckVudmlyb25tZW50EiAKHEFOUFJfRU5WSVJPTk1FTlRfVU5TUEVDSUZJRUQQABIZChVBTlBSX0VOVklST05NRU5UX1BST0QQARIYChRBTlBSX0VOVklST05NRU5UX1BSRRACEhkKFUFOUFJfRU5WSVJPTk1FTlRfVEVTVBADEh0KFUFOUFJfRU5WSVJPTk1FTlRfRlJFRRAEGgIIASp/ChJTaWduYXR1cmVBbGdvcml0aG0SIwofU0lHTkFUVVJFX0FMR09SSVRITV9VTlNQRUNJRklFRBAAEiIKHlNJR05BVFVSRV9BTEdPUklUSE1fUlNBX1NIQTI1NhABEiAKHFNJR05BVFVSRV9BTEdPUklUSE1fUlNBX1NIQTEQAirnAQoTQ29ubmVjdGlvblRlc3RTdGFnZRIlCiFDT05ORUNUSU9OX1RFU1RfU1RBR0VfVU5TUEVDSUZJRUQQABInCiNDT05ORUNUSU9OX1RFU1RfU1RBR0VfQ09ORklHVVJBVElPThABEiEKHUNPTk5FQ1RJT05fVEVTVF9TVEFHRV9ORVRXT1JLEAISHQoZQ09OTkVDVElPTl9URVNUX1NUQUdFX1RMUxADEh4KGkNPTk5FQ1RJT05fVEVTVF9TVEFHRV9TT0FQEAQSHgoaQ09OTkVDVElPTl9URVNUX1NUQUdFX0FOUFIQBSraBQoOQXVkaXRPcGVyYXRpb24SHwobQVVESVRfT1BFUkFUSU9OX1VOU1BFQ0lGSUVEEAASKgomQVVESVRfT1BFUkFUSU9OX0NFUlRJRklDQVRFX1RZUEVTX0xJU1QQARInCiNBVURJVF9PUEVSQVRJT05fQ0VSVElGSUNBVEVfUFJFVklFVxACEiUKIUFVRElUX09QRVJBVElPTl9DRVJUSUZJQ0FURV9JU1NVRRADEiUKIUFVRElUX09QRVJBVElPTl9JTkRJVklEVUFMX1JFQ09SRBAEEiIKHkFVRElUX09QRVJBVElPTl9BRE1JTl9SRUdJU1RFUhAFEh8KG0FVRElUX09QRVJBVElPTl9BRE1JTl9MT0dJThAGEiMKH0FVRElUX09QRVJBVElPTl9QQVNTV09SRF9DSEFOR0UQBxIhCh1BVURJVF9PUEVSQVRJT05fQ09ORklHX1VQREFURRAIEikKJUFVRElUX09QRVJBVElPTl9DQV9DRVJUSUZJQ0FURV9VUExPQUQQCRIyCi5BVURJVF9PUEVSQVRJT05fV09SS1NUQVRJT05fQ0VSVElGSUNBVEVfVVBMT0FEEAoSKAokQVVESVRfT1BFUkFUSU9OX0FOUFJfQ09OTkVDVElPTl9URVNUEAsSIAocQVVESVRfT1BFUkFUSU9OX0FVRElUX0VYUE9SVBAMEiAKHEFVRElUX09QRVJBVElPTl9BVURJVF9WRVJJRlkQDRIjCh9BVURJVF9PUEVSQVRJT05fUkVURU5USU9OX1BVUkdFEA4SIQodQVVESVRfT1BFUkFUSU9OX0FOT01BTFlfQUxFUlQQDxIpCiVBVURJVF9PUEVSQVRJT05fQVVESVRfQ0hBSU5fTUlHUkFUSU9OEDwSGgoWQVVESVRfT1BFUkFUSU9OX0JBQ0tVUBA9EhsKF0FVRElUX09QRVJBVElPTl9SRVNUT1JFED4qlQIKDEF1ZGl0T3V0Y29tZRIdChlBVURJVF9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGQoVQVVESVRfT1VUQ09NRV9TVUNDRVNTEAESHAoYQVVESVRfT1VUQ09NRV9BTlBSX0VSUk9SEAISGQoVQVVESVRfT1VUQ09NRV9JTlZBTElEEAMSGAoUQVVESVRfT1VUQ09NRV9ERU5JRUQQBBIeChpBVURJVF9PVVRDT01FX1JBVEVfTElNSVRFRBAFEhgKFEFVRElUX09VVENPTUVfRkFJTEVEEAYSIQodQVVESVRfT1VUQ09NRV9PVVRDT01FX1VOS05PV04QBxIbChdBVURJVF9PVVRDT01FX1JFQ09WRVJFRBAIKvcBChRBdXRoZW50aWNhdGlvbk1ldGhvZBIlCiFBVVRIRU5USUNBVElPTl9NRVRIT0RfVU5TUEVDSUZJRUQQABIeChpBVVRIRU5USUNBVElPTl9NRVRIT0RfTk9ORRABEiMKH0FVVEhFTlRJQ0FUSU9OX01FVEhPRF9TU09fVE9LRU4QAhIoCiRBVVRIRU5USUNBVElPTl9NRVRIT0RfQURNSU5fUEFTU1dPUkQQAxInCiNBVVRIRU5USUNBVElPTl9NRVRIT0RfQURNSU5fU0VTU0lPThAEEiAKHEFVVEhFTlRJQ0FUSU9OX01FVEhPRF9TWVNURU0QBSruAQoVQXVkaXRJbnRlZ3JpdHlGYWlsdXJlEicKI0FVRElUX0lOVEVHUklUWV9GQUlMVVJFX1VOU1BFQ0lGSUVEEAASKQolQVVESVRfSU5URUdSSVRZX0ZBSUxVUkVfSEFTSF9NSVNNQVRDSBABEioKJkFVRElUX0lOVEVHUklUWV9GQUlMVVJFX0NIQUlOX01JU01BVENIEAISKAokQVVESVRfSU5URUdSSVRZX0ZBSUxVUkVfU0VRVUVOQ0VfR0FQEAMSKwonQVVESVRfSU5URUdSSVRZX0ZBSUxVUkVfQU5DSE9SX01JU01BVENIEAQqjQEKDldpdG5lc3NPdXRjb21lEh8KG1dJVE5FU1NfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhoKFldJVE5FU1NfT1VUQ09NRV9BR1JFRVMQARIdChlXSVRORVNTX09VVENPTUVfRElTQUdSRUVTEAISHwobV0lUTkVTU19PVVRDT01FX1VOQVZBSUxBQkxFEAMyxwwKDUNvbmZpZ1NlcnZpY2USagoOR2V0U2V0dXBTdGF0dXMSKC5ub3ZhYm94LmNvbmZpZy52MS5HZXRTZXR1cFN0YXR1c1JlcXVlc3QaKS5ub3ZhYm94LmNvbmZpZy52MS5HZXRTZXR1cFN0YXR1c1Jlc3BvbnNlIgOQAgESYgoNUmVnaXN0ZXJBZG1pbhInLm5vdmFib3guY29uZmlnLnYxLlJlZ2lzdGVyQWRtaW5SZXF1ZXN0Gigubm92YWJveC5jb25maWcudjEuUmVnaXN0ZXJBZG1pblJlc3BvbnNlEkoKBUxvZ2luEh8ubm92YWJveC5jb25maWcudjEuTG9naW5SZXF1ZXN0GiAubm92YWJveC5jb25maWcudjEuTG9naW5SZXNwb25zZRJlCg5DaGFuZ2VQYXNzd29yZBIoLm5vdmFib3guY29uZmlnLnYxLkNoYW5nZVBhc3N3b3JkUmVxdWVzdBopLm5vdmFib3guY29uZmlnLnYxLkNoYW5nZVBhc3N3b3JkUmVzcG9uc2USVgoJR2V0Q29uZmlnEiMubm92YWJveC5jb25maWcudjEuR2V0Q29uZmlnUmVxdWVzdBokLm5vdmFib3guY29uZmlnLnYxLkdldENvbmZpZ1Jlc3BvbnNlEl8KDFVwZGF0ZUNvbmZpZxImLm5vdmFib3guY29uZmlnLnYxLlVwZGF0ZUNvbmZpZ1JlcXVlc3QaJy5ub3ZhYm94LmNvbmZpZy52MS5VcGRhdGVDb25maWdSZXNwb25zZRJ0ChNVcGxvYWRDYUNlcnRpZmljYXRlEi0ubm92YWJveC5jb25maWcudjEuVXBsb2FkQ2FDZXJ0aWZpY2F0ZVJlcXVlc3QaLi5ub3ZhYm94LmNvbmZpZy52MS5VcGxvYWRDYUNlcnRpZmljYXRlUmVzcG9uc2USjwEKHFVwbG9hZFdvcmtzdGF0aW9uQ2VydGlmaWNhdGUSNi5ub3ZhYm94LmNvbmZpZy52MS5VcGxvYWRXb3Jrc3RhdGlvbkNlcnRpZmljYXRlUmVxdWVzdBo3Lm5vdmFib3guY29uZmlnLnYxLlVwbG9hZFdvcmtzdGF0aW9uQ2VydGlmaWNhdGVSZXNwb25zZRJxChJUZXN0QW5wckNvbm5lY3Rpb24SLC5ub3ZhYm94LmNvbmZpZy52MS5UZXN0QW5wckNvbm5lY3Rpb25SZXF1ZXN0Gi0ubm92YWJveC5jb25maWcudjEuVGVzdEFucHJDb25uZWN0aW9uUmVzcG9uc2USXwoMTGlzdEF1ZGl0TG9nEiYubm92YWJveC5jb25maWcudjEuTGlzdEF1ZGl0TG9nUmVxdWVzdBonLm5vdmFib3guY29uZmlnLnYxLkxpc3RBdWRpdExvZ1Jlc3BvbnNlEmcKDkV4cG9ydEF1ZGl0TG9nEigubm92YWJveC5jb25maWcudjEuRXhwb3J0QXVkaXRMb2dSZXF1ZXN0Gikubm92YWJveC5jb25maWcudjEuRXhwb3J0QXVkaXRMb2dSZXNwb25zZTABEmUKDlZlcmlmeUF1ZGl0TG9nEigubm92YWJveC5jb25maWcudjEuVmVyaWZ5QXVkaXRMb2dSZXF1ZXN0Gikubm92YWJveC5jb25maWcudjEuVmVyaWZ5QXVkaXRMb2dSZXNwb25zZRJ9ChZMaXN0VW5zZXR0bGVkSXNzdWFuY2VzEjAubm92YWJveC5jb25maWcudjEuTGlzdFVuc2V0dGxlZElzc3VhbmNlc1JlcXVlc3QaMS5ub3ZhYm94LmNvbmZpZy52MS5MaXN0VW5zZXR0bGVkSXNzdWFuY2VzUmVzcG9uc2USZQoORXhwb3J0QXVkaXRDc3YSKC5ub3ZhYm94LmNvbmZpZy52MS5FeHBvcnRBdWRpdENzdlJlcXVlc3QaKS5ub3ZhYm94LmNvbmZpZy52MS5FeHBvcnRBdWRpdENzdlJlc3BvbnNlEmgKD0dldEF1ZGl0U3VtbWFyeRIpLm5vdmFib3guY29uZmlnLnYxLkdldEF1ZGl0U3VtbWFyeVJlcXVlc3QaKi5ub3ZhYm94LmNvbmZpZy52MS5HZXRBdWRpdFN1bW1hcnlSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_novabox_common_v1_anpr, file_novares_witness_v1_witness_service]);
 
 /**
  * Request of GetSetupStatus.
@@ -1367,6 +1369,21 @@ export type VerifyAuditLogResponse = Message<"novabox.config.v1.VerifyAuditLogRe
    * @generated from field: google.protobuf.Timestamp verified_at = 7;
    */
   verifiedAt?: Timestamp | undefined;
+
+  /**
+   * The comparison with the checkpoints Novares witnessed; unset when the box has no Novares
+   * discovery address.
+   *
+   * @generated from field: novabox.config.v1.WitnessVerification witness = 60;
+   */
+  witness?: WitnessVerification | undefined;
+
+  /**
+   * True when the entries' HMACs were checked with the box's key (always, on the box itself).
+   *
+   * @generated from field: bool hmac_checked = 61;
+   */
+  hmacChecked: boolean;
 };
 
 /**
@@ -1375,6 +1392,276 @@ export type VerifyAuditLogResponse = Message<"novabox.config.v1.VerifyAuditLogRe
  */
 export const VerifyAuditLogResponseSchema: GenMessage<VerifyAuditLogResponse> = /*@__PURE__*/
   messageDesc(file_novabox_config_v1_config_service, 33);
+
+/**
+ * Comparison of the log with the witnessed checkpoints.
+ *
+ * @generated from message novabox.config.v1.WitnessVerification
+ */
+export type WitnessVerification = Message<"novabox.config.v1.WitnessVerification"> & {
+  /**
+   * Overall outcome.
+   *
+   * @generated from field: novabox.config.v1.WitnessOutcome outcome = 1;
+   */
+  outcome: WitnessOutcome;
+
+  /**
+   * Checkpoints compared.
+   *
+   * @generated from field: uint64 checkpoints_checked = 2;
+   */
+  checkpointsChecked: bigint;
+
+  /**
+   * Sequence number (at the witness) of the first checkpoint that disagrees; 0 when none.
+   *
+   * @generated from field: uint64 first_disagreeing_sequence = 3;
+   */
+  firstDisagreeingSequence: bigint;
+
+  /**
+   * That checkpoint's entry id.
+   *
+   * @generated from field: uint64 first_disagreeing_id = 4;
+   */
+  firstDisagreeingId: bigint;
+
+  /**
+   * When the witness received that checkpoint.
+   *
+   * @generated from field: google.protobuf.Timestamp first_disagreeing_witnessed_at = 5;
+   */
+  firstDisagreeingWitnessedAt?: Timestamp | undefined;
+
+  /**
+   * Human-readable explanation (English): which checkpoint, and what disagrees (rewritten and
+   * re-chained entry, newest entries removed, database restored to an older state).
+   *
+   * @generated from field: string reason = 6;
+   */
+  reason: string;
+
+  /**
+   * Entries lost by a recorded restore (from the backup's checkpoint to the highest witnessed id),
+   * e.g. "ids 41–57 lost by the restore of 2026-11-30T09:12:03Z"; empty when none.
+   *
+   * @generated from field: string restore_gap = 7;
+   */
+  restoreGap: string;
+};
+
+/**
+ * Describes the message novabox.config.v1.WitnessVerification.
+ * Use `create(WitnessVerificationSchema)` to create a new message.
+ */
+export const WitnessVerificationSchema: GenMessage<WitnessVerification> = /*@__PURE__*/
+  messageDesc(file_novabox_config_v1_config_service, 34);
+
+/**
+ * Request of ExportAuditCsv.
+ *
+ * @generated from message novabox.config.v1.ExportAuditCsvRequest
+ */
+export type ExportAuditCsvRequest = Message<"novabox.config.v1.ExportAuditCsvRequest"> & {
+  /**
+   * Which entries.
+   *
+   * @generated from field: novabox.config.v1.AuditLogFilter filter = 1;
+   */
+  filter?: AuditLogFilter | undefined;
+};
+
+/**
+ * Describes the message novabox.config.v1.ExportAuditCsvRequest.
+ * Use `create(ExportAuditCsvRequestSchema)` to create a new message.
+ */
+export const ExportAuditCsvRequestSchema: GenMessage<ExportAuditCsvRequest> = /*@__PURE__*/
+  messageDesc(file_novabox_config_v1_config_service, 35);
+
+/**
+ * Response of ExportAuditCsv.
+ *
+ * @generated from message novabox.config.v1.ExportAuditCsvResponse
+ */
+export type ExportAuditCsvResponse = Message<"novabox.config.v1.ExportAuditCsvResponse"> & {
+  /**
+   * The CSV file (UTF-8 with BOM, CRLF, RFC 4180 quoting), save as `<name>.csv`.
+   *
+   * @generated from field: bytes csv = 1;
+   */
+  csv: Uint8Array;
+
+  /**
+   * The detached signature file (JSON), save beside the CSV as `<name>.csv.sig`: the checkpoint the
+   * export was taken at, signed, and the box's signature over the CSV's SHA-256 and the checkpoint.
+   *
+   * @generated from field: bytes signature_file = 2;
+   */
+  signatureFile: Uint8Array;
+
+  /**
+   * Entries exported.
+   *
+   * @generated from field: uint64 rows = 3;
+   */
+  rows: bigint;
+
+  /**
+   * The checkpoint the export was taken at.
+   *
+   * @generated from field: novares.witness.v1.SignedAuditCheckpoint checkpoint = 4;
+   */
+  checkpoint?: SignedAuditCheckpoint | undefined;
+};
+
+/**
+ * Describes the message novabox.config.v1.ExportAuditCsvResponse.
+ * Use `create(ExportAuditCsvResponseSchema)` to create a new message.
+ */
+export const ExportAuditCsvResponseSchema: GenMessage<ExportAuditCsvResponse> = /*@__PURE__*/
+  messageDesc(file_novabox_config_v1_config_service, 36);
+
+/**
+ * Request of GetAuditSummary.
+ *
+ * @generated from message novabox.config.v1.GetAuditSummaryRequest
+ */
+export type GetAuditSummaryRequest = Message<"novabox.config.v1.GetAuditSummaryRequest"> & {
+};
+
+/**
+ * Describes the message novabox.config.v1.GetAuditSummaryRequest.
+ * Use `create(GetAuditSummaryRequestSchema)` to create a new message.
+ */
+export const GetAuditSummaryRequestSchema: GenMessage<GetAuditSummaryRequest> = /*@__PURE__*/
+  messageDesc(file_novabox_config_v1_config_service, 37);
+
+/**
+ * One anomaly the log analysis raised.
+ *
+ * @generated from message novabox.config.v1.AnomalyAlert
+ */
+export type AnomalyAlert = Message<"novabox.config.v1.AnomalyAlert"> & {
+  /**
+   * Id of its ANOMALY_ALERT audit entry.
+   *
+   * @generated from field: uint64 entry_id = 1;
+   */
+  entryId: bigint;
+
+  /**
+   * When it was raised.
+   *
+   * @generated from field: google.protobuf.Timestamp time = 2;
+   */
+  time?: Timestamp | undefined;
+
+  /**
+   * Rule: "burst", "night", "refusals", "shared-fiscal-code".
+   *
+   * @generated from field: string rule = 3;
+   */
+  rule: string;
+
+  /**
+   * The tobacconist concerned; empty for rules about a citizen.
+   *
+   * @generated from field: string tobacconist_id = 4;
+   */
+  tobacconistId: string;
+
+  /**
+   * What was seen (English), without fiscal codes.
+   *
+   * @generated from field: string detail = 5;
+   */
+  detail: string;
+};
+
+/**
+ * Describes the message novabox.config.v1.AnomalyAlert.
+ * Use `create(AnomalyAlertSchema)` to create a new message.
+ */
+export const AnomalyAlertSchema: GenMessage<AnomalyAlert> = /*@__PURE__*/
+  messageDesc(file_novabox_config_v1_config_service, 38);
+
+/**
+ * Response of GetAuditSummary.
+ *
+ * @generated from message novabox.config.v1.GetAuditSummaryResponse
+ */
+export type GetAuditSummaryResponse = Message<"novabox.config.v1.GetAuditSummaryResponse"> & {
+  /**
+   * Start of the week summarised (seven days before `generated_at`).
+   *
+   * @generated from field: google.protobuf.Timestamp week_start = 1;
+   */
+  weekStart?: Timestamp | undefined;
+
+  /**
+   * When the summary was computed.
+   *
+   * @generated from field: google.protobuf.Timestamp generated_at = 2;
+   */
+  generatedAt?: Timestamp | undefined;
+
+  /**
+   * Entries in the week.
+   *
+   * @generated from field: uint64 entries = 3;
+   */
+  entries: bigint;
+
+  /**
+   * Certificates issued (CERTIFICATE_ISSUE with SUCCESS).
+   *
+   * @generated from field: uint64 certificates_issued = 4;
+   */
+  certificatesIssued: bigint;
+
+  /**
+   * Operations refused (DENIED, RATE_LIMITED, INVALID).
+   *
+   * @generated from field: uint64 refusals = 5;
+   */
+  refusals: bigint;
+
+  /**
+   * Distinct tobacconists seen.
+   *
+   * @generated from field: uint64 tobacconists = 6;
+   */
+  tobacconists: bigint;
+
+  /**
+   * Anomalies raised in the week, newest first.
+   *
+   * @generated from field: repeated novabox.config.v1.AnomalyAlert alerts = 7;
+   */
+  alerts: AnomalyAlert[];
+
+  /**
+   * When the periodic analysis last ran; unset before its first run.
+   *
+   * @generated from field: google.protobuf.Timestamp last_analysis_at = 8;
+   */
+  lastAnalysisAt?: Timestamp | undefined;
+
+  /**
+   * When the last online backup was taken (a BACKUP entry); unset when never.
+   *
+   * @generated from field: google.protobuf.Timestamp last_backup_at = 9;
+   */
+  lastBackupAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message novabox.config.v1.GetAuditSummaryResponse.
+ * Use `create(GetAuditSummaryResponseSchema)` to create a new message.
+ */
+export const GetAuditSummaryResponseSchema: GenMessage<GetAuditSummaryResponse> = /*@__PURE__*/
+  messageDesc(file_novabox_config_v1_config_service, 39);
 
 /**
  * Request of ListUnsettledIssuances.
@@ -1389,7 +1676,7 @@ export type ListUnsettledIssuancesRequest = Message<"novabox.config.v1.ListUnset
  * Use `create(ListUnsettledIssuancesRequestSchema)` to create a new message.
  */
 export const ListUnsettledIssuancesRequestSchema: GenMessage<ListUnsettledIssuancesRequest> = /*@__PURE__*/
-  messageDesc(file_novabox_config_v1_config_service, 34);
+  messageDesc(file_novabox_config_v1_config_service, 40);
 
 /**
  * One certificate request whose outcome at ANPR is not known yet.
@@ -1459,7 +1746,7 @@ export type UnsettledIssuance = Message<"novabox.config.v1.UnsettledIssuance"> &
  * Use `create(UnsettledIssuanceSchema)` to create a new message.
  */
 export const UnsettledIssuanceSchema: GenMessage<UnsettledIssuance> = /*@__PURE__*/
-  messageDesc(file_novabox_config_v1_config_service, 35);
+  messageDesc(file_novabox_config_v1_config_service, 41);
 
 /**
  * Response of ListUnsettledIssuances.
@@ -1480,7 +1767,7 @@ export type ListUnsettledIssuancesResponse = Message<"novabox.config.v1.ListUnse
  * Use `create(ListUnsettledIssuancesResponseSchema)` to create a new message.
  */
 export const ListUnsettledIssuancesResponseSchema: GenMessage<ListUnsettledIssuancesResponse> = /*@__PURE__*/
-  messageDesc(file_novabox_config_v1_config_service, 36);
+  messageDesc(file_novabox_config_v1_config_service, 42);
 
 /**
  * ANPR environment the box talks to.
@@ -1739,6 +2026,29 @@ export enum AuditOperation {
    * @generated from enum value: AUDIT_OPERATION_ANOMALY_ALERT = 15;
    */
   ANOMALY_ALERT = 15,
+
+  /**
+   * The log was carried over from the unkeyed `novabox-audit-v1` chain to the keyed (HMAC) chain;
+   * `detail` names the last carried-over entry and whether the old chain verified.
+   *
+   * @generated from enum value: AUDIT_OPERATION_AUDIT_CHAIN_MIGRATION = 60;
+   */
+  AUDIT_CHAIN_MIGRATION = 60,
+
+  /**
+   * An online backup of the database was written; `detail` has the file and its checkpoint.
+   *
+   * @generated from enum value: AUDIT_OPERATION_BACKUP = 61;
+   */
+  BACKUP = 61,
+
+  /**
+   * The database was restored from a backup; `detail` names the backup's checkpoint, so the entries
+   * written after it (lost with the old database) show as a gap at the witness instead of hiding.
+   *
+   * @generated from enum value: AUDIT_OPERATION_RESTORE = 62;
+   */
+  RESTORE = 62,
 }
 
 /**
@@ -1931,6 +2241,47 @@ export const AuditIntegrityFailureSchema: GenEnum<AuditIntegrityFailure> = /*@__
   enumDesc(file_novabox_config_v1_config_service, 6);
 
 /**
+ * Outcome of comparing the audit log with witnessed checkpoints.
+ *
+ * @generated from enum novabox.config.v1.WitnessOutcome
+ */
+export enum WitnessOutcome {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: WITNESS_OUTCOME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Every witnessed checkpoint is in the log as witnessed.
+   *
+   * @generated from enum value: WITNESS_OUTCOME_AGREES = 1;
+   */
+  AGREES = 1,
+
+  /**
+   * A witnessed checkpoint disagrees with the log: `first_disagreeing` names it.
+   *
+   * @generated from enum value: WITNESS_OUTCOME_DISAGREES = 2;
+   */
+  DISAGREES = 2,
+
+  /**
+   * Novares could not be asked (unreachable, or no checkpoint was witnessed yet); nothing compared.
+   *
+   * @generated from enum value: WITNESS_OUTCOME_UNAVAILABLE = 3;
+   */
+  UNAVAILABLE = 3,
+}
+
+/**
+ * Describes the enum novabox.config.v1.WitnessOutcome.
+ */
+export const WitnessOutcomeSchema: GenEnum<WitnessOutcome> = /*@__PURE__*/
+  enumDesc(file_novabox_config_v1_config_service, 7);
+
+/**
  * ConfigService is the API of the Novabox admin panel, used by the Comune's staff (browser, via
  * Connect) and by operators (grpcurl). It is served by the Novabox only and is never routed through
  * Novares.
@@ -2065,7 +2416,8 @@ export const ConfigService: GenService<{
     output: typeof ExportAuditLogResponseSchema;
   },
   /**
-   * Checks the integrity of the audit log's hash chain over every retained entry.
+   * Checks the integrity of the audit log's hash chain over every retained entry and, when the box
+   * announces to Novares, against the checkpoints Novares witnessed (see `witness` in the response).
    *
    * @generated from rpc novabox.config.v1.ConfigService.VerifyAuditLog
    */
@@ -2086,6 +2438,30 @@ export const ConfigService: GenService<{
     methodKind: "unary";
     input: typeof ListUnsettledIssuancesRequestSchema;
     output: typeof ListUnsettledIssuancesResponseSchema;
+  },
+  /**
+   * Exports the entries matching a filter as a CSV file a DPO can open in a spreadsheet (UTF-8 with
+   * BOM, cells starting with = + - @ neutralised) with a detached signature by the box over the file
+   * and the audit checkpoint it was taken at; `npm run audit:verify -- --export FILE` checks one.
+   * FAILED_PRECONDITION when the box has no mesh key to sign with.
+   *
+   * @generated from rpc novabox.config.v1.ConfigService.ExportAuditCsv
+   */
+  exportAuditCsv: {
+    methodKind: "unary";
+    input: typeof ExportAuditCsvRequestSchema;
+    output: typeof ExportAuditCsvResponseSchema;
+  },
+  /**
+   * The log analysis of the last seven days (decree, annex 1, 4.3): operation counts and the
+   * ANOMALY_ALERT entries the periodic rules raised, plus when the analysis last ran.
+   *
+   * @generated from rpc novabox.config.v1.ConfigService.GetAuditSummary
+   */
+  getAuditSummary: {
+    methodKind: "unary";
+    input: typeof GetAuditSummaryRequestSchema;
+    output: typeof GetAuditSummaryResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_novabox_config_v1_config_service, 0);

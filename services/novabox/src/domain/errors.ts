@@ -220,3 +220,12 @@ const outcomeOfKind: Partial<Record<DomainErrorKind, AuditOutcome>> = {
 function truncate(text: string, max = 240): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
+
+/** A signed export was asked of a box without a mesh key (FAILED_PRECONDITION). */
+export class ExportNotSignableError extends DomainError {
+  constructor() {
+    super("precondition-failed", "This box has no mesh key to sign the export with: run it with NOVABOX_MESH_TLS_DIR and NOVABOX_MESH_ROLE (mutual TLS in the mesh).", {
+      reason: "NO_SIGNING_KEY",
+    });
+  }
+}

@@ -118,7 +118,10 @@ export type AuditOperation =
   | "AUDIT_EXPORT"
   | "AUDIT_VERIFY"
   | "RETENTION_PURGE"
-  | "ANOMALY_ALERT";
+  | "ANOMALY_ALERT"
+  | "AUDIT_CHAIN_MIGRATION"
+  | "BACKUP"
+  | "RESTORE";
 
 /**
  * How an operation ended (novabox.config.v1.AuditOutcome): INVALID = refused by validation,
@@ -179,4 +182,8 @@ export interface AuditVerification {
   failure?: "HASH_MISMATCH" | "CHAIN_MISMATCH" | "SEQUENCE_GAP" | "ANCHOR_MISMATCH";
   reason?: string;
   headHash: string;
+  /** The id of the newest row checked (0 when none). */
+  headId?: number;
+  /** False when the rows' HMACs could not be checked (no key): only the links were. */
+  hmacChecked?: boolean;
 }

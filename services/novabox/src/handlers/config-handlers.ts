@@ -17,7 +17,9 @@ import type { AuditLog, PendingIssuance } from "../domain/ports.js";
 import type { ConfigStore } from "../domain/ports.js";
 import { anprMessages } from "./certification-handlers.js";
 import { bearerToken, sourceAddress } from "./auth.js";
-import { applySettingsUpdate, auditEntryToMessage, auditFilterFromMessage, certificateInfo, settingsToMessage, verificationToMessage } from "./config-mappers.js";
+import { applySettingsUpdate, auditEntryToMessage, auditFilterFromMessage, certificateInfo, settingsToMessage, summaryToMessage, verificationToMessage, witnessToMessage } from "./config-mappers.js";
+import { weeklySummary, type AuditAnalyzer } from "../domain/audit-analysis.js";
+import type { AuditEvidence } from "../domain/audit-evidence.js";
 
 /** Options for {@link createConfigHandlers}. */
 export interface ConfigHandlersOptions {
@@ -30,6 +32,10 @@ export interface ConfigHandlersOptions {
   anprEndpoint: () => string;
   /** Certificate requests whose outcome at ANPR is still unknown, oldest first. */
   unsettledIssuances?: () => PendingIssuance[];
+  /** Checkpoints, witness comparison and signed exports. */
+  evidence: AuditEvidence;
+  /** The periodic log analysis (for the weekly summary). */
+  analyzer: AuditAnalyzer;
 }
 
 const sessionMessage = (s: AdminSession) => ({ token: s.token, expiresAt: timestampFromDate(s.expiresAt) });
@@ -114,13 +120,25 @@ export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImp
     async verifyAuditLog(_request, context) {
       const actor = await requireAdmin(context);
       const verification = audit.verify();
+      const witness = await options.evidence.compareWithWitness();
       config.recordAuditLogAccess(
         "AUDIT_VERIFY",
         actor,
         "SUCCESS",
-        verification.ok ? `chain intact: ${verification.rowsChecked} entries checked` : `chain BROKEN at entry ${verification.firstBrokenId ?? "?"}: ${verification.failure ?? ""}`,
+        (verification.ok ? `chain intact: ${verification.rowsChecked} entries checked` : `chain BROKEN at entry ${verification.firstBrokenId ?? "?"}: ${verification.failure ?? ""}`) +
+          (witness ? `; witness ${witness.outcome.toLowerCase()}${witness.first ? ` at checkpoint #${witness.first.sequence}` : ""}` : ""),
       );
-      return verificationToMessage(verification, options.clock());
+      return { ...verificationToMessage(verification, options.clock()), ...(witness ? { witness: witnessToMessage(witness) } : {}) };
+    },
+    async exportAuditCsv(request, context) {
+      const actor = await requireAdmin(context);
+      const exported = options.evidence.exportCsv(auditFilterFromMessage(request.filter));
+      config.recordAuditLogAccess("AUDIT_EXPORT", actor, "SUCCESS", `signed CSV export of ${exported.rows} entries`);
+      return { csv: exported.csv, signatureFile: exported.signatureFile, rows: BigInt(exported.rows), checkpoint: exported.checkpoint };
+    },
+    async getAuditSummary(_request, context) {
+      await requireAdmin(context);
+      return summaryToMessage(weeklySummary(audit, options.clock(), options.analyzer.lastRunAt()));
     },
     async listUnsettledIssuances(_request, context) {
       await requireAdmin(context);

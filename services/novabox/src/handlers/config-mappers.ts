@@ -14,13 +14,18 @@ import {
   CertificateInfoSchema,
   SettingsSchema,
   SignatureAlgorithm as PbAlgorithm,
+  WitnessOutcome,
   type AuditEntrySchema,
+  type GetAuditSummaryResponseSchema,
+  type WitnessVerificationSchema,
   type AuditLogFilter,
   type CertificateInfo,
   type Settings as PbSettings,
 } from "#gen/novabox/config/v1/config_service_pb.js";
 import { defaultAnprInterfaceVersion, type AuditEntry, type AuditFilter, type AuditOperation, type AuditOutcome, type AuditVerification, type CertificateSummary, type Settings } from "../domain/model.js";
 import { DomainError } from "#shared/domain-error.js";
+import type { WeeklySummary } from "../domain/audit-analysis.js";
+import type { WitnessComparison } from "../domain/witness-comparison.js";
 
 const environments = ["PROD", "PRE", "TEST"] as const;
 
@@ -220,5 +225,34 @@ export function verificationToMessage(v: AuditVerification, now: Date) {
     reason: v.reason ?? "",
     headHash: v.headHash,
     verifiedAt: timestampFromDate(now),
+    hmacChecked: v.hmacChecked ?? false,
+  };
+}
+
+/** Witness comparison → WitnessVerification. */
+export function witnessToMessage(w: WitnessComparison): MessageInitShape<typeof WitnessVerificationSchema> {
+  return {
+    outcome: WitnessOutcome[w.outcome],
+    checkpointsChecked: BigInt(w.checked),
+    firstDisagreeingSequence: BigInt(w.first?.sequence ?? 0),
+    firstDisagreeingId: BigInt(w.first?.lastId ?? 0),
+    ...(w.first ? { firstDisagreeingWitnessedAt: timestampFromDate(w.first.witnessedAt) } : {}),
+    reason: w.reason ?? "",
+    restoreGap: w.restoreGap ?? "",
+  };
+}
+
+/** Weekly summary → GetAuditSummaryResponse. */
+export function summaryToMessage(s: WeeklySummary): MessageInitShape<typeof GetAuditSummaryResponseSchema> {
+  return {
+    weekStart: timestampFromDate(s.weekStart),
+    generatedAt: timestampFromDate(s.generatedAt),
+    entries: BigInt(s.entries),
+    certificatesIssued: BigInt(s.certificatesIssued),
+    refusals: BigInt(s.refusals),
+    tobacconists: BigInt(s.tobacconists),
+    alerts: s.alerts.map((a) => ({ entryId: BigInt(a.entryId), time: timestampFromDate(a.time), rule: a.rule, tobacconistId: a.tobacconistId, detail: a.detail })),
+    ...(s.lastAnalysisAt ? { lastAnalysisAt: timestampFromDate(s.lastAnalysisAt) } : {}),
+    ...(s.lastBackupAt ? { lastBackupAt: timestampFromDate(s.lastBackupAt) } : {}),
   };
 }

@@ -7,6 +7,9 @@ import { z } from "zod";
 import { ConfigError, env, loadConfig, secretFromEnvOrFile } from "#shared/config.js";
 import { meshCredentials } from "#shared/mesh-pki.js";
 import { parseCommandLine, serverUsage } from "#shared/cli.js";
+import { loadMeshSigningIdentity } from "#shared/audit-checkpoint.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { createLogger } from "#shared/logger.js";
 import { installShutdown } from "#shared/shutdown.js";
 import { startNovabox } from "./novabox-server.js";
@@ -38,6 +41,7 @@ const environment = z.object({
   NOVABOX_ADMIN_TLS_HOSTNAMES: z.string().optional(),
   NOVABOX_SSO_JWKS_REFRESH_MS: env.millis(300_000),
   NOVABOX_SSO_JWKS_MIN_REFETCH_MS: env.millis(30_000),
+  NOVABOX_ANALYSIS_INTERVAL_MS: env.millis(15 * 60_000),
   LOG_LEVEL: env.logLevel(),
 });
 
@@ -68,6 +72,9 @@ const mesh = config.NOVABOX_MESH_PLAINTEXT
           ? logger.info({ fingerprint: event.state.fingerprint, notAfter: event.state.notAfter.toISOString() }, "mesh certificate reloaded")
           : logger.warn({ problem: event.error }, "mesh certificate files not usable: keeping the certificate in use"),
     });
+const signing = mesh
+  ? { identity: loadMeshSigningIdentity(config.NOVABOX_MESH_TLS_DIR!, config.NOVABOX_MESH_ROLE!), caPem: readFileSync(join(config.NOVABOX_MESH_TLS_DIR!, "ca.pem"), "utf8") }
+  : undefined;
 const box = await startNovabox({
   logger,
   home: config.ANPR_HOME,
@@ -87,6 +94,8 @@ const box = await startNovabox({
   ...(config.NOVABOX_SECRET_KEY ? { secretKey: Buffer.from(config.NOVABOX_SECRET_KEY, "base64") } : {}),
   ...(config.NOVABOX_WEB_DIR ? { webDir: config.NOVABOX_WEB_DIR } : {}),
   ...(mesh ? { mesh } : {}),
+  ...(signing ? { signing } : {}),
+  ...(config.NOVABOX_ANALYSIS_INTERVAL_MS ? { analysisIntervalMs: config.NOVABOX_ANALYSIS_INTERVAL_MS } : {}),
 });
 logger.info({ grpcPort: box.grpcPort, httpPort: box.httpPort, httpScheme: box.httpScheme, home: config.ANPR_HOME, meshTls: !!mesh }, "novabox ready");
 installShutdown({ logger, steps: [{ name: "novabox", run: () => box.close() }] });

@@ -40,6 +40,11 @@ import { createAnprGatewayFactory, missingForAnpr } from "./anpr-gateway.js";
 import { createHttpListener } from "./http-listener.js";
 import { resolveAdminDoor, type AdminDoorOptions } from "./admin-tls.js";
 import { renderMonthlyAccountPdf } from "../report/monthly-account-pdf.js";
+import type { MeshSigningIdentity } from "#shared/audit-checkpoint.js";
+import { createAuditAnalyzer } from "../domain/audit-analysis.js";
+import { createAuditEvidence } from "../domain/audit-evidence.js";
+import { createAuditLookup } from "../store/audit-lookup.js";
+import { createMeshNotary, createWitnessSource } from "./audit-witness-client.js";
 
 /** The version announced to Novares. */
 export const novaboxVersion = "0.1.0";
@@ -81,6 +86,14 @@ export interface StartNovaboxOptions {
    * gateway. Omitted = plaintext, which main.ts allows only with NOVABOX_MESH_PLAINTEXT=true.
    */
   mesh?: { server: ServerCredentials; client: ChannelCredentials; clientExpecting?: (check: MeshPeerCheck) => ChannelCredentials };
+  /**
+   * The box's mesh certificate and key, and the mesh CA: the box signs its audit checkpoints and
+   * exports with them and checks the witness's checkpoints against the CA. Omitted = nothing is
+   * signed (plaintext development mode) and VerifyAuditLog has no witness to compare with.
+   */
+  signing?: { identity: MeshSigningIdentity; caPem: string };
+  /** How often the audit-log analysis runs (default 15 minutes). */
+  analysisIntervalMs?: number;
 }
 
 /** A running box. */
@@ -150,6 +163,20 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     logger: { error: (obj, msg) => domainLogger.error(obj, msg) },
   });
   const consultation = createConsultationService({ anpr: () => gateway.current(), settings, audit: store.audit, limiter, clock, newRequestId: randomUUID });
+  const signing = options.signing;
+  const evidence = createAuditEvidence({
+    audit: store.audit,
+    lookup: createAuditLookup(store.db, store.auditChain),
+    settings,
+    clock,
+    ...(signing ? { notary: createMeshNotary(signing.identity) } : {}),
+    witness: () => {
+      const address = settings().novaresDiscoveryAddress;
+      if (!signing || !options.mesh || !address) return undefined;
+      return createWitnessSource({ address, credentials: options.mesh.client, caPem: signing.caPem });
+    },
+  });
+  const analyzer = createAuditAnalyzer({ audit: store.audit, clock });
 
   const anprServices = [CertificationService.typeName, ConsultationService.typeName];
   const health = createHealthService({
@@ -180,6 +207,8 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
   let grpcPort = 0;
   let announcer: Announcer | undefined;
   let discoveryChannel: Client | undefined;
+  /** The entry id the witness reported last: the next checkpoint reports its hash now. */
+  let witnessedThroughId = 0;
   const restartAnnouncer = () => {
     announcer?.stop();
     discoveryChannel?.close();
@@ -193,6 +222,7 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     announcer = createAnnouncer({
       announce: async () => {
         const current = settings();
+        const checkpoint = evidence.checkpoint("announce", witnessedThroughId);
         const answer = await discovery.announce(
           {
             comuneCode: current.comuneCode,
@@ -201,9 +231,11 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
             host: current.advertisedHost || (options.host === "0.0.0.0" ? "127.0.0.1" : options.host),
             port: current.advertisedPort || grpcPort,
             version: novaboxVersion,
+            ...(checkpoint ? { auditCheckpoint: checkpoint } : {}),
           },
           { deadline: 5_000 },
         );
+        witnessedThroughId = Number(answer.witnessedThroughId);
         const next = answer.nextAnnounceIn;
         return { nextInMs: next ? Number(next.seconds) * 1000 + Math.floor(next.nanos / 1e6) : 30_000 };
       },
@@ -245,6 +277,8 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     clock,
     anprEndpoint: () => gateway.endpoint(),
     unsettledIssuances: () => store.pending.listUnsettled(500),
+    evidence,
+    analyzer,
   });
 
   const peerGuard = options.mesh ? createMeshPeerGuard({ roles: ["router", "gateway"], logger }) : undefined;
@@ -296,6 +330,17 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
   };
   const settleTimer = setInterval(settle, options.settleIntervalMs ?? 30_000);
   settleTimer.unref();
+  const analyse = () => {
+    try {
+      const found = analyzer.run();
+      if (found.length > 0) logger.warn({ alerts: found.map((a) => ({ rule: a.rule, tobacconistId: a.tobacconistId })) }, "audit log analysis raised anomaly alerts");
+    } catch (err) {
+      logger.error({ err }, "audit log analysis failed");
+    }
+  };
+  analyse();
+  const analysisTimer = setInterval(analyse, options.analysisIntervalMs ?? 15 * 60_000);
+  analysisTimer.unref();
   await checkReadiness();
   restartAnnouncer();
 
@@ -306,6 +351,7 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     ...(door.scheme === "https" ? { adminTlsFingerprint: door.fingerprint } : {}),
     async close() {
       clearInterval(purgeTimer);
+      clearInterval(analysisTimer);
       clearInterval(settleTimer);
       await settling;
       announcer?.stop();

@@ -1,17 +1,24 @@
 /**
- * The tamper-evident audit log on SQLite: an append-only table whose rows are hash-chained.
+ * The tamper-evident audit log on SQLite: an append-only table whose rows are chained.
  *
- * **Hash definition (`novabox-audit-v1`).** For each row,
- * `hash = lowercase hex(SHA-256(N("novabox-audit-v1") ‖ N(id) ‖ N(time) ‖ N(operation) ‖
+ * **Keyed chain (`novabox-audit-v2`).** For each row,
+ * `hash = lowercase hex(HMAC-SHA256(K, N("novabox-audit-v2") ‖ N(id) ‖ N(time) ‖ N(operation) ‖
  * N(outcome) ‖ N(authentication_method) ‖ N(fiscal_code) ‖ N(request_id) ‖ N(tobacconist_id) ‖
  * N(actor) ‖ N(anpr_protocol_number) ‖ N(anpr_operation_id) ‖ N(anpr_error_code) ‖ N(detail) ‖
  * N(previous_hash)))`, where `N(x)` is the netstring `<byte length of x in UTF-8, decimal>:<x in
  * UTF-8>,` (e.g. `N("ab") = "2:ab,"`, `N("") = "0:,"`), `id` and `time` (epoch milliseconds) are
  * written in decimal without sign or leading zeros, and every other field is the stored text column
  * (strings are made well-formed UTF-8 before hashing and storing, so what is stored is what was
- * hashed). The netstrings make the encoding unambiguous: no choice of field values can make two
- * different rows serialize alike. The first row's `previous_hash` is 64 zeros; after a purge, the
- * first remaining row's `previous_hash` is the last purged row's hash (the anchor).
+ * hashed). The netstrings make the encoding unambiguous. `K` is the audit chain key: 32 random
+ * bytes kept in the `secrets` table sealed under the box's secret key (the `audit_chain` secret, see
+ * audit-chain.ts), so a copy of ANPR_HOME without the secret key cannot re-chain an edited row.
+ * The first row's `previous_hash` is 64 zeros; after a purge, the first remaining row's
+ * `previous_hash` is the last purged row's hash (the anchor).
+ *
+ * **Unkeyed rows (`novabox-audit-v1`).** Logs written before the keyed chain used plain SHA-256 over
+ * the same encoding with the label `novabox-audit-v1`. They are carried over, unchanged, by a
+ * recorded migration (audit-chain.ts): rows up to the sealed `legacyThroughId` verify as v1, every
+ * later row as v2. The boundary is inside the sealed secret, so it cannot be moved without the key.
  *
  * **Ids and times.** Ids are strictly sequential (1, 2, 3, …, continuing after a purge). A row's
  * time is never earlier than the previous row's: when the clock steps back, the row takes the
@@ -23,11 +30,12 @@
  * Verification starts from the latest anchor and requires a `RETENTION_PURGE` row confirming it.
  *
  * **Guards.** SQLite triggers refuse UPDATEs and DELETEs of rows above the latest anchor; the chain
- * catches what someone with raw access does after dropping them. It does not detect the removal of
- * the newest rows by itself: compare `headHash` with a copy kept elsewhere for that.
+ * catches what someone with raw access does after dropping them. Someone who also holds the key
+ * (root on the box) can re-chain, and removing the newest rows leaves a valid chain: both are caught
+ * by comparing the log with checkpoints witnessed outside the box (witness-verification.ts).
  */
 import type { Statement } from "better-sqlite3";
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import type { AuditEntry, AuditFilter, AuditOperation, AuditOutcome, AuditRecord, AuditVerification, AuthenticationMethod } from "../domain/model.js";
 import type { AuditLog, Clock } from "../domain/ports.js";
 import type { SqliteDatabase } from "./database.js";
@@ -55,11 +63,27 @@ function netstring(value: string): Buffer {
   return Buffer.concat([Buffer.from(`${bytes.length}:`, "ascii"), bytes, Buffer.from(",", "ascii")]);
 }
 
-/** Computes a row's hash as the module documentation defines it. */
-export function computeAuditHash(row: AuditHashInput): string {
-  const hash = createHash("sha256");
+/** The chain labels. */
+export const auditChainV1 = "novabox-audit-v1";
+export const auditChainV2 = "novabox-audit-v2";
+
+/**
+ * How rows are chained: the HMAC key of `novabox-audit-v2`, and the last row (id) still chained with
+ * the unkeyed `novabox-audit-v1` (0 for a log that was keyed from its first row).
+ */
+export interface AuditChainKey {
+  key: Uint8Array;
+  legacyThroughId: number;
+}
+
+/**
+ * Computes a row's hash as the module documentation defines it: HMAC-SHA256 under `key`
+ * (`novabox-audit-v2`), or plain SHA-256 (`novabox-audit-v1`) when no key is given.
+ */
+export function computeAuditHash(row: AuditHashInput, key?: Uint8Array): string {
+  const hash = key === undefined ? createHash("sha256") : createHmac("sha256", key);
   for (const field of [
-    "novabox-audit-v1",
+    key === undefined ? auditChainV1 : auditChainV2,
     String(row.id),
     String(row.time),
     row.operation,
@@ -145,13 +169,15 @@ const anchorPattern = /anchor id=(\d+) hash=([0-9a-f]{64})/;
  * `rowsChecked` counts the rows that verified; `headHash` is the hash of the last one (or the
  * anchor's, or the genesis hash). Reads only, so it also runs on a read-only connection.
  */
-export function verifyAuditChain(db: SqliteDatabase): AuditVerification {
+export function verifyAuditChain(db: SqliteDatabase, chain?: AuditChainKey): AuditVerification {
   const anchor = db.prepare<[], AnchorRow>("SELECT through_id, through_hash FROM audit_anchors ORDER BY id DESC LIMIT 1").get();
   let expectedId = anchor === undefined ? 1 : anchor.through_id + 1;
   let previousHash = anchor === undefined ? genesisHash : anchor.through_hash;
   let previousTime = Number.NEGATIVE_INFINITY;
   let rowsChecked = 0;
+  let headId = anchor === undefined ? 0 : anchor.through_id;
   let anchorConfirmed = anchor === undefined;
+  const hmacChecked = chain !== undefined;
   const broken = (id: number, failure: NonNullable<AuditVerification["failure"]>, reason: string): AuditVerification => ({
     ok: false,
     rowsChecked,
@@ -159,7 +185,13 @@ export function verifyAuditChain(db: SqliteDatabase): AuditVerification {
     failure,
     reason,
     headHash: previousHash,
+    headId,
+    hmacChecked,
   });
+  const hashOk = (row: AuditRow): boolean => {
+    if (chain === undefined) return true;
+    return computeAuditHash(toHashInput(row), row.id <= chain.legacyThroughId ? undefined : chain.key) === row.hash;
+  };
   for (const row of db.prepare<[], AuditRow>(`SELECT ${columns} FROM audit_log ORDER BY id`).iterate()) {
     if (row.id < expectedId) {
       return broken(row.id, "ANCHOR_MISMATCH", `row ${row.id} is at or before the purge anchor (row ${expectedId - 1}) yet still present: the anchor was added outside a purge`);
@@ -168,7 +200,7 @@ export function verifyAuditChain(db: SqliteDatabase): AuditVerification {
       const missing = row.id - expectedId === 1 ? `row ${expectedId} is missing` : `rows ${expectedId}–${row.id - 1} are missing`;
       return broken(row.id, "SEQUENCE_GAP", `row ${row.id} follows row ${expectedId - 1}: ${missing} (deleted)`);
     }
-    if (computeAuditHash(toHashInput(row)) !== row.hash) {
+    if (!hashOk(row)) {
       return broken(row.id, "HASH_MISMATCH", `row ${row.id}'s content does not match its hash: the row was altered after it was written`);
     }
     if (row.previous_hash !== previousHash) {
@@ -191,6 +223,7 @@ export function verifyAuditChain(db: SqliteDatabase): AuditVerification {
     }
     previousHash = row.hash;
     previousTime = row.time;
+    headId = row.id;
     expectedId += 1;
     rowsChecked += 1;
   }
@@ -201,7 +234,7 @@ export function verifyAuditChain(db: SqliteDatabase): AuditVerification {
       `the purge anchor (through row ${anchor.through_id}) is not confirmed by any RETENTION_PURGE row: it was added or altered outside a purge`,
     );
   }
-  return { ok: true, rowsChecked, headHash: previousHash };
+  return { ok: true, rowsChecked, headHash: previousHash, headId, hmacChecked };
 }
 
 /** Options for {@link createAuditLog}. */
@@ -210,6 +243,8 @@ export interface AuditLogOptions {
   now: Clock;
   /** The actor recorded on `RETENTION_PURGE` rows (default `novabox`). */
   purgeActor?: string;
+  /** The keyed chain; omitted = unkeyed `novabox-audit-v1` rows (tests of the legacy format only). */
+  chain?: AuditChainKey;
 }
 
 type Mode = "list" | "export";
@@ -218,6 +253,7 @@ type Mode = "list" | "export";
 export function createAuditLog(options: AuditLogOptions): AuditLog {
   const { db, now } = options;
   const purgeActor = options.purgeActor ?? "novabox";
+  const chain = options.chain;
   const selectHead = db.prepare<[], { id: number; time: number; hash: string }>("SELECT id, time, hash FROM audit_log ORDER BY id DESC LIMIT 1");
   const selectAnchor = db.prepare<[], AnchorRow>("SELECT through_id, through_hash FROM audit_anchors ORDER BY id DESC LIMIT 1");
   const insert = db.prepare(`INSERT INTO audit_log (${columns}) VALUES (${columns.split(", ").map(() => "?").join(", ")})`);
@@ -259,7 +295,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       detail: wellFormed(record.detail),
       previousHash,
     };
-    const hash = computeAuditHash(input);
+    const hash = computeAuditHash(input, chain?.key);
     insert.run(
       input.id,
       input.time,
@@ -355,7 +391,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         fromId = rows[rows.length - 1]!.id;
       }
     },
-    verify: () => verifyAuditChain(db),
+    verify: () => verifyAuditChain(db, chain),
     purge(before) {
       return purge.immediate(before, now().getTime());
     },

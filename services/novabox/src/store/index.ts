@@ -6,15 +6,27 @@ import { randomBytes } from "node:crypto";
 import type { OperationCounter } from "../anpr-client/operation-counter.js";
 import type { AdminStore, AuditLog, Clock, ConfigStore, PendingIssuanceStore } from "../domain/ports.js";
 import { createAdminStore } from "./admin-store.js";
-import { createAuditLog } from "./audit-log.js";
+import { openAuditChain } from "./audit-chain.js";
+import { createAuditLog, type AuditChainKey } from "./audit-log.js";
 import { createConfigStore } from "./config-store.js";
-import { openDatabase } from "./database.js";
+import { openDatabase, type SqliteDatabase } from "./database.js";
 import { createIdempotencyStore, type SqliteIdempotencyStore } from "./idempotency-store.js";
 import { createPendingIssuanceStore } from "./pending-issuance-store.js";
 import { createSecretBox, resolveSecretKey } from "./secret-box.js";
 import { createSqliteOperationCounter } from "./sqlite-operation-counter.js";
 
-export { computeAuditHash, decodeAuditCursor, encodeAuditCursor, genesisHash, verifyAuditChain, type AuditHashInput } from "./audit-log.js";
+export {
+  auditChainV1,
+  auditChainV2,
+  computeAuditHash,
+  decodeAuditCursor,
+  encodeAuditCursor,
+  genesisHash,
+  verifyAuditChain,
+  type AuditChainKey,
+  type AuditHashInput,
+} from "./audit-log.js";
+export { auditChainSecretName, readAuditChainKey } from "./audit-chain.js";
 export { defaultSettings } from "./config-store.js";
 export { databasePath, openDatabaseReadOnly } from "./database.js";
 export * from "./errors.js";
@@ -57,6 +69,10 @@ export interface NovaboxStore {
   operationCounter: OperationCounter;
   /** The 32-byte HMAC key of admin session JWTs: random on first open, stored encrypted (a copy each call). */
   sessionKey(): Uint8Array;
+  /** The audit chain key and v1 boundary (see audit-chain.ts). */
+  auditChain: AuditChainKey;
+  /** The underlying connection, for the backup (SQLite online backup API) and log analysis. */
+  db: SqliteDatabase;
   /** Closes the database (idempotent). */
   close(): void;
 }
@@ -84,10 +100,13 @@ export function openNovaboxStore(options: NovaboxStoreOptions): NovaboxStore {
       return new Uint8Array(fresh);
     });
     const sessionKey = loadSessionKey.immediate();
+    const auditChain = openAuditChain({ db, secretBox, now });
     return {
       config: createConfigStore({ db, secretBox, now }),
       admin: createAdminStore({ db, now }),
-      audit: createAuditLog({ db, now }),
+      audit: createAuditLog({ db, now, chain: auditChain }),
+      auditChain,
+      db,
       idempotency: createIdempotencyStore({ db }),
       pending: createPendingIssuanceStore({ db }),
       operationCounter: createSqliteOperationCounter({

@@ -57,3 +57,20 @@ export class MeshIdentityRefusedError extends DomainError {
     super("forbidden", message, { reason, metadata });
   }
 }
+
+/** An announcement carries an audit checkpoint of another box (PERMISSION_DENIED). */
+export class CheckpointMismatchError extends DomainError {
+  constructor(message: string) {
+    super("forbidden", `${message}: a box may only send checkpoints of its own audit log`, { reason: "CHECKPOINT_NOT_OF_ANNOUNCER" });
+  }
+}
+
+/** Nothing was witnessed for the instance asked about (NOT_FOUND). */
+export class NoCheckpointsError extends DomainError {
+  constructor(comuneCode: string, workstationCode: string) {
+    super("not-found", `no audit checkpoint was witnessed for comune ${comuneCode}, workstation ${workstationCode}: the box has not announced a signed checkpoint to this router`, {
+      reason: "NO_CHECKPOINTS",
+      metadata: { comuneCode, workstationCode },
+    });
+  }
+}

@@ -4,15 +4,18 @@
  * (snapshot first, split into parts, then events; a watcher that falls too far behind is ended
  * with RESOURCE_EXHAUSTED rather than buffering without bound).
  */
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { DiscoveryService, WatchInstancesResponseSchema } from "#gen/novares/discovery/v1/discovery_service_pb.js";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { InstanceEventSchema, InstanceSchema, type DiscoveryService, type Instance as WireInstance, type WatchInstancesResponseSchema } from "#gen/novares/discovery/v1/discovery_service_pb.js";
+import { AuditWitnessSummarySchema } from "#gen/novares/witness/v1/witness_service_pb.js";
 import type { CallContext, ServiceImpl } from "#shared/grpc-adapter.js";
 import { describeMeshIdentity, meshIdentityOfSubjectAltName, type MeshIdentity } from "#shared/mesh-identity.js";
 import { assertMayAnnounce, assertMayWithdraw } from "../domain/announcer-identity.js";
 import { requireComuneCode, validateAnnounce } from "../domain/discovery-rules.js";
 import { InvalidDiscoveryInputError, WatcherTooSlowError } from "../domain/errors.js";
-import type { InstanceEvent } from "../domain/model.js";
+import type { Instance, InstanceEvent } from "../domain/model.js";
 import type { InstanceRegistry } from "../domain/registry.js";
+import type { AuditWitness } from "../domain/audit-witness.js";
+import { signedCheckpointFromWire, witnessSummaryToWire } from "./witness-handlers.js";
 import { decodePageToken, durationOf, encodePageToken, eventToWire, hostOfPeer, instanceToWire } from "./discovery-mappers.js";
 
 /** Options of {@link createDiscoveryHandlers}. */
@@ -25,6 +28,8 @@ export interface DiscoveryHandlersOptions {
   enforceAnnouncerIdentity?: boolean;
   /** Where refused announcements are logged. */
   logger?: { warn(details: object, message: string): void };
+  /** Keeps the audit checkpoints that come with announcements; omitted = checkpoints are ignored. */
+  witness?: AuditWitness;
   /** Instances per snapshot message of WatchInstances (default 500). */
   snapshotChunk?: number;
   /** Events a watcher may lag behind before its stream is ended (default 10 000). */
@@ -41,6 +46,18 @@ export function createDiscoveryHandlers(options: DiscoveryHandlersOptions): Serv
   const table = registry.table;
   const chunk = options.snapshotChunk ?? 500;
   const maxPending = options.maxPendingEvents ?? 10_000;
+  /** An instance on the wire, with its witnessed audit summary when the witness knows one. */
+  const toWire = (instance: Instance): WireInstance => {
+    const wire = create(InstanceSchema, instanceToWire(instance));
+    const summary = options.witness?.summaryOf(instance.comuneCode, instance.workstationCode);
+    if (summary !== undefined) wire.auditWitness = create(AuditWitnessSummarySchema, witnessSummaryToWire(summary));
+    return wire;
+  };
+  const eventWithWitness = (event: InstanceEvent) => {
+    const wire = create(InstanceEventSchema, eventToWire(event));
+    wire.instance = toWire(event.instance);
+    return wire;
+  };
 
   async function* watch(comuneCode: string, context: CallContext): AsyncIterable<WatchMessage> {
     const pending: InstanceEvent[] = [];
@@ -61,13 +78,13 @@ export function createDiscoveryHandlers(options: DiscoveryHandlersOptions): Serv
       snapshot.sort((a, b) => (a.comuneCode === b.comuneCode ? (a.instanceId < b.instanceId ? -1 : 1) : a.comuneCode < b.comuneCode ? -1 : 1));
       for (let start = 0; start === 0 || start < snapshot.length; start += chunk) {
         const part = snapshot.slice(start, start + chunk);
-        yield { payload: { case: "snapshot", value: { instances: part.map(instanceToWire), complete: start + chunk >= snapshot.length } } };
+        yield { payload: { case: "snapshot", value: { instances: part.map(toWire), complete: start + chunk >= snapshot.length } } };
       }
       while (!ended()) {
         if (overflow) throw new WatcherTooSlowError(maxPending);
         const event = pending.shift();
         if (event) {
-          yield { payload: { case: "event", value: eventToWire(event) } };
+          yield { payload: { case: "event", value: eventWithWitness(event) } };
           continue;
         }
         await new Promise<void>((resolve) => (wake = resolve));
@@ -105,8 +122,17 @@ export function createDiscoveryHandlers(options: DiscoveryHandlersOptions): Serv
         version: request.version.trim(),
       });
       authorize(context, { comuneCode: input.comuneCode, workstationCode: input.workstationCode }, (identity) => assertMayAnnounce(identity, input.comuneCode, input.workstationCode));
+      let witnessedThroughId = 0;
+      if (request.auditCheckpoint !== undefined && options.witness !== undefined) {
+        witnessedThroughId = await options.witness.record(input.comuneCode, input.workstationCode, signedCheckpointFromWire(request.auditCheckpoint), context.peerCertificate?.raw);
+      }
       const outcome = await registry.announce(input);
-      return { instanceId: outcome.instanceId, nextAnnounceIn: durationOf(outcome.nextAnnounceInMs), expiresAfter: durationOf(outcome.expiresAfterMs) };
+      return {
+        instanceId: outcome.instanceId,
+        nextAnnounceIn: durationOf(outcome.nextAnnounceInMs),
+        expiresAfter: durationOf(outcome.expiresAfterMs),
+        witnessedThroughId: BigInt(witnessedThroughId),
+      };
     },
     async withdraw(request, context) {
       if (!request.instanceId.trim()) throw new InvalidDiscoveryInputError("instance_id", "instance_id is required: the id returned by Announce", "MISSING_INSTANCE_ID");
@@ -121,10 +147,10 @@ export function createDiscoveryHandlers(options: DiscoveryHandlersOptions): Serv
         limit: request.pageSize || 1000,
         ...(request.pageToken ? { after: decodePageToken(request.pageToken) } : {}),
       });
-      return { instances: page.instances.map(instanceToWire), nextPageToken: page.next ? encodePageToken(page.next) : "" };
+      return { instances: page.instances.map(toWire), nextPageToken: page.next ? encodePageToken(page.next) : "" };
     },
     resolveComune(request) {
-      return { instances: table.resolve(requireComuneCode(request.comuneCode)).map(instanceToWire) };
+      return { instances: table.resolve(requireComuneCode(request.comuneCode)).map(toWire) };
     },
     watchInstances(request, context) {
       const comuneCode = request.comuneCode ? requireComuneCode(request.comuneCode) : "";

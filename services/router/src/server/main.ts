@@ -3,7 +3,9 @@
  * Reads its configuration from the environment, builds mutual-TLS credentials from MESH_TLS_DIR
  * (or runs plaintext only when MESH_PLAINTEXT=true), uses Consul when CONSUL_HTTP_ADDR is set and
  * the embedded registry otherwise, and logs one JSON line `{"msg":"router ready","port":N,
- * "registry":"embedded"|"consul"}` when it serves.
+ * "registry":"embedded"|"consul","witness":"consul-kv"|"file"|"memory"|"off"}` when it serves. With
+ * mutual TLS the router is also the audit witness (ROUTER_WITNESS_DIR: where an embedded-registry
+ * router keeps the witnessed checkpoints; on Consul they go to its KV store).
  */
 import { z } from "zod";
 import { ConfigError, env, loadConfig } from "#shared/config.js";
@@ -11,7 +13,9 @@ import { parseCommandLine, serverUsage } from "#shared/cli.js";
 import { createLogger } from "#shared/logger.js";
 import { createObservability } from "#shared/observability.js";
 import { installShutdown } from "#shared/shutdown.js";
-import { loadRouterCredentials } from "./mesh-credentials.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadRouterCredentials, meshTlsFiles } from "./mesh-credentials.js";
 import { startRouter, type RouterConsulOptions } from "./router-server.js";
 
 const environment = z.object({
@@ -37,6 +41,8 @@ const environment = z.object({
   ROUTER_EXPIRES_AFTER_MS: env.millis(30_000),
   // Health probe period: default 2 s with the embedded registry, 10 s per owned instance with Consul.
   ROUTER_HEALTH_INTERVAL_MS: z.coerce.number().int().positive().optional(),
+  // Embedded mode: where the audit checkpoints the router witnesses are kept (a file per instance).
+  ROUTER_WITNESS_DIR: z.string().optional(),
   LOG_LEVEL: env.logLevel(),
 });
 
@@ -96,8 +102,12 @@ const router = await startRouter({
   expiresAfterMs: config.ROUTER_EXPIRES_AFTER_MS,
   healthCheckIntervalMs: config.ROUTER_HEALTH_INTERVAL_MS ?? 2_000,
   ...(consul ? { consul } : {}),
+  // The audit witness needs the mesh CA to check the boxes' signatures: on whenever TLS is.
+  ...(config.MESH_TLS_DIR && credentials.tls
+    ? { witness: { caPem: readFileSync(join(config.MESH_TLS_DIR, meshTlsFiles.ca), "utf8"), ...(config.ROUTER_WITNESS_DIR ? { dir: config.ROUTER_WITNESS_DIR } : {}) } }
+    : {}),
 });
-logger.info({ port: router.port, opsPort: router.opsPort, registry: router.registry, tls: credentials.tls, tracing: observability.tracing }, "router ready");
+logger.info({ port: router.port, opsPort: router.opsPort, registry: router.registry, tls: credentials.tls, tracing: observability.tracing, witness: router.witnessStore ?? "off" }, "router ready");
 installShutdown({
   logger,
   steps: [

@@ -25,8 +25,16 @@ import { createDiscoveryHandlers } from "../handlers/discovery-handlers.js";
 import { createForwardingHandlers } from "../handlers/forwarding-handlers.js";
 import { createBoxPool } from "./box-pool.js";
 import { createConsulDirectory } from "./consul-directory.js";
+import Consul from "consul";
 import { createConsulHttp } from "./consul-http.js";
 import { createRouterTelemetry } from "./router-telemetry.js";
+import { AuditWitnessService } from "#gen/novares/witness/v1/witness_service_pb.js";
+import { createAuditWitness, type AuditWitness } from "../domain/audit-witness.js";
+import { createMemoryCheckpointStore, type CheckpointStore } from "../domain/checkpoint-store.js";
+import { createWitnessHandlers } from "../handlers/witness-handlers.js";
+import { createCheckpointVerifier } from "./checkpoint-verifier.js";
+import { createConsulCheckpointStore } from "./consul-checkpoint-store.js";
+import { createFileCheckpointStore } from "./file-checkpoint-store.js";
 
 /** How to reach Consul and how the directory there is kept (server/consul-directory.ts). */
 export interface RouterConsulOptions {
@@ -83,6 +91,13 @@ export interface StartRouterOptions {
   observability?: Observability;
   /** Port of the HTTP listener for /metrics, /healthz and /readyz (0 = any free port); omitted = none. */
   opsPort?: number;
+  /**
+   * The audit witness: keeps the signed checkpoints boxes send with their announcements. `caPem` is
+   * the mesh CA their certificates must chain to; the checkpoints go to Consul's KV store when the
+   * router runs on Consul, else to files under `dir` (in memory only, with a warning, without one).
+   * Omitted = checkpoints are ignored.
+   */
+  witness?: { caPem: string; dir?: string; maxCheckpoints?: number };
 }
 
 /** A running router. */
@@ -92,6 +107,8 @@ export interface RunningRouter {
   readonly registry: RegistryKind;
   /** The routing table (read-only use: diagnostics and tests). */
   readonly table: RoutingTable;
+  /** Where witnessed checkpoints are kept, when the witness is on. */
+  readonly witnessStore: CheckpointStore["kind"] | undefined;
   /** Channels to boxes open now (one per box address in the table that was called or probed). */
   readonly openChannels: number;
   /** The ops listener's port (/metrics, /healthz, /readyz), when one was asked for. */
@@ -126,8 +143,10 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     ...(options.expiresAfterMs ? { expiresAfterMs: options.expiresAfterMs } : {}),
   };
   let registry: InstanceRegistry;
+  let consulClient: Consul | undefined;
   if (options.consul) {
     const c = options.consul;
+    consulClient = new Consul({ host: c.host, port: c.port, secure: c.secure ?? false, ...(c.token ? { defaults: { token: c.token } } : {}) });
     registry = createConsulDirectory({
       consul: createConsulHttp({ baseUrl: `${c.secure ? "https" : "http"}://${c.host.includes(":") ? `[${c.host}]` : c.host}:${c.port}`, ...(c.token ? { token: c.token } : {}) }),
       table,
@@ -180,6 +199,19 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     logger.debug({ event: event.type, instanceId: event.instance.instanceId, comuneCode: event.instance.comuneCode, health: event.instance.health }, "directory change"),
   );
 
+  let witness: AuditWitness | undefined;
+  let witnessStore: CheckpointStore | undefined;
+  if (options.witness) {
+    witnessStore = consulClient ? createConsulCheckpointStore(consulClient) : options.witness.dir ? createFileCheckpointStore(options.witness.dir) : createMemoryCheckpointStore();
+    if (witnessStore.kind === "memory") logger.warn({}, "audit witness without ROUTER_WITNESS_DIR: checkpoints are kept in memory only and lost when the router stops");
+    witness = createAuditWitness({
+      store: witnessStore,
+      verify: createCheckpointVerifier(options.witness.caPem),
+      clock,
+      ...(options.witness.maxCheckpoints ? { maxCheckpoints: options.witness.maxCheckpoints } : {}),
+    });
+  }
+
   const stop = new AbortController();
   const forwarding = createForwardingHandlers({
     table,
@@ -200,7 +232,11 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     health,
     observability,
     services: [
-      grpcService(DiscoveryService, createDiscoveryHandlers({ registry, stopSignal: stop.signal, enforceAnnouncerIdentity: mesh !== undefined, logger: logger.child({ component: "discovery" }) })),
+      grpcService(
+        DiscoveryService,
+        createDiscoveryHandlers({ registry, stopSignal: stop.signal, enforceAnnouncerIdentity: mesh !== undefined, logger: logger.child({ component: "discovery" }), ...(witness ? { witness } : {}) }),
+      ),
+      ...(witness ? [grpcService(AuditWitnessService, createWitnessHandlers(witness))] : []),
       grpcPassThroughService(CertificationService, forwarding.certification),
       grpcPassThroughService(ConsultationService, forwarding.consultation),
       grpcPassThroughService(AlertService, forwarding.alert),
@@ -228,6 +264,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     port,
     registry: registry.kind,
     table,
+    witnessStore: witnessStore?.kind,
     get openChannels() {
       return pool.size;
     },
