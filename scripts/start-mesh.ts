@@ -134,7 +134,7 @@ async function main(): Promise<void> {
   const router = startChild(
     "router",
     "services/router/src/server/main.ts",
-    { ROUTER_HOST: host, ROUTER_PORT: String(ports.router), ROUTER_OPS_PORT: String(ports.routerOps), MESH_TLS_DIR: meshDir, ...(process.env.CONSUL_HTTP_ADDR ? { CONSUL_HTTP_ADDR: process.env.CONSUL_HTTP_ADDR } : {}) },
+    { ROUTER_HOST: host, ROUTER_PORT: String(ports.router), ROUTER_OPS_PORT: String(ports.routerOps), MESH_TLS_DIR: meshDir, ROUTER_WITNESS_DIR: join(dev, "router", "witness"), ...(process.env.CONSUL_HTTP_ADDR ? { CONSUL_HTTP_ADDR: process.env.CONSUL_HTTP_ADDR } : {}) },
     "router ready",
   );
   const gateway = startChild(

@@ -255,7 +255,7 @@ describe("Novabox secret key rotation", () => {
     store.close();
     expect(() => rotateSecretKey(home, generateSecretKey(), newKey)).toThrow(SecretKeyMismatchError);
     const result = rotateSecretKey(home, oldKey, newKey);
-    expect(result.secretsReencrypted).toBe(6);
+    expect(result.secretsReencrypted).toBe(7); // CA, CA password, PKCS#12, PIN, session key, audit chain key, check value
     expect(() => openNovaboxStore({ home, secretKey: oldKey })).toThrow(SecretKeyMismatchError);
     const rotated = openNovaboxStore({ home, secretKey: newKey });
     expectSecrets(rotated);
@@ -306,7 +306,7 @@ describe("Novabox secret key rotation", () => {
     const run = spawnSync(process.execPath, ["--import", "tsx", "services/novabox/src/cli/rotate-key.ts", home], { cwd: repoRoot, env, encoding: "utf8" });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/re-encrypted 6 secrets/);
+    expect(run.stdout).toMatch(/re-encrypted 7 secrets/);
     const after = readFileSync(secretKeyFilePath(home), "utf8");
     expect(after).not.toBe(before);
     expect(run.stdout).not.toContain(after.trim());
