@@ -82,3 +82,10 @@ export class InvalidAuditQueryError extends DomainError {
 function formatMode(mode: number): string {
   return `0${(mode & 0o777).toString(8)}`;
 }
+
+/** A backup that cannot be restored as it is (FAILED_PRECONDITION). */
+export class BackupInvalidError extends DomainError {
+  constructor(problem: string) {
+    super("precondition-failed", `Cannot restore: ${problem}.`, { reason: "BACKUP_INVALID" });
+  }
+}
