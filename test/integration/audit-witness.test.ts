@@ -18,7 +18,7 @@ import { ConfigService, SettingsSchema, WitnessOutcome } from "#gen/novabox/conf
 import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import { AuditWitnessService, WitnessState } from "#gen/novares/witness/v1/witness_service_pb.js";
 import { createGrpcClient, type GrpcClient } from "#shared/grpc-adapter.js";
-import { ensureMeshPki, meshCredentials } from "#shared/mesh-pki.js";
+import { ensureMeshPki, meshBoxRole, meshCredentials } from "#shared/mesh-pki.js";
 import { decodeCheckpoint } from "#shared/audit-checkpoint.js";
 import { computeAuditHash, readAuditChainKey, readSecretKeyFile, secretKeyFilePath, verifyAuditChain, type AuditHashInput } from "../../services/novabox/src/store/index.js";
 import { createSecretBox } from "../../services/novabox/src/store/secret-box.js";
@@ -34,9 +34,12 @@ let channel: Client;
 let witness: GrpcClient<typeof AuditWitnessService>;
 let discovery: GrpcClient<typeof DiscoveryService>;
 const boxes: StartedService[] = [];
+/** One box per scenario, each with its own mesh certificate (Comune 022205, its own workstation). */
+const workstations = ["POST-INTACT", "POST-RECHAIN", "POST-TRUNC", "POST-OLDER"];
+const roleOf = (workstation: string) => meshBoxRole({ comuneCode: "022205", workstationId: workstation });
 
 beforeAll(async () => {
-  await ensureMeshPki(meshDir, { boxes: ["022205"] });
+  await ensureMeshPki(meshDir, { boxes: workstations.map((w) => `022205:${w}`) });
   router = await startService(
     "services/router/src/server/main.ts",
     { ROUTER_PORT: "0", ROUTER_HOST: "127.0.0.1", MESH_TLS_DIR: meshDir, ROUTER_WITNESS_DIR: join(work, "witness"), ROUTER_ANNOUNCE_INTERVAL_MS: "300", ROUTER_EXPIRES_AFTER_MS: "5000" },
@@ -70,7 +73,7 @@ class Box {
   async start(): Promise<void> {
     this.service = await startService(
       "services/novabox/src/server/main.ts",
-      { ANPR_HOME: this.home, NOVABOX_GRPC_PORT: "0", NOVABOX_HTTP_PORT: "0", NOVABOX_HOST: "127.0.0.1", NOVABOX_MESH_TLS_DIR: meshDir, NOVABOX_MESH_ROLE: "box-022205" },
+      { ANPR_HOME: this.home, NOVABOX_GRPC_PORT: "0", NOVABOX_HTTP_PORT: "0", NOVABOX_HOST: "127.0.0.1", NOVABOX_MESH_TLS_DIR: meshDir, NOVABOX_MESH_ROLE: roleOf(this.workstation) },
       "novabox ready",
     );
     boxes.push(this.service);
@@ -128,7 +131,7 @@ class Box {
   }
 
   cli() {
-    return run(process.execPath, ["--import", "tsx", "services/novabox/src/cli/audit-verify.ts", this.home, "--witness", routerAddress, "--mesh-tls-dir", meshDir, "--mesh-role", "box-022205"], { cwd: root, timeoutMs: 60_000 });
+    return run(process.execPath, ["--import", "tsx", "services/novabox/src/cli/audit-verify.ts", this.home, "--witness", routerAddress, "--mesh-tls-dir", meshDir, "--mesh-role", roleOf(this.workstation)], { cwd: root, timeoutMs: 60_000 });
   }
 }
 
