@@ -16,6 +16,8 @@ const programs: [string, string, RegExp][] = [
   ["services/gateway/src/server/main.ts", "npm run gateway", /GATEWAY_H2C_PORT \(default: 8091\)/],
   ["services/anpr-sim/src/server/main.ts", "npm run sim", /ANPR_SIM_FAULTS \(optional\)/],
   ["services/novabox/src/cli/audit-verify.ts", "npm run audit:verify", /Exit status: 0 intact/],
+  ["services/novabox/src/cli/backup.ts", "npm run backup", /secret key .* is NOT in the copy/s],
+  ["services/novabox/src/cli/restore.ts", "npm run restore", /--replace/],
   ["services/novabox/src/cli/rotate-key.ts", "node --import tsx services/novabox/src/cli/rotate-key.ts", /Never prints a key/],
   ["scripts/pki-dev.ts", "npm run pki:dev", /--force/],
   ["scripts/mesh-pki-dev.ts", "npm run pki:mesh", /--san ROLE=NAMES/],

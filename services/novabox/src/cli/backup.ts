@@ -7,14 +7,26 @@
  * (NOVABOX_SECRET_KEY, else ANPR_HOME/secret.key) — and is NOT in the copy: back it up separately.
  * Exit status 0 written, 2 failed. See store/backup.ts.
  */
+import { parseCommandLine } from "#shared/cli.js";
 import { isDomainError } from "#shared/domain-error.js";
 import { loadMeshSigningIdentity } from "#shared/audit-checkpoint.js";
 import { backupDatabase } from "../store/backup.js";
 import { decodeSecretKey } from "../store/secret-box.js";
 
-const [home, destination] = process.argv.slice(2);
+const usage = `usage: npm run backup -- ANPR_HOME DESTINATION_DIR   (node --import tsx services/novabox/src/cli/backup.ts ...)
+
+Takes an online backup of a Novabox while it keeps serving (SQLite's backup API, one consistent
+copy): DESTINATION_DIR/novabox-<comune>-<time>.db with the secrets still encrypted, and
+<that>.checkpoint.json, the audit head at the copy, signed with the box's mesh key when
+NOVABOX_MESH_TLS_DIR and NOVABOX_MESH_ROLE are set. The secret key (NOVABOX_SECRET_KEY, else
+ANPR_HOME/secret.key) is NOT in the copy: keep it apart from the backup.
+
+Exit status: 0 written, 2 failed or usage error.
+`;
+const { positionals } = parseCommandLine(process.argv.slice(2), { usage, maxPositionals: 2 });
+const [home, destination] = positionals;
 if (!home || !destination) {
-  process.stderr.write("usage: backup <ANPR_HOME> <DESTINATION_DIR>\n");
+  process.stderr.write(`error: give ANPR_HOME and DESTINATION_DIR\n${usage}`);
   process.exit(2);
 }
 try {

@@ -9,15 +9,27 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseCommandLine } from "#shared/cli.js";
 import { isDomainError } from "#shared/domain-error.js";
 import { restoreDatabase } from "../store/backup.js";
 import { decodeSecretKey } from "../store/secret-box.js";
 
-const args = process.argv.slice(2);
-const replace = args.includes("--replace");
-const [backupFile, home] = args.filter((a) => a !== "--replace");
+const usage = `usage: npm run restore -- BACKUP.db ANPR_HOME [--replace]   (node --import tsx services/novabox/src/cli/restore.ts ...)
+
+Restores a Novabox from an online backup, with the box stopped. Put the box's secret key in place
+first (ANPR_HOME/secret.key, mode 0600, or NOVABOX_SECRET_KEY). With NOVABOX_MESH_TLS_DIR set, the
+backup's checkpoint file must be signed by a mesh certificate. Appends a RESTORE row naming the
+backup's checkpoint, so the Novares witness shows the rows lost since the backup as a gap.
+
+  --replace   an existing ANPR_HOME/novabox.db is kept beside it and replaced (else refused)
+
+Exit status: 0 restored, 2 refused or usage error.
+`;
+const { values, positionals } = parseCommandLine(process.argv.slice(2), { usage, maxPositionals: 2, options: { replace: { type: "boolean" } } });
+const replace = values.replace === true;
+const [backupFile, home] = positionals;
 if (!backupFile || !home) {
-  process.stderr.write("usage: restore <BACKUP.db> <ANPR_HOME> [--replace]\n");
+  process.stderr.write(`error: give BACKUP.db and ANPR_HOME\n${usage}`);
   process.exit(2);
 }
 try {
