@@ -19,6 +19,7 @@ import { anyPack, anyUnpack, type Any } from "@bufbuild/protobuf/wkt";
 import { StatusSchema } from "#gen/google/rpc/status_pb.js";
 import { BadRequestSchema, ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { containsProgramText, DomainError, isDomainError, type DomainErrorKind } from "./domain-error.js";
+import type { Log } from "./log.js";
 
 export { containsProgramText };
 
@@ -128,11 +129,8 @@ export class RpcError extends Error {
   }
 }
 
-/** Where {@link toServiceError} reports errors whose details must stay in the logs. */
-export interface ErrorLogger {
-  error(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
+/** Where statuses log what must stay in the logs (see {@link statusOfError}). */
+export type ErrorLogger = Pick<Log, "error" | "warn">;
 
 /** The grpc-js shape a handler callback or stream accepts as an error. */
 export type GrpcServiceError = Partial<ServiceError> & { code: GrpcCode; details: string; metadata: Metadata };

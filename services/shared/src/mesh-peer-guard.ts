@@ -7,13 +7,14 @@
 import type { CallContext } from "./grpc-adapter.js";
 import { DomainError } from "./domain-error.js";
 import { describeMeshIdentity, meshIdentityOfSubjectAltName, type MeshIdentity } from "./mesh-identity.js";
+import type { Log } from "./log.js";
 
 /** Options of {@link createMeshPeerGuard}. */
 export interface MeshPeerGuardOptions {
   /** The roles allowed to call. */
   roles: readonly MeshIdentity["role"][];
   /** Where refusals are logged. */
-  logger?: { warn(details: object, message: string): void };
+  logger?: Pick<Log, "warn">;
 }
 
 /** Throws "forbidden" MESH_PEER_NOT_ALLOWED unless the caller's certificate names an allowed role. */

@@ -47,6 +47,7 @@ import { ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { decodeStatusDetails } from "./grpc-status.js";
 import { redactText } from "./log-safety.js";
 import { requestIdHeader } from "./mesh-headers.js";
+import type { Log } from "./log.js";
 
 export { requestIdHeader };
 
@@ -88,12 +89,6 @@ const spanAttributeOf: Readonly<Record<keyof CallFacts, string | undefined>> = {
   anprOutcome: "anpr.outcome",
 };
 
-/** The minimal logger the access log writes to (pino). */
-export interface AccessLogger {
-  info(details: object, message: string): void;
-  debug(details: object, message: string): void;
-}
-
 /** Options of {@link createObservability}. */
 export interface ObservabilityOptions {
   /** `service.name` of the spans and the `service` label of every metric (OTEL_SERVICE_NAME overrides the former). */
@@ -101,7 +96,7 @@ export interface ObservabilityOptions {
   /** `service.instance.id` of the spans (e.g. the box's Comune code or the router's address). */
   instance?: string;
   /** Where access-log lines go; omitted = none. */
-  accessLog?: AccessLogger;
+  accessLog?: Pick<Log, "info" | "debug">;
   /** The `OTEL_*` variables (usually process.env); omitted = tracing off. */
   env?: Record<string, string | undefined>;
   /** Also collect Node's process metrics (default true). */

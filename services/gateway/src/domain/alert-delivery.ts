@@ -6,6 +6,7 @@
  * Nothing here holds a fiscal code: an alert names a tobacconist, a count, a window and Comuni.
  */
 import type { MassExtractionAlert } from "./quota.js";
+import type { Log } from "#shared/log.js";
 
 /** The port: one delivery attempt to one Comune's box; rejects when the box did not record it. */
 export type AlertSink = (comuneCode: string, alert: MassExtractionAlert) => Promise<void>;
@@ -15,7 +16,7 @@ export interface AlertDeliveryOptions {
   sink: AlertSink;
   /** Delays before the 2nd, 3rd, … attempt to one Comune (default 2 s, 10 s, 60 s, 5 min, 30 min). */
   retryDelaysMs?: readonly number[];
-  logger?: { info(details: object, message: string): void; warn(details: object, message: string): void };
+  logger?: Pick<Log, "info" | "warn">;
 }
 
 /** What {@link createAlertDelivery} returns. */

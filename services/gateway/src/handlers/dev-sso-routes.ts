@@ -14,6 +14,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isDomainError } from "#shared/domain-error.js";
 import type { DevSsoIssuer } from "../domain/dev-sso.js";
+import type { Log } from "#shared/log.js";
 
 /** The path prefix of the development SSO. */
 export const devSsoPrefix = "/dev-sso/";
@@ -26,7 +27,7 @@ export interface DevSsoRoutesOptions {
   /** The verification key as a JWK Set (JSON text). */
   jwks: string;
   /** Where unexpected failures are logged. */
-  logger?: { error(obj: object, msg: string): void };
+  logger?: Pick<Log, "error">;
 }
 
 /** Handles a request under {@link devSsoPrefix}; resolves when the answer has been sent. */

@@ -18,6 +18,7 @@ import { stampPeerAddress } from "#shared/connect-adapter.js";
 import { applyCors, serveStatic } from "#shared/http-door.js";
 import type { OpsHttpHandler } from "#shared/ops-http.js";
 import { devSsoPrefix, type DevSsoRoutes } from "../handlers/dev-sso-routes.js";
+import type { Log } from "#shared/log.js";
 
 /** Options for {@link createGatewayListeners}. */
 export interface GatewayListenersOptions {
@@ -34,7 +35,7 @@ export interface GatewayListenersOptions {
   /** /metrics, /healthz and /readyz, served on both listeners before anything else. */
   ops?: OpsHttpHandler;
   /** Where failures of the raw HTTP layer are logged. */
-  logger?: { error(obj: object, msg: string): void };
+  logger?: Pick<Log, "error">;
 }
 
 /** The two listeners, not yet listening. */

@@ -4,6 +4,7 @@
  * base · 2^(failures−1))), so a restarted router is not hit by every box at once. Never throws out of
  * its timers; `stop()` cancels whatever is pending.
  */
+import type { Log } from "#shared/log.js";
 
 /** Timer functions, injected so tests drive time. */
 export interface AnnouncerTimers {
@@ -11,17 +12,11 @@ export interface AnnouncerTimers {
   clearTimeout(handle: unknown): void;
 }
 
-/** Minimal logger of the announcer. */
-export interface AnnouncerLogger {
-  info?(details: object, message: string): void;
-  warn(details: object, message: string): void;
-}
-
 /** Options of {@link createAnnouncer}. */
 export interface AnnouncerOptions {
   /** Announces once; resolves with the delay before the next announcement. */
   announce: () => Promise<{ nextInMs: number }>;
-  logger?: AnnouncerLogger;
+  logger?: Pick<Log, "warn"> & Partial<Pick<Log, "info">>;
   /** Default: the global setTimeout/clearTimeout (unref'd, so they do not keep the process alive). */
   timers?: AnnouncerTimers;
   /** First retry delay ceiling (default 1000 ms). */

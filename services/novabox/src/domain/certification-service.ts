@@ -29,6 +29,7 @@ import type { AuditLog, Clock, IdempotencyStore, PendingIssuance, PendingIssuanc
 import type { RateLimiter } from "./rate-limiter.js";
 import { assertNotRevoked } from "./sso.js";
 import { EXPERIMENTAL_PHASE_CERTIFICATE_TYPES, assertServesComune, enabledCertificateTypes, validateCertificateInput, validateIdempotencyKey, type CertificateInput, type ValidCertificateInput } from "./validation.js";
+import type { Log } from "#shared/log.js";
 
 /** What the domain needs of the ANPR client (the real client, or a fake in tests). */
 export type AnprGateway = Pick<AnprClient, "nextOperationId" | "issueCertificate" | "getIndividualRecord" | "testConnection">;
@@ -101,11 +102,6 @@ export interface CertificateTypeOffer {
   enabled: boolean;
 }
 
-/** Minimal logger for failures that must not fail the call. */
-export interface DomainLogger {
-  error(details: object, message: string): void;
-}
-
 /** Options of {@link createCertificationService}. */
 export interface CertificationServiceOptions {
   /** The ANPR gateway for the current configuration; throws "precondition-failed" when not configured. */
@@ -120,7 +116,7 @@ export interface CertificationServiceOptions {
   retryAfterSeconds?: number;
   clock: Clock;
   newRequestId: () => string;
-  logger?: DomainLogger;
+  logger?: Pick<Log, "error">;
 }
 
 /** The CertificationService operations. */

@@ -15,6 +15,7 @@ import { auditFailureOf, InvalidInputError } from "./errors.js";
 import type { AuditRecord, CertificateSummary, Settings } from "./model.js";
 import type { AuditLog, Clock, ConfigStore } from "./ports.js";
 import type { AnprGateway } from "./certification-service.js";
+import type { Log } from "#shared/log.js";
 
 /** Options for {@link createConfigService}. */
 export interface ConfigServiceOptions {
@@ -35,7 +36,7 @@ export interface ConfigServiceOptions {
    */
   testCandidate?: (candidate: { workstationPkcs12?: Uint8Array; workstationPin?: string; caCertificatePem?: string }) => Promise<{ tested: boolean }>;
   /** Where a failed connectivity test is logged with its cause (message and code, never content). */
-  logger?: { warn(details: object, message: string): void };
+  logger?: Pick<Log, "warn">;
   /**
    * Clock difference with ANPR above which a warning is raised; default 10 s. ANPR refuses
    * messages from a clock off by tens of seconds ("Rejected by policy", italia/anpr#481, #715), and

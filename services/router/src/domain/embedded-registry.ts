@@ -9,22 +9,17 @@ import { instanceIdFor } from "./discovery-rules.js";
 import type { AnnounceInput, AnnounceOutcome, Clock, Instance, InstanceHealth } from "./model.js";
 import type { InstanceRegistry } from "./registry.js";
 import type { RoutingTable } from "./routing-table.js";
+import type { Log } from "#shared/log.js";
 
 /** Asks one instance for its grpc.health.v1 status; resolves "not-serving" on any failure. */
 export type HealthProbe = (instance: Instance) => Promise<Exclude<InstanceHealth, "unknown">>;
-
-/** Minimal logger of the registry. */
-export interface RegistryLogger {
-  info(details: object, message: string): void;
-  warn(details: object, message: string): void;
-}
 
 /** Options of {@link createEmbeddedRegistry}. */
 export interface EmbeddedRegistryOptions {
   table: RoutingTable;
   clock: Clock;
   probe: HealthProbe;
-  logger?: RegistryLogger;
+  logger?: Pick<Log, "info" | "warn">;
   /** Told to boxes as `next_announce_in` (default 10 000 ms). */
   announceIntervalMs?: number;
   /** Told to boxes as `expires_after`, and the TTL applied (default 30 000 ms; must exceed the interval). */

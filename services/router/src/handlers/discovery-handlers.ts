@@ -17,6 +17,7 @@ import type { InstanceRegistry } from "../domain/registry.js";
 import type { AuditWitness } from "../domain/audit-witness.js";
 import { signedCheckpointFromWire, witnessSummaryToWire } from "./witness-handlers.js";
 import { decodePageToken, durationOf, encodePageToken, eventToWire, hostOfPeer, instanceToWire } from "./discovery-mappers.js";
+import type { Log } from "#shared/log.js";
 
 /** Options of {@link createDiscoveryHandlers}. */
 export interface DiscoveryHandlersOptions {
@@ -27,7 +28,7 @@ export interface DiscoveryHandlersOptions {
    */
   enforceAnnouncerIdentity?: boolean;
   /** Where refused announcements are logged. */
-  logger?: { warn(details: object, message: string): void };
+  logger?: Pick<Log, "warn">;
   /** Keeps the audit checkpoints that come with announcements; omitted = checkpoints are ignored. */
   witness?: AuditWitness;
   /** Instances per snapshot message of WatchInstances (default 500). */

@@ -45,19 +45,13 @@ import { keyOwner, keyRoutingId } from "../domain/key-owner.js";
 import type { Instance } from "../domain/model.js";
 import { readStringField, withStringField } from "../domain/request-fields.js";
 import type { RoutingTable } from "../domain/routing-table.js";
+import type { Log } from "#shared/log.js";
 
 /** The pooled channel of one box (mutual TLS in the mesh). */
 export interface BoxChannels {
   channel(instance: Instance): Client;
   /** Why the box's certificate was refused for its Comune (its channel cannot connect), if it was. */
   identityRefusal?(instance: Instance): string | undefined;
-}
-
-/** Minimal logger of the forwarders. */
-export interface ForwardingLogger {
-  debug(details: object, message: string): void;
-  warn(details: object, message: string): void;
-  error(details: object, message: string): void;
 }
 
 /** Options of {@link createForwardingHandlers}. */
@@ -72,7 +66,7 @@ export interface ForwardingHandlersOptions {
   pinnedKeyTtlMs?: number;
   /** The retry hint of NOVABOX_HOLDS_REQUEST, in seconds (default 30). */
   retryAfterSeconds?: number;
-  logger?: ForwardingLogger;
+  logger?: Pick<Log, "debug" | "warn" | "error">;
   /**
    * On a mutual-TLS mesh, refuse (PERMISSION_DENIED) a call to a service restricted to some Novares
    * roles when the caller's certificate names another role — e.g. AlertService, which only the

@@ -18,6 +18,7 @@ import { boxIdentityRefusal } from "../domain/announcer-identity.js";
 import type { HealthProbe } from "../domain/embedded-registry.js";
 import { instanceAddress, type Instance } from "../domain/model.js";
 import type { BoxChannels } from "../handlers/forwarding-handlers.js";
+import type { Log } from "#shared/log.js";
 
 /** Options of {@link createBoxPool}. */
 export interface BoxPoolOptions {
@@ -29,7 +30,7 @@ export interface BoxPoolOptions {
    */
   credentialsFor?: (check: MeshPeerCheck) => ChannelCredentials;
   /** Where identity refusals are logged. */
-  logger?: { warn(details: object, message: string): void };
+  logger?: Pick<Log, "warn">;
   /** Extra grpc-js channel options. */
   channelOptions?: ChannelOptions;
   /** Deadline of one health probe (default 1 500 ms). */

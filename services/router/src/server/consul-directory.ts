@@ -33,12 +33,13 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { instanceIdFor } from "../domain/discovery-rules.js";
 import { heartbeatDigest, decodeHeartbeatBatch, encodeHeartbeatBatch, ownerOf, shardNodeName, shardOf, shardOfServiceName, shardServiceName } from "../domain/directory-shards.js";
-import type { HealthProbe, RegistryLogger } from "../domain/embedded-registry.js";
+import type { HealthProbe } from "../domain/embedded-registry.js";
 import { RegistryUnavailableError } from "../domain/errors.js";
 import type { AnnounceInput, AnnounceOutcome, Clock, Instance, InstanceHealth } from "../domain/model.js";
 import type { InstanceRegistry, RegistrySyncOutcome } from "../domain/registry.js";
 import type { RoutingTable } from "../domain/routing-table.js";
 import { ConsulHttpError, consulTxnMaxOps, type ConsulHttp, type ConsulTxnOp } from "./consul-http.js";
+import type { Log } from "#shared/log.js";
 
 /** KV prefix of the routers' heartbeat batches. */
 export const routersKvPrefix = "novares/routers/";
@@ -52,7 +53,7 @@ export interface ConsulDirectoryOptions {
   consul: ConsulHttp;
   table: RoutingTable;
   clock: Clock;
-  logger: RegistryLogger;
+  logger: Pick<Log, "info" | "warn">;
   /** grpc.health.v1 probe of a box (the router's box pool, mutual TLS). */
   probe: HealthProbe;
   /** Unique per router process (default: host name, pid and a random suffix). */
