@@ -264,6 +264,8 @@ export const german: Dictionary = {
   "Verifica integrità registro": "Prüfung der Unversehrtheit des Protokolls",
   "Pulizia per conservazione": "Löschung nach Aufbewahrungsfrist",
   "Segnalazione anomalia": "Meldung einer Auffälligkeit",
+  "Migrazione catena registro": "Migration der Protokollkette",
+  "Ripristino da backup": "Wiederherstellung aus einer Sicherung",
   Riuscita: "Erfolgreich",
   "Errore ANPR": "ANPR-Fehler",
   "Dati non validi": "Ungültige Daten",
