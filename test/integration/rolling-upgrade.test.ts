@@ -26,7 +26,7 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { CertificationService, CertificateType } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
-import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
+import { DiscoveryService, InstanceHealth } from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import { ensureDevPki } from "#shared/anpr/dev-pki.js";
 import { ensureMeshPki, meshCredentials } from "#shared/mesh-pki.js";
 import { configureNovabox } from "../../scripts/configure-novabox.js";
@@ -151,8 +151,8 @@ describe(`rolling upgrade from ${previousRelease.slice(0, 7)}`, () => {
     const { comuneCode, gatewayUrl, name } = lanes[lane]!;
     const transport = createConnectTransport({ baseUrl: gatewayUrl });
     await waitFor(
-      `the box ${comuneCode} to be routable (${name})`,
-      async () => (await createClient(DiscoveryService, transport).listInstances({})).instances.some((i) => i.comuneCode === comuneCode),
+      `the box ${comuneCode} to be routable and SERVING (${name})`,
+      async () => (await createClient(DiscoveryService, transport).listInstances({})).instances.some((i) => i.comuneCode === comuneCode && i.health === InstanceHealth.SERVING),
       60_000,
       300,
     );
