@@ -23,7 +23,8 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createRequire } from "node:module";
-import { randomUUID } from "node:crypto";
+import { randomUUID, X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import {
   InterceptingCall,
@@ -223,6 +224,20 @@ function codeName(code: number): string {
  */
 function loadOtlpTraceExporter(): typeof OtlpTraceExporter {
   return (createRequire(import.meta.url)("@opentelemetry/exporter-trace-otlp-http") as { OTLPTraceExporter: typeof OtlpTraceExporter }).OTLPTraceExporter;
+}
+
+/**
+ * For {@link Observability.watchCertificate}: the expiry of the PEM certificate in `path`, read at
+ * every scrape (a renewed file is seen without a restart); undefined when it cannot be read.
+ */
+export function certificateFileNotAfter(path: string): () => Date | undefined {
+  return () => {
+    try {
+      return new Date(new X509Certificate(readFileSync(path)).validTo);
+    } catch {
+      return undefined;
+    }
+  };
 }
 
 /** Creates the {@link Observability} of one service. */

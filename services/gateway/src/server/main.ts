@@ -7,7 +7,8 @@ import { z } from "zod";
 import { env, loadConfig } from "#shared/config.js";
 import { parseCommandLine, serverUsage } from "#shared/cli.js";
 import { createLogger } from "#shared/logger.js";
-import { createObservability } from "#shared/observability.js";
+import { certificateFileNotAfter, createObservability } from "#shared/observability.js";
+import { join } from "node:path";
 import { installShutdown } from "#shared/shutdown.js";
 import { defaultQuotaLimits, startGateway } from "./gateway-server.js";
 import { readSsoPublicKey } from "./sso-keys.js";
@@ -65,6 +66,7 @@ const config = loadConfig(environment);
 
 const logger = createLogger({ name: "gateway", level: config.LOG_LEVEL });
 const observability = createObservability({ service: "gateway", instance: `${config.GATEWAY_HOST}:${config.GATEWAY_PORT}`, accessLog: logger.child({ component: "access" }), env: process.env });
+if (config.MESH_TLS_DIR) observability.watchCertificate("mesh", "gateway", certificateFileNotAfter(join(config.MESH_TLS_DIR, "gateway.pem")));
 const gateway = await startGateway({
   logger,
   observability,

@@ -15,6 +15,7 @@ import { AnprSeverity } from "#gen/novabox/common/v1/anpr_pb.js";
 import { quotaMinuteHeader } from "#shared/mesh-headers.js";
 import { bearerToken } from "./auth.js";
 import type { CallContext } from "#shared/grpc-adapter.js";
+import type { CallFacts } from "#shared/observability.js";
 
 const languageCodes = ["", "IT", "DE", "FR", "SL"] as const;
 
@@ -24,13 +25,28 @@ export interface CertificationHandlersOptions {
   sso: SsoVerifier;
   /** Checks the mesh peer before anything else (only the router and gateway may call); omitted on a plaintext box. */
   peerGuard?: (context: CallContext) => unknown;
+  /** Attaches the call's Comune and tobacconist to its span and access-log line (observability.ts). */
+  annotate?: (facts: CallFacts) => void;
 }
 
-/** The tobacconist behind a call, checked against the request's tobacconist_id. */
+/** What a request id taken from a caller's `x-request-id` may look like (observability.ts adopts only these). */
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The tobacconist behind a call, checked against the request's tobacconist_id. The call's
+ * `x-request-id` (adopted end to end from the gateway) becomes the audit request id, so the id on the
+ * tobacconist's receipt finds the audit row and the access-log line of every service.
+ */
 export async function tobacconistCaller(sso: SsoVerifier, context: CallContext, requestedTobacconist: string): Promise<Caller> {
   const identity = await sso.verify(bearerToken(context));
   const mesh = Number(context.requestMetadata.get(quotaMinuteHeader)[0] ?? "");
-  return { tobacconistId: effectiveTobacconistId(identity, requestedTobacconist), authenticationMethod: "SSO_TOKEN", ...(Number.isInteger(mesh) && mesh > 0 ? { meshMinuteCount: mesh } : {}) };
+  const requestId = context.requestMetadata.get("x-request-id")[0];
+  return {
+    tobacconistId: effectiveTobacconistId(identity, requestedTobacconist),
+    authenticationMethod: "SSO_TOKEN",
+    ...(Number.isInteger(mesh) && mesh > 0 ? { meshMinuteCount: mesh } : {}),
+    ...(typeof requestId === "string" && requestIdPattern.test(requestId) ? { requestId } : {}),
+  };
 }
 
 /** ANPR messages → novabox.common.v1.AnprMessage fields. */
@@ -75,7 +91,9 @@ export function createCertificationHandlers(options: CertificationHandlersOption
     },
     async issueCertificate(request, context) {
       guard(context);
+      options.annotate?.({ comune: request.comuneCode });
       const caller = await tobacconistCaller(sso, context, request.tobacconistId);
+      options.annotate?.({ tobacconist: caller.tobacconistId });
       const issued = await certification.issue({ ...certificateInput(request), idempotencyKey: request.idempotencyKey }, caller);
       return {
         pdf: issued.pdf,
@@ -91,7 +109,9 @@ export function createCertificationHandlers(options: CertificationHandlersOption
     },
     async previewCertificate(request, context) {
       guard(context);
+      options.annotate?.({ comune: request.comuneCode });
       const caller = await tobacconistCaller(sso, context, request.tobacconistId);
+      options.annotate?.({ tobacconist: caller.tobacconistId });
       const preview = await certification.preview(certificateInput(request), caller);
       return {
         pdf: preview.pdf,

@@ -3,6 +3,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ConsultationService as ConsultationServiceDesc } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { HouseholdKind, Sex } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import type { CallContext, ServiceImpl } from "#shared/grpc-adapter.js";
+import type { CallFacts } from "#shared/observability.js";
 import { civilStatusDescription, RELATIONSHIPS } from "#shared/anpr/tables.js";
 import type { PersonRecord, Place } from "../anpr-client/responses.js";
 import type { ConsultationService } from "../domain/consultation-service.js";
@@ -15,6 +16,8 @@ export interface ConsultationHandlersOptions {
   sso: SsoVerifier;
   /** Checks the mesh peer before anything else (only the router and gateway may call); omitted on a plaintext box. */
   peerGuard?: (context: CallContext) => unknown;
+  /** Attaches the call's Comune and tobacconist to its span and access-log line (observability.ts). */
+  annotate?: (facts: CallFacts) => void;
 }
 
 function calendarDate(iso: string | undefined) {
@@ -41,7 +44,9 @@ export function createConsultationHandlers(options: ConsultationHandlersOptions)
   return {
     async getIndividualRecord(request, context) {
       options.peerGuard?.(context);
+      options.annotate?.({ comune: request.comuneCode });
       const caller = await tobacconistCaller(options.sso, context, request.tobacconistId);
+      options.annotate?.({ tobacconist: caller.tobacconistId });
       const result = await options.consultation.getIndividualRecord(request.fiscalCode, caller, request.comuneCode);
       const s = result.subject;
       const civil = s.civilStatusCode ? Number(s.civilStatusCode) : undefined;

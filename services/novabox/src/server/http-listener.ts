@@ -8,9 +8,10 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { stampPeerAddress } from "#shared/connect-adapter.js";
 import { applyCors, serveStatic } from "#shared/http-door.js";
+import type { OpsHttpHandler } from "#shared/ops-http.js";
 
 /** Options for {@link createHttpListener}. */
 export interface HttpListenerOptions {
@@ -22,6 +23,10 @@ export interface HttpListenerOptions {
   allowedOrigins?: readonly string[];
   /** Serve HTTPS with this certificate (PEM, may include the chain) and key; omitted = plain HTTP. */
   tls?: { certificatePem: string; privateKeyPem: string };
+  /** Connect interceptors of every call (traces, metrics, access log, request id). */
+  interceptors?: Interceptor[];
+  /** /metrics, /healthz and /readyz, served before anything else. */
+  ops?: OpsHttpHandler;
 }
 
 /** A listener that is not yet listening. */
@@ -34,12 +39,14 @@ export interface HttpListener {
 export function createHttpListener(options: HttpListenerOptions): HttpListener {
   const connect = connectNodeAdapter({
     routes: options.routes,
+    ...(options.interceptors ? { interceptors: options.interceptors } : {}),
     fallback: (req, res) => {
       if (options.webDir && (req.method === "GET" || req.method === "HEAD")) return serveStatic(options.webDir, req, res as ServerResponse);
       (res as ServerResponse).writeHead(404, { "Content-Type": "text/plain" }).end("not found");
     },
   });
   const handler = (req: Parameters<typeof connect>[0], res: ServerResponse) => {
+    if (options.ops?.(req, res)) return;
     if (applyCors(req, res, options.allowedOrigins)) return;
     stampPeerAddress(req);
     connect(req, res);

@@ -11,6 +11,7 @@ import { loadMeshSigningIdentity } from "#shared/audit-checkpoint.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger } from "#shared/logger.js";
+import { certificateFileNotAfter, createObservability } from "#shared/observability.js";
 import { installShutdown } from "#shared/shutdown.js";
 import { startNovabox } from "./novabox-server.js";
 
@@ -27,6 +28,8 @@ const environment = z.object({
   NOVABOX_ANPR_TIMEOUT_MS: env.millis(30_000),
   NOVABOX_ANPR_MAX_ANSWER_BYTES: z.coerce.number().int().min(65_536).max(1_073_741_824).default(20 * 1024 * 1024),
   NOVABOX_SETTLE_INTERVAL_MS: env.millis(30_000),
+  NOVABOX_ANPR_CHECK_INTERVAL_MS: env.millis(60_000),
+  NOVABOX_ANPR_CHECK_MAX_BACKOFF_MS: env.millis(300_000),
   NOVABOX_MESH_TLS_DIR: z.string().optional(),
   NOVABOX_MESH_ROLE: z
     .string()
@@ -75,8 +78,13 @@ const mesh = config.NOVABOX_MESH_PLAINTEXT
 const signing = mesh
   ? { identity: loadMeshSigningIdentity(config.NOVABOX_MESH_TLS_DIR!, config.NOVABOX_MESH_ROLE!), caPem: readFileSync(join(config.NOVABOX_MESH_TLS_DIR!, "ca.pem"), "utf8") }
   : undefined;
+const observability = createObservability({ service: "novabox", instance: config.NOVABOX_MESH_ROLE ?? `${config.NOVABOX_HOST}:${config.NOVABOX_GRPC_PORT}`, accessLog: logger.child({ component: "access" }), env: process.env });
+if (mesh) observability.watchCertificate("mesh", config.NOVABOX_MESH_ROLE!, certificateFileNotAfter(join(config.NOVABOX_MESH_TLS_DIR!, `${config.NOVABOX_MESH_ROLE!}.pem`)));
 const box = await startNovabox({
   logger,
+  observability,
+  anprCheckIntervalMs: config.NOVABOX_ANPR_CHECK_INTERVAL_MS,
+  anprCheckMaxBackoffMs: config.NOVABOX_ANPR_CHECK_MAX_BACKOFF_MS,
   home: config.ANPR_HOME,
   host: config.NOVABOX_HOST,
   grpcPort: config.NOVABOX_GRPC_PORT,
@@ -97,5 +105,11 @@ const box = await startNovabox({
   ...(signing ? { signing } : {}),
   ...(config.NOVABOX_ANALYSIS_INTERVAL_MS ? { analysisIntervalMs: config.NOVABOX_ANALYSIS_INTERVAL_MS } : {}),
 });
-logger.info({ grpcPort: box.grpcPort, httpPort: box.httpPort, httpScheme: box.httpScheme, home: config.ANPR_HOME, meshTls: !!mesh }, "novabox ready");
-installShutdown({ logger, steps: [{ name: "novabox", run: () => box.close() }] });
+logger.info({ grpcPort: box.grpcPort, httpPort: box.httpPort, httpScheme: box.httpScheme, home: config.ANPR_HOME, meshTls: !!mesh, tracing: observability.tracing, notServing: box.notServingReason }, "novabox ready");
+installShutdown({
+  logger,
+  steps: [
+    { name: "novabox", run: () => box.close() },
+    { name: "telemetry", run: () => observability.close() },
+  ],
+});

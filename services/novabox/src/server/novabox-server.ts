@@ -21,10 +21,13 @@ import { createMeshPeerGuard } from "#shared/mesh-peer-guard.js";
 import { expectMeshPeer, type MeshPeerCheck } from "#shared/mesh-tls.js";
 import { createHealthService, ServingStatus } from "#shared/health.js";
 import { createSsoKeySet } from "#shared/sso-key-set.js";
+import { createObservability, type Observability } from "#shared/observability.js";
+import { createOpsHttpHandler } from "#shared/ops-http.js";
 import { openNovaboxStore } from "../store/index.js";
 import { createAccountService } from "../domain/account-service.js";
 import { createAdminService } from "../domain/admin-service.js";
 import { createAnnouncer, type Announcer } from "../domain/announcer.js";
+import { createAnprHealthMonitor, type HealthVerdict } from "../domain/anpr-health-monitor.js";
 import { createCertificationService } from "../domain/certification-service.js";
 import { createConfigService } from "../domain/config-service.js";
 import { createConsultationService } from "../domain/consultation-service.js";
@@ -37,6 +40,8 @@ import { createConfigHandlers } from "../handlers/config-handlers.js";
 import { createConsultationHandlers } from "../handlers/consultation-handlers.js";
 import { createAlertHandlers } from "../handlers/alert-handlers.js";
 import { createAnprGatewayFactory, missingForAnpr } from "./anpr-gateway.js";
+import { checkAnprHealth } from "./anpr-health-check.js";
+import { createBoxTelemetry } from "./box-telemetry.js";
 import { createHttpListener } from "./http-listener.js";
 import { resolveAdminDoor, type AdminDoorOptions } from "./admin-tls.js";
 import { renderMonthlyAccountPdf } from "../report/monthly-account-pdf.js";
@@ -94,6 +99,12 @@ export interface StartNovaboxOptions {
   signing?: { identity: MeshSigningIdentity; caPem: string };
   /** How often the audit-log analysis runs (default 15 minutes). */
   analysisIntervalMs?: number;
+  /** Traces, metrics and access log; default: metrics and access log, no trace export. */
+  observability?: Observability;
+  /** How often ANPR is re-checked while it answers (default 60 000 ms). */
+  anprCheckIntervalMs?: number;
+  /** The longest wait between checks while ANPR fails (default 300 000 ms). */
+  anprCheckMaxBackoffMs?: number;
 }
 
 /** A running box. */
@@ -104,6 +115,8 @@ export interface RunningNovabox {
   httpScheme: "http" | "https";
   /** The admin panel certificate's SHA-256 fingerprint, with HTTPS. */
   adminTlsFingerprint?: string;
+  /** Why the box is NOT_SERVING, or undefined while it serves. */
+  readonly notServingReason: string | undefined;
   close(): Promise<void>;
 }
 
@@ -127,6 +140,12 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
   }
   const store = openNovaboxStore({ home: options.home, ...(options.secretKey ? { secretKey: options.secretKey } : {}) });
   const settings = () => store.config.getSettings();
+  const observability = options.observability ?? createObservability({ service: "novabox", accessLog: logger.child({ component: "access" }) });
+  let checkAnprSoon = () => undefined as void;
+  const telemetry = createBoxTelemetry({ observability, onAnprUnavailable: () => checkAnprSoon() });
+  const audit = telemetry.instrumentAudit(store.audit);
+  observability.watchCertificate("workstation", "workstation", () => store.config.workstationCertificateSummary()?.notAfter);
+  observability.watchCertificate("anpr_ca", "anpr_ca", () => store.config.caCertificateSummary()?.notAfter);
   const gateway = createAnprGatewayFactory({
     config: store.config,
     counter: store.operationCounter,
@@ -149,12 +168,13 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
           outcome.ok ? ssoLogger.info({ kids: outcome.kids }, "SSO key set fetched") : ssoLogger.warn({ problem: outcome.error }, "SSO key set could not be fetched: keeping the last good set"),
       }),
   });
-  const admin = createAdminService({ admins: store.admin, audit: store.audit, sessionKey: store.sessionKey(), clock });
+  const anpr = async () => telemetry.instrumentAnpr(await gateway.current());
+  const admin = createAdminService({ admins: store.admin, audit, sessionKey: store.sessionKey(), clock });
   const domainLogger = logger.child({ component: "domain" });
   const certification = createCertificationService({
-    anpr: () => gateway.current(),
+    anpr,
     settings,
-    audit: store.audit,
+    audit,
     idempotency: store.idempotency,
     pending: store.pending,
     limiter,
@@ -162,7 +182,7 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     newRequestId: randomUUID,
     logger: { error: (obj, msg) => domainLogger.error(obj, msg) },
   });
-  const consultation = createConsultationService({ anpr: () => gateway.current(), settings, audit: store.audit, limiter, clock, newRequestId: randomUUID });
+  const consultation = createConsultationService({ anpr, settings, audit, limiter, clock, newRequestId: randomUUID });
   const signing = options.signing;
   const evidence = createAuditEvidence({
     audit: store.audit,
@@ -182,30 +202,30 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
   const health = createHealthService({
     statuses: { "": ServingStatus.NOT_SERVING, [CertificationService.typeName]: ServingStatus.NOT_SERVING, [ConsultationService.typeName]: ServingStatus.NOT_SERVING, [ConfigService.typeName]: ServingStatus.SERVING, [AccountService.typeName]: ServingStatus.SERVING, [AlertService.typeName]: ServingStatus.SERVING },
   });
-  let readiness: Promise<void> = Promise.resolve();
   const setAnprStatus = (status: ServingStatus) => {
     health.setStatus("", status);
     for (const service of anprServices) health.setStatus(service, status);
   };
-  /** SERVING once configured and ANPR's TestConn passes; NOT_SERVING otherwise. */
-  const checkReadiness = () => {
-    readiness = readiness.then(async () => {
-      let status = ServingStatus.NOT_SERVING;
-      if (missingForAnpr(store.config).length === 0) {
-        try {
-          await (await gateway.current()).testConnection();
-          status = ServingStatus.SERVING;
-        } catch (err) {
-          logger.warn({ err }, "ANPR connectivity test failed: not serving");
-        }
-      }
-      setAnprStatus(status);
-    });
-    return readiness;
+  let announcer: Announcer | undefined;
+  /** SERVING while configured and ANPR's TestConn passes, re-checked periodically (anpr-health-monitor.ts). */
+  const monitor = createAnprHealthMonitor({
+    check: () => checkAnprHealth({ config: store.config, anpr, clock }),
+    onChange: (verdict: HealthVerdict) => {
+      setAnprStatus(verdict.serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+      telemetry.healthChanged(verdict);
+      if (verdict.serving) logger.info({}, "ANPR check passed: SERVING");
+      else logger.warn({ reason: verdict.reason, detail: verdict.detail }, "NOT_SERVING");
+      announcer?.trigger();
+    },
+    ...(options.anprCheckIntervalMs ? { intervalMs: options.anprCheckIntervalMs } : {}),
+    ...(options.anprCheckMaxBackoffMs ? { maxBackoffMs: options.anprCheckMaxBackoffMs } : {}),
+  });
+  checkAnprSoon = () => {
+    if (monitor.current.serving) void monitor.checkNow();
   };
+  const checkReadiness = () => monitor.checkNow();
 
   let grpcPort = 0;
-  let announcer: Announcer | undefined;
   let discoveryChannel: Client | undefined;
   /** The entry id the witness reported last: the next checkpoint reports its hash now. */
   let witnessedThroughId = 0;
@@ -217,12 +237,13 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     if (!s.novaresDiscoveryAddress || !s.comuneCode) return;
     const mesh = options.mesh;
     const discoveryCredentials = mesh ? (mesh.clientExpecting?.(expectMeshPeer({ roles: ["router"] })) ?? mesh.client) : credentials.createInsecure();
-    discoveryChannel = new Client(s.novaresDiscoveryAddress, discoveryCredentials);
+    discoveryChannel = new Client(s.novaresDiscoveryAddress, discoveryCredentials, { interceptors: [observability.grpcClientInterceptor] });
     const discovery = createGrpcClient(DiscoveryService, discoveryChannel);
     announcer = createAnnouncer({
       announce: async () => {
         const current = settings();
         const checkpoint = evidence.checkpoint("announce", witnessedThroughId);
+        const verdict = monitor.current;
         const answer = await discovery.announce(
           {
             comuneCode: current.comuneCode,
@@ -232,8 +253,18 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
             port: current.advertisedPort || grpcPort,
             version: novaboxVersion,
             ...(checkpoint ? { auditCheckpoint: checkpoint } : {}),
+            healthReason: verdict.serving ? "" : `${verdict.reason}: ${verdict.detail}`.slice(0, 200),
           },
           { deadline: 5_000 },
+        ).then(
+          (a) => {
+            telemetry.announced(true);
+            return a;
+          },
+          (err: unknown) => {
+            telemetry.announced(false);
+            throw err;
+          },
         );
         witnessedThroughId = Number(answer.witnessedThroughId);
         const next = answer.nextAnnounceIn;
@@ -246,10 +277,10 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
 
   const configService = createConfigService({
     config: store.config,
-    audit: store.audit,
+    audit,
     clock,
     missingForAnpr: () => missingForAnpr(store.config),
-    anpr: () => gateway.current(),
+    anpr,
     onChange: () => {
       void checkReadiness();
       restartAnnouncer();
@@ -258,13 +289,13 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     ssoKeyStatus: () => sso.keyStatus(),
     testCandidate: (candidate) => gateway.testCandidate(candidate),
     onAnprVerified: () => {
-      readiness = readiness.then(() => setAnprStatus(ServingStatus.SERVING));
+      monitor.report({ serving: true });
       restartAnnouncer();
     },
   });
   const accountHandlers = createAccountHandlers({
     admin,
-    account: createAccountService({ audit: store.audit, settings, renderPdf: renderMonthlyAccountPdf, newRequestId: randomUUID }),
+    account: createAccountService({ audit, settings, renderPdf: renderMonthlyAccountPdf, newRequestId: randomUUID }),
     serviceFeeCents: () => settings().serviceFeeCents,
   });
   const migrated = configService.migrateRetiredSettings();
@@ -273,7 +304,7 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     admin,
     config: configService,
     store: store.config,
-    audit: store.audit,
+    audit,
     clock,
     anprEndpoint: () => gateway.endpoint(),
     unsettledIssuances: () => store.pending.listUnsettled(500),
@@ -285,9 +316,10 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
   const grpc = createGrpcServer({
     logger,
     health,
+    observability,
     services: [
-      grpcService(CertificationService, createCertificationHandlers({ certification, sso, ...(peerGuard ? { peerGuard } : {}) })),
-      grpcService(ConsultationService, createConsultationHandlers({ consultation, sso, ...(peerGuard ? { peerGuard } : {}) })),
+      grpcService(CertificationService, createCertificationHandlers({ certification, sso, annotate: (facts) => observability.annotate(facts), ...(peerGuard ? { peerGuard } : {}) })),
+      grpcService(ConsultationService, createConsultationHandlers({ consultation, sso, annotate: (facts) => observability.annotate(facts), ...(peerGuard ? { peerGuard } : {}) })),
       grpcService(ConfigService, configHandlers),
       grpcService(AccountService, accountHandlers),
       grpcService(AlertService, createAlertHandlers({ alerts: createMeshAlertService({ audit: store.audit, settings }), ...(peerGuard ? { peerGuard } : {}) })),
@@ -341,7 +373,7 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
   analyse();
   const analysisTimer = setInterval(analyse, options.analysisIntervalMs ?? 15 * 60_000);
   analysisTimer.unref();
-  await checkReadiness();
+  await monitor.start();
   restartAnnouncer();
 
   return {
@@ -349,7 +381,12 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     httpPort,
     httpScheme: door.scheme,
     ...(door.scheme === "https" ? { adminTlsFingerprint: door.fingerprint } : {}),
+    get notServingReason() {
+      const verdict = monitor.current;
+      return verdict.serving ? undefined : `${verdict.reason}: ${verdict.detail}`;
+    },
     async close() {
+      const checked = monitor.stop();
       clearInterval(purgeTimer);
       clearInterval(analysisTimer);
       clearInterval(settleTimer);
@@ -358,10 +395,11 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
       discoveryChannel?.close();
       await grpc.shutdown(5_000);
       await http.close();
-      await readiness.catch(() => undefined);
+      await checked;
       gateway.close();
       sso.close();
       store.close();
+      if (!options.observability) await observability.close();
     },
   };
 }

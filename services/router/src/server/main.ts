@@ -11,7 +11,7 @@ import { z } from "zod";
 import { ConfigError, env, loadConfig } from "#shared/config.js";
 import { parseCommandLine, serverUsage } from "#shared/cli.js";
 import { createLogger } from "#shared/logger.js";
-import { createObservability } from "#shared/observability.js";
+import { certificateFileNotAfter, createObservability } from "#shared/observability.js";
 import { installShutdown } from "#shared/shutdown.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -89,6 +89,7 @@ if (config.CONSUL_HTTP_ADDR) {
 }
 
 const observability = createObservability({ service: "router", instance: `${config.ROUTER_HOST}:${config.ROUTER_PORT}`, accessLog: logger.child({ component: "access" }), env: process.env });
+if (config.MESH_TLS_DIR) observability.watchCertificate("mesh", "router", certificateFileNotAfter(join(config.MESH_TLS_DIR, "router.pem")));
 const router = await startRouter({
   logger,
   observability,
