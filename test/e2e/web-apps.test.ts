@@ -352,6 +352,8 @@ describe("Novares console", () => {
     expect(await pdfHead(page, src)).toBe("%PDF-");
     expect(await page.getByTestId("fee").textContent()).toContain("2,00");
     expect(await page.getByTestId("stamp-duty").textContent()).toMatch(/\d+,\d{2}/);
+    // the request id adopted by every service (x-request-id), on the receipt
+    expect(((await page.getByTestId("request-id").textContent()) ?? "").trim()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     await page.waitForTimeout(2000); // let the PDF viewer paint before the screenshot
     await screenshot(page, "console-certificate-issued");
     await page.close();

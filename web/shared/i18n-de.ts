@@ -349,6 +349,7 @@ export const german: Dictionary = {
   "Anteprima del certificato di {name}": "Vorschau der Bescheinigung für {name}",
   "Certificato emesso": "Bescheinigung ausgestellt",
   "Protocollo ANPR": "ANPR-Protokoll",
+  "Codice richiesta": "Anfrage-ID",
   "(già emesso in precedenza con la stessa richiesta: nessun nuovo addebito)": "(bereits früher mit demselben Antrag ausgestellt: keine neue Gebühr)",
   "Scarica il PDF": "PDF herunterladen",
   Stampa: "Drucken",

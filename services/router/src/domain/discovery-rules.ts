@@ -28,7 +28,13 @@ export function instanceIdFor(comuneCode: string, workstationCode: string): stri
   return `novabox-${comuneCode}-${slug ? `${slug}-` : ""}${hash}`;
 }
 
-/** Checks an announcement against the contract; throws {@link InvalidDiscoveryInputError} naming the field. */
+/** The longest health reason kept from an announcement. */
+export const maxHealthReasonLength = 200;
+
+/**
+ * Checks an announcement against the contract; throws {@link InvalidDiscoveryInputError} naming the
+ * field. Returns it with its health reason made one bounded line.
+ */
 export function validateAnnounce(input: AnnounceInput): AnnounceInput {
   requireComuneCode(input.comuneCode);
   if (input.workstationCode.trim() === "") {
@@ -39,6 +45,11 @@ export function validateAnnounce(input: AnnounceInput): AnnounceInput {
   }
   if (input.host.trim() === "" || /\s/.test(input.host)) {
     throw new InvalidDiscoveryInputError("host", "host must be the host name or IP address of the box's gRPC server", "INVALID_HOST");
+  }
+  if (input.healthReason !== undefined) {
+    // Shown as is by the console and stored in Consul's service meta (512 bytes at most): one line, bounded.
+    const oneLine = [...input.healthReason].map((c) => (c < " " || c === "\u007f" ? " " : c)).join("");
+    return { ...input, healthReason: oneLine.trim().slice(0, maxHealthReasonLength) };
   }
   return input;
 }

@@ -19,6 +19,8 @@ export interface Instance {
   readonly port: number;
   readonly version: string;
   readonly health: InstanceHealth;
+  /** Why the box says it is not serving ("ANPR unreachable: ..."), as last announced; empty or absent while it serves. */
+  readonly healthReason?: string;
   /** Latest announcement seen by this router; undefined when the backend does not record it. */
   readonly lastAnnouncedAt: Date | undefined;
   /** First announcement since the instance was (re)added. */
@@ -45,6 +47,8 @@ export interface AnnounceInput {
   readonly host: string;
   readonly port: number;
   readonly version: string;
+  /** Why the box is not serving now, in its own words; empty or absent while it serves. */
+  readonly healthReason?: string;
 }
 
 /** The router's answer to an announcement. */
@@ -75,6 +79,7 @@ export function instanceChanged(a: Instance, b: Instance): boolean {
     a.port !== b.port ||
     a.version !== b.version ||
     a.health !== b.health ||
+    (a.healthReason ?? "") !== (b.healthReason ?? "") ||
     time(a.lastAnnouncedAt) !== time(b.lastAnnouncedAt) ||
     time(a.registeredAt) !== time(b.registeredAt) ||
     time(a.expiresAt) !== time(b.expiresAt)

@@ -121,6 +121,7 @@ export function createDiscoveryHandlers(options: DiscoveryHandlersOptions): Serv
         host,
         port: request.port,
         version: request.version.trim(),
+        healthReason: request.healthReason,
       });
       authorize(context, { comuneCode: input.comuneCode, workstationCode: input.workstationCode }, (identity) => assertMayAnnounce(identity, input.comuneCode, input.workstationCode));
       let witnessedThroughId = 0;

@@ -29,6 +29,7 @@ export function instanceToWire(instance: Instance): MessageInitShape<typeof Inst
     host: instance.host,
     port: instance.port,
     version: instance.version,
+    healthReason: instance.healthReason ?? "",
     health: healthToWire[instance.health],
     ...(instance.lastAnnouncedAt ? { lastAnnouncedAt: timestampFromDate(instance.lastAnnouncedAt) } : {}),
     ...(instance.registeredAt ? { registeredAt: timestampFromDate(instance.registeredAt) } : {}),

@@ -145,6 +145,7 @@ export function instanceFromEntry(entry: HealthEntry): { instance: Instance; out
       host: service.Address,
       port: service.Port,
       version: meta.version ?? "",
+      ...(meta.health_reason ? { healthReason: meta.health_reason } : {}),
       health: healthOf(check?.Status, output),
       lastAnnouncedAt: undefined,
       registeredAt: registeredAt && !Number.isNaN(registeredAt.getTime()) ? registeredAt : undefined,
@@ -336,7 +337,7 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
             Address: input.host,
             Port: input.port,
             Tags: ["novabox"],
-            Meta: { comune_code: input.comuneCode, comune_name: input.comuneName, workstation: input.workstationCode, version: input.version, registered_at: registeredAt.toISOString() },
+            Meta: { comune_code: input.comuneCode, comune_name: input.comuneName, workstation: input.workstationCode, version: input.version, health_reason: input.healthReason ?? "", registered_at: registeredAt.toISOString() },
           },
         },
       },
@@ -627,7 +628,8 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
         known.port === input.port &&
         known.comuneName === input.comuneName &&
         known.workstationCode === input.workstationCode &&
-        known.version === input.version;
+        known.version === input.version &&
+        (known.healthReason ?? "") === (input.healthReason ?? "");
       if (unchanged) {
         // Nothing to write: the heartbeat stays in memory until the next batch. A box back from
         // being overdue or unhealthy is probed now (once per second at most) rather than at its owner's pace.

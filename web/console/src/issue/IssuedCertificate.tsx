@@ -18,7 +18,7 @@ export function IssuedCertificate(props: { issued: IssueCertificateResponse; sub
         </p>
         <PdfViewer pdf={props.issued.pdf} fileName={`certificato-${props.issued.anprProtocolNumber || "anpr"}.pdf`} title={`Certificato di ${props.subjectName}`} />
       </section>
-      <Receipt charges={props.issued.charges} protocol={props.issued.anprProtocolNumber} />
+      <Receipt charges={props.issued.charges} protocol={props.issued.anprProtocolNumber} requestId={props.issued.requestId} />
     </>
   );
 }

@@ -1,4 +1,4 @@
-/** One row per announced box: comune, workstation, version, health, last announcement. */
+/** One row per announced box: comune, workstation, version, health (and why not serving, as the box says), last announcement. */
 import { For, type JSX } from "solid-js";
 import type { Instance } from "@gen/novares/discovery/v1/discovery_service_pb.js";
 import { healthLabels } from "./health.ts";
@@ -27,7 +27,10 @@ export function InstanceTable(props: { instances: readonly Instance[]; now: Date
               <td>{i.workstationCode}</td>
               <td class="mono">{i.host}:{i.port}</td>
               <td>{i.version}</td>
-              <td><span class={`badge ${healthLabels[i.health][1]}`}>{t(healthLabels[i.health][0])}</span></td>
+              <td>
+                <span class={`badge ${healthLabels[i.health][1]}`}>{t(healthLabels[i.health][0])}</span>
+                {i.healthReason ? <div class="hint" data-testid="health-reason">{i.healthReason}</div> : null}
+              </td>
               <td>{ago(i.lastAnnouncedAt, props.now, intlLocale())}</td>
             </tr>
           )}
