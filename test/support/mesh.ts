@@ -31,7 +31,10 @@ export interface TestMesh {
   ready: { gateway: string; router: string; sim: string; pids: Record<string, number> };
 }
 
-/** Starts the mesh in `devDir` and resolves once it is ready (up to 170 s); `env` is added to the services' environment. */
+/**
+ * Starts the mesh in `devDir` and resolves once it is ready (up to 170 s). `env` reaches every process
+ * of the mesh (OTEL_* variables, check intervals, the simulator's capture folder).
+ */
 export async function startTestMesh(devDir: string, env: Record<string, string> = {}): Promise<TestMesh> {
   const [sim, router, gateway, gatewayH2c, trentoGrpc, trentoHttp, roveretoGrpc, roveretoHttp, routerOps] = await freePorts(9);
   const ports: MeshPorts = { sim: sim!, router: router!, routerOps: routerOps!, gateway: gateway!, gatewayH2c: gatewayH2c!, trentoGrpc: trentoGrpc!, trentoHttp: trentoHttp!, roveretoGrpc: roveretoGrpc!, roveretoHttp: roveretoHttp! };
@@ -39,6 +42,7 @@ export async function startTestMesh(devDir: string, env: Record<string, string> 
     cwd: root,
     env: {
       ...process.env,
+      ...env,
       MESH_DEV_DIR: devDir,
       ANPR_SIM_PORT: String(ports.sim),
       ROUTER_PORT: String(ports.router),

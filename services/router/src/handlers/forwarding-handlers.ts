@@ -39,6 +39,7 @@ import { toServiceError } from "#shared/grpc-status.js";
 import { forwardedHeaders } from "#shared/mesh-headers.js";
 import { DomainError } from "#shared/domain-error.js";
 import { describeMeshIdentity, meshIdentityOfSubjectAltName, type MeshIdentity } from "#shared/mesh-identity.js";
+import type { CallFacts } from "#shared/observability.js";
 import { requireComuneCode } from "../domain/discovery-rules.js";
 import { InvalidDiscoveryInputError, MeshIdentityRefusedError, NoHealthyInstanceError } from "../domain/errors.js";
 import { keyOwner, keyRoutingId } from "../domain/key-owner.js";
@@ -73,6 +74,8 @@ export interface ForwardingHandlersOptions {
    * gateway may use, so a box cannot write alerts into another Comune's audit log through the router.
    */
   enforceCallerRoles?: boolean;
+  /** Attaches the Comune and the chosen instance to the call's span and access-log line (observability.ts). */
+  annotate?: (facts: CallFacts) => void;
 }
 
 /** The header naming the Comune when the request field is empty. */
@@ -199,6 +202,7 @@ export function createForwardingHandlers(options: ForwardingHandlersOptions): Fo
       let keyPin: string | undefined;
       try {
         target = route(call);
+        options.annotate?.({ comune: target.comuneCode });
         keyPin = retryRule === withIdempotencyKey ? pinKey(target.comuneCode, target.request) : undefined;
         const held = pinned(keyPin);
         if (held) {
@@ -206,6 +210,7 @@ export function createForwardingHandlers(options: ForwardingHandlersOptions): Fo
           if (!holder || holder.health !== "serving") return callback(holdsRequest(held.instanceId, target.comuneCode, "holding this request is not serving"));
           first = holder;
         } else first = (keyPin !== undefined ? keyOwner(keyPin, table.resolve(target.comuneCode)) : undefined) ?? pick(target.comuneCode);
+        options.annotate?.({ instance: first.instanceId });
       } catch (err) {
         return callback(toServiceError(err, options.logger, { rpc }));
       }
@@ -257,6 +262,7 @@ export function createForwardingHandlers(options: ForwardingHandlersOptions): Fo
             return callback(failure);
           }
           options.logger?.debug({ from: instance.instanceId, to: second.instanceId, comuneCode: target.comuneCode, rpc: method.name }, "retrying on another Novabox");
+          options.annotate?.({ instance: second.instanceId });
           send(second, false);
         });
       };

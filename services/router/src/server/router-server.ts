@@ -218,6 +218,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     channels: pool,
     reportUnavailable: (id) => registry.reportUnavailable(id),
     logger: logger.child({ component: "forwarding" }),
+    annotate: (facts) => observability.annotate(facts),
     ...(options.defaultDeadlineMs ? { defaultDeadlineMs: options.defaultDeadlineMs } : {}),
     enforceCallerRoles: mesh !== undefined,
   });
