@@ -326,10 +326,22 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     ],
   });
   grpcPort = await grpc.listen(`${options.host}:${options.grpcPort}`, options.mesh?.server);
-  const http = createHttpListener({ ...(door.scheme === "https" ? { tls: door } : {}), routes: (router) => {
+  const http = createHttpListener({
+    ...(door.scheme === "https" ? { tls: door } : {}),
+    routes: (router) => {
       addConnectService(router, ConfigService, configHandlers, logger);
       addConnectService(router, AccountService, accountHandlers, logger);
-    }, ...(options.webDir ? { webDir: options.webDir } : {}) });
+    },
+    interceptors: [observability.connectInterceptor],
+    ops: createOpsHttpHandler({
+      observability,
+      readiness: () => {
+        const verdict = monitor.current;
+        return verdict.serving ? { ready: true } : { ready: false, reason: `${verdict.reason}: ${verdict.detail}` };
+      },
+    }),
+    ...(options.webDir ? { webDir: options.webDir } : {}),
+  });
   const httpPort = await http.listen(options.httpPort, options.host);
 
   const purge = () => {
