@@ -260,6 +260,11 @@ export function createObservability(options: ObservabilityOptions): Observabilit
     labelNames: ["method", "code", "transport"],
     buckets: [...latencyBuckets],
   });
+  const refusals = metrics.counter({
+    name: "mesh_rpc_refusals_total",
+    help: "Calls refused with RESOURCE_EXHAUSTED (rate limits, quotas, the mass-extraction rule), by method and ErrorInfo reason.",
+    labelNames: ["method", "reason"],
+  });
   const clientHandled = metrics.counter({ name: "mesh_rpc_client_handled_total", help: "RPCs this service made to another service of the mesh, by method and status code.", labelNames: ["method", "code"] });
   const clientSeconds = metrics.histogram({ name: "mesh_rpc_client_handling_seconds", help: "Latency of RPCs to other services of the mesh, by method and status code.", labelNames: ["method", "code"], buckets: [...latencyBuckets] });
   const certificates = new Map<string, { kind: string; name: string; notAfter: () => Date | undefined }>();
@@ -335,6 +340,7 @@ export function createObservability(options: ObservabilityOptions): Observabilit
       const name = codeName(code);
       serverHandled.inc({ method, code: name, transport });
       serverSeconds.observe({ method, code: name, transport }, seconds);
+      if (code === (GrpcCode.RESOURCE_EXHAUSTED as number)) refusals.inc({ method, reason: reason ?? "" });
       span.setAttribute("rpc.grpc.status_code", code);
       if (reason) span.setAttribute("error.reason", reason);
       if (anprCode && !scope.facts.anprErrorCode) setFacts(span, scope.facts, { anprErrorCode: anprCode });
