@@ -12,6 +12,7 @@ import type { CertificationService } from "#gen/novabox/certification/v1/certifi
 import type { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import type { CallContext, GrpcClient, ServiceImpl } from "#shared/grpc-adapter.js";
 import type { ErrorLogger } from "#shared/grpc-status.js";
+import type { CallFacts } from "#shared/observability.js";
 import type { SsoVerifier } from "../domain/sso-verifier.js";
 import { romeMonth, type LedgerEntry, type QuotaGuard } from "../domain/quota.js";
 import { effectiveTobacconistId } from "#shared/sso-token.js";
@@ -30,6 +31,8 @@ export interface TobacconistHandlersOptions<S extends typeof CertificationServic
   clock?: () => Date;
   /** Records an issued certificate in the Novares ledger (failures are logged, never fail the call). */
   ledger?: (entry: LedgerEntry) => Promise<void>;
+  /** Attaches the Comune and the verified tobacconist to the call's span and access-log line (observability.ts). */
+  annotate?: (facts: CallFacts) => void;
 }
 
 /**
@@ -51,16 +54,18 @@ function subjectOf(request: MessageShape<DescMessage>): { comuneCode: string; fi
 }
 
 async function forward<M extends MessageShape<DescMessage>, R>(
-  options: Pick<TobacconistHandlersOptions<typeof CertificationService>, "sso" | "quota">,
+  options: Pick<TobacconistHandlersOptions<typeof CertificationService>, "sso" | "quota" | "annotate">,
   request: M,
   context: CallContext,
   call: (request: M, extra: Record<string, string>) => Promise<R>,
   limited: boolean,
 ): Promise<R> {
   const authorized = await authorize(options.sso, request, context);
+  const { comuneCode } = subjectOf(authorized);
+  options.annotate?.({ ...(comuneCode ? { comune: comuneCode } : {}), ...("tobacconistId" in authorized ? { tobacconist: String(authorized.tobacconistId) } : {}) });
   const extra: Record<string, string> = {};
   if (limited && options.quota && "tobacconistId" in authorized) {
-    const { comuneCode, fiscalCode } = subjectOf(authorized);
+    const { fiscalCode } = subjectOf(authorized);
     const { minuteCount } = await options.quota.admit(String(authorized.tobacconistId), comuneCode, fiscalCode);
     extra[quotaMinuteHeader] = String(minuteCount);
   }

@@ -114,6 +114,8 @@ export interface StartGatewayOptions {
   observability?: Observability;
   /** How often the router's health is checked for readiness (default 2 000 ms). */
   routerCheckIntervalMs?: number;
+  /** How long one router health check may take before the router counts as unreachable (default 2 000 ms). */
+  routerCheckTimeoutMs?: number;
 }
 
 /** A running gateway. */
@@ -247,9 +249,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   });
   const routerHealth = createGrpcClient(Health, channel);
   const routerCheckIntervalMs = options.routerCheckIntervalMs ?? 2_000;
+  const routerCheckTimeoutMs = options.routerCheckTimeoutMs ?? 2_000;
   const readiness = createRouterHealthMonitor({
     intervalMs: routerCheckIntervalMs,
-    probe: async () => (await routerHealth.check({ service: "" }, { deadline: Math.min(routerCheckIntervalMs, 2_000) })).status === HealthCheckResponse_ServingStatus.SERVING,
+    // The probe's own deadline, not the interval: a short interval must not turn a loaded router's
+    // slow answer into "unreachable" (probes never overlap: the next waits for this one).
+    probe: async () => (await routerHealth.check({ service: "" }, { deadline: routerCheckTimeoutMs })).status === HealthCheckResponse_ServingStatus.SERVING,
     onChange: (r) => {
       health.setAll(r.ready ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
       if (r.ready) logger.info({}, "router SERVING: gateway ready");
@@ -261,8 +266,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     ops: createOpsHttpHandler({ observability, readiness: () => withSsoKeyStatus(readiness.current(), ssoKeys) }),
     routes: (router) => {
       addConnectService(router, Health, health.implementation(), handlerLogger);
-      addConnectService(router, CertificationService, createCertificationHandlers({ router: createGrpcClient(CertificationService, channel), sso, logger: handlerLogger, quota, ledger, clock }), handlerLogger);
-      addConnectService(router, ConsultationService, createConsultationHandlers({ router: createGrpcClient(ConsultationService, channel), sso, logger: handlerLogger, quota }), handlerLogger);
+      addConnectService(router, CertificationService, createCertificationHandlers({ router: createGrpcClient(CertificationService, channel), sso, logger: handlerLogger, quota, ledger, clock, annotate: (facts) => observability.annotate(facts) }), handlerLogger);
+      addConnectService(router, ConsultationService, createConsultationHandlers({ router: createGrpcClient(ConsultationService, channel), sso, logger: handlerLogger, quota, annotate: (facts) => observability.annotate(facts) }), handlerLogger);
       addConnectService(router, CounterService, createCounterHandlers({ store: quotaStore, sso, operatorIds: quotaOptions.operatorIds ?? [] }), handlerLogger);
       addConnectService(router, DiscoveryService, createDiscoveryHandlers({ router: createGrpcClient(DiscoveryService, channel) }), handlerLogger);
       // grpcurl on the h2c listener: list, describe, and decode the details of every error.
