@@ -42,7 +42,6 @@ export async function startTestMesh(devDir: string, env: Record<string, string> 
     cwd: root,
     env: {
       ...process.env,
-      ...env,
       MESH_DEV_DIR: devDir,
       ANPR_SIM_PORT: String(ports.sim),
       ROUTER_PORT: String(ports.router),
