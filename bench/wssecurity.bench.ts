@@ -8,7 +8,7 @@ import { createSign } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureDevPki } from "#shared/anpr/dev-pki.js";
+import { ensureDevPki } from "#shared/dev-pki/anpr-dev-pki.js";
 import { loadWorkstationCredentials } from "#shared/anpr/pki.js";
 import { signIdPostazione } from "#shared/anpr/cms.js";
 import { createWsSecuritySigner, createWsSecurityVerifier } from "#shared/anpr/wssecurity.js";

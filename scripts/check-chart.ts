@@ -15,7 +15,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
-import { parseCommandLine } from "../services/shared/src/cli.js";
+import { parseCommandLine } from "../services/shared/src/runtime/cli.js";
 
 const { positionals } = parseCommandLine(process.argv.slice(2), {
   usage: "usage: node --import tsx scripts/check-chart.ts [path/to/helm]   (helm lint, helm template, Kubernetes schema check of deploy/helm/novares)",

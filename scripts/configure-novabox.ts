@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { Client, type ChannelCredentials } from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
 import { AnprEnvironment, ConfigService, SettingsSchema } from "#gen/novabox/config/v1/config_service_pb.js";
-import { createGrpcClient } from "#shared/grpc-adapter.js";
+import { createGrpcClient } from "#shared/rpc/grpc-adapter.js";
 
 /** Options for {@link configureNovabox}. */
 export interface ConfigureNovaboxOptions {

@@ -1,5 +1,5 @@
 /**
- * Mesh certificates without moving private keys (services/shared/src/mesh-csr.ts):
+ * Mesh certificates without moving private keys (services/shared/src/mesh/mesh-csr.ts):
  *
  *   on the box:      npm run pki:csr -- request <mesh dir> --comune 022205 [--workstation POST-022205-01]
  *                                       [--san novabox.comune.trento.it,10.0.0.5] [--renew-before-days 30]
@@ -16,9 +16,9 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadCertificateAuthority } from "../services/shared/src/anpr/pki.js";
-import { isDomainError } from "../services/shared/src/domain-error.js";
-import { createMeshCsr, dueForRenewal, installMeshCertificate, signMeshCsr, writeMeshCsr } from "../services/shared/src/mesh-csr.js";
-import { defaultWorkstationId, meshBoxRole } from "../services/shared/src/mesh-pki.js";
+import { isDomainError } from "../services/shared/src/runtime/domain-error.js";
+import { createMeshCsr, dueForRenewal, installMeshCertificate, signMeshCsr, writeMeshCsr } from "../services/shared/src/mesh/mesh-csr.js";
+import { defaultWorkstationId, meshBoxRole } from "../services/shared/src/dev-pki/mesh-pki.js";
 
 const usage = "usage: npm run pki:csr -- request <dir> --comune CODE [--workstation ID] [--san NAMES] [--renew-before-days N] | sign <csr> --ca <dir> --approved CODES [--out FILE] [--valid-days N] | install <dir> <cert> --comune CODE [--workstation ID]";
 

@@ -9,11 +9,11 @@
  * certificate is valid for that host only; every leaf also has localhost and 127.0.0.1.
  *
  * Files that exist and are still valid are kept (see `ensureMeshPki` in
- * services/shared/src/mesh-pki.ts, which tests and `npm start` call directly).
+ * services/shared/src/dev-pki/mesh-pki.ts, which tests and `npm start` call directly).
  */
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureMeshPki } from "../services/shared/src/mesh-pki.js";
+import { ensureMeshPki } from "../services/shared/src/dev-pki/mesh-pki.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 

@@ -5,13 +5,13 @@
  *   node_modules/.bin/tsx scripts/pki-dev.ts [outDir] [--force]
  *
  * outDir defaults to `.dev/pki` under the repository root. Files that exist and are still valid are
- * kept; `--force` recreates everything. The logic lives in services/shared/src/anpr/dev-pki.ts
+ * kept; `--force` recreates everything. The logic lives in services/shared/src/dev-pki/anpr-dev-pki.ts
  * (`ensureDevPki`), which tests and `npm start` call directly.
  */
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureDevPki } from "../services/shared/src/anpr/dev-pki.js";
-import { parseCommandLine } from "../services/shared/src/cli.js";
+import { ensureDevPki } from "../services/shared/src/dev-pki/anpr-dev-pki.js";
+import { parseCommandLine } from "../services/shared/src/runtime/cli.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 

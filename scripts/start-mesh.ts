@@ -13,9 +13,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ensureDevPki } from "#shared/anpr/dev-pki.js";
-import { ensureMeshPki, meshCredentials } from "#shared/mesh-pki.js";
-import { parseCommandLine } from "../services/shared/src/cli.js";
+import { ensureDevPki } from "#shared/dev-pki/anpr-dev-pki.js";
+import { ensureMeshPki, meshCredentials } from "#shared/dev-pki/mesh-pki.js";
+import { parseCommandLine } from "../services/shared/src/runtime/cli.js";
 import { configureNovabox } from "./configure-novabox.js";
 
 parseCommandLine(process.argv.slice(2), {

@@ -9,8 +9,8 @@
 import { Client, Metadata, Server, type sendUnaryData, type ServerUnaryCall, type UntypedHandleCall } from "@grpc/grpc-js";
 import { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
-import { createPassThroughServiceDefinition, grpcMethodPath } from "#shared/grpc-adapter.js";
-import { meshCredentials } from "#shared/mesh-pki.js";
+import { createPassThroughServiceDefinition, grpcMethodPath } from "#shared/rpc/grpc-adapter.js";
+import { meshCredentials } from "#shared/dev-pki/mesh-pki.js";
 
 const [meshDir, boxAddress] = process.argv.slice(2);
 if (!meshDir || !boxAddress) throw new Error("usage: bare-proxy.ts <meshPkiDir> <boxAddress>");

@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { Client, type ChannelCredentials, type Metadata } from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
 import { ConfigService, RateLimitsSchema, SettingsSchema } from "#gen/novabox/config/v1/config_service_pb.js";
-import { createGrpcClient } from "#shared/grpc-adapter.js";
-import { meshCredentials, type MeshRole } from "#shared/mesh-pki.js";
+import { createGrpcClient } from "#shared/rpc/grpc-adapter.js";
+import { meshCredentials, type MeshRole } from "#shared/dev-pki/mesh-pki.js";
 import { startTestMesh, type TestMesh } from "../../test/support/mesh.js";
 
 /** A running bench mesh and where its files are. */

@@ -14,7 +14,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
-import { ensureMeshPki, meshBoxRole, meshCredentials, parseMeshBoxSpec } from "#shared/mesh-pki.js";
+import { ensureMeshPki, meshBoxRole, meshCredentials, parseMeshBoxSpec } from "#shared/dev-pki/mesh-pki.js";
 import { configureNovabox } from "../../scripts/configure-novabox.js";
 import { startTestMesh, type MeshPorts } from "../support/mesh.js";
 import { freePorts } from "../support/ports.js";

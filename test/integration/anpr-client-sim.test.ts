@@ -11,12 +11,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureDevPki, type DevPkiManifest, type DevPkiWorkstation } from "#shared/anpr/dev-pki.js";
+import { ensureDevPki, type DevPkiManifest, type DevPkiWorkstation } from "#shared/dev-pki/anpr-dev-pki.js";
 import { createCertificateAuthority, issueWorkstationCertificate, loadWorkstationCredentials, type WorkstationCredentials } from "#shared/anpr/pki.js";
 import { signIdPostazione } from "#shared/anpr/cms.js";
 import { createWsSecurityAnswerSigner, createWsSecuritySigner, type WsSecuritySignerOptions } from "#shared/anpr/wssecurity.js";
 import { anprSpecDir } from "#shared/anpr/xsd.js";
-import { createLogger } from "#shared/logger.js";
+import { createLogger } from "#shared/runtime/logger.js";
 import { createAnprClient, type AnprClient, type EnvelopeSigner } from "../../services/novabox/src/anpr-client/anpr-client.js";
 import { createFileOperationCounter, type OperationCounter } from "../../services/novabox/src/anpr-client/operation-counter.js";
 import type { CertificateRequestInput } from "../../services/novabox/src/anpr-client/requests.js";

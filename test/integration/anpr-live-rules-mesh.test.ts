@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SignJWT } from "jose";
 import { AuditOutcome } from "#gen/novabox/config/v1/config_service_pb.js";
-import { ensureDevPki, type DevPkiManifest } from "#shared/anpr/dev-pki.js";
+import { ensureDevPki, type DevPkiManifest } from "#shared/dev-pki/anpr-dev-pki.js";
 import { boxComponent } from "../../services/novabox/src/anpr-client/operation-id.js";
 import { ensureDevSsoKeyPair, type DevSsoKeyPair } from "../../services/gateway/src/server/sso-keys.js";
 import { startService, type StartedService } from "../support/services.js";

@@ -13,11 +13,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureDevPki, type DevPkiManifest, type DevPkiWorkstation } from "#shared/anpr/dev-pki.js";
+import { ensureDevPki, type DevPkiManifest, type DevPkiWorkstation } from "#shared/dev-pki/anpr-dev-pki.js";
 import { loadWorkstationCredentials, type WorkstationCredentials } from "#shared/anpr/pki.js";
 import { signIdPostazione } from "#shared/anpr/cms.js";
 import { createWsSecuritySigner, type WsSecuritySignerOptions } from "#shared/anpr/wssecurity.js";
-import { createLogger } from "#shared/logger.js";
+import { createLogger } from "#shared/runtime/logger.js";
 import { createAnprClient, type AnprClient } from "../../services/novabox/src/anpr-client/anpr-client.js";
 import { createFileOperationCounter } from "../../services/novabox/src/anpr-client/operation-counter.js";
 import { AnprFaultError, AnprRejectedError } from "../../services/novabox/src/anpr-client/anpr-errors.js";

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { credentials } from "@grpc/grpc-js";
-import { ensureDevPki, type DevPkiManifest } from "#shared/anpr/dev-pki.js";
+import { ensureDevPki, type DevPkiManifest } from "#shared/dev-pki/anpr-dev-pki.js";
 import { configureNovabox } from "../../scripts/configure-novabox.js";
 import { freePorts } from "../support/ports.js";
 import { run, start, waitFor } from "../support/process.js";

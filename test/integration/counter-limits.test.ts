@@ -18,8 +18,8 @@ import { ConfigService, AnprEnvironment, AuditOperation, SettingsSchema } from "
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { CounterService } from "#gen/novares/counter/v1/counter_service_pb.js";
 import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
-import { createGrpcClient } from "#shared/grpc-adapter.js";
-import { ensureDevPki, type DevPkiManifest } from "#shared/anpr/dev-pki.js";
+import { createGrpcClient } from "#shared/rpc/grpc-adapter.js";
+import { ensureDevPki, type DevPkiManifest } from "#shared/dev-pki/anpr-dev-pki.js";
 import { ensureDevSsoKeyPair } from "../../services/gateway/src/server/sso-keys.js";
 import { startService, type StartedService } from "../support/services.js";
 import { waitFor } from "../support/process.js";

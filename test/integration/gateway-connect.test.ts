@@ -17,11 +17,11 @@ import { CertificationService, CertificateType } from "#gen/novabox/certificatio
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { DiscoveryService, InstanceHealth } from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import { ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
-import { DomainError } from "#shared/domain-error.js";
-import { createGrpcServer, grpcService, type GrpcServerHandle } from "#shared/grpc-server.js";
-import type { CallContext } from "#shared/grpc-adapter.js";
-import { createLogger } from "#shared/logger.js";
-import { ensureMeshPki, meshCredentials } from "#shared/mesh-pki.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
+import { createGrpcServer, grpcService, type GrpcServerHandle } from "#shared/rpc/grpc-server.js";
+import type { CallContext } from "#shared/rpc/grpc-adapter.js";
+import { createLogger } from "#shared/runtime/logger.js";
+import { ensureMeshPki, meshCredentials } from "#shared/dev-pki/mesh-pki.js";
 import { startGateway, type RunningGateway } from "../../services/gateway/src/server/gateway-server.js";
 
 const ISSUER = "https://sso.novares.dev";

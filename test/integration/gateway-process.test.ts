@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
-import { createGrpcServer, grpcService, type GrpcServerHandle } from "#shared/grpc-server.js";
-import { createLogger } from "#shared/logger.js";
-import { ensureMeshPki, meshCredentials } from "#shared/mesh-pki.js";
+import { createGrpcServer, grpcService, type GrpcServerHandle } from "#shared/rpc/grpc-server.js";
+import { createLogger } from "#shared/runtime/logger.js";
+import { ensureMeshPki, meshCredentials } from "#shared/dev-pki/mesh-pki.js";
 import { run } from "../support/process.js";
 import { startService, type StartedService } from "../support/services.js";
 

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { credentials, ServerCredentials } from "@grpc/grpc-js";
-import { createLogger } from "#shared/logger.js";
+import { createLogger } from "#shared/runtime/logger.js";
 import { startGateway, type RunningGateway } from "../../services/gateway/src/server/gateway-server.js";
 import { startRouter, type RunningRouter } from "../../services/router/src/server/router-server.js";
 import { waitFor } from "../support/process.js";

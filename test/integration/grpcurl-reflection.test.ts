@@ -11,9 +11,9 @@ import { CertificationService } from "#gen/novabox/certification/v1/certificatio
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { ConfigService } from "#gen/novabox/config/v1/config_service_pb.js";
 import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
-import { createGrpcServer, grpcService, type GrpcServerHandle } from "#shared/grpc-server.js";
-import { createLogger } from "#shared/logger.js";
-import { ServingStatus } from "#shared/health.js";
+import { createGrpcServer, grpcService, type GrpcServerHandle } from "#shared/rpc/grpc-server.js";
+import { createLogger } from "#shared/runtime/logger.js";
+import { ServingStatus } from "#shared/rpc/health.js";
 import { requireTool } from "../support/tools.js";
 import { run } from "../support/process.js";
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureMeshPki, meshCredentials, type MeshPki } from "#shared/mesh-pki.js";
+import { ensureMeshPki, meshCredentials, type MeshPki } from "#shared/dev-pki/mesh-pki.js";
 import { startFakeBox, type FakeBox } from "../../services/router/test/fake-box.js";
 import { run, waitFor, type RunResult } from "../support/process.js";
 import { startService, type StartedService } from "../support/services.js";

@@ -12,7 +12,7 @@ import { connect as tlsConnect } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@grpc/grpc-js";
-import { ensureMeshPki, meshCredentials } from "#shared/mesh-pki.js";
+import { ensureMeshPki, meshCredentials } from "#shared/dev-pki/mesh-pki.js";
 import { run, waitFor } from "../support/process.js";
 import { startService, type StartedService } from "../support/services.js";
 

@@ -17,9 +17,9 @@ import { ConfigService, AnprEnvironment, SettingsSchema, type Settings } from "#
 import { CertificationService, CertificateType } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "#gen/grpc/health/v1/health_pb.js";
-import { createGrpcClient, type GrpcClient } from "#shared/grpc-adapter.js";
-import { RpcError } from "#shared/grpc-status.js";
-import { ensureDevPki, type DevPkiManifest } from "#shared/anpr/dev-pki.js";
+import { createGrpcClient, type GrpcClient } from "#shared/rpc/grpc-adapter.js";
+import { RpcError } from "#shared/rpc/grpc-status.js";
+import { ensureDevPki, type DevPkiManifest } from "#shared/dev-pki/anpr-dev-pki.js";
 import { loadWorkstationCredentials } from "#shared/anpr/pki.js";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";

@@ -23,7 +23,7 @@ import { Code, ConnectError, createClient, type Client } from "@connectrpc/conne
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { CertificationService, CertificateType } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { DiscoveryService, InstanceHealth } from "#gen/novares/discovery/v1/discovery_service_pb.js";
-import { ensureMeshPki, meshBoxRole, meshCredentials } from "#shared/mesh-pki.js";
+import { ensureMeshPki, meshBoxRole, meshCredentials } from "#shared/dev-pki/mesh-pki.js";
 import { configureNovabox } from "../../scripts/configure-novabox.js";
 import { startTestMesh, type TestMesh } from "../support/mesh.js";
 import { startOtlpReceiver, type OtlpReceiver } from "../support/otlp-receiver.js";

@@ -21,13 +21,13 @@ import { ConfigService, SettingsSchema } from "#gen/novabox/config/v1/config_ser
 import { CertificationService, CertificateType } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "#gen/grpc/health/v1/health_pb.js";
-import { createGrpcClient, type GrpcClient } from "#shared/grpc-adapter.js";
-import { RpcError } from "#shared/grpc-status.js";
-import { ensureDevPki, type DevPkiManifest } from "#shared/anpr/dev-pki.js";
+import { createGrpcClient, type GrpcClient } from "#shared/rpc/grpc-adapter.js";
+import { RpcError } from "#shared/rpc/grpc-status.js";
+import { ensureDevPki, type DevPkiManifest } from "#shared/dev-pki/anpr-dev-pki.js";
 import { computeCodiceFiscale } from "#shared/anpr/codice-fiscale.js";
 import { createCertificateAuthority, issueWorkstationCertificate } from "#shared/anpr/pki.js";
-import { ensureMeshPki, meshCredentials } from "#shared/mesh-pki.js";
-import { containsPersonalData } from "#shared/log-safety.js";
+import { ensureMeshPki, meshCredentials } from "#shared/dev-pki/mesh-pki.js";
+import { containsPersonalData } from "#shared/runtime/log-safety.js";
 import { configureNovabox } from "../../scripts/configure-novabox.js";
 import { startService, type StartedService } from "../support/services.js";
 import { run, waitFor } from "../support/process.js";

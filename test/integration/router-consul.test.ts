@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import { InstanceHealth } from "#gen/novares/discovery/v1/discovery_service_pb.js";
-import { RpcError } from "#shared/grpc-status.js";
+import { RpcError } from "#shared/rpc/grpc-status.js";
 import { ownerOf } from "../../services/router/src/domain/directory-shards.js";
 import { keepAnnouncing, routerClients, startFakeBox, type FakeBox, type RouterClients } from "../../services/router/test/fake-box.js";
 import { freePorts } from "../support/ports.js";

@@ -8,8 +8,8 @@ import { request } from "node:https";
 import { Client, credentials } from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
 import { AnprEnvironment, AuditOperation, ConfigService, SettingsSchema, type AuditEntry } from "#gen/novabox/config/v1/config_service_pb.js";
-import { createGrpcClient, type GrpcClient } from "#shared/grpc-adapter.js";
-import type { DevPkiManifest } from "#shared/anpr/dev-pki.js";
+import { createGrpcClient, type GrpcClient } from "#shared/rpc/grpc-adapter.js";
+import type { DevPkiManifest } from "#shared/dev-pki/anpr-dev-pki.js";
 
 /** One act of the simulator's operation log (`GET /__sim/operations`). */
 export interface SimOperation {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "@jest/globals";
-import { DomainError, isDomainError } from "#shared/domain-error.js";
+import { DomainError, isDomainError } from "#shared/runtime/domain-error.js";
 import { ANPR_ERRORS, CERTIFICATE_TYPES, type AnprErrorCode, type CertificateTypeId } from "#shared/anpr/tables.js";
 import {
   AnprRefusalError,

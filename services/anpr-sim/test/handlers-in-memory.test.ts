@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "@jest/globals";
 import { DOMParser } from "@xmldom/xmldom";
-import { DomainError } from "#shared/domain-error.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
 import { createOperationLog } from "../src/domain/operation-log.js";
 import { createAnprSimHandlers, type RegistryCertificateRequest, type SimRegistry, type SimRequest } from "../src/handlers/anpr-sim-handlers.js";
 

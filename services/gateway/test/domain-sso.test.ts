@@ -4,7 +4,7 @@ import { SignJWT } from "jose";
 import { createDevSsoIssuer, demoTobacconists } from "../src/domain/dev-sso.js";
 import { SsoTokenError, TobacconistMismatchError, UnknownTobacconistError } from "../src/domain/errors.js";
 import { createSsoVerifier } from "../src/domain/sso-verifier.js";
-import { effectiveTobacconistId } from "#shared/sso-token.js";
+import { effectiveTobacconistId } from "#shared/mesh/sso-token.js";
 
 const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const ISSUER = "https://sso.novares.dev";

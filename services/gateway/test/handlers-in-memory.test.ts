@@ -18,14 +18,14 @@ import { ErrorInfoSchema, RetryInfoSchema } from "#gen/google/rpc/error_details_
 import { StatusSchema } from "#gen/google/rpc/status_pb.js";
 import { CertificationService, IssueCertificateResponseSchema, ListCertificateTypesResponseSchema, PreviewCertificateResponseSchema, type IssueCertificateRequest, type IssueCertificateRequestSchema } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { ConsultationService, GetIndividualRecordResponseSchema } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
-import { addConnectService } from "#shared/connect-adapter.js";
-import { DomainError } from "#shared/domain-error.js";
-import type { ClientCallOptions, GrpcClient } from "#shared/grpc-adapter.js";
-import { fromServiceError, RpcError, toServiceError } from "#shared/grpc-status.js";
+import { addConnectService } from "#shared/rpc/connect-adapter.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
+import type { ClientCallOptions, GrpcClient } from "#shared/rpc/grpc-adapter.js";
+import { fromServiceError, RpcError, toServiceError } from "#shared/rpc/grpc-status.js";
 import { createMemoryQuotaStore } from "../src/domain/memory-quota-store.js";
 import { createQuotaGuard, type LedgerEntry } from "../src/domain/quota.js";
 import { createSsoVerifier } from "../src/domain/sso-verifier.js";
-import { quotaMinuteHeader } from "#shared/mesh-headers.js";
+import { quotaMinuteHeader } from "#shared/rpc/mesh-headers.js";
 import { createCertificationHandlers, createConsultationHandlers } from "../src/handlers/tobacconist-handlers.js";
 
 const ISSUER = "https://sso.novares.test";

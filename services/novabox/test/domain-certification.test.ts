@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { DomainError } from "#shared/domain-error.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
 import { AnprRejectedError, AnprTimeoutError, AnprUnavailableError, AnprWrongSubjectError } from "../src/anpr-client/anpr-errors.js";
 import { IssuanceOutcomeUnknownError } from "../src/domain/errors.js";
 import { createCertificationService, type AnprGateway, type IssueCertificateInput } from "../src/domain/certification-service.js";

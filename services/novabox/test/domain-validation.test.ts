@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { isDomainError } from "#shared/domain-error.js";
+import { isDomainError } from "#shared/runtime/domain-error.js";
 import { validateCertificateInput, validateFiscalCode, validateIdempotencyKey, type CertificateInput } from "../src/domain/validation.js";
 import { fiscalCodeFor, testSettings } from "./fakes.js";
 

@@ -15,7 +15,7 @@ import { BadRequestSchema, ErrorInfoSchema } from "#gen/google/rpc/error_details
 import { AnprSeverity } from "#gen/novabox/common/v1/anpr_pb.js";
 import { CertificateLanguage, CertificateType, CertificationService, RequesterType, RequestReason } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { ConsultationService, HouseholdKind } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
-import { addConnectService } from "#shared/connect-adapter.js";
+import { addConnectService } from "#shared/rpc/connect-adapter.js";
 import { AnprRejectedError } from "../src/anpr-client/anpr-errors.js";
 import { createCertificationService } from "../src/domain/certification-service.js";
 import { createConsultationService } from "../src/domain/consultation-service.js";

@@ -12,12 +12,12 @@ import { StatusSchema } from "#gen/google/rpc/status_pb.js";
 import { CertificationService, CertificateType } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
-import { DomainError } from "#shared/domain-error.js";
-import { createGrpcClient, type GrpcClient } from "#shared/grpc-adapter.js";
-import { RpcError } from "#shared/grpc-status.js";
-import { createGrpcServer, grpcService } from "#shared/grpc-server.js";
-import { ServingStatus } from "#shared/health.js";
-import { createLogger } from "#shared/logger.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
+import { createGrpcClient, type GrpcClient } from "#shared/rpc/grpc-adapter.js";
+import { RpcError } from "#shared/rpc/grpc-status.js";
+import { createGrpcServer, grpcService } from "#shared/rpc/grpc-server.js";
+import { ServingStatus } from "#shared/rpc/health.js";
+import { createLogger } from "#shared/runtime/logger.js";
 
 /** The fiscal code that makes a fake box fail with a rich INVALID_ARGUMENT. */
 export const failingFiscalCode = "RSSMRA80A01L378X";

@@ -16,8 +16,8 @@ import {
   PreviewCertificateRequestSchema,
 } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { GetIndividualRecordRequestSchema } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
-import { DomainError } from "#shared/domain-error.js";
-import { decodeStatusDetails, toServiceError } from "#shared/grpc-status.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
+import { decodeStatusDetails, toServiceError } from "#shared/rpc/grpc-status.js";
 import { instanceIdFor } from "../src/domain/discovery-rules.js";
 import type { Instance } from "../src/domain/model.js";
 import { keyOwner, keyRoutingId } from "../src/domain/key-owner.js";

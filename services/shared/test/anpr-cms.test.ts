@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isDomainError } from "../src/domain-error.js";
+import { isDomainError } from "../src/runtime/domain-error.js";
 import { IdPostazioneFirmatoError, signIdPostazione, verifyIdPostazioneFirmato } from "../src/anpr/cms.js";
 import { createCertificateAuthority, issueWorkstationCertificate, loadWorkstationCredentials, type DevCertificateAuthority, type IssuedWorkstationCertificate, type WorkstationCredentials } from "../src/anpr/pki.js";
 import { requireTool } from "../../../test/support/tools.js";

@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { connect, createServer, type Server } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isDomainError } from "../src/domain-error.js";
-import { ensureDevPki, readDevPkiManifest } from "../src/anpr/dev-pki.js";
+import { isDomainError } from "../src/runtime/domain-error.js";
+import { ensureDevPki, readDevPkiManifest } from "../src/dev-pki/anpr-dev-pki.js";
 import {
   createCertificateAuthority,
   CredentialsError,

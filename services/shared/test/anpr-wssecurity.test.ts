@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Element } from "@xmldom/xmldom";
-import { isDomainError, type DomainError } from "../src/domain-error.js";
+import { isDomainError, type DomainError } from "../src/runtime/domain-error.js";
 import { signIdPostazione } from "../src/anpr/cms.js";
 import { createCertificateAuthority, issueWorkstationCertificate, loadWorkstationCredentials, type DevCertificateAuthority, type WorkstationCredentials } from "../src/anpr/pki.js";
 import {

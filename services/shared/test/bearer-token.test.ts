@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { bearerToken } from "../src/bearer-token.js";
+import { bearerToken } from "../src/mesh/bearer-token.js";
 
 describe("bearerToken", () => {
   it("reads the one word after the Bearer scheme, in any letter case, around spaces", () => {

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, env, loadConfig, secretFromEnvOrFile } from "../src/config.js";
+import { ConfigError, env, loadConfig, secretFromEnvOrFile } from "../src/runtime/config.js";
 
 const schema = z.object({
   NOVABOX_GRPC_PORT: env.port(50051),

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@jest/globals";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema, ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
-import { DomainError } from "../src/domain-error.js";
-import { decodeStatusDetails, GrpcCode, internalErrorMessage, RpcError, toServiceError } from "../src/grpc-status.js";
-import { toConnectError } from "../src/connect-adapter.js";
+import { DomainError } from "../src/runtime/domain-error.js";
+import { decodeStatusDetails, GrpcCode, internalErrorMessage, RpcError, toServiceError } from "../src/rpc/grpc-status.js";
+import { toConnectError } from "../src/rpc/connect-adapter.js";
 
 describe("toConnectError", () => {
   it("keeps an upstream status's code, message and raw details", () => {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { Client, credentials, Server, ServerCredentials, status } from "@grpc/grpc-js";
 import { Health, HealthCheckResponse_ServingStatus as S } from "#gen/grpc/health/v1/health_pb.js";
-import { addGrpcService, createGrpcClient, type CallContext, type GrpcClient } from "../src/grpc-adapter.js";
-import { DomainError } from "../src/domain-error.js";
-import { RpcError } from "../src/grpc-status.js";
+import { addGrpcService, createGrpcClient, type CallContext, type GrpcClient } from "../src/rpc/grpc-adapter.js";
+import { DomainError } from "../src/runtime/domain-error.js";
+import { RpcError } from "../src/rpc/grpc-status.js";
 
 /** Uses grpc.health.v1 as a small real service (one unary, one server-streaming rpc). */
 describe("grpc-js adapter for protobuf-es services", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it, jest } from "@jest/globals";
 import { Metadata, status } from "@grpc/grpc-js";
-import { DomainError, domainErrorKinds, type DomainErrorKind } from "../src/domain-error.js";
-import { decodeStatusDetails, fromServiceError, grpcCodeByKind, internalErrorMessage, RpcError, toServiceError } from "../src/grpc-status.js";
+import { DomainError, domainErrorKinds, type DomainErrorKind } from "../src/runtime/domain-error.js";
+import { decodeStatusDetails, fromServiceError, grpcCodeByKind, internalErrorMessage, RpcError, toServiceError } from "../src/rpc/grpc-status.js";
 
 /** Written out independently of the table under test, so a wrong table entry fails here. */
 const expected: [DomainErrorKind, number, string][] = [

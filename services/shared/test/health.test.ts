@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { Client, credentials, Server, ServerCredentials, status } from "@grpc/grpc-js";
 import { Health } from "#gen/grpc/health/v1/health_pb.js";
-import { createGrpcClient, type GrpcClient } from "../src/grpc-adapter.js";
-import { createHealthService, ServingStatus, type HealthService } from "../src/health.js";
+import { createGrpcClient, type GrpcClient } from "../src/rpc/grpc-adapter.js";
+import { createHealthService, ServingStatus, type HealthService } from "../src/rpc/health.js";
 
 describe("grpc.health.v1 service", () => {
   const server = new Server();

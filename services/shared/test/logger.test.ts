@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@jest/globals";
 import { Writable } from "node:stream";
 import { Metadata, status } from "@grpc/grpc-js";
-import { createLogger } from "../src/logger.js";
-import { containsPersonalData, describeError, redactText, serializeError } from "../src/log-safety.js";
-import { RpcError } from "../src/grpc-status.js";
-import { DomainError } from "../src/domain-error.js";
+import { createLogger } from "../src/runtime/logger.js";
+import { containsPersonalData, describeError, redactText, serializeError } from "../src/runtime/log-safety.js";
+import { RpcError } from "../src/rpc/grpc-status.js";
+import { DomainError } from "../src/runtime/domain-error.js";
 
 function capture() {
   const lines: Record<string, unknown>[] = [];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@jest/globals";
 import { X509Certificate } from "node:crypto";
 import { createCertificateAuthority } from "../src/anpr/pki.js";
-import { describeMeshIdentity, meshIdentityOfSubjectAltName, meshIdentityUri, parseMeshIdentityUri, subjectAltNameUris } from "../src/mesh-identity.js";
-import { issueMeshCertificate } from "../src/mesh-pki.js";
+import { describeMeshIdentity, meshIdentityOfSubjectAltName, meshIdentityUri, parseMeshIdentityUri, subjectAltNameUris } from "../src/mesh/mesh-identity.js";
+import { issueMeshCertificate } from "../src/dev-pki/mesh-pki.js";
 
 describe("mesh identities (SPIFFE IDs in the subjectAltName)", () => {
   it("writes and reads back the three forms", () => {

@@ -5,11 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, credentials, Server } from "@grpc/grpc-js";
 import { Health, HealthCheckResponse_ServingStatus as S } from "#gen/grpc/health/v1/health_pb.js";
-import { addGrpcService, createGrpcClient } from "../src/grpc-adapter.js";
-import { RpcError } from "../src/grpc-status.js";
+import { addGrpcService, createGrpcClient } from "../src/rpc/grpc-adapter.js";
+import { RpcError } from "../src/rpc/grpc-status.js";
 import { createCertificateAuthority } from "../src/anpr/pki.js";
-import { ensureMeshPki, issueMeshCertificate, meshCredentials, type MeshPki } from "../src/mesh-pki.js";
-import { meshIdentityOfSubjectAltName } from "../src/mesh-identity.js";
+import { ensureMeshPki, issueMeshCertificate, meshCredentials, type MeshPki } from "../src/dev-pki/mesh-pki.js";
+import { meshIdentityOfSubjectAltName } from "../src/mesh/mesh-identity.js";
 
 describe("mesh PKI", () => {
   let dir: string;

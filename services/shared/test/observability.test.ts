@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { Writable } from "node:stream";
 import { Client, credentials, Metadata } from "@grpc/grpc-js";
 import { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
-import { createGrpcClient, type GrpcClient } from "../src/grpc-adapter.js";
-import { createGrpcServer, grpcService, type GrpcServerHandle } from "../src/grpc-server.js";
-import { DomainError } from "../src/domain-error.js";
-import { RpcError } from "../src/grpc-status.js";
-import { createLogger } from "../src/logger.js";
-import { createObservability, otlpTracesUrl, type Observability } from "../src/observability.js";
+import { createGrpcClient, type GrpcClient } from "../src/rpc/grpc-adapter.js";
+import { createGrpcServer, grpcService, type GrpcServerHandle } from "../src/rpc/grpc-server.js";
+import { DomainError } from "../src/runtime/domain-error.js";
+import { RpcError } from "../src/rpc/grpc-status.js";
+import { createLogger } from "../src/runtime/logger.js";
+import { createObservability, otlpTracesUrl, type Observability } from "../src/runtime/observability.js";
 import { startOtlpReceiver, type OtlpReceiver } from "../../../test/support/otlp-receiver.js";
 
 const fiscalCode = "RSSMRA85T10A562S";

@@ -57,7 +57,7 @@
  * certificate with warning EA038 (W) in {@link CertificationResult.warnings}.
  */
 import { createHash } from "node:crypto";
-import { DomainError, type DomainErrorKind } from "#shared/domain-error.js";
+import { DomainError, type DomainErrorKind } from "#shared/runtime/domain-error.js";
 import {
   ANPR_ERRORS,
   anprErrorText,

@@ -7,7 +7,7 @@
  */
 import type { Element } from "@xmldom/xmldom";
 import { childElements, findChild } from "#shared/anpr/xml.js";
-import { isDomainError } from "#shared/domain-error.js";
+import { isDomainError } from "#shared/runtime/domain-error.js";
 import type { OperationLog } from "../domain/operation-log.js";
 import {
   risposta3002Ko,

@@ -3,7 +3,7 @@
  * rules of the domain: it maps the SOAP-level request to the domain's, renders the PDF, and maps a
  * person to the Risposta3002 shape. Refusals stay domain errors carrying their ANPR code.
  */
-import { DomainError } from "#shared/domain-error.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
 import { issueCertificate } from "../domain/certification.js";
 import { renderCertificatePdf } from "../domain/certificate-pdf.js";
 import type { Person, Population } from "../domain/population.js";

@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url";
 import soap from "soap";
 import type { Logger } from "pino";
 import type { Element } from "@xmldom/xmldom";
-import { isDomainError } from "#shared/domain-error.js";
+import { isDomainError } from "#shared/runtime/domain-error.js";
 import { anprSpecDir, createXsdValidator, type AnprSchemaName, type XsdValidator } from "#shared/anpr/xsd.js";
 import { findChild, parseXmlSafe } from "#shared/anpr/xml.js";
 import { createWsSecurityVerifier, type VerifiedEnvelope } from "#shared/anpr/wssecurity.js";

@@ -5,10 +5,10 @@
  * with the URL and port, then serves until SIGINT/SIGTERM.
  */
 import { z } from "zod";
-import { env, loadConfig } from "#shared/config.js";
-import { parseCommandLine, serverUsage } from "#shared/cli.js";
-import { createLogger } from "#shared/logger.js";
-import { installShutdown } from "#shared/shutdown.js";
+import { env, loadConfig } from "#shared/runtime/config.js";
+import { parseCommandLine, serverUsage } from "#shared/runtime/cli.js";
+import { createLogger } from "#shared/runtime/logger.js";
+import { installShutdown } from "#shared/runtime/shutdown.js";
 import { parseFaultSpec } from "./faults.js";
 import { startAnprSim } from "./start-anpr-sim.js";
 

@@ -6,7 +6,7 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
-import { ensureDevPki } from "#shared/anpr/dev-pki.js";
+import { ensureDevPki } from "#shared/dev-pki/anpr-dev-pki.js";
 import { createWsSecurityAnswerSigner } from "#shared/anpr/wssecurity.js";
 import { createOperationLog, type OperationRecord } from "../domain/operation-log.js";
 import { createPopulation } from "../domain/population.js";

@@ -6,7 +6,7 @@
  * Nothing here holds a fiscal code: an alert names a tobacconist, a count, a window and Comuni.
  */
 import type { MassExtractionAlert } from "./quota.js";
-import type { Log } from "#shared/log.js";
+import type { Log } from "#shared/runtime/log.js";
 
 /** The port: one delivery attempt to one Comune's box; rejects when the box did not record it. */
 export type AlertSink = (comuneCode: string, alert: MassExtractionAlert) => Promise<void>;

@@ -2,9 +2,9 @@
  * The gateway's typed domain errors. Each names the situation; its kind decides the wire code
  * through the shared kind → code table (grpc-status.ts), so no error here knows about RPC.
  */
-import { DomainError } from "#shared/domain-error.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
 
-export { SsoTokenError, TobacconistMismatchError, type SsoTokenFailure } from "#shared/sso-token.js";
+export { SsoTokenError, TobacconistMismatchError, type SsoTokenFailure } from "#shared/mesh/sso-token.js";
 
 /** The development SSO knows only the demo tobacconists (PERMISSION_DENIED for anyone else). */
 export class UnknownTobacconistError extends DomainError {

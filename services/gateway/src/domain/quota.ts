@@ -10,8 +10,8 @@
  * through the store itself so every replica counts the same code as the same.
  */
 import { createHmac } from "node:crypto";
-import { DomainError } from "#shared/domain-error.js";
-import { romeDay } from "#shared/rome-time.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
+import { romeDay } from "#shared/runtime/rome-time.js";
 
 /** The limits; 0 switches one off. */
 export interface QuotaLimits {
@@ -106,7 +106,7 @@ export class QuotaExceededError extends DomainError {
   }
 }
 
-export { romeDay, romeMonth } from "#shared/rome-time.js";
+export { romeDay, romeMonth } from "#shared/runtime/rome-time.js";
 
 /** Options of {@link createQuotaGuard}. */
 export interface QuotaGuardOptions {

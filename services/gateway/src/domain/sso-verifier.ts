@@ -6,9 +6,9 @@
  * gateway's check keeps forged traffic out of the mesh, the box's check keeps the box independent.
  */
 import type { KeyObject } from "node:crypto";
-import { bearerToken } from "#shared/bearer-token.js";
-import { DomainError } from "#shared/domain-error.js";
-import { SsoTokenError, ssoTrust, verifySsoToken, verifySsoTokenWithKeys, type SsoKeyResolver, type TobacconistIdentity } from "#shared/sso-token.js";
+import { bearerToken } from "#shared/mesh/bearer-token.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
+import { SsoTokenError, ssoTrust, verifySsoToken, verifySsoTokenWithKeys, type SsoKeyResolver, type TobacconistIdentity } from "#shared/mesh/sso-token.js";
 
 export type { TobacconistIdentity };
 

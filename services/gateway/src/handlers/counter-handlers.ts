@@ -5,8 +5,8 @@
  */
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { CounterService } from "#gen/novares/counter/v1/counter_service_pb.js";
-import { DomainError } from "#shared/domain-error.js";
-import type { CallContext, ServiceImpl } from "#shared/grpc-adapter.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
+import type { CallContext, ServiceImpl } from "#shared/rpc/grpc-adapter.js";
 import type { QuotaStore } from "../domain/quota.js";
 import type { SsoVerifier } from "../domain/sso-verifier.js";
 import { requestHeader } from "./forwarding.js";

@@ -12,9 +12,9 @@
  * 405. Mounted only when GATEWAY_DEV_SSO=true.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { isDomainError } from "#shared/domain-error.js";
+import { isDomainError } from "#shared/runtime/domain-error.js";
 import type { DevSsoIssuer } from "../domain/dev-sso.js";
-import type { Log } from "#shared/log.js";
+import type { Log } from "#shared/runtime/log.js";
 
 /** The path prefix of the development SSO. */
 export const devSsoPrefix = "/dev-sso/";

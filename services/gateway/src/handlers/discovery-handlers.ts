@@ -6,7 +6,7 @@
  * boxes announce themselves to the router over mutual TLS, never through the browsers' door.
  */
 import type { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
-import type { GrpcClient, ServiceImpl } from "#shared/grpc-adapter.js";
+import type { GrpcClient, ServiceImpl } from "#shared/rpc/grpc-adapter.js";
 import { AnnouncementNotAllowedError } from "../domain/errors.js";
 import { forwardOptions } from "./forwarding.js";
 

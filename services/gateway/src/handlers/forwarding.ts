@@ -3,8 +3,8 @@
  * the token again with its own key), a request id for correlating logs across hops, the caller's
  * deadline and its cancellation. Nothing else from the browser's headers crosses into the mesh.
  */
-import type { CallContext, ClientCallOptions } from "#shared/grpc-adapter.js";
-import { callerHeaders } from "#shared/mesh-headers.js";
+import type { CallContext, ClientCallOptions } from "#shared/rpc/grpc-adapter.js";
+import { callerHeaders } from "#shared/rpc/mesh-headers.js";
 
 /** The first value of `name` in the call's headers, or undefined. */
 export function requestHeader(context: CallContext, name: string): string | undefined {

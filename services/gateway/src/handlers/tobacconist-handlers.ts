@@ -10,13 +10,13 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import type { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
-import type { CallContext, GrpcClient, ServiceImpl } from "#shared/grpc-adapter.js";
-import type { ErrorLogger } from "#shared/grpc-status.js";
-import type { CallFacts } from "#shared/observability.js";
+import type { CallContext, GrpcClient, ServiceImpl } from "#shared/rpc/grpc-adapter.js";
+import type { ErrorLogger } from "#shared/rpc/grpc-status.js";
+import type { CallFacts } from "#shared/runtime/observability.js";
 import type { SsoVerifier } from "../domain/sso-verifier.js";
 import { romeMonth, type LedgerEntry, type QuotaGuard } from "../domain/quota.js";
-import { effectiveTobacconistId } from "#shared/sso-token.js";
-import { quotaMinuteHeader } from "#shared/mesh-headers.js";
+import { effectiveTobacconistId } from "#shared/mesh/sso-token.js";
+import { quotaMinuteHeader } from "#shared/rpc/mesh-headers.js";
 import { forwardOptions, requestHeader } from "./forwarding.js";
 
 /** Options of the tobacconist-facing handler factories. */

@@ -14,11 +14,11 @@ import { createServer as createHttp2Server, type Http2Server, type Http2ServerRe
 import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
-import { stampPeerAddress } from "#shared/connect-adapter.js";
-import { applyCors, serveStatic } from "#shared/http-door.js";
-import type { OpsHttpHandler } from "#shared/ops-http.js";
+import { stampPeerAddress } from "#shared/rpc/connect-adapter.js";
+import { applyCors, serveStatic } from "#shared/rpc/http-door.js";
+import type { OpsHttpHandler } from "#shared/rpc/ops-http.js";
 import { devSsoPrefix, type DevSsoRoutes } from "../handlers/dev-sso-routes.js";
-import type { Log } from "#shared/log.js";
+import type { Log } from "#shared/runtime/log.js";
 
 /** Options for {@link createGatewayListeners}. */
 export interface GatewayListenersOptions {

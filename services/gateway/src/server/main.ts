@@ -4,12 +4,12 @@
  * `{"msg":"gateway ready","port":N,"h2cPort":M,"devSso":true}` when both listeners serve.
  */
 import { z } from "zod";
-import { env, loadConfig } from "#shared/config.js";
-import { parseCommandLine, serverUsage } from "#shared/cli.js";
-import { createLogger } from "#shared/logger.js";
-import { certificateFileNotAfter, createObservability } from "#shared/observability.js";
+import { env, loadConfig } from "#shared/runtime/config.js";
+import { parseCommandLine, serverUsage } from "#shared/runtime/cli.js";
+import { createLogger } from "#shared/runtime/logger.js";
+import { certificateFileNotAfter, createObservability } from "#shared/runtime/observability.js";
 import { join } from "node:path";
-import { installShutdown } from "#shared/shutdown.js";
+import { installShutdown } from "#shared/runtime/shutdown.js";
 import { defaultQuotaLimits, startGateway } from "./gateway-server.js";
 import { readSsoPublicKey } from "./sso-keys.js";
 

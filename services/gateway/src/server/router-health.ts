@@ -4,7 +4,7 @@
  * grpc.health.v1 status and its load balancer follow the router within one interval: a gateway
  * whose router is down or not yet synchronised takes no browser traffic.
  */
-import type { Readiness } from "#shared/ops-http.js";
+import type { Readiness } from "#shared/rpc/ops-http.js";
 
 /** Options of {@link createRouterHealthMonitor}. */
 export interface RouterHealthMonitorOptions {

@@ -6,8 +6,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { chmod, mkdir, readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { DomainError } from "#shared/domain-error.js";
-import { writeAtomic } from "#shared/write-atomic.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
+import { writeAtomic } from "#shared/runtime/write-atomic.js";
 
 /** The development SSO's signing key and its public half. */
 export interface DevSsoKeyPair {

@@ -32,7 +32,7 @@ import {
   type TestataInput,
 } from "./requests.js";
 import { parseRisposta3002, parseRisposta6001, parseRispostaConnessione, type CertificateResult, type IndividualRecord } from "./responses.js";
-import { DomainError } from "#shared/domain-error.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
 import { postSoap, soapEnvelope, wsdlNamespaces, type MtomAttachments, type SoapAnswer } from "./soap-transport.js";
 
 export type { MtomAttachments } from "./soap-transport.js";

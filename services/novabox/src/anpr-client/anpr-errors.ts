@@ -3,7 +3,7 @@
  * on, what went wrong; the ANPR code, severity and text travel as metadata (sent to clients as
  * google.rpc.ErrorInfo), and the underlying transport error stays as `cause` for the logs.
  */
-import { DomainError, type DomainErrorKind } from "#shared/domain-error.js";
+import { DomainError, type DomainErrorKind } from "#shared/runtime/domain-error.js";
 
 /** One error or anomaly from ANPR's `listaErrori` / `listaAnomalie`. */
 export interface AnprMessage {

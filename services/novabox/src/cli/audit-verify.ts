@@ -16,12 +16,12 @@
  *
  * Exit status: 0 intact (and agreeing), 1 broken, disagreeing or altered (named), 2 could not check.
  */
-import { parseCommandLine } from "#shared/cli.js";
+import { parseCommandLine } from "#shared/runtime/cli.js";
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { isDomainError } from "#shared/domain-error.js";
-import { verifyAuditExport } from "#shared/audit-checkpoint.js";
-import { meshCredentials, type MeshRole } from "#shared/mesh-pki.js";
+import { isDomainError } from "#shared/runtime/domain-error.js";
+import { verifyAuditExport } from "#shared/mesh/audit-checkpoint.js";
+import { meshCredentials, type MeshRole } from "#shared/dev-pki/mesh-pki.js";
 import { compareWithWitness } from "../domain/witness-comparison.js";
 import { readAuditChainKey } from "../store/audit-chain.js";
 import { verifyAuditChain, type AuditChainKey } from "../store/audit-log.js";

@@ -7,9 +7,9 @@
  * (NOVABOX_SECRET_KEY, else ANPR_HOME/secret.key) — and is NOT in the copy: back it up separately.
  * Exit status 0 written, 2 failed. See store/backup.ts.
  */
-import { parseCommandLine } from "#shared/cli.js";
-import { isDomainError } from "#shared/domain-error.js";
-import { loadMeshSigningIdentity } from "#shared/audit-checkpoint.js";
+import { parseCommandLine } from "#shared/runtime/cli.js";
+import { isDomainError } from "#shared/runtime/domain-error.js";
+import { loadMeshSigningIdentity } from "#shared/mesh/audit-checkpoint.js";
 import { backupDatabase } from "../store/backup.js";
 import { decodeSecretKey } from "../store/secret-box.js";
 

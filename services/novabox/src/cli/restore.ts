@@ -9,8 +9,8 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseCommandLine } from "#shared/cli.js";
-import { isDomainError } from "#shared/domain-error.js";
+import { parseCommandLine } from "#shared/runtime/cli.js";
+import { isDomainError } from "#shared/runtime/domain-error.js";
 import { restoreDatabase } from "../store/backup.js";
 import { decodeSecretKey } from "../store/secret-box.js";
 

@@ -10,8 +10,8 @@
  *
  * Never prints a key. Exit status: 0 rotated, 1 refused or failed (nothing changed).
  */
-import { parseCommandLine } from "#shared/cli.js";
-import { isDomainError } from "#shared/domain-error.js";
+import { parseCommandLine } from "#shared/runtime/cli.js";
+import { isDomainError } from "#shared/runtime/domain-error.js";
 import { decodeSecretKey, generateSecretKey, readSecretKeyFile, rotateSecretKey, secretKeyFilePath } from "../store/secret-box.js";
 
 const usage = `usage: node --import tsx services/novabox/src/cli/rotate-key.ts [ANPR_HOME]

@@ -17,8 +17,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { SignJWT, errors as joseErrors, jwtVerify } from "jose";
-import { bearerToken } from "#shared/bearer-token.js";
-import { DomainError, isDomainError } from "#shared/domain-error.js";
+import { bearerToken } from "#shared/mesh/bearer-token.js";
+import { DomainError, isDomainError } from "#shared/runtime/domain-error.js";
 import {
   AdminAlreadyRegisteredError,
   InvalidCredentialsError,

@@ -4,7 +4,7 @@
  * base · 2^(failures−1))), so a restarted router is not hit by every box at once. Never throws out of
  * its timers; `stop()` cancels whatever is pending.
  */
-import type { Log } from "#shared/log.js";
+import type { Log } from "#shared/runtime/log.js";
 
 /** Timer functions, injected so tests drive time. */
 export interface AnnouncerTimers {

@@ -3,7 +3,7 @@
  * every announcement, written beside every backup and export), the comparison of the log with the
  * checkpoints Novares witnessed, and signed CSV exports.
  */
-import type { AuditHead, SignedCheckpoint } from "#shared/audit-checkpoint.js";
+import type { AuditHead, SignedCheckpoint } from "#shared/mesh/audit-checkpoint.js";
 import { buildAuditCsv } from "./audit-csv.js";
 import { ExportNotSignableError } from "./errors.js";
 import type { AuditFilter, Settings } from "./model.js";

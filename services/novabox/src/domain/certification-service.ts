@@ -21,7 +21,7 @@ import { createHash } from "node:crypto";
 import { CERTIFICATE_TYPES } from "#shared/anpr/tables.js";
 import type { AnprClient } from "../anpr-client/anpr-client.js";
 import { AnprFaultError, AnprRejectedError, AnprUnavailableError, AnprWrongSubjectError, describeError, type AnprMessage } from "../anpr-client/anpr-errors.js";
-import { isDomainError } from "#shared/domain-error.js";
+import { isDomainError } from "#shared/runtime/domain-error.js";
 import type { CertificateRequestInput } from "../anpr-client/requests.js";
 import { IdempotencyKeyReusedError, IssuanceOutcomeUnknownError, MassExtractionError, auditFailureOf } from "./errors.js";
 import type { AuditOperation, AuditRecord, AuthenticationMethod, Settings } from "./model.js";
@@ -29,7 +29,7 @@ import type { AuditLog, Clock, IdempotencyStore, PendingIssuance, PendingIssuanc
 import type { RateLimiter } from "./rate-limiter.js";
 import { assertNotRevoked } from "./sso.js";
 import { EXPERIMENTAL_PHASE_CERTIFICATE_TYPES, assertServesComune, enabledCertificateTypes, validateCertificateInput, validateIdempotencyKey, type CertificateInput, type ValidCertificateInput } from "./validation.js";
-import type { Log } from "#shared/log.js";
+import type { Log } from "#shared/runtime/log.js";
 
 /** What the domain needs of the ANPR client (the real client, or a fake in tests). */
 export type AnprGateway = Pick<AnprClient, "nextOperationId" | "issueCertificate" | "getIndividualRecord" | "testConnection">;

@@ -5,17 +5,17 @@
  * a message that says which), and ANPR's connectivity test. Every change is audited; no secret is
  * ever returned or logged.
  */
-import { parseJwks, validateJwksUrl, type SsoKeySetStatus } from "#shared/sso-key-set.js";
+import { parseJwks, validateJwksUrl, type SsoKeySetStatus } from "#shared/mesh/sso-key-set.js";
 import { randomUUID } from "node:crypto";
 import { describeCertificate, loadCaBundle, loadWorkstationCredentials } from "#shared/anpr/pki.js";
-import { containsProgramText, DomainError } from "#shared/domain-error.js";
+import { containsProgramText, DomainError } from "#shared/runtime/domain-error.js";
 import type { AnprMessage } from "../anpr-client/anpr-errors.js";
 import { auditRecord } from "./audit-record.js";
 import { auditFailureOf, InvalidInputError } from "./errors.js";
 import type { AuditRecord, CertificateSummary, Settings } from "./model.js";
 import type { AuditLog, Clock, ConfigStore } from "./ports.js";
 import type { AnprGateway } from "./certification-service.js";
-import type { Log } from "#shared/log.js";
+import type { Log } from "#shared/runtime/log.js";
 
 /** Options for {@link createConfigService}. */
 export interface ConfigServiceOptions {

@@ -1,9 +1,9 @@
 /**
  * The Novabox's typed domain errors. Each class is one domain situation with a stable `reason`, a
  * message the operator or tobacconist can act on (naming the field at fault), and only safe
- * metadata; the transport layer maps each `kind` to one gRPC code (services/shared/src/grpc-status.ts).
+ * metadata; the transport layer maps each `kind` to one gRPC code (services/shared/src/rpc/grpc-status.ts).
  */
-import { DomainError, isDomainError, type DomainErrorKind } from "#shared/domain-error.js";
+import { DomainError, isDomainError, type DomainErrorKind } from "#shared/runtime/domain-error.js";
 import type { AuditOutcome } from "./model.js";
 
 /** The request carries a value that breaks a rule checked before ANPR is called. */
@@ -101,7 +101,7 @@ export class SsoNotConfiguredError extends DomainError {
   }
 }
 
-export { SsoTokenError, type SsoTokenFailure } from "#shared/sso-token.js";
+export { SsoTokenError, type SsoTokenFailure } from "#shared/mesh/sso-token.js";
 
 /** The Comune revoked this tobacconist's access (agreement art. 5.4). */
 export class TobacconistRevokedError extends DomainError {
@@ -113,7 +113,7 @@ export class TobacconistRevokedError extends DomainError {
   }
 }
 
-export { TobacconistMismatchError } from "#shared/sso-token.js";
+export { TobacconistMismatchError } from "#shared/mesh/sso-token.js";
 
 /** The per-tobacconist request rate was exceeded. */
 export class RateLimitedError extends DomainError {

@@ -9,7 +9,7 @@
  * Months are calendar months in Europe/Rome time, the Comune's.
  */
 import { parseCertificateFacts } from "./certificate-ledger.js";
-import { romeMidnight } from "#shared/rome-time.js";
+import { romeMidnight } from "#shared/runtime/rome-time.js";
 import { InvalidInputError } from "./errors.js";
 import type { AuditEntry } from "./model.js";
 

@@ -5,15 +5,15 @@
  * (#shared/sso-token.js does the JWT checks, with the algorithm pinned to the key's type), then
  * refuses tobacconists the Comune revoked.
  */
-import { createSsoKeySet, type SsoKeySet, type SsoKeySetStatus, type SsoKeySource } from "#shared/sso-key-set.js";
-import { verifySsoTokenWithKeys, type TobacconistIdentity } from "#shared/sso-token.js";
-import { isDomainError } from "#shared/domain-error.js";
+import { createSsoKeySet, type SsoKeySet, type SsoKeySetStatus, type SsoKeySource } from "#shared/mesh/sso-key-set.js";
+import { verifySsoTokenWithKeys, type TobacconistIdentity } from "#shared/mesh/sso-token.js";
+import { isDomainError } from "#shared/runtime/domain-error.js";
 import { SsoNotConfiguredError, TobacconistRevokedError } from "./errors.js";
 import type { Settings } from "./model.js";
 import type { Clock } from "./ports.js";
 
 export type { TobacconistIdentity };
-export { algorithmForKey } from "#shared/sso-token.js";
+export { algorithmForKey } from "#shared/mesh/sso-token.js";
 
 /** Options of {@link createSsoVerifier}. */
 export interface SsoVerifierOptions {

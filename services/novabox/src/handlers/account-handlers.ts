@@ -4,7 +4,7 @@
  */
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { AccountFileFormat, type AccountService as AccountServiceDesc } from "#gen/novabox/account/v1/account_service_pb.js";
-import type { CallContext, ServiceImpl } from "#shared/grpc-adapter.js";
+import type { CallContext, ServiceImpl } from "#shared/rpc/grpc-adapter.js";
 import type { AccountService } from "../domain/account-service.js";
 import type { AdminService } from "../domain/admin-service.js";
 import type { MonthlyAccount, TobacconistMonth } from "../domain/monthly-account.js";

@@ -5,7 +5,7 @@
  */
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { AlertService } from "#gen/novabox/alert/v1/alert_service_pb.js";
-import type { CallContext, ServiceImpl } from "#shared/grpc-adapter.js";
+import type { CallContext, ServiceImpl } from "#shared/rpc/grpc-adapter.js";
 import { InvalidInputError } from "../domain/errors.js";
 import type { MeshAlertService } from "../domain/mesh-alerts.js";
 

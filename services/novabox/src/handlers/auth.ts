@@ -1,6 +1,6 @@
 /** Reads the bearer token a caller sent in the `authorization` metadata (gRPC) or header (Connect). */
-import { bearerToken as parseBearer } from "#shared/bearer-token.js";
-import type { CallContext } from "#shared/grpc-adapter.js";
+import { bearerToken as parseBearer } from "#shared/mesh/bearer-token.js";
+import type { CallContext } from "#shared/rpc/grpc-adapter.js";
 
 /** The token of `authorization: Bearer <token>`, or undefined when absent. */
 export function bearerToken(context: CallContext): string | undefined {

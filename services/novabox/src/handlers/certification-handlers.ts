@@ -5,17 +5,17 @@
  */
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { RequesterType, type CertificationService as CertificationServiceDesc, type IssueCertificateRequest, type PreviewCertificateRequest } from "#gen/novabox/certification/v1/certification_service_pb.js";
-import type { ServiceImpl } from "#shared/grpc-adapter.js";
+import type { ServiceImpl } from "#shared/rpc/grpc-adapter.js";
 import type { AnprMessage } from "../anpr-client/anpr-errors.js";
 import type { CertificationService, Caller } from "../domain/certification-service.js";
 import type { SsoVerifier } from "../domain/sso.js";
 import type { CertificateInput, StampDutyInput } from "../domain/validation.js";
-import { effectiveTobacconistId } from "#shared/sso-token.js";
+import { effectiveTobacconistId } from "#shared/mesh/sso-token.js";
 import { AnprSeverity } from "#gen/novabox/common/v1/anpr_pb.js";
-import { quotaMinuteHeader } from "#shared/mesh-headers.js";
+import { quotaMinuteHeader } from "#shared/rpc/mesh-headers.js";
 import { bearerToken } from "./auth.js";
-import type { CallContext } from "#shared/grpc-adapter.js";
-import type { CallFacts } from "#shared/observability.js";
+import type { CallContext } from "#shared/rpc/grpc-adapter.js";
+import type { CallFacts } from "#shared/runtime/observability.js";
 
 const languageCodes = ["", "IT", "DE", "FR", "SL"] as const;
 

@@ -9,8 +9,8 @@ import {
   ConnectionTestStage,
   type ConfigService as ConfigServiceDesc,
 } from "#gen/novabox/config/v1/config_service_pb.js";
-import type { ServiceImpl } from "#shared/grpc-adapter.js";
-import type { CallContext } from "#shared/grpc-adapter.js";
+import type { ServiceImpl } from "#shared/rpc/grpc-adapter.js";
+import type { CallContext } from "#shared/rpc/grpc-adapter.js";
 import type { AdminService, AdminSession } from "../domain/admin-service.js";
 import type { ConfigService } from "../domain/config-service.js";
 import type { AuditLog, PendingIssuance } from "../domain/ports.js";

@@ -23,7 +23,7 @@ import {
   type Settings as PbSettings,
 } from "#gen/novabox/config/v1/config_service_pb.js";
 import { defaultAnprInterfaceVersion, type AuditEntry, type AuditFilter, type AuditOperation, type AuditOutcome, type AuditVerification, type CertificateSummary, type Settings } from "../domain/model.js";
-import { DomainError } from "#shared/domain-error.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
 import type { WeeklySummary } from "../domain/audit-analysis.js";
 import type { WitnessComparison } from "../domain/witness-comparison.js";
 

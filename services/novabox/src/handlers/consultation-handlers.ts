@@ -2,8 +2,8 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ConsultationService as ConsultationServiceDesc } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { HouseholdKind, Sex } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
-import type { CallContext, ServiceImpl } from "#shared/grpc-adapter.js";
-import type { CallFacts } from "#shared/observability.js";
+import type { CallContext, ServiceImpl } from "#shared/rpc/grpc-adapter.js";
+import type { CallFacts } from "#shared/runtime/observability.js";
 import { civilStatusDescription, RELATIONSHIPS } from "#shared/anpr/tables.js";
 import type { PersonRecord, Place } from "../anpr-client/responses.js";
 import type { ConsultationService } from "../domain/consultation-service.js";

@@ -18,7 +18,7 @@ import { hostname } from "node:os";
 import { isIP } from "node:net";
 import { join } from "node:path";
 import forge from "node-forge";
-import { DomainError } from "#shared/domain-error.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
 
 /** `auto`: HTTPS unless bound to loopback; `https`: always; `http`: only on loopback. */
 export type AdminTlsMode = "auto" | "https" | "http";

@@ -7,7 +7,7 @@
 import { loadWorkstationCredentials } from "#shared/anpr/pki.js";
 import { signIdPostazione } from "#shared/anpr/cms.js";
 import { createWsSecuritySigner } from "#shared/anpr/wssecurity.js";
-import { DomainError } from "#shared/domain-error.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
 import { createAnprClient, type AnprClient } from "../anpr-client/anpr-client.js";
 import type { OperationCounter } from "../anpr-client/operation-counter.js";
 import type { ConfigStore } from "../domain/ports.js";

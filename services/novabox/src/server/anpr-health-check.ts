@@ -6,7 +6,7 @@
  * clock; a security fault otherwise is the credentials; anything else (HTTP errors, timeouts,
  * unreadable answers) is ANPR being unreachable.
  */
-import { redactText } from "#shared/log-safety.js";
+import { redactText } from "#shared/runtime/log-safety.js";
 import type { HealthVerdict } from "../domain/anpr-health-monitor.js";
 import type { ConfigStore } from "../domain/ports.js";
 import { missingForAnpr } from "./anpr-gateway.js";

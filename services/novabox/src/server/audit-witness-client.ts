@@ -7,9 +7,9 @@
 import { Client, status, type ChannelCredentials } from "@grpc/grpc-js";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { AuditWitnessService } from "#gen/novares/witness/v1/witness_service_pb.js";
-import { signAuditExport, signCheckpoint, verifyCheckpoint, type MeshSigningIdentity } from "#shared/audit-checkpoint.js";
-import { createGrpcClient } from "#shared/grpc-adapter.js";
-import { RpcError } from "#shared/grpc-status.js";
+import { signAuditExport, signCheckpoint, verifyCheckpoint, type MeshSigningIdentity } from "#shared/mesh/audit-checkpoint.js";
+import { createGrpcClient } from "#shared/rpc/grpc-adapter.js";
+import { RpcError } from "#shared/rpc/grpc-status.js";
 import type { Notary, WitnessSource } from "../domain/audit-evidence.js";
 import type { WitnessedHead } from "../domain/witness-comparison.js";
 

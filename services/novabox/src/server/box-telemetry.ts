@@ -7,7 +7,7 @@
  * Labels hold only codes from bounded sets (ANPR's error table, audit operations and outcomes): never
  * a fiscal code, a name or a request id.
  */
-import type { Observability } from "#shared/observability.js";
+import type { Observability } from "#shared/runtime/observability.js";
 import type { AnprClient } from "../anpr-client/anpr-client.js";
 import type { HealthVerdict } from "../domain/anpr-health-monitor.js";
 import type { AuditLog } from "../domain/ports.js";

@@ -9,9 +9,9 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
-import { stampPeerAddress } from "#shared/connect-adapter.js";
-import { applyCors, serveStatic } from "#shared/http-door.js";
-import type { OpsHttpHandler } from "#shared/ops-http.js";
+import { stampPeerAddress } from "#shared/rpc/connect-adapter.js";
+import { applyCors, serveStatic } from "#shared/rpc/http-door.js";
+import type { OpsHttpHandler } from "#shared/rpc/ops-http.js";
 
 /** Options for {@link createHttpListener}. */
 export interface HttpListenerOptions {

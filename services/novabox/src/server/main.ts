@@ -4,15 +4,15 @@
  * ANPR_HOME, and logs one JSON line `{"msg":"novabox ready",...}` with its ports when it serves.
  */
 import { z } from "zod";
-import { ConfigError, env, loadConfig, secretFromEnvOrFile } from "#shared/config.js";
-import { meshCredentials } from "#shared/mesh-pki.js";
-import { parseCommandLine, serverUsage } from "#shared/cli.js";
-import { loadMeshSigningIdentity } from "#shared/audit-checkpoint.js";
+import { ConfigError, env, loadConfig, secretFromEnvOrFile } from "#shared/runtime/config.js";
+import { meshCredentials } from "#shared/dev-pki/mesh-pki.js";
+import { parseCommandLine, serverUsage } from "#shared/runtime/cli.js";
+import { loadMeshSigningIdentity } from "#shared/mesh/audit-checkpoint.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createLogger } from "#shared/logger.js";
-import { certificateFileNotAfter, createObservability } from "#shared/observability.js";
-import { installShutdown } from "#shared/shutdown.js";
+import { createLogger } from "#shared/runtime/logger.js";
+import { certificateFileNotAfter, createObservability } from "#shared/runtime/observability.js";
+import { installShutdown } from "#shared/runtime/shutdown.js";
 import { startNovabox } from "./novabox-server.js";
 
 const environment = z.object({

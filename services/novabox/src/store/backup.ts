@@ -20,7 +20,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import Database from "better-sqlite3";
-import { signCheckpoint, verifyCheckpoint, type AuditHead, type MeshSigningIdentity } from "#shared/audit-checkpoint.js";
+import { signCheckpoint, verifyCheckpoint, type AuditHead, type MeshSigningIdentity } from "#shared/mesh/audit-checkpoint.js";
 import { auditRecord } from "../domain/audit-record.js";
 import { readAuditChainKey } from "./audit-chain.js";
 import { verifyAuditChain } from "./audit-log.js";

@@ -2,7 +2,7 @@
  * Typed errors of the Novabox store. Key problems are `precondition-failed`: the box must not start
  * until the operator fixes the key; damaged or tampered data is `data-loss`.
  */
-import { DomainError } from "#shared/domain-error.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
 
 /** The secret key file is readable or writable by group or others: the box refuses to use it. */
 export class SecretKeyFilePermissionsError extends DomainError {

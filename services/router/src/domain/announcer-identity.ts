@@ -5,7 +5,7 @@
  * announce itself for another Comune and receive that Comune's tobacconists' tokens and citizens'
  * fiscal codes. Pure rules, no I/O.
  */
-import { describeMeshIdentity, type MeshIdentity } from "#shared/mesh-identity.js";
+import { describeMeshIdentity, type MeshIdentity } from "#shared/mesh/mesh-identity.js";
 import { instanceIdFor } from "./discovery-rules.js";
 import { MeshIdentityRefusedError } from "./errors.js";
 

@@ -14,7 +14,7 @@
  * A repeat of the newest head only refreshes `lastWitnessedAt` (kept in memory, saved with the next
  * new checkpoint), so a box announcing every few seconds does not write on every announcement.
  */
-import type { AuditHead, SignedCheckpoint } from "#shared/audit-checkpoint.js";
+import type { AuditHead, SignedCheckpoint } from "#shared/mesh/audit-checkpoint.js";
 import type { CheckpointStore, StoredCheckpoint, WitnessDocument, WitnessSummary } from "./checkpoint-store.js";
 import { CheckpointMismatchError } from "./errors.js";
 import type { Clock } from "./model.js";

@@ -9,7 +9,7 @@ import { instanceIdFor } from "./discovery-rules.js";
 import type { AnnounceInput, AnnounceOutcome, Clock, Instance, InstanceHealth } from "./model.js";
 import type { InstanceRegistry } from "./registry.js";
 import type { RoutingTable } from "./routing-table.js";
-import type { Log } from "#shared/log.js";
+import type { Log } from "#shared/runtime/log.js";
 
 /** Asks one instance for its grpc.health.v1 status; resolves "not-serving" on any failure. */
 export type HealthProbe = (instance: Instance) => Promise<Exclude<InstanceHealth, "unknown">>;

@@ -2,7 +2,7 @@
  * The router's typed domain errors: each class is one situation with a stable reason and a message
  * the caller can act on; the transport maps each kind to one gRPC code (#shared/grpc-status.js).
  */
-import { DomainError } from "#shared/domain-error.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
 
 /** No instance at all is registered for the Comune (NOT_FOUND). */
 export class UnknownComuneError extends DomainError {

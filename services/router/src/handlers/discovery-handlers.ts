@@ -7,8 +7,8 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { InstanceEventSchema, InstanceSchema, type DiscoveryService, type Instance as WireInstance, type WatchInstancesResponseSchema } from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import { AuditWitnessSummarySchema } from "#gen/novares/witness/v1/witness_service_pb.js";
-import type { CallContext, ServiceImpl } from "#shared/grpc-adapter.js";
-import { describeMeshIdentity, meshIdentityOfSubjectAltName, type MeshIdentity } from "#shared/mesh-identity.js";
+import type { CallContext, ServiceImpl } from "#shared/rpc/grpc-adapter.js";
+import { describeMeshIdentity, meshIdentityOfSubjectAltName, type MeshIdentity } from "#shared/mesh/mesh-identity.js";
 import { assertMayAnnounce, assertMayWithdraw } from "../domain/announcer-identity.js";
 import { requireComuneCode, validateAnnounce } from "../domain/discovery-rules.js";
 import { InvalidDiscoveryInputError, WatcherTooSlowError } from "../domain/errors.js";
@@ -17,7 +17,7 @@ import type { InstanceRegistry } from "../domain/registry.js";
 import type { AuditWitness } from "../domain/audit-witness.js";
 import { signedCheckpointFromWire, witnessSummaryToWire } from "./witness-handlers.js";
 import { decodePageToken, durationOf, encodePageToken, eventToWire, hostOfPeer, instanceToWire } from "./discovery-mappers.js";
-import type { Log } from "#shared/log.js";
+import type { Log } from "#shared/runtime/log.js";
 
 /** Options of {@link createDiscoveryHandlers}. */
 export interface DiscoveryHandlersOptions {

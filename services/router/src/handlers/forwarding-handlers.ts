@@ -34,19 +34,19 @@ import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { AlertService } from "#gen/novabox/alert/v1/alert_service_pb.js";
-import { grpcMethodPath, type PassThroughHandlers } from "#shared/grpc-adapter.js";
-import { toServiceError } from "#shared/grpc-status.js";
-import { forwardedHeaders } from "#shared/mesh-headers.js";
-import { DomainError } from "#shared/domain-error.js";
-import { describeMeshIdentity, meshIdentityOfSubjectAltName, type MeshIdentity } from "#shared/mesh-identity.js";
-import type { CallFacts } from "#shared/observability.js";
+import { grpcMethodPath, type PassThroughHandlers } from "#shared/rpc/grpc-adapter.js";
+import { toServiceError } from "#shared/rpc/grpc-status.js";
+import { forwardedHeaders } from "#shared/rpc/mesh-headers.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
+import { describeMeshIdentity, meshIdentityOfSubjectAltName, type MeshIdentity } from "#shared/mesh/mesh-identity.js";
+import type { CallFacts } from "#shared/runtime/observability.js";
 import { requireComuneCode } from "../domain/discovery-rules.js";
 import { InvalidDiscoveryInputError, MeshIdentityRefusedError, NoHealthyInstanceError } from "../domain/errors.js";
 import { keyOwner, keyRoutingId } from "../domain/key-owner.js";
 import type { Instance } from "../domain/model.js";
 import { readStringField, withStringField } from "../domain/request-fields.js";
 import type { RoutingTable } from "../domain/routing-table.js";
-import type { Log } from "#shared/log.js";
+import type { Log } from "#shared/runtime/log.js";
 
 /** The pooled channel of one box (mutual TLS in the mesh). */
 export interface BoxChannels {

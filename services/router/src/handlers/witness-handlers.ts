@@ -5,8 +5,8 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { WitnessState, type AuditWitnessService, type AuditWitnessSummarySchema } from "#gen/novares/witness/v1/witness_service_pb.js";
-import type { ServiceImpl } from "#shared/grpc-adapter.js";
-import type { SignedCheckpoint } from "#shared/audit-checkpoint.js";
+import type { ServiceImpl } from "#shared/rpc/grpc-adapter.js";
+import type { SignedCheckpoint } from "#shared/mesh/audit-checkpoint.js";
 import type { AuditWitness } from "../domain/audit-witness.js";
 import type { WitnessSummary } from "../domain/checkpoint-store.js";
 import { requireComuneCode } from "../domain/discovery-rules.js";

@@ -11,14 +11,14 @@
  */
 import { Client, type ChannelCredentials, type ChannelOptions, type Interceptor } from "@grpc/grpc-js";
 import { Health, HealthCheckResponse_ServingStatus } from "#gen/grpc/health/v1/health_pb.js";
-import { createGrpcClient, type GrpcClient } from "#shared/grpc-adapter.js";
-import type { MeshPeerCheck } from "#shared/mesh-tls.js";
-import { meshIdentityOfSubjectAltName } from "#shared/mesh-identity.js";
+import { createGrpcClient, type GrpcClient } from "#shared/rpc/grpc-adapter.js";
+import type { MeshPeerCheck } from "#shared/mesh/mesh-tls.js";
+import { meshIdentityOfSubjectAltName } from "#shared/mesh/mesh-identity.js";
 import { boxIdentityRefusal } from "../domain/announcer-identity.js";
 import type { HealthProbe } from "../domain/embedded-registry.js";
 import { instanceAddress, type Instance } from "../domain/model.js";
 import type { BoxChannels } from "../handlers/forwarding-handlers.js";
-import type { Log } from "#shared/log.js";
+import type { Log } from "#shared/runtime/log.js";
 
 /** Options of {@link createBoxPool}. */
 export interface BoxPoolOptions {

@@ -4,7 +4,7 @@
  * certificate is known, by that very certificate.
  */
 import { X509Certificate } from "node:crypto";
-import { verifyCheckpoint } from "#shared/audit-checkpoint.js";
+import { verifyCheckpoint } from "#shared/mesh/audit-checkpoint.js";
 import type { CheckpointVerifier } from "../domain/audit-witness.js";
 
 /** Creates the {@link CheckpointVerifier} for the mesh CA `caPem`. */

@@ -39,7 +39,7 @@ import type { AnnounceInput, AnnounceOutcome, Clock, Instance, InstanceHealth } 
 import type { InstanceRegistry, RegistrySyncOutcome } from "../domain/registry.js";
 import type { RoutingTable } from "../domain/routing-table.js";
 import { ConsulHttpError, consulTxnMaxOps, type ConsulHttp, type ConsulTxnOp } from "./consul-http.js";
-import type { Log } from "#shared/log.js";
+import type { Log } from "#shared/runtime/log.js";
 
 /** KV prefix of the routers' heartbeat batches. */
 export const routersKvPrefix = "novares/routers/";

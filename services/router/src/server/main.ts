@@ -8,11 +8,11 @@
  * router keeps the witnessed checkpoints; on Consul they go to its KV store).
  */
 import { z } from "zod";
-import { ConfigError, env, loadConfig } from "#shared/config.js";
-import { parseCommandLine, serverUsage } from "#shared/cli.js";
-import { createLogger } from "#shared/logger.js";
-import { certificateFileNotAfter, createObservability } from "#shared/observability.js";
-import { installShutdown } from "#shared/shutdown.js";
+import { ConfigError, env, loadConfig } from "#shared/runtime/config.js";
+import { parseCommandLine, serverUsage } from "#shared/runtime/cli.js";
+import { createLogger } from "#shared/runtime/logger.js";
+import { certificateFileNotAfter, createObservability } from "#shared/runtime/observability.js";
+import { installShutdown } from "#shared/runtime/shutdown.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadRouterCredentials, meshTlsFiles } from "./mesh-credentials.js";

@@ -8,9 +8,9 @@
  */
 import { join } from "node:path";
 import { credentials, ServerCredentials, type ChannelCredentials } from "@grpc/grpc-js";
-import { ConfigError } from "#shared/config.js";
-import { isDomainError } from "#shared/domain-error.js";
-import { createMeshTls, type MeshTls, type MeshTlsOptions } from "#shared/mesh-tls.js";
+import { ConfigError } from "#shared/runtime/config.js";
+import { isDomainError } from "#shared/runtime/domain-error.js";
+import { createMeshTls, type MeshTls, type MeshTlsOptions } from "#shared/mesh/mesh-tls.js";
 
 /** The file names the router reads in the mesh PKI folder. */
 export const meshTlsFiles = { ca: "ca.pem", certificate: "router.pem", privateKey: "router-key.pem" } as const;

@@ -12,12 +12,12 @@ import { CertificationService } from "#gen/novabox/certification/v1/certificatio
 import { AlertService } from "#gen/novabox/alert/v1/alert_service_pb.js";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
-import { createGrpcServer, grpcPassThroughService, grpcService } from "#shared/grpc-server.js";
-import { createHealthService, ServingStatus } from "#shared/health.js";
-import { createObservability, type Observability } from "#shared/observability.js";
-import { createOpsHttpHandler, startOpsHttpServer, type OpsHttpServer } from "#shared/ops-http.js";
+import { createGrpcServer, grpcPassThroughService, grpcService } from "#shared/rpc/grpc-server.js";
+import { createHealthService, ServingStatus } from "#shared/rpc/health.js";
+import { createObservability, type Observability } from "#shared/runtime/observability.js";
+import { createOpsHttpHandler, startOpsHttpServer, type OpsHttpServer } from "#shared/rpc/ops-http.js";
 import { createEmbeddedRegistry } from "../domain/embedded-registry.js";
-import type { MeshPeerCheck } from "#shared/mesh-tls.js";
+import type { MeshPeerCheck } from "#shared/mesh/mesh-tls.js";
 import type { Clock } from "../domain/model.js";
 import type { InstanceRegistry, RegistryKind } from "../domain/registry.js";
 import { createRoutingTable, type RoutingTable } from "../domain/routing-table.js";

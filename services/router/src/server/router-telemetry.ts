@@ -4,8 +4,8 @@
  * and the announcements it answered. Readiness is the first registry sync: until the routing table
  * reflects the registry, the router would answer "no Novabox serves this Comune" for every Comune.
  */
-import type { Observability } from "#shared/observability.js";
-import type { Readiness } from "#shared/ops-http.js";
+import type { Observability } from "#shared/runtime/observability.js";
+import type { Readiness } from "#shared/rpc/ops-http.js";
 import type { InstanceRegistry, RegistrySyncOutcome } from "../domain/registry.js";
 import type { RoutingTable } from "../domain/routing-table.js";
 

@@ -10,7 +10,7 @@
  */
 import { createHash, privateEncrypt, constants, verify as cryptoVerify, X509Certificate } from "node:crypto";
 import forge from "node-forge";
-import { DomainError } from "#shared/domain-error.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
 import type { WorkstationCredentials } from "./pki.js";
 
 /** The IdPostazioneFirmato value is not a valid CMS signature of a workstation id. */

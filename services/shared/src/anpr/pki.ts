@@ -14,7 +14,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from "node:crypto";
 import { isIP } from "node:net";
 import forge from "node-forge";
-import { DomainError } from "#shared/domain-error.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
 
 /** Why credentials or a certificate were refused. */
 export type CredentialsErrorReason =

@@ -24,7 +24,7 @@
 import { randomUUID, X509Certificate } from "node:crypto";
 import type { Document, Element, Node } from "@xmldom/xmldom";
 import { SignedXml } from "xml-crypto";
-import { DomainError } from "#shared/domain-error.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
 import { verifyIdPostazioneFirmato } from "./cms.js";
 import { describeCertificate, parseCertificates, verifyCertificateChain, type CertificateInfo, type WorkstationCredentials } from "./pki.js";
 import { childElements, findChild, findDescendants, isElement, parseXmlSafe, serializeXml, textOf } from "./xml.js";

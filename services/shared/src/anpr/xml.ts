@@ -5,7 +5,7 @@
  * namespace-aware DOM helpers the ANPR code needs, kept small and generic on purpose.
  */
 import { DOMParser, XMLSerializer, type Document, type Element, type Node } from "@xmldom/xmldom";
-import { DomainError } from "#shared/domain-error.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
 
 /** Why an XML document was refused by {@link parseXmlSafe}. */
 export type XmlErrorReason = "XML_MALFORMED" | "XML_DOCTYPE_FORBIDDEN";

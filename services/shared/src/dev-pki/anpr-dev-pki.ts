@@ -12,7 +12,7 @@ import { constants } from "node:fs";
 import { access, mkdir, readFile, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DomainError } from "#shared/domain-error.js";
+import { DomainError } from "#shared/runtime/domain-error.js";
 import {
   createCertificateAuthority,
   describeCertificate,
@@ -22,8 +22,8 @@ import {
   loadWorkstationCredentials,
   verifyCertificateChain,
   type DevCertificateAuthority,
-} from "./pki.js";
-import { writeAtomic } from "../write-atomic.js";
+} from "../anpr/pki.js";
+import { writeAtomic } from "../runtime/write-atomic.js";
 
 /** A demo Comune the development PKI issues a workstation for. */
 export interface DevPkiComune {

@@ -32,7 +32,7 @@ import { file_novabox_common_v1_anpr } from "#gen/novabox/common/v1/anpr_pb.js";
 export const statusDetailFiles: readonly DescFile[] = [file_google_rpc_status, file_google_rpc_error_details, file_novabox_common_v1_anpr];
 
 /** The descriptor set generated next to the code (`npm run generate`). */
-export const defaultDescriptorSetUrl = new URL("../../../gen/descriptors.binpb", import.meta.url);
+export const defaultDescriptorSetUrl = new URL("../../../../gen/descriptors.binpb", import.meta.url);
 
 /** Options for {@link addReflection}. */
 export interface ReflectionOptions {

@@ -45,9 +45,9 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { AlwaysOffSampler, BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type CounterConfiguration, type GaugeConfiguration, type HistogramConfiguration } from "prom-client";
 import { ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
-import { decodeStatusDetails } from "./grpc-status.js";
+import { decodeStatusDetails } from "../rpc/grpc-status.js";
 import { redactText } from "./log-safety.js";
-import { requestIdHeader } from "./mesh-headers.js";
+import { requestIdHeader } from "../rpc/mesh-headers.js";
 import type { Log } from "./log.js";
 
 export { requestIdHeader };

@@ -24,11 +24,11 @@ import { isIP } from "node:net";
 import { join, resolve } from "node:path";
 import type { ChannelCredentials, ServerCredentials } from "@grpc/grpc-js";
 import forge from "node-forge";
-import { createCertificateAuthority, loadCertificateAuthority, signCertificate, type DevCertificateAuthority } from "./anpr/pki.js";
-import { DomainError } from "./domain-error.js";
-import { isMeshWorkstationId, meshIdentityOfSubjectAltName, meshIdentityUri, type MeshIdentity } from "./mesh-identity.js";
-import { createMeshTls, type MeshTls, type MeshTlsOptions } from "./mesh-tls.js";
-import { writeAtomic } from "./write-atomic.js";
+import { createCertificateAuthority, loadCertificateAuthority, signCertificate, type DevCertificateAuthority } from "../anpr/pki.js";
+import { DomainError } from "../runtime/domain-error.js";
+import { isMeshWorkstationId, meshIdentityOfSubjectAltName, meshIdentityUri, type MeshIdentity } from "../mesh/mesh-identity.js";
+import { createMeshTls, type MeshTls, type MeshTlsOptions } from "../mesh/mesh-tls.js";
+import { writeAtomic } from "../runtime/write-atomic.js";
 
 /** The organization (O) of every mesh certificate. */
 export const meshOrganization = "Novares mesh";

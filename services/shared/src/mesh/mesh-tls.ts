@@ -21,7 +21,7 @@ import { X509Certificate, createHash, createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { checkServerIdentity as tlsCheckServerIdentity, type PeerCertificate } from "node:tls";
 import { ChannelCredentials, experimental, type ChannelOptions, type ServerCredentials, type VerifyOptions } from "@grpc/grpc-js";
-import { DomainError } from "./domain-error.js";
+import { DomainError } from "../runtime/domain-error.js";
 import { describeMeshIdentity, meshIdentityOfSubjectAltName, type MeshIdentity } from "./mesh-identity.js";
 import { withoutIpServername } from "./tls-credentials.js";
 

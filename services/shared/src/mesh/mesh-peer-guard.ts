@@ -4,10 +4,10 @@
  * (mesh-identity.ts) and lets only the given roles through. A Novabox uses it so that only the
  * Novares router (and gateway) can ask it for certificates and records — not another Comune's box.
  */
-import type { CallContext } from "./grpc-adapter.js";
-import { DomainError } from "./domain-error.js";
+import type { CallContext } from "../rpc/grpc-adapter.js";
+import { DomainError } from "../runtime/domain-error.js";
 import { describeMeshIdentity, meshIdentityOfSubjectAltName, type MeshIdentity } from "./mesh-identity.js";
-import type { Log } from "./log.js";
+import type { Log } from "../runtime/log.js";
 
 /** Options of {@link createMeshPeerGuard}. */
 export interface MeshPeerGuardOptions {

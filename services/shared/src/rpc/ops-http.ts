@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
-import type { Observability } from "./observability.js";
+import type { Observability } from "../runtime/observability.js";
 
 /** Whether the service can serve now, and why not. */
 export interface Readiness {

@@ -14,10 +14,10 @@ import { chmod, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import { join } from "node:path";
 import forge from "node-forge";
-import type { DevCertificateAuthority } from "./anpr/pki.js";
-import { DomainError } from "./domain-error.js";
+import type { DevCertificateAuthority } from "../anpr/pki.js";
+import { DomainError } from "../runtime/domain-error.js";
 import { meshIdentityUri, parseMeshIdentityUri, type MeshIdentity } from "./mesh-identity.js";
-import { meshOrganization } from "./mesh-pki.js";
+import { meshOrganization } from "../dev-pki/mesh-pki.js";
 
 /** A signing request cannot be signed (reason says why). */
 export class MeshCsrError extends DomainError {

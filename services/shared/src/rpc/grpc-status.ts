@@ -18,8 +18,8 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { anyPack, anyUnpack, type Any } from "@bufbuild/protobuf/wkt";
 import { StatusSchema } from "#gen/google/rpc/status_pb.js";
 import { BadRequestSchema, ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
-import { containsProgramText, DomainError, isDomainError, type DomainErrorKind } from "./domain-error.js";
-import type { Log } from "./log.js";
+import { containsProgramText, DomainError, isDomainError, type DomainErrorKind } from "../runtime/domain-error.js";
+import type { Log } from "../runtime/log.js";
 
 export { containsProgramText };
 

@@ -9,7 +9,7 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import { bearerToken } from "./bearer-token.js";
-import { DomainError } from "./domain-error.js";
+import { DomainError } from "../runtime/domain-error.js";
 
 /** Which check of the SSO token failed (google.rpc.ErrorInfo.reason). */
 export type SsoTokenFailure =

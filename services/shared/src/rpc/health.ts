@@ -13,7 +13,7 @@ import {
   type HealthCheckResponse,
 } from "#gen/grpc/health/v1/health_pb.js";
 import { addGrpcService, type CallContext, type ServiceImpl } from "./grpc-adapter.js";
-import { DomainError } from "./domain-error.js";
+import { DomainError } from "../runtime/domain-error.js";
 
 export { ServingStatus };
 

@@ -11,7 +11,7 @@ import { ServerReflection } from "#gen/grpc/reflection/v1/reflection_pb.js";
 import { addGrpcService, addPassThroughService, type PassThroughHandlers, type ServiceImpl } from "./grpc-adapter.js";
 import { createHealthService, ServingStatus, type HealthService } from "./health.js";
 import { addReflection } from "./reflection.js";
-import type { Observability } from "./observability.js";
+import type { Observability } from "../runtime/observability.js";
 
 /**
  * One service to serve: its descriptor and either its (possibly partial) typed implementation, or

@@ -22,7 +22,7 @@ import { join, resolve } from "node:path";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { AuditCheckpointSchema } from "#gen/novares/witness/v1/witness_service_pb.js";
-import { DomainError } from "./domain-error.js";
+import { DomainError } from "../runtime/domain-error.js";
 import { describeMeshIdentity, meshIdentityOfSubjectAltName } from "./mesh-identity.js";
 
 /** What a checkpoint asserts. */

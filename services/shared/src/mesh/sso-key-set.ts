@@ -16,7 +16,7 @@
  * Only public keys usable for signatures are taken (RSA, EC P-256, Ed25519; `use` absent or "sig").
  */
 import { createPublicKey, type JsonWebKey, type KeyObject } from "node:crypto";
-import { DomainError } from "./domain-error.js";
+import { DomainError } from "../runtime/domain-error.js";
 import { algorithmForKey, type SsoAlgorithm } from "./sso-token.js";
 
 /** Where the keys come from. */
