@@ -4,14 +4,10 @@
  * function returns the errors by field name (empty object = valid), in Italian.
  */
 
+import { checkCharacter } from "../../services/shared/src/anpr/codice-fiscale.ts";
+
 /** Errors by field name; a field without an entry is valid. */
 export type FieldErrors = Partial<Record<string, string>>;
-
-const ODD: Record<string, number> = {
-  "0": 1, "1": 0, "2": 5, "3": 7, "4": 9, "5": 13, "6": 15, "7": 17, "8": 19, "9": 21,
-  A: 1, B: 0, C: 5, D: 7, E: 9, F: 13, G: 15, H: 17, I: 19, J: 21, K: 2, L: 4, M: 18,
-  N: 20, O: 11, P: 3, Q: 6, R: 8, S: 12, T: 14, U: 16, V: 10, W: 22, X: 25, Y: 24, Z: 23,
-};
 
 const FISCAL_CODE_SHAPE = /^[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-EHLMPR-T][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$/;
 
@@ -21,12 +17,7 @@ export function fiscalCodeProblem(code: string): string | undefined {
   if (cf === "") return "Inserire il codice fiscale.";
   if (cf.length !== 16) return `Il codice fiscale ha 16 caratteri (ne sono stati inseriti ${cf.length}).`;
   if (!FISCAL_CODE_SHAPE.test(cf)) return "Il codice fiscale non ha la forma corretta.";
-  let sum = 0;
-  for (let i = 0; i < 15; i++) {
-    const ch = cf[i]!;
-    sum += i % 2 === 0 ? ODD[ch]! : /[0-9]/.test(ch) ? Number(ch) : ch.charCodeAt(0) - 65;
-  }
-  if (String.fromCharCode(65 + (sum % 26)) !== cf[15]) return "Il carattere di controllo del codice fiscale non corrisponde: ricontrollare.";
+  if (checkCharacter(cf) !== cf[15]) return "Il carattere di controllo del codice fiscale non corrisponde: ricontrollare.";
   return undefined;
 }
 
