@@ -14,6 +14,8 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": "error",
       "@typescript-eslint/no-floating-promises": "error",
+      // Prettier owns line breaks; this rule fights its method chains (as eslint-config-prettier turns it off).
+      "no-unexpected-multiline": "off",
     },
   },
   {
