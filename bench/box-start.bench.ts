@@ -34,7 +34,11 @@ const work = mkdtempSync(join(tmpdir(), "bench-box-start-"));
 const children: ChildProcess[] = [];
 
 function launch(args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   children.push(child);
   return child;
 }
@@ -61,7 +65,9 @@ function printed(child: ChildProcess, pattern: RegExp, what: string): Promise<st
     };
     child.stdout!.on("data", onData);
     child.stderr!.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.once("exit", (code) => reject(new Error(`${what} exited (${code}) before it was ready:\n${out.slice(-2000)}`)));
+    child.once("exit", (code) =>
+      reject(new Error(`${what} exited (${code}) before it was ready:\n${out.slice(-2000)}`)),
+    );
   });
 }
 
@@ -72,7 +78,11 @@ async function untilServing(address: string, timeoutMs: number): Promise<void> {
   try {
     for (;;) {
       try {
-        if ((await health.check({ service: "" }, { deadline: 1_000 })).status === HealthCheckResponse_ServingStatus.SERVING) return;
+        if (
+          (await health.check({ service: "" }, { deadline: 1_000 })).status ===
+          HealthCheckResponse_ServingStatus.SERVING
+        )
+          return;
       } catch {
         // not listening yet
       }
@@ -88,18 +98,31 @@ try {
   execFileSync("bash", [join(root, "scripts/build.sh"), dist], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
   const pki = await ensureDevPki(join(work, "pki"));
   const [simPort, grpcPort, httpPort] = await freePorts(3);
-  const sim = launch([join(dist, "services/anpr-sim/src/server/main.js")], { ANPR_SIM_HOST: "127.0.0.1", ANPR_SIM_PORT: String(simPort), ANPR_SIM_PKI_DIR: pki.dir, LOG_LEVEL: "info" });
+  const sim = launch([join(dist, "services/anpr-sim/src/server/main.js")], {
+    ANPR_SIM_HOST: "127.0.0.1",
+    ANPR_SIM_PORT: String(simPort),
+    ANPR_SIM_PKI_DIR: pki.dir,
+    LOG_LEVEL: "info",
+  });
   await printed(sim, /"msg":"anpr-sim ready"/, "the simulator");
 
   const home = join(work, "anpr_home");
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  const boxEnv = { ANPR_HOME: home, NOVABOX_HOST: "127.0.0.1", NOVABOX_GRPC_PORT: String(grpcPort), NOVABOX_HTTP_PORT: String(httpPort), NOVABOX_MESH_PLAINTEXT: "true" };
+  const boxEnv = {
+    ANPR_HOME: home,
+    NOVABOX_HOST: "127.0.0.1",
+    NOVABOX_GRPC_PORT: String(grpcPort),
+    NOVABOX_HTTP_PORT: String(httpPort),
+    NOVABOX_MESH_PLAINTEXT: "true",
+  };
   const boxArgs = [join(dist, "services/novabox/src/server/main.js")];
   const address = `127.0.0.1:${grpcPort}`;
   {
     const box = launch(boxArgs, boxEnv);
     await untilServing(address, 60_000).catch(() => undefined); // NOT_SERVING until configured
-    const sso = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "pem" }).toString();
+    const sso = generateKeyPairSync("ec", { namedCurve: "P-256" })
+      .publicKey.export({ type: "spki", format: "pem" })
+      .toString();
     await configureNovabox({
       address,
       credentials: credentials.createInsecure(),
@@ -133,7 +156,10 @@ try {
     await stop(box);
 
     t0 = performance.now();
-    const bare = launch(["-e", "require('node:http').createServer().listen(0, '127.0.0.1', () => console.log('listening'))"], {});
+    const bare = launch(
+      ["-e", "require('node:http').createServer().listen(0, '127.0.0.1', () => console.log('listening'))"],
+      {},
+    );
     await printed(bare, /listening/, "bare node");
     bareStartMs.push(performance.now() - t0);
     bareCpuMs.push(cpuMs(bare.pid!));
@@ -145,13 +171,21 @@ try {
 
   const ms = (v: number[]) => v.map((x) => x.toFixed(0)).join(", ");
   const mib = (v: number[]) => v.map((x) => x.toFixed(1)).join(", ");
-  console.log(`\ncompiled Novabox, ${starts} starts each (configured ANPR_HOME, simulator up), beside a bare node process:`);
+  console.log(
+    `\ncompiled Novabox, ${starts} starts each (configured ANPR_HOME, simulator up), beside a bare node process:`,
+  );
   console.log(`  start to SERVING: box ${ms(boxStartMs)} ms; bare node to listening: ${ms(bareStartMs)} ms`);
   console.log(`  CPU time at that moment: box ${ms(boxCpuMs)} ms; bare node ${ms(bareCpuMs)} ms`);
   console.log(`  idle RSS after 3 s: box ${mib(boxRss)} MiB; bare node ${mib(bareRss)} MiB`);
-  console.log(`box start:    ${(median(boxStartMs) / 1000).toFixed(2)} s median (target <= 1.5 s) = ${(median(boxStartMs) / median(bareStartMs)).toFixed(1)}x a bare node start (${median(bareStartMs).toFixed(0)} ms)`);
-  console.log(`box start CPU: ${(median(boxCpuMs) / 1000).toFixed(2)} s median = ${(median(boxCpuMs) / median(bareCpuMs)).toFixed(1)}x a bare node start (${median(bareCpuMs).toFixed(0)} ms)`);
-  console.log(`box idle RSS: ${median(boxRss).toFixed(1)} MiB median (target <= 80 MiB) = ${(median(boxRss) / median(bareRss)).toFixed(1)}x a bare node process (${median(bareRss).toFixed(1)} MiB)`);
+  console.log(
+    `box start:    ${(median(boxStartMs) / 1000).toFixed(2)} s median (target <= 1.5 s) = ${(median(boxStartMs) / median(bareStartMs)).toFixed(1)}x a bare node start (${median(bareStartMs).toFixed(0)} ms)`,
+  );
+  console.log(
+    `box start CPU: ${(median(boxCpuMs) / 1000).toFixed(2)} s median = ${(median(boxCpuMs) / median(bareCpuMs)).toFixed(1)}x a bare node start (${median(bareCpuMs).toFixed(0)} ms)`,
+  );
+  console.log(
+    `box idle RSS: ${median(boxRss).toFixed(1)} MiB median (target <= 80 MiB) = ${(median(boxRss) / median(bareRss)).toFixed(1)}x a bare node process (${median(bareRss).toFixed(1)} MiB)`,
+  );
 } finally {
   await Promise.all(children.map(stop));
   rmSync(dist, { recursive: true, force: true });

@@ -20,7 +20,11 @@ import { Client } from "@grpc/grpc-js";
 import { ensureDevPki } from "#shared/dev-pki/anpr-dev-pki.js";
 import { loadWorkstationCredentials } from "#shared/anpr/pki.js";
 import { signIdPostazione } from "#shared/anpr/cms.js";
-import { createWsSecurityAnswerSigner, createWsSecuritySigner, createWsSecurityVerifier } from "#shared/anpr/wssecurity.js";
+import {
+  createWsSecurityAnswerSigner,
+  createWsSecuritySigner,
+  createWsSecurityVerifier,
+} from "#shared/anpr/wssecurity.js";
 import { createGrpcClient } from "#shared/rpc/grpc-adapter.js";
 import { CertificateType, CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { buildRichiesta6001 } from "../services/novabox/src/anpr-client/requests.js";
@@ -44,12 +48,16 @@ async function cpuPerCall(fn: () => unknown): Promise<number> {
 
 function post(url: string, ca: string, body: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { method: "POST", ca, headers: { "Content-Type": "text/xml; charset=utf-8", SOAPAction: '""' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-      res.on("error", reject);
-    });
+    const req = httpsRequest(
+      url,
+      { method: "POST", ca, headers: { "Content-Type": "text/xml; charset=utf-8", SOAPAction: '""' } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -59,7 +67,10 @@ const mesh = await startBenchMesh();
 try {
   const pki = await ensureDevPki(join(mesh.devDir, "pki"));
   const workstation = pki.workstations.find((w) => w.comuneCode === "022205")!;
-  const credentials = loadWorkstationCredentials(readFileSync(workstation.pkcs12File), readFileSync(workstation.pinFile, "utf8").trim());
+  const credentials = loadWorkstationCredentials(
+    readFileSync(workstation.pkcs12File),
+    readFileSync(workstation.pinFile, "utf8").trim(),
+  );
   // The bench signs as a workstation of its own, so its idOperazioneComune never collides with the box's.
   const postazioneId = "BENCH-POSTAZIONE";
   const signer = createWsSecuritySigner({
@@ -71,17 +82,35 @@ try {
     idPostazioneFirmato: signIdPostazione(credentials, postazioneId),
   });
   const simCaPem = readFileSync(pki.simulator.caCertificateFile, "utf8");
-  const requestVerifier = createWsSecurityVerifier({ trustedCaPem: [readFileSync(pki.workstationCa.certificateFile, "utf8")], requireSaml: true, checkIdPostazioneFirmato: true });
-  const answerVerifier = createWsSecurityVerifier({ trustedCaPem: [simCaPem], requireSaml: false, checkIdPostazioneFirmato: false });
+  const requestVerifier = createWsSecurityVerifier({
+    trustedCaPem: [readFileSync(pki.workstationCa.certificateFile, "utf8")],
+    requireSaml: true,
+    checkIdPostazioneFirmato: true,
+  });
+  const answerVerifier = createWsSecurityVerifier({
+    trustedCaPem: [simCaPem],
+    requireSaml: false,
+    checkIdPostazioneFirmato: false,
+  });
   const tlsKeyPem = readFileSync(pki.simulator.tlsKeyFile, "utf8");
   const answerSigner = createWsSecurityAnswerSigner({
-    credentials: { privateKey: createPrivateKey(tlsKeyPem), certificateDerBase64: new X509Certificate(readFileSync(pki.simulator.tlsCertificateFile, "utf8")).raw.toString("base64") },
+    credentials: {
+      privateKey: createPrivateKey(tlsKeyPem),
+      certificateDerBase64: new X509Certificate(readFileSync(pki.simulator.tlsCertificateFile, "utf8")).raw.toString(
+        "base64",
+      ),
+    },
   });
 
   let operation = BigInt(Date.now()) * 1000n;
   const requestEnvelope = () =>
     `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>${buildRichiesta6001(
-      { idOperazioneComune: formatOperationId("BENCH", (operation += 1n)), codMittente: "022205", environment: "TEST", now: new Date() },
+      {
+        idOperazioneComune: formatOperationId("BENCH", (operation += 1n)),
+        codMittente: "022205",
+        environment: "TEST",
+        now: new Date(),
+      },
       {
         certificateTypes: [8],
         subject: { fiscalCode: mario.fiscalCode, surname: mario.surname, name: mario.name },
@@ -95,9 +124,14 @@ try {
     )}</soap:Body></soap:Envelope>`;
   // One real signed answer of the simulator, for the box's verify() baseline.
   const signedRequest = signer.secure(requestEnvelope());
-  const signedAnswer = await post(`${mesh.ready.sim}/ANPR6001ServizioCertificazione/AnprService6001`, simCaPem, signedRequest);
+  const signedAnswer = await post(
+    `${mesh.ready.sim}/ANPR6001ServizioCertificazione/AnprService6001`,
+    simCaPem,
+    signedRequest,
+  );
   const answerBody = answerVerifier.verify(signedAnswer).bodyXml;
-  if (!answerBody.includes("certificatoPdf")) throw new Error(`bench: the simulator did not issue the certificate: ${answerBody.slice(0, 400)}`);
+  if (!answerBody.includes("certificatoPdf"))
+    throw new Error(`bench: the simulator did not issue the certificate: ${answerBody.slice(0, 400)}`);
   const unsignedAnswer = `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>${answerBody}</soap:Body></soap:Envelope>`;
   const population = createPopulation({ seed: 20_251_123, residentsPerComune: 3000 });
   const { content } = issueCertificate(population, {
@@ -146,11 +180,21 @@ try {
   const boxBaseline = secureMs + verifyAnswerMs;
   const simBaseline = verifyRequestMs + renderMs + signAnswerMs;
 
-  console.log(`\ncertificates through the Trento box: ${certificates} at concurrency 1, ${wallPerCertificate.toFixed(1)} ms wall each; baselines ${rounds} rounds`);
-  console.log(`  box: secure() ${secureMs.toFixed(2)} + verify(answer, ${(signedAnswer.length / 1024).toFixed(0)} KiB) ${verifyAnswerMs.toFixed(2)} = ${boxBaseline.toFixed(2)} ms CPU`);
-  console.log(`  sim: verify(request) ${verifyRequestMs.toFixed(2)} + render PDF ${renderMs.toFixed(2)} + secure(answer) ${signAnswerMs.toFixed(2)} = ${simBaseline.toFixed(2)} ms CPU`);
-  console.log(`box CPU per certificate:       ${boxPerCertificate.toFixed(1)} ms = ${(boxPerCertificate / boxBaseline).toFixed(2)}x secure()+verify()  (target <= 1.5x)`);
-  console.log(`simulator CPU per certificate: ${simPerCertificate.toFixed(1)} ms = ${(simPerCertificate / simBaseline).toFixed(2)}x verify+render+sign  (target <= 1.5x)`);
+  console.log(
+    `\ncertificates through the Trento box: ${certificates} at concurrency 1, ${wallPerCertificate.toFixed(1)} ms wall each; baselines ${rounds} rounds`,
+  );
+  console.log(
+    `  box: secure() ${secureMs.toFixed(2)} + verify(answer, ${(signedAnswer.length / 1024).toFixed(0)} KiB) ${verifyAnswerMs.toFixed(2)} = ${boxBaseline.toFixed(2)} ms CPU`,
+  );
+  console.log(
+    `  sim: verify(request) ${verifyRequestMs.toFixed(2)} + render PDF ${renderMs.toFixed(2)} + secure(answer) ${signAnswerMs.toFixed(2)} = ${simBaseline.toFixed(2)} ms CPU`,
+  );
+  console.log(
+    `box CPU per certificate:       ${boxPerCertificate.toFixed(1)} ms = ${(boxPerCertificate / boxBaseline).toFixed(2)}x secure()+verify()  (target <= 1.5x)`,
+  );
+  console.log(
+    `simulator CPU per certificate: ${simPerCertificate.toFixed(1)} ms = ${(simPerCertificate / simBaseline).toFixed(2)}x verify+render+sign  (target <= 1.5x)`,
+  );
 } finally {
   await mesh.stop();
 }

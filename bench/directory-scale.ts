@@ -40,7 +40,8 @@ const cpuSeconds = (pid: number): number => {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   return (Number(fields[11]) + Number(fields[12])) / ticks;
 };
-const rssMiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
+const rssMiB = (pid: number): number =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const fmt = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -59,12 +60,25 @@ function instances(healthPorts: number[]): BenchInstance[] {
   for (let c = 0; c < comuni; c++) {
     const province = String(1 + (c % 107)).padStart(3, "0");
     const comuneCode = `${province}${String(1 + Math.floor(c / 107)).padStart(3, "0")}`;
-    for (let w = 1; w <= 2 && list.length < instancesTotal; w++) list.push({ comuneCode, workstationCode: `POST-${comuneCode}-${w}`, port: healthPorts[list.length % healthPorts.length]!, version: 1 });
+    for (let w = 1; w <= 2 && list.length < instancesTotal; w++)
+      list.push({
+        comuneCode,
+        workstationCode: `POST-${comuneCode}-${w}`,
+        port: healthPorts[list.length % healthPorts.length]!,
+        version: 1,
+      });
   }
   return list;
 }
 
-const request = (i: BenchInstance) => ({ comuneCode: i.comuneCode, comuneName: `Comune ${i.comuneCode}`, workstationCode: i.workstationCode, host: "127.0.0.1", port: i.port, version: `1.0.${i.version}` });
+const request = (i: BenchInstance) => ({
+  comuneCode: i.comuneCode,
+  comuneName: `Comune ${i.comuneCode}`,
+  workstationCode: i.workstationCode,
+  host: "127.0.0.1",
+  port: i.port,
+  version: `1.0.${i.version}`,
+});
 
 async function main(): Promise<void> {
   const consulBin = requireTool("consul");
@@ -75,21 +89,50 @@ async function main(): Promise<void> {
   const logger = createLogger({ name: "bench", level: "silent" });
   const servers: { shutdown(ms: number): Promise<void> }[] = [];
   const timers: NodeJS.Timeout[] = [];
-  console.log(`load average before the run: ${loadavg().map((l) => l.toFixed(2)).join(" ")} (${cpus().length} cores)`);
+  console.log(
+    `load average before the run: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")} (${cpus().length} cores)`,
+  );
   try {
     console.log("building the routers (scripts/build.sh)...");
     const build = await run("bash", [join(root, "scripts/build.sh"), buildDir], { timeoutMs: 600_000 });
     if (build.code !== 0) throw new Error(`build failed: ${build.stderr}`);
 
-    const [httpPort, dnsPort, serfLan, serfWan, serverPort, grpcPort] = (await freePorts(6)) as [number, number, number, number, number, number];
+    const [httpPort, dnsPort, serfLan, serfWan, serverPort, grpcPort] = (await freePorts(6)) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     const consul = start(consulBin, [
-      "agent", "-dev", "-bind=127.0.0.1", "-client=127.0.0.1", "-log-level=error", `-node=bench`,
-      `-http-port=${httpPort}`, `-dns-port=${dnsPort}`, `-serf-lan-port=${serfLan}`, `-serf-wan-port=${serfWan}`, `-server-port=${serverPort}`, `-grpc-port=${grpcPort}`,
-      "-hcl", "limits { http_max_conns_per_client = 4000 }",
+      "agent",
+      "-dev",
+      "-bind=127.0.0.1",
+      "-client=127.0.0.1",
+      "-log-level=error",
+      `-node=bench`,
+      `-http-port=${httpPort}`,
+      `-dns-port=${dnsPort}`,
+      `-serf-lan-port=${serfLan}`,
+      `-serf-wan-port=${serfWan}`,
+      `-server-port=${serverPort}`,
+      `-grpc-port=${grpcPort}`,
+      "-hcl",
+      "limits { http_max_conns_per_client = 4000 }",
     ]);
     processes.push(consul);
     const consulUrl = `http://127.0.0.1:${httpPort}`;
-    await waitFor("consul to elect itself", async () => (await fetch(`${consulUrl}/v1/status/leader`)).ok && (await (await fetch(`${consulUrl}/v1/status/leader`)).json()) !== "", 60_000, 200);
+    await waitFor(
+      "consul to elect itself",
+      async () =>
+        (await fetch(`${consulUrl}/v1/status/leader`)).ok &&
+        (await (await fetch(`${consulUrl}/v1/status/leader`)).json()) !== "",
+      60_000,
+      200,
+    );
 
     const healthPorts: number[] = [];
     for (let k = 0; k < healthServers; k++) {
@@ -102,18 +145,41 @@ async function main(): Promise<void> {
     const startRouter = async (id: string) => {
       const p = start(process.execPath, [join(buildDir, "services/router/src/server/main.js")], {
         cwd: root,
-        env: { ...process.env, ROUTER_PORT: "0", ROUTER_ID: id, MESH_PLAINTEXT: "true", CONSUL_HTTP_ADDR: `127.0.0.1:${httpPort}`, LOG_LEVEL: "info" },
+        env: {
+          ...process.env,
+          ROUTER_PORT: "0",
+          ROUTER_ID: id,
+          MESH_PLAINTEXT: "true",
+          CONSUL_HTTP_ADDR: `127.0.0.1:${httpPort}`,
+          LOG_LEVEL: "info",
+        },
       });
       processes.push(p);
       const t0 = Date.now();
-      const ready = await waitFor(`${id} ready`, () => {
-        const line = p.output().split("\n").find((l) => l.includes('"msg":"router ready"'));
-        if (p.child.exitCode !== null) throw new Error(`${id} exited: ${p.output().slice(-2000)}`);
-        return Promise.resolve(line ? (JSON.parse(line) as { port: number }) : undefined);
-      }, 120_000, 20);
-      const channel = new Client(`127.0.0.1:${ready.port}`, credentials.createInsecure(), { "grpc.max_receive_message_length": 64 * 1024 * 1024 });
+      const ready = await waitFor(
+        `${id} ready`,
+        () => {
+          const line = p
+            .output()
+            .split("\n")
+            .find((l) => l.includes('"msg":"router ready"'));
+          if (p.child.exitCode !== null) throw new Error(`${id} exited: ${p.output().slice(-2000)}`);
+          return Promise.resolve(line ? (JSON.parse(line) as { port: number }) : undefined);
+        },
+        120_000,
+        20,
+      );
+      const channel = new Client(`127.0.0.1:${ready.port}`, credentials.createInsecure(), {
+        "grpc.max_receive_message_length": 64 * 1024 * 1024,
+      });
       channels.push(channel);
-      return { id, process: p, pid: p.child.pid!, discovery: createGrpcClient(DiscoveryService, channel), readyMs: Date.now() - t0 };
+      return {
+        id,
+        process: p,
+        pid: p.child.pid!,
+        discovery: createGrpcClient(DiscoveryService, channel),
+        readyMs: Date.now() - t0,
+      };
     };
     const routers = [await startRouter("router-a"), await startRouter("router-b")];
     const announceVia = (k: number) => routers[k % routers.length]!.discovery;
@@ -189,23 +255,50 @@ async function main(): Promise<void> {
     };
     for (const r of routers) {
       let last = 0;
-      await waitFor(`${r.id} to hold every instance`, async () => (last = await countOf(r.discovery)) === all.length, 120_000, 500).catch((err: unknown) => {
-        throw new Error(`${String(err)} (it holds ${last}); its log:\n${r.process.output().split("\n").filter((l) => !l.includes('"component":"access"')).join("\n").slice(-3000)}`);
+      await waitFor(
+        `${r.id} to hold every instance`,
+        async () => (last = await countOf(r.discovery)) === all.length,
+        120_000,
+        500,
+      ).catch((err: unknown) => {
+        throw new Error(
+          `${String(err)} (it holds ${last}); its log:\n${r.process
+            .output()
+            .split("\n")
+            .filter((l) => !l.includes('"component":"access"'))
+            .join("\n")
+            .slice(-3000)}`,
+        );
       });
     }
     const registrationVisibleMs = Date.now() - t0;
-    console.log(`registration: ${all.length} instances announced in ${fmt(registrationMs)}, in both routers' tables after ${fmt(registrationVisibleMs)} (Consul CPU ${(cpuSeconds(consul.child.pid!) - consulCpu0).toFixed(1)} s; ${retried} announcements retried)`);
-    const warnings = routers.flatMap((r) => r.process.output().split("\n").filter((l) => l.includes('"level":40') || l.includes('"level":50')));
-    if (warnings.length) console.log(`router warnings during registration: ${warnings.length}, e.g. ${warnings.slice(0, 3).join("\n")}`);
+    console.log(
+      `registration: ${all.length} instances announced in ${fmt(registrationMs)}, in both routers' tables after ${fmt(registrationVisibleMs)} (Consul CPU ${(cpuSeconds(consul.child.pid!) - consulCpu0).toFixed(1)} s; ${retried} announcements retried)`,
+    );
+    const warnings = routers.flatMap((r) =>
+      r.process
+        .output()
+        .split("\n")
+        .filter((l) => l.includes('"level":40') || l.includes('"level":50')),
+    );
+    if (warnings.length)
+      console.log(`router warnings during registration: ${warnings.length}, e.g. ${warnings.slice(0, 3).join("\n")}`);
 
     // --- first full table of a fresh router ------------------------------------------------------
     const spawned = Date.now();
     const third = await startRouter("router-c");
     // "router ready" means listening, not a full table: poll its ListInstances until it serves all.
     let fullCount = 0;
-    await waitFor("the new router to hold every instance", async () => (fullCount = await countOf(third.discovery)) === all.length, 120_000, 50);
+    await waitFor(
+      "the new router to hold every instance",
+      async () => (fullCount = await countOf(third.discovery)) === all.length,
+      120_000,
+      50,
+    );
     const firstTableMs = Date.now() - spawned;
-    console.log(`first full table: a new router served all ${fullCount} instances ${fmt(firstTableMs)} after it was spawned (process start included; listening after ${fmt(third.readyMs)})`);
+    console.log(
+      `first full table: a new router served all ${fullCount} instances ${fmt(firstTableMs)} after it was spawned (process start included; listening after ${fmt(third.readyMs)})`,
+    );
     routers.push(third);
 
     // --- one change at a time ----------------------------------------------------------------------
@@ -237,17 +330,32 @@ async function main(): Promise<void> {
     const single: number[] = [];
     for (let n = 0; n < changes; n++) {
       const { key, sent } = await change(Math.floor(Math.random() * all.length));
-      await waitFor("every router to see the change", () => Promise.resolve(watchers.every((w) => w.seen.has(key))), 30_000, 2);
+      await waitFor(
+        "every router to see the change",
+        () => Promise.resolve(watchers.every((w) => w.seen.has(key))),
+        30_000,
+        2,
+      );
       single.push(Math.max(...watchers.map((w) => w.seen.get(key)! - sent)));
       await sleep(300);
     }
-    console.log(`one change reflected in every router (${routers.length} routers, ${changes} changes): min ${fmt(Math.min(...single))}, median ${fmt(median(single))}, max ${fmt(Math.max(...single))}`);
+    console.log(
+      `one change reflected in every router (${routers.length} routers, ${changes} changes): min ${fmt(Math.min(...single))}, median ${fmt(median(single))}, max ${fmt(Math.max(...single))}`,
+    );
 
     // --- bytes per change --------------------------------------------------------------------------
-    const services = Object.keys((await (await fetch(`${consulUrl}/v1/catalog/services`)).json()) as Record<string, unknown>).filter((n) => /^novabox-\d{3}$/.test(n));
-    const sizes = await Promise.all(services.map(async (name) => Buffer.byteLength(await (await fetch(`${consulUrl}/v1/health/service/${name}?stale`)).text())));
+    const services = Object.keys(
+      (await (await fetch(`${consulUrl}/v1/catalog/services`)).json()) as Record<string, unknown>,
+    ).filter((n) => /^novabox-\d{3}$/.test(n));
+    const sizes = await Promise.all(
+      services.map(async (name) =>
+        Buffer.byteLength(await (await fetch(`${consulUrl}/v1/health/service/${name}?stale`)).text()),
+      ),
+    );
     const whole = sizes.reduce((a, b) => a + b, 0);
-    console.log(`downloaded per change: one province's answer, median ${(median(sizes) / 1024).toFixed(0)} KB (max ${(Math.max(...sizes) / 1024).toFixed(0)} KB), instead of the whole directory ${(whole / 1024 / 1024).toFixed(1)} MB (${services.length} provinces)`);
+    console.log(
+      `downloaded per change: one province's answer, median ${(median(sizes) / 1024).toFixed(0)} KB (max ${(Math.max(...sizes) / 1024).toFixed(0)} KB), instead of the whole directory ${(whole / 1024 / 1024).toFixed(1)} MB (${services.length} provinces)`,
+    );
 
     // --- a burst of 100 changes in one second ------------------------------------------------------
     const routerCpu0 = routers.map((r) => cpuSeconds(r.pid));
@@ -262,7 +370,12 @@ async function main(): Promise<void> {
         keys.push((await change(k)).key);
       }),
     );
-    await waitFor("every router to see the burst", () => Promise.resolve(watchers.every((w) => keys.every((k) => w.seen.has(k)))), 120_000, 5);
+    await waitFor(
+      "every router to see the burst",
+      () => Promise.resolve(watchers.every((w) => keys.every((k) => w.seen.has(k)))),
+      120_000,
+      5,
+    );
     const burstMs = Math.max(...watchers.map((w) => Math.max(...keys.map((k) => w.seen.get(k)!)))) - burstStart;
     const burstRouterCpu = routers.map((r, i) => cpuSeconds(r.pid) - routerCpu0[i]!);
     console.log(
@@ -271,7 +384,10 @@ async function main(): Promise<void> {
     for (const w of watchers) w.stop();
 
     // --- steady announcements ------------------------------------------------------------------------
-    routers.pop()!.process.stop().catch(() => undefined);
+    routers
+      .pop()!
+      .process.stop()
+      .catch(() => undefined);
     await sleep(1_000);
     await sleep(announceIntervalMs); // one full round on the two remaining routers
     const cpuA = routers.map((r) => cpuSeconds(r.pid));
@@ -293,7 +409,11 @@ async function main(): Promise<void> {
     console.log(
       "\ntargets: registration ≤ 2 min, first table ≤ 5 s, one change ≤ 1 s median, burst ≤ 5 s, steady ≤ 0.5 core router and Consul, router RSS < 150 MiB",
     );
-    console.log(`load average after the run: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+    console.log(
+      `load average after the run: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
+    );
   } finally {
     for (const t of timers) clearInterval(t);
     for (const c of channels) c.close();

@@ -24,10 +24,22 @@ import { closedLoop, cpuMs, rawUnary, startBenchMesh, type LoadResult } from "./
 const calls = Number(process.env.BENCH_CALLS ?? 3000);
 const serialCalls = 300;
 const path = "/novabox.certification.v1.CertificationService/ListCertificateTypes";
-const request = Buffer.from(toBinary(ListCertificateTypesRequestSchema, create(ListCertificateTypesRequestSchema, { comuneCode: "022205" })));
+const request = Buffer.from(
+  toBinary(ListCertificateTypesRequestSchema, create(ListCertificateTypesRequestSchema, { comuneCode: "022205" })),
+);
 
 const mesh = await startBenchMesh();
-const bare = spawn(process.execPath, ["--import", "tsx", new URL("support/bare-proxy.ts", import.meta.url).pathname, mesh.meshDir, `127.0.0.1:${mesh.ports.trentoGrpc}`], { stdio: ["ignore", "pipe", "inherit"] });
+const bare = spawn(
+  process.execPath,
+  [
+    "--import",
+    "tsx",
+    new URL("support/bare-proxy.ts", import.meta.url).pathname,
+    mesh.meshDir,
+    `127.0.0.1:${mesh.ports.trentoGrpc}`,
+  ],
+  { stdio: ["ignore", "pipe", "inherit"] },
+);
 try {
   const barePort = await new Promise<number>((resolve, reject) => {
     bare.stdout.on("data", (chunk: Buffer) => {
@@ -48,12 +60,23 @@ try {
     serial: LoadResult[];
     hopCpuMs: number;
   }
-  const target = (name: Target["name"], client: Client, hop?: number): Target => ({ name, client, ...(hop ? { hop } : {}), loaded: [], serial: [], hopCpuMs: 0 });
+  const target = (name: Target["name"], client: Client, hop?: number): Target => ({
+    name,
+    client,
+    ...(hop ? { hop } : {}),
+    loaded: [],
+    serial: [],
+    hopCpuMs: 0,
+  });
   const targets: Target[] = [
     target("direct", new Client(`127.0.0.1:${mesh.ports.trentoGrpc}`, mesh.credentials("router"))),
     target("router", new Client(mesh.ready.router, mesh.credentials("gateway")), mesh.pids.router),
     target("bare", new Client(`127.0.0.1:${barePort}`, mesh.credentials("gateway")), bare.pid),
-    target("gateway", new Client(`127.0.0.1:${mesh.ports.gatewayH2c}`, credentials.createInsecure()), mesh.pids.gateway),
+    target(
+      "gateway",
+      new Client(`127.0.0.1:${mesh.ports.gatewayH2c}`, credentials.createInsecure()),
+      mesh.pids.gateway,
+    ),
   ];
   for (const t of targets) await closedLoop(300, 16, () => rawUnary(t.client, path, request, metadata));
 
@@ -67,23 +90,35 @@ try {
   }
   for (const t of targets) t.client.close();
 
-  const avg = (list: LoadResult[], key: "p50Ms" | "perSecond") => list.reduce((sum, r) => sum + r[key], 0) / list.length;
+  const avg = (list: LoadResult[], key: "p50Ms" | "perSecond") =>
+    list.reduce((sum, r) => sum + r[key], 0) / list.length;
   const by = Object.fromEntries(targets.map((t) => [t.name, t])) as Record<Target["name"], Target>;
   const cpuPerCall = (t: Target) => t.hopCpuMs / (calls * t.loaded.length);
-  const added = (t: Target, base: Target, kind: "loaded" | "serial") => avg(t[kind], "p50Ms") - avg(base[kind], "p50Ms");
+  const added = (t: Target, base: Target, kind: "loaded" | "serial") =>
+    avg(t[kind], "p50Ms") - avg(base[kind], "p50Ms");
   const share = (t: Target, base: Target) => (100 * avg(t.loaded, "perSecond")) / avg(base.loaded, "perSecond");
 
-  console.log(`\nListCertificateTypes for Trento: ${calls} calls at 64 in flight and ${serialCalls} at 1, per target, 2 rounds`);
+  console.log(
+    `\nListCertificateTypes for Trento: ${calls} calls at 64 in flight and ${serialCalls} at 1, per target, 2 rounds`,
+  );
   for (const t of targets) {
     console.log(
       `  ${t.name.padEnd(8)} ${avg(t.loaded, "perSecond").toFixed(0).padStart(6)} calls/s, p50 ${avg(t.loaded, "p50Ms").toFixed(2)} ms at 64, ${avg(t.serial, "p50Ms").toFixed(2)} ms at 1` +
         (t.hop ? `, ${(cpuPerCall(t) * 1000).toFixed(0)} µs CPU per call` : ""),
     );
   }
-  console.log(`router CPU per routed call:  ${cpuPerCall(by.router).toFixed(3)} ms (target <= 0.25) = ${(cpuPerCall(by.router) / cpuPerCall(by.bare)).toFixed(2)}x the bare grpc-js pass-through (${cpuPerCall(by.bare).toFixed(3)} ms)`);
-  console.log(`router p50 added latency:    ${added(by.router, by.direct, "loaded").toFixed(2)} ms at 64 in flight (target <= 0.5; bare proxy ${added(by.bare, by.direct, "loaded").toFixed(2)}), ${added(by.router, by.direct, "serial").toFixed(2)} ms at 1`);
-  console.log(`router throughput:           ${share(by.router, by.direct).toFixed(0)}% of direct at 64 in flight (target >= 70%; bare proxy ${share(by.bare, by.direct).toFixed(0)}%)`);
-  console.log(`gateway over the router:     ${cpuPerCall(by.gateway).toFixed(3)} ms CPU per call = ${(cpuPerCall(by.gateway) / cpuPerCall(by.router)).toFixed(2)}x the router's; p50 +${added(by.gateway, by.router, "loaded").toFixed(2)} ms at 64, +${added(by.gateway, by.router, "serial").toFixed(2)} ms at 1; throughput ${share(by.gateway, by.router).toFixed(0)}% of the router's`);
+  console.log(
+    `router CPU per routed call:  ${cpuPerCall(by.router).toFixed(3)} ms (target <= 0.25) = ${(cpuPerCall(by.router) / cpuPerCall(by.bare)).toFixed(2)}x the bare grpc-js pass-through (${cpuPerCall(by.bare).toFixed(3)} ms)`,
+  );
+  console.log(
+    `router p50 added latency:    ${added(by.router, by.direct, "loaded").toFixed(2)} ms at 64 in flight (target <= 0.5; bare proxy ${added(by.bare, by.direct, "loaded").toFixed(2)}), ${added(by.router, by.direct, "serial").toFixed(2)} ms at 1`,
+  );
+  console.log(
+    `router throughput:           ${share(by.router, by.direct).toFixed(0)}% of direct at 64 in flight (target >= 70%; bare proxy ${share(by.bare, by.direct).toFixed(0)}%)`,
+  );
+  console.log(
+    `gateway over the router:     ${cpuPerCall(by.gateway).toFixed(3)} ms CPU per call = ${(cpuPerCall(by.gateway) / cpuPerCall(by.router)).toFixed(2)}x the router's; p50 +${added(by.gateway, by.router, "loaded").toFixed(2)} ms at 64, +${added(by.gateway, by.router, "serial").toFixed(2)} ms at 1; throughput ${share(by.gateway, by.router).toFixed(0)}% of the router's`,
+  );
 } finally {
   bare.kill("SIGTERM");
   await mesh.stop();

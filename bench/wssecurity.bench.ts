@@ -38,15 +38,24 @@ try {
     applicationId: w.applicationId,
     idPostazioneFirmato: signIdPostazione(credentials, w.postazioneId),
   });
-  const verifier = createWsSecurityVerifier({ trustedCaPem: [readFileSync(manifest.workstationCa.certificateFile, "utf8")] });
-  const body = readFileSync(new URL("anpr-client-example/6001_888013_FREE.req", anprSpecDir), "utf8").replace(/^<\?xml[^>]*>\s*/, "");
+  const verifier = createWsSecurityVerifier({
+    trustedCaPem: [readFileSync(manifest.workstationCa.certificateFile, "utf8")],
+  });
+  const body = readFileSync(new URL("anpr-client-example/6001_888013_FREE.req", anprSpecDir), "utf8").replace(
+    /^<\?xml[^>]*>\s*/,
+    "",
+  );
   const envelope = `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>${body}</soap:Body></soap:Envelope>`;
   const signed = signer.secure(envelope);
 
-  const baseline = measure("baseline: RSA-SHA256 sign (node)", () => createSign("RSA-SHA256").update(envelope).sign(credentials.privateKey));
+  const baseline = measure("baseline: RSA-SHA256 sign (node)", () =>
+    createSign("RSA-SHA256").update(envelope).sign(credentials.privateKey),
+  );
   const secure = measure("secure() (SAML + BST + signature)", () => signer.secure(envelope));
   const verify = measure("verify() (simulator side)", () => verifier.verify(signed));
-  console.log(`\nratios vs baseline: secure ${(secure / baseline).toFixed(1)}x, verify ${(verify / baseline).toFixed(1)}x (${signed.length} byte envelope, ${rounds} rounds)`);
+  console.log(
+    `\nratios vs baseline: secure ${(secure / baseline).toFixed(1)}x, verify ${(verify / baseline).toFixed(1)}x (${signed.length} byte envelope, ${rounds} rounds)`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

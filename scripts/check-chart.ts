@@ -18,7 +18,8 @@ import { parse, parseAllDocuments } from "yaml";
 import { parseCommandLine } from "../services/shared/src/runtime/cli.js";
 
 const { positionals } = parseCommandLine(process.argv.slice(2), {
-  usage: "usage: node --import tsx scripts/check-chart.ts [path/to/helm]   (helm lint, helm template, Kubernetes schema check of deploy/helm/novares)",
+  usage:
+    "usage: node --import tsx scripts/check-chart.ts [path/to/helm]   (helm lint, helm template, Kubernetes schema check of deploy/helm/novares)",
   maxPositionals: 1,
 });
 const helm = positionals[0] ?? "helm";
@@ -42,13 +43,20 @@ try {
     writeFileSync(join(copy, "Chart.yaml"), JSON.stringify(metadata));
     console.log("consul subchart not fetched: rendering this chart's templates without it");
   }
-  const rendered = execFileSync(helm, ["template", "novares", copy, "--namespace", "novares", "--set", "consul.enabled=false"], { encoding: "utf8" });
+  const rendered = execFileSync(
+    helm,
+    ["template", "novares", copy, "--namespace", "novares", "--set", "consul.enabled=false"],
+    { encoding: "utf8" },
+  );
   const objects = parseAllDocuments(rendered)
     .map((d) => d.toJS() as K8sObject | null)
     .filter((o): o is K8sObject => o !== null);
   for (const object of objects) {
     const group = object.apiVersion.includes("/") ? object.apiVersion : "v1";
-    const module = (await import(`kubernetes-models/${group}/${object.kind}`)) as Record<string, new (data: unknown) => { validate(): void }>;
+    const module = (await import(`kubernetes-models/${group}/${object.kind}`)) as Record<
+      string,
+      new (data: unknown) => { validate(): void }
+    >;
     const Model = module[object.kind];
     if (!Model) throw new Error(`no schema for ${object.apiVersion} ${object.kind}`);
     new Model(object).validate();

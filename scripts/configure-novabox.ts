@@ -55,15 +55,28 @@ export async function configureNovabox(options: ConfigureNovaboxOptions): Promis
     const config = createGrpcClient(ConfigService, channel);
     const status = (await config.getSetupStatus({})).status;
     if (!status?.adminRegistered) {
-      if (!existsSync(options.adminPasswordFile)) writeFileSync(options.adminPasswordFile, `${randomBytes(18).toString("base64url")}\n`, { mode: 0o600 });
-      await config.registerAdmin({ username: "admin", password: readFileSync(options.adminPasswordFile, "utf8").trim() });
+      if (!existsSync(options.adminPasswordFile))
+        writeFileSync(options.adminPasswordFile, `${randomBytes(18).toString("base64url")}\n`, { mode: 0o600 });
+      await config.registerAdmin({
+        username: "admin",
+        password: readFileSync(options.adminPasswordFile, "utf8").trim(),
+      });
     }
-    const token = (await config.login({ username: "admin", password: readFileSync(options.adminPasswordFile, "utf8").trim() })).session!.token;
+    const token = (
+      await config.login({ username: "admin", password: readFileSync(options.adminPasswordFile, "utf8").trim() })
+    ).session!.token;
     const auth = { metadata: { authorization: `Bearer ${token}` } };
     const current = (await config.getConfig({}, auth)).config;
-    if (!current?.caCertificate) await config.uploadCaCertificate({ certificate: readFileSync(options.caCertificateFile), password: "" }, auth);
+    if (!current?.caCertificate)
+      await config.uploadCaCertificate({ certificate: readFileSync(options.caCertificateFile), password: "" }, auth);
     if (!current?.workstationCertificate) {
-      await config.uploadWorkstationCertificate({ pkcs12: readFileSync(options.workstation.pkcs12File), pin: readFileSync(options.workstation.pinFile, "utf8").trim() }, auth);
+      await config.uploadWorkstationCertificate(
+        {
+          pkcs12: readFileSync(options.workstation.pkcs12File),
+          pin: readFileSync(options.workstation.pinFile, "utf8").trim(),
+        },
+        auth,
+      );
     }
     await config.updateConfig(
       {

@@ -17,10 +17,17 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadCertificateAuthority } from "../services/shared/src/anpr/pki.js";
 import { isDomainError } from "../services/shared/src/runtime/domain-error.js";
-import { createMeshCsr, dueForRenewal, installMeshCertificate, signMeshCsr, writeMeshCsr } from "../services/shared/src/mesh/mesh-csr.js";
+import {
+  createMeshCsr,
+  dueForRenewal,
+  installMeshCertificate,
+  signMeshCsr,
+  writeMeshCsr,
+} from "../services/shared/src/mesh/mesh-csr.js";
 import { defaultWorkstationId, meshBoxRole } from "../services/shared/src/dev-pki/mesh-pki.js";
 
-const usage = "usage: npm run pki:csr -- request <dir> --comune CODE [--workstation ID] [--san NAMES] [--renew-before-days N] | sign <csr> --ca <dir> --approved CODES [--out FILE] [--valid-days N] | install <dir> <cert> --comune CODE [--workstation ID]";
+const usage =
+  "usage: npm run pki:csr -- request <dir> --comune CODE [--workstation ID] [--san NAMES] [--renew-before-days N] | sign <csr> --ca <dir> --approved CODES [--out FILE] [--valid-days N] | install <dir> <cert> --comune CODE [--workstation ID]";
 
 const help = `${usage}   (node --import tsx scripts/mesh-csr.ts)
 
@@ -39,7 +46,16 @@ Issues a box's mesh certificate without moving its private key.
 
 class UsageError extends Error {}
 
-const knownFlags = new Set(["comune", "workstation", "san", "renew-before-days", "ca", "approved", "out", "valid-days"]);
+const knownFlags = new Set([
+  "comune",
+  "workstation",
+  "san",
+  "renew-before-days",
+  "ca",
+  "approved",
+  "out",
+  "valid-days",
+]);
 
 function parse(argv: readonly string[]): { positional: string[]; flags: Record<string, string> } {
   const positional: string[] = [];
@@ -58,7 +74,11 @@ function parse(argv: readonly string[]): { positional: string[]; flags: Record<s
   return { positional, flags };
 }
 
-const list = (value: string | undefined) => (value ?? "").split(",").map((v) => v.trim()).filter(Boolean);
+const list = (value: string | undefined) =>
+  (value ?? "")
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean);
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
@@ -81,19 +101,35 @@ async function main(): Promise<number> {
       process.stdout.write(`${role}.pem is valid for more than ${days} days: nothing to renew\n`);
       return 0;
     }
-    const files = await writeMeshCsr(dir, role, createMeshCsr({ role: "box", comuneCode: spec.comuneCode, workstationId: spec.workstationId }, ["localhost", "127.0.0.1", ...list(flags.san)]));
+    const files = await writeMeshCsr(
+      dir,
+      role,
+      createMeshCsr({ role: "box", comuneCode: spec.comuneCode, workstationId: spec.workstationId }, [
+        "localhost",
+        "127.0.0.1",
+        ...list(flags.san),
+      ]),
+    );
     process.stdout.write(`request written: ${files.csr} (send it to Novares; the key stays in ${files.pendingKey})\n`);
     return 0;
   }
   if (command === "sign" && rest.length === 1) {
     if (!flags.ca || !flags.approved) throw new UsageError("sign needs --ca DIR and --approved CODES");
-    const ca = loadCertificateAuthority(await readFile(join(flags.ca, "ca.pem"), "utf8"), await readFile(join(flags.ca, "ca-key.pem"), "utf8"));
+    const ca = loadCertificateAuthority(
+      await readFile(join(flags.ca, "ca.pem"), "utf8"),
+      await readFile(join(flags.ca, "ca-key.pem"), "utf8"),
+    );
     const csrFile = resolve(rest[0]!);
     try {
-      const signed = signMeshCsr(ca, await readFile(csrFile, "utf8"), { approvedComuni: list(flags.approved), validDays: Number(flags["valid-days"] ?? 90) });
+      const signed = signMeshCsr(ca, await readFile(csrFile, "utf8"), {
+        approvedComuni: list(flags.approved),
+        validDays: Number(flags["valid-days"] ?? 90),
+      });
       const out = resolve(flags.out ?? csrFile.replace(/\.csr$/, "") + ".pem");
       await writeFile(out, signed.certificatePem);
-      process.stdout.write(`signed ${signed.identity.role === "box" ? `Comune ${signed.identity.comuneCode} workstation ${signed.identity.workstationId}` : signed.identity.role}: ${out}\n`);
+      process.stdout.write(
+        `signed ${signed.identity.role === "box" ? `Comune ${signed.identity.comuneCode} workstation ${signed.identity.workstationId}` : signed.identity.role}: ${out}\n`,
+      );
       return 0;
     } catch (err) {
       if (!isDomainError(err)) throw err;
@@ -104,10 +140,14 @@ async function main(): Promise<number> {
   if (command === "install" && rest.length === 2) {
     const { role } = box();
     const installed = await installMeshCertificate(resolve(rest[0]!), role, await readFile(resolve(rest[1]!), "utf8"));
-    process.stdout.write(`installed ${role}.pem (SHA-256 ${installed.fingerprint}, valid until ${installed.notAfter.toISOString()})\n`);
+    process.stdout.write(
+      `installed ${role}.pem (SHA-256 ${installed.fingerprint}, valid until ${installed.notAfter.toISOString()})\n`,
+    );
     return 0;
   }
-  throw new UsageError(command ? `cannot understand "${positional.join(" ")}"` : "a command is needed: request, sign or install");
+  throw new UsageError(
+    command ? `cannot understand "${positional.join(" ")}"` : "a command is needed: request, sign or install",
+  );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -28,7 +28,8 @@ export interface MeshPkiDevArgs {
   sans: Record<string, string[]>;
 }
 
-const usage = "usage: npm run pki:mesh -- [dir] [--boxes 022205,022161,022205:POST-022205-02] [--san router=host1,10.0.0.5]...";
+const usage =
+  "usage: npm run pki:mesh -- [dir] [--boxes 022205,022161,022205:POST-022205-02] [--san router=host1,10.0.0.5]...";
 
 /** What --help prints (the usage line, then what the options mean). */
 const help = `${usage}   (node --import tsx scripts/mesh-pki-dev.ts)
@@ -64,16 +65,28 @@ export function parseMeshPkiDevArgs(argv: readonly string[]): MeshPkiDevArgs {
       const value = inline ?? argv[++i];
       if (value === undefined) throw new UsageError(`${flag} needs a value\n${usage}`);
       if (flag === "--boxes") {
-        boxes = value.split(",").map((v) => v.trim()).filter(Boolean);
+        boxes = value
+          .split(",")
+          .map((v) => v.trim())
+          .filter(Boolean);
         continue;
       }
       const at = value.indexOf("=");
       const role = value.slice(0, Math.max(at, 0)).trim();
-      const names = value.slice(at + 1).split(",").map((v) => v.trim()).filter(Boolean);
-      if (at <= 0 || names.length === 0) throw new UsageError(`--san needs <role>=<name>[,<name>...], e.g. --san box-022205=novabox.comune.trento.it\n${usage}`);
+      const names = value
+        .slice(at + 1)
+        .split(",")
+        .map((v) => v.trim())
+        .filter(Boolean);
+      if (at <= 0 || names.length === 0)
+        throw new UsageError(
+          `--san needs <role>=<name>[,<name>...], e.g. --san box-022205=novabox.comune.trento.it\n${usage}`,
+        );
       sans[role] = [...(sans[role] ?? []), ...names];
     } else if (flag === "--hostnames") {
-      throw new UsageError(`--hostnames put the same names on every certificate; give each host its own with --san <role>=<names>\n${usage}`);
+      throw new UsageError(
+        `--hostnames put the same names on every certificate; give each host its own with --san <role>=<names>\n${usage}`,
+      );
     } else if (arg.startsWith("--")) {
       throw new UsageError(`unknown option ${arg}\n${usage}`);
     } else {
@@ -96,9 +109,12 @@ async function main(): Promise<void> {
   const pki = await ensureMeshPki(args.dir, {
     boxes: args.boxes,
     sans: args.sans,
-    onFile: (file, action) => process.stdout.write(`${action === "created" ? "created" : "kept   "} ${relative(process.cwd(), file)}\n`),
+    onFile: (file, action) =>
+      process.stdout.write(`${action === "created" ? "created" : "kept   "} ${relative(process.cwd(), file)}\n`),
   });
-  process.stdout.write(`mesh PKI ready in ${relative(process.cwd(), pki.dir) || "."} (${Object.keys(pki.identities).join(", ")})\n`);
+  process.stdout.write(
+    `mesh PKI ready in ${relative(process.cwd(), pki.dir) || "."} (${Object.keys(pki.identities).join(", ")})\n`,
+  );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

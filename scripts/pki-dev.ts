@@ -27,7 +27,11 @@ Files that exist and are still valid are kept.
 
 /** Parses the command line: an optional output folder and `--force` (--help and usage errors exit). */
 export function parsePkiDevArgs(argv: string[]): { outDir: string; force: boolean } {
-  const { values, positionals } = parseCommandLine(argv, { usage, options: { force: { type: "boolean" } }, maxPositionals: 1 });
+  const { values, positionals } = parseCommandLine(argv, {
+    usage,
+    options: { force: { type: "boolean" } },
+    maxPositionals: 1,
+  });
   return { outDir: resolve(positionals[0] ?? resolve(repoRoot, ".dev/pki")), force: values.force === true };
 }
 
@@ -35,9 +39,12 @@ async function main(): Promise<void> {
   const { outDir, force } = parsePkiDevArgs(process.argv.slice(2));
   const manifest = await ensureDevPki(outDir, {
     force,
-    onFile: (file, action) => process.stdout.write(`${action === "created" ? "created" : "kept   "} ${relative(process.cwd(), file)}\n`),
+    onFile: (file, action) =>
+      process.stdout.write(`${action === "created" ? "created" : "kept   "} ${relative(process.cwd(), file)}\n`),
   });
-  process.stdout.write(`development PKI ready in ${relative(process.cwd(), manifest.dir) || "."} (${manifest.workstations.length} workstations)\n`);
+  process.stdout.write(
+    `development PKI ready in ${relative(process.cwd(), manifest.dir) || "."} (${manifest.workstations.length} workstations)\n`,
+  );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

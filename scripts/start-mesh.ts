@@ -45,7 +45,12 @@ const ports = {
 };
 const boxes = [
   { comune: "022205", name: "Trento", grpc: port("TRENTO_GRPC_PORT", 50051), http: port("TRENTO_HTTP_PORT", 8081) },
-  { comune: "022161", name: "Rovereto", grpc: port("ROVERETO_GRPC_PORT", 50052), http: port("ROVERETO_HTTP_PORT", 8082) },
+  {
+    comune: "022161",
+    name: "Rovereto",
+    grpc: port("ROVERETO_GRPC_PORT", 50052),
+    http: port("ROVERETO_HTTP_PORT", 8082),
+  },
 ];
 const host = "127.0.0.1";
 const ssoIssuer = "https://sso.novares.dev";
@@ -66,7 +71,11 @@ function startChild(name: string, entry: string, env: Record<string, string>, re
   const log = createWriteStream(logFile, { flags: "a" });
   // Say where each process logs as it starts: that is where a failed certificate is explained.
   console.log(`starting ${name.padEnd(16)} log: ${logFile}`);
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, entry)], { cwd: root, env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", join(root, entry)], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let buffer = "";
   const ready = new Promise<Record<string, unknown>>((resolveReady, reject) => {
     child.stdout.on("data", (chunk: Buffer) => {
@@ -81,17 +90,25 @@ function startChild(name: string, entry: string, env: Record<string, string>, re
     });
     child.stderr.on("data", (chunk: Buffer) => log.write(chunk));
     child.on("exit", (code, signal) => {
-      reject(new Error(`${name} exited (${code ?? signal}) before it was ready; see ${join(dev, "logs", `${name}.log`)}`));
+      reject(
+        new Error(`${name} exited (${code ?? signal}) before it was ready; see ${join(dev, "logs", `${name}.log`)}`),
+      );
       if (stopping) return;
       if (!meshReady) {
-        console.error(`${name} stopped unexpectedly (${code ?? signal}) while the mesh was starting; see ${join(dev, "logs", `${name}.log`)}. Stopping the mesh.`);
+        console.error(
+          `${name} stopped unexpectedly (${code ?? signal}) while the mesh was starting; see ${join(dev, "logs", `${name}.log`)}. Stopping the mesh.`,
+        );
         void stopAll(1);
         return;
       }
       // Once the mesh runs, one dead process is reported and the rest keep running, so failover
       // (a box, a router or a gateway lost) can be watched in the demo. Ctrl-C still stops all.
-      const alive = children.filter((c) => c.process.exitCode === null && c.process.signalCode === null).map((c) => c.name);
-      console.error(`${name} stopped unexpectedly (${code ?? signal}); see ${join(dev, "logs", `${name}.log`)}. The rest of the mesh keeps running: ${alive.join(", ") || "nothing"}.`);
+      const alive = children
+        .filter((c) => c.process.exitCode === null && c.process.signalCode === null)
+        .map((c) => c.name);
+      console.error(
+        `${name} stopped unexpectedly (${code ?? signal}); see ${join(dev, "logs", `${name}.log`)}. The rest of the mesh keeps running: ${alive.join(", ") || "nothing"}.`,
+      );
       console.log(JSON.stringify({ msg: "process died", name, code, signal, alive }));
     });
   });
@@ -130,11 +147,23 @@ async function main(): Promise<void> {
   const meshDir = join(dev, "mesh-pki");
   await ensureMeshPki(meshDir, { boxes: boxes.map((b) => b.comune) });
 
-  const sim = startChild("anpr-sim", "services/anpr-sim/src/server/main.ts", { ANPR_SIM_HOST: host, ANPR_SIM_PORT: String(ports.sim), ANPR_SIM_PKI_DIR: pki.dir }, "anpr-sim ready");
+  const sim = startChild(
+    "anpr-sim",
+    "services/anpr-sim/src/server/main.ts",
+    { ANPR_SIM_HOST: host, ANPR_SIM_PORT: String(ports.sim), ANPR_SIM_PKI_DIR: pki.dir },
+    "anpr-sim ready",
+  );
   const router = startChild(
     "router",
     "services/router/src/server/main.ts",
-    { ROUTER_HOST: host, ROUTER_PORT: String(ports.router), ROUTER_OPS_PORT: String(ports.routerOps), MESH_TLS_DIR: meshDir, ROUTER_WITNESS_DIR: join(dev, "router", "witness"), ...(process.env.CONSUL_HTTP_ADDR ? { CONSUL_HTTP_ADDR: process.env.CONSUL_HTTP_ADDR } : {}) },
+    {
+      ROUTER_HOST: host,
+      ROUTER_PORT: String(ports.router),
+      ROUTER_OPS_PORT: String(ports.routerOps),
+      MESH_TLS_DIR: meshDir,
+      ROUTER_WITNESS_DIR: join(dev, "router", "witness"),
+      ...(process.env.CONSUL_HTTP_ADDR ? { CONSUL_HTTP_ADDR: process.env.CONSUL_HTTP_ADDR } : {}),
+    },
     "router ready",
   );
   const gateway = startChild(
@@ -195,11 +224,18 @@ async function main(): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const listing = (await (
-      await fetch(`${gatewayUrl}/novares.discovery.v1.DiscoveryService/ListInstances`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" })
+      await fetch(`${gatewayUrl}/novares.discovery.v1.DiscoveryService/ListInstances`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: "{}",
+      })
     ).json()) as { instances?: { comuneCode?: string; health?: string }[] };
-    const healthy = new Set((listing.instances ?? []).filter((i) => i.health === "INSTANCE_HEALTH_SERVING").map((i) => i.comuneCode));
+    const healthy = new Set(
+      (listing.instances ?? []).filter((i) => i.health === "INSTANCE_HEALTH_SERVING").map((i) => i.comuneCode),
+    );
     if (boxes.every((b) => healthy.has(b.comune))) break;
-    if (Date.now() > deadline) throw new Error(`the boxes did not become routable within 60 s: ${JSON.stringify(listing)}`);
+    if (Date.now() > deadline)
+      throw new Error(`the boxes did not become routable within 60 s: ${JSON.stringify(listing)}`);
     await new Promise((r) => setTimeout(r, 500));
   }
 
@@ -210,7 +246,10 @@ async function main(): Promise<void> {
       `  ANPR simulator     ${simUrl}`,
       `  Novares router     ${host}:${ports.router}  (gRPC, mutual TLS; registry: ${process.env.CONSUL_HTTP_ADDR ? `Consul ${process.env.CONSUL_HTTP_ADDR}` : "embedded"})`,
       `  Novares gateway    ${gatewayUrl}  (Connect / gRPC-web for browsers; gRPC h2c on ${ports.gatewayH2c})`,
-      ...boxes.map((b) => `  Novabox ${b.name.padEnd(10)} gRPC ${host}:${b.grpc} (mutual TLS), admin panel http://${host}:${b.http}  (admin password in ${join(dev, "boxes", b.comune, "admin-password")})`),
+      ...boxes.map(
+        (b) =>
+          `  Novabox ${b.name.padEnd(10)} gRPC ${host}:${b.grpc} (mutual TLS), admin panel http://${host}:${b.http}  (admin password in ${join(dev, "boxes", b.comune, "admin-password")})`,
+      ),
       "",
       "Each process logs (JSON lines) to its own file:",
       ...children.map((c) => `  ${c.name.padEnd(18)} ${join(dev, "logs", `${c.name}.log`)}`),
@@ -222,7 +261,16 @@ async function main(): Promise<void> {
     ].join("\n"),
   );
   meshReady = true;
-  console.log(JSON.stringify({ msg: "mesh ready", gateway: gatewayUrl, router: `${host}:${ports.router}`, sim: simUrl, boxes, pids: Object.fromEntries(children.map((c) => [c.name, c.process.pid])) }));
+  console.log(
+    JSON.stringify({
+      msg: "mesh ready",
+      gateway: gatewayUrl,
+      router: `${host}:${ports.router}`,
+      sim: simUrl,
+      boxes,
+      pids: Object.fromEntries(children.map((c) => [c.name, c.process.pid])),
+    }),
+  );
 }
 
 main().catch((err: unknown) => {

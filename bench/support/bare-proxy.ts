@@ -6,7 +6,14 @@
  * (`node --import tsx bench/support/bare-proxy.ts <meshPkiDir> <boxAddress>`) so /proc shows its CPU;
  * prints `{"port":N}` once it listens.
  */
-import { Client, Metadata, Server, type sendUnaryData, type ServerUnaryCall, type UntypedHandleCall } from "@grpc/grpc-js";
+import {
+  Client,
+  Metadata,
+  Server,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type UntypedHandleCall,
+} from "@grpc/grpc-js";
 import { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { createPassThroughServiceDefinition, grpcMethodPath } from "#shared/rpc/grpc-adapter.js";
@@ -24,7 +31,15 @@ for (const service of [CertificationService, ConsultationService]) {
     handlers[method.name] = ((call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
       const metadata = new Metadata();
       for (const value of call.metadata.get("authorization")) metadata.add("authorization", value);
-      const outgoing = box.makeUnaryRequest(path, identity, identity, call.request, metadata, { deadline: call.getDeadline() }, (err, answer) => (err ? callback(err) : callback(null, answer)));
+      const outgoing = box.makeUnaryRequest(
+        path,
+        identity,
+        identity,
+        call.request,
+        metadata,
+        { deadline: call.getDeadline() },
+        (err, answer) => (err ? callback(err) : callback(null, answer)),
+      );
       call.once("cancelled", () => outgoing.cancel());
     }) as UntypedHandleCall;
   }

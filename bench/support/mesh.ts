@@ -46,7 +46,11 @@ function childrenOf(pid: number): { pid: number; cmdline: string; environ: strin
       const stat = readFileSync(`/proc/${name}/stat`, "utf8");
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
       if (ppid !== pid) continue;
-      found.push({ pid: Number(name), cmdline: readFileSync(`/proc/${name}/cmdline`, "utf8"), environ: readFileSync(`/proc/${name}/environ`, "utf8") });
+      found.push({
+        pid: Number(name),
+        cmdline: readFileSync(`/proc/${name}/cmdline`, "utf8"),
+        environ: readFileSync(`/proc/${name}/environ`, "utf8"),
+      });
     } catch {
       // the process ended meanwhile
     }
@@ -82,7 +86,12 @@ export async function startBenchMesh(): Promise<BenchMesh> {
   const pids = {} as BenchMesh["pids"];
   for (const child of childrenOf(mesh.process.child.pid!)) {
     for (const [name, marker] of Object.entries(entries) as [keyof BenchMesh["pids"], string][]) {
-      if (marker.startsWith("box-") ? child.environ.includes(`NOVABOX_MESH_ROLE=${marker}`) : child.cmdline.includes(marker)) pids[name] = child.pid;
+      if (
+        marker.startsWith("box-")
+          ? child.environ.includes(`NOVABOX_MESH_ROLE=${marker}`)
+          : child.cmdline.includes(marker)
+      )
+        pids[name] = child.pid;
     }
   }
   for (const name of Object.keys(entries) as (keyof BenchMesh["pids"])[]) {
@@ -95,7 +104,11 @@ export async function startBenchMesh(): Promise<BenchMesh> {
     pids,
     credentials: (role) => meshCredentials(meshDir, role).client,
     async token(tobacconistId = "TAB-0001") {
-      const answer = await fetch(`${mesh.ready.gateway}/dev-sso/token`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ tobacconistId }) });
+      const answer = await fetch(`${mesh.ready.gateway}/dev-sso/token`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ tobacconistId }),
+      });
       return ((await answer.json()) as { token: string }).token;
     },
     async liftRateLimit(comune) {
@@ -107,7 +120,13 @@ export async function startBenchMesh(): Promise<BenchMesh> {
         const token = (await config.login({ username: "admin", password })).session!.token;
         await config.updateConfig(
           {
-            settings: create(SettingsSchema, { rateLimits: create(RateLimitsSchema, { perTobacconistPerMinute: 1_000_000, massExtractionDistinctFiscalCodes: 1_000_000, massExtractionWindow: { seconds: 60n, nanos: 0 } }) }),
+            settings: create(SettingsSchema, {
+              rateLimits: create(RateLimitsSchema, {
+                perTobacconistPerMinute: 1_000_000,
+                massExtractionDistinctFiscalCodes: 1_000_000,
+                massExtractionWindow: { seconds: 60n, nanos: 0 },
+              }),
+            }),
             updateMask: { paths: ["rate_limits"] },
           },
           { metadata: { authorization: `Bearer ${token}` } },
@@ -126,9 +145,23 @@ export async function startBenchMesh(): Promise<BenchMesh> {
 const passThrough = (b: Buffer) => b;
 
 /** One unary call carrying `request` bytes as they are; resolves to the answer's bytes. */
-export function rawUnary(client: Client, path: string, request: Buffer, metadata: Metadata, deadlineMs = 60_000): Promise<Buffer> {
+export function rawUnary(
+  client: Client,
+  path: string,
+  request: Buffer,
+  metadata: Metadata,
+  deadlineMs = 60_000,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    client.makeUnaryRequest(path, passThrough, passThrough, request, metadata, { deadline: Date.now() + deadlineMs }, (err, value) => (err ? reject(err) : resolve(value!)));
+    client.makeUnaryRequest(
+      path,
+      passThrough,
+      passThrough,
+      request,
+      metadata,
+      { deadline: Date.now() + deadlineMs },
+      (err, value) => (err ? reject(err) : resolve(value!)),
+    );
   });
 }
 
@@ -142,7 +175,11 @@ export interface LoadResult {
 }
 
 /** Runs `total` calls of `call` with `concurrency` in flight; records each call's latency. */
-export async function closedLoop(total: number, concurrency: number, call: () => Promise<unknown>): Promise<LoadResult> {
+export async function closedLoop(
+  total: number,
+  concurrency: number,
+  call: () => Promise<unknown>,
+): Promise<LoadResult> {
   const latencies: number[] = [];
   let next = 0;
   const started = process.hrtime.bigint();

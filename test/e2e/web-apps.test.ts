@@ -26,7 +26,15 @@ const root = new URL("../../", import.meta.url).pathname;
 const artifacts = join(root, "test-artifacts");
 const dev = mkdtempSync(join(tmpdir(), "web-e2e-"));
 const freshHome = join(dev, "fresh-box", "anpr_home");
-const chromiumArgs = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"];
+const chromiumArgs = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+  "--disable-sync",
+];
 
 let mesh: StartedProcess | undefined;
 let freshBox: StartedService | undefined;
@@ -78,7 +86,12 @@ beforeAll(async () => {
   );
   freshBoxUrl = `http://127.0.0.1:${freshHttp}`;
 
-  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true, timeout: 30_000 });
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: chromiumArgs,
+    headless: true,
+    timeout: 30_000,
+  });
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "it-IT" });
   context.setDefaultTimeout(20_000);
 }, 300_000);
@@ -102,7 +115,9 @@ function pdfHead(page: Page, url: string): Promise<string> {
 }
 
 function workstation(comuneCode: string): Workstation & { pkcs12: string; pin: string; pinFile: string } {
-  const manifest = JSON.parse(readFileSync(join(dev, "pki", "manifest.json"), "utf8")) as { workstations: (Workstation & { pkcs12File: string; pinFile: string })[] };
+  const manifest = JSON.parse(readFileSync(join(dev, "pki", "manifest.json"), "utf8")) as {
+    workstations: (Workstation & { pkcs12File: string; pinFile: string })[];
+  };
   const w = manifest.workstations.find((x) => x.comuneCode === comuneCode)!;
   const pinFile = join(dev, "pki", w.pinFile);
   return { ...w, pkcs12: join(dev, "pki", w.pkcs12File), pinFile, pin: readFileSync(pinFile, "utf8").trim() };
@@ -231,7 +246,9 @@ describe("Novabox admin panel", () => {
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("button:has-text('Esporta CSV')")]);
     const path = await download.path();
     const lines = readFileSync(path, "utf8").split("\r\n");
-    expect(lines[0]).toBe("id,data_ora,operazione,esito,codice_fiscale,tabaccheria,utente,protocollo_anpr,id_operazione_anpr,errore_anpr,dettaglio,id_richiesta,hash");
+    expect(lines[0]).toBe(
+      "id,data_ora,operazione,esito,codice_fiscale,tabaccheria,utente,protocollo_anpr,id_operazione_anpr,errore_anpr,dettaglio,id_richiesta,hash",
+    );
     expect(lines[1]).toContain("Modifica configurazione");
   }, 60_000);
 });
@@ -276,13 +293,23 @@ describe("Novares console", () => {
       address: `127.0.0.1:${secondBoxPorts.grpc}`,
       credentials: meshCredentials(meshDir, role).client,
       adminPasswordFile: join(dev, "second-box", "admin-password"),
-      workstation: { pkcs12File: w.pkcs12, pinFile: w.pinFile, operatorId: w.operatorId, sedeId: w.sedeId, postazioneId: "POST-022205-02" },
+      workstation: {
+        pkcs12File: w.pkcs12,
+        pinFile: w.pinFile,
+        operatorId: w.operatorId,
+        sedeId: w.sedeId,
+        postazioneId: "POST-022205-02",
+      },
       caCertificateFile: join(dev, "pki", "anpr-sim-ca.pem"),
       comune: { code: "022205", name: "Trento" },
       anprBaseUrl: simUrl,
       novaresDiscoveryAddress: `127.0.0.1:${ports.router}`,
       advertised: { host: "127.0.0.1", port: secondBoxPorts.grpc },
-      sso: { publicKeyPem: await (await fetch(`${gatewayUrl}/dev-sso/public-key`)).text(), issuer: "https://sso.novares.dev", audience: "novabox" },
+      sso: {
+        publicKeyPem: await (await fetch(`${gatewayUrl}/dev-sso/public-key`)).text(),
+        issuer: "https://sso.novares.dev",
+        audience: "novabox",
+      },
     });
 
     const page = await context!.newPage();
@@ -323,7 +350,9 @@ describe("Novares console", () => {
     await page.selectOption("#comune_code", "022205");
     await page.fill("#subject\\.fiscal_code", "RSSMRA85T10A562X");
     await page.click("text=Emetti il certificato");
-    expect(await page.locator('[data-field-error="subject.fiscal_code"]').textContent()).toContain("carattere di controllo");
+    expect(await page.locator('[data-field-error="subject.fiscal_code"]').textContent()).toContain(
+      "carattere di controllo",
+    );
 
     await page.fill("#subject\\.fiscal_code", "RSSMRA85T10A562S");
     await page.fill("#subject\\.surname", "ROSSI");
@@ -353,7 +382,9 @@ describe("Novares console", () => {
     expect(await page.getByTestId("fee").textContent()).toContain("2,00");
     expect(await page.getByTestId("stamp-duty").textContent()).toMatch(/\d+,\d{2}/);
     // the request id adopted by every service (x-request-id), on the receipt
-    expect(((await page.getByTestId("request-id").textContent()) ?? "").trim()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(((await page.getByTestId("request-id").textContent()) ?? "").trim()).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
     await page.waitForTimeout(2000); // let the PDF viewer paint before the screenshot
     await screenshot(page, "console-certificate-issued");
     await page.close();
@@ -407,15 +438,25 @@ describe("Novares console", () => {
 describe("a mass extraction across Comuni", () => {
   it("raises one alert that the console lists and the panels of the Comuni involved show", async () => {
     const { token } = (await (
-      await fetch(`${gatewayUrl}/dev-sso/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ tobacconistId: "TAB-0004" }) })
+      await fetch(`${gatewayUrl}/dev-sso/token`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ tobacconistId: "TAB-0004" }),
+      })
     ).json()) as { token: string };
-    const consultation = createClient(ConsultationService, createConnectTransport({ baseUrl: gatewayUrl, httpVersion: "1.1" }));
+    const consultation = createClient(
+      ConsultationService,
+      createConnectTransport({ baseUrl: gatewayUrl, httpVersion: "1.1" }),
+    );
     const comuni = ["022205", "022161"];
     const outcomes: Code[] = [];
     for (let i = 0; i <= massThreshold; i++) {
       const fiscalCode = `XTRPRS80A01H${String(500 + i)}Z`;
       try {
-        await consultation.getIndividualRecord({ comuneCode: comuni[i % 2]!, fiscalCode }, { headers: { authorization: `Bearer ${token}` } });
+        await consultation.getIndividualRecord(
+          { comuneCode: comuni[i % 2]!, fiscalCode },
+          { headers: { authorization: `Bearer ${token}` } },
+        );
         outcomes.push(Code.Unknown);
       } catch (err) {
         outcomes.push(ConnectError.from(err).code);
@@ -440,7 +481,10 @@ describe("a mass extraction across Comuni", () => {
     await consolePage.close();
 
     // The panels of both Comuni: the alert Novares handed to their box, in the audit log's alerts.
-    for (const [comune, httpPort] of [["022205", ports.trentoHttp], ["022161", ports.roveretoHttp]] as const) {
+    for (const [comune, httpPort] of [
+      ["022205", ports.trentoHttp],
+      ["022161", ports.roveretoHttp],
+    ] as const) {
       const panel = await context!.newPage();
       await panel.goto(`http://127.0.0.1:${httpPort}/accesso`);
       await panel.fill("#login-username", "admin");
@@ -449,11 +493,16 @@ describe("a mass extraction across Comuni", () => {
       await panel.waitForURL("**/configurazione");
       await panel.click("text=Registro delle operazioni");
       const alerts = panel.getByTestId("anomaly-alerts");
-      await waitFor(`the alert in the panel of ${comune}`, async () => {
-        if (((await alerts.textContent()) ?? "").includes("TAB-0004")) return true;
-        await panel.click('[data-testid="anomaly-alerts"] button');
-        return undefined;
-      }, 30_000, 500);
+      await waitFor(
+        `the alert in the panel of ${comune}`,
+        async () => {
+          if (((await alerts.textContent()) ?? "").includes("TAB-0004")) return true;
+          await panel.click('[data-testid="anomaly-alerts"] button');
+          return undefined;
+        },
+        30_000,
+        500,
+      );
       const text = (await alerts.textContent()) ?? "";
       expect(text).toContain("Novares");
       expect(text).toContain(`${massThreshold} distinct fiscal codes`);
@@ -479,7 +528,9 @@ describe("every screen in Italian and in German", () => {
       const result = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }, resultTypes: ["violations"] });
       return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3) }));
     })()`);
-    return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.impact}) at ${v.targets.join(", ")}`);
+    return violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}) at ${v.targets.join(", ")}`);
   }
 
   /** Checks the page in its current language and then in the other, switched in the header. */
@@ -519,7 +570,14 @@ describe("every screen in Italian and in German", () => {
     mkdirSync(home, { recursive: true, mode: 0o700 });
     wizardBox = await startService(
       "services/novabox/src/server/main.ts",
-      { ANPR_HOME: home, NOVABOX_HOST: "127.0.0.1", NOVABOX_GRPC_PORT: String(grpc), NOVABOX_HTTP_PORT: String(http), NOVABOX_MESH_PLAINTEXT: "true", NOVABOX_WEB_DIR: join(root, "web/dist/novabox") },
+      {
+        ANPR_HOME: home,
+        NOVABOX_HOST: "127.0.0.1",
+        NOVABOX_GRPC_PORT: String(grpc),
+        NOVABOX_HTTP_PORT: String(http),
+        NOVABOX_MESH_PLAINTEXT: "true",
+        NOVABOX_WEB_DIR: join(root, "web/dist/novabox"),
+      },
       "novabox ready",
     );
     const german = await browser!.newContext({ viewport: { width: 1280, height: 900 }, locale: "de-DE" });
@@ -533,7 +591,9 @@ describe("every screen in Italian and in German", () => {
       await page.fill("#password", "kurz");
       await page.fill("#confirm", "kurz");
       await page.click("button:has-text('Administrator anlegen')");
-      await expect(page.locator("#password-error").textContent()).resolves.toBe("Mindestens 12 Zeichen (jetzt 4): ein Satz aus mehreren Wörtern ist leicht zu merken.");
+      await expect(page.locator("#password-error").textContent()).resolves.toBe(
+        "Mindestens 12 Zeichen (jetzt 4): ein Satz aus mehreren Wörtern ist leicht zu merken.",
+      );
       await bothLanguages(page, "wizard step 1");
       await page.fill("#password", "una frase lunga e sicura");
       await page.fill("#confirm", "una frase lunga e sicura");
@@ -573,7 +633,11 @@ describe("every screen in Italian and in German", () => {
     await page.getByTestId("workstation-certificate").waitFor();
     await bothLanguages(page, "panel configuration");
     for (const [path, ready, screen] of [
-      ["/registro", "[data-testid=anomaly-alerts] table, [data-testid=anomaly-alerts] [role=status]", "panel audit log"],
+      [
+        "/registro",
+        "[data-testid=anomaly-alerts] table, [data-testid=anomaly-alerts] [role=status]",
+        "panel audit log",
+      ],
       ["/conto", "[data-testid=account-table], [data-testid=account-empty]", "panel monthly account"],
       ["/password", "[data-testid=change-password]", "panel change password"],
     ] as const) {

@@ -67,7 +67,14 @@ function presented(port: number): Promise<string> {
 function setupStatus(port: number, ca: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: "127.0.0.1", port, method: "POST", path: "/novabox.config.v1.ConfigService/GetSetupStatus", ca, headers: { "Content-Type": "application/json" } },
+      {
+        host: "127.0.0.1",
+        port,
+        method: "POST",
+        path: "/novabox.config.v1.ConfigService/GetSetupStatus",
+        ca,
+        headers: { "Content-Type": "application/json" },
+      },
       (res) => {
         let body = "";
         res.on("data", (c: Buffer) => (body += c.toString()));
@@ -110,10 +117,20 @@ describe("the admin panel over HTTPS", () => {
 
   it("serves the Comune's own certificate when given", async () => {
     const ca = createCertificateAuthority({ commonName: "Comune di Trento CA", validDays: 30 });
-    const leaf = issueServerCertificate(ca, { commonName: "novabox.comune.trento.it", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"], validDays: 30 });
+    const leaf = issueServerCertificate(ca, {
+      commonName: "novabox.comune.trento.it",
+      dnsNames: ["localhost"],
+      ipAddresses: ["127.0.0.1"],
+      validDays: 30,
+    });
     writeFileSync(join(dir, "comune.pem"), leaf.certificatePem);
     writeFileSync(join(dir, "comune-key.pem"), leaf.privateKeyPem, { mode: 0o600 });
-    const box = await startBox(boxEnv(join(dir, "comune-home"), { NOVABOX_ADMIN_TLS_CERT_FILE: join(dir, "comune.pem"), NOVABOX_ADMIN_TLS_KEY_FILE: join(dir, "comune-key.pem") }));
+    const box = await startBox(
+      boxEnv(join(dir, "comune-home"), {
+        NOVABOX_ADMIN_TLS_CERT_FILE: join(dir, "comune.pem"),
+        NOVABOX_ADMIN_TLS_KEY_FILE: join(dir, "comune-key.pem"),
+      }),
+    );
     const expected = new X509Certificate(leaf.certificatePem).fingerprint256;
     expect(loggedFingerprint(box)).toMatchObject({ fingerprint: expected, origin: "provided" });
     expect(await presented(Number(box.ready.httpPort))).toBe(expected);
@@ -125,7 +142,10 @@ describe("the admin panel over HTTPS", () => {
     const result = await run(process.execPath, ["--import", "tsx", join(root, "services/novabox/src/server/main.ts")], {
       cwd: root,
       timeoutMs: 60_000,
-      env: { ...process.env, ...boxEnv(join(dir, "refused-home"), { NOVABOX_HOST: "0.0.0.0", NOVABOX_ADMIN_TLS: "http" }) },
+      env: {
+        ...process.env,
+        ...boxEnv(join(dir, "refused-home"), { NOVABOX_HOST: "0.0.0.0", NOVABOX_ADMIN_TLS: "http" }),
+      },
     });
     expect(result.code).not.toBe(0);
     expect(result.stdout + result.stderr).toContain("plain HTTP is allowed only on a loopback address, not on 0.0.0.0");
@@ -135,8 +155,14 @@ describe("the admin panel over HTTPS", () => {
   it("by default (auto) serves HTTPS on any non-loopback address and plain HTTP only on loopback", async () => {
     const anyAddress = await resolveAdminDoor({ home: join(dir, "auto-home"), host: "0.0.0.0", mode: "auto" });
     expect(anyAddress.scheme).toBe("https");
-    expect((await resolveAdminDoor({ home: join(dir, "auto-home"), host: "192.0.2.10", mode: "auto" })).scheme).toBe("https");
-    expect((await resolveAdminDoor({ home: join(dir, "auto-home"), host: "127.0.0.1", mode: "auto" })).scheme).toBe("http");
-    await expect(resolveAdminDoor({ home: join(dir, "auto-home"), host: "192.0.2.10", mode: "http" })).rejects.toMatchObject({ reason: "ADMIN_PLAINTEXT_NOT_LOOPBACK" });
+    expect((await resolveAdminDoor({ home: join(dir, "auto-home"), host: "192.0.2.10", mode: "auto" })).scheme).toBe(
+      "https",
+    );
+    expect((await resolveAdminDoor({ home: join(dir, "auto-home"), host: "127.0.0.1", mode: "auto" })).scheme).toBe(
+      "http",
+    );
+    await expect(
+      resolveAdminDoor({ home: join(dir, "auto-home"), host: "192.0.2.10", mode: "http" }),
+    ).rejects.toMatchObject({ reason: "ADMIN_PLAINTEXT_NOT_LOOPBACK" });
   });
 });

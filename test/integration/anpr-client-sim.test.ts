@@ -12,13 +12,29 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureDevPki, type DevPkiManifest, type DevPkiWorkstation } from "#shared/dev-pki/anpr-dev-pki.js";
-import { createCertificateAuthority, issueWorkstationCertificate, loadWorkstationCredentials, type WorkstationCredentials } from "#shared/anpr/pki.js";
+import {
+  createCertificateAuthority,
+  issueWorkstationCertificate,
+  loadWorkstationCredentials,
+  type WorkstationCredentials,
+} from "#shared/anpr/pki.js";
 import { signIdPostazione } from "#shared/anpr/cms.js";
-import { createWsSecurityAnswerSigner, createWsSecuritySigner, type WsSecuritySignerOptions } from "#shared/anpr/wssecurity.js";
+import {
+  createWsSecurityAnswerSigner,
+  createWsSecuritySigner,
+  type WsSecuritySignerOptions,
+} from "#shared/anpr/wssecurity.js";
 import { anprSpecDir } from "#shared/anpr/xsd.js";
 import { createLogger } from "#shared/runtime/logger.js";
-import { createAnprClient, type AnprClient, type EnvelopeSigner } from "../../services/novabox/src/anpr-client/anpr-client.js";
-import { createFileOperationCounter, type OperationCounter } from "../../services/novabox/src/anpr-client/operation-counter.js";
+import {
+  createAnprClient,
+  type AnprClient,
+  type EnvelopeSigner,
+} from "../../services/novabox/src/anpr-client/anpr-client.js";
+import {
+  createFileOperationCounter,
+  type OperationCounter,
+} from "../../services/novabox/src/anpr-client/operation-counter.js";
 import type { CertificateRequestInput } from "../../services/novabox/src/anpr-client/requests.js";
 import {
   AnprBadResponseError,
@@ -82,7 +98,15 @@ function certificateRequest(types: number[], extra: Partial<CertificateRequestIn
   };
 }
 
-async function client(options: { signer?: EnvelopeSigner; counter?: OperationCounter; timeoutMs?: number; maxAnswerBytes?: number; workstationId?: string } = {}): Promise<AnprClient> {
+async function client(
+  options: {
+    signer?: EnvelopeSigner;
+    counter?: OperationCounter;
+    timeoutMs?: number;
+    maxAnswerBytes?: number;
+    workstationId?: string;
+  } = {},
+): Promise<AnprClient> {
   const c = await createAnprClient({
     baseUrl: sim.url,
     environment: "TEST",
@@ -110,7 +134,10 @@ async function pdfText(pdf: Uint8Array, name: string): Promise<{ info: string; t
 beforeAll(async () => {
   manifest = await ensureDevPki(join(work, "pki"));
   trento = manifest.workstations.find((w) => w.comuneCode === "022205")!;
-  credentials = loadWorkstationCredentials(readFileSync(trento.pkcs12File), readFileSync(trento.pinFile, "utf8").trim());
+  credentials = loadWorkstationCredentials(
+    readFileSync(trento.pkcs12File),
+    readFileSync(trento.pinFile, "utf8").trim(),
+  );
   signerOptions = {
     credentials,
     operatorId: trento.operatorId,
@@ -120,7 +147,13 @@ beforeAll(async () => {
     idPostazioneFirmato: signIdPostazione(credentials, trento.postazioneId),
   };
   caPem = readFileSync(manifest.simulator.caCertificateFile, "utf8");
-  sim = await startAnprSim({ logger: createLogger({ name: "anpr-sim", level: "silent" }), pkiDir: manifest.dir, captureDir, seed, residentsPerComune });
+  sim = await startAnprSim({
+    logger: createLogger({ name: "anpr-sim", level: "silent" }),
+    pkiDir: manifest.dir,
+    captureDir,
+    seed,
+    residentsPerComune,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -162,9 +195,15 @@ describe("client → simulator over HTTPS", () => {
     expect(cases.map(([type]) => type)).toEqual(Array.from({ length: 19 }, (_, i) => i + 1));
     const c = await client();
     for (const [type, person] of cases) {
-      const result = await c.issueCertificate(certificateRequest([type], { subject: { fiscalCode: person.fiscalCode, surname: person.surname, name: person.name } }));
+      const result = await c.issueCertificate(
+        certificateRequest([type], {
+          subject: { fiscalCode: person.fiscalCode, surname: person.surname, name: person.name },
+        }),
+      );
       const { text } = await pdfText(result.pdf, `type-${type}`);
-      expect(`type ${type}: ${text.includes(person.surname) && text.includes(result.protocolNumber)}`).toBe(`type ${type}: true`);
+      expect(`type ${type}: ${text.includes(person.surname) && text.includes(result.protocolNumber)}`).toBe(
+        `type ${type}: true`,
+      );
     }
   }, 180_000);
 
@@ -175,7 +214,13 @@ describe("client → simulator over HTTPS", () => {
 
   it("returns the individual record with the family", async () => {
     const record = await (await client()).getIndividualRecord({ fiscalCode: mario.fiscalCode });
-    expect(record.subject).toMatchObject({ fiscalCode: mario.fiscalCode, surname: "ROSSI", name: "MARIO", sex: "M", birthDate: "1985-12-10" });
+    expect(record.subject).toMatchObject({
+      fiscalCode: mario.fiscalCode,
+      surname: "ROSSI",
+      name: "MARIO",
+      sex: "M",
+      birthDate: "1985-12-10",
+    });
     expect(record.subject.residence?.comune.comuneName).toBe("TRENTO");
     expect(record.familyMembers.map((m) => m.name).sort()).toEqual(expect.arrayContaining(["GIULIA", "LUCA", "SOFIA"]));
   });
@@ -186,7 +231,11 @@ describe("client → simulator over HTTPS", () => {
     expect(unknown).toBeInstanceOf(AnprRejectedError);
     expect((unknown as AnprRejectedError).kind).toBe("not-found");
     const dead = DEMO_CITIZENS.giuseppeMoser;
-    const refused = await c.issueCertificate(certificateRequest([8], { subject: { fiscalCode: dead.fiscalCode, surname: dead.surname, name: dead.name } })).catch((e: unknown) => e);
+    const refused = await c
+      .issueCertificate(
+        certificateRequest([8], { subject: { fiscalCode: dead.fiscalCode, surname: dead.surname, name: dead.name } }),
+      )
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(AnprRejectedError);
     expect((refused as AnprRejectedError).errors[0]?.severity).toBe("E");
   });
@@ -202,7 +251,18 @@ describe("client → simulator over HTTPS", () => {
     for (const name of files.slice(0, 3)) {
       const file = join(captureDir, name);
       // The message signature (a child of wsse:Security), then the assertion's own (italia/anpr#2437).
-      const verify = await run(xmlsec1, ["--verify", "--pubkey-cert-pem", certFile, "--id-attr:Id", "Body", "--id-attr:Id", "Timestamp", "--node-xpath", "//*[local-name()='Security']/*[local-name()='Signature']", file]);
+      const verify = await run(xmlsec1, [
+        "--verify",
+        "--pubkey-cert-pem",
+        certFile,
+        "--id-attr:Id",
+        "Body",
+        "--id-attr:Id",
+        "Timestamp",
+        "--node-xpath",
+        "//*[local-name()='Security']/*[local-name()='Signature']",
+        file,
+      ]);
       expect(`${name}: ${verify.code}`).toBe(`${name}: 0`);
       const assertion = await run(xmlsec1, [
         "--verify",
@@ -220,7 +280,12 @@ describe("client → simulator over HTTPS", () => {
       expect(body).toBeDefined();
       const bodyFile = join(work, `body-${name}`);
       writeFileSync(bodyFile, body!);
-      const lint = await run(xmllint, ["--noout", "--schema", join(specs, "soap-official/6001certificazione.xsd"), bodyFile]);
+      const lint = await run(xmllint, [
+        "--noout",
+        "--schema",
+        join(specs, "soap-official/6001certificazione.xsd"),
+        bodyFile,
+      ]);
       expect(lint.stderr.trim()).toBe(`${bodyFile} validates`);
     }
   });
@@ -231,17 +296,26 @@ describe("ANPR's own sample requests", () => {
     ["6001_888013_FREE.req", "/ANPR6001ServizioCertificazione/AnprService6001", "Risposta6001"],
     ["3002_888002_FREE.req", "/ANPR3000ServiziConsultazione/AnprService3000", "Risposta3002"],
   ])("%s passes the simulator's checks and gets a %s answer", async (file, path, answer) => {
-    const body = readFileSync(new URL(`anpr-client-example/${file}`, anprSpecDir), "utf8").replace(/^<\?xml[^>]*>\s*/, "");
+    const body = readFileSync(new URL(`anpr-client-example/${file}`, anprSpecDir), "utf8").replace(
+      /^<\?xml[^>]*>\s*/,
+      "",
+    );
     const codMittente = /<codMittente>(\w+)<\/codMittente>/.exec(body)![1]!;
     const signer = createWsSecuritySigner({ ...signerOptions, sedeId: codMittente });
-    const envelope = signer.secure(`<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>${body}</soap:Body></soap:Envelope>`);
+    const envelope = signer.secure(
+      `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>${body}</soap:Body></soap:Envelope>`,
+    );
     const { request } = await import("node:https");
     const text = await new Promise<string>((resolve, reject) => {
-      const req = request(`${sim.url}${path}`, { method: "POST", ca: caPem, headers: { "Content-Type": "text/xml; charset=utf-8", SOAPAction: '""' } }, (res) => {
-        let data = "";
-        res.on("data", (c: Buffer) => (data += c.toString()));
-        res.on("end", () => resolve(data));
-      });
+      const req = request(
+        `${sim.url}${path}`,
+        { method: "POST", ca: caPem, headers: { "Content-Type": "text/xml; charset=utf-8", SOAPAction: '""' } },
+        (res) => {
+          let data = "";
+          res.on("data", (c: Buffer) => (data += c.toString()));
+          res.on("end", () => resolve(data));
+        },
+      );
       req.on("error", reject);
       req.end(envelope);
     });
@@ -255,7 +329,10 @@ describe("the simulator refuses what ANPR refuses", () => {
 
   it("a tampered body", async () => {
     const honest = createWsSecuritySigner(signerOptions);
-    const tampering: EnvelopeSigner = { secure: (xml) => honest.secure(xml).replace("<tipoOperazione>C</tipoOperazione>", "<tipoOperazione>V</tipoOperazione>") };
+    const tampering: EnvelopeSigner = {
+      secure: (xml) =>
+        honest.secure(xml).replace("<tipoOperazione>C</tipoOperazione>", "<tipoOperazione>V</tipoOperazione>"),
+    };
     const err = await faultOf(await client({ signer: tampering }));
     expect(err).toBeInstanceOf(AnprFaultError);
     expect(err.faultCode).toBe("wsse:FailedCheck");
@@ -263,16 +340,30 @@ describe("the simulator refuses what ANPR refuses", () => {
   });
 
   it("an expired timestamp", async () => {
-    const err = await faultOf(await client({ signer: createWsSecuritySigner({ ...signerOptions, now: () => new Date(Date.now() - 15 * 60_000) }) }));
+    const err = await faultOf(
+      await client({
+        signer: createWsSecuritySigner({ ...signerOptions, now: () => new Date(Date.now() - 15 * 60_000) }),
+      }),
+    );
     expect(err.faultCode).toBe("wsu:MessageExpired");
   });
 
   it("a certificate from another CA", async () => {
     const rogueCa = createCertificateAuthority({ commonName: "Rogue CA", validDays: 30 });
-    const rogue = issueWorkstationCertificate(rogueCa, { comuneCode: "022205", postazioneId: trento.postazioneId, validDays: 30 });
+    const rogue = issueWorkstationCertificate(rogueCa, {
+      comuneCode: "022205",
+      postazioneId: trento.postazioneId,
+      validDays: 30,
+    });
     const rogueCredentials = loadWorkstationCredentials(rogue.toPkcs12("1234"), "1234");
     const err = await faultOf(
-      await client({ signer: createWsSecuritySigner({ ...signerOptions, credentials: rogueCredentials, idPostazioneFirmato: signIdPostazione(rogueCredentials, trento.postazioneId) }) }),
+      await client({
+        signer: createWsSecuritySigner({
+          ...signerOptions,
+          credentials: rogueCredentials,
+          idPostazioneFirmato: signIdPostazione(rogueCredentials, trento.postazioneId),
+        }),
+      }),
     );
     expect(err.faultCode).toBe("wsse:FailedAuthentication");
     expect(err.message).toMatch(/certificate/i);
@@ -288,7 +379,9 @@ describe("the simulator refuses what ANPR refuses", () => {
     const c = await client();
     const id = await c.nextOperationId();
     await c.getIndividualRecord({ fiscalCode: mario.fiscalCode }, { idOperazioneComune: id });
-    const refused = await c.issueCertificate(certificateRequest([1]), { idOperazioneComune: id }).catch((e: unknown) => e);
+    const refused = await c
+      .issueCertificate(certificateRequest([1]), { idOperazioneComune: id })
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(AnprRejectedError);
     expect((refused as AnprRejectedError).errors[0]?.code).toBe("EN079");
     expect((refused as AnprRejectedError).message).toMatch(/servizio diverso/);
@@ -306,7 +399,18 @@ describe("idOperazioneComune per Comune (italia/anpr#596, #1836, #3822)", () => 
     const acts = sim.operations().filter((o) => o.idOperazioneComune === id);
     expect(acts).toHaveLength(1);
     // another request under the same id gets the stored answer: the client sees it is not about the certificate asked for
-    const other = await b.issueCertificate(certificateRequest([2], { subject: { fiscalCode: DEMO_CITIZENS.giuliaBianchi.fiscalCode, surname: DEMO_CITIZENS.giuliaBianchi.surname, name: DEMO_CITIZENS.giuliaBianchi.name } }), { idOperazioneComune: id }).catch((e: unknown) => e);
+    const other = await b
+      .issueCertificate(
+        certificateRequest([2], {
+          subject: {
+            fiscalCode: DEMO_CITIZENS.giuliaBianchi.fiscalCode,
+            surname: DEMO_CITIZENS.giuliaBianchi.surname,
+            name: DEMO_CITIZENS.giuliaBianchi.name,
+          },
+        }),
+        { idOperazioneComune: id },
+      )
+      .catch((e: unknown) => e);
     expect(other).toBeInstanceOf(AnprWrongSubjectError);
   });
 
@@ -323,7 +427,9 @@ describe("idOperazioneComune per Comune (italia/anpr#596, #1836, #3822)", () => 
   it("8 certificates in parallel from two workstations of one Comune all succeed, with distinct ids", async () => {
     const a = await client({ workstationId: "PARA" });
     const b = await client({ workstationId: "PARB" });
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).issueCertificate(certificateRequest([1]))));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).issueCertificate(certificateRequest([1]))),
+    );
     expect(new Set(results.map((r) => r.idOperazioneComune)).size).toBe(8);
     expect(new Set(results.map((r) => r.protocolNumber)).size).toBe(8);
   });
@@ -339,7 +445,11 @@ describe("answers that must never reach the caller", () => {
     sim.server.setFaults({ ...noFaults, replayOtherSubject: true });
     const someoneElse = DEMO_CITIZENS.giuliaBianchi;
     const certificate = await c
-      .issueCertificate(certificateRequest([1], { subject: { fiscalCode: someoneElse.fiscalCode, surname: someoneElse.surname, name: someoneElse.name } }))
+      .issueCertificate(
+        certificateRequest([1], {
+          subject: { fiscalCode: someoneElse.fiscalCode, surname: someoneElse.surname, name: someoneElse.name },
+        }),
+      )
       .catch((e: unknown) => e);
     expect(certificate).toBeInstanceOf(AnprWrongSubjectError);
     expect((certificate as AnprWrongSubjectError).reason).toBe("ANPR_WRONG_SUBJECT");
@@ -350,9 +460,15 @@ describe("answers that must never reach the caller", () => {
 
   it("an answer larger than the cap is cut off while streaming, with a clear error", async () => {
     sim.server.setFaults({ ...noFaults, answerPaddingBytes: 3 * 1024 * 1024 });
-    const err = await (await client({ maxAnswerBytes: 1024 * 1024 })).issueCertificate(certificateRequest([1])).catch((e: unknown) => e);
+    const err = await (
+      await client({ maxAnswerBytes: 1024 * 1024 })
+    )
+      .issueCertificate(certificateRequest([1]))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AnprAnswerTooLargeError);
-    expect((err as Error).message).toBe("ANPR's answer exceeded 1048576 bytes, the most this Novabox reads (NOVABOX_ANPR_MAX_ANSWER_BYTES); it was discarded");
+    expect((err as Error).message).toBe(
+      "ANPR's answer exceeded 1048576 bytes, the most this Novabox reads (NOVABOX_ANPR_MAX_ANSWER_BYTES); it was discarded",
+    );
   });
 
   it("an unreadable answer says what was wrong, never [object Object]", async () => {
@@ -389,7 +505,11 @@ describe("fault knobs become typed client errors", () => {
     ["dropConnection", { dropConnection: true }, AnprUnavailableError],
   ] as const)("%s", async (_name, knob, errorClass) => {
     sim.server.setFaults({ ...noFaults, ...knob });
-    const err = await (await client({ timeoutMs: "latencyMs" in knob ? 700 : 15_000 })).testConnection().catch((e: unknown) => e);
+    const err = await (
+      await client({ timeoutMs: "latencyMs" in knob ? 700 : 15_000 })
+    )
+      .testConnection()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(errorClass);
   });
 

@@ -24,7 +24,15 @@ import { ensureDevSsoKeyPair, type DevSsoKeyPair } from "../../services/gateway/
 import { startService, type StartedService } from "../support/services.js";
 import { run, waitFor } from "../support/process.js";
 import { requireTool } from "../support/tools.js";
-import { certificateIssueRows, certificatesOf, configureTrentoBox, loginAdmin, simAdmin, type SimAdmin, type SimOperation } from "../support/exactly-once.js";
+import {
+  certificateIssueRows,
+  certificatesOf,
+  configureTrentoBox,
+  loginAdmin,
+  simAdmin,
+  type SimAdmin,
+  type SimOperation,
+} from "../support/exactly-once.js";
 
 const work = mkdtempSync(join(tmpdir(), "anpr-live-rules-mesh-"));
 const issuer = "https://sso.novares.test";
@@ -68,21 +76,51 @@ async function stopBox(box: (typeof boxes)[number]): Promise<void> {
 }
 
 async function bearer(): Promise<string> {
-  return new SignJWT({ name: "Tabaccheria 1" }).setProtectedHeader({ alg: "RS256" }).setSubject("TAB-0001").setIssuer(issuer).setAudience("novabox").setIssuedAt().setExpirationTime("30m").sign(sso.privateKey);
+  return new SignJWT({ name: "Tabaccheria 1" })
+    .setProtectedHeader({ alg: "RS256" })
+    .setSubject("TAB-0001")
+    .setIssuer(issuer)
+    .setAudience("novabox")
+    .setIssuedAt()
+    .setExpirationTime("30m")
+    .sign(sso.privateKey);
 }
 
 const issueJson = (subject: typeof mario, key: string) =>
-  JSON.stringify({ comuneCode: "022205", tobacconistId: "TAB-0001", idempotencyKey: key, subject, certificateTypes: ["CERTIFICATE_TYPE_RESIDENCE"], stampDutyPaid: {} });
+  JSON.stringify({
+    comuneCode: "022205",
+    tobacconistId: "TAB-0001",
+    idempotencyKey: key,
+    subject,
+    certificateTypes: ["CERTIFICATE_TYPE_RESIDENCE"],
+    stampDutyPaid: {},
+  });
 
 /** grpcurl (plaintext mesh) IssueCertificate at `address`. */
 async function grpcurlIssue(address: string, subject: typeof mario, key: string) {
-  return run(grpcurl, ["-plaintext", "-max-time", "120", "-H", `authorization: Bearer ${await bearer()}`, "-d", issueJson(subject, key), address, "novabox.certification.v1.CertificationService/IssueCertificate"], { timeoutMs: 150_000 });
+  return run(
+    grpcurl,
+    [
+      "-plaintext",
+      "-max-time",
+      "120",
+      "-H",
+      `authorization: Bearer ${await bearer()}`,
+      "-d",
+      issueJson(subject, key),
+      address,
+      "novabox.certification.v1.CertificationService/IssueCertificate",
+    ],
+    { timeoutMs: 150_000 },
+  );
 }
 
 /** The certificates Trento's box `workstationId` obtained at ANPR, by their idOperazioneComune. */
 async function idsOf(workstationId: string): Promise<string[]> {
   const prefix = componentOf(workstationId);
-  return (await simAdm.operations()).filter((o: SimOperation) => o.comuneCode === "022205" && o.idOperazioneComune.startsWith(prefix)).map((o) => o.idOperazioneComune);
+  return (await simAdm.operations())
+    .filter((o: SimOperation) => o.comuneCode === "022205" && o.idOperazioneComune.startsWith(prefix))
+    .map((o) => o.idOperazioneComune);
 }
 
 /** The sequence part of an id (16 digits after the box component): comparable as a number. */
@@ -92,11 +130,22 @@ beforeAll(async () => {
   grpcurl = requireTool("grpcurl");
   manifest = await ensureDevPki(join(work, "pki"));
   sso = await ensureDevSsoKeyPair(join(work, "sso"));
-  sim = await startService("services/anpr-sim/src/server/main.ts", { ANPR_SIM_PORT: "0", ANPR_SIM_PKI_DIR: manifest.dir, ANPR_SIM_RESIDENTS_PER_COMUNE: "100" }, "anpr-sim ready");
+  sim = await startService(
+    "services/anpr-sim/src/server/main.ts",
+    { ANPR_SIM_PORT: "0", ANPR_SIM_PKI_DIR: manifest.dir, ANPR_SIM_RESIDENTS_PER_COMUNE: "100" },
+    "anpr-sim ready",
+  );
   simAdm = simAdmin(String(sim.ready.url), manifest.simulator.caCertificateFile);
   router = await startService(
     "services/router/src/server/main.ts",
-    { ROUTER_HOST: "127.0.0.1", ROUTER_PORT: "0", MESH_PLAINTEXT: "true", ROUTER_ANNOUNCE_INTERVAL_MS: "1000", ROUTER_EXPIRES_AFTER_MS: "4000", ROUTER_HEALTH_INTERVAL_MS: "1000" },
+    {
+      ROUTER_HOST: "127.0.0.1",
+      ROUTER_PORT: "0",
+      MESH_PLAINTEXT: "true",
+      ROUTER_ANNOUNCE_INTERVAL_MS: "1000",
+      ROUTER_EXPIRES_AFTER_MS: "4000",
+      ROUTER_HEALTH_INTERVAL_MS: "1000",
+    },
     "router ready",
   );
   routerAddress = `127.0.0.1:${String(router.ready.port)}`;
@@ -117,7 +166,13 @@ beforeAll(async () => {
   await waitFor(
     "the router to route comune 022205",
     async () => {
-      const resolved = await run(grpcurl, ["-plaintext", "-d", '{"comuneCode":"022205"}', routerAddress, "novares.discovery.v1.DiscoveryService/ResolveComune"]);
+      const resolved = await run(grpcurl, [
+        "-plaintext",
+        "-d",
+        '{"comuneCode":"022205"}',
+        routerAddress,
+        "novares.discovery.v1.DiscoveryService/ResolveComune",
+      ]);
       return resolved.code === 0 && resolved.stdout.includes("SERVING");
     },
     60_000,
@@ -137,7 +192,11 @@ describe("idOperazioneComune belongs to the Comune (italia/anpr#596, #1836, #382
     // Each box gets certificates of its own, straight at its port.
     for (const b of boxes) {
       for (let i = 0; i < 3; i++) {
-        const answered = await grpcurlIssue(`127.0.0.1:${String(running.get(b.name)!.ready.grpcPort)}`, mario, randomUUID());
+        const answered = await grpcurlIssue(
+          `127.0.0.1:${String(running.get(b.name)!.ready.grpcPort)}`,
+          mario,
+          randomUUID(),
+        );
         expect(answered.stderr).toBe("");
       }
     }
@@ -153,7 +212,10 @@ describe("idOperazioneComune belongs to the Comune (italia/anpr#596, #1836, #382
     const box = boxes[0];
     const direct = () => `127.0.0.1:${String(running.get(box.name)!.ready.grpcPort)}`;
     const issueOne = async () => expect((await grpcurlIssue(direct(), mario, randomUUID())).stderr).toBe("");
-    const maxSequence = async () => (await idsOf(box.workstationId)).map((id) => sequenceOf(id, box.workstationId)).reduce((a, b) => (a > b ? a : b), 0n);
+    const maxSequence = async () =>
+      (await idsOf(box.workstationId))
+        .map((id) => sequenceOf(id, box.workstationId))
+        .reduce((a, b) => (a > b ? a : b), 0n);
 
     // An older copy of ANPR_HOME, taken with the box stopped (as a backup would be).
     await stopBox(box);
@@ -181,7 +243,9 @@ describe("idOperazioneComune belongs to the Comune (italia/anpr#596, #1836, #382
     const sentBeforeRestore = (await idsOf(box.workstationId)).length;
     await issueOne();
     await issueOne();
-    const afterRestore = (await idsOf(box.workstationId)).slice(sentBeforeRestore).map((id) => sequenceOf(id, box.workstationId));
+    const afterRestore = (await idsOf(box.workstationId))
+      .slice(sentBeforeRestore)
+      .map((id) => sequenceOf(id, box.workstationId));
     expect(afterRestore).toHaveLength(2);
     expect(afterRestore[0]!).toBeGreaterThan(highest);
     expect(afterRestore[1]!).toBeGreaterThan(afterRestore[0]!);

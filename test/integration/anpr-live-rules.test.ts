@@ -44,13 +44,19 @@ let lenient: RunningAnprSim;
 let late: RunningAnprSim;
 const clients: AnprClient[] = [];
 
-async function client(target: RunningAnprSim, options: { signAssertion?: boolean; interfaceVersion?: string } = {}): Promise<AnprClient> {
+async function client(
+  target: RunningAnprSim,
+  options: { signAssertion?: boolean; interfaceVersion?: string } = {},
+): Promise<AnprClient> {
   const c = await createAnprClient({
     baseUrl: target.url,
     environment: "TEST",
     comuneCode: trento.comuneCode,
     caCertificatePem: caPem,
-    signer: createWsSecuritySigner({ ...signerOptions, ...(options.signAssertion === undefined ? {} : { signAssertion: options.signAssertion }) }),
+    signer: createWsSecuritySigner({
+      ...signerOptions,
+      ...(options.signAssertion === undefined ? {} : { signAssertion: options.signAssertion }),
+    }),
     counter: createFileOperationCounter({ path: join(work, `counter-${clients.length}`) }),
     ...(options.interfaceVersion ? { interfaceVersion: options.interfaceVersion } : {}),
     timeoutMs: 20_000,
@@ -73,11 +79,15 @@ const certificate = (c: AnprClient) =>
 
 function post(target: RunningAnprSim, path: string, envelope: string): Promise<string> {
   return new Promise<string>((resolve, reject) => {
-    const req = request(`${target.url}${path}`, { method: "POST", ca: caPem, headers: { "Content-Type": "text/xml; charset=utf-8", SOAPAction: '""' } }, (res) => {
-      let data = "";
-      res.on("data", (c: Buffer) => (data += c.toString()));
-      res.on("end", () => resolve(data));
-    });
+    const req = request(
+      `${target.url}${path}`,
+      { method: "POST", ca: caPem, headers: { "Content-Type": "text/xml; charset=utf-8", SOAPAction: '""' } },
+      (res) => {
+        let data = "";
+        res.on("data", (c: Buffer) => (data += c.toString()));
+        res.on("end", () => resolve(data));
+      },
+    );
     req.on("error", reject);
     req.end(envelope);
   });
@@ -86,7 +96,10 @@ function post(target: RunningAnprSim, path: string, envelope: string): Promise<s
 beforeAll(async () => {
   manifest = await ensureDevPki(join(work, "pki"));
   trento = manifest.workstations.find((w) => w.comuneCode === "022205")!;
-  credentials = loadWorkstationCredentials(readFileSync(trento.pkcs12File), readFileSync(trento.pinFile, "utf8").trim());
+  credentials = loadWorkstationCredentials(
+    readFileSync(trento.pkcs12File),
+    readFileSync(trento.pinFile, "utf8").trim(),
+  );
   signerOptions = {
     credentials,
     operatorId: trento.operatorId,
@@ -140,7 +153,12 @@ describe("interface version (codDestinatario)", () => {
     const c = await client(sim, { interfaceVersion: "ANPR04" });
     const refused = await certificate(c).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(AnprRejectedError);
-    expect((refused as AnprRejectedError).errors[0]).toMatchObject({ code: "XXXX", severity: "E", text: "CodDestinatario diverso da ANPR05", value: "ANPR04" });
+    expect((refused as AnprRejectedError).errors[0]).toMatchObject({
+      code: "XXXX",
+      severity: "E",
+      text: "CodDestinatario diverso da ANPR05",
+      value: "ANPR04",
+    });
     const fault = await c.testConnection().catch((e: unknown) => e);
     expect(fault).toBeInstanceOf(AnprFaultError);
     expect((fault as AnprFaultError).faultCode).toBe("soap:Client");
@@ -173,11 +191,22 @@ describe("3002 by surname and name, as the official sample asks", () => {
       `<codMittente>022205</codMittente><codDestinatario>ANPR05</codDestinatario><operazioneRichiesta>3002</operazioneRichiesta><dataOraRichiesta>2026-11-30T10:00:00.000+01:00</dataOraRichiesta>` +
       `<tipoOperazione>C</tipoOperazione><tipoInvio>TEST</tipoInvio></testataRichiesta><criteriRicerca>${criteria}</criteriRicerca>` +
       `<datiRichiesta><schedaAnagraficaRichiesta>1</schedaAnagraficaRichiesta><dataRiferimentoRichiesta>2026-11-30</dataRiferimentoRichiesta><datiAnagraficiRichiesti>2</datiAnagraficiRichiesti></datiRichiesta></ns2:Richiesta3002>`;
-    const envelope = (criteria: string) => signer.secure(`<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>${body(criteria)}</soap:Body></soap:Envelope>`);
-    const found = await post(sim, "/ANPR3000ServiziConsultazione/AnprService3000", envelope(`<cognome>${mario.surname}</cognome><nome>${mario.name}</nome>`));
+    const envelope = (criteria: string) =>
+      signer.secure(
+        `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>${body(criteria)}</soap:Body></soap:Envelope>`,
+      );
+    const found = await post(
+      sim,
+      "/ANPR3000ServiziConsultazione/AnprService3000",
+      envelope(`<cognome>${mario.surname}</cognome><nome>${mario.name}</nome>`),
+    );
     expect(found).toContain("Risposta3002_OK");
     expect(found).toContain(`<codFiscale>${mario.fiscalCode}</codFiscale>`);
-    const nothing = await post(sim, "/ANPR3000ServiziConsultazione/AnprService3000", envelope(`<cognome>${mario.surname}</cognome>`));
+    const nothing = await post(
+      sim,
+      "/ANPR3000ServiziConsultazione/AnprService3000",
+      envelope(`<cognome>${mario.surname}</cognome>`),
+    );
     expect(nothing).toContain("<codiceErroreAnomalia>EN052</codiceErroreAnomalia>");
   });
 });

@@ -15,7 +15,13 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureDevPki, type DevPkiManifest, type DevPkiWorkstation } from "#shared/dev-pki/anpr-dev-pki.js";
-import { createCertificateAuthority, issueWorkstationCertificate, loadCertificateAuthority, loadWorkstationCredentials, splitPemBundle } from "#shared/anpr/pki.js";
+import {
+  createCertificateAuthority,
+  issueWorkstationCertificate,
+  loadCertificateAuthority,
+  loadWorkstationCredentials,
+  splitPemBundle,
+} from "#shared/anpr/pki.js";
 import { signIdPostazione } from "#shared/anpr/cms.js";
 import { createWsSecuritySigner } from "#shared/anpr/wssecurity.js";
 import { createLogger } from "#shared/runtime/logger.js";
@@ -45,8 +51,14 @@ const errorOf = async (promise: Promise<unknown>) => {
 };
 
 /** An ANPR client built only from what the box has stored (as the box's gateway builds it). */
-async function clientFromStore(baseUrl: string, caCertificatePem = store.config.getSecrets().caCertificatePem!): Promise<AnprClient> {
-  const credentials = loadWorkstationCredentials(readFileSync(trento.pkcs12File), readFileSync(trento.pinFile, "utf8").trim());
+async function clientFromStore(
+  baseUrl: string,
+  caCertificatePem = store.config.getSecrets().caCertificatePem!,
+): Promise<AnprClient> {
+  const credentials = loadWorkstationCredentials(
+    readFileSync(trento.pkcs12File),
+    readFileSync(trento.pinFile, "utf8").trim(),
+  );
   const client = await createAnprClient({
     baseUrl,
     environment: "TEST",
@@ -68,7 +80,12 @@ async function clientFromStore(baseUrl: string, caCertificatePem = store.config.
 }
 
 async function startSim(pkiDir: string): Promise<RunningAnprSim> {
-  const sim = await startAnprSim({ logger: createLogger({ name: "anpr-sim", level: "silent" }), pkiDir, seed: 7, residentsPerComune: 50 });
+  const sim = await startAnprSim({
+    logger: createLogger({ name: "anpr-sim", level: "silent" }),
+    pkiDir,
+    seed: 7,
+    residentsPerComune: 50,
+  });
   sims.push(sim);
   return sim;
 }
@@ -110,7 +127,9 @@ describe("ANPR's TLS trusted by CA, with a bundle (italia/anpr#1905, #4339, #514
     const stored = splitPemBundle(store.config.getSecrets().caCertificatePem!);
     expect(stored).toHaveLength(2);
     expect(stored[1]!.replace(/\s/g, "")).toBe(newCa.certificatePem.replace(/\s/g, ""));
-    const row = store.audit.list({}, 10).entries.find((e) => e.operation === "CA_CERTIFICATE_UPLOAD" && e.outcome === "SUCCESS");
+    const row = store.audit
+      .list({}, 10)
+      .entries.find((e) => e.operation === "CA_CERTIFICATE_UPLOAD" && e.outcome === "SUCCESS");
     expect(row?.detail).toMatch(/^CA bundle of 2 .*Novabox ANPR simulator CA.*; .*ANPR simulator CA 2/);
 
     // Before the rotation: the server certificate is the old CA's.
@@ -134,8 +153,15 @@ describe("ANPR's TLS trusted by CA, with a bundle (italia/anpr#1905, #4339, #514
   }, 180_000);
 
   it("leaves expired CAs of a bundle out, and refuses a bundle with no valid CA", async () => {
-    const ca = loadCertificateAuthority(readFileSync(manifest.simulator.caCertificateFile, "utf8"), readFileSync(manifest.simulator.caKeyFile, "utf8"));
-    const expired = createCertificateAuthority({ commonName: "ANPR expired CA", validDays: 1, notBefore: new Date(Date.now() - 10 * day) });
+    const ca = loadCertificateAuthority(
+      readFileSync(manifest.simulator.caCertificateFile, "utf8"),
+      readFileSync(manifest.simulator.caKeyFile, "utf8"),
+    );
+    const expired = createCertificateAuthority({
+      commonName: "ANPR expired CA",
+      validDays: 1,
+      notBefore: new Date(Date.now() - 10 * day),
+    });
     await service.uploadCaCertificate(Buffer.from(expired.certificatePem + ca.certificatePem), "", "admin");
     expect(splitPemBundle(store.config.getSecrets().caCertificatePem!)).toHaveLength(1);
     const err = await errorOf(service.uploadCaCertificate(Buffer.from(expired.certificatePem), "", "admin"));
@@ -145,8 +171,15 @@ describe("ANPR's TLS trusted by CA, with a bundle (italia/anpr#1905, #4339, #514
 
 describe("workstation certificate expiry warning (GetConfig, the admin panel)", () => {
   it("appears from 30 days before the certificate expires, not earlier, and says what to do", async () => {
-    const wsCa = loadCertificateAuthority(readFileSync(manifest.workstationCa.certificateFile, "utf8"), readFileSync(manifest.workstationCa.keyFile, "utf8"));
-    const issued = issueWorkstationCertificate(wsCa, { comuneCode: "022205", postazioneId: trento.postazioneId, validDays: 90 });
+    const wsCa = loadCertificateAuthority(
+      readFileSync(manifest.workstationCa.certificateFile, "utf8"),
+      readFileSync(manifest.workstationCa.keyFile, "utf8"),
+    );
+    const issued = issueWorkstationCertificate(wsCa, {
+      comuneCode: "022205",
+      postazioneId: trento.postazioneId,
+      validDays: 90,
+    });
     now = new Date();
     await service.uploadWorkstationCertificate(issued.toPkcs12("12345678"), "12345678", "admin");
     const notAfter = store.config.workstationCertificateSummary()!.notAfter;

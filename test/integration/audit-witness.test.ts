@@ -20,7 +20,14 @@ import { AuditWitnessService, WitnessState } from "#gen/novares/witness/v1/witne
 import { createGrpcClient, type GrpcClient } from "#shared/rpc/grpc-adapter.js";
 import { ensureMeshPki, meshBoxRole, meshCredentials } from "#shared/dev-pki/mesh-pki.js";
 import { decodeCheckpoint } from "#shared/mesh/audit-checkpoint.js";
-import { computeAuditHash, readAuditChainKey, readSecretKeyFile, secretKeyFilePath, verifyAuditChain, type AuditHashInput } from "../../services/novabox/src/store/index.js";
+import {
+  computeAuditHash,
+  readAuditChainKey,
+  readSecretKeyFile,
+  secretKeyFilePath,
+  verifyAuditChain,
+  type AuditHashInput,
+} from "../../services/novabox/src/store/index.js";
 import { createSecretBox } from "../../services/novabox/src/store/secret-box.js";
 import { startService, type StartedService } from "../support/services.js";
 import { run, waitFor } from "../support/process.js";
@@ -42,7 +49,14 @@ beforeAll(async () => {
   await ensureMeshPki(meshDir, { boxes: workstations.map((w) => `022205:${w}`) });
   router = await startService(
     "services/router/src/server/main.ts",
-    { ROUTER_PORT: "0", ROUTER_HOST: "127.0.0.1", MESH_TLS_DIR: meshDir, ROUTER_WITNESS_DIR: join(work, "witness"), ROUTER_ANNOUNCE_INTERVAL_MS: "300", ROUTER_EXPIRES_AFTER_MS: "5000" },
+    {
+      ROUTER_PORT: "0",
+      ROUTER_HOST: "127.0.0.1",
+      MESH_TLS_DIR: meshDir,
+      ROUTER_WITNESS_DIR: join(work, "witness"),
+      ROUTER_ANNOUNCE_INTERVAL_MS: "300",
+      ROUTER_EXPIRES_AFTER_MS: "5000",
+    },
     "router ready",
   );
   expect(router.ready.witness).toBe("file");
@@ -73,11 +87,21 @@ class Box {
   async start(): Promise<void> {
     this.service = await startService(
       "services/novabox/src/server/main.ts",
-      { ANPR_HOME: this.home, NOVABOX_GRPC_PORT: "0", NOVABOX_HTTP_PORT: "0", NOVABOX_HOST: "127.0.0.1", NOVABOX_MESH_TLS_DIR: meshDir, NOVABOX_MESH_ROLE: roleOf(this.workstation) },
+      {
+        ANPR_HOME: this.home,
+        NOVABOX_GRPC_PORT: "0",
+        NOVABOX_HTTP_PORT: "0",
+        NOVABOX_HOST: "127.0.0.1",
+        NOVABOX_MESH_TLS_DIR: meshDir,
+        NOVABOX_MESH_ROLE: roleOf(this.workstation),
+      },
       "novabox ready",
     );
     boxes.push(this.service);
-    this.channel = new Client(`127.0.0.1:${String(this.service.ready.grpcPort)}`, meshCredentials(meshDir, "gateway").client);
+    this.channel = new Client(
+      `127.0.0.1:${String(this.service.ready.grpcPort)}`,
+      meshCredentials(meshDir, "gateway").client,
+    );
     this.config = createGrpcClient(ConfigService, this.channel);
   }
 
@@ -91,10 +115,17 @@ class Box {
   }
 
   async setUp(): Promise<void> {
-    this.token = (await this.config.registerAdmin({ username: "admin", password: "a long passphrase for the test" })).session!.token;
+    this.token = (
+      await this.config.registerAdmin({ username: "admin", password: "a long passphrase for the test" })
+    ).session!.token;
     await this.config.updateConfig(
       {
-        settings: create(SettingsSchema, { comuneCode: "022205", comuneName: "Trento", workstationId: this.workstation, novaresDiscoveryAddress: routerAddress }),
+        settings: create(SettingsSchema, {
+          comuneCode: "022205",
+          comuneName: "Trento",
+          workstationId: this.workstation,
+          novaresDiscoveryAddress: routerAddress,
+        }),
         updateMask: { paths: ["comune_code", "comune_name", "workstation_id", "novares_discovery_address"] },
       },
       this.auth(),
@@ -103,7 +134,10 @@ class Box {
 
   /** Appends `n` ADMIN_LOGIN rows through the API. */
   async activity(n: number): Promise<void> {
-    for (let i = 0; i < n; i++) this.token = (await this.config.login({ username: "admin", password: "a long passphrase for the test" })).session!.token;
+    for (let i = 0; i < n; i++)
+      this.token = (
+        await this.config.login({ username: "admin", password: "a long passphrase for the test" })
+      ).session!.token;
   }
 
   headId(): number {
@@ -121,7 +155,9 @@ class Box {
     return waitFor(
       `a checkpoint of ${this.workstation} at row ${head}`,
       async () => {
-        const listed = await witness.listAuditCheckpoints({ comuneCode: "022205", workstationCode: this.workstation }).catch(() => undefined);
+        const listed = await witness
+          .listAuditCheckpoints({ comuneCode: "022205", workstationCode: this.workstation })
+          .catch(() => undefined);
         const found = listed?.checkpoints.some((c) => c.signed && readLastId(c.signed.checkpoint) === head);
         return found ? listed : undefined;
       },
@@ -131,7 +167,22 @@ class Box {
   }
 
   cli() {
-    return run(process.execPath, ["--import", "tsx", "services/novabox/src/cli/audit-verify.ts", this.home, "--witness", routerAddress, "--mesh-tls-dir", meshDir, "--mesh-role", roleOf(this.workstation)], { cwd: root, timeoutMs: 60_000 });
+    return run(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "services/novabox/src/cli/audit-verify.ts",
+        this.home,
+        "--witness",
+        routerAddress,
+        "--mesh-tls-dir",
+        meshDir,
+        "--mesh-role",
+        roleOf(this.workstation),
+      ],
+      { cwd: root, timeoutMs: 60_000 },
+    );
   }
 }
 
@@ -147,8 +198,13 @@ function rechainFrom(home: string, fromId: number, edit: (db: Database.Database)
     db.exec("DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_delete_only_purged;");
     const chain = readAuditChainKey(db, createSecretBox(readSecretKeyFile(secretKeyFilePath(home))))!;
     edit(db);
-    const rows = db.prepare("SELECT * FROM audit_log WHERE id >= ? ORDER BY id").all(fromId) as Record<string, string | number>[];
-    let previous = (db.prepare("SELECT hash FROM audit_log WHERE id = ?").get(fromId - 1) as { hash: string } | undefined)?.hash ?? "0".repeat(64);
+    const rows = db.prepare("SELECT * FROM audit_log WHERE id >= ? ORDER BY id").all(fromId) as Record<
+      string,
+      string | number
+    >[];
+    let previous =
+      (db.prepare("SELECT hash FROM audit_log WHERE id = ?").get(fromId - 1) as { hash: string } | undefined)?.hash ??
+      "0".repeat(64);
     const update = db.prepare("UPDATE audit_log SET previous_hash = ?, hash = ? WHERE id = ?");
     for (const row of rows) {
       const input: AuditHashInput = {
@@ -179,8 +235,13 @@ function rechainFrom(home: string, fromId: number, edit: (db: Database.Database)
 }
 
 /** The first checkpoint (by sequence) whose last_id is at least `id`. */
-function firstCheckpointAtOrAfter(listed: Awaited<ReturnType<Box["witnessedAtHead"]>>, id: number): { sequence: number; lastId: number } {
-  const found = listed.checkpoints.map((c) => ({ sequence: Number(c.sequence), lastId: readLastId(c.signed!.checkpoint) })).find((c) => c.lastId >= id);
+function firstCheckpointAtOrAfter(
+  listed: Awaited<ReturnType<Box["witnessedAtHead"]>>,
+  id: number,
+): { sequence: number; lastId: number } {
+  const found = listed.checkpoints
+    .map((c) => ({ sequence: Number(c.sequence), lastId: readLastId(c.signed!.checkpoint) }))
+    .find((c) => c.lastId >= id);
   if (!found) throw new Error(`no checkpoint at or after row ${id}`);
   return found;
 }
@@ -217,18 +278,33 @@ describe("audit log witnessed by Novares", () => {
     const listed = await box.witnessedAtHead();
     const target = box.headId() - 3;
     const expected = firstCheckpointAtOrAfter(listed, target);
-    rechainFrom(box.home, target, (db) => db.prepare("UPDATE audit_log SET actor = 'someone-else' WHERE id = ?").run(target));
+    rechainFrom(box.home, target, (db) =>
+      db.prepare("UPDATE audit_log SET actor = 'someone-else' WHERE id = ?").run(target),
+    );
 
     const verified = await box.config.verifyAuditLog({}, box.auth());
     expect(verified.ok).toBe(true); // the chain alone is fooled
-    expect(verified.witness).toMatchObject({ outcome: WitnessOutcome.DISAGREES, firstDisagreeingSequence: BigInt(expected.sequence), firstDisagreeingId: BigInt(expected.lastId) });
-    expect(verified.witness?.reason).toMatch(new RegExp(`checkpoint #${expected.sequence} \\(row ${expected.lastId},.*rewritten and the chain recomputed`));
+    expect(verified.witness).toMatchObject({
+      outcome: WitnessOutcome.DISAGREES,
+      firstDisagreeingSequence: BigInt(expected.sequence),
+      firstDisagreeingId: BigInt(expected.lastId),
+    });
+    expect(verified.witness?.reason).toMatch(
+      new RegExp(`checkpoint #${expected.sequence} \\(row ${expected.lastId},.*rewritten and the chain recomputed`),
+    );
     const cli = await box.cli();
     expect(cli.stdout).toMatch(/audit log intact/);
-    expect(cli.stdout).toMatch(new RegExp(`witness DISAGREES at checkpoint #${expected.sequence} \\(row ${expected.lastId}\\)`));
+    expect(cli.stdout).toMatch(
+      new RegExp(`witness DISAGREES at checkpoint #${expected.sequence} \\(row ${expected.lastId}\\)`),
+    );
     expect(cli.code).toBe(1);
     // The router sees it by itself at the next announcements (the box reports its hash for the witnessed row).
-    await waitFor("the router to flag the instance", async () => ((await routerSummary("POST-RECHAIN"))?.state === WitnessState.DISAGREES ? true : undefined), 20_000, 200);
+    await waitFor(
+      "the router to flag the instance",
+      async () => ((await routerSummary("POST-RECHAIN"))?.state === WitnessState.DISAGREES ? true : undefined),
+      20_000,
+      200,
+    );
     await box.stop();
   }, 120_000);
 
@@ -248,13 +324,25 @@ describe("audit log witnessed by Novares", () => {
 
     const cli = await box.cli();
     expect(cli.stdout).toMatch(/audit log intact/);
-    expect(cli.stdout).toMatch(new RegExp(`witness DISAGREES at checkpoint #${expected.sequence} \\(row ${expected.lastId}\\).*beyond the log's newest row ${head - 3}: the newest rows were removed`));
+    expect(cli.stdout).toMatch(
+      new RegExp(
+        `witness DISAGREES at checkpoint #${expected.sequence} \\(row ${expected.lastId}\\).*beyond the log's newest row ${head - 3}: the newest rows were removed`,
+      ),
+    );
     expect(cli.code).toBe(1);
     await box.start();
     const verified = await box.config.verifyAuditLog({}, box.auth());
     expect(verified.ok).toBe(true);
-    expect(verified.witness).toMatchObject({ outcome: WitnessOutcome.DISAGREES, firstDisagreeingSequence: BigInt(expected.sequence) });
-    await waitFor("the router to flag the instance", async () => ((await routerSummary("POST-TRUNC"))?.state === WitnessState.DISAGREES ? true : undefined), 20_000, 200);
+    expect(verified.witness).toMatchObject({
+      outcome: WitnessOutcome.DISAGREES,
+      firstDisagreeingSequence: BigInt(expected.sequence),
+    });
+    await waitFor(
+      "the router to flag the instance",
+      async () => ((await routerSummary("POST-TRUNC"))?.state === WitnessState.DISAGREES ? true : undefined),
+      20_000,
+      200,
+    );
     expect((await routerSummary("POST-TRUNC"))?.reason).toMatch(/went back from row/);
     await box.stop();
   }, 120_000);
@@ -286,13 +374,18 @@ describe("audit log witnessed by Novares", () => {
 
     const cli = await box.cli();
     expect(cli.stdout).toMatch(/audit log intact/);
-    expect(cli.stdout).toMatch(new RegExp(`witness DISAGREES at checkpoint #${expected.sequence} \\(row ${expected.lastId}\\)`));
+    expect(cli.stdout).toMatch(
+      new RegExp(`witness DISAGREES at checkpoint #${expected.sequence} \\(row ${expected.lastId}\\)`),
+    );
     expect(cli.code).toBe(1);
     await box.start();
     await box.activity(6); // the restored box continues past the witnessed rows, with other content
     const verified = await box.config.verifyAuditLog({}, box.auth());
     expect(verified.ok).toBe(true);
-    expect(verified.witness).toMatchObject({ outcome: WitnessOutcome.DISAGREES, firstDisagreeingSequence: BigInt(expected.sequence) });
+    expect(verified.witness).toMatchObject({
+      outcome: WitnessOutcome.DISAGREES,
+      firstDisagreeingSequence: BigInt(expected.sequence),
+    });
     expect(verified.witness?.reason).toMatch(new RegExp(`checkpoint #${expected.sequence} `));
     await box.stop();
   }, 180_000);

@@ -38,7 +38,8 @@ describe("protobuf contracts", () => {
 
   beforeAll(() => {
     workspace = mkdtempSync(join(tmpdir(), "buf-breaking-"));
-    for (const entry of ["buf.yaml", "proto", "third_party"]) cpSync(join(root, entry), join(workspace, entry), { recursive: true });
+    for (const entry of ["buf.yaml", "proto", "third_party"])
+      cpSync(join(root, entry), join(workspace, entry), { recursive: true });
   });
   afterAll(() => rmSync(workspace, { recursive: true, force: true }));
 
@@ -57,8 +58,12 @@ describe("protobuf contracts", () => {
         found[name] = service.method.map((m) => m.name);
         service.method.forEach((method, methodIndex) => {
           // SourceCodeInfo path for a method: [6 (service), serviceIndex, 2 (method), methodIndex].
-          const location = file.sourceCodeInfo?.location.find((l) => l.path.join(".") === `6.${serviceIndex}.2.${methodIndex}`);
-          expect(`${name}/${method.name}: ${location?.leadingComments.trim() ? "commented" : "no comment"}`).toBe(`${name}/${method.name}: commented`);
+          const location = file.sourceCodeInfo?.location.find(
+            (l) => l.path.join(".") === `6.${serviceIndex}.2.${methodIndex}`,
+          );
+          expect(`${name}/${method.name}: ${location?.leadingComments.trim() ? "commented" : "no comment"}`).toBe(
+            `${name}/${method.name}: commented`,
+          );
         });
       });
     }
@@ -68,7 +73,9 @@ describe("protobuf contracts", () => {
   });
 
   it("accepts the contracts as they are against the baseline", async () => {
-    const result = await run(buf, ["breaking", "proto", "--against", join(root, "proto/baseline.binpb")], { cwd: workspace });
+    const result = await run(buf, ["breaking", "proto", "--against", join(root, "proto/baseline.binpb")], {
+      cwd: workspace,
+    });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
   });
@@ -79,7 +86,9 @@ describe("protobuf contracts", () => {
     const changed = source.replace(/(string comune_code = )(\d+);/, (_m, head: string) => `${head}99;`);
     expect(changed).not.toBe(source);
     writeFileSync(file, changed);
-    const result = await run(buf, ["breaking", "proto", "--against", join(root, "proto/baseline.binpb")], { cwd: workspace });
+    const result = await run(buf, ["breaking", "proto", "--against", join(root, "proto/baseline.binpb")], {
+      cwd: workspace,
+    });
     expect(result.code).not.toBe(0);
     expect(result.stdout + result.stderr).toMatch(/comune_code/);
   });

@@ -8,7 +8,8 @@ import { describe, expect, it } from "@jest/globals";
 import { run } from "../support/process.js";
 
 const root = new URL("../../", import.meta.url).pathname;
-const node = (entry: string, ...args: string[]) => run(process.execPath, ["--import", "tsx", entry, ...args], { cwd: root, timeoutMs: 60_000 });
+const node = (entry: string, ...args: string[]) =>
+  run(process.execPath, ["--import", "tsx", entry, ...args], { cwd: root, timeoutMs: 60_000 });
 
 const programs: [string, string, RegExp][] = [
   ["services/novabox/src/server/main.ts", "npm run novabox", /NOVABOX_GRPC_PORT \(default: 50051\)/],
@@ -18,7 +19,11 @@ const programs: [string, string, RegExp][] = [
   ["services/novabox/src/cli/audit-verify.ts", "npm run audit:verify", /Exit status: 0 intact/],
   ["services/novabox/src/cli/backup.ts", "npm run backup", /secret key .* is NOT in the copy/s],
   ["services/novabox/src/cli/restore.ts", "npm run restore", /--replace/],
-  ["services/novabox/src/cli/rotate-key.ts", "node --import tsx services/novabox/src/cli/rotate-key.ts", /Never prints a key/],
+  [
+    "services/novabox/src/cli/rotate-key.ts",
+    "node --import tsx services/novabox/src/cli/rotate-key.ts",
+    /Never prints a key/,
+  ],
   ["scripts/pki-dev.ts", "npm run pki:dev", /--force/],
   ["scripts/mesh-pki-dev.ts", "npm run pki:mesh", /--san ROLE=NAMES/],
   ["scripts/mesh-csr.ts", "npm run pki:csr", /--approved/],
@@ -45,7 +50,10 @@ describe.each(programs)("%s", (entry, command, detail) => {
 
 describe("through npm", () => {
   it("npm run audit:verify -- --help is the usage, not an ANPR_HOME called --help", async () => {
-    const result = await run("npm", ["run", "--silent", "audit:verify", "--", "--help"], { cwd: root, timeoutMs: 60_000 });
+    const result = await run("npm", ["run", "--silent", "audit:verify", "--", "--help"], {
+      cwd: root,
+      timeoutMs: 60_000,
+    });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("usage: npm run audit:verify -- [ANPR_HOME]");
     expect(result.stdout + result.stderr).not.toContain("cannot check");

@@ -8,7 +8,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { credentials } from "@grpc/grpc-js";
@@ -25,7 +34,9 @@ const out = relative(root, buildDir);
 const work = mkdtempSync(join(tmpdir(), "compiled-build-"));
 const home = join(work, "anpr_home");
 const keyFile = join(work, "secret-key");
-const ssoPublicKeyPem = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "pem" }).toString();
+const ssoPublicKeyPem = generateKeyPairSync("ec", { namedCurve: "P-256" })
+  .publicKey.export({ type: "spki", format: "pem" })
+  .toString();
 const guardArgs = ["--import", join(buildDir, "production-only.mjs")];
 
 let pki: DevPkiManifest;
@@ -42,7 +53,9 @@ function filesUnder(dir: string): string[] {
 
 /** Writes the module hook that makes any import of a devDependency throw. */
 function writeProductionGuard(): void {
-  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
+  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    devDependencies: Record<string, string>;
+  };
   writeFileSync(
     join(buildDir, "production-only-hooks.mjs"),
     `const dev = new Set(${JSON.stringify(Object.keys(manifest.devDependencies))});
@@ -54,7 +67,10 @@ export async function resolve(specifier, context, next) {
 }
 `,
   );
-  writeFileSync(join(buildDir, "production-only.mjs"), `import { register } from "node:module";\nregister("./production-only-hooks.mjs", import.meta.url);\n`);
+  writeFileSync(
+    join(buildDir, "production-only.mjs"),
+    `import { register } from "node:module";\nregister("./production-only-hooks.mjs", import.meta.url);\n`,
+  );
 }
 
 async function healthOf(grpcurl: string, port: number): Promise<string> {
@@ -65,7 +81,14 @@ async function healthOf(grpcurl: string, port: number): Promise<string> {
 async function startBox(): Promise<StartedService> {
   return startService(
     `${out}/services/novabox/src/server/main.js`,
-    { ANPR_HOME: home, NOVABOX_HOST: "127.0.0.1", NOVABOX_GRPC_PORT: String(boxPort), NOVABOX_HTTP_PORT: "0", NOVABOX_MESH_PLAINTEXT: "true", NOVABOX_SECRET_KEY_FILE: keyFile },
+    {
+      ANPR_HOME: home,
+      NOVABOX_HOST: "127.0.0.1",
+      NOVABOX_GRPC_PORT: String(boxPort),
+      NOVABOX_HTTP_PORT: "0",
+      NOVABOX_MESH_PLAINTEXT: "true",
+      NOVABOX_SECRET_KEY_FILE: keyFile,
+    },
     "novabox ready",
     60_000,
     guardArgs,
@@ -94,8 +117,12 @@ describe("npm run build:services", () => {
   it("emits JavaScript only, with a package scope whose imports point at the compiled files", () => {
     const files = filesUnder(join(buildDir, "services"));
     expect(files.filter((f) => f.endsWith(".ts"))).toEqual([]);
-    for (const service of ["novabox", "router", "gateway", "anpr-sim"]) expect(files).toContain(`${service}/src/server/main.js`);
-    const scope = JSON.parse(readFileSync(join(buildDir, "package.json"), "utf8")) as { type: string; imports: Record<string, string> };
+    for (const service of ["novabox", "router", "gateway", "anpr-sim"])
+      expect(files).toContain(`${service}/src/server/main.js`);
+    const scope = JSON.parse(readFileSync(join(buildDir, "package.json"), "utf8")) as {
+      type: string;
+      imports: Record<string, string>;
+    };
     expect(scope.type).toBe("module");
     expect(scope.imports).toEqual({ "#shared/*": "./services/shared/src/*", "#gen/*": "./gen/*" });
     expect(existsSync(join(buildDir, "services/shared/src/config.js"))).toBe(true);
@@ -103,8 +130,12 @@ describe("npm run build:services", () => {
     // What the code reads next to itself at run time.
     expect(existsSync(join(buildDir, "gen/descriptors.binpb"))).toBe(true);
     expect(existsSync(join(buildDir, "services/novabox/drizzle/meta/_journal.json"))).toBe(true);
-    expect(existsSync(join(buildDir, "services/shared/anpr-spec/soap-official/6001servizioCertificazione.wsdl"))).toBe(true);
-    const tsxImports = files.filter((f) => f.endsWith(".js") && /from "tsx|import\("tsx/.test(readFileSync(join(buildDir, "services", f), "utf8")));
+    expect(existsSync(join(buildDir, "services/shared/anpr-spec/soap-official/6001servizioCertificazione.wsdl"))).toBe(
+      true,
+    );
+    const tsxImports = files.filter(
+      (f) => f.endsWith(".js") && /from "tsx|import\("tsx/.test(readFileSync(join(buildDir, "services", f), "utf8")),
+    );
     expect(tsxImports).toEqual([]);
   });
 
@@ -120,18 +151,39 @@ describe("npm run build:services", () => {
     const emptyHome = join(work, "never-created");
     const boxProcess = start(process.execPath, [...guardArgs, join(buildDir, "services/novabox/src/server/main.js")], {
       cwd: root,
-      env: { ...process.env, ANPR_HOME: emptyHome, NOVABOX_GRPC_PORT: "0", NOVABOX_HTTP_PORT: "0", NOVABOX_MESH_PLAINTEXT: "true", NOVABOX_SECRET_KEY_FILE: join(work, "no-such-credential") },
+      env: {
+        ...process.env,
+        ANPR_HOME: emptyHome,
+        NOVABOX_GRPC_PORT: "0",
+        NOVABOX_HTTP_PORT: "0",
+        NOVABOX_MESH_PLAINTEXT: "true",
+        NOVABOX_SECRET_KEY_FILE: join(work, "no-such-credential"),
+      },
     });
     const code = await new Promise<number | null>((resolve) => boxProcess.child.once("exit", (c) => resolve(c)));
     expect(code).not.toBe(0);
-    expect(boxProcess.output()).toMatch(/NOVABOX_SECRET_KEY_FILE: cannot read the secret file .*no-such-credential \(ENOENT\)/);
+    expect(boxProcess.output()).toMatch(
+      /NOVABOX_SECRET_KEY_FILE: cannot read the secret file .*no-such-credential \(ENOENT\)/,
+    );
     expect(existsSync(join(emptyHome, "secret.key"))).toBe(false);
   });
 
   it("the compiled simulator, router and Novabox run on plain node; a box restarted on its configured ANPR_HOME reaches SERVING and is routable", async () => {
     const grpcurl = requireTool("grpcurl");
-    sim = await startService(`${out}/services/anpr-sim/src/server/main.js`, { ANPR_SIM_HOST: "127.0.0.1", ANPR_SIM_PORT: "0", ANPR_SIM_PKI_DIR: pki.dir }, "anpr-sim ready", 90_000, guardArgs);
-    router = await startService(`${out}/services/router/src/server/main.js`, { ROUTER_HOST: "127.0.0.1", ROUTER_PORT: "0", MESH_PLAINTEXT: "true", ROUTER_HEALTH_INTERVAL_MS: "500" }, "router ready", 60_000, guardArgs);
+    sim = await startService(
+      `${out}/services/anpr-sim/src/server/main.js`,
+      { ANPR_SIM_HOST: "127.0.0.1", ANPR_SIM_PORT: "0", ANPR_SIM_PKI_DIR: pki.dir },
+      "anpr-sim ready",
+      90_000,
+      guardArgs,
+    );
+    router = await startService(
+      `${out}/services/router/src/server/main.js`,
+      { ROUTER_HOST: "127.0.0.1", ROUTER_PORT: "0", MESH_PLAINTEXT: "true", ROUTER_HEALTH_INTERVAL_MS: "500" },
+      "router ready",
+      60_000,
+      guardArgs,
+    );
     const routerPort = Number(router.ready.port);
 
     box = await startBox();
@@ -154,13 +206,24 @@ describe("npm run build:services", () => {
     box = await startBox();
     const port = Number(box.ready.grpcPort);
     expect(port).toBe(boxPort);
-    await waitFor("the compiled box to report SERVING", async () => (await healthOf(grpcurl, port)).includes('"SERVING"'), 60_000, 200);
+    await waitFor(
+      "the compiled box to report SERVING",
+      async () => (await healthOf(grpcurl, port)).includes('"SERVING"'),
+      60_000,
+      200,
+    );
 
     // The compiled router lists it: the box announced itself to it.
     await waitFor(
       "the router to resolve Trento to the compiled box",
       async () => {
-        const answer = await run(grpcurl, ["-plaintext", "-d", '{"comuneCode":"022205"}', `127.0.0.1:${routerPort}`, "novares.discovery.v1.DiscoveryService/ResolveComune"]);
+        const answer = await run(grpcurl, [
+          "-plaintext",
+          "-d",
+          '{"comuneCode":"022205"}',
+          `127.0.0.1:${routerPort}`,
+          "novares.discovery.v1.DiscoveryService/ResolveComune",
+        ]);
         return answer.code === 0 && answer.stdout.includes(`"port": ${port}`);
       },
       60_000,

@@ -66,10 +66,18 @@ describe("consul agent -dev", () => {
     const put = await fetch(`${http}/v1/agent/service/register`, { method: "PUT", body: JSON.stringify(registration) });
     expect(put.status).toBe(200);
     const services = await waitFor("the catalog to list the service", async () => {
-      const list = (await (await fetch(`${http}/v1/catalog/service/novabox`)).json()) as { ServiceID: string; ServiceMeta: Record<string, string>; ServicePort: number }[];
+      const list = (await (await fetch(`${http}/v1/catalog/service/novabox`)).json()) as {
+        ServiceID: string;
+        ServiceMeta: Record<string, string>;
+        ServicePort: number;
+      }[];
       return list.length > 0 ? list : undefined;
     });
-    expect(services[0]).toMatchObject({ ServiceID: "novabox-022205-test", ServicePort: 50051, ServiceMeta: { comune_code: "022205" } });
+    expect(services[0]).toMatchObject({
+      ServiceID: "novabox-022205-test",
+      ServicePort: 50051,
+      ServiceMeta: { comune_code: "022205" },
+    });
     const unknown = await fetch(`${http}/v1/agent/service/no-such-service`);
     expect(unknown.status).toBe(404);
   });

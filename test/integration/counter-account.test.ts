@@ -15,7 +15,11 @@ import { SignJWT, importPKCS8 } from "jose";
 import Database from "better-sqlite3";
 import { AccountFileFormat, AccountService } from "#gen/novabox/account/v1/account_service_pb.js";
 import { ConfigService, AnprEnvironment, SettingsSchema } from "#gen/novabox/config/v1/config_service_pb.js";
-import { CertificationService, CertificateType, RequestReason } from "#gen/novabox/certification/v1/certification_service_pb.js";
+import {
+  CertificationService,
+  CertificateType,
+  RequestReason,
+} from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { createGrpcClient, type GrpcClient } from "#shared/rpc/grpc-adapter.js";
 import { RpcError } from "#shared/rpc/grpc-status.js";
 import { ensureDevPki } from "#shared/dev-pki/anpr-dev-pki.js";
@@ -40,7 +44,14 @@ const admin = () => ({ metadata: { authorization: `Bearer ${session}` } });
 
 async function as(sub: string) {
   const key = await importPKCS8(sso.privateKey.export({ type: "pkcs8", format: "pem" }).toString(), "RS256");
-  const token = await new SignJWT({}).setProtectedHeader({ alg: "RS256" }).setSubject(sub).setIssuer("https://sso.novares.test").setAudience("novabox").setIssuedAt().setExpirationTime("5m").sign(key);
+  const token = await new SignJWT({})
+    .setProtectedHeader({ alg: "RS256" })
+    .setSubject(sub)
+    .setIssuer("https://sso.novares.test")
+    .setAudience("novabox")
+    .setIssuedAt()
+    .setExpirationTime("5m")
+    .sign(key);
   return { metadata: { authorization: `Bearer ${token}` } };
 }
 
@@ -71,22 +82,47 @@ async function failure(promise: Promise<unknown>): Promise<RpcError> {
 
 /** This month in Europe/Rome, "YYYY-MM". */
 function romeMonth(date = new Date()): string {
-  const parts = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Rome", year: "numeric", month: "2-digit" }).formatToParts(date);
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone: "Europe/Rome",
+    year: "numeric",
+    month: "2-digit",
+  }).formatToParts(date);
   return `${parts.find((p) => p.type === "year")!.value}-${parts.find((p) => p.type === "month")!.value}`;
 }
 
 beforeAll(async () => {
   const manifest = await ensureDevPki(join(work, "pki"));
-  sim = await startService("services/anpr-sim/src/server/main.ts", { ANPR_SIM_PORT: "0", ANPR_SIM_PKI_DIR: manifest.dir, ANPR_SIM_RESIDENTS_PER_COMUNE: "50" }, "anpr-sim ready");
-  box = await startService("services/novabox/src/server/main.ts", { ANPR_HOME: home, NOVABOX_GRPC_PORT: "0", NOVABOX_HTTP_PORT: "0", NOVABOX_HOST: "127.0.0.1", NOVABOX_MESH_PLAINTEXT: "true" }, "novabox ready");
+  sim = await startService(
+    "services/anpr-sim/src/server/main.ts",
+    { ANPR_SIM_PORT: "0", ANPR_SIM_PKI_DIR: manifest.dir, ANPR_SIM_RESIDENTS_PER_COMUNE: "50" },
+    "anpr-sim ready",
+  );
+  box = await startService(
+    "services/novabox/src/server/main.ts",
+    {
+      ANPR_HOME: home,
+      NOVABOX_GRPC_PORT: "0",
+      NOVABOX_HTTP_PORT: "0",
+      NOVABOX_HOST: "127.0.0.1",
+      NOVABOX_MESH_PLAINTEXT: "true",
+    },
+    "novabox ready",
+  );
   channel = new Client(`127.0.0.1:${String(box.ready.grpcPort)}`, credentials.createInsecure());
   config = createGrpcClient(ConfigService, channel);
   account = createGrpcClient(AccountService, channel);
   certification = createGrpcClient(CertificationService, channel);
-  session = (await config.registerAdmin({ username: "admin", password: "correct horse battery staple" })).session!.token;
-  await config.uploadCaCertificate({ certificate: readFileSync(manifest.simulator.caCertificateFile), password: "" }, admin());
+  session = (await config.registerAdmin({ username: "admin", password: "correct horse battery staple" })).session!
+    .token;
+  await config.uploadCaCertificate(
+    { certificate: readFileSync(manifest.simulator.caCertificateFile), password: "" },
+    admin(),
+  );
   const ws = manifest.workstations[0]!;
-  await config.uploadWorkstationCertificate({ pkcs12: readFileSync(ws.pkcs12File), pin: readFileSync(ws.pinFile, "utf8").trim() }, admin());
+  await config.uploadWorkstationCertificate(
+    { pkcs12: readFileSync(ws.pkcs12File), pin: readFileSync(ws.pinFile, "utf8").trim() },
+    admin(),
+  );
   const settings = create(SettingsSchema, {
     operatorId: ws.operatorId,
     officeId: ws.sedeId,
@@ -101,7 +137,11 @@ beforeAll(async () => {
     ssoIssuer: "https://sso.novares.test",
     ssoAudience: "novabox",
     logRetentionDays: 365,
-    rateLimits: { perTobacconistPerMinute: 100, massExtractionDistinctFiscalCodes: 50, massExtractionWindow: { seconds: 3600n } },
+    rateLimits: {
+      perTobacconistPerMinute: 100,
+      massExtractionDistinctFiscalCodes: 50,
+      massExtractionWindow: { seconds: 3600n },
+    },
     serviceFeeCents: 200n,
     stampDutyCents: 1600n,
     secretariatFeesCents: 50n,
@@ -121,21 +161,36 @@ afterAll(async () => {
 
 describe("a stated reason (motivo) in the experimental phase", () => {
   it("refuses a certificate or a preview without a reason with INVALID_ARGUMENT naming the field", async () => {
-    const issue = await failure(certification.issueCertificate(issueRequest("TAB-0001", { reason: undefined }), await as("TAB-0001")));
+    const issue = await failure(
+      certification.issueCertificate(issueRequest("TAB-0001", { reason: undefined }), await as("TAB-0001")),
+    );
     expect(issue.code).toBe(status.INVALID_ARGUMENT);
     expect(issue.details.fieldViolations[0]?.field).toBe("reason");
     expect(issue.message).toMatch(/experimental phase/);
     const { idempotencyKey: _unused, ...preview } = issueRequest("TAB-0001", { reason: undefined });
-    expect((await failure(certification.previewCertificate(preview, await as("TAB-0001")))).details.fieldViolations[0]?.field).toBe("reason");
-    const other = await failure(certification.issueCertificate(issueRequest("TAB-0001", { reason: reason(RequestReason.OTHER) }), await as("TAB-0001")));
+    expect(
+      (await failure(certification.previewCertificate(preview, await as("TAB-0001")))).details.fieldViolations[0]
+        ?.field,
+    ).toBe("reason");
+    const other = await failure(
+      certification.issueCertificate(
+        issueRequest("TAB-0001", { reason: reason(RequestReason.OTHER) }),
+        await as("TAB-0001"),
+      ),
+    );
     expect(other.details.fieldViolations[0]?.field).toBe("reason.description");
   });
 
   it("records the reason in the audit row of the certificate", async () => {
-    const issued = await certification.issueCertificate(issueRequest("TAB-0001", { reason: reason(RequestReason.OTHER, "pratica; condominio") }), await as("TAB-0001"));
+    const issued = await certification.issueCertificate(
+      issueRequest("TAB-0001", { reason: reason(RequestReason.OTHER, "pratica; condominio") }),
+      await as("TAB-0001"),
+    );
     const db = new Database(join(home, "novabox.db"), { readonly: true });
     try {
-      const row = db.prepare("SELECT detail FROM audit_log WHERE anpr_protocol_number = ? AND operation = 'CERTIFICATE_ISSUE'").get(issued.anprProtocolNumber) as { detail: string };
+      const row = db
+        .prepare("SELECT detail FROM audit_log WHERE anpr_protocol_number = ? AND operation = 'CERTIFICATE_ISSUE'")
+        .get(issued.anprProtocolNumber) as { detail: string };
       expect(row.detail).toContain("motivo=OTHER");
       expect(row.detail).toContain(`motivo_testo=${encodeURIComponent("pratica; condominio")}`);
     } finally {
@@ -144,10 +199,19 @@ describe("a stated reason (motivo) in the experimental phase", () => {
   });
 
   it("issues without a reason once the Comune ends the experimental phase", async () => {
-    await config.updateConfig({ settings: { experimentalPhase: false }, updateMask: { paths: ["experimental_phase"] } }, admin());
-    const issued = await certification.issueCertificate(issueRequest("TAB-0002", { reason: undefined }), await as("TAB-0002"));
+    await config.updateConfig(
+      { settings: { experimentalPhase: false }, updateMask: { paths: ["experimental_phase"] } },
+      admin(),
+    );
+    const issued = await certification.issueCertificate(
+      issueRequest("TAB-0002", { reason: undefined }),
+      await as("TAB-0002"),
+    );
     expect(issued.anprProtocolNumber).toMatch(/^\d+$/);
-    await config.updateConfig({ settings: { experimentalPhase: true }, updateMask: { paths: ["experimental_phase"] } }, admin());
+    await config.updateConfig(
+      { settings: { experimentalPhase: true }, updateMask: { paths: ["experimental_phase"] } },
+      admin(),
+    );
   });
 });
 
@@ -166,7 +230,11 @@ interface Expected {
 function expectedFromRawRows(month: string): Map<string, Expected> {
   const db = new Database(join(home, "novabox.db"), { readonly: true });
   try {
-    const rows = db.prepare("SELECT time, operation, outcome, tobacconist_id AS t, detail FROM audit_log WHERE operation IN ('CERTIFICATE_ISSUE','CERTIFICATE_PREVIEW') ORDER BY id").all() as {
+    const rows = db
+      .prepare(
+        "SELECT time, operation, outcome, tobacconist_id AS t, detail FROM audit_log WHERE operation IN ('CERTIFICATE_ISSUE','CERTIFICATE_PREVIEW') ORDER BY id",
+      )
+      .all() as {
       time: number;
       operation: string;
       outcome: string;
@@ -176,7 +244,16 @@ function expectedFromRawRows(month: string): Map<string, Expected> {
     const out = new Map<string, Expected>();
     for (const row of rows) {
       if (romeMonth(new Date(row.time)) !== month) continue;
-      const e = out.get(row.t) ?? { certificates: 0, previews: 0, refusals: 0, fees: 0, bollo: 0, diritti: 0, byType: {}, exemptions: {} };
+      const e = out.get(row.t) ?? {
+        certificates: 0,
+        previews: 0,
+        refusals: 0,
+        fees: 0,
+        bollo: 0,
+        diritti: 0,
+        byType: {},
+        exemptions: {},
+      };
       out.set(row.t, e);
       if (row.outcome !== "SUCCESS") e.refusals++;
       else if (row.operation === "CERTIFICATE_PREVIEW") e.previews++;
@@ -187,7 +264,8 @@ function expectedFromRawRows(month: string): Map<string, Expected> {
         e.fees += Number(fee[1]);
         e.bollo += Number(/bollo=(\d+)/.exec(row.detail)![1]);
         e.diritti += Number(/diritti=(\d+)/.exec(row.detail)![1]);
-        for (const type of /types=([\d,]+)/.exec(row.detail)![1]!.split(",")) e.byType[type] = (e.byType[type] ?? 0) + 1;
+        for (const type of /types=([\d,]+)/.exec(row.detail)![1]!.split(","))
+          e.byType[type] = (e.byType[type] ?? 0) + 1;
         const exemption = /esenzione=(\d+)/.exec(row.detail);
         if (exemption) e.exemptions[exemption[1]!] = (e.exemptions[exemption[1]!] ?? 0) + 1;
       }
@@ -206,15 +284,38 @@ describe("the Comune's monthly account", () => {
     const replayed = issueRequest("TAB-0001");
     await certification.issueCertificate(replayed, t1);
     await certification.issueCertificate(replayed, t1);
-    await certification.issueCertificate(issueRequest("TAB-0001", { certificateTypes: [CertificateType.RESIDENCE, CertificateType.FAMILY_STATUS], reason: reason(RequestReason.BANK_INSURANCE) }), t1);
-    await certification.issueCertificate(issueRequest("TAB-0001", { stampDuty: { case: "stampDutyExemption", value: { reason: 5 } } }), t1);
+    await certification.issueCertificate(
+      issueRequest("TAB-0001", {
+        certificateTypes: [CertificateType.RESIDENCE, CertificateType.FAMILY_STATUS],
+        reason: reason(RequestReason.BANK_INSURANCE),
+      }),
+      t1,
+    );
+    await certification.issueCertificate(
+      issueRequest("TAB-0001", { stampDuty: { case: "stampDutyExemption", value: { reason: 5 } } }),
+      t1,
+    );
     const t3 = await as("TAB-0003");
-    await certification.issueCertificate(issueRequest("TAB-0003", { stampDuty: { case: "stampDutyExemption", value: { reason: 3 } }, reason: reason(RequestReason.LEGAL) }), t3);
-    await certification.issueCertificate(issueRequest("TAB-0003", { certificateTypes: [CertificateType.CITIZENSHIP] }), t3);
+    await certification.issueCertificate(
+      issueRequest("TAB-0003", {
+        stampDuty: { case: "stampDutyExemption", value: { reason: 3 } },
+        reason: reason(RequestReason.LEGAL),
+      }),
+      t3,
+    );
+    await certification.issueCertificate(
+      issueRequest("TAB-0003", { certificateTypes: [CertificateType.CITIZENSHIP] }),
+      t3,
+    );
     const { idempotencyKey: _k, ...preview } = issueRequest("TAB-0003");
     await certification.previewCertificate(preview, t3);
     await certification.previewCertificate(preview, t3);
-    await failure(certification.issueCertificate(issueRequest("TAB-0003", { subject: { ...mario, fiscalCode: "RSSMRA85T10A562X" } }), t3));
+    await failure(
+      certification.issueCertificate(
+        issueRequest("TAB-0003", { subject: { ...mario, fiscalCode: "RSSMRA85T10A562X" } }),
+        t3,
+      ),
+    );
 
     const month = romeMonth();
     const { account: got } = await account.getMonthlyAccount({ month }, admin());
@@ -254,7 +355,13 @@ describe("the Comune's monthly account", () => {
     expect(tab1.refusals).toBe(3); // the three refused for their reason
     expect(tab1.byType).toEqual({ "8": 4, "12": 1 });
     expect(tab1.exemptions).toEqual({ "5": 1 });
-    expect(expected.get("TAB-0003")).toMatchObject({ certificates: 2, previews: 2, refusals: 1, bollo: 1600, exemptions: { "3": 1 } });
+    expect(expected.get("TAB-0003")).toMatchObject({
+      certificates: 2,
+      previews: 2,
+      refusals: 1,
+      bollo: 1600,
+      exemptions: { "3": 1 },
+    });
     expect(got!.tobacconists.find((t) => t.tobacconistId === "TAB-0001")!.reasons).toEqual(
       expect.arrayContaining([{ $typeName: "novabox.account.v1.ReasonCount", reason: "BANK_INSURANCE", count: 1 }]),
     );

@@ -14,7 +14,12 @@ import { create } from "@bufbuild/protobuf";
 import { Code, createClient, ConnectError, type Client as ConnectClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import Database from "better-sqlite3";
-import { ConfigService, AnprEnvironment, AuditOperation, SettingsSchema } from "#gen/novabox/config/v1/config_service_pb.js";
+import {
+  ConfigService,
+  AnprEnvironment,
+  AuditOperation,
+  SettingsSchema,
+} from "#gen/novabox/config/v1/config_service_pb.js";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { CounterService } from "#gen/novares/counter/v1/counter_service_pb.js";
 import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
@@ -56,7 +61,11 @@ const startGateway = () => startService("services/gateway/src/server/main.ts", g
 const baseUrl = (i: number) => `http://127.0.0.1:${String(gateways[i]!.ready.port)}`;
 
 async function tokenFor(i: number, tobacconistId: string): Promise<string> {
-  const answer = await fetch(`${baseUrl(i)}/dev-sso/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ tobacconistId }) });
+  const answer = await fetch(`${baseUrl(i)}/dev-sso/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ tobacconistId }),
+  });
   return ((await answer.json()) as { token: string }).token;
 }
 
@@ -68,11 +77,18 @@ async function configureBox(grpcPort: number, ssoPublicKeyPem: string, workstati
   const channel = new Client(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
   try {
     const config = createGrpcClient(ConfigService, channel);
-    const session = (await config.registerAdmin({ username: "admin", password: "correct horse battery staple" })).session!.token;
+    const session = (await config.registerAdmin({ username: "admin", password: "correct horse battery staple" }))
+      .session!.token;
     const admin = { metadata: { authorization: `Bearer ${session}` } };
     const ws = manifest.workstations.find((w) => w.comuneCode === "022205")!;
-    await config.uploadCaCertificate({ certificate: readFileSync(manifest.simulator.caCertificateFile), password: "" }, admin);
-    await config.uploadWorkstationCertificate({ pkcs12: readFileSync(ws.pkcs12File), pin: readFileSync(ws.pinFile, "utf8").trim() }, admin);
+    await config.uploadCaCertificate(
+      { certificate: readFileSync(manifest.simulator.caCertificateFile), password: "" },
+      admin,
+    );
+    await config.uploadWorkstationCertificate(
+      { pkcs12: readFileSync(ws.pkcs12File), pin: readFileSync(ws.pinFile, "utf8").trim() },
+      admin,
+    );
     const settings = create(SettingsSchema, {
       operatorId: ws.operatorId,
       officeId: ws.sedeId,
@@ -89,7 +105,11 @@ async function configureBox(grpcPort: number, ssoPublicKeyPem: string, workstati
       ssoIssuer: "https://sso.novares.dev",
       ssoAudience: "novabox",
       logRetentionDays: 365,
-      rateLimits: { perTobacconistPerMinute: boxLimitPerMinute, massExtractionDistinctFiscalCodes: 100, massExtractionWindow: { seconds: 3600n } },
+      rateLimits: {
+        perTobacconistPerMinute: boxLimitPerMinute,
+        massExtractionDistinctFiscalCodes: 100,
+        massExtractionWindow: { seconds: 3600n },
+      },
       serviceFeeCents: 200n,
       stampDutyCents: 1600n,
       enabledCertificateTypes: Array.from({ length: 19 }, (_, i) => i + 1),
@@ -114,21 +134,48 @@ beforeAll(async () => {
   redis = await startRedis();
   manifest = await ensureDevPki(join(work, "pki"));
   const sso = await ensureDevSsoKeyPair(ssoDir);
-  sim = await startService("services/anpr-sim/src/server/main.ts", { ANPR_SIM_PORT: "0", ANPR_SIM_PKI_DIR: manifest.dir, ANPR_SIM_RESIDENTS_PER_COMUNE: "50" }, "anpr-sim ready");
+  sim = await startService(
+    "services/anpr-sim/src/server/main.ts",
+    { ANPR_SIM_PORT: "0", ANPR_SIM_PKI_DIR: manifest.dir, ANPR_SIM_RESIDENTS_PER_COMUNE: "50" },
+    "anpr-sim ready",
+  );
   router = await startService(
     "services/router/src/server/main.ts",
-    { ROUTER_PORT: "0", MESH_PLAINTEXT: "true", ROUTER_ANNOUNCE_INTERVAL_MS: "1000", ROUTER_EXPIRES_AFTER_MS: "5000", ROUTER_HEALTH_INTERVAL_MS: "500" },
+    {
+      ROUTER_PORT: "0",
+      MESH_PLAINTEXT: "true",
+      ROUTER_ANNOUNCE_INTERVAL_MS: "1000",
+      ROUTER_EXPIRES_AFTER_MS: "5000",
+      ROUTER_HEALTH_INTERVAL_MS: "500",
+    },
     "router ready",
   );
-  for (const [name, workstationId] of [["trento-a", "POST-022205-01"], ["trento-b", "POST-022205-02"]] as const) {
+  for (const [name, workstationId] of [
+    ["trento-a", "POST-022205-01"],
+    ["trento-b", "POST-022205-02"],
+  ] as const) {
     const home = join(work, name);
-    const service = await startService("services/novabox/src/server/main.ts", { ANPR_HOME: home, NOVABOX_GRPC_PORT: "0", NOVABOX_HTTP_PORT: "0", NOVABOX_HOST: "127.0.0.1", NOVABOX_MESH_PLAINTEXT: "true" }, "novabox ready");
+    const service = await startService(
+      "services/novabox/src/server/main.ts",
+      {
+        ANPR_HOME: home,
+        NOVABOX_GRPC_PORT: "0",
+        NOVABOX_HTTP_PORT: "0",
+        NOVABOX_HOST: "127.0.0.1",
+        NOVABOX_MESH_PLAINTEXT: "true",
+      },
+      "novabox ready",
+    );
     boxes.push({ service, home });
     await configureBox(Number(service.ready.grpcPort), sso.publicKeyPem, workstationId);
   }
   const discoveryChannel = new Client(`127.0.0.1:${String(router.ready.port)}`, credentials.createInsecure());
   const discovery = createGrpcClient(DiscoveryService, discoveryChannel);
-  await waitFor("both Trento boxes routable", async () => (await discovery.resolveComune({ comuneCode: "022205" })).instances.length === 2, 30_000);
+  await waitFor(
+    "both Trento boxes routable",
+    async () => (await discovery.resolveComune({ comuneCode: "022205" })).instances.length === 2,
+    30_000,
+  );
   discoveryChannel.close();
   gateways.push(await startGateway(), await startGateway());
 }, 240_000);
@@ -146,7 +193,13 @@ afterAll(async () => {
 function alertRows(home: string, alertId: string): number {
   const db = new Database(join(home, "novabox.db"), { readonly: true });
   try {
-    return (db.prepare("SELECT count(*) AS n FROM audit_log WHERE operation = 'ANOMALY_ALERT' AND actor = 'novares' AND request_id = ?").get(`novares-alert:${alertId}`) as { n: number }).n;
+    return (
+      db
+        .prepare(
+          "SELECT count(*) AS n FROM audit_log WHERE operation = 'ANOMALY_ALERT' AND actor = 'novares' AND request_id = ?",
+        )
+        .get(`novares-alert:${alertId}`) as { n: number }
+    ).n;
   } finally {
     db.close();
   }
@@ -156,7 +209,11 @@ function alertRows(home: string, alertId: string): number {
 function auditRows(home: string, tobacconistId: string, outcome: string): number {
   const db = new Database(join(home, "novabox.db"), { readonly: true });
   try {
-    return (db.prepare("SELECT count(*) AS n FROM audit_log WHERE tobacconist_id = ? AND outcome = ?").get(tobacconistId, outcome) as { n: number }).n;
+    return (
+      db
+        .prepare("SELECT count(*) AS n FROM audit_log WHERE tobacconist_id = ? AND outcome = ?")
+        .get(tobacconistId, outcome) as { n: number }
+    ).n;
   } finally {
     db.close();
   }
@@ -165,7 +222,11 @@ function auditRows(home: string, tobacconistId: string, outcome: string): number
 describe("a tobacconist over the quota", () => {
   it("is refused by both boxes of the Comune (their limit fed the mesh-wide count) and then by both gateway replicas", async () => {
     const auth = [await tokenFor(0, "TAB-0001"), await tokenFor(1, "TAB-0001")];
-    const call = (i: number) => consultation(i).getIndividualRecord({ comuneCode: "022205", fiscalCode: mario }, { headers: { authorization: `Bearer ${auth[i]}` } });
+    const call = (i: number) =>
+      consultation(i).getIndividualRecord(
+        { comuneCode: "022205", fiscalCode: mario },
+        { headers: { authorization: `Bearer ${auth[i]}` } },
+      );
     // Both the gateway and the box count a call before the box calls ANPR, so a call that ANPR
     // drops (UNAVAILABLE, seen once under load: a reused keep-alive socket reset) still counts.
     for (let n = 1; n <= boxLimitPerMinute; n++) {
@@ -194,7 +255,12 @@ describe("a tobacconist over the quota", () => {
     await gateways[0]!.process.stop();
     gateways[0] = await startGateway();
     const token = await tokenFor(0, "TAB-0001");
-    const err = await refusal(consultation(0).getIndividualRecord({ comuneCode: "022205", fiscalCode: mario }, { headers: { authorization: `Bearer ${token}` } }));
+    const err = await refusal(
+      consultation(0).getIndividualRecord(
+        { comuneCode: "022205", fiscalCode: mario },
+        { headers: { authorization: `Bearer ${token}` } },
+      ),
+    );
     expect(err.rawMessage).toMatch(/Novares limit reached: more than 6 requests in a minute/);
   });
 });
@@ -208,7 +274,12 @@ describe("a scripted extraction over 30 Comuni", () => {
       const comune = i === 1 ? "022205" : String(1001 + i * 3).padStart(6, "0");
       const fiscalCode = `XTRPRS80A01H${String(100 + i).padStart(3, "0")}Z`;
       codes.push(fiscalCode);
-      const answer = await refusal(consultation(i % 2).getIndividualRecord({ comuneCode: comune, fiscalCode }, { headers: { authorization: `Bearer ${auth[i % 2]}` } }));
+      const answer = await refusal(
+        consultation(i % 2).getIndividualRecord(
+          { comuneCode: comune, fiscalCode },
+          { headers: { authorization: `Bearer ${auth[i % 2]}` } },
+        ),
+      );
       // The first ones pass the limits (and find no box, or no such person in Trento); the rest are refused.
       if (i < massThreshold) expect(answer.code).not.toBe(status.RESOURCE_EXHAUSTED);
       else expect(answer.code).toBe(status.RESOURCE_EXHAUSTED);
@@ -225,26 +296,42 @@ describe("a scripted extraction over 30 Comuni", () => {
     // Novares in one of its two boxes' audit logs (the router delivered it once), listed by the
     // panel's ListAuditLog.
     const alertId = mine[0]!.id;
-    const delivered = await waitFor("the alert in a Trento box's audit log", () => {
-      const found = boxes.filter((b) => alertRows(b.home, alertId) > 0);
-      return Promise.resolve(found.length > 0 ? found : undefined);
-    }, 30_000, 250);
+    const delivered = await waitFor(
+      "the alert in a Trento box's audit log",
+      () => {
+        const found = boxes.filter((b) => alertRows(b.home, alertId) > 0);
+        return Promise.resolve(found.length > 0 ? found : undefined);
+      },
+      30_000,
+      250,
+    );
     expect(delivered).toHaveLength(1);
     expect(boxes.reduce((n, b) => n + alertRows(b.home, alertId), 0)).toBe(1);
-    const channel = new Client(`127.0.0.1:${String(delivered[0]!.service.ready.grpcPort)}`, credentials.createInsecure());
+    const channel = new Client(
+      `127.0.0.1:${String(delivered[0]!.service.ready.grpcPort)}`,
+      credentials.createInsecure(),
+    );
     try {
       const config = createGrpcClient(ConfigService, channel);
-      const session = (await config.login({ username: "admin", password: "correct horse battery staple" })).session!.token;
-      const { entries } = await config.listAuditLog({ filter: { operations: [AuditOperation.ANOMALY_ALERT] } }, { metadata: { authorization: `Bearer ${session}` } });
+      const session = (await config.login({ username: "admin", password: "correct horse battery staple" })).session!
+        .token;
+      const { entries } = await config.listAuditLog(
+        { filter: { operations: [AuditOperation.ANOMALY_ALERT] } },
+        { metadata: { authorization: `Bearer ${session}` } },
+      );
       const entry = entries.find((e) => e.requestId === `novares-alert:${alertId}`);
       expect(entry?.actor).toBe("novares");
       expect(entry?.tobacconistId).toBe("TAB-0002");
-      expect(entry?.detail).toContain(`Novares mass-extraction alert ${alertId}: ${massThreshold} distinct fiscal codes`);
+      expect(entry?.detail).toContain(
+        `Novares mass-extraction alert ${alertId}: ${massThreshold} distinct fiscal codes`,
+      );
       expect(entry?.fiscalCode).toBe("");
     } finally {
       channel.close();
     }
-    expect(JSON.stringify(alerts, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).not.toContain(codes[0]!);
+    expect(JSON.stringify(alerts, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).not.toContain(
+      codes[0]!,
+    );
     // A tobacconist sees only its own alerts.
     const asOther = { headers: { authorization: `Bearer ${await tokenFor(0, "TAB-0003")}` } };
     expect((await counter.listMassExtractionAlerts({}, asOther)).alerts).toEqual([]);

@@ -26,7 +26,16 @@ import { ensureDevPki, type DevPkiManifest } from "#shared/dev-pki/anpr-dev-pki.
 import { ensureDevSsoKeyPair, type DevSsoKeyPair } from "../../services/gateway/src/server/sso-keys.js";
 import { startService, type StartedService } from "../support/services.js";
 import { waitFor } from "../support/process.js";
-import { certificateIssueRows, certificatesOf, configureTrentoBox, loginAdmin, memoryOf, resetPeakMemory, simAdmin, type SimAdmin } from "../support/exactly-once.js";
+import {
+  certificateIssueRows,
+  certificatesOf,
+  configureTrentoBox,
+  loginAdmin,
+  memoryOf,
+  resetPeakMemory,
+  simAdmin,
+  type SimAdmin,
+} from "../support/exactly-once.js";
 
 const work = mkdtempSync(join(tmpdir(), "exactly-once-"));
 const home = join(work, "anpr_home");
@@ -72,7 +81,14 @@ async function startBox(): Promise<void> {
 }
 
 async function token(): Promise<{ metadata: Record<string, string> }> {
-  const jwt = await new SignJWT({ name: "Tabaccheria 1" }).setProtectedHeader({ alg: "RS256" }).setSubject("TAB-0001").setIssuer(issuer).setAudience("novabox").setIssuedAt().setExpirationTime("5m").sign(sso.privateKey);
+  const jwt = await new SignJWT({ name: "Tabaccheria 1" })
+    .setProtectedHeader({ alg: "RS256" })
+    .setSubject("TAB-0001")
+    .setIssuer(issuer)
+    .setAudience("novabox")
+    .setIssuedAt()
+    .setExpirationTime("5m")
+    .sign(sso.privateKey);
   return { metadata: { authorization: `Bearer ${jwt}` } };
 }
 
@@ -86,9 +102,14 @@ const request = (key: string) => ({
 });
 
 /** One IssueCertificate call: the protocol number, or the status the tobacconist got. */
-async function issue(key: string): Promise<{ protocol: string; replayed: boolean } | { code: number; reason: string; message: string }> {
+async function issue(
+  key: string,
+): Promise<{ protocol: string; replayed: boolean } | { code: number; reason: string; message: string }> {
   try {
-    const answer = await certification.issueCertificate(request(key), { ...(await token()), deadline: new Date(Date.now() + 60_000) });
+    const answer = await certification.issueCertificate(request(key), {
+      ...(await token()),
+      deadline: new Date(Date.now() + 60_000),
+    });
     return { protocol: answer.anprProtocolNumber, replayed: answer.replayed };
   } catch (err) {
     if (err instanceof RpcError) return { code: err.code, reason: err.details.reason ?? "", message: err.message };
@@ -119,7 +140,8 @@ async function retryUntilIssued(keys: string[]): Promise<{ protocol: string; rep
         }
         // Only an unknown outcome (or ANPR briefly unavailable on a loaded machine) is worth retrying.
         expect(result).toMatchObject({ code: status.UNAVAILABLE });
-        if (attempt >= 8) throw new Error(`key ${key} still fails after ${attempt} retries: ${result.reason} ${result.message}`);
+        if (attempt >= 8)
+          throw new Error(`key ${key} still fails after ${attempt} retries: ${result.reason} ${result.message}`);
         await new Promise((r) => setTimeout(r, 500));
       }
     }),
@@ -129,10 +151,21 @@ async function retryUntilIssued(keys: string[]): Promise<{ protocol: string; rep
 beforeAll(async () => {
   manifest = await ensureDevPki(join(work, "pki"));
   sso = await ensureDevSsoKeyPair(join(work, "sso"));
-  sim = await startService("services/anpr-sim/src/server/main.ts", { ANPR_SIM_PORT: "0", ANPR_SIM_PKI_DIR: manifest.dir, ANPR_SIM_RESIDENTS_PER_COMUNE: "50" }, "anpr-sim ready");
+  sim = await startService(
+    "services/anpr-sim/src/server/main.ts",
+    { ANPR_SIM_PORT: "0", ANPR_SIM_PKI_DIR: manifest.dir, ANPR_SIM_RESIDENTS_PER_COMUNE: "50" },
+    "anpr-sim ready",
+  );
   admin = simAdmin(String(sim.ready.url), manifest.simulator.caCertificateFile);
   await startBox();
-  const configured = await configureTrentoBox({ grpcPort: Number(box!.ready.grpcPort), manifest, simUrl: String(sim.ready.url), ssoPublicKeyPem: sso.publicKeyPem, ssoIssuer: issuer, workstationId: "POST-022205-01" });
+  const configured = await configureTrentoBox({
+    grpcPort: Number(box!.ready.grpcPort),
+    manifest,
+    simUrl: String(sim.ready.url),
+    ssoPublicKeyPem: sso.publicKeyPem,
+    ssoIssuer: issuer,
+    workstationId: "POST-022205-01",
+  });
   ({ config, admin: adminAuth } = configured);
   closeConfig = configured.close;
   // Warm up (first certificate loads fonts, WSDLs, keys), then count from here.
@@ -191,7 +224,9 @@ describe("faults between the box and ANPR, then retries with the same keys", () 
     const after = memoryOf(pid);
     await admin.clearFaults();
     const growthMb = (after.peakKb - idle.rssKb) / 1024;
-    process.stdout.write(`50 MB answers: box idle RSS ${(idle.rssKb / 1024).toFixed(1)} MB, peak ${(after.peakKb / 1024).toFixed(1)} MB, +${growthMb.toFixed(1)} MB\n`);
+    process.stdout.write(
+      `50 MB answers: box idle RSS ${(idle.rssKb / 1024).toFixed(1)} MB, peak ${(after.peakKb / 1024).toFixed(1)} MB, +${growthMb.toFixed(1)} MB\n`,
+    );
     expect(growthMb).toBeLessThan(50);
     await retryUntilIssued(keys);
   }, 180_000);
@@ -203,7 +238,12 @@ describe("faults between the box and ANPR, then retries with the same keys", () 
     for (const k of keys) killedKeys.add(k);
     const calls = keys.map((k) => issue(k));
     // Every request has reached ANPR, which made the act; the answers are held back.
-    await waitFor("ANPR to make the three acts", async () => certificatesOf(await admin.operations()).length >= before + 3, 60_000, 200);
+    await waitFor(
+      "ANPR to make the three acts",
+      async () => certificatesOf(await admin.operations()).length >= before + 3,
+      60_000,
+      200,
+    );
     const killed = box!;
     const exited = new Promise((r) => killed.process.child.once("exit", r));
     killed.process.child.kill("SIGKILL");
@@ -234,7 +274,11 @@ describe("counted from the simulator's operation log", () => {
     const acts = certificatesOf((await admin.operations()).slice(baseline));
     const rows = await certificateIssueRows(config, adminAuth);
     for (const act of acts) {
-      const row = rows.find((r) => r.anprProtocolNumber === act.protocolNumber && (r.outcome === AuditOutcome.SUCCESS || r.outcome === AuditOutcome.RECOVERED));
+      const row = rows.find(
+        (r) =>
+          r.anprProtocolNumber === act.protocolNumber &&
+          (r.outcome === AuditOutcome.SUCCESS || r.outcome === AuditOutcome.RECOVERED),
+      );
       expect(row).toBeDefined();
       expect(row!.detail).toContain(`idoperazionecomune=${act.idOperazioneComune}`);
     }
@@ -242,7 +286,13 @@ describe("counted from the simulator's operation log", () => {
     expect(recovered.length).toBe(acts.length);
     const protocolsOfKilled = new Set([...killedKeys].map((k) => issued.get(k)));
     for (const act of acts.filter((a) => !protocolsOfKilled.has(a.protocolNumber))) {
-      expect(rows.some((r) => r.outcome === AuditOutcome.OUTCOME_UNKNOWN && r.detail.includes(`idOperazioneComune ${act.idOperazioneComune}`))).toBe(true);
+      expect(
+        rows.some(
+          (r) =>
+            r.outcome === AuditOutcome.OUTCOME_UNKNOWN &&
+            r.detail.includes(`idOperazioneComune ${act.idOperazioneComune}`),
+        ),
+      ).toBe(true);
     }
   });
 
@@ -251,11 +301,25 @@ describe("counted from the simulator's operation log", () => {
     for (const failure of failures) {
       expect(failure.message).not.toMatch(/\[object Object\]|TypeError|undefined/);
     }
-    for (const f of byFault("timeout")) expect(f).toMatchObject({ reason: "ANPR_OUTCOME_UNKNOWN", message: expect.stringMatching(new RegExp(`within ${boxTimeoutMs} ms`)) });
-    for (const f of byFault("dropped after processing")) expect(f).toMatchObject({ reason: "ANPR_OUTCOME_UNKNOWN", message: expect.stringMatching(/connection to ANPR broke|socket hang up/) });
-    for (const f of byFault("unreadable answer")) expect(f).toMatchObject({ reason: "ANPR_OUTCOME_UNKNOWN", message: expect.stringMatching(/cannot be read: \S/) });
-    for (const f of byFault("bad signature")) expect(f).toMatchObject({ reason: "ANPR_OUTCOME_UNKNOWN", message: expect.stringMatching(/signature/i) });
-    for (const f of byFault("50 MB answer")) expect(f).toMatchObject({ reason: "ANPR_OUTCOME_UNKNOWN", message: expect.stringContaining("exceeded 20971520 bytes") });
+    for (const f of byFault("timeout"))
+      expect(f).toMatchObject({
+        reason: "ANPR_OUTCOME_UNKNOWN",
+        message: expect.stringMatching(new RegExp(`within ${boxTimeoutMs} ms`)),
+      });
+    for (const f of byFault("dropped after processing"))
+      expect(f).toMatchObject({
+        reason: "ANPR_OUTCOME_UNKNOWN",
+        message: expect.stringMatching(/connection to ANPR broke|socket hang up/),
+      });
+    for (const f of byFault("unreadable answer"))
+      expect(f).toMatchObject({ reason: "ANPR_OUTCOME_UNKNOWN", message: expect.stringMatching(/cannot be read: \S/) });
+    for (const f of byFault("bad signature"))
+      expect(f).toMatchObject({ reason: "ANPR_OUTCOME_UNKNOWN", message: expect.stringMatching(/signature/i) });
+    for (const f of byFault("50 MB answer"))
+      expect(f).toMatchObject({
+        reason: "ANPR_OUTCOME_UNKNOWN",
+        message: expect.stringContaining("exceeded 20971520 bytes"),
+      });
     expect(failures.length).toBe(3 * 4 + 1);
   });
 });

@@ -26,7 +26,14 @@ import { ensureDevSsoKeyPair, type DevSsoKeyPair } from "../../services/gateway/
 import { startService, type StartedService } from "../support/services.js";
 import { waitFor } from "../support/process.js";
 import { freePorts } from "../support/ports.js";
-import { certificateIssueRows, certificatesOf, configureTrentoBox, loginAdmin, simAdmin, type SimAdmin } from "../support/exactly-once.js";
+import {
+  certificateIssueRows,
+  certificatesOf,
+  configureTrentoBox,
+  loginAdmin,
+  simAdmin,
+  type SimAdmin,
+} from "../support/exactly-once.js";
 
 const work = mkdtempSync(join(tmpdir(), "exactly-once-mesh-"));
 const issuer = "https://sso.novares.test";
@@ -64,18 +71,35 @@ async function routable(): Promise<number> {
 }
 
 async function token(tobacconistId: string): Promise<{ metadata: Record<string, string> }> {
-  const jwt = await new SignJWT({ name: tobacconistId }).setProtectedHeader({ alg: "RS256" }).setSubject(tobacconistId).setIssuer(issuer).setAudience("novabox").setIssuedAt().setExpirationTime("5m").sign(sso.privateKey);
+  const jwt = await new SignJWT({ name: tobacconistId })
+    .setProtectedHeader({ alg: "RS256" })
+    .setSubject(tobacconistId)
+    .setIssuer(issuer)
+    .setAudience("novabox")
+    .setIssuedAt()
+    .setExpirationTime("5m")
+    .sign(sso.privateKey);
   return { metadata: { authorization: `Bearer ${jwt}` } };
 }
 
 beforeAll(async () => {
   manifest = await ensureDevPki(join(work, "pki"));
   sso = await ensureDevSsoKeyPair(join(work, "sso"));
-  sim = await startService("services/anpr-sim/src/server/main.ts", { ANPR_SIM_PORT: "0", ANPR_SIM_PKI_DIR: manifest.dir, ANPR_SIM_RESIDENTS_PER_COMUNE: "50" }, "anpr-sim ready");
+  sim = await startService(
+    "services/anpr-sim/src/server/main.ts",
+    { ANPR_SIM_PORT: "0", ANPR_SIM_PKI_DIR: manifest.dir, ANPR_SIM_RESIDENTS_PER_COMUNE: "50" },
+    "anpr-sim ready",
+  );
   admin = simAdmin(String(sim.ready.url), manifest.simulator.caCertificateFile);
   router = await startService(
     "services/router/src/server/main.ts",
-    { ROUTER_PORT: "0", MESH_PLAINTEXT: "true", ROUTER_ANNOUNCE_INTERVAL_MS: "1000", ROUTER_EXPIRES_AFTER_MS: "60000", ROUTER_HEALTH_INTERVAL_MS: "500" },
+    {
+      ROUTER_PORT: "0",
+      MESH_PLAINTEXT: "true",
+      ROUTER_ANNOUNCE_INTERVAL_MS: "1000",
+      ROUTER_EXPIRES_AFTER_MS: "60000",
+      ROUTER_HEALTH_INTERVAL_MS: "500",
+    },
     "router ready",
   );
   const ports = await freePorts(2);
@@ -128,7 +152,14 @@ describe("two boxes of Trento, one killed mid-stream under steady keyed traffic"
         for (;;) {
           try {
             const answer = await certification.issueCertificate(
-              { comuneCode: "022205", tobacconistId, idempotencyKey: key, subject: mario, certificateTypes: [CertificateType.RESIDENCE], stampDuty: { case: "stampDutyPaid", value: {} } },
+              {
+                comuneCode: "022205",
+                tobacconistId,
+                idempotencyKey: key,
+                subject: mario,
+                certificateTypes: [CertificateType.RESIDENCE],
+                stampDuty: { case: "stampDutyPaid", value: {} },
+              },
               { ...(await token(tobacconistId)), deadline: new Date(Date.now() + 60_000) },
             );
             acknowledged.set(`${tobacconistId}/${key}`, answer.anprProtocolNumber);
@@ -157,7 +188,9 @@ describe("two boxes of Trento, one killed mid-stream under steady keyed traffic"
     issuing = false;
     await traffic;
     await admin.clearFaults();
-    process.stdout.write(`mesh kill: ${acknowledged.size} keys issued, ${completedWhileDown} while a box was down; failed calls retried: ${JSON.stringify(countBy(failureReasons))}\n`);
+    process.stdout.write(
+      `mesh kill: ${acknowledged.size} keys issued, ${completedWhileDown} while a box was down; failed calls retried: ${JSON.stringify(countBy(failureReasons))}\n`,
+    );
     expect(completedWhileDown).toBeGreaterThan(0);
     expect(failureReasons).toContain("NOVABOX_HOLDS_REQUEST");
   }, 300_000);
@@ -176,9 +209,16 @@ describe("two boxes of Trento, one killed mid-stream under steady keyed traffic"
       close();
     }
     const issuedRows = rows.filter((r) => r.outcome === AuditOutcome.SUCCESS || r.outcome === AuditOutcome.RECOVERED);
-    for (const protocol of acknowledged.values()) expect(issuedRows.some((r) => r.anprProtocolNumber === protocol)).toBe(true);
+    for (const protocol of acknowledged.values())
+      expect(issuedRows.some((r) => r.anprProtocolNumber === protocol)).toBe(true);
     for (const act of certificatesOf((await admin.operations()).slice(baseline))) {
-      expect(issuedRows.some((r) => r.anprProtocolNumber === act.protocolNumber && r.detail.includes(`idoperazionecomune=${act.idOperazioneComune}`))).toBe(true);
+      expect(
+        issuedRows.some(
+          (r) =>
+            r.anprProtocolNumber === act.protocolNumber &&
+            r.detail.includes(`idoperazionecomune=${act.idOperazioneComune}`),
+        ),
+      ).toBe(true);
     }
   });
 });

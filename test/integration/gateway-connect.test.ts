@@ -35,10 +35,21 @@ interface RouterCall {
 }
 
 /** A fake router: records what it receives and answers like the real one would. */
-async function startFakeRouter(credentials?: ReturnType<typeof meshCredentials>["server"]): Promise<{ server: GrpcServerHandle; port: number; calls: RouterCall[] }> {
+async function startFakeRouter(
+  credentials?: ReturnType<typeof meshCredentials>["server"],
+): Promise<{ server: GrpcServerHandle; port: number; calls: RouterCall[] }> {
   const calls: RouterCall[] = [];
-  const authorizationOf = (context: CallContext) => context.requestMetadata.get("authorization")[0] as string | undefined;
-  const instance = { instanceId: "box-022205-1", comuneCode: "022205", comuneName: "Trento", host: "127.0.0.1", port: 50051, version: "0.1.0", health: InstanceHealth.SERVING };
+  const authorizationOf = (context: CallContext) =>
+    context.requestMetadata.get("authorization")[0] as string | undefined;
+  const instance = {
+    instanceId: "box-022205-1",
+    comuneCode: "022205",
+    comuneName: "Trento",
+    host: "127.0.0.1",
+    port: 50051,
+    version: "0.1.0",
+    health: InstanceHealth.SERVING,
+  };
   const server = createGrpcServer({
     logger,
     reflection: false,
@@ -47,9 +58,16 @@ async function startFakeRouter(credentials?: ReturnType<typeof meshCredentials>[
         issueCertificate(request, context) {
           const authorization = authorizationOf(context);
           calls.push({ method: "IssueCertificate", authorization, tobacconistId: request.tobacconistId });
-          if (request.comuneCode === "999999") throw new DomainError("not-found", "no Novabox is connected for Comune 999999", { reason: "COMUNE_NOT_CONNECTED", metadata: { comuneCode: "999999" } });
+          if (request.comuneCode === "999999")
+            throw new DomainError("not-found", "no Novabox is connected for Comune 999999", {
+              reason: "COMUNE_NOT_CONNECTED",
+              metadata: { comuneCode: "999999" },
+            });
           if (request.subject?.fiscalCode === "RSSMRA80A01L378X") {
-            throw new DomainError("not-found", "ANPR: soggetto non trovato", { reason: "ANPR_ERROR", metadata: { anprCode: "EN122", anprSeverity: "E" } });
+            throw new DomainError("not-found", "ANPR: soggetto non trovato", {
+              reason: "ANPR_ERROR",
+              metadata: { anprCode: "EN122", anprSeverity: "E" },
+            });
           }
           return {
             pdf: Buffer.from(`%PDF-1.4\n% fake certificate for ${request.tobacconistId}\n%%EOF\n`),
@@ -60,7 +78,11 @@ async function startFakeRouter(credentials?: ReturnType<typeof meshCredentials>[
       }),
       grpcService(ConsultationService, {
         getIndividualRecord(request, context) {
-          calls.push({ method: "GetIndividualRecord", authorization: authorizationOf(context), tobacconistId: request.tobacconistId });
+          calls.push({
+            method: "GetIndividualRecord",
+            authorization: authorizationOf(context),
+            tobacconistId: request.tobacconistId,
+          });
           return { anprOperationId: "OP-3000-1", requestId: request.tobacconistId };
         },
       }),
@@ -72,7 +94,12 @@ async function startFakeRouter(credentials?: ReturnType<typeof meshCredentials>[
         async *watchInstances() {
           yield { payload: { case: "snapshot", value: { instances: [instance], complete: true } } };
           await new Promise((resolve) => setTimeout(resolve, 10));
-          yield { payload: { case: "event", value: { type: 2, instance: { ...instance, health: InstanceHealth.NOT_SERVING } } } };
+          yield {
+            payload: {
+              case: "event",
+              value: { type: 2, instance: { ...instance, health: InstanceHealth.NOT_SERVING } },
+            },
+          };
         },
       }),
     ],
@@ -151,11 +178,16 @@ describe("gateway (plaintext to a fake router)", () => {
     const answer = await createClient(CertificationService, connectWeb).issueCertificate(issueRequest(), auth());
     expect(Buffer.from(answer.pdf).toString("latin1")).toMatch(/^%PDF-1\.4/);
     expect(answer.requestId).toBe(`authorization=Bearer ${token}`);
-    expect(router.calls.slice(before)).toEqual([{ method: "IssueCertificate", authorization: `Bearer ${token}`, tobacconistId: "TAB-0001" }]);
+    expect(router.calls.slice(before)).toEqual([
+      { method: "IssueCertificate", authorization: `Bearer ${token}`, tobacconistId: "TAB-0001" },
+    ]);
   });
 
   it("issues a certificate through gRPC-web", async () => {
-    const answer = await createClient(CertificationService, grpcWeb).issueCertificate(issueRequest({ tobacconistId: "TAB-0001" }), auth());
+    const answer = await createClient(CertificationService, grpcWeb).issueCertificate(
+      issueRequest({ tobacconistId: "TAB-0001" }),
+      auth(),
+    );
     expect(Buffer.from(answer.pdf).toString("latin1")).toMatch(/^%PDF-1\.4/);
     expect(answer.anprProtocolNumber).toBe("PROT-1");
   });
@@ -166,7 +198,10 @@ describe("gateway (plaintext to a fake router)", () => {
   });
 
   it("forwards ConsultationService with the tobacconist filled in", async () => {
-    const answer = await createClient(ConsultationService, connectWeb).getIndividualRecord({ comuneCode: "022205", fiscalCode: "BNCLRA85C41L378T" }, auth());
+    const answer = await createClient(ConsultationService, connectWeb).getIndividualRecord(
+      { comuneCode: "022205", fiscalCode: "BNCLRA85C41L378T" },
+      auth(),
+    );
     expect(answer).toMatchObject({ anprOperationId: "OP-3000-1", requestId: "TAB-0001" });
   });
 
@@ -191,9 +226,15 @@ describe("gateway (plaintext to a fake router)", () => {
     const publicPem = await readFile(join(ssoDir, "sso-public-key.pem"));
     const hs256 = await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).sign(createSecretKey(publicPem));
     const devKey = createPrivateKey(await readFile(join(ssoDir, "sso-private-key.pem")));
-    const wrongAudience = await new SignJWT({ ...claims, aud: "someone-else" }).setProtectedHeader({ alg: "RS256" }).sign(devKey);
-    const wrongIssuer = await new SignJWT({ ...claims, iss: "https://evil.example" }).setProtectedHeader({ alg: "RS256" }).sign(devKey);
-    const expired = await new SignJWT({ ...claims, iat: now - 7200, exp: now - 3600 }).setProtectedHeader({ alg: "RS256" }).sign(devKey);
+    const wrongAudience = await new SignJWT({ ...claims, aud: "someone-else" })
+      .setProtectedHeader({ alg: "RS256" })
+      .sign(devKey);
+    const wrongIssuer = await new SignJWT({ ...claims, iss: "https://evil.example" })
+      .setProtectedHeader({ alg: "RS256" })
+      .sign(devKey);
+    const expired = await new SignJWT({ ...claims, iat: now - 7200, exp: now - 3600 })
+      .setProtectedHeader({ alg: "RS256" })
+      .sign(devKey);
     const client = createClient(CertificationService, connectWeb);
     for (const [bad, reason] of [
       [forged, "TOKEN_BAD_SIGNATURE"],
@@ -204,7 +245,9 @@ describe("gateway (plaintext to a fake router)", () => {
       [expired, "TOKEN_EXPIRED"],
       ["not-a-jwt", "TOKEN_MALFORMED"],
     ] as const) {
-      const err = await rejection(client.issueCertificate(issueRequest(), { headers: { authorization: `Bearer ${bad}` } }));
+      const err = await rejection(
+        client.issueCertificate(issueRequest(), { headers: { authorization: `Bearer ${bad}` } }),
+      );
       expect(err.code).toBe(Code.Unauthenticated);
       expect(err.findDetails(ErrorInfoSchema)[0]?.reason).toBe(reason);
     }
@@ -213,7 +256,12 @@ describe("gateway (plaintext to a fake router)", () => {
 
   it("refuses a request naming another tobacconist with PERMISSION_DENIED", async () => {
     const before = router.calls.length;
-    const err = await rejection(createClient(CertificationService, connectWeb).issueCertificate(issueRequest({ tobacconistId: "TAB-0002" }), auth()));
+    const err = await rejection(
+      createClient(CertificationService, connectWeb).issueCertificate(
+        issueRequest({ tobacconistId: "TAB-0002" }),
+        auth(),
+      ),
+    );
     expect(err.code).toBe(Code.PermissionDenied);
     expect(err.findDetails(ErrorInfoSchema)[0]?.reason).toBe("TOBACCONIST_MISMATCH");
     expect(router.calls.length).toBe(before);
@@ -224,17 +272,32 @@ describe("gateway (plaintext to a fake router)", () => {
     const notConnected = await rejection(client.issueCertificate(issueRequest({ comuneCode: "999999" }), auth()));
     expect(notConnected.code).toBe(Code.NotFound);
     expect(notConnected.rawMessage).toBe("no Novabox is connected for Comune 999999");
-    const anpr = await rejection(client.issueCertificate(issueRequest({ subject: { fiscalCode: "RSSMRA80A01L378X", surname: "ROSSI", name: "MARIO" } }), auth()));
+    const anpr = await rejection(
+      client.issueCertificate(
+        issueRequest({ subject: { fiscalCode: "RSSMRA80A01L378X", surname: "ROSSI", name: "MARIO" } }),
+        auth(),
+      ),
+    );
     expect(anpr.code).toBe(Code.NotFound);
     expect(anpr.rawMessage).toBe("ANPR: soggetto non trovato");
-    expect(anpr.findDetails(ErrorInfoSchema)[0]).toMatchObject({ reason: "ANPR_ERROR", metadata: { anprCode: "EN122", anprSeverity: "E" } });
-    const overGrpc = await rejection(createClient(CertificationService, grpcH2c).issueCertificate(issueRequest({ subject: { fiscalCode: "RSSMRA80A01L378X", surname: "ROSSI", name: "MARIO" } }), auth()));
+    expect(anpr.findDetails(ErrorInfoSchema)[0]).toMatchObject({
+      reason: "ANPR_ERROR",
+      metadata: { anprCode: "EN122", anprSeverity: "E" },
+    });
+    const overGrpc = await rejection(
+      createClient(CertificationService, grpcH2c).issueCertificate(
+        issueRequest({ subject: { fiscalCode: "RSSMRA80A01L378X", surname: "ROSSI", name: "MARIO" } }),
+        auth(),
+      ),
+    );
     expect(overGrpc.code).toBe(Code.NotFound);
     expect(overGrpc.findDetails(ErrorInfoSchema)[0]?.metadata.anprCode).toBe("EN122");
   });
 
   it("an rpc the router does not implement answers UNIMPLEMENTED from upstream", async () => {
-    const err = await rejection(createClient(CertificationService, connectWeb).previewCertificate(issueRequest(), auth()));
+    const err = await rejection(
+      createClient(CertificationService, connectWeb).previewCertificate(issueRequest(), auth()),
+    );
     expect(err.code).toBe(Code.Unimplemented);
   });
 
@@ -250,19 +313,30 @@ describe("gateway (plaintext to a fake router)", () => {
     const denied = await rejection(discovery.announce({ comuneCode: "022205", host: "10.0.0.1", port: 50051 }));
     expect(denied.code).toBe(Code.PermissionDenied);
     expect(denied.rawMessage).toMatch(/announcements go to the router/);
-    expect((await rejection(createClient(DiscoveryService, grpcH2c).withdraw({ instanceId: "x" }))).code).toBe(Code.PermissionDenied);
+    expect((await rejection(createClient(DiscoveryService, grpcH2c).withdraw({ instanceId: "x" }))).code).toBe(
+      Code.PermissionDenied,
+    );
   });
 
   it("answers CORS preflights with the allowed headers (authorization) and exposes grpc-status / grpc-message", async () => {
     const origin = "http://console.novares.test";
-    const preflight = await fetch(`http://127.0.0.1:${gateway.port}/novabox.certification.v1.CertificationService/IssueCertificate`, {
-      method: "OPTIONS",
-      headers: { Origin: origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type,connect-protocol-version" },
-    });
+    const preflight = await fetch(
+      `http://127.0.0.1:${gateway.port}/novabox.certification.v1.CertificationService/IssueCertificate`,
+      {
+        method: "OPTIONS",
+        headers: {
+          Origin: origin,
+          "Access-Control-Request-Method": "POST",
+          "Access-Control-Request-Headers": "authorization,content-type,connect-protocol-version",
+        },
+      },
+    );
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-origin")).toBe(origin);
     const allowed = (preflight.headers.get("access-control-allow-headers") ?? "").toLowerCase().split(/,\s*/);
-    expect(allowed).toEqual(expect.arrayContaining(["authorization", "content-type", "connect-protocol-version", "x-grpc-web"]));
+    expect(allowed).toEqual(
+      expect.arrayContaining(["authorization", "content-type", "connect-protocol-version", "x-grpc-web"]),
+    );
     expect(preflight.headers.get("access-control-allow-methods")).toMatch(/POST/);
     const answer = await fetch(`http://127.0.0.1:${gateway.port}/novares.discovery.v1.DiscoveryService/ListInstances`, {
       method: "POST",
@@ -283,9 +357,16 @@ describe("gateway (plaintext to a fake router)", () => {
     const hours = (Date.parse(body.expiresAt) - Date.now()) / 3_600_000;
     expect(hours).toBeGreaterThan(7.9);
     expect(hours).toBeLessThanOrEqual(8);
-    const answer = await createClient(ConsultationService, connectWeb).getIndividualRecord({ comuneCode: "022205", fiscalCode: "BNCLRA85C41L378T" }, { headers: { authorization: `Bearer ${body.token}` } });
+    const answer = await createClient(ConsultationService, connectWeb).getIndividualRecord(
+      { comuneCode: "022205", fiscalCode: "BNCLRA85C41L378T" },
+      { headers: { authorization: `Bearer ${body.token}` } },
+    );
     expect(answer.requestId).toBe("TAB-0003");
-    const unknown = await fetch(`http://127.0.0.1:${gateway.port}/dev-sso/token`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ tobacconistId: "TAB-9999" }) });
+    const unknown = await fetch(`http://127.0.0.1:${gateway.port}/dev-sso/token`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ tobacconistId: "TAB-9999" }),
+    });
     expect(unknown.status).toBe(403);
     expect(await unknown.json()).toMatchObject({ reason: "UNKNOWN_TOBACCONIST" });
     const garbage = await fetch(`http://127.0.0.1:${gateway.port}/dev-sso/token`, { method: "POST", body: "{" });
@@ -321,19 +402,46 @@ describe("gateway with a production SSO key (dev SSO off)", () => {
       port: 0,
       h2cPort: 0,
       router: { address: `127.0.0.1:${router.port}`, plaintext: true },
-      sso: { issuer: "https://sso.novares.it", audience: AUDIENCE, publicKeyPem: issuerKey.publicKey.export({ type: "spki", format: "pem" }).toString() },
+      sso: {
+        issuer: "https://sso.novares.it",
+        audience: AUDIENCE,
+        publicKeyPem: issuerKey.publicKey.export({ type: "spki", format: "pem" }).toString(),
+      },
     });
     try {
       expect(gateway.devSso).toBe(false);
       expect((await fetch(`http://127.0.0.1:${gateway.port}/dev-sso/token?tobacconistId=TAB-0001`)).status).toBe(404);
       const now = Math.floor(Date.now() / 1000);
-      const token = await new SignJWT({ name: "Tabacchi" }).setProtectedHeader({ alg: "RS256" }).setIssuer("https://sso.novares.it").setAudience(AUDIENCE).setSubject("TAB-0042").setIssuedAt(now).setExpirationTime(now + 60).sign(issuerKey.privateKey);
-      const transport = createConnectTransport({ baseUrl: `http://127.0.0.1:${gateway.port}`, fetch: globalThis.fetch });
-      const answer = await createClient(CertificationService, transport).issueCertificate(issueRequest(), { headers: { authorization: `Bearer ${token}` } });
+      const token = await new SignJWT({ name: "Tabacchi" })
+        .setProtectedHeader({ alg: "RS256" })
+        .setIssuer("https://sso.novares.it")
+        .setAudience(AUDIENCE)
+        .setSubject("TAB-0042")
+        .setIssuedAt(now)
+        .setExpirationTime(now + 60)
+        .sign(issuerKey.privateKey);
+      const transport = createConnectTransport({
+        baseUrl: `http://127.0.0.1:${gateway.port}`,
+        fetch: globalThis.fetch,
+      });
+      const answer = await createClient(CertificationService, transport).issueCertificate(issueRequest(), {
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(router.calls.at(-1)).toMatchObject({ tobacconistId: "TAB-0042" });
       expect(answer.pdf.length).toBeGreaterThan(8);
-      const expired = await new SignJWT({}).setProtectedHeader({ alg: "RS256" }).setIssuer("https://sso.novares.it").setAudience(AUDIENCE).setSubject("TAB-0042").setIssuedAt(now - 7200).setExpirationTime(now - 3600).sign(issuerKey.privateKey);
-      const err = await rejection(createClient(CertificationService, transport).issueCertificate(issueRequest(), { headers: { authorization: `Bearer ${expired}` } }));
+      const expired = await new SignJWT({})
+        .setProtectedHeader({ alg: "RS256" })
+        .setIssuer("https://sso.novares.it")
+        .setAudience(AUDIENCE)
+        .setSubject("TAB-0042")
+        .setIssuedAt(now - 7200)
+        .setExpirationTime(now - 3600)
+        .sign(issuerKey.privateKey);
+      const err = await rejection(
+        createClient(CertificationService, transport).issueCertificate(issueRequest(), {
+          headers: { authorization: `Bearer ${expired}` },
+        }),
+      );
       expect(err.code).toBe(Code.Unauthenticated);
       expect(err.findDetails(ErrorInfoSchema)[0]?.reason).toBe("TOKEN_EXPIRED");
     } finally {
@@ -374,7 +482,9 @@ describe("gateway → router over mesh mutual TLS", () => {
   it("issues a certificate with mutual TLS between gateway and router", async () => {
     const token = await devToken(gateway, "TAB-0002");
     const transport = createConnectTransport({ baseUrl: `http://127.0.0.1:${gateway.port}`, fetch: globalThis.fetch });
-    const answer = await createClient(CertificationService, transport).issueCertificate(issueRequest(), { headers: { authorization: `Bearer ${token}` } });
+    const answer = await createClient(CertificationService, transport).issueCertificate(issueRequest(), {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(Buffer.from(answer.pdf).toString("latin1")).toMatch(/^%PDF-1\.4/);
     expect(router.calls.at(-1)).toMatchObject({ tobacconistId: "TAB-0002", authorization: `Bearer ${token}` });
   });
@@ -398,8 +508,16 @@ describe("gateway → router over mesh mutual TLS", () => {
   });
 
   it("refuses to start without router credentials, or with both", async () => {
-    const base = { logger, host: "127.0.0.1", port: 0, h2cPort: 0, sso: { issuer: ISSUER, audience: AUDIENCE, devSsoDir: ssoDir } };
+    const base = {
+      logger,
+      host: "127.0.0.1",
+      port: 0,
+      h2cPort: 0,
+      sso: { issuer: ISSUER, audience: AUDIENCE, devSsoDir: ssoDir },
+    };
     await expect(startGateway({ ...base, router: { address: "127.0.0.1:1" } })).rejects.toThrow(/MESH_TLS_DIR/);
-    await expect(startGateway({ ...base, router: { address: "127.0.0.1:1", plaintext: true, meshTlsDir: dir } })).rejects.toThrow(/not both/);
+    await expect(
+      startGateway({ ...base, router: { address: "127.0.0.1:1", plaintext: true, meshTlsDir: dir } }),
+    ).rejects.toThrow(/not both/);
   });
 });

@@ -30,7 +30,11 @@ describe("gateway process (main.ts)", () => {
     router = createGrpcServer({
       logger: createLogger({ name: "fake-router", level: "silent" }),
       reflection: false,
-      services: [grpcService(DiscoveryService, { listInstances: () => ({ instances: [{ instanceId: "i-1", comuneCode: "022161", comuneName: "Rovereto" }] }) })],
+      services: [
+        grpcService(DiscoveryService, {
+          listInstances: () => ({ instances: [{ instanceId: "i-1", comuneCode: "022161", comuneName: "Rovereto" }] }),
+        }),
+      ],
     });
     routerPort = await router.listen("127.0.0.1:0", meshCredentials(join(dir, "mesh"), "router").server);
     gateway = await startService(
@@ -59,7 +63,10 @@ describe("gateway process (main.ts)", () => {
     expect(gateway.ready.h2cPort).toEqual(expect.any(Number));
     const base = `http://127.0.0.1:${String(gateway.ready.port)}`;
     expect(await (await fetch(`${base}/dev-sso/public-key`)).text()).toMatch(/BEGIN PUBLIC KEY/);
-    const list = await createClient(DiscoveryService, createConnectTransport({ baseUrl: base, fetch: globalThis.fetch })).listInstances({});
+    const list = await createClient(
+      DiscoveryService,
+      createConnectTransport({ baseUrl: base, fetch: globalThis.fetch }),
+    ).listInstances({});
     expect(list.instances.map((i) => i.comuneName)).toEqual(["Rovereto"]);
   });
 
@@ -71,8 +78,19 @@ describe("gateway process (main.ts)", () => {
   });
 
   it("refuses to start without router credentials or an SSO key, naming the variables", async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, GATEWAY_PORT: "0", GATEWAY_H2C_PORT: "0", MESH_TLS_DIR: "", MESH_PLAINTEXT: "", GATEWAY_DEV_SSO: "", GATEWAY_SSO_PUBLIC_KEY_FILE: "" };
-    const result = await run(process.execPath, ["--import", "tsx", join(root, "services/gateway/src/server/main.ts")], { env, cwd: root });
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      GATEWAY_PORT: "0",
+      GATEWAY_H2C_PORT: "0",
+      MESH_TLS_DIR: "",
+      MESH_PLAINTEXT: "",
+      GATEWAY_DEV_SSO: "",
+      GATEWAY_SSO_PUBLIC_KEY_FILE: "",
+    };
+    const result = await run(process.execPath, ["--import", "tsx", join(root, "services/gateway/src/server/main.ts")], {
+      env,
+      cwd: root,
+    });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/MESH_TLS_DIR/);
     expect(result.stderr).toMatch(/GATEWAY_SSO_PUBLIC_KEY_FILE/);

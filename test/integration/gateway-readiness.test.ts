@@ -27,7 +27,12 @@ let gateway: RunningGateway;
 let routerPort = 0;
 
 const startTheRouter = (port: number) =>
-  startRouter({ logger, port, serverCredentials: ServerCredentials.createInsecure(), boxCredentials: credentials.createInsecure() });
+  startRouter({
+    logger,
+    port,
+    serverCredentials: ServerCredentials.createInsecure(),
+    boxCredentials: credentials.createInsecure(),
+  });
 
 async function readyz(): Promise<{ status: number; body: { ready: boolean; reason?: string } }> {
   const res = await fetch(`http://127.0.0.1:${gateway.port}/readyz`);
@@ -36,7 +41,15 @@ async function readyz(): Promise<{ status: number; body: { ready: boolean; reaso
 
 async function grpcHealth(): Promise<string> {
   const grpcurl = requireTool("grpcurl");
-  const { stdout } = await exec(grpcurl, ["-plaintext", "-import-path", join(root, "third_party/proto"), "-proto", "grpc/health/v1/health.proto", `127.0.0.1:${gateway.h2cPort}`, "grpc.health.v1.Health/Check"]);
+  const { stdout } = await exec(grpcurl, [
+    "-plaintext",
+    "-import-path",
+    join(root, "third_party/proto"),
+    "-proto",
+    "grpc/health/v1/health.proto",
+    `127.0.0.1:${gateway.h2cPort}`,
+    "grpc.health.v1.Health/Check",
+  ]);
   return (JSON.parse(stdout) as { status: string }).status;
 }
 
@@ -67,10 +80,15 @@ describe("gateway readiness", () => {
 
     await router!.close();
     router = undefined;
-    const down = await waitFor("/readyz to answer 503", async () => {
-      const r = await readyz();
-      return r.status === 503 ? r : undefined;
-    }, 10_000, 50);
+    const down = await waitFor(
+      "/readyz to answer 503",
+      async () => {
+        const r = await readyz();
+        return r.status === 503 ? r : undefined;
+      },
+      10_000,
+      50,
+    );
     expect(down.body.ready).toBe(false);
     expect(down.body.reason).toMatch(/router is unreachable/);
     expect(await grpcHealth()).toBe("NOT_SERVING");
@@ -78,7 +96,12 @@ describe("gateway readiness", () => {
     expect(live.status).toBe(200);
 
     router = await startTheRouter(routerPort);
-    await waitFor("/readyz to answer 200", async () => ((await readyz()).status === 200 ? true : undefined), 15_000, 50);
+    await waitFor(
+      "/readyz to answer 200",
+      async () => ((await readyz()).status === 200 ? true : undefined),
+      15_000,
+      50,
+    );
     expect(await grpcHealth()).toBe("SERVING");
   }, 40_000);
 
@@ -87,6 +110,8 @@ describe("gateway readiness", () => {
     expect(res.status).toBe(200);
     const body = await res.text();
     expect(body).toContain("# TYPE mesh_rpc_server_handled_total counter");
-    expect(body).toMatch(/mesh_rpc_client_handled_total\{method="grpc.health.v1.Health\/Check",code="OK",service="gateway"\} \d+/);
+    expect(body).toMatch(
+      /mesh_rpc_client_handled_total\{method="grpc.health.v1.Health\/Check",code="OK",service="gateway"\} \d+/,
+    );
   });
 });

@@ -27,7 +27,10 @@ function issueCertificateComment(): string {
     if (si < 0) continue;
     const mi = file.service[si]!.method.findIndex((m) => m.name === "IssueCertificate");
     const location = file.sourceCodeInfo?.location.find((l) => l.path.join(".") === `6.${si}.2.${mi}`);
-    const line = location?.leadingComments.split("\n").map((l) => l.trim()).find((l) => l.length > 0);
+    const line = location?.leadingComments
+      .split("\n")
+      .map((l) => l.trim())
+      .find((l) => l.length > 0);
     if (line) return line;
   }
   throw new Error("IssueCertificate has no comment in gen/descriptors.binpb");
@@ -42,7 +45,12 @@ describe("grpcurl against a server with the four services", () => {
     grpcurl = requireTool("grpcurl");
     handle = createGrpcServer({
       logger: createLogger({ name: "test", level: "silent" }),
-      services: [grpcService(CertificationService, {}), grpcService(ConsultationService, {}), grpcService(ConfigService, {}), grpcService(DiscoveryService, {})],
+      services: [
+        grpcService(CertificationService, {}),
+        grpcService(ConsultationService, {}),
+        grpcService(ConfigService, {}),
+        grpcService(DiscoveryService, {}),
+      ],
     });
     const port = await handle.listen("127.0.0.1:0");
     address = `127.0.0.1:${port}`;
@@ -77,10 +85,17 @@ describe("grpcurl against a server with the four services", () => {
   });
 
   it("describes a method with its comment", async () => {
-    const result = await run(grpcurl, ["-plaintext", address, "describe", "novabox.certification.v1.CertificationService.IssueCertificate"]);
+    const result = await run(grpcurl, [
+      "-plaintext",
+      address,
+      "describe",
+      "novabox.certification.v1.CertificationService.IssueCertificate",
+    ]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain("rpc IssueCertificate ( .novabox.certification.v1.IssueCertificateRequest ) returns ( .novabox.certification.v1.IssueCertificateResponse )");
+    expect(result.stdout).toContain(
+      "rpc IssueCertificate ( .novabox.certification.v1.IssueCertificateRequest ) returns ( .novabox.certification.v1.IssueCertificateResponse )",
+    );
     expect(result.stdout).toContain(issueCertificateComment());
   });
 
@@ -94,23 +109,49 @@ describe("grpcurl against a server with the four services", () => {
     const server = await run(grpcurl, ["-plaintext", address, "grpc.health.v1.Health/Check"]);
     expect(server.code).toBe(0);
     expect(JSON.parse(server.stdout)).toEqual({ status: "SERVING" });
-    const service = await run(grpcurl, ["-plaintext", "-d", '{"service":"novabox.certification.v1.CertificationService"}', address, "grpc.health.v1.Health/Check"]);
+    const service = await run(grpcurl, [
+      "-plaintext",
+      "-d",
+      '{"service":"novabox.certification.v1.CertificationService"}',
+      address,
+      "grpc.health.v1.Health/Check",
+    ]);
     expect(JSON.parse(service.stdout)).toEqual({ status: "SERVING" });
   });
 
   it("reports a status change, and NOT_FOUND for an unknown service", async () => {
     handle.health.setStatus("novabox.consultation.v1.ConsultationService", ServingStatus.NOT_SERVING);
-    const changed = await run(grpcurl, ["-plaintext", "-d", '{"service":"novabox.consultation.v1.ConsultationService"}', address, "grpc.health.v1.Health/Check"]);
+    const changed = await run(grpcurl, [
+      "-plaintext",
+      "-d",
+      '{"service":"novabox.consultation.v1.ConsultationService"}',
+      address,
+      "grpc.health.v1.Health/Check",
+    ]);
     expect(JSON.parse(changed.stdout)).toEqual({ status: "NOT_SERVING" });
-    const unknown = await run(grpcurl, ["-plaintext", "-d", '{"service":"no.such.Service"}', address, "grpc.health.v1.Health/Check"]);
+    const unknown = await run(grpcurl, [
+      "-plaintext",
+      "-d",
+      '{"service":"no.such.Service"}',
+      address,
+      "grpc.health.v1.Health/Check",
+    ]);
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toContain("Code: NotFound");
   });
 
   it("answers an rpc that has no handler yet with UNIMPLEMENTED naming it", async () => {
-    const result = await run(grpcurl, ["-plaintext", "-d", "{}", address, "novabox.certification.v1.CertificationService/ListCertificateTypes"]);
+    const result = await run(grpcurl, [
+      "-plaintext",
+      "-d",
+      "{}",
+      address,
+      "novabox.certification.v1.CertificationService/ListCertificateTypes",
+    ]);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain("Code: Unimplemented");
-    expect(result.stderr).toContain("novabox.certification.v1.CertificationService/ListCertificateTypes is not implemented by this server");
+    expect(result.stderr).toContain(
+      "novabox.certification.v1.CertificationService/ListCertificateTypes is not implemented by this server",
+    );
   });
 });

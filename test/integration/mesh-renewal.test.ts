@@ -22,16 +22,30 @@ const novares = join(dir, "novares");
 const boxDir = join(dir, "box");
 let box: StartedService;
 
-const csr = (...args: string[]) => run(process.execPath, ["--import", "tsx", join(root, "scripts/mesh-csr.ts"), ...args], { cwd: root, timeoutMs: 60_000 });
+const csr = (...args: string[]) =>
+  run(process.execPath, ["--import", "tsx", join(root, "scripts/mesh-csr.ts"), ...args], {
+    cwd: root,
+    timeoutMs: 60_000,
+  });
 
 /** The certificate the box presents to a new mesh connection (as the gateway). */
 function presented(port: number): Promise<string> {
   const gateway = (name: string) => readFileSync(join(novares, name));
   return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host: "127.0.0.1", port, ca: gateway("ca.pem"), cert: gateway("gateway.pem"), key: gateway("gateway-key.pem"), servername: "localhost" }, () => {
-      resolve(socket.getPeerX509Certificate()!.fingerprint256);
-      socket.end();
-    });
+    const socket = tlsConnect(
+      {
+        host: "127.0.0.1",
+        port,
+        ca: gateway("ca.pem"),
+        cert: gateway("gateway.pem"),
+        key: gateway("gateway-key.pem"),
+        servername: "localhost",
+      },
+      () => {
+        resolve(socket.getPeerX509Certificate()!.fingerprint256);
+        socket.end();
+      },
+    );
     socket.once("error", reject);
   });
 }
@@ -43,7 +57,16 @@ beforeAll(async () => {
   for (const f of ["ca.pem", "box-022205.pem", "box-022205-key.pem"]) copyFileSync(join(novares, f), join(boxDir, f));
   box = await startService(
     "services/novabox/src/server/main.ts",
-    { ANPR_HOME: join(dir, "home"), NOVABOX_HOST: "127.0.0.1", NOVABOX_GRPC_PORT: "0", NOVABOX_HTTP_PORT: "0", NOVABOX_MESH_PLAINTEXT: "", NOVABOX_MESH_TLS_DIR: boxDir, NOVABOX_MESH_ROLE: "box-022205", NOVABOX_MESH_TLS_REFRESH_MS: "300" },
+    {
+      ANPR_HOME: join(dir, "home"),
+      NOVABOX_HOST: "127.0.0.1",
+      NOVABOX_GRPC_PORT: "0",
+      NOVABOX_HTTP_PORT: "0",
+      NOVABOX_MESH_PLAINTEXT: "",
+      NOVABOX_MESH_TLS_DIR: boxDir,
+      NOVABOX_MESH_ROLE: "box-022205",
+      NOVABOX_MESH_TLS_REFRESH_MS: "300",
+    },
     "novabox ready",
   );
 }, 90_000);
@@ -58,7 +81,16 @@ describe("renewing a box's mesh certificate with a CSR", () => {
     const other = join(dir, "rovereto");
     mkdirSync(other);
     expect((await csr("request", other, "--comune", "022161")).code).toBe(0);
-    const refused = await csr("sign", join(other, "box-022161.csr"), "--ca", novares, "--approved", "022205", "--out", join(other, "signed.pem"));
+    const refused = await csr(
+      "sign",
+      join(other, "box-022161.csr"),
+      "--ca",
+      novares,
+      "--approved",
+      "022205",
+      "--out",
+      join(other, "signed.pem"),
+    );
     expect(refused.code).toBe(3);
     expect(refused.stderr).toContain("Comune 022161 is not approved for the mesh");
     expect(existsSync(join(other, "signed.pem"))).toBe(false);
@@ -77,11 +109,18 @@ describe("renewing a box's mesh certificate with a CSR", () => {
     const stream = (async () => {
       while (streaming) {
         await new Promise<void>((resolve) =>
-          channel.makeUnaryRequest("/grpc.health.v1.Health/Check", () => Buffer.alloc(0), (b: Buffer) => b, Buffer.alloc(0), { deadline: Date.now() + 10_000 }, (err) => {
-            if (err) failures.push(err.message);
-            else ok++;
-            resolve();
-          }),
+          channel.makeUnaryRequest(
+            "/grpc.health.v1.Health/Check",
+            () => Buffer.alloc(0),
+            (b: Buffer) => b,
+            Buffer.alloc(0),
+            { deadline: Date.now() + 10_000 },
+            (err) => {
+              if (err) failures.push(err.message);
+              else ok++;
+              resolve();
+            },
+          ),
         );
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -93,10 +132,28 @@ describe("renewing a box's mesh certificate with a CSR", () => {
       expect(early.stdout).toContain("nothing to renew");
       expect(existsSync(join(boxDir, "box-022205.csr"))).toBe(false);
       // …and a request once it is within it (a renewal window longer than the validity forces it here).
-      const requested = await csr("request", boxDir, "--comune", "022205", "--renew-before-days", "100000", "--san", "novabox.comune.trento.it");
+      const requested = await csr(
+        "request",
+        boxDir,
+        "--comune",
+        "022205",
+        "--renew-before-days",
+        "100000",
+        "--san",
+        "novabox.comune.trento.it",
+      );
       expect(requested.code).toBe(0);
       expect(statSync(join(boxDir, "box-022205-key.pem.next")).mode & 0o077).toBe(0);
-      const signed = await csr("sign", join(boxDir, "box-022205.csr"), "--ca", novares, "--approved", "022205,022161", "--out", join(dir, "renewed.pem"));
+      const signed = await csr(
+        "sign",
+        join(boxDir, "box-022205.csr"),
+        "--ca",
+        novares,
+        "--approved",
+        "022205,022161",
+        "--out",
+        join(dir, "renewed.pem"),
+      );
       expect(signed.stderr).toBe("");
       expect(signed.stdout).toContain("Comune 022205 workstation POST-022205-01");
       const renewed = new X509Certificate(readFileSync(join(dir, "renewed.pem")));
@@ -104,15 +161,25 @@ describe("renewing a box's mesh certificate with a CSR", () => {
       expect(renewed.subjectAltName).toContain("DNS:novabox.comune.trento.it");
       expect((await csr("install", boxDir, join(dir, "renewed.pem"), "--comune", "022205")).code).toBe(0);
 
-      const after = await waitFor("the box to present the renewed certificate", async () => {
-        const now = await presented(port);
-        return now === renewed.fingerprint256 ? now : undefined;
-      }, 30_000, 200);
+      const after = await waitFor(
+        "the box to present the renewed certificate",
+        async () => {
+          const now = await presented(port);
+          return now === renewed.fingerprint256 ? now : undefined;
+        },
+        30_000,
+        200,
+      );
       expect(after).not.toBe(before);
       expect(box.process.output()).toContain(renewed.fingerprint256);
       expect(box.process.output()).toContain("mesh certificate reloaded");
       const okAtSwitch = ok;
-      await waitFor("calls to keep flowing after the renewal", () => Promise.resolve(ok >= okAtSwitch + 5), 30_000, 100);
+      await waitFor(
+        "calls to keep flowing after the renewal",
+        () => Promise.resolve(ok >= okAtSwitch + 5),
+        30_000,
+        100,
+      );
     } finally {
       streaming = false;
       await stream;

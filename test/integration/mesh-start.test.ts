@@ -58,7 +58,11 @@ afterAll(async () => {
 }, 30_000);
 
 async function demoToken(tobacconistId: string): Promise<string> {
-  const res = await fetch(`${gatewayUrl}/dev-sso/token`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ tobacconistId }) });
+  const res = await fetch(`${gatewayUrl}/dev-sso/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ tobacconistId }),
+  });
   expect(res.status).toBe(200);
   return ((await res.json()) as { token: string }).token;
 }
@@ -72,7 +76,12 @@ describe("npm start", () => {
   it("shows both boxes as serving in the mesh view", async () => {
     const discovery = createClient(DiscoveryService, createConnectTransport({ baseUrl: gatewayUrl }));
     const { instances } = await discovery.listInstances({});
-    expect(instances.filter((i) => i.health === InstanceHealth.SERVING).map((i) => i.comuneCode).sort()).toEqual(["022161", "022205"]);
+    expect(
+      instances
+        .filter((i) => i.health === InstanceHealth.SERVING)
+        .map((i) => i.comuneCode)
+        .sort(),
+    ).toEqual(["022161", "022205"]);
   });
 
   it.each([
@@ -80,10 +89,20 @@ describe("npm start", () => {
     ["022161", "grpc-web", { fiscalCode: "DLLPLA70C05H612A", surname: "DALLAPICCOLA", name: "PAOLO" }],
   ])("issues a certificate for comune %s through the gateway (%s)", async (comuneCode, protocol, subject) => {
     const token = await demoToken("TAB-0001");
-    const transport = protocol === "connect" ? createConnectTransport({ baseUrl: gatewayUrl }) : createGrpcWebTransport({ baseUrl: gatewayUrl });
+    const transport =
+      protocol === "connect"
+        ? createConnectTransport({ baseUrl: gatewayUrl })
+        : createGrpcWebTransport({ baseUrl: gatewayUrl });
     const certification = createClient(CertificationService, transport);
     const issued = await certification.issueCertificate(
-      { comuneCode, tobacconistId: "TAB-0001", idempotencyKey: randomUUID(), subject, certificateTypes: [CertificateType.RESIDENCE], stampDuty: { case: "stampDutyPaid", value: {} } },
+      {
+        comuneCode,
+        tobacconistId: "TAB-0001",
+        idempotencyKey: randomUUID(),
+        subject,
+        certificateTypes: [CertificateType.RESIDENCE],
+        stampDuty: { case: "stampDutyPaid", value: {} },
+      },
       { headers: { authorization: `Bearer ${token}` } },
     );
     expect(Buffer.from(issued.pdf.subarray(0, 5)).toString()).toBe("%PDF-");
@@ -94,18 +113,31 @@ describe("npm start", () => {
   it("reports a box that dies and keeps the rest of the mesh running", async () => {
     const pid = readyPids["novabox-022161"]!;
     process.kill(pid, "SIGKILL");
-    await waitFor("npm start to report the dead box", () => Promise.resolve(mesh.output().includes('"msg":"process died","name":"novabox-022161"')), 20_000, 100);
+    await waitFor(
+      "npm start to report the dead box",
+      () => Promise.resolve(mesh.output().includes('"msg":"process died","name":"novabox-022161"')),
+      20_000,
+      100,
+    );
     expect(mesh.output()).toContain("novabox-022161 stopped unexpectedly (SIGKILL)");
     expect(mesh.child.exitCode).toBeNull();
     // Trento still issues through the same router and gateway.
     const token = await demoToken("TAB-0002");
     const certification = createClient(CertificationService, createConnectTransport({ baseUrl: gatewayUrl }));
     const issued = await certification.issueCertificate(
-      { comuneCode: "022205", tobacconistId: "TAB-0002", idempotencyKey: randomUUID(), subject: { fiscalCode: "RSSMRA85T10A562S", surname: "ROSSI", name: "MARIO" }, certificateTypes: [CertificateType.RESIDENCE], stampDuty: { case: "stampDutyPaid", value: {} } },
+      {
+        comuneCode: "022205",
+        tobacconistId: "TAB-0002",
+        idempotencyKey: randomUUID(),
+        subject: { fiscalCode: "RSSMRA85T10A562S", surname: "ROSSI", name: "MARIO" },
+        certificateTypes: [CertificateType.RESIDENCE],
+        stampDuty: { case: "stampDutyPaid", value: {} },
+      },
       { headers: { authorization: `Bearer ${token}` } },
     );
     expect(Buffer.from(issued.pdf.subarray(0, 5)).toString()).toBe("%PDF-");
-    for (const [name, other] of Object.entries(readyPids)) if (name !== "novabox-022161") expect(`${name} alive: ${isAlive(other)}`).toBe(`${name} alive: true`);
+    for (const [name, other] of Object.entries(readyPids))
+      if (name !== "novabox-022161") expect(`${name} alive: ${isAlive(other)}`).toBe(`${name} alive: true`);
   }, 60_000);
 
   it("stops every process on SIGTERM", async () => {

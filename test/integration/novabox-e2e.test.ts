@@ -13,7 +13,12 @@ import { Client, credentials, status } from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
 import { SignJWT, importPKCS8 } from "jose";
 import Database from "better-sqlite3";
-import { ConfigService, AnprEnvironment, SettingsSchema, type Settings } from "#gen/novabox/config/v1/config_service_pb.js";
+import {
+  ConfigService,
+  AnprEnvironment,
+  SettingsSchema,
+  type Settings,
+} from "#gen/novabox/config/v1/config_service_pb.js";
 import { CertificationService, CertificateType } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "#gen/grpc/health/v1/health_pb.js";
@@ -50,7 +55,17 @@ const sso = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const ssoPublicPem = sso.publicKey.export({ type: "spki", format: "pem" }).toString();
 
 async function startBox(): Promise<void> {
-  box = await startService("services/novabox/src/server/main.ts", { ANPR_HOME: home, NOVABOX_GRPC_PORT: "0", NOVABOX_HTTP_PORT: "0", NOVABOX_HOST: "127.0.0.1", NOVABOX_MESH_PLAINTEXT: "true" }, "novabox ready");
+  box = await startService(
+    "services/novabox/src/server/main.ts",
+    {
+      ANPR_HOME: home,
+      NOVABOX_GRPC_PORT: "0",
+      NOVABOX_HTTP_PORT: "0",
+      NOVABOX_HOST: "127.0.0.1",
+      NOVABOX_MESH_PLAINTEXT: "true",
+    },
+    "novabox ready",
+  );
   channel = new Client(`127.0.0.1:${String(box.ready.grpcPort)}`, credentials.createInsecure());
   config = createGrpcClient(ConfigService, channel);
   certification = createGrpcClient(CertificationService, channel);
@@ -87,7 +102,12 @@ async function codeOf(promise: Promise<unknown>): Promise<{ code: number; messag
   try {
     await promise;
   } catch (err) {
-    if (err instanceof RpcError) return { code: err.code, message: err.message, ...(err.details.fieldViolations[0] ? { field: err.details.fieldViolations[0].field } : {}) };
+    if (err instanceof RpcError)
+      return {
+        code: err.code,
+        message: err.message,
+        ...(err.details.fieldViolations[0] ? { field: err.details.fieldViolations[0].field } : {}),
+      };
     throw err;
   }
   throw new Error("expected the call to fail");
@@ -108,7 +128,11 @@ function settings(simUrl: string): Settings {
     ssoIssuer: "https://sso.novares.test",
     ssoAudience: "novabox",
     logRetentionDays: 365,
-    rateLimits: { perTobacconistPerMinute: 60, massExtractionDistinctFiscalCodes: 20, massExtractionWindow: { seconds: 3600n } },
+    rateLimits: {
+      perTobacconistPerMinute: 60,
+      massExtractionDistinctFiscalCodes: 20,
+      massExtractionWindow: { seconds: 3600n },
+    },
     revokedTobacconists: [{ tobacconistId: "TAB-REVOKED", reason: "contratto sospeso" }],
     serviceFeeCents: 200n,
     stampDutyCents: 1600n,
@@ -133,7 +157,12 @@ beforeAll(async () => {
   pin = readFileSync(manifest.workstations[0]!.pinFile, "utf8").trim();
   sim = await startService(
     "services/anpr-sim/src/server/main.ts",
-    { ANPR_SIM_PORT: "0", ANPR_SIM_PKI_DIR: manifest.dir, ANPR_SIM_RESIDENTS_PER_COMUNE: "200", ANPR_SIM_CAPTURE_DIR: captureDir },
+    {
+      ANPR_SIM_PORT: "0",
+      ANPR_SIM_PKI_DIR: manifest.dir,
+      ANPR_SIM_RESIDENTS_PER_COMUNE: "200",
+      ANPR_SIM_CAPTURE_DIR: captureDir,
+    },
     "anpr-sim ready",
   );
   await startBox();
@@ -155,8 +184,12 @@ describe("configuring a fresh Novabox through ConfigService", () => {
   it("registers the first admin once, then logs in", async () => {
     const registered = await config.registerAdmin({ username: "admin", password: adminPassword });
     expect(registered.session?.token).toBeTruthy();
-    expect((await codeOf(config.registerAdmin({ username: "other", password: adminPassword }))).code).toBe(status.FAILED_PRECONDITION);
-    expect((await codeOf(config.login({ username: "admin", password: "wrong password!!" }))).code).toBe(status.UNAUTHENTICATED);
+    expect((await codeOf(config.registerAdmin({ username: "other", password: adminPassword }))).code).toBe(
+      status.FAILED_PRECONDITION,
+    );
+    expect((await codeOf(config.login({ username: "admin", password: "wrong password!!" }))).code).toBe(
+      status.UNAUTHENTICATED,
+    );
     session = (await config.login({ username: "admin", password: adminPassword })).session!.token;
     expect((await codeOf(config.getConfig({}))).code).toBe(status.UNAUTHENTICATED);
   });
@@ -166,30 +199,54 @@ describe("configuring a fresh Novabox through ConfigService", () => {
     const wrongPin = await codeOf(config.uploadWorkstationCertificate({ pkcs12: p12, pin: "0000" }, admin()));
     expect(wrongPin.code).toBe(status.INVALID_ARGUMENT);
     expect(wrongPin.message).toMatch(/PIN/);
-    const notP12 = await codeOf(config.uploadWorkstationCertificate({ pkcs12: Buffer.from("not a pkcs12"), pin }, admin()));
+    const notP12 = await codeOf(
+      config.uploadWorkstationCertificate({ pkcs12: Buffer.from("not a pkcs12"), pin }, admin()),
+    );
     expect(notP12.code).toBe(status.INVALID_ARGUMENT);
     expect(notP12.message).toMatch(/PKCS#12/);
-    const notCa = await codeOf(config.uploadCaCertificate({ certificate: Buffer.from("-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n"), password: "" }, admin()));
+    const notCa = await codeOf(
+      config.uploadCaCertificate(
+        { certificate: Buffer.from("-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n"), password: "" },
+        admin(),
+      ),
+    );
     expect(notCa.code).toBe(status.INVALID_ARGUMENT);
   });
 
   it("takes the CA certificate, the workstation PKCS#12 and the settings, and shows certificates only by summary", async () => {
-    const ca = await config.uploadCaCertificate({ certificate: readFileSync(manifest.simulator.caCertificateFile), password: caPassword }, admin());
+    const ca = await config.uploadCaCertificate(
+      { certificate: readFileSync(manifest.simulator.caCertificateFile), password: caPassword },
+      admin(),
+    );
     expect(ca.certificate?.sha256Fingerprint).toMatch(/^[0-9A-F:]+$/);
-    const ws = await config.uploadWorkstationCertificate({ pkcs12: readFileSync(manifest.workstations[0]!.pkcs12File), pin }, admin());
+    const ws = await config.uploadWorkstationCertificate(
+      { pkcs12: readFileSync(manifest.workstations[0]!.pkcs12File), pin },
+      admin(),
+    );
     expect(ws.certificate?.subject).toContain("POST-022205-01");
-    const updated = await config.updateConfig({ settings: settings(String(sim.ready.url)), updateMask: { paths: ["*"] } }, admin());
+    const updated = await config.updateConfig(
+      { settings: settings(String(sim.ready.url)), updateMask: { paths: ["*"] } },
+      admin(),
+    );
     expect(updated.config?.settings?.comuneCode).toBe("022205");
     const got = await config.getConfig({}, admin());
     expect(got.config?.workstationCertificate?.notAfter).toBeDefined();
-    expect(JSON.stringify(got, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("base64") : v))).not.toContain(pin);
+    expect(
+      JSON.stringify(got, (_k, v: unknown) =>
+        typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("base64") : v,
+      ),
+    ).not.toContain(pin);
     expect(got.config?.setupStatus?.configured).toBe(true);
   });
 
   it("passes ANPR's connectivity test and turns SERVING", async () => {
     const result = await config.testAnprConnection({}, admin());
     expect(result).toMatchObject({ ok: true });
-    await waitFor("health SERVING", async () => (await health.check({ service: "" })).status === HealthCheckResponse_ServingStatus.SERVING, 10_000);
+    await waitFor(
+      "health SERVING",
+      async () => (await health.check({ service: "" })).status === HealthCheckResponse_ServingStatus.SERVING,
+      10_000,
+    );
   });
 });
 
@@ -203,7 +260,11 @@ describe("the browser door (HTTP/1.1, Connect)", () => {
     expect((denied as { code?: number }).code).toBe(status.UNAUTHENTICATED);
     const preflight = await fetch(`${baseUrl}/novabox.config.v1.ConfigService/GetConfig`, {
       method: "OPTIONS",
-      headers: { Origin: "http://panel.example", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,authorization" },
+      headers: {
+        Origin: "http://panel.example",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type,authorization",
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-origin")).toBe("http://panel.example");
@@ -224,20 +285,38 @@ describe("a tobacconist with a signed SSO token", () => {
   });
 
   it("gets no stamp duty when exempt", async () => {
-    const issued = await certification.issueCertificate(issueRequest({ stampDuty: { case: "stampDutyExemption", value: { reason: 5 } } }), await asTobacconist());
+    const issued = await certification.issueCertificate(
+      issueRequest({ stampDuty: { case: "stampDutyExemption", value: { reason: 5 } } }),
+      await asTobacconist(),
+    );
     expect(issued.charges?.stampDutyCents).toBe(0n);
   });
 
   it("reads the individual record as structured data", async () => {
-    const record = await consultation.getIndividualRecord({ comuneCode: "022205", tobacconistId: "TAB-0001", fiscalCode: mario.fiscalCode }, await asTobacconist());
+    const record = await consultation.getIndividualRecord(
+      { comuneCode: "022205", tobacconistId: "TAB-0001", fiscalCode: mario.fiscalCode },
+      await asTobacconist(),
+    );
     expect(record.record).toBeDefined();
-    expect(JSON.stringify(record.record, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).toContain("ROSSI");
+    expect(JSON.stringify(record.record, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).toContain(
+      "ROSSI",
+    );
   });
 
   it.each([
-    ["a malformed codice fiscale", { subject: { ...mario, fiscalCode: "RSSMRA85T10A562X" } }, status.INVALID_ARGUMENT, "subject.fiscal_code"],
+    [
+      "a malformed codice fiscale",
+      { subject: { ...mario, fiscalCode: "RSSMRA85T10A562X" } },
+      status.INVALID_ARGUMENT,
+      "subject.fiscal_code",
+    ],
     ["no certificate type", { certificateTypes: [] }, status.INVALID_ARGUMENT, "certificate_types"],
-    ["exemption 99 without text", { stampDuty: { case: "stampDutyExemption", value: { reason: 99, description: "" } } }, status.INVALID_ARGUMENT, "stamp_duty_exemption.description"],
+    [
+      "exemption 99 without text",
+      { stampDuty: { case: "stampDutyExemption", value: { reason: 99, description: "" } } },
+      status.INVALID_ARGUMENT,
+      "stamp_duty_exemption.description",
+    ],
   ])("refuses %s before calling ANPR", async (_name, extra, code, field) => {
     const result = await codeOf(certification.issueCertificate(issueRequest(extra), await asTobacconist()));
     expect(result.code).toBe(code);
@@ -247,8 +326,23 @@ describe("a tobacconist with a signed SSO token", () => {
   it("refuses a missing or forged token, and a revoked tobacconist", async () => {
     expect((await codeOf(certification.issueCertificate(issueRequest()))).code).toBe(status.UNAUTHENTICATED);
     const forged = `${(await ssoToken("TAB-0001")).slice(0, -4)}AAAA`;
-    expect((await codeOf(certification.issueCertificate(issueRequest(), { metadata: { authorization: `Bearer ${forged}` } }))).code).toBe(status.UNAUTHENTICATED);
-    expect((await codeOf(certification.issueCertificate(issueRequest({ tobacconistId: "TAB-REVOKED" }), await asTobacconist("TAB-REVOKED")))).code).toBe(status.PERMISSION_DENIED);
+    expect(
+      (
+        await codeOf(
+          certification.issueCertificate(issueRequest(), { metadata: { authorization: `Bearer ${forged}` } }),
+        )
+      ).code,
+    ).toBe(status.UNAUTHENTICATED);
+    expect(
+      (
+        await codeOf(
+          certification.issueCertificate(
+            issueRequest({ tobacconistId: "TAB-REVOKED" }),
+            await asTobacconist("TAB-REVOKED"),
+          ),
+        )
+      ).code,
+    ).toBe(status.PERMISSION_DENIED);
   });
 
   it("answers FAILED_PRECONDITION naming both Comuni for another comune_code, audits it, and sends nothing to ANPR", async () => {
@@ -258,7 +352,10 @@ describe("a tobacconist with a signed SSO token", () => {
       certification.issueCertificate(issueRequest({ comuneCode: "022161" }), await asTobacconist()),
       certification.previewCertificate(issueRequest({ comuneCode: "022161" }), await asTobacconist()),
       certification.listCertificateTypes({ comuneCode: "022161" }),
-      consultation.getIndividualRecord({ comuneCode: "022161", tobacconistId: "TAB-0001", fiscalCode: mario.fiscalCode }, await asTobacconist()),
+      consultation.getIndividualRecord(
+        { comuneCode: "022161", tobacconistId: "TAB-0001", fiscalCode: mario.fiscalCode },
+        await asTobacconist(),
+      ),
     ];
     for (const call of calls) {
       const refused = await codeOf(call);
@@ -320,7 +417,13 @@ describe("after a restart", () => {
     expect(list.stdout).toContain("novabox.certification.v1.CertificationService");
     const healthCheck = await run(grpcurl, ["-plaintext", address, "grpc.health.v1.Health/Check"]);
     expect(healthCheck.stdout).toContain("SERVING");
-    const login = await run(grpcurl, ["-plaintext", "-d", JSON.stringify({ username: "admin", password: adminPassword }), address, "novabox.config.v1.ConfigService/Login"]);
+    const login = await run(grpcurl, [
+      "-plaintext",
+      "-d",
+      JSON.stringify({ username: "admin", password: adminPassword }),
+      address,
+      "novabox.config.v1.ConfigService/Login",
+    ]);
     expect(login.code).toBe(0);
     const adminToken = (JSON.parse(login.stdout) as { session: { token: string } }).session.token;
     const upload = await run(grpcurl, [
@@ -328,13 +431,22 @@ describe("after a restart", () => {
       "-H",
       `authorization: Bearer ${adminToken}`,
       "-d",
-      JSON.stringify({ certificate: readFileSync(manifest.simulator.caCertificateFile).toString("base64"), password: caPassword }),
+      JSON.stringify({
+        certificate: readFileSync(manifest.simulator.caCertificateFile).toString("base64"),
+        password: caPassword,
+      }),
       address,
       "novabox.config.v1.ConfigService/UploadCaCertificate",
     ]);
     expect(upload.stderr).toBe("");
     expect(upload.stdout).toContain("sha256Fingerprint");
-    const got = await run(grpcurl, ["-plaintext", "-H", `authorization: Bearer ${adminToken}`, address, "novabox.config.v1.ConfigService/GetConfig"]);
+    const got = await run(grpcurl, [
+      "-plaintext",
+      "-H",
+      `authorization: Bearer ${adminToken}`,
+      address,
+      "novabox.config.v1.ConfigService/GetConfig",
+    ]);
     expect(got.stdout).toContain("OPERATORE-022205");
     expect(got.stdout).not.toContain(caPassword);
     const token = await ssoToken("TAB-0002");
@@ -343,13 +455,28 @@ describe("after a restart", () => {
       "-H",
       `authorization: Bearer ${token}`,
       "-d",
-      JSON.stringify({ comuneCode: "022205", tobacconistId: "TAB-0002", idempotencyKey: randomUUID(), subject: mario, certificateTypes: ["CERTIFICATE_TYPE_RESIDENCE"], stampDutyPaid: {} }),
+      JSON.stringify({
+        comuneCode: "022205",
+        tobacconistId: "TAB-0002",
+        idempotencyKey: randomUUID(),
+        subject: mario,
+        certificateTypes: ["CERTIFICATE_TYPE_RESIDENCE"],
+        stampDutyPaid: {},
+      }),
       address,
       "novabox.certification.v1.CertificationService/IssueCertificate",
     ]);
     expect(issued.stderr).toBe("");
     expect(JSON.parse(issued.stdout)).toMatchObject({ anprProtocolNumber: expect.stringMatching(/^\d+$/) as unknown });
-    const record = await run(grpcurl, ["-plaintext", "-H", `authorization: Bearer ${token}`, "-d", JSON.stringify({ comuneCode: "022205", tobacconistId: "TAB-0002", fiscalCode: mario.fiscalCode }), address, "novabox.consultation.v1.ConsultationService/GetIndividualRecord"]);
+    const record = await run(grpcurl, [
+      "-plaintext",
+      "-H",
+      `authorization: Bearer ${token}`,
+      "-d",
+      JSON.stringify({ comuneCode: "022205", tobacconistId: "TAB-0002", fiscalCode: mario.fiscalCode }),
+      address,
+      "novabox.consultation.v1.ConsultationService/GetIndividualRecord",
+    ]);
     expect(record.stdout).toContain("ROSSI");
   });
 });
@@ -360,7 +487,9 @@ describe("secrets and integrity on disk", () => {
     const credentials_ = loadWorkstationCredentials(readFileSync(manifest.workstations[0]!.pkcs12File), pin);
     const keyDer = credentials_.privateKey.export({ type: "pkcs8", format: "der" });
     const sentinels = [Buffer.from(pin), Buffer.from(caPassword), keyDer.subarray(keyDer.length - 64)];
-    const files = readdirSync(home, { recursive: true }).map((f) => join(home, String(f))).filter((f) => statSync(f).isFile());
+    const files = readdirSync(home, { recursive: true })
+      .map((f) => join(home, String(f)))
+      .filter((f) => statSync(f).isFile());
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) {
       const bytes = readFileSync(file);
@@ -379,7 +508,9 @@ describe("secrets and integrity on disk", () => {
     const row = db.prepare("SELECT id FROM audit_log ORDER BY id LIMIT 1 OFFSET 3").get() as { id: number };
     db.prepare("UPDATE audit_log SET detail = detail || ' (edited)' WHERE id = ?").run(row.id);
     db.close();
-    const cli = await run(process.execPath, ["--import", "tsx", "services/novabox/src/cli/audit-verify.ts", home], { cwd: new URL("../../", import.meta.url).pathname });
+    const cli = await run(process.execPath, ["--import", "tsx", "services/novabox/src/cli/audit-verify.ts", home], {
+      cwd: new URL("../../", import.meta.url).pathname,
+    });
     expect(cli.code).toBe(1);
     expect(cli.stdout + cli.stderr).toContain(String(row.id));
     await startBox();

@@ -25,7 +25,13 @@ import { Client } from "@grpc/grpc-js";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { CertificationService, CertificateType } from "#gen/novabox/certification/v1/certification_service_pb.js";
-import { AuditOperation, AuditOutcome, ConfigService, SettingsSchema, type AuditEntry } from "#gen/novabox/config/v1/config_service_pb.js";
+import {
+  AuditOperation,
+  AuditOutcome,
+  ConfigService,
+  SettingsSchema,
+  type AuditEntry,
+} from "#gen/novabox/config/v1/config_service_pb.js";
 import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import { ensureDevPki, type DevPkiManifest } from "#shared/dev-pki/anpr-dev-pki.js";
 import { createGrpcClient, type GrpcClient } from "#shared/rpc/grpc-adapter.js";
@@ -43,7 +49,11 @@ const phaseMs = 12_000;
 
 const comuni = [
   { code: "022205", name: "Trento", subject: { fiscalCode: "RSSMRA85T10A562S", surname: "ROSSI", name: "MARIO" } },
-  { code: "022161", name: "Rovereto", subject: { fiscalCode: "DLLPLA70C05H612A", surname: "DALLAPICCOLA", name: "PAOLO" } },
+  {
+    code: "022161",
+    name: "Rovereto",
+    subject: { fiscalCode: "DLLPLA70C05H612A", surname: "DALLAPICCOLA", name: "PAOLO" },
+  },
 ] as const;
 
 interface ConsulNode {
@@ -71,7 +81,11 @@ function httpsJson<T>(url: string, ca: Buffer): Promise<T> {
     httpsRequest(url, { ca }, (res) => {
       let body = "";
       res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      res.on("end", () => (res.statusCode === 200 ? resolve(JSON.parse(body) as T) : reject(new Error(`${url}: ${res.statusCode} ${body}`))));
+      res.on("end", () =>
+        res.statusCode === 200
+          ? resolve(JSON.parse(body) as T)
+          : reject(new Error(`${url}: ${res.statusCode} ${body}`)),
+      );
     })
       .on("error", reject)
       .end();
@@ -86,11 +100,22 @@ describe("Novares high availability (3 Consul servers, 2 routers, 2 gateways)", 
   const channels: Client[] = [];
   let pki: DevPkiManifest;
   let sim: StartedService;
-  const routers: { id: string; port: number; service?: StartedService; discovery?: GrpcClient<typeof DiscoveryService>; alive: boolean }[] = [];
+  const routers: {
+    id: string;
+    port: number;
+    service?: StartedService;
+    discovery?: GrpcClient<typeof DiscoveryService>;
+    alive: boolean;
+  }[] = [];
   const gateways: { url: string; service?: StartedService; alive: boolean }[] = [];
   const boxes: { code: string; grpc: number; service?: StartedService }[] = [];
 
-  const consulGet = async <T,>(path: string, via = consul.filter((c) => c.process && c.process.child.exitCode === null && c.process.child.signalCode === null)[0]!): Promise<T> => {
+  const consulGet = async <T>(
+    path: string,
+    via = consul.filter(
+      (c) => c.process && c.process.child.exitCode === null && c.process.child.signalCode === null,
+    )[0]!,
+  ): Promise<T> => {
     const res = await fetch(`http://127.0.0.1:${via.http}${path}`);
     if (!res.ok) throw new Error(`consul ${path}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
@@ -101,7 +126,15 @@ describe("Novares high availability (3 Consul servers, 2 routers, 2 gateways)", 
     // --- Consul: three servers, then one client agent per router host --------------------------
     const names = ["server-1", "server-2", "server-3", "agent-router-a", "agent-router-b"];
     for (const name of names) {
-      const [http, serfLan, serfWan, serverPort, dns, grpc, grpcTls] = (await freePorts(7)) as [number, number, number, number, number, number, number];
+      const [http, serfLan, serfWan, serverPort, dns, grpc, grpcTls] = (await freePorts(7)) as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
       const node: ConsulNode = { name, server: name.startsWith("server"), http, serfLan, serverPort };
       consul.push(node);
       Object.assign(node, { serfWan, dns, grpc, grpcTls });
@@ -138,11 +171,17 @@ describe("Novares high availability (3 Consul servers, 2 routers, 2 gateways)", 
     await waitFor(
       "the three Consul servers to elect a leader, and both agents to join",
       async () => {
-        for (const node of consul) if (node.process!.child.exitCode !== null) throw new Error(`consul ${node.name} exited:\n${node.process!.output().slice(-2000)}`);
+        for (const node of consul)
+          if (node.process!.child.exitCode !== null)
+            throw new Error(`consul ${node.name} exited:\n${node.process!.output().slice(-2000)}`);
         const leaders = await Promise.all(consul.map((c) => consulGet<string>("/v1/status/leader", c).catch(() => "")));
         const peers = await consulGet<string[]>("/v1/status/peers", consul[0]);
         const members = await consulGet<{ Name: string; Status: number }[]>("/v1/agent/members", consul[0]);
-        return leaders.every((l) => l !== "" && l === leaders[0]) && peers.length === 3 && members.filter((m) => m.Status === 1).length === 5;
+        return (
+          leaders.every((l) => l !== "" && l === leaders[0]) &&
+          peers.length === 3 &&
+          members.filter((m) => m.Status === 1).length === 5
+        );
       },
       90_000,
       250,
@@ -151,7 +190,8 @@ describe("Novares high availability (3 Consul servers, 2 routers, 2 gateways)", 
     // --- PKIs, simulator, routers, gateways, boxes -----------------------------------------------
     pki = await ensureDevPki(join(work, "pki"));
     await ensureMeshPki(meshDir, { boxes: comuni.map((c) => c.code) });
-    const [routerA, routerB, gw1, gw1h2c, gw2, gw2h2c, trento, trentoHttp, rovereto, roveretoHttp] = (await freePorts(10));
+    const [routerA, routerB, gw1, gw1h2c, gw2, gw2h2c, trento, trentoHttp, rovereto, roveretoHttp] =
+      await freePorts(10);
     routers.push({ id: "router-a", port: routerA!, alive: true }, { id: "router-b", port: routerB!, alive: true });
     const routerList = routers.map((r) => `127.0.0.1:${r.port}`).join(",");
     const startRouter = (r: (typeof routers)[number], agent: ConsulNode) =>
@@ -210,7 +250,12 @@ describe("Novares high availability (3 Consul servers, 2 routers, 2 gateways)", 
     const agents = consul.filter((c) => !c.server);
     // The first gateway creates the development SSO key both gateways share.
     const [simService, routerAService, routerBService, gateway1, trentoBox, roveretoBox] = await Promise.all([
-      startService("services/anpr-sim/src/server/main.ts", { ANPR_SIM_HOST: "127.0.0.1", ANPR_SIM_PORT: "0", ANPR_SIM_PKI_DIR: pki.dir }, "anpr-sim ready", 120_000),
+      startService(
+        "services/anpr-sim/src/server/main.ts",
+        { ANPR_SIM_HOST: "127.0.0.1", ANPR_SIM_PORT: "0", ANPR_SIM_PKI_DIR: pki.dir },
+        "anpr-sim ready",
+        120_000,
+      ),
       startRouter(routers[0]!, agents[0]!),
       startRouter(routers[1]!, agents[1]!),
       startGateway(gw1!, gw1h2c!),
@@ -218,7 +263,14 @@ describe("Novares high availability (3 Consul servers, 2 routers, 2 gateways)", 
       startBox("022161", rovereto!, roveretoHttp!),
     ]);
     sim = simService;
-    started.push(sim.process, routerAService.process, routerBService.process, gateway1.process, trentoBox.process, roveretoBox.process);
+    started.push(
+      sim.process,
+      routerAService.process,
+      routerBService.process,
+      gateway1.process,
+      trentoBox.process,
+      roveretoBox.process,
+    );
     const gateway2 = await startGateway(gw2!, gw2h2c!);
     started.push(gateway2.process);
     routers[0]!.service = routerAService;
@@ -228,8 +280,14 @@ describe("Novares high availability (3 Consul servers, 2 routers, 2 gateways)", 
       channels.push(channel);
       r.discovery = createGrpcClient(DiscoveryService, channel);
     }
-    gateways.push({ url: `http://127.0.0.1:${gw1}`, service: gateway1, alive: true }, { url: `http://127.0.0.1:${gw2}`, service: gateway2, alive: true });
-    boxes.push({ code: "022205", grpc: trento!, service: trentoBox }, { code: "022161", grpc: rovereto!, service: roveretoBox });
+    gateways.push(
+      { url: `http://127.0.0.1:${gw1}`, service: gateway1, alive: true },
+      { url: `http://127.0.0.1:${gw2}`, service: gateway2, alive: true },
+    );
+    boxes.push(
+      { code: "022205", grpc: trento!, service: trentoBox },
+      { code: "022161", grpc: rovereto!, service: roveretoBox },
+    );
 
     const ssoPublicKey = await (await fetch(`${gateways[0]!.url}/dev-sso/public-key`)).text();
     for (const box of boxes) {
@@ -254,7 +312,10 @@ describe("Novares high availability (3 Consul servers, 2 routers, 2 gateways)", 
         const password = readFileSync(join(work, "boxes", box.code, "admin-password"), "utf8").trim();
         const session = (await config.login({ username: "admin", password })).session!.token;
         await config.updateConfig(
-          { settings: create(SettingsSchema, { rateLimits: { perTobacconistPerMinute: 10_000 } }), updateMask: { paths: ["rate_limits.per_tobacconist_per_minute"] } },
+          {
+            settings: create(SettingsSchema, { rateLimits: { perTobacconistPerMinute: 10_000 } }),
+            updateMask: { paths: ["rate_limits.per_tobacconist_per_minute"] },
+          },
           { metadata: { authorization: `Bearer ${session}` } },
         );
       } finally {
@@ -264,7 +325,10 @@ describe("Novares high availability (3 Consul servers, 2 routers, 2 gateways)", 
     await waitFor(
       "both boxes to be routable through both routers",
       async () => {
-        for (const r of routers) for (const c of comuni) if (!(await r.discovery!.resolveComune({ comuneCode: c.code }, { deadline: 3_000 })).instances.length) return false;
+        for (const r of routers)
+          for (const c of comuni)
+            if (!(await r.discovery!.resolveComune({ comuneCode: c.code }, { deadline: 3_000 })).instances.length)
+              return false;
         return true;
       },
       90_000,
@@ -280,11 +344,19 @@ describe("Novares high availability (3 Consul servers, 2 routers, 2 gateways)", 
 
   it("loses no acknowledged certificate, issues none twice, and keeps every box routable while a Consul server, a router and a gateway die", async () => {
     // The development SSO's demo tobacconists, one token each (taken before any kill; they outlive the test).
-    const demo = ((await (await fetch(`${gateways[0]!.url}/dev-sso/tobacconists`)).json()) as { tobacconists: { tobacconistId: string }[] }).tobacconists.map((t) => t.tobacconistId);
+    const demo = (
+      (await (await fetch(`${gateways[0]!.url}/dev-sso/tobacconists`)).json()) as {
+        tobacconists: { tobacconistId: string }[];
+      }
+    ).tobacconists.map((t) => t.tobacconistId);
     expect(demo.length).toBeGreaterThan(0);
     const tokens = new Map<string, string>();
     for (const tobacconistId of demo) {
-      const res = await fetch(`${gateways[0]!.url}/dev-sso/token`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ tobacconistId }) });
+      const res = await fetch(`${gateways[0]!.url}/dev-sso/token`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ tobacconistId }),
+      });
       expect(res.status).toBe(200);
       tokens.set(tobacconistId, ((await res.json()) as { token: string }).token);
     }
@@ -387,7 +459,10 @@ describe("Novares high availability (3 Consul servers, 2 routers, 2 gateways)", 
     await waitFor(
       "the two surviving Consul servers to elect a new leader",
       async () => {
-        const now = await consulGet<string>("/v1/status/leader", consul.find((c) => c.name === "agent-router-b"));
+        const now = await consulGet<string>(
+          "/v1/status/leader",
+          consul.find((c) => c.name === "agent-router-b"),
+        );
         return now !== "" && now !== leaderAddress;
       },
       30_000,
@@ -414,7 +489,10 @@ describe("Novares high availability (3 Consul servers, 2 routers, 2 gateways)", 
     await monitor;
 
     // --- what ANPR did, what the boxes recorded --------------------------------------------------
-    const operations = await httpsJson<SimOperation[]>(`${String(sim.ready.url)}/__sim/operations`, readFileSync(pki.simulator.caCertificateFile));
+    const operations = await httpsJson<SimOperation[]>(
+      `${String(sim.ready.url)}/__sim/operations`,
+      readFileSync(pki.simulator.caCertificateFile),
+    );
     const certificates = operations.filter((o) => o.service === "6001" && o.outcome === "OK" && o.issuance === 1);
     const byProtocol = new Map<string, number>();
     for (const o of certificates) byProtocol.set(o.protocolNumber, (byProtocol.get(o.protocolNumber) ?? 0) + 1);
@@ -429,40 +507,63 @@ describe("Novares high availability (3 Consul servers, 2 routers, 2 gateways)", 
       const entries: AuditEntry[] = [];
       let pageToken = "";
       do {
-        const page = await config.listAuditLog({ pageSize: 500, pageToken }, { metadata: { authorization: `Bearer ${session}` } });
+        const page = await config.listAuditLog(
+          { pageSize: 500, pageToken },
+          { metadata: { authorization: `Bearer ${session}` } },
+        );
         entries.push(...page.entries);
         pageToken = page.nextPageToken;
       } while (pageToken);
       audit.set(box.code, entries);
     }
     const issuedInAudit = new Set(
-      [...audit.values()].flat().filter((e) => e.operation === AuditOperation.CERTIFICATE_ISSUE && e.outcome === AuditOutcome.SUCCESS).map((e) => e.anprProtocolNumber),
+      [...audit.values()]
+        .flat()
+        .filter((e) => e.operation === AuditOperation.CERTIFICATE_ISSUE && e.outcome === AuditOutcome.SUCCESS)
+        .map((e) => e.anprProtocolNumber),
     );
 
     const gaps = Object.fromEntries([...worstGap].map(([k, v]) => [k, v]));
     const retried = acks.filter((a) => a.attempts > 1).length;
     // One line for the log of a CI run: what happened and how long each box was unroutable at worst.
     console.log(
-      JSON.stringify({ events, acknowledged: acks.length, retried, attemptErrors: Object.fromEntries(attemptErrors), certificatesAtAnpr: certificates.length, worstUnroutableMs: gaps }),
+      JSON.stringify({
+        events,
+        acknowledged: acks.length,
+        retried,
+        attemptErrors: Object.fromEntries(attemptErrors),
+        certificatesAtAnpr: certificates.length,
+        worstUnroutableMs: gaps,
+      }),
     );
 
     expect(failures).toEqual([]);
     expect(acks.length).toBeGreaterThan(10);
     // Exactly one certificate at ANPR per acknowledged key, and no other.
     expect(new Set(acks.map((a) => a.protocolNumber)).size).toBe(acks.length);
-    for (const a of acks) expect(`${a.protocolNumber}: ${byProtocol.get(a.protocolNumber) ?? 0}`).toBe(`${a.protocolNumber}: 1`);
+    for (const a of acks)
+      expect(`${a.protocolNumber}: ${byProtocol.get(a.protocolNumber) ?? 0}`).toBe(`${a.protocolNumber}: 1`);
     expect(certificates.length).toBe(acks.length);
     // Every acknowledged certificate is in its box's audit log.
-    for (const a of acks) expect(`${a.protocolNumber} audited: ${issuedInAudit.has(a.protocolNumber)}`).toBe(`${a.protocolNumber} audited: true`);
+    for (const a of acks)
+      expect(`${a.protocolNumber} audited: ${issuedInAudit.has(a.protocolNumber)}`).toBe(
+        `${a.protocolNumber} audited: true`,
+      );
     // Each box stayed routable through every live router.
     expect(worstGap.size).toBe(routers.length * comuni.length);
-    expect([...worstGap].filter(([, gap]) => gap > maxUnroutableMs).map(([key, gap]) => `${key} unroutable for ${gap} ms`)).toEqual([]);
+    expect(
+      [...worstGap].filter(([, gap]) => gap > maxUnroutableMs).map(([key, gap]) => `${key} unroutable for ${gap} ms`),
+    ).toEqual([]);
     // Traffic went on after each kill.
-    for (let i = 1; i < acksAt.length; i++) expect(`after "${events[i - 1]}": ${acksAt[i]! - acksAt[i - 1]!} more acknowledged`).not.toMatch(/: 0 more/);
+    for (let i = 1; i < acksAt.length; i++)
+      expect(`after "${events[i - 1]}": ${acksAt[i]! - acksAt[i - 1]!} more acknowledged`).not.toMatch(/: 0 more/);
     // Consul survived its lost server: a leader, two voters alive, both boxes still passing.
     const surviving = consul.find((c) => c.name === "agent-router-b")!;
     expect(await consulGet<string>("/v1/status/leader", surviving)).not.toBe("");
-    const passing = await consulGet<{ Service: { Meta: Record<string, string> } }[]>("/v1/health/service/novabox-022?passing", surviving);
+    const passing = await consulGet<{ Service: { Meta: Record<string, string> } }[]>(
+      "/v1/health/service/novabox-022?passing",
+      surviving,
+    );
     expect(passing.length).toBe(comuni.length);
   }, 240_000);
 });

@@ -56,7 +56,11 @@ beforeAll(async () => {
     NOVABOX_ANPR_CHECK_INTERVAL_MS: String(checkIntervalMs),
     NOVABOX_ANPR_CHECK_MAX_BACKOFF_MS: String(maxBackoffMs),
   });
-  const res = await fetch(`${mesh.ready.gateway}/dev-sso/token`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ tobacconistId: "TAB-0001" }) });
+  const res = await fetch(`${mesh.ready.gateway}/dev-sso/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ tobacconistId: "TAB-0001" }),
+  });
   token = ((await res.json()) as { token: string }).token;
   const transport = createConnectTransport({ baseUrl: mesh.ready.gateway });
   certification = createClient(CertificationService, transport);
@@ -74,17 +78,36 @@ afterAll(async () => {
 function simFaults(method: "PUT" | "DELETE", faults?: object): Promise<void> {
   const url = new URL("/__sim/faults", mesh.ready.sim);
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { method, ca: readFileSync(join(dev, "pki", "anpr-sim-ca.pem")), headers: { "Content-Type": "application/json" } }, (res) => {
-      res.resume();
-      res.on("end", () => (res.statusCode && res.statusCode < 300 ? resolve() : reject(new Error(`faults ${method}: HTTP ${res.statusCode}`))));
-    });
+    const req = httpsRequest(
+      url,
+      {
+        method,
+        ca: readFileSync(join(dev, "pki", "anpr-sim-ca.pem")),
+        headers: { "Content-Type": "application/json" },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () =>
+          res.statusCode && res.statusCode < 300
+            ? resolve()
+            : reject(new Error(`faults ${method}: HTTP ${res.statusCode}`)),
+        );
+      },
+    );
     req.on("error", reject);
     req.end(faults ? JSON.stringify(faults) : undefined);
   });
 }
 
 function issueRequest(comuneCode: string, idempotencyKey: string, subject = citizen) {
-  return { comuneCode, tobacconistId: "TAB-0001", idempotencyKey, subject, certificateTypes: [CertificateType.RESIDENCE], stampDuty: { case: "stampDutyPaid" as const, value: {} } };
+  return {
+    comuneCode,
+    tobacconistId: "TAB-0001",
+    idempotencyKey,
+    subject,
+    certificateTypes: [CertificateType.RESIDENCE],
+    stampDuty: { case: "stampDutyPaid" as const, value: {} },
+  };
 }
 
 async function curl(url: string): Promise<{ status: number; body: string }> {
@@ -97,7 +120,8 @@ async function curl(url: string): Promise<{ status: number; body: string }> {
 function sample(body: string, name: string, labels: Record<string, string>): number {
   for (const line of body.split("\n")) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(" ") + 1));
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      return Number(line.slice(line.lastIndexOf(" ") + 1));
   }
   return 0;
 }
@@ -113,16 +137,30 @@ describe("traces and access log", () => {
     // Under load the box's keep-alive socket to the simulator can be reset (README, known issue):
     // such an attempt answers UNAVAILABLE; the next one is a new call with its own trace.
     const attempt = async () => {
-      const ids = { traceId: randomBytes(16).toString("hex"), browserSpanId: randomBytes(8).toString("hex"), requestId: `obs-${randomUUID()}` };
+      const ids = {
+        traceId: randomBytes(16).toString("hex"),
+        browserSpanId: randomBytes(8).toString("hex"),
+        requestId: `obs-${randomUUID()}`,
+      };
       const issued = await certification.issueCertificate(issueRequest("022161", randomUUID()), {
-        headers: { authorization: `Bearer ${token}`, traceparent: `00-${ids.traceId}-${ids.browserSpanId}-01`, "x-request-id": ids.requestId },
+        headers: {
+          authorization: `Bearer ${token}`,
+          traceparent: `00-${ids.traceId}-${ids.browserSpanId}-01`,
+          "x-request-id": ids.requestId,
+        },
       });
       return { ...ids, issued };
     };
     let call: Awaited<ReturnType<typeof attempt>> | undefined;
     for (let tries = 1; !call; tries++) {
       call = await attempt().catch((err: unknown) => {
-        if (tries >= 3 || !(err instanceof ConnectError) || err.code !== Code.Unavailable || !/ECONNRESET|socket hang up/.test(err.message)) throw err;
+        if (
+          tries >= 3 ||
+          !(err instanceof ConnectError) ||
+          err.code !== Code.Unavailable ||
+          !/ECONNRESET|socket hang up/.test(err.message)
+        )
+          throw err;
         return undefined;
       });
     }
@@ -133,7 +171,11 @@ describe("traces and access log", () => {
       "the spans of gateway, router, box and the SOAP call",
       () => {
         const mine = receiver.spans.filter((s) => s.traceId === traceId);
-        return Promise.resolve(mine.some((s) => s.name.startsWith("ANPR 6001")) && mine.filter((s) => s.kind === 2).length >= 3 ? mine : undefined);
+        return Promise.resolve(
+          mine.some((s) => s.name.startsWith("ANPR 6001")) && mine.filter((s) => s.kind === 2).length >= 3
+            ? mine
+            : undefined,
+        );
       },
       20_000,
     );
@@ -150,14 +192,25 @@ describe("traces and access log", () => {
     expect(routerOut?.parentSpanId).toBe(router?.spanId);
     expect(box?.parentSpanId).toBe(routerOut?.spanId);
     expect(soap?.parentSpanId).toBe(box?.spanId);
-    expect(box?.attributes).toMatchObject({ "novabox.comune_code": "022161", "rpc.grpc.status_code": 0, "mesh.request_id": requestId });
+    expect(box?.attributes).toMatchObject({
+      "novabox.comune_code": "022161",
+      "rpc.grpc.status_code": 0,
+      "mesh.request_id": requestId,
+    });
     expect(router?.attributes["novares.instance_id"]).toMatch(/^novabox-022161-/);
-    expect(soap?.attributes).toMatchObject({ "anpr.service": "6001", "anpr.operation_id": issued.anprOperationId, "anpr.outcome": "ok" });
-    process.stdout.write(`trace ${traceId}: ${spans.length} spans from ${[...new Set(spans.map((s) => s.service))].join(", ")}\n`);
+    expect(soap?.attributes).toMatchObject({
+      "anpr.service": "6001",
+      "anpr.operation_id": issued.anprOperationId,
+      "anpr.outcome": "ok",
+    });
+    process.stdout.write(
+      `trace ${traceId}: ${spans.length} spans from ${[...new Set(spans.map((s) => s.service))].join(", ")}\n`,
+    );
 
     // Nothing personal in any exported span: no fiscal code, name, surname or token.
     const exported = receiver.rawBodies.join("\n");
-    for (const secret of [citizen.fiscalCode, citizen.surname, citizen.name, token, token.split(".")[2]!]) expect(exported).not.toContain(secret);
+    for (const secret of [citizen.fiscalCode, citizen.surname, citizen.name, token, token.split(".")[2]!])
+      expect(exported).not.toContain(secret);
 
     // The request id finds the call's one line in every service's access log.
     for (const service of ["gateway", "router", "novabox-022161"]) {
@@ -166,9 +219,15 @@ describe("traces and access log", () => {
       expect(lines[0]).toMatchObject({ method: issue, code: "OK", component: "access" });
       expect(typeof lines[0]!.durationMs).toBe("number");
     }
-    expect(logLines("gateway").find((l) => l.requestId === requestId && l.msg === "call")?.tobacconist).toBe("TAB-0001");
-    expect(logLines("novabox-022161").find((l) => l.requestId === requestId && l.msg === "call")).toMatchObject({ tobacconist: "TAB-0001", comune: "022161" });
-    for (const service of ["gateway", "router", "novabox-022161"]) expect(readFileSync(join(dev, "logs", `${service}.log`), "utf8")).not.toContain(citizen.fiscalCode);
+    expect(logLines("gateway").find((l) => l.requestId === requestId && l.msg === "call")?.tobacconist).toBe(
+      "TAB-0001",
+    );
+    expect(logLines("novabox-022161").find((l) => l.requestId === requestId && l.msg === "call")).toMatchObject({
+      tobacconist: "TAB-0001",
+      comune: "022161",
+    });
+    for (const service of ["gateway", "router", "novabox-022161"])
+      expect(readFileSync(join(dev, "logs", `${service}.log`), "utf8")).not.toContain(citizen.fiscalCode);
   }, 60_000);
 });
 
@@ -181,8 +240,21 @@ describe("metrics", () => {
 
   it("serves the families on each service's /metrics (curl)", async () => {
     const families: Record<string, string[]> = {
-      gateway: ["mesh_rpc_server_handled_total", "mesh_rpc_server_handling_seconds", "mesh_rpc_client_handled_total", "mesh_certificate_expiry_days"],
-      router: ["mesh_rpc_server_handled_total", "mesh_rpc_client_handling_seconds", "router_routing_table_instances", "router_registry_sync_lag_seconds", "router_registry_syncs_total", "router_announcements_total", "mesh_certificate_expiry_days"],
+      gateway: [
+        "mesh_rpc_server_handled_total",
+        "mesh_rpc_server_handling_seconds",
+        "mesh_rpc_client_handled_total",
+        "mesh_certificate_expiry_days",
+      ],
+      router: [
+        "mesh_rpc_server_handled_total",
+        "mesh_rpc_client_handling_seconds",
+        "router_routing_table_instances",
+        "router_registry_sync_lag_seconds",
+        "router_registry_syncs_total",
+        "router_announcements_total",
+        "mesh_certificate_expiry_days",
+      ],
       novabox: [
         "mesh_rpc_server_handled_total",
         "novabox_anpr_requests_total",
@@ -198,11 +270,15 @@ describe("metrics", () => {
     for (const [service, url] of Object.entries(urls())) {
       const { status, body } = await curl(url);
       expect(status).toBe(200);
-      for (const family of families[service]!) expect(`${service}: ${body.includes(`# TYPE ${family} `) ? family : "missing"}`).toBe(`${service}: ${family}`);
+      for (const family of families[service]!)
+        expect(`${service}: ${body.includes(`# TYPE ${family} `) ? family : "missing"}`).toBe(`${service}: ${family}`);
     }
     const box = (await curl(urls().novabox)).body;
-    for (const kind of ["workstation", "anpr_ca", "mesh"]) expect(sample(box, "mesh_certificate_expiry_days", { kind })).toBeGreaterThan(1);
-    expect(sample((await curl(urls().router)).body, "router_routing_table_instances", { health: "serving" })).toBeGreaterThanOrEqual(2);
+    for (const kind of ["workstation", "anpr_ca", "mesh"])
+      expect(sample(box, "mesh_certificate_expiry_days", { kind })).toBeGreaterThan(1);
+    expect(
+      sample((await curl(urls().router)).body, "router_routing_table_instances", { health: "serving" }),
+    ).toBeGreaterThanOrEqual(2);
     expect((await curl(`${mesh.ready.gateway}/healthz`)).status).toBe(200);
     expect((await curl(`${mesh.ready.gateway}/readyz`)).status).toBe(200);
     expect((await curl(`http://127.0.0.1:${mesh.ports.routerOps}/readyz`)).status).toBe(200);
@@ -213,16 +289,29 @@ describe("metrics", () => {
     const method = "novabox.certification.v1.CertificationService/IssueCertificate";
     const before = { gateway: (await curl(urls().gateway)).body, box: (await curl(urls().novabox)).body };
     const err = await certification
-      .issueCertificate(issueRequest("022161", randomUUID(), { fiscalCode: "DLLPLA70C05H612X", surname: "DALLAPICCOLA", name: "PAOLO" }), { headers: { authorization: `Bearer ${token}` } })
+      .issueCertificate(
+        issueRequest("022161", randomUUID(), {
+          fiscalCode: "DLLPLA70C05H612X",
+          surname: "DALLAPICCOLA",
+          name: "PAOLO",
+        }),
+        { headers: { authorization: `Bearer ${token}` } },
+      )
       .catch((e: unknown) => e);
     expect(String(err)).toMatch(/invalid_argument/i);
     const after = { gateway: (await curl(urls().gateway)).body, box: (await curl(urls().novabox)).body };
     const gatewayLabels = { method, code: "INVALID_ARGUMENT", transport: "connect" };
-    expect(sample(after.gateway, "mesh_rpc_server_handled_total", gatewayLabels)).toBe(sample(before.gateway, "mesh_rpc_server_handled_total", gatewayLabels) + 1);
+    expect(sample(after.gateway, "mesh_rpc_server_handled_total", gatewayLabels)).toBe(
+      sample(before.gateway, "mesh_rpc_server_handled_total", gatewayLabels) + 1,
+    );
     const audit = { operation: "CERTIFICATE_ISSUE", outcome: "INVALID" };
-    expect(sample(after.box, "novabox_audit_rows_written_total", audit)).toBe(sample(before.box, "novabox_audit_rows_written_total", audit) + 1);
+    expect(sample(after.box, "novabox_audit_rows_written_total", audit)).toBe(
+      sample(before.box, "novabox_audit_rows_written_total", audit) + 1,
+    );
     const boxLabels = { method, code: "INVALID_ARGUMENT", transport: "grpc" };
-    expect(sample(after.box, "mesh_rpc_server_handled_total", boxLabels)).toBe(sample(before.box, "mesh_rpc_server_handled_total", boxLabels) + 1);
+    expect(sample(after.box, "mesh_rpc_server_handled_total", boxLabels)).toBe(
+      sample(before.box, "mesh_rpc_server_handled_total", boxLabels) + 1,
+    );
   }, 30_000);
 });
 
@@ -231,7 +320,10 @@ describe("health that tells the truth", () => {
 
   it("turns NOT_SERVING with the ANPR reason within one check interval while ANPR answers HTTP 500, and SERVING after", async () => {
     const boxMetrics = async () => (await curl(`http://127.0.0.1:${mesh.ports.roveretoHttp}/metrics`)).body;
-    const failedBefore = sample(await boxMetrics(), "novabox_anpr_requests_total", { operation: "testconn", outcome: "unavailable" });
+    const failedBefore = sample(await boxMetrics(), "novabox_anpr_requests_total", {
+      operation: "testconn",
+      outcome: "unavailable",
+    });
     await simFaults("PUT", { http500: true });
     const failedAt = Date.now();
     try {
@@ -246,8 +338,12 @@ describe("health that tells the truth", () => {
       );
       const notServingAfterMs = Date.now() - failedAt;
       const metrics = await boxMetrics();
-      const failedChecks = sample(metrics, "novabox_anpr_requests_total", { operation: "testconn", outcome: "unavailable" }) - failedBefore;
-      process.stdout.write(`http500 on: box NOT_SERVING after ${notServingAfterMs} ms and ${failedChecks} failed check(s) (check interval ${checkIntervalMs} ms)\n`);
+      const failedChecks =
+        sample(metrics, "novabox_anpr_requests_total", { operation: "testconn", outcome: "unavailable" }) -
+        failedBefore;
+      process.stdout.write(
+        `http500 on: box NOT_SERVING after ${notServingAfterMs} ms and ${failedChecks} failed check(s) (check interval ${checkIntervalMs} ms)\n`,
+      );
       expect(reason).toMatch(/^ANPR unreachable: /);
       // The first check after the fault turns the box NOT_SERVING (one more may have run by the
       // scrape); the time is one interval plus the TestConn itself, generous for a loaded machine.
@@ -260,7 +356,10 @@ describe("health that tells the truth", () => {
       // The router (and the console, through the gateway) shows the box's reason.
       const shown = await waitFor(
         "the router to list Rovereto NOT_SERVING with the reason",
-        async () => (await rovereto()).find((i) => i.health === InstanceHealth.NOT_SERVING && i.healthReason.startsWith("ANPR unreachable")),
+        async () =>
+          (await rovereto()).find(
+            (i) => i.health === InstanceHealth.NOT_SERVING && i.healthReason.startsWith("ANPR unreachable"),
+          ),
         15_000,
         100,
       );
@@ -269,9 +368,23 @@ describe("health that tells the truth", () => {
       await simFaults("DELETE");
     }
     const recoveredFrom = Date.now();
-    await waitFor("the box's /readyz to answer 200", async () => ((await curl(`http://127.0.0.1:${mesh.ports.roveretoHttp}/readyz`)).status === 200 ? true : undefined), 15_000, 50);
-    process.stdout.write(`http500 off: box SERVING after ${Date.now() - recoveredFrom} ms (backoff ceiling ${maxBackoffMs} ms)\n`);
-    await waitFor("the router to list Rovereto SERVING without a reason", async () => ((await rovereto()).some((i) => i.health === InstanceHealth.SERVING && i.healthReason === "") ? true : undefined), 15_000, 100);
+    await waitFor(
+      "the box's /readyz to answer 200",
+      async () =>
+        (await curl(`http://127.0.0.1:${mesh.ports.roveretoHttp}/readyz`)).status === 200 ? true : undefined,
+      15_000,
+      50,
+    );
+    process.stdout.write(
+      `http500 off: box SERVING after ${Date.now() - recoveredFrom} ms (backoff ceiling ${maxBackoffMs} ms)\n`,
+    );
+    await waitFor(
+      "the router to list Rovereto SERVING without a reason",
+      async () =>
+        (await rovereto()).some((i) => i.health === InstanceHealth.SERVING && i.healthReason === "") ? true : undefined,
+      15_000,
+      100,
+    );
   }, 60_000);
 
   it("sends a keyed issue to ANPR through one box only while ANPR is down, though a second box is routable", async () => {
@@ -298,28 +411,50 @@ describe("health that tells the truth", () => {
       },
       "novabox ready",
     );
-    const manifest = JSON.parse(readFileSync(join(dev, "pki", "manifest.json"), "utf8")) as { workstations: { comuneCode: string; pkcs12File: string; pinFile: string; operatorId: string; sedeId: string }[] };
+    const manifest = JSON.parse(readFileSync(join(dev, "pki", "manifest.json"), "utf8")) as {
+      workstations: { comuneCode: string; pkcs12File: string; pinFile: string; operatorId: string; sedeId: string }[];
+    };
     const w = manifest.workstations.find((x) => x.comuneCode === "022161")!;
     await configureNovabox({
       address: `127.0.0.1:${grpcPort}`,
       credentials: meshCredentials(meshDir, role).client,
       adminPasswordFile: join(dev, "second-box", "admin-password"),
-      workstation: { pkcs12File: join(dev, "pki", w.pkcs12File), pinFile: join(dev, "pki", w.pinFile), operatorId: w.operatorId, sedeId: w.sedeId, postazioneId: workstationId },
+      workstation: {
+        pkcs12File: join(dev, "pki", w.pkcs12File),
+        pinFile: join(dev, "pki", w.pinFile),
+        operatorId: w.operatorId,
+        sedeId: w.sedeId,
+        postazioneId: workstationId,
+      },
       caCertificateFile: join(dev, "pki", "anpr-sim-ca.pem"),
       comune: { code: "022161", name: "Rovereto" },
       anprBaseUrl: mesh.ready.sim,
       novaresDiscoveryAddress: mesh.ready.router,
       advertised: { host: "127.0.0.1", port: grpcPort! },
-      sso: { publicKeyPem: await (await fetch(`${mesh.ready.gateway}/dev-sso/public-key`)).text(), issuer: "https://sso.novares.dev", audience: "novabox" },
+      sso: {
+        publicKeyPem: await (await fetch(`${mesh.ready.gateway}/dev-sso/public-key`)).text(),
+        issuer: "https://sso.novares.dev",
+        audience: "novabox",
+      },
     });
-    await waitFor("two serving Rovereto boxes", async () => ((await rovereto()).filter((i) => i.health === InstanceHealth.SERVING).length === 2 ? true : undefined), 30_000, 200);
+    await waitFor(
+      "two serving Rovereto boxes",
+      async () =>
+        (await rovereto()).filter((i) => i.health === InstanceHealth.SERVING).length === 2 ? true : undefined,
+      30_000,
+      200,
+    );
 
     const issues = () => readdirSync(captureDir).filter((f) => f.endsWith("-emissioneCertificato.xml")).length;
     const before = issues();
     await simFaults("PUT", { http500: true });
     try {
       // Right away, before the router's next probe: both boxes are still routable.
-      const err = await certification.issueCertificate(issueRequest("022161", `down-${randomUUID()}`), { headers: { authorization: `Bearer ${token}` } }).catch((e: unknown) => e);
+      const err = await certification
+        .issueCertificate(issueRequest("022161", `down-${randomUUID()}`), {
+          headers: { authorization: `Bearer ${token}` },
+        })
+        .catch((e: unknown) => e);
       expect(String(err)).toMatch(/unavailable/i);
       const reached = issues() - before;
       process.stdout.write(`ANPR down: the keyed issue reached ANPR ${reached} time(s)\n`);

@@ -38,7 +38,17 @@ const meshDir = join(work, "mesh-pki");
 const adminPasswordFile = join(work, "admin-password");
 const mario = { fiscalCode: "RSSMRA85T10A562S", surname: "ROSSI", name: "MARIO" };
 /** A well-formed codice fiscale of nobody in the simulator's register. */
-const nobody = { fiscalCode: computeCodiceFiscale({ surname: "ZZUCCHINO", name: "QUIRINO", sex: "M", birthDate: "1931-02-03", birthPlaceCode: "L378" }), surname: "ZZUCCHINO", name: "QUIRINO" };
+const nobody = {
+  fiscalCode: computeCodiceFiscale({
+    surname: "ZZUCCHINO",
+    name: "QUIRINO",
+    sex: "M",
+    birthDate: "1931-02-03",
+    birthPlaceCode: "L378",
+  }),
+  surname: "ZZUCCHINO",
+  name: "QUIRINO",
+};
 
 let manifest: DevPkiManifest;
 let sim: StartedService;
@@ -58,11 +68,22 @@ let session = "";
 /** Every status message a client received in this file. */
 const statusMessages: string[] = [];
 
-const meshTls = (role: string) => ["-cacert", join(meshDir, "ca.pem"), "-cert", join(meshDir, `${role}.pem`), "-key", join(meshDir, `${role}-key.pem`)];
+const meshTls = (role: string) => [
+  "-cacert",
+  join(meshDir, "ca.pem"),
+  "-cert",
+  join(meshDir, `${role}.pem`),
+  "-key",
+  join(meshDir, `${role}-key.pem`),
+];
 const admin = () => ({ metadata: { authorization: `Bearer ${session}` } });
 
 async function tobacconistToken(id = "TAB-0001"): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${String(gateway.ready.port)}/dev-sso/token`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ tobacconistId: id }) });
+  const res = await fetch(`http://127.0.0.1:${String(gateway.ready.port)}/dev-sso/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ tobacconistId: id }),
+  });
   return ((await res.json()) as { token: string }).token;
 }
 
@@ -80,17 +101,34 @@ async function failure(promise: Promise<unknown>): Promise<RpcError> {
 }
 
 function issueRequest(subject = mario, comuneCode = "022205") {
-  return { comuneCode, tobacconistId: "TAB-0001", idempotencyKey: randomUUID(), subject, certificateTypes: [CertificateType.RESIDENCE], stampDuty: { case: "stampDutyPaid" as const, value: {} } };
+  return {
+    comuneCode,
+    tobacconistId: "TAB-0001",
+    idempotencyKey: randomUUID(),
+    subject,
+    certificateTypes: [CertificateType.RESIDENCE],
+    stampDuty: { case: "stampDutyPaid" as const, value: {} },
+  };
 }
 
 /** PUT /__sim/faults on the simulator (HTTPS, its own CA). */
 function setSimFaults(faults: Record<string, unknown>): Promise<void> {
   const url = new URL("/__sim/faults", String(sim.ready.url));
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { method: faults === undefined ? "DELETE" : "PUT", ca: readFileSync(manifest.simulator.caCertificateFile), headers: { "Content-Type": "application/json" } }, (res) => {
-      res.resume();
-      res.on("end", () => (res.statusCode && res.statusCode < 300 ? resolve() : reject(new Error(`faults: HTTP ${res.statusCode}`))));
-    });
+    const req = httpsRequest(
+      url,
+      {
+        method: faults === undefined ? "DELETE" : "PUT",
+        ca: readFileSync(manifest.simulator.caCertificateFile),
+        headers: { "Content-Type": "application/json" },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () =>
+          res.statusCode && res.statusCode < 300 ? resolve() : reject(new Error(`faults: HTTP ${res.statusCode}`)),
+        );
+      },
+    );
     req.on("error", reject);
     req.end(JSON.stringify(faults));
   });
@@ -102,17 +140,35 @@ beforeAll(async () => {
   grpcurl = requireTool("grpcurl");
   manifest = await ensureDevPki(join(work, "pki"));
   await ensureMeshPki(meshDir, { boxes: ["022205"] });
-  sim = await startService("services/anpr-sim/src/server/main.ts", { ANPR_SIM_PORT: "0", ANPR_SIM_PKI_DIR: manifest.dir, ANPR_SIM_RESIDENTS_PER_COMUNE: "200" }, "anpr-sim ready");
+  sim = await startService(
+    "services/anpr-sim/src/server/main.ts",
+    { ANPR_SIM_PORT: "0", ANPR_SIM_PKI_DIR: manifest.dir, ANPR_SIM_RESIDENTS_PER_COMUNE: "200" },
+    "anpr-sim ready",
+  );
   router = await startService(
     "services/router/src/server/main.ts",
-    { ROUTER_HOST: "127.0.0.1", ROUTER_PORT: "0", MESH_TLS_DIR: meshDir, ROUTER_ANNOUNCE_INTERVAL_MS: "1000", ROUTER_EXPIRES_AFTER_MS: "4000", ROUTER_HEALTH_INTERVAL_MS: "1000" },
+    {
+      ROUTER_HOST: "127.0.0.1",
+      ROUTER_PORT: "0",
+      MESH_TLS_DIR: meshDir,
+      ROUTER_ANNOUNCE_INTERVAL_MS: "1000",
+      ROUTER_EXPIRES_AFTER_MS: "4000",
+      ROUTER_HEALTH_INTERVAL_MS: "1000",
+    },
     "router ready",
   );
   routerAddress = `127.0.0.1:${String(router.ready.port)}`;
   [gateway, box] = await Promise.all([
     startService(
       "services/gateway/src/server/main.ts",
-      { GATEWAY_PORT: "0", GATEWAY_H2C_PORT: "0", ROUTER_ADDRESS: routerAddress, MESH_TLS_DIR: meshDir, GATEWAY_DEV_SSO: "true", GATEWAY_SSO_DIR: join(work, "sso") },
+      {
+        GATEWAY_PORT: "0",
+        GATEWAY_H2C_PORT: "0",
+        ROUTER_ADDRESS: routerAddress,
+        MESH_TLS_DIR: meshDir,
+        GATEWAY_DEV_SSO: "true",
+        GATEWAY_SSO_DIR: join(work, "sso"),
+      },
       "gateway ready",
     ),
     startService(
@@ -142,19 +198,30 @@ beforeAll(async () => {
     anprBaseUrl: String(sim.ready.url),
     novaresDiscoveryAddress: routerAddress,
     advertised: { host: "127.0.0.1", port: Number(box.ready.grpcPort) },
-    sso: { publicKeyPem: await (await fetch(`http://127.0.0.1:${String(gateway.ready.port)}/dev-sso/public-key`)).text(), issuer: "https://sso.novares.dev", audience: "novabox" },
+    sso: {
+      publicKeyPem: await (await fetch(`http://127.0.0.1:${String(gateway.ready.port)}/dev-sso/public-key`)).text(),
+      issuer: "https://sso.novares.dev",
+      audience: "novabox",
+    },
   });
   channel = new Client(boxAddress, meshCredentials(meshDir, "gateway").client);
   config = createGrpcClient(ConfigService, channel);
   certification = createGrpcClient(CertificationService, channel);
   consultation = createGrpcClient(ConsultationService, channel);
   health = createGrpcClient(Health, channel);
-  session = (await config.login({ username: "admin", password: readFileSync(adminPasswordFile, "utf8").trim() })).session!.token;
+  session = (await config.login({ username: "admin", password: readFileSync(adminPasswordFile, "utf8").trim() }))
+    .session!.token;
   // Routable through the router (its health checks of the box passed).
   await waitFor(
     "the router to route comune 022205",
     async () => {
-      const resolved = await run(grpcurl, [...meshTls("gateway"), "-d", '{"comuneCode":"022205"}', routerAddress, "novares.discovery.v1.DiscoveryService/ResolveComune"]);
+      const resolved = await run(grpcurl, [
+        ...meshTls("gateway"),
+        "-d",
+        '{"comuneCode":"022205"}',
+        routerAddress,
+        "novares.discovery.v1.DiscoveryService/ResolveComune",
+      ]);
       return resolved.code === 0 && resolved.stdout.includes("SERVING");
     },
     30_000,
@@ -169,8 +236,24 @@ afterAll(async () => {
 }, 60_000);
 
 describe("grpcurl decodes the details of an error", () => {
-  const badFiscalCode = () => JSON.stringify({ comuneCode: "022205", tobacconistId: "TAB-0001", idempotencyKey: randomUUID(), subject: { fiscalCode: "RSSMRA85T10A562X", surname: "ROSSI", name: "MARIO" }, certificateTypes: ["CERTIFICATE_TYPE_RESIDENCE"], stampDutyPaid: {} });
-  const unknownCitizen = () => JSON.stringify({ comuneCode: "022205", tobacconistId: "TAB-0001", idempotencyKey: randomUUID(), subject: nobody, certificateTypes: ["CERTIFICATE_TYPE_RESIDENCE"], stampDutyPaid: {} });
+  const badFiscalCode = () =>
+    JSON.stringify({
+      comuneCode: "022205",
+      tobacconistId: "TAB-0001",
+      idempotencyKey: randomUUID(),
+      subject: { fiscalCode: "RSSMRA85T10A562X", surname: "ROSSI", name: "MARIO" },
+      certificateTypes: ["CERTIFICATE_TYPE_RESIDENCE"],
+      stampDutyPaid: {},
+    });
+  const unknownCitizen = () =>
+    JSON.stringify({
+      comuneCode: "022205",
+      tobacconistId: "TAB-0001",
+      idempotencyKey: randomUUID(),
+      subject: nobody,
+      certificateTypes: ["CERTIFICATE_TYPE_RESIDENCE"],
+      stampDutyPaid: {},
+    });
 
   const targets = () => [
     { name: "the box", flags: meshTls("gateway"), address: boxAddress },
@@ -178,23 +261,40 @@ describe("grpcurl decodes the details of an error", () => {
     { name: "the gateway (h2c)", flags: ["-plaintext"], address: gatewayH2c },
   ];
 
-  it.each(["the box", "the router", "the gateway (h2c)"])("%s: a BadRequest field violation and an ANPR ErrorInfo", async (name) => {
-    const target = targets().find((t) => t.name === name)!;
-    const auth = ["-H", `authorization: Bearer ${await tobacconistToken()}`];
-    const bad = await run(grpcurl, [...target.flags, ...auth, "-d", badFiscalCode(), target.address, "novabox.certification.v1.CertificationService/IssueCertificate"]);
-    expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toContain("Code: InvalidArgument");
-    expect(bad.stderr).not.toContain("is not recognized");
-    expect(bad.stderr).toContain('"@type": "type.googleapis.com/google.rpc.BadRequest"');
-    expect(bad.stderr).toMatch(/"field": "subject.fiscal_code"/);
+  it.each(["the box", "the router", "the gateway (h2c)"])(
+    "%s: a BadRequest field violation and an ANPR ErrorInfo",
+    async (name) => {
+      const target = targets().find((t) => t.name === name)!;
+      const auth = ["-H", `authorization: Bearer ${await tobacconistToken()}`];
+      const bad = await run(grpcurl, [
+        ...target.flags,
+        ...auth,
+        "-d",
+        badFiscalCode(),
+        target.address,
+        "novabox.certification.v1.CertificationService/IssueCertificate",
+      ]);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toContain("Code: InvalidArgument");
+      expect(bad.stderr).not.toContain("is not recognized");
+      expect(bad.stderr).toContain('"@type": "type.googleapis.com/google.rpc.BadRequest"');
+      expect(bad.stderr).toMatch(/"field": "subject.fiscal_code"/);
 
-    const rejected = await run(grpcurl, [...target.flags, ...auth, "-d", unknownCitizen(), target.address, "novabox.certification.v1.CertificationService/IssueCertificate"]);
-    expect(rejected.code).not.toBe(0);
-    expect(rejected.stderr).toContain("Code: NotFound");
-    expect(rejected.stderr).not.toContain("is not recognized");
-    expect(rejected.stderr).toContain('"@type": "type.googleapis.com/google.rpc.ErrorInfo"');
-    expect(rejected.stderr).toMatch(/"anprCode": "EN\d+"/);
-  });
+      const rejected = await run(grpcurl, [
+        ...target.flags,
+        ...auth,
+        "-d",
+        unknownCitizen(),
+        target.address,
+        "novabox.certification.v1.CertificationService/IssueCertificate",
+      ]);
+      expect(rejected.code).not.toBe(0);
+      expect(rejected.stderr).toContain("Code: NotFound");
+      expect(rejected.stderr).not.toContain("is not recognized");
+      expect(rejected.stderr).toContain('"@type": "type.googleapis.com/google.rpc.ErrorInfo"');
+      expect(rejected.stderr).toMatch(/"anprCode": "EN\d+"/);
+    },
+  );
 
   it("the gateway's h2c listener lists and describes its services", async () => {
     const list = await run(grpcurl, ["-plaintext", gatewayH2c, "list"]);
@@ -209,17 +309,33 @@ describe("grpcurl decodes the details of an error", () => {
 describe("ConfigService as its proto says", () => {
   it("sets a single rate limit through its own mask path, and 0 means no limit", async () => {
     const before = (await config.getConfig({}, admin())).config!.settings!.rateLimits!;
-    await config.updateConfig({ settings: create(SettingsSchema, { rateLimits: { perTobacconistPerMinute: 2 } }), updateMask: { paths: ["rate_limits.per_tobacconist_per_minute"] } }, admin());
+    await config.updateConfig(
+      {
+        settings: create(SettingsSchema, { rateLimits: { perTobacconistPerMinute: 2 } }),
+        updateMask: { paths: ["rate_limits.per_tobacconist_per_minute"] },
+      },
+      admin(),
+    );
     let after = (await config.getConfig({}, admin())).config!.settings!.rateLimits!;
     expect(after.perTobacconistPerMinute).toBe(2);
     expect(after.massExtractionDistinctFiscalCodes).toBe(before.massExtractionDistinctFiscalCodes);
     const token = { metadata: { authorization: `Bearer ${await tobacconistToken("TAB-0003")}` } };
-    const lookup = () => consultation.getIndividualRecord({ comuneCode: "022205", tobacconistId: "TAB-0003", fiscalCode: mario.fiscalCode }, token);
+    const lookup = () =>
+      consultation.getIndividualRecord(
+        { comuneCode: "022205", tobacconistId: "TAB-0003", fiscalCode: mario.fiscalCode },
+        token,
+      );
     await lookup();
     await lookup();
     expect((await failure(lookup())).code).toBe(status.RESOURCE_EXHAUSTED);
 
-    await config.updateConfig({ settings: create(SettingsSchema, { rateLimits: { perTobacconistPerMinute: 0 } }), updateMask: { paths: ["settings.rate_limits.per_tobacconist_per_minute"] } }, admin());
+    await config.updateConfig(
+      {
+        settings: create(SettingsSchema, { rateLimits: { perTobacconistPerMinute: 0 } }),
+        updateMask: { paths: ["settings.rate_limits.per_tobacconist_per_minute"] },
+      },
+      admin(),
+    );
     after = (await config.getConfig({}, admin())).config!.settings!.rateLimits!;
     expect(after.perTobacconistPerMinute).toBe(0);
     expect(after.massExtractionDistinctFiscalCodes).toBe(before.massExtractionDistinctFiscalCodes);
@@ -236,10 +352,22 @@ describe("starting each service", () => {
 });
 
 /** A Connect JSON call to the box's admin HTTP listener, from `localAddress` (a loopback address). */
-function connectCall(path: string, body: object, localAddress: string, headers: Record<string, string> = {}): Promise<{ status: number; body: { code?: string; message?: string; session?: { token?: string } } }> {
+function connectCall(
+  path: string,
+  body: object,
+  localAddress: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: { code?: string; message?: string; session?: { token?: string } } }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: "127.0.0.1", port: Number(box.ready.httpPort), path, method: "POST", localAddress, headers: { "Content-Type": "application/json", ...headers } },
+      {
+        host: "127.0.0.1",
+        port: Number(box.ready.httpPort),
+        path,
+        method: "POST",
+        localAddress,
+        headers: { "Content-Type": "application/json", ...headers },
+      },
       (res) => {
         let text = "";
         res.on("data", (chunk: Buffer) => (text += chunk.toString()));
@@ -260,33 +388,71 @@ describe("the fault suite (timeouts, garbage, hostile answers)", () => {
     ["no answer within the timeout", { latencyMs: 25_000 }],
   ];
 
-  afterAll(() => setSimFaults({ latencyMs: 0, http500: false, garbageBody: false, badResponseSignature: false, dropConnection: false }));
+  afterAll(() =>
+    setSimFaults({
+      latencyMs: 0,
+      http500: false,
+      garbageBody: false,
+      badResponseSignature: false,
+      dropConnection: false,
+    }),
+  );
 
-  it.each(knobs)("%s: the client gets a sentence a person can act on", async (_name, faults) => {
-    await setSimFaults({ latencyMs: 0, http500: false, garbageBody: false, badResponseSignature: false, dropConnection: false, ...faults });
-    const token = { metadata: { authorization: `Bearer ${await tobacconistToken("TAB-0002")}` } };
-    const issued = await failure(certification.issueCertificate({ ...issueRequest(), tobacconistId: "TAB-0002" }, token));
-    expect([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.UNAUTHENTICATED]).toContain(issued.code);
-    const record = await failure(consultation.getIndividualRecord({ comuneCode: "022205", tobacconistId: "TAB-0002", fiscalCode: mario.fiscalCode }, token));
-    expect([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.UNAUTHENTICATED]).toContain(record.code);
-    const test = await config.testAnprConnection({}, admin());
-    expect(test.ok).toBe(false);
-    statusMessages.push(test.detail);
-  }, 120_000);
+  it.each(knobs)(
+    "%s: the client gets a sentence a person can act on",
+    async (_name, faults) => {
+      await setSimFaults({
+        latencyMs: 0,
+        http500: false,
+        garbageBody: false,
+        badResponseSignature: false,
+        dropConnection: false,
+        ...faults,
+      });
+      const token = { metadata: { authorization: `Bearer ${await tobacconistToken("TAB-0002")}` } };
+      const issued = await failure(
+        certification.issueCertificate({ ...issueRequest(), tobacconistId: "TAB-0002" }, token),
+      );
+      expect([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.UNAUTHENTICATED]).toContain(issued.code);
+      const record = await failure(
+        consultation.getIndividualRecord(
+          { comuneCode: "022205", tobacconistId: "TAB-0002", fiscalCode: mario.fiscalCode },
+          token,
+        ),
+      );
+      expect([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.UNAUTHENTICATED]).toContain(record.code);
+      const test = await config.testAnprConnection({}, admin());
+      expect(test.ok).toBe(false);
+      statusMessages.push(test.detail);
+    },
+    120_000,
+  );
 
   it("no status message is [object Object] or JavaScript error text", () => {
     expect(statusMessages.length).toBeGreaterThanOrEqual(15);
     for (const message of statusMessages) {
-      expect(message).not.toMatch(/\[object Object\]|TypeError|ReferenceError|Cannot read propert|is not a function|\(reading '/);
+      expect(message).not.toMatch(
+        /\[object Object\]|TypeError|ReferenceError|Cannot read propert|is not a function|\(reading '/,
+      );
       expect(message.length).toBeGreaterThan(10);
     }
   });
 
   it("no log line of any process holds a SOAP envelope or a codice fiscale", async () => {
-    await setSimFaults({ latencyMs: 0, http500: false, garbageBody: false, badResponseSignature: false, dropConnection: false });
+    await setSimFaults({
+      latencyMs: 0,
+      http500: false,
+      garbageBody: false,
+      badResponseSignature: false,
+      dropConnection: false,
+    });
     // A successful certificate and a KO answer too, so citizens' data did pass through every process.
-    await certification.issueCertificate(issueRequest(), { metadata: { authorization: `Bearer ${await tobacconistToken()}` } });
-    const lines = allLogs().split("\n").filter((l) => l.trim() !== "");
+    await certification.issueCertificate(issueRequest(), {
+      metadata: { authorization: `Bearer ${await tobacconistToken()}` },
+    });
+    const lines = allLogs()
+      .split("\n")
+      .filter((l) => l.trim() !== "");
     expect(lines.length).toBeGreaterThan(20);
     const offending = lines.filter((l) => containsPersonalData(l));
     expect(offending).toEqual([]);
@@ -296,18 +462,28 @@ describe("the fault suite (timeouts, garbage, hostile answers)", () => {
 
 describe("new ANPR credentials are proven before they replace the working ones", () => {
   const servingAndUnchanged = async (fingerprint: string) => {
-    expect((await health.check({ service: "novabox.certification.v1.CertificationService" })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    expect((await health.check({ service: "novabox.certification.v1.CertificationService" })).status).toBe(
+      HealthCheckResponse_ServingStatus.SERVING,
+    );
     const current = (await config.getConfig({}, admin())).config!;
     expect(current.workstationCertificate?.sha256Fingerprint).toBe(fingerprint);
-    const issued = await certification.issueCertificate(issueRequest(), { metadata: { authorization: `Bearer ${await tobacconistToken()}` } });
+    const issued = await certification.issueCertificate(issueRequest(), {
+      metadata: { authorization: `Bearer ${await tobacconistToken()}` },
+    });
     expect(issued.anprProtocolNumber).toMatch(/^\d+$/);
   };
 
   it("a workstation certificate from a CA that ANPR does not trust is refused; the box keeps serving on the old one", async () => {
     const before = (await config.getConfig({}, admin())).config!;
     const foreignCa = createCertificateAuthority({ commonName: "Some other CA", validDays: 365 });
-    const foreign = issueWorkstationCertificate(foreignCa, { comuneCode: "022205", postazioneId: "POST-022205-01", validDays: 30 });
-    const err = await failure(config.uploadWorkstationCertificate({ pkcs12: foreign.toPkcs12("123456"), pin: "123456" }, admin()));
+    const foreign = issueWorkstationCertificate(foreignCa, {
+      comuneCode: "022205",
+      postazioneId: "POST-022205-01",
+      validDays: 30,
+    });
+    const err = await failure(
+      config.uploadWorkstationCertificate({ pkcs12: foreign.toPkcs12("123456"), pin: "123456" }, admin()),
+    );
     expect([status.FAILED_PRECONDITION, status.INVALID_ARGUMENT]).toContain(err.code);
     expect(err.message).toMatch(/not installed|kept|still uses|previous/i);
     expect(err.message).toMatch(/ANPR/);
@@ -316,10 +492,14 @@ describe("new ANPR credentials are proven before they replace the working ones",
 
   it("an unrelated certificate as the ANPR CA is refused; the box keeps serving on the old one", async () => {
     const before = (await config.getConfig({}, admin())).config!;
-    const err = await failure(config.uploadCaCertificate({ certificate: readFileSync(join(meshDir, "ca.pem")), password: "" }, admin()));
+    const err = await failure(
+      config.uploadCaCertificate({ certificate: readFileSync(join(meshDir, "ca.pem")), password: "" }, admin()),
+    );
     expect([status.FAILED_PRECONDITION, status.INVALID_ARGUMENT]).toContain(err.code);
     expect(err.message).toMatch(/not installed|kept|still uses|previous/i);
-    expect((await config.getConfig({}, admin())).config!.caCertificate?.sha256Fingerprint).toBe(before.caCertificate!.sha256Fingerprint);
+    expect((await config.getConfig({}, admin())).config!.caCertificate?.sha256Fingerprint).toBe(
+      before.caCertificate!.sha256Fingerprint,
+    );
     await servingAndUnchanged(before.workstationCertificate!.sha256Fingerprint);
   }, 120_000);
 });
@@ -335,15 +515,30 @@ describe("login throttling", () => {
     expect(answers.slice(0, 5).every((a) => a.code === "unauthenticated")).toBe(true);
     expect(answers.slice(6).every((a) => a.code === "resource_exhausted")).toBe(true);
     // Headers claiming another address do not let the guesser pass for someone else.
-    const spoofed = await connectCall(login, { username: "admin", password: "guess-x" }, "127.0.0.2", { "x-forwarded-for": "127.0.0.1", "x-mesh-peer-address": "127.0.0.1" });
+    const spoofed = await connectCall(login, { username: "admin", password: "guess-x" }, "127.0.0.2", {
+      "x-forwarded-for": "127.0.0.1",
+      "x-mesh-peer-address": "127.0.0.1",
+    });
     expect(spoofed.body.code).toBe("resource_exhausted");
     const started = Date.now();
-    const adminLogin = await connectCall(login, { username: "admin", password: readFileSync(adminPasswordFile, "utf8").trim() }, "127.0.0.1");
+    const adminLogin = await connectCall(
+      login,
+      { username: "admin", password: readFileSync(adminPasswordFile, "utf8").trim() },
+      "127.0.0.1",
+    );
     expect(adminLogin.status).toBe(200);
     expect(adminLogin.body.session?.token).toBeTruthy();
     expect(Date.now() - started).toBeLessThan(30_000);
     // And still the guesser is kept waiting.
-    expect((await connectCall(login, { username: "admin", password: readFileSync(adminPasswordFile, "utf8").trim() }, "127.0.0.2")).body.code).toBe("resource_exhausted");
+    expect(
+      (
+        await connectCall(
+          login,
+          { username: "admin", password: readFileSync(adminPasswordFile, "utf8").trim() },
+          "127.0.0.2",
+        )
+      ).body.code,
+    ).toBe("resource_exhausted");
   }, 120_000);
 });
 
@@ -359,7 +554,14 @@ describe("the router stopped under a running box", () => {
           .slice(before)
           .split("\n")
           .filter((l) => l.startsWith("{"))
-          .map((l) => JSON.parse(l) as { msg?: string; novares?: string; err?: { message?: string; codeName?: string; code?: number } })
+          .map(
+            (l) =>
+              JSON.parse(l) as {
+                msg?: string;
+                novares?: string;
+                err?: { message?: string; codeName?: string; code?: number };
+              },
+          )
           .find((l) => /announcement to Novares failed/.test(l.msg ?? ""));
         return Promise.resolve(found);
       },
@@ -374,4 +576,3 @@ describe("the router stopped under a running box", () => {
     expect((await health.check({})).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
   }, 40_000);
 });
-

@@ -52,17 +52,42 @@ describe(`rolling upgrade from ${previousRelease.slice(0, 7)}`, () => {
 
   beforeAll(async () => {
     mkdirSync(previousDir, { recursive: true });
-    const extract = await run("bash", ["-c", `git -C "${root}" archive ${previousRelease} | tar -x -C "${previousDir}"`], { timeoutMs: 60_000 });
+    const extract = await run(
+      "bash",
+      ["-c", `git -C "${root}" archive ${previousRelease} | tar -x -C "${previousDir}"`],
+      { timeoutMs: 60_000 },
+    );
     expect(extract.code).toBe(0);
     // It resolves packages from this checkout's node_modules (the parent folders); the production
     // dependencies it had that this checkout dropped are installed beside it, at its exact versions.
-    const ours = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { dependencies: Record<string, string> };
-    const theirs = JSON.parse(readFileSync(join(previousDir, "package.json"), "utf8")) as { dependencies: Record<string, string> };
-    const missing = Object.entries(theirs.dependencies).filter(([name, version]) => ours.dependencies[name] !== version && !existsSync(join(root, "node_modules", name, "package.json")));
+    const ours = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    const theirs = JSON.parse(readFileSync(join(previousDir, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    const missing = Object.entries(theirs.dependencies).filter(
+      ([name, version]) =>
+        ours.dependencies[name] !== version && !existsSync(join(root, "node_modules", name, "package.json")),
+    );
     if (missing.length) {
       const deps = join(previousDir, ".previous-deps");
       mkdirSync(deps, { recursive: true });
-      const install = await run("npm", ["install", "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--omit=dev", "--prefix", deps, ...missing.map(([n, v]) => `${n}@${v}`)], { timeoutMs: 240_000 });
+      const install = await run(
+        "npm",
+        [
+          "install",
+          "--no-save",
+          "--no-package-lock",
+          "--no-audit",
+          "--no-fund",
+          "--omit=dev",
+          "--prefix",
+          deps,
+          ...missing.map(([n, v]) => `${n}@${v}`),
+        ],
+        { timeoutMs: 240_000 },
+      );
       expect(install.stderr.replace(/npm warn.*\n/gi, "")).toBe("");
       renameSync(join(deps, "node_modules"), join(previousDir, "node_modules"));
     }
@@ -70,9 +95,15 @@ describe(`rolling upgrade from ${previousRelease.slice(0, 7)}`, () => {
     const pki = await ensureDevPki(join(work, "pki"));
     const meshDir = join(work, "mesh-pki");
     await ensureMeshPki(meshDir, { boxes: ["022205", "022161"] });
-    const [oldRouter, newRouter, gw1, gw1h2c, gw2, gw2h2c, trento, trentoHttp, rovereto, roveretoHttp] = (await freePorts(10));
+    const [oldRouter, newRouter, gw1, gw1h2c, gw2, gw2h2c, trento, trentoHttp, rovereto, roveretoHttp] =
+      await freePorts(10);
 
-    const routerEnv = (port: number) => ({ ROUTER_HOST: "127.0.0.1", ROUTER_PORT: String(port), MESH_TLS_DIR: meshDir, CONSUL_HTTP_ADDR: "" });
+    const routerEnv = (port: number) => ({
+      ROUTER_HOST: "127.0.0.1",
+      ROUTER_PORT: String(port),
+      MESH_TLS_DIR: meshDir,
+      CONSUL_HTTP_ADDR: "",
+    });
     const gatewayEnv = (port: number, h2c: number, router: number) => ({
       GATEWAY_HOST: "127.0.0.1",
       GATEWAY_PORT: String(port),
@@ -84,11 +115,20 @@ describe(`rolling upgrade from ${previousRelease.slice(0, 7)}`, () => {
     });
     const boxEnv = (code: string, grpc: number, http: number) => {
       mkdirSync(join(work, "boxes", code), { recursive: true, mode: 0o700 });
-      return { ANPR_HOME: join(work, "boxes", code, "anpr_home"), NOVABOX_HOST: "127.0.0.1", NOVABOX_GRPC_PORT: String(grpc), NOVABOX_HTTP_PORT: String(http), NOVABOX_MESH_TLS_DIR: meshDir, NOVABOX_MESH_ROLE: `box-${code}` };
+      return {
+        ANPR_HOME: join(work, "boxes", code, "anpr_home"),
+        NOVABOX_HOST: "127.0.0.1",
+        NOVABOX_GRPC_PORT: String(grpc),
+        NOVABOX_HTTP_PORT: String(http),
+        NOVABOX_MESH_TLS_DIR: meshDir,
+        NOVABOX_MESH_ROLE: `box-${code}`,
+      };
     };
     const previous = (entry: string) => join(".tmp", previousDir.split("/.tmp/")[1]!, entry);
     const settled = await Promise.allSettled([
-      startService("services/anpr-sim/src/server/main.ts", {
+      startService(
+        "services/anpr-sim/src/server/main.ts",
+        {
           ANPR_SIM_HOST: "127.0.0.1",
           ANPR_SIM_PORT: "0",
           ANPR_SIM_PKI_DIR: pki.dir,
@@ -97,12 +137,30 @@ describe(`rolling upgrade from ${previousRelease.slice(0, 7)}`, () => {
           // so this test checks the mesh contracts, not ANPR's own deadlines.
           ANPR_SIM_INTERFACE_VERSIONS: "ANPR05,ANPR00",
           ANPR_SIM_ACCEPT_UNSIGNED_ASSERTION: "true",
-        }, "anpr-sim ready", 120_000),
+        },
+        "anpr-sim ready",
+        120_000,
+      ),
       startService(previous("services/router/src/server/main.ts"), routerEnv(oldRouter!), "router ready", 120_000),
       startService("services/router/src/server/main.ts", routerEnv(newRouter!), "router ready", 120_000),
-      startService("services/gateway/src/server/main.ts", gatewayEnv(gw1!, gw1h2c!, oldRouter!), "gateway ready", 120_000),
-      startService(previous("services/novabox/src/server/main.ts"), boxEnv("022205", trento!, trentoHttp!), "novabox ready", 120_000),
-      startService("services/novabox/src/server/main.ts", boxEnv("022161", rovereto!, roveretoHttp!), "novabox ready", 120_000),
+      startService(
+        "services/gateway/src/server/main.ts",
+        gatewayEnv(gw1!, gw1h2c!, oldRouter!),
+        "gateway ready",
+        120_000,
+      ),
+      startService(
+        previous("services/novabox/src/server/main.ts"),
+        boxEnv("022205", trento!, trentoHttp!),
+        "novabox ready",
+        120_000,
+      ),
+      startService(
+        "services/novabox/src/server/main.ts",
+        boxEnv("022161", rovereto!, roveretoHttp!),
+        "novabox ready",
+        120_000,
+      ),
     ]);
     // Whatever started is stopped in afterAll, even when another process failed to start.
     for (const r of settled) if (r.status === "fulfilled") services.push(r.value);
@@ -110,9 +168,19 @@ describe(`rolling upgrade from ${previousRelease.slice(0, 7)}`, () => {
     if (failed) throw failed.reason;
     const simulator = settled[0];
     if (simulator.status !== "fulfilled") throw new Error("the simulator did not start");
-    services.push(await startService("services/gateway/src/server/main.ts", gatewayEnv(gw2!, gw2h2c!, newRouter!), "gateway ready", 120_000));
+    services.push(
+      await startService(
+        "services/gateway/src/server/main.ts",
+        gatewayEnv(gw2!, gw2h2c!, newRouter!),
+        "gateway ready",
+        120_000,
+      ),
+    );
     const simUrl = String(simulator.value.ready.url);
-    lanes.push({ name: "previous router, new box", comuneCode: "022161", gatewayUrl: `http://127.0.0.1:${gw1}` }, { name: "new router, previous box", comuneCode: "022205", gatewayUrl: `http://127.0.0.1:${gw2}` });
+    lanes.push(
+      { name: "previous router, new box", comuneCode: "022161", gatewayUrl: `http://127.0.0.1:${gw1}` },
+      { name: "new router, previous box", comuneCode: "022205", gatewayUrl: `http://127.0.0.1:${gw2}` },
+    );
 
     const ssoPublicKey = await (await fetch(`${lanes[0]!.gatewayUrl}/dev-sso/public-key`)).text();
     for (const [code, name, grpc, router] of [
@@ -142,29 +210,59 @@ describe(`rolling upgrade from ${previousRelease.slice(0, 7)}`, () => {
 
   it("has contracts that buf breaking accepts against the previous release", async () => {
     const buf = join(root, "node_modules/.bin/buf");
-    const result = await run(buf, ["breaking", "proto", "--against", join(previousDir, "proto")], { cwd: root, timeoutMs: 120_000 });
+    const result = await run(buf, ["breaking", "proto", "--against", join(previousDir, "proto")], {
+      cwd: root,
+      timeoutMs: 120_000,
+    });
     expect(`${result.stdout}${result.stderr}`).toBe("");
     expect(result.code).toBe(0);
   }, 150_000);
 
-  it.each([0, 1])("issues a certificate and reads the record across versions (lane %i)", async (lane) => {
-    const { comuneCode, gatewayUrl, name } = lanes[lane]!;
-    const transport = createConnectTransport({ baseUrl: gatewayUrl });
-    await waitFor(
-      `the box ${comuneCode} to be routable and SERVING (${name})`,
-      async () => (await createClient(DiscoveryService, transport).listInstances({})).instances.some((i) => i.comuneCode === comuneCode && i.health === InstanceHealth.SERVING),
-      60_000,
-      300,
-    );
-    const token = ((await (await fetch(`${gatewayUrl}/dev-sso/token`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ tobacconistId: "TAB-0001" }) })).json()) as { token: string }).token;
-    const headers = { authorization: `Bearer ${token}` };
-    const issued = await createClient(CertificationService, transport).issueCertificate(
-      { comuneCode, tobacconistId: "TAB-0001", idempotencyKey: randomUUID(), subject: subjects[comuneCode], certificateTypes: [CertificateType.RESIDENCE], stampDuty: { case: "stampDutyPaid", value: {} } },
-      { headers, timeoutMs: 60_000 },
-    );
-    expect(Buffer.from(issued.pdf.subarray(0, 5)).toString()).toBe("%PDF-");
-    expect(issued.anprProtocolNumber).toMatch(/^\d+$/);
-    const record = await createClient(ConsultationService, transport).getIndividualRecord({ comuneCode, tobacconistId: "TAB-0001", fiscalCode: subjects[comuneCode].fiscalCode }, { headers, timeoutMs: 60_000 });
-    expect(JSON.stringify(record.record, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).toContain(subjects[comuneCode].surname);
-  }, 150_000);
+  it.each([0, 1])(
+    "issues a certificate and reads the record across versions (lane %i)",
+    async (lane) => {
+      const { comuneCode, gatewayUrl, name } = lanes[lane]!;
+      const transport = createConnectTransport({ baseUrl: gatewayUrl });
+      await waitFor(
+        `the box ${comuneCode} to be routable and SERVING (${name})`,
+        async () =>
+          (await createClient(DiscoveryService, transport).listInstances({})).instances.some(
+            (i) => i.comuneCode === comuneCode && i.health === InstanceHealth.SERVING,
+          ),
+        60_000,
+        300,
+      );
+      const token = (
+        (await (
+          await fetch(`${gatewayUrl}/dev-sso/token`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ tobacconistId: "TAB-0001" }),
+          })
+        ).json()) as { token: string }
+      ).token;
+      const headers = { authorization: `Bearer ${token}` };
+      const issued = await createClient(CertificationService, transport).issueCertificate(
+        {
+          comuneCode,
+          tobacconistId: "TAB-0001",
+          idempotencyKey: randomUUID(),
+          subject: subjects[comuneCode],
+          certificateTypes: [CertificateType.RESIDENCE],
+          stampDuty: { case: "stampDutyPaid", value: {} },
+        },
+        { headers, timeoutMs: 60_000 },
+      );
+      expect(Buffer.from(issued.pdf.subarray(0, 5)).toString()).toBe("%PDF-");
+      expect(issued.anprProtocolNumber).toMatch(/^\d+$/);
+      const record = await createClient(ConsultationService, transport).getIndividualRecord(
+        { comuneCode, tobacconistId: "TAB-0001", fiscalCode: subjects[comuneCode].fiscalCode },
+        { headers, timeoutMs: 60_000 },
+      );
+      expect(JSON.stringify(record.record, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).toContain(
+        subjects[comuneCode].surname,
+      );
+    },
+    150_000,
+  );
 });

@@ -18,7 +18,13 @@ import { status } from "@grpc/grpc-js";
 import { InstanceHealth } from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import { RpcError } from "#shared/rpc/grpc-status.js";
 import { ownerOf } from "../../services/router/src/domain/directory-shards.js";
-import { keepAnnouncing, routerClients, startFakeBox, type FakeBox, type RouterClients } from "../../services/router/test/fake-box.js";
+import {
+  keepAnnouncing,
+  routerClients,
+  startFakeBox,
+  type FakeBox,
+  type RouterClients,
+} from "../../services/router/test/fake-box.js";
 import { freePorts } from "../support/ports.js";
 import { start, waitFor, type StartedProcess } from "../support/process.js";
 import { startService, type StartedService } from "../support/services.js";
@@ -81,15 +87,26 @@ describe("routers with a real Consul", () => {
 
   /** Every instance in the catalog, across the province services. */
   const catalog = async (query = ""): Promise<ConsulHealthEntry[]> => {
-    const services = Object.keys((await (await fetch(`${http}/v1/catalog/services`)).json()) as Record<string, string[]>).filter((n) => /^novabox-\d{3}$/.test(n));
-    const lists = await Promise.all(services.map(async (name) => (await (await fetch(`${http}/v1/health/service/${name}${query}`)).json()) as ConsulHealthEntry[]));
+    const services = Object.keys(
+      (await (await fetch(`${http}/v1/catalog/services`)).json()) as Record<string, string[]>,
+    ).filter((n) => /^novabox-\d{3}$/.test(n));
+    const lists = await Promise.all(
+      services.map(
+        async (name) =>
+          (await (await fetch(`${http}/v1/health/service/${name}${query}`)).json()) as ConsulHealthEntry[],
+      ),
+    );
     return lists.flat();
   };
   const passing = () => catalog("?passing");
   const servingVia = async (r: { clients: RouterClients }, comuneCode: string) =>
-    (await r.clients.discovery.resolveComune({ comuneCode }, { deadline: 3_000 }).catch(() => ({ instances: [] }))).instances.map((i) => i.instanceId);
+    (
+      await r.clients.discovery.resolveComune({ comuneCode }, { deadline: 3_000 }).catch(() => ({ instances: [] }))
+    ).instances.map((i) => i.instanceId);
   const boxOf = async (r: { clients: RouterClients }, comuneCode: string, idempotencyKey = "") =>
-    (await r.clients.certification.issueCertificate({ comuneCode, idempotencyKey }, { deadline: 5_000 })).requestId.split("|")[0];
+    (
+      await r.clients.certification.issueCertificate({ comuneCode, idempotencyKey }, { deadline: 5_000 })
+    ).requestId.split("|")[0];
 
   beforeAll(async () => {
     consulBin = requireTool("consul");
@@ -149,12 +166,21 @@ describe("routers with a real Consul", () => {
       return list.length === 3 ? list : undefined;
     });
     const trento = entries.find((e) => e.Service.Meta.comune_code === "022205")!;
-    expect(trento.Service).toMatchObject({ ID: announcers.trento1!.instanceId, Service: "novabox-022", Address: "127.0.0.1", Port: boxes.trento1!.port, Meta: { comune_code: "022205", comune_name: "Comune 022205", workstation: "POST-trento1", version: "0.1.0-test" } });
+    expect(trento.Service).toMatchObject({
+      ID: announcers.trento1!.instanceId,
+      Service: "novabox-022",
+      Address: "127.0.0.1",
+      Port: boxes.trento1!.port,
+      Meta: { comune_code: "022205", comune_name: "Comune 022205", workstation: "POST-trento1", version: "0.1.0-test" },
+    });
     expect(trento.Service.Tags).toEqual(["novabox"]);
     expect(trento.Node.Node).toBe("novabox-province-022");
     expect(trento.Node.Meta["external-node"]).toBe("true");
     expect(trento.Checks.map((c) => c.CheckID)).toEqual([`${announcers.trento1!.instanceId}:health`]);
-    expect(entries.filter((e) => e.Service.Meta.comune_code === "022161").map((e) => e.Node.Node)).toEqual(["novabox-province-022", "novabox-province-022"]);
+    expect(entries.filter((e) => e.Service.Meta.comune_code === "022161").map((e) => e.Node.Node)).toEqual([
+      "novabox-province-022",
+      "novabox-province-022",
+    ]);
     // Registered through the catalog: no router's agent holds a Novabox service.
     const agentServices = (await (await fetch(`${http}/v1/agent/services`)).json()) as Record<string, unknown>;
     expect(Object.keys(agentServices).filter((id) => id.startsWith("novabox-"))).toEqual([]);
@@ -171,7 +197,11 @@ describe("routers with a real Consul", () => {
         "every check to report NOT_SERVING, written by the instance's owner",
         async () => {
           const entries = await catalog();
-          return ids.every((id, k) => entries.find((e) => e.Service.ID === id)?.Checks[0]?.Output === `NOT_SERVING or unreachable (probed by router ${owners[k]})`);
+          return ids.every(
+            (id, k) =>
+              entries.find((e) => e.Service.ID === id)?.Checks[0]?.Output ===
+              `NOT_SERVING or unreachable (probed by router ${owners[k]})`,
+          );
         },
         15_000,
         100,
@@ -191,12 +221,19 @@ describe("routers with a real Consul", () => {
 
   it("routes by Comune through either router, from the table Consul fed", async () => {
     for (const r of routers) {
-      await waitFor("the router to see every box SERVING", async () => (await servingVia(r, "022161")).length === 2 && (await servingVia(r, "022205")).length === 1, 10_000, 50);
+      await waitFor(
+        "the router to see every box SERVING",
+        async () => (await servingVia(r, "022161")).length === 2 && (await servingVia(r, "022205")).length === 1,
+        10_000,
+        50,
+      );
       expect(await boxOf(r, "022205")).toBe("trento1");
       const seen = new Set<string | undefined>();
       for (let k = 0; k < 4; k++) seen.add(await boxOf(r, "022161", `c-${k}`));
       expect([...seen].sort()).toEqual(["rovereto1", "rovereto2"]);
-      const unknown = await r.clients.certification.listCertificateTypes({ comuneCode: "099999" }, { deadline: 5_000 }).catch((e: unknown) => e);
+      const unknown = await r.clients.certification
+        .listCertificateTypes({ comuneCode: "099999" }, { deadline: 5_000 })
+        .catch((e: unknown) => e);
       expect(unknown).toBeInstanceOf(RpcError);
       expect((unknown as RpcError).code).toBe(status.NOT_FOUND);
       expect((unknown as RpcError).message).toBe("no Novabox is registered for comune 099999");
@@ -214,23 +251,46 @@ describe("routers with a real Consul", () => {
     const elapsed: number[] = [];
     await Promise.all(
       routers.map(async (r) => {
-        await waitFor("the killed box to leave the router's SERVING set", async () => !(await servingVia(r, "022161")).includes(victim), 15_000, 20);
+        await waitFor(
+          "the killed box to leave the router's SERVING set",
+          async () => !(await servingVia(r, "022161")).includes(victim),
+          15_000,
+          20,
+        );
         elapsed.push(Date.now() - t0);
       }),
     );
-    console.log(`consul registry: killed box removed from routing after ${elapsed.sort((a, b) => a - b).join(" ms and ")} ms (check interval ${checkIntervalSeconds} s)`);
+    console.log(
+      `consul registry: killed box removed from routing after ${elapsed.sort((a, b) => a - b).join(" ms and ")} ms (check interval ${checkIntervalSeconds} s)`,
+    );
     expect(Math.max(...elapsed)).toBeLessThan(checkIntervalSeconds * 1000 + 3_000);
     for (const r of routers) for (let k = 0; k < 4; k++) expect(await boxOf(r, "022161")).toBe("rovereto1");
-    const stillListed = (await routers[0]!.clients.discovery.listInstances({ comuneCode: "022161" })).instances.find((i) => i.instanceId === victim);
+    const stillListed = (await routers[0]!.clients.discovery.listInstances({ comuneCode: "022161" })).instances.find(
+      (i) => i.instanceId === victim,
+    );
     expect(stillListed?.health).toBe(InstanceHealth.NOT_SERVING);
   }, 30_000);
 
   it("marks a box that stops announcing critical, even if it announced only to the other router, then deregisters it", async () => {
     const quiet = await startFakeBox({ name: "verona1", comuneCode: "023091" });
     boxes.verona1 = quiet;
-    const announce = () => routers[1]!.clients.discovery.announce({ comuneCode: "023091", comuneName: "Verona", workstationCode: "POST-vr", host: "127.0.0.1", port: quiet.port, version: "1" });
+    const announce = () =>
+      routers[1]!.clients.discovery.announce({
+        comuneCode: "023091",
+        comuneName: "Verona",
+        workstationCode: "POST-vr",
+        host: "127.0.0.1",
+        port: quiet.port,
+        version: "1",
+      });
     const { instanceId } = await announce();
-    for (const r of routers) await waitFor("verona1 to be routable", async () => (await servingVia(r, "023091")).includes(instanceId), 10_000, 50);
+    for (const r of routers)
+      await waitFor(
+        "verona1 to be routable",
+        async () => (await servingVia(r, "023091")).includes(instanceId),
+        10_000,
+        50,
+      );
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     await announce();
     const lastAnnouncement = Date.now();
@@ -238,14 +298,30 @@ describe("routers with a real Consul", () => {
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     for (const r of routers) expect(await servingVia(r, "023091")).toEqual([instanceId]);
     // ...and critical on both routers once no router has seen an announcement for 10 s.
-    for (const r of routers) await waitFor("verona1 to leave the SERVING set", async () => (await servingVia(r, "023091")).length === 0, 20_000, 100);
+    for (const r of routers)
+      await waitFor(
+        "verona1 to leave the SERVING set",
+        async () => (await servingVia(r, "023091")).length === 0,
+        20_000,
+        100,
+      );
     const expiredAfter = Date.now() - lastAnnouncement;
-    console.log(`consul directory: a silent box left routing ${expiredAfter} ms after its last announcement (expires_after 10 s)`);
+    console.log(
+      `consul directory: a silent box left routing ${expiredAfter} ms after its last announcement (expires_after 10 s)`,
+    );
     expect(expiredAfter).toBeGreaterThanOrEqual(10_000);
     const entry = (await catalog()).find((e) => e.Service.ID === instanceId);
-    expect(entry?.Checks[0]).toMatchObject({ Status: "critical", Output: expect.stringContaining("announcement overdue") as unknown as string });
+    expect(entry?.Checks[0]).toMatchObject({
+      Status: "critical",
+      Output: expect.stringContaining("announcement overdue") as unknown as string,
+    });
     // Critical for ROUTER_DEREGISTER_AFTER_MS (8 s): its owner removes it from the catalog.
-    await waitFor("verona1 to be deregistered", async () => !(await catalog()).some((e) => e.Service.ID === instanceId), 20_000, 200);
+    await waitFor(
+      "verona1 to be deregistered",
+      async () => !(await catalog()).some((e) => e.Service.ID === instanceId),
+      20_000,
+      200,
+    );
   }, 60_000);
 
   it("keeps routing while Consul is down, and heals without manual action when it comes back", async () => {
@@ -270,32 +346,74 @@ describe("routers with a real Consul", () => {
     );
     const t0 = Date.now();
     for (const r of routers) {
-      await waitFor("the new box to be SERVING on every router", async () => (await servingVia(r, "022161")).includes(announcers.rovereto3!.instanceId), 20_000, 50);
+      await waitFor(
+        "the new box to be SERVING on every router",
+        async () => (await servingVia(r, "022161")).includes(announcers.rovereto3!.instanceId),
+        20_000,
+        50,
+      );
     }
-    console.log(`after the Consul restart, a new box was routable on both routers ${Date.now() - t0} ms after its first announcement`);
+    console.log(
+      `after the Consul restart, a new box was routable on both routers ${Date.now() - t0} ms after its first announcement`,
+    );
     for (const r of routers) expect((await servingVia(r, "022205")).length).toBe(1);
   }, 90_000);
 
   it("re-registers a box Consul has lost at its next announcement", async () => {
     const id = announcers.trento1!.instanceId;
-    const res = await fetch(`${http}/v1/catalog/deregister`, { method: "PUT", body: JSON.stringify({ Node: "novabox-province-022", ServiceID: id }) });
+    const res = await fetch(`${http}/v1/catalog/deregister`, {
+      method: "PUT",
+      body: JSON.stringify({ Node: "novabox-province-022", ServiceID: id }),
+    });
     expect(res.status).toBe(200);
-    await waitFor("trento1 to be passing in Consul again", async () => (await passing()).some((e) => e.Service.ID === id), 20_000, 100);
-    for (const r of routers) await waitFor("trento1 to be routable again", async () => (await servingVia(r, "022205")).includes(id), 10_000, 50);
+    await waitFor(
+      "trento1 to be passing in Consul again",
+      async () => (await passing()).some((e) => e.Service.ID === id),
+      20_000,
+      100,
+    );
+    for (const r of routers)
+      await waitFor(
+        "trento1 to be routable again",
+        async () => (await servingVia(r, "022205")).includes(id),
+        10_000,
+        50,
+      );
   }, 30_000);
 
   it("withdraws through a router (idempotent), and both routers stop routing to it", async () => {
     const box = await startFakeBox({ name: "bolzano1", comuneCode: "021008" });
     boxes.bolzano1 = box;
-    const { instanceId } = await routers[1]!.clients.discovery.announce({ comuneCode: "021008", comuneName: "Bolzano", workstationCode: "POST-bz", host: "127.0.0.1", port: box.port, version: "1" });
-    for (const r of routers) await waitFor("bolzano1 to be routable", async () => (await servingVia(r, "021008")).includes(instanceId), 10_000, 50);
+    const { instanceId } = await routers[1]!.clients.discovery.announce({
+      comuneCode: "021008",
+      comuneName: "Bolzano",
+      workstationCode: "POST-bz",
+      host: "127.0.0.1",
+      port: box.port,
+      version: "1",
+    });
+    for (const r of routers)
+      await waitFor(
+        "bolzano1 to be routable",
+        async () => (await servingVia(r, "021008")).includes(instanceId),
+        10_000,
+        50,
+      );
     expect((await routers[0]!.clients.discovery.withdraw({ instanceId })).removed).toBe(true);
     expect((await routers[0]!.clients.discovery.withdraw({ instanceId })).removed).toBe(false);
     for (const r of routers) {
-      await waitFor("bolzano1 to be gone", async () => {
-        const err = await r.clients.discovery.resolveComune({ comuneCode: "021008" }).then(() => undefined, (e: unknown) => e);
-        return err instanceof RpcError && err.code === status.NOT_FOUND;
-      }, 10_000, 50);
+      await waitFor(
+        "bolzano1 to be gone",
+        async () => {
+          const err = await r.clients.discovery.resolveComune({ comuneCode: "021008" }).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          return err instanceof RpcError && err.code === status.NOT_FOUND;
+        },
+        10_000,
+        50,
+      );
     }
   }, 30_000);
 

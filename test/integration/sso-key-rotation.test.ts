@@ -44,13 +44,22 @@ let server: Server;
 let url = "";
 
 const sign = (kid: string) =>
-  new SignJWT({ name: "Tabaccheria" }).setProtectedHeader({ alg: "RS256", kid }).setSubject("TAB-0001").setIssuer(issuer).setAudience(audience).setIssuedAt().setExpirationTime("5m").sign(keys[kid]!.privateKey);
+  new SignJWT({ name: "Tabaccheria" })
+    .setProtectedHeader({ alg: "RS256", kid })
+    .setSubject("TAB-0001")
+    .setIssuer(issuer)
+    .setAudience(audience)
+    .setIssuedAt()
+    .setExpirationTime("5m")
+    .sign(keys[kid]!.privateKey);
 
 beforeAll(async () => {
   server = createServer((_req, res) => {
     fetches++;
     if (failing) return void res.writeHead(503).end("down");
-    void Promise.all(published.map(async (kid) => ({ ...(await exportJWK(keys[kid]!.publicKey)), kid, use: "sig", alg: "RS256" }))).then((jwks) =>
+    void Promise.all(
+      published.map(async (kid) => ({ ...(await exportJWK(keys[kid]!.publicKey)), kid, use: "sig", alg: "RS256" })),
+    ).then((jwks) =>
       res.writeHead(200, { "Content-Type": "application/jwk-set+json" }).end(JSON.stringify({ keys: jwks })),
     );
   });
@@ -67,10 +76,22 @@ describe("SSO key rotation through a JWKS URL", () => {
   let box: ReturnType<typeof createBoxVerifier>;
 
   beforeAll(() => {
-    gatewayKeys = createSsoKeySet({ source: { kind: "jwks-url", url }, refreshIntervalMs: 60_000, minRefetchIntervalMs: 60_000 });
-    gateway = createGatewayVerifier({ keys: createSsoKeySet({ source: { kind: "jwks-url", url }, refreshIntervalMs, minRefetchIntervalMs: 100 }), issuer, audience });
+    gatewayKeys = createSsoKeySet({
+      source: { kind: "jwks-url", url },
+      refreshIntervalMs: 60_000,
+      minRefetchIntervalMs: 60_000,
+    });
+    gateway = createGatewayVerifier({
+      keys: createSsoKeySet({ source: { kind: "jwks-url", url }, refreshIntervalMs, minRefetchIntervalMs: 100 }),
+      issuer,
+      audience,
+    });
     const settings = testSettings({ ssoJwksUrl: url, ssoPublicKeyPem: "", ssoIssuer: issuer, ssoAudience: audience });
-    box = createBoxVerifier({ settings: () => settings, clock: () => new Date(), createKeySet: (source) => createSsoKeySet({ source, refreshIntervalMs, minRefetchIntervalMs: 100 }) });
+    box = createBoxVerifier({
+      settings: () => settings,
+      clock: () => new Date(),
+      createKeySet: (source) => createSsoKeySet({ source, refreshIntervalMs, minRefetchIntervalMs: 100 }),
+    });
   });
 
   it("accepts the published key, then a new kid added to the set, without rebuilding the verifiers", async () => {
@@ -87,8 +108,14 @@ describe("SSO key rotation through a JWKS URL", () => {
   it("refuses a key removed from the set once the set is refreshed", async () => {
     published = ["k2"];
     await new Promise((r) => setTimeout(r, refreshIntervalMs + 100));
-    await expect(gateway.verify(`Bearer ${await sign("k1")}`)).rejects.toMatchObject({ kind: "unauthenticated", reason: "TOKEN_UNKNOWN_KEY" });
-    await expect(box.verify(await sign("k1"))).rejects.toMatchObject({ kind: "unauthenticated", reason: "TOKEN_UNKNOWN_KEY" });
+    await expect(gateway.verify(`Bearer ${await sign("k1")}`)).rejects.toMatchObject({
+      kind: "unauthenticated",
+      reason: "TOKEN_UNKNOWN_KEY",
+    });
+    await expect(box.verify(await sign("k1"))).rejects.toMatchObject({
+      kind: "unauthenticated",
+      reason: "TOKEN_UNKNOWN_KEY",
+    });
     expect((await box.verify(await sign("k2"))).tobacconistId).toBe("TAB-0001");
   });
 
@@ -126,7 +153,13 @@ describe("SSO key rotation in the running gateway and Novabox (no restart)", () 
     router = createGrpcServer({
       logger: createLogger({ name: "stand-in-router", level: "silent" }),
       reflection: false,
-      services: [grpcService(CertificationService, { listCertificateTypes: () => ({ certificateTypes: [{ type: 1, description: "from the router", experimentalPhase: false, enabled: true }] }) })],
+      services: [
+        grpcService(CertificationService, {
+          listCertificateTypes: () => ({
+            certificateTypes: [{ type: 1, description: "from the router", experimentalPhase: false, enabled: true }],
+          }),
+        }),
+      ],
     });
     const routerPort = await router.listen("127.0.0.1:0");
     gateway = await startService(
@@ -150,8 +183,20 @@ describe("SSO key rotation in the running gateway and Novabox (no restart)", () 
     );
     // The box's settings as the panel stores them: Trento, with the SSO's JWKS URL.
     const store = openNovaboxStore({ home });
-    store.config.saveSettings({ ...store.config.getSettings(), comuneCode: "022205", comuneName: "Trento", ssoJwksUrl: url, ssoIssuer: issuer, ssoAudience: audience });
-    const admin = createAdminService({ admins: store.admin, audit: store.audit, sessionKey: store.sessionKey(), clock: () => new Date() });
+    store.config.saveSettings({
+      ...store.config.getSettings(),
+      comuneCode: "022205",
+      comuneName: "Trento",
+      ssoJwksUrl: url,
+      ssoIssuer: issuer,
+      ssoAudience: audience,
+    });
+    const admin = createAdminService({
+      admins: store.admin,
+      audit: store.audit,
+      sessionKey: store.sessionKey(),
+      clock: () => new Date(),
+    });
     await admin.registerAdmin("admin", "a long admin password 1");
     store.close();
     box = await startService(
@@ -168,7 +213,17 @@ describe("SSO key rotation in the running gateway and Novabox (no restart)", () 
       },
       "novabox ready",
     );
-    const login = await run(requireTool("grpcurl"), ["-plaintext", "-d", JSON.stringify({ username: "admin", password: "a long admin password 1" }), `127.0.0.1:${String(box.ready.grpcPort)}`, "novabox.config.v1.ConfigService/Login"], { timeoutMs: 20_000 });
+    const login = await run(
+      requireTool("grpcurl"),
+      [
+        "-plaintext",
+        "-d",
+        JSON.stringify({ username: "admin", password: "a long admin password 1" }),
+        `127.0.0.1:${String(box.ready.grpcPort)}`,
+        "novabox.config.v1.ConfigService/Login",
+      ],
+      { timeoutMs: 20_000 },
+    );
     adminToken = (JSON.parse(login.stdout) as { session: { token: string } }).session.token;
   }, 120_000);
 
@@ -181,9 +236,15 @@ describe("SSO key rotation in the running gateway and Novabox (no restart)", () 
 
   /** ListCertificateTypes through the gateway (Connect) with a token signed by `kid`: the error code, or "OK". */
   const viaGateway = async (kid: string): Promise<string> => {
-    const client = createClient(CertificationService, createConnectTransport({ baseUrl: `http://127.0.0.1:${String(gateway.ready.port)}`, fetch: globalThis.fetch }));
+    const client = createClient(
+      CertificationService,
+      createConnectTransport({ baseUrl: `http://127.0.0.1:${String(gateway.ready.port)}`, fetch: globalThis.fetch }),
+    );
     try {
-      await client.listCertificateTypes({ comuneCode: "022205" }, { headers: { authorization: `Bearer ${await sign(kid)}` } });
+      await client.listCertificateTypes(
+        { comuneCode: "022205" },
+        { headers: { authorization: `Bearer ${await sign(kid)}` } },
+      );
       return "OK";
     } catch (err) {
       return Code[ConnectError.from(err).code];
@@ -197,13 +258,33 @@ describe("SSO key rotation in the running gateway and Novabox (no restart)", () 
   const viaBox = async (kid: string): Promise<string> => {
     const r = await run(
       requireTool("grpcurl"),
-      ["-plaintext", "-H", `authorization: Bearer ${await sign(kid)}`, "-d", JSON.stringify({ comuneCode: "022161", tobacconistId: "TAB-0001", idempotencyKey: `k-${kid}-${Date.now()}` }), `127.0.0.1:${String(box.ready.grpcPort)}`, "novabox.certification.v1.CertificationService/IssueCertificate"],
+      [
+        "-plaintext",
+        "-H",
+        `authorization: Bearer ${await sign(kid)}`,
+        "-d",
+        JSON.stringify({ comuneCode: "022161", tobacconistId: "TAB-0001", idempotencyKey: `k-${kid}-${Date.now()}` }),
+        `127.0.0.1:${String(box.ready.grpcPort)}`,
+        "novabox.certification.v1.CertificationService/IssueCertificate",
+      ],
       { timeoutMs: 20_000 },
     );
     return /Code: (\w+)/.exec(r.stderr)?.[1] ?? `exit ${r.code}`;
   };
   const boxWarnings = async (): Promise<{ code: string; message: string }[]> => {
-    const r = await run(requireTool("grpcurl"), ["-plaintext", "-H", `authorization: Bearer ${adminToken}`, "-d", "{}", `127.0.0.1:${String(box.ready.grpcPort)}`, "novabox.config.v1.ConfigService/GetConfig"], { timeoutMs: 20_000 });
+    const r = await run(
+      requireTool("grpcurl"),
+      [
+        "-plaintext",
+        "-H",
+        `authorization: Bearer ${adminToken}`,
+        "-d",
+        "{}",
+        `127.0.0.1:${String(box.ready.grpcPort)}`,
+        "novabox.config.v1.ConfigService/GetConfig",
+      ],
+      { timeoutMs: 20_000 },
+    );
     return (JSON.parse(r.stdout) as { warnings?: { code: string; message: string }[] }).warnings ?? [];
   };
 

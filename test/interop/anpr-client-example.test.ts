@@ -70,7 +70,15 @@ function fillSample(file: string, fill: (xml: string) => string): string {
 async function sendWithSample(ws: string, requestFile: string): Promise<string> {
   const result = await run(
     client.java,
-    [...jvmFlags, "-cp", `${join(work, "classpath")}:${client.classpath}`, "it.interno.anpr.security.main.RunSenderMessage", "TEST", ws, requestFile],
+    [
+      ...jvmFlags,
+      "-cp",
+      `${join(work, "classpath")}:${client.classpath}`,
+      "it.interno.anpr.security.main.RunSenderMessage",
+      "TEST",
+      ws,
+      requestFile,
+    ],
     { cwd: work, timeoutMs: 180_000 },
   );
   const output = `${result.stdout}\n${result.stderr}`;
@@ -84,7 +92,12 @@ beforeAll(async () => {
   client = interopClasspath(project);
   manifest = await ensureDevPki(join(work, "pki"));
   trento = manifest.workstations.find((w) => w.comuneCode === comune)!;
-  sim = await startAnprSim({ logger: createLogger({ name: "anpr-sim", level: "silent" }), pkiDir: manifest.dir, seed: 4242, residentsPerComune: 300 });
+  sim = await startAnprSim({
+    logger: createLogger({ name: "anpr-sim", level: "silent" }),
+    pkiDir: manifest.dir,
+    seed: 4242,
+    residentsPerComune: 300,
+  });
 
   // The sample trusts ANPR through ./keystore/cacerts (password "changeit"): our simulator's CA.
   mkdirSync(join(work, "keystore"), { recursive: true });
@@ -136,7 +149,10 @@ afterAll(async () => {
 
 describe("the official ANPR client example against the simulator", () => {
   it("TestConn: the sample's request is answered OK", async () => {
-    const output = await sendWithSample("TESTCONN", fillSample("TestConn/testConn_FREE.req", (x) => x));
+    const output = await sendWithSample(
+      "TESTCONN",
+      fillSample("TestConn/testConn_FREE.req", (x) => x),
+    );
     expect(output).toContain("RispostaConnessione");
     expect(output).toContain("<esitoOperazione>OK</esitoOperazione>");
   }, 240_000);
@@ -144,14 +160,21 @@ describe("the official ANPR client example against the simulator", () => {
   it("6001: the sample's certificate request (subject by surname and name) is answered with the certificate", async () => {
     const output = await sendWithSample(
       "WS6001",
-      fillSample("6001/6001_888013_FREE.req", (x) => x.replace("<cognome>SPERANZA</cognome>", `<cognome>${mario.surname}</cognome>`).replace("<nome>ENRICO</nome>", `<nome>${mario.name}</nome>`)),
+      fillSample("6001/6001_888013_FREE.req", (x) =>
+        x
+          .replace("<cognome>SPERANZA</cognome>", `<cognome>${mario.surname}</cognome>`)
+          .replace("<nome>ENRICO</nome>", `<nome>${mario.name}</nome>`),
+      ),
     );
     expect(output).toContain("Risposta6001OK");
     expect(output).toContain(mario.fiscalCode);
   }, 240_000);
 
   it("3002: the sample's record search by surname and name is answered OK", async () => {
-    const output = await sendWithSample("WS3002", fillSample("3002/3002_888002_FREE.req", (x) => x));
+    const output = await sendWithSample(
+      "WS3002",
+      fillSample("3002/3002_888002_FREE.req", (x) => x),
+    );
     expect(output).toContain("Risposta3002_OK");
     expect(output).toContain(mario.fiscalCode);
   }, 240_000);

@@ -15,7 +15,11 @@ import { join } from "node:path";
 import { ensureDevPki, type DevPkiManifest, type DevPkiWorkstation } from "#shared/dev-pki/anpr-dev-pki.js";
 import { loadWorkstationCredentials, type WorkstationCredentials } from "#shared/anpr/pki.js";
 import { signIdPostazione } from "#shared/anpr/cms.js";
-import { createWsSecuritySigner, type WsSecuritySignerOptions, type WsSignatureAlgorithm } from "#shared/anpr/wssecurity.js";
+import {
+  createWsSecuritySigner,
+  type WsSecuritySignerOptions,
+  type WsSignatureAlgorithm,
+} from "#shared/anpr/wssecurity.js";
 import { createLogger } from "#shared/runtime/logger.js";
 import { createAnprClient, type AnprClient } from "../../services/novabox/src/anpr-client/anpr-client.js";
 import { createFileOperationCounter } from "../../services/novabox/src/anpr-client/operation-counter.js";
@@ -37,7 +41,8 @@ let harness: { java: string; classpath: string };
 const clients: AnprClient[] = [];
 
 /** Runs the harness; resolves with its exit code and output. */
-const wss4j = (args: string[]) => run(harness.java, ["-cp", harness.classpath, "it.novabox.interop.Harness", ...args], { timeoutMs: 120_000 });
+const wss4j = (args: string[]) =>
+  run(harness.java, ["-cp", harness.classpath, "it.novabox.interop.Harness", ...args], { timeoutMs: 120_000 });
 
 let lastId = 0n;
 /** A fresh idOperazioneComune: increasing, never below the clock (ms × 1000), as ANPR advises (#4858). */
@@ -59,7 +64,8 @@ const requests = {
   testConn: {
     path: "/ANPRTestConn/TestConn",
     answer: "RispostaConnessione",
-    body: () => `<ns2:RichiestaConnessione xmlns:ns2="http://sogei.it/ANPR/connessione">${testata("OP01")}</ns2:RichiestaConnessione>`,
+    body: () =>
+      `<ns2:RichiestaConnessione xmlns:ns2="http://sogei.it/ANPR/connessione">${testata("OP01")}</ns2:RichiestaConnessione>`,
   },
   certificate6001: {
     path: "/ANPR6001ServizioCertificazione/AnprService6001",
@@ -109,11 +115,15 @@ async function buildWithWss4j(body: string, algorithm: WsSignatureAlgorithm, ext
 
 function post(path: string, envelope: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${sim.url}${path}`, { method: "POST", ca: caPem, headers: { "Content-Type": "text/xml; charset=utf-8", SOAPAction: '""' } }, (res) => {
-      let data = "";
-      res.on("data", (c: Buffer) => (data += c.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: data }));
-    });
+    const req = request(
+      `${sim.url}${path}`,
+      { method: "POST", ca: caPem, headers: { "Content-Type": "text/xml; charset=utf-8", SOAPAction: '""' } },
+      (res) => {
+        let data = "";
+        res.on("data", (c: Buffer) => (data += c.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: data }));
+      },
+    );
     req.on("error", reject);
     req.end(envelope);
   });
@@ -123,7 +133,10 @@ beforeAll(async () => {
   harness = interopClasspath("wss4j-harness");
   manifest = await ensureDevPki(join(work, "pki"));
   trento = manifest.workstations.find((w) => w.comuneCode === "022205")!;
-  credentials = loadWorkstationCredentials(readFileSync(trento.pkcs12File), readFileSync(trento.pinFile, "utf8").trim());
+  credentials = loadWorkstationCredentials(
+    readFileSync(trento.pkcs12File),
+    readFileSync(trento.pinFile, "utf8").trim(),
+  );
   signerOptions = {
     credentials,
     operatorId: trento.operatorId,
@@ -133,7 +146,13 @@ beforeAll(async () => {
     idPostazioneFirmato: signIdPostazione(credentials, trento.postazioneId),
   };
   caPem = readFileSync(manifest.simulator.caCertificateFile, "utf8");
-  sim = await startAnprSim({ logger: createLogger({ name: "anpr-sim", level: "silent" }), pkiDir: manifest.dir, captureDir, seed: 4242, residentsPerComune: 300 });
+  sim = await startAnprSim({
+    logger: createLogger({ name: "anpr-sim", level: "silent" }),
+    pkiDir: manifest.dir,
+    captureDir,
+    seed: 4242,
+    residentsPerComune: 300,
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -173,7 +192,12 @@ describe("WSS4J's stock validators on the envelopes the Novabox sends", () => {
     const caFile = join(work, "workstation-ca.pem");
     writeFileSync(caFile, readFileSync(manifest.workstationCa.certificateFile));
     const verified = await wss4j(["verify", "--ca", caFile, ...files]);
-    const lines = verified.stdout.trim().split("\n").map((l) => JSON.parse(l) as { file: string; ok: boolean; samlSigned?: boolean; signed?: string[]; error?: string });
+    const lines = verified.stdout
+      .trim()
+      .split("\n")
+      .map(
+        (l) => JSON.parse(l) as { file: string; ok: boolean; samlSigned?: boolean; signed?: string[]; error?: string },
+      );
     expect(lines.map((l) => (l.ok ? "ok" : `${l.file}: ${l.error}`))).toEqual(files.map(() => "ok"));
     for (const line of lines) {
       expect(line.samlSigned).toBe(true);
@@ -201,22 +225,35 @@ describe("GovWay-style requests built by WSS4J, answered by the simulator", () =
     ["testConn", "rsa-sha1"],
     ["certificate6001", "rsa-sha1"],
     ["record3002", "rsa-sha1"],
-  ] as const)("%s with %s: answered OK", async (name, algorithm) => {
-    const r = requests[name];
-    const answer = await post(r.path, await buildWithWss4j(r.body(), algorithm));
-    expect(answer.text).not.toContain("Fault");
-    expect(answer.status).toBe(200);
-    expect(answer.text).toContain(r.answer);
-    expect(answer.text).toContain("<esitoOperazione>OK</esitoOperazione>");
-  }, 180_000);
+  ] as const)(
+    "%s with %s: answered OK",
+    async (name, algorithm) => {
+      const r = requests[name];
+      const answer = await post(r.path, await buildWithWss4j(r.body(), algorithm));
+      expect(answer.text).not.toContain("Fault");
+      expect(answer.status).toBe(200);
+      expect(answer.text).toContain(r.answer);
+      expect(answer.text).toContain("<esitoOperazione>OK</esitoOperazione>");
+    },
+    180_000,
+  );
 
   it("tampered ones are refused: a changed body, a changed assertion, an unsigned assertion", async () => {
     const r = requests.certificate6001;
-    const body = await post(r.path, (await buildWithWss4j(r.body(), "rsa-sha256")).replace(`<cognomeUffAnagrafe>BIANCHI`, `<cognomeUffAnagrafe>VERDI`));
+    const body = await post(
+      r.path,
+      (await buildWithWss4j(r.body(), "rsa-sha256")).replace(
+        `<cognomeUffAnagrafe>BIANCHI`,
+        `<cognomeUffAnagrafe>VERDI`,
+      ),
+    );
     expect(body.status).toBe(500);
     expect(body.text).toContain("wsse:FailedCheck");
 
-    const assertion = await post(r.path, (await buildWithWss4j(r.body(), "rsa-sha1")).replace(`>${trento.postazioneId}<`, `>POST-022205-99<`));
+    const assertion = await post(
+      r.path,
+      (await buildWithWss4j(r.body(), "rsa-sha1")).replace(`>${trento.postazioneId}<`, `>POST-022205-99<`),
+    );
     expect(assertion.status).toBe(500);
     expect(assertion.text).toContain("wsse:FailedAuthentication");
     expect(assertion.text).toMatch(/assertion(&apos;|')s signature/);

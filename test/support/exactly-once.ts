@@ -7,7 +7,13 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { Client, credentials } from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
-import { AnprEnvironment, AuditOperation, ConfigService, SettingsSchema, type AuditEntry } from "#gen/novabox/config/v1/config_service_pb.js";
+import {
+  AnprEnvironment,
+  AuditOperation,
+  ConfigService,
+  SettingsSchema,
+  type AuditEntry,
+} from "#gen/novabox/config/v1/config_service_pb.js";
 import { createGrpcClient, type GrpcClient } from "#shared/rpc/grpc-adapter.js";
 import type { DevPkiManifest } from "#shared/dev-pki/anpr-dev-pki.js";
 
@@ -38,16 +44,21 @@ export function simAdmin(url: string, caFile: string): SimAdmin {
   const ca = readFileSync(caFile, "utf8");
   const call = (method: string, path: string, body?: string) =>
     new Promise<string>((resolve, reject) => {
-      const req = request(new URL(path, url), { method, ca, agent: false, headers: body ? { "content-type": "application/json" } : {} }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          if ((res.statusCode ?? 0) >= 300) reject(new Error(`${method} ${path}: HTTP ${String(res.statusCode)} ${text}`));
-          else resolve(text);
-        });
-        res.on("error", reject);
-      });
+      const req = request(
+        new URL(path, url),
+        { method, ca, agent: false, headers: body ? { "content-type": "application/json" } : {} },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            const text = Buffer.concat(chunks).toString("utf8");
+            if ((res.statusCode ?? 0) >= 300)
+              reject(new Error(`${method} ${path}: HTTP ${String(res.statusCode)} ${text}`));
+            else resolve(text);
+          });
+          res.on("error", reject);
+        },
+      );
       req.on("error", reject);
       req.end(body);
     });
@@ -65,7 +76,8 @@ export function simAdmin(url: string, caFile: string): SimAdmin {
 }
 
 /** The certificates (6001, emissione 1, answered OK) among `operations`. */
-export const certificatesOf = (operations: SimOperation[]): SimOperation[] => operations.filter((o) => o.service === "6001" && o.issuance === 1 && o.outcome === "OK" && o.protocolNumber !== "");
+export const certificatesOf = (operations: SimOperation[]): SimOperation[] =>
+  operations.filter((o) => o.service === "6001" && o.issuance === 1 && o.outcome === "OK" && o.protocolNumber !== "");
 
 /** Options of {@link configureTrentoBox}. */
 export interface ConfigureTrentoBoxOptions {
@@ -81,14 +93,25 @@ export interface ConfigureTrentoBoxOptions {
 }
 
 /** Registers the admin, uploads the CA and workstation certificates and the settings, tests ANPR; returns an admin ConfigService client. */
-export async function configureTrentoBox(options: ConfigureTrentoBoxOptions): Promise<{ config: GrpcClient<typeof ConfigService>; admin: { metadata: Record<string, string> }; close: () => void }> {
+export async function configureTrentoBox(options: ConfigureTrentoBoxOptions): Promise<{
+  config: GrpcClient<typeof ConfigService>;
+  admin: { metadata: Record<string, string> };
+  close: () => void;
+}> {
   const channel = new Client(`127.0.0.1:${String(options.grpcPort)}`, credentials.createInsecure());
   const config = createGrpcClient(ConfigService, channel);
-  const session = (await config.registerAdmin({ username: "admin", password: "correct horse battery staple" })).session!.token;
+  const session = (await config.registerAdmin({ username: "admin", password: "correct horse battery staple" })).session!
+    .token;
   const admin = { metadata: { authorization: `Bearer ${session}` } };
   const ws = options.manifest.workstations.find((w) => w.comuneCode === "022205")!;
-  await config.uploadCaCertificate({ certificate: readFileSync(options.manifest.simulator.caCertificateFile), password: "" }, admin);
-  await config.uploadWorkstationCertificate({ pkcs12: readFileSync(ws.pkcs12File), pin: readFileSync(ws.pinFile, "utf8").trim() }, admin);
+  await config.uploadCaCertificate(
+    { certificate: readFileSync(options.manifest.simulator.caCertificateFile), password: "" },
+    admin,
+  );
+  await config.uploadWorkstationCertificate(
+    { pkcs12: readFileSync(ws.pkcs12File), pin: readFileSync(ws.pinFile, "utf8").trim() },
+    admin,
+  );
   const settings = create(SettingsSchema, {
     operatorId: ws.operatorId,
     officeId: ws.sedeId,
@@ -99,12 +122,18 @@ export async function configureTrentoBox(options: ConfigureTrentoBoxOptions): Pr
     anprBaseUrl: options.simUrl,
     registryOfficerSurname: "BIANCHI",
     registryOfficerName: "ANNA",
-    ...(options.novaresDiscoveryAddress ? { novaresDiscoveryAddress: options.novaresDiscoveryAddress, advertisedHost: "127.0.0.1" } : {}),
+    ...(options.novaresDiscoveryAddress
+      ? { novaresDiscoveryAddress: options.novaresDiscoveryAddress, advertisedHost: "127.0.0.1" }
+      : {}),
     ssoPublicKeyPem: options.ssoPublicKeyPem,
     ssoIssuer: options.ssoIssuer,
     ssoAudience: "novabox",
     logRetentionDays: 365,
-    rateLimits: { perTobacconistPerMinute: 10_000, massExtractionDistinctFiscalCodes: 1000, massExtractionWindow: { seconds: 3600n } },
+    rateLimits: {
+      perTobacconistPerMinute: 10_000,
+      massExtractionDistinctFiscalCodes: 1000,
+      massExtractionWindow: { seconds: 3600n },
+    },
     serviceFeeCents: 200n,
     stampDutyCents: 1600n,
     enabledCertificateTypes: Array.from({ length: 19 }, (_, i) => i + 1),
@@ -116,7 +145,11 @@ export async function configureTrentoBox(options: ConfigureTrentoBoxOptions): Pr
 }
 
 /** Logs in as the admin {@link configureTrentoBox} registered; returns a ConfigService client. */
-export async function loginAdmin(grpcPort: number): Promise<{ config: GrpcClient<typeof ConfigService>; admin: { metadata: Record<string, string> }; close: () => void }> {
+export async function loginAdmin(grpcPort: number): Promise<{
+  config: GrpcClient<typeof ConfigService>;
+  admin: { metadata: Record<string, string> };
+  close: () => void;
+}> {
   const channel = new Client(`127.0.0.1:${String(grpcPort)}`, credentials.createInsecure());
   const config = createGrpcClient(ConfigService, channel);
   const session = (await config.login({ username: "admin", password: "correct horse battery staple" })).session!.token;
@@ -124,11 +157,17 @@ export async function loginAdmin(grpcPort: number): Promise<{ config: GrpcClient
 }
 
 /** Every CERTIFICATE_ISSUE row of the box's audit log, oldest first (ListAuditLog, paged). */
-export async function certificateIssueRows(config: GrpcClient<typeof ConfigService>, admin: { metadata: Record<string, string> }): Promise<AuditEntry[]> {
+export async function certificateIssueRows(
+  config: GrpcClient<typeof ConfigService>,
+  admin: { metadata: Record<string, string> },
+): Promise<AuditEntry[]> {
   const rows: AuditEntry[] = [];
   let pageToken = "";
   do {
-    const page = await config.listAuditLog({ filter: { operations: [AuditOperation.CERTIFICATE_ISSUE] }, pageSize: 1000, pageToken }, admin);
+    const page = await config.listAuditLog(
+      { filter: { operations: [AuditOperation.CERTIFICATE_ISSUE] }, pageSize: 1000, pageToken },
+      admin,
+    );
     rows.push(...page.entries);
     pageToken = page.nextPageToken;
   } while (pageToken);

@@ -15,7 +15,9 @@ export function interopClasspath(project: string): { java: string; classpath: st
   const target = join(interopDir, project, "target");
   const jar = existsSync(target) ? readdirSync(target).find((f) => f.endsWith(".jar")) : undefined;
   if (!jar || !existsSync(join(target, "lib"))) {
-    throw new Error(`the interop tool ${project} is not built: run 'bash test/interop/build.sh' (CI does) and try again`);
+    throw new Error(
+      `the interop tool ${project} is not built: run 'bash test/interop/build.sh' (CI does) and try again`,
+    );
   }
   return { java: requireTool("java"), classpath: `${join(target, jar)}:${join(target, "lib", "*")}` };
 }

@@ -36,8 +36,19 @@ export interface TestMesh {
  * of the mesh (OTEL_* variables, check intervals, the simulator's capture folder).
  */
 export async function startTestMesh(devDir: string, env: Record<string, string> = {}): Promise<TestMesh> {
-  const [sim, router, gateway, gatewayH2c, trentoGrpc, trentoHttp, roveretoGrpc, roveretoHttp, routerOps] = await freePorts(9);
-  const ports: MeshPorts = { sim: sim!, router: router!, routerOps: routerOps!, gateway: gateway!, gatewayH2c: gatewayH2c!, trentoGrpc: trentoGrpc!, trentoHttp: trentoHttp!, roveretoGrpc: roveretoGrpc!, roveretoHttp: roveretoHttp! };
+  const [sim, router, gateway, gatewayH2c, trentoGrpc, trentoHttp, roveretoGrpc, roveretoHttp, routerOps] =
+    await freePorts(9);
+  const ports: MeshPorts = {
+    sim: sim!,
+    router: router!,
+    routerOps: routerOps!,
+    gateway: gateway!,
+    gatewayH2c: gatewayH2c!,
+    trentoGrpc: trentoGrpc!,
+    trentoHttp: trentoHttp!,
+    roveretoGrpc: roveretoGrpc!,
+    roveretoHttp: roveretoHttp!,
+  };
   const mesh = start(process.execPath, ["--import", "tsx", join(root, "scripts/start-mesh.ts")], {
     cwd: root,
     env: {
@@ -59,8 +70,12 @@ export async function startTestMesh(devDir: string, env: Record<string, string> 
     const ready = await waitFor(
       "npm start to print mesh ready",
       () => {
-        if (mesh.child.exitCode !== null) throw new Error(`start-mesh exited ${mesh.child.exitCode}:\n${mesh.output().slice(-4000)}`);
-        const line = mesh.output().split("\n").find((l) => l.includes('"msg":"mesh ready"'));
+        if (mesh.child.exitCode !== null)
+          throw new Error(`start-mesh exited ${mesh.child.exitCode}:\n${mesh.output().slice(-4000)}`);
+        const line = mesh
+          .output()
+          .split("\n")
+          .find((l) => l.includes('"msg":"mesh ready"'));
         return Promise.resolve(line ? (JSON.parse(line) as TestMesh["ready"]) : undefined);
       },
       170_000,

@@ -68,13 +68,35 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       rawBodies.push(body);
       try {
         const parsed = JSON.parse(body) as {
-          resourceSpans?: { resource?: { attributes?: OtlpKeyValue[] }; scopeSpans?: { spans?: { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: OtlpKeyValue[]; status?: { code?: number } }[] }[] }[];
+          resourceSpans?: {
+            resource?: { attributes?: OtlpKeyValue[] };
+            scopeSpans?: {
+              spans?: {
+                traceId: string;
+                spanId: string;
+                parentSpanId?: string;
+                name: string;
+                kind: number;
+                attributes?: OtlpKeyValue[];
+                status?: { code?: number };
+              }[];
+            }[];
+          }[];
         };
         for (const rs of parsed.resourceSpans ?? []) {
           const service = String(attributesOf(rs.resource?.attributes)["service.name"] ?? "");
           for (const ss of rs.scopeSpans ?? []) {
             for (const s of ss.spans ?? []) {
-              spans.push({ service, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? "", name: s.name, kind: s.kind, attributes: attributesOf(s.attributes), statusCode: s.status?.code ?? 0 });
+              spans.push({
+                service,
+                traceId: s.traceId,
+                spanId: s.spanId,
+                parentSpanId: s.parentSpanId ?? "",
+                name: s.name,
+                kind: s.kind,
+                attributes: attributesOf(s.attributes),
+                statusCode: s.status?.code ?? 0,
+              });
             }
           }
         }

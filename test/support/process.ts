@@ -12,12 +12,21 @@ export interface RunResult {
 }
 
 /** Runs `file args` to completion (never throws on a non-zero exit: the caller asserts on it). */
-export function run(file: string, args: readonly string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<RunResult> {
+export function run(
+  file: string,
+  args: readonly string[],
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolve) => {
     execFile(
       file,
       args,
-      { timeout: options.timeoutMs ?? 30_000, env: options.env ?? process.env, cwd: options.cwd, maxBuffer: 16 * 1024 * 1024 },
+      {
+        timeout: options.timeoutMs ?? 30_000,
+        env: options.env ?? process.env,
+        cwd: options.cwd,
+        maxBuffer: 16 * 1024 * 1024,
+      },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });
@@ -36,8 +45,16 @@ export interface StartedProcess {
 }
 
 /** Starts `file args` in the background and keeps its output for diagnostics. */
-export function start(file: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): StartedProcess {
-  const child = spawn(file, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
+export function start(
+  file: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): StartedProcess {
+  const child = spawn(file, args, {
+    env: options.env ?? process.env,
+    cwd: options.cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -56,7 +73,12 @@ export function start(file: string, args: readonly string[], options: { env?: No
 }
 
 /** Polls `probe` until it resolves truthy or `timeoutMs` passes (then throws with `what`). */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -68,5 +90,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ""}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ""}`,
+  );
 }

@@ -36,7 +36,20 @@ export async function startRedis(): Promise<TestRedis> {
   const [port] = await freePorts(1);
   let proc: StartedProcess | undefined;
   const launch = async () => {
-    proc = start(binary, ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "1 1", "--appendonly", "yes", "--protected-mode", "yes"]);
+    proc = start(binary, [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      dir,
+      "--save",
+      "1 1",
+      "--appendonly",
+      "yes",
+      "--protected-mode",
+      "yes",
+    ]);
     await waitFor("redis-server to answer PING", () => answers(port!), 15_000);
   };
   await launch();

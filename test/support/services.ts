@@ -19,14 +19,24 @@ export interface StartedService {
  * TypeScript entries run through tsx; `.js` entries (the compiled output, see scripts/build.sh)
  * run on plain `node`, with `nodeArgs` before the entry.
  */
-export async function startService(entry: string, env: Record<string, string>, readyMessage: string, timeoutMs = 60_000, nodeArgs: readonly string[] = []): Promise<StartedService> {
+export async function startService(
+  entry: string,
+  env: Record<string, string>,
+  readyMessage: string,
+  timeoutMs = 60_000,
+  nodeArgs: readonly string[] = [],
+): Promise<StartedService> {
   const runtime = entry.endsWith(".ts") ? ["--import", "tsx"] : [];
-  const process_ = start(process.execPath, [...runtime, ...nodeArgs, join(root, entry)], { env: { ...process.env, LOG_LEVEL: "info", ...env }, cwd: root });
+  const process_ = start(process.execPath, [...runtime, ...nodeArgs, join(root, entry)], {
+    env: { ...process.env, LOG_LEVEL: "info", ...env },
+    cwd: root,
+  });
   try {
     const ready = await waitFor(
       `${entry} to log "${readyMessage}"`,
       () => {
-        if (process_.child.exitCode !== null) throw new Error(`${entry} exited with ${process_.child.exitCode}:\n${process_.output().slice(-3000)}`);
+        if (process_.child.exitCode !== null)
+          throw new Error(`${entry} exited with ${process_.child.exitCode}:\n${process_.output().slice(-3000)}`);
         for (const line of process_.output().split("\n")) {
           if (!line.startsWith("{")) continue;
           try {

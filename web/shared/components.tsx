@@ -6,7 +6,13 @@ import { useI18n } from "./i18n.tsx";
  * A form field: label, the control, a hint and the error for this field (in words, beside it).
  * Label, hint and error are Italian message ids, shown in the current language.
  */
-export function Field(props: { label: string; for: string; error?: string | undefined; hint?: string; children: JSX.Element }): JSX.Element {
+export function Field(props: {
+  label: string;
+  for: string;
+  error?: string | undefined;
+  hint?: string;
+  children: JSX.Element;
+}): JSX.Element {
   const { t } = useI18n();
   return (
     <div class="field" classList={{ invalid: !!props.error }}>

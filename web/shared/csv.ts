@@ -11,7 +11,9 @@ export function toCsv(header: readonly string[], rows: readonly (readonly string
 }
 
 /** Counts per day ("YYYY-MM-DD") and per key, days in ascending order. */
-export function countPerDay<K extends string | number>(items: readonly { day: string; key: K }[]): { day: string; counts: Map<K, number> }[] {
+export function countPerDay<K extends string | number>(
+  items: readonly { day: string; key: K }[],
+): { day: string; counts: Map<K, number> }[] {
   const days = new Map<string, Map<K, number>>();
   for (const { day, key } of items) {
     const counts = days.get(day) ?? new Map<K, number>();

@@ -37,6 +37,8 @@ export function describeError(err: unknown): ShownError {
   const error = ConnectError.from(err);
   const field = error.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field || undefined;
   const reason = error.findDetails(ErrorInfoSchema)[0]?.reason || undefined;
-  const known = (reason && byReason[reason]) ?? (error.code === Code.InvalidArgument || error.code === Code.FailedPrecondition ? undefined : byCode[error.code]);
+  const known =
+    (reason && byReason[reason]) ??
+    (error.code === Code.InvalidArgument || error.code === Code.FailedPrecondition ? undefined : byCode[error.code]);
   return { field, reason, message: known ?? error.rawMessage };
 }

@@ -18,7 +18,12 @@ export interface FormAction {
    * Prevents the browser's submit, shows `validate`'s field errors (and stops when there are any),
    * then runs `action`; a failure goes to `onError` (default: its message beside the button).
    */
-  submit: (event: SubmitEvent, validate: () => Record<string, string>, action: () => Promise<void>, onError?: (err: unknown) => void) => Promise<void>;
+  submit: (
+    event: SubmitEvent,
+    validate: () => Record<string, string>,
+    action: () => Promise<void>,
+    onError?: (err: unknown) => void,
+  ) => Promise<void>;
 }
 
 /** Creates the submission state of one form. */

@@ -9,7 +9,12 @@ const cached = (locale: string, style: "dateTime" | "date"): Intl.DateTimeFormat
   const key = `${locale}|${style}`;
   let f = formatters.get(key);
   if (!f) {
-    f = new Intl.DateTimeFormat(locale, style === "dateTime" ? { dateStyle: "short", timeStyle: "medium", timeZone: "Europe/Rome" } : { dateStyle: "long", timeZone: "Europe/Rome" });
+    f = new Intl.DateTimeFormat(
+      locale,
+      style === "dateTime"
+        ? { dateStyle: "short", timeStyle: "medium", timeZone: "Europe/Rome" }
+        : { dateStyle: "long", timeZone: "Europe/Rome" },
+    );
     formatters.set(key, f);
   }
   return f;
@@ -58,6 +63,10 @@ export function ago(ts: Timestamp | undefined, now = new Date(), locale = "it-IT
 
 /** The current month in Europe/Rome, "YYYY-MM" (the value of an <input type="month">). */
 export function currentRomeMonth(): string {
-  const parts = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Rome", year: "numeric", month: "2-digit" }).formatToParts(new Date());
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone: "Europe/Rome",
+    year: "numeric",
+    month: "2-digit",
+  }).formatToParts(new Date());
   return `${parts.find((p) => p.type === "year")!.value}-${parts.find((p) => p.type === "month")!.value}`;
 }

@@ -25,27 +25,36 @@ export const german: Dictionary = {
   Novares: "Novares",
 
   // errors and validation (web/shared)
-  "Il PIN non apre questo file PKCS#12: ricontrollare il PIN.": "Die PIN öffnet diese PKCS#12-Datei nicht: bitte die PIN prüfen.",
+  "Il PIN non apre questo file PKCS#12: ricontrollare il PIN.":
+    "Die PIN öffnet diese PKCS#12-Datei nicht: bitte die PIN prüfen.",
   "Il file scelto non è un PKCS#12 (.p12 / .pfx).": "Die gewählte Datei ist keine PKCS#12-Datei (.p12 / .pfx).",
   "Il certificato è scaduto.": "Das Zertifikat ist abgelaufen.",
   "Nome utente o password non corretti.": "Benutzername oder Passwort falsch.",
-  "L'amministratore è già stato creato: accedere con le sue credenziali.": "Der Administrator wurde bereits angelegt: bitte mit seinen Zugangsdaten anmelden.",
-  "Il servizio non è raggiungibile in questo momento. Riprovare tra poco.": "Der Dienst ist derzeit nicht erreichbar. Bitte in Kürze erneut versuchen.",
-  "Il servizio non ha risposto in tempo. Riprovare tra poco.": "Der Dienst hat nicht rechtzeitig geantwortet. Bitte in Kürze erneut versuchen.",
+  "L'amministratore è già stato creato: accedere con le sue credenziali.":
+    "Der Administrator wurde bereits angelegt: bitte mit seinen Zugangsdaten anmelden.",
+  "Il servizio non è raggiungibile in questo momento. Riprovare tra poco.":
+    "Der Dienst ist derzeit nicht erreichbar. Bitte in Kürze erneut versuchen.",
+  "Il servizio non ha risposto in tempo. Riprovare tra poco.":
+    "Der Dienst hat nicht rechtzeitig geantwortet. Bitte in Kürze erneut versuchen.",
   "Sessione non valida o scaduta: accedere di nuovo.": "Sitzung ungültig oder abgelaufen: bitte erneut anmelden.",
   "Operazione non consentita.": "Vorgang nicht erlaubt.",
-  "Troppe richieste: attendere un minuto e riprovare.": "Zu viele Anfragen: bitte eine Minute warten und erneut versuchen.",
-  "Errore interno del servizio. Se si ripete, contattare l'assistenza.": "Interner Fehler des Dienstes. Tritt er wieder auf, bitte den Support kontaktieren.",
+  "Troppe richieste: attendere un minuto e riprovare.":
+    "Zu viele Anfragen: bitte eine Minute warten und erneut versuchen.",
+  "Errore interno del servizio. Se si ripete, contattare l'assistenza.":
+    "Interner Fehler des Dienstes. Tritt er wieder auf, bitte den Support kontaktieren.",
   "Inserire il codice fiscale.": "Bitte die Steuernummer eingeben.",
   "Il codice fiscale non ha la forma corretta.": "Die Steuernummer hat nicht das richtige Format.",
-  "Il carattere di controllo del codice fiscale non corrisponde: ricontrollare.": "Das Kontrollzeichen der Steuernummer stimmt nicht: bitte prüfen.",
+  "Il carattere di controllo del codice fiscale non corrisponde: ricontrollare.":
+    "Das Kontrollzeichen der Steuernummer stimmt nicht: bitte prüfen.",
   "Da 3 a 64 caratteri: lettere, cifre, . _ @ -": "3 bis 64 Zeichen: Buchstaben, Ziffern, . _ @ -",
   "Almeno 12 caratteri.": "Mindestens 12 Zeichen.",
-  "Almeno 12 caratteri; una frase di più parole va benissimo.": "Mindestens 12 Zeichen; ein Satz aus mehreren Wörtern ist bestens geeignet.",
+  "Almeno 12 caratteri; una frase di più parole va benissimo.":
+    "Mindestens 12 Zeichen; ein Satz aus mehreren Wörtern ist bestens geeignet.",
   "La password non può essere fatta solo di spazi.": "Das Passwort darf nicht nur aus Leerzeichen bestehen.",
   "Le due password non coincidono.": "Die beiden Passwörter stimmen nicht überein.",
   "Scegliere il file del certificato della CA (PEM o DER).": "Bitte die Zertifikatsdatei der CA wählen (PEM oder DER).",
-  "Scegliere il file PKCS#12 della postazione (.p12 o .pfx).": "Bitte die PKCS#12-Datei des Arbeitsplatzes wählen (.p12 oder .pfx).",
+  "Scegliere il file PKCS#12 della postazione (.p12 o .pfx).":
+    "Bitte die PKCS#12-Datei des Arbeitsplatzes wählen (.p12 oder .pfx).",
   "Inserire il PIN del file PKCS#12.": "Bitte die PIN der PKCS#12-Datei eingeben.",
   "Inserire l'identificativo dell'operatore.": "Bitte die Kennung des Bediensteten eingeben.",
   "Inserire l'identificativo della sede.": "Bitte die Kennung des Sitzes eingeben.",
@@ -55,7 +64,8 @@ export const german: Dictionary = {
   "Inserire il nome dell'ufficiale d'anagrafe.": "Bitte den Vornamen des Meldebeamten eingeben.",
   "Il codice ISTAT del Comune ha 6 cifre (es. 022205).": "Der ISTAT-Kodex der Gemeinde hat 6 Ziffern (z. B. 022205).",
   "L'indirizzo di ANPR deve iniziare con https://": "Die ANPR-Adresse muss mit https:// beginnen",
-  "Inserire un indirizzo valido, es. https://ws.anpr.interno.it": "Bitte eine gültige Adresse eingeben, z. B. https://ws.anpr.interno.it",
+  "Inserire un indirizzo valido, es. https://ws.anpr.interno.it":
+    "Bitte eine gültige Adresse eingeben, z. B. https://ws.anpr.interno.it",
   "Scegliere il Comune.": "Bitte die Gemeinde wählen.",
   "Inserire il cognome.": "Bitte den Nachnamen eingeben.",
   "Inserire il nome.": "Bitte den Vornamen eingeben.",
@@ -64,23 +74,29 @@ export const german: Dictionary = {
   "Scegliere il motivo della richiesta.": "Bitte den Grund des Antrags wählen.",
   "Descrivere il motivo della richiesta.": "Bitte den Grund des Antrags beschreiben.",
   "Inserire la password attuale.": "Bitte das aktuelle Passwort eingeben.",
-  "La nuova password deve essere diversa da quella attuale.": "Das neue Passwort muss sich vom aktuellen unterscheiden.",
+  "La nuova password deve essere diversa da quella attuale.":
+    "Das neue Passwort muss sich vom aktuellen unterscheiden.",
   "La password attuale non è corretta.": "Das aktuelle Passwort ist falsch.",
-  "Inserire l'identificativo della tabaccheria (es. TAB-0001).": "Bitte die Kennung der Tabaktrafik eingeben (z. B. TAB-0001).",
+  "Inserire l'identificativo della tabaccheria (es. TAB-0001).":
+    "Bitte die Kennung der Tabaktrafik eingeben (z. B. TAB-0001).",
   "L'identificativo contiene caratteri non ammessi.": "Die Kennung enthält unzulässige Zeichen.",
   "Questa tabaccheria è già revocata.": "Diese Tabaktrafik ist bereits gesperrt.",
   "Il motivo può avere al massimo 500 caratteri.": "Der Grund darf höchstens 500 Zeichen lang sein.",
   "La data finale non può precedere quella iniziale.": "Das Enddatum darf nicht vor dem Anfangsdatum liegen.",
-  "Il codice fiscale ha 16 caratteri (ne sono stati inseriti {n}).": "Die Steuernummer hat 16 Zeichen (eingegeben wurden {n}).",
-  "Almeno 12 caratteri (ora {n}): una frase di più parole è facile da ricordare.": "Mindestens 12 Zeichen (jetzt {n}): ein Satz aus mehreren Wörtern ist leicht zu merken.",
+  "Il codice fiscale ha 16 caratteri (ne sono stati inseriti {n}).":
+    "Die Steuernummer hat 16 Zeichen (eingegeben wurden {n}).",
+  "Almeno 12 caratteri (ora {n}): una frase di più parole è facile da ricordare.":
+    "Mindestens 12 Zeichen (jetzt {n}): ein Satz aus mehreren Wörtern ist leicht zu merken.",
   "Inserire {what} come numero intero.": "Bitte {what} als ganze Zahl eingeben.",
   "Inserire un valore tra {min} e {max}.": "Bitte einen Wert zwischen {min} und {max} eingeben.",
   "i giorni di conservazione": "die Aufbewahrungstage",
   "il numero di richieste al minuto": "die Anzahl der Anfragen pro Minute",
   "il numero di codici fiscali": "die Anzahl der Steuernummern",
   "la durata della finestra in minuti": "die Dauer des Zeitfensters in Minuten",
-  "Scegliere il file del nuovo certificato della CA (PEM o DER).": "Bitte die Datei des neuen CA-Zertifikats wählen (PEM oder DER).",
-  "Scegliere il nuovo file PKCS#12 della postazione (.p12 o .pfx).": "Bitte die neue PKCS#12-Datei des Arbeitsplatzes wählen (.p12 oder .pfx).",
+  "Scegliere il file del nuovo certificato della CA (PEM o DER).":
+    "Bitte die Datei des neuen CA-Zertifikats wählen (PEM oder DER).",
+  "Scegliere il nuovo file PKCS#12 della postazione (.p12 o .pfx).":
+    "Bitte die neue PKCS#12-Datei des Arbeitsplatzes wählen (.p12 oder .pfx).",
   "Nessuna modifica da salvare.": "Keine Änderungen zu speichern.",
   "Accesso di prova non disponibile.": "Testzugang nicht verfügbar.",
   "Impossibile leggere lo stato del Novabox: {message}": "Der Zustand der Novabox kann nicht gelesen werden: {message}",
@@ -163,7 +179,8 @@ export const german: Dictionary = {
   "Certificato della postazione": "Zertifikat des Arbeitsplatzes",
   "Nessun certificato caricato.": "Kein Zertifikat hochgeladen.",
   "Il certificato è scaduto il {date}: sostituirlo.": "Das Zertifikat ist am {date} abgelaufen: bitte ersetzen.",
-  "Il certificato scade tra {days} giorni ({date}): prepararne la sostituzione.": "Das Zertifikat läuft in {days} Tagen ab ({date}): bitte den Ersatz vorbereiten.",
+  "Il certificato scade tra {days} giorni ({date}): prepararne la sostituzione.":
+    "Das Zertifikat läuft in {days} Tagen ab ({date}): bitte den Ersatz vorbereiten.",
   "Caricato il": "Hochgeladen am",
   Emittente: "Aussteller",
   "Valido dal": "Gültig ab",
@@ -177,14 +194,18 @@ export const german: Dictionary = {
   "Solo se il file è protetto.": "Nur wenn die Datei geschützt ist.",
   "Carica il nuovo certificato CA": "Neues CA-Zertifikat hochladen",
   "Carica il nuovo certificato di postazione": "Neues Arbeitsplatz-Zertifikat hochladen",
-  "Test di connessione con ANPR riuscito: certificato sostituito.": "Verbindungstest mit ANPR erfolgreich: Zertifikat ersetzt.",
+  "Test di connessione con ANPR riuscito: certificato sostituito.":
+    "Verbindungstest mit ANPR erfolgreich: Zertifikat ersetzt.",
   "Conservazione e limiti": "Aufbewahrung und Grenzen",
   "Conservazione del registro (giorni)": "Aufbewahrung des Protokolls (Tage)",
-  "Le righe più vecchie vengono cancellate ogni giorno; 0 = conservate per sempre.": "Ältere Zeilen werden täglich gelöscht; 0 = für immer aufbewahrt.",
+  "Le righe più vecchie vengono cancellate ogni giorno; 0 = conservate per sempre.":
+    "Ältere Zeilen werden täglich gelöscht; 0 = für immer aufbewahrt.",
   "Richieste al minuto per tabaccheria": "Anfragen pro Minute und Tabaktrafik",
-  "Oltre il limite la richiesta è rifiutata; 0 = nessun limite.": "Über der Grenze wird die Anfrage abgelehnt; 0 = keine Grenze.",
+  "Oltre il limite la richiesta è rifiutata; 0 = nessun limite.":
+    "Über der Grenze wird die Anfrage abgelehnt; 0 = keine Grenze.",
   "Codici fiscali diversi per tabaccheria": "Verschiedene Steuernummern pro Tabaktrafik",
-  "Soglia di estrazione massiva nella finestra; 0 = nessun controllo.": "Schwelle für Massenabfragen im Zeitfenster; 0 = keine Kontrolle.",
+  "Soglia di estrazione massiva nella finestra; 0 = nessun controllo.":
+    "Schwelle für Massenabfragen im Zeitfenster; 0 = keine Kontrolle.",
   "Finestra di controllo (minuti)": "Kontrollzeitfenster (Minuten)",
   "Periodo in cui si contano i codici fiscali.": "Zeitraum, in dem die Steuernummern gezählt werden.",
   "Salva le impostazioni": "Einstellungen speichern",
@@ -201,7 +222,8 @@ export const german: Dictionary = {
   "Revocata il": "Gesperrt am",
   "Nessuna tabaccheria revocata.": "Keine Tabaktrafik gesperrt.",
   "Fase sperimentale": "Versuchsphase",
-  "Richiedere il motivo per ogni certificato (convenzione, art. 2.1)": "Für jede Bescheinigung den Grund verlangen (Vereinbarung, Art. 2.1)",
+  "Richiedere il motivo per ogni certificato (convenzione, art. 2.1)":
+    "Für jede Bescheinigung den Grund verlangen (Vereinbarung, Art. 2.1)",
 
   // audit log
   "Applica i filtri": "Filter anwenden",
@@ -215,7 +237,8 @@ export const german: Dictionary = {
   "Tabaccheria / utente": "Tabaktrafik / Benutzer",
   "Codice fiscale": "Steuernummer",
   "Esporta CSV": "CSV exportieren",
-  "Con i filtri applicati; il file contiene i codici fiscali per intero.": "Mit den angewandten Filtern; die Datei enthält die vollständigen Steuernummern.",
+  "Con i filtri applicati; il file contiene i codici fiscali per intero.":
+    "Mit den angewandten Filtern; die Datei enthält die vollständigen Steuernummern.",
   "{rows} righe esportate.": "{rows} Zeilen exportiert.",
   "Mostra i codici fiscali per intero": "Steuernummern vollständig anzeigen",
   "Data e ora": "Datum und Uhrzeit",
@@ -231,9 +254,11 @@ export const german: Dictionary = {
     "Jede Zeile ist mit der vorherigen über einen SHA-256-Fingerabdruck verkettet: die Prüfung berechnet die ganze Kette neu.",
   "Verifica l'integrità": "Unversehrtheit prüfen",
   "Registro alterato.": "Protokoll verändert.",
-  "La riga n. {row} non corrisponde: {reason}. Righe controllate: {rows}.": "Die Zeile Nr. {row} stimmt nicht: {reason}. Geprüfte Zeilen: {rows}.",
+  "La riga n. {row} non corrisponde: {reason}. Righe controllate: {rows}.":
+    "Die Zeile Nr. {row} stimmt nicht: {reason}. Geprüfte Zeilen: {rows}.",
   "Registro integro.": "Protokoll unversehrt.",
-  "{rows} righe verificate, nessuna modifica, cancellazione o inversione ({time}).": "{rows} Zeilen geprüft, keine Änderung, Löschung oder Vertauschung ({time}).",
+  "{rows} righe verificate, nessuna modifica, cancellazione o inversione ({time}).":
+    "{rows} Zeilen geprüft, keine Änderung, Löschung oder Vertauschung ({time}).",
   "Certificati con esito da verificare": "Bescheinigungen mit ungeklärtem Ergebnis",
   "Richieste inviate ad ANPR senza una risposta verificata (risposta persa, in ritardo o illeggibile): ANPR potrebbe aver emesso il certificato. Il Novabox le richiede ad ANPR con lo stesso identificativo finché l'esito è noto; il tabaccaio lo ottiene riprovando con la stessa chiave.":
     "An ANPR gesendete Anfragen ohne geprüfte Antwort (Antwort verloren, verspätet oder unlesbar): ANPR könnte die Bescheinigung ausgestellt haben. Die Novabox fragt ANPR mit derselben Kennung erneut, bis das Ergebnis bekannt ist; die Tabaktrafik erhält es, indem sie mit demselben Schlüssel erneut anfragt.",
@@ -279,7 +304,8 @@ export const german: Dictionary = {
   "Password attuale": "Aktuelles Passwort",
   "Nuova password": "Neues Passwort",
   "Ripeti la nuova password": "Neues Passwort wiederholen",
-  "Le altre sessioni aperte vengono chiuse; questa resta attiva.": "Die anderen offenen Sitzungen werden beendet; diese bleibt aktiv.",
+  "Le altre sessioni aperte vengono chiuse; questa resta attiva.":
+    "Die anderen offenen Sitzungen werden beendet; diese bleibt aktiv.",
   "Cambia la password": "Passwort ändern",
   "Password cambiata.": "Passwort geändert.",
   "Conto mensile delle tabaccherie": "Monatsabrechnung der Tabaktrafiken",
@@ -325,7 +351,8 @@ export const german: Dictionary = {
 
   // console: issuing
   "Accesso della tabaccheria": "Anmeldung der Tabaktrafik",
-  "Ambiente di sviluppo: accesso con una tabaccheria di prova.": "Entwicklungsumgebung: Anmeldung mit einer Test-Tabaktrafik.",
+  "Ambiente di sviluppo: accesso con una tabaccheria di prova.":
+    "Entwicklungsumgebung: Anmeldung mit einer Test-Tabaktrafik.",
   "Emissione di un certificato anagrafico": "Ausstellung einer meldeamtlichen Bescheinigung",
   "— scegliere —": "— auswählen —",
   Cognome: "Nachname",
@@ -350,7 +377,8 @@ export const german: Dictionary = {
   "Certificato emesso": "Bescheinigung ausgestellt",
   "Protocollo ANPR": "ANPR-Protokoll",
   "Codice richiesta": "Anfrage-ID",
-  "(già emesso in precedenza con la stessa richiesta: nessun nuovo addebito)": "(bereits früher mit demselben Antrag ausgestellt: keine neue Gebühr)",
+  "(già emesso in precedenza con la stessa richiesta: nessun nuovo addebito)":
+    "(bereits früher mit demselben Antrag ausgestellt: keine neue Gebühr)",
   "Scarica il PDF": "PDF herunterladen",
   Stampa: "Drucken",
   Ricevuta: "Quittung",
@@ -367,7 +395,8 @@ export const german: Dictionary = {
   "Società sportive dilettantistiche": "Amateursportvereine",
   "Procedimenti giudiziari": "Gerichtsverfahren",
   "Consulente tecnico o curatore": "Gerichtlicher Sachverständiger oder Verwalter",
-  "Interdizione, inabilitazione, amministrazione di sostegno": "Entmündigung, beschränkte Entmündigung, Sachwalterschaft",
+  "Interdizione, inabilitazione, amministrazione di sostegno":
+    "Entmündigung, beschränkte Entmündigung, Sachwalterschaft",
   "Adozione, affidamento, tutela di minori": "Adoption, Pflegschaft, Vormundschaft über Minderjährige",
   "Separazione o divorzio": "Trennung oder Scheidung",
   "Cambio di denominazione della via": "Änderung der Straßenbezeichnung",
@@ -380,7 +409,8 @@ export const german: Dictionary = {
   "Italiano e sloveno": "Italienisch und Slowenisch",
 
   // console: account and alerts
-  "Certificati emessi tramite Novares, per tabaccheria e Comune": "Über Novares ausgestellte Bescheinigungen, nach Tabaktrafik und Gemeinde",
+  "Certificati emessi tramite Novares, per tabaccheria e Comune":
+    "Über Novares ausgestellte Bescheinigungen, nach Tabaktrafik und Gemeinde",
   "{tobacconist}: più di {distinct} persone diverse in {minutes} minuti; Comuni coinvolti: {comuni}":
     "{tobacconist}: mehr als {distinct} verschiedene Personen in {minutes} Minuten; betroffene Gemeinden: {comuni}",
 };

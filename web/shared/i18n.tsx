@@ -11,7 +11,14 @@
  * screen readers pronounce the page right (WCAG 2.1, 3.1.1).
  */
 import { createContext, createSignal, For, useContext, type Accessor, type JSX, type ParentProps } from "solid-js";
-import { createTranslator, locales, preferredLocale, type Dictionary, type Locale, type MessageParams } from "./translate.ts";
+import {
+  createTranslator,
+  locales,
+  preferredLocale,
+  type Dictionary,
+  type Locale,
+  type MessageParams,
+} from "./translate.ts";
 
 export { locales, type Dictionary, type Locale, type MessageParams } from "./translate.ts";
 
@@ -45,7 +52,8 @@ export function createI18n(options: I18nOptions): I18n {
   const doc = options.document ?? (typeof document === "undefined" ? undefined : document);
   const stored = storage?.getItem(storageKey);
   const initial: Locale =
-    locales.find((l) => l === stored) ?? preferredLocale(options.languages ?? (typeof navigator === "undefined" ? [] : navigator.languages));
+    locales.find((l) => l === stored) ??
+    preferredLocale(options.languages ?? (typeof navigator === "undefined" ? [] : navigator.languages));
   const [locale, setLocaleSignal] = createSignal<Locale>(initial);
   const translate = createTranslator(options.german);
   const apply = (l: Locale) => {
@@ -88,7 +96,14 @@ export function LanguageSwitch(): JSX.Element {
     <div class="language-switch" role="group" aria-label={t("Lingua")}>
       <For each={locales}>
         {(l) => (
-          <button type="button" class="secondary" lang={l} aria-pressed={locale() === l} onClick={() => setLocale(l)} data-testid={`lang-${l}`}>
+          <button
+            type="button"
+            class="secondary"
+            lang={l}
+            aria-pressed={locale() === l}
+            onClick={() => setLocale(l)}
+            data-testid={`lang-${l}`}
+          >
             {names[l]}
           </button>
         )}

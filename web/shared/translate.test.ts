@@ -24,17 +24,23 @@ const literal = /"((?:[^"\\]|\\.)*)"/g;
 /** Message ids: t("…") arguments, plus every string of the files whose texts reach t() indirectly. */
 function messageIds(): Map<string, string> {
   const ids = new Map<string, string>();
-  const indirect = /(labels\.ts|validation\.ts|errors\.ts|LimitsForm\.tsx|AnprCredentialsStep\.tsx|SetupWizard\.tsx|ReplaceCertificates\.tsx|RevokedTobacconists\.tsx)$/;
+  const indirect =
+    /(labels\.ts|validation\.ts|errors\.ts|LimitsForm\.tsx|AnprCredentialsStep\.tsx|SetupWizard\.tsx|ReplaceCertificates\.tsx|RevokedTobacconists\.tsx)$/;
   for (const file of sources(web)) {
     const text = readFileSync(file, "utf8");
     for (const m of text.matchAll(/\bt\(\s*"((?:[^"\\]|\\.)*)"/g)) ids.set(JSON.parse(`"${m[1]!}"`) as string, file);
     if (!indirect.test(file)) continue;
     for (const line of text.split("\n")) {
-      if (/^\s*(import|\/\/|\*|\/\*\*)/.test(line) || /(class|id|for|type|href|data-[\w-]+|autocomplete|inputmode|accept|name|fill)=/.test(line)) continue;
+      if (
+        /^\s*(import|\/\/|\*|\/\*\*)/.test(line) ||
+        /(class|id|for|type|href|data-[\w-]+|autocomplete|inputmode|accept|name|fill)=/.test(line)
+      )
+        continue;
       for (const m of line.matchAll(literal)) {
         const value = JSON.parse(`"${m[1]!}"`) as string;
         // Italian words with a space or an accent; not field paths, codes or CSS
-        if (/[a-zà-ù]{3}/.test(value) && /[ àèéìòù]/.test(value) && !/^[\w.]+$/.test(value) && !/^\d/.test(value)) ids.set(value, file);
+        if (/[a-zà-ù]{3}/.test(value) && /[ àèéìòù]/.test(value) && !/^[\w.]+$/.test(value) && !/^\d/.test(value))
+          ids.set(value, file);
       }
     }
   }
@@ -47,30 +53,42 @@ describe("the German dictionary", () => {
   it("has an entry for every message id the apps use", () => {
     const ids = messageIds();
     expect(ids.size).toBeGreaterThan(250);
-    const missing = [...ids].filter(([id]) => german[id] === undefined).map(([id, file]) => `${file.slice(web.length)}: ${id}`);
+    const missing = [...ids]
+      .filter(([id]) => german[id] === undefined)
+      .map(([id, file]) => `${file.slice(web.length)}: ${id}`);
     expect(missing).toEqual([]);
   });
 
   it("translates the texts the validation builds with numbers in them", () => {
     const t = createTranslator(german);
     const validation = readFileSync(join(web, "shared/validation.ts"), "utf8");
-    const templates = [...validation.matchAll(/`([A-Z][^`]*[a-zà-ù]{3} [^`]*)`/g)].map((m) => m[1]!.replace(/\$\{[^}]+\}/g, "7"));
+    const templates = [...validation.matchAll(/`([A-Z][^`]*[a-zà-ù]{3} [^`]*)`/g)].map((m) =>
+      m[1]!.replace(/\$\{[^}]+\}/g, "7"),
+    );
     expect(templates.length).toBeGreaterThanOrEqual(4);
     for (const text of templates) expect({ text, german: t("de", text) === text }).toEqual({ text, german: false });
-    expect(t("de", "Inserire il numero di codici fiscali come numero intero.")).toBe("Bitte die Anzahl der Steuernummern als ganze Zahl eingeben.");
+    expect(t("de", "Inserire il numero di codici fiscali come numero intero.")).toBe(
+      "Bitte die Anzahl der Steuernummern als ganze Zahl eingeben.",
+    );
   });
 
   it("keeps the placeholders of each Italian id, and translates what it holds", () => {
     for (const [id, text] of Object.entries(german)) {
       expect({ id, placeholders: placeholders(text) }).toEqual({ id, placeholders: placeholders(id) });
     }
-    const untranslated = Object.entries(german).filter(([id, text]) => id === text && /[a-zà-ù]{4} [a-zà-ù]{3}/.test(id));
+    const untranslated = Object.entries(german).filter(
+      ([id, text]) => id === text && /[a-zà-ù]{4} [a-zà-ù]{3}/.test(id),
+    );
     expect(untranslated).toEqual([]);
   });
 });
 
 describe("createTranslator", () => {
-  const t = createTranslator({ Esci: "Abmelden", "Almeno {n} caratteri.": "Mindestens {n} Zeichen.", "Conto di {month}": "Abrechnung {month}" });
+  const t = createTranslator({
+    Esci: "Abmelden",
+    "Almeno {n} caratteri.": "Mindestens {n} Zeichen.",
+    "Conto di {month}": "Abrechnung {month}",
+  });
   it("shows Italian as written and German from the dictionary, placeholders filled", () => {
     expect(t("it", "Esci")).toBe("Esci");
     expect(t("de", "Esci")).toBe("Abmelden");

@@ -16,7 +16,9 @@ export type MessageParams = Readonly<Record<string, string | number | undefined>
 
 /** `text` with each `{name}` replaced by `params[name]` (unknown names left as they are). */
 export const fill = (text: string, params?: MessageParams): string =>
-  params ? text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name] ?? "") : whole)) : text;
+  params
+    ? text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name] ?? "") : whole))
+    : text;
 
 /** The first of our languages among the browser's preferences, else Italian. */
 export function preferredLocale(languages: readonly string[]): Locale {

@@ -37,7 +37,9 @@ describe("fiscalCodeProblem", () => {
 
 describe("validateAdminAccount", () => {
   it("accepts a good account", () => {
-    expect(isValid(validateAdminAccount({ username: "admin", password: "una frase lunga", confirm: "una frase lunga" }))).toBe(true);
+    expect(
+      isValid(validateAdminAccount({ username: "admin", password: "una frase lunga", confirm: "una frase lunga" })),
+    ).toBe(true);
   });
   it("names each bad field", () => {
     const errors = validateAdminAccount({ username: "a!", password: "corta", confirm: "diversa" });
@@ -46,7 +48,9 @@ describe("validateAdminAccount", () => {
     expect(errors.confirm).toContain("non coincidono");
   });
   it("refuses a password of only spaces", () => {
-    expect(validateAdminAccount({ username: "admin", password: " ".repeat(12), confirm: " ".repeat(12) }).password).toContain("spazi");
+    expect(
+      validateAdminAccount({ username: "admin", password: " ".repeat(12), confirm: " ".repeat(12) }).password,
+    ).toContain("spazi");
   });
 });
 
@@ -69,21 +73,61 @@ describe("validateAnprSettings", () => {
     expect(validateAnprSettings(good)).toEqual({});
   });
   it("names every missing or malformed field by its proto name", () => {
-    const errors = validateAnprSettings({ ...good, caCertificate: undefined, pkcs12: undefined, pin: "", operatorId: " ", comuneCode: "22205", anprBaseUrl: "http://anpr" });
-    expect(Object.keys(errors).sort()).toEqual(["anpr_base_url", "certificate", "comune_code", "operator_id", "pin", "pkcs12"]);
+    const errors = validateAnprSettings({
+      ...good,
+      caCertificate: undefined,
+      pkcs12: undefined,
+      pin: "",
+      operatorId: " ",
+      comuneCode: "22205",
+      anprBaseUrl: "http://anpr",
+    });
+    expect(Object.keys(errors).sort()).toEqual([
+      "anpr_base_url",
+      "certificate",
+      "comune_code",
+      "operator_id",
+      "pin",
+      "pkcs12",
+    ]);
     expect(errors.anpr_base_url).toContain("https://");
-    expect(validateAnprSettings({ ...good, anprBaseUrl: "non un indirizzo" }).anpr_base_url).toContain("indirizzo valido");
+    expect(validateAnprSettings({ ...good, anprBaseUrl: "non un indirizzo" }).anpr_base_url).toContain(
+      "indirizzo valido",
+    );
   });
 });
 
 describe("validateIssue", () => {
-  const good: IssueInput = { comuneCode: "022205", fiscalCode: "RSSMRA85T10A562S", surname: "Rossi", name: "Mario", certificateTypes: [8], stampDuty: "paid", exemptionReason: 0 };
+  const good: IssueInput = {
+    comuneCode: "022205",
+    fiscalCode: "RSSMRA85T10A562S",
+    surname: "Rossi",
+    name: "Mario",
+    certificateTypes: [8],
+    stampDuty: "paid",
+    exemptionReason: 0,
+  };
   it("accepts a complete request", () => {
     expect(validateIssue(good)).toEqual({});
   });
   it("names each missing part", () => {
-    const errors = validateIssue({ comuneCode: "", fiscalCode: "X", surname: "", name: " ", certificateTypes: [], stampDuty: "exempt", exemptionReason: 0 });
-    expect(Object.keys(errors).sort()).toEqual(["certificate_types", "comune_code", "stamp_duty", "subject.fiscal_code", "subject.name", "subject.surname"]);
+    const errors = validateIssue({
+      comuneCode: "",
+      fiscalCode: "X",
+      surname: "",
+      name: " ",
+      certificateTypes: [],
+      stampDuty: "exempt",
+      exemptionReason: 0,
+    });
+    expect(Object.keys(errors).sort()).toEqual([
+      "certificate_types",
+      "comune_code",
+      "stamp_duty",
+      "subject.fiscal_code",
+      "subject.name",
+      "subject.surname",
+    ]);
   });
   it("accepts an exemption with its reason", () => {
     expect(validateIssue({ ...good, stampDuty: "exempt", exemptionReason: 1 })).toEqual({});
@@ -92,7 +136,13 @@ describe("validateIssue", () => {
 
 describe("validatePasswordChange", () => {
   it("accepts a good change", () => {
-    expect(validatePasswordChange({ currentPassword: "vecchia frase lunga", newPassword: "nuova frase lunga", confirm: "nuova frase lunga" })).toEqual({});
+    expect(
+      validatePasswordChange({
+        currentPassword: "vecchia frase lunga",
+        newPassword: "nuova frase lunga",
+        confirm: "nuova frase lunga",
+      }),
+    ).toEqual({});
   });
   it("names each bad field", () => {
     const errors = validatePasswordChange({ currentPassword: "", newPassword: "corta", confirm: "altra" });
@@ -101,17 +151,33 @@ describe("validatePasswordChange", () => {
     expect(errors.confirm).toContain("non coincidono");
   });
   it("refuses the same password again", () => {
-    expect(validatePasswordChange({ currentPassword: "una frase lunga", newPassword: "una frase lunga", confirm: "una frase lunga" }).new_password).toContain("diversa");
+    expect(
+      validatePasswordChange({
+        currentPassword: "una frase lunga",
+        newPassword: "una frase lunga",
+        confirm: "una frase lunga",
+      }).new_password,
+    ).toContain("diversa");
   });
 });
 
 describe("validateLimits and changedLimitPaths", () => {
-  const good: LimitsInput = { logRetentionDays: "365", perTobacconistPerMinute: "30", massExtractionDistinctFiscalCodes: "50", massExtractionWindowMinutes: "60" };
+  const good: LimitsInput = {
+    logRetentionDays: "365",
+    perTobacconistPerMinute: "30",
+    massExtractionDistinctFiscalCodes: "50",
+    massExtractionWindowMinutes: "60",
+  };
   it("accepts sensible limits", () => {
     expect(validateLimits(good)).toEqual({});
   });
   it("names each bad value by its Settings path", () => {
-    const errors = validateLimits({ logRetentionDays: "4000", perTobacconistPerMinute: "dieci", massExtractionDistinctFiscalCodes: "-1", massExtractionWindowMinutes: "" });
+    const errors = validateLimits({
+      logRetentionDays: "4000",
+      perTobacconistPerMinute: "dieci",
+      massExtractionDistinctFiscalCodes: "-1",
+      massExtractionWindowMinutes: "",
+    });
     expect(Object.keys(errors).sort()).toEqual([
       "log_retention_days",
       "rate_limits.mass_extraction_distinct_fiscal_codes",
@@ -120,13 +186,23 @@ describe("validateLimits and changedLimitPaths", () => {
     ]);
     expect(errors.log_retention_days).toContain("tra 0 e 3650");
     // 0 means no limit, as the proto says.
-    expect(validateLimits({ ...good, logRetentionDays: "0", perTobacconistPerMinute: "0", massExtractionDistinctFiscalCodes: "0" })).toEqual({});
+    expect(
+      validateLimits({
+        ...good,
+        logRetentionDays: "0",
+        perTobacconistPerMinute: "0",
+        massExtractionDistinctFiscalCodes: "0",
+      }),
+    ).toEqual({});
   });
   it("masks exactly the changed settings", () => {
     expect(changedLimitPaths(good, good)).toEqual([]);
     expect(changedLimitPaths(good, { ...good, logRetentionDays: " 90" })).toEqual(["log_retention_days"]);
     expect(changedLimitPaths(good, { ...good, massExtractionWindowMinutes: "120" })).toEqual(["rate_limits"]);
-    expect(changedLimitPaths(good, { ...good, logRetentionDays: "30", perTobacconistPerMinute: "10" })).toEqual(["log_retention_days", "rate_limits"]);
+    expect(changedLimitPaths(good, { ...good, logRetentionDays: "30", perTobacconistPerMinute: "10" })).toEqual([
+      "log_retention_days",
+      "rate_limits",
+    ]);
   });
 });
 
@@ -137,7 +213,9 @@ describe("validateRevocation", () => {
   it("refuses an empty, malformed or already revoked id, and a too long reason", () => {
     expect(validateRevocation({ tobacconistId: " ", reason: "" }, []).tobacconist_id).toContain("Inserire");
     expect(validateRevocation({ tobacconistId: "TAB 1", reason: "" }, []).tobacconist_id).toContain("non ammessi");
-    expect(validateRevocation({ tobacconistId: "TAB-0001", reason: "" }, ["TAB-0001"]).tobacconist_id).toContain("già revocata");
+    expect(validateRevocation({ tobacconistId: "TAB-0001", reason: "" }, ["TAB-0001"]).tobacconist_id).toContain(
+      "già revocata",
+    );
     expect(validateRevocation({ tobacconistId: "TAB-0002", reason: "x".repeat(501) }, []).reason).toContain("500");
   });
 });

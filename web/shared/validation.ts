@@ -17,7 +17,8 @@ export function fiscalCodeProblem(code: string): string | undefined {
   if (cf === "") return "Inserire il codice fiscale.";
   if (cf.length !== 16) return `Il codice fiscale ha 16 caratteri (ne sono stati inseriti ${cf.length}).`;
   if (!FISCAL_CODE_SHAPE.test(cf)) return "Il codice fiscale non ha la forma corretta.";
-  if (checkCharacter(cf) !== cf[15]) return "Il carattere di controllo del codice fiscale non corrisponde: ricontrollare.";
+  if (checkCharacter(cf) !== cf[15])
+    return "Il carattere di controllo del codice fiscale non corrisponde: ricontrollare.";
   return undefined;
 }
 
@@ -26,7 +27,8 @@ export function validateAdminAccount(input: { username: string; password: string
   const errors: FieldErrors = {};
   if (!/^[A-Za-z0-9._@-]{3,64}$/.test(input.username)) errors.username = "Da 3 a 64 caratteri: lettere, cifre, . _ @ -";
   const length = [...input.password.normalize("NFC")].length;
-  if (length < 12) errors.password = `Almeno 12 caratteri (ora ${length}): una frase di più parole è facile da ricordare.`;
+  if (length < 12)
+    errors.password = `Almeno 12 caratteri (ora ${length}): una frase di più parole è facile da ricordare.`;
   else if (input.password.trim() === "") errors.password = "La password non può essere fatta solo di spazi.";
   if (input.confirm !== input.password) errors.confirm = "Le due password non coincidono.";
   return errors;
@@ -62,7 +64,8 @@ export function validateAnprSettings(input: AnprSettingsInput): FieldErrors {
     ["registryOfficerName", "registry_officer_name", "Inserire il nome dell'ufficiale d'anagrafe."],
   ];
   for (const [key, field, message] of required) if (input[key].trim() === "") errors[field] = message;
-  if (!/^\d{6}$/.test(input.comuneCode.trim())) errors.comune_code = "Il codice ISTAT del Comune ha 6 cifre (es. 022205).";
+  if (!/^\d{6}$/.test(input.comuneCode.trim()))
+    errors.comune_code = "Il codice ISTAT del Comune ha 6 cifre (es. 022205).";
   try {
     const url = new URL(input.anprBaseUrl.trim());
     if (url.protocol !== "https:") errors.anpr_base_url = "L'indirizzo di ANPR deve iniziare con https://";
@@ -96,9 +99,11 @@ export function validateIssue(input: IssueInput): FieldErrors {
   if (input.surname.trim() === "") errors["subject.surname"] = "Inserire il cognome.";
   if (input.name.trim() === "") errors["subject.name"] = "Inserire il nome.";
   if (input.certificateTypes.length === 0) errors.certificate_types = "Scegliere almeno un certificato.";
-  if (input.stampDuty === "exempt" && input.exemptionReason === 0) errors.stamp_duty = "Scegliere il motivo dell'esenzione dal bollo.";
+  if (input.stampDuty === "exempt" && input.exemptionReason === 0)
+    errors.stamp_duty = "Scegliere il motivo dell'esenzione dal bollo.";
   if (input.reason !== undefined && input.reason === 0) errors.reason = "Scegliere il motivo della richiesta.";
-  if (input.reason === 99 && (input.reasonText ?? "").trim() === "") errors["reason.description"] = "Descrivere il motivo della richiesta.";
+  if (input.reason === 99 && (input.reasonText ?? "").trim() === "")
+    errors["reason.description"] = "Descrivere il motivo della richiesta.";
   return errors;
 }
 
@@ -108,13 +113,19 @@ export function isValid(errors: FieldErrors): boolean {
 }
 
 /** The change-password form: current password, new one (same policy as the admin account) and its confirmation. */
-export function validatePasswordChange(input: { currentPassword: string; newPassword: string; confirm: string }): FieldErrors {
+export function validatePasswordChange(input: {
+  currentPassword: string;
+  newPassword: string;
+  confirm: string;
+}): FieldErrors {
   const errors: FieldErrors = {};
   if (input.currentPassword === "") errors.current_password = "Inserire la password attuale.";
   const length = [...input.newPassword.normalize("NFC")].length;
-  if (length < 12) errors.new_password = `Almeno 12 caratteri (ora ${length}): una frase di più parole è facile da ricordare.`;
+  if (length < 12)
+    errors.new_password = `Almeno 12 caratteri (ora ${length}): una frase di più parole è facile da ricordare.`;
   else if (input.newPassword.trim() === "") errors.new_password = "La password non può essere fatta solo di spazi.";
-  else if (input.newPassword === input.currentPassword) errors.new_password = "La nuova password deve essere diversa da quella attuale.";
+  else if (input.newPassword === input.currentPassword)
+    errors.new_password = "La nuova password deve essere diversa da quella attuale.";
   if (input.confirm !== input.newPassword) errors.confirm = "Le due password non coincidono.";
   return errors;
 }
@@ -141,9 +152,27 @@ export function validateLimits(input: LimitsInput): FieldErrors {
   const checks: [keyof LimitsInput, string, number, number, string][] = [
     // 0 = keep forever / no limit / no check (Settings in config_service.proto).
     ["logRetentionDays", "log_retention_days", 0, 3650, "i giorni di conservazione"],
-    ["perTobacconistPerMinute", "rate_limits.per_tobacconist_per_minute", 0, 100_000, "il numero di richieste al minuto"],
-    ["massExtractionDistinctFiscalCodes", "rate_limits.mass_extraction_distinct_fiscal_codes", 0, 1_000_000, "il numero di codici fiscali"],
-    ["massExtractionWindowMinutes", "rate_limits.mass_extraction_window", 1, 10_080, "la durata della finestra in minuti"],
+    [
+      "perTobacconistPerMinute",
+      "rate_limits.per_tobacconist_per_minute",
+      0,
+      100_000,
+      "il numero di richieste al minuto",
+    ],
+    [
+      "massExtractionDistinctFiscalCodes",
+      "rate_limits.mass_extraction_distinct_fiscal_codes",
+      0,
+      1_000_000,
+      "il numero di codici fiscali",
+    ],
+    [
+      "massExtractionWindowMinutes",
+      "rate_limits.mass_extraction_window",
+      1,
+      10_080,
+      "la durata della finestra in minuti",
+    ],
   ];
   for (const [key, field, min, max, what] of checks) {
     const problem = wholeNumberProblem(input[key], min, max, what);
@@ -167,11 +196,15 @@ export function changedLimitPaths(before: LimitsInput, after: LimitsInput): stri
 }
 
 /** The revocation form: a tobacconist id not already revoked, and an optional reason. */
-export function validateRevocation(input: { tobacconistId: string; reason: string }, alreadyRevoked: readonly string[]): FieldErrors {
+export function validateRevocation(
+  input: { tobacconistId: string; reason: string },
+  alreadyRevoked: readonly string[],
+): FieldErrors {
   const errors: FieldErrors = {};
   const id = input.tobacconistId.trim();
   if (id === "") errors.tobacconist_id = "Inserire l'identificativo della tabaccheria (es. TAB-0001).";
-  else if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) errors.tobacconist_id = "L'identificativo contiene caratteri non ammessi.";
+  else if (!/^[A-Za-z0-9._-]{1,64}$/.test(id))
+    errors.tobacconist_id = "L'identificativo contiene caratteri non ammessi.";
   else if (alreadyRevoked.includes(id)) errors.tobacconist_id = "Questa tabaccheria è già revocata.";
   if (input.reason.length > 500) errors.reason = "Il motivo può avere al massimo 500 caratteri.";
   return errors;

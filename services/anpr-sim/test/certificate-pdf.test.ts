@@ -7,7 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodePDFRawStream, PDFArray, PDFDocument, PDFRawStream, type PDFPage } from "pdf-lib";
 import { requireTool } from "../../../test/support/tools.js";
-import { certificateFingerprint, issueCertificate, type CertificateContent, type CertificateRequest } from "../src/domain/certification.js";
+import {
+  certificateFingerprint,
+  issueCertificate,
+  type CertificateContent,
+  type CertificateRequest,
+} from "../src/domain/certification.js";
 import { qrCodePng, renderCertificatePdf, verificationUrl } from "../src/domain/certificate-pdf.js";
 import { createPopulation, DEMO_CITIZENS, type Population } from "../src/domain/population.js";
 
@@ -55,14 +60,16 @@ function inspect(pdf: Uint8Array): { info: Record<string, string>; text: string;
       .map((m) => [m[1] ?? "", m[2] ?? ""]),
   );
   const text = execFileSync(pdftotext, ["-layout", "-enc", "UTF-8", file, "-"], { encoding: "utf8" });
-  const pageText = (page: number): string => execFileSync(pdftotext, ["-f", String(page), "-l", String(page), "-enc", "UTF-8", file, "-"], { encoding: "utf8" });
+  const pageText = (page: number): string =>
+    execFileSync(pdftotext, ["-f", String(page), "-l", String(page), "-enc", "UTF-8", file, "-"], { encoding: "utf8" });
   return { info, text, pageText };
 }
 
 /** The decoded content streams of a page. */
 function pageContent(page: PDFPage): string {
   const contents = page.node.Contents();
-  const streams = contents instanceof PDFArray ? contents.asArray().map((ref) => page.doc.context.lookup(ref)) : [contents];
+  const streams =
+    contents instanceof PDFArray ? contents.asArray().map((ref) => page.doc.context.lookup(ref)) : [contents];
   return streams
     .map((s) => (s instanceof PDFRawStream ? Buffer.from(decodePDFRawStream(s).decode()).toString("latin1") : ""))
     .join("\n");
@@ -100,10 +107,16 @@ describe("renderCertificatePdf", () => {
 
   it("draws the contrassegno as an image encoding the verification URL", async () => {
     const c = content("marioRossi");
-    expect(verificationUrl(c)).toBe(`https://anpr-sim.local/verifica/202500004711?h=${certificateFingerprint(c).slice(0, 16)}`);
-    expect(verificationUrl(c, "https://verify.example/v/")).toMatch(/^https:\/\/verify\.example\/v\/202500004711\?h=[0-9a-f]{16}$/);
+    expect(verificationUrl(c)).toBe(
+      `https://anpr-sim.local/verifica/202500004711?h=${certificateFingerprint(c).slice(0, 16)}`,
+    );
+    expect(verificationUrl(c, "https://verify.example/v/")).toMatch(
+      /^https:\/\/verify\.example\/v\/202500004711\?h=[0-9a-f]{16}$/,
+    );
     const doc = await PDFDocument.load(await renderCertificatePdf(c));
-    const images = doc.context.enumerateIndirectObjects().filter(([, obj]) => obj instanceof PDFRawStream && obj.dict.toString().includes("/Subtype /Image"));
+    const images = doc.context
+      .enumerateIndirectObjects()
+      .filter(([, obj]) => obj instanceof PDFRawStream && obj.dict.toString().includes("/Subtype /Image"));
     expect(images.length).toBeGreaterThanOrEqual(1);
     const [page] = doc.getPages();
     expect(page && pageContent(page)).not.toContain(WATERMARK_HEX);
@@ -136,7 +149,18 @@ describe("renderCertificatePdf", () => {
     const base = content("marioRossi", { emissione: 3 });
     expect(base.preview).toBe(true);
     // make it long enough to need several pages
-    const long: CertificateContent = { ...base, sections: [...base.sections, { typeId: 9, title: "CERTIFICATO STORICO DI RESIDENZA", statements: ["Risultano le seguenti residenze:"], fields: Array.from({ length: 90 }, (_, i) => ({ label: "Periodo", value: `residenza numero ${i + 1}` })) }] };
+    const long: CertificateContent = {
+      ...base,
+      sections: [
+        ...base.sections,
+        {
+          typeId: 9,
+          title: "CERTIFICATO STORICO DI RESIDENZA",
+          statements: ["Risultano le seguenti residenze:"],
+          fields: Array.from({ length: 90 }, (_, i) => ({ label: "Periodo", value: `residenza numero ${i + 1}` })),
+        },
+      ],
+    };
     const pdf = await renderCertificatePdf(long);
     const { info, text, pageText } = inspect(pdf);
     const pages = Number(info.Pages);
@@ -149,12 +173,16 @@ describe("renderCertificatePdf", () => {
     for (let p = 1; p <= pages; p++) expect(pageText(p)).toContain("ANTEPRIMA");
     const doc = await PDFDocument.load(pdf);
     for (const page of doc.getPages()) expect(pageContent(page)).toContain(`<${WATERMARK_HEX}> Tj`);
-    const images = doc.context.enumerateIndirectObjects().filter(([, obj]) => obj instanceof PDFRawStream && obj.dict.toString().includes("/Subtype /Image"));
+    const images = doc.context
+      .enumerateIndirectObjects()
+      .filter(([, obj]) => obj instanceof PDFRawStream && obj.dict.toString().includes("/Subtype /Image"));
     expect(images).toHaveLength(0);
   });
 
   it("renders bilingual German certificates with their special characters", async () => {
-    const { text } = inspect(await renderCertificatePdf(content("lukasGruber", { certificateTypes: [5], language: "DE" })));
+    const { text } = inspect(
+      await renderCertificatePdf(content("lukasGruber", { certificateTypes: [5], language: "DE" })),
+    );
     expect(text).toContain("STAATSBÜRGERSCHAFTSBESCHEINIGUNG");
     expect(text).toContain("Staatsbürgerschaft");
     expect(text).toContain("GRUBER");
@@ -163,7 +191,10 @@ describe("renderCertificatePdf", () => {
 
   it("replaces characters standard fonts cannot encode instead of failing", async () => {
     const base = content("marioRossi");
-    const odd: CertificateContent = { ...base, generalita: [...base.generalita, { label: "Nota", value: "ŁUKASZ 王 Ωmega" }] };
+    const odd: CertificateContent = {
+      ...base,
+      generalita: [...base.generalita, { label: "Nota", value: "ŁUKASZ 王 Ωmega" }],
+    };
     const { text } = inspect(await renderCertificatePdf(odd));
     expect(text).toContain("?UKASZ ? ?mega");
   });

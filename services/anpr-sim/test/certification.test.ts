@@ -10,7 +10,15 @@ import {
   refusalKind,
   type CertificateRequest,
 } from "../src/domain/certification.js";
-import { BOLZANO, createPopulation, DEMO_CITIZENS, ROVERETO, TRENTO, type Person, type Population } from "../src/domain/population.js";
+import {
+  BOLZANO,
+  createPopulation,
+  DEMO_CITIZENS,
+  ROVERETO,
+  TRENTO,
+  type Person,
+  type Population,
+} from "../src/domain/population.js";
 
 let population: Population;
 
@@ -69,7 +77,11 @@ describe("issueCertificate: certificates ANPR would issue", () => {
     expect(c.protocolNumber).toBe("202500000001");
     expect(c.preview).toBe(false);
     expect(c.contestuale).toBe(false);
-    expect(c.headerLines).toEqual(["Ministero dell'Interno — ANPR", "Anagrafe Nazionale della Popolazione Residente", "Comune di TRENTO (TN)"]);
+    expect(c.headerLines).toEqual([
+      "Ministero dell'Interno — ANPR",
+      "Anagrafe Nazionale della Popolazione Residente",
+      "Comune di TRENTO (TN)",
+    ]);
     expect(c.generalita).toEqual([
       { label: "Cognome", value: "ROSSI" },
       { label: "Nome", value: "MARIO" },
@@ -103,7 +115,9 @@ describe("issueCertificate: certificates ANPR would issue", () => {
     const c = result.content;
     expect(c.title).toBe("CERTIFICATO CONTESTUALE");
     expect(c.contestuale).toBe(true);
-    expect(c.sections.map((s) => s.title)).toEqual([1, 5, 8, 16, 3, 7, 11].map((t) => certificateTitle(t as CertificateTypeId)));
+    expect(c.sections.map((s) => s.title)).toEqual(
+      [1, 5, 8, 16, 3, 7, 11].map((t) => certificateTitle(t as CertificateTypeId)),
+    );
     const family = c.sections.find((s) => s.typeId === 16);
     expect(family?.members?.map((m) => `${m.fullName}: ${m.relationship}`)).toEqual([
       "ROSSI MARIO: Intestatario Scheda",
@@ -111,7 +125,10 @@ describe("issueCertificate: certificates ANPR would issue", () => {
       "ROSSI LUCA: Figlio / Figlia",
       "ROSSI SOFIA: Figlio / Figlia",
     ]);
-    expect(c.sections.find((s) => s.typeId === 3)?.fields).toContainEqual({ label: "Coniuge", value: "BIANCHI GIULIA, nata a TRENTO (TN) il 22/04/1987" });
+    expect(c.sections.find((s) => s.typeId === 3)?.fields).toContainEqual({
+      label: "Coniuge",
+      value: "BIANCHI GIULIA, nata a TRENTO (TN) il 22/04/1987",
+    });
     expect(c.sections.find((s) => s.typeId === 11)?.fields).toEqual([{ label: "Stato civile", value: "Coniugato/a" }]);
     expect(c.sections.find((s) => s.typeId === 7)?.statements).toEqual(["Risulta in vita alla data del 30/06/2025."]);
     expect(result.householdMembers.map((m) => m.name)).toEqual(["MARIO", "GIULIA", "LUCA", "SOFIA"]);
@@ -120,7 +137,12 @@ describe("issueCertificate: certificates ANPR would issue", () => {
 
   it("lists civil statuses on family status and civil status (13)", () => {
     const c = issueCertificate(population, request("marioRossi", { certificateTypes: [13] })).content;
-    expect(c.sections[0]?.members?.map((m) => m.civilStatus)).toEqual(["Coniugato/a", "Coniugato/a", "Celibe/Nubile", "Celibe/Nubile"]);
+    expect(c.sections[0]?.members?.map((m) => m.civilStatus)).toEqual([
+      "Coniugato/a",
+      "Coniugato/a",
+      "Celibe/Nubile",
+      "Celibe/Nubile",
+    ]);
   });
 
   it("issues death and cancellation certificates for the deceased", () => {
@@ -146,8 +168,13 @@ describe("issueCertificate: certificates ANPR would issue", () => {
 
   it("issues AIRE residence and AIRE family status to AIRE citizens", () => {
     const c = issueCertificate(population, request("francescaPedrotti", { certificateTypes: [10, 15] })).content;
-    expect(c.sections[0]?.statements[0]).toBe("Risulta iscritta all'AIRE di questo Comune dal 01/03/2016, residente in MONACO DI BAVIERA (GERMANIA).");
-    expect(c.sections[0]?.fields).toContainEqual({ label: "Consolato", value: "CONSOLATO GENERALE D'ITALIA - MONACO DI BAVIERA" });
+    expect(c.sections[0]?.statements[0]).toBe(
+      "Risulta iscritta all'AIRE di questo Comune dal 01/03/2016, residente in MONACO DI BAVIERA (GERMANIA).",
+    );
+    expect(c.sections[0]?.fields).toContainEqual({
+      label: "Consolato",
+      value: "CONSOLATO GENERALE D'ITALIA - MONACO DI BAVIERA",
+    });
     expect(c.sections[1]?.members?.map((m) => m.fiscalCode)).toEqual([DEMO_CITIZENS.francescaPedrotti.fiscalCode]);
   });
 
@@ -167,27 +194,48 @@ describe("issueCertificate: certificates ANPR would issue", () => {
       "01/09/2005 - 30/06/2012: VIA MILANO 40 - 38122 TRENTO (TN)",
       "01/07/2012 - oggi: VIA RODOLFO BELENZANI 12 int. 3 - 38122 TRENTO (TN)",
     ]);
-    const atDate = issueCertificate(population, request("giuliaBianchi", { certificateTypes: [20], referenceDate: "2010-01-01" })).content;
+    const atDate = issueCertificate(
+      population,
+      request("giuliaBianchi", { certificateTypes: [20], referenceDate: "2010-01-01" }),
+    ).content;
     expect(atDate.sections[0]?.fields[1]).toEqual({ label: "Indirizzo", value: "VIA MILANO 40 - 38122 TRENTO (TN)" });
   });
 
   it("issues residence in convivenza for a member of the care home", () => {
-    const guest = anyone((p) => p.relationship === 25 && p.comuneIstatCode === TRENTO.istatCode && p.certifiability === 2 && p.anomalies.length === 0);
+    const guest = anyone(
+      (p) =>
+        p.relationship === 25 &&
+        p.comuneIstatCode === TRENTO.istatCode &&
+        p.certifiability === 2 &&
+        p.anomalies.length === 0,
+    );
     const c = issueCertificate(population, request(guest, { certificateTypes: [14] })).content;
     expect(c.sections[0]?.fields[0]).toEqual({ label: "Convivenza", value: "CASA DI RIPOSO SAN GIUSEPPE" });
   });
 
   it("finds the subject by surname and name alone when they are unique in the Comune", () => {
-    const result = issueCertificate(population, request("paoloDallapiccola", { subject: { surname: "Dallapiccola", name: "Paolo" } }));
+    const result = issueCertificate(
+      population,
+      request("paoloDallapiccola", { subject: { surname: "Dallapiccola", name: "Paolo" } }),
+    );
     expect(result.subject.fiscalCode).toBe(DEMO_CITIZENS.paoloDallapiccola.fiscalCode);
   });
 
   it("issues bilingual Italian/German certificates in Bolzano", () => {
-    const c = issueCertificate(population, request("lukasGruber", { certificateTypes: [8, 12], language: "de" })).content;
+    const c = issueCertificate(
+      population,
+      request("lukasGruber", { certificateTypes: [8, 12], language: "de" }),
+    ).content;
     expect(c.language).toBe("DE");
     expect(c.title).toBe("CERTIFICATO CONTESTUALE / MEHRFACHBESCHEINIGUNG");
-    expect(c.sections.map((s) => s.title)).toEqual(["CERTIFICATO DI RESIDENZA / ANSÄSSIGKEITSBESCHEINIGUNG", "CERTIFICATO DI STATO DI FAMIGLIA / FAMILIENBOGEN"]);
-    expect(c.sections[0]?.fields[0]).toEqual({ label: "Indirizzo / Anschrift", value: "VIA DEI PORTICI 22 - 39100 BOLZANO (BZ) / LAUBENGASSE 22" });
+    expect(c.sections.map((s) => s.title)).toEqual([
+      "CERTIFICATO DI RESIDENZA / ANSÄSSIGKEITSBESCHEINIGUNG",
+      "CERTIFICATO DI STATO DI FAMIGLIA / FAMILIENBOGEN",
+    ]);
+    expect(c.sections[0]?.fields[0]).toEqual({
+      label: "Indirizzo / Anschrift",
+      value: "VIA DEI PORTICI 22 - 39100 BOLZANO (BZ) / LAUBENGASSE 22",
+    });
     expect(c.generalita[0]).toEqual({ label: "Cognome / Nachname", value: "GRUBER" });
     expect(c.headerLines[2]).toBe("Comune di BOLZANO / Gemeinde BOZEN (BZ)");
     expect(c.issuePlaceLine).toBe("BOLZANO / BOZEN, 30/06/2025");
@@ -195,11 +243,26 @@ describe("issueCertificate: certificates ANPR would issue", () => {
   });
 
   it("words stamp-duty exemptions from table 39, with the free text for 99", () => {
-    const exempt = issueCertificate(population, request("marioRossi", { stampDuty: { kind: "exempt", exemptionId: 7 } })).content;
-    expect(exempt.stampDutyLine).toBe("Esente da bollo ai sensi di: SEPARAZIONE/DIVORZIO ai sensi dell'art. 19 della legge 74/1987");
-    const other = issueCertificate(population, request("marioRossi", { stampDuty: { kind: "exempt", exemptionId: 99, description: "  Uso sportivo dilettantistico " } })).content;
-    expect(other.stampDutyLine).toBe("Esente da bollo ai sensi di: ALTRO MOTIVO DI ESENZIONE: Uso sportivo dilettantistico");
-    const stamp = issueCertificate(population, request("marioRossi", { stampDuty: { kind: "paid", amountCents: 1600, paymentMethod: "revenue-stamp" } })).content;
+    const exempt = issueCertificate(
+      population,
+      request("marioRossi", { stampDuty: { kind: "exempt", exemptionId: 7 } }),
+    ).content;
+    expect(exempt.stampDutyLine).toBe(
+      "Esente da bollo ai sensi di: SEPARAZIONE/DIVORZIO ai sensi dell'art. 19 della legge 74/1987",
+    );
+    const other = issueCertificate(
+      population,
+      request("marioRossi", {
+        stampDuty: { kind: "exempt", exemptionId: 99, description: "  Uso sportivo dilettantistico " },
+      }),
+    ).content;
+    expect(other.stampDutyLine).toBe(
+      "Esente da bollo ai sensi di: ALTRO MOTIVO DI ESENZIONE: Uso sportivo dilettantistico",
+    );
+    const stamp = issueCertificate(
+      population,
+      request("marioRossi", { stampDuty: { kind: "paid", amountCents: 1600, paymentMethod: "revenue-stamp" } }),
+    ).content;
     expect(stamp.stampDutyLine).toBe("Bollo assolto mediante contrassegno (€ 16,00)");
   });
 
@@ -259,8 +322,16 @@ describe("issueCertificate: request errors", () => {
     ["an unknown language", { language: "EN" }, "EC069"],
     ["bollo paid with 0", { stampDuty: { kind: "paid", amountCents: 0 } }, "EN208"],
     ["an unknown exemption", { stampDuty: { kind: "exempt", exemptionId: 11 } }, "EN120"],
-    ["exemption 99 without description", { stampDuty: { kind: "exempt", exemptionId: 99, description: "  " } }, "EN281"],
-    ["exemption 99 with a long description", { stampDuty: { kind: "exempt", exemptionId: 99, description: "x".repeat(257) } }, "EN282"],
+    [
+      "exemption 99 without description",
+      { stampDuty: { kind: "exempt", exemptionId: 99, description: "  " } },
+      "EN281",
+    ],
+    [
+      "exemption 99 with a long description",
+      { stampDuty: { kind: "exempt", exemptionId: 99, description: "x".repeat(257) } },
+      "EN282",
+    ],
     ["negative diritti", { secretariatFeesCents: -1 }, "EN372"],
     ["emissione 4", { emissione: 4 }, "EN372"],
     ["a Comune that is not simulated", { comuneCode: "058091" }, "EN198"],
@@ -271,14 +342,24 @@ describe("issueCertificate: request errors", () => {
   });
 
   it("asks for a bilingual certificate with both languages, Italian and the other (italia/anpr#4682)", () => {
-    const both = issueCertificate(population, request("lukasGruber", { certificateTypes: [8], languages: ["IT", "DE"] })).content;
+    const both = issueCertificate(
+      population,
+      request("lukasGruber", { certificateTypes: [8], languages: ["IT", "DE"] }),
+    ).content;
     expect(both.language).toBe("DE");
-    expect(issueCertificate(population, request("marioRossi", { certificateTypes: [8], languages: ["IT"] })).content.language).toBe("IT");
+    expect(
+      issueCertificate(population, request("marioRossi", { certificateTypes: [8], languages: ["IT"] })).content
+        .language,
+    ).toBe("IT");
     const alone = expectRefusal(request("lukasGruber", { certificateTypes: [8], languages: ["DE"] }), "EN379");
-    expect(alone.metadata.anprText).toBe("Funzionalita' non supportata : certificato in lingua DE senza l'italiano (indicare ambedue le lingue, IT e DE)");
+    expect(alone.metadata.anprText).toBe(
+      "Funzionalita' non supportata : certificato in lingua DE senza l'italiano (indicare ambedue le lingue, IT e DE)",
+    );
     expectRefusal(request("lukasGruber", { certificateTypes: [8], languages: ["IT", "DE", "SL"] }), "EN379");
     // Both languages, but the subject's Comune is not bilingual (italia/anpr#2971).
-    expect(expectRefusal(request("marioRossi", { certificateTypes: [8], languages: ["IT", "DE"] }), "EN379").kind).toBe("precondition-failed");
+    expect(expectRefusal(request("marioRossi", { certificateTypes: [8], languages: ["IT", "DE"] }), "EN379").kind).toBe(
+      "precondition-failed",
+    );
   });
 
   it("refuses German certificates in a Comune that does not issue them", () => {
@@ -290,28 +371,46 @@ describe("issueCertificate: request errors", () => {
 
 describe("issueCertificate: subjects ANPR refuses to certify", () => {
   it("carries the ANPR code, type and text in a DomainError", () => {
-    const err = expectRefusal(request("marioRossi", { subject: { fiscalCode: "BNCLGU70A01H501X", surname: "BIANCHI", name: "LUIGI" } }), "EN042");
+    const err = expectRefusal(
+      request("marioRossi", { subject: { fiscalCode: "BNCLGU70A01H501X", surname: "BIANCHI", name: "LUIGI" } }),
+      "EN042",
+    );
     expect(err).toBeInstanceOf(DomainError);
     expect(isDomainError(err)).toBe(true);
     expect(err.kind).toBe("not-found");
     expect(err.reason).toBe("ANPR_ERROR");
-    expect(err.metadata).toEqual({ anprCode: "EN042", anprType: "E", anprText: "Soggetto da certificare non presente in ANPR" });
+    expect(err.metadata).toEqual({
+      anprCode: "EN042",
+      anprType: "E",
+      anprText: "Soggetto da certificare non presente in ANPR",
+    });
     expect(err.message).toBe("EN042: Soggetto da certificare non presente in ANPR");
     expect(err.name).toBe("AnprRefusalError");
   });
 
   it("refuses namesakes found by names only (EN043) and names that do not match the codice fiscale (EN069, EN068)", () => {
     const counts = new Map<string, number>();
-    for (const p of population.byComune(TRENTO.istatCode)) counts.set(`${p.surname}|${p.name}`, (counts.get(`${p.surname}|${p.name}`) ?? 0) + 1);
+    for (const p of population.byComune(TRENTO.istatCode))
+      counts.set(`${p.surname}|${p.name}`, (counts.get(`${p.surname}|${p.name}`) ?? 0) + 1);
     const [surname = "", name = ""] = [...counts].find(([, n]) => n > 1)?.[0].split("|") ?? [];
-    expect(expectRefusal(request("marioRossi", { subject: { surname, name } }), "EN043").kind).toBe("precondition-failed");
-    expectRefusal(request("marioRossi", { subject: { ...subjectOf(DEMO_CITIZENS.marioRossi), surname: "ROSSINI" } }), "EN069");
-    expectRefusal(request("marioRossi", { subject: { ...subjectOf(DEMO_CITIZENS.marioRossi), name: "MARIA" } }), "EN068");
+    expect(expectRefusal(request("marioRossi", { subject: { surname, name } }), "EN043").kind).toBe(
+      "precondition-failed",
+    );
+    expectRefusal(
+      request("marioRossi", { subject: { ...subjectOf(DEMO_CITIZENS.marioRossi), surname: "ROSSINI" } }),
+      "EN069",
+    );
+    expectRefusal(
+      request("marioRossi", { subject: { ...subjectOf(DEMO_CITIZENS.marioRossi), name: "MARIA" } }),
+      "EN068",
+    );
   });
 
   it("refuses a subject of another Comune (EN210), naming the codice fiscale", () => {
     const err = expectRefusal(request("marioRossi", { comuneCode: ROVERETO.istatCode }), "EN210");
-    expect(err.metadata.anprText).toBe(`Comune richiedente non competente sul codice fiscale ${DEMO_CITIZENS.marioRossi.fiscalCode} (o non competente alla data della richiesta)`);
+    expect(err.metadata.anprText).toBe(
+      `Comune richiedente non competente sul codice fiscale ${DEMO_CITIZENS.marioRossi.fiscalCode} (o non competente alla data della richiesta)`,
+    );
   });
 
   it.each<[Demo, CertificateTypeId, AnprErrorCode]>([
@@ -340,7 +439,9 @@ describe("issueCertificate: subjects ANPR refuses to certify", () => {
   });
 
   it("names the certifiability in EN160", () => {
-    expect(expectRefusal(request("elenaZeni"), "EN160").metadata.anprText).toBe("Il certificato non puo' essere emesso perche' il soggetto risulta NON CERTIFICABILE");
+    expect(expectRefusal(request("elenaZeni"), "EN160").metadata.anprText).toBe(
+      "Il certificato non puo' essere emesso perche' il soggetto risulta NON CERTIFICABILE",
+    );
   });
 
   it("refuses one type of a contestuale and so the whole certificate", () => {
@@ -348,7 +449,14 @@ describe("issueCertificate: subjects ANPR refuses to certify", () => {
   });
 
   it("allows only residence and family status for partial certifiability (EN046)", () => {
-    const partial = anyone((p) => p.certifiability === 1 && p.anomalies.length === 0 && p.familyId !== undefined && population.household(p.familyId)?.anomaly === undefined && population.household(p.familyId)?.kind === "family");
+    const partial = anyone(
+      (p) =>
+        p.certifiability === 1 &&
+        p.anomalies.length === 0 &&
+        p.familyId !== undefined &&
+        population.household(p.familyId)?.anomaly === undefined &&
+        population.household(p.familyId)?.kind === "family",
+    );
     expect(issueCertificate(population, request(partial, { certificateTypes: [8] })).content.sections).toHaveLength(1);
     expect(issueCertificate(population, request(partial, { certificateTypes: [12] })).content.sections).toHaveLength(1);
     expectRefusal(request(partial, { certificateTypes: [1] }), "EN046");
@@ -362,14 +470,25 @@ describe("issueCertificate: subjects ANPR refuses to certify", () => {
     const guest = anyone((p) => p.relationship === 25 && p.certifiability === 2 && p.anomalies.length === 0);
     expectRefusal(request(guest, { certificateTypes: [12] }), "EN055");
     expectRefusal(request(guest, { certificateTypes: [16] }), "EN058");
-    const inFamily = (anomaly: string): Person => anyone((p) => p.familyId !== undefined && population.household(p.familyId)?.anomaly === anomaly && p.certifiability === 2 && p.anomalies.length === 0);
+    const inFamily = (anomaly: string): Person =>
+      anyone(
+        (p) =>
+          p.familyId !== undefined &&
+          population.household(p.familyId)?.anomaly === anomaly &&
+          p.certifiability === 2 &&
+          p.anomalies.length === 0,
+      );
     expectRefusal(request(inFamily("being-registered"), { certificateTypes: [12] }), "EN212");
     expectRefusal(request(inFamily("no-head"), { certificateTypes: [13] }), "EN062");
-    expect(issueCertificate(population, request(inFamily("no-head"), { certificateTypes: [8] })).content.sections).toHaveLength(1);
+    expect(
+      issueCertificate(population, request(inFamily("no-head"), { certificateTypes: [8] })).content.sections,
+    ).toHaveLength(1);
   });
 
   it("refuses civil status when it is not known (EN138)", () => {
-    const unknown = anyone((p) => p.civilStatus === 9 && p.status.kind === "resident" && p.certifiability === 2 && p.anomalies.length === 0);
+    const unknown = anyone(
+      (p) => p.civilStatus === 9 && p.status.kind === "resident" && p.certifiability === 2 && p.anomalies.length === 0,
+    );
     expectRefusal(request(unknown, { certificateTypes: [11] }), "EN138");
   });
 
@@ -383,7 +502,9 @@ describe("checkCertificateType", () => {
     const allowed = (who: Demo, comune: string = DEMO_CITIZENS[who].comuneIstatCode): number[] => {
       const person = population.byFiscalCode(DEMO_CITIZENS[who].fiscalCode);
       if (!person) throw new Error(who);
-      return CERTIFICATE_TYPES.filter((t) => checkCertificateType(population, person, t.id, comune, "2020-01-01") === undefined).map((t) => t.id);
+      return CERTIFICATE_TYPES.filter(
+        (t) => checkCertificateType(population, person, t.id, comune, "2020-01-01") === undefined,
+      ).map((t) => t.id);
     };
     expect(allowed("marioRossi")).toEqual([1, 3, 5, 6, 7, 8, 9, 11, 12, 13, 16, 20]);
     expect(allowed("marioRossi", BOLZANO.istatCode)).toEqual([]);

@@ -9,7 +9,12 @@ import { describe, expect, it } from "@jest/globals";
 import { DOMParser } from "@xmldom/xmldom";
 import { DomainError } from "#shared/runtime/domain-error.js";
 import { createOperationLog } from "../src/domain/operation-log.js";
-import { createAnprSimHandlers, type RegistryCertificateRequest, type SimRegistry, type SimRequest } from "../src/handlers/anpr-sim-handlers.js";
+import {
+  createAnprSimHandlers,
+  type RegistryCertificateRequest,
+  type SimRegistry,
+  type SimRequest,
+} from "../src/handlers/anpr-sim-handlers.js";
 
 const workstation = { comuneCode: "022205", postazioneId: "POST-1", operatorId: "OP1", sedeId: "S1" };
 
@@ -24,7 +29,9 @@ function request(xml: string): SimRequest {
 const richiesta6001 = (id: string, options: { fiscalCode?: string; exemption?: string } = {}) =>
   request(
     `<Richiesta6001>${testata(id, "6001")}<datiControllo><tipoRichiedente>2</tipoRichiedente><tipoRichiesta>1</tipoRichiesta><paEstera>1</paEstera><emissione>1</emissione>` +
-      (options.exemption ? `<esenzioneBollo>${options.exemption}</esenzioneBollo><descrizioneEsenzioneBollo>uso processuale</descrizioneEsenzioneBollo>` : "<bollo>1600</bollo>") +
+      (options.exemption
+        ? `<esenzioneBollo>${options.exemption}</esenzioneBollo><descrizioneEsenzioneBollo>uso processuale</descrizioneEsenzioneBollo>`
+        : "<bollo>1600</bollo>") +
       `<diritti>50</diritti><cognomeUffAnagrafe>ROSSI</cognomeUffAnagrafe><nomeUffAnagrafe>MARIA</nomeUffAnagrafe></datiControllo>` +
       `<listaTipiCertificati><tipoCertificato>8</tipoCertificato><tipoCertificato>12</tipoCertificato></listaTipiCertificati><linguaCertificato><tipoLinguaCertificato>de</tipoLinguaCertificato></linguaCertificato>` +
       `<soggettoIntestatario><generalita><codiceFiscale><codFiscale>${options.fiscalCode ?? "RSSMRA85T10A562S"}</codFiscale></codiceFiscale><cognome>ROSSI</cognome><nome>MARIO</nome></generalita></soggettoIntestatario></Richiesta6001>`,
@@ -38,7 +45,11 @@ function setup(refuse?: (r: RegistryCertificateRequest) => Error | undefined) {
       requests.push(r);
       const err = refuse?.(r);
       if (err) return Promise.reject(err);
-      return Promise.resolve({ pdf: new TextEncoder().encode("%PDF-1.4"), subject: { fiscalCode: r.subject.fiscalCode ?? "", surname: r.subject.surname, name: r.subject.name }, warnings: [] });
+      return Promise.resolve({
+        pdf: new TextEncoder().encode("%PDF-1.4"),
+        subject: { fiscalCode: r.subject.fiscalCode ?? "", surname: r.subject.surname, name: r.subject.name },
+        warnings: [],
+      });
     },
     individualRecord(query) {
       searches.push(query);
@@ -46,7 +57,12 @@ function setup(refuse?: (r: RegistryCertificateRequest) => Error | undefined) {
     },
   };
   let sequence = 100n;
-  const handlers = createAnprSimHandlers({ registry, operationLog: createOperationLog(), nextSequence: () => ++sequence, now: () => new Date("2026-11-30T10:00:00Z") });
+  const handlers = createAnprSimHandlers({
+    registry,
+    operationLog: createOperationLog(),
+    nextSequence: () => ++sequence,
+    now: () => new Date("2026-11-30T10:00:00Z"),
+  });
   return { handlers, requests, searches };
 }
 
@@ -89,7 +105,11 @@ describe("simulator handlers in memory", () => {
       async issueCertificate(r) {
         made.push(r.protocolNumber);
         await gate;
-        return { pdf: new TextEncoder().encode("%PDF-1.4"), subject: { fiscalCode: r.subject.fiscalCode ?? "", surname: r.subject.surname, name: r.subject.name }, warnings: [] };
+        return {
+          pdf: new TextEncoder().encode("%PDF-1.4"),
+          subject: { fiscalCode: r.subject.fiscalCode ?? "", surname: r.subject.surname, name: r.subject.name },
+          warnings: [],
+        };
       },
       individualRecord: () => ({ people: [] }),
     };
@@ -110,13 +130,22 @@ describe("simulator handlers in memory", () => {
   it("an id used by another service is refused with EN079", async () => {
     const { handlers } = setup();
     await handlers.emissioneCertificato(richiesta6001("OP-3"));
-    const { xml } = await handlers.interrogazioneCittadino(request(`<Richiesta3002>${testata("OP-3", "3002")}<criteriRicerca><codiceFiscale>RSSMRA85T10A562S</codiceFiscale></criteriRicerca></Richiesta3002>`));
+    const { xml } = await handlers.interrogazioneCittadino(
+      request(
+        `<Richiesta3002>${testata("OP-3", "3002")}<criteriRicerca><codiceFiscale>RSSMRA85T10A562S</codiceFiscale></criteriRicerca></Richiesta3002>`,
+      ),
+    );
     expect(xml).toContain("<esitoOperazione>KO</esitoOperazione>");
     expect(xml).toContain("EN079");
   });
 
   it("a registry refusal becomes a KO answer carrying the ANPR code, and is replayed as such", async () => {
-    const { handlers, requests } = setup(() => new DomainError("not-found", "soggetto non trovato", { metadata: { anprCode: "EN122", anprText: "Soggetto non trovato" } }));
+    const { handlers, requests } = setup(
+      () =>
+        new DomainError("not-found", "soggetto non trovato", {
+          metadata: { anprCode: "EN122", anprText: "Soggetto non trovato" },
+        }),
+    );
     const { xml } = await handlers.emissioneCertificato(richiesta6001("OP-4"));
     expect(xml).toContain("<esitoOperazione>KO</esitoOperazione>");
     expect(xml).toContain("EN122");
@@ -132,10 +161,18 @@ describe("simulator handlers in memory", () => {
 
   it("3002 searches by surname and name when no fiscal code is given; neither criterion is EN052", async () => {
     const { handlers, searches } = setup();
-    await handlers.interrogazioneCittadino(request(`<Richiesta3002>${testata("Q-1", "3002")}<criteriRicerca><cognome>ROSSI</cognome><nome>MARIO</nome></criteriRicerca></Richiesta3002>`));
+    await handlers.interrogazioneCittadino(
+      request(
+        `<Richiesta3002>${testata("Q-1", "3002")}<criteriRicerca><cognome>ROSSI</cognome><nome>MARIO</nome></criteriRicerca></Richiesta3002>`,
+      ),
+    );
     expect(searches).toMatchObject([{ comuneCode: "022205", surname: "ROSSI", name: "MARIO" }]);
     expect(searches[0]!.fiscalCode).toBeUndefined();
-    const { xml } = await handlers.interrogazioneCittadino(request(`<Richiesta3002>${testata("Q-2", "3002")}<criteriRicerca><cognome>ROSSI</cognome></criteriRicerca></Richiesta3002>`));
+    const { xml } = await handlers.interrogazioneCittadino(
+      request(
+        `<Richiesta3002>${testata("Q-2", "3002")}<criteriRicerca><cognome>ROSSI</cognome></criteriRicerca></Richiesta3002>`,
+      ),
+    );
     expect(xml).toContain("EN052");
     expect(searches).toHaveLength(1);
   });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "@jest/globals";
 import { createOperationLog, type OperationRecord } from "../src/domain/operation-log.js";
 
-const op = (comuneCode: string, id: string, service: string, fiscalCode = "RSSMRA85T10A562S", outcome: "OK" | "KO" = "OK"): OperationRecord => ({
+const op = (
+  comuneCode: string,
+  id: string,
+  service: string,
+  fiscalCode = "RSSMRA85T10A562S",
+  outcome: "OK" | "KO" = "OK",
+): OperationRecord => ({
   comuneCode,
   idOperazioneComune: id,
   service,

@@ -20,7 +20,9 @@ describe("createAlertDelivery", () => {
       retryDelaysMs: [5, 5, 5],
       sink: (comune) => {
         attempts.push(comune);
-        return comune === "022205" && trentoFailures-- > 0 ? Promise.reject(new Error("no SERVING Novabox")) : Promise.resolve();
+        return comune === "022205" && trentoFailures-- > 0
+          ? Promise.reject(new Error("no SERVING Novabox"))
+          : Promise.resolve();
       },
     });
     await delivery.deliver(alert);
@@ -32,19 +34,26 @@ describe("createAlertDelivery", () => {
     const warnings: string[] = [];
     const logger = { info: () => undefined, warn: (_d: object, m: string) => void warnings.push(m) };
     let calls = 0;
-    const failing = createAlertDelivery({ retryDelaysMs: [1, 1], logger, sink: () => {
-      calls++;
-      return Promise.reject(new Error("down"));
-    } });
+    const failing = createAlertDelivery({
+      retryDelaysMs: [1, 1],
+      logger,
+      sink: () => {
+        calls++;
+        return Promise.reject(new Error("down"));
+      },
+    });
     await failing.deliver({ ...alert, comuni: ["022205"] });
     expect(calls).toBe(3);
     expect(warnings.at(-1)).toBe("mass-extraction alert not delivered: giving up");
 
     let closedCalls = 0;
-    const closing = createAlertDelivery({ retryDelaysMs: [60_000], sink: () => {
-      closedCalls++;
-      return Promise.reject(new Error("down"));
-    } });
+    const closing = createAlertDelivery({
+      retryDelaysMs: [60_000],
+      sink: () => {
+        closedCalls++;
+        return Promise.reject(new Error("down"));
+      },
+    });
     const pending = closing.deliver({ ...alert, comuni: ["022205"] });
     await new Promise((r) => setTimeout(r, 20));
     closing.close();

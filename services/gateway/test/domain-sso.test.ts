@@ -20,7 +20,11 @@ describe("development SSO issuer + gateway verifier", () => {
     const issued = await issuer.issue({ tobacconistId: "TAB-0001" });
     expect(issued.expiresAt.getTime() - fixedNow.getTime()).toBe(8 * 3600 * 1000);
     expect(issued.name).toBe(demoTobacconists[0]!.name);
-    await expect(verifier.verify(`Bearer ${issued.token}`)).resolves.toMatchObject({ tobacconistId: "TAB-0001", name: "Tabaccheria Centrale", expiresAt: issued.expiresAt });
+    await expect(verifier.verify(`Bearer ${issued.token}`)).resolves.toMatchObject({
+      tobacconistId: "TAB-0001",
+      name: "Tabaccheria Centrale",
+      expiresAt: issued.expiresAt,
+    });
   });
 
   it("refuses tobacconists outside the demo list and empty ids", async () => {
@@ -29,13 +33,26 @@ describe("development SSO issuer + gateway verifier", () => {
   });
 
   it("refuses an expired token, a missing header, and a token without sub", async () => {
-    const late = createSsoVerifier({ publicKey: rsa.publicKey, issuer: ISSUER, audience: AUDIENCE, clock: () => new Date(fixedNow.getTime() + 9 * 3600 * 1000) });
+    const late = createSsoVerifier({
+      publicKey: rsa.publicKey,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      clock: () => new Date(fixedNow.getTime() + 9 * 3600 * 1000),
+    });
     const issued = await issuer.issue({ tobacconistId: "TAB-0002" });
-    await expect(late.verify(`Bearer ${issued.token}`)).rejects.toMatchObject({ reason: "TOKEN_EXPIRED", kind: "unauthenticated" });
+    await expect(late.verify(`Bearer ${issued.token}`)).rejects.toMatchObject({
+      reason: "TOKEN_EXPIRED",
+      kind: "unauthenticated",
+    });
     await expect(verifier.verify(undefined)).rejects.toMatchObject({ reason: "TOKEN_MISSING" });
     await expect(verifier.verify(issued.token)).rejects.toMatchObject({ reason: "TOKEN_MISSING" });
     const now = Math.floor(fixedNow.getTime() / 1000);
-    const noSub = await new SignJWT({}).setProtectedHeader({ alg: "RS256" }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime(now + 60).sign(rsa.privateKey);
+    const noSub = await new SignJWT({})
+      .setProtectedHeader({ alg: "RS256" })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime(now + 60)
+      .sign(rsa.privateKey);
     await expect(verifier.verify(`Bearer ${noSub}`)).rejects.toBeInstanceOf(SsoTokenError);
   });
 

@@ -16,8 +16,18 @@ import { anyPack, durationFromMs, durationMs } from "@bufbuild/protobuf/wkt";
 import { SignJWT } from "jose";
 import { ErrorInfoSchema, RetryInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { StatusSchema } from "#gen/google/rpc/status_pb.js";
-import { CertificationService, IssueCertificateResponseSchema, ListCertificateTypesResponseSchema, PreviewCertificateResponseSchema, type IssueCertificateRequest, type IssueCertificateRequestSchema } from "#gen/novabox/certification/v1/certification_service_pb.js";
-import { ConsultationService, GetIndividualRecordResponseSchema } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
+import {
+  CertificationService,
+  IssueCertificateResponseSchema,
+  ListCertificateTypesResponseSchema,
+  PreviewCertificateResponseSchema,
+  type IssueCertificateRequest,
+  type IssueCertificateRequestSchema,
+} from "#gen/novabox/certification/v1/certification_service_pb.js";
+import {
+  ConsultationService,
+  GetIndividualRecordResponseSchema,
+} from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { addConnectService } from "#shared/rpc/connect-adapter.js";
 import { DomainError } from "#shared/runtime/domain-error.js";
 import type { ClientCallOptions, GrpcClient } from "#shared/rpc/grpc-adapter.js";
@@ -48,28 +58,77 @@ const token = (tobacconistId: string) =>
 function setup(options: { perMinute?: number; upstream?: () => Error | undefined } = {}) {
   const forwarded: { rpc: string; request: unknown; options: ClientCallOptions }[] = [];
   /** Records the call, then answers with `value` or fails as the test asked. */
-  const answer = <T>(rpc: string, request: unknown, callOptions: ClientCallOptions | undefined, value: T): Promise<T> => {
+  const answer = <T>(
+    rpc: string,
+    request: unknown,
+    callOptions: ClientCallOptions | undefined,
+    value: T,
+  ): Promise<T> => {
     forwarded.push({ rpc, request, options: callOptions ?? {} });
     const err = options.upstream?.();
     return err ? Promise.reject(err) : Promise.resolve(value);
   };
   const certificationRouter = {
-    listCertificateTypes: (request, callOptions) => answer("ListCertificateTypes", request, callOptions, create(ListCertificateTypesResponseSchema)),
-    previewCertificate: (request, callOptions) => answer("PreviewCertificate", request, callOptions, create(PreviewCertificateResponseSchema)),
+    listCertificateTypes: (request, callOptions) =>
+      answer("ListCertificateTypes", request, callOptions, create(ListCertificateTypesResponseSchema)),
+    previewCertificate: (request, callOptions) =>
+      answer("PreviewCertificate", request, callOptions, create(PreviewCertificateResponseSchema)),
     issueCertificate: (request, callOptions) =>
-      answer("IssueCertificate", request, callOptions, create(IssueCertificateResponseSchema, { anprProtocolNumber: "P-1", charges: { serviceFeeCents: 200n, stampDutyCents: 1600n, secretariatFeesCents: 50n, totalCents: 1850n } })),
+      answer(
+        "IssueCertificate",
+        request,
+        callOptions,
+        create(IssueCertificateResponseSchema, {
+          anprProtocolNumber: "P-1",
+          charges: { serviceFeeCents: 200n, stampDutyCents: 1600n, secretariatFeesCents: 50n, totalCents: 1850n },
+        }),
+      ),
   } as GrpcClient<typeof CertificationService>;
   const consultationRouter = {
-    getIndividualRecord: (request, callOptions) => answer("GetIndividualRecord", request, callOptions, create(GetIndividualRecordResponseSchema, { requestId: "r" })),
+    getIndividualRecord: (request, callOptions) =>
+      answer(
+        "GetIndividualRecord",
+        request,
+        callOptions,
+        create(GetIndividualRecordResponseSchema, { requestId: "r" }),
+      ),
   } as GrpcClient<typeof ConsultationService>;
   const sso = createSsoVerifier({ publicKey: key.publicKey, issuer: ISSUER, audience: AUDIENCE, clock });
-  const quota = createQuotaGuard({ store: createMemoryQuotaStore(), limits: { perMinute: options.perMinute ?? 10, perDay: 100, massExtractionDistinctFiscalCodes: 50, massExtractionWindowSeconds: 3600 }, clock });
+  const quota = createQuotaGuard({
+    store: createMemoryQuotaStore(),
+    limits: {
+      perMinute: options.perMinute ?? 10,
+      perDay: 100,
+      massExtractionDistinctFiscalCodes: 50,
+      massExtractionWindowSeconds: 3600,
+    },
+    clock,
+  });
   const ledger: LedgerEntry[] = [];
   const transport = createRouterTransport((router) => {
-    addConnectService(router, CertificationService, createCertificationHandlers({ router: certificationRouter, sso, quota, clock, ledger: (entry) => Promise.resolve(void ledger.push(entry)) }));
-    addConnectService(router, ConsultationService, createConsultationHandlers({ router: consultationRouter, sso, quota }));
+    addConnectService(
+      router,
+      CertificationService,
+      createCertificationHandlers({
+        router: certificationRouter,
+        sso,
+        quota,
+        clock,
+        ledger: (entry) => Promise.resolve(void ledger.push(entry)),
+      }),
+    );
+    addConnectService(
+      router,
+      ConsultationService,
+      createConsultationHandlers({ router: consultationRouter, sso, quota }),
+    );
   });
-  return { forwarded, ledger, certification: createClient(CertificationService, transport), consultation: createClient(ConsultationService, transport) };
+  return {
+    forwarded,
+    ledger,
+    certification: createClient(CertificationService, transport),
+    consultation: createClient(ConsultationService, transport),
+  };
 }
 
 const issue: MessageInitShape<typeof IssueCertificateRequestSchema> = {
@@ -92,25 +151,54 @@ describe("gateway handlers in memory", () => {
   it("forwards with the signed-in tobacconist filled in, only authorization and x-request-id, and the mesh-wide minute count", async () => {
     const { certification, forwarded, ledger } = setup();
     const bearer = `Bearer ${await token("TAB-0001")}`;
-    const issued = await certification.issueCertificate(issue, { headers: { authorization: bearer, "x-request-id": "req-9", cookie: "session=1", "x-novares-quota-minute": "0" } });
+    const issued = await certification.issueCertificate(issue, {
+      headers: { authorization: bearer, "x-request-id": "req-9", cookie: "session=1", "x-novares-quota-minute": "0" },
+    });
     expect(issued.anprProtocolNumber).toBe("P-1");
     expect(forwarded).toHaveLength(1);
     expect((forwarded[0]!.request as IssueCertificateRequest).tobacconistId).toBe("TAB-0001");
-    expect(forwarded[0]!.options.metadata).toEqual({ authorization: bearer, "x-request-id": "req-9", [quotaMinuteHeader]: "1" });
-    expect(ledger).toEqual([{ tobacconistId: "TAB-0001", comuneCode: "022205", month: "2026-11", serviceFeeCents: 200, stampDutyCents: 1600, exempt: false }]);
+    expect(forwarded[0]!.options.metadata).toEqual({
+      authorization: bearer,
+      "x-request-id": "req-9",
+      [quotaMinuteHeader]: "1",
+    });
+    expect(ledger).toEqual([
+      {
+        tobacconistId: "TAB-0001",
+        comuneCode: "022205",
+        month: "2026-11",
+        serviceFeeCents: 200,
+        stampDutyCents: 1600,
+        exempt: false,
+      },
+    ]);
   });
 
   it("nothing reaches the router without a valid token", async () => {
     const { certification, consultation, forwarded } = setup();
     expect((await failure(certification.issueCertificate(issue))).code).toBe(Code.Unauthenticated);
     const forged = `Bearer ${(await token("TAB-0001")).slice(0, -4)}AAAA`;
-    expect((await failure(consultation.getIndividualRecord({ comuneCode: "022205", fiscalCode: "RSSMRA85T10A562S" }, { headers: { authorization: forged } }))).code).toBe(Code.Unauthenticated);
+    expect(
+      (
+        await failure(
+          consultation.getIndividualRecord(
+            { comuneCode: "022205", fiscalCode: "RSSMRA85T10A562S" },
+            { headers: { authorization: forged } },
+          ),
+        )
+      ).code,
+    ).toBe(Code.Unauthenticated);
     expect(forwarded).toEqual([]);
   });
 
   it("a request naming another tobacconist is refused PERMISSION_DENIED TOBACCONIST_MISMATCH before the router", async () => {
     const { certification, forwarded } = setup();
-    const err = await failure(certification.issueCertificate({ ...issue, tobacconistId: "TAB-0002" }, { headers: { authorization: `Bearer ${await token("TAB-0001")}` } }));
+    const err = await failure(
+      certification.issueCertificate(
+        { ...issue, tobacconistId: "TAB-0002" },
+        { headers: { authorization: `Bearer ${await token("TAB-0001")}` } },
+      ),
+    );
     expect(err.code).toBe(Code.PermissionDenied);
     expect(err.findDetails(ErrorInfoSchema)[0]?.reason).toBe("TOBACCONIST_MISMATCH");
     expect(forwarded).toEqual([]);
@@ -128,22 +216,48 @@ describe("gateway handlers in memory", () => {
 
   it("an upstream status keeps its code, message and every detail, including types the gateway does not decode", async () => {
     const upstream = () => {
-      const status = toServiceError(new DomainError("unavailable", "ANPR non raggiungibile", { reason: "ANPR_UNAVAILABLE", metadata: { retryAfterSeconds: "30" } }));
+      const status = toServiceError(
+        new DomainError("unavailable", "ANPR non raggiungibile", {
+          reason: "ANPR_UNAVAILABLE",
+          metadata: { retryAfterSeconds: "30" },
+        }),
+      );
       return fromServiceError(Object.assign(new Error(status.details), status));
     };
     const { certification, ledger } = setup({ upstream });
-    const err = await failure(certification.issueCertificate(issue, { headers: { authorization: `Bearer ${await token("TAB-0001")}` } }));
+    const err = await failure(
+      certification.issueCertificate(issue, { headers: { authorization: `Bearer ${await token("TAB-0001")}` } }),
+    );
     expect(err.code).toBe(Code.Unavailable);
     expect(err.rawMessage).toBe("ANPR non raggiungibile");
-    expect(err.findDetails(ErrorInfoSchema)).toMatchObject([{ reason: "ANPR_UNAVAILABLE", domain: "novabox.mesh", metadata: { retryAfterSeconds: "30" } }]);
+    expect(err.findDetails(ErrorInfoSchema)).toMatchObject([
+      { reason: "ANPR_UNAVAILABLE", domain: "novabox.mesh", metadata: { retryAfterSeconds: "30" } },
+    ]);
     expect(ledger).toEqual([]);
   });
 
   it("an upstream RetryInfo (a detail type the shared encoder never writes) arrives at the browser", async () => {
     const trailers = new Metadata();
-    trailers.set("grpc-status-details-bin", Buffer.from(toBinary(StatusSchema, create(StatusSchema, { code: 8, message: "slow down", details: [anyPack(RetryInfoSchema, create(RetryInfoSchema, { retryDelay: durationFromMs(1_500) }))] }))));
+    trailers.set(
+      "grpc-status-details-bin",
+      Buffer.from(
+        toBinary(
+          StatusSchema,
+          create(StatusSchema, {
+            code: 8,
+            message: "slow down",
+            details: [anyPack(RetryInfoSchema, create(RetryInfoSchema, { retryDelay: durationFromMs(1_500) }))],
+          }),
+        ),
+      ),
+    );
     const { consultation } = setup({ upstream: () => new RpcError(8, "slow down", {}, { trailers }) });
-    const err = await failure(consultation.getIndividualRecord({ comuneCode: "022205", fiscalCode: "RSSMRA85T10A562S" }, { headers: { authorization: `Bearer ${await token("TAB-0001")}` } }));
+    const err = await failure(
+      consultation.getIndividualRecord(
+        { comuneCode: "022205", fiscalCode: "RSSMRA85T10A562S" },
+        { headers: { authorization: `Bearer ${await token("TAB-0001")}` } },
+      ),
+    );
     expect(err.code).toBe(Code.ResourceExhausted);
     expect(durationMs(err.findDetails(RetryInfoSchema)[0]!.retryDelay!)).toBe(1_500);
   });

@@ -5,13 +5,32 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { createMemoryQuotaStore } from "../src/domain/memory-quota-store.js";
-import { QuotaExceededError, createQuotaGuard, romeDay, type MassExtractionAlert, type QuotaLimits, type QuotaStore } from "../src/domain/quota.js";
+import {
+  QuotaExceededError,
+  createQuotaGuard,
+  romeDay,
+  type MassExtractionAlert,
+  type QuotaLimits,
+  type QuotaStore,
+} from "../src/domain/quota.js";
 import { createRedisQuotaStore } from "../src/server/redis-quota-store.js";
 import { startRedis, type TestRedis } from "../../../test/support/redis.js";
 
-const limits: QuotaLimits = { perMinute: 5, perDay: 8, massExtractionDistinctFiscalCodes: 4, massExtractionWindowSeconds: 3600 };
+const limits: QuotaLimits = {
+  perMinute: 5,
+  perDay: 8,
+  massExtractionDistinctFiscalCodes: 4,
+  massExtractionWindowSeconds: 3600,
+};
 const start = new Date("2026-11-30T10:00:00Z").getTime();
-const codes = ["RSSMRA85T10A562S", "BNCLRA90A41H501X", "VRDGPP70C12F205K", "NREFNC88D55L219Z", "GLLMRC75E20D612W", "FRRLCU82M41A944Q"];
+const codes = [
+  "RSSMRA85T10A562S",
+  "BNCLRA90A41H501X",
+  "VRDGPP70C12F205K",
+  "NREFNC88D55L219Z",
+  "GLLMRC75E20D612W",
+  "FRRLCU82M41A944Q",
+];
 
 let redis: TestRedis;
 const opened: QuotaStore[] = [];
@@ -99,8 +118,18 @@ describe.each(stores)("the quota store %s", (_name, open) => {
     let now = start;
     const alerts: MassExtractionAlert[] = [];
     const onAlert = (alert: MassExtractionAlert) => alerts.push(alert);
-    const ga = createQuotaGuard({ store: a, limits: { ...limits, perMinute: 0, perDay: 0 }, clock: () => new Date(now), onAlert });
-    const gb = createQuotaGuard({ store: b, limits: { ...limits, perMinute: 0, perDay: 0 }, clock: () => new Date(now), onAlert });
+    const ga = createQuotaGuard({
+      store: a,
+      limits: { ...limits, perMinute: 0, perDay: 0 },
+      clock: () => new Date(now),
+      onAlert,
+    });
+    const gb = createQuotaGuard({
+      store: b,
+      limits: { ...limits, perMinute: 0, perDay: 0 },
+      clock: () => new Date(now),
+      onAlert,
+    });
     const comuni = ["001272", "015146", "022205", "058091", "063049", "082053"];
     for (let i = 0; i < 4; i++) {
       now += 1000;
@@ -112,20 +141,67 @@ describe.each(stores)("the quota store %s", (_name, open) => {
     expect((await refusal(gb.admit("TAB-0004", comuni[5]!, codes[5]))).reason).toBe("MASS_EXTRACTION");
     await expect(gb.admit("TAB-0004", comuni[1]!, codes[1])).resolves.toBeDefined(); // someone already seen
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]).toMatchObject({ tobacconistId: "TAB-0004", distinctFiscalCodes: 4, windowSeconds: 3600, comuni: comuni.slice(0, 5).sort() });
+    expect(alerts[0]).toMatchObject({
+      tobacconistId: "TAB-0004",
+      distinctFiscalCodes: 4,
+      windowSeconds: 3600,
+      comuni: comuni.slice(0, 5).sort(),
+    });
     expect((await b.alerts(10)).map((x) => x.id)).toEqual([alerts[0]!.id]);
     expect(JSON.stringify(await b.alerts(10))).not.toMatch(/RSSMRA|BNCLRA/);
   });
 
   it("keeps a ledger of issued certificates per tobacconist and Comune", async () => {
     const [a, b] = await open();
-    await a.record({ tobacconistId: "TAB-0005", comuneCode: "022205", month: "2026-11", serviceFeeCents: 200, stampDutyCents: 1600, exempt: false });
-    await b.record({ tobacconistId: "TAB-0005", comuneCode: "022205", month: "2026-11", serviceFeeCents: 200, stampDutyCents: 0, exempt: true });
-    await b.record({ tobacconistId: "TAB-0005", comuneCode: "022161", month: "2026-11", serviceFeeCents: 200, stampDutyCents: 1600, exempt: false });
-    await b.record({ tobacconistId: "TAB-0006", comuneCode: "022161", month: "2026-10", serviceFeeCents: 200, stampDutyCents: 1600, exempt: false });
+    await a.record({
+      tobacconistId: "TAB-0005",
+      comuneCode: "022205",
+      month: "2026-11",
+      serviceFeeCents: 200,
+      stampDutyCents: 1600,
+      exempt: false,
+    });
+    await b.record({
+      tobacconistId: "TAB-0005",
+      comuneCode: "022205",
+      month: "2026-11",
+      serviceFeeCents: 200,
+      stampDutyCents: 0,
+      exempt: true,
+    });
+    await b.record({
+      tobacconistId: "TAB-0005",
+      comuneCode: "022161",
+      month: "2026-11",
+      serviceFeeCents: 200,
+      stampDutyCents: 1600,
+      exempt: false,
+    });
+    await b.record({
+      tobacconistId: "TAB-0006",
+      comuneCode: "022161",
+      month: "2026-10",
+      serviceFeeCents: 200,
+      stampDutyCents: 1600,
+      exempt: false,
+    });
     expect(await a.ledger("2026-11", "TAB-0005")).toEqual([
-      { tobacconistId: "TAB-0005", comuneCode: "022161", certificates: 1, serviceFeesCents: 200, stampDutyCents: 1600, exemptCertificates: 0 },
-      { tobacconistId: "TAB-0005", comuneCode: "022205", certificates: 2, serviceFeesCents: 400, stampDutyCents: 1600, exemptCertificates: 1 },
+      {
+        tobacconistId: "TAB-0005",
+        comuneCode: "022161",
+        certificates: 1,
+        serviceFeesCents: 200,
+        stampDutyCents: 1600,
+        exemptCertificates: 0,
+      },
+      {
+        tobacconistId: "TAB-0005",
+        comuneCode: "022205",
+        certificates: 2,
+        serviceFeesCents: 400,
+        stampDutyCents: 1600,
+        exemptCertificates: 1,
+      },
     ]);
     expect((await a.ledger("2026-10")).map((r) => r.tobacconistId)).toEqual(["TAB-0006"]);
   });
@@ -141,7 +217,9 @@ describe("the Redis store across a restart", () => {
     await redis.restart();
     const second = await createRedisQuotaStore({ url: redis.url, prefix: "restart" });
     opened.push(second);
-    const err = await refusal(createQuotaGuard({ store: second, limits, clock: () => new Date(now) }).admit("TAB-0007", "022205"));
+    const err = await refusal(
+      createQuotaGuard({ store: second, limits, clock: () => new Date(now) }).admit("TAB-0007", "022205"),
+    );
     expect(err.reason).toBe("TOBACCONIST_QUOTA_PER_MINUTE");
   }, 30_000);
 });

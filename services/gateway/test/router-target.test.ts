@@ -5,7 +5,11 @@ const roundRobin = JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }
 
 describe("routerTarget", () => {
   it("balances round-robin over what one DNS name resolves to", () => {
-    expect(routerTarget("router.novares.internal:50060")).toEqual({ target: "router.novares.internal:50060", options: { "grpc.service_config": roundRobin }, addresses: ["router.novares.internal:50060"] });
+    expect(routerTarget("router.novares.internal:50060")).toEqual({
+      target: "router.novares.internal:50060",
+      options: { "grpc.service_config": roundRobin },
+      addresses: ["router.novares.internal:50060"],
+    });
   });
 
   it("turns a list of IPv4 routers into one ipv4: target, TLS named after the first", () => {
@@ -18,7 +22,9 @@ describe("routerTarget", () => {
   });
 
   it("refuses a list that mixes names and addresses, saying what to do", () => {
-    expect(() => routerTarget("router-a:1,10.0.0.2:1")).toThrow(/each must be an IP address:port of the same family .* or use one DNS name/);
+    expect(() => routerTarget("router-a:1,10.0.0.2:1")).toThrow(
+      /each must be an IP address:port of the same family .* or use one DNS name/,
+    );
     expect(() => routerTarget(" , ")).toThrow(/ROUTER_ADDRESS is empty/);
   });
 });

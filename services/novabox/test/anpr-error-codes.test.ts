@@ -11,7 +11,12 @@ import { parseRisposta6001 } from "../src/anpr-client/responses.js";
 const ko = (...errors: [string, string][]) =>
   parseXmlSafe(
     `<ns2:Risposta6001 xmlns:ns2="http://sogei.it/ANPR/6001certificazione"><Risposta6001KO><testataRisposta><idOperazioneANPR>77</idOperazioneANPR><esitoOperazione>KO</esitoOperazione></testataRisposta><listaErrori>` +
-      errors.map(([code, text]) => `<errore><codiceErroreAnomalia>${code}</codiceErroreAnomalia><tipoErroreAnomalia>E</tipoErroreAnomalia><testoErroreAnomalia>${text}</testoErroreAnomalia></errore>`).join("") +
+      errors
+        .map(
+          ([code, text]) =>
+            `<errore><codiceErroreAnomalia>${code}</codiceErroreAnomalia><tipoErroreAnomalia>E</tipoErroreAnomalia><testoErroreAnomalia>${text}</testoErroreAnomalia></errore>`,
+        )
+        .join("") +
       `</listaErrori></Risposta6001KO></ns2:Risposta6001>`,
   ).documentElement!;
 
@@ -26,7 +31,9 @@ const errorOf = (fn: () => unknown) => {
 
 describe("ANPR error codes", () => {
   it("EN527 is never named as the reason when the real error accompanies it", () => {
-    const err = errorOf(() => parseRisposta6001(ko(["EN527", "Errore generico"], ["EN042", "Soggetto da certificare non presente in ANPR"])));
+    const err = errorOf(() =>
+      parseRisposta6001(ko(["EN527", "Errore generico"], ["EN042", "Soggetto da certificare non presente in ANPR"])),
+    );
     expect(err).toBeInstanceOf(AnprRejectedError);
     expect(err).toMatchObject({ kind: "not-found", metadata: { anprCode: "EN042" } });
     expect((err as AnprRejectedError).errors.map((e) => e.code)).toEqual(["EN527", "EN042"]);
@@ -38,7 +45,11 @@ describe("ANPR error codes", () => {
     const err = errorOf(() => parseRisposta6001(ko(["999", "Servizio momentaneamente non disponibile"])));
     expect(err).toBeInstanceOf(AnprOutageError);
     expect(err).not.toBeInstanceOf(AnprRejectedError);
-    expect(err).toMatchObject({ kind: "unavailable", reason: "ANPR_UNAVAILABLE", metadata: { anprCode: "999", retryable: "true", anprOperationId: "77" } });
+    expect(err).toMatchObject({
+      kind: "unavailable",
+      reason: "ANPR_UNAVAILABLE",
+      metadata: { anprCode: "999", retryable: "true", anprOperationId: "77" },
+    });
     expect((err as Error).message).toMatch(/retry later/);
   });
 });

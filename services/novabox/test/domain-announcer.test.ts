@@ -53,7 +53,9 @@ describe("announcer", () => {
   });
 
   it("computes the full-jitter ceiling", () => {
-    expect([1, 2, 3, 7, 8, 100].map((n) => backoffDelay(n, 1000, 60_000, () => 0.999_999))).toEqual([999, 1999, 3999, 59_999, 59_999, 59_999]);
+    expect([1, 2, 3, 7, 8, 100].map((n) => backoffDelay(n, 1000, 60_000, () => 0.999_999))).toEqual([
+      999, 1999, 3999, 59_999, 59_999, 59_999,
+    ]);
     expect(backoffDelay(3, 1000, 60_000, () => 0)).toBe(0);
   });
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "@jest/globals";
-import { createAnprHealthMonitor, nextCheckDelay, type HealthVerdict, type MonitorTimers } from "../src/domain/anpr-health-monitor.js";
+import {
+  createAnprHealthMonitor,
+  nextCheckDelay,
+  type HealthVerdict,
+  type MonitorTimers,
+} from "../src/domain/anpr-health-monitor.js";
 
 /** Timers driven by the test: `fire()` runs the pending callback and returns its delay. */
 function fakeTimers(): MonitorTimers & { fire(): Promise<number | undefined>; pendingMs(): number | undefined } {
@@ -23,14 +28,24 @@ function fakeTimers(): MonitorTimers & { fire(): Promise<number | undefined>; pe
   };
 }
 
-const down: HealthVerdict = { serving: false, reason: "ANPR unreachable", detail: "ANPR answered HTTP 500; retry later" };
+const down: HealthVerdict = {
+  serving: false,
+  reason: "ANPR unreachable",
+  detail: "ANPR answered HTTP 500; retry later",
+};
 
 describe("ANPR health monitor", () => {
   it("turns NOT_SERVING at the first failed check, backs off while failing, and SERVING again at the first success", async () => {
     const timers = fakeTimers();
     const answers: HealthVerdict[] = [{ serving: true }, down, down, down, down, { serving: true }];
     const seen: HealthVerdict[] = [];
-    const monitor = createAnprHealthMonitor({ check: () => Promise.resolve(answers.shift()!), onChange: (v) => seen.push(v), intervalMs: 1_000, maxBackoffMs: 4_000, timers });
+    const monitor = createAnprHealthMonitor({
+      check: () => Promise.resolve(answers.shift()!),
+      onChange: (v) => seen.push(v),
+      intervalMs: 1_000,
+      maxBackoffMs: 4_000,
+      timers,
+    });
     await monitor.start();
     expect(seen).toEqual([{ serving: true }]);
     expect(timers.pendingMs()).toBe(1_000);
@@ -58,7 +73,12 @@ describe("ANPR health monitor", () => {
   it("counts a throwing check as ANPR unreachable, and takes verdicts learned elsewhere", async () => {
     const timers = fakeTimers();
     const seen: HealthVerdict[] = [];
-    const monitor = createAnprHealthMonitor({ check: () => Promise.reject(new Error("socket hang up")), onChange: (v) => seen.push(v), intervalMs: 1_000, timers });
+    const monitor = createAnprHealthMonitor({
+      check: () => Promise.reject(new Error("socket hang up")),
+      onChange: (v) => seen.push(v),
+      intervalMs: 1_000,
+      timers,
+    });
     await monitor.start();
     expect(monitor.current).toEqual({ serving: false, reason: "ANPR unreachable", detail: "socket hang up" });
     monitor.report({ serving: true });

@@ -112,13 +112,23 @@ describe("audit log analysis", () => {
     expect(s.store.audit.verify().ok).toBe(true);
 
     const summary = weeklySummary(s.store.audit, new Date(s.clock.ms), s.analyzer.lastRunAt());
-    expect(summary).toMatchObject({ certificatesIssued: 150 + 40 + 4 + 3 - 4, refusals: 4 + 6, lastAnalysisAt: new Date(s.clock.ms) });
+    expect(summary).toMatchObject({
+      certificatesIssued: 150 + 40 + 4 + 3 - 4,
+      refusals: 4 + 6,
+      lastAnalysisAt: new Date(s.clock.ms),
+    });
     expect(summary.alerts.map((a) => a.rule).sort()).toEqual(["burst", "night", "refusals", "shared-fiscal-code"]);
     s.store.close();
   });
 
   it("does not count a burst spread over more than the window", () => {
-    const rows = Array.from({ length: 30 }, (_, i) => ({ ...op("TAB-1", citizens[i]!), id: i + 1, time: new Date(morning + i * minute), previousHash: "", hash: "" }));
+    const rows = Array.from({ length: 30 }, (_, i) => ({
+      ...op("TAB-1", citizens[i]!),
+      id: i + 1,
+      time: new Date(morning + i * minute),
+      previousHash: "",
+      hash: "",
+    }));
     expect(findAnomalies(new Date(morning), rows, rows)).toEqual([]);
   });
 });

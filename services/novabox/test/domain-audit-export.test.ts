@@ -61,7 +61,8 @@ function parseCsv(text: string): string[][] {
 
 describe("CSV cells", () => {
   it("neutralises formula-looking cells and quotes what RFC 4180 needs", () => {
-    for (const hostile of ["=1+1", "+39 055", "-2", "@SUM(A1)", "\tx", "\rx"]) expect(neutraliseCell(hostile)).toBe(`'${hostile}`);
+    for (const hostile of ["=1+1", "+39 055", "-2", "@SUM(A1)", "\tx", "\rx"])
+      expect(neutraliseCell(hostile)).toBe(`'${hostile}`);
     for (const plain of ["Mario", "022205", "a=b", " =x", ""]) expect(neutraliseCell(plain)).toBe(plain);
     expect(csvField('=HYPERLINK("http://x","y")')).toBe(`"'=HYPERLINK(""http://x"",""y"")"`);
   });
@@ -90,7 +91,13 @@ describe("signed CSV export", () => {
   const entries: AuditEntry[] = [...audit.export({})].flat();
   const settings = () => ({ ...defaultSettings(), comuneCode: "022205", workstationId: "POST-022205-01" });
   const lookup = createAuditLookup(store.db, store.auditChain);
-  const evidence = createAuditEvidence({ audit, lookup, settings, clock: () => new Date(), notary: createMeshNotary(identity) });
+  const evidence = createAuditEvidence({
+    audit,
+    lookup,
+    settings,
+    clock: () => new Date(),
+    notary: createMeshNotary(identity),
+  });
   const exported = evidence.exportCsv({});
 
   it("writes a BOM, keeps accents, and neutralises every formula cell", () => {
@@ -112,7 +119,13 @@ describe("signed CSV export", () => {
   it("carries a checkpoint and a signature that verify with the mesh CA", () => {
     const verified = verifyAuditExport(exported.csv, exported.signatureFile, { caPem: ca.certificatePem });
     expect(verified).toMatchObject({ rows: 4, signer: "the Novabox of Comune 022205 (workstation POST-022205-01)" });
-    expect(verified.head).toMatchObject({ comuneCode: "022205", workstationCode: "POST-022205-01", lastId: 4, headHash: entries[3]!.hash, purpose: "export" });
+    expect(verified.head).toMatchObject({
+      comuneCode: "022205",
+      workstationCode: "POST-022205-01",
+      lastId: 4,
+      headHash: entries[3]!.hash,
+      purpose: "export",
+    });
     expect(verifyCheckpoint(exported.checkpoint, { caPem: ca.certificatePem }).lastId).toBe(4);
   });
 
@@ -120,12 +133,22 @@ describe("signed CSV export", () => {
     const csv = Buffer.from(exported.csv);
     const at = csv.indexOf("Niccol");
     csv[at] = "N".charCodeAt(0) + 1;
-    expect(() => verifyAuditExport(csv, exported.signatureFile, { caPem: ca.certificatePem })).toThrow(/changed after the export/);
+    expect(() => verifyAuditExport(csv, exported.signatureFile, { caPem: ca.certificatePem })).toThrow(
+      /changed after the export/,
+    );
     const signature = JSON.parse(Buffer.from(exported.signatureFile).toString("utf8")) as Record<string, string>;
     const other = evidence.checkpoint("announce")!;
-    const swapped = Buffer.from(JSON.stringify({ ...signature, checkpoint: Buffer.from(other.checkpoint).toString("base64"), checkpointSignature: Buffer.from(other.signature).toString("base64") }));
+    const swapped = Buffer.from(
+      JSON.stringify({
+        ...signature,
+        checkpoint: Buffer.from(other.checkpoint).toString("base64"),
+        checkpointSignature: Buffer.from(other.signature).toString("base64"),
+      }),
+    );
     expect(() => verifyAuditExport(exported.csv, swapped, { caPem: ca.certificatePem })).toThrow(EvidenceInvalidError);
-    expect(() => verifyAuditExport(exported.csv, exported.signatureFile, { caPem: otherCa.certificatePem })).toThrow(/not issued by the mesh CA/);
+    expect(() => verifyAuditExport(exported.csv, exported.signatureFile, { caPem: otherCa.certificatePem })).toThrow(
+      /not issued by the mesh CA/,
+    );
   });
 
   it("is refused without a mesh key", () => {

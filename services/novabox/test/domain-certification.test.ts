@@ -1,12 +1,29 @@
 import { describe, expect, it } from "@jest/globals";
 import { DomainError } from "#shared/runtime/domain-error.js";
-import { AnprRejectedError, AnprTimeoutError, AnprUnavailableError, AnprWrongSubjectError } from "../src/anpr-client/anpr-errors.js";
+import {
+  AnprRejectedError,
+  AnprTimeoutError,
+  AnprUnavailableError,
+  AnprWrongSubjectError,
+} from "../src/anpr-client/anpr-errors.js";
 import { IssuanceOutcomeUnknownError } from "../src/domain/errors.js";
-import { createCertificationService, type AnprGateway, type IssueCertificateInput } from "../src/domain/certification-service.js";
+import {
+  createCertificationService,
+  type AnprGateway,
+  type IssueCertificateInput,
+} from "../src/domain/certification-service.js";
 import { createConsultationService } from "../src/domain/consultation-service.js";
 import type { Settings } from "../src/domain/model.js";
 import { createRateLimiter } from "../src/domain/rate-limiter.js";
-import { FAKE_PDF, fakeAuditLog, fakeClock, fakeGateway, fakeIdempotencyStore, fakePendingStore, fiscalCodeFor } from "./fakes.js";
+import {
+  FAKE_PDF,
+  fakeAuditLog,
+  fakeClock,
+  fakeGateway,
+  fakeIdempotencyStore,
+  fakePendingStore,
+  fiscalCodeFor,
+} from "./fakes.js";
 import { testSettings } from "./fakes.js";
 
 const caller = { tobacconistId: "tab-0042", authenticationMethod: "SSO_TOKEN" as const };
@@ -18,7 +35,9 @@ const input: IssueCertificateInput = {
   stampDuty: { type: "paid" },
 };
 
-function setup<G extends AnprGateway = ReturnType<typeof fakeGateway>>(options: { gateway?: G; settings?: Partial<Settings>; anpr?: () => AnprGateway } = {}) {
+function setup<G extends AnprGateway = ReturnType<typeof fakeGateway>>(
+  options: { gateway?: G; settings?: Partial<Settings>; anpr?: () => AnprGateway } = {},
+) {
   const clock = fakeClock();
   const audit = fakeAuditLog(clock);
   const idempotency = fakeIdempotencyStore();
@@ -26,7 +45,14 @@ function setup<G extends AnprGateway = ReturnType<typeof fakeGateway>>(options: 
   const settings = testSettings(options.settings);
   const limiter = createRateLimiter({ settings: () => settings, clock });
   let n = 0;
-  const deps = { anpr: options.anpr ?? (() => gateway), settings: () => settings, audit, limiter, clock, newRequestId: () => `req-${++n}` };
+  const deps = {
+    anpr: options.anpr ?? (() => gateway),
+    settings: () => settings,
+    audit,
+    limiter,
+    clock,
+    newRequestId: () => `req-${++n}`,
+  };
   const pending = fakePendingStore(idempotency);
   const service = createCertificationService({ ...deps, idempotency, pending });
   const consultation = createConsultationService(deps);
@@ -42,7 +68,11 @@ describe("certification service: exactly one certificate per idempotency key", (
     const lost = await service.issue(input, caller).catch((e: unknown) => e);
     expect(lost).toBeInstanceOf(IssuanceOutcomeUnknownError);
     expect((lost as IssuanceOutcomeUnknownError).reason).toBe("ANPR_OUTCOME_UNKNOWN");
-    expect((lost as IssuanceOutcomeUnknownError).metadata).toMatchObject({ cause: "ANPR_TIMEOUT", retryAfterSeconds: "30", idOperazioneComune: gateway.operationIds[0] });
+    expect((lost as IssuanceOutcomeUnknownError).metadata).toMatchObject({
+      cause: "ANPR_TIMEOUT",
+      retryAfterSeconds: "30",
+      idOperazioneComune: gateway.operationIds[0],
+    });
     expect(pending.all()).toMatchObject([{ state: "pending", attempts: 1, operationId: gateway.operationIds[0] }]);
     const retry = await service.issue(input, caller);
     expect(gateway.operationIds).toEqual([gateway.operationIds[0], gateway.operationIds[0]]);
@@ -57,10 +87,15 @@ describe("certification service: exactly one certificate per idempotency key", (
   });
 
   it("a refusal by ANPR is kept: a retry gets the same refusal without a new operation", async () => {
-    const gateway = fakeGateway({ fail: () => new AnprRejectedError([{ code: "EN160", severity: "E", text: "soggetto non certificabile" }], "99") });
+    const gateway = fakeGateway({
+      fail: () => new AnprRejectedError([{ code: "EN160", severity: "E", text: "soggetto non certificabile" }], "99"),
+    });
     const { service, audit } = setup({ gateway });
     await expect(service.issue(input, caller)).rejects.toMatchObject({ reason: "ANPR_REJECTED" });
-    await expect(service.issue(input, caller)).rejects.toMatchObject({ reason: "ANPR_REJECTED", metadata: { anprCode: "EN160" } });
+    await expect(service.issue(input, caller)).rejects.toMatchObject({
+      reason: "ANPR_REJECTED",
+      metadata: { anprCode: "EN160" },
+    });
     expect(gateway.operationIds).toHaveLength(1);
     expect(audit.entries.map((e) => [e.outcome, e.anprErrorCode])).toEqual([
       ["ANPR_ERROR", "EN160"],
@@ -69,9 +104,14 @@ describe("certification service: exactly one certificate per idempotency key", (
   });
 
   it("an answer about someone else is never returned nor stored; the id is abandoned and a retry draws a new one", async () => {
-    const gateway = fakeGateway({ fail: (call) => (call === 1 ? new AnprWrongSubjectError("fiscal code: another person") : undefined) });
+    const gateway = fakeGateway({
+      fail: (call) => (call === 1 ? new AnprWrongSubjectError("fiscal code: another person") : undefined),
+    });
     const { service, audit, idempotency, pending } = setup({ gateway });
-    await expect(service.issue(input, caller)).rejects.toMatchObject({ reason: "ANPR_WRONG_SUBJECT", kind: "data-loss" });
+    await expect(service.issue(input, caller)).rejects.toMatchObject({
+      reason: "ANPR_WRONG_SUBJECT",
+      kind: "data-loss",
+    });
     expect(idempotency.size).toBe(0);
     expect(pending.all()).toEqual([]);
     expect(audit.entries[0]).toMatchObject({ outcome: "FAILED" });
@@ -104,7 +144,9 @@ describe("certification service: exactly one certificate per idempotency key", (
     const gateway = fakeGateway({ fail: () => timeout() });
     const { service } = setup({ gateway });
     await expect(service.issue(input, caller)).rejects.toBeInstanceOf(IssuanceOutcomeUnknownError);
-    await expect(service.issue({ ...input, certificateTypes: [1] }, caller)).rejects.toMatchObject({ reason: "IDEMPOTENCY_KEY_REUSED" });
+    await expect(service.issue({ ...input, certificateTypes: [1] }, caller)).rejects.toMatchObject({
+      reason: "IDEMPOTENCY_KEY_REUSED",
+    });
   });
 });
 
@@ -121,7 +163,7 @@ describe("certification service: issue", () => {
       issuedAt: new Date("2026-11-23T09:00:00.000Z"),
     });
     expect(result.pdf).toEqual(FAKE_PDF);
-    const sent = (gateway).calls.issueCertificate[0];
+    const sent = gateway.calls.issueCertificate[0];
     expect(sent).toMatchObject({
       certificateTypes: [8, 12],
       subject: { fiscalCode: input.subject.fiscalCode, surname: "Bianchi", name: "Luca" },
@@ -149,8 +191,11 @@ describe("certification service: issue", () => {
     const { service, gateway, audit, clock } = setup();
     const first = await service.issue(input, caller);
     clock.advance(5000);
-    const second = await service.issue({ ...input, subject: { ...input.subject, fiscalCode: input.subject.fiscalCode.toLowerCase() } }, caller);
-    expect((gateway).calls.issueCertificate).toHaveLength(1);
+    const second = await service.issue(
+      { ...input, subject: { ...input.subject, fiscalCode: input.subject.fiscalCode.toLowerCase() } },
+      caller,
+    );
+    expect(gateway.calls.issueCertificate).toHaveLength(1);
     expect(second).toEqual({ ...first, replayed: true });
     expect(audit.entries.map((e) => [e.operation, e.outcome, e.anprProtocolNumber])).toEqual([
       ["CERTIFICATE_ISSUE", "SUCCESS", "202611230001"],
@@ -162,31 +207,51 @@ describe("certification service: issue", () => {
   it("makes one ANPR call for concurrent retries with the same key", async () => {
     const { service, gateway } = setup();
     const [a, b] = await Promise.all([service.issue(input, caller), service.issue(input, caller)]);
-    expect((gateway).calls.issueCertificate).toHaveLength(1);
+    expect(gateway.calls.issueCertificate).toHaveLength(1);
     expect([a.replayed, b.replayed].sort()).toEqual([false, true]);
   });
 
   it("refuses the same key with other fields as already-exists", async () => {
     const { service, gateway, audit } = setup();
     await service.issue(input, caller);
-    await expect(service.issue({ ...input, certificateTypes: [8] }, caller)).rejects.toMatchObject({ kind: "already-exists", reason: "IDEMPOTENCY_KEY_REUSED", field: "idempotency_key" });
-    expect((gateway).calls.issueCertificate).toHaveLength(1);
+    await expect(service.issue({ ...input, certificateTypes: [8] }, caller)).rejects.toMatchObject({
+      kind: "already-exists",
+      reason: "IDEMPOTENCY_KEY_REUSED",
+      field: "idempotency_key",
+    });
+    expect(gateway.calls.issueCertificate).toHaveLength(1);
     expect(audit.entries[1]).toMatchObject({ outcome: "INVALID", requestId: "req-2" });
-    await expect(service.issue(input, { ...caller, tobacconistId: "tab-0099" })).resolves.toMatchObject({ replayed: false });
+    await expect(service.issue(input, { ...caller, tobacconistId: "tab-0099" })).resolves.toMatchObject({
+      replayed: false,
+    });
   });
 
   it("audits an ANPR KO with its code and rethrows the error", async () => {
-    const ko = new AnprRejectedError([{ code: "EN042", severity: "E", text: "Soggetto da certificare non presente in ANPR" }], "998877");
+    const ko = new AnprRejectedError(
+      [{ code: "EN042", severity: "E", text: "Soggetto da certificare non presente in ANPR" }],
+      "998877",
+    );
     const { service, audit, idempotency } = setup({ gateway: fakeGateway({ fail: ko }) });
     await expect(service.issue(input, { ...caller, requestId: "req-given" })).rejects.toBe(ko);
     expect(audit.entries).toEqual([
-      expect.objectContaining({ operation: "CERTIFICATE_ISSUE", outcome: "ANPR_ERROR", anprErrorCode: "EN042", anprOperationId: "998877", requestId: "req-given", fiscalCode: input.subject.fiscalCode }),
+      expect.objectContaining({
+        operation: "CERTIFICATE_ISSUE",
+        outcome: "ANPR_ERROR",
+        anprErrorCode: "EN042",
+        anprOperationId: "998877",
+        requestId: "req-given",
+        fiscalCode: input.subject.fiscalCode,
+      }),
     ]);
     expect(idempotency.size).toBe(0);
   });
 
   it("audits an unreachable ANPR as FAILED and a missing configuration too", async () => {
-    const down = setup({ gateway: fakeGateway({ fail: new AnprUnavailableError("connection refused", undefined, { requestNotSent: true }) }) });
+    const down = setup({
+      gateway: fakeGateway({
+        fail: new AnprUnavailableError("connection refused", undefined, { requestNotSent: true }),
+      }),
+    });
     await expect(down.service.issue(input, caller)).rejects.toMatchObject({ kind: "unavailable" });
     expect(down.audit.entries[0]).toMatchObject({ outcome: "FAILED", anprErrorCode: "" });
     expect(down.pending.all()).toEqual([]);
@@ -201,13 +266,32 @@ describe("certification service: issue", () => {
 
   it("charges no stamp duty for an exemption, and no diritti when table 39 says so", async () => {
     const { service, gateway } = setup();
-    const onlus = await service.issue({ ...input, idempotencyKey: "k1", stampDuty: { type: "exempt", reason: 1 } }, caller);
-    expect(onlus.charges).toEqual({ serviceFeeCents: 200, stampDutyCents: 0, secretariatFeesCents: 50, totalCents: 250 });
-    const divorce = await service.issue({ ...input, idempotencyKey: "k2", stampDuty: { type: "exempt", reason: 7 } }, caller);
-    expect(divorce.charges).toEqual({ serviceFeeCents: 200, stampDutyCents: 0, secretariatFeesCents: 0, totalCents: 200 });
-    const other = await service.issue({ ...input, idempotencyKey: "k3", stampDuty: { type: "exempt", reason: 99, description: "art. 5 legge X" } }, caller);
+    const onlus = await service.issue(
+      { ...input, idempotencyKey: "k1", stampDuty: { type: "exempt", reason: 1 } },
+      caller,
+    );
+    expect(onlus.charges).toEqual({
+      serviceFeeCents: 200,
+      stampDutyCents: 0,
+      secretariatFeesCents: 50,
+      totalCents: 250,
+    });
+    const divorce = await service.issue(
+      { ...input, idempotencyKey: "k2", stampDuty: { type: "exempt", reason: 7 } },
+      caller,
+    );
+    expect(divorce.charges).toEqual({
+      serviceFeeCents: 200,
+      stampDutyCents: 0,
+      secretariatFeesCents: 0,
+      totalCents: 200,
+    });
+    const other = await service.issue(
+      { ...input, idempotencyKey: "k3", stampDuty: { type: "exempt", reason: 99, description: "art. 5 legge X" } },
+      caller,
+    );
     expect(other.charges.stampDutyCents).toBe(0);
-    const calls = (gateway).calls.issueCertificate;
+    const calls = gateway.calls.issueCertificate;
     expect(calls.map((c) => [c.stampDuty, c.feesCents])).toEqual([
       [{ exemption: 1 }, 50],
       [{ exemption: 7 }, 0],
@@ -217,21 +301,39 @@ describe("certification service: issue", () => {
 
   it("rejects invalid input before ANPR and audits it as INVALID with the request id", async () => {
     const { service, gateway, audit } = setup();
-    await expect(service.issue({ ...input, subject: { ...input.subject, fiscalCode: "RSSMRA80A01H501X" } }, caller)).rejects.toMatchObject({
+    await expect(
+      service.issue({ ...input, subject: { ...input.subject, fiscalCode: "RSSMRA80A01H501X" } }, caller),
+    ).rejects.toMatchObject({
       kind: "invalid-input",
       field: "subject.fiscal_code",
     });
-    expect((gateway).calls.issueCertificate).toHaveLength(0);
+    expect(gateway.calls.issueCertificate).toHaveLength(0);
     expect(audit.entries[0]).toMatchObject({ outcome: "INVALID", fiscalCode: "RSSMRA80A01H501X", requestId: "req-1" });
   });
 
   it("refuses a revoked tobacconist and rate limits, auditing each", async () => {
-    const revoked = setup({ settings: { revokedTobacconists: [{ tobacconistId: "tab-0042", reason: "", revokedAt: new Date() }] } });
-    await expect(revoked.service.issue(input, caller)).rejects.toMatchObject({ kind: "forbidden", reason: "TOBACCONIST_REVOKED" });
+    const revoked = setup({
+      settings: { revokedTobacconists: [{ tobacconistId: "tab-0042", reason: "", revokedAt: new Date() }] },
+    });
+    await expect(revoked.service.issue(input, caller)).rejects.toMatchObject({
+      kind: "forbidden",
+      reason: "TOBACCONIST_REVOKED",
+    });
     expect(revoked.audit.entries[0]).toMatchObject({ outcome: "DENIED" });
-    const limited = setup({ settings: { rateLimits: { perTobacconistPerMinute: 1, massExtractionDistinctFiscalCodes: 0, massExtractionWindowSeconds: 0 } } });
+    const limited = setup({
+      settings: {
+        rateLimits: {
+          perTobacconistPerMinute: 1,
+          massExtractionDistinctFiscalCodes: 0,
+          massExtractionWindowSeconds: 0,
+        },
+      },
+    });
     await limited.service.issue(input, caller);
-    await expect(limited.service.issue({ ...input, idempotencyKey: "k2" }, caller)).rejects.toMatchObject({ kind: "rate-limited", reason: "RATE_LIMITED" });
+    await expect(limited.service.issue({ ...input, idempotencyKey: "k2" }, caller)).rejects.toMatchObject({
+      kind: "rate-limited",
+      reason: "RATE_LIMITED",
+    });
     expect(limited.audit.entries[1]).toMatchObject({ outcome: "RATE_LIMITED" });
   });
 });
@@ -241,7 +343,7 @@ describe("certification service: preview and types", () => {
     const { service, gateway, audit, idempotency } = setup();
     const preview = await service.preview({ ...input, stampDuty: { type: "paid" } }, caller);
     expect(preview).toMatchObject({ charges: { totalCents: 1850 }, certificateTypes: [8, 12], requestId: "req-1" });
-    expect((gateway).calls.issueCertificate[0]?.issuance).toBe(3);
+    expect(gateway.calls.issueCertificate[0]?.issuance).toBe(3);
     expect(audit.entries[0]).toMatchObject({ operation: "CERTIFICATE_PREVIEW", outcome: "SUCCESS" });
     expect(idempotency.size).toBe(0);
   });
@@ -250,7 +352,11 @@ describe("certification service: preview and types", () => {
     const { service, audit } = setup({ settings: { enabledCertificateTypes: [8, 9] } });
     const types = service.listCertificateTypes(caller);
     expect(types).toHaveLength(20);
-    expect(types.find((t) => t.id === 9)).toMatchObject({ description: "storico di Residenza", enabled: true, experimentalPhase: false });
+    expect(types.find((t) => t.id === 9)).toMatchObject({
+      description: "storico di Residenza",
+      enabled: true,
+      experimentalPhase: false,
+    });
     expect(types.find((t) => t.id === 1)).toMatchObject({ enabled: false, experimentalPhase: true });
     expect(audit.entries[0]).toMatchObject({ operation: "CERTIFICATE_TYPES_LIST" });
   });
@@ -260,23 +366,48 @@ describe("consultation service", () => {
   it("returns the individual record and audits it", async () => {
     const { consultation, audit, gateway } = setup();
     const record = await consultation.getIndividualRecord(` ${fiscalCodeFor(3).toLowerCase()} `, caller);
-    expect(record).toMatchObject({ subject: { surname: "BIANCHI" }, requestId: "req-1", retrievedAt: new Date("2026-11-23T09:00:00.000Z") });
-    expect((gateway).calls.getIndividualRecord[0]?.fiscalCode).toBe(fiscalCodeFor(3));
-    expect(audit.entries[0]).toMatchObject({ operation: "INDIVIDUAL_RECORD", outcome: "SUCCESS", fiscalCode: fiscalCodeFor(3), anprOperationId: record.anprOperationId });
+    expect(record).toMatchObject({
+      subject: { surname: "BIANCHI" },
+      requestId: "req-1",
+      retrievedAt: new Date("2026-11-23T09:00:00.000Z"),
+    });
+    expect(gateway.calls.getIndividualRecord[0]?.fiscalCode).toBe(fiscalCodeFor(3));
+    expect(audit.entries[0]).toMatchObject({
+      operation: "INDIVIDUAL_RECORD",
+      outcome: "SUCCESS",
+      fiscalCode: fiscalCodeFor(3),
+      anprOperationId: record.anprOperationId,
+    });
   });
 
   it("refuses an invalid fiscal code on field fiscal_code", async () => {
     const { consultation, audit } = setup();
-    await expect(consultation.getIndividualRecord("ABC", caller)).rejects.toMatchObject({ kind: "invalid-input", field: "fiscal_code" });
+    await expect(consultation.getIndividualRecord("ABC", caller)).rejects.toMatchObject({
+      kind: "invalid-input",
+      field: "fiscal_code",
+    });
     expect(audit.entries[0]).toMatchObject({ outcome: "INVALID" });
   });
 
   it("counts look-ups towards mass extraction and appends one anomaly alert", async () => {
-    const { consultation, service, audit } = setup({ settings: { rateLimits: { perTobacconistPerMinute: 0, massExtractionDistinctFiscalCodes: 2, massExtractionWindowSeconds: 3600 } } });
+    const { consultation, service, audit } = setup({
+      settings: {
+        rateLimits: {
+          perTobacconistPerMinute: 0,
+          massExtractionDistinctFiscalCodes: 2,
+          massExtractionWindowSeconds: 3600,
+        },
+      },
+    });
     await consultation.getIndividualRecord(fiscalCodeFor(1), caller);
     await service.issue({ ...input, subject: { ...input.subject, fiscalCode: fiscalCodeFor(2) } }, caller);
-    await expect(consultation.getIndividualRecord(fiscalCodeFor(3), caller)).rejects.toMatchObject({ kind: "rate-limited", reason: "MASS_EXTRACTION" });
-    await expect(consultation.getIndividualRecord(fiscalCodeFor(4), caller)).rejects.toMatchObject({ reason: "MASS_EXTRACTION" });
+    await expect(consultation.getIndividualRecord(fiscalCodeFor(3), caller)).rejects.toMatchObject({
+      kind: "rate-limited",
+      reason: "MASS_EXTRACTION",
+    });
+    await expect(consultation.getIndividualRecord(fiscalCodeFor(4), caller)).rejects.toMatchObject({
+      reason: "MASS_EXTRACTION",
+    });
     await expect(consultation.getIndividualRecord(fiscalCodeFor(1), caller)).resolves.toBeDefined();
     expect(audit.entries.map((e) => [e.operation, e.outcome])).toEqual([
       ["INDIVIDUAL_RECORD", "SUCCESS"],
@@ -292,7 +423,9 @@ describe("consultation service", () => {
   it("audits ANPR's not-found as ANPR_ERROR", async () => {
     const ko = new AnprRejectedError([{ code: "EN042", severity: "E", text: "non presente" }]);
     const { consultation, audit } = setup({ gateway: fakeGateway({ fail: ko }) });
-    await expect(consultation.getIndividualRecord(fiscalCodeFor(1), caller)).rejects.toMatchObject({ kind: "not-found" });
+    await expect(consultation.getIndividualRecord(fiscalCodeFor(1), caller)).rejects.toMatchObject({
+      kind: "not-found",
+    });
     expect(audit.entries[0]).toMatchObject({ outcome: "ANPR_ERROR", anprErrorCode: "EN042" });
   });
 });
@@ -300,7 +433,7 @@ describe("consultation service", () => {
 describe("the Comune check (comune_code)", () => {
   it("refuses another Comune on issue, preview, list and record before ANPR, naming both codes, and audits it", async () => {
     const { service, consultation, audit, gateway } = setup();
-    const calls = (gateway).calls;
+    const calls = gateway.calls;
     const refusal = (err: unknown) => {
       expect(err).toBeInstanceOf(DomainError);
       expect(err).toMatchObject({ kind: "precondition-failed", reason: "COMUNE_MISMATCH", field: "comune_code" });
@@ -311,7 +444,9 @@ describe("the Comune check (comune_code)", () => {
     await expect(service.issue({ ...input, comuneCode: "022161" }, caller).catch(refusal)).resolves.toBe(true);
     await expect(service.preview({ ...input, comuneCode: " 022161 " }, caller).catch(refusal)).resolves.toBe(true);
     expect(() => service.listCertificateTypes(caller, "022161")).toThrow(/022161/);
-    await expect(consultation.getIndividualRecord(fiscalCodeFor(3), caller, "022161").catch(refusal)).resolves.toBe(true);
+    await expect(consultation.getIndividualRecord(fiscalCodeFor(3), caller, "022161").catch(refusal)).resolves.toBe(
+      true,
+    );
     expect(calls.issueCertificate).toHaveLength(0);
     expect(calls.getIndividualRecord).toHaveLength(0);
     expect(audit.entries.map((e) => [e.operation, e.outcome])).toEqual([
@@ -326,7 +461,7 @@ describe("the Comune check (comune_code)", () => {
     const { service, gateway } = setup();
     await service.issue({ ...input, comuneCode: "022205" }, caller);
     await service.issue({ ...input, idempotencyKey: "other-key-1" }, caller);
-    expect((gateway).calls.issueCertificate).toHaveLength(2);
+    expect(gateway.calls.issueCertificate).toHaveLength(2);
     expect(service.listCertificateTypes(undefined, "022205").length).toBeGreaterThan(0);
   });
 });

@@ -39,8 +39,17 @@ describe("createMeshAlertService", () => {
     const { entries } = store.audit.list({ operations: ["ANOMALY_ALERT"] }, 10);
     expect(entries).toHaveLength(2);
     const entry = entries.find((e) => e.id === first.auditEntryId)!;
-    expect(entry).toMatchObject({ actor: "novares", tobacconistId: "TAB-0002", fiscalCode: "", requestId: "novares-alert:a-1", outcome: "RATE_LIMITED", authenticationMethod: "SYSTEM" });
-    expect(entry.detail).toBe("Novares mass-extraction alert a-1: 4 distinct fiscal codes within 600 s, raised 2026-11-30T10:00:00.000Z; also Comuni 001001");
+    expect(entry).toMatchObject({
+      actor: "novares",
+      tobacconistId: "TAB-0002",
+      fiscalCode: "",
+      requestId: "novares-alert:a-1",
+      outcome: "RATE_LIMITED",
+      authenticationMethod: "SYSTEM",
+    });
+    expect(entry.detail).toBe(
+      "Novares mass-extraction alert a-1: 4 distinct fiscal codes within 600 s, raised 2026-11-30T10:00:00.000Z; also Comuni 001001",
+    );
     expect(store.audit.verify().ok).toBe(true);
     store.close();
   });
@@ -60,7 +69,9 @@ describe("createMeshAlertService", () => {
     expect((foreign as Error).message).toContain("022205");
     expect(() => alerts.recordMassExtraction(alert({ alertId: "bad id with spaces" }))).toThrow(InvalidInputError);
     expect(() => alerts.recordMassExtraction(alert({ tobacconistId: "" }))).toThrow(/tobacconist_id is required/);
-    expect(() => alerts.recordMassExtraction(alert({ comuni: ["22205"] }))).toThrow(/comuni: "22205" is not a six-digit ISTAT code/);
+    expect(() => alerts.recordMassExtraction(alert({ comuni: ["22205"] }))).toThrow(
+      /comuni: "22205" is not a six-digit ISTAT code/,
+    );
     expect(store.audit.list({ operations: ["ANOMALY_ALERT"] }, 10).entries).toHaveLength(0);
     store.close();
   });

@@ -19,7 +19,9 @@ describe("password hashing", () => {
   it("treats malformed or tampered hashes as no match", async () => {
     const hash = await hashPassword("a long password", fast);
     await expect(verifyPassword("a long password", "plain")).resolves.toBe(false);
-    await expect(verifyPassword("a long password", hash.replace("scrypt$1024", "scrypt$1073741824"))).resolves.toBe(false);
+    await expect(verifyPassword("a long password", hash.replace("scrypt$1024", "scrypt$1073741824"))).resolves.toBe(
+      false,
+    );
     await expect(verifyPassword("a long password", hash.replace("scrypt$1024", "scrypt$1000"))).resolves.toBe(false);
   });
 });

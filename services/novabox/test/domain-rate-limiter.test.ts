@@ -3,9 +3,15 @@ import { createRateLimiter } from "../src/domain/rate-limiter.js";
 import { MassExtractionError } from "../src/domain/errors.js";
 import { fakeClock, fiscalCodeFor, testSettings } from "./fakes.js";
 
-function setup(perTobacconistPerMinute: number, massExtractionDistinctFiscalCodes: number, massExtractionWindowSeconds = 3600) {
+function setup(
+  perTobacconistPerMinute: number,
+  massExtractionDistinctFiscalCodes: number,
+  massExtractionWindowSeconds = 3600,
+) {
   const clock = fakeClock();
-  const settings = testSettings({ rateLimits: { perTobacconistPerMinute, massExtractionDistinctFiscalCodes, massExtractionWindowSeconds } });
+  const settings = testSettings({
+    rateLimits: { perTobacconistPerMinute, massExtractionDistinctFiscalCodes, massExtractionWindowSeconds },
+  });
   return { clock, limiter: createRateLimiter({ settings: () => settings, clock }) };
 }
 
@@ -17,7 +23,13 @@ describe("rate limiter", () => {
     limiter.admit("a");
     limiter.admit("a");
     limiter.admit("b");
-    expect(() => limiter.admit("a")).toThrow(expect.objectContaining({ kind: "rate-limited", reason: "RATE_LIMITED", metadata: { retryAfterSeconds: "40", limitPerMinute: "3" } }));
+    expect(() => limiter.admit("a")).toThrow(
+      expect.objectContaining({
+        kind: "rate-limited",
+        reason: "RATE_LIMITED",
+        metadata: { retryAfterSeconds: "40", limitPerMinute: "3" },
+      }),
+    );
     clock.advance(40_000);
     limiter.admit("a");
     expect(() => limiter.admit("a")).toThrow(/per minute/);
@@ -42,7 +54,12 @@ describe("rate limiter", () => {
       first = err;
     }
     expect(first).toBeInstanceOf(MassExtractionError);
-    expect(first).toMatchObject({ kind: "rate-limited", reason: "MASS_EXTRACTION", alert: true, metadata: { retryAfterSeconds: "500" } });
+    expect(first).toMatchObject({
+      kind: "rate-limited",
+      reason: "MASS_EXTRACTION",
+      alert: true,
+      metadata: { retryAfterSeconds: "500" },
+    });
     expect(() => limiter.admit("a", fiscalCodeFor(5))).toThrow(expect.objectContaining({ alert: false }));
     limiter.admit("a", fiscalCodeFor(2));
     clock.advance(500_001);
@@ -52,7 +69,9 @@ describe("rate limiter", () => {
 
   it("keeps bounded state", () => {
     const clock = fakeClock();
-    const settings = testSettings({ rateLimits: { perTobacconistPerMinute: 1, massExtractionDistinctFiscalCodes: 0, massExtractionWindowSeconds: 0 } });
+    const settings = testSettings({
+      rateLimits: { perTobacconistPerMinute: 1, massExtractionDistinctFiscalCodes: 0, massExtractionWindowSeconds: 0 },
+    });
     const limiter = createRateLimiter({ settings: () => settings, clock, maxTrackedTobacconists: 2 });
     limiter.admit("a");
     limiter.admit("b");

@@ -5,7 +5,14 @@
 import { computeCodiceFiscale } from "#shared/anpr/codice-fiscale.js";
 import type { AnprGateway } from "../src/domain/certification-service.js";
 import type { AuditEntry, AuditRecord, Settings } from "../src/domain/model.js";
-import type { AdminStore, AuditLog, IdempotencyStore, PendingIssuance, PendingIssuanceStore, StoredIssuance } from "../src/domain/ports.js";
+import type {
+  AdminStore,
+  AuditLog,
+  IdempotencyStore,
+  PendingIssuance,
+  PendingIssuanceStore,
+  StoredIssuance,
+} from "../src/domain/ports.js";
 
 /** A settable clock. */
 export interface FakeClock {
@@ -50,7 +57,11 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     ssoIssuer: "https://sso.novares.test",
     ssoAudience: "novabox",
     logRetentionDays: 365,
-    rateLimits: { perTobacconistPerMinute: 60, massExtractionDistinctFiscalCodes: 100, massExtractionWindowSeconds: 3600 },
+    rateLimits: {
+      perTobacconistPerMinute: 60,
+      massExtractionDistinctFiscalCodes: 100,
+      massExtractionWindowSeconds: 3600,
+    },
     revokedTobacconists: [],
     serviceFeeCents: 200,
     stampDutyCents: 1600,
@@ -157,7 +168,10 @@ export const FAKE_PDF = new TextEncoder().encode("%PDF-1.4\n% fake certificate\n
 
 /** A gateway that answers from `behaviour` and counts calls. */
 export interface FakeGateway extends AnprGateway {
-  calls: { issueCertificate: Parameters<AnprGateway["issueCertificate"]>[0][]; getIndividualRecord: Parameters<AnprGateway["getIndividualRecord"]>[0][] };
+  calls: {
+    issueCertificate: Parameters<AnprGateway["issueCertificate"]>[0][];
+    getIndividualRecord: Parameters<AnprGateway["getIndividualRecord"]>[0][];
+  };
 }
 
 /**
@@ -165,13 +179,20 @@ export interface FakeGateway extends AnprGateway {
  * for that call, or answer normally when it returns undefined). The operation ids each call used are
  * in `calls.operationIds`.
  */
-export function fakeGateway(behaviour: { fail?: Error | ((call: number, operationId: string) => Error | undefined); protocolNumber?: string } = {}): FakeGateway & { operationIds: string[] } {
+export function fakeGateway(
+  behaviour: {
+    fail?: Error | ((call: number, operationId: string) => Error | undefined);
+    protocolNumber?: string;
+  } = {},
+): FakeGateway & { operationIds: string[] } {
   const calls: FakeGateway["calls"] = { issueCertificate: [], getIndividualRecord: [] };
   const operationIds: string[] = [];
   let op = 1000n;
   let sequence = 0n;
   const failure = (id: string): Error | undefined =>
-    typeof behaviour.fail === "function" ? behaviour.fail(calls.issueCertificate.length + calls.getIndividualRecord.length, id) : behaviour.fail;
+    typeof behaviour.fail === "function"
+      ? behaviour.fail(calls.issueCertificate.length + calls.getIndividualRecord.length, id)
+      : behaviour.fail;
   return {
     calls,
     operationIds,
@@ -193,7 +214,11 @@ export function fakeGateway(behaviour: { fail?: Error | ((call: number, operatio
         warnings: [],
         idOperazioneComune: id,
         echoedOperationId: id,
-        subject: { fiscalCode: input.subject.fiscalCode ?? "", surname: input.subject.surname, name: input.subject.name },
+        subject: {
+          fiscalCode: input.subject.fiscalCode ?? "",
+          surname: input.subject.surname,
+          name: input.subject.name,
+        },
       };
     },
     async getIndividualRecord(input, options) {
@@ -215,7 +240,14 @@ export function fakeGateway(behaviour: { fail?: Error | ((call: number, operatio
     testConnection() {
       op += 1n;
       const at = new Date();
-      return Promise.resolve({ anprOperationId: String(op), outcome: "OK", idOperazioneComune: `FAKE${op}`, sentAt: at, answeredAt: at, anprTime: at });
+      return Promise.resolve({
+        anprOperationId: String(op),
+        outcome: "OK",
+        idOperazioneComune: `FAKE${op}`,
+        sentAt: at,
+        answeredAt: at,
+        anprTime: at,
+      });
     },
   };
 }
@@ -224,5 +256,11 @@ export function fakeGateway(behaviour: { fail?: Error | ((call: number, operatio
 export function fiscalCodeFor(n: number): string {
   const day = String((n % 28) + 1).padStart(2, "0");
   const year = 1950 + (Math.floor(n / 28) % 50);
-  return computeCodiceFiscale({ surname: "BIANCHI", name: "LUCA", sex: "M", birthDate: `${year}-03-${day}`, birthPlaceCode: "L378" });
+  return computeCodiceFiscale({
+    surname: "BIANCHI",
+    name: "LUCA",
+    sex: "M",
+    birthDate: `${year}-03-${day}`,
+    birthPlaceCode: "L378",
+  });
 }

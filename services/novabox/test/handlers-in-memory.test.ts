@@ -13,7 +13,13 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { SignJWT } from "jose";
 import { BadRequestSchema, ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { AnprSeverity } from "#gen/novabox/common/v1/anpr_pb.js";
-import { CertificateLanguage, CertificateType, CertificationService, RequesterType, RequestReason } from "#gen/novabox/certification/v1/certification_service_pb.js";
+import {
+  CertificateLanguage,
+  CertificateType,
+  CertificationService,
+  RequesterType,
+  RequestReason,
+} from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { ConsultationService, HouseholdKind } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { addConnectService } from "#shared/rpc/connect-adapter.js";
 import { AnprRejectedError } from "../src/anpr-client/anpr-errors.js";
@@ -24,7 +30,16 @@ import { createRateLimiter } from "../src/domain/rate-limiter.js";
 import { createSsoVerifier } from "../src/domain/sso.js";
 import { createCertificationHandlers } from "../src/handlers/certification-handlers.js";
 import { createConsultationHandlers } from "../src/handlers/consultation-handlers.js";
-import { FAKE_PDF, fakeAuditLog, fakeClock, fakeGateway, fakeIdempotencyStore, fakePendingStore, fiscalCodeFor, testSettings } from "./fakes.js";
+import {
+  FAKE_PDF,
+  fakeAuditLog,
+  fakeClock,
+  fakeGateway,
+  fakeIdempotencyStore,
+  fakePendingStore,
+  fiscalCodeFor,
+  testSettings,
+} from "./fakes.js";
 
 const ISSUER = "https://sso.novares.test";
 const AUDIENCE = "novabox";
@@ -33,13 +48,25 @@ const fiscalCode = fiscalCodeFor(3);
 
 function setup(options: { settings?: Partial<Settings>; gateway?: ReturnType<typeof fakeGateway> } = {}) {
   const clock = fakeClock();
-  const settings = testSettings({ ssoPublicKeyPem: sso.publicKey.export({ type: "spki", format: "pem" }).toString(), ssoIssuer: ISSUER, ssoAudience: AUDIENCE, ...options.settings });
+  const settings = testSettings({
+    ssoPublicKeyPem: sso.publicKey.export({ type: "spki", format: "pem" }).toString(),
+    ssoIssuer: ISSUER,
+    ssoAudience: AUDIENCE,
+    ...options.settings,
+  });
   const audit = fakeAuditLog(clock);
   const idempotency = fakeIdempotencyStore();
   const gateway = options.gateway ?? fakeGateway();
   const limiter = createRateLimiter({ settings: () => settings, clock });
   let n = 0;
-  const deps = { anpr: () => gateway, settings: () => settings, audit, limiter, clock, newRequestId: () => `req-${++n}` };
+  const deps = {
+    anpr: () => gateway,
+    settings: () => settings,
+    audit,
+    limiter,
+    clock,
+    newRequestId: () => `req-${++n}`,
+  };
   const certification = createCertificationService({ ...deps, idempotency, pending: fakePendingStore(idempotency) });
   const consultation = createConsultationService(deps);
   const verifier = createSsoVerifier({ settings: () => settings, clock });
@@ -59,7 +86,14 @@ function setup(options: { settings?: Partial<Settings>; gateway?: ReturnType<typ
       .sign(sso.privateKey);
   };
   const headers = async (tobacconistId?: string) => ({ authorization: `Bearer ${await token(tobacconistId)}` });
-  return { clock, audit, gateway, certification: createClient(CertificationService, transport), consultation: createClient(ConsultationService, transport), headers };
+  return {
+    clock,
+    audit,
+    gateway,
+    certification: createClient(CertificationService, transport),
+    consultation: createClient(ConsultationService, transport),
+    headers,
+  };
 }
 
 const subject = { fiscalCode, surname: "Bianchi", name: "Luca" };
@@ -103,52 +137,100 @@ describe("Novabox handlers in memory: request mapping", () => {
     expect(response.pdf).toEqual(FAKE_PDF);
     expect(response.anprProtocolNumber).toBe("202611230001");
     expect(response.certificateTypes).toEqual([CertificateType.RESIDENCE, CertificateType.FAMILY_STATUS]);
-    expect(response.charges).toMatchObject({ serviceFeeCents: 200n, stampDutyCents: 0n, secretariatFeesCents: 50n, totalCents: 250n });
+    expect(response.charges).toMatchObject({
+      serviceFeeCents: 200n,
+      stampDutyCents: 0n,
+      secretariatFeesCents: 50n,
+      totalCents: 250n,
+    });
     expect(timestampDate(response.issuedAt!)).toEqual(clock());
     expect(response.replayed).toBe(false);
     expect(response.requestId).toBe("req-1");
-    expect(audit.entries).toMatchObject([{ operation: "CERTIFICATE_ISSUE", outcome: "SUCCESS", tobacconistId: "TAB-0001" }]);
+    expect(audit.entries).toMatchObject([
+      { operation: "CERTIFICATE_ISSUE", outcome: "SUCCESS", tobacconistId: "TAB-0001" },
+    ]);
   });
 
   it("maps a paid certificate with no language and no requester type to Italian, a third party, the configured stamp duty", async () => {
     const { certification, gateway, headers } = setup();
     const response = await certification.issueCertificate(
-      { idempotencyKey: "key-2", subject, certificateTypes: [CertificateType.RESIDENCE], stampDuty: { case: "stampDutyPaid", value: {} }, reason: { reason: RequestReason.BANK_INSURANCE } },
+      {
+        idempotencyKey: "key-2",
+        subject,
+        certificateTypes: [CertificateType.RESIDENCE],
+        stampDuty: { case: "stampDutyPaid", value: {} },
+        reason: { reason: RequestReason.BANK_INSURANCE },
+      },
       { headers: await headers() },
     );
-    expect(gateway.calls.issueCertificate[0]).toMatchObject({ languages: [], requesterType: 1, useAbroad: 0, stampDuty: { paidCents: 1600 } });
+    expect(gateway.calls.issueCertificate[0]).toMatchObject({
+      languages: [],
+      requesterType: 1,
+      useAbroad: 0,
+      stampDuty: { paidCents: 1600 },
+    });
     expect(response.charges).toMatchObject({ stampDutyCents: 1600n, totalCents: 1850n });
   });
 
   it("a retry with the same key is replayed by the domain and says so", async () => {
     const { certification, gateway, headers } = setup();
-    const request = { idempotencyKey: "key-3", subject, certificateTypes: [CertificateType.RESIDENCE], stampDuty: { case: "stampDutyPaid" as const, value: {} } };
+    const request = {
+      idempotencyKey: "key-3",
+      subject,
+      certificateTypes: [CertificateType.RESIDENCE],
+      stampDuty: { case: "stampDutyPaid" as const, value: {} },
+    };
     const first = await certification.issueCertificate(request, { headers: await headers() });
     const second = await certification.issueCertificate(request, { headers: await headers() });
-    expect(second).toMatchObject({ replayed: true, anprProtocolNumber: first.anprProtocolNumber, requestId: first.requestId });
+    expect(second).toMatchObject({
+      replayed: true,
+      anprProtocolNumber: first.anprProtocolNumber,
+      requestId: first.requestId,
+    });
     expect(gateway.calls.issueCertificate).toHaveLength(1);
   });
 
   it("maps ANPR's warnings to AnprMessage with their severity", async () => {
     const gateway = fakeGateway();
     const issue = gateway.issueCertificate.bind(gateway);
-    gateway.issueCertificate = async (input, options) => ({ ...(await issue(input, options)), warnings: [{ code: "EW001", severity: "W", text: "dato incompleto", field: "indirizzo" }] });
+    gateway.issueCertificate = async (input, options) => ({
+      ...(await issue(input, options)),
+      warnings: [{ code: "EW001", severity: "W", text: "dato incompleto", field: "indirizzo" }],
+    });
     const { certification, headers } = setup({ gateway });
-    const response = await certification.previewCertificate({ subject, certificateTypes: [CertificateType.RESIDENCE], stampDuty: { case: "stampDutyPaid", value: {} } }, { headers: await headers() });
-    expect(response.warnings).toMatchObject([{ code: "EW001", severity: AnprSeverity.WARNING, text: "dato incompleto", field: "indirizzo", object: "", value: "" }]);
+    const response = await certification.previewCertificate(
+      { subject, certificateTypes: [CertificateType.RESIDENCE], stampDuty: { case: "stampDutyPaid", value: {} } },
+      { headers: await headers() },
+    );
+    expect(response.warnings).toMatchObject([
+      {
+        code: "EW001",
+        severity: AnprSeverity.WARNING,
+        text: "dato incompleto",
+        field: "indirizzo",
+        object: "",
+        value: "",
+      },
+    ]);
     expect(gateway.calls.issueCertificate[0]).toMatchObject({ issuance: 3 });
   });
 
   it("lists the certificate types with this box's enabled flags", async () => {
     const { certification, headers } = setup({ settings: { enabledCertificateTypes: [CertificateType.RESIDENCE] } });
-    const { certificateTypes } = await certification.listCertificateTypes({ comuneCode: "022205" }, { headers: await headers() });
+    const { certificateTypes } = await certification.listCertificateTypes(
+      { comuneCode: "022205" },
+      { headers: await headers() },
+    );
     expect(certificateTypes.find((t) => t.type === CertificateType.RESIDENCE)).toMatchObject({ enabled: true });
     expect(certificateTypes.find((t) => t.type === CertificateType.FAMILY_STATUS)).toMatchObject({ enabled: false });
   });
 
   it("maps the individual record and its household to the structured message", async () => {
     const { consultation, gateway, headers } = setup();
-    const response = await consultation.getIndividualRecord({ comuneCode: "022205", fiscalCode }, { headers: await headers() });
+    const response = await consultation.getIndividualRecord(
+      { comuneCode: "022205", fiscalCode },
+      { headers: await headers() },
+    );
     expect(gateway.calls.getIndividualRecord).toMatchObject([{ fiscalCode }]);
     expect(response.record).toMatchObject({ fiscalCode, surname: "BIANCHI", name: "LUCA" });
     expect(response.record?.household).toBeUndefined();
@@ -158,10 +240,19 @@ describe("Novabox handlers in memory: request mapping", () => {
     const read = withFamily.getIndividualRecord.bind(withFamily);
     withFamily.getIndividualRecord = async (input, options) => {
       const answer = await read(input, options);
-      return { ...answer, subject: { ...answer.subject, familyId: "F-1", relationshipCode: "1", sex: "M", birthDate: "1980-03-04" }, familyMembers: [{ fiscalCode: "", surname: "BIANCHI", name: "ANNA", sex: "F", relationshipCode: "2", citizenships: [] }] };
+      return {
+        ...answer,
+        subject: { ...answer.subject, familyId: "F-1", relationshipCode: "1", sex: "M", birthDate: "1980-03-04" },
+        familyMembers: [
+          { fiscalCode: "", surname: "BIANCHI", name: "ANNA", sex: "F", relationshipCode: "2", citizenships: [] },
+        ],
+      };
     };
     const family = setup({ gateway: withFamily });
-    const { record } = await family.consultation.getIndividualRecord({ fiscalCode }, { headers: await family.headers() });
+    const { record } = await family.consultation.getIndividualRecord(
+      { fiscalCode },
+      { headers: await family.headers() },
+    );
     expect(record?.birth?.date).toMatchObject({ year: 1980, month: 3, day: 4 });
     expect(record?.household).toMatchObject({ kind: HouseholdKind.FAMILY, anprHouseholdId: "F-1" });
     expect(record?.household?.members.map((m) => [m.name, m.position, m.relationshipCode])).toEqual([
@@ -174,7 +265,14 @@ describe("Novabox handlers in memory: request mapping", () => {
 describe("Novabox handlers in memory: errors as gRPC codes with details", () => {
   it("no token: UNAUTHENTICATED TOKEN_MISSING, and nothing reaches ANPR", async () => {
     const { certification, gateway } = setup();
-    const err = await failure(certification.issueCertificate({ idempotencyKey: "k", subject, certificateTypes: [CertificateType.RESIDENCE], stampDuty: { case: "stampDutyPaid", value: {} } }));
+    const err = await failure(
+      certification.issueCertificate({
+        idempotencyKey: "k",
+        subject,
+        certificateTypes: [CertificateType.RESIDENCE],
+        stampDuty: { case: "stampDutyPaid", value: {} },
+      }),
+    );
     expect(err.code).toBe(Code.Unauthenticated);
     expect(err.findDetails(ErrorInfoSchema)).toMatchObject([{ reason: "TOKEN_MISSING", domain: "novabox.mesh" }]);
     expect(gateway.calls.issueCertificate).toHaveLength(0);
@@ -183,7 +281,16 @@ describe("Novabox handlers in memory: errors as gRPC codes with details", () => 
   it("a tobacconist_id other than the token's: PERMISSION_DENIED TOBACCONIST_MISMATCH naming the field", async () => {
     const { certification, gateway, headers } = setup();
     const err = await failure(
-      certification.issueCertificate({ tobacconistId: "TAB-0002", idempotencyKey: "k", subject, certificateTypes: [CertificateType.RESIDENCE], stampDuty: { case: "stampDutyPaid", value: {} } }, { headers: await headers("TAB-0001") }),
+      certification.issueCertificate(
+        {
+          tobacconistId: "TAB-0002",
+          idempotencyKey: "k",
+          subject,
+          certificateTypes: [CertificateType.RESIDENCE],
+          stampDuty: { case: "stampDutyPaid", value: {} },
+        },
+        { headers: await headers("TAB-0001") },
+      ),
     );
     expect(err.code).toBe(Code.PermissionDenied);
     expect(err.findDetails(ErrorInfoSchema)).toMatchObject([{ reason: "TOBACCONIST_MISMATCH" }]);
@@ -192,7 +299,13 @@ describe("Novabox handlers in memory: errors as gRPC codes with details", () => 
   });
 
   it("a revoked tobacconist: PERMISSION_DENIED TOBACCONIST_REVOKED", async () => {
-    const { consultation, headers } = setup({ settings: { revokedTobacconists: [{ tobacconistId: "TAB-0001", revokedAt: new Date("2026-11-01T00:00:00Z"), reason: "contract ended" }] } });
+    const { consultation, headers } = setup({
+      settings: {
+        revokedTobacconists: [
+          { tobacconistId: "TAB-0001", revokedAt: new Date("2026-11-01T00:00:00Z"), reason: "contract ended" },
+        ],
+      },
+    });
     const err = await failure(consultation.getIndividualRecord({ fiscalCode }, { headers: await headers() }));
     expect(err.code).toBe(Code.PermissionDenied);
     expect(err.findDetails(ErrorInfoSchema)).toMatchObject([{ reason: "TOBACCONIST_REVOKED" }]);
@@ -202,7 +315,15 @@ describe("Novabox handlers in memory: errors as gRPC codes with details", () => 
     const { certification, gateway, headers } = setup();
     const wrong = `${fiscalCode.slice(0, 15)}${fiscalCode.endsWith("A") ? "B" : "A"}`;
     const err = await failure(
-      certification.issueCertificate({ idempotencyKey: "k", subject: { ...subject, fiscalCode: wrong }, certificateTypes: [CertificateType.RESIDENCE], stampDuty: { case: "stampDutyPaid", value: {} } }, { headers: await headers() }),
+      certification.issueCertificate(
+        {
+          idempotencyKey: "k",
+          subject: { ...subject, fiscalCode: wrong },
+          certificateTypes: [CertificateType.RESIDENCE],
+          stampDuty: { case: "stampDutyPaid", value: {} },
+        },
+        { headers: await headers() },
+      ),
     );
     expect(err.code).toBe(Code.InvalidArgument);
     expect(err.rawMessage).toMatch(/check character/);
@@ -212,23 +333,53 @@ describe("Novabox handlers in memory: errors as gRPC codes with details", () => 
 
   it("no stamp duty in the oneof: INVALID_ARGUMENT naming stamp_duty", async () => {
     const { certification, headers } = setup();
-    const err = await failure(certification.issueCertificate({ idempotencyKey: "k", subject, certificateTypes: [CertificateType.RESIDENCE] }, { headers: await headers() }));
+    const err = await failure(
+      certification.issueCertificate(
+        { idempotencyKey: "k", subject, certificateTypes: [CertificateType.RESIDENCE] },
+        { headers: await headers() },
+      ),
+    );
     expect(err.code).toBe(Code.InvalidArgument);
     expect(err.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field).toMatch(/^stamp_duty/);
   });
 
   it("another Comune's code: FAILED_PRECONDITION, before ANPR", async () => {
     const { certification, gateway, headers } = setup();
-    const err = await failure(certification.issueCertificate({ comuneCode: "022161", idempotencyKey: "k", subject, certificateTypes: [CertificateType.RESIDENCE], stampDuty: { case: "stampDutyPaid", value: {} } }, { headers: await headers() }));
+    const err = await failure(
+      certification.issueCertificate(
+        {
+          comuneCode: "022161",
+          idempotencyKey: "k",
+          subject,
+          certificateTypes: [CertificateType.RESIDENCE],
+          stampDuty: { case: "stampDutyPaid", value: {} },
+        },
+        { headers: await headers() },
+      ),
+    );
     expect(err.code).toBe(Code.FailedPrecondition);
     expect(gateway.calls.issueCertificate).toHaveLength(0);
   });
 
   it("ANPR's refusal: its code and text travel in ErrorInfo, and the refusal is audited", async () => {
-    const gateway = fakeGateway({ fail: () => new AnprRejectedError([{ code: "EN160", severity: "E", text: "soggetto non certificabile" }], "99") });
+    const gateway = fakeGateway({
+      fail: () => new AnprRejectedError([{ code: "EN160", severity: "E", text: "soggetto non certificabile" }], "99"),
+    });
     const { certification, headers, audit } = setup({ gateway });
-    const err = await failure(certification.issueCertificate({ idempotencyKey: "k", subject, certificateTypes: [CertificateType.RESIDENCE], stampDuty: { case: "stampDutyPaid", value: {} } }, { headers: await headers() }));
-    expect(err.findDetails(ErrorInfoSchema)).toMatchObject([{ reason: "ANPR_REJECTED", metadata: { anprCode: "EN160" } }]);
+    const err = await failure(
+      certification.issueCertificate(
+        {
+          idempotencyKey: "k",
+          subject,
+          certificateTypes: [CertificateType.RESIDENCE],
+          stampDuty: { case: "stampDutyPaid", value: {} },
+        },
+        { headers: await headers() },
+      ),
+    );
+    expect(err.findDetails(ErrorInfoSchema)).toMatchObject([
+      { reason: "ANPR_REJECTED", metadata: { anprCode: "EN160" } },
+    ]);
     expect(err.rawMessage).toContain("soggetto non certificabile");
     expect(audit.entries).toMatchObject([{ outcome: "ANPR_ERROR", anprErrorCode: "EN160" }]);
   });

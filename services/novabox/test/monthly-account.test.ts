@@ -6,7 +6,13 @@ import { computeMonthlyAccount, monthRange, monthlyAccountCsv } from "../src/dom
 import { validateRequestReason } from "../src/domain/request-reason.js";
 
 let nextId = 1;
-function entry(time: string, operation: AuditOperation, outcome: AuditOutcome, tobacconistId: string, detail: string): AuditEntry {
+function entry(
+  time: string,
+  operation: AuditOperation,
+  outcome: AuditOutcome,
+  tobacconistId: string,
+  detail: string,
+): AuditEntry {
   return {
     id: nextId++,
     time: new Date(time),
@@ -26,11 +32,19 @@ function entry(time: string, operation: AuditOperation, outcome: AuditOutcome, t
   };
 }
 
-const paid = (types: number[], reason = "NOTARY") => formatCertificateFacts({ types, charges: { serviceFeeCents: 200, stampDutyCents: 1600, secretariatFeesCents: 50 }, reason: { key: reason } });
+const paid = (types: number[], reason = "NOTARY") =>
+  formatCertificateFacts({
+    types,
+    charges: { serviceFeeCents: 200, stampDutyCents: 1600, secretariatFeesCents: 50 },
+    reason: { key: reason },
+  });
 
 describe("month bounds", () => {
   it("are Europe/Rome midnights, across both daylight-saving changes", () => {
-    expect(monthRange("2026-01")).toMatchObject({ start: new Date("2025-12-31T23:00:00Z"), end: new Date("2026-01-31T23:00:00Z") });
+    expect(monthRange("2026-01")).toMatchObject({
+      start: new Date("2025-12-31T23:00:00Z"),
+      end: new Date("2026-01-31T23:00:00Z"),
+    });
     expect(monthRange("2026-03").end).toEqual(new Date("2026-03-31T22:00:00Z"));
     expect(monthRange("2026-10").end).toEqual(new Date("2026-10-31T23:00:00Z"));
     expect(monthRange("2026-12").end).toEqual(new Date("2026-12-31T23:00:00Z"));
@@ -46,8 +60,24 @@ describe("computeMonthlyAccount", () => {
     entry("2026-10-31T22:59:59.999Z", "CERTIFICATE_ISSUE", "SUCCESS", "TAB-1", paid([8])), // October in Rome
     entry("2026-10-31T23:00:00.000Z", "CERTIFICATE_ISSUE", "SUCCESS", "TAB-1", paid([8, 12], "BANK_INSURANCE")), // 1 November 00:00 in Rome
     entry("2026-11-10T10:00:00Z", "CERTIFICATE_ISSUE", "SUCCESS", "TAB-1", "idempotent replay of request x"),
-    entry("2026-11-10T10:00:01Z", "CERTIFICATE_ISSUE", "SUCCESS", "TAB-2", formatCertificateFacts({ types: [8], charges: { serviceFeeCents: 200, stampDutyCents: 0, secretariatFeesCents: 0 }, exemption: 5 })),
-    entry("2026-11-10T10:00:02Z", "CERTIFICATE_PREVIEW", "SUCCESS", "TAB-2", formatCertificateFacts({ types: [8], reason: { key: "LEGAL" } })),
+    entry(
+      "2026-11-10T10:00:01Z",
+      "CERTIFICATE_ISSUE",
+      "SUCCESS",
+      "TAB-2",
+      formatCertificateFacts({
+        types: [8],
+        charges: { serviceFeeCents: 200, stampDutyCents: 0, secretariatFeesCents: 0 },
+        exemption: 5,
+      }),
+    ),
+    entry(
+      "2026-11-10T10:00:02Z",
+      "CERTIFICATE_PREVIEW",
+      "SUCCESS",
+      "TAB-2",
+      formatCertificateFacts({ types: [8], reason: { key: "LEGAL" } }),
+    ),
     entry("2026-11-10T10:00:03Z", "CERTIFICATE_ISSUE", "ANPR_ERROR", "TAB-2", formatCertificateFacts({ types: [8] })),
     entry("2026-11-10T10:00:04Z", "CERTIFICATE_PREVIEW", "RATE_LIMITED", "TAB-2", ""),
     entry("2026-11-10T10:00:05Z", "INDIVIDUAL_RECORD", "SUCCESS", "TAB-2", ""),
@@ -58,15 +88,37 @@ describe("computeMonthlyAccount", () => {
 
   it("counts certificates once, types per type, and charges only what was issued", () => {
     const [t1, t2] = account.tobacconists;
-    expect(t1).toMatchObject({ tobacconistId: "TAB-1", certificatesIssued: 1, previews: 0, refusals: 0, serviceFeesCents: 200, stampDutyCents: 1600, secretariatFeesCents: 50 });
+    expect(t1).toMatchObject({
+      tobacconistId: "TAB-1",
+      certificatesIssued: 1,
+      previews: 0,
+      refusals: 0,
+      serviceFeesCents: 200,
+      stampDutyCents: 1600,
+      secretariatFeesCents: 50,
+    });
     expect([...t1!.certificatesByType]).toEqual([
       [8, 1],
       [12, 1],
     ]);
-    expect(t2).toMatchObject({ tobacconistId: "TAB-2", certificatesIssued: 2, previews: 1, refusals: 2, serviceFeesCents: 400, stampDutyCents: 1600, secretariatFeesCents: 50 });
+    expect(t2).toMatchObject({
+      tobacconistId: "TAB-2",
+      certificatesIssued: 2,
+      previews: 1,
+      refusals: 2,
+      serviceFeesCents: 400,
+      stampDutyCents: 1600,
+      secretariatFeesCents: 50,
+    });
     expect([...t2!.exemptions]).toEqual([[5, 1]]);
     expect(Object.fromEntries(t2!.reasons)).toEqual({ "": 1, LEGAL: 1, NOTARY: 1 });
-    expect(account.totals).toMatchObject({ certificatesIssued: 3, previews: 1, refusals: 2, serviceFeesCents: 600, stampDutyCents: 3200 });
+    expect(account.totals).toMatchObject({
+      certificatesIssued: 3,
+      previews: 1,
+      refusals: 2,
+      serviceFeesCents: 600,
+      stampDutyCents: 3200,
+    });
   });
 
   it("writes a CSV with a BOM, decimal commas and a totals row", () => {
@@ -79,7 +131,13 @@ describe("computeMonthlyAccount", () => {
 
 describe("the audit detail codec", () => {
   it("round-trips every part, including a reason text with separators", () => {
-    const facts = { types: [8, 12], charges: { serviceFeeCents: 200, stampDutyCents: 0, secretariatFeesCents: 0 }, exemption: 99, reason: { key: "OTHER", description: "a=b; c" }, warnings: ["EN123"] };
+    const facts = {
+      types: [8, 12],
+      charges: { serviceFeeCents: 200, stampDutyCents: 0, secretariatFeesCents: 0 },
+      exemption: 99,
+      reason: { key: "OTHER", description: "a=b; c" },
+      warnings: ["EN123"],
+    };
     expect(parseCertificateFacts(formatCertificateFacts(facts))).toEqual(facts);
     expect(parseCertificateFacts("idempotent replay of request x")).toBeUndefined();
   });
@@ -90,8 +148,13 @@ describe("the stated reason", () => {
     expect(validateRequestReason(undefined, false)).toBeUndefined();
     expect(() => validateRequestReason(undefined, true)).toThrow(/experimental phase/);
     expect(() => validateRequestReason({ code: 42 }, false)).toThrow(/not one of the listed reasons/);
-    expect(() => validateRequestReason({ code: 99, description: "  " }, true)).toThrow(/reason.description is required/);
-    expect(validateRequestReason({ code: 99, description: " per  il   condominio " }, true)).toEqual({ key: "OTHER", description: "per il condominio" });
+    expect(() => validateRequestReason({ code: 99, description: "  " }, true)).toThrow(
+      /reason.description is required/,
+    );
+    expect(validateRequestReason({ code: 99, description: " per  il   condominio " }, true)).toEqual({
+      key: "OTHER",
+      description: "per il condominio",
+    });
     expect(validateRequestReason({ code: 3 }, true)).toEqual({ key: "NOTARY" });
   });
 });

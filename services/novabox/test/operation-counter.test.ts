@@ -13,7 +13,9 @@ const fixture = new URL("./fixtures/reserve-then-hang.ts", import.meta.url).path
 /** Runs the fixture, reads the value it reserved, then kills it with SIGKILL. */
 function reserveAndKill(path: string, blockSize: number): Promise<bigint> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", fixture, path, String(blockSize)], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", fixture, path, String(blockSize)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stderr.on("data", (c: Buffer) => (err += c.toString()));
@@ -58,14 +60,18 @@ describe("persistent idOperazioneComune counter", () => {
     expect(b).toBeGreaterThan(a + 1n);
   });
 
-  it.each([1, 100])("never repeats a value across a kill -9 between reserve and send (block %i)", async (blockSize) => {
-    const path = join(dir, `kill-${blockSize}.counter`);
-    const seen: bigint[] = [];
-    for (let i = 0; i < 3; i++) seen.push(await reserveAndKill(path, blockSize));
-    const after = await createFileOperationCounter({ path, blockSize }).next();
-    seen.push(after);
-    for (let i = 1; i < seen.length; i++) expect(seen[i]! > seen[i - 1]!).toBe(true);
-  }, 60_000);
+  it.each([1, 100])(
+    "never repeats a value across a kill -9 between reserve and send (block %i)",
+    async (blockSize) => {
+      const path = join(dir, `kill-${blockSize}.counter`);
+      const seen: bigint[] = [];
+      for (let i = 0; i < 3; i++) seen.push(await reserveAndKill(path, blockSize));
+      const after = await createFileOperationCounter({ path, blockSize }).next();
+      seen.push(after);
+      for (let i = 1; i < seen.length; i++) expect(seen[i]! > seen[i - 1]!).toBe(true);
+    },
+    60_000,
+  );
 
   it("refuses a damaged counter file rather than guessing", async () => {
     const path = join(dir, "damaged.counter");

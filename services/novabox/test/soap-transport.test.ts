@@ -28,13 +28,18 @@ describe("the SOAP envelope of each ANPR service", () => {
 describe("splitMultipartRelated (MTOM answers)", () => {
   const pdf = Buffer.from([0x25, 0x50, 0x44, 0x46, 0x0d, 0x0a, 0x2d, 0x2d, 0x00, 0xff]);
   const body = Buffer.concat([
-    Buffer.from('--MIME_b\r\nContent-Type: application/xop+xml; charset=UTF-8; type="text/xml"\r\nContent-ID: <root.message@cxf.apache.org>\r\n\r\n<soap:Envelope/>\r\n--MIME_b\r\nContent-Type: application/pdf\r\nContent-ID: <pdf-1@anpr>\r\n\r\n'),
+    Buffer.from(
+      '--MIME_b\r\nContent-Type: application/xop+xml; charset=UTF-8; type="text/xml"\r\nContent-ID: <root.message@cxf.apache.org>\r\n\r\n<soap:Envelope/>\r\n--MIME_b\r\nContent-Type: application/pdf\r\nContent-ID: <pdf-1@anpr>\r\n\r\n',
+    ),
     pdf,
     Buffer.from("\r\n--MIME_b--\r\n"),
   ]);
 
   it("returns the root part and the attachments byte for byte, header names in lower case", () => {
-    const { root, attachments } = splitMultipartRelated(body, 'multipart/related; type="application/xop+xml"; boundary="MIME_b"; start="<root.message@cxf.apache.org>"; start-info="text/xml"');
+    const { root, attachments } = splitMultipartRelated(
+      body,
+      'multipart/related; type="application/xop+xml"; boundary="MIME_b"; start="<root.message@cxf.apache.org>"; start-info="text/xml"',
+    );
     expect(root.toString()).toBe("<soap:Envelope/>");
     expect(attachments).toHaveLength(1);
     expect(attachments[0]!.headers["content-id"]).toBe("<pdf-1@anpr>");
@@ -48,7 +53,11 @@ describe("splitMultipartRelated (MTOM answers)", () => {
 
   it("refuses a body without its boundary or a part that is never closed", () => {
     expect(() => splitMultipartRelated(body, "multipart/related")).toThrow(/no boundary/);
-    expect(() => splitMultipartRelated(body, "multipart/related; boundary=other")).toThrow(/does not contain its boundary/);
-    expect(() => splitMultipartRelated(body.subarray(0, 120), "multipart/related; boundary=MIME_b")).toThrow(/not closed|no end of headers/);
+    expect(() => splitMultipartRelated(body, "multipart/related; boundary=other")).toThrow(
+      /does not contain its boundary/,
+    );
+    expect(() => splitMultipartRelated(body.subarray(0, 120), "multipart/related; boundary=MIME_b")).toThrow(
+      /not closed|no end of headers/,
+    );
   });
 });

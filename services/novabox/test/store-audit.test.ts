@@ -6,7 +6,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AuditEntry, AuditRecord } from "../src/domain/model.js";
-import { computeAuditHash, genesisHash, InvalidAuditQueryError, openNovaboxStore, readSecretKeyFile, rotateSecretKey, secretKeyFilePath } from "../src/store/index.js";
+import {
+  computeAuditHash,
+  genesisHash,
+  InvalidAuditQueryError,
+  openNovaboxStore,
+  readSecretKeyFile,
+  rotateSecretKey,
+  secretKeyFilePath,
+} from "../src/store/index.js";
 import { createAuditLog } from "../src/store/audit-log.js";
 import { openDatabase } from "../src/store/database.js";
 
@@ -61,7 +69,10 @@ function tamper(home: string, ...statements: string[]): void {
 }
 
 function auditVerifyCli(home: string) {
-  return spawnSync(process.execPath, ["--import", "tsx", "services/novabox/src/cli/audit-verify.ts", home], { cwd: repoRoot, encoding: "utf8" });
+  return spawnSync(process.execPath, ["--import", "tsx", "services/novabox/src/cli/audit-verify.ts", home], {
+    cwd: repoRoot,
+    encoding: "utf8",
+  });
 }
 
 describe("audit log: append, list, export", () => {
@@ -78,8 +89,23 @@ describe("audit log: append, list, export", () => {
 
   it("matches the documented serialization", () => {
     const input = { ...record({ detail: "è" }), id: 7, time: 1735689600123, previousHash: genesisHash };
-    const fields = ["novabox-audit-v1", "7", "1735689600123", input.operation, input.outcome, input.authenticationMethod, input.fiscalCode, input.requestId,
-      input.tobacconistId, input.actor, input.anprProtocolNumber, input.anprOperationId, input.anprErrorCode, input.detail, input.previousHash];
+    const fields = [
+      "novabox-audit-v1",
+      "7",
+      "1735689600123",
+      input.operation,
+      input.outcome,
+      input.authenticationMethod,
+      input.fiscalCode,
+      input.requestId,
+      input.tobacconistId,
+      input.actor,
+      input.anprProtocolNumber,
+      input.anprOperationId,
+      input.anprErrorCode,
+      input.detail,
+      input.previousHash,
+    ];
     const serialized = fields.map((f) => `${Buffer.byteLength(f, "utf8")}:${f},`).join("");
     expect(serialized).toContain("2:è,");
     const expected = createHash("sha256").update(serialized, "utf8").digest("hex");
@@ -106,7 +132,14 @@ describe("audit log: append, list, export", () => {
     add(store, { requestId: "a", tobacconistId: "T1", fiscalCode: "AAAAAA00A00A000A" });
     add(store, { requestId: "b", tobacconistId: "T2", outcome: "ANPR_ERROR", anprErrorCode: "EN122" });
     add(store, { requestId: "c", operation: "INDIVIDUAL_RECORD", tobacconistId: "T1" });
-    add(store, { requestId: "d", operation: "ADMIN_LOGIN", authenticationMethod: "ADMIN_PASSWORD", tobacconistId: "", fiscalCode: "", outcome: "DENIED" });
+    add(store, {
+      requestId: "d",
+      operation: "ADMIN_LOGIN",
+      authenticationMethod: "ADMIN_PASSWORD",
+      tobacconistId: "",
+      fiscalCode: "",
+      outcome: "DENIED",
+    });
     add(store, { requestId: "e", tobacconistId: "T1" });
     const ids = (entries: AuditEntry[]) => entries.map((e) => e.requestId).join("");
 
@@ -125,7 +158,9 @@ describe("audit log: append, list, export", () => {
     expect(ids(store.audit.list({ operations: ["INDIVIDUAL_RECORD", "ADMIN_LOGIN"] }, 10).entries)).toBe("dc");
     expect(ids(store.audit.list({ outcomes: ["ANPR_ERROR", "DENIED"] }, 10).entries)).toBe("db");
     expect(ids(store.audit.list({ operations: [], outcomes: [] }, 10).entries)).toBe("edcba");
-    expect(ids(store.audit.list({ startTime: new Date(t0 + 2 * minute), endTime: new Date(t0 + 4 * minute) }, 10).entries)).toBe("cb");
+    expect(
+      ids(store.audit.list({ startTime: new Date(t0 + 2 * minute), endTime: new Date(t0 + 4 * minute) }, 10).entries),
+    ).toBe("cb");
     const t1Page = store.audit.list({ tobacconistId: "T1" }, 1);
     expect(ids(store.audit.list({ tobacconistId: "T1" }, 1, t1Page.nextCursor).entries)).toBe("c");
 
@@ -140,7 +175,13 @@ describe("audit log: append, list, export", () => {
     openWithClock(home).close();
     const db = new Database(join(home, "novabox.db"), { readonly: true });
     const plan = (where: string) =>
-      (db.prepare(`EXPLAIN QUERY PLAN SELECT * FROM audit_log WHERE ${where} ORDER BY id DESC LIMIT 10`).all() as { detail: string }[]).map((r) => r.detail).join("; ");
+      (
+        db.prepare(`EXPLAIN QUERY PLAN SELECT * FROM audit_log WHERE ${where} ORDER BY id DESC LIMIT 10`).all() as {
+          detail: string;
+        }[]
+      )
+        .map((r) => r.detail)
+        .join("; ");
     expect(plan("tobacconist_id = 'T1'")).toMatch(/USING INDEX audit_log_tobacconist/);
     expect(plan("fiscal_code = 'X'")).toMatch(/USING INDEX audit_log_fiscal_code/);
     expect(plan("operation IN (SELECT value FROM json_each('[\"A\"]'))")).toMatch(/USING INDEX audit_log_operation/);
@@ -165,7 +206,13 @@ describe("audit log: verification", () => {
     const home = newHome();
     const store = openWithClock(home);
     const entries = fill(store, 5);
-    expect(store.audit.verify()).toEqual({ ok: true, rowsChecked: 5, headHash: entries[4]!.hash, headId: 5, hmacChecked: true });
+    expect(store.audit.verify()).toEqual({
+      ok: true,
+      rowsChecked: 5,
+      headHash: entries[4]!.hash,
+      headId: 5,
+      hmacChecked: true,
+    });
     store.close();
     const reopened = openWithClock(home);
     expect(reopened.audit.verify().ok).toBe(true);
@@ -178,7 +225,13 @@ describe("audit log: verification", () => {
 
   it("verifies an empty log", () => {
     const store = openWithClock(newHome());
-    expect(store.audit.verify()).toEqual({ ok: true, rowsChecked: 0, headHash: genesisHash, headId: 0, hmacChecked: true });
+    expect(store.audit.verify()).toEqual({
+      ok: true,
+      rowsChecked: 0,
+      headHash: genesisHash,
+      headId: 0,
+      hmacChecked: true,
+    });
     store.close();
   });
 
@@ -224,7 +277,12 @@ describe("audit log: verification", () => {
     const store = openWithClock(home);
     fill(store, 6);
     store.close();
-    tamper(home, "UPDATE audit_log SET id = -1 WHERE id = 3", "UPDATE audit_log SET id = 3 WHERE id = 4", "UPDATE audit_log SET id = 4 WHERE id = -1");
+    tamper(
+      home,
+      "UPDATE audit_log SET id = -1 WHERE id = 3",
+      "UPDATE audit_log SET id = 3 WHERE id = 4",
+      "UPDATE audit_log SET id = 4 WHERE id = -1",
+    );
     const reopened = openWithClock(home);
     const result = reopened.audit.verify();
     reopened.close();
@@ -254,7 +312,11 @@ describe("audit log: verification", () => {
     const forged3 = { ...entries[2]!, detail: "forged", time: entries[2]!.time.getTime() };
     const hash3 = computeAuditHash(forged3);
     const hash4 = computeAuditHash({ ...entries[3]!, time: entries[3]!.time.getTime(), previousHash: hash3 });
-    tamper(home, `UPDATE audit_log SET detail = 'forged', hash = '${hash3}' WHERE id = 3`, `UPDATE audit_log SET previous_hash = '${hash3}', hash = '${hash4}' WHERE id = 4`);
+    tamper(
+      home,
+      `UPDATE audit_log SET detail = 'forged', hash = '${hash3}' WHERE id = 3`,
+      `UPDATE audit_log SET previous_hash = '${hash3}', hash = '${hash4}' WHERE id = 4`,
+    );
     const reopened = openWithClock(home);
     const result = reopened.audit.verify();
     reopened.close();
@@ -266,7 +328,11 @@ describe("audit log: verification", () => {
     const store = openWithClock(home);
     const entries = fill(store, 5);
     store.close();
-    tamper(home, `INSERT INTO audit_anchors (through_id, through_hash, rows_purged, purged_at) VALUES (2, '${entries[1]!.hash}', 2, 0)`, "DELETE FROM audit_log WHERE id <= 2");
+    tamper(
+      home,
+      `INSERT INTO audit_anchors (through_id, through_hash, rows_purged, purged_at) VALUES (2, '${entries[1]!.hash}', 2, 0)`,
+      "DELETE FROM audit_log WHERE id <= 2",
+    );
     const reopened = openWithClock(home);
     const result = reopened.audit.verify();
     reopened.close();
@@ -306,8 +372,15 @@ describe("audit log: keyed chain migration", () => {
     const store = openWithClock(home);
     expect(store.auditChain.legacyThroughId).toBe(3);
     const rows = [...store.audit.export({})].flat();
-    expect(rows.map((r) => r.operation)).toEqual(["CERTIFICATE_ISSUE", "CERTIFICATE_ISSUE", "CERTIFICATE_ISSUE", "AUDIT_CHAIN_MIGRATION"]);
-    expect(rows[3]!.detail).toBe(`novabox-audit-v1 through id=3 hash=${rows[2]!.hash} verified intact (3 rows); later rows are novabox-audit-v2 (HMAC-SHA256)`);
+    expect(rows.map((r) => r.operation)).toEqual([
+      "CERTIFICATE_ISSUE",
+      "CERTIFICATE_ISSUE",
+      "CERTIFICATE_ISSUE",
+      "AUDIT_CHAIN_MIGRATION",
+    ]);
+    expect(rows[3]!.detail).toBe(
+      `novabox-audit-v1 through id=3 hash=${rows[2]!.hash} verified intact (3 rows); later rows are novabox-audit-v2 (HMAC-SHA256)`,
+    );
     expect(rows[3]!.previousHash).toBe(rows[2]!.hash);
     expect(computeAuditHash({ ...rows[0]!, time: rows[0]!.time.getTime() })).toBe(rows[0]!.hash);
     expect(computeAuditHash({ ...rows[3]!, time: rows[3]!.time.getTime() }, store.auditChain.key)).toBe(rows[3]!.hash);
@@ -358,7 +431,12 @@ describe("audit log: purge", () => {
     const removed = store.audit.purge(entries[4]!.time);
     expect(removed).toBe(4);
     const newest = store.audit.list({}, 1).entries[0]!;
-    expect(newest).toMatchObject({ id: 11, operation: "RETENTION_PURGE", outcome: "SUCCESS", authenticationMethod: "SYSTEM" });
+    expect(newest).toMatchObject({
+      id: 11,
+      operation: "RETENTION_PURGE",
+      outcome: "SUCCESS",
+      authenticationMethod: "SYSTEM",
+    });
     expect(newest.detail).toContain("purged 4 rows");
     expect(newest.detail).toContain(`anchor id=4 hash=${entries[3]!.hash}`);
     expect([...store.audit.export({})].flat().map((e) => e.id)).toEqual([5, 6, 7, 8, 9, 10, 11]);

@@ -1,7 +1,16 @@
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CertificateSummary, Settings } from "../src/domain/model.js";
@@ -35,14 +44,19 @@ const summary = (subject: string): CertificateSummary => ({
   notAfter: new Date("2027-01-01T00:00:00Z"),
 });
 
-const privateKeyDer = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "der", type: "pkcs8" });
+const privateKeyDer = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({
+  format: "der",
+  type: "pkcs8",
+});
 const sentinels = {
   pin: "PIN-SENTINEL-4711",
   caPassword: "CA-PASSWORD-SENTINEL-9042",
   caPem: "-----BEGIN CERTIFICATE-----\nCA-PEM-SENTINEL-0815\n-----END CERTIFICATE-----\n",
   p12Marker: "P12-MARKER-SENTINEL-3141",
 };
-const pkcs12 = new Uint8Array(Buffer.concat([randomBytes(64), Buffer.from(sentinels.p12Marker), privateKeyDer, randomBytes(64)]));
+const pkcs12 = new Uint8Array(
+  Buffer.concat([randomBytes(64), Buffer.from(sentinels.p12Marker), privateKeyDer, randomBytes(64)]),
+);
 
 function storeSecrets(store: ReturnType<typeof openNovaboxStore>): void {
   store.config.saveCaCertificate(sentinels.caPem, sentinels.caPassword, summary("CN=CA"));
@@ -67,10 +81,16 @@ describe("Novabox config store: settings", () => {
     expect(settings.stampDutyCents).toBe(1600);
     expect(settings.secretariatFeesCents).toBe(0);
     expect(settings.logRetentionDays).toBe(365);
-    expect(settings.rateLimits).toEqual({ perTobacconistPerMinute: 30, massExtractionDistinctFiscalCodes: 50, massExtractionWindowSeconds: 3600 });
+    expect(settings.rateLimits).toEqual({
+      perTobacconistPerMinute: 30,
+      massExtractionDistinctFiscalCodes: 50,
+      massExtractionWindowSeconds: 3600,
+    });
     expect(settings.environment).toBe("TEST");
     expect(settings.signatureAlgorithm).toBe("rsa-sha256");
-    expect(settings.enabledCertificateTypes).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    expect(settings.enabledCertificateTypes).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+    ]);
     expect(settings.operatorId).toBe("");
     expect(settings.advertisedPort).toBe(0);
   });
@@ -99,8 +119,14 @@ describe("Novabox config store: settings", () => {
       ssoIssuer: "novares",
       ssoAudience: "novabox",
       logRetentionDays: 90,
-      rateLimits: { perTobacconistPerMinute: 5, massExtractionDistinctFiscalCodes: 10, massExtractionWindowSeconds: 60 },
-      revokedTobacconists: [{ tobacconistId: "T-9", reason: "art. 5.4", revokedAt: new Date("2025-05-05T05:05:05.005Z") }],
+      rateLimits: {
+        perTobacconistPerMinute: 5,
+        massExtractionDistinctFiscalCodes: 10,
+        massExtractionWindowSeconds: 60,
+      },
+      revokedTobacconists: [
+        { tobacconistId: "T-9", reason: "art. 5.4", revokedAt: new Date("2025-05-05T05:05:05.005Z") },
+      ],
       serviceFeeCents: 250,
       stampDutyCents: 0,
       secretariatFeesCents: 52,
@@ -209,7 +235,9 @@ describe("Novabox config store: secrets", () => {
     store.close();
     expect(existsSync(secretKeyFilePath(envHome))).toBe(false);
     expect(() => openNovaboxStore({ home: envHome, secretKey: generateSecretKey() })).toThrow(SecretKeyMismatchError);
-    expect(() => openNovaboxStore({ home: envHome, secretKey: generateSecretKey() })).toThrow(/cannot decrypt the data in this database/);
+    expect(() => openNovaboxStore({ home: envHome, secretKey: generateSecretKey() })).toThrow(
+      /cannot decrypt the data in this database/,
+    );
     expect(() => openNovaboxStore({ home: envHome })).toThrow(SecretKeyMissingError);
     expect(existsSync(secretKeyFilePath(envHome))).toBe(false);
     const reopened = openNovaboxStore({ home: envHome, secretKey: key });
@@ -218,7 +246,9 @@ describe("Novabox config store: secrets", () => {
 
     const fileHome = newHome();
     openNovaboxStore({ home: fileHome }).close();
-    writeFileSync(secretKeyFilePath(fileHome), `${Buffer.from(generateSecretKey()).toString("base64")}\n`, { mode: 0o600 });
+    writeFileSync(secretKeyFilePath(fileHome), `${Buffer.from(generateSecretKey()).toString("base64")}\n`, {
+      mode: 0o600,
+    });
     expect(() => openNovaboxStore({ home: fileHome })).toThrow(SecretKeyMismatchError);
   });
 
@@ -303,7 +333,11 @@ describe("Novabox secret key rotation", () => {
     const env = { ...process.env };
     delete env.NOVABOX_SECRET_KEY;
     delete env.NOVABOX_NEW_SECRET_KEY;
-    const run = spawnSync(process.execPath, ["--import", "tsx", "services/novabox/src/cli/rotate-key.ts", home], { cwd: repoRoot, env, encoding: "utf8" });
+    const run = spawnSync(process.execPath, ["--import", "tsx", "services/novabox/src/cli/rotate-key.ts", home], {
+      cwd: repoRoot,
+      env,
+      encoding: "utf8",
+    });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/re-encrypted 7 secrets/);
@@ -332,8 +366,15 @@ describe("Novabox admin and idempotency stores", () => {
     store.admin.recordLoginFailure("ghost", new Date("2025-01-04T00:00:00.000Z"));
     store.close();
     const reopened = openNovaboxStore({ home });
-    expect(reopened.admin.getAdmin()).toEqual({ username: "admin", passwordHash: "scrypt$3", passwordChangedAt: new Date("2025-01-02T00:00:00.000Z") });
-    expect(reopened.admin.getLoginFailures("admin")).toEqual({ count: 2, lastFailureAt: new Date("2025-01-04T00:00:00.000Z") });
+    expect(reopened.admin.getAdmin()).toEqual({
+      username: "admin",
+      passwordHash: "scrypt$3",
+      passwordChangedAt: new Date("2025-01-02T00:00:00.000Z"),
+    });
+    expect(reopened.admin.getLoginFailures("admin")).toEqual({
+      count: 2,
+      lastFailureAt: new Date("2025-01-04T00:00:00.000Z"),
+    });
     reopened.admin.clearLoginFailures("admin");
     expect(reopened.admin.getLoginFailures("admin")).toEqual({ count: 0 });
     expect(reopened.admin.getLoginFailures("ghost").count).toBe(1);
@@ -343,10 +384,22 @@ describe("Novabox admin and idempotency stores", () => {
   it("keeps the first issuance per (tobacconist, key) and purges old ones", () => {
     const home = newHome();
     const store = openNovaboxStore({ home });
-    const first = { requestFingerprint: "fp1", response: new Uint8Array([1, 2, 3]), createdAt: new Date("2025-01-01T00:00:00.000Z") };
+    const first = {
+      requestFingerprint: "fp1",
+      response: new Uint8Array([1, 2, 3]),
+      createdAt: new Date("2025-01-01T00:00:00.000Z"),
+    };
     store.idempotency.put("T1", "k", first);
-    store.idempotency.put("T1", "k", { requestFingerprint: "fp2", response: new Uint8Array([9]), createdAt: new Date("2025-01-05T00:00:00.000Z") });
-    store.idempotency.put("T2", "k", { requestFingerprint: "fp3", response: new Uint8Array([4]), createdAt: new Date("2025-01-10T00:00:00.000Z") });
+    store.idempotency.put("T1", "k", {
+      requestFingerprint: "fp2",
+      response: new Uint8Array([9]),
+      createdAt: new Date("2025-01-05T00:00:00.000Z"),
+    });
+    store.idempotency.put("T2", "k", {
+      requestFingerprint: "fp3",
+      response: new Uint8Array([4]),
+      createdAt: new Date("2025-01-10T00:00:00.000Z"),
+    });
     expect(store.idempotency.get("T1", "k")).toEqual(first);
     expect(store.idempotency.get("T1", "other")).toBeUndefined();
     store.close();

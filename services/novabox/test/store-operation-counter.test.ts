@@ -16,7 +16,9 @@ const fixture = new URL("./fixtures/store-reserve-then-hang.ts", import.meta.url
 /** Runs the fixture on `home`, reads the value it reserved, then kills it with SIGKILL. */
 function reserveAndKill(home: string, blockSize: number): Promise<bigint> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", fixture, home, String(blockSize)], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", fixture, home, String(blockSize)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stderr.on("data", (c: Buffer) => (err += c.toString()));
@@ -35,7 +37,11 @@ describe("SQLite idOperazioneComune counter", () => {
   it("starts at the current time × 1000 for a new database and increases strictly", async () => {
     const before = BigInt(Date.now()) * 1000n;
     const store = openNovaboxStore({ home: join(dir, "a") });
-    const values = [await store.operationCounter.next(), await store.operationCounter.next(), await store.operationCounter.next()];
+    const values = [
+      await store.operationCounter.next(),
+      await store.operationCounter.next(),
+      await store.operationCounter.next(),
+    ];
     store.close();
     expect(values[0]).toBeGreaterThanOrEqual(before);
     expect(values[0]).toBeLessThanOrEqual(BigInt(Date.now()) * 1000n);
@@ -49,7 +55,9 @@ describe("SQLite idOperazioneComune counter", () => {
     const counter = createSqliteOperationCounter({ db, initialValue: () => 1000n });
     const value = await counter.next();
     const reader = new Database(join(dir, "durable", "novabox.db"), { readonly: true });
-    const row = reader.prepare("SELECT reserved_up_to AS mark FROM operation_counter").safeIntegers(true).get() as { mark: bigint };
+    const row = reader.prepare("SELECT reserved_up_to AS mark FROM operation_counter").safeIntegers(true).get() as {
+      mark: bigint;
+    };
     reader.close();
     db.close();
     expect(value).toBe(1000n);
@@ -85,13 +93,17 @@ describe("SQLite idOperazioneComune counter", () => {
     expect(new Set(values).size).toBe(20);
   });
 
-  it.each([1, 100])("never repeats a value across a kill -9 between reserve and send (block %i)", async (blockSize) => {
-    const home = join(dir, `kill-${blockSize}`);
-    const seen: bigint[] = [];
-    for (let i = 0; i < 3; i++) seen.push(await reserveAndKill(home, blockSize));
-    const store = openNovaboxStore({ home, operationCounterBlockSize: blockSize });
-    seen.push(await store.operationCounter.next());
-    store.close();
-    for (let i = 1; i < seen.length; i++) expect(seen[i]! > seen[i - 1]!).toBe(true);
-  }, 60_000);
+  it.each([1, 100])(
+    "never repeats a value across a kill -9 between reserve and send (block %i)",
+    async (blockSize) => {
+      const home = join(dir, `kill-${blockSize}`);
+      const seen: bigint[] = [];
+      for (let i = 0; i < 3; i++) seen.push(await reserveAndKill(home, blockSize));
+      const store = openNovaboxStore({ home, operationCounterBlockSize: blockSize });
+      seen.push(await store.operationCounter.next());
+      store.close();
+      for (let i = 1; i < seen.length; i++) expect(seen[i]! > seen[i - 1]!).toBe(true);
+    },
+    60_000,
+  );
 });

@@ -40,7 +40,11 @@ const head = (lastId: number, extra: Partial<AuditHead> = {}): AuditHead => ({
 
 function newWitness(folder: string) {
   const clock = { ms: Date.now() };
-  const witness = createAuditWitness({ store: createFileCheckpointStore(folder), verify: createCheckpointVerifier(ca.certificatePem), clock: () => new Date(clock.ms) });
+  const witness = createAuditWitness({
+    store: createFileCheckpointStore(folder),
+    verify: createCheckpointVerifier(ca.certificatePem),
+    clock: () => new Date(clock.ms),
+  });
   return { witness, clock };
 }
 
@@ -52,26 +56,38 @@ describe("audit witness", () => {
     clock.ms += 1000;
     await witness.record("022205", "POST-022205-01", signCheckpoint(head(3), trento));
     clock.ms += 1000;
-    await witness.record("022205", "POST-022205-01", signCheckpoint(head(7, { priorId: 3, priorHash: hash(3) }), trento));
+    await witness.record(
+      "022205",
+      "POST-022205-01",
+      signCheckpoint(head(7, { priorId: 3, priorHash: hash(3) }), trento),
+    );
     const listed = await witness.list("022205", "POST-022205-01");
     expect(listed?.checkpoints.map((c) => c.sequence)).toEqual([1, 2]);
     expect(listed?.summary).toMatchObject({ state: "AGREES", lastId: 7, highestId: 7 });
     // A new router process reads the same file.
     const reread = await newWitness(folder).witness.list("022205", "POST-022205-01");
     expect(reread?.checkpoints).toHaveLength(2);
-    expect(JSON.parse(readFileSync(join(folder, "022205", "POST-022205-01.json"), "utf8"))).toMatchObject({ comuneCode: "022205", nextSequence: 3 });
+    expect(JSON.parse(readFileSync(join(folder, "022205", "POST-022205-01.json"), "utf8"))).toMatchObject({
+      comuneCode: "022205",
+      nextSequence: 3,
+    });
   });
 
   it("refuses a checkpoint signed by another Comune's box, or altered", async () => {
     const { witness } = newWitness(join(dir, "forged"));
-    await expect(witness.record("022205", "POST-022205-01", signCheckpoint(head(1), rovereto))).rejects.toMatchObject({ kind: "forbidden", reason: "SIGNER_WRONG_BOX" });
+    await expect(witness.record("022205", "POST-022205-01", signCheckpoint(head(1), rovereto))).rejects.toMatchObject({
+      kind: "forbidden",
+      reason: "SIGNER_WRONG_BOX",
+    });
     const signed = signCheckpoint(head(2), trento);
     const altered = { ...signed, checkpoint: new Uint8Array(signed.checkpoint) };
     const last = altered.checkpoint.length - 1;
     altered.checkpoint[last] = altered.checkpoint[last]! ^ 1;
     const error = await witness.record("022205", "POST-022205-01", altered).catch((e: unknown) => e);
     expect(isDomainError(error) && error.kind).toBe("forbidden");
-    await expect(witness.record("022205", "POST-9", signCheckpoint(head(1), trento))).rejects.toMatchObject({ reason: "CHECKPOINT_NOT_OF_ANNOUNCER" });
+    await expect(witness.record("022205", "POST-9", signCheckpoint(head(1), trento))).rejects.toMatchObject({
+      reason: "CHECKPOINT_NOT_OF_ANNOUNCER",
+    });
   });
 
   it("disagrees when the log goes back or a witnessed entry changes hash, and stays so", async () => {
@@ -85,15 +101,25 @@ describe("audit witness", () => {
 
     const rewritten = newWitness(join(dir, "rewritten")).witness;
     await rewritten.record("022205", "POST-022205-01", signCheckpoint(head(10), trento));
-    await rewritten.record("022205", "POST-022205-01", signCheckpoint(head(15, { priorId: 10, priorHash: hash(999) }), trento));
-    expect(rewritten.summaryOf("022205", "POST-022205-01")?.reason).toMatch(/row 10 was witnessed with hash 000000000000… and the box now reports/);
+    await rewritten.record(
+      "022205",
+      "POST-022205-01",
+      signCheckpoint(head(15, { priorId: 10, priorHash: hash(999) }), trento),
+    );
+    expect(rewritten.summaryOf("022205", "POST-022205-01")?.reason).toMatch(
+      /row 10 was witnessed with hash 000000000000… and the box now reports/,
+    );
   });
 
   it("shows a recorded restore as a gap", async () => {
     const { witness, clock } = newWitness(join(dir, "restore"));
     await witness.record("022205", "POST-022205-01", signCheckpoint(head(20), trento));
     clock.ms += 60_000;
-    await witness.record("022205", "POST-022205-01", signCheckpoint(head(16, { headHash: hash(1600), restoredFromId: 15, restoredAt: new Date(clock.ms) }), trento));
+    await witness.record(
+      "022205",
+      "POST-022205-01",
+      signCheckpoint(head(16, { headHash: hash(1600), restoredFromId: 15, restoredAt: new Date(clock.ms) }), trento),
+    );
     expect(witness.summaryOf("022205", "POST-022205-01")).toMatchObject({ state: "RESTORED_WITH_GAP" });
     expect(witness.summaryOf("022205", "POST-022205-01")?.reason).toMatch(/ids 16–20 witnessed before are lost/);
   });

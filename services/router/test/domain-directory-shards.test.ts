@@ -1,8 +1,19 @@
 import { describe, expect, it } from "@jest/globals";
 import { instanceIdFor } from "../src/domain/discovery-rules.js";
-import { decodeHeartbeatBatch, encodeHeartbeatBatch, heartbeatDigest, ownerOf, shardNodeName, shardOf, shardOfServiceName, shardServiceName } from "../src/domain/directory-shards.js";
+import {
+  decodeHeartbeatBatch,
+  encodeHeartbeatBatch,
+  heartbeatDigest,
+  ownerOf,
+  shardNodeName,
+  shardOf,
+  shardOfServiceName,
+  shardServiceName,
+} from "../src/domain/directory-shards.js";
 
-const ids = Array.from({ length: 4_000 }, (_, i) => instanceIdFor(String(1001 + (i % 1800)).padStart(6, "0"), `POST-${i}`));
+const ids = Array.from({ length: 4_000 }, (_, i) =>
+  instanceIdFor(String(1001 + (i % 1800)).padStart(6, "0"), `POST-${i}`),
+);
 
 describe("directory shards", () => {
   it("puts a Comune in its province's shard, named for Consul", () => {
@@ -17,7 +28,8 @@ describe("directory shards", () => {
 
 describe("ownerOf (rendezvous hashing)", () => {
   it("gives every instance exactly one owner, the same on every router whatever the order of the set", () => {
-    for (const id of ids.slice(0, 200)) expect(ownerOf(id, ["router-a", "router-b", "router-c"])).toBe(ownerOf(id, ["router-c", "router-a", "router-b"]));
+    for (const id of ids.slice(0, 200))
+      expect(ownerOf(id, ["router-a", "router-b", "router-c"])).toBe(ownerOf(id, ["router-c", "router-a", "router-b"]));
     expect(ownerOf(ids[0]!, [])).toBeUndefined();
     expect(ownerOf(ids[0]!, ["only"])).toBe("only");
   });
@@ -26,7 +38,8 @@ describe("ownerOf (rendezvous hashing)", () => {
     const routers = ["router-a", "router-b", "router-c"];
     const counts = new Map<string, number>();
     for (const id of ids) counts.set(ownerOf(id, routers)!, (counts.get(ownerOf(id, routers)!) ?? 0) + 1);
-    for (const router of routers) expect(Math.abs((counts.get(router) ?? 0) - ids.length / 3)).toBeLessThan(ids.length * 0.05);
+    for (const router of routers)
+      expect(Math.abs((counts.get(router) ?? 0) - ids.length / 3)).toBeLessThan(ids.length * 0.05);
   });
 
   it("moves only the instances of a router that leaves", () => {
@@ -54,7 +67,9 @@ describe("heartbeat batches", () => {
 
   it("rejects values that are not batches", () => {
     expect(decodeHeartbeatBatch("not json")).toBeUndefined();
-    expect(decodeHeartbeatBatch(JSON.stringify({ r: "x", at: 1, seen: Buffer.from([1, 2, 3]).toString("base64") }))).toBeUndefined();
+    expect(
+      decodeHeartbeatBatch(JSON.stringify({ r: "x", at: 1, seen: Buffer.from([1, 2, 3]).toString("base64") })),
+    ).toBeUndefined();
     expect(decodeHeartbeatBatch(JSON.stringify({ at: 1, seen: "" }))).toBeUndefined();
   });
 });

@@ -8,7 +8,14 @@ function fakeClock(start = Date.parse("2025-01-01T08:00:00Z")) {
   return { clock: () => new Date(now), advance: (ms: number) => (now += ms) };
 }
 
-const box = (workstationCode: string, port: number): AnnounceInput => ({ comuneCode: "022205", comuneName: "Trento", workstationCode, host: "127.0.0.1", port, version: "1.0.0" });
+const box = (workstationCode: string, port: number): AnnounceInput => ({
+  comuneCode: "022205",
+  comuneName: "Trento",
+  workstationCode,
+  host: "127.0.0.1",
+  port,
+  version: "1.0.0",
+});
 
 function setup(probeResult: (port: number) => "serving" | "not-serving" | Error = () => "serving") {
   const time = fakeClock();
@@ -19,7 +26,13 @@ function setup(probeResult: (port: number) => "serving" | "not-serving" | Error 
     const result = probeResult(instance.port);
     return result instanceof Error ? Promise.reject(result) : Promise.resolve(result);
   };
-  const registry = createEmbeddedRegistry({ table, clock: time.clock, probe, announceIntervalMs: 10_000, expiresAfterMs: 30_000 });
+  const registry = createEmbeddedRegistry({
+    table,
+    clock: time.clock,
+    probe,
+    announceIntervalMs: 10_000,
+    expiresAfterMs: 30_000,
+  });
   return { time, table, registry, probed };
 }
 
@@ -105,6 +118,14 @@ describe("embedded registry", () => {
 
   it("refuses a TTL that is not longer than the announce interval", () => {
     const table = createRoutingTable({ clock: () => new Date() });
-    expect(() => createEmbeddedRegistry({ table, clock: () => new Date(), probe: () => Promise.resolve("serving"), announceIntervalMs: 10_000, expiresAfterMs: 10_000 })).toThrow(/longer/);
+    expect(() =>
+      createEmbeddedRegistry({
+        table,
+        clock: () => new Date(),
+        probe: () => Promise.resolve("serving"),
+        announceIntervalMs: 10_000,
+        expiresAfterMs: 10_000,
+      }),
+    ).toThrow(/longer/);
   });
 });

@@ -4,14 +4,31 @@ import { IssueCertificateRequestSchema } from "#gen/novabox/certification/v1/cer
 import { GetIndividualRecordRequestSchema } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { MalformedRequestError, readStringField, withStringField } from "../src/domain/request-fields.js";
 
-const issue = (init: Parameters<typeof create<typeof IssueCertificateRequestSchema>>[1]) => Buffer.from(toBinary(IssueCertificateRequestSchema, create(IssueCertificateRequestSchema, init)));
+const issue = (init: Parameters<typeof create<typeof IssueCertificateRequestSchema>>[1]) =>
+  Buffer.from(toBinary(IssueCertificateRequestSchema, create(IssueCertificateRequestSchema, init)));
 
 describe("reading routing fields from the wire", () => {
   it("reads comune_code and idempotency_key of a full request, whatever fields surround them", () => {
-    const bytes = issue({ comuneCode: "022205", tobacconistId: "TAB-0001", idempotencyKey: "k-1", subject: { fiscalCode: "RSSMRA85T10A562S", surname: "ROSSI", name: "MARIO" }, certificateTypes: [8, 12] });
+    const bytes = issue({
+      comuneCode: "022205",
+      tobacconistId: "TAB-0001",
+      idempotencyKey: "k-1",
+      subject: { fiscalCode: "RSSMRA85T10A562S", surname: "ROSSI", name: "MARIO" },
+      certificateTypes: [8, 12],
+    });
     expect(readStringField(bytes, 1)).toBe("022205");
     expect(readStringField(bytes, 3)).toBe("k-1");
-    expect(readStringField(Buffer.from(toBinary(GetIndividualRecordRequestSchema, create(GetIndividualRecordRequestSchema, { comuneCode: "022161", fiscalCode: "X" }))), 1)).toBe("022161");
+    expect(
+      readStringField(
+        Buffer.from(
+          toBinary(
+            GetIndividualRecordRequestSchema,
+            create(GetIndividualRecordRequestSchema, { comuneCode: "022161", fiscalCode: "X" }),
+          ),
+        ),
+        1,
+      ),
+    ).toBe("022161");
   });
 
   it("answers undefined for an absent field, and takes the last occurrence as protobuf does", () => {
@@ -23,7 +40,12 @@ describe("reading routing fields from the wire", () => {
   it("fills field 1 so the box decodes it, leaving every other field as sent", () => {
     const original = issue({ tobacconistId: "TAB-0001", idempotencyKey: "k-2", certificateTypes: [8] });
     const decoded = fromBinary(IssueCertificateRequestSchema, withStringField(original, 1, "022205"));
-    expect(decoded).toMatchObject({ comuneCode: "022205", tobacconistId: "TAB-0001", idempotencyKey: "k-2", certificateTypes: [8] });
+    expect(decoded).toMatchObject({
+      comuneCode: "022205",
+      tobacconistId: "TAB-0001",
+      idempotencyKey: "k-2",
+      certificateTypes: [8],
+    });
   });
 
   it("refuses broken encodings instead of guessing", () => {

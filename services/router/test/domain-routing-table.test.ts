@@ -91,14 +91,20 @@ describe("routing table", () => {
     table.subscribe((e) => events.push(e));
     const c = instance("022161", "C");
     table.replaceAll([{ ...a, version: "2.0.0" }, c]);
-    expect(events.map((e) => `${e.type}:${e.instance.workstationCode}`).sort()).toEqual(["added:C", "removed:B", "updated:A"]);
+    expect(events.map((e) => `${e.type}:${e.instance.workstationCode}`).sort()).toEqual([
+      "added:C",
+      "removed:B",
+      "updated:A",
+    ]);
   });
 
   it("lists by comune then id, in pages, optionally for one Comune", () => {
     const table = createRoutingTable({ clock });
     const all = ["022205", "021008", "022161"].flatMap((c) => ["A", "B", "C"].map((w) => instance(c, w)));
     for (const i of all) table.upsert(i);
-    const expected = [...all].sort((x, y) => (x.comuneCode === y.comuneCode ? (x.instanceId < y.instanceId ? -1 : 1) : x.comuneCode < y.comuneCode ? -1 : 1));
+    const expected = [...all].sort((x, y) =>
+      x.comuneCode === y.comuneCode ? (x.instanceId < y.instanceId ? -1 : 1) : x.comuneCode < y.comuneCode ? -1 : 1,
+    );
     const seen: Instance[] = [];
     let after: { comuneCode: string; instanceId: string } | undefined;
     do {

@@ -27,7 +27,14 @@ export const throttledTobacconist = "throttled";
 
 /** The google.rpc.Status a throttled preview answers, as bytes (what `grpc-status-details-bin` carries). */
 export const throttledStatusBytes = Buffer.from(
-  toBinary(StatusSchema, create(StatusSchema, { code: status.RESOURCE_EXHAUSTED, message: "slow down", details: [anyPack(RetryInfoSchema, create(RetryInfoSchema, { retryDelay: durationFromMs(1_500) }))] })),
+  toBinary(
+    StatusSchema,
+    create(StatusSchema, {
+      code: status.RESOURCE_EXHAUSTED,
+      message: "slow down",
+      details: [anyPack(RetryInfoSchema, create(RetryInfoSchema, { retryDelay: durationFromMs(1_500) }))],
+    }),
+  ),
 );
 
 /** Options of {@link startFakeBox}. */
@@ -62,7 +69,15 @@ export async function startFakeBox(options: FakeBoxOptions): Promise<FakeBox> {
       grpcService(CertificationService, {
         listCertificateTypes(request, context) {
           served++;
-          return { certificateTypes: [{ type: CertificateType.RESIDENCE, description: identity(context.requestMetadata.get("authorization")[0]), enabled: request.comuneCode === options.comuneCode }] };
+          return {
+            certificateTypes: [
+              {
+                type: CertificateType.RESIDENCE,
+                description: identity(context.requestMetadata.get("authorization")[0]),
+                enabled: request.comuneCode === options.comuneCode,
+              },
+            ],
+          };
         },
         previewCertificate(request, context) {
           served++;
@@ -76,7 +91,11 @@ export async function startFakeBox(options: FakeBoxOptions): Promise<FakeBox> {
         issueCertificate(request, context) {
           served++;
           if (request.subject?.fiscalCode === failingFiscalCode) {
-            throw new DomainError("invalid-input", "subject.fiscal_code: the check character is wrong", { reason: "INVALID_FISCAL_CODE", field: "subject.fiscal_code", metadata: { box: options.name } });
+            throw new DomainError("invalid-input", "subject.fiscal_code: the check character is wrong", {
+              reason: "INVALID_FISCAL_CODE",
+              field: "subject.fiscal_code",
+              metadata: { box: options.name },
+            });
           }
           return {
             requestId: identity(context.requestMetadata.get("authorization")[0]),
@@ -88,12 +107,18 @@ export async function startFakeBox(options: FakeBoxOptions): Promise<FakeBox> {
       grpcService(ConsultationService, {
         getIndividualRecord(_request, context) {
           served++;
-          return { requestId: identity(context.requestMetadata.get("authorization")[0]), anprOperationId: String(context.deadline?.getTime() ?? "") };
+          return {
+            requestId: identity(context.requestMetadata.get("authorization")[0]),
+            anprOperationId: String(context.deadline?.getTime() ?? ""),
+          };
         },
       }),
     ],
   });
-  const port = await server.listen(`127.0.0.1:${options.port ?? 0}`, options.credentials ?? ServerCredentials.createInsecure());
+  const port = await server.listen(
+    `127.0.0.1:${options.port ?? 0}`,
+    options.credentials ?? ServerCredentials.createInsecure(),
+  );
   return {
     name: options.name,
     comuneCode: options.comuneCode,
@@ -119,7 +144,10 @@ export interface RouterClients {
 }
 
 /** Opens {@link RouterClients} to `address`. */
-export function routerClients(address: string, channelCredentials: ChannelCredentials = credentials.createInsecure()): RouterClients {
+export function routerClients(
+  address: string,
+  channelCredentials: ChannelCredentials = credentials.createInsecure(),
+): RouterClients {
   const channel = new Client(address, channelCredentials);
   return {
     channel,
@@ -133,9 +161,20 @@ export function routerClients(address: string, channelCredentials: ChannelCreden
  * Announces `box` now and then every `everyMs`, like a real box, rotating over `discovery` (several
  * routers behind one address); returns the instance id and a stop function.
  */
-export async function keepAnnouncing(discovery: GrpcClient<typeof DiscoveryService> | readonly GrpcClient<typeof DiscoveryService>[], box: FakeBox, everyMs: number): Promise<{ instanceId: string; stop: () => void }> {
+export async function keepAnnouncing(
+  discovery: GrpcClient<typeof DiscoveryService> | readonly GrpcClient<typeof DiscoveryService>[],
+  box: FakeBox,
+  everyMs: number,
+): Promise<{ instanceId: string; stop: () => void }> {
   const targets: readonly GrpcClient<typeof DiscoveryService>[] = "announce" in discovery ? [discovery] : discovery;
-  const request = { comuneCode: box.comuneCode, comuneName: `Comune ${box.comuneCode}`, workstationCode: `POST-${box.name}`, host: "127.0.0.1", port: box.port, version: "0.1.0-test" };
+  const request = {
+    comuneCode: box.comuneCode,
+    comuneName: `Comune ${box.comuneCode}`,
+    workstationCode: `POST-${box.name}`,
+    host: "127.0.0.1",
+    port: box.port,
+    version: "0.1.0-test",
+  };
   const answer = await targets[0]!.announce(request, { deadline: 5_000 });
   let next = 1;
   const timer = setInterval(() => {

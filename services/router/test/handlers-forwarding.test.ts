@@ -47,16 +47,23 @@ type Outcome = { answer: Buffer } | { error: ServiceError };
 
 /** A transport failure in which the connection to the box was never established. */
 const notReached = (): Outcome => ({
-  error: Object.assign(new Error("14 UNAVAILABLE: No connection established. Last error: connect ECONNREFUSED 127.0.0.1:1"), {
-    code: GrpcCode.UNAVAILABLE,
-    details: "No connection established. Last error: connect ECONNREFUSED 127.0.0.1:1",
-    metadata: new Metadata(),
-  }),
+  error: Object.assign(
+    new Error("14 UNAVAILABLE: No connection established. Last error: connect ECONNREFUSED 127.0.0.1:1"),
+    {
+      code: GrpcCode.UNAVAILABLE,
+      details: "No connection established. Last error: connect ECONNREFUSED 127.0.0.1:1",
+      metadata: new Metadata(),
+    },
+  ),
 });
 
 /** A transport failure after the request may have reached the box (the connection dropped). */
 const droppedMidCall = (): Outcome => ({
-  error: Object.assign(new Error("14 UNAVAILABLE: Connection dropped"), { code: GrpcCode.UNAVAILABLE, details: "Connection dropped", metadata: new Metadata() }),
+  error: Object.assign(new Error("14 UNAVAILABLE: Connection dropped"), {
+    code: GrpcCode.UNAVAILABLE,
+    details: "Connection dropped",
+    metadata: new Metadata(),
+  }),
 });
 
 /** A status the box itself produced (with google.rpc details, as every box status carries). */
@@ -64,7 +71,11 @@ const boxStatus = (kind: "unavailable" | "invalid-input", reason: string): Outco
   error: toServiceError(new DomainError(kind, `the box says ${reason}`, { reason })) as ServiceError,
 });
 
-const issued = (protocol: string): Outcome => ({ answer: Buffer.from(toBinary(IssueCertificateResponseSchema, create(IssueCertificateResponseSchema, { anprProtocolNumber: protocol }))) });
+const issued = (protocol: string): Outcome => ({
+  answer: Buffer.from(
+    toBinary(IssueCertificateResponseSchema, create(IssueCertificateResponseSchema, { anprProtocolNumber: protocol })),
+  ),
+});
 
 /** Two serving boxes of the Comune, each answering from its own script; calls recorded per box. */
 function setup() {
@@ -82,7 +93,15 @@ function setup() {
   const channels: BoxChannels = {
     channel(target) {
       return {
-        makeUnaryRequest(path: string, _serialize: unknown, _deserialize: unknown, request: Buffer, metadata: Metadata, _options: unknown, callback: (err: ServiceError | null, value?: Buffer) => void) {
+        makeUnaryRequest(
+          path: string,
+          _serialize: unknown,
+          _deserialize: unknown,
+          request: Buffer,
+          metadata: Metadata,
+          _options: unknown,
+          callback: (err: ServiceError | null, value?: Buffer) => void,
+        ) {
           calls.push({ box: target.instanceId, path, request, metadata });
           const outcome = scripts.get(target.instanceId)!.shift() ?? { answer: Buffer.alloc(0) };
           queueMicrotask(() => ("error" in outcome ? callback(outcome.error) : callback(null, outcome.answer)));
@@ -91,7 +110,12 @@ function setup() {
       } as unknown as Client;
     },
   };
-  const handlers = createForwardingHandlers({ table, channels, reportUnavailable: (id) => unavailable.push(id), retryAfterSeconds: 15 });
+  const handlers = createForwardingHandlers({
+    table,
+    channels,
+    reportUnavailable: (id) => unavailable.push(id),
+    retryAfterSeconds: 15,
+  });
   /** The first box a call goes to — the key's owner for a keyed IssueCertificate, else the table's next pick — and the other one. */
   const order = (idempotencyKey?: string) => {
     const serving = table.resolve(comuneCode);
@@ -104,15 +128,38 @@ function setup() {
 }
 
 /** Serves one unary call through a pass-through handler; resolves with its error or answer. */
-function serve(handler: unknown, request: Buffer, headers: Record<string, string> = {}): Promise<{ err: ServiceError | null; answer?: Buffer }> {
+function serve(
+  handler: unknown,
+  request: Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ err: ServiceError | null; answer?: Buffer }> {
   const metadata = new Metadata();
   for (const [k, v] of Object.entries(headers)) metadata.set(k, v);
-  const call = Object.assign(new EventEmitter(), { request, metadata, getDeadline: () => Infinity, getPeer: () => "ipv4:127.0.0.1:5000" });
-  return new Promise((resolve) => (handler as (call: unknown, cb: (err: ServiceError | null, answer?: Buffer) => void) => void)(call, (err, answer) => resolve({ err, ...(answer ? { answer } : {}) })));
+  const call = Object.assign(new EventEmitter(), {
+    request,
+    metadata,
+    getDeadline: () => Infinity,
+    getPeer: () => "ipv4:127.0.0.1:5000",
+  });
+  return new Promise((resolve) =>
+    (handler as (call: unknown, cb: (err: ServiceError | null, answer?: Buffer) => void) => void)(call, (err, answer) =>
+      resolve({ err, ...(answer ? { answer } : {}) }),
+    ),
+  );
 }
 
 const issueRequest = (idempotencyKey: string) =>
-  Buffer.from(toBinary(IssueCertificateRequestSchema, create(IssueCertificateRequestSchema, { comuneCode, tobacconistId: "TAB-0001", idempotencyKey, subject: { fiscalCode: "RSSMRA85T10A562S" } })));
+  Buffer.from(
+    toBinary(
+      IssueCertificateRequestSchema,
+      create(IssueCertificateRequestSchema, {
+        comuneCode,
+        tobacconistId: "TAB-0001",
+        idempotencyKey,
+        subject: { fiscalCode: "RSSMRA85T10A562S" },
+      }),
+    ),
+  );
 
 describe("router forwarding in memory: retry only with an idempotency key, only when the box was not reached", () => {
   it("an IssueCertificate with a key goes to the other box when the first was not reached", async () => {
@@ -120,7 +167,11 @@ describe("router forwarding in memory: retry only with an idempotency key, only 
     const { first, second } = order("key-1");
     script(first, notReached());
     script(second, issued("P-2"));
-    const { err, answer } = await serve(handlers.certification.IssueCertificate, issueRequest("key-1"), { authorization: "Bearer t", "x-request-id": "r-1", cookie: "no" });
+    const { err, answer } = await serve(handlers.certification.IssueCertificate, issueRequest("key-1"), {
+      authorization: "Bearer t",
+      "x-request-id": "r-1",
+      cookie: "no",
+    });
     expect(err).toBeNull();
     expect(fromBinary(IssueCertificateResponseSchema, answer!).anprProtocolNumber).toBe("P-2");
     expect(calls.map((c) => c.box)).toEqual([first.instanceId, second.instanceId]);
@@ -144,15 +195,18 @@ describe("router forwarding in memory: retry only with an idempotency key, only 
     ["ANPR_UNAVAILABLE", "unavailable"],
     ["ANPR_OUTCOME_UNKNOWN", "unavailable"],
     ["INVALID_FISCAL_CODE", "invalid-input"],
-  ] as const)("a status the box produced (%s) is relayed as is, with its details, never retried elsewhere", async (reason, kind) => {
-    const { handlers, calls, order, script } = setup();
-    const { first } = order("key-2");
-    script(first, boxStatus(kind, reason));
-    const { err } = await serve(handlers.certification.IssueCertificate, issueRequest("key-2"));
-    expect(decodeStatusDetails(err?.metadata).reason).toBe(reason);
-    expect(err?.details).toBe(`the box says ${reason}`);
-    expect(calls.map((c) => c.box)).toEqual([first.instanceId]);
-  });
+  ] as const)(
+    "a status the box produced (%s) is relayed as is, with its details, never retried elsewhere",
+    async (reason, kind) => {
+      const { handlers, calls, order, script } = setup();
+      const { first } = order("key-2");
+      script(first, boxStatus(kind, reason));
+      const { err } = await serve(handlers.certification.IssueCertificate, issueRequest("key-2"));
+      expect(decodeStatusDetails(err?.metadata).reason).toBe(reason);
+      expect(err?.details).toBe(`the box says ${reason}`);
+      expect(calls.map((c) => c.box)).toEqual([first.instanceId]);
+    },
+  );
 
   it("after ANPR_OUTCOME_UNKNOWN the key stays with its box: the retry goes there, not round-robin", async () => {
     const { handlers, calls, order, script } = setup();
@@ -170,7 +224,10 @@ describe("router forwarding in memory: retry only with an idempotency key, only 
     script(first, droppedMidCall());
     const { err } = await serve(handlers.certification.IssueCertificate, issueRequest("key-4"));
     expect(err?.code).toBe(GrpcCode.UNAVAILABLE);
-    expect(decodeStatusDetails(err?.metadata)).toMatchObject({ reason: "NOVABOX_HOLDS_REQUEST", metadata: { instanceId: first.instanceId, comuneCode, retryAfterSeconds: "15" } });
+    expect(decodeStatusDetails(err?.metadata)).toMatchObject({
+      reason: "NOVABOX_HOLDS_REQUEST",
+      metadata: { instanceId: first.instanceId, comuneCode, retryAfterSeconds: "15" },
+    });
     expect(calls.map((c) => c.box)).toEqual([first.instanceId]);
     // The holder is down now: the retry is refused with the same hint rather than sent to the other box.
     table.upsert({ ...first, health: "not-serving" });
@@ -202,12 +259,19 @@ describe("router forwarding in memory: retry only with an idempotency key, only 
     const { first, second } = order();
     script(first, notReached());
     script(second, notReached());
-    const preview = Buffer.from(toBinary(PreviewCertificateRequestSchema, create(PreviewCertificateRequestSchema, { comuneCode })));
+    const preview = Buffer.from(
+      toBinary(PreviewCertificateRequestSchema, create(PreviewCertificateRequestSchema, { comuneCode })),
+    );
     const { err } = await serve(handlers.certification.PreviewCertificate, preview);
     expect(err?.code).toBe(GrpcCode.UNAVAILABLE);
     expect(calls.map((c) => c.box)).toEqual([first.instanceId, second.instanceId]);
 
-    const record = Buffer.from(toBinary(GetIndividualRecordRequestSchema, create(GetIndividualRecordRequestSchema, { comuneCode, fiscalCode: "RSSMRA85T10A562S" })));
+    const record = Buffer.from(
+      toBinary(
+        GetIndividualRecordRequestSchema,
+        create(GetIndividualRecordRequestSchema, { comuneCode, fiscalCode: "RSSMRA85T10A562S" }),
+      ),
+    );
     const next = order();
     script(next.first, droppedMidCall());
     const read = await serve(handlers.consultation.GetIndividualRecord, record);
@@ -219,7 +283,12 @@ describe("router forwarding in memory: retry only with an idempotency key, only 
     const { handlers, calls, order, script } = setup();
     const { first } = order();
     script(first, boxStatus("unavailable", "ANPR_UNAVAILABLE"));
-    const record = Buffer.from(toBinary(GetIndividualRecordRequestSchema, create(GetIndividualRecordRequestSchema, { comuneCode, fiscalCode: "RSSMRA85T10A562S" })));
+    const record = Buffer.from(
+      toBinary(
+        GetIndividualRecordRequestSchema,
+        create(GetIndividualRecordRequestSchema, { comuneCode, fiscalCode: "RSSMRA85T10A562S" }),
+      ),
+    );
     const { err } = await serve(handlers.consultation.GetIndividualRecord, record);
     expect(decodeStatusDetails(err?.metadata).reason).toBe("ANPR_UNAVAILABLE");
     expect(calls).toHaveLength(1);
@@ -227,10 +296,18 @@ describe("router forwarding in memory: retry only with an idempotency key, only 
 
   it("the Comune comes from x-comune-code when the field is empty, and is written into the forwarded request", async () => {
     const { handlers, calls } = setup();
-    const request = Buffer.from(toBinary(GetIndividualRecordRequestSchema, create(GetIndividualRecordRequestSchema, { fiscalCode: "RSSMRA85T10A562S" })));
+    const request = Buffer.from(
+      toBinary(
+        GetIndividualRecordRequestSchema,
+        create(GetIndividualRecordRequestSchema, { fiscalCode: "RSSMRA85T10A562S" }),
+      ),
+    );
     const { err } = await serve(handlers.consultation.GetIndividualRecord, request, { "x-comune-code": comuneCode });
     expect(err).toBeNull();
-    expect(fromBinary(GetIndividualRecordRequestSchema, calls[0]!.request)).toMatchObject({ comuneCode, fiscalCode: "RSSMRA85T10A562S" });
+    expect(fromBinary(GetIndividualRecordRequestSchema, calls[0]!.request)).toMatchObject({
+      comuneCode,
+      fiscalCode: "RSSMRA85T10A562S",
+    });
   });
 
   it("no Comune at all: INVALID_ARGUMENT MISSING_COMUNE_CODE and no box is called", async () => {

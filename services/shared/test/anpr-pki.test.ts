@@ -48,7 +48,8 @@ describe("ANPR PKI", () => {
     writeFileSync(path, content);
     return path;
   };
-  const run = (...args: string[]) => execFileSync(openssl, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const run = (...args: string[]) =>
+    execFileSync(openssl, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   const runAll = (...args: string[]) => {
     const result = spawnSync(openssl, args, { encoding: "utf8" });
     if (result.status !== 0) throw new Error(`openssl ${args[0]} failed: ${result.stderr}`);
@@ -60,18 +61,26 @@ describe("ANPR PKI", () => {
     dir = mkdtempSync(join(tmpdir(), "anpr-pki-"));
     ca = createCertificateAuthority({ commonName: "Test workstation CA", validDays: 30 });
     otherCa = createCertificateAuthority({ commonName: "Some other CA", validDays: 30 });
-    workstation = issueWorkstationCertificate(ca, { comuneCode: "022205", postazioneId: "POST-022205-01", validDays: 10 });
+    workstation = issueWorkstationCertificate(ca, {
+      comuneCode: "022205",
+      postazioneId: "POST-022205-01",
+      validDays: 10,
+    });
   });
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   describe("loadWorkstationCredentials", () => {
     it("opens a node-forge PKCS#12 with the right PIN and signs with node:crypto", () => {
-      const credentials = loadWorkstationCredentials(workstation.toPkcs12(pin), pin, { trustedCaPem: [ca.certificatePem] });
+      const credentials = loadWorkstationCredentials(workstation.toPkcs12(pin), pin, {
+        trustedCaPem: [ca.certificatePem],
+      });
       expect(credentials.subject).toBe("CN=POST-022205-01,OU=Postazioni ANPR,O=Comune 022205,C=IT");
       expect(credentials.issuer).toBe("CN=Test workstation CA,O=Novabox mesh (development),C=IT");
       expect(credentials.certificatePem).toBe(new X509Certificate(workstation.certificatePem).toString());
-      expect(Buffer.from(credentials.certificateDerBase64, "base64")).toEqual(new X509Certificate(workstation.certificatePem).raw);
+      expect(Buffer.from(credentials.certificateDerBase64, "base64")).toEqual(
+        new X509Certificate(workstation.certificatePem).raw,
+      );
       expect(credentials.chainPem).toEqual([new X509Certificate(ca.certificatePem).toString()]);
       expect(credentials.fingerprintSha256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
       expect(credentials.serialNumber).toMatch(/^[0-9A-F]+$/);
@@ -98,57 +107,132 @@ describe("ANPR PKI", () => {
 
     it("refuses bytes that are not PKCS#12 with NOT_PKCS12", () => {
       expect(errorOf(() => loadWorkstationCredentials(randomBytes(512), pin))).toMatchObject({ reason: "NOT_PKCS12" });
-      expect(errorOf(() => loadWorkstationCredentials(Buffer.from(workstation.certificatePem), pin))).toMatchObject({ reason: "NOT_PKCS12" });
+      expect(errorOf(() => loadWorkstationCredentials(Buffer.from(workstation.certificatePem), pin))).toMatchObject({
+        reason: "NOT_PKCS12",
+      });
       expect(errorOf(() => loadWorkstationCredentials(new Uint8Array(), pin))).toMatchObject({ reason: "NOT_PKCS12" });
     });
 
     it("opens a PKCS#12 made by OpenSSL 3 with its default algorithms", () => {
       const p12 = join(dir, "openssl.p12");
-      run("pkcs12", "-export", "-in", file("ws.pem", workstation.certificatePem), "-inkey", file("ws.key", workstation.privateKeyPem), "-certfile", file("ca.pem", ca.certificatePem), "-passout", `pass:${pin}`, "-out", p12);
+      run(
+        "pkcs12",
+        "-export",
+        "-in",
+        file("ws.pem", workstation.certificatePem),
+        "-inkey",
+        file("ws.key", workstation.privateKeyPem),
+        "-certfile",
+        file("ca.pem", ca.certificatePem),
+        "-passout",
+        `pass:${pin}`,
+        "-out",
+        p12,
+      );
       const details = runAll("pkcs12", "-in", p12, "-passin", `pass:${pin}`, "-info", "-noout");
       expect(details).toContain("MAC: sha256");
       expect(details).toContain("AES-256-CBC");
       const credentials = loadWorkstationCredentials(readFileSync(p12), pin, { trustedCaPem: [ca.certificatePem] });
       expect(credentials.subject).toContain("CN=POST-022205-01");
       expect(credentials.chainPem).toHaveLength(1);
-      expect(errorOf(() => loadWorkstationCredentials(readFileSync(p12), "0000"))).toMatchObject({ reason: "WRONG_PIN" });
+      expect(errorOf(() => loadWorkstationCredentials(readFileSync(p12), "0000"))).toMatchObject({
+        reason: "WRONG_PIN",
+      });
     });
 
     it("opens legacy PKCS#12 files (RC2-40 certificates, 3DES key, SHA-1 MAC) such as Windows exports", () => {
       const p12 = join(dir, "legacy.p12");
-      run("pkcs12", "-export", "-legacy", "-in", file("ws-l.pem", workstation.certificatePem), "-inkey", file("ws-l.key", workstation.privateKeyPem), "-passout", `pass:${pin}`, "-out", p12);
+      run(
+        "pkcs12",
+        "-export",
+        "-legacy",
+        "-in",
+        file("ws-l.pem", workstation.certificatePem),
+        "-inkey",
+        file("ws-l.key", workstation.privateKeyPem),
+        "-passout",
+        `pass:${pin}`,
+        "-out",
+        p12,
+      );
       expect(runAll("pkcs12", "-legacy", "-in", p12, "-passin", `pass:${pin}`, "-info", "-noout")).toContain("RC2");
       expect(loadWorkstationCredentials(readFileSync(p12), pin).subject).toContain("CN=POST-022205-01");
       expect(errorOf(() => loadWorkstationCredentials(readFileSync(p12), "1"))).toMatchObject({ reason: "WRONG_PIN" });
     });
 
     it("refuses an expired certificate with CERT_EXPIRED and a future one with CERT_NOT_YET_VALID", () => {
-      const expired = issueWorkstationCertificate(ca, { comuneCode: "022205", postazioneId: "POST-OLD", validDays: 1, notBefore: new Date(Date.now() - 10 * day) });
+      const expired = issueWorkstationCertificate(ca, {
+        comuneCode: "022205",
+        postazioneId: "POST-OLD",
+        validDays: 1,
+        notBefore: new Date(Date.now() - 10 * day),
+      });
       const err = errorOf(() => loadWorkstationCredentials(expired.toPkcs12(pin), pin));
       expect(err).toMatchObject({ reason: "CERT_EXPIRED" });
       expect(err.message).toMatch(/expired/);
-      const future = issueWorkstationCertificate(ca, { comuneCode: "022205", postazioneId: "POST-NEW", validDays: 10, notBefore: new Date(Date.now() + day) });
-      expect(errorOf(() => loadWorkstationCredentials(future.toPkcs12(pin), pin))).toMatchObject({ reason: "CERT_NOT_YET_VALID" });
-      expect(loadWorkstationCredentials(future.toPkcs12(pin), pin, { now: new Date(Date.now() + 2 * day) }).subject).toContain("POST-NEW");
+      const future = issueWorkstationCertificate(ca, {
+        comuneCode: "022205",
+        postazioneId: "POST-NEW",
+        validDays: 10,
+        notBefore: new Date(Date.now() + day),
+      });
+      expect(errorOf(() => loadWorkstationCredentials(future.toPkcs12(pin), pin))).toMatchObject({
+        reason: "CERT_NOT_YET_VALID",
+      });
+      expect(
+        loadWorkstationCredentials(future.toPkcs12(pin), pin, { now: new Date(Date.now() + 2 * day) }).subject,
+      ).toContain("POST-NEW");
     });
 
     it("refuses a certificate from another CA with UNTRUSTED_CERT", () => {
-      const foreign = issueWorkstationCertificate(otherCa, { comuneCode: "022205", postazioneId: "POST-X", validDays: 5 });
-      expect(errorOf(() => loadWorkstationCredentials(foreign.toPkcs12(pin), pin, { trustedCaPem: [ca.certificatePem] }))).toMatchObject({ reason: "UNTRUSTED_CERT" });
+      const foreign = issueWorkstationCertificate(otherCa, {
+        comuneCode: "022205",
+        postazioneId: "POST-X",
+        validDays: 5,
+      });
+      expect(
+        errorOf(() => loadWorkstationCredentials(foreign.toPkcs12(pin), pin, { trustedCaPem: [ca.certificatePem] })),
+      ).toMatchObject({ reason: "UNTRUSTED_CERT" });
       expect(loadWorkstationCredentials(foreign.toPkcs12(pin), pin).subject).toContain("POST-X");
     });
 
     it("refuses a PKCS#12 whose key does not match its certificate with KEY_CERT_MISMATCH", () => {
       const other = issueWorkstationCertificate(ca, { comuneCode: "022161", postazioneId: "POST-B", validDays: 5 });
       const p12 = join(dir, "mismatch.p12");
-      run("pkcs12", "-export", "-nocerts", "-inkey", file("b.key", other.privateKeyPem), "-certfile", file("a.pem", workstation.certificatePem), "-passout", `pass:${pin}`, "-out", p12);
-      expect(errorOf(() => loadWorkstationCredentials(readFileSync(p12), pin))).toMatchObject({ reason: "KEY_CERT_MISMATCH" });
+      run(
+        "pkcs12",
+        "-export",
+        "-nocerts",
+        "-inkey",
+        file("b.key", other.privateKeyPem),
+        "-certfile",
+        file("a.pem", workstation.certificatePem),
+        "-passout",
+        `pass:${pin}`,
+        "-out",
+        p12,
+      );
+      expect(errorOf(() => loadWorkstationCredentials(readFileSync(p12), pin))).toMatchObject({
+        reason: "KEY_CERT_MISMATCH",
+      });
     });
 
     it("refuses a PKCS#12 without a private key with NO_PRIVATE_KEY", () => {
       const p12 = join(dir, "certonly.p12");
-      run("pkcs12", "-export", "-nokeys", "-in", file("only.pem", workstation.certificatePem), "-passout", `pass:${pin}`, "-out", p12);
-      expect(errorOf(() => loadWorkstationCredentials(readFileSync(p12), pin))).toMatchObject({ reason: "NO_PRIVATE_KEY" });
+      run(
+        "pkcs12",
+        "-export",
+        "-nokeys",
+        "-in",
+        file("only.pem", workstation.certificatePem),
+        "-passout",
+        `pass:${pin}`,
+        "-out",
+        p12,
+      );
+      expect(errorOf(() => loadWorkstationCredentials(readFileSync(p12), pin))).toMatchObject({
+        reason: "NO_PRIVATE_KEY",
+      });
     });
   });
 
@@ -167,34 +251,66 @@ describe("ANPR PKI", () => {
     it("refuses what is not a certificate with NOT_A_CERTIFICATE", () => {
       expect(errorOf(() => loadCaCertificate("hello"))).toMatchObject({ reason: "NOT_A_CERTIFICATE" });
       expect(errorOf(() => loadCaCertificate(randomBytes(300)))).toMatchObject({ reason: "NOT_A_CERTIFICATE" });
-      expect(errorOf(() => loadCaCertificate(workstation.privateKeyPem))).toMatchObject({ reason: "NOT_A_CERTIFICATE" });
+      expect(errorOf(() => loadCaCertificate(workstation.privateKeyPem))).toMatchObject({
+        reason: "NOT_A_CERTIFICATE",
+      });
     });
 
     it("checks chains: issuer, signature, validity at `now`", () => {
       const now = new Date();
       expect(verifyCertificateChain(workstation.certificatePem, [ca.certificatePem], now)).toBe(true);
-      expect(verifyCertificateChain(workstation.certificatePem, [otherCa.certificatePem + ca.certificatePem], now)).toBe(true);
+      expect(
+        verifyCertificateChain(workstation.certificatePem, [otherCa.certificatePem + ca.certificatePem], now),
+      ).toBe(true);
       expect(verifyCertificateChain(workstation.certificatePem, [otherCa.certificatePem], now)).toBe(false);
-      expect(verifyCertificateChain(workstation.certificatePem, [ca.certificatePem], new Date(Date.now() + 20 * day))).toBe(false);
+      expect(
+        verifyCertificateChain(workstation.certificatePem, [ca.certificatePem], new Date(Date.now() + 20 * day)),
+      ).toBe(false);
       expect(verifyCertificateChain(workstation.certificatePem, [], now)).toBe(false);
       expect(() => verifyCertificateChain("nope", [ca.certificatePem], now)).toThrow(CredentialsError);
     });
 
     it("agrees with openssl verify on the development certificates", () => {
-      const server = issueServerCertificate(ca, { commonName: "localhost", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"], validDays: 5 });
+      const server = issueServerCertificate(ca, {
+        commonName: "localhost",
+        dnsNames: ["localhost"],
+        ipAddresses: ["127.0.0.1"],
+        validDays: 5,
+      });
       const caFile = file("ca-v.pem", ca.certificatePem);
-      expect(run("verify", "-CAfile", caFile, "-verify_hostname", "localhost", file("srv.pem", server.certificatePem)).trim()).toMatch(/OK$/);
+      expect(
+        run(
+          "verify",
+          "-CAfile",
+          caFile,
+          "-verify_hostname",
+          "localhost",
+          file("srv.pem", server.certificatePem),
+        ).trim(),
+      ).toMatch(/OK$/);
       expect(run("verify", "-CAfile", caFile, "-verify_ip", "127.0.0.1", join(dir, "srv.pem")).trim()).toMatch(/OK$/);
-      expect(run("verify", "-CAfile", caFile, "-purpose", "sslclient", file("ws-v.pem", workstation.certificatePem)).trim()).toMatch(/OK$/);
-      expect(() => run("verify", "-CAfile", file("other.pem", otherCa.certificatePem), join(dir, "ws-v.pem"))).toThrow();
+      expect(
+        run("verify", "-CAfile", caFile, "-purpose", "sslclient", file("ws-v.pem", workstation.certificatePem)).trim(),
+      ).toMatch(/OK$/);
+      expect(() =>
+        run("verify", "-CAfile", file("other.pem", otherCa.certificatePem), join(dir, "ws-v.pem")),
+      ).toThrow();
     });
 
     it("rebuilds a CA from its files and refuses a key that is not its own", () => {
       const loaded = loadCertificateAuthority(ca.certificatePem, ca.privateKeyPem);
-      const issued = issueWorkstationCertificate(loaded, { comuneCode: "022205", postazioneId: "POST-R", validDays: 1 });
+      const issued = issueWorkstationCertificate(loaded, {
+        comuneCode: "022205",
+        postazioneId: "POST-R",
+        validDays: 1,
+      });
       expect(verifyCertificateChain(issued.certificatePem, [ca.certificatePem], new Date())).toBe(true);
-      expect(errorOf(() => loadCertificateAuthority(ca.certificatePem, otherCa.privateKeyPem))).toMatchObject({ reason: "KEY_CERT_MISMATCH" });
-      expect(errorOf(() => loadCertificateAuthority(ca.certificatePem, "garbage"))).toMatchObject({ reason: "NOT_A_PRIVATE_KEY" });
+      expect(errorOf(() => loadCertificateAuthority(ca.certificatePem, otherCa.privateKeyPem))).toMatchObject({
+        reason: "KEY_CERT_MISMATCH",
+      });
+      expect(errorOf(() => loadCertificateAuthority(ca.certificatePem, "garbage"))).toMatchObject({
+        reason: "NOT_A_PRIVATE_KEY",
+      });
     });
   });
 
@@ -225,7 +341,9 @@ describe("ANPR PKI", () => {
         expect(manifestText).not.toContain(wsPin);
         expect(statSync(w.pinFile).mode & 0o777).toBe(0o600);
         expect(statSync(w.pkcs12File).mode & 0o777).toBe(0o600);
-        const credentials = loadWorkstationCredentials(readFileSync(w.pkcs12File), wsPin, { trustedCaPem: [readFileSync(first.workstationCa.certificateFile, "utf8")] });
+        const credentials = loadWorkstationCredentials(readFileSync(w.pkcs12File), wsPin, {
+          trustedCaPem: [readFileSync(first.workstationCa.certificateFile, "utf8")],
+        });
         expect(credentials.subject).toContain(`CN=${w.postazioneId}`);
         expect(credentials.fingerprintSha256).toBe(w.certificateFingerprintSha256);
       }
@@ -233,15 +351,21 @@ describe("ANPR PKI", () => {
       expect(statSync(first.simulator.tlsKeyFile).mode & 0o777).toBe(0o600);
       expect(describeCertificate(readFileSync(first.simulator.caCertificateFile)).isCa).toBe(true);
 
-      const server = createServer({ cert: readFileSync(first.simulator.tlsCertificateFile), key: readFileSync(first.simulator.tlsKeyFile) }, (socket) => socket.end("ok"));
+      const server = createServer(
+        { cert: readFileSync(first.simulator.tlsCertificateFile), key: readFileSync(first.simulator.tlsKeyFile) },
+        (socket) => socket.end("ok"),
+      );
       servers.push(server);
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
       const port = (server.address() as { port: number }).port;
       const reply = await new Promise<string>((resolve, reject) => {
-        const socket = connect({ host: "127.0.0.1", port, servername: "localhost", ca: readFileSync(first.simulator.caCertificateFile) }, () => {
-          socket.setEncoding("utf8");
-          socket.once("data", (data: string) => resolve(data));
-        });
+        const socket = connect(
+          { host: "127.0.0.1", port, servername: "localhost", ca: readFileSync(first.simulator.caCertificateFile) },
+          () => {
+            socket.setEncoding("utf8");
+            socket.once("data", (data: string) => resolve(data));
+          },
+        );
         socket.once("error", reject);
       });
       expect(reply).toBe("ok");

@@ -6,7 +6,13 @@ import { join } from "node:path";
 import type { Element } from "@xmldom/xmldom";
 import { isDomainError, type DomainError } from "../src/runtime/domain-error.js";
 import { signIdPostazione } from "../src/anpr/cms.js";
-import { createCertificateAuthority, issueWorkstationCertificate, loadWorkstationCredentials, type DevCertificateAuthority, type WorkstationCredentials } from "../src/anpr/pki.js";
+import {
+  createCertificateAuthority,
+  issueWorkstationCertificate,
+  loadWorkstationCredentials,
+  type DevCertificateAuthority,
+  type WorkstationCredentials,
+} from "../src/anpr/pki.js";
 import {
   createWsSecuritySigner,
   SoapEnvelopeError,
@@ -20,7 +26,10 @@ import { childElements, findChild, findDescendants, parseXmlSafe, serializeXml, 
 import { anprSpecDir } from "../src/anpr/xsd.js";
 import { requireTool } from "../../../test/support/tools.js";
 
-const richiesta = readFileSync(new URL("anpr-client-example/6001_888013_FREE.req", anprSpecDir), "utf8").replace(/^<\?xml[^>]*>\s*/, "");
+const richiesta = readFileSync(new URL("anpr-client-example/6001_888013_FREE.req", anprSpecDir), "utf8").replace(
+  /^<\?xml[^>]*>\s*/,
+  "",
+);
 const soapNs = "http://schemas.xmlsoap.org/soap/envelope/";
 const envelope = (prefix = "soap", header = `<${prefix}:Header/>`) =>
   `<?xml version="1.0" encoding="UTF-8"?><${prefix}:Envelope xmlns:${prefix}="${soapNs}" xmlns:tns="http://sogei.it/ANPR/6001certificazione">${header}<${prefix}:Body>${richiesta}</${prefix}:Body></${prefix}:Envelope>`;
@@ -61,9 +70,21 @@ describe("ANPR WS-Security", () => {
     xmlsec1 = requireTool("xmlsec1");
     dir = mkdtempSync(join(tmpdir(), "anpr-wss-"));
     ca = createCertificateAuthority({ commonName: "WSS test workstation CA", validDays: 30 });
-    credentials = loadWorkstationCredentials(issueWorkstationCertificate(ca, { comuneCode: "022205", postazioneId: "POST-022205-01", validDays: 10 }).toPkcs12("1234"), "1234");
+    credentials = loadWorkstationCredentials(
+      issueWorkstationCertificate(ca, { comuneCode: "022205", postazioneId: "POST-022205-01", validDays: 10 }).toPkcs12(
+        "1234",
+      ),
+      "1234",
+    );
     const otherCa = createCertificateAuthority({ commonName: "Untrusted CA", validDays: 30 });
-    foreign = loadWorkstationCredentials(issueWorkstationCertificate(otherCa, { comuneCode: "022205", postazioneId: "POST-022205-01", validDays: 10 }).toPkcs12("1234"), "1234");
+    foreign = loadWorkstationCredentials(
+      issueWorkstationCertificate(otherCa, {
+        comuneCode: "022205",
+        postazioneId: "POST-022205-01",
+        validDays: 10,
+      }).toPkcs12("1234"),
+      "1234",
+    );
     signerOptions = {
       credentials,
       operatorId: "OPERATORE-022205",
@@ -86,7 +107,18 @@ describe("ANPR WS-Security", () => {
     // The message signature is the Security header's own child; the assertion carries another.
     return spawnSync(
       xmlsec1,
-      ["--verify", "--pubkey-cert-pem", cert, "--id-attr:Id", "Body", "--id-attr:Id", "Timestamp", "--node-xpath", "//*[local-name()='Security']/*[local-name()='Signature']", path],
+      [
+        "--verify",
+        "--pubkey-cert-pem",
+        cert,
+        "--id-attr:Id",
+        "Body",
+        "--id-attr:Id",
+        "Timestamp",
+        "--node-xpath",
+        "//*[local-name()='Security']/*[local-name()='Signature']",
+        path,
+      ],
       { encoding: "utf8" },
     );
   };
@@ -98,7 +130,16 @@ describe("ANPR WS-Security", () => {
     writeFileSync(cert, credentials.certificatePem);
     return spawnSync(
       xmlsec1,
-      ["--verify", "--pubkey-cert-pem", cert, "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion", "--node-xpath", "//*[local-name()='Assertion']/*[local-name()='Signature']", path],
+      [
+        "--verify",
+        "--pubkey-cert-pem",
+        cert,
+        "--id-attr:ID",
+        "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+        "--node-xpath",
+        "//*[local-name()='Assertion']/*[local-name()='Signature']",
+        path,
+      ],
       { encoding: "utf8" },
     );
   };
@@ -109,7 +150,12 @@ describe("ANPR WS-Security", () => {
       const security = securityOf(doc);
       expect(security.parentNode).toBe(findChild(doc.documentElement!, soapNs, "Header"));
       expect(security.hasAttributeNS(soapNs, "mustUnderstand")).toBe(false);
-      expect(childElements(security).map((e) => e.localName)).toEqual(["Assertion", "BinarySecurityToken", "Timestamp", "Signature"]);
+      expect(childElements(security).map((e) => e.localName)).toEqual([
+        "Assertion",
+        "BinarySecurityToken",
+        "Timestamp",
+        "Signature",
+      ]);
 
       const assertion = findChild(security, wsNamespaces.saml2, "Assertion")!;
       expect(assertion.getAttribute("Version")).toBe("2.0");
@@ -117,21 +163,38 @@ describe("ANPR WS-Security", () => {
       expect(findChild(assertion, wsNamespaces.saml2, "Issuer")!.textContent).toBe("OPERATORE-022205");
       // Signed by default: an enveloped signature right after the Issuer, as the SAML schema wants,
       // with the workstation certificate in its KeyInfo (italia/anpr #2437, #2572).
-      expect(childElements(assertion).map((e) => e.localName)).toEqual(["Issuer", "Signature", "Subject", "Conditions", "AuthnStatement", "AttributeStatement"]);
-      const assertionSignature = findChild(assertion, wsNamespaces.ds, "Signature")!;
-      expect(findDescendants(assertionSignature, wsNamespaces.ds, "Reference").map((r) => r.getAttribute("URI"))).toEqual([`#${assertion.getAttribute("ID")}`]);
-      expect(findDescendants(assertionSignature, wsNamespaces.ds, "Transform").map((t) => t.getAttribute("Algorithm"))).toEqual([
-        "http://www.w3.org/2000/09/xmldsig#enveloped-signature",
-        "http://www.w3.org/2001/10/xml-exc-c14n#",
+      expect(childElements(assertion).map((e) => e.localName)).toEqual([
+        "Issuer",
+        "Signature",
+        "Subject",
+        "Conditions",
+        "AuthnStatement",
+        "AttributeStatement",
       ]);
-      expect(findDescendants(assertionSignature, wsNamespaces.ds, "X509Certificate")[0]!.textContent).toBe(credentials.certificateDerBase64);
+      const assertionSignature = findChild(assertion, wsNamespaces.ds, "Signature")!;
+      expect(
+        findDescendants(assertionSignature, wsNamespaces.ds, "Reference").map((r) => r.getAttribute("URI")),
+      ).toEqual([`#${assertion.getAttribute("ID")}`]);
+      expect(
+        findDescendants(assertionSignature, wsNamespaces.ds, "Transform").map((t) => t.getAttribute("Algorithm")),
+      ).toEqual(["http://www.w3.org/2000/09/xmldsig#enveloped-signature", "http://www.w3.org/2001/10/xml-exc-c14n#"]);
+      expect(findDescendants(assertionSignature, wsNamespaces.ds, "X509Certificate")[0]!.textContent).toBe(
+        credentials.certificateDerBase64,
+      );
       const subject = findChild(assertion, wsNamespaces.saml2, "Subject")!;
       expect(findChild(subject, wsNamespaces.saml2, "NameID")!.textContent).toBe("OPERATORE-022205");
-      expect(findChild(subject, wsNamespaces.saml2, "SubjectConfirmation")!.getAttribute("Method")).toBe("urn:oasis:names:tc:SAML:2.0:cm:bearer");
+      expect(findChild(subject, wsNamespaces.saml2, "SubjectConfirmation")!.getAttribute("Method")).toBe(
+        "urn:oasis:names:tc:SAML:2.0:cm:bearer",
+      );
       const conditions = findChild(assertion, wsNamespaces.saml2, "Conditions")!;
-      expect(Date.parse(conditions.getAttribute("NotOnOrAfter")!) - Date.parse(conditions.getAttribute("NotBefore")!)).toBe(3600_000);
+      expect(
+        Date.parse(conditions.getAttribute("NotOnOrAfter")!) - Date.parse(conditions.getAttribute("NotBefore")!),
+      ).toBe(3600_000);
       expect(findChild(assertion, wsNamespaces.saml2, "AuthnStatement")).toBeDefined();
-      const attributes = findDescendants(assertion, wsNamespaces.saml2, "Attribute").map((a) => [a.getAttribute("Name"), a.textContent]);
+      const attributes = findDescendants(assertion, wsNamespaces.saml2, "Attribute").map((a) => [
+        a.getAttribute("Name"),
+        a.textContent,
+      ]);
       expect(attributes).toEqual([
         ["IdSede", "022205"],
         ["IdPostazione", "POST-022205-01"],
@@ -150,9 +213,16 @@ describe("ANPR WS-Security", () => {
       const signature = findChild(security, wsNamespaces.ds, "Signature")!;
       const body = findChild(doc.documentElement!, soapNs, "Body")!;
       const uris = findDescendants(signature, wsNamespaces.ds, "Reference").map((r) => r.getAttribute("URI"));
-      expect(uris).toEqual([`#${timestamp.getAttributeNS(wsNamespaces.wsu, "Id")}`, `#${body.getAttributeNS(wsNamespaces.wsu, "Id")}`]);
-      expect(findDescendants(signature, wsNamespaces.ds, "CanonicalizationMethod")[0]!.getAttribute("Algorithm")).toBe("http://www.w3.org/2001/10/xml-exc-c14n#");
-      expect(findDescendants(signature, wsNamespaces.ds, "SignatureMethod")[0]!.getAttribute("Algorithm")).toBe("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256");
+      expect(uris).toEqual([
+        `#${timestamp.getAttributeNS(wsNamespaces.wsu, "Id")}`,
+        `#${body.getAttributeNS(wsNamespaces.wsu, "Id")}`,
+      ]);
+      expect(findDescendants(signature, wsNamespaces.ds, "CanonicalizationMethod")[0]!.getAttribute("Algorithm")).toBe(
+        "http://www.w3.org/2001/10/xml-exc-c14n#",
+      );
+      expect(findDescendants(signature, wsNamespaces.ds, "SignatureMethod")[0]!.getAttribute("Algorithm")).toBe(
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+      );
       const reference = findDescendants(signature, wsNamespaces.wsse, "Reference")[0]!;
       expect(reference.getAttribute("URI")).toBe(`#${token.getAttributeNS(wsNamespaces.wsu, "Id")}`);
       expect(findDescendants(signature, wsNamespaces.ds, "X509Data")).toHaveLength(0);
@@ -166,14 +236,20 @@ describe("ANPR WS-Security", () => {
       const assertionResult = xmlsecVerifyAssertion(xml, `assertion-${algorithm}.xml`);
       expect(assertionResult.stderr).toContain("SignedInfo References (ok/all): 1/1");
       expect(assertionResult.status).toBe(0);
-      const digest = algorithm === "rsa-sha1" ? "http://www.w3.org/2000/09/xmldsig#sha1" : "http://www.w3.org/2001/04/xmlenc#sha256";
-      const methods = findDescendants(parseXmlSafe(xml), wsNamespaces.ds, "DigestMethod").map((m) => m.getAttribute("Algorithm"));
+      const digest =
+        algorithm === "rsa-sha1" ? "http://www.w3.org/2000/09/xmldsig#sha1" : "http://www.w3.org/2001/04/xmlenc#sha256";
+      const methods = findDescendants(parseXmlSafe(xml), wsNamespaces.ds, "DigestMethod").map((m) =>
+        m.getAttribute("Algorithm"),
+      );
       expect(methods).toEqual([digest, digest, digest]);
       expect(verifyWsSecurity(xml, trust()).signatureAlgorithm).toBe(algorithm);
 
       const tampered = xmlsecVerify(xml.replace("SPERANZA", "ROSSI"), `tampered-${algorithm}.xml`);
       expect(tampered.status).not.toBe(0);
-      const tamperedAssertion = xmlsecVerifyAssertion(xml.replace(">POST-022205-01<", ">POST-022205-99<"), `tampered-assertion-${algorithm}.xml`);
+      const tamperedAssertion = xmlsecVerifyAssertion(
+        xml.replace(">POST-022205-01<", ">POST-022205-99<"),
+        `tampered-assertion-${algorithm}.xml`,
+      );
       expect(tamperedAssertion.status).not.toBe(0);
     });
 
@@ -194,7 +270,11 @@ describe("ANPR WS-Security", () => {
 
     it("refuses what is not a SOAP 1.1 envelope, or is already secured", () => {
       expect(errorOf(() => signer.secure(richiesta))).toMatchObject({ reason: "SOAP_ENVELOPE_INVALID" });
-      expect(errorOf(() => signer.secure(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body/></s:Envelope>`))).toBeInstanceOf(SoapEnvelopeError);
+      expect(
+        errorOf(() =>
+          signer.secure(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body/></s:Envelope>`),
+        ),
+      ).toBeInstanceOf(SoapEnvelopeError);
       expect(errorOf(() => signer.secure(signed))).toMatchObject({ reason: "SECURITY_HEADER_PRESENT" });
       expect(errorOf(() => signer.secure("<not xml"))).toMatchObject({ reason: "XML_MALFORMED" });
     });
@@ -209,7 +289,12 @@ describe("ANPR WS-Security", () => {
       expect(verified.saml).toEqual({
         nameId: "OPERATORE-022205",
         issuer: "OPERATORE-022205",
-        attributes: { IdSede: "022205", IdPostazione: "POST-022205-01", IdPostazioneFirmato: signerOptions.idPostazioneFirmato, IdApplicazione: "NOVABOX" },
+        attributes: {
+          IdSede: "022205",
+          IdPostazione: "POST-022205-01",
+          IdPostazioneFirmato: signerOptions.idPostazioneFirmato,
+          IdApplicazione: "NOVABOX",
+        },
         signed: true,
       });
       expect(verified.timestamp.expires.getTime() - verified.timestamp.created.getTime()).toBe(300_000);
@@ -231,16 +316,26 @@ describe("ANPR WS-Security", () => {
     });
 
     it("refuses an expired Timestamp with TIMESTAMP_EXPIRED and a future one with TIMESTAMP_INVALID", () => {
-      const old = createWsSecuritySigner({ ...signerOptions, now: () => new Date(Date.now() - 10 * 60_000) }).secure(envelope());
+      const old = createWsSecuritySigner({ ...signerOptions, now: () => new Date(Date.now() - 10 * 60_000) }).secure(
+        envelope(),
+      );
       expect(errorOf(() => verifyWsSecurity(old, trust()))).toMatchObject({ reason: "TIMESTAMP_EXPIRED" });
-      expect(errorOf(() => verifyWsSecurity(signed, { ...trust(), now: new Date(Date.now() + 6 * 60_000) }))).toMatchObject({ reason: "TIMESTAMP_EXPIRED" });
-      expect(verifyWsSecurity(signed, { ...trust(), now: new Date(Date.now() + 5 * 60_000 + 30_000) }).saml).toBeDefined();
-      expect(errorOf(() => verifyWsSecurity(signed, { ...trust(), now: new Date(Date.now() - 2 * 60_000) }))).toMatchObject({ reason: "TIMESTAMP_INVALID" });
+      expect(
+        errorOf(() => verifyWsSecurity(signed, { ...trust(), now: new Date(Date.now() + 6 * 60_000) })),
+      ).toMatchObject({ reason: "TIMESTAMP_EXPIRED" });
+      expect(
+        verifyWsSecurity(signed, { ...trust(), now: new Date(Date.now() + 5 * 60_000 + 30_000) }).saml,
+      ).toBeDefined();
+      expect(
+        errorOf(() => verifyWsSecurity(signed, { ...trust(), now: new Date(Date.now() - 2 * 60_000) })),
+      ).toMatchObject({ reason: "TIMESTAMP_INVALID" });
     });
 
     it("refuses an envelope without Security header or Timestamp", () => {
       expect(errorOf(() => verifyWsSecurity(envelope(), trust()))).toMatchObject({ reason: "SECURITY_HEADER_MISSING" });
-      expect(errorOf(() => verifyWsSecurity(envelope("s", ""), trust()))).toMatchObject({ reason: "SECURITY_HEADER_MISSING" });
+      expect(errorOf(() => verifyWsSecurity(envelope("s", ""), trust()))).toMatchObject({
+        reason: "SECURITY_HEADER_MISSING",
+      });
       const noTimestamp = edit(signed, (doc) => {
         const ts = findDescendants(doc, wsNamespaces.wsu, "Timestamp")[0]!;
         ts.parentNode!.removeChild(ts);
@@ -249,9 +344,21 @@ describe("ANPR WS-Security", () => {
     });
 
     it("refuses a certificate from an untrusted CA with CERTIFICATE_UNTRUSTED", () => {
-      const xml = createWsSecuritySigner({ ...signerOptions, credentials: foreign, idPostazioneFirmato: signIdPostazione(foreign, "POST-022205-01") }).secure(envelope());
+      const xml = createWsSecuritySigner({
+        ...signerOptions,
+        credentials: foreign,
+        idPostazioneFirmato: signIdPostazione(foreign, "POST-022205-01"),
+      }).secure(envelope());
       expect(errorOf(() => verifyWsSecurity(xml, trust()))).toMatchObject({ reason: "CERTIFICATE_UNTRUSTED" });
-      expect(errorOf(() => verifyWsSecurity(signed, { ...trust(), now: new Date(Date.now() + 20 * 86_400_000), maxClockSkewSeconds: 100 * 86_400 }))).toMatchObject({
+      expect(
+        errorOf(() =>
+          verifyWsSecurity(signed, {
+            ...trust(),
+            now: new Date(Date.now() + 20 * 86_400_000),
+            maxClockSkewSeconds: 100 * 86_400,
+          }),
+        ),
+      ).toMatchObject({
         reason: "CERTIFICATE_UNTRUSTED",
       });
     });
@@ -259,7 +366,8 @@ describe("ANPR WS-Security", () => {
     it("never trusts a certificate embedded in KeyInfo, only the referenced BinarySecurityToken", () => {
       const attacker = createWsSecuritySigner({ ...signerOptions, credentials: foreign }).secure(envelope());
       const forged = edit(attacker, (doc) => {
-        findDescendants(doc, wsNamespaces.wsse, "BinarySecurityToken")[0]!.textContent = credentials.certificateDerBase64;
+        findDescendants(doc, wsNamespaces.wsse, "BinarySecurityToken")[0]!.textContent =
+          credentials.certificateDerBase64;
       });
       expect(errorOf(() => verifyWsSecurity(forged, trust()))).toMatchObject({ reason: "SIGNATURE_INVALID" });
       const withX509Data = edit(attacker, (doc) => {
@@ -269,7 +377,8 @@ describe("ANPR WS-Security", () => {
         cert.textContent = foreign.certificateDerBase64;
         data.appendChild(cert);
         keyInfo.appendChild(data);
-        findDescendants(doc, wsNamespaces.wsse, "BinarySecurityToken")[0]!.textContent = credentials.certificateDerBase64;
+        findDescendants(doc, wsNamespaces.wsse, "BinarySecurityToken")[0]!.textContent =
+          credentials.certificateDerBase64;
       });
       expect(errorOf(() => verifyWsSecurity(withX509Data, trust()))).toMatchObject({ reason: "SIGNATURE_INVALID" });
     });
@@ -287,22 +396,34 @@ describe("ANPR WS-Security", () => {
     it("refuses SAML attributes that were changed in transit (SAML_SIGNATURE_INVALID, or SAML_INVALID when unsigned)", () => {
       const swap = (xml: string) =>
         edit(xml, (doc) => {
-          const attribute = findDescendants(doc, wsNamespaces.saml2, "Attribute").find((a) => a.getAttribute("Name") === "IdPostazione")!;
+          const attribute = findDescendants(doc, wsNamespaces.saml2, "Attribute").find(
+            (a) => a.getAttribute("Name") === "IdPostazione",
+          )!;
           findChild(attribute, wsNamespaces.saml2, "AttributeValue")!.textContent = "POST-022205-99";
         });
-      expect(errorOf(() => verifyWsSecurity(swap(signed), trust()))).toMatchObject({ reason: "SAML_SIGNATURE_INVALID" });
+      expect(errorOf(() => verifyWsSecurity(swap(signed), trust()))).toMatchObject({
+        reason: "SAML_SIGNATURE_INVALID",
+      });
       // Even where unsigned assertions are tolerated, IdPostazioneFirmato still binds IdPostazione to the key.
       const unsignedSigner = createWsSecuritySigner({ ...signerOptions, signAssertion: false });
-      expect(errorOf(() => verifyWsSecurity(swap(unsignedSigner.secure(envelope())), { ...trust(), requireSignedAssertion: false }))).toMatchObject({ reason: "SAML_INVALID" });
+      expect(
+        errorOf(() =>
+          verifyWsSecurity(swap(unsignedSigner.secure(envelope())), { ...trust(), requireSignedAssertion: false }),
+        ),
+      ).toMatchObject({ reason: "SAML_INVALID" });
       const missing = edit(unsignedSigner.secure(envelope()), (doc) => {
-        const attribute = findDescendants(doc, wsNamespaces.saml2, "Attribute").find((a) => a.getAttribute("Name") === "IdApplicazione")!;
+        const attribute = findDescendants(doc, wsNamespaces.saml2, "Attribute").find(
+          (a) => a.getAttribute("Name") === "IdApplicazione",
+        )!;
         attribute.parentNode!.removeChild(attribute);
       });
       const err = errorOf(() => verifyWsSecurity(missing, { ...trust(), requireSignedAssertion: false }));
       expect(err).toMatchObject({ reason: "SAML_INVALID" });
       expect(err.message).toContain("IdApplicazione");
       const stale = createWsSecuritySigner({ ...signerOptions, samlValiditySeconds: 1 }).secure(envelope());
-      expect(errorOf(() => verifyWsSecurity(stale, { ...trust(), now: new Date(Date.now() + 120_000) }))).toMatchObject({ reason: "SAML_INVALID" });
+      expect(errorOf(() => verifyWsSecurity(stale, { ...trust(), now: new Date(Date.now() + 120_000) }))).toMatchObject(
+        { reason: "SAML_INVALID" },
+      );
     });
 
     it("refuses signature wrapping: the signed Body moved into the header and another Body in its place", () => {
@@ -324,7 +445,9 @@ describe("ANPR WS-Security", () => {
         const id = bodies[0]!.getAttributeNS(wsNamespaces.wsu, "Id")!;
         bodies[1]!.setAttributeNS(wsNamespaces.wsu, "wsu:Id", id);
       });
-      expect(errorOf(() => verifyWsSecurity(sameId, trust()))).toMatchObject({ reason: "SIGNATURE_REFERENCES_INVALID" });
+      expect(errorOf(() => verifyWsSecurity(sameId, trust()))).toMatchObject({
+        reason: "SIGNATURE_REFERENCES_INVALID",
+      });
     });
 
     it("refuses extra signatures, extra references and comments in the signature", () => {
@@ -332,19 +455,29 @@ describe("ANPR WS-Security", () => {
         const signature = findDescendants(doc, wsNamespaces.ds, "Signature")[0]!;
         findChild(doc.documentElement!, soapNs, "Header")!.appendChild(signature.cloneNode(true));
       });
-      expect(errorOf(() => verifyWsSecurity(twoSignatures, trust()))).toMatchObject({ reason: "SIGNATURE_REFERENCES_INVALID" });
+      expect(errorOf(() => verifyWsSecurity(twoSignatures, trust()))).toMatchObject({
+        reason: "SIGNATURE_REFERENCES_INVALID",
+      });
 
       const threeReferences = edit(signed, (doc) => {
-        const reference = findDescendants(securityOf(doc), wsNamespaces.ds, "Reference").find((r) => r.parentNode!.parentNode!.parentNode === securityOf(doc))!;
+        const reference = findDescendants(securityOf(doc), wsNamespaces.ds, "Reference").find(
+          (r) => r.parentNode!.parentNode!.parentNode === securityOf(doc),
+        )!;
         const copy = reference.cloneNode(true) as Element;
         const assertion = findDescendants(doc, wsNamespaces.saml2, "Assertion")[0]!;
         copy.setAttribute("URI", `#${assertion.getAttribute("ID")}`);
         reference.parentNode!.appendChild(copy);
       });
-      expect(errorOf(() => verifyWsSecurity(threeReferences, trust()))).toMatchObject({ reason: "SIGNATURE_REFERENCES_INVALID" });
+      expect(errorOf(() => verifyWsSecurity(threeReferences, trust()))).toMatchObject({
+        reason: "SIGNATURE_REFERENCES_INVALID",
+      });
 
       const commented = edit(signed, (doc) => {
-        const digest = findDescendants(findChild(securityOf(doc), wsNamespaces.ds, "Signature")!, wsNamespaces.ds, "DigestValue")[0]!;
+        const digest = findDescendants(
+          findChild(securityOf(doc), wsNamespaces.ds, "Signature")!,
+          wsNamespaces.ds,
+          "DigestValue",
+        )[0]!;
         digest.appendChild(doc.createComment("x"));
       });
       expect(errorOf(() => verifyWsSecurity(commented, trust()))).toMatchObject({ reason: "SIGNATURE_INVALID" });
@@ -353,11 +486,21 @@ describe("ANPR WS-Security", () => {
     it("requires the assertion's own signature (SAML_UNSIGNED) unless told otherwise, and verifies it against the message's certificate", () => {
       const unsigned = createWsSecuritySigner({ ...signerOptions, signAssertion: false }).secure(envelope());
       expect(findDescendants(parseXmlSafe(unsigned), wsNamespaces.ds, "Signature")).toHaveLength(1);
-      expect(errorOf(() => verifyWsSecurity(unsigned, trust()))).toMatchObject({ reason: "SAML_UNSIGNED", kind: "unauthenticated" });
-      expect(verifyWsSecurity(unsigned, { ...trust(), requireSignedAssertion: false }).saml).toMatchObject({ nameId: "OPERATORE-022205", signed: false });
+      expect(errorOf(() => verifyWsSecurity(unsigned, trust()))).toMatchObject({
+        reason: "SAML_UNSIGNED",
+        kind: "unauthenticated",
+      });
+      expect(verifyWsSecurity(unsigned, { ...trust(), requireSignedAssertion: false }).saml).toMatchObject({
+        nameId: "OPERATORE-022205",
+        signed: false,
+      });
 
       // The assertion signed by another key (here: another workstation's) is refused, whatever its KeyInfo says.
-      const foreignAssertion = findDescendants(parseXmlSafe(createWsSecuritySigner({ ...signerOptions, credentials: foreign }).secure(envelope())), wsNamespaces.saml2, "Assertion")[0]!;
+      const foreignAssertion = findDescendants(
+        parseXmlSafe(createWsSecuritySigner({ ...signerOptions, credentials: foreign }).secure(envelope())),
+        wsNamespaces.saml2,
+        "Assertion",
+      )[0]!;
       const swappedAssertion = edit(signed, (doc) => {
         const security = securityOf(doc);
         const own = findChild(security, wsNamespaces.saml2, "Assertion")!;
@@ -367,20 +510,33 @@ describe("ANPR WS-Security", () => {
       expect(swapErr).toMatchObject({ reason: "SAML_SIGNATURE_INVALID" });
       expect(swapErr.message).toContain("another certificate");
       const keyInfoRemoved = edit(swappedAssertion, (doc) => {
-        const keyInfo = findDescendants(findChild(securityOf(doc), wsNamespaces.saml2, "Assertion")!, wsNamespaces.ds, "KeyInfo")[0]!;
+        const keyInfo = findDescendants(
+          findChild(securityOf(doc), wsNamespaces.saml2, "Assertion")!,
+          wsNamespaces.ds,
+          "KeyInfo",
+        )[0]!;
         keyInfo.parentNode!.removeChild(keyInfo);
       });
-      expect(errorOf(() => verifyWsSecurity(keyInfoRemoved, trust()))).toMatchObject({ reason: "SAML_SIGNATURE_INVALID" });
+      expect(errorOf(() => verifyWsSecurity(keyInfoRemoved, trust()))).toMatchObject({
+        reason: "SAML_SIGNATURE_INVALID",
+      });
 
       const twoInAssertion = edit(signed, (doc) => {
         const assertion = findChild(securityOf(doc), wsNamespaces.saml2, "Assertion")!;
         assertion.appendChild(findChild(assertion, wsNamespaces.ds, "Signature")!.cloneNode(true));
       });
-      expect(errorOf(() => verifyWsSecurity(twoInAssertion, trust()))).toMatchObject({ reason: "SIGNATURE_REFERENCES_INVALID" });
+      expect(errorOf(() => verifyWsSecurity(twoInAssertion, trust()))).toMatchObject({
+        reason: "SIGNATURE_REFERENCES_INVALID",
+      });
     });
 
     it("refuses a DOCTYPE (entities) and malformed XML before looking at the signature", () => {
-      const withEntity = signed.replace('<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE e [<!ENTITY x "SPERANZA">]>').replace("SPERANZA", "&x;");
+      const withEntity = signed
+        .replace(
+          '<?xml version="1.0" encoding="UTF-8"?>',
+          '<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE e [<!ENTITY x "SPERANZA">]>',
+        )
+        .replace("SPERANZA", "&x;");
       const err = errorOf(() => verifyWsSecurity(withEntity, trust()));
       expect(err).toBeInstanceOf(XmlError);
       expect(err).toMatchObject({ reason: "XML_DOCTYPE_FORBIDDEN", kind: "invalid-input" });
@@ -390,6 +546,5 @@ describe("ANPR WS-Security", () => {
       expect(errorOf(() => parseXmlSafe("<a><b></a>"))).toMatchObject({ reason: "XML_MALFORMED" });
       expect(errorOf(() => parseXmlSafe("<a x=1/>"))).toMatchObject({ reason: "XML_MALFORMED" });
     });
-
   });
 });

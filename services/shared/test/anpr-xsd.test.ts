@@ -16,7 +16,10 @@ describe("official XSD validation (libxml2-wasm, compiled once)", () => {
   });
 
   it("names the element at fault in an invalid body", async () => {
-    const broken = sample("6001_888013_FREE.req").replace("<tipoCertificato>8</tipoCertificato>", "<tipoCertificato>ottanta</tipoCertificato>");
+    const broken = sample("6001_888013_FREE.req").replace(
+      "<tipoCertificato>8</tipoCertificato>",
+      "<tipoCertificato>ottanta</tipoCertificato>",
+    );
     const result = await v6001.validate(broken);
     expect(result.valid).toBe(false);
     expect(result.valid ? "" : result.errors.join("\n")).toContain("tipoCertificato");

@@ -8,7 +8,8 @@ describe("bearerToken", () => {
   });
 
   it("refuses an absent, blank, other-scheme or multi-word value", () => {
-    for (const value of [undefined, "", "   ", "Basic dXNlcjpwYXNz", "Bearer a b", "Bearer"]) expect(bearerToken(value)).toBeUndefined();
+    for (const value of [undefined, "", "   ", "Basic dXNlcjpwYXNz", "Bearer a b", "Bearer"])
+      expect(bearerToken(value)).toBeUndefined();
   });
 
   it("takes a bare token only when asked to", () => {

@@ -15,16 +15,46 @@ import {
  */
 const KNOWN: [CodiceFiscaleInput, string][] = [
   [{ surname: "Rossi", name: "Mario", sex: "M", birthDate: "1985-12-10", birthPlaceCode: "A562" }, "RSSMRA85T10A562S"],
-  [{ surname: "Caccamo", name: "Fabio", sex: "M", birthDate: "1985-04-03", birthPlaceCode: "L219" }, "CCCFBA85D03L219P"],
-  [{ surname: "Ait Hadda", name: "Saad", sex: "M", birthDate: "1995-09-08", birthPlaceCode: "Z330" }, "THDSDA95P08Z330H"],
-  [{ surname: "Belousovs", name: "Olegs", sex: "M", birthDate: "1984-03-22", birthPlaceCode: "Z145" }, "BLSLGS84C22Z145O"],
-  [{ surname: "Bruno", name: "Giovanni", sex: "M", birthDate: "1971-02-26", birthPlaceCode: "L219" }, "BRNGNN71B26L219T"],
-  [{ surname: "Gomba", name: "Alessandro", sex: "M", birthDate: "1984-01-05", birthPlaceCode: "G674" }, "GMBLSN84A05G674H"],
-  [{ surname: "Martini", name: "Maria", sex: "F", birthDate: "1983-12-16", birthPlaceCode: "A269" }, "MRTMRA83T56A269B"],
-  [{ surname: "Panella", name: "Michele", sex: "M", birthDate: "1979-10-27", birthPlaceCode: "I158" }, "PNLMHL79R27I158P"],
-  [{ surname: "Quatrini", name: "Dario", sex: "M", birthDate: "1971-09-13", birthPlaceCode: "G388" }, "QTRDRA71P13G388J"],
-  [{ surname: "Takakura", name: "Yuuki", sex: "F", birthDate: "1987-02-28", birthPlaceCode: "L219" }, "TKKYKU87B68L219F"],
-  [{ surname: "Moretti", name: "Matteo", sex: "M", birthDate: "1925-04-09", birthPlaceCode: "F205" }, "MRTMTT25D09F205Z"],
+  [
+    { surname: "Caccamo", name: "Fabio", sex: "M", birthDate: "1985-04-03", birthPlaceCode: "L219" },
+    "CCCFBA85D03L219P",
+  ],
+  [
+    { surname: "Ait Hadda", name: "Saad", sex: "M", birthDate: "1995-09-08", birthPlaceCode: "Z330" },
+    "THDSDA95P08Z330H",
+  ],
+  [
+    { surname: "Belousovs", name: "Olegs", sex: "M", birthDate: "1984-03-22", birthPlaceCode: "Z145" },
+    "BLSLGS84C22Z145O",
+  ],
+  [
+    { surname: "Bruno", name: "Giovanni", sex: "M", birthDate: "1971-02-26", birthPlaceCode: "L219" },
+    "BRNGNN71B26L219T",
+  ],
+  [
+    { surname: "Gomba", name: "Alessandro", sex: "M", birthDate: "1984-01-05", birthPlaceCode: "G674" },
+    "GMBLSN84A05G674H",
+  ],
+  [
+    { surname: "Martini", name: "Maria", sex: "F", birthDate: "1983-12-16", birthPlaceCode: "A269" },
+    "MRTMRA83T56A269B",
+  ],
+  [
+    { surname: "Panella", name: "Michele", sex: "M", birthDate: "1979-10-27", birthPlaceCode: "I158" },
+    "PNLMHL79R27I158P",
+  ],
+  [
+    { surname: "Quatrini", name: "Dario", sex: "M", birthDate: "1971-09-13", birthPlaceCode: "G388" },
+    "QTRDRA71P13G388J",
+  ],
+  [
+    { surname: "Takakura", name: "Yuuki", sex: "F", birthDate: "1987-02-28", birthPlaceCode: "L219" },
+    "TKKYKU87B68L219F",
+  ],
+  [
+    { surname: "Moretti", name: "Matteo", sex: "M", birthDate: "1925-04-09", birthPlaceCode: "F205" },
+    "MRTMTT25D09F205Z",
+  ],
 ];
 
 /** The omocodes of CCCFBA85D03L219P, levels 1 to 7 (python-codicefiscale's test vectors). */
@@ -79,21 +109,39 @@ describe("computeCodiceFiscale", () => {
   });
 
   it("adds 40 to the day for women", () => {
-    const code = computeCodiceFiscale({ surname: "Bianchi", name: "Giulia", sex: "F", birthDate: "1987-04-03", birthPlaceCode: "L378" });
+    const code = computeCodiceFiscale({
+      surname: "Bianchi",
+      name: "Giulia",
+      sex: "F",
+      birthDate: "1987-04-03",
+      birthPlaceCode: "L378",
+    });
     expect(code.slice(6, 11)).toBe("87D43");
   });
 
   it("uses the month letters ABCDEHLMPRST", () => {
     const letters = Array.from({ length: 12 }, (_, i) =>
-      computeCodiceFiscale({ surname: "A", name: "B", sex: "M", birthDate: `2000-${String(i + 1).padStart(2, "0")}-01`, birthPlaceCode: "H501" }).charAt(8),
+      computeCodiceFiscale({
+        surname: "A",
+        name: "B",
+        sex: "M",
+        birthDate: `2000-${String(i + 1).padStart(2, "0")}-01`,
+        birthPlaceCode: "H501",
+      }).charAt(8),
     );
     expect(letters.join("")).toBe("ABCDEHLMPRST");
   });
 
   it("rejects a date or place that is not real with a RangeError", () => {
-    expect(() => computeCodiceFiscale({ surname: "A", name: "B", sex: "M", birthDate: "1985-02-30", birthPlaceCode: "H501" })).toThrow(RangeError);
-    expect(() => computeCodiceFiscale({ surname: "A", name: "B", sex: "M", birthDate: "10/12/1985", birthPlaceCode: "H501" })).toThrow(RangeError);
-    expect(() => computeCodiceFiscale({ surname: "A", name: "B", sex: "M", birthDate: "1985-12-10", birthPlaceCode: "ROMA" })).toThrow(RangeError);
+    expect(() =>
+      computeCodiceFiscale({ surname: "A", name: "B", sex: "M", birthDate: "1985-02-30", birthPlaceCode: "H501" }),
+    ).toThrow(RangeError);
+    expect(() =>
+      computeCodiceFiscale({ surname: "A", name: "B", sex: "M", birthDate: "10/12/1985", birthPlaceCode: "H501" }),
+    ).toThrow(RangeError);
+    expect(() =>
+      computeCodiceFiscale({ surname: "A", name: "B", sex: "M", birthDate: "1985-12-10", birthPlaceCode: "ROMA" }),
+    ).toThrow(RangeError);
   });
 });
 
@@ -141,13 +189,26 @@ describe("validateCodiceFiscale", () => {
   });
 
   it("decodes a woman's code", () => {
-    expect(validateCodiceFiscale("MRTMRA83T56A269B", { referenceDate: "2025-06-30" })).toMatchObject({ valid: true, sex: "F", birthDate: "1983-12-16" });
+    expect(validateCodiceFiscale("MRTMRA83T56A269B", { referenceDate: "2025-06-30" })).toMatchObject({
+      valid: true,
+      sex: "F",
+      birthDate: "1983-12-16",
+    });
   });
 
   it("picks the latest century that does not put the birth after the reference date", () => {
-    expect(validateCodiceFiscale("MRTMTT25D09F205Z", { referenceDate: "2025-01-01" })).toMatchObject({ birthDate: "1925-04-09" });
-    expect(validateCodiceFiscale("MRTMTT25D09F205Z", { referenceDate: "2025-06-30" })).toMatchObject({ birthDate: "2025-04-09" });
-    expect(validateCodiceFiscale(computeCodiceFiscale({ surname: "A", name: "B", sex: "M", birthDate: "2010-01-01", birthPlaceCode: "H501" }), { referenceDate: "2025-06-30" })).toMatchObject({ birthDate: "2010-01-01" });
+    expect(validateCodiceFiscale("MRTMTT25D09F205Z", { referenceDate: "2025-01-01" })).toMatchObject({
+      birthDate: "1925-04-09",
+    });
+    expect(validateCodiceFiscale("MRTMTT25D09F205Z", { referenceDate: "2025-06-30" })).toMatchObject({
+      birthDate: "2025-04-09",
+    });
+    expect(
+      validateCodiceFiscale(
+        computeCodiceFiscale({ surname: "A", name: "B", sex: "M", birthDate: "2010-01-01", birthPlaceCode: "H501" }),
+        { referenceDate: "2025-06-30" },
+      ),
+    ).toMatchObject({ birthDate: "2010-01-01" });
   });
 
   it("trims and upper-cases its input", () => {
@@ -187,27 +248,56 @@ describe("validateCodiceFiscale", () => {
     [withCheck("CCCFBA85B70L219"), "a woman's 30 February"],
     [withCheck("CCCFBA85D31L219"), "31 April"],
   ])("rejects %s as a date error (%s)", (code) => {
-    expect(validateCodiceFiscale(code, { referenceDate: "2025-06-30" })).toMatchObject({ valid: false, reason: "date" });
+    expect(validateCodiceFiscale(code, { referenceDate: "2025-06-30" })).toMatchObject({
+      valid: false,
+      reason: "date",
+    });
   });
 
   it("accepts 29 February in a leap year only", () => {
-    expect(validateCodiceFiscale(withCheck("CCCFBA84B29L219"), { referenceDate: "2025-06-30" })).toMatchObject({ valid: true, birthDate: "1984-02-29" });
-    expect(validateCodiceFiscale(withCheck("CCCFBA85B29L219"), { referenceDate: "2025-06-30" })).toMatchObject({ valid: false, reason: "date" });
+    expect(validateCodiceFiscale(withCheck("CCCFBA84B29L219"), { referenceDate: "2025-06-30" })).toMatchObject({
+      valid: true,
+      birthDate: "1984-02-29",
+    });
+    expect(validateCodiceFiscale(withCheck("CCCFBA85B29L219"), { referenceDate: "2025-06-30" })).toMatchObject({
+      valid: false,
+      reason: "date",
+    });
   });
 
   it("accepts 11-digit numeric codes with the right check digit, unless told not to", () => {
-    expect(validateCodiceFiscale("06363391001")).toEqual({ valid: true, kind: "numeric", normalized: "06363391001", omocode: false, baseCode: "06363391001" });
+    expect(validateCodiceFiscale("06363391001")).toEqual({
+      valid: true,
+      kind: "numeric",
+      normalized: "06363391001",
+      omocode: false,
+      baseCode: "06363391001",
+    });
     expect(validateCodiceFiscale("06363391002")).toMatchObject({ valid: false, reason: "check-character" });
-    expect(validateCodiceFiscale("06363391001", { allowNumeric: false })).toMatchObject({ valid: false, reason: "format" });
+    expect(validateCodiceFiscale("06363391001", { allowNumeric: false })).toMatchObject({
+      valid: false,
+      reason: "format",
+    });
   });
 
   it("round-trips every computed code", () => {
-    const names = [["Zanetti", "Niccolò"], ["D'Angelo", "Maria Grazia"], ["Li", "Wu"], ["Oss", "Ugo"], ["Tschurtschenthaler", "Matthias"]];
+    const names = [
+      ["Zanetti", "Niccolò"],
+      ["D'Angelo", "Maria Grazia"],
+      ["Li", "Wu"],
+      ["Oss", "Ugo"],
+      ["Tschurtschenthaler", "Matthias"],
+    ];
     for (const [surname = "", name = ""] of names) {
       for (const sex of ["M", "F"] as const) {
         const input = { surname, name, sex, birthDate: "1999-11-30", birthPlaceCode: "Z210" };
         const code = computeCodiceFiscale(input);
-        expect(validateCodiceFiscale(code, { referenceDate: "2025-06-30" })).toMatchObject({ valid: true, sex, birthDate: "1999-11-30", birthPlaceCode: "Z210" });
+        expect(validateCodiceFiscale(code, { referenceDate: "2025-06-30" })).toMatchObject({
+          valid: true,
+          sex,
+          birthDate: "1999-11-30",
+          birthPlaceCode: "Z210",
+        });
       }
     }
   });

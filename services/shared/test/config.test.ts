@@ -43,7 +43,12 @@ describe("loadConfig", () => {
   it("reports every invalid variable at once, by name", () => {
     let caught: unknown;
     try {
-      loadConfig(schema, { NOVABOX_GRPC_PORT: "70000", NOVARES_ADDRESS: "no-port", NOVABOX_PLAINTEXT: "yes", LOG_LEVEL: "loud" });
+      loadConfig(schema, {
+        NOVABOX_GRPC_PORT: "70000",
+        NOVARES_ADDRESS: "no-port",
+        NOVABOX_PLAINTEXT: "yes",
+        LOG_LEVEL: "loud",
+      });
     } catch (err) {
       caught = err;
     }
@@ -75,10 +80,14 @@ describe("secretFromEnvOrFile (the *_FILE convention)", () => {
     const missing = () => secretFromEnvOrFile("NOVABOX_SECRET_KEY", { NOVABOX_SECRET_KEY_FILE: join(dir, "absent") });
     expect(missing).toThrow(ConfigError);
     expect(missing).toThrow(/NOVABOX_SECRET_KEY_FILE: cannot read the secret file .*absent \(ENOENT\)/);
-    expect(() => secretFromEnvOrFile("NOVABOX_SECRET_KEY", { NOVABOX_SECRET_KEY_FILE: emptyFile })).toThrow(/NOVABOX_SECRET_KEY_FILE: the secret file .* is empty/);
+    expect(() => secretFromEnvOrFile("NOVABOX_SECRET_KEY", { NOVABOX_SECRET_KEY_FILE: emptyFile })).toThrow(
+      /NOVABOX_SECRET_KEY_FILE: the secret file .* is empty/,
+    );
   });
 
   it("refuses both sources at once", () => {
-    expect(() => secretFromEnvOrFile("NOVABOX_SECRET_KEY", { NOVABOX_SECRET_KEY: "x", NOVABOX_SECRET_KEY_FILE: keyFile })).toThrow(/set NOVABOX_SECRET_KEY or NOVABOX_SECRET_KEY_FILE, not both/);
+    expect(() =>
+      secretFromEnvOrFile("NOVABOX_SECRET_KEY", { NOVABOX_SECRET_KEY: "x", NOVABOX_SECRET_KEY_FILE: keyFile }),
+    ).toThrow(/set NOVABOX_SECRET_KEY or NOVABOX_SECRET_KEY_FILE, not both/);
   });
 });

@@ -23,7 +23,10 @@ describe("grpc-js adapter for protobuf-es services", () => {
         seen.deadline = context.deadline;
         switch (request.service) {
           case "invalid":
-            throw new DomainError("invalid-input", "service name must be lower case", { field: "service", reason: "BAD_NAME" });
+            throw new DomainError("invalid-input", "service name must be lower case", {
+              field: "service",
+              reason: "BAD_NAME",
+            });
           case "boom":
             throw new Error("secret internal detail");
           case "slow":
@@ -62,7 +65,9 @@ describe("grpc-js adapter for protobuf-es services", () => {
     const partialServer = new Server();
     addGrpcService(partialServer, Health, { check: () => ({ status: S.SERVING }) });
     const partialPort = await new Promise<number>((resolve, reject) =>
-      partialServer.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      partialServer.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(err) : resolve(p),
+      ),
     );
     partial = createGrpcClient(Health, new Client(`127.0.0.1:${partialPort}`, credentials.createInsecure()));
     afterAllServers.push(partialServer);
@@ -135,7 +140,10 @@ describe("grpc-js adapter for protobuf-es services", () => {
     const err = await (async () => {
       for await (const _ of partial.watch({ service: "" })) void _;
     })().catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: status.UNIMPLEMENTED, message: "grpc.health.v1.Health/Watch is not implemented by this server" });
+    expect(err).toMatchObject({
+      code: status.UNIMPLEMENTED,
+      message: "grpc.health.v1.Health/Watch is not implemented by this server",
+    });
     await expect(partial.check({ service: "" })).resolves.toMatchObject({ status: S.SERVING });
   });
 });

@@ -1,7 +1,14 @@
 import { describe, expect, it, jest } from "@jest/globals";
 import { Metadata, status } from "@grpc/grpc-js";
 import { DomainError, domainErrorKinds, type DomainErrorKind } from "../src/runtime/domain-error.js";
-import { decodeStatusDetails, fromServiceError, grpcCodeByKind, internalErrorMessage, RpcError, toServiceError } from "../src/rpc/grpc-status.js";
+import {
+  decodeStatusDetails,
+  fromServiceError,
+  grpcCodeByKind,
+  internalErrorMessage,
+  RpcError,
+  toServiceError,
+} from "../src/rpc/grpc-status.js";
 
 /** Written out independently of the table under test, so a wrong table entry fails here. */
 const expected: [DomainErrorKind, number, string][] = [
@@ -33,7 +40,10 @@ describe("domain error → gRPC status", () => {
   });
 
   it.each(expected)("maps %s to code %i (%s), keeping the message and reason", (kind, code, name) => {
-    const err = new DomainError(kind, `the ${kind} message`, { reason: "SOME_REASON", metadata: { anprCode: "EN122" } });
+    const err = new DomainError(kind, `the ${kind} message`, {
+      reason: "SOME_REASON",
+      metadata: { anprCode: "EN122" },
+    });
     const serviceError = toServiceError(err, fakeLogger());
     expect(serviceError.code).toBe(code);
     expect(status[code]).toBe(name);
@@ -50,7 +60,9 @@ describe("domain error → gRPC status", () => {
   });
 
   it("sends the field at fault as a BadRequest violation", () => {
-    const err = new DomainError("invalid-input", "codice fiscale RSSMRA80A01H501X: wrong check character", { field: "subject.fiscal_code" });
+    const err = new DomainError("invalid-input", "codice fiscale RSSMRA80A01H501X: wrong check character", {
+      field: "subject.fiscal_code",
+    });
     const details = decodeStatusDetails(toServiceError(err).metadata);
     expect(details.fieldViolations).toEqual([{ field: "subject.fiscal_code", description: err.message }]);
   });
@@ -74,13 +86,19 @@ describe("domain error → gRPC status", () => {
     expect(serviceError.details).toBe(internalErrorMessage);
     expect(serviceError.details).not.toContain("hunter2");
     expect(serviceError.metadata.get("grpc-status-details-bin")).toEqual([]);
-    expect(logger.error).toHaveBeenCalledWith(expect.objectContaining({ err: secret, rpc: "/x.v1.S/M" }), expect.any(String));
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.objectContaining({ err: secret, rpc: "/x.v1.S/M" }),
+      expect.any(String),
+    );
   });
 
   it("keeps the cause of a domain error for the logs only", () => {
     const logger = fakeLogger();
     const cause = new Error("ECONNREFUSED 10.0.0.1:443");
-    const serviceError = toServiceError(new DomainError("unavailable", "ANPR cannot be reached; retry later", { cause }), logger);
+    const serviceError = toServiceError(
+      new DomainError("unavailable", "ANPR cannot be reached; retry later", { cause }),
+      logger,
+    );
     expect(serviceError.details).toBe("ANPR cannot be reached; retry later");
     expect(JSON.stringify(decodeStatusDetails(serviceError.metadata))).not.toContain("ECONNREFUSED");
     expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ cause }), "ANPR cannot be reached; retry later");
@@ -93,17 +111,25 @@ describe("domain error → gRPC status", () => {
   });
 
   it("passes an RpcError through with its code and details (a proxy relaying upstream)", () => {
-    const upstream = new RpcError(status.NOT_FOUND, "comune 099999 has no Novabox", { reason: "UNKNOWN_COMUNE", metadata: { comune: "099999" } });
+    const upstream = new RpcError(status.NOT_FOUND, "comune 099999 has no Novabox", {
+      reason: "UNKNOWN_COMUNE",
+      metadata: { comune: "099999" },
+    });
     const serviceError = toServiceError(upstream);
     expect(serviceError.code).toBe(status.NOT_FOUND);
     expect(serviceError.details).toBe("comune 099999 has no Novabox");
-    expect(decodeStatusDetails(serviceError.metadata)).toMatchObject({ reason: "UNKNOWN_COMUNE", metadata: { comune: "099999" } });
+    expect(decodeStatusDetails(serviceError.metadata)).toMatchObject({
+      reason: "UNKNOWN_COMUNE",
+      metadata: { comune: "099999" },
+    });
   });
 });
 
 describe("gRPC status → RpcError", () => {
   it("decodes code, message and details of a grpc-js ServiceError", () => {
-    const serviceError = toServiceError(new DomainError("forbidden", "tabaccheria T-42 is revoked", { reason: "TOBACCONIST_REVOKED" }));
+    const serviceError = toServiceError(
+      new DomainError("forbidden", "tabaccheria T-42 is revoked", { reason: "TOBACCONIST_REVOKED" }),
+    );
     const rpcError = fromServiceError(Object.assign(new Error("7 PERMISSION_DENIED: x"), serviceError));
     expect(rpcError).toBeInstanceOf(RpcError);
     expect(rpcError.code).toBe(status.PERMISSION_DENIED);
@@ -129,7 +155,10 @@ describe("status messages a person can act on", () => {
   it("replaces program text ([object Object], TypeError words) by the kind's sentence and logs the original", () => {
     const logged: object[] = [];
     const logger = { error: (obj: object) => logged.push(obj), warn: () => undefined };
-    for (const message of ["ANPR sent an answer that cannot be read: [object Object]", "ANPR sent an answer that cannot be read: Cannot read properties of undefined (reading 'description')"]) {
+    for (const message of [
+      "ANPR sent an answer that cannot be read: [object Object]",
+      "ANPR sent an answer that cannot be read: Cannot read properties of undefined (reading 'description')",
+    ]) {
       const err = toServiceError(new DomainError("unavailable", message, { reason: "ANPR_BAD_RESPONSE" }), logger);
       expect(err.details).not.toMatch(/object Object|Cannot read|reading/);
       expect(err.details).toMatch(/retry later/);

@@ -30,7 +30,9 @@ describe("mesh PKI", () => {
     pki = await ensureMeshPki(dir, { boxes: ["022205", "022161"], hostnames: ["router.mesh.test"] });
     addGrpcService(server, Health, { check: () => ({ status: S.SERVING }) });
     const { server: serverCredentials } = meshCredentials(dir, "router");
-    port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", serverCredentials, (err, p) => (err ? reject(err) : resolve(p))));
+    port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync("127.0.0.1:0", serverCredentials, (err, p) => (err ? reject(err) : resolve(p))),
+    );
   });
 
   afterAll(async () => {
@@ -69,17 +71,30 @@ describe("mesh PKI", () => {
   it("names each party's identity (SPIFFE ID) and gives each leaf its own names", async () => {
     const other = await mkdtemp(join(tmpdir(), "mesh-pki-sans-"));
     try {
-      const sans = await ensureMeshPki(other, { boxes: ["022205", "022205:POST-022205-02"], sans: { router: ["router.novares.test"], "box-022205": ["novabox.trento.test", "10.0.0.5"] } });
+      const sans = await ensureMeshPki(other, {
+        boxes: ["022205", "022205:POST-022205-02"],
+        sans: { router: ["router.novares.test"], "box-022205": ["novabox.trento.test", "10.0.0.5"] },
+      });
       const cert = async (role: string) => new X509Certificate(await readFile(sans.identities[role]!.certificate));
       expect(meshIdentityOfSubjectAltName((await cert("router")).subjectAltName)).toEqual({ role: "router" });
       expect(meshIdentityOfSubjectAltName((await cert("gateway")).subjectAltName)).toEqual({ role: "gateway" });
-      expect(meshIdentityOfSubjectAltName((await cert("box-022205")).subjectAltName)).toEqual({ role: "box", comuneCode: "022205", workstationId: "POST-022205-01" });
-      expect(meshIdentityOfSubjectAltName((await cert("box-022205-post-022205-02")).subjectAltName)).toEqual({ role: "box", comuneCode: "022205", workstationId: "POST-022205-02" });
+      expect(meshIdentityOfSubjectAltName((await cert("box-022205")).subjectAltName)).toEqual({
+        role: "box",
+        comuneCode: "022205",
+        workstationId: "POST-022205-01",
+      });
+      expect(meshIdentityOfSubjectAltName((await cert("box-022205-post-022205-02")).subjectAltName)).toEqual({
+        role: "box",
+        comuneCode: "022205",
+        workstationId: "POST-022205-02",
+      });
       expect((await cert("router")).subjectAltName).toContain("DNS:router.novares.test");
       expect((await cert("router")).subjectAltName).not.toContain("novabox.trento.test");
       expect((await cert("box-022205")).subjectAltName).toContain("IP Address:10.0.0.5");
       expect((await cert("box-022205-post-022205-02")).subjectAltName).not.toContain("novabox.trento.test");
-      await expect(ensureMeshPki(other, { boxes: ["022205"], sans: { "box-099999": ["x.test"] } })).rejects.toThrow(/box-099999/);
+      await expect(ensureMeshPki(other, { boxes: ["022205"], sans: { "box-099999": ["x.test"] } })).rejects.toThrow(
+        /box-099999/,
+      );
     } finally {
       await rm(other, { recursive: true, force: true });
     }
@@ -102,8 +117,14 @@ describe("mesh PKI", () => {
   it("refuses a client whose certificate comes from another CA", async () => {
     const ca = await readFile(pki.caCertificate);
     const rogueCa = createCertificateAuthority({ commonName: "Rogue CA", organization: "Novares mesh", validDays: 30 });
-    const rogue = issueMeshCertificate(rogueCa, { role: "gateway", hostnames: ["localhost", "127.0.0.1"], validDays: 30 });
-    const err = await check(channel(credentials.createSsl(ca, Buffer.from(rogue.privateKeyPem), Buffer.from(rogue.certificatePem)))).catch((e: unknown) => e);
+    const rogue = issueMeshCertificate(rogueCa, {
+      role: "gateway",
+      hostnames: ["localhost", "127.0.0.1"],
+      validDays: 30,
+    });
+    const err = await check(
+      channel(credentials.createSsl(ca, Buffer.from(rogue.privateKeyPem), Buffer.from(rogue.certificatePem))),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RpcError);
     expect((err as RpcError).codeName).toBe("UNAVAILABLE");
   });
@@ -115,7 +136,9 @@ describe("mesh PKI", () => {
       const rogueServer = new Server();
       addGrpcService(rogueServer, Health, { check: () => ({ status: S.SERVING }) });
       const roguePort = await new Promise<number>((resolve, reject) =>
-        rogueServer.bindAsync("127.0.0.1:0", meshCredentials(other, "router").server, (err, p) => (err ? reject(err) : resolve(p))),
+        rogueServer.bindAsync("127.0.0.1:0", meshCredentials(other, "router").server, (err, p) =>
+          err ? reject(err) : resolve(p),
+        ),
       );
       const c = new Client(`127.0.0.1:${roguePort}`, meshCredentials(dir, "gateway").client);
       channels.push(c);

@@ -20,7 +20,15 @@ function capture(): { stream: Writable; lines: () => Record<string, unknown>[] }
       cb();
     },
   });
-  return { stream, lines: () => chunks.join("").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    stream,
+    lines: () =>
+      chunks
+        .join("")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
 
 /**
@@ -44,8 +52,18 @@ describe("observability across two gRPC hops", () => {
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
     const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: "50" };
-    backObs = createObservability({ service: "back", env, accessLog: createLogger({ name: "back", destination: backLog.stream }), processMetrics: false });
-    frontObs = createObservability({ service: "front", env, accessLog: createLogger({ name: "front", destination: frontLog.stream }), processMetrics: false });
+    backObs = createObservability({
+      service: "back",
+      env,
+      accessLog: createLogger({ name: "back", destination: backLog.stream }),
+      processMetrics: false,
+    });
+    frontObs = createObservability({
+      service: "front",
+      env,
+      accessLog: createLogger({ name: "front", destination: frontLog.stream }),
+      processMetrics: false,
+    });
     back = createGrpcServer({
       logger: createLogger({ name: "back", level: "silent" }),
       observability: backObs,
@@ -54,7 +72,8 @@ describe("observability across two gRPC hops", () => {
           listCertificateTypes(request, context) {
             seenByBack.push(String(context.requestMetadata.get("x-request-id")[0]));
             backObs.annotate({ comune: request.comuneCode, instance: "box-1", anprErrorCode: fiscalCode });
-            if (request.comuneCode === "000000") throw new DomainError("not-found", "no Novabox serves Comune 000000", { reason: "COMUNE_NOT_SERVED" });
+            if (request.comuneCode === "000000")
+              throw new DomainError("not-found", "no Novabox serves Comune 000000", { reason: "COMUNE_NOT_SERVED" });
             return backObs.inSpan("ANPR 6001", (span) => {
               span.annotate({ anprService: "6001", anprOperationId: "OP-42" });
               return { certificateTypes: [] };
@@ -64,7 +83,9 @@ describe("observability across two gRPC hops", () => {
       ],
     });
     const backPort = await back.listen("127.0.0.1:0");
-    backChannel = new Client(`127.0.0.1:${backPort}`, credentials.createInsecure(), { interceptors: [frontObs.grpcClientInterceptor] });
+    backChannel = new Client(`127.0.0.1:${backPort}`, credentials.createInsecure(), {
+      interceptors: [frontObs.grpcClientInterceptor],
+    });
     const backClient = createGrpcClient(CertificationService, backChannel);
     front = createGrpcServer({
       logger: createLogger({ name: "front", level: "silent" }),
@@ -119,7 +140,13 @@ describe("observability across two gRPC hops", () => {
     // A fiscal code slipped into a fact is masked before it reaches a span or a log line.
     expect(receiver.rawBodies.join("")).not.toContain(fiscalCode);
     const line = backLog.lines().find((l) => l.msg === "call" && l.requestId === "req-abc-123");
-    expect(line).toMatchObject({ method: "novabox.certification.v1.CertificationService/ListCertificateTypes", code: "OK", comune: "022205", instance: "box-1", anprOperationId: "OP-42" });
+    expect(line).toMatchObject({
+      method: "novabox.certification.v1.CertificationService/ListCertificateTypes",
+      code: "OK",
+      comune: "022205",
+      instance: "box-1",
+      anprOperationId: "OP-42",
+    });
     expect(JSON.stringify(backLog.lines())).not.toContain(fiscalCode);
     expect(frontLog.lines().filter((l) => l.msg === "call" && l.requestId === "req-abc-123")).toHaveLength(1);
   });
@@ -134,7 +161,11 @@ describe("observability across two gRPC hops", () => {
 
   it("counts calls by method and code, and the error's code and reason reach the log", async () => {
     const metric = (body: string, code: string) => {
-      const match = body.match(new RegExp(`mesh_rpc_server_handled_total\\{method="novabox.certification.v1.CertificationService/ListCertificateTypes",code="${code}",transport="grpc",service="back"\\} (\\d+)`));
+      const match = body.match(
+        new RegExp(
+          `mesh_rpc_server_handled_total\\{method="novabox.certification.v1.CertificationService/ListCertificateTypes",code="${code}",transport="grpc",service="back"\\} (\\d+)`,
+        ),
+      );
       return match ? Number(match[1]) : 0;
     };
     const before = metric((await backObs.scrape()).body, "NOT_FOUND");
@@ -145,23 +176,31 @@ describe("observability across two gRPC hops", () => {
     expect(metric(body, "NOT_FOUND")).toBe(before + 1);
     expect(metric(body, "OK")).toBeGreaterThanOrEqual(2);
     expect(body).toContain("mesh_rpc_server_handling_seconds_bucket");
-    expect((await frontObs.scrape()).body).toMatch(/mesh_rpc_client_handled_total\{method="novabox.certification.v1.CertificationService\/ListCertificateTypes",code="NOT_FOUND",service="front"\} 1/);
+    expect((await frontObs.scrape()).body).toMatch(
+      /mesh_rpc_client_handled_total\{method="novabox.certification.v1.CertificationService\/ListCertificateTypes",code="NOT_FOUND",service="front"\} 1/,
+    );
     expect(backLog.lines().find((l) => l.code === "NOT_FOUND")).toMatchObject({ reason: "COMUNE_NOT_SERVED" });
   });
 
   it("reports days until a watched certificate expires", async () => {
     backObs.watchCertificate("mesh", "box-022205", () => new Date(Date.now() + 10 * 86_400_000));
-    expect((await backObs.scrape()).body).toMatch(/mesh_certificate_expiry_days\{kind="mesh",name="box-022205",service="back"\} (9\.9\d*|10)/);
+    expect((await backObs.scrape()).body).toMatch(
+      /mesh_certificate_expiry_days\{kind="mesh",name="box-022205",service="back"\} (9\.9\d*|10)/,
+    );
   });
 });
 
 describe("observability helpers", () => {
   it("exports only when an OTLP endpoint or exporter is configured", () => {
     expect(otlpTracesUrl({})).toBeUndefined();
-    expect(otlpTracesUrl({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318/" })).toBe("http://collector:4318/v1/traces");
+    expect(otlpTracesUrl({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318/" })).toBe(
+      "http://collector:4318/v1/traces",
+    );
     expect(otlpTracesUrl({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://c:4318/custom" })).toBe("http://c:4318/custom");
     expect(otlpTracesUrl({ OTEL_TRACES_EXPORTER: "otlp" })).toBe("http://localhost:4318/v1/traces");
     expect(otlpTracesUrl({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_SDK_DISABLED: "true" })).toBeUndefined();
-    expect(otlpTracesUrl({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_TRACES_EXPORTER: "none" })).toBeUndefined();
+    expect(
+      otlpTracesUrl({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_TRACES_EXPORTER: "none" }),
+    ).toBeUndefined();
   });
 });

@@ -65,9 +65,14 @@ function bullets(cell: string[] = []): string[] {
 
 describe("ANPR tables match the vendored RST files", () => {
   it("table 13 (tipo di certificato): ids 1-20 and their descriptions", () => {
-    const rst = parseGridTable("tab_tipo_di_certificato.rst").map((r) => ({ id: Number(firstParagraph(r[0])), description: firstParagraph(r[1]) }));
+    const rst = parseGridTable("tab_tipo_di_certificato.rst").map((r) => ({
+      id: Number(firstParagraph(r[0])),
+      description: firstParagraph(r[1]),
+    }));
     expect(rst).toHaveLength(20);
-    expect(CERTIFICATE_TYPES.map((t) => ({ id: t.id, description: t.description }))).toEqual(rst.sort((a, b) => a.id - b.id));
+    expect(CERTIFICATE_TYPES.map((t) => ({ id: t.id, description: t.description }))).toEqual(
+      rst.sort((a, b) => a.id - b.id),
+    );
   });
 
   it("table 39 (esenzione bollo): ids, descriptions and the secretariat-fee exemptions", () => {
@@ -77,22 +82,37 @@ describe("ANPR tables match the vendored RST files", () => {
       secretariatFeesExempt: bullets(r[1]).includes("ESENZIONE DIRITTO DI SEGRETERIA: SI"),
     }));
     expect(rst).toHaveLength(11);
-    expect(STAMP_DUTY_EXEMPTIONS.map(({ id, description, secretariatFeesExempt }) => ({ id, description, secretariatFeesExempt }))).toEqual(rst);
+    expect(
+      STAMP_DUTY_EXEMPTIONS.map(({ id, description, secretariatFeesExempt }) => ({
+        id,
+        description,
+        secretariatFeesExempt,
+      })),
+    ).toEqual(rst);
     expect(STAMP_DUTY_EXEMPTIONS.filter((e) => e.requiresDescription).map((e) => e.id)).toEqual([99]);
   });
 
   it("table 14 (lingue)", () => {
-    const rst = parseGridTable("tab_lingue.rst").map((r) => ({ code: firstParagraph(r[0]), description: firstParagraph(r[1]) }));
+    const rst = parseGridTable("tab_lingue.rst").map((r) => ({
+      code: firstParagraph(r[0]),
+      description: firstParagraph(r[1]),
+    }));
     expect(LANGUAGES).toEqual(rst);
   });
 
   it("table 1 (stato civile)", () => {
-    const rst = parseGridTable("tab_stato_civile.rst").map((r) => ({ code: Number(firstParagraph(r[0])), description: firstParagraph(r[1]) }));
+    const rst = parseGridTable("tab_stato_civile.rst").map((r) => ({
+      code: Number(firstParagraph(r[0])),
+      description: firstParagraph(r[1]),
+    }));
     expect(CIVIL_STATUSES).toEqual(rst.sort((a, b) => a.code - b.code));
   });
 
   it("table 42 (motivi di non certificabilità)", () => {
-    const rst = parseGridTable("tab_motivi_di_non_certificabilit_.rst").map((r) => ({ code: Number(firstParagraph(r[0])), description: firstParagraph(r[1]) }));
+    const rst = parseGridTable("tab_motivi_di_non_certificabilit_.rst").map((r) => ({
+      code: Number(firstParagraph(r[0])),
+      description: firstParagraph(r[1]),
+    }));
     expect(CERTIFIABILITY).toEqual(rst);
   });
 
@@ -109,7 +129,11 @@ describe("ANPR tables match the vendored RST files", () => {
       expect(error.code).toBe(key);
       const row = rst.get(key);
       expect({ code: key, found: row !== undefined }).toEqual({ code: key, found: true });
-      expect({ code: key, text: error.text, type: error.type }).toEqual({ code: key, text: row?.text, type: row?.severity });
+      expect({ code: key, text: error.text, type: error.type }).toEqual({
+        code: key,
+        text: row?.text,
+        type: row?.severity,
+      });
     }
   });
 });
@@ -126,14 +150,18 @@ describe("table helpers", () => {
     expect(certificateTypeInfo(21)).toBeUndefined();
     expect(isCertificateTypeId(20)).toBe(true);
     expect(isCertificateTypeId(0)).toBe(false);
-    expect(stampDutyExemptionInfo(7)?.description).toBe("SEPARAZIONE/DIVORZIO ai sensi dell'art. 19 della legge 74/1987");
+    expect(stampDutyExemptionInfo(7)?.description).toBe(
+      "SEPARAZIONE/DIVORZIO ai sensi dell'art. 19 della legge 74/1987",
+    );
     expect(stampDutyExemptionInfo(0)).toBeUndefined();
     expect(isLanguageCode("DE")).toBe(true);
     expect(isLanguageCode("EN")).toBe(false);
   });
 
   it("fills @ placeholders in order and leaves missing ones", () => {
-    expect(anprErrorText("EN210", "RSSMRA85T10A562S")).toBe("Comune richiedente non competente sul codice fiscale RSSMRA85T10A562S (o non competente alla data della richiesta)");
+    expect(anprErrorText("EN210", "RSSMRA85T10A562S")).toBe(
+      "Comune richiedente non competente sul codice fiscale RSSMRA85T10A562S (o non competente alla data della richiesta)",
+    );
     expect(anprErrorText("EN372", "4", "emissione")).toBe("Il valore 4 per il campo emissione non è ammesso");
     expect(anprErrorText("EN372", "4")).toBe("Il valore 4 per il campo @ non è ammesso");
     expect(anprErrorText("EN042")).toBe("Soggetto da certificare non presente in ANPR");

@@ -65,7 +65,11 @@ export async function listDemoTobacconists(): Promise<DemoTobacconist[]> {
 
 /** Signs in as a demo tobacconist through the development SSO. */
 export async function signInDemo(tobacconistId: string): Promise<void> {
-  const res = await fetch("/dev-sso/token", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ tobacconistId }) });
+  const res = await fetch("/dev-sso/token", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ tobacconistId }),
+  });
   const body = (await res.json()) as { token?: string; name?: string; error?: string };
   if (!res.ok || !body.token) throw new Error(body.error ?? `Accesso non riuscito (HTTP ${res.status}).`);
   const value = { token: body.token, tobacconistId, name: body.name ?? tobacconistId };

@@ -47,12 +47,12 @@ const i18n = createI18n({ german });
 render(
   () => (
     <I18nProvider i18n={i18n}>
-    <Router root={Layout}>
-      <Route path="/" component={MeshView} />
-      <Route path="/emissione" component={IssuePage} />
-      <Route path="/conto" component={CounterPage} />
-      <Route path="*" component={MeshView} />
-    </Router>
+      <Router root={Layout}>
+        <Route path="/" component={MeshView} />
+        <Route path="/emissione" component={IssuePage} />
+        <Route path="/conto" component={CounterPage} />
+        <Route path="*" component={MeshView} />
+      </Router>
     </I18nProvider>
   ),
   document.getElementById("app")!,

@@ -36,16 +36,29 @@ export function LoginPage(): JSX.Element {
       <h2>{t("Accesso amministratore")}</h2>
       <form onSubmit={(e) => void submit(e)}>
         <Field label={t("Nome utente")} for="login-username" error={fieldError("username")}>
-          <input id="login-username" autocomplete="username" value={username()} onInput={(e) => setUsername(e.currentTarget.value)} />
+          <input
+            id="login-username"
+            autocomplete="username"
+            value={username()}
+            onInput={(e) => setUsername(e.currentTarget.value)}
+          />
         </Field>
         <Field label={t("Password")} for="login-password" error={fieldError("password")}>
-          <input id="login-password" type="password" autocomplete="current-password" value={password()} onInput={(e) => setPassword(e.currentTarget.value)} />
+          <input
+            id="login-password"
+            type="password"
+            autocomplete="current-password"
+            value={password()}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
         </Field>
         <div class="actions">
           <button type="submit" disabled={busy()}>
             {t("Accedi")}
           </button>
-          <ActionError message={error() && !["username", "password"].includes(error()!.field ?? "") ? error()!.message : undefined} />
+          <ActionError
+            message={error() && !["username", "password"].includes(error()!.field ?? "") ? error()!.message : undefined}
+          />
         </div>
       </form>
     </section>

@@ -16,7 +16,14 @@ export function StartPage(): JSX.Element {
     return s.configured ? "/configurazione" : "/configurazione-iniziale";
   };
   return (
-    <Show when={!status.error} fallback={<p class="action-error">{t("Impossibile leggere lo stato del Novabox: {message}", { message: describeError(status.error).message })}</p>}>
+    <Show
+      when={!status.error}
+      fallback={
+        <p class="action-error">
+          {t("Impossibile leggere lo stato del Novabox: {message}", { message: describeError(status.error).message })}
+        </p>
+      }
+    >
       <Show when={target()} fallback={<p>{t("Caricamento…")}</p>}>
         {(href) => <Navigate href={href()} />}
       </Show>

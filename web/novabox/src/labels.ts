@@ -1,5 +1,10 @@
 /** Italian labels for the ConfigService enums. */
-import { AnprEnvironment, AuditOperation, AuditOutcome, ConnectionTestStage } from "@gen/novabox/config/v1/config_service_pb.js";
+import {
+  AnprEnvironment,
+  AuditOperation,
+  AuditOutcome,
+  ConnectionTestStage,
+} from "@gen/novabox/config/v1/config_service_pb.js";
 
 export const environmentLabels: [AnprEnvironment, string][] = [
   [AnprEnvironment.TEST, "Test (collaudo)"],

@@ -18,16 +18,16 @@ const i18n = createI18n({ german });
 render(
   () => (
     <I18nProvider i18n={i18n}>
-    <Router root={Layout}>
-      <Route path="/" component={StartPage} />
-      <Route path="/configurazione-iniziale" component={SetupWizard} />
-      <Route path="/accesso" component={LoginPage} />
-      <Route path="/configurazione" component={ConfigurationPage} />
-      <Route path="/registro" component={AuditLogPage} />
-      <Route path="/password" component={ChangePasswordPage} />
-      <Route path="/conto" component={MonthlyAccountPage} />
-      <Route path="*" component={StartPage} />
-    </Router>
+      <Router root={Layout}>
+        <Route path="/" component={StartPage} />
+        <Route path="/configurazione-iniziale" component={SetupWizard} />
+        <Route path="/accesso" component={LoginPage} />
+        <Route path="/configurazione" component={ConfigurationPage} />
+        <Route path="/registro" component={AuditLogPage} />
+        <Route path="/password" component={ChangePasswordPage} />
+        <Route path="/conto" component={MonthlyAccountPage} />
+        <Route path="*" component={StartPage} />
+      </Router>
     </I18nProvider>
   ),
   document.getElementById("app")!,

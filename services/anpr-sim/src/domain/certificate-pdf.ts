@@ -26,7 +26,10 @@ export const DEFAULT_VERIFICATION_BASE_URL = "https://anpr-sim.local/verifica";
  * SHA-256>`, so a verifier holding the content can check the printout was not altered. Undefined
  * for previews (no protocol, no contrassegno).
  */
-export function verificationUrl(content: CertificateContent, baseUrl: string = DEFAULT_VERIFICATION_BASE_URL): string | undefined {
+export function verificationUrl(
+  content: CertificateContent,
+  baseUrl: string = DEFAULT_VERIFICATION_BASE_URL,
+): string | undefined {
   if (content.preview || content.protocolNumber === undefined) return undefined;
   return `${baseUrl.replace(/\/+$/, "")}/${content.protocolNumber}?h=${certificateFingerprint(content).slice(0, 16)}`;
 }
@@ -76,7 +79,12 @@ export function qrCodePng(text: string): Uint8Array {
   header.writeUInt32BE(side, 0);
   header.writeUInt32BE(side, 4);
   header.set([8, 0, 0, 0, 0], 8); // 8-bit greyscale, deflate, no filter, no interlace
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk("IHDR", header), pngChunk("IDAT", deflateSync(raw)), pngChunk("IEND", new Uint8Array(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk("IHDR", header),
+    pngChunk("IDAT", deflateSync(raw)),
+    pngChunk("IEND", new Uint8Array(0)),
+  ]);
 }
 
 const A4: [number, number] = [595.28, 841.89];
@@ -154,7 +162,17 @@ class Layout {
     this.y -= points;
   }
 
-  text(text: string, opts: { font?: PDFFont; size?: number; align?: "left" | "center" | "right"; color?: ReturnType<typeof rgb>; indent?: number; width?: number } = {}): void {
+  text(
+    text: string,
+    opts: {
+      font?: PDFFont;
+      size?: number;
+      align?: "left" | "center" | "right";
+      color?: ReturnType<typeof rgb>;
+      indent?: number;
+      width?: number;
+    } = {},
+  ): void {
     const font = opts.font ?? this.fonts.regular;
     const size = opts.size ?? 10;
     const indent = opts.indent ?? 0;
@@ -163,7 +181,12 @@ class Layout {
     for (const line of this.wrap(text, font, size, width)) {
       this.ensure(leading);
       const w = font.widthOfTextAtSize(line, size);
-      const x = opts.align === "center" ? MARGIN + (this.width - w) / 2 : opts.align === "right" ? A4[0] - MARGIN - w : MARGIN + indent;
+      const x =
+        opts.align === "center"
+          ? MARGIN + (this.width - w) / 2
+          : opts.align === "right"
+            ? A4[0] - MARGIN - w
+            : MARGIN + indent;
       this.y -= leading;
       this.page.drawText(line, { x, y: this.y + size * 0.3, size, font, color: opts.color ?? TEXT });
     }
@@ -180,15 +203,28 @@ class Layout {
       this.y -= leading;
       const label = labelLines[i];
       const value = valueLines[i];
-      if (label !== undefined) this.page.drawText(label, { x: MARGIN, y: this.y + size * 0.3, size: 8.5, font: this.fonts.bold, color: GREY });
-      if (value !== undefined) this.page.drawText(value, { x: MARGIN + labelWidth, y: this.y + size * 0.3, size, font: this.fonts.regular, color: TEXT });
+      if (label !== undefined)
+        this.page.drawText(label, { x: MARGIN, y: this.y + size * 0.3, size: 8.5, font: this.fonts.bold, color: GREY });
+      if (value !== undefined)
+        this.page.drawText(value, {
+          x: MARGIN + labelWidth,
+          y: this.y + size * 0.3,
+          size,
+          font: this.fonts.regular,
+          color: TEXT,
+        });
     }
   }
 
   rule(): void {
     this.ensure(8);
     this.y -= 4;
-    this.page.drawLine({ start: { x: MARGIN, y: this.y }, end: { x: A4[0] - MARGIN, y: this.y }, thickness: 0.6, color: GREY });
+    this.page.drawLine({
+      start: { x: MARGIN, y: this.y },
+      end: { x: A4[0] - MARGIN, y: this.y },
+      thickness: 0.6,
+      color: GREY,
+    });
     this.y -= 4;
   }
 
@@ -207,7 +243,9 @@ class Layout {
 }
 
 function stampText(content: CertificateContent): string {
-  return content.preview ? "ANTEPRIMA - senza numero di protocollo" : `Protocollo ANPR n. ${content.protocolNumber ?? ""}`;
+  return content.preview
+    ? "ANTEPRIMA - senza numero di protocollo"
+    : `Protocollo ANPR n. ${content.protocolNumber ?? ""}`;
 }
 
 /**
@@ -218,9 +256,16 @@ function stampText(content: CertificateContent): string {
  * (issued certificates only). Previews get a diagonal "ANTEPRIMA" watermark on every page.
  * Metadata: title, producer "ANPR simulator", creation and modification date = the issue time.
  */
-export async function renderCertificatePdf(content: CertificateContent, options: CertificatePdfOptions = {}): Promise<Uint8Array> {
+export async function renderCertificatePdf(
+  content: CertificateContent,
+  options: CertificatePdfOptions = {},
+): Promise<Uint8Array> {
   const doc = await PDFDocument.create({ updateMetadata: false });
-  const [regular, bold, italic] = await Promise.all([doc.embedFont(StandardFonts.Helvetica), doc.embedFont(StandardFonts.HelveticaBold), doc.embedFont(StandardFonts.HelveticaOblique)]);
+  const [regular, bold, italic] = await Promise.all([
+    doc.embedFont(StandardFonts.Helvetica),
+    doc.embedFont(StandardFonts.HelveticaBold),
+    doc.embedFont(StandardFonts.HelveticaOblique),
+  ]);
   const fonts: Fonts = { regular, bold, italic, charset: new Set(regular.getCharacterSet()) };
   const layout = new Layout(doc, fonts);
   const issueDate = content.issuedAt.slice(0, 10);
@@ -228,7 +273,12 @@ export async function renderCertificatePdf(content: CertificateContent, options:
 
   const [ministry, ...otherHeader] = content.headerLines;
   if (ministry !== undefined) layout.text(ministry, { font: bold, size: 12, align: "center", color: ACCENT });
-  for (const line of otherHeader) layout.text(line, { font: line.startsWith("Comune") ? bold : regular, size: line.startsWith("Comune") ? 11 : 9, align: "center" });
+  for (const line of otherHeader)
+    layout.text(line, {
+      font: line.startsWith("Comune") ? bold : regular,
+      size: line.startsWith("Comune") ? 11 : 9,
+      align: "center",
+    });
   layout.rule();
   layout.text(stampText(content), { font: bold, size: 9, align: "right" });
   layout.text(`Data di rilascio: ${issuedOn}`, { size: 9, align: "right" });
@@ -251,7 +301,9 @@ export async function renderCertificatePdf(content: CertificateContent, options:
       layout.gap(4);
       section.members.forEach((m, i) => {
         layout.text(`${i + 1}. ${m.fullName} — ${m.fiscalCode}`, { font: bold, size: 9.5, indent: 8 });
-        const details = [m.birth, m.relationship, m.civilStatus].filter((d): d is string => d !== undefined && d !== "");
+        const details = [m.birth, m.relationship, m.civilStatus].filter(
+          (d): d is string => d !== undefined && d !== "",
+        );
         layout.text(details.join(" — "), { size: 9, indent: 20 });
       });
     }
@@ -269,7 +321,11 @@ export async function renderCertificatePdf(content: CertificateContent, options:
   if (url !== undefined) {
     const image = await doc.embedPng(qrCodePng(url));
     layout.gap(12);
-    layout.image(image, 86, `Contrassegno elettronico (art. 23-ter D.Lgs. 82/2005). ${stampText(content)} del ${issuedOn}. Verifica: ${url}`);
+    layout.image(
+      image,
+      86,
+      `Contrassegno elettronico (art. 23-ter D.Lgs. 82/2005). ${stampText(content)} del ${issuedOn}. Verifica: ${url}`,
+    );
   }
 
   const total = layout.pages.length;
@@ -280,14 +336,26 @@ export async function renderCertificatePdf(content: CertificateContent, options:
       const size = 110;
       const w = bold.widthOfTextAtSize("ANTEPRIMA", size);
       const angle = Math.atan2(A4[1], A4[0]);
-      const x = A4[0] / 2 - (Math.cos(angle) * w) / 2 + (Math.sin(angle) * size * 0.35);
-      const y = A4[1] / 2 - (Math.sin(angle) * w) / 2 - (Math.cos(angle) * size * 0.35);
-      page.drawText("ANTEPRIMA", { x, y, size, font: bold, color: rgb(0.8, 0.1, 0.1), opacity: 0.18, rotate: degrees((angle * 180) / Math.PI) });
+      const x = A4[0] / 2 - (Math.cos(angle) * w) / 2 + Math.sin(angle) * size * 0.35;
+      const y = A4[1] / 2 - (Math.sin(angle) * w) / 2 - Math.cos(angle) * size * 0.35;
+      page.drawText("ANTEPRIMA", {
+        x,
+        y,
+        size,
+        font: bold,
+        color: rgb(0.8, 0.1, 0.1),
+        opacity: 0.18,
+        rotate: degrees((angle * 180) / Math.PI),
+      });
     }
   });
 
   const issuedAt = new Date(content.issuedAt);
-  doc.setTitle(content.protocolNumber === undefined ? `${content.title} (ANTEPRIMA)` : `${content.title} - Prot. ${content.protocolNumber}`);
+  doc.setTitle(
+    content.protocolNumber === undefined
+      ? `${content.title} (ANTEPRIMA)`
+      : `${content.title} - Prot. ${content.protocolNumber}`,
+  );
   doc.setSubject(`Certificato anagrafico ANPR - ${content.subject.surname} ${content.subject.name}`);
   doc.setAuthor(`Comune di ${content.comune.name}`);
   doc.setCreator("ANPR simulator");

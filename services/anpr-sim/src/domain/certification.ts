@@ -261,8 +261,25 @@ export class AnprRefusalError extends DomainError {
 }
 
 const INVALID_INPUT_CODES: ReadonlySet<string> = new Set([
-  "EN372", "EN081", "EC070", "EC069", "EN153", "EN287", "EN152", "EN158", "EN159", "EN154", "EN155", "EN156", "EN157",
-  "EN178", "EN208", "EN120", "EN281", "EN282", "EN198",
+  "EN372",
+  "EN081",
+  "EC070",
+  "EC069",
+  "EN153",
+  "EN287",
+  "EN152",
+  "EN158",
+  "EN159",
+  "EN154",
+  "EN155",
+  "EN156",
+  "EN157",
+  "EN178",
+  "EN208",
+  "EN120",
+  "EN281",
+  "EN282",
+  "EN198",
 ]);
 
 /** The domain error kind of a refusal code (see the module header). */
@@ -366,7 +383,9 @@ function formatPlace(place: Place): string {
 }
 
 function formatAddress(a: ItalianAddress, w: Wording): string {
-  const street = [a.streetType, a.streetName, a.houseNumber + (a.letter ?? "")].join(" ") + (a.internal === undefined ? "" : ` int. ${a.internal}`);
+  const street =
+    [a.streetType, a.streetName, a.houseNumber + (a.letter ?? "")].join(" ") +
+    (a.internal === undefined ? "" : ` int. ${a.internal}`);
   const it = `${street} - ${a.postcode} ${a.comuneName} (${a.province})`;
   if (!w.bilingual || a.streetNameDe === undefined) return it;
   return `${it} / ${a.streetNameDe} ${a.houseNumber}${a.letter ?? ""}`;
@@ -400,7 +419,11 @@ const FAMILY_TYPES: ReadonlySet<CertificateTypeId> = new Set([12, 13, 14, 16]);
 const PARTIAL_CERTIFIABILITY_TYPES: ReadonlySet<CertificateTypeId> = new Set([8, 12]);
 
 function refuse(code: AnprErrorCode, values?: readonly string[], field?: string): never {
-  throw new AnprRefusalError({ code, ...(values === undefined ? {} : { values }), ...(field === undefined ? {} : { field }) });
+  throw new AnprRefusalError({
+    code,
+    ...(values === undefined ? {} : { values }),
+    ...(field === undefined ? {} : { field }),
+  });
 }
 
 function validateTypes(raw: readonly number[]): CertificateTypeId[] {
@@ -412,13 +435,15 @@ function validateTypes(raw: readonly number[]): CertificateTypeId[] {
     types.push(id);
   }
   const has = (id: CertificateTypeId): boolean => types.includes(id);
-  if (types.length > 1 && types.some((t) => certificateTypeInfo(t)?.singleOnly)) refuse("EN153", [], "listaTipiCertificati");
+  if (types.length > 1 && types.some((t) => certificateTypeInfo(t)?.singleOnly))
+    refuse("EN153", [], "listaTipiCertificati");
   const registers = new Set(types.map((t) => certificateTypeInfo(t)?.register));
   if (registers.size > 1) refuse("EN287", [], "listaTipiCertificati");
   if (has(3) && (has(17) || has(18))) refuse("EN152", [], "listaTipiCertificati");
   if (has(11) && has(17)) refuse("EN158", [], "listaTipiCertificati");
   if (has(11) && has(13)) refuse("EN159", [], "listaTipiCertificati");
-  if (types.filter((t) => FAMILY_TYPES.has(t)).length > 1) refuse(has(12) ? "EN154" : has(13) ? "EN155" : "EN156", [], "listaTipiCertificati");
+  if (types.filter((t) => FAMILY_TYPES.has(t)).length > 1)
+    refuse(has(12) ? "EN154" : has(13) ? "EN155" : "EN156", [], "listaTipiCertificati");
   return types;
 }
 
@@ -430,15 +455,23 @@ function validateStampDuty(stampDuty: StampDuty): void {
   const exemption = stampDutyExemptionInfo(stampDuty.exemptionId);
   if (!exemption) refuse("EN120", [], "datiControllo.esenzioneBollo");
   const description = stampDuty.description?.trim() ?? "";
-  if (exemption.requiresDescription && description === "") refuse("EN281", [], "datiControllo.descrizioneEsenzioneBollo");
+  if (exemption.requiresDescription && description === "")
+    refuse("EN281", [], "datiControllo.descrizioneEsenzioneBollo");
   if (description.length > 256) refuse("EN282", [], "datiControllo.descrizioneEsenzioneBollo");
 }
 
 function isIsoDate(text: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) && new Date(`${text}T00:00:00Z`).toISOString().startsWith(text);
+  return (
+    /^\d{4}-\d{2}-\d{2}$/.test(text) &&
+    !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) &&
+    new Date(`${text}T00:00:00Z`).toISOString().startsWith(text)
+  );
 }
 
-function residenceAt(person: Person, date: string): { address: ItalianAddress; since: string; until?: string } | undefined {
+function residenceAt(
+  person: Person,
+  date: string,
+): { address: ItalianAddress; since: string; until?: string } | undefined {
   return person.residenceHistory.find((r) => r.since <= date && (r.until === undefined || date <= r.until));
 }
 
@@ -448,7 +481,13 @@ function residenceAt(person: Person, date: string): { address: ItalianAddress; s
  * request: combinations of types, stamp duty and language are checked by {@link issueCertificate}.
  * `referenceDate` is the date of a type 20 request.
  */
-export function checkCertificateType(population: Population, person: Person, typeId: CertificateTypeId, comuneCode: string, referenceDate?: string): AnprRefusal | undefined {
+export function checkCertificateType(
+  population: Population,
+  person: Person,
+  typeId: CertificateTypeId,
+  comuneCode: string,
+  referenceDate?: string,
+): AnprRefusal | undefined {
   const status = person.status;
   const info = certificateTypeInfo(typeId);
   if (person.comuneIstatCode !== comuneCode) return { code: "EN210", values: [person.fiscalCode] };
@@ -457,7 +496,8 @@ export function checkCertificateType(population: Population, person: Person, typ
     if (typeId === 7) return { code: "EN054" };
     if (typeId !== 2 && typeId !== 4) return { code: "EN228" };
   }
-  if (person.certifiability === 0 || person.certifiability === 3) return { code: "EN160", values: [certifiabilityDescription(person.certifiability)] };
+  if (person.certifiability === 0 || person.certifiability === 3)
+    return { code: "EN160", values: [certifiabilityDescription(person.certifiability)] };
   if (person.certifiability === 1 && !PARTIAL_CERTIFIABILITY_TYPES.has(typeId)) return { code: "EN046" };
   if (person.anomalies.some((a) => a.kind === "open-procedure")) return { code: "EN181" };
   if (status.kind === "aire" && info?.register === "APR") return { code: "EN044" };
@@ -494,7 +534,9 @@ export function checkCertificateType(population: Population, person: Person, typ
     case 15:
       return household?.kind === "aire-family" ? undefined : { code: "EN057" };
     case 17:
-      return person.civilStatus === 2 || person.civilStatus === 6 || person.civilStatus === 9 ? { code: "EN060" } : undefined;
+      return person.civilStatus === 2 || person.civilStatus === 6 || person.civilStatus === 9
+        ? { code: "EN060" }
+        : undefined;
     case 18:
       return person.civilUnion ? undefined : { code: "EN353" };
     case 19:
@@ -537,24 +579,47 @@ function section(ctx: Ctx, typeId: CertificateTypeId): CertificateSection {
   const residence = currentResidence(p);
   switch (typeId) {
     case 1:
-      return { ...base, statements: w.say(`Risulta ${gender(p, "nato", "nata")} a ${formatPlace(p.birthPlace)} il ${formatDate(p.birthDate)}.`, `Geboren in ${formatPlace(p.birthPlace)} am ${formatDate(p.birthDate)}.`), fields: [] };
+      return {
+        ...base,
+        statements: w.say(
+          `Risulta ${gender(p, "nato", "nata")} a ${formatPlace(p.birthPlace)} il ${formatDate(p.birthDate)}.`,
+          `Geboren in ${formatPlace(p.birthPlace)} am ${formatDate(p.birthDate)}.`,
+        ),
+        fields: [],
+      };
     case 2: {
       if (p.status.kind !== "deceased") throw new RangeError("type 2 for a living subject");
       const { deathDate, deathPlace } = p.status;
       return {
         ...base,
-        statements: w.say(`Risulta ${gender(p, "deceduto", "deceduta")} a ${formatPlace(deathPlace)} il ${formatDate(deathDate)}.`, `Verstorben in ${formatPlace(deathPlace)} am ${formatDate(deathDate)}.`),
+        statements: w.say(
+          `Risulta ${gender(p, "deceduto", "deceduta")} a ${formatPlace(deathPlace)} il ${formatDate(deathDate)}.`,
+          `Verstorben in ${formatPlace(deathPlace)} am ${formatDate(deathDate)}.`,
+        ),
         fields: [f(LABELS.deathDate, formatDate(deathDate)), f(LABELS.deathPlace, formatPlace(deathPlace))],
       };
     }
     case 3: {
       const m = p.marriage;
       if (!m) throw new RangeError("type 3 without a marriage");
-      const fields = [f(LABELS.spouse, partnerLine(m.spouse)), f(LABELS.weddingDate, formatDate(m.date)), f(LABELS.weddingPlace, formatPlace(m.place))];
-      if (m.ended) fields.push(f(LABELS.marriageEnd, `${m.ended.kind === "divorce" ? "scioglimento/cessazione degli effetti civili" : "decesso del coniuge"} il ${formatDate(m.ended.date)}`));
+      const fields = [
+        f(LABELS.spouse, partnerLine(m.spouse)),
+        f(LABELS.weddingDate, formatDate(m.date)),
+        f(LABELS.weddingPlace, formatPlace(m.place)),
+      ];
+      if (m.ended)
+        fields.push(
+          f(
+            LABELS.marriageEnd,
+            `${m.ended.kind === "divorce" ? "scioglimento/cessazione degli effetti civili" : "decesso del coniuge"} il ${formatDate(m.ended.date)}`,
+          ),
+        );
       return {
         ...base,
-        statements: w.say(`Risulta aver contratto matrimonio il ${formatDate(m.date)} a ${formatPlace(m.place)}.`, `Hat am ${formatDate(m.date)} in ${formatPlace(m.place)} die Ehe geschlossen.`),
+        statements: w.say(
+          `Risulta aver contratto matrimonio il ${formatDate(m.date)} a ${formatPlace(m.place)}.`,
+          `Hat am ${formatDate(m.date)} in ${formatPlace(m.place)} die Ehe geschlossen.`,
+        ),
         fields,
       };
     }
@@ -562,34 +627,63 @@ function section(ctx: Ctx, typeId: CertificateTypeId): CertificateSection {
       const s = p.status;
       if (s.kind !== "deceased" && s.kind !== "moved-away") throw new RangeError("type 4 for a registered subject");
       const date = s.kind === "deceased" ? s.deathDate : s.date;
-      const reason = s.kind === "deceased" ? "decesso" : `trasferimento di residenza nel Comune di ${formatPlace(s.destination)}`;
-      const reasonDe = s.kind === "deceased" ? "Ableben" : `Verlegung des Wohnsitzes in die Gemeinde ${formatPlace(s.destination)}`;
+      const reason =
+        s.kind === "deceased" ? "decesso" : `trasferimento di residenza nel Comune di ${formatPlace(s.destination)}`;
+      const reasonDe =
+        s.kind === "deceased" ? "Ableben" : `Verlegung des Wohnsitzes in die Gemeinde ${formatPlace(s.destination)}`;
       return {
         ...base,
-        statements: w.say(`Risulta ${gender(p, "cancellato", "cancellata")} dall'anagrafe della popolazione residente di questo Comune il ${formatDate(date)} per ${reason}.`, `Am ${formatDate(date)} aus dem Melderegister dieser Gemeinde gestrichen: ${reasonDe}.`),
+        statements: w.say(
+          `Risulta ${gender(p, "cancellato", "cancellata")} dall'anagrafe della popolazione residente di questo Comune il ${formatDate(date)} per ${reason}.`,
+          `Am ${formatDate(date)} aus dem Melderegister dieser Gemeinde gestrichen: ${reasonDe}.`,
+        ),
         fields: [f(LABELS.cancellationDate, formatDate(date)), f(LABELS.cancellationReason, reason)],
       };
     }
     case 5:
-      return { ...base, statements: w.say("Risulta in possesso della cittadinanza italiana.", "Besitzt die italienische Staatsbürgerschaft."), fields: [f(LABELS.citizenship, "ITALIA")] };
+      return {
+        ...base,
+        statements: w.say(
+          "Risulta in possesso della cittadinanza italiana.",
+          "Besitzt die italienische Staatsbürgerschaft.",
+        ),
+        fields: [f(LABELS.citizenship, "ITALIA")],
+      };
     case 6:
       return {
         ...base,
         statements: w.say("Risultano le seguenti cittadinanze:", "Verlauf der Staatsbürgerschaft:"),
-        fields: [...p.citizenships].sort((a, b) => (a.validFrom < b.validFrom ? -1 : 1)).map((c) => f(LABELS.citizenship, `${c.stateName} dal ${formatDate(c.validFrom)}`)),
+        fields: [...p.citizenships]
+          .sort((a, b) => (a.validFrom < b.validFrom ? -1 : 1))
+          .map((c) => f(LABELS.citizenship, `${c.stateName} dal ${formatDate(c.validFrom)}`)),
       };
     case 7:
-      return { ...base, statements: w.say(`Risulta in vita alla data del ${formatDate(ctx.request.issuedAt.slice(0, 10))}.`, `Ist am ${formatDate(ctx.request.issuedAt.slice(0, 10))} am Leben.`), fields: [] };
+      return {
+        ...base,
+        statements: w.say(
+          `Risulta in vita alla data del ${formatDate(ctx.request.issuedAt.slice(0, 10))}.`,
+          `Ist am ${formatDate(ctx.request.issuedAt.slice(0, 10))} am Leben.`,
+        ),
+        fields: [],
+      };
     case 8:
     case 14: {
       if (!residence) throw new RangeError("residence certificate without a residence");
-      const fields = [f(LABELS.address, formatAddress(residence.address, w)), f(LABELS.since, formatDate(residence.since))];
-      if (typeId === 14 && ctx.household?.convivenzaName) fields.unshift(f(LABELS.convivenza, ctx.household.convivenzaName));
+      const fields = [
+        f(LABELS.address, formatAddress(residence.address, w)),
+        f(LABELS.since, formatDate(residence.since)),
+      ];
+      if (typeId === 14 && ctx.household?.convivenzaName)
+        fields.unshift(f(LABELS.convivenza, ctx.household.convivenzaName));
       return {
         ...base,
-        statements: typeId === 8
-          ? w.say(`Risulta residente in questo Comune.`, "Ist in dieser Gemeinde ansässig.")
-          : w.say(`Risulta residente in questo Comune nella convivenza ${ctx.household?.convivenzaName ?? ""}.`, `Ist in dieser Gemeinde in der Lebensgemeinschaft ${ctx.household?.convivenzaName ?? ""} ansässig.`),
+        statements:
+          typeId === 8
+            ? w.say(`Risulta residente in questo Comune.`, "Ist in dieser Gemeinde ansässig.")
+            : w.say(
+                `Risulta residente in questo Comune nella convivenza ${ctx.household?.convivenzaName ?? ""}.`,
+                `Ist in dieser Gemeinde in der Lebensgemeinschaft ${ctx.household?.convivenzaName ?? ""} ansässig.`,
+              ),
         fields,
       };
     }
@@ -597,7 +691,12 @@ function section(ctx: Ctx, typeId: CertificateTypeId): CertificateSection {
       return {
         ...base,
         statements: w.say("Risultano le seguenti residenze:", "Verlauf der Ansässigkeit:"),
-        fields: p.residenceHistory.map((r) => f(LABELS.period, `${formatDate(r.since)} - ${r.until === undefined ? "oggi" : formatDate(r.until)}: ${formatAddress(r.address, w)}`)),
+        fields: p.residenceHistory.map((r) =>
+          f(
+            LABELS.period,
+            `${formatDate(r.since)} - ${r.until === undefined ? "oggi" : formatDate(r.until)}: ${formatAddress(r.address, w)}`,
+          ),
+        ),
       };
     case 10: {
       const s = p.status;
@@ -605,25 +704,54 @@ function section(ctx: Ctx, typeId: CertificateTypeId): CertificateSection {
       if (s.kind !== "aire" || !a) throw new RangeError("type 10 for a subject not in AIRE");
       return {
         ...base,
-        statements: w.say(`Risulta ${gender(p, "iscritto", "iscritta")} all'AIRE di questo Comune dal ${formatDate(s.since)}, residente in ${a.locality} (${a.stateName}).`, `Seit ${formatDate(s.since)} im AIRE dieser Gemeinde eingetragen, wohnhaft in ${a.locality} (${a.stateName}).`),
-        fields: [f(LABELS.abroadAddress, `${a.street} - ${a.postcode} ${a.locality} (${a.stateName})`), f(LABELS.consulate, a.consulateName), f(LABELS.aireSince, formatDate(s.since))],
+        statements: w.say(
+          `Risulta ${gender(p, "iscritto", "iscritta")} all'AIRE di questo Comune dal ${formatDate(s.since)}, residente in ${a.locality} (${a.stateName}).`,
+          `Seit ${formatDate(s.since)} im AIRE dieser Gemeinde eingetragen, wohnhaft in ${a.locality} (${a.stateName}).`,
+        ),
+        fields: [
+          f(LABELS.abroadAddress, `${a.street} - ${a.postcode} ${a.locality} (${a.stateName})`),
+          f(LABELS.consulate, a.consulateName),
+          f(LABELS.aireSince, formatDate(s.since)),
+        ],
       };
     }
     case 11:
-      return { ...base, statements: w.say("Risulta il seguente stato civile:", "Personenstand:"), fields: [f(LABELS.civilStatus, civilStatusDescription(p.civilStatus) ?? "")] };
+      return {
+        ...base,
+        statements: w.say("Risulta il seguente stato civile:", "Personenstand:"),
+        fields: [f(LABELS.civilStatus, civilStatusDescription(p.civilStatus) ?? "")],
+      };
     case 12:
     case 13:
     case 15:
     case 16: {
-      const statementIt = typeId === 15 ? "La famiglia AIRE risulta così composta:" : "La famiglia anagrafica risulta così composta:";
+      const statementIt =
+        typeId === 15 ? "La famiglia AIRE risulta così composta:" : "La famiglia anagrafica risulta così composta:";
       const statementDe = typeId === 15 ? "Die AIRE-Familie besteht aus:" : "Die Familie besteht aus:";
-      const fields = residence ? [f(LABELS.address, formatAddress(residence.address, w))] : p.foreignResidence ? [f(LABELS.abroadAddress, `${p.foreignResidence.street} - ${p.foreignResidence.postcode} ${p.foreignResidence.locality} (${p.foreignResidence.stateName})`)] : [];
-      return { ...base, statements: w.say(statementIt, statementDe), fields, members: ctx.members.map((m) => memberLine(m, typeId === 16, typeId === 13)) };
+      const fields = residence
+        ? [f(LABELS.address, formatAddress(residence.address, w))]
+        : p.foreignResidence
+          ? [
+              f(
+                LABELS.abroadAddress,
+                `${p.foreignResidence.street} - ${p.foreignResidence.postcode} ${p.foreignResidence.locality} (${p.foreignResidence.stateName})`,
+              ),
+            ]
+          : [];
+      return {
+        ...base,
+        statements: w.say(statementIt, statementDe),
+        fields,
+        members: ctx.members.map((m) => memberLine(m, typeId === 16, typeId === 13)),
+      };
     }
     case 17:
       return {
         ...base,
-        statements: w.say("Risulta di stato libero: non coniugato/a né unito/a civilmente.", "Ist weder verheiratet noch in einer eingetragenen Lebenspartnerschaft."),
+        statements: w.say(
+          "Risulta di stato libero: non coniugato/a né unito/a civilmente.",
+          "Ist weder verheiratet noch in einer eingetragenen Lebenspartnerschaft.",
+        ),
         fields: [f(LABELS.civilStatus, civilStatusDescription(p.civilStatus) ?? "")],
       };
     case 18: {
@@ -631,8 +759,15 @@ function section(ctx: Ctx, typeId: CertificateTypeId): CertificateSection {
       if (!u) throw new RangeError("type 18 without a civil union");
       return {
         ...base,
-        statements: w.say(`Risulta ${gender(p, "unito", "unita")} civilmente dal ${formatDate(u.date)}.`, `Lebt seit ${formatDate(u.date)} in einer eingetragenen Lebenspartnerschaft.`),
-        fields: [f(LABELS.partner, partnerLine(u.partner)), f(LABELS.unionDate, formatDate(u.date)), f(LABELS.unionPlace, formatPlace(u.place))],
+        statements: w.say(
+          `Risulta ${gender(p, "unito", "unita")} civilmente dal ${formatDate(u.date)}.`,
+          `Lebt seit ${formatDate(u.date)} in einer eingetragenen Lebenspartnerschaft.`,
+        ),
+        fields: [
+          f(LABELS.partner, partnerLine(u.partner)),
+          f(LABELS.unionDate, formatDate(u.date)),
+          f(LABELS.unionPlace, formatPlace(u.place)),
+        ],
       };
     }
     case 19: {
@@ -640,7 +775,10 @@ function section(ctx: Ctx, typeId: CertificateTypeId): CertificateSection {
       if (!c) throw new RangeError("type 19 without a contract");
       return {
         ...base,
-        statements: w.say(`Risulta aver stipulato un contratto di convivenza il ${formatDate(c.date)}, registrato dal Comune di ${formatPlace(c.registeredIn)}.`, `Hat am ${formatDate(c.date)} einen Lebensgemeinschaftsvertrag geschlossen, eingetragen in der Gemeinde ${formatPlace(c.registeredIn)}.`),
+        statements: w.say(
+          `Risulta aver stipulato un contratto di convivenza il ${formatDate(c.date)}, registrato dal Comune di ${formatPlace(c.registeredIn)}.`,
+          `Hat am ${formatDate(c.date)} einen Lebensgemeinschaftsvertrag geschlossen, eingetragen in der Gemeinde ${formatPlace(c.registeredIn)}.`,
+        ),
         fields: [f(LABELS.partner, partnerLine(c.partner)), f(LABELS.contractDate, formatDate(c.date))],
       };
     }
@@ -650,8 +788,15 @@ function section(ctx: Ctx, typeId: CertificateTypeId): CertificateSection {
       if (!at) throw new RangeError("type 20 without a residence at the date");
       return {
         ...base,
-        statements: w.say(`Alla data del ${formatDate(date)} risultava residente in ${formatAddress(at.address, w)}.`, `Am ${formatDate(date)} ansässig in ${formatAddress(at.address, w)}.`),
-        fields: [f(LABELS.referenceDate, formatDate(date)), f(LABELS.address, formatAddress(at.address, w)), f(LABELS.since, formatDate(at.since))],
+        statements: w.say(
+          `Alla data del ${formatDate(date)} risultava residente in ${formatAddress(at.address, w)}.`,
+          `Am ${formatDate(date)} ansässig in ${formatAddress(at.address, w)}.`,
+        ),
+        fields: [
+          f(LABELS.referenceDate, formatDate(date)),
+          f(LABELS.address, formatAddress(at.address, w)),
+          f(LABELS.since, formatDate(at.since)),
+        ],
       };
     }
   }
@@ -663,12 +808,19 @@ function euros(cents: number): string {
 
 function stampDutyLine(stampDuty: StampDuty, w: Wording): string {
   if (stampDuty.kind === "paid") {
-    const how = stampDuty.paymentMethod === "virtual" ? " in modo virtuale" : stampDuty.paymentMethod === "revenue-stamp" ? " mediante contrassegno" : "";
+    const how =
+      stampDuty.paymentMethod === "virtual"
+        ? " in modo virtuale"
+        : stampDuty.paymentMethod === "revenue-stamp"
+          ? " mediante contrassegno"
+          : "";
     const it = `Bollo assolto${how} (${euros(stampDuty.amountCents)})`;
     return w.bilingual ? `${it} / Stempelsteuer entrichtet (${euros(stampDuty.amountCents)})` : it;
   }
   const exemption = stampDutyExemptionInfo(stampDuty.exemptionId);
-  const reason = exemption?.requiresDescription ? `${exemption.description}: ${stampDuty.description?.trim() ?? ""}` : (exemption?.description ?? "");
+  const reason = exemption?.requiresDescription
+    ? `${exemption.description}: ${stampDuty.description?.trim() ?? ""}`
+    : (exemption?.description ?? "");
   const it = `Esente da bollo ai sensi di: ${reason}`;
   return w.bilingual ? `${it} / Stempelsteuerfrei gemäß: ${reason}` : it;
 }
@@ -682,11 +834,16 @@ function requestedLanguage(request: CertificateRequest): LanguageCode {
   const codes = (request.languages ?? (request.language ? [request.language] : [])).map((l) => l.trim().toUpperCase());
   for (const code of codes) if (!isLanguageCode(code)) refuse("EC069", [code], "linguaCertificato");
   const others = [...new Set(codes.filter((c) => c !== "IT"))] as LanguageCode[];
-  if (others.length > 1) refuse("EN379", [`: certificato in piu' di due lingue (${others.join(", ")})`], "linguaCertificato");
+  if (others.length > 1)
+    refuse("EN379", [`: certificato in piu' di due lingue (${others.join(", ")})`], "linguaCertificato");
   const other = others[0];
   if (!other) return "IT";
   if (request.languages !== undefined && !codes.includes("IT")) {
-    refuse("EN379", [`: certificato in lingua ${other} senza l'italiano (indicare ambedue le lingue, IT e ${other})`], "linguaCertificato");
+    refuse(
+      "EN379",
+      [`: certificato in lingua ${other} senza l'italiano (indicare ambedue le lingue, IT e ${other})`],
+      "linguaCertificato",
+    );
   }
   return other;
 }
@@ -698,29 +855,41 @@ function requestedLanguage(request: CertificateRequest): LanguageCode {
  * RangeError only for a caller bug (missing protocol number for emissione 1/2, bad `issuedAt`).
  */
 export function issueCertificate(population: Population, request: CertificateRequest): CertificationResult {
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(request.issuedAt)) throw new RangeError(`issuedAt must be an ISO date-time, got ${JSON.stringify(request.issuedAt)}`);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(request.issuedAt))
+    throw new RangeError(`issuedAt must be an ISO date-time, got ${JSON.stringify(request.issuedAt)}`);
   const emissione = request.emissione;
-  if (emissione !== 1 && emissione !== 2 && emissione !== 3) refuse("EN372", [String(emissione), "emissione"], "datiControllo.emissione");
+  if (emissione !== 1 && emissione !== 2 && emissione !== 3)
+    refuse("EN372", [String(emissione), "emissione"], "datiControllo.emissione");
   const protocolNumber = emissione === 3 ? undefined : request.protocolNumber;
   if (emissione !== 3 && (protocolNumber === undefined || !/^\d{1,30}$/.test(protocolNumber))) {
-    throw new RangeError(`emissione ${emissione} needs a protocol number of 1-30 digits, got ${JSON.stringify(request.protocolNumber)}`);
+    throw new RangeError(
+      `emissione ${emissione} needs a protocol number of 1-30 digits, got ${JSON.stringify(request.protocolNumber)}`,
+    );
   }
   const types = validateTypes(request.certificateTypes);
   const language = requestedLanguage(request);
   if (types.includes(20)) {
     if (request.referenceDate === undefined) refuse("EN178", [], "referenceDate");
-    if (!isIsoDate(request.referenceDate) || request.referenceDate > request.issuedAt.slice(0, 10)) refuse("EN372", [request.referenceDate, "dataRiferimento"], "referenceDate");
+    if (!isIsoDate(request.referenceDate) || request.referenceDate > request.issuedAt.slice(0, 10))
+      refuse("EN372", [request.referenceDate, "dataRiferimento"], "referenceDate");
   }
   validateStampDuty(request.stampDuty);
-  if ((request.secretariatFeesCents ?? 0) < 0) refuse("EN372", [String(request.secretariatFeesCents), "diritti"], "datiControllo.diritti");
+  if ((request.secretariatFeesCents ?? 0) < 0)
+    refuse("EN372", [String(request.secretariatFeesCents), "diritti"], "datiControllo.diritti");
   const comune = population.comune(request.comuneCode);
   if (!comune) refuse("EN198", [], "testataRichiesta.codMittente");
-  if (!comune.languages.includes(language)) refuse("EN379", [`lingua ${language} per il Comune di ${comune.name}`], "linguaCertificato");
+  if (!comune.languages.includes(language))
+    refuse("EN379", [`lingua ${language} per il Comune di ${comune.name}`], "linguaCertificato");
 
   const lookup = population.findSubject({ ...request.subject, comuneCode: request.comuneCode });
   if (lookup.kind === "not-found") refuse("EN042", [], "soggettoIntestatario");
   if (lookup.kind === "ambiguous") refuse("EN043", [], "soggettoIntestatario.generalita.codiceFiscale");
-  if (lookup.kind === "mismatch") refuse(lookup.field === "surname" ? "EN069" : "EN068", [], `soggettoIntestatario.generalita.${lookup.field === "surname" ? "cognome" : "nome"}`);
+  if (lookup.kind === "mismatch")
+    refuse(
+      lookup.field === "surname" ? "EN069" : "EN068",
+      [],
+      `soggettoIntestatario.generalita.${lookup.field === "surname" ? "cognome" : "nome"}`,
+    );
   const person = lookup.person;
   for (const typeId of types) {
     const refusal = checkCertificateType(population, person, typeId, request.comuneCode, request.referenceDate);
@@ -741,8 +910,12 @@ export function issueCertificate(population: Population, request: CertificateReq
       "Diese Bescheinigung darf Organen der öffentlichen Verwaltung und privaten Betreibern öffentlicher Dienste nicht vorgelegt werden.",
     ),
   ];
-  if (request.useAbroad) notes.push(...w.say("Certificato rilasciato per l'uso all'estero.", "Für die Verwendung im Ausland ausgestellt."));
-  if (emissione === 3) notes.push(...w.say("ANTEPRIMA: documento privo di valore certificativo.", "VORSCHAU: Dokument ohne Bescheinigungswert."));
+  if (request.useAbroad)
+    notes.push(...w.say("Certificato rilasciato per l'uso all'estero.", "Für die Verwendung im Ausland ausgestellt."));
+  if (emissione === 3)
+    notes.push(
+      ...w.say("ANTEPRIMA: documento privo di valore certificativo.", "VORSCHAU: Dokument ohne Bescheinigungswert."),
+    );
 
   const content: CertificateContent = {
     certificateTypes: types,
@@ -752,13 +925,27 @@ export function issueCertificate(population: Population, request: CertificateReq
     preview: emissione === 3,
     ...(protocolNumber === undefined ? {} : { protocolNumber }),
     issuedAt: request.issuedAt,
-    comune: { istatCode: comune.istatCode, name: comune.name, province: comune.province, ...(comune.nameDe === undefined ? {} : { nameDe: comune.nameDe }) },
+    comune: {
+      istatCode: comune.istatCode,
+      name: comune.name,
+      province: comune.province,
+      ...(comune.nameDe === undefined ? {} : { nameDe: comune.nameDe }),
+    },
     headerLines: [
       w.bilingual ? "Ministero dell'Interno — ANPR / Innenministerium — ANPR" : "Ministero dell'Interno — ANPR",
-      w.bilingual ? "Anagrafe Nazionale della Popolazione Residente / Nationales Melderegister" : "Anagrafe Nazionale della Popolazione Residente",
-      w.bilingual ? `Comune di ${comune.name} / Gemeinde ${comune.nameDe ?? comune.name} (${comune.province})` : `Comune di ${comune.name} (${comune.province})`,
+      w.bilingual
+        ? "Anagrafe Nazionale della Popolazione Residente / Nationales Melderegister"
+        : "Anagrafe Nazionale della Popolazione Residente",
+      w.bilingual
+        ? `Comune di ${comune.name} / Gemeinde ${comune.nameDe ?? comune.name} (${comune.province})`
+        : `Comune di ${comune.name} (${comune.province})`,
     ],
-    title: types.length > 1 ? (w.bilingual ? "CERTIFICATO CONTESTUALE / MEHRFACHBESCHEINIGUNG" : "CERTIFICATO CONTESTUALE") : w.title(types[0] ?? 1),
+    title:
+      types.length > 1
+        ? w.bilingual
+          ? "CERTIFICATO CONTESTUALE / MEHRFACHBESCHEINIGUNG"
+          : "CERTIFICATO CONTESTUALE"
+        : w.title(types[0] ?? 1),
     subject: { fiscalCode: person.fiscalCode, surname: person.surname, name: person.name, idAnpr: person.idAnpr },
     generalita: [
       { label: w.label(LABELS.surname), value: person.surname },

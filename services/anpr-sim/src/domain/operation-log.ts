@@ -18,7 +18,8 @@
  */
 
 /** What to do with an incoming request. */
-export type OperationVerdict = { kind: "new" } | { kind: "replay"; answer: string } | { kind: "other-service"; service: string };
+export type OperationVerdict =
+  { kind: "new" } | { kind: "replay"; answer: string } | { kind: "other-service"; service: string };
 
 /** One operation ANPR carried out (not a replay, not a refusal of the id). */
 export interface OperationRecord {
@@ -66,7 +67,9 @@ export function createOperationLog(options: OperationLogOptions = {}): Operation
     check(comuneCode, id, service) {
       const earlier = byComune.get(comuneCode)?.get(id);
       if (!earlier) return { kind: "new" };
-      return earlier.record.service === service ? { kind: "replay", answer: earlier.answer } : { kind: "other-service", service: earlier.record.service };
+      return earlier.record.service === service
+        ? { kind: "replay", answer: earlier.answer }
+        : { kind: "other-service", service: earlier.record.service };
     },
     record(operation, answer) {
       let ids = byComune.get(operation.comuneCode);
@@ -86,7 +89,13 @@ export function createOperationLog(options: OperationLogOptions = {}): Operation
       const ids = byComune.get(comuneCode);
       if (!ids) return undefined;
       const entries = [...ids.values()].reverse();
-      return entries.find((e) => e.record.service === service && e.record.outcome === "OK" && e.record.fiscalCode !== "" && e.record.fiscalCode !== fiscalCode)?.answer;
+      return entries.find(
+        (e) =>
+          e.record.service === service &&
+          e.record.outcome === "OK" &&
+          e.record.fiscalCode !== "" &&
+          e.record.fiscalCode !== fiscalCode,
+      )?.answer;
     },
   };
 }

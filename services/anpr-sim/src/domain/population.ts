@@ -470,7 +470,13 @@ export interface DemoCitizen {
  * - `lukasGruber` GRBLKS80L21A952P — Bolzano, married to ANNA PICHLER: certificates in German (DE).
  */
 export const DEMO_CITIZENS = Object.freeze({
-  marioRossi: demo("RSSMRA85T10A562S", "ROSSI", "MARIO", "022205", "Trento family of 4: residence, family status, marriage, contestuale"),
+  marioRossi: demo(
+    "RSSMRA85T10A562S",
+    "ROSSI",
+    "MARIO",
+    "022205",
+    "Trento family of 4: residence, family status, marriage, contestuale",
+  ),
   giuliaBianchi: demo("BNCGLI87D62L378U", "BIANCHI", "GIULIA", "022205", "Trento, wife in the family of 4"),
   giuseppeMoser: demo("MSRGPP40B14L378B", "MOSER", "GIUSEPPE", "022205", "deceased 2023-11-03: only types 2 and 4"),
   rosaTomasi: demo("TMSRSO43M70G452O", "TOMASI", "ROSA", "022205", "widow of GIUSEPPE MOSER"),
@@ -486,7 +492,13 @@ export const DEMO_CITIZENS = Object.freeze({
   lukasGruber: demo("GRBLKS80L21A952P", "GRUBER", "LUKAS", "021008", "Bolzano: German certificates"),
 } satisfies Record<string, DemoCitizen>);
 
-function demo(fiscalCode: string, surname: string, name: string, comuneIstatCode: string, exercises: string): DemoCitizen {
+function demo(
+  fiscalCode: string,
+  surname: string,
+  name: string,
+  comuneIstatCode: string,
+  exercises: string,
+): DemoCitizen {
   return Object.freeze({ fiscalCode, surname, name, comuneIstatCode, exercises });
 }
 
@@ -498,7 +510,9 @@ function comunePlace(istatCode: string, belfioreCode: string, name: string, prov
 }
 
 function statePlace(stateCode: string, stateName: string, belfioreCode: string, locality?: string): Place {
-  return locality === undefined ? { kind: "foreign", stateCode, stateName, belfioreCode } : { kind: "foreign", stateCode, stateName, belfioreCode, locality };
+  return locality === undefined
+    ? { kind: "foreign", stateCode, stateName, belfioreCode }
+    : { kind: "foreign", stateCode, stateName, belfioreCode, locality };
 }
 
 const PLACES = {
@@ -557,9 +571,26 @@ function stateBirthPlace(key: StateKey, locality?: string): Place {
 
 /** Birth places of people from elsewhere in Italy, weighted by how often they appear. */
 const ITALIAN_BIRTH_PLACES: readonly Place[] = [
-  PLACES.roma, PLACES.milano, PLACES.napoli, PLACES.torino, PLACES.verona, PLACES.verona, PLACES.padova, PLACES.bologna,
-  PLACES.venezia, PLACES.palermo, PLACES.bari, PLACES.firenze, PLACES.catania, PLACES.genova, PLACES.trieste,
-  PLACES.brescia, PLACES.brescia, PLACES.sanGiulianoTerme, PLACES.taranto, PLACES.sassari,
+  PLACES.roma,
+  PLACES.milano,
+  PLACES.napoli,
+  PLACES.torino,
+  PLACES.verona,
+  PLACES.verona,
+  PLACES.padova,
+  PLACES.bologna,
+  PLACES.venezia,
+  PLACES.palermo,
+  PLACES.bari,
+  PLACES.firenze,
+  PLACES.catania,
+  PLACES.genova,
+  PLACES.trieste,
+  PLACES.brescia,
+  PLACES.brescia,
+  PLACES.sanGiulianoTerme,
+  PLACES.taranto,
+  PLACES.sassari,
 ];
 
 const NEARBY_BIRTH_PLACES: Readonly<Record<string, readonly Place[]>> = {
@@ -569,42 +600,275 @@ const NEARBY_BIRTH_PLACES: Readonly<Record<string, readonly Place[]>> = {
 };
 
 const ITALIAN_SURNAMES = [
-  "ROSSI", "BIANCHI", "ZANETTI", "PEDROTTI", "DALLAPICCOLA", "MOSER", "BERTOLDI", "TOMASI", "DALPIAZ", "GOTTARDI",
-  "PISONI", "BONELLI", "GIOVANNINI", "ZENI", "MATTIVI", "CHIOCCHETTI", "FONTANA", "LEONARDI", "CORRADINI", "GIRARDI",
-  "CRISTOFOLINI", "TAMANINI", "BATTISTI", "ECCHER", "STENICO", "NICOLODI", "ZANONI", "MARTINELLI", "BORT", "CAPPELLETTI",
-  "DEPAOLI", "FERRARI", "COLOMBO", "RICCI", "MARINO", "GRECO", "BRUNO", "GALLO", "CONTI", "COSTA", "MANCINI",
-  "LOMBARDI", "MORETTI", "BARBIERI", "SANTORO", "MARIANI", "RINALDI", "CARUSO", "GALLI", "MARTINI", "LEONE", "LONGO",
-  "GENTILE", "VITALE", "SERRA", "COPPOLA", "DE SANTIS", "D'ANGELO", "MARCHETTI", "PARISI", "VILLA", "CONTE", "FABBRI",
-  "MARINI", "GRASSO", "VALENTINI", "DE LUCA", "GATTI", "PELLEGRINI", "FARINA", "RIZZI", "MONTI", "MORELLI", "SILVESTRI",
-  "TESTA", "BENEDETTI", "BARONE", "GUERRA", "PALMIERI", "BERNARDI", "FIORE", "DI PAOLO", "LO BIANCO", "DELLANTONIO",
-  "FRANCESCHINI", "ANDREATTA", "BORTOLOTTI", "DEGASPERI", "FACCHINELLI", "MOLINARI", "OSS", "POLI", "SARTORI",
-  "TOVAZZI", "VALENTINOTTI", "ZAMBONI", "NICOLUSSI", "PERGHER", "COVI", "FRISANCO", "DALLA VALLE", "MOR", "PIZZINI",
+  "ROSSI",
+  "BIANCHI",
+  "ZANETTI",
+  "PEDROTTI",
+  "DALLAPICCOLA",
+  "MOSER",
+  "BERTOLDI",
+  "TOMASI",
+  "DALPIAZ",
+  "GOTTARDI",
+  "PISONI",
+  "BONELLI",
+  "GIOVANNINI",
+  "ZENI",
+  "MATTIVI",
+  "CHIOCCHETTI",
+  "FONTANA",
+  "LEONARDI",
+  "CORRADINI",
+  "GIRARDI",
+  "CRISTOFOLINI",
+  "TAMANINI",
+  "BATTISTI",
+  "ECCHER",
+  "STENICO",
+  "NICOLODI",
+  "ZANONI",
+  "MARTINELLI",
+  "BORT",
+  "CAPPELLETTI",
+  "DEPAOLI",
+  "FERRARI",
+  "COLOMBO",
+  "RICCI",
+  "MARINO",
+  "GRECO",
+  "BRUNO",
+  "GALLO",
+  "CONTI",
+  "COSTA",
+  "MANCINI",
+  "LOMBARDI",
+  "MORETTI",
+  "BARBIERI",
+  "SANTORO",
+  "MARIANI",
+  "RINALDI",
+  "CARUSO",
+  "GALLI",
+  "MARTINI",
+  "LEONE",
+  "LONGO",
+  "GENTILE",
+  "VITALE",
+  "SERRA",
+  "COPPOLA",
+  "DE SANTIS",
+  "D'ANGELO",
+  "MARCHETTI",
+  "PARISI",
+  "VILLA",
+  "CONTE",
+  "FABBRI",
+  "MARINI",
+  "GRASSO",
+  "VALENTINI",
+  "DE LUCA",
+  "GATTI",
+  "PELLEGRINI",
+  "FARINA",
+  "RIZZI",
+  "MONTI",
+  "MORELLI",
+  "SILVESTRI",
+  "TESTA",
+  "BENEDETTI",
+  "BARONE",
+  "GUERRA",
+  "PALMIERI",
+  "BERNARDI",
+  "FIORE",
+  "DI PAOLO",
+  "LO BIANCO",
+  "DELLANTONIO",
+  "FRANCESCHINI",
+  "ANDREATTA",
+  "BORTOLOTTI",
+  "DEGASPERI",
+  "FACCHINELLI",
+  "MOLINARI",
+  "OSS",
+  "POLI",
+  "SARTORI",
+  "TOVAZZI",
+  "VALENTINOTTI",
+  "ZAMBONI",
+  "NICOLUSSI",
+  "PERGHER",
+  "COVI",
+  "FRISANCO",
+  "DALLA VALLE",
+  "MOR",
+  "PIZZINI",
 ];
 const ITALIAN_MALE_NAMES = [
-  "MARCO", "ANDREA", "LUCA", "FRANCESCO", "ALESSANDRO", "MATTEO", "LORENZO", "GIUSEPPE", "GIOVANNI", "ANTONIO",
-  "PAOLO", "STEFANO", "ROBERTO", "MASSIMO", "DAVIDE", "SIMONE", "FEDERICO", "RICCARDO", "GABRIELE", "TOMMASO",
-  "LEONARDO", "NICCOLÒ", "MATTIA", "DIEGO", "FABIO", "CLAUDIO", "SERGIO", "GIORGIO", "MAURIZIO", "DANIELE",
-  "ENRICO", "PIETRO", "EMANUELE", "ALBERTO", "FILIPPO", "MICHELE", "GIACOMO", "CARLO", "LUIGI", "FRANCO", "BRUNO",
-  "RENZO", "GIANNI", "EDOARDO", "SAMUELE", "GIAN PAOLO", "ELIA", "NICOLA",
+  "MARCO",
+  "ANDREA",
+  "LUCA",
+  "FRANCESCO",
+  "ALESSANDRO",
+  "MATTEO",
+  "LORENZO",
+  "GIUSEPPE",
+  "GIOVANNI",
+  "ANTONIO",
+  "PAOLO",
+  "STEFANO",
+  "ROBERTO",
+  "MASSIMO",
+  "DAVIDE",
+  "SIMONE",
+  "FEDERICO",
+  "RICCARDO",
+  "GABRIELE",
+  "TOMMASO",
+  "LEONARDO",
+  "NICCOLÒ",
+  "MATTIA",
+  "DIEGO",
+  "FABIO",
+  "CLAUDIO",
+  "SERGIO",
+  "GIORGIO",
+  "MAURIZIO",
+  "DANIELE",
+  "ENRICO",
+  "PIETRO",
+  "EMANUELE",
+  "ALBERTO",
+  "FILIPPO",
+  "MICHELE",
+  "GIACOMO",
+  "CARLO",
+  "LUIGI",
+  "FRANCO",
+  "BRUNO",
+  "RENZO",
+  "GIANNI",
+  "EDOARDO",
+  "SAMUELE",
+  "GIAN PAOLO",
+  "ELIA",
+  "NICOLA",
 ];
 const ITALIAN_FEMALE_NAMES = [
-  "GIULIA", "CHIARA", "FRANCESCA", "SARA", "ANNA", "ELENA", "ALESSIA", "MARTINA", "SOFIA", "AURORA", "GIORGIA",
-  "ALICE", "EMMA", "GRETA", "BEATRICE", "VALENTINA", "FEDERICA", "SILVIA", "LAURA", "PAOLA", "MARIA", "ROBERTA",
-  "CRISTINA", "MONICA", "BARBARA", "DANIELA", "PATRIZIA", "ELISA", "ILARIA", "SERENA", "ROSA", "GIOVANNA", "LUCIA",
-  "TERESA", "CATERINA", "MARIA GRAZIA", "ANNA MARIA", "NOEMI", "VIOLA", "MATILDE", "GINEVRA", "ARIANNA", "LETIZIA",
+  "GIULIA",
+  "CHIARA",
+  "FRANCESCA",
+  "SARA",
+  "ANNA",
+  "ELENA",
+  "ALESSIA",
+  "MARTINA",
+  "SOFIA",
+  "AURORA",
+  "GIORGIA",
+  "ALICE",
+  "EMMA",
+  "GRETA",
+  "BEATRICE",
+  "VALENTINA",
+  "FEDERICA",
+  "SILVIA",
+  "LAURA",
+  "PAOLA",
+  "MARIA",
+  "ROBERTA",
+  "CRISTINA",
+  "MONICA",
+  "BARBARA",
+  "DANIELA",
+  "PATRIZIA",
+  "ELISA",
+  "ILARIA",
+  "SERENA",
+  "ROSA",
+  "GIOVANNA",
+  "LUCIA",
+  "TERESA",
+  "CATERINA",
+  "MARIA GRAZIA",
+  "ANNA MARIA",
+  "NOEMI",
+  "VIOLA",
+  "MATILDE",
+  "GINEVRA",
+  "ARIANNA",
+  "LETIZIA",
 ];
 const GERMAN_SURNAMES = [
-  "GRUBER", "PICHLER", "HOFER", "MAIR", "EGGER", "THALER", "KOFLER", "OBERHOFER", "UNTERKIRCHER", "GASSER",
-  "PLATTNER", "WALDNER", "MAYR", "RAINER", "OBERRAUCH", "TSCHURTSCHENTHALER", "WIESER", "AUER", "HUBER", "LANZ",
-  "SCHWARZ", "WALLNÖFER", "STAFFLER", "KERSCHBAUMER", "MÜLLER",
+  "GRUBER",
+  "PICHLER",
+  "HOFER",
+  "MAIR",
+  "EGGER",
+  "THALER",
+  "KOFLER",
+  "OBERHOFER",
+  "UNTERKIRCHER",
+  "GASSER",
+  "PLATTNER",
+  "WALDNER",
+  "MAYR",
+  "RAINER",
+  "OBERRAUCH",
+  "TSCHURTSCHENTHALER",
+  "WIESER",
+  "AUER",
+  "HUBER",
+  "LANZ",
+  "SCHWARZ",
+  "WALLNÖFER",
+  "STAFFLER",
+  "KERSCHBAUMER",
+  "MÜLLER",
 ];
 const GERMAN_MALE_NAMES = [
-  "LUKAS", "MATTHIAS", "ANDREAS", "JOHANNES", "MICHAEL", "THOMAS", "STEFAN", "FLORIAN", "PETER", "MARTIN",
-  "MARKUS", "JAKOB", "SIMON", "DAVID", "ALEXANDER", "GEORG", "JOSEF", "FRANZ", "MAXIMILIAN", "ELIAS",
+  "LUKAS",
+  "MATTHIAS",
+  "ANDREAS",
+  "JOHANNES",
+  "MICHAEL",
+  "THOMAS",
+  "STEFAN",
+  "FLORIAN",
+  "PETER",
+  "MARTIN",
+  "MARKUS",
+  "JAKOB",
+  "SIMON",
+  "DAVID",
+  "ALEXANDER",
+  "GEORG",
+  "JOSEF",
+  "FRANZ",
+  "MAXIMILIAN",
+  "ELIAS",
 ];
 const GERMAN_FEMALE_NAMES = [
-  "ANNA", "MARIA", "KATHARINA", "ELISABETH", "LENA", "SARAH", "JULIA", "MAGDALENA", "THERESA", "VERENA",
-  "SABINE", "MONIKA", "BARBARA", "SONJA", "EVA", "MIRIAM", "SOPHIA", "HANNAH", "LAURA", "PETRA",
+  "ANNA",
+  "MARIA",
+  "KATHARINA",
+  "ELISABETH",
+  "LENA",
+  "SARAH",
+  "JULIA",
+  "MAGDALENA",
+  "THERESA",
+  "VERENA",
+  "SABINE",
+  "MONIKA",
+  "BARBARA",
+  "SONJA",
+  "EVA",
+  "MIRIAM",
+  "SOPHIA",
+  "HANNAH",
+  "LAURA",
+  "PETRA",
 ];
 
 interface ForeignGroup {
@@ -648,23 +912,121 @@ const FOREIGN_GROUPS: readonly ForeignGroup[] = [
 ];
 
 /** Places abroad where AIRE registrants live, with the consulate in charge (ANPR table 40 codes). */
-const ABROAD: readonly { state: StateKey; locality: string; streets: readonly string[]; postcode: string; consulateCode: string; consulateName: string }[] = [
-  { state: "germania", locality: "MONACO DI BAVIERA", streets: ["LEOPOLDSTRASSE", "SCHELLINGSTRASSE", "ROSENHEIMER STRASSE"], postcode: "80802", consulateCode: "2300603", consulateName: "CONSOLATO GENERALE D'ITALIA - MONACO DI BAVIERA" },
-  { state: "germania", locality: "STOCCARDA", streets: ["KÖNIGSTRASSE", "NECKARSTRASSE"], postcode: "70173", consulateCode: "2300703", consulateName: "CONSOLATO GENERALE D'ITALIA - STOCCARDA" },
-  { state: "svizzera", locality: "ZURIGO", streets: ["BAHNHOFSTRASSE", "LANGSTRASSE"], postcode: "8001", consulateCode: "2500603", consulateName: "CONSOLATO GENERALE D'ITALIA - ZURIGO" },
-  { state: "svizzera", locality: "BASILEA", streets: ["FREIE STRASSE", "STEINENVORSTADT"], postcode: "4051", consulateCode: "2500204", consulateName: "CONSOLATO D'ITALIA - BASILEA" },
-  { state: "austria", locality: "VIENNA", streets: ["MARIAHILFER STRASSE", "FAVORITENSTRASSE"], postcode: "1060", consulateCode: "2220100", consulateName: "AMBASCIATA D'ITALIA - VIENNA" },
-  { state: "belgio", locality: "BRUXELLES", streets: ["RUE DE LA LOI", "AVENUE LOUISE"], postcode: "1050", consulateCode: "2230100", consulateName: "AMBASCIATA D'ITALIA - BRUXELLES" },
-  { state: "francia", locality: "PARIGI", streets: ["RUE DE RIVOLI", "BOULEVARD SAINT-GERMAIN"], postcode: "75004", consulateCode: "2290103", consulateName: "CONSOLATO GENERALE D'ITALIA - PARIGI" },
-  { state: "regnoUnito", locality: "LONDRA", streets: ["BAKER STREET", "CAMDEN ROAD"], postcode: "NW1 6XE", consulateCode: "2310103", consulateName: "CONSOLATO GENERALE D'ITALIA - LONDRA" },
-  { state: "argentina", locality: "BUENOS AIRES", streets: ["AVENIDA CORRIENTES", "CALLE FLORIDA"], postcode: "C1043", consulateCode: "2600103", consulateName: "CONSOLATO GENERALE D'ITALIA - BUENOS AIRES" },
-  { state: "brasile", locality: "SAN PAOLO", streets: ["AVENIDA PAULISTA", "RUA AUGUSTA"], postcode: "01311-000", consulateCode: "2630203", consulateName: "CONSOLATO GENERALE D'ITALIA - SAN PAOLO" },
-  { state: "statiUniti", locality: "NEW YORK", streets: ["MADISON AVENUE", "MULBERRY STREET"], postcode: "10013", consulateCode: "2810703", consulateName: "CONSOLATO GENERALE D'ITALIA - NEW YORK" },
+const ABROAD: readonly {
+  state: StateKey;
+  locality: string;
+  streets: readonly string[];
+  postcode: string;
+  consulateCode: string;
+  consulateName: string;
+}[] = [
+  {
+    state: "germania",
+    locality: "MONACO DI BAVIERA",
+    streets: ["LEOPOLDSTRASSE", "SCHELLINGSTRASSE", "ROSENHEIMER STRASSE"],
+    postcode: "80802",
+    consulateCode: "2300603",
+    consulateName: "CONSOLATO GENERALE D'ITALIA - MONACO DI BAVIERA",
+  },
+  {
+    state: "germania",
+    locality: "STOCCARDA",
+    streets: ["KÖNIGSTRASSE", "NECKARSTRASSE"],
+    postcode: "70173",
+    consulateCode: "2300703",
+    consulateName: "CONSOLATO GENERALE D'ITALIA - STOCCARDA",
+  },
+  {
+    state: "svizzera",
+    locality: "ZURIGO",
+    streets: ["BAHNHOFSTRASSE", "LANGSTRASSE"],
+    postcode: "8001",
+    consulateCode: "2500603",
+    consulateName: "CONSOLATO GENERALE D'ITALIA - ZURIGO",
+  },
+  {
+    state: "svizzera",
+    locality: "BASILEA",
+    streets: ["FREIE STRASSE", "STEINENVORSTADT"],
+    postcode: "4051",
+    consulateCode: "2500204",
+    consulateName: "CONSOLATO D'ITALIA - BASILEA",
+  },
+  {
+    state: "austria",
+    locality: "VIENNA",
+    streets: ["MARIAHILFER STRASSE", "FAVORITENSTRASSE"],
+    postcode: "1060",
+    consulateCode: "2220100",
+    consulateName: "AMBASCIATA D'ITALIA - VIENNA",
+  },
+  {
+    state: "belgio",
+    locality: "BRUXELLES",
+    streets: ["RUE DE LA LOI", "AVENUE LOUISE"],
+    postcode: "1050",
+    consulateCode: "2230100",
+    consulateName: "AMBASCIATA D'ITALIA - BRUXELLES",
+  },
+  {
+    state: "francia",
+    locality: "PARIGI",
+    streets: ["RUE DE RIVOLI", "BOULEVARD SAINT-GERMAIN"],
+    postcode: "75004",
+    consulateCode: "2290103",
+    consulateName: "CONSOLATO GENERALE D'ITALIA - PARIGI",
+  },
+  {
+    state: "regnoUnito",
+    locality: "LONDRA",
+    streets: ["BAKER STREET", "CAMDEN ROAD"],
+    postcode: "NW1 6XE",
+    consulateCode: "2310103",
+    consulateName: "CONSOLATO GENERALE D'ITALIA - LONDRA",
+  },
+  {
+    state: "argentina",
+    locality: "BUENOS AIRES",
+    streets: ["AVENIDA CORRIENTES", "CALLE FLORIDA"],
+    postcode: "C1043",
+    consulateCode: "2600103",
+    consulateName: "CONSOLATO GENERALE D'ITALIA - BUENOS AIRES",
+  },
+  {
+    state: "brasile",
+    locality: "SAN PAOLO",
+    streets: ["AVENIDA PAULISTA", "RUA AUGUSTA"],
+    postcode: "01311-000",
+    consulateCode: "2630203",
+    consulateName: "CONSOLATO GENERALE D'ITALIA - SAN PAOLO",
+  },
+  {
+    state: "statiUniti",
+    locality: "NEW YORK",
+    streets: ["MADISON AVENUE", "MULBERRY STREET"],
+    postcode: "10013",
+    consulateCode: "2810703",
+    consulateName: "CONSOLATO GENERALE D'ITALIA - NEW YORK",
+  },
 ];
 
-const MOVE_DESTINATIONS: readonly Place[] = [PLACES.milano, PLACES.verona, PLACES.bologna, PLACES.padova, PLACES.roma, PLACES.torino];
+const MOVE_DESTINATIONS: readonly Place[] = [
+  PLACES.milano,
+  PLACES.verona,
+  PLACES.bologna,
+  PLACES.padova,
+  PLACES.roma,
+  PLACES.torino,
+];
 
-const OTHER_COMUNE_STREETS = ["VIA ROMA", "VIA GARIBALDI", "CORSO ITALIA", "VIA MAZZINI", "VIA CAVOUR", "PIAZZA DELLA REPUBBLICA"];
+const OTHER_COMUNE_STREETS = [
+  "VIA ROMA",
+  "VIA GARIBALDI",
+  "CORSO ITALIA",
+  "VIA MAZZINI",
+  "VIA CAVOUR",
+  "PIAZZA DELLA REPUBBLICA",
+];
 
 const CONVIVENZA_NAMES: Readonly<Record<string, string>> = {
   "022205": "CASA DI RIPOSO SAN GIUSEPPE",
@@ -683,7 +1045,10 @@ interface Rng {
 }
 
 function createRng(seed: string): Rng {
-  let h1 = 1779033703, h2 = 3144134277, h3 = 1013904242, h4 = 2773480762;
+  let h1 = 1779033703,
+    h2 = 3144134277,
+    h3 = 1013904242,
+    h4 = 2773480762;
   for (let i = 0; i < seed.length; i++) {
     const k = seed.charCodeAt(i);
     h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
@@ -695,9 +1060,15 @@ function createRng(seed: string): Rng {
   h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
   h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
   h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
-  let a = (h1 ^ h2 ^ h3 ^ h4) >>> 0, b = (h2 ^ h1) >>> 0, c = (h3 ^ h1) >>> 0, d = (h4 ^ h1) >>> 0;
+  let a = (h1 ^ h2 ^ h3 ^ h4) >>> 0,
+    b = (h2 ^ h1) >>> 0,
+    c = (h3 ^ h1) >>> 0,
+    d = (h4 ^ h1) >>> 0;
   const next = (): number => {
-    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
+    a >>>= 0;
+    b >>>= 0;
+    c >>>= 0;
+    d >>>= 0;
     let t = (a + b) | 0;
     a = b ^ (b >>> 9);
     b = (c + (c << 3)) | 0;
@@ -816,7 +1187,13 @@ function newIdAnpr(b: Builder): string {
 }
 
 function addPerson(b: Builder, spec: PersonSpec): DraftPerson {
-  const base = computeCodiceFiscale({ surname: spec.surname, name: spec.name, sex: spec.sex, birthDate: spec.birthDate, birthPlaceCode: spec.birthPlace.belfioreCode });
+  const base = computeCodiceFiscale({
+    surname: spec.surname,
+    name: spec.name,
+    sex: spec.sex,
+    birthDate: spec.birthDate,
+    birthPlaceCode: spec.birthPlace.belfioreCode,
+  });
   let level = spec.omocodeLevel ?? 0;
   let fiscalCode = omocodeOf(base, level);
   while (b.fiscalCodes.has(fiscalCode)) fiscalCode = omocodeOf(base, ++level);
@@ -842,11 +1219,19 @@ function addPerson(b: Builder, spec: PersonSpec): DraftPerson {
   };
   if (spec.foreignResidence) person.foreignResidence = spec.foreignResidence;
   b.persons.push(person);
-  if (spec.status.kind === "resident") b.residents.set(spec.comune.istatCode, (b.residents.get(spec.comune.istatCode) ?? 0) + 1);
+  if (spec.status.kind === "resident")
+    b.residents.set(spec.comune.istatCode, (b.residents.get(spec.comune.istatCode) ?? 0) + 1);
   return person;
 }
 
-function addHousehold(b: Builder, kind: HouseholdKind, comune: ComuneInfo, formedOn: string, members: { person: DraftPerson; relationship: RelationshipCode }[], convivenzaName?: string): DraftHousehold {
+function addHousehold(
+  b: Builder,
+  kind: HouseholdKind,
+  comune: ComuneInfo,
+  formedOn: string,
+  members: { person: DraftPerson; relationship: RelationshipCode }[],
+  convivenzaName?: string,
+): DraftHousehold {
   const household: DraftHousehold = {
     id: String(b.nextHouseholdId++),
     kind,
@@ -865,15 +1250,34 @@ function addHousehold(b: Builder, kind: HouseholdKind, comune: ComuneInfo, forme
 }
 
 function partnerRef(p: DraftPerson): PartnerRef {
-  return { fiscalCode: p.fiscalCode, surname: p.surname, name: p.name, sex: p.sex, birthDate: p.birthDate, birthPlace: p.birthPlace };
+  return {
+    fiscalCode: p.fiscalCode,
+    surname: p.surname,
+    name: p.name,
+    sex: p.sex,
+    birthDate: p.birthDate,
+    birthPlace: p.birthPlace,
+  };
 }
 
-function draftPartner(d: { surname: string; name: string; sex: Sex; birthDate: string; birthPlace: Place }): PartnerRef {
+function draftPartner(d: {
+  surname: string;
+  name: string;
+  sex: Sex;
+  birthDate: string;
+  birthPlace: Place;
+}): PartnerRef {
   return { surname: d.surname, name: d.name, sex: d.sex, birthDate: d.birthDate, birthPlace: d.birthPlace };
 }
 
 function externalPartner(rng: Rng, sex: Sex, birthDate: string, birthPlace: Place, german: boolean): PartnerRef {
-  return { surname: rng.pick(german ? GERMAN_SURNAMES : ITALIAN_SURNAMES), name: pickName(rng, sex, german), sex, birthDate, birthPlace };
+  return {
+    surname: rng.pick(german ? GERMAN_SURNAMES : ITALIAN_SURNAMES),
+    name: pickName(rng, sex, german),
+    sex,
+    birthDate,
+    birthPlace,
+  };
 }
 
 function marry(a: DraftPerson, b2: DraftPerson, date: string, place: Place): void {
@@ -894,7 +1298,12 @@ function pickName(rng: Rng, sex: Sex, german: boolean): string {
   return rng.pick(sex === "M" ? ITALIAN_MALE_NAMES : ITALIAN_FEMALE_NAMES);
 }
 
-function streetAddress(comune: ComuneInfo, street: StreetInfo, houseNumber: string, extra: { letter?: string; internal?: string } = {}): ItalianAddress {
+function streetAddress(
+  comune: ComuneInfo,
+  street: StreetInfo,
+  houseNumber: string,
+  extra: { letter?: string; internal?: string } = {},
+): ItalianAddress {
   return {
     comuneIstatCode: comune.istatCode,
     comuneName: comune.name,
@@ -930,11 +1339,20 @@ function otherComuneAddress(rng: Rng, place: Extract<Place, { kind: "comune" }>)
 }
 
 /** Residence history for someone living at `current` since `since`: sometimes a previous address. */
-function historyFor(rng: Rng, person: { birthDate: string; birthPlace: Place }, comune: ComuneInfo, current: ItalianAddress, since: string): ResidencePeriod[] {
+function historyFor(
+  rng: Rng,
+  person: { birthDate: string; birthPlace: Place },
+  comune: ComuneInfo,
+  current: ItalianAddress,
+  since: string,
+): ResidencePeriod[] {
   const history: ResidencePeriod[] = [];
   const adultFrom = addYears(person.birthDate, 18);
   if (since > addYears(adultFrom, 1) && rng.chance(0.35)) {
-    const previous = person.birthPlace.kind === "comune" && person.birthPlace.istatCode !== comune.istatCode && rng.chance(0.6) ? otherComuneAddress(rng, person.birthPlace) : randomAddress(rng, comune);
+    const previous =
+      person.birthPlace.kind === "comune" && person.birthPlace.istatCode !== comune.istatCode && rng.chance(0.6)
+        ? otherComuneAddress(rng, person.birthPlace)
+        : randomAddress(rng, comune);
     const previousSince = randomDate(rng, adultFrom, fromDays(toDays(since) - 200));
     history.push({ address: previous, since: previousSince, until: fromDays(toDays(since) - 1) });
   }
@@ -961,82 +1379,375 @@ function buildDemo(b: Builder, comuni: readonly ComuneInfo[]): void {
     const c = TRENTO;
     const home = streetAddress(c, street(c, "RODOLFO BELENZANI"), "12", { internal: "3" });
     const since = "2012-07-01";
-    const mario = addPerson(b, { idAnpr: id(), surname: "ROSSI", name: "MARIO", sex: "M", birthDate: "1985-12-10", birthPlace: PLACES.sanGiulianoTerme, citizenships: italian("1985-12-10"), civilStatus: 2, comune: c, status: resident, residenceHistory: [{ address: home, since }] });
-    const giulia = addPerson(b, { idAnpr: id(), surname: "BIANCHI", name: "GIULIA", sex: "F", birthDate: "1987-04-22", birthPlace: PLACES.trento, citizenships: italian("1987-04-22"), civilStatus: 2, comune: c, status: resident, residenceHistory: [{ address: streetAddress(c, street(c, "MILANO"), "40"), since: "2005-09-01", until: "2012-06-30" }, { address: home, since }] });
-    const luca = addPerson(b, { idAnpr: id(), surname: "ROSSI", name: "LUCA", sex: "M", birthDate: "2015-06-03", birthPlace: PLACES.trento, citizenships: italian("2015-06-03"), civilStatus: 1, comune: c, status: resident, residenceHistory: [{ address: home, since: "2015-06-03" }] });
-    const sofia = addPerson(b, { idAnpr: id(), surname: "ROSSI", name: "SOFIA", sex: "F", birthDate: "2018-09-15", birthPlace: PLACES.trento, citizenships: italian("2018-09-15"), civilStatus: 1, comune: c, status: resident, residenceHistory: [{ address: home, since: "2018-09-15" }] });
+    const mario = addPerson(b, {
+      idAnpr: id(),
+      surname: "ROSSI",
+      name: "MARIO",
+      sex: "M",
+      birthDate: "1985-12-10",
+      birthPlace: PLACES.sanGiulianoTerme,
+      citizenships: italian("1985-12-10"),
+      civilStatus: 2,
+      comune: c,
+      status: resident,
+      residenceHistory: [{ address: home, since }],
+    });
+    const giulia = addPerson(b, {
+      idAnpr: id(),
+      surname: "BIANCHI",
+      name: "GIULIA",
+      sex: "F",
+      birthDate: "1987-04-22",
+      birthPlace: PLACES.trento,
+      citizenships: italian("1987-04-22"),
+      civilStatus: 2,
+      comune: c,
+      status: resident,
+      residenceHistory: [
+        { address: streetAddress(c, street(c, "MILANO"), "40"), since: "2005-09-01", until: "2012-06-30" },
+        { address: home, since },
+      ],
+    });
+    const luca = addPerson(b, {
+      idAnpr: id(),
+      surname: "ROSSI",
+      name: "LUCA",
+      sex: "M",
+      birthDate: "2015-06-03",
+      birthPlace: PLACES.trento,
+      citizenships: italian("2015-06-03"),
+      civilStatus: 1,
+      comune: c,
+      status: resident,
+      residenceHistory: [{ address: home, since: "2015-06-03" }],
+    });
+    const sofia = addPerson(b, {
+      idAnpr: id(),
+      surname: "ROSSI",
+      name: "SOFIA",
+      sex: "F",
+      birthDate: "2018-09-15",
+      birthPlace: PLACES.trento,
+      citizenships: italian("2018-09-15"),
+      civilStatus: 1,
+      comune: c,
+      status: resident,
+      residenceHistory: [{ address: home, since: "2018-09-15" }],
+    });
     marry(mario, giulia, "2012-06-16", PLACES.trento);
-    addHousehold(b, "family", c, since, [{ person: mario, relationship: 1 }, { person: giulia, relationship: 2 }, { person: luca, relationship: 3 }, { person: sofia, relationship: 3 }]);
+    addHousehold(b, "family", c, since, [
+      { person: mario, relationship: 1 },
+      { person: giulia, relationship: 2 },
+      { person: luca, relationship: 3 },
+      { person: sofia, relationship: 3 },
+    ]);
 
     const widowHome = streetAddress(c, street(c, "SANTA CROCE"), "45");
-    const giuseppe = addPerson(b, { idAnpr: id(), surname: "MOSER", name: "GIUSEPPE", sex: "M", birthDate: "1940-02-14", birthPlace: PLACES.trento, citizenships: italian("1940-02-14"), civilStatus: 2, comune: c, status: { kind: "deceased", deathDate: "2023-11-03", deathPlace: PLACES.trento }, residenceHistory: [{ address: widowHome, since: "1966-01-10", until: "2023-11-03" }] });
-    const rosa = addPerson(b, { idAnpr: id(), surname: "TOMASI", name: "ROSA", sex: "F", birthDate: "1943-08-30", birthPlace: PLACES.pergine, citizenships: italian("1943-08-30"), civilStatus: 3, comune: c, status: resident, residenceHistory: [{ address: widowHome, since: "1966-01-10" }] });
+    const giuseppe = addPerson(b, {
+      idAnpr: id(),
+      surname: "MOSER",
+      name: "GIUSEPPE",
+      sex: "M",
+      birthDate: "1940-02-14",
+      birthPlace: PLACES.trento,
+      citizenships: italian("1940-02-14"),
+      civilStatus: 2,
+      comune: c,
+      status: { kind: "deceased", deathDate: "2023-11-03", deathPlace: PLACES.trento },
+      residenceHistory: [{ address: widowHome, since: "1966-01-10", until: "2023-11-03" }],
+    });
+    const rosa = addPerson(b, {
+      idAnpr: id(),
+      surname: "TOMASI",
+      name: "ROSA",
+      sex: "F",
+      birthDate: "1943-08-30",
+      birthPlace: PLACES.pergine,
+      citizenships: italian("1943-08-30"),
+      civilStatus: 3,
+      comune: c,
+      status: resident,
+      residenceHistory: [{ address: widowHome, since: "1966-01-10" }],
+    });
     marry(giuseppe, rosa, "1965-09-18", PLACES.trento);
-    rosa.marriage = { spouse: partnerRef(giuseppe), date: "1965-09-18", place: PLACES.trento, ended: { kind: "widowhood", date: "2023-11-03" } };
+    rosa.marriage = {
+      spouse: partnerRef(giuseppe),
+      date: "1965-09-18",
+      place: PLACES.trento,
+      ended: { kind: "widowhood", date: "2023-11-03" },
+    };
     addHousehold(b, "family", c, "2023-11-03", [{ person: rosa, relationship: 1 }]);
 
     const francesca = addPerson(b, {
-      idAnpr: id(), surname: "PEDROTTI", name: "FRANCESCA", sex: "F", birthDate: "1988-01-27", birthPlace: PLACES.trento, citizenships: italian("1988-01-27"), civilStatus: 1, comune: c,
+      idAnpr: id(),
+      surname: "PEDROTTI",
+      name: "FRANCESCA",
+      sex: "F",
+      birthDate: "1988-01-27",
+      birthPlace: PLACES.trento,
+      citizenships: italian("1988-01-27"),
+      civilStatus: 1,
+      comune: c,
       status: { kind: "aire", since: "2016-03-01", expatriationYear: 2015 },
-      residenceHistory: [{ address: streetAddress(c, street(c, "VITTORIO VENETO"), "21"), since: "1988-01-27", until: "2016-02-29" }],
-      foreignResidence: { stateCode: STATES.germania.code, stateName: STATES.germania.name, locality: "MONACO DI BAVIERA", street: "LEOPOLDSTRASSE 25", postcode: "80802", consulateCode: "2300603", consulateName: "CONSOLATO GENERALE D'ITALIA - MONACO DI BAVIERA" },
+      residenceHistory: [
+        { address: streetAddress(c, street(c, "VITTORIO VENETO"), "21"), since: "1988-01-27", until: "2016-02-29" },
+      ],
+      foreignResidence: {
+        stateCode: STATES.germania.code,
+        stateName: STATES.germania.name,
+        locality: "MONACO DI BAVIERA",
+        street: "LEOPOLDSTRASSE 25",
+        postcode: "80802",
+        consulateCode: "2300603",
+        consulateName: "CONSOLATO GENERALE D'ITALIA - MONACO DI BAVIERA",
+      },
     });
     addHousehold(b, "aire-family", c, "2016-03-01", [{ person: francesca, relationship: 1 }]);
 
     addPerson(b, {
-      idAnpr: id(), surname: "BERTOLDI", name: "MARCO", sex: "M", birthDate: "1975-05-18", birthPlace: PLACES.trento, citizenships: italian("1975-05-18"), civilStatus: 1, comune: c,
+      idAnpr: id(),
+      surname: "BERTOLDI",
+      name: "MARCO",
+      sex: "M",
+      birthDate: "1975-05-18",
+      birthPlace: PLACES.trento,
+      citizenships: italian("1975-05-18"),
+      civilStatus: 1,
+      comune: c,
       status: { kind: "moved-away", date: "2021-09-01", destination: PLACES.milano },
-      residenceHistory: [{ address: streetAddress(c, street(c, "BRENNERO"), "120"), since: "1999-04-01", until: "2021-08-31" }],
+      residenceHistory: [
+        { address: streetAddress(c, street(c, "BRENNERO"), "120"), since: "1999-04-01", until: "2021-08-31" },
+      ],
     });
 
-    const elena = addPerson(b, { idAnpr: id(), surname: "ZENI", name: "ELENA", sex: "F", birthDate: "1979-03-11", birthPlace: PLACES.trento, citizenships: italian("1979-03-11"), civilStatus: 1, comune: c, status: resident, residenceHistory: [{ address: streetAddress(c, street(c, "MANCI"), "8"), since: "2004-10-01" }] });
+    const elena = addPerson(b, {
+      idAnpr: id(),
+      surname: "ZENI",
+      name: "ELENA",
+      sex: "F",
+      birthDate: "1979-03-11",
+      birthPlace: PLACES.trento,
+      citizenships: italian("1979-03-11"),
+      civilStatus: 1,
+      comune: c,
+      status: resident,
+      residenceHistory: [{ address: streetAddress(c, street(c, "MANCI"), "8"), since: "2004-10-01" }],
+    });
     elena.certifiability = 0;
     addHousehold(b, "family", c, "2004-10-01", [{ person: elena, relationship: 1 }]);
 
-    const roberto = addPerson(b, { idAnpr: id(), surname: "FONTANA", name: "ROBERTO", sex: "M", birthDate: "1966-08-08", birthPlace: PLACES.milano, citizenships: italian("1966-08-08"), civilStatus: 4, comune: c, status: resident, residenceHistory: [{ address: streetAddress(c, c.conventionalStreet, "1"), since: "2019-02-11" }] });
-    roberto.marriage = { spouse: { surname: "COLOMBO", name: "SILVIA", sex: "F", birthDate: "1968-03-02", birthPlace: PLACES.milano }, date: "1994-06-11", place: PLACES.milano, ended: { kind: "divorce", date: "2008-10-20" } };
+    const roberto = addPerson(b, {
+      idAnpr: id(),
+      surname: "FONTANA",
+      name: "ROBERTO",
+      sex: "M",
+      birthDate: "1966-08-08",
+      birthPlace: PLACES.milano,
+      citizenships: italian("1966-08-08"),
+      civilStatus: 4,
+      comune: c,
+      status: resident,
+      residenceHistory: [{ address: streetAddress(c, c.conventionalStreet, "1"), since: "2019-02-11" }],
+    });
+    roberto.marriage = {
+      spouse: { surname: "COLOMBO", name: "SILVIA", sex: "F", birthDate: "1968-03-02", birthPlace: PLACES.milano },
+      date: "1994-06-11",
+      place: PLACES.milano,
+      ended: { kind: "divorce", date: "2008-10-20" },
+    };
     roberto.anomalies = [{ kind: "homeless" }];
     addHousehold(b, "family", c, "2019-02-11", [{ person: roberto, relationship: 1 }]);
 
     const unionHome = streetAddress(c, street(c, "GIUSEPPE GRAZIOLI"), "33");
-    const andrea = addPerson(b, { idAnpr: id(), surname: "GOTTARDI", name: "ANDREA", sex: "M", birthDate: "1990-10-05", birthPlace: PLACES.trento, citizenships: italian("1990-10-05"), civilStatus: 6, comune: c, status: resident, residenceHistory: [{ address: unionHome, since: "2018-05-01" }] });
-    const stefano = addPerson(b, { idAnpr: id(), surname: "PISONI", name: "STEFANO", sex: "M", birthDate: "1988-12-01", birthPlace: PLACES.rovereto, citizenships: italian("1988-12-01"), civilStatus: 6, comune: c, status: resident, residenceHistory: [{ address: unionHome, since: "2018-05-01" }] });
+    const andrea = addPerson(b, {
+      idAnpr: id(),
+      surname: "GOTTARDI",
+      name: "ANDREA",
+      sex: "M",
+      birthDate: "1990-10-05",
+      birthPlace: PLACES.trento,
+      citizenships: italian("1990-10-05"),
+      civilStatus: 6,
+      comune: c,
+      status: resident,
+      residenceHistory: [{ address: unionHome, since: "2018-05-01" }],
+    });
+    const stefano = addPerson(b, {
+      idAnpr: id(),
+      surname: "PISONI",
+      name: "STEFANO",
+      sex: "M",
+      birthDate: "1988-12-01",
+      birthPlace: PLACES.rovereto,
+      citizenships: italian("1988-12-01"),
+      civilStatus: 6,
+      comune: c,
+      status: resident,
+      residenceHistory: [{ address: unionHome, since: "2018-05-01" }],
+    });
     andrea.civilUnion = { partner: partnerRef(stefano), date: "2019-04-13", place: PLACES.trento };
     stefano.civilUnion = { partner: partnerRef(andrea), date: "2019-04-13", place: PLACES.trento };
-    addHousehold(b, "family", c, "2018-05-01", [{ person: andrea, relationship: 1 }, { person: stefano, relationship: 28 }]);
+    addHousehold(b, "family", c, "2018-05-01", [
+      { person: andrea, relationship: 1 },
+      { person: stefano, relationship: 28 },
+    ]);
 
     const coHome = streetAddress(c, street(c, "SAN PIETRO"), "4");
-    const chiara = addPerson(b, { idAnpr: id(), surname: "DALPIAZ", name: "CHIARA", sex: "F", birthDate: "1993-06-21", birthPlace: PLACES.trento, citizenships: italian("1993-06-21"), civilStatus: 1, comune: c, status: resident, residenceHistory: [{ address: coHome, since: "2021-11-15" }] });
-    const davide = addPerson(b, { idAnpr: id(), surname: "LEONARDI", name: "DAVIDE", sex: "M", birthDate: "1991-01-09", birthPlace: PLACES.verona, citizenships: italian("1991-01-09"), civilStatus: 1, comune: c, status: resident, residenceHistory: [{ address: coHome, since: "2021-11-15" }] });
+    const chiara = addPerson(b, {
+      idAnpr: id(),
+      surname: "DALPIAZ",
+      name: "CHIARA",
+      sex: "F",
+      birthDate: "1993-06-21",
+      birthPlace: PLACES.trento,
+      citizenships: italian("1993-06-21"),
+      civilStatus: 1,
+      comune: c,
+      status: resident,
+      residenceHistory: [{ address: coHome, since: "2021-11-15" }],
+    });
+    const davide = addPerson(b, {
+      idAnpr: id(),
+      surname: "LEONARDI",
+      name: "DAVIDE",
+      sex: "M",
+      birthDate: "1991-01-09",
+      birthPlace: PLACES.verona,
+      citizenships: italian("1991-01-09"),
+      civilStatus: 1,
+      comune: c,
+      status: resident,
+      residenceHistory: [{ address: coHome, since: "2021-11-15" }],
+    });
     chiara.cohabitationContract = { partner: partnerRef(davide), date: "2022-03-10", registeredIn: PLACES.trento };
     davide.cohabitationContract = { partner: partnerRef(chiara), date: "2022-03-10", registeredIn: PLACES.trento };
-    addHousehold(b, "family", c, "2021-11-15", [{ person: chiara, relationship: 1 }, { person: davide, relationship: 23 }]);
+    addHousehold(b, "family", c, "2021-11-15", [
+      { person: chiara, relationship: 1 },
+      { person: davide, relationship: 23 },
+    ]);
   }
 
   if (has(ROVERETO)) {
     const c = ROVERETO;
-    const paolo = addPerson(b, { idAnpr: id(), surname: "DALLAPICCOLA", name: "PAOLO", sex: "M", birthDate: "1970-03-05", birthPlace: PLACES.rovereto, citizenships: italian("1970-03-05"), civilStatus: 4, comune: c, status: resident, residenceHistory: [{ address: streetAddress(c, street(c, "BETTINI"), "30"), since: "2010-03-01" }] });
-    paolo.marriage = { spouse: { surname: "GIRARDI", name: "LAURA", sex: "F", birthDate: "1972-11-02", birthPlace: PLACES.rovereto }, date: "1998-05-23", place: PLACES.rovereto, ended: { kind: "divorce", date: "2010-02-15" } };
+    const paolo = addPerson(b, {
+      idAnpr: id(),
+      surname: "DALLAPICCOLA",
+      name: "PAOLO",
+      sex: "M",
+      birthDate: "1970-03-05",
+      birthPlace: PLACES.rovereto,
+      citizenships: italian("1970-03-05"),
+      civilStatus: 4,
+      comune: c,
+      status: resident,
+      residenceHistory: [{ address: streetAddress(c, street(c, "BETTINI"), "30"), since: "2010-03-01" }],
+    });
+    paolo.marriage = {
+      spouse: { surname: "GIRARDI", name: "LAURA", sex: "F", birthDate: "1972-11-02", birthPlace: PLACES.rovereto },
+      date: "1998-05-23",
+      place: PLACES.rovereto,
+      ended: { kind: "divorce", date: "2010-02-15" },
+    };
     addHousehold(b, "family", c, "2010-03-01", [{ person: paolo, relationship: 1 }]);
 
     const home = streetAddress(c, street(c, "BENACENSE"), "15", { internal: "7" });
-    const ion = addPerson(b, { idAnpr: id(), surname: "POPESCU", name: "ION", sex: "M", birthDate: "1983-11-02", birthPlace: stateBirthPlace("romania", "BUCAREST"), citizenships: [foreignCitizenship("romania", "1983-11-02")], civilStatus: 2, comune: c, status: resident, residenceHistory: [{ address: home, since: "2009-05-04" }] });
-    const elena = addPerson(b, { idAnpr: id(), surname: "POPESCU", name: "ELENA", sex: "F", birthDate: "1986-07-19", birthPlace: stateBirthPlace("romania", "IASI"), citizenships: [foreignCitizenship("romania", "1986-07-19")], civilStatus: 2, comune: c, status: resident, residenceHistory: [{ address: home, since: "2009-05-04" }] });
-    const andrei = addPerson(b, { idAnpr: id(), surname: "POPESCU", name: "ANDREI", sex: "M", birthDate: "2012-04-10", birthPlace: PLACES.rovereto, citizenships: [foreignCitizenship("romania", "2012-04-10")], civilStatus: 1, comune: c, status: resident, residenceHistory: [{ address: home, since: "2012-04-10" }] });
+    const ion = addPerson(b, {
+      idAnpr: id(),
+      surname: "POPESCU",
+      name: "ION",
+      sex: "M",
+      birthDate: "1983-11-02",
+      birthPlace: stateBirthPlace("romania", "BUCAREST"),
+      citizenships: [foreignCitizenship("romania", "1983-11-02")],
+      civilStatus: 2,
+      comune: c,
+      status: resident,
+      residenceHistory: [{ address: home, since: "2009-05-04" }],
+    });
+    const elena = addPerson(b, {
+      idAnpr: id(),
+      surname: "POPESCU",
+      name: "ELENA",
+      sex: "F",
+      birthDate: "1986-07-19",
+      birthPlace: stateBirthPlace("romania", "IASI"),
+      citizenships: [foreignCitizenship("romania", "1986-07-19")],
+      civilStatus: 2,
+      comune: c,
+      status: resident,
+      residenceHistory: [{ address: home, since: "2009-05-04" }],
+    });
+    const andrei = addPerson(b, {
+      idAnpr: id(),
+      surname: "POPESCU",
+      name: "ANDREI",
+      sex: "M",
+      birthDate: "2012-04-10",
+      birthPlace: PLACES.rovereto,
+      citizenships: [foreignCitizenship("romania", "2012-04-10")],
+      civilStatus: 1,
+      comune: c,
+      status: resident,
+      residenceHistory: [{ address: home, since: "2012-04-10" }],
+    });
     marry(ion, elena, "2008-08-30", stateBirthPlace("romania", "BUCAREST"));
-    addHousehold(b, "family", c, "2009-05-04", [{ person: ion, relationship: 1 }, { person: elena, relationship: 2 }, { person: andrei, relationship: 3 }]);
+    addHousehold(b, "family", c, "2009-05-04", [
+      { person: ion, relationship: 1 },
+      { person: elena, relationship: 2 },
+      { person: andrei, relationship: 3 },
+    ]);
 
-    const namesake = addPerson(b, { idAnpr: id(), surname: "ROSSI", name: "MARIO", sex: "M", birthDate: "1985-12-10", birthPlace: PLACES.sanGiulianoTerme, citizenships: italian("1985-12-10"), civilStatus: 1, comune: c, status: resident, residenceHistory: [{ address: streetAddress(c, street(c, "ROMA"), "7"), since: "2016-01-18" }], omocodeLevel: 1 });
+    const namesake = addPerson(b, {
+      idAnpr: id(),
+      surname: "ROSSI",
+      name: "MARIO",
+      sex: "M",
+      birthDate: "1985-12-10",
+      birthPlace: PLACES.sanGiulianoTerme,
+      citizenships: italian("1985-12-10"),
+      civilStatus: 1,
+      comune: c,
+      status: resident,
+      residenceHistory: [{ address: streetAddress(c, street(c, "ROMA"), "7"), since: "2016-01-18" }],
+      omocodeLevel: 1,
+    });
     addHousehold(b, "family", c, "2016-01-18", [{ person: namesake, relationship: 1 }]);
   }
 
   if (has(BOLZANO)) {
     const c = BOLZANO;
     const home = streetAddress(c, street(c, "DEI PORTICI"), "22");
-    const lukas = addPerson(b, { idAnpr: id(), surname: "GRUBER", name: "LUKAS", sex: "M", birthDate: "1980-07-21", birthPlace: PLACES.bolzano, citizenships: italian("1980-07-21"), civilStatus: 2, comune: c, status: resident, residenceHistory: [{ address: home, since: "2009-06-01" }] });
-    const anna = addPerson(b, { idAnpr: id(), surname: "PICHLER", name: "ANNA", sex: "F", birthDate: "1982-02-14", birthPlace: PLACES.merano, citizenships: italian("1982-02-14"), civilStatus: 2, comune: c, status: resident, residenceHistory: [{ address: home, since: "2009-06-01" }] });
+    const lukas = addPerson(b, {
+      idAnpr: id(),
+      surname: "GRUBER",
+      name: "LUKAS",
+      sex: "M",
+      birthDate: "1980-07-21",
+      birthPlace: PLACES.bolzano,
+      citizenships: italian("1980-07-21"),
+      civilStatus: 2,
+      comune: c,
+      status: resident,
+      residenceHistory: [{ address: home, since: "2009-06-01" }],
+    });
+    const anna = addPerson(b, {
+      idAnpr: id(),
+      surname: "PICHLER",
+      name: "ANNA",
+      sex: "F",
+      birthDate: "1982-02-14",
+      birthPlace: PLACES.merano,
+      citizenships: italian("1982-02-14"),
+      civilStatus: 2,
+      comune: c,
+      status: resident,
+      residenceHistory: [{ address: home, since: "2009-06-01" }],
+    });
     marry(lukas, anna, "2009-05-16", PLACES.bolzano);
-    addHousehold(b, "family", c, "2009-06-01", [{ person: lukas, relationship: 1 }, { person: anna, relationship: 2 }]);
+    addHousehold(b, "family", c, "2009-06-01", [
+      { person: lukas, relationship: 1 },
+      { person: anna, relationship: 2 },
+    ]);
   }
 }
 
@@ -1096,7 +1807,15 @@ interface AdultDraft {
   citizenships: Citizenship[];
 }
 
-function adultDraft(b: Builder, comune: ComuneInfo, origin: Origin, sex: Sex, minAge: number, maxAge: number, surname?: string): AdultDraft {
+function adultDraft(
+  b: Builder,
+  comune: ComuneInfo,
+  origin: Origin,
+  sex: Sex,
+  minAge: number,
+  maxAge: number,
+  surname?: string,
+): AdultDraft {
   const birthDate = birthDateForAge(b.rng, b.reference, minAge, maxAge);
   return {
     surname: surname ?? surnameFor(b.rng, origin),
@@ -1108,7 +1827,15 @@ function adultDraft(b: Builder, comune: ComuneInfo, origin: Origin, sex: Sex, mi
   };
 }
 
-function childrenFor(b: Builder, comune: ComuneInfo, origin: Origin, surname: string, mother: { birthDate: string }, from: string, count: number): AdultDraft[] {
+function childrenFor(
+  b: Builder,
+  comune: ComuneInfo,
+  origin: Origin,
+  surname: string,
+  mother: { birthDate: string },
+  from: string,
+  count: number,
+): AdultDraft[] {
   const earliest = maxDate(addYears(mother.birthDate, 20), from, addYears(b.reference, -30));
   const latest = minDate(addYears(mother.birthDate, 44), b.reference);
   const kids: AdultDraft[] = [];
@@ -1117,19 +1844,32 @@ function childrenFor(b: Builder, comune: ComuneInfo, origin: Origin, surname: st
   for (let i = 0; i < count; i++) {
     const sex: Sex = b.rng.chance(0.5) ? "M" : "F";
     const birthDate = randomDate(b.rng, earliest, latest);
-    const citizenships = origin.foreign ? [foreignCitizenship(origin.foreign.state, birthDate)] : [italianCitizenship(birthDate)];
+    const citizenships = origin.foreign
+      ? [foreignCitizenship(origin.foreign.state, birthDate)]
+      : [italianCitizenship(birthDate)];
     kids.push({ surname, name: nameFor(b.rng, sex, origin), sex, birthDate, birthPlace: local, citizenships });
   }
   return kids.sort((x, y) => (x.birthDate < y.birthDate ? -1 : 1));
 }
 
-function residentPerson(b: Builder, comune: ComuneInfo, draft: AdultDraft, civilStatus: CivilStatusCode, address: ItalianAddress, since: string): DraftPerson {
+function residentPerson(
+  b: Builder,
+  comune: ComuneInfo,
+  draft: AdultDraft,
+  civilStatus: CivilStatusCode,
+  address: ItalianAddress,
+  since: string,
+): DraftPerson {
   const personSince = maxDate(since, draft.birthDate);
-  const history = personSince === draft.birthDate ? [{ address, since: personSince }] : historyFor(b.rng, draft, comune, address, personSince);
+  const history =
+    personSince === draft.birthDate
+      ? [{ address, since: personSince }]
+      : historyFor(b.rng, draft, comune, address, personSince);
   return addPerson(b, { ...draft, civilStatus, comune, status: { kind: "resident" }, residenceHistory: history });
 }
 
-type HouseholdShape = "single" | "couple" | "couple-children" | "single-parent" | "cohabiting" | "three-generation" | "civil-union";
+type HouseholdShape =
+  "single" | "couple" | "couple-children" | "single-parent" | "cohabiting" | "three-generation" | "civil-union";
 
 const SHAPES: readonly [HouseholdShape, number][] = [
   ["single", 30],
@@ -1166,24 +1906,44 @@ function randomHousehold(b: Builder, comune: ComuneInfo): void {
     if (age > 40 && r < 0.3) {
       // Widowed. A spouse who died in the last six years is still in the register, as deceased.
       const spouseSex: Sex = sex === "M" ? "F" : "M";
-      const spouseDraft = adultDraft(b, comune, origin, spouseSex, Math.max(age - 6, 19), age + 6, spouseSex === "F" ? undefined : draft.surname);
+      const spouseDraft = adultDraft(
+        b,
+        comune,
+        origin,
+        spouseSex,
+        Math.max(age - 6, 19),
+        age + 6,
+        spouseSex === "F" ? undefined : draft.surname,
+      );
       const weddingFrom = addYears(maxDate(draft.birthDate, spouseDraft.birthDate), 20);
       const lastDay = fromDays(toDays(b.reference) - 10);
       const wedding = randomDate(rng, weddingFrom, minDate(addYears(weddingFrom, 15), lastDay));
-      const deathDate = randomDate(rng, minDate(maxDate(addYears(wedding, 1), addYears(b.reference, -8)), lastDay), lastDay);
+      const deathDate = randomDate(
+        rng,
+        minDate(maxDate(addYears(wedding, 1), addYears(b.reference, -8)), lastDay),
+        lastDay,
+      );
       const home = comunePlace(comune.istatCode, comune.belfioreCode, comune.name, comune.province);
       const since = randomDate(rng, wedding, deathDate);
       const person = residentPerson(b, comune, draft, 3, address, since);
       let spouseRef = draftPartner(spouseDraft);
       if (deathDate >= addYears(b.reference, -6)) {
         const spouse = addPerson(b, {
-          ...spouseDraft, civilStatus: 2, comune, status: { kind: "deceased", deathDate, deathPlace: home },
+          ...spouseDraft,
+          civilStatus: 2,
+          comune,
+          status: { kind: "deceased", deathDate, deathPlace: home },
           residenceHistory: [{ address, since, until: deathDate }],
         });
         spouse.marriage = { spouse: partnerRef(person), date: wedding, place: home };
         spouseRef = partnerRef(spouse);
       }
-      person.marriage = { spouse: spouseRef, date: wedding, place: home, ended: { kind: "widowhood", date: deathDate } };
+      person.marriage = {
+        spouse: spouseRef,
+        date: wedding,
+        place: home,
+        ended: { kind: "widowhood", date: deathDate },
+      };
       addHousehold(b, "family", comune, deathDate, [{ person, relationship: 1 }]);
       return;
     }
@@ -1193,7 +1953,13 @@ function randomHousehold(b: Builder, comune: ComuneInfo): void {
       const divorce = randomDate(rng, addYears(wedding, 2), minDate(addYears(wedding, 25), b.reference));
       const exSex: Sex = sex === "M" ? "F" : "M";
       person.marriage = {
-        spouse: externalPartner(rng, exSex, birthDateForAge(rng, b.reference, Math.max(age - 5, 19), age + 5), adultBirthPlace(rng, comune, origin), origin.german),
+        spouse: externalPartner(
+          rng,
+          exSex,
+          birthDateForAge(rng, b.reference, Math.max(age - 5, 19), age + 5),
+          adultBirthPlace(rng, comune, origin),
+          origin.german,
+        ),
         date: wedding,
         place: comunePlace(comune.istatCode, comune.belfioreCode, comune.name, comune.province),
         ended: { kind: "divorce", date: divorce },
@@ -1217,7 +1983,10 @@ function randomHousehold(b: Builder, comune: ComuneInfo): void {
     const place = comunePlace(comune.istatCode, comune.belfioreCode, comune.name, comune.province);
     pa.civilUnion = { partner: partnerRef(pb), date, place };
     pb.civilUnion = { partner: partnerRef(pa), date, place };
-    addHousehold(b, "family", comune, since, [{ person: pa, relationship: 1 }, { person: pb, relationship: 28 }]);
+    addHousehold(b, "family", comune, since, [
+      { person: pa, relationship: 1 },
+      { person: pb, relationship: 28 },
+    ]);
     return;
   }
 
@@ -1231,8 +2000,19 @@ function randomHousehold(b: Builder, comune: ComuneInfo): void {
     for (const p of [ph, pp]) {
       if (p.civilStatus === 4) {
         const wedding = randomDate(rng, addYears(p.birthDate, 20), fromDays(toDays(since) - 800));
-        const ex = externalPartner(rng, p.sex === "M" ? "F" : "M", birthDateForAge(rng, b.reference, 25, 70), adultBirthPlace(rng, comune, origin), origin.german);
-        p.marriage = { spouse: ex, date: wedding, place: comunePlace(comune.istatCode, comune.belfioreCode, comune.name, comune.province), ended: { kind: "divorce", date: fromDays(toDays(since) - 30) } };
+        const ex = externalPartner(
+          rng,
+          p.sex === "M" ? "F" : "M",
+          birthDateForAge(rng, b.reference, 25, 70),
+          adultBirthPlace(rng, comune, origin),
+          origin.german,
+        );
+        p.marriage = {
+          spouse: ex,
+          date: wedding,
+          place: comunePlace(comune.istatCode, comune.belfioreCode, comune.name, comune.province),
+          ended: { kind: "divorce", date: fromDays(toDays(since) - 30) },
+        };
       }
     }
     if (rng.chance(0.35)) {
@@ -1243,7 +2023,10 @@ function randomHousehold(b: Builder, comune: ComuneInfo): void {
     }
     const mother = headSex === "F" ? head : partner;
     const kids = rng.chance(0.4) ? childrenFor(b, comune, origin, head.surname, mother, since, rng.int(1, 2)) : [];
-    const members = [{ person: ph, relationship: 1 as RelationshipCode }, { person: pp, relationship: 23 as RelationshipCode }];
+    const members = [
+      { person: ph, relationship: 1 as RelationshipCode },
+      { person: pp, relationship: 23 as RelationshipCode },
+    ];
     for (const k of kids) members.push({ person: residentPerson(b, comune, k, 1, address, since), relationship: 3 });
     addHousehold(b, "family", comune, since, members);
     return;
@@ -1255,12 +2038,26 @@ function randomHousehold(b: Builder, comune: ComuneInfo): void {
     const status: CivilStatusCode = rng.pick<CivilStatusCode>([1, 4, 4]);
     const since = randomDate(rng, addYears(parent.birthDate, 22), b.reference);
     const motherLike = sex === "F" ? parent : { birthDate: addYears(parent.birthDate, 2) };
-    const kids = childrenFor(b, comune, origin, parent.surname, motherLike, addYears(parent.birthDate, 20), rng.int(1, 2));
+    const kids = childrenFor(
+      b,
+      comune,
+      origin,
+      parent.surname,
+      motherLike,
+      addYears(parent.birthDate, 20),
+      rng.int(1, 2),
+    );
     const pp = residentPerson(b, comune, parent, status, address, since);
     if (status === 4) {
       const wedding = randomDate(rng, addYears(pp.birthDate, 21), addYears(pp.birthDate, 30));
       pp.marriage = {
-        spouse: externalPartner(rng, sex === "M" ? "F" : "M", birthDateForAge(rng, b.reference, 26, 65), adultBirthPlace(rng, comune, origin), origin.german),
+        spouse: externalPartner(
+          rng,
+          sex === "M" ? "F" : "M",
+          birthDateForAge(rng, b.reference, 26, 65),
+          adultBirthPlace(rng, comune, origin),
+          origin.german,
+        ),
         date: wedding,
         place: comunePlace(comune.istatCode, comune.belfioreCode, comune.name, comune.province),
         ended: { kind: "divorce", date: randomDate(rng, addYears(wedding, 2), b.reference) },
@@ -1278,15 +2075,28 @@ function randomHousehold(b: Builder, comune: ComuneInfo): void {
   const maxAge = shape === "couple" ? 92 : 62;
   const head = adultDraft(b, comune, origin, headSex, minAge, maxAge);
   const headAge = Number(b.reference.slice(0, 4)) - Number(head.birthDate.slice(0, 4));
-  const spouse = adultDraft(b, comune, rng.chance(0.93) ? origin : { german: false }, headSex === "M" ? "F" : "M", Math.max(minAge - 4, 20), Math.min(headAge + 6, 96));
+  const spouse = adultDraft(
+    b,
+    comune,
+    rng.chance(0.93) ? origin : { german: false },
+    headSex === "M" ? "F" : "M",
+    Math.max(minAge - 4, 20),
+    Math.min(headAge + 6, 96),
+  );
   const youngerBirth = maxDate(head.birthDate, spouse.birthDate);
   const wedding = randomDate(rng, addYears(youngerBirth, 20), minDate(addYears(youngerBirth, 40), b.reference));
-  const weddingPlace = origin.foreign && rng.chance(0.6) ? stateBirthPlace(origin.foreign.state) : comunePlace(comune.istatCode, comune.belfioreCode, comune.name, comune.province);
+  const weddingPlace =
+    origin.foreign && rng.chance(0.6)
+      ? stateBirthPlace(origin.foreign.state)
+      : comunePlace(comune.istatCode, comune.belfioreCode, comune.name, comune.province);
   const since = randomDate(rng, wedding, minDate(addYears(wedding, 3), b.reference));
   const ph = residentPerson(b, comune, head, 2, address, since);
   const ps = residentPerson(b, comune, spouse, 2, address, since);
   marry(ph, ps, wedding, weddingPlace);
-  const members = [{ person: ph, relationship: 1 as RelationshipCode }, { person: ps, relationship: 2 as RelationshipCode }];
+  const members = [
+    { person: ph, relationship: 1 as RelationshipCode },
+    { person: ps, relationship: 2 as RelationshipCode },
+  ];
   if (shape !== "couple") {
     const mother = headSex === "F" ? head : spouse;
     const count = rng.pick([1, 1, 2, 2, 2, 3]);
@@ -1296,12 +2106,29 @@ function randomHousehold(b: Builder, comune: ComuneInfo): void {
   }
   if (shape === "three-generation") {
     const parentSex: Sex = rng.chance(0.7) ? "F" : "M";
-    const parentDraft = adultDraft(b, comune, origin, parentSex, Math.min(headAge + 20, 99), Math.min(headAge + 38, 102), parentSex === "M" ? head.surname : undefined);
+    const parentDraft = adultDraft(
+      b,
+      comune,
+      origin,
+      parentSex,
+      Math.min(headAge + 20, 99),
+      Math.min(headAge + 38, 102),
+      parentSex === "M" ? head.surname : undefined,
+    );
     const parent = residentPerson(b, comune, parentDraft, 3, address, since);
     parent.marriage = {
-      spouse: externalPartner(rng, parentSex === "M" ? "F" : "M", birthDateForAge(rng, b.reference, headAge + 20, headAge + 40), adultBirthPlace(rng, comune, origin), origin.german),
+      spouse: externalPartner(
+        rng,
+        parentSex === "M" ? "F" : "M",
+        birthDateForAge(rng, b.reference, headAge + 20, headAge + 40),
+        adultBirthPlace(rng, comune, origin),
+        origin.german,
+      ),
       date: addYears(parent.birthDate, 24),
-      place: parent.birthPlace.kind === "comune" ? parent.birthPlace : comunePlace(comune.istatCode, comune.belfioreCode, comune.name, comune.province),
+      place:
+        parent.birthPlace.kind === "comune"
+          ? parent.birthPlace
+          : comunePlace(comune.istatCode, comune.belfioreCode, comune.name, comune.province),
       ended: { kind: "widowhood", date: randomDate(rng, addYears(b.reference, -20), b.reference) },
     };
     members.push({ person: parent, relationship: 6 });
@@ -1314,17 +2141,37 @@ function randomConvivenza(b: Builder, comune: ComuneInfo, size: number): void {
   const address = randomAddress(rng, comune);
   const formedOn = "1998-01-01";
   const origin: Origin = { german: false };
-  const manager = residentPerson(b, comune, adultDraft(b, comune, origin, "F", 40, 60), 1, address, randomDate(rng, formedOn, b.reference));
+  const manager = residentPerson(
+    b,
+    comune,
+    adultDraft(b, comune, origin, "F", 40, 60),
+    1,
+    address,
+    randomDate(rng, formedOn, b.reference),
+  );
   const members = [{ person: manager, relationship: 24 as RelationshipCode }];
   for (let i = 1; i < size; i++) {
     const guestOrigin: Origin = { german: comune.languages.includes("DE") && rng.chance(0.35) };
     const guest = adultDraft(b, comune, guestOrigin, rng.chance(0.65) ? "F" : "M", 75, 100);
     const widowed = rng.chance(0.7);
-    const person = residentPerson(b, comune, guest, widowed ? 3 : 1, address, randomDate(rng, addYears(b.reference, -8), b.reference));
+    const person = residentPerson(
+      b,
+      comune,
+      guest,
+      widowed ? 3 : 1,
+      address,
+      randomDate(rng, addYears(b.reference, -8), b.reference),
+    );
     if (widowed) {
       const wedding = randomDate(rng, addYears(guest.birthDate, 20), addYears(guest.birthDate, 35));
       person.marriage = {
-        spouse: externalPartner(rng, guest.sex === "M" ? "F" : "M", randomDate(rng, addYears(guest.birthDate, -6), addYears(guest.birthDate, 6)), adultBirthPlace(rng, comune, guestOrigin), guestOrigin.german),
+        spouse: externalPartner(
+          rng,
+          guest.sex === "M" ? "F" : "M",
+          randomDate(rng, addYears(guest.birthDate, -6), addYears(guest.birthDate, 6)),
+          adultBirthPlace(rng, comune, guestOrigin),
+          guestOrigin.german,
+        ),
         date: wedding,
         place: comunePlace(comune.istatCode, comune.belfioreCode, comune.name, comune.province),
         ended: { kind: "widowhood", date: randomDate(rng, addYears(wedding, 5), fromDays(toDays(b.reference) - 30)) },
@@ -1332,7 +2179,14 @@ function randomConvivenza(b: Builder, comune: ComuneInfo, size: number): void {
     }
     members.push({ person, relationship: 25 });
   }
-  addHousehold(b, "convivenza", comune, formedOn, members, CONVIVENZA_NAMES[comune.istatCode] ?? `CASA DI RIPOSO DI ${comune.name}`);
+  addHousehold(
+    b,
+    "convivenza",
+    comune,
+    formedOn,
+    members,
+    CONVIVENZA_NAMES[comune.istatCode] ?? `CASA DI RIPOSO DI ${comune.name}`,
+  );
 }
 
 function randomAireFamily(b: Builder, comune: ComuneInfo): void {
@@ -1351,23 +2205,50 @@ function randomAireFamily(b: Builder, comune: ComuneInfo): void {
   };
   const headDraft = adultDraft(b, comune, origin, rng.chance(0.55) ? "M" : "F", 24, 80);
   headDraft.birthPlace = rng.chance(0.8) ? local : headDraft.birthPlace;
-  const expatriation = randomDate(rng, maxDate(addYears(headDraft.birthDate, 20), "1991-01-01"), fromDays(toDays(b.reference) - 60));
+  const expatriation = randomDate(
+    rng,
+    maxDate(addYears(headDraft.birthDate, 20), "1991-01-01"),
+    fromDays(toDays(b.reference) - 60),
+  );
   const aireSince = minDate(fromDays(toDays(expatriation) + rng.int(30, 300)), fromDays(toDays(b.reference) - 1));
   const status: RegistryStatus = { kind: "aire", since: aireSince, expatriationYear: Number(expatriation.slice(0, 4)) };
   const lastHome = randomAddress(rng, comune);
-  const pastHistory = (d: AdultDraft): ResidencePeriod[] => [{ address: lastHome, since: maxDate(addYears(d.birthDate, 18), addYears(expatriation, -10)), until: fromDays(toDays(expatriation) - 1) }];
+  const pastHistory = (d: AdultDraft): ResidencePeriod[] => [
+    {
+      address: lastHome,
+      since: maxDate(addYears(d.birthDate, 18), addYears(expatriation, -10)),
+      until: fromDays(toDays(expatriation) - 1),
+    },
+  ];
   const married = rng.chance(0.5);
-  const head = addPerson(b, { ...headDraft, civilStatus: married ? 2 : 1, comune, status, residenceHistory: pastHistory(headDraft), foreignResidence });
+  const head = addPerson(b, {
+    ...headDraft,
+    civilStatus: married ? 2 : 1,
+    comune,
+    status,
+    residenceHistory: pastHistory(headDraft),
+    foreignResidence,
+  });
   const members = [{ person: head, relationship: 1 as RelationshipCode }];
   if (married) {
     const spouseDraft = adultDraft(b, comune, origin, head.sex === "M" ? "F" : "M", 22, 80);
-    const spouse = addPerson(b, { ...spouseDraft, civilStatus: 2, comune, status, residenceHistory: spouseDraft.birthDate < addYears(expatriation, -18) ? pastHistory(spouseDraft) : [], foreignResidence });
+    const spouse = addPerson(b, {
+      ...spouseDraft,
+      civilStatus: 2,
+      comune,
+      status,
+      residenceHistory: spouseDraft.birthDate < addYears(expatriation, -18) ? pastHistory(spouseDraft) : [],
+      foreignResidence,
+    });
     marry(head, spouse, randomDate(rng, addYears(maxDate(head.birthDate, spouse.birthDate), 20), b.reference), local);
     members.push({ person: spouse, relationship: 2 });
     const mother = head.sex === "F" ? head : spouse;
     for (const k of childrenFor(b, comune, origin, head.surname, mother, expatriation, rng.int(0, 2))) {
       k.birthPlace = stateBirthPlace(abroad.state, abroad.locality);
-      members.push({ person: addPerson(b, { ...k, civilStatus: 1, comune, status, foreignResidence }), relationship: 3 });
+      members.push({
+        person: addPerson(b, { ...k, civilStatus: 1, comune, status, foreignResidence }),
+        relationship: 3,
+      });
     }
   }
   addHousehold(b, "aire-family", comune, aireSince, members);
@@ -1383,8 +2264,14 @@ function randomDeceased(b: Builder, comune: ComuneInfo): void {
     ...draft,
     civilStatus: 1,
     comune,
-    status: { kind: "deceased", deathDate, deathPlace: comunePlace(comune.istatCode, comune.belfioreCode, comune.name, comune.province) },
-    residenceHistory: [{ address, since: randomDate(rng, addYears(draft.birthDate, 20), addYears(deathDate, -1)), until: deathDate }],
+    status: {
+      kind: "deceased",
+      deathDate,
+      deathPlace: comunePlace(comune.istatCode, comune.belfioreCode, comune.name, comune.province),
+    },
+    residenceHistory: [
+      { address, since: randomDate(rng, addYears(draft.birthDate, 20), addYears(deathDate, -1)), until: deathDate },
+    ],
   });
 }
 
@@ -1392,21 +2279,40 @@ function randomMovedAway(b: Builder, comune: ComuneInfo): void {
   const { rng } = b;
   const origin = originFor(rng, comune);
   const draft = adultDraft(b, comune, origin, rng.chance(0.5) ? "M" : "F", 20, 70);
-  const date = randomDate(rng, maxDate(addYears(draft.birthDate, 19), addYears(b.reference, -8)), fromDays(toDays(b.reference) - 5));
+  const date = randomDate(
+    rng,
+    maxDate(addYears(draft.birthDate, 19), addYears(b.reference, -8)),
+    fromDays(toDays(b.reference) - 5),
+  );
   const address = randomAddress(rng, comune);
   addPerson(b, {
     ...draft,
     civilStatus: 1,
     comune,
     status: { kind: "moved-away", date, destination: rng.pick(MOVE_DESTINATIONS) },
-    residenceHistory: [{ address, since: randomDate(rng, addYears(draft.birthDate, 18), addYears(date, -1)), until: fromDays(toDays(date) - 1) }],
+    residenceHistory: [
+      {
+        address,
+        since: randomDate(rng, addYears(draft.birthDate, 18), addYears(date, -1)),
+        until: fromDays(toDays(date) - 1),
+      },
+    ],
   });
 }
 
 /** Flags a few random residents of `comune` with the anomalies ANPR reports. */
 function addAnomalies(b: Builder, comune: ComuneInfo, firstIndex: number): void {
   const { rng } = b;
-  const candidates = b.persons.slice(firstIndex).filter((p) => p.comuneIstatCode === comune.istatCode && p.status.kind === "resident" && p.anomalies.length === 0 && p.certifiability === 2 && p.birthDate < addYears(b.reference, -18));
+  const candidates = b.persons
+    .slice(firstIndex)
+    .filter(
+      (p) =>
+        p.comuneIstatCode === comune.istatCode &&
+        p.status.kind === "resident" &&
+        p.anomalies.length === 0 &&
+        p.certifiability === 2 &&
+        p.birthDate < addYears(b.reference, -18),
+    );
   if (candidates.length < 12) return;
   const taken = new Set<DraftPerson>();
   const take = (): DraftPerson => {
@@ -1422,7 +2328,14 @@ function addAnomalies(b: Builder, comune: ComuneInfo, firstIndex: number): void 
   take().certifiability = 0;
   take().certifiability = 1;
   take().certifiability = 1;
-  for (let i = 0; i < 2; i++) take().anomalies = [{ kind: "open-procedure", since: randomDate(rng, addYears(b.reference, -1), b.reference), description: "PRATICA DI MUTAZIONE DI RESIDENZA IN CORSO" }];
+  for (let i = 0; i < 2; i++)
+    take().anomalies = [
+      {
+        kind: "open-procedure",
+        since: randomDate(rng, addYears(b.reference, -1), b.reference),
+        description: "PRATICA DI MUTAZIONE DI RESIDENZA IN CORSO",
+      },
+    ];
   const unpartnered = candidates.filter((p) => p.civilStatus === 1 && !p.cohabitationContract && p.relationship === 1);
   for (let i = 0; i < 2 && unpartnered.length > 2; i++) {
     const p = rng.pick(unpartnered.filter((x) => !taken.has(x)));
@@ -1434,7 +2347,13 @@ function addAnomalies(b: Builder, comune: ComuneInfo, firstIndex: number): void 
       p.anomalies = [{ kind: "birth-date-mismatch" }];
     }
   }
-  const families = b.households.filter((h) => h.comuneIstatCode === comune.istatCode && h.kind === "family" && h.memberFiscalCodes.length >= 3 && h.anomaly === undefined);
+  const families = b.households.filter(
+    (h) =>
+      h.comuneIstatCode === comune.istatCode &&
+      h.kind === "family" &&
+      h.memberFiscalCodes.length >= 3 &&
+      h.anomaly === undefined,
+  );
   if (families.length >= 2) {
     const first = rng.pick(families);
     first.anomaly = "being-registered";
@@ -1451,7 +2370,11 @@ function addAnomalies(b: Builder, comune: ComuneInfo, firstIndex: number): void 
 
 /** Name comparison key: letters only, upper case, accents removed ("D'Angelo" ≡ "DANGELO"). */
 export function nameKey(text: string): string {
-  return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toUpperCase().replace(/[^A-Z]/g, "");
+  return text
+    .normalize("NFD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toUpperCase()
+    .replace(/[^A-Z]/g, "");
 }
 
 /**
@@ -1471,11 +2394,16 @@ export function createPopulation(options: PopulationOptions = {}): Population {
   const seed = String(options.seed ?? "novabox");
   const reference = options.referenceDate ?? "2025-06-30";
   const target = options.residentsPerComune ?? 3000;
-  if (!Number.isInteger(target) || target < 0) throw new RangeError(`residentsPerComune must be a non-negative integer, got ${target}`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(reference)) throw new RangeError(`referenceDate must be an ISO date, got ${reference}`);
+  if (!Number.isInteger(target) || target < 0)
+    throw new RangeError(`residentsPerComune must be a non-negative integer, got ${target}`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(reference))
+    throw new RangeError(`referenceDate must be an ISO date, got ${reference}`);
   const comuni = (options.comuni ?? SIMULATED_COMUNI.map((c) => c.istatCode)).map((code) => {
     const c = SIMULATED_COMUNI.find((x) => x.istatCode === code);
-    if (!c) throw new RangeError(`comune ${code} is not simulated (known: ${SIMULATED_COMUNI.map((x) => `${x.istatCode} ${x.name}`).join(", ")})`);
+    if (!c)
+      throw new RangeError(
+        `comune ${code} is not simulated (known: ${SIMULATED_COMUNI.map((x) => `${x.istatCode} ${x.name}`).join(", ")})`,
+      );
     return c;
   });
 
@@ -1522,7 +2450,10 @@ export function createPopulation(options: PopulationOptions = {}): Population {
   }
   const byHousehold = new Map<string, Household>(households.map((h) => [h.id, h]));
   const membersOf = new Map<string, readonly Person[]>(
-    households.map((h) => [h.id, Object.freeze(h.memberFiscalCodes.map((cf) => byCode.get(cf)).filter((p): p is Person => p !== undefined))]),
+    households.map((h) => [
+      h.id,
+      Object.freeze(h.memberFiscalCodes.map((cf) => byCode.get(cf)).filter((p): p is Person => p !== undefined)),
+    ]),
   );
   const comuneByCode = new Map(comuni.map((c) => [c.istatCode, c]));
 

@@ -69,9 +69,19 @@ export interface RegistryCertificateRequest {
  * optionally `anprType`) for anything ANPR would refuse.
  */
 export interface SimRegistry {
-  issueCertificate(request: RegistryCertificateRequest): Promise<{ pdf: Uint8Array; subject: { fiscalCode: string; surname: string; name: string }; warnings: AnswerMessage[] }>;
+  issueCertificate(request: RegistryCertificateRequest): Promise<{
+    pdf: Uint8Array;
+    subject: { fiscalCode: string; surname: string; name: string };
+    warnings: AnswerMessage[];
+  }>;
   /** By `fiscalCode`, or else by `surname` and `name` within the requesting Comune. */
-  individualRecord(request: { comuneCode: string; fiscalCode?: string; surname?: string; name?: string; referenceDate: string }): { people: AnswerPerson[] };
+  individualRecord(request: {
+    comuneCode: string;
+    fiscalCode?: string;
+    surname?: string;
+    name?: string;
+    referenceDate: string;
+  }): { people: AnswerPerson[] };
 }
 
 /** Options for {@link createAnprSimHandlers}. */
@@ -105,7 +115,11 @@ function header(body: Element, idOperazioneANPR: string): AnswerHeader {
 /** The ANPR message a domain error stands for. */
 function messageOf(err: unknown): AnswerMessage {
   if (isDomainError(err) && err.metadata.anprCode) {
-    return { code: err.metadata.anprCode, severity: err.metadata.anprType === "W" ? "W" : "E", text: (err.metadata.anprText ?? err.message).slice(0, 240) };
+    return {
+      code: err.metadata.anprCode,
+      severity: err.metadata.anprType === "W" ? "W" : "E",
+      text: (err.metadata.anprText ?? err.message).slice(0, 240),
+    };
   }
   throw err;
 }
@@ -134,14 +148,23 @@ export function createAnprSimHandlers(options: AnprSimHandlersOptions): AnprSimH
     const h = header(request.body, String(options.nextSequence()));
     const id = h.idOperazioneComune;
     const slot = JSON.stringify([comuneCode, id]);
-    for (let earlier = inProgress.get(slot); earlier; earlier = inProgress.get(slot)) await earlier.catch(() => undefined);
+    for (let earlier = inProgress.get(slot); earlier; earlier = inProgress.get(slot))
+      await earlier.catch(() => undefined);
     const verdict = options.operationLog.check(comuneCode, id, facts.service);
     switch (verdict.kind) {
       case "replay":
         return { xml: verdict.answer };
       case "other-service":
         return {
-          xml: ko(h, [{ code: "EN079", severity: "E", text: `id operazione comune gia' presente per un servizio diverso (${verdict.service})`, field: "idOperazioneComune", value: id }]),
+          xml: ko(h, [
+            {
+              code: "EN079",
+              severity: "E",
+              text: `id operazione comune gia' presente per un servizio diverso (${verdict.service})`,
+              field: "idOperazioneComune",
+              value: id,
+            },
+          ]),
         };
       case "new": {
         if (request.replayOtherSubject) {
@@ -165,7 +188,19 @@ export function createAnprSimHandlers(options: AnprSimHandlersOptions): AnprSimH
             xml = ko(h, [messageOf(err)]);
             outcome = "KO";
           }
-          options.operationLog.record({ comuneCode, idOperazioneComune: id, service: facts.service, outcome, protocolNumber, fiscalCode: facts.fiscalCode, issuance: facts.issuance, at: now().toISOString() }, xml);
+          options.operationLog.record(
+            {
+              comuneCode,
+              idOperazioneComune: id,
+              service: facts.service,
+              outcome,
+              protocolNumber,
+              fiscalCode: facts.fiscalCode,
+              issuance: facts.issuance,
+              at: now().toISOString(),
+            },
+            xml,
+          );
         } finally {
           inProgress.delete(slot);
         }
@@ -177,25 +212,47 @@ export function createAnprSimHandlers(options: AnprSimHandlersOptions): AnprSimH
   return {
     emissioneCertificato(request) {
       const controlloOf = findChild(request.body, undefined, "datiControllo");
-      const generalitaOf = findChild(findChild(request.body, undefined, "soggettoIntestatario") ?? request.body, undefined, "generalita");
-      const facts = { service: "6001", fiscalCode: text(generalitaOf, "codiceFiscale", "codFiscale").toUpperCase(), issuance: Number(text(controlloOf, "emissione")) || 0 };
+      const generalitaOf = findChild(
+        findChild(request.body, undefined, "soggettoIntestatario") ?? request.body,
+        undefined,
+        "generalita",
+      );
+      const facts = {
+        service: "6001",
+        fiscalCode: text(generalitaOf, "codiceFiscale", "codFiscale").toUpperCase(),
+        issuance: Number(text(controlloOf, "emissione")) || 0,
+      };
       return withOperation(request, facts, risposta6001Ko, async (h) => {
         const body = request.body;
         const controllo = controlloOf;
         const generalita = generalitaOf;
-        const types = childElements(findChild(body, undefined, "listaTipiCertificati") ?? body, undefined, "tipoCertificato").map((e) => Number(e.textContent));
-        const languages = childElements(findChild(body, undefined, "linguaCertificato") ?? body, undefined, "tipoLinguaCertificato").map((e) => (e.textContent ?? "").trim().toUpperCase());
+        const types = childElements(
+          findChild(body, undefined, "listaTipiCertificati") ?? body,
+          undefined,
+          "tipoCertificato",
+        ).map((e) => Number(e.textContent));
+        const languages = childElements(
+          findChild(body, undefined, "linguaCertificato") ?? body,
+          undefined,
+          "tipoLinguaCertificato",
+        ).map((e) => (e.textContent ?? "").trim().toUpperCase());
         const exemption = text(controllo, "esenzioneBollo");
         const exemptionText = text(controllo, "descrizioneEsenzioneBollo");
         const stampDuty: RegistryCertificateRequest["stampDuty"] =
-          exemption && exemption !== "0" ? { exemption: Number(exemption), ...(exemptionText ? { exemptionText } : {}) } : { paidCents: Number(text(controllo, "bollo") || "0") };
+          exemption && exemption !== "0"
+            ? { exemption: Number(exemption), ...(exemptionText ? { exemptionText } : {}) }
+            : { paidCents: Number(text(controllo, "bollo") || "0") };
         const fiscalCode = text(generalita, "codiceFiscale", "codFiscale");
         const protocolNumber = `${now().getFullYear()}${String(options.nextSequence()).padStart(12, "0")}`;
         const issued = await options.registry.issueCertificate({
           comuneCode: request.workstation.comuneCode,
           certificateTypes: types,
           languages,
-          subject: { ...(fiscalCode ? { fiscalCode } : {}), surname: text(generalita, "cognome"), name: text(generalita, "nome") },
+          subject: {
+            ...(fiscalCode ? { fiscalCode } : {}),
+            surname: text(generalita, "cognome"),
+            name: text(generalita, "nome"),
+          },
           requesterType: Number(text(controllo, "tipoRichiedente")),
           useAbroad: Number(text(controllo, "paEstera")),
           issuance: Number(text(controllo, "emissione")),
@@ -228,7 +285,11 @@ export function createAnprSimHandlers(options: AnprSimHandlersOptions): AnprSimH
     },
 
     interrogazioneCittadino(request) {
-      const facts = { service: "3002", fiscalCode: text(request.body, "criteriRicerca", "codiceFiscale").toUpperCase(), issuance: 0 };
+      const facts = {
+        service: "3002",
+        fiscalCode: text(request.body, "criteriRicerca", "codiceFiscale").toUpperCase(),
+        issuance: 0,
+      };
       return withOperation(request, facts, risposta3002Ko, (h) => {
         const body = request.body;
         // By codice fiscale, or by surname and name as the official sample request does
@@ -237,7 +298,15 @@ export function createAnprSimHandlers(options: AnprSimHandlersOptions): AnprSimH
         const surname = text(body, "criteriRicerca", "cognome");
         const name = text(body, "criteriRicerca", "nome");
         if (!fiscalCode && !(surname && name)) {
-          return Promise.resolve({ xml: risposta3002Ko(h, [{ code: "EN052", severity: "E", text: "Occorre specificare i dati da interrogare: codice fiscale, oppure cognome e nome" }]) });
+          return Promise.resolve({
+            xml: risposta3002Ko(h, [
+              {
+                code: "EN052",
+                severity: "E",
+                text: "Occorre specificare i dati da interrogare: codice fiscale, oppure cognome e nome",
+              },
+            ]),
+          });
         }
         const record = options.registry.individualRecord({
           comuneCode: request.workstation.comuneCode,

@@ -37,8 +37,16 @@ function toAnswerPerson(population: Population, person: Person): AnswerPerson {
     birthDate: person.birthDate,
     birthPlace:
       person.birthPlace.kind === "comune"
-        ? { comuneName: person.birthPlace.name, istatCode: person.birthPlace.istatCode, province: person.birthPlace.province }
-        : { foreignLocality: person.birthPlace.locality ?? person.birthPlace.stateName, stateName: person.birthPlace.stateName, stateCode: person.birthPlace.stateCode },
+        ? {
+            comuneName: person.birthPlace.name,
+            istatCode: person.birthPlace.istatCode,
+            province: person.birthPlace.province,
+          }
+        : {
+            foreignLocality: person.birthPlace.locality ?? person.birthPlace.stateName,
+            stateName: person.birthPlace.stateName,
+            stateCode: person.birthPlace.stateCode,
+          },
     civilStatusCode: String(person.civilStatus),
     citizenships: person.citizenships.map((c) => ({ code: c.stateCode, description: c.stateName })),
   };
@@ -77,13 +85,20 @@ export function createSimRegistry(options: SimRegistryOptions): SimRegistry {
         stampDuty:
           "paidCents" in request.stampDuty
             ? { kind: "paid", amountCents: request.stampDuty.paidCents }
-            : { kind: "exempt", exemptionId: request.stampDuty.exemption, ...(request.stampDuty.exemptionText ? { description: request.stampDuty.exemptionText } : {}) },
+            : {
+                kind: "exempt",
+                exemptionId: request.stampDuty.exemption,
+                ...(request.stampDuty.exemptionText ? { description: request.stampDuty.exemptionText } : {}),
+              },
         secretariatFeesCents: request.feesCents,
         officer: request.officer,
         issuedAt: request.issuedAt.toISOString(),
         protocolNumber: request.protocolNumber,
       });
-      const pdf = await renderCertificatePdf(result.content, options.verificationBaseUrl ? { verificationBaseUrl: options.verificationBaseUrl } : {});
+      const pdf = await renderCertificatePdf(
+        result.content,
+        options.verificationBaseUrl ? { verificationBaseUrl: options.verificationBaseUrl } : {},
+      );
       return {
         pdf,
         subject: { fiscalCode: result.subject.fiscalCode, surname: result.subject.surname, name: result.subject.name },
@@ -95,15 +110,38 @@ export function createSimRegistry(options: SimRegistryOptions): SimRegistry {
       let person: Person | undefined;
       if (request.fiscalCode) {
         person = population.byFiscalCode(request.fiscalCode.toUpperCase());
-        if (!person) throw new RecordRefusal("EN042", `Soggetto con codice fiscale ${request.fiscalCode} non presente in ANPR`, "not-found");
+        if (!person)
+          throw new RecordRefusal(
+            "EN042",
+            `Soggetto con codice fiscale ${request.fiscalCode} non presente in ANPR`,
+            "not-found",
+          );
       } else {
-        const lookup = population.findSubject({ surname: request.surname ?? "", name: request.name ?? "", comuneCode: request.comuneCode });
-        if (lookup.kind === "ambiguous") throw new RecordRefusal("EN067", "Trovati piu' soggetti con i criteri di ricerca indicati: specificare il codice fiscale", "precondition-failed");
-        if (lookup.kind !== "found") throw new RecordRefusal("EN042", "Soggetto non presente in ANPR con i criteri di ricerca indicati", "not-found");
+        const lookup = population.findSubject({
+          surname: request.surname ?? "",
+          name: request.name ?? "",
+          comuneCode: request.comuneCode,
+        });
+        if (lookup.kind === "ambiguous")
+          throw new RecordRefusal(
+            "EN067",
+            "Trovati piu' soggetti con i criteri di ricerca indicati: specificare il codice fiscale",
+            "precondition-failed",
+          );
+        if (lookup.kind !== "found")
+          throw new RecordRefusal(
+            "EN042",
+            "Soggetto non presente in ANPR con i criteri di ricerca indicati",
+            "not-found",
+          );
         person = lookup.person;
       }
       if (person.comuneIstatCode !== request.comuneCode) {
-        throw new RecordRefusal("EN167", "Operazione non effettuabile: il mittente non e' competente sul comune indicato nella richiesta", "precondition-failed");
+        throw new RecordRefusal(
+          "EN167",
+          "Operazione non effettuabile: il mittente non e' competente sul comune indicato nella richiesta",
+          "precondition-failed",
+        );
       }
       const family = person.familyId ? population.householdMembers(person.familyId).filter((m) => m !== person) : [];
       return { people: [person, ...family].map((p) => toAnswerPerson(population, p)) };

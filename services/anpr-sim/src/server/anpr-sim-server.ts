@@ -90,7 +90,12 @@ export const servedInterfaceVersions: readonly string[] = Object.freeze(["ANPR05
  * followed by the versions it serves, as quoted in italia/anpr #3705 and #3923.
  */
 export function retiredInterfaceMessage(served: readonly string[]): AnswerMessage {
-  return { code: "XXXX", severity: "E", text: `CodDestinatario diverso da ${served.join(" ")}`, field: "codDestinatario" };
+  return {
+    code: "XXXX",
+    severity: "E",
+    text: `CodDestinatario diverso da ${served.join(" ")}`,
+    field: "codDestinatario",
+  };
 }
 
 interface ServiceRoute {
@@ -112,7 +117,13 @@ const routes: ServiceRoute[] = [
     operation: "emissioneCertificato",
     expectedRoot: "Richiesta6001",
     ko: risposta6001Ko,
-    services: (run) => ({ AnprService6001: { AnprServicePort6001: { emissioneCertificato: (_a: unknown, _cb: unknown, _h: unknown, req: IncomingMessage) => run(req) } } }),
+    services: (run) => ({
+      AnprService6001: {
+        AnprServicePort6001: {
+          emissioneCertificato: (_a: unknown, _cb: unknown, _h: unknown, req: IncomingMessage) => run(req),
+        },
+      },
+    }),
   },
   {
     path: "/ANPR3000ServiziConsultazione/AnprService3000",
@@ -122,7 +133,12 @@ const routes: ServiceRoute[] = [
     expectedRoot: "Richiesta3002",
     ko: risposta3002Ko,
     services: (run) => ({
-      AnprService3000: { AnprServicePort3000: { interrogazioneCittadino_famiglia_convivenza: (_a: unknown, _cb: unknown, _h: unknown, req: IncomingMessage) => run(req) } },
+      AnprService3000: {
+        AnprServicePort3000: {
+          interrogazioneCittadino_famiglia_convivenza: (_a: unknown, _cb: unknown, _h: unknown, req: IncomingMessage) =>
+            run(req),
+        },
+      },
     }),
   },
   {
@@ -131,7 +147,13 @@ const routes: ServiceRoute[] = [
     schema: "connessione",
     operation: "testConnessione",
     expectedRoot: "RichiestaConnessione",
-    services: (run) => ({ TestConn: { AnprServicePortTestConn: { testConnessione: (_a: unknown, _cb: unknown, _h: unknown, req: IncomingMessage) => run(req) } } }),
+    services: (run) => ({
+      TestConn: {
+        AnprServicePortTestConn: {
+          testConnessione: (_a: unknown, _cb: unknown, _h: unknown, req: IncomingMessage) => run(req),
+        },
+      },
+    }),
   },
 ];
 
@@ -150,7 +172,12 @@ export function soapFault(faultCode: string, faultString: string): string {
 /** The WS-Security fault code for a verification failure reason. */
 function securityFaultCode(reason: string): string {
   if (reason === "TIMESTAMP_EXPIRED") return "wsu:MessageExpired";
-  if (reason === "CERTIFICATE_UNTRUSTED" || reason.startsWith("SAML") || reason === "ID_POSTAZIONE_FIRMATO_INVALID" || reason === "IDSEDE_MISMATCH") {
+  if (
+    reason === "CERTIFICATE_UNTRUSTED" ||
+    reason.startsWith("SAML") ||
+    reason === "ID_POSTAZIONE_FIRMATO_INVALID" ||
+    reason === "IDSEDE_MISMATCH"
+  ) {
     return "wsse:FailedAuthentication";
   }
   if (reason === "SIGNATURE_INVALID" || reason === "SIGNATURE_REFERENCES_INVALID") return "wsse:FailedCheck";
@@ -180,7 +207,10 @@ function toMtom(envelope: string): { body: Buffer; contentType: string } | undef
   const match = /<certificatoPdf>([A-Za-z0-9+/=\s]+)<\/certificatoPdf>/.exec(envelope);
   if (!match?.[1]) return undefined;
   const contentId = `${randomUUID()}@anpr-sim`;
-  const root = envelope.replace(match[0], `<certificatoPdf><xop:Include xmlns:xop="http://www.w3.org/2004/08/xop/include" href="cid:${encodeURIComponent(contentId)}"/></certificatoPdf>`);
+  const root = envelope.replace(
+    match[0],
+    `<certificatoPdf><xop:Include xmlns:xop="http://www.w3.org/2004/08/xop/include" href="cid:${encodeURIComponent(contentId)}"/></certificatoPdf>`,
+  );
   const boundary = `uuid:${randomUUID()}`;
   const rootId = `<root.message@anpr-sim>`;
   const body = Buffer.concat([
@@ -191,7 +221,10 @@ function toMtom(envelope: string): { body: Buffer; contentType: string } | undef
     Buffer.from(match[1].replace(/\s+/g, ""), "base64"),
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]);
-  return { body, contentType: `multipart/related; type="application/xop+xml"; start="${rootId}"; start-info="text/xml"; boundary="${boundary}"` };
+  return {
+    body,
+    contentType: `multipart/related; type="application/xop+xml"; start="${rootId}"; start-info="text/xml"; boundary="${boundary}"`,
+  };
 }
 
 /** Creates the simulator's HTTPS server. */
@@ -252,7 +285,10 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
     try {
       parseXmlSafe(raw);
     } catch (err) {
-      throw new CheckFailure("soap:Client", `the request is not well-formed XML: ${err instanceof Error ? err.message : String(err)}`);
+      throw new CheckFailure(
+        "soap:Client",
+        `the request is not well-formed XML: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     let result: VerifiedEnvelope;
     try {
@@ -262,25 +298,40 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
       throw new CheckFailure(securityFaultCode(reason), err instanceof Error ? err.message : String(err));
     }
     const body = result.bodyElement;
-    if (body.localName !== route.expectedRoot) throw new CheckFailure("soap:Client", `expected ${route.expectedRoot} on ${route.path}, got ${body.localName}`);
+    if (body.localName !== route.expectedRoot)
+      throw new CheckFailure("soap:Client", `expected ${route.expectedRoot} on ${route.path}, got ${body.localName}`);
     const bodyXml = result.bodyXml;
     if (options.validateXsd ?? true) {
       const validation = validators.get(route.schema)!.validateSync(bodyXml);
-      if (!validation.valid) throw new CheckFailure("soap:Client", `the body does not validate against the ANPR schema: ${validation.errors.slice(0, 3).join("; ")}`);
+      if (!validation.valid)
+        throw new CheckFailure(
+          "soap:Client",
+          `the body does not validate against the ANPR schema: ${validation.errors.slice(0, 3).join("; ")}`,
+        );
     }
     const saml = result.saml;
     const attributes = saml?.attributes ?? {};
     const testata = findChild(body, undefined, "testataRichiesta");
     const codMittente = (testata && findChild(testata, undefined, "codMittente")?.textContent?.trim()) ?? "";
     if (attributes.IdSede !== codMittente) {
-      throw new CheckFailure(securityFaultCode("IDSEDE_MISMATCH"), `SAML IdSede "${attributes.IdSede ?? ""}" does not match codMittente "${codMittente}"`);
+      throw new CheckFailure(
+        securityFaultCode("IDSEDE_MISMATCH"),
+        `SAML IdSede "${attributes.IdSede ?? ""}" does not match codMittente "${codMittente}"`,
+      );
     }
     const postazione = attributes.IdPostazione ?? "";
     return {
       body,
       bodyXml,
-      bodyDigest: createHash("sha256").update(bodyXml.replace(/<dataOraRichiesta>[^<]*<\/dataOraRichiesta>/, "")).digest("hex"),
-      workstation: { comuneCode: codMittente, postazioneId: postazione, operatorId: saml?.nameId ?? "", sedeId: attributes.IdSede ?? "" },
+      bodyDigest: createHash("sha256")
+        .update(bodyXml.replace(/<dataOraRichiesta>[^<]*<\/dataOraRichiesta>/, ""))
+        .digest("hex"),
+      workstation: {
+        comuneCode: codMittente,
+        postazioneId: postazione,
+        operatorId: saml?.nameId ?? "",
+        sedeId: attributes.IdSede ?? "",
+      },
       mtom: faults.mtom,
     };
   }
@@ -289,20 +340,35 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
   for (const route of routes) {
     const run = async (req: IncomingMessage): Promise<{ _xml: string }> => {
       const request = verified.get(req);
-      if (!request) throw Object.assign(new Error("request was not verified"), { Fault: { faultcode: "soap:Server", faultstring: "request was not verified" } });
+      if (!request)
+        throw Object.assign(new Error("request was not verified"), {
+          Fault: { faultcode: "soap:Server", faultstring: "request was not verified" },
+        });
       const answer: SimAnswer = await options.handlers[route.operation](request);
       return { _xml: answer.xml };
     };
     const probe = createServer();
     const wsdl = fileURLToPath(new URL(route.wsdl, anprSpecDir));
     await new Promise<void>((resolve) => {
-      soap.listen(probe, { path: route.path, services: route.services(run) as never, xml: readFileSync(wsdl, "utf8"), uri: wsdl, suppressStack: true, callback: () => resolve() });
+      soap.listen(probe, {
+        path: route.path,
+        services: route.services(run) as never,
+        xml: readFileSync(wsdl, "utf8"),
+        uri: wsdl,
+        suppressStack: true,
+        callback: () => resolve(),
+      });
     });
     const listener = probe.listeners("request")[0] as (req: IncomingMessage, res: ServerResponse) => void;
     dispatchers.set(route.path, listener);
   }
 
-  function send(res: ServerResponse, status: number, body: string | Buffer, contentType = "text/xml; charset=utf-8"): void {
+  function send(
+    res: ServerResponse,
+    status: number,
+    body: string | Buffer,
+    contentType = "text/xml; charset=utf-8",
+  ): void {
     res.writeHead(status, { "Content-Type": contentType });
     res.end(body);
   }
@@ -334,7 +400,13 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
     let out = envelope;
     if (options.answerSigner && status < 500) {
       out = options.answerSigner.secure(out);
-      if (knobs.badResponseSignature) out = out.replace(/<testataRisposta>/, "<testataRisposta><!-- altered -->").replace(/(<esitoOperazione>)(OK|KO)/, (_m: string, tag: string, v: string) => `${tag}${v === "OK" ? "KO" : "OK"}`);
+      if (knobs.badResponseSignature)
+        out = out
+          .replace(/<testataRisposta>/, "<testataRisposta><!-- altered -->")
+          .replace(
+            /(<esitoOperazione>)(OK|KO)/,
+            (_m: string, tag: string, v: string) => `${tag}${v === "OK" ? "KO" : "OK"}`,
+          );
     }
     const mtom = knobs.mtom ? toMtom(out) : undefined;
     if (mtom) send(res, status, mtom.body, mtom.contentType);
@@ -369,11 +441,21 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
     }
     if (req.method === "PUT") {
       try {
-        faults = applyFaultPatch(faults, JSON.parse((await readBody(req)).toString() || "{}") as Record<string, unknown>);
+        faults = applyFaultPatch(
+          faults,
+          JSON.parse((await readBody(req)).toString() || "{}") as Record<string, unknown>,
+        );
         logger.info({ faults }, "fault knobs changed");
         return send(res, 200, JSON.stringify(faults), "application/json");
       } catch (err) {
-        return send(res, 400, JSON.stringify({ error: err instanceof FaultSpecError || err instanceof SyntaxError ? err.message : "bad request" }), "application/json");
+        return send(
+          res,
+          400,
+          JSON.stringify({
+            error: err instanceof FaultSpecError || err instanceof SyntaxError ? err.message : "bad request",
+          }),
+          "application/json",
+        );
       }
     }
     send(res, 405, "", "text/plain");
@@ -384,7 +466,8 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
     const handling = (async () => {
       const path = new URL(req.url ?? "/", "https://anpr-sim").pathname.replace(/\/$/, "");
       if (path === "/__sim/faults") return handleAdmin(req, res);
-      if (path === "/__sim/operations" && req.method === "GET") return send(res, 200, JSON.stringify(options.operations?.() ?? []), "application/json");
+      if (path === "/__sim/operations" && req.method === "GET")
+        return send(res, 200, JSON.stringify(options.operations?.() ?? []), "application/json");
       const route = routes.find((r) => r.path === path);
       const dispatch = route && dispatchers.get(route.path);
       if (!route || !dispatch) return send(res, 404, "not found", "text/plain");
@@ -393,7 +476,10 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
       const knobs = faults;
       if (options.captureDir) {
         captured += 1;
-        writeFileSync(join(options.captureDir, `${String(captured).padStart(6, "0")}-${String(route.operation)}.xml`), raw);
+        writeFileSync(
+          join(options.captureDir, `${String(captured).padStart(6, "0")}-${String(route.operation)}.xml`),
+          raw,
+        );
       }
       if (!knobs.afterProcessing && (await transportFaults(knobs, req, res))) return;
       let request: SimRequest;
@@ -417,14 +503,16 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
       verified.set(req, request);
       // soap dispatches on the verified body alone: the security header was checked here, and soap
       // would otherwise mirror a wsse:Timestamp of its own into the answer.
-      (req as IncomingMessage & { body?: Buffer }).body = Buffer.from(`<soap:Envelope xmlns:soap="${soapEnvNs}"><soap:Body>${request.bodyXml}</soap:Body></soap:Envelope>`);
+      (req as IncomingMessage & { body?: Buffer }).body = Buffer.from(
+        `<soap:Envelope xmlns:soap="${soapEnvNs}"><soap:Body>${request.bodyXml}</soap:Body></soap:Envelope>`,
+      );
       const chunks: Buffer[] = [];
       const original = { write: res.write.bind(res), end: res.end.bind(res), writeHead: res.writeHead.bind(res) };
       let status = 200;
-      res.writeHead = ((code: number) => {
+      res.writeHead = (code: number) => {
         status = code;
         return res;
-      });
+      };
       res.write = ((chunk: string | Buffer) => {
         chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
         return true;

@@ -43,7 +43,15 @@ export const noFaults: Readonly<FaultKnobs> = Object.freeze({
   answerPaddingBytes: 0,
 });
 
-const booleanKnobs = ["http500", "garbageBody", "badResponseSignature", "dropConnection", "mtom", "afterProcessing", "replayOtherSubject"] as const;
+const booleanKnobs = [
+  "http500",
+  "garbageBody",
+  "badResponseSignature",
+  "dropConnection",
+  "mtom",
+  "afterProcessing",
+  "replayOtherSubject",
+] as const;
 
 /** Thrown for a knob setting that cannot be understood. */
 export class FaultSpecError extends Error {}
@@ -54,17 +62,24 @@ export function applyFaultPatch(current: FaultKnobs, patch: Record<string, unkno
   for (const [key, value] of Object.entries(patch)) {
     if (key === "latencyMs") {
       const ms = Number(value);
-      if (!Number.isInteger(ms) || ms < 0 || ms > 600_000) throw new FaultSpecError(`latencyMs must be an integer from 0 to 600000, got ${JSON.stringify(value)}`);
+      if (!Number.isInteger(ms) || ms < 0 || ms > 600_000)
+        throw new FaultSpecError(`latencyMs must be an integer from 0 to 600000, got ${JSON.stringify(value)}`);
       next.latencyMs = ms;
     } else if (key === "answerPaddingBytes") {
       const bytes = Number(value);
-      if (!Number.isInteger(bytes) || bytes < 0 || bytes > 512 * 1024 * 1024) throw new FaultSpecError(`answerPaddingBytes must be an integer from 0 to 536870912, got ${JSON.stringify(value)}`);
+      if (!Number.isInteger(bytes) || bytes < 0 || bytes > 512 * 1024 * 1024)
+        throw new FaultSpecError(
+          `answerPaddingBytes must be an integer from 0 to 536870912, got ${JSON.stringify(value)}`,
+        );
       next.answerPaddingBytes = bytes;
     } else if ((booleanKnobs as readonly string[]).includes(key)) {
-      if (typeof value !== "boolean") throw new FaultSpecError(`${key} must be true or false, got ${JSON.stringify(value)}`);
+      if (typeof value !== "boolean")
+        throw new FaultSpecError(`${key} must be true or false, got ${JSON.stringify(value)}`);
       next[key as (typeof booleanKnobs)[number]] = value;
     } else {
-      throw new FaultSpecError(`unknown fault knob "${key}"; known: latencyMs, answerPaddingBytes, ${booleanKnobs.join(", ")}`);
+      throw new FaultSpecError(
+        `unknown fault knob "${key}"; known: latencyMs, answerPaddingBytes, ${booleanKnobs.join(", ")}`,
+      );
     }
   }
   return next;
@@ -74,9 +89,21 @@ export function applyFaultPatch(current: FaultKnobs, patch: Record<string, unkno
 export function parseFaultSpec(spec: string | undefined): FaultKnobs {
   if (!spec || spec.trim() === "") return { ...noFaults };
   const patch: Record<string, unknown> = {};
-  for (const item of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const item of spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [key = "", raw] = item.split("=", 2);
-    patch[key] = raw === undefined ? true : key === "latencyMs" || key === "answerPaddingBytes" ? Number(raw) : raw === "true" ? true : raw === "false" ? false : raw;
+    patch[key] =
+      raw === undefined
+        ? true
+        : key === "latencyMs" || key === "answerPaddingBytes"
+          ? Number(raw)
+          : raw === "true"
+            ? true
+            : raw === "false"
+              ? false
+              : raw;
   }
   return applyFaultPatch({ ...noFaults }, patch);
 }

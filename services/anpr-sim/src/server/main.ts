@@ -32,8 +32,8 @@ const environment = z.object({
 
 parseCommandLine(process.argv.slice(2), {
   usage: serverUsage(
-    'npm run sim   (node --import tsx services/anpr-sim/src/server/main.ts)',
-    'Runs the ANPR simulator over HTTPS (services 6001, 3000 and TestConn, with WS-Security), creating the development PKI when missing. ANPR_SIM_FAULTS sets fault knobs, e.g. latencyMs=2000,http500.',
+    "npm run sim   (node --import tsx services/anpr-sim/src/server/main.ts)",
+    "Runs the ANPR simulator over HTTPS (services 6001, 3000 and TestConn, with WS-Security), creating the development PKI when missing. ANPR_SIM_FAULTS sets fault knobs, e.g. latencyMs=2000,http500.",
     environment,
     'See README.md, "The ANPR simulator". It logs {"msg":"anpr-sim ready","url":...} when it serves.',
   ),

@@ -55,7 +55,10 @@ export async function startAnprSim(options: StartAnprSimOptions): Promise<Runnin
   const manifest = await ensureDevPki(options.pkiDir);
   const tlsCertPem = readFileSync(manifest.simulator.tlsCertificateFile, "utf8");
   const tlsKeyPem = readFileSync(manifest.simulator.tlsKeyFile, "utf8");
-  const population = createPopulation({ seed: options.seed ?? 20_251_123, residentsPerComune: options.residentsPerComune ?? 3000 });
+  const population = createPopulation({
+    seed: options.seed ?? 20_251_123,
+    residentsPerComune: options.residentsPerComune ?? 3000,
+  });
   let sequence = BigInt(Date.now()) * 1000n;
   const nextSequence = () => (sequence += 1n);
   const operationLog = createOperationLog();
@@ -69,7 +72,10 @@ export async function startAnprSim(options: StartAnprSimOptions): Promise<Runnin
     options.signAnswers === false
       ? undefined
       : createWsSecurityAnswerSigner({
-          credentials: { privateKey: createPrivateKey(tlsKeyPem), certificateDerBase64: new X509Certificate(tlsCertPem).raw.toString("base64") },
+          credentials: {
+            privateKey: createPrivateKey(tlsKeyPem),
+            certificateDerBase64: new X509Certificate(tlsCertPem).raw.toString("base64"),
+          },
           ...(options.now ? { now: options.now } : {}),
         });
   const server = await createAnprSimServer({
@@ -83,10 +89,19 @@ export async function startAnprSim(options: StartAnprSimOptions): Promise<Runnin
     ...(options.captureDir ? { captureDir: options.captureDir } : {}),
     ...(options.validateXsd === undefined ? {} : { validateXsd: options.validateXsd }),
     ...(options.interfaceVersions ? { interfaceVersions: options.interfaceVersions } : {}),
-    ...(options.acceptUnsignedAssertion === undefined ? {} : { acceptUnsignedAssertion: options.acceptUnsignedAssertion }),
+    ...(options.acceptUnsignedAssertion === undefined
+      ? {}
+      : { acceptUnsignedAssertion: options.acceptUnsignedAssertion }),
     ...(options.now ? { now: options.now } : {}),
   });
   const host = options.host ?? "127.0.0.1";
   const port = await server.listen(options.port ?? 0, host);
-  return { url: `https://${host}:${port}`, port, pkiDir: manifest.dir, server, operations: () => operationLog.operations(), close: () => server.close() };
+  return {
+    url: `https://${host}:${port}`,
+    port,
+    pkiDir: manifest.dir,
+    server,
+    operations: () => operationLog.operations(),
+    close: () => server.close(),
+  };
 }

@@ -60,7 +60,7 @@ function errorList(errors: readonly AnswerMessage[]): string {
         el("oggettoErroreAnomalia", e.object) +
         el("campoErroreAnomalia", e.field) +
         el("valoreErroreAnomalia", e.value) +
-        "</errore>"
+        "</errore>",
     )
     .join("")}</listaErrori>`;
 }
@@ -107,7 +107,9 @@ export function risposta6001Ok(h: AnswerHeader, ok: Answer6001Ok): string {
   return (
     `<ns2:Risposta6001 xmlns:ns2="${ns6001}"><ns2:Risposta6001OK>` +
     header({ ...h, esito: "OK" }) +
-    (ok.languages.length > 0 ? `<linguaCertificato>${ok.languages.map((l) => el("tipoLinguaCertificato", l)).join("")}</linguaCertificato>` : "") +
+    (ok.languages.length > 0
+      ? `<linguaCertificato>${ok.languages.map((l) => el("tipoLinguaCertificato", l)).join("")}</linguaCertificato>`
+      : "") +
     `<listaTipiCertificato>${ok.certificateTypes.map((t) => el("tipoCertificato", t)).join("")}</listaTipiCertificato>` +
     "<soggettoIntestatario><generalita>" +
     (ok.subject.fiscalCode ? `<codiceFiscale>${el("codFiscale", ok.subject.fiscalCode)}</codiceFiscale>` : "") +
@@ -140,10 +142,21 @@ export interface AnswerPerson {
   sex: "M" | "F";
   /** YYYY-MM-DD */
   birthDate: string;
-  birthPlace: { comuneName: string; istatCode?: string; province: string } | { foreignLocality: string; stateName: string; stateCode: string };
+  birthPlace:
+    | { comuneName: string; istatCode?: string; province: string }
+    | { foreignLocality: string; stateName: string; stateCode: string };
   civilStatusCode?: string;
   citizenships: readonly { code: string; description: string }[];
-  residence?: { postcode: string; comuneName: string; istatCode: string; province: string; streetType: string; streetName: string; houseNumber: string; since?: string };
+  residence?: {
+    postcode: string;
+    comuneName: string;
+    istatCode: string;
+    province: string;
+    streetType: string;
+    streetName: string;
+    houseNumber: string;
+    since?: string;
+  };
   /** The family (idAnpr: digits only, as tipoIdFamigliaConvivenzaANPR requires). */
   family?: { idAnpr: string; relationshipCode: string; since: string };
   deathDate?: string;
@@ -171,7 +184,9 @@ function person(p: AnswerPerson): string {
     `<luogoNascita>${birthPlace}</luogoNascita>` +
     "</generalita>" +
     (p.civilStatusCode ? `<statoCivile>${el("statoCivile", p.civilStatusCode)}</statoCivile>` : "") +
-    p.citizenships.map((c) => `<cittadinanza>${el("descrizioneStato", c.description)}${el("codiceStato", c.code)}</cittadinanza>`).join("") +
+    p.citizenships
+      .map((c) => `<cittadinanza>${el("descrizioneStato", c.description)}${el("codiceStato", c.code)}</cittadinanza>`)
+      .join("") +
     (r
       ? "<residenza>" +
         el("tipoIndirizzo", "1") +
@@ -184,20 +199,30 @@ function person(p: AnswerPerson): string {
         el("dataDecorrenzaResidenza", r.since) +
         "</residenza>"
       : "") +
-    (p.family ? `<legameSoggetto>${el("dataDecorrenza", p.family.since)}${el("codiceLegame", p.family.relationshipCode)}</legameSoggetto>` : "") +
-    (p.family ? `<famigliaConvivenza>${el("idFamigliaConvivenzaANPR", p.family.idAnpr)}${el("tipoScheda", "1")}</famigliaConvivenza>` : "") +
+    (p.family
+      ? `<legameSoggetto>${el("dataDecorrenza", p.family.since)}${el("codiceLegame", p.family.relationshipCode)}</legameSoggetto>`
+      : "") +
+    (p.family
+      ? `<famigliaConvivenza>${el("idFamigliaConvivenzaANPR", p.family.idAnpr)}${el("tipoScheda", "1")}</famigliaConvivenza>`
+      : "") +
     (p.deathDate ? `<datiDecesso>${el("dataEvento", p.deathDate)}</datiDecesso>` : "") +
     "</datiSoggetto>"
   );
 }
 
 /** Risposta3002 with the subject first, then the family members. */
-export function risposta3002Ok(h: AnswerHeader, people: readonly AnswerPerson[], anomalies: readonly AnswerMessage[] = []): string {
+export function risposta3002Ok(
+  h: AnswerHeader,
+  people: readonly AnswerPerson[],
+  anomalies: readonly AnswerMessage[] = [],
+): string {
   return (
     `<ns2:Risposta3002 xmlns:ns2="${ns3000}"><ns2:Risposta3002_OK>` +
     header({ ...h, esito: "OK" }) +
     `<listaSoggetti>${people.map(person).join("")}</listaSoggetti>` +
-    (anomalies.length > 0 ? `<listaAnomalie>${errorList(anomalies).slice("<listaErrori>".length, -"</listaErrori>".length)}</listaAnomalie>` : "") +
+    (anomalies.length > 0
+      ? `<listaAnomalie>${errorList(anomalies).slice("<listaErrori>".length, -"</listaErrori>".length)}</listaAnomalie>`
+      : "") +
     "</ns2:Risposta3002_OK></ns2:Risposta3002>"
   );
 }

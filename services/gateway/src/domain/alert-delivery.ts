@@ -50,15 +50,24 @@ export function createAlertDelivery(options: AlertDeliveryOptions): AlertDeliver
     for (let attempt = 0; ; attempt++) {
       try {
         await options.sink(comuneCode, alert);
-        options.logger?.info({ alertId: alert.id, comuneCode, attempt: attempt + 1 }, "mass-extraction alert delivered to the Comune's Novabox");
+        options.logger?.info(
+          { alertId: alert.id, comuneCode, attempt: attempt + 1 },
+          "mass-extraction alert delivered to the Comune's Novabox",
+        );
         return;
       } catch (err) {
         const delay = delays[attempt];
         if (delay === undefined) {
-          options.logger?.warn({ alertId: alert.id, comuneCode, attempts: attempt + 1, error: describe(err) }, "mass-extraction alert not delivered: giving up");
+          options.logger?.warn(
+            { alertId: alert.id, comuneCode, attempts: attempt + 1, error: describe(err) },
+            "mass-extraction alert not delivered: giving up",
+          );
           return;
         }
-        options.logger?.warn({ alertId: alert.id, comuneCode, attempt: attempt + 1, retryInMs: delay, error: describe(err) }, "mass-extraction alert not delivered: will retry");
+        options.logger?.warn(
+          { alertId: alert.id, comuneCode, attempt: attempt + 1, retryInMs: delay, error: describe(err) },
+          "mass-extraction alert not delivered: will retry",
+        );
         if (!(await wait(delay))) return;
       }
     }

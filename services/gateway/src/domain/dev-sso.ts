@@ -82,7 +82,11 @@ export function createDevSsoIssuer(options: DevSsoIssuerOptions): DevSsoIssuer {
       const id = request.tobacconistId.trim();
       if (id === "") throw new InvalidTokenRequestError("tobacconistId is required, e.g. TAB-0001");
       const known = tobacconists.find((t) => t.tobacconistId === id);
-      if (!known) throw new UnknownTobacconistError(id, tobacconists.map((t) => t.tobacconistId));
+      if (!known)
+        throw new UnknownTobacconistError(
+          id,
+          tobacconists.map((t) => t.tobacconistId),
+        );
       const name = request.name?.trim() || known.name;
       const now = Math.floor(clock().getTime() / 1000);
       const exp = now + ttl;

@@ -9,10 +9,14 @@ export { SsoTokenError, TobacconistMismatchError, type SsoTokenFailure } from "#
 /** The development SSO knows only the demo tobacconists (PERMISSION_DENIED for anyone else). */
 export class UnknownTobacconistError extends DomainError {
   constructor(tobacconistId: string, known: readonly string[]) {
-    super("forbidden", `"${tobacconistId}" is not a demo tobacconist of the development SSO; use one of ${known.join(", ")}`, {
-      reason: "UNKNOWN_TOBACCONIST",
-      field: "tobacconistId",
-    });
+    super(
+      "forbidden",
+      `"${tobacconistId}" is not a demo tobacconist of the development SSO; use one of ${known.join(", ")}`,
+      {
+        reason: "UNKNOWN_TOBACCONIST",
+        field: "tobacconistId",
+      },
+    );
   }
 }
 
@@ -29,6 +33,8 @@ export class InvalidTokenRequestError extends DomainError {
  */
 export class AnnouncementNotAllowedError extends DomainError {
   constructor() {
-    super("forbidden", "announcements go to the router: the gateway offers a read-only view of the mesh", { reason: "ANNOUNCEMENTS_GO_TO_ROUTER" });
+    super("forbidden", "announcements go to the router: the gateway offers a read-only view of the mesh", {
+      reason: "ANNOUNCEMENTS_GO_TO_ROUTER",
+    });
   }
 }

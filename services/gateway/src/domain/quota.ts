@@ -49,7 +49,12 @@ export interface QuotaRequest {
 /** The store's decision. */
 export type QuotaDecision =
   | { admitted: true; minuteCount: number; dayCount: number }
-  | { admitted: false; limit: "per-minute" | "per-day" | "mass-extraction"; retryAfterSeconds: number; alert?: MassExtractionAlert };
+  | {
+      admitted: false;
+      limit: "per-minute" | "per-day" | "mass-extraction";
+      retryAfterSeconds: number;
+      alert?: MassExtractionAlert;
+    };
 
 /** What one issued certificate adds to the Novares account. */
 export interface LedgerEntry {
@@ -97,11 +102,20 @@ export class QuotaExceededError extends DomainError {
         : limit === "per-day"
           ? `more than ${limits.perDay} requests today`
           : `more than ${limits.massExtractionDistinctFiscalCodes} different people in ${limits.massExtractionWindowSeconds} s (mass-extraction rule, agreement art. 3.11)`;
-    const reason = limit === "per-minute" ? "TOBACCONIST_QUOTA_PER_MINUTE" : limit === "per-day" ? "TOBACCONIST_QUOTA_PER_DAY" : "MASS_EXTRACTION";
-    super("rate-limited", `Novares limit reached: ${what} from this tobacconist across all Comuni; retry in ${retryAfterSeconds} s`, {
-      reason,
-      metadata: { limit, retryAfterSeconds: String(retryAfterSeconds) },
-    });
+    const reason =
+      limit === "per-minute"
+        ? "TOBACCONIST_QUOTA_PER_MINUTE"
+        : limit === "per-day"
+          ? "TOBACCONIST_QUOTA_PER_DAY"
+          : "MASS_EXTRACTION";
+    super(
+      "rate-limited",
+      `Novares limit reached: ${what} from this tobacconist across all Comuni; retry in ${retryAfterSeconds} s`,
+      {
+        reason,
+        metadata: { limit, retryAfterSeconds: String(retryAfterSeconds) },
+      },
+    );
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }

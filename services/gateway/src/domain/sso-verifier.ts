@@ -8,7 +8,14 @@
 import type { KeyObject } from "node:crypto";
 import { bearerToken } from "#shared/mesh/bearer-token.js";
 import { DomainError } from "#shared/runtime/domain-error.js";
-import { SsoTokenError, ssoTrust, verifySsoToken, verifySsoTokenWithKeys, type SsoKeyResolver, type TobacconistIdentity } from "#shared/mesh/sso-token.js";
+import {
+  SsoTokenError,
+  ssoTrust,
+  verifySsoToken,
+  verifySsoTokenWithKeys,
+  type SsoKeyResolver,
+  type TobacconistIdentity,
+} from "#shared/mesh/sso-token.js";
 
 export type { TobacconistIdentity };
 
@@ -46,23 +53,39 @@ export const ssoAlgorithm = "RS256";
 /** Creates an {@link SsoVerifier}. Throws "invalid-input" when the key is not an RSA public key. */
 export function createSsoVerifier(options: SsoVerifierOptions): SsoVerifier {
   const clock = options.clock ?? (() => new Date());
-  const missing = () => new SsoTokenError("TOKEN_MISSING", "no SSO token: sign in to Novares and send the token as `authorization: Bearer <token>`");
+  const missing = () =>
+    new SsoTokenError(
+      "TOKEN_MISSING",
+      "no SSO token: sign in to Novares and send the token as `authorization: Bearer <token>`",
+    );
   if (options.keys) {
     const keys = options.keys;
     return {
       verify(authorization) {
         const token = bearerToken(authorization);
         if (!token) return Promise.reject(missing());
-        return verifySsoTokenWithKeys(token, keys, { issuer: options.issuer, audience: options.audience }, { now: clock(), clockToleranceSeconds: options.clockToleranceSeconds ?? 30 });
+        return verifySsoTokenWithKeys(
+          token,
+          keys,
+          { issuer: options.issuer, audience: options.audience },
+          { now: clock(), clockToleranceSeconds: options.clockToleranceSeconds ?? 30 },
+        );
       },
     };
   }
-  if (!options.publicKey) throw new DomainError("invalid-input", "no SSO key: give the issuer's public key or its key set", { reason: "SSO_KEY_MISSING" });
+  if (!options.publicKey)
+    throw new DomainError("invalid-input", "no SSO key: give the issuer's public key or its key set", {
+      reason: "SSO_KEY_MISSING",
+    });
   const trust = ssoTrust(options.publicKey, options.issuer, options.audience);
   if (trust.algorithm !== ssoAlgorithm) {
-    throw new DomainError("invalid-input", `the SSO public key is a ${trust.key.asymmetricKeyType ?? "unknown"} key; the gateway accepts RS256 tokens only (an RSA key)`, {
-      reason: "SSO_KEY_UNSUPPORTED",
-    });
+    throw new DomainError(
+      "invalid-input",
+      `the SSO public key is a ${trust.key.asymmetricKeyType ?? "unknown"} key; the gateway accepts RS256 tokens only (an RSA key)`,
+      {
+        reason: "SSO_KEY_UNSUPPORTED",
+      },
+    );
   }
   return {
     verify(authorization) {

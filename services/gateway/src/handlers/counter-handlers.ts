@@ -29,7 +29,9 @@ export function createCounterHandlers(options: CounterHandlersOptions): ServiceI
     listMassExtractionAlerts: async (request, context) => {
       const who = await caller(context);
       const limit = Math.min(1000, request.limit || 100);
-      const alerts = (await options.store.alerts(1000)).filter((a) => who.operator || a.tobacconistId === who.id).slice(0, limit);
+      const alerts = (await options.store.alerts(1000))
+        .filter((a) => who.operator || a.tobacconistId === who.id)
+        .slice(0, limit);
       return {
         alerts: alerts.map((a) => ({
           id: a.id,
@@ -45,10 +47,18 @@ export function createCounterHandlers(options: CounterHandlersOptions): ServiceI
       const who = await caller(context);
       const month = request.month.trim();
       if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) {
-        throw new DomainError("invalid-input", `month must be "YYYY-MM" (e.g. "2026-11"), not ${JSON.stringify(request.month)}`, { field: "month", reason: "INVALID_MONTH" });
+        throw new DomainError(
+          "invalid-input",
+          `month must be "YYYY-MM" (e.g. "2026-11"), not ${JSON.stringify(request.month)}`,
+          { field: "month", reason: "INVALID_MONTH" },
+        );
       }
       if (!who.operator && request.tobacconistId && request.tobacconistId !== who.id) {
-        throw new DomainError("forbidden", `a tobacconist sees only its own account; leave tobacconist_id empty or send ${who.id}`, { field: "tobacconist_id", reason: "TOBACCONIST_MISMATCH" });
+        throw new DomainError(
+          "forbidden",
+          `a tobacconist sees only its own account; leave tobacconist_id empty or send ${who.id}`,
+          { field: "tobacconist_id", reason: "TOBACCONIST_MISMATCH" },
+        );
       }
       const tobacconistId = who.operator ? request.tobacconistId || undefined : who.id;
       const rows = await options.store.ledger(month, tobacconistId);

@@ -36,7 +36,9 @@ export type DevSsoRoutes = (req: IncomingMessage, res: ServerResponse) => Promis
 const maxBodyBytes = 16 * 1024;
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" }).end(JSON.stringify(body));
+  res
+    .writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" })
+    .end(JSON.stringify(body));
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -71,7 +73,8 @@ async function tokenRequest(req: IncomingMessage, url: URL): Promise<{ tobacconi
     if (err instanceof RequestError) throw err;
     throw new RequestError(400, 'the body is not JSON: send {"tobacconistId":"TAB-0001"}');
   }
-  if (typeof body !== "object" || body === null) throw new RequestError(400, 'the body must be a JSON object: {"tobacconistId":"TAB-0001"}');
+  if (typeof body !== "object" || body === null)
+    throw new RequestError(400, 'the body must be a JSON object: {"tobacconistId":"TAB-0001"}');
   const { tobacconistId, name } = body as Record<string, unknown>;
   if (typeof tobacconistId !== "string") throw new RequestError(400, "tobacconistId must be a string, e.g. TAB-0001");
   if (name !== undefined && typeof name !== "string") throw new RequestError(400, "name must be a string");
@@ -91,24 +94,39 @@ export function createDevSsoRoutes(options: DevSsoRoutesOptions): DevSsoRoutes {
           return;
         case "jwks.json":
           if (req.method !== "GET" && req.method !== "HEAD") throw new RequestError(405, "use GET");
-          res.writeHead(200, { "Content-Type": "application/jwk-set+json", "Cache-Control": "no-store" }).end(options.jwks);
+          res
+            .writeHead(200, { "Content-Type": "application/jwk-set+json", "Cache-Control": "no-store" })
+            .end(options.jwks);
           return;
         case "tobacconists":
           if (req.method !== "GET") throw new RequestError(405, "use GET");
           sendJson(res, 200, { tobacconists: options.issuer.tobacconists });
           return;
         case "token": {
-          if (req.method !== "GET" && req.method !== "POST") throw new RequestError(405, "use POST with JSON, or GET with ?tobacconistId=");
+          if (req.method !== "GET" && req.method !== "POST")
+            throw new RequestError(405, "use POST with JSON, or GET with ?tobacconistId=");
           const issued = await options.issuer.issue(await tokenRequest(req, url));
-          sendJson(res, 200, { token: issued.token, expiresAt: issued.expiresAt.toISOString(), tobacconistId: issued.tobacconistId, name: issued.name });
+          sendJson(res, 200, {
+            token: issued.token,
+            expiresAt: issued.expiresAt.toISOString(),
+            tobacconistId: issued.tobacconistId,
+            name: issued.name,
+          });
           return;
         }
         default:
-          throw new RequestError(404, "unknown development SSO endpoint: use /dev-sso/token, /dev-sso/jwks.json, /dev-sso/public-key or /dev-sso/tobacconists");
+          throw new RequestError(
+            404,
+            "unknown development SSO endpoint: use /dev-sso/token, /dev-sso/jwks.json, /dev-sso/public-key or /dev-sso/tobacconists",
+          );
       }
     } catch (err) {
       if (err instanceof RequestError) return sendJson(res, err.status, { error: err.message, reason: "BAD_REQUEST" });
-      if (isDomainError(err)) return sendJson(res, err.kind === "forbidden" ? 403 : err.kind === "invalid-input" ? 400 : 500, { error: err.message, reason: err.reason });
+      if (isDomainError(err))
+        return sendJson(res, err.kind === "forbidden" ? 403 : err.kind === "invalid-input" ? 400 : 500, {
+          error: err.message,
+          reason: err.reason,
+        });
       options.logger?.error({ err }, "development SSO failed");
       sendJson(res, 500, { error: "the development SSO failed; see the gateway log", reason: "INTERNAL" });
     }

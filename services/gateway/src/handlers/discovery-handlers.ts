@@ -26,8 +26,11 @@ export function createDiscoveryHandlers(options: DiscoveryHandlersOptions): Serv
     withdraw() {
       throw new AnnouncementNotAllowedError();
     },
-    listInstances: (request, context) => router.listInstances(request, forwardOptions(context, { withAuthorization: false })),
-    resolveComune: (request, context) => router.resolveComune(request, forwardOptions(context, { withAuthorization: false })),
-    watchInstances: (request, context) => router.watchInstances(request, forwardOptions(context, { withAuthorization: false })),
+    listInstances: (request, context) =>
+      router.listInstances(request, forwardOptions(context, { withAuthorization: false })),
+    resolveComune: (request, context) =>
+      router.resolveComune(request, forwardOptions(context, { withAuthorization: false })),
+    watchInstances: (request, context) =>
+      router.watchInstances(request, forwardOptions(context, { withAuthorization: false })),
   };
 }

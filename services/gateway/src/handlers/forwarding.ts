@@ -13,7 +13,10 @@ export function requestHeader(context: CallContext, name: string): string | unde
 }
 
 /** Call options for the router call that serves `context`. */
-export function forwardOptions(context: CallContext, options: { withAuthorization: boolean; extra?: Record<string, string> }): ClientCallOptions {
+export function forwardOptions(
+  context: CallContext,
+  options: { withAuthorization: boolean; extra?: Record<string, string> },
+): ClientCallOptions {
   const metadata: Record<string, string> = { ...options.extra };
   for (const name of callerHeaders) {
     if (name === "authorization" && !options.withAuthorization) continue;

@@ -39,7 +39,11 @@ export interface TobacconistHandlersOptions<S extends typeof CertificationServic
  * Verifies the caller and returns the request to forward: with `tobacconistId` set to the signed-in
  * tobacconist when the message has that field.
  */
-async function authorize<M extends MessageShape<DescMessage>>(sso: SsoVerifier, request: M, context: CallContext): Promise<M> {
+async function authorize<M extends MessageShape<DescMessage>>(
+  sso: SsoVerifier,
+  request: M,
+  context: CallContext,
+): Promise<M> {
   const identity = await sso.verify(requestHeader(context, "authorization"));
   if (!("tobacconistId" in request)) return request;
   const tobacconistId = effectiveTobacconistId(identity, String(request.tobacconistId));
@@ -62,7 +66,10 @@ async function forward<M extends MessageShape<DescMessage>, R>(
 ): Promise<R> {
   const authorized = await authorize(options.sso, request, context);
   const { comuneCode } = subjectOf(authorized);
-  options.annotate?.({ ...(comuneCode ? { comune: comuneCode } : {}), ...("tobacconistId" in authorized ? { tobacconist: String(authorized.tobacconistId) } : {}) });
+  options.annotate?.({
+    ...(comuneCode ? { comune: comuneCode } : {}),
+    ...("tobacconistId" in authorized ? { tobacconist: String(authorized.tobacconistId) } : {}),
+  });
   const extra: Record<string, string> = {};
   if (limited && options.quota && "tobacconistId" in authorized) {
     const { fiscalCode } = subjectOf(authorized);
@@ -73,12 +80,17 @@ async function forward<M extends MessageShape<DescMessage>, R>(
 }
 
 /** The CertificationService handlers (ListCertificateTypes, PreviewCertificate, IssueCertificate). */
-export function createCertificationHandlers(options: TobacconistHandlersOptions<typeof CertificationService>): ServiceImpl<typeof CertificationService> {
+export function createCertificationHandlers(
+  options: TobacconistHandlersOptions<typeof CertificationService>,
+): ServiceImpl<typeof CertificationService> {
   const { router } = options;
-  const opts = (context: CallContext, extra: Record<string, string>) => forwardOptions(context, { withAuthorization: true, extra });
+  const opts = (context: CallContext, extra: Record<string, string>) =>
+    forwardOptions(context, { withAuthorization: true, extra });
   return {
-    listCertificateTypes: (request, context) => forward(options, request, context, (r, extra) => router.listCertificateTypes(r, opts(context, extra)), false),
-    previewCertificate: (request, context) => forward(options, request, context, (r, extra) => router.previewCertificate(r, opts(context, extra)), true),
+    listCertificateTypes: (request, context) =>
+      forward(options, request, context, (r, extra) => router.listCertificateTypes(r, opts(context, extra)), false),
+    previewCertificate: (request, context) =>
+      forward(options, request, context, (r, extra) => router.previewCertificate(r, opts(context, extra)), true),
     issueCertificate: (request, context) =>
       forward(
         options,
@@ -97,7 +109,9 @@ export function createCertificationHandlers(options: TobacconistHandlersOptions<
                 stampDutyCents: Number(charges?.stampDutyCents ?? 0n),
                 exempt: r.stampDuty.case === "stampDutyExemption",
               })
-              .catch((err: unknown) => options.logger?.error({ err }, "could not record the certificate in the Novares ledger"));
+              .catch((err: unknown) =>
+                options.logger?.error({ err }, "could not record the certificate in the Novares ledger"),
+              );
           }
           return issued;
         },
@@ -107,9 +121,18 @@ export function createCertificationHandlers(options: TobacconistHandlersOptions<
 }
 
 /** The ConsultationService handlers (GetIndividualRecord). */
-export function createConsultationHandlers(options: TobacconistHandlersOptions<typeof ConsultationService>): ServiceImpl<typeof ConsultationService> {
+export function createConsultationHandlers(
+  options: TobacconistHandlersOptions<typeof ConsultationService>,
+): ServiceImpl<typeof ConsultationService> {
   const { router } = options;
   return {
-    getIndividualRecord: (request, context) => forward(options, request, context, (r, extra) => router.getIndividualRecord(r, forwardOptions(context, { withAuthorization: true, extra })), true),
+    getIndividualRecord: (request, context) =>
+      forward(
+        options,
+        request,
+        context,
+        (r, extra) => router.getIndividualRecord(r, forwardOptions(context, { withAuthorization: true, extra })),
+        true,
+      ),
   };
 }

@@ -90,7 +90,12 @@ export interface GatewayQuotaOptions {
 }
 
 /** The default mesh-wide limits: looser than a box's defaults (30/min), so a box's limit bites first. */
-export const defaultQuotaLimits: QuotaLimits = { perMinute: 60, perDay: 2000, massExtractionDistinctFiscalCodes: 200, massExtractionWindowSeconds: 3600 };
+export const defaultQuotaLimits: QuotaLimits = {
+  perMinute: 60,
+  perDay: 2000,
+  massExtractionDistinctFiscalCodes: 200,
+  massExtractionWindowSeconds: 3600,
+};
 
 /** Options for {@link startGateway}. */
 export interface StartGatewayOptions {
@@ -137,26 +142,41 @@ export interface RunningGateway {
 
 function routerCredentials(router: GatewayRouterOptions): ChannelCredentials {
   if (router.meshTlsDir && router.plaintext) {
-    throw new DomainError("invalid-input", "choose either mutual TLS to the router (MESH_TLS_DIR) or plaintext (MESH_PLAINTEXT=true), not both", { reason: "ROUTER_TLS_AMBIGUOUS" });
+    throw new DomainError(
+      "invalid-input",
+      "choose either mutual TLS to the router (MESH_TLS_DIR) or plaintext (MESH_PLAINTEXT=true), not both",
+      { reason: "ROUTER_TLS_AMBIGUOUS" },
+    );
   }
-  if (router.meshTlsDir) return meshCredentials(router.meshTlsDir, "gateway").clientExpecting(expectMeshPeer({ roles: ["router"] }));
+  if (router.meshTlsDir)
+    return meshCredentials(router.meshTlsDir, "gateway").clientExpecting(expectMeshPeer({ roles: ["router"] }));
   if (router.plaintext) return credentials.createInsecure();
-  throw new DomainError("invalid-input", "no credentials for the router: set MESH_TLS_DIR to the mesh PKI folder, or MESH_PLAINTEXT=true for a development mesh", {
-    reason: "ROUTER_TLS_MISSING",
-  });
+  throw new DomainError(
+    "invalid-input",
+    "no credentials for the router: set MESH_TLS_DIR to the mesh PKI folder, or MESH_PLAINTEXT=true for a development mesh",
+    {
+      reason: "ROUTER_TLS_MISSING",
+    },
+  );
 }
 
 /**
  * Readiness plus the SSO key set's state: a JWKS that could not be re-fetched keeps the last good
  * keys (the gateway still serves), and /readyz says so in `reason` for the operator.
  */
-function withSsoKeyStatus(readiness: { ready: boolean; reason?: string }, keys: SsoKeySet): { ready: boolean; reason?: string } {
+function withSsoKeyStatus(
+  readiness: { ready: boolean; reason?: string },
+  keys: SsoKeySet,
+): { ready: boolean; reason?: string } {
   const status = keys.status();
   if (!status.stale) return readiness;
   const note = status.loadedAt
     ? `SSO key set stale (last good set from ${status.loadedAt.toISOString()} in use, kids ${status.kids.join(",")}): ${status.lastError ?? "not fetched"}`
     : `SSO key set never fetched, no token can be verified: ${status.lastError ?? "not fetched"}`;
-  return { ready: readiness.ready && status.loadedAt !== undefined, reason: readiness.reason ? `${readiness.reason}; ${note}` : note };
+  return {
+    ready: readiness.ready && status.loadedAt !== undefined,
+    reason: readiness.reason ? `${readiness.reason}; ${note}` : note,
+  };
 }
 
 /** Starts the gateway and resolves when both listeners are up. */
@@ -164,11 +184,19 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const { logger, sso: ssoOptions } = options;
   const clock = options.clock ?? (() => new Date());
   if ([ssoOptions.publicKeyPem, ssoOptions.devSsoDir, ssoOptions.jwksUrl].filter(Boolean).length > 1) {
-    throw new DomainError("invalid-input", "choose one SSO key source: the development SSO (GATEWAY_DEV_SSO=true), the issuer's JWKS (GATEWAY_SSO_JWKS_URL) or its key file (GATEWAY_SSO_PUBLIC_KEY_FILE)", {
-      reason: "SSO_AMBIGUOUS",
-    });
+    throw new DomainError(
+      "invalid-input",
+      "choose one SSO key source: the development SSO (GATEWAY_DEV_SSO=true), the issuer's JWKS (GATEWAY_SSO_JWKS_URL) or its key file (GATEWAY_SSO_PUBLIC_KEY_FILE)",
+      {
+        reason: "SSO_AMBIGUOUS",
+      },
+    );
   }
-  let source: SsoKeySource | undefined = ssoOptions.publicKeyPem ? { kind: "pem", pem: ssoOptions.publicKeyPem } : ssoOptions.jwksUrl ? { kind: "jwks-url", url: ssoOptions.jwksUrl } : undefined;
+  let source: SsoKeySource | undefined = ssoOptions.publicKeyPem
+    ? { kind: "pem", pem: ssoOptions.publicKeyPem }
+    : ssoOptions.jwksUrl
+      ? { kind: "jwks-url", url: ssoOptions.jwksUrl }
+      : undefined;
   let devSso: DevSsoRoutes | undefined;
   let publicKeyPem = ssoOptions.publicKeyPem;
   if (ssoOptions.devSsoDir) {
@@ -191,29 +219,45 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     source = { kind: "jwks", json: jwks };
   }
   if (!source) {
-    throw new DomainError("invalid-input", "no SSO key: set GATEWAY_SSO_JWKS_URL (or GATEWAY_SSO_PUBLIC_KEY_FILE) for the Novares SSO, or GATEWAY_DEV_SSO=true for development", {
-      reason: "SSO_KEY_MISSING",
-    });
+    throw new DomainError(
+      "invalid-input",
+      "no SSO key: set GATEWAY_SSO_JWKS_URL (or GATEWAY_SSO_PUBLIC_KEY_FILE) for the Novares SSO, or GATEWAY_DEV_SSO=true for development",
+      {
+        reason: "SSO_KEY_MISSING",
+      },
+    );
   }
   const ssoKeys = createSsoKeySet({
     source,
     clock,
     background: true,
     ...(ssoOptions.jwksRefreshIntervalMs ? { refreshIntervalMs: ssoOptions.jwksRefreshIntervalMs } : {}),
-    ...(ssoOptions.jwksMinRefetchIntervalMs !== undefined ? { minRefetchIntervalMs: ssoOptions.jwksMinRefetchIntervalMs } : {}),
+    ...(ssoOptions.jwksMinRefetchIntervalMs !== undefined
+      ? { minRefetchIntervalMs: ssoOptions.jwksMinRefetchIntervalMs }
+      : {}),
     onFetch: (outcome) =>
-      outcome.ok ? logger.info({ kids: outcome.kids }, "SSO key set fetched") : logger.warn({ problem: outcome.error }, "SSO key set could not be fetched: keeping the last good set"),
+      outcome.ok
+        ? logger.info({ kids: outcome.kids }, "SSO key set fetched")
+        : logger.warn({ problem: outcome.error }, "SSO key set could not be fetched: keeping the last good set"),
   });
   await ssoKeys.refresh();
   const sso = createSsoVerifier({ keys: ssoKeys, issuer: ssoOptions.issuer, audience: ssoOptions.audience, clock });
 
-  const observability = options.observability ?? createObservability({ service: "gateway", accessLog: logger.child({ component: "access" }) });
+  const observability =
+    options.observability ??
+    createObservability({ service: "gateway", accessLog: logger.child({ component: "access" }) });
   const routers = routerTarget(options.router.address);
-  const channel = new Client(routers.target, routerCredentials(options.router), { ...routers.options, interceptors: [observability.grpcClientInterceptor] });
+  const channel = new Client(routers.target, routerCredentials(options.router), {
+    ...routers.options,
+    interceptors: [observability.grpcClientInterceptor],
+  });
   const handlerLogger = logger.child({ component: "handlers" });
   const quotaOptions = options.quota ?? { limits: defaultQuotaLimits };
   const quotaStore: QuotaStore = quotaOptions.redisUrl
-    ? await createRedisQuotaStore({ url: quotaOptions.redisUrl, ...(quotaOptions.redisPrefix ? { prefix: quotaOptions.redisPrefix } : {}) })
+    ? await createRedisQuotaStore({
+        url: quotaOptions.redisUrl,
+        ...(quotaOptions.redisPrefix ? { prefix: quotaOptions.redisPrefix } : {}),
+      })
     : createMemoryQuotaStore();
   const alertClient = createGrpcClient(AlertService, channel);
   const alertDelivery = createAlertDelivery({
@@ -238,14 +282,27 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     limits: quotaOptions.limits,
     clock,
     onAlert: (alert) => {
-      logger.warn({ alertId: alert.id, tobacconistId: alert.tobacconistId, comuni: alert.comuni, windowSeconds: alert.windowSeconds }, "mass-extraction alert");
+      logger.warn(
+        {
+          alertId: alert.id,
+          tobacconistId: alert.tobacconistId,
+          comuni: alert.comuni,
+          windowSeconds: alert.windowSeconds,
+        },
+        "mass-extraction alert",
+      );
       void alertDelivery.deliver(alert);
     },
   });
   const ledger = (entry: Parameters<QuotaStore["record"]>[0]) => quotaStore.record(entry);
   // grpc.health.v1 of the gateway: SERVING while its router is (readiness, for load balancers).
   const health = createHealthService({
-    statuses: Object.fromEntries(["", CertificationService.typeName, ConsultationService.typeName, DiscoveryService.typeName].map((name) => [name, ServingStatus.NOT_SERVING])),
+    statuses: Object.fromEntries(
+      ["", CertificationService.typeName, ConsultationService.typeName, DiscoveryService.typeName].map((name) => [
+        name,
+        ServingStatus.NOT_SERVING,
+      ]),
+    ),
   });
   const routerHealth = createGrpcClient(Health, channel);
   const routerCheckIntervalMs = options.routerCheckIntervalMs ?? 2_000;
@@ -254,7 +311,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     intervalMs: routerCheckIntervalMs,
     // The probe's own deadline, not the interval: a short interval must not turn a loaded router's
     // slow answer into "unreachable" (probes never overlap: the next waits for this one).
-    probe: async () => (await routerHealth.check({ service: "" }, { deadline: routerCheckTimeoutMs })).status === HealthCheckResponse_ServingStatus.SERVING,
+    probe: async () =>
+      (await routerHealth.check({ service: "" }, { deadline: routerCheckTimeoutMs })).status ===
+      HealthCheckResponse_ServingStatus.SERVING,
     onChange: (r) => {
       health.setAll(r.ready ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
       if (r.ready) logger.info({}, "router SERVING: gateway ready");
@@ -266,10 +325,44 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     ops: createOpsHttpHandler({ observability, readiness: () => withSsoKeyStatus(readiness.current(), ssoKeys) }),
     routes: (router) => {
       addConnectService(router, Health, health.implementation(), handlerLogger);
-      addConnectService(router, CertificationService, createCertificationHandlers({ router: createGrpcClient(CertificationService, channel), sso, logger: handlerLogger, quota, ledger, clock, annotate: (facts) => observability.annotate(facts) }), handlerLogger);
-      addConnectService(router, ConsultationService, createConsultationHandlers({ router: createGrpcClient(ConsultationService, channel), sso, logger: handlerLogger, quota, annotate: (facts) => observability.annotate(facts) }), handlerLogger);
-      addConnectService(router, CounterService, createCounterHandlers({ store: quotaStore, sso, operatorIds: quotaOptions.operatorIds ?? [] }), handlerLogger);
-      addConnectService(router, DiscoveryService, createDiscoveryHandlers({ router: createGrpcClient(DiscoveryService, channel) }), handlerLogger);
+      addConnectService(
+        router,
+        CertificationService,
+        createCertificationHandlers({
+          router: createGrpcClient(CertificationService, channel),
+          sso,
+          logger: handlerLogger,
+          quota,
+          ledger,
+          clock,
+          annotate: (facts) => observability.annotate(facts),
+        }),
+        handlerLogger,
+      );
+      addConnectService(
+        router,
+        ConsultationService,
+        createConsultationHandlers({
+          router: createGrpcClient(ConsultationService, channel),
+          sso,
+          logger: handlerLogger,
+          quota,
+          annotate: (facts) => observability.annotate(facts),
+        }),
+        handlerLogger,
+      );
+      addConnectService(
+        router,
+        CounterService,
+        createCounterHandlers({ store: quotaStore, sso, operatorIds: quotaOptions.operatorIds ?? [] }),
+        handlerLogger,
+      );
+      addConnectService(
+        router,
+        DiscoveryService,
+        createDiscoveryHandlers({ router: createGrpcClient(DiscoveryService, channel) }),
+        handlerLogger,
+      );
       // grpcurl on the h2c listener: list, describe, and decode the details of every error.
       addConnectReflection(router, { services: [Health, CertificationService, ConsultationService, DiscoveryService] });
     },

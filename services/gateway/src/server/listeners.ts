@@ -10,7 +10,13 @@
  * sessions alive, and a graceful close would otherwise wait for them forever.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createServer as createHttp2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from "node:http2";
+import {
+  createServer as createHttp2Server,
+  type Http2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type ServerHttp2Session,
+} from "node:http2";
 import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
@@ -68,7 +74,8 @@ export function createGatewayListeners(options: GatewayListenersOptions): Gatewa
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
     fallback: (req, res) => {
       const response = res as unknown as ServerResponse;
-      if (options.webDir && (req.method === "GET" || req.method === "HEAD")) return serveStatic(options.webDir, req, response);
+      if (options.webDir && (req.method === "GET" || req.method === "HEAD"))
+        return serveStatic(options.webDir, req, response);
       response.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
     },
   });

@@ -21,7 +21,10 @@ const environment = z
     // One host:port, or a comma-separated list of IP address:port (round-robin over the healthy ones).
     ROUTER_ADDRESS: z
       .string()
-      .regex(/^([^\s:,]+:\d{1,5}|\[[0-9a-fA-F:.]+\]:\d{1,5})(,([^\s:,]+:\d{1,5}|\[[0-9a-fA-F:.]+\]:\d{1,5}))*$/, "expected host:port, or a comma-separated list of IP address:port, e.g. 10.0.0.1:50060,10.0.0.2:50060")
+      .regex(
+        /^([^\s:,]+:\d{1,5}|\[[0-9a-fA-F:.]+\]:\d{1,5})(,([^\s:,]+:\d{1,5}|\[[0-9a-fA-F:.]+\]:\d{1,5}))*$/,
+        "expected host:port, or a comma-separated list of IP address:port, e.g. 10.0.0.1:50060,10.0.0.2:50060",
+      )
       .default("127.0.0.1:50060"),
     MESH_TLS_DIR: z.string().optional(),
     MESH_PLAINTEXT: env.flag(false),
@@ -30,7 +33,10 @@ const environment = z
     GATEWAY_SSO_ISSUER: z.string().default("https://sso.novares.dev"),
     GATEWAY_SSO_AUDIENCE: z.string().default("novabox"),
     GATEWAY_SSO_PUBLIC_KEY_FILE: z.string().optional(),
-    GATEWAY_SSO_JWKS_URL: z.string().url("expected the SSO's JWKS URL, e.g. https://sso.novares.it/.well-known/jwks.json").optional(),
+    GATEWAY_SSO_JWKS_URL: z
+      .string()
+      .url("expected the SSO's JWKS URL, e.g. https://sso.novares.it/.well-known/jwks.json")
+      .optional(),
     GATEWAY_SSO_JWKS_REFRESH_MS: env.millis(300_000),
     GATEWAY_SSO_JWKS_MIN_REFETCH_MS: env.millis(30_000),
     GATEWAY_WEB_DIR: z.string().optional(),
@@ -40,17 +46,37 @@ const environment = z
     GATEWAY_REDIS_PREFIX: z.string().optional(),
     GATEWAY_QUOTA_PER_MINUTE: z.coerce.number().int().min(0).default(defaultQuotaLimits.perMinute),
     GATEWAY_QUOTA_PER_DAY: z.coerce.number().int().min(0).default(defaultQuotaLimits.perDay),
-    GATEWAY_MASS_EXTRACTION_DISTINCT: z.coerce.number().int().min(0).default(defaultQuotaLimits.massExtractionDistinctFiscalCodes),
-    GATEWAY_MASS_EXTRACTION_WINDOW_SECONDS: z.coerce.number().int().min(0).default(defaultQuotaLimits.massExtractionWindowSeconds),
+    GATEWAY_MASS_EXTRACTION_DISTINCT: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(defaultQuotaLimits.massExtractionDistinctFiscalCodes),
+    GATEWAY_MASS_EXTRACTION_WINDOW_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(defaultQuotaLimits.massExtractionWindowSeconds),
     GATEWAY_OPERATOR_IDS: z.string().default(""),
     LOG_LEVEL: env.logLevel(),
   })
   .superRefine((c, ctx) => {
     if (c.MESH_PLAINTEXT === Boolean(c.MESH_TLS_DIR)) {
-      ctx.addIssue({ code: "custom", path: ["MESH_TLS_DIR"], message: "set MESH_TLS_DIR (mesh PKI folder) or MESH_PLAINTEXT=true, exactly one" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["MESH_TLS_DIR"],
+        message: "set MESH_TLS_DIR (mesh PKI folder) or MESH_PLAINTEXT=true, exactly one",
+      });
     }
-    if ([c.GATEWAY_DEV_SSO, Boolean(c.GATEWAY_SSO_PUBLIC_KEY_FILE), Boolean(c.GATEWAY_SSO_JWKS_URL)].filter(Boolean).length !== 1) {
-      ctx.addIssue({ code: "custom", path: ["GATEWAY_SSO_PUBLIC_KEY_FILE"], message: "set GATEWAY_SSO_JWKS_URL or GATEWAY_SSO_PUBLIC_KEY_FILE (production) or GATEWAY_DEV_SSO=true (development), exactly one" });
+    if (
+      [c.GATEWAY_DEV_SSO, Boolean(c.GATEWAY_SSO_PUBLIC_KEY_FILE), Boolean(c.GATEWAY_SSO_JWKS_URL)].filter(Boolean)
+        .length !== 1
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["GATEWAY_SSO_PUBLIC_KEY_FILE"],
+        message:
+          "set GATEWAY_SSO_JWKS_URL or GATEWAY_SSO_PUBLIC_KEY_FILE (production) or GATEWAY_DEV_SSO=true (development), exactly one",
+      });
     }
   });
 
@@ -65,8 +91,14 @@ parseCommandLine(process.argv.slice(2), {
 const config = loadConfig(environment);
 
 const logger = createLogger({ name: "gateway", level: config.LOG_LEVEL });
-const observability = createObservability({ service: "gateway", instance: `${config.GATEWAY_HOST}:${config.GATEWAY_PORT}`, accessLog: logger.child({ component: "access" }), env: process.env });
-if (config.MESH_TLS_DIR) observability.watchCertificate("mesh", "gateway", certificateFileNotAfter(join(config.MESH_TLS_DIR, "gateway.pem")));
+const observability = createObservability({
+  service: "gateway",
+  instance: `${config.GATEWAY_HOST}:${config.GATEWAY_PORT}`,
+  accessLog: logger.child({ component: "access" }),
+  env: process.env,
+});
+if (config.MESH_TLS_DIR)
+  observability.watchCertificate("mesh", "gateway", certificateFileNotAfter(join(config.MESH_TLS_DIR, "gateway.pem")));
 const gateway = await startGateway({
   logger,
   observability,
@@ -80,12 +112,17 @@ const gateway = await startGateway({
     },
     ...(config.GATEWAY_REDIS_URL ? { redisUrl: config.GATEWAY_REDIS_URL } : {}),
     ...(config.GATEWAY_REDIS_PREFIX ? { redisPrefix: config.GATEWAY_REDIS_PREFIX } : {}),
-    operatorIds: config.GATEWAY_OPERATOR_IDS.split(",").map((s) => s.trim()).filter(Boolean),
+    operatorIds: config.GATEWAY_OPERATOR_IDS.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
   },
   host: config.GATEWAY_HOST,
   port: config.GATEWAY_PORT,
   h2cPort: config.GATEWAY_H2C_PORT,
-  router: { address: config.ROUTER_ADDRESS, ...(config.MESH_TLS_DIR ? { meshTlsDir: config.MESH_TLS_DIR } : { plaintext: true }) },
+  router: {
+    address: config.ROUTER_ADDRESS,
+    ...(config.MESH_TLS_DIR ? { meshTlsDir: config.MESH_TLS_DIR } : { plaintext: true }),
+  },
   sso: {
     issuer: config.GATEWAY_SSO_ISSUER,
     audience: config.GATEWAY_SSO_AUDIENCE,
@@ -98,9 +135,25 @@ const gateway = await startGateway({
         : { publicKeyPem: await readSsoPublicKey(config.GATEWAY_SSO_PUBLIC_KEY_FILE ?? "") }),
   },
   ...(config.GATEWAY_WEB_DIR ? { webDir: config.GATEWAY_WEB_DIR } : {}),
-  ...(config.GATEWAY_ALLOWED_ORIGINS ? { allowedOrigins: config.GATEWAY_ALLOWED_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean) } : {}),
+  ...(config.GATEWAY_ALLOWED_ORIGINS
+    ? {
+        allowedOrigins: config.GATEWAY_ALLOWED_ORIGINS.split(",")
+          .map((o) => o.trim())
+          .filter(Boolean),
+      }
+    : {}),
 });
-logger.info({ port: gateway.port, h2cPort: gateway.h2cPort, devSso: gateway.devSso, router: config.ROUTER_ADDRESS, mtls: Boolean(config.MESH_TLS_DIR), tracing: observability.tracing }, "gateway ready");
+logger.info(
+  {
+    port: gateway.port,
+    h2cPort: gateway.h2cPort,
+    devSso: gateway.devSso,
+    router: config.ROUTER_ADDRESS,
+    mtls: Boolean(config.MESH_TLS_DIR),
+    tracing: observability.tracing,
+  },
+  "gateway ready",
+);
 installShutdown({
   logger,
   steps: [

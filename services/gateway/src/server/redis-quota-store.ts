@@ -126,7 +126,12 @@ export async function createRedisQuotaStore(options: RedisQuotaStoreOptions): Pr
       )) as [number, string | number, number, string?];
       if (result[0] === 1) return { admitted: true, minuteCount: Number(result[1]), dayCount: Number(result[2]) };
       const limit = result[1] as "per-minute" | "per-day" | "mass-extraction";
-      return { admitted: false, limit, retryAfterSeconds: Number(result[2]), ...(result[3] ? { alert: alertOf(result[3]) } : {}) };
+      return {
+        admitted: false,
+        limit,
+        retryAfterSeconds: Number(result[2]),
+        ...(result[3] ? { alert: alertOf(result[3]) } : {}),
+      };
     },
     async alerts(limit) {
       return (await redis.lrange(`${prefix}:alerts`, 0, Math.max(0, limit - 1))).map(alertOf);
@@ -148,7 +153,14 @@ export async function createRedisQuotaStore(options: RedisQuotaStoreOptions): Pr
         const [t, comune, what] = field.split("|");
         if (!t || !comune || !what || (tobacconistId !== undefined && t !== tobacconistId)) continue;
         const k = `${t}|${comune}`;
-        const row = rows.get(k) ?? { tobacconistId: t, comuneCode: comune, certificates: 0, serviceFeesCents: 0, stampDutyCents: 0, exemptCertificates: 0 };
+        const row = rows.get(k) ?? {
+          tobacconistId: t,
+          comuneCode: comune,
+          certificates: 0,
+          serviceFeesCents: 0,
+          stampDutyCents: 0,
+          exemptCertificates: 0,
+        };
         const n = Number(value);
         if (what === "certificates") row.certificates = n;
         else if (what === "fees") row.serviceFeesCents = n;
@@ -156,7 +168,9 @@ export async function createRedisQuotaStore(options: RedisQuotaStoreOptions): Pr
         else if (what === "exempt") row.exemptCertificates = n;
         rows.set(k, row);
       }
-      return [...rows.values()].sort((a, b) => a.tobacconistId.localeCompare(b.tobacconistId) || a.comuneCode.localeCompare(b.comuneCode));
+      return [...rows.values()].sort(
+        (a, b) => a.tobacconistId.localeCompare(b.tobacconistId) || a.comuneCode.localeCompare(b.comuneCode),
+      );
     },
     async hashKey() {
       await redis.set(`${prefix}:hash-key`, randomBytes(32).toString("base64"), "NX");

@@ -35,7 +35,13 @@ export function createRouterHealthMonitor(options: RouterHealthMonitorOptions): 
   const probeOnce = async () => {
     let next: Readiness;
     try {
-      next = (await options.probe()) ? { ready: true } : { ready: false, reason: "the router answers NOT_SERVING (its routing table is not synchronised yet, or it is shutting down)" };
+      next = (await options.probe())
+        ? { ready: true }
+        : {
+            ready: false,
+            reason:
+              "the router answers NOT_SERVING (its routing table is not synchronised yet, or it is shutting down)",
+          };
     } catch (err) {
       next = { ready: false, reason: `the router is unreachable: ${err instanceof Error ? err.message : String(err)}` };
     }

@@ -30,10 +30,26 @@ export function routerTarget(address: string): RouterTarget {
     .split(",")
     .map((a) => a.trim())
     .filter(Boolean);
-  if (addresses.length === 0) throw new Error("ROUTER_ADDRESS is empty: set host:port of the router (or a comma-separated list of IP address:port)");
-  const options: ChannelOptions = { "grpc.service_config": JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) };
+  if (addresses.length === 0)
+    throw new Error(
+      "ROUTER_ADDRESS is empty: set host:port of the router (or a comma-separated list of IP address:port)",
+    );
+  const options: ChannelOptions = {
+    "grpc.service_config": JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+  };
   if (addresses.length === 1) return { target: addresses[0]!, options, addresses };
-  const scheme = addresses.every((a) => ipv4.test(a)) ? "ipv4" : addresses.every((a) => ipv6.test(a)) ? "ipv6" : undefined;
-  if (!scheme) throw new Error(`ROUTER_ADDRESS lists several routers: each must be an IP address:port of the same family (got ${address}); or use one DNS name that resolves to every router`);
-  return { target: `${scheme}:${addresses.join(",")}`, options: { ...options, "grpc.default_authority": addresses[0]! }, addresses };
+  const scheme = addresses.every((a) => ipv4.test(a))
+    ? "ipv4"
+    : addresses.every((a) => ipv6.test(a))
+      ? "ipv6"
+      : undefined;
+  if (!scheme)
+    throw new Error(
+      `ROUTER_ADDRESS lists several routers: each must be an IP address:port of the same family (got ${address}); or use one DNS name that resolves to every router`,
+    );
+  return {
+    target: `${scheme}:${addresses.join(",")}`,
+    options: { ...options, "grpc.default_authority": addresses[0]! },
+    addresses,
+  };
 }

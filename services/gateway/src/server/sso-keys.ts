@@ -39,10 +39,14 @@ export async function ensureDevSsoKeyPair(dir: string): Promise<DevSsoKeyPair> {
     else if (((await stat(privateFile)).mode & 0o077) !== 0) await chmod(privateFile, 0o600);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
-      throw new DomainError("precondition-failed", `${privateFile} is not a readable private key: remove it to let the gateway create a new development key`, {
-        reason: "DEV_SSO_KEY_UNREADABLE",
-        cause: err,
-      });
+      throw new DomainError(
+        "precondition-failed",
+        `${privateFile} is not a readable private key: remove it to let the gateway create a new development key`,
+        {
+          reason: "DEV_SSO_KEY_UNREADABLE",
+          cause: err,
+        },
+      );
     }
   }
   if (!privateKey) {
@@ -63,7 +67,10 @@ export async function readSsoPublicKey(file: string): Promise<string> {
     createPublicKey(pem);
     return pem;
   } catch (err) {
-    throw new DomainError("precondition-failed", `GATEWAY_SSO_PUBLIC_KEY_FILE ${file} is not a readable PEM public key`, { reason: "SSO_KEY_UNREADABLE", cause: err });
+    throw new DomainError(
+      "precondition-failed",
+      `GATEWAY_SSO_PUBLIC_KEY_FILE ${file} is not a readable PEM public key`,
+      { reason: "SSO_KEY_UNREADABLE", cause: err },
+    );
   }
 }
-

@@ -31,7 +31,13 @@ import {
   type CertificateRequestInput,
   type TestataInput,
 } from "./requests.js";
-import { parseRisposta3002, parseRisposta6001, parseRispostaConnessione, type CertificateResult, type IndividualRecord } from "./responses.js";
+import {
+  parseRisposta3002,
+  parseRisposta6001,
+  parseRispostaConnessione,
+  type CertificateResult,
+  type IndividualRecord,
+} from "./responses.js";
 import { DomainError } from "#shared/runtime/domain-error.js";
 import { postSoap, soapEnvelope, wsdlNamespaces, type MtomAttachments, type SoapAnswer } from "./soap-transport.js";
 
@@ -94,15 +100,28 @@ export interface AnprClient {
   /** A fresh `idOperazioneComune` of this box, durably reserved (to record before sending). */
   nextOperationId(): Promise<string>;
   /** emissioneCertificato (6001): a certificate, or a preview when `issuance` is 3. */
-  issueCertificate(input: CertificateRequestInput, options?: AnprCallOptions): Promise<CertificateResult & { idOperazioneComune: string }>;
+  issueCertificate(
+    input: CertificateRequestInput,
+    options?: AnprCallOptions,
+  ): Promise<CertificateResult & { idOperazioneComune: string }>;
   /** interrogazioneCittadino_famiglia_convivenza (3002): the individual record by fiscal code. */
-  getIndividualRecord(input: { fiscalCode: string; referenceDate?: Date }, options?: AnprCallOptions): Promise<IndividualRecord & { idOperazioneComune: string }>;
+  getIndividualRecord(
+    input: { fiscalCode: string; referenceDate?: Date },
+    options?: AnprCallOptions,
+  ): Promise<IndividualRecord & { idOperazioneComune: string }>;
   /**
    * TestConn: whether ANPR accepts this workstation's signed requests. Also reports ANPR's clock
    * (`anprTime`: the signed answer's Timestamp, else the HTTP `Date` header) and when the call was
    * sent and answered by the box's clock, so the caller can measure the skew (italia/anpr#481, #715).
    */
-  testConnection(): Promise<{ anprOperationId: string; outcome: string; idOperazioneComune: string; anprTime?: Date; sentAt: Date; answeredAt: Date }>;
+  testConnection(): Promise<{
+    anprOperationId: string;
+    outcome: string;
+    idOperazioneComune: string;
+    anprTime?: Date;
+    sentAt: Date;
+    answeredAt: Date;
+  }>;
   /** Closes the keep-alive connections. */
   close(): void;
 }
@@ -125,11 +144,14 @@ export function reassembleXop(rootPart: string, mtom: MtomAttachments | undefine
     const id = part.headers["content-id"] ?? part.headers["Content-ID"];
     if (id) attachments.set(id.trim().replace(/^<|>$/g, ""), part.body);
   }
-  return rootPart.replace(/<([\w.-]+:)?Include\b[^>]*?href="cid:([^"]+)"[^>]*?\/>/g, (include: string, _prefix: string, href: string) => {
-    const content = attachments.get(decodeURIComponent(href));
-    if (!content) throw new AnprBadResponseError(`the MTOM attachment cid:${href} is missing`);
-    return content.toString("base64");
-  });
+  return rootPart.replace(
+    /<([\w.-]+:)?Include\b[^>]*?href="cid:([^"]+)"[^>]*?\/>/g,
+    (include: string, _prefix: string, href: string) => {
+      const content = attachments.get(decodeURIComponent(href));
+      if (!content) throw new AnprBadResponseError(`the MTOM attachment cid:${href} is missing`);
+      return content.toString("base64");
+    },
+  );
 }
 
 interface SoapError extends Error {
@@ -137,18 +159,25 @@ interface SoapError extends Error {
 }
 
 /** Transport error codes meaning the request never left this box (no act at ANPR is possible). */
-const notSentCodes = /^(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|CERT_|ERR_TLS_CERT)/;
+const notSentCodes =
+  /^(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|CERT_|ERR_TLS_CERT)/;
 
 function transportError(err: unknown, timeoutMs: number): DomainError {
   if (err instanceof DomainError) return err;
   const e = (err ?? {}) as SoapError;
   const message = describeError(err);
-  if (e.code === "ECONNABORTED" || e.code === "ETIMEDOUT" || /timeout/i.test(message)) return new AnprTimeoutError(timeoutMs, err);
-  if (e.code && notSentCodes.test(e.code)) return new AnprUnavailableError(`ANPR cannot be reached (${e.code}); retry later`, err, { requestNotSent: true });
-  if (e.code && /^(ECONNRESET|EPIPE|ERR_SOCKET|ECONNABORTED)/.test(e.code)) return new AnprUnavailableError(`the connection to ANPR broke (${e.code}); retry later`, err);
-  if (/socket hang up|network/i.test(message)) return new AnprUnavailableError(`the connection to ANPR broke (${message}); retry later`, err);
+  if (e.code === "ECONNABORTED" || e.code === "ETIMEDOUT" || /timeout/i.test(message))
+    return new AnprTimeoutError(timeoutMs, err);
+  if (e.code && notSentCodes.test(e.code))
+    return new AnprUnavailableError(`ANPR cannot be reached (${e.code}); retry later`, err, { requestNotSent: true });
+  if (e.code && /^(ECONNRESET|EPIPE|ERR_SOCKET|ECONNABORTED)/.test(e.code))
+    return new AnprUnavailableError(`the connection to ANPR broke (${e.code}); retry later`, err);
+  if (/socket hang up|network/i.test(message))
+    return new AnprUnavailableError(`the connection to ANPR broke (${message}); retry later`, err);
   if (/TLS|certificate|self.signed|unable to verify/i.test(message)) {
-    return new AnprUnavailableError(`ANPR cannot be reached securely (${message}); retry later`, err, { requestNotSent: true });
+    return new AnprUnavailableError(`ANPR cannot be reached securely (${message}); retry later`, err, {
+      requestNotSent: true,
+    });
   }
   return new AnprBadResponseError(message, err);
 }
@@ -158,7 +187,10 @@ const idleSocketTimeoutMs = 4_000;
 
 /** Letters only, upper case, accents removed: how two spellings of one name compare. */
 function nameKey(value: string): string {
-  return value.normalize("NFD").replace(/[^A-Za-z]/g, "").toUpperCase();
+  return value
+    .normalize("NFD")
+    .replace(/[^A-Za-z]/g, "")
+    .toUpperCase();
 }
 
 /** The SOAP 1.1 Fault in `envelope`'s Body, if it is one: ANPR refused the request at the SOAP level. */
@@ -183,8 +215,15 @@ export function createAnprClient(options: AnprClientOptions): Promise<AnprClient
   // a request never goes out on a socket the server is closing (ECONNRESET on a reused socket,
   // seen as lost certificates under 8 concurrent calls). A call in flight has axios's own timeout.
   const agent = new Agent({ keepAlive: true, ca: caList, maxSockets: 16, timeout: idleSocketTimeoutMs });
-  const responseVerifier = createWsSecurityVerifier({ trustedCaPem: responseCas, requireSaml: false, checkIdPostazioneFirmato: false });
-  const service = (path: string, namespaces: SoapService["namespaces"]): SoapService => ({ url: new URL(path, options.baseUrl), namespaces });
+  const responseVerifier = createWsSecurityVerifier({
+    trustedCaPem: responseCas,
+    requireSaml: false,
+    checkIdPostazioneFirmato: false,
+  });
+  const service = (path: string, namespaces: SoapService["namespaces"]): SoapService => ({
+    url: new URL(path, options.baseUrl),
+    namespaces,
+  });
   const certificazione = service(anprPaths.certificazione6001, wsdlNamespaces.certificazione6001);
   const consultazione = service(anprPaths.consultazione3000, wsdlNamespaces.consultazione3000);
   const connessione = service(anprPaths.testConn, wsdlNamespaces.testConn);
@@ -206,7 +245,11 @@ export function createAnprClient(options: AnprClientOptions): Promise<AnprClient
     let answer: SoapAnswer;
     let raw: string;
     try {
-      answer = await postSoap(target.url, options.signer.secure(soapEnvelope(target.namespaces, body)), { agent, timeoutMs, maxAnswerBytes });
+      answer = await postSoap(target.url, options.signer.secure(soapEnvelope(target.namespaces, body)), {
+        agent,
+        timeoutMs,
+        maxAnswerBytes,
+      });
       raw = reassembleXop(answer.rootPart, answer.mtom);
     } catch (err) {
       throw transportError(err, timeoutMs);
@@ -243,7 +286,10 @@ export function createAnprClient(options: AnprClientOptions): Promise<AnprClient
 
   /** The answer must echo our id (else ANPR replayed another operation's answer: italia/anpr#3822). */
   const checkEcho = (echoed: string, sent: string) => {
-    if (echoed !== sent) throw new AnprWrongSubjectError(`operation id: the answer echoes idOperazioneComune ${echoed || "(none)"}, not ${sent}`);
+    if (echoed !== sent)
+      throw new AnprWrongSubjectError(
+        `operation id: the answer echoes idOperazioneComune ${echoed || "(none)"}, not ${sent}`,
+      );
   };
 
   return Promise.resolve({
@@ -255,16 +301,24 @@ export function createAnprClient(options: AnprClientOptions): Promise<AnprClient
       checkEcho(result.echoedOperationId, head.idOperazioneComune);
       const asked = input.subject;
       if (asked.fiscalCode && result.subject.fiscalCode.toUpperCase() !== asked.fiscalCode.toUpperCase()) {
-        throw new AnprWrongSubjectError("fiscal code: the certificate names another fiscal code than the one requested");
+        throw new AnprWrongSubjectError(
+          "fiscal code: the certificate names another fiscal code than the one requested",
+        );
       }
-      if (nameKey(result.subject.surname) !== nameKey(asked.surname) || nameKey(result.subject.name) !== nameKey(asked.name)) {
+      if (
+        nameKey(result.subject.surname) !== nameKey(asked.surname) ||
+        nameKey(result.subject.name) !== nameKey(asked.name)
+      ) {
         throw new AnprWrongSubjectError("names: the certificate names another person than the one requested");
       }
       return { ...result, idOperazioneComune: head.idOperazioneComune };
     },
     async getIndividualRecord(input, callOptions) {
       const head = await testata(callOptions?.idOperazioneComune);
-      const body = buildRichiesta3002(head, { fiscalCode: input.fiscalCode, referenceDate: input.referenceDate ?? head.now });
+      const body = buildRichiesta3002(head, {
+        fiscalCode: input.fiscalCode,
+        referenceDate: input.referenceDate ?? head.now,
+      });
       const root = await call(consultazione, body);
       const result = parseRisposta3002(root, input.fiscalCode);
       checkEcho(result.echoedOperationId, head.idOperazioneComune);
@@ -275,11 +329,16 @@ export function createAnprClient(options: AnprClientOptions): Promise<AnprClient
       const sentAt = now();
       const { root, anprTime } = await callTimed(connessione, buildRichiestaConnessione(head));
       const answeredAt = now();
-      return { ...parseRispostaConnessione(root), idOperazioneComune: head.idOperazioneComune, sentAt, answeredAt, ...(anprTime ? { anprTime } : {}) };
+      return {
+        ...parseRispostaConnessione(root),
+        idOperazioneComune: head.idOperazioneComune,
+        sentAt,
+        answeredAt,
+        ...(anprTime ? { anprTime } : {}),
+      };
     },
     close() {
       agent.destroy();
     },
   });
 }
-

@@ -55,15 +55,27 @@ export const anprOutageCode = "999";
  */
 export class AnprOutageError extends DomainError {
   constructor(message: AnprMessage, anprOperationId?: string) {
-    super("unavailable", `ANPR is temporarily unavailable (${message.code}${message.text ? ` ${message.text}` : ""}); nothing was issued, retry later`, {
-      reason: "ANPR_UNAVAILABLE",
-      metadata: { anprCode: message.code, anprText: message.text, retryable: "true", ...(anprOperationId ? { anprOperationId } : {}) },
-    });
+    super(
+      "unavailable",
+      `ANPR is temporarily unavailable (${message.code}${message.text ? ` ${message.text}` : ""}); nothing was issued, retry later`,
+      {
+        reason: "ANPR_UNAVAILABLE",
+        metadata: {
+          anprCode: message.code,
+          anprText: message.text,
+          retryable: "true",
+          ...(anprOperationId ? { anprOperationId } : {}),
+        },
+      },
+    );
   }
 }
 
 /** The error for an answer carrying `errors`: {@link AnprOutageError} for `999`, else {@link AnprRejectedError}. */
-export function anprRefusal(errors: readonly AnprMessage[], anprOperationId?: string): AnprOutageError | AnprRejectedError {
+export function anprRefusal(
+  errors: readonly AnprMessage[],
+  anprOperationId?: string,
+): AnprOutageError | AnprRejectedError {
   const outage = errors.find((e) => e.code === anprOutageCode);
   return outage ? new AnprOutageError(outage, anprOperationId) : new AnprRejectedError(errors, anprOperationId);
 }
@@ -76,10 +88,19 @@ export class AnprRejectedError extends DomainError {
   readonly anprOperationId: string | undefined;
 
   constructor(errors: readonly AnprMessage[], anprOperationId?: string) {
-    const first = primaryAnprError(errors) ?? { code: "UNKNOWN", severity: "E" as const, text: "ANPR rejected the request without a reason" };
+    const first = primaryAnprError(errors) ?? {
+      code: "UNKNOWN",
+      severity: "E" as const,
+      text: "ANPR rejected the request without a reason",
+    };
     super(kindOfAnprCode(first.code), `ANPR rejected the request: ${first.code} ${first.text}`, {
       reason: "ANPR_REJECTED",
-      metadata: { anprCode: first.code, anprSeverity: first.severity, anprText: first.text, ...(anprOperationId ? { anprOperationId } : {}) },
+      metadata: {
+        anprCode: first.code,
+        anprSeverity: first.severity,
+        anprText: first.text,
+        ...(anprOperationId ? { anprOperationId } : {}),
+      },
     });
     this.errors = errors;
     this.anprOperationId = anprOperationId;
@@ -99,7 +120,10 @@ export class AnprUnavailableError extends DomainError {
 /** ANPR did not answer within the timeout. */
 export class AnprTimeoutError extends DomainError {
   constructor(timeoutMs: number, cause?: unknown) {
-    super("timeout", `ANPR did not answer within ${timeoutMs} ms; the request may be retried`, { reason: "ANPR_TIMEOUT", cause });
+    super("timeout", `ANPR did not answer within ${timeoutMs} ms; the request may be retried`, {
+      reason: "ANPR_TIMEOUT",
+      cause,
+    });
   }
 }
 
@@ -113,7 +137,10 @@ export class AnprBadResponseError extends DomainError {
 /** ANPR's answer was signed, but the signature does not verify: it is not trusted. */
 export class AnprResponseSignatureError extends DomainError {
   constructor(message: string, cause?: unknown) {
-    super("unavailable", `ANPR's answer failed the signature check and was discarded: ${message}`, { reason: "ANPR_RESPONSE_SIGNATURE_INVALID", cause });
+    super("unavailable", `ANPR's answer failed the signature check and was discarded: ${message}`, {
+      reason: "ANPR_RESPONSE_SIGNATURE_INVALID",
+      cause,
+    });
   }
 }
 
@@ -135,11 +162,15 @@ export class AnprFaultError extends DomainError {
 /** ANPR's answer was larger than the box accepts; it was cut off while streaming, never held whole. */
 export class AnprAnswerTooLargeError extends DomainError {
   constructor(maxBytes: number, cause?: unknown) {
-    super("unavailable", `ANPR's answer exceeded ${maxBytes} bytes, the most this Novabox reads (NOVABOX_ANPR_MAX_ANSWER_BYTES); it was discarded`, {
-      reason: "ANPR_ANSWER_TOO_LARGE",
-      metadata: { maxBytes: String(maxBytes) },
-      cause,
-    });
+    super(
+      "unavailable",
+      `ANPR's answer exceeded ${maxBytes} bytes, the most this Novabox reads (NOVABOX_ANPR_MAX_ANSWER_BYTES); it was discarded`,
+      {
+        reason: "ANPR_ANSWER_TOO_LARGE",
+        metadata: { maxBytes: String(maxBytes) },
+        cause,
+      },
+    );
   }
 }
 
@@ -150,10 +181,14 @@ export class AnprAnswerTooLargeError extends DomainError {
  */
 export class AnprWrongSubjectError extends DomainError {
   constructor(what: string) {
-    super("data-loss", `ANPR answered about another request (${what}); the answer was discarded and nothing was issued to the caller. Retry with the same idempotency_key: the Novabox sends the request again under a new operation id`, {
-      reason: "ANPR_WRONG_SUBJECT",
-      metadata: { mismatch: what.split(":")[0] ?? what },
-    });
+    super(
+      "data-loss",
+      `ANPR answered about another request (${what}); the answer was discarded and nothing was issued to the caller. Retry with the same idempotency_key: the Novabox sends the request again under a new operation id`,
+      {
+        reason: "ANPR_WRONG_SUBJECT",
+        metadata: { mismatch: what.split(":")[0] ?? what },
+      },
+    );
   }
 }
 
@@ -163,7 +198,8 @@ export function describeError(err: unknown): string {
   if (typeof err === "string") return err;
   if (err && typeof err === "object") {
     const o = err as Record<string, unknown>;
-    for (const key of ["message", "reason", "code", "statusText"]) if (typeof o[key] === "string" && o[key] !== "") return o[key];
+    for (const key of ["message", "reason", "code", "statusText"])
+      if (typeof o[key] === "string" && o[key] !== "") return o[key];
     return `an unexpected ${o.constructor?.name ?? "object"} without a message`;
   }
   return String(err);

@@ -52,7 +52,8 @@ function writeDurably(path: string, content: string): void {
 function readMark(path: string): bigint | undefined {
   try {
     const text = readFileSync(path, "utf8").trim();
-    if (!/^\d+$/.test(text)) throw new Error(`the operation counter file ${path} is damaged (${JSON.stringify(text.slice(0, 40))})`);
+    if (!/^\d+$/.test(text))
+      throw new Error(`the operation counter file ${path} is damaged (${JSON.stringify(text.slice(0, 40))})`);
     return BigInt(text);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;

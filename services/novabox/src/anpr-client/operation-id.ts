@@ -30,14 +30,17 @@ export const sequenceDigits = 16;
 export function boxComponent(workstationId: string): string {
   const plain = workstationId.toUpperCase();
   if (/^[0-9A-Z]{1,14}$/.test(plain)) return plain;
-  const digest = BigInt(`0x${createHash("sha256").update(workstationId, "utf8").digest("hex").slice(0, 20)}`).toString(36).toUpperCase();
+  const digest = BigInt(`0x${createHash("sha256").update(workstationId, "utf8").digest("hex").slice(0, 20)}`)
+    .toString(36)
+    .toUpperCase();
   return `H${digest.padStart(13, "0").slice(-13)}`;
 }
 
 /** Formats one id from the box component and a sequence value. */
 export function formatOperationId(component: string, sequence: bigint): string {
   const digits = sequence.toString();
-  if (sequence < 0n || digits.length > sequenceDigits) throw new RangeError(`sequence ${digits} does not fit in ${sequenceDigits} digits`);
+  if (sequence < 0n || digits.length > sequenceDigits)
+    throw new RangeError(`sequence ${digits} does not fit in ${sequenceDigits} digits`);
   return `${component}${digits.padStart(sequenceDigits, "0")}`;
 }
 

@@ -84,11 +84,27 @@ function el(name: string, value: string | number | bigint): string {
 /** `2026-11-23T10:20:11.543+01:00`: xs:dateTime with the Europe/Rome offset ANPR expects. */
 export function formatDateTime(date: Date, timeZone = "Europe/Rome"): string {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-GB", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" })
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+    })
       .formatToParts(date)
       .map((p) => [p.type, p.value]),
   );
-  const local = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  const local = Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  );
   const offsetMinutes = Math.round((local - Math.floor(date.getTime() / 1000) * 1000) / 60_000);
   const sign = offsetMinutes >= 0 ? "+" : "-";
   const abs = Math.abs(offsetMinutes);
@@ -122,12 +138,16 @@ function testata(input: TestataInput, operation: string): string {
 
 /** Richiesta6001 for `emissioneCertificato`. */
 export function buildRichiesta6001(testataInput: TestataInput, input: CertificateRequestInput): string {
-  const languages = input.languages && input.languages.length > 0 ? `<linguaCertificato>${input.languages.map((l) => el("tipoLinguaCertificato", l)).join("")}</linguaCertificato>` : "";
+  const languages =
+    input.languages && input.languages.length > 0
+      ? `<linguaCertificato>${input.languages.map((l) => el("tipoLinguaCertificato", l)).join("")}</linguaCertificato>`
+      : "";
   const stamp = input.stampDuty;
   const bolloCents = "paidCents" in stamp ? stamp.paidCents : 0;
   const exemption =
     "exemption" in stamp
-      ? el("esenzioneBollo", stamp.exemption) + (stamp.exemptionText ? el("descrizioneEsenzioneBollo", stamp.exemptionText) : "")
+      ? el("esenzioneBollo", stamp.exemption) +
+        (stamp.exemptionText ? el("descrizioneEsenzioneBollo", stamp.exemptionText) : "")
       : "";
   return (
     `<ns2:Richiesta6001 xmlns:ns2="${anprNamespaces.certificazione6001}">` +

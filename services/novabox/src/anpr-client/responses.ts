@@ -92,7 +92,11 @@ function readMessages(list: Element | undefined, itemName: string): AnprMessage[
   if (!list) return [];
   return childrenNamed(list, itemName).map((e) => {
     const severity = textAt(e, "tipoErroreAnomalia") === "W" ? "W" : "E";
-    const message: AnprMessage = { code: textAt(e, "codiceErroreAnomalia") ?? "UNKNOWN", severity, text: textAt(e, "testoErroreAnomalia") ?? "" };
+    const message: AnprMessage = {
+      code: textAt(e, "codiceErroreAnomalia") ?? "UNKNOWN",
+      severity,
+      text: textAt(e, "testoErroreAnomalia") ?? "",
+    };
     const object = textAt(e, "oggettoErroreAnomalia");
     const field = textAt(e, "campoErroreAnomalia");
     const value = textAt(e, "valoreErroreAnomalia");
@@ -132,9 +136,16 @@ export function parseRisposta6001(root: Element): CertificateResult {
     protocolNumber: textAt(ok, "protocolloANPR", "numeroProtocolloANPR") ?? "",
     anprOperationId: textAt(ok, "testataRisposta", "idOperazioneANPR") ?? "",
     pdf,
-    warnings: [...readMessages(childNamed(ok, "listaErrori"), "errore"), ...readMessages(childNamed(ok, "listaAnomalie"), "anomalie")],
+    warnings: [
+      ...readMessages(childNamed(ok, "listaErrori"), "errore"),
+      ...readMessages(childNamed(ok, "listaAnomalie"), "anomalie"),
+    ],
     echoedOperationId: textAt(ok, "testataRisposta", "idOperazioneComune") ?? "",
-    subject: { fiscalCode: textAt(generalita, "codiceFiscale", "codFiscale") ?? "", surname: textAt(generalita, "cognome") ?? "", name: textAt(generalita, "nome") ?? "" },
+    subject: {
+      fiscalCode: textAt(generalita, "codiceFiscale", "codFiscale") ?? "",
+      surname: textAt(generalita, "cognome") ?? "",
+      name: textAt(generalita, "nome") ?? "",
+    },
   };
 }
 
@@ -156,7 +167,10 @@ function readPerson(datiSoggetto: Element): PersonRecord {
   const person: PersonRecord = {
     surname: textAt(generalita, "cognome") ?? "",
     name: textAt(generalita, "nome") ?? "",
-    citizenships: childrenNamed(datiSoggetto, "cittadinanza").map((c) => ({ code: textAt(c, "codiceStato") ?? "", description: textAt(c, "descrizioneStato") ?? "" })),
+    citizenships: childrenNamed(datiSoggetto, "cittadinanza").map((c) => ({
+      code: textAt(c, "codiceStato") ?? "",
+      description: textAt(c, "descrizioneStato") ?? "",
+    })),
   };
   const set = <K extends keyof PersonRecord>(key: K, value: PersonRecord[K] | undefined) => {
     if (value !== undefined) person[key] = value;
@@ -167,7 +181,13 @@ function readPerson(datiSoggetto: Element): PersonRecord {
   set("sex", sex === "M" || sex === "F" ? sex : undefined);
   set("birthDate", textAt(generalita, "dataNascita")?.slice(0, 10));
   const birthPlace = childNamed(generalita, "luogoNascita");
-  set("birthPlace", readPlace(childNamed(birthPlace, "comune"), textAt(birthPlace, "localita", "descrizioneLocalita") ?? textAt(birthPlace, "luogoEccezionale")));
+  set(
+    "birthPlace",
+    readPlace(
+      childNamed(birthPlace, "comune"),
+      textAt(birthPlace, "localita", "descrizioneLocalita") ?? textAt(birthPlace, "luogoEccezionale"),
+    ),
+  );
   set("civilStatusCode", textAt(datiSoggetto, "statoCivile", "statoCivile"));
   const residence = childNamed(datiSoggetto, "residenza");
   const address = childNamed(residence, "indirizzo");
@@ -202,7 +222,8 @@ export function parseRisposta3002(root: Element, fiscalCode: string): Individual
   const people = childrenNamed(childNamed(ok, "listaSoggetti") ?? ok, "datiSoggetto").map(readPerson);
   if (people.length === 0) throw new AnprBadResponseError("the OK answer lists no subject");
   const subject = people.find((p) => p.fiscalCode?.toUpperCase() === fiscalCode.toUpperCase());
-  if (!subject) throw new AnprWrongSubjectError("fiscal code: the answer lists no person with the requested fiscal code");
+  if (!subject)
+    throw new AnprWrongSubjectError("fiscal code: the answer lists no person with the requested fiscal code");
   return {
     anprOperationId: textAt(ok, "testataRisposta", "idOperazioneANPR") ?? "",
     subject,
@@ -218,7 +239,13 @@ export function parseRispostaConnessione(root: Element): { anprOperationId: stri
   const ko = childNamed(root, "RispostaKO") ?? childNamed(root, "rispostaKO");
   throwIfKo(ko);
   return {
-    anprOperationId: textAt(root, "testataRisposta", "idOperazioneANPR") ?? textAt(childNamed(root, "RispostaOK"), "testataRisposta", "idOperazioneANPR") ?? "",
-    outcome: textAt(root, "testataRisposta", "esitoOperazione") ?? textAt(childNamed(root, "RispostaOK"), "testataRisposta", "esitoOperazione") ?? "OK",
+    anprOperationId:
+      textAt(root, "testataRisposta", "idOperazioneANPR") ??
+      textAt(childNamed(root, "RispostaOK"), "testataRisposta", "idOperazioneANPR") ??
+      "",
+    outcome:
+      textAt(root, "testataRisposta", "esitoOperazione") ??
+      textAt(childNamed(root, "RispostaOK"), "testataRisposta", "esitoOperazione") ??
+      "OK",
   };
 }

@@ -22,7 +22,10 @@ export const soapEnvelopeNamespace = "http://schemas.xmlsoap.org/soap/envelope/"
 /** The namespaces each WSDL declares on wsdl:definitions (`tns`, `schema`), by ANPR service. */
 export const wsdlNamespaces = {
   /** soap-official/6001servizioCertificazione.wsdl */
-  certificazione6001: { tns: "http://sogei.it/ANPR/6001AnprService", schema: "http://sogei.it/ANPR/6001certificazione" },
+  certificazione6001: {
+    tns: "http://sogei.it/ANPR/6001AnprService",
+    schema: "http://sogei.it/ANPR/6001certificazione",
+  },
   /** soap-official/3000serviziConsultazione.wsdl */
   consultazione3000: { tns: "http://sogei.it/ANPR/3000AnprService", schema: "http://sogei.it/ANPR/3000consultazione" },
   /** anpr-client-example/testConnettivita.wsdl */
@@ -83,7 +86,12 @@ export function postSoap(url: URL, envelope: string, options: PostSoapOptions): 
     const req = request(url, {
       method: "POST",
       agent: options.agent,
-      headers: { "Content-Type": "text/xml; charset=utf-8", SOAPAction: '""', "Content-Length": payload.length, Accept: "text/xml, multipart/related" },
+      headers: {
+        "Content-Type": "text/xml; charset=utf-8",
+        SOAPAction: '""',
+        "Content-Length": payload.length,
+        Accept: "text/xml, multipart/related",
+      },
     });
     const timer = setTimeout(() => {
       const err = new AnprTimeoutError(options.timeoutMs);
@@ -105,10 +113,13 @@ export function postSoap(url: URL, envelope: string, options: PostSoapOptions): 
         chunks.push(chunk);
       });
       res.once("error", (err: TransportFailure) => fail(err));
-      res.once("aborted", () => fail(Object.assign(new Error("socket hang up: the answer was cut off"), { code: "ECONNRESET" })));
+      res.once("aborted", () =>
+        fail(Object.assign(new Error("socket hang up: the answer was cut off"), { code: "ECONNRESET" })),
+      );
       res.once("end", () => {
         if (settled) return;
-        if (!res.complete) return fail(Object.assign(new Error("socket hang up: the answer was cut off"), { code: "ECONNRESET" }));
+        if (!res.complete)
+          return fail(Object.assign(new Error("socket hang up: the answer was cut off"), { code: "ECONNRESET" }));
         const body = Buffer.concat(chunks, length);
         try {
           const contentType = res.headers["content-type"] ?? "";
@@ -140,7 +151,10 @@ function contentTypeParameter(contentType: string, name: string): string | undef
  * Splits a multipart/related body (RFC 2387) into its root part — the one the `start` parameter
  * names, else the first — and the other parts. Throws when the body does not follow its boundary.
  */
-export function splitMultipartRelated(body: Buffer, contentType: string): { root: Buffer; attachments: { headers: Record<string, string>; body: Buffer }[] } {
+export function splitMultipartRelated(
+  body: Buffer,
+  contentType: string,
+): { root: Buffer; attachments: { headers: Record<string, string>; body: Buffer }[] } {
   const boundary = contentTypeParameter(contentType, "boundary");
   if (!boundary) throw new Error("the multipart answer has no boundary in its Content-Type");
   const delimiter = Buffer.from(`--${boundary}`);
@@ -168,7 +182,12 @@ export function splitMultipartRelated(body: Buffer, contentType: string): { root
   }
   if (parts.length === 0) throw new Error("the multipart answer has no parts");
   const startId = contentTypeParameter(contentType, "start")?.replace(/^<|>$/g, "");
-  const rootIndex = startId ? Math.max(0, parts.findIndex((p) => (p.headers["content-id"] ?? "").replace(/^<|>$/g, "") === startId)) : 0;
+  const rootIndex = startId
+    ? Math.max(
+        0,
+        parts.findIndex((p) => (p.headers["content-id"] ?? "").replace(/^<|>$/g, "") === startId),
+      )
+    : 0;
   const [root] = parts.splice(rootIndex, 1);
   return { root: root!.body, attachments: parts };
 }

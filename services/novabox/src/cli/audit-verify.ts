@@ -65,7 +65,12 @@ const { values: parsed, positionals } = parseCommandLine(process.argv.slice(2), 
     signature: { type: "string" },
   },
 });
-const values = parsed as Partial<Record<"witness" | "mesh-tls-dir" | "mesh-role" | "mesh-ca" | "comune" | "workstation" | "export" | "signature", string>>;
+const values = parsed as Partial<
+  Record<
+    "witness" | "mesh-tls-dir" | "mesh-role" | "mesh-ca" | "comune" | "workstation" | "export" | "signature",
+    string
+  >
+>;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const message = (err: unknown) => (isDomainError(err) || err instanceof Error ? err.message : String(err));
@@ -86,7 +91,9 @@ function chainKey(db: SqliteDatabase, home: string): AuditChainKey | undefined {
 }
 
 function verifyExport(file: string): number {
-  const verified = verifyAuditExport(readFileSync(file), readFileSync(values.signature ?? `${file}.sig`), { caPem: caPem() });
+  const verified = verifyAuditExport(readFileSync(file), readFileSync(values.signature ?? `${file}.sig`), {
+    caPem: caPem(),
+  });
   say(
     `export intact: ${verified.rows} entries, signed by ${verified.signer} for Comune ${verified.head.comuneCode} workstation ${verified.head.workstationCode}; ` +
       `checkpoint row ${verified.head.lastId} hash ${verified.head.headHash} taken ${verified.head.time.toISOString()}`,
@@ -109,21 +116,34 @@ async function verifyHome(home: string): Promise<number> {
       code = 1;
     }
     if (values.witness) {
-      if (!values["mesh-tls-dir"] || !values["mesh-role"]) throw new Error("--witness needs --mesh-tls-dir and --mesh-role (the mesh certificate to call the router with)");
-      const settings = JSON.parse(db.prepare<[], { json: string }>("SELECT json FROM settings WHERE id = 1").get()?.json ?? "{}") as { comuneCode?: string; workstationId?: string };
+      if (!values["mesh-tls-dir"] || !values["mesh-role"])
+        throw new Error(
+          "--witness needs --mesh-tls-dir and --mesh-role (the mesh certificate to call the router with)",
+        );
+      const settings = JSON.parse(
+        db.prepare<[], { json: string }>("SELECT json FROM settings WHERE id = 1").get()?.json ?? "{}",
+      ) as { comuneCode?: string; workstationId?: string };
       const comune = values.comune ?? settings.comuneCode ?? "";
       const workstation = values.workstation ?? settings.workstationId ?? "";
       const { heads, rejected } = await fetchWitnessedHeads(
-        { address: values.witness, credentials: meshCredentials(values["mesh-tls-dir"], values["mesh-role"] as MeshRole).client, caPem: caPem() },
+        {
+          address: values.witness,
+          credentials: meshCredentials(values["mesh-tls-dir"], values["mesh-role"] as MeshRole).client,
+          caPem: caPem(),
+        },
         comune,
         workstation,
       );
       if (rejected > 0) say(`witness: ${rejected} checkpoint(s) with a signature that does not verify were left out`);
       const comparison = compareWithWitness(createAuditLookup(db, chain), heads);
-      if (comparison.outcome === "AGREES") say(`witness agrees: ${comparison.checked} checkpoint(s) of ${comune}/${workstation} match the log`);
-      else if (comparison.outcome === "UNAVAILABLE") say(`witness: nothing to compare for ${comune}/${workstation}: ${comparison.reason}`);
+      if (comparison.outcome === "AGREES")
+        say(`witness agrees: ${comparison.checked} checkpoint(s) of ${comune}/${workstation} match the log`);
+      else if (comparison.outcome === "UNAVAILABLE")
+        say(`witness: nothing to compare for ${comune}/${workstation}: ${comparison.reason}`);
       else {
-        say(`witness DISAGREES at checkpoint #${comparison.first?.sequence} (row ${comparison.first?.lastId}): ${comparison.reason}`);
+        say(
+          `witness DISAGREES at checkpoint #${comparison.first?.sequence} (row ${comparison.first?.lastId}): ${comparison.reason}`,
+        );
         code = 1;
       }
       if (comparison.restoreGap) say(`witness: ${comparison.restoreGap}`);

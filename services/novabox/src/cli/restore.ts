@@ -25,7 +25,11 @@ backup's checkpoint, so the Novares witness shows the rows lost since the backup
 
 Exit status: 0 restored, 2 refused or usage error.
 `;
-const { values, positionals } = parseCommandLine(process.argv.slice(2), { usage, maxPositionals: 2, options: { replace: { type: "boolean" } } });
+const { values, positionals } = parseCommandLine(process.argv.slice(2), {
+  usage,
+  maxPositionals: 2,
+  options: { replace: { type: "boolean" } },
+});
 const replace = values.replace === true;
 const [backupFile, home] = positionals;
 if (!backupFile || !home) {

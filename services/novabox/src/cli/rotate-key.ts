@@ -12,7 +12,13 @@
  */
 import { parseCommandLine } from "#shared/runtime/cli.js";
 import { isDomainError } from "#shared/runtime/domain-error.js";
-import { decodeSecretKey, generateSecretKey, readSecretKeyFile, rotateSecretKey, secretKeyFilePath } from "../store/secret-box.js";
+import {
+  decodeSecretKey,
+  generateSecretKey,
+  readSecretKeyFile,
+  rotateSecretKey,
+  secretKeyFilePath,
+} from "../store/secret-box.js";
 
 const usage = `usage: node --import tsx services/novabox/src/cli/rotate-key.ts [ANPR_HOME]
 
@@ -32,15 +38,22 @@ const newFromEnv = process.env.NOVABOX_NEW_SECRET_KEY;
 
 try {
   const keyFileMode = currentFromEnv === undefined || currentFromEnv === "";
-  const oldKey = keyFileMode ? readSecretKeyFile(secretKeyFilePath(home)) : decodeSecretKey(currentFromEnv, "NOVABOX_SECRET_KEY");
+  const oldKey = keyFileMode
+    ? readSecretKeyFile(secretKeyFilePath(home))
+    : decodeSecretKey(currentFromEnv, "NOVABOX_SECRET_KEY");
   let newKey: Uint8Array;
   if (newFromEnv !== undefined && newFromEnv !== "") newKey = decodeSecretKey(newFromEnv, "NOVABOX_NEW_SECRET_KEY");
   else if (keyFileMode) newKey = generateSecretKey();
-  else throw new Error("NOVABOX_SECRET_KEY is set (env mode): give the new key in NOVABOX_NEW_SECRET_KEY (e.g. `openssl rand -base64 32`)");
+  else
+    throw new Error(
+      "NOVABOX_SECRET_KEY is set (env mode): give the new key in NOVABOX_NEW_SECRET_KEY (e.g. `openssl rand -base64 32`)",
+    );
   const result = rotateSecretKey(home, oldKey, newKey, { replaceKeyFile: keyFileMode });
   process.stdout.write(
     `re-encrypted ${result.secretsReencrypted} secrets in ${home}; ` +
-      (result.keyFile === undefined ? "now set NOVABOX_SECRET_KEY to the value of NOVABOX_NEW_SECRET_KEY\n" : `the new key is in ${result.keyFile}\n`),
+      (result.keyFile === undefined
+        ? "now set NOVABOX_SECRET_KEY to the value of NOVABOX_NEW_SECRET_KEY\n"
+        : `the new key is in ${result.keyFile}\n`),
   );
   process.exitCode = 0;
 } catch (err) {

@@ -9,7 +9,10 @@ import { computeMonthlyAccount, monthRange, monthlyAccountCsv, type MonthlyAccou
 import type { AuditLog } from "./ports.js";
 
 /** Renders an account as a printable PDF (an adapter: the domain does not know PDF). */
-export type AccountPdfRenderer = (account: MonthlyAccount, comune: { code: string; name: string; serviceFeeCents: number }) => Promise<Uint8Array>;
+export type AccountPdfRenderer = (
+  account: MonthlyAccount,
+  comune: { code: string; name: string; serviceFeeCents: number },
+) => Promise<Uint8Array>;
 
 /** Options of {@link createAccountService}. */
 export interface AccountServiceOptions {
@@ -38,28 +41,48 @@ export interface AccountService {
 export function createAccountService(options: AccountServiceOptions): AccountService {
   const monthly = (month: string): MonthlyAccount => {
     const range = monthRange(month);
-    const rows = options.audit.export({ startTime: range.start, endTime: range.end, operations: ["CERTIFICATE_ISSUE", "CERTIFICATE_PREVIEW"] });
-    return computeMonthlyAccount(range.month, (function* () {
-      for (const batch of rows) yield* batch;
-    })());
+    const rows = options.audit.export({
+      startTime: range.start,
+      endTime: range.end,
+      operations: ["CERTIFICATE_ISSUE", "CERTIFICATE_PREVIEW"],
+    });
+    return computeMonthlyAccount(
+      range.month,
+      (function* () {
+        for (const batch of rows) yield* batch;
+      })(),
+    );
   };
   return {
     monthly,
     async export(month, format, actor) {
-      if (format !== "csv" && format !== "pdf") throw new InvalidInputError("format", "format: choose CSV or PDF", "FORMAT_REQUIRED");
+      if (format !== "csv" && format !== "pdf")
+        throw new InvalidInputError("format", "format: choose CSV or PDF", "FORMAT_REQUIRED");
       const account = monthly(month);
       const settings = options.settings();
       const base = `conto-${settings.comuneCode || "comune"}-${account.month}`;
       const file: AccountFile =
         format === "csv"
-          ? { content: new TextEncoder().encode(monthlyAccountCsv(account)), contentType: "text/csv; charset=utf-8", fileName: `${base}.csv` }
+          ? {
+              content: new TextEncoder().encode(monthlyAccountCsv(account)),
+              contentType: "text/csv; charset=utf-8",
+              fileName: `${base}.csv`,
+            }
           : {
-              content: await options.renderPdf(account, { code: settings.comuneCode, name: settings.comuneName, serviceFeeCents: settings.serviceFeeCents }),
+              content: await options.renderPdf(account, {
+                code: settings.comuneCode,
+                name: settings.comuneName,
+                serviceFeeCents: settings.serviceFeeCents,
+              }),
               contentType: "application/pdf",
               fileName: `${base}.pdf`,
             };
       options.audit.append(
-        auditRecord("AUDIT_EXPORT", { authenticationMethod: "ADMIN_SESSION", actor, requestId: options.newRequestId() }, { detail: `monthly account ${account.month} as ${format.toUpperCase()}` }),
+        auditRecord(
+          "AUDIT_EXPORT",
+          { authenticationMethod: "ADMIN_SESSION", actor, requestId: options.newRequestId() },
+          { detail: `monthly account ${account.month} as ${format.toUpperCase()}` },
+        ),
       );
       return file;
     },

@@ -29,7 +29,13 @@ import {
   auditFailureOf,
 } from "./errors.js";
 import type { AuditOperation, AuditOutcome, AuthenticationMethod } from "./model.js";
-import { DEFAULT_SCRYPT_PARAMS, checkPasswordPolicy, hashPassword, verifyPassword, type ScryptParams } from "./password.js";
+import {
+  DEFAULT_SCRYPT_PARAMS,
+  checkPasswordPolicy,
+  hashPassword,
+  verifyPassword,
+  type ScryptParams,
+} from "./password.js";
 import type { AdminStore, AuditLog, Clock } from "./ports.js";
 
 /** Issuer and audience of admin session tokens. */
@@ -122,12 +128,20 @@ export interface AdminService {
    * Changes the password of the session's admin, given the current one ("forbidden" when wrong);
    * ends every earlier session and returns a new one.
    */
-  changePassword(sessionToken: string | undefined, currentPassword: string, newPassword: string, source?: string): Promise<AdminSession>;
+  changePassword(
+    sessionToken: string | undefined,
+    currentPassword: string,
+    newPassword: string,
+    source?: string,
+  ): Promise<AdminSession>;
 }
 
 /** Creates the {@link AdminService}. */
 export function createAdminService(options: AdminServiceOptions): AdminService {
-  if (options.sessionKey.length < 32) throw new DomainError("internal", "the admin session key must be at least 32 bytes", { reason: "SESSION_KEY_TOO_SHORT" });
+  if (options.sessionKey.length < 32)
+    throw new DomainError("internal", "the admin session key must be at least 32 bytes", {
+      reason: "SESSION_KEY_TOO_SHORT",
+    });
   const { admins, audit, clock } = options;
   const key = Uint8Array.from(options.sessionKey);
   const ttlSeconds = options.sessionTtlSeconds ?? 3600;
@@ -137,7 +151,13 @@ export function createAdminService(options: AdminServiceOptions): AdminService {
   /** A hash of a random password, verified against when the username is unknown so timing does not reveal it. */
   let decoyHash: Promise<string> | undefined;
 
-  const record = (operation: AuditOperation, outcome: AuditOutcome, authenticationMethod: AuthenticationMethod, actor: string, detail: string) =>
+  const record = (
+    operation: AuditOperation,
+    outcome: AuditOutcome,
+    authenticationMethod: AuthenticationMethod,
+    actor: string,
+    detail: string,
+  ) =>
     audit.append({
       operation,
       outcome,
@@ -176,7 +196,10 @@ export function createAdminService(options: AdminServiceOptions): AdminService {
   const lockedFor = (source: string, now: Date): number => {
     const failures = sources.get(source);
     if (!failures || failures.count < lockout.freeAttempts) return 0;
-    const delay = Math.min(lockout.maxDelaySeconds, lockout.baseDelaySeconds * 2 ** Math.min(failures.count - lockout.freeAttempts, 30));
+    const delay = Math.min(
+      lockout.maxDelaySeconds,
+      lockout.baseDelaySeconds * 2 ** Math.min(failures.count - lockout.freeAttempts, 30),
+    );
     const until = failures.lastFailureAt.getTime() + delay * 1000;
     return until > now.getTime() ? Math.ceil((until - now.getTime()) / 1000) : 0;
   };
@@ -186,7 +209,10 @@ export function createAdminService(options: AdminServiceOptions): AdminService {
     const failures = admins.getLoginFailures(username);
     if (failures.count < lockout.accountFreeAttempts || !failures.lastFailureAt) return 0;
     if (now.getTime() - failures.lastFailureAt.getTime() > lockout.accountWindowSeconds * 1000) return 0;
-    return Math.min(lockout.accountMaxDelayMs, lockout.accountBaseDelayMs * 2 ** Math.min(failures.count - lockout.accountFreeAttempts, 30));
+    return Math.min(
+      lockout.accountMaxDelayMs,
+      lockout.accountBaseDelayMs * 2 ** Math.min(failures.count - lockout.accountFreeAttempts, 30),
+    );
   };
 
   const recordSourceFailure = (source: string, at: Date) => {
@@ -201,7 +227,14 @@ export function createAdminService(options: AdminServiceOptions): AdminService {
   };
 
   /** Verifies a password of `username` from `source`, throttled; returns the admin on success. */
-  const authenticate = async (username: string, password: string, source: string, wrong: () => DomainError, operation: AuditOperation, method: AuthenticationMethod) => {
+  const authenticate = async (
+    username: string,
+    password: string,
+    source: string,
+    wrong: () => DomainError,
+    operation: AuditOperation,
+    method: AuthenticationMethod,
+  ) => {
     const now = clock();
     const wait = lockedFor(source, now);
     if (wait > 0) {
@@ -220,7 +253,13 @@ export function createAdminService(options: AdminServiceOptions): AdminService {
       admins.recordLoginFailure(username, failedAt);
       recordSourceFailure(source, failedAt);
       const error = wrong();
-      record(operation, auditFailureOf(error).outcome, method, username, `${known ? "wrong password" : "unknown username"} from ${source}`);
+      record(
+        operation,
+        auditFailureOf(error).outcome,
+        method,
+        username,
+        `${known ? "wrong password" : "unknown username"} from ${source}`,
+      );
       throw error;
     }
     admins.clearLoginFailures(username);
@@ -230,7 +269,11 @@ export function createAdminService(options: AdminServiceOptions): AdminService {
 
   const verifySession = async (token: string | undefined): Promise<VerifiedSession> => {
     const raw = bearerToken(token, { bareAccepted: true });
-    if (!raw) throw new InvalidSessionError("SESSION_MISSING", "no admin session: log in and send the token as `authorization: Bearer <token>`");
+    if (!raw)
+      throw new InvalidSessionError(
+        "SESSION_MISSING",
+        "no admin session: log in and send the token as `authorization: Bearer <token>`",
+      );
     let payload;
     try {
       ({ payload } = await jwtVerify(raw, key, {
@@ -241,12 +284,16 @@ export function createAdminService(options: AdminServiceOptions): AdminService {
         requiredClaims: ["exp", "sub", "iat"],
       }));
     } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) throw new InvalidSessionError("SESSION_EXPIRED", "the admin session has expired; log in again", err);
+      if (err instanceof joseErrors.JWTExpired)
+        throw new InvalidSessionError("SESSION_EXPIRED", "the admin session has expired; log in again", err);
       throw new InvalidSessionError("SESSION_INVALID", "the admin session token is not valid; log in again", err);
     }
     const admin = admins.getAdmin();
     if (!admin || admin.username !== payload.sub || payload.pwc !== admin.passwordChangedAt.getTime()) {
-      throw new InvalidSessionError("SESSION_REVOKED", "the admin session ended because the password was changed; log in again");
+      throw new InvalidSessionError(
+        "SESSION_REVOKED",
+        "the admin session ended because the password was changed; log in again",
+      );
     }
     return { username: admin.username, expiresAt: new Date((payload.exp ?? 0) * 1000) };
   };
@@ -259,13 +306,23 @@ export function createAdminService(options: AdminServiceOptions): AdminService {
       try {
         if (admins.getAdmin()) throw new AdminAlreadyRegisteredError();
         if (name.length < 3 || name.length > 64 || !/^[\p{L}\p{N}._@-]+$/u.test(name)) {
-          throw new InvalidInputError("username", "username must be 3-64 letters, digits or . _ @ -", "INVALID_USERNAME");
+          throw new InvalidInputError(
+            "username",
+            "username must be 3-64 letters, digits or . _ @ -",
+            "INVALID_USERNAME",
+          );
         }
         checkPasswordPolicy(password, "password");
         const hash = await hashPassword(password, params);
         if (!admins.createAdmin(name, hash)) throw new AdminAlreadyRegisteredError();
       } catch (err) {
-        record("ADMIN_REGISTER", auditFailureOf(err).outcome, "NONE", name, isDomainError(err) ? err.reason : "internal error");
+        record(
+          "ADMIN_REGISTER",
+          auditFailureOf(err).outcome,
+          "NONE",
+          name,
+          isDomainError(err) ? err.reason : "internal error",
+        );
         throw err;
       }
       record("ADMIN_REGISTER", "SUCCESS", "NONE", name, "first administrator registered");
@@ -275,7 +332,14 @@ export function createAdminService(options: AdminServiceOptions): AdminService {
 
     async login(username, password, source = "unknown") {
       const name = username.trim();
-      const admin = await authenticate(name, password, source, () => new InvalidCredentialsError(), "ADMIN_LOGIN", "ADMIN_PASSWORD");
+      const admin = await authenticate(
+        name,
+        password,
+        source,
+        () => new InvalidCredentialsError(),
+        "ADMIN_LOGIN",
+        "ADMIN_PASSWORD",
+      );
       record("ADMIN_LOGIN", "SUCCESS", "ADMIN_PASSWORD", name, "session opened");
       return issue(admin.username, admin.passwordChangedAt);
     },
@@ -284,18 +348,41 @@ export function createAdminService(options: AdminServiceOptions): AdminService {
 
     async changePassword(sessionToken, currentPassword, newPassword, source = "unknown") {
       const session = await verifySession(sessionToken);
-      await authenticate(session.username, currentPassword, source, () => new WrongCurrentPasswordError(), "PASSWORD_CHANGE", "ADMIN_SESSION");
+      await authenticate(
+        session.username,
+        currentPassword,
+        source,
+        () => new WrongCurrentPasswordError(),
+        "PASSWORD_CHANGE",
+        "ADMIN_SESSION",
+      );
       try {
         checkPasswordPolicy(newPassword, "new_password");
         if (newPassword === currentPassword) {
-          throw new InvalidInputError("new_password", "new_password must differ from the current password", "PASSWORD_UNCHANGED");
+          throw new InvalidInputError(
+            "new_password",
+            "new_password must differ from the current password",
+            "PASSWORD_UNCHANGED",
+          );
         }
         admins.setPasswordHash(await hashPassword(newPassword, params));
       } catch (err) {
-        record("PASSWORD_CHANGE", auditFailureOf(err).outcome, "ADMIN_SESSION", session.username, isDomainError(err) ? err.reason : "internal error");
+        record(
+          "PASSWORD_CHANGE",
+          auditFailureOf(err).outcome,
+          "ADMIN_SESSION",
+          session.username,
+          isDomainError(err) ? err.reason : "internal error",
+        );
         throw err;
       }
-      record("PASSWORD_CHANGE", "SUCCESS", "ADMIN_SESSION", session.username, "password changed; earlier sessions ended");
+      record(
+        "PASSWORD_CHANGE",
+        "SUCCESS",
+        "ADMIN_SESSION",
+        session.username,
+        "password changed; earlier sessions ended",
+      );
       const admin = admins.getAdmin();
       return issue(session.username, admin?.passwordChangedAt ?? clock());
     },

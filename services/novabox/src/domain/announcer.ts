@@ -83,10 +83,13 @@ export function createAnnouncer(options: AnnouncerOptions): Announcer {
 
   const schedule = (ms: number, gen: number) => {
     if (!running || gen !== generation) return;
-    timer = timers.setTimeout(() => {
-      timer = undefined;
-      run(gen);
-    }, Math.min(Math.max(0, ms), MAX_TIMER_MS));
+    timer = timers.setTimeout(
+      () => {
+        timer = undefined;
+        run(gen);
+      },
+      Math.min(Math.max(0, ms), MAX_TIMER_MS),
+    );
   };
 
   const run = (gen: number) => {
@@ -97,22 +100,26 @@ export function createAnnouncer(options: AnnouncerOptions): Announcer {
     } catch (err) {
       pending = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    pending.then(
-      (result) => {
-        failures = 0;
-        const next = Number.isFinite(result.nextInMs) && result.nextInMs >= 0 ? result.nextInMs : max;
-        schedule(next, gen);
-        safeLog(() => options.logger?.info?.({ nextInMs: next }, "announced to Novares"));
-      },
-      (err: unknown) => {
-        // Stopped or replaced meanwhile (a config change closes the old channel): not a failure.
-        if (!running || gen !== generation) return;
-        failures += 1;
-        const delay = backoffDelay(failures, base, max, random);
-        schedule(delay, gen);
-        safeLog(() => options.logger?.warn({ err, failures, retryInMs: delay }, "announcement to Novares failed; retrying"));
-      },
-    ).catch(() => undefined);
+    pending
+      .then(
+        (result) => {
+          failures = 0;
+          const next = Number.isFinite(result.nextInMs) && result.nextInMs >= 0 ? result.nextInMs : max;
+          schedule(next, gen);
+          safeLog(() => options.logger?.info?.({ nextInMs: next }, "announced to Novares"));
+        },
+        (err: unknown) => {
+          // Stopped or replaced meanwhile (a config change closes the old channel): not a failure.
+          if (!running || gen !== generation) return;
+          failures += 1;
+          const delay = backoffDelay(failures, base, max, random);
+          schedule(delay, gen);
+          safeLog(() =>
+            options.logger?.warn({ err, failures, retryInMs: delay }, "announcement to Novares failed; retrying"),
+          );
+        },
+      )
+      .catch(() => undefined);
   };
 
   const cancel = () => {

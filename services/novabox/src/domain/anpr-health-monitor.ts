@@ -11,7 +11,8 @@
  */
 
 /** Why a box is not serving. */
-export type NotServingReason = "not configured" | "certificate expired" | "clock skew" | "ANPR unreachable" | "ANPR refused the credentials";
+export type NotServingReason =
+  "not configured" | "certificate expired" | "clock skew" | "ANPR unreachable" | "ANPR refused the credentials";
 
 /** The outcome of one check. */
 export type HealthVerdict = { serving: true } | { serving: false; reason: NotServingReason; detail: string };
@@ -95,10 +96,13 @@ export function createAnprHealthMonitor(options: AnprHealthMonitorOptions): Anpr
   const schedule = () => {
     if (stopped || !started) return;
     if (timer !== undefined) timers.clearTimeout(timer);
-    timer = timers.setTimeout(() => {
-      timer = undefined;
-      void run();
-    }, nextCheckDelay(failures, intervalMs, maxBackoffMs));
+    timer = timers.setTimeout(
+      () => {
+        timer = undefined;
+        void run();
+      },
+      nextCheckDelay(failures, intervalMs, maxBackoffMs),
+    );
   };
   const run = (): Promise<HealthVerdict> => {
     chain = chain.then(async () => {
@@ -106,7 +110,11 @@ export function createAnprHealthMonitor(options: AnprHealthMonitorOptions): Anpr
       try {
         verdict = await options.check();
       } catch (err) {
-        verdict = { serving: false, reason: "ANPR unreachable", detail: err instanceof Error ? err.message : String(err) };
+        verdict = {
+          serving: false,
+          reason: "ANPR unreachable",
+          detail: err instanceof Error ? err.message : String(err),
+        };
       }
       apply(verdict);
       schedule();

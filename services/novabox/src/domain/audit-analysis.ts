@@ -65,7 +65,9 @@ export function italianHour(time: Date): number {
 
 function isNight(time: Date, rules: AnalysisRules): boolean {
   const h = italianHour(time);
-  return rules.nightStartHour > rules.nightEndHour ? h >= rules.nightStartHour || h < rules.nightEndHour : h >= rules.nightStartHour && h < rules.nightEndHour;
+  return rules.nightStartHour > rules.nightEndHour
+    ? h >= rules.nightStartHour || h < rules.nightEndHour
+    : h >= rules.nightStartHour && h < rules.nightEndHour;
 }
 
 function group<T>(items: Iterable<T>, key: (item: T) => string): Map<string, T[]> {
@@ -83,7 +85,12 @@ function group<T>(items: Iterable<T>, key: (item: T) => string): Map<string, T[]
  * The anomalies of the hour starting at `hourStart` (pure): `hour` holds that hour's rows, `day`
  * the 24 hours ending with it.
  */
-export function findAnomalies(hourStart: Date, hour: readonly AuditEntry[], day: readonly AuditEntry[], rules: AnalysisRules = defaultAnalysisRules): Anomaly[] {
+export function findAnomalies(
+  hourStart: Date,
+  hour: readonly AuditEntry[],
+  day: readonly AuditEntry[],
+  rules: AnalysisRules = defaultAnalysisRules,
+): Anomaly[] {
   const stamp = hourStart.toISOString().slice(0, 13);
   const found: Anomaly[] = [];
   const byTobacconist = group(
@@ -91,10 +98,13 @@ export function findAnomalies(hourStart: Date, hour: readonly AuditEntry[], day:
     (e) => e.tobacconistId,
   );
   for (const [tobacconist, rows] of byTobacconist) {
-    const registry = rows.filter((e) => registryOperations.has(e.operation)).sort((a, b) => a.time.getTime() - b.time.getTime());
+    const registry = rows
+      .filter((e) => registryOperations.has(e.operation))
+      .sort((a, b) => a.time.getTime() - b.time.getTime());
     let peak = 0;
     for (let start = 0, end = 0; end < registry.length; end++) {
-      while (registry[end]!.time.getTime() - registry[start]!.time.getTime() >= rules.burstWindowMinutes * 60_000) start++;
+      while (registry[end]!.time.getTime() - registry[start]!.time.getTime() >= rules.burstWindowMinutes * 60_000)
+        start++;
       peak = Math.max(peak, end - start + 1);
     }
     if (peak > rules.burstMax) {
@@ -127,9 +137,13 @@ export function findAnomalies(hourStart: Date, hour: readonly AuditEntry[], day:
       });
     }
   }
-  const hourFiscalCodes = new Set(hour.filter((e) => e.fiscalCode !== "" && e.tobacconistId !== "").map((e) => e.fiscalCode));
+  const hourFiscalCodes = new Set(
+    hour.filter((e) => e.fiscalCode !== "" && e.tobacconistId !== "").map((e) => e.fiscalCode),
+  );
   const byFiscalCode = group(
-    day.filter((e) => hourFiscalCodes.has(e.fiscalCode) && e.tobacconistId !== "" && registryOperations.has(e.operation)),
+    day.filter(
+      (e) => hourFiscalCodes.has(e.fiscalCode) && e.tobacconistId !== "" && registryOperations.has(e.operation),
+    ),
     (e) => e.fiscalCode,
   );
   for (const [fiscalCode, rows] of byFiscalCode) {
@@ -172,7 +186,8 @@ export function createAuditAnalyzer(options: AuditAnalyzerOptions): AuditAnalyze
   const rules = options.rules ?? defaultAnalysisRules;
   let analysedThrough: number | undefined;
   let lastRun: Date | undefined;
-  const rows = (from: number, to: number) => [...audit.export({ startTime: new Date(from), endTime: new Date(to) })].flat();
+  const rows = (from: number, to: number) =>
+    [...audit.export({ startTime: new Date(from), endTime: new Date(to) })].flat();
   return {
     run() {
       const now = clock().getTime();
@@ -180,7 +195,9 @@ export function createAuditAnalyzer(options: AuditAnalyzerOptions): AuditAnalyze
       let from = analysedThrough ?? currentHour - 24 * hourMs;
       const recorded: Anomaly[] = [];
       const known = new Set(
-        [...audit.export({ operations: ["ANOMALY_ALERT"], startTime: new Date(from - 24 * hourMs) })].flat().map((e) => e.requestId),
+        [...audit.export({ operations: ["ANOMALY_ALERT"], startTime: new Date(from - 24 * hourMs) })]
+          .flat()
+          .map((e) => e.requestId),
       );
       for (; from < currentHour; from += hourMs) {
         const hour = rows(from, from + hourMs);
@@ -192,7 +209,13 @@ export function createAuditAnalyzer(options: AuditAnalyzerOptions): AuditAnalyze
           audit.append(
             auditRecord(
               "ANOMALY_ALERT",
-              { authenticationMethod: "SYSTEM", actor: "novabox", requestId: anomaly.requestId, tobacconistId: anomaly.tobacconistId, fiscalCode: anomaly.fiscalCode },
+              {
+                authenticationMethod: "SYSTEM",
+                actor: "novabox",
+                requestId: anomaly.requestId,
+                tobacconistId: anomaly.tobacconistId,
+                fiscalCode: anomaly.fiscalCode,
+              },
               { detail: anomaly.detail },
             ),
           );
@@ -236,7 +259,13 @@ export function weeklySummary(audit: AuditLog, now: Date, lastAnalysisAt?: Date)
       if (refused.has(e.outcome)) refusals += 1;
       if (e.tobacconistId !== "") tobacconists.add(e.tobacconistId);
       if (e.operation === "ANOMALY_ALERT") {
-        alerts.push({ entryId: e.id, time: e.time, rule: /^anomaly:([a-z-]+):/.exec(e.requestId)?.[1] ?? "", tobacconistId: e.tobacconistId, detail: e.detail });
+        alerts.push({
+          entryId: e.id,
+          time: e.time,
+          rule: /^anomaly:([a-z-]+):/.exec(e.requestId)?.[1] ?? "",
+          tobacconistId: e.tobacconistId,
+          detail: e.detail,
+        });
       }
     }
   }

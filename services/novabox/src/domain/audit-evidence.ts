@@ -8,7 +8,12 @@ import { buildAuditCsv } from "./audit-csv.js";
 import { ExportNotSignableError } from "./errors.js";
 import type { AuditFilter, Settings } from "./model.js";
 import type { AuditLog, Clock } from "./ports.js";
-import { compareWithWitness, type AuditLookup, type WitnessComparison, type WitnessedHead } from "./witness-comparison.js";
+import {
+  compareWithWitness,
+  type AuditLookup,
+  type WitnessComparison,
+  type WitnessedHead,
+} from "./witness-comparison.js";
 
 /** Signs with the box's mesh key. */
 export interface Notary {
@@ -23,7 +28,9 @@ export interface WitnessSource {
 }
 
 /** The log's head and lookups. */
-export type AuditHeadLookup = AuditLookup & { head(): { lastId: number; headHash: string; rowCount: number; chain: string } };
+export type AuditHeadLookup = AuditLookup & {
+  head(): { lastId: number; headHash: string; rowCount: number; chain: string };
+};
 
 /** Options of {@link createAuditEvidence}. */
 export interface AuditEvidenceOptions {
@@ -46,7 +53,12 @@ export interface AuditEvidence {
   /** Compares the log with the witness; undefined when there is no witness to ask. */
   compareWithWitness(): Promise<WitnessComparison | undefined>;
   /** A signed CSV export of the entries matching `filter`. */
-  exportCsv(filter: AuditFilter): { csv: Buffer; rows: number; checkpoint: SignedCheckpoint; signatureFile: Uint8Array };
+  exportCsv(filter: AuditFilter): {
+    csv: Buffer;
+    rows: number;
+    checkpoint: SignedCheckpoint;
+    signatureFile: Uint8Array;
+  };
 }
 
 /** Creates the {@link AuditEvidence}. */
@@ -83,7 +95,11 @@ export function createAuditEvidence(options: AuditEvidenceOptions): AuditEvidenc
       try {
         checkpoints = await source.list(s.comuneCode, s.workstationId);
       } catch (err) {
-        return { outcome: "UNAVAILABLE", checked: 0, reason: `the witness could not be asked: ${err instanceof Error ? err.message : String(err)}` };
+        return {
+          outcome: "UNAVAILABLE",
+          checked: 0,
+          reason: `the witness could not be asked: ${err instanceof Error ? err.message : String(err)}`,
+        };
       }
       return compareWithWitness(lookup, checkpoints);
     },

@@ -13,7 +13,11 @@ export interface AuditSubject {
 }
 
 /** A SUCCESS row for `operation` by `subject`, with `fields` overriding the defaults. */
-export function auditRecord(operation: AuditOperation, subject: AuditSubject, fields: Partial<AuditRecord> = {}): AuditRecord {
+export function auditRecord(
+  operation: AuditOperation,
+  subject: AuditSubject,
+  fields: Partial<AuditRecord> = {},
+): AuditRecord {
   return {
     operation,
     outcome: "SUCCESS",

@@ -29,7 +29,11 @@ export interface CertificateFacts {
 export function formatCertificateFacts(facts: CertificateFacts): string {
   const parts = [`types=${facts.types.join(",")}`];
   if (facts.charges) {
-    parts.push(`fee=${facts.charges.serviceFeeCents}`, `bollo=${facts.charges.stampDutyCents}`, `diritti=${facts.charges.secretariatFeesCents}`);
+    parts.push(
+      `fee=${facts.charges.serviceFeeCents}`,
+      `bollo=${facts.charges.stampDutyCents}`,
+      `diritti=${facts.charges.secretariatFeesCents}`,
+    );
   }
   if (facts.exemption !== undefined) parts.push(`esenzione=${facts.exemption}`);
   if (facts.warnings && facts.warnings.length > 0) parts.push(`avvisi=${facts.warnings.join(",")}`);
@@ -61,10 +65,17 @@ export function parseCertificateFacts(detail: string): CertificateFacts | undefi
   const reasonText = fields.get("motivo_testo");
   const warnings = fields.get("avvisi");
   return {
-    types: types.split(",").filter((t) => /^\d+$/.test(t)).map(Number),
-    ...(fee !== undefined && bollo !== undefined && diritti !== undefined ? { charges: { serviceFeeCents: fee, stampDutyCents: bollo, secretariatFeesCents: diritti } } : {}),
+    types: types
+      .split(",")
+      .filter((t) => /^\d+$/.test(t))
+      .map(Number),
+    ...(fee !== undefined && bollo !== undefined && diritti !== undefined
+      ? { charges: { serviceFeeCents: fee, stampDutyCents: bollo, secretariatFeesCents: diritti } }
+      : {}),
     ...(exemption !== undefined ? { exemption } : {}),
     ...(warnings ? { warnings: warnings.split(",") } : {}),
-    ...(reasonKey ? { reason: { key: reasonKey, ...(reasonText ? { description: decodeURIComponent(reasonText) } : {}) } } : {}),
+    ...(reasonKey
+      ? { reason: { key: reasonKey, ...(reasonText ? { description: decodeURIComponent(reasonText) } : {}) } }
+      : {}),
   };
 }

@@ -20,19 +20,42 @@ import { formatCertificateFacts, type CertificateFacts } from "./certificate-led
 import { createHash } from "node:crypto";
 import { CERTIFICATE_TYPES } from "#shared/anpr/tables.js";
 import type { AnprClient } from "../anpr-client/anpr-client.js";
-import { AnprFaultError, AnprRejectedError, AnprUnavailableError, AnprWrongSubjectError, describeError, type AnprMessage } from "../anpr-client/anpr-errors.js";
+import {
+  AnprFaultError,
+  AnprRejectedError,
+  AnprUnavailableError,
+  AnprWrongSubjectError,
+  describeError,
+  type AnprMessage,
+} from "../anpr-client/anpr-errors.js";
 import { isDomainError } from "#shared/runtime/domain-error.js";
 import type { CertificateRequestInput } from "../anpr-client/requests.js";
-import { IdempotencyKeyReusedError, IssuanceOutcomeUnknownError, MassExtractionError, auditFailureOf } from "./errors.js";
+import {
+  IdempotencyKeyReusedError,
+  IssuanceOutcomeUnknownError,
+  MassExtractionError,
+  auditFailureOf,
+} from "./errors.js";
 import type { AuditOperation, AuditRecord, AuthenticationMethod, Settings } from "./model.js";
 import type { AuditLog, Clock, IdempotencyStore, PendingIssuance, PendingIssuanceStore } from "./ports.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import { assertNotRevoked } from "./sso.js";
-import { EXPERIMENTAL_PHASE_CERTIFICATE_TYPES, assertServesComune, enabledCertificateTypes, validateCertificateInput, validateIdempotencyKey, type CertificateInput, type ValidCertificateInput } from "./validation.js";
+import {
+  EXPERIMENTAL_PHASE_CERTIFICATE_TYPES,
+  assertServesComune,
+  enabledCertificateTypes,
+  validateCertificateInput,
+  validateIdempotencyKey,
+  type CertificateInput,
+  type ValidCertificateInput,
+} from "./validation.js";
 import type { Log } from "#shared/runtime/log.js";
 
 /** What the domain needs of the ANPR client (the real client, or a fake in tests). */
-export type AnprGateway = Pick<AnprClient, "nextOperationId" | "issueCertificate" | "getIndividualRecord" | "testConnection">;
+export type AnprGateway = Pick<
+  AnprClient,
+  "nextOperationId" | "issueCertificate" | "getIndividualRecord" | "testConnection"
+>;
 
 /** The authenticated tobacconist behind a call. */
 export interface Caller {
@@ -160,7 +183,10 @@ interface PendingRequestV1 {
 function notCarriedOut(err: unknown): boolean {
   if (err instanceof AnprUnavailableError) return err.requestNotSent;
   if (err instanceof AnprFaultError) return err.reason === "ANPR_SECURITY_FAULT";
-  return isDomainError(err) && (err.reason === "NOT_CONFIGURED" || err.kind === "precondition-failed" || err.kind === "invalid-input");
+  return (
+    isDomainError(err) &&
+    (err.reason === "NOT_CONFIGURED" || err.kind === "precondition-failed" || err.kind === "invalid-input")
+  );
 }
 
 function reasonOf(err: unknown): string {
@@ -237,15 +263,29 @@ export function requestFingerprint(input: ValidCertificateInput): string {
 }
 
 /** The charges of a validated request under `settings` (art. 4.1 fee, art. 4.3 bollo, table 39). */
-export function computeCharges(input: ValidCertificateInput, settings: Pick<Settings, "serviceFeeCents" | "stampDutyCents" | "secretariatFeesCents">): Charges {
+export function computeCharges(
+  input: ValidCertificateInput,
+  settings: Pick<Settings, "serviceFeeCents" | "stampDutyCents" | "secretariatFeesCents">,
+): Charges {
   const exempt = input.stampDuty.type === "exempt";
   const serviceFeeCents = settings.serviceFeeCents;
   const stampDutyCents = exempt ? 0 : settings.stampDutyCents;
-  const secretariatFeesCents = input.stampDuty.type === "exempt" && input.stampDuty.secretariatFeesExempt ? 0 : settings.secretariatFeesCents;
-  return { serviceFeeCents, stampDutyCents, secretariatFeesCents, totalCents: serviceFeeCents + stampDutyCents + secretariatFeesCents };
+  const secretariatFeesCents =
+    input.stampDuty.type === "exempt" && input.stampDuty.secretariatFeesExempt ? 0 : settings.secretariatFeesCents;
+  return {
+    serviceFeeCents,
+    stampDutyCents,
+    secretariatFeesCents,
+    totalCents: serviceFeeCents + stampDutyCents + secretariatFeesCents,
+  };
 }
 
-function anprRequest(input: ValidCertificateInput, settings: Settings, charges: Charges, issuance: 1 | 3): CertificateRequestInput {
+function anprRequest(
+  input: ValidCertificateInput,
+  settings: Settings,
+  charges: Charges,
+  issuance: 1 | 3,
+): CertificateRequestInput {
   return {
     certificateTypes: input.certificateTypes,
     languages: input.languages,
@@ -257,7 +297,10 @@ function anprRequest(input: ValidCertificateInput, settings: Settings, charges: 
     stampDuty:
       input.stampDuty.type === "paid"
         ? { paidCents: charges.stampDutyCents }
-        : { exemption: input.stampDuty.reason, ...(input.stampDuty.description ? { exemptionText: input.stampDuty.description } : {}) },
+        : {
+            exemption: input.stampDuty.reason,
+            ...(input.stampDuty.description ? { exemptionText: input.stampDuty.description } : {}),
+          },
     feesCents: charges.secretariatFeesCents,
   };
 }
@@ -268,15 +311,40 @@ export function createCertificationService(options: CertificationServiceOptions)
   /** Issues in flight per tobacconist+key, so concurrent retries wait for the first instead of calling ANPR twice. */
   const inFlight = new Map<string, Promise<unknown>>();
 
-  const row = (operation: AuditOperation, caller: Caller, requestId: string, fiscalCode: string, fields: Partial<AuditRecord>): AuditRecord =>
-    auditRecord(operation, { authenticationMethod: caller.authenticationMethod, tobacconistId: caller.tobacconistId, actor: caller.tobacconistId, requestId, fiscalCode }, fields);
+  const row = (
+    operation: AuditOperation,
+    caller: Caller,
+    requestId: string,
+    fiscalCode: string,
+    fields: Partial<AuditRecord>,
+  ): AuditRecord =>
+    auditRecord(
+      operation,
+      {
+        authenticationMethod: caller.authenticationMethod,
+        tobacconistId: caller.tobacconistId,
+        actor: caller.tobacconistId,
+        requestId,
+        fiscalCode,
+      },
+      fields,
+    );
 
   /** Audits a failure (and the mass-extraction alert when due), then rethrows it. */
-  const fail = (operation: AuditOperation, caller: Caller, requestId: string, fiscalCode: string, err: unknown): never => {
+  const fail = (
+    operation: AuditOperation,
+    caller: Caller,
+    requestId: string,
+    fiscalCode: string,
+    err: unknown,
+  ): never => {
     audit.append(row(operation, caller, requestId, fiscalCode, auditFailureOf(err)));
     if (err instanceof MassExtractionError && err.alert) {
       audit.append(
-        row("ANOMALY_ALERT", caller, requestId, fiscalCode, { outcome: "RATE_LIMITED", detail: `tobacconist ${caller.tobacconistId}: ${err.message}`.slice(0, 240) }),
+        row("ANOMALY_ALERT", caller, requestId, fiscalCode, {
+          outcome: "RATE_LIMITED",
+          detail: `tobacconist ${caller.tobacconistId}: ${err.message}`.slice(0, 240),
+        }),
       );
     }
     throw err;
@@ -299,7 +367,15 @@ export function createCertificationService(options: CertificationServiceOptions)
   const retryAfterSeconds = options.retryAfterSeconds ?? 30;
 
   /** The audit row of a verified issuance: SUCCESS ("issued") or RECOVERED (an earlier attempt's outcome was unknown). */
-  const issuedRow = (caller: Caller, requestId: string, fiscalCode: string, result: IssuedCertificate, recovered: boolean, operationId: string, facts: CertificateFacts): AuditRecord =>
+  const issuedRow = (
+    caller: Caller,
+    requestId: string,
+    fiscalCode: string,
+    result: IssuedCertificate,
+    recovered: boolean,
+    operationId: string,
+    facts: CertificateFacts,
+  ): AuditRecord =>
     row("CERTIFICATE_ISSUE", caller, requestId, fiscalCode, {
       outcome: recovered ? "RECOVERED" : "SUCCESS",
       anprProtocolNumber: result.protocolNumber,
@@ -312,7 +388,12 @@ export function createCertificationService(options: CertificationServiceOptions)
    * attempt) and settles the record by what comes back. `fresh` = the record was created by this
    * call (no earlier attempt can have reached ANPR).
    */
-  const attempt = async (pending: PendingIssuance, fresh: boolean, caller: Caller, requestId: string): Promise<IssuedCertificate> => {
+  const attempt = async (
+    pending: PendingIssuance,
+    fresh: boolean,
+    caller: Caller,
+    requestId: string,
+  ): Promise<IssuedCertificate> => {
     const stored = JSON.parse(pending.request) as PendingRequestV1;
     let answer;
     try {
@@ -322,15 +403,31 @@ export function createCertificationService(options: CertificationServiceOptions)
       const at = clock();
       if (err instanceof AnprRejectedError) {
         // ANPR carried the request out and refused it: a retry gets the same refusal.
-        options.pending.markRefused(pending.tobacconistId, pending.key, JSON.stringify({ errors: err.errors, anprOperationId: err.anprOperationId ?? "" }), `${err.reason}: ${err.message}`, at);
-        audit.append(row("CERTIFICATE_ISSUE", caller, requestId, pending.fiscalCode, { ...auditFailureOf(err), detail: `refused by ANPR; idOperazioneComune ${pending.operationId}; ${err.message}`.slice(0, 240) }));
+        options.pending.markRefused(
+          pending.tobacconistId,
+          pending.key,
+          JSON.stringify({ errors: err.errors, anprOperationId: err.anprOperationId ?? "" }),
+          `${err.reason}: ${err.message}`,
+          at,
+        );
+        audit.append(
+          row("CERTIFICATE_ISSUE", caller, requestId, pending.fiscalCode, {
+            ...auditFailureOf(err),
+            detail: `refused by ANPR; idOperazioneComune ${pending.operationId}; ${err.message}`.slice(0, 240),
+          }),
+        );
         throw err;
       }
       if (err instanceof AnprWrongSubjectError || (fresh && notCarriedOut(err))) {
         // Not carried out for this key (never sent, or ANPR replayed another operation's answer):
         // the next attempt starts afresh under a new id.
         options.pending.settle(pending.tobacconistId, pending.key);
-        audit.append(row("CERTIFICATE_ISSUE", caller, requestId, pending.fiscalCode, { ...auditFailureOf(err), detail: truncate(`idOperazioneComune ${pending.operationId} abandoned; ${reasonOf(err)}: ${describe(err)}`) }));
+        audit.append(
+          row("CERTIFICATE_ISSUE", caller, requestId, pending.fiscalCode, {
+            ...auditFailureOf(err),
+            detail: truncate(`idOperazioneComune ${pending.operationId} abandoned; ${reasonOf(err)}: ${describe(err)}`),
+          }),
+        );
         throw err;
       }
       const cause = { reason: reasonOf(err), message: describe(err) };
@@ -339,7 +436,9 @@ export function createCertificationService(options: CertificationServiceOptions)
         row("CERTIFICATE_ISSUE", caller, requestId, pending.fiscalCode, {
           outcome: "OUTCOME_UNKNOWN",
           anprErrorCode: cause.reason,
-          detail: truncate(`outcome unknown; idOperazioneComune ${pending.operationId}; ${cause.reason}: ${cause.message}`),
+          detail: truncate(
+            `outcome unknown; idOperazioneComune ${pending.operationId}; ${cause.reason}: ${cause.message}`,
+          ),
         }),
       );
       throw new IssuanceOutcomeUnknownError(pending.operationId, cause, retryAfterSeconds);
@@ -355,16 +454,37 @@ export function createCertificationService(options: CertificationServiceOptions)
       requestId,
       replayed: false,
     };
-    audit.append(issuedRow(caller, requestId, pending.fiscalCode, result, !fresh || pending.attempts > 0, pending.operationId, stored.facts));
+    audit.append(
+      issuedRow(
+        caller,
+        requestId,
+        pending.fiscalCode,
+        result,
+        !fresh || pending.attempts > 0,
+        pending.operationId,
+        stored.facts,
+      ),
+    );
     try {
-      options.pending.settle(pending.tobacconistId, pending.key, { requestFingerprint: pending.requestFingerprint, response: encodeIssuance(result), createdAt: clock() });
+      options.pending.settle(pending.tobacconistId, pending.key, {
+        requestFingerprint: pending.requestFingerprint,
+        response: encodeIssuance(result),
+        createdAt: clock(),
+      });
     } catch (err) {
-      options.logger?.error({ err, requestId }, "could not store the issued certificate; a retry with the same key asks ANPR again under the same id");
+      options.logger?.error(
+        { err, requestId },
+        "could not store the issued certificate; a retry with the same key asks ANPR again under the same id",
+      );
     }
     return result;
   };
 
-  const issueOnce = async (input: IssueCertificateInput, caller: Caller, requestId: string): Promise<IssuedCertificate> => {
+  const issueOnce = async (
+    input: IssueCertificateInput,
+    caller: Caller,
+    requestId: string,
+  ): Promise<IssuedCertificate> => {
     const settings = options.settings();
     const rawFiscalCode = input.subject.fiscalCode.trim().toUpperCase().slice(0, 32);
     let valid: ValidCertificateInput;
@@ -470,7 +590,12 @@ export function createCertificationService(options: CertificationServiceOptions)
     listCertificateTypes(caller, comuneCode) {
       assertServesComune(options.settings(), comuneCode);
       const enabled = enabledCertificateTypes(options.settings());
-      if (caller) audit.append(row("CERTIFICATE_TYPES_LIST", caller, caller.requestId ?? options.newRequestId(), "", { detail: `enabled ${enabled.join(",")}` }));
+      if (caller)
+        audit.append(
+          row("CERTIFICATE_TYPES_LIST", caller, caller.requestId ?? options.newRequestId(), "", {
+            detail: `enabled ${enabled.join(",")}`,
+          }),
+        );
       return CERTIFICATE_TYPES.map((t) => ({
         id: t.id,
         description: t.description,
@@ -502,7 +627,13 @@ export function createCertificationService(options: CertificationServiceOptions)
       try {
         valid = admit(input, caller, settings);
       } catch (err) {
-        return fail("CERTIFICATE_PREVIEW", caller, requestId, input.subject.fiscalCode.trim().toUpperCase().slice(0, 32), err);
+        return fail(
+          "CERTIFICATE_PREVIEW",
+          caller,
+          requestId,
+          input.subject.fiscalCode.trim().toUpperCase().slice(0, 32),
+          err,
+        );
       }
       const charges = computeCharges(valid, settings);
       let answer;
@@ -515,10 +646,21 @@ export function createCertificationService(options: CertificationServiceOptions)
       audit.append(
         row("CERTIFICATE_PREVIEW", caller, requestId, valid.subject.fiscalCode, {
           anprOperationId: answer.anprOperationId,
-          detail: formatCertificateFacts({ types: valid.certificateTypes, ...(valid.reason ? { reason: valid.reason } : {}) }),
+          detail: formatCertificateFacts({
+            types: valid.certificateTypes,
+            ...(valid.reason ? { reason: valid.reason } : {}),
+          }),
         }),
       );
-      return { pdf: answer.pdf, anprOperationId: answer.anprOperationId, warnings: answer.warnings, charges, certificateTypes: valid.certificateTypes, previewedAt, requestId };
+      return {
+        pdf: answer.pdf,
+        anprOperationId: answer.anprOperationId,
+        warnings: answer.warnings,
+        charges,
+        certificateTypes: valid.certificateTypes,
+        previewedAt,
+        requestId,
+      };
     },
   };
 }

@@ -34,7 +34,11 @@ export interface ConfigServiceOptions {
    * Proves new credentials with ANPR's connectivity test before they replace the stored ones
    * (`tested: false` when the rest of the configuration is incomplete). Omitted = store at once.
    */
-  testCandidate?: (candidate: { workstationPkcs12?: Uint8Array; workstationPin?: string; caCertificatePem?: string }) => Promise<{ tested: boolean }>;
+  testCandidate?: (candidate: {
+    workstationPkcs12?: Uint8Array;
+    workstationPin?: string;
+    caCertificatePem?: string;
+  }) => Promise<{ tested: boolean }>;
   /** Where a failed connectivity test is logged with its cause (message and code, never content). */
   logger?: Pick<Log, "warn">;
   /**
@@ -90,7 +94,11 @@ export interface ConfigService {
    * Stores `next` (already validated field by field by the caller's mapping) and audits it; the
    * audit detail lists `changedPaths` (the update mask's paths).
    */
-  updateSettings(next: Settings, actor: string, changedPaths?: readonly string[]): { settings: Settings; updatedAt: Date };
+  updateSettings(
+    next: Settings,
+    actor: string,
+    changedPaths?: readonly string[],
+  ): { settings: Settings; updatedAt: Date };
   /**
    * Checks the CA certificate, proves it with ANPR's connectivity test (when the rest of the
    * configuration is complete) and only then replaces the stored one; on a failed test the old one
@@ -101,7 +109,12 @@ export interface ConfigService {
   uploadWorkstationCertificate(pkcs12: Uint8Array, pin: string, actor: string): Promise<CertificateSummary>;
   testConnection(actor: string): Promise<ConnectionTestResult>;
   /** Audits an export or an integrity check of the audit log (ConfigService audits every method but reads). */
-  recordAuditLogAccess(operation: "AUDIT_EXPORT" | "AUDIT_VERIFY", actor: string, outcome: AuditRecord["outcome"], detail: string): void;
+  recordAuditLogAccess(
+    operation: "AUDIT_EXPORT" | "AUDIT_VERIFY",
+    actor: string,
+    outcome: AuditRecord["outcome"],
+    detail: string,
+  ): void;
   /**
    * The warnings to show now: the clock skew seen at the last connectivity test, the workstation
    * certificate expiring within 30 days, a migration of retired settings made at start.
@@ -124,24 +137,45 @@ export function clockSkewMs(sentAt: Date, answeredAt: Date, anprTime: Date): num
 }
 
 function validateSettings(s: Settings): void {
-  if (s.comuneCode && !/^\d{6}$/.test(s.comuneCode)) throw new InvalidInputError("settings.comune_code", `comune_code must be the 6-digit ISTAT code (got "${s.comuneCode}")`, "INVALID_COMUNE_CODE");
+  if (s.comuneCode && !/^\d{6}$/.test(s.comuneCode))
+    throw new InvalidInputError(
+      "settings.comune_code",
+      `comune_code must be the 6-digit ISTAT code (got "${s.comuneCode}")`,
+      "INVALID_COMUNE_CODE",
+    );
   // 0 means "never purged" / "no limit" / "no check", as the proto says.
   if (!Number.isInteger(s.logRetentionDays) || s.logRetentionDays < 0 || s.logRetentionDays > 3650) {
-    throw new InvalidInputError("settings.log_retention_days", "log_retention_days must be from 1 to 3650 days, or 0 to keep the audit log forever", "INVALID_RETENTION");
+    throw new InvalidInputError(
+      "settings.log_retention_days",
+      "log_retention_days must be from 1 to 3650 days, or 0 to keep the audit log forever",
+      "INVALID_RETENTION",
+    );
   }
   if (!Number.isInteger(s.rateLimits.perTobacconistPerMinute) || s.rateLimits.perTobacconistPerMinute < 0) {
-    throw new InvalidInputError("settings.rate_limits.per_tobacconist_per_minute", "per_tobacconist_per_minute must be a whole number of calls per minute, or 0 for no limit", "INVALID_RATE_LIMIT");
+    throw new InvalidInputError(
+      "settings.rate_limits.per_tobacconist_per_minute",
+      "per_tobacconist_per_minute must be a whole number of calls per minute, or 0 for no limit",
+      "INVALID_RATE_LIMIT",
+    );
   }
-  if (!Number.isInteger(s.rateLimits.massExtractionDistinctFiscalCodes) || s.rateLimits.massExtractionDistinctFiscalCodes < 0) {
+  if (
+    !Number.isInteger(s.rateLimits.massExtractionDistinctFiscalCodes) ||
+    s.rateLimits.massExtractionDistinctFiscalCodes < 0
+  ) {
     throw new InvalidInputError(
       "settings.rate_limits.mass_extraction_distinct_fiscal_codes",
       "mass_extraction_distinct_fiscal_codes must be a whole number of codici fiscali, or 0 for no check",
       "INVALID_RATE_LIMIT",
     );
   }
-  if (s.serviceFeeCents < 0 || s.stampDutyCents < 0 || s.secretariatFeesCents < 0) throw new InvalidInputError("settings.service_fee_cents", "fees cannot be negative", "INVALID_FEE");
+  if (s.serviceFeeCents < 0 || s.stampDutyCents < 0 || s.secretariatFeesCents < 0)
+    throw new InvalidInputError("settings.service_fee_cents", "fees cannot be negative", "INVALID_FEE");
   if (s.ssoPublicKeyPem && !/-----BEGIN PUBLIC KEY-----/.test(s.ssoPublicKeyPem)) {
-    throw new InvalidInputError("settings.sso_public_key_pem", "sso_public_key_pem must be a PEM public key (-----BEGIN PUBLIC KEY-----)", "INVALID_SSO_KEY");
+    throw new InvalidInputError(
+      "settings.sso_public_key_pem",
+      "sso_public_key_pem must be a PEM public key (-----BEGIN PUBLIC KEY-----)",
+      "INVALID_SSO_KEY",
+    );
   }
   for (const [field, check] of [
     ["sso_jwks_url", () => s.ssoJwksUrl && validateJwksUrl(s.ssoJwksUrl)],
@@ -150,7 +184,11 @@ function validateSettings(s: Settings): void {
     try {
       check();
     } catch (err) {
-      throw new InvalidInputError(`settings.${field}`, `${field}: ${err instanceof Error ? err.message : String(err)}`, "INVALID_SSO_KEY");
+      throw new InvalidInputError(
+        `settings.${field}`,
+        `${field}: ${err instanceof Error ? err.message : String(err)}`,
+        "INVALID_SSO_KEY",
+      );
     }
   }
 }
@@ -182,8 +220,26 @@ export class CredentialsNotProvenError extends DomainError {
   }
 }
 
-function summaryOf(info: { subject: string; issuer: string; serialNumber: string; fingerprintSha256: string; notBefore: Date; notAfter: Date }, uploadedAt: Date): CertificateSummary {
-  return { uploadedAt, sha256Fingerprint: info.fingerprintSha256, subject: info.subject, issuer: info.issuer, serialNumber: info.serialNumber, notBefore: info.notBefore, notAfter: info.notAfter };
+function summaryOf(
+  info: {
+    subject: string;
+    issuer: string;
+    serialNumber: string;
+    fingerprintSha256: string;
+    notBefore: Date;
+    notAfter: Date;
+  },
+  uploadedAt: Date,
+): CertificateSummary {
+  return {
+    uploadedAt,
+    sha256Fingerprint: info.fingerprintSha256,
+    subject: info.subject,
+    issuer: info.issuer,
+    serialNumber: info.serialNumber,
+    notBefore: info.notBefore,
+    notAfter: info.notAfter,
+  };
 }
 
 /** Creates the {@link ConfigService}. */
@@ -224,9 +280,12 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
         : `the SSO key set was never fetched (${status.lastError ?? "unknown error"}): no tobacconist can be authenticated; check sso_jwks_url`,
     };
   };
-  const currentWarnings = () => [migrationWarning, skewWarning, expiryWarning(), ssoWarning()].filter((w): w is ConfigWarning => w !== undefined);
+  const currentWarnings = () =>
+    [migrationWarning, skewWarning, expiryWarning(), ssoWarning()].filter((w): w is ConfigWarning => w !== undefined);
   const record = (operation: AuditRecord["operation"], actor: string, fields: Partial<AuditRecord> = {}) =>
-    audit.append(auditRecord(operation, { authenticationMethod: "ADMIN_SESSION", actor, requestId: randomUUID() }, fields));
+    audit.append(
+      auditRecord(operation, { authenticationMethod: "ADMIN_SESSION", actor, requestId: randomUUID() }, fields),
+    );
   const guarded = <T>(operation: AuditRecord["operation"], actor: string, run: () => T): T => {
     try {
       return run();
@@ -237,7 +296,11 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
     }
   };
 
-  const guardedAsync = async <T>(operation: AuditRecord["operation"], actor: string, run: () => Promise<T>): Promise<T> => {
+  const guardedAsync = async <T>(
+    operation: AuditRecord["operation"],
+    actor: string,
+    run: () => Promise<T>,
+  ): Promise<T> => {
     try {
       return await run();
     } catch (err) {
@@ -256,7 +319,10 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
     try {
       return await options.testCandidate(candidate);
     } catch (err) {
-      options.logger?.warn({ err, candidate: what }, "new ANPR credentials failed the connectivity test: not installed");
+      options.logger?.warn(
+        { err, candidate: what },
+        "new ANPR credentials failed the connectivity test: not installed",
+      );
       throw new CredentialsNotProvenError(what, field, err);
     }
   };
@@ -265,14 +331,24 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
     setupStatus(adminRegistered) {
       const missing = options.missingForAnpr();
       const anprCredentialsSet = !!config.caCertificateSummary() && !!config.workstationCertificateSummary();
-      return { adminRegistered, anprCredentialsSet, configured: adminRegistered && missing.length === 0, missing: adminRegistered ? missing : ["admin", ...missing] };
+      return {
+        adminRegistered,
+        anprCredentialsSet,
+        configured: adminRegistered && missing.length === 0,
+        missing: adminRegistered ? missing : ["admin", ...missing],
+      };
     },
     settings: () => config.getSettings(),
     updateSettings(next, actor, changedPaths) {
       return guarded("CONFIG_UPDATE", actor, () => {
         validateSettings(next);
         const saved = config.saveSettings(next);
-        record("CONFIG_UPDATE", actor, { detail: changedPaths && changedPaths.length > 0 ? `settings updated: ${changedPaths.join(", ")}` : "settings updated" });
+        record("CONFIG_UPDATE", actor, {
+          detail:
+            changedPaths && changedPaths.length > 0
+              ? `settings updated: ${changedPaths.join(", ")}`
+              : "settings updated",
+        });
         options.onChange?.();
         return saved;
       });
@@ -297,7 +373,11 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
         const first = valid[0];
         if (!first) {
           const last = expired[expired.length - 1]!;
-          throw new InvalidInputError("certificate", `the CA certificate${bundle.length > 1 ? "s" : ""} expired (${last.subject} on ${last.notAfter.toISOString().slice(0, 10)})`, "CERT_EXPIRED");
+          throw new InvalidInputError(
+            "certificate",
+            `the CA certificate${bundle.length > 1 ? "s" : ""} expired (${last.subject} on ${last.notAfter.toISOString().slice(0, 10)})`,
+            "CERT_EXPIRED",
+          );
         }
         const summary = summaryOf(first, now);
         const pem = valid.map((c) => c.pem).join("");
@@ -306,7 +386,11 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
         const described = valid.map((c) => `${c.subject} ${c.fingerprintSha256}`).join("; ");
         const dropped = expired.length > 0 ? `; left out, expired: ${expired.map((c) => c.subject).join("; ")}` : "";
         record("CA_CERTIFICATE_UPLOAD", actor, {
-          detail: `${valid.length > 1 ? `CA bundle of ${valid.length}` : "CA"} ${described}${dropped}${proof.tested ? " (ANPR connectivity test passed)" : ""}`.slice(0, 1000),
+          detail:
+            `${valid.length > 1 ? `CA bundle of ${valid.length}` : "CA"} ${described}${dropped}${proof.tested ? " (ANPR connectivity test passed)" : ""}`.slice(
+              0,
+              1000,
+            ),
         });
         options.onChange?.();
         return summary;
@@ -325,9 +409,15 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
           throw err;
         }
         const summary = summaryOf(describeCertificate(credentials.certificatePem), clock());
-        const proof = await prove({ workstationPkcs12: pkcs12, workstationPin: pin }, "workstation certificate", "pkcs12");
+        const proof = await prove(
+          { workstationPkcs12: pkcs12, workstationPin: pin },
+          "workstation certificate",
+          "pkcs12",
+        );
         config.saveWorkstationCertificate(pkcs12, pin, summary);
-        record("WORKSTATION_CERTIFICATE_UPLOAD", actor, { detail: `workstation ${summary.subject} ${summary.sha256Fingerprint}${proof.tested ? " (ANPR connectivity test passed)" : ""}` });
+        record("WORKSTATION_CERTIFICATE_UPLOAD", actor, {
+          detail: `workstation ${summary.subject} ${summary.sha256Fingerprint}${proof.tested ? " (ANPR connectivity test passed)" : ""}`,
+        });
         options.onChange?.();
         return summary;
       });
@@ -341,14 +431,25 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
       const missing = options.missingForAnpr();
       if (missing.length > 0) {
         record("ANPR_CONNECTION_TEST", actor, { outcome: "INVALID", detail: `missing ${missing.join(", ")}` });
-        return { ok: false, detail: `configuration incomplete: missing ${missing.join(", ")}`, anprErrors: [], latencyMs: 0, testedAt, failedStage: "CONFIGURATION", warnings: currentWarnings() };
+        return {
+          ok: false,
+          detail: `configuration incomplete: missing ${missing.join(", ")}`,
+          anprErrors: [],
+          latencyMs: 0,
+          testedAt,
+          failedStage: "CONFIGURATION",
+          warnings: currentWarnings(),
+        };
       }
       try {
         const result = await (await options.anpr()).testConnection();
         const skew = result.anprTime ? clockSkewMs(result.sentAt, result.answeredAt, result.anprTime) : undefined;
         skewWarning = skew === undefined ? undefined : skewWarningOf(skew);
         const skewNote = skew === undefined ? "" : `, clock skew ${skew} ms`;
-        record("ANPR_CONNECTION_TEST", actor, { anprOperationId: result.anprOperationId, detail: `esito ${result.outcome}${skewNote}` });
+        record("ANPR_CONNECTION_TEST", actor, {
+          anprOperationId: result.anprOperationId,
+          detail: `esito ${result.outcome}${skewNote}`,
+        });
         options.onAnprVerified?.();
         return {
           ok: true,
@@ -362,13 +463,34 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
       } catch (err) {
         const failure = auditFailureOf(err);
         options.logger?.warn({ err }, "ANPR connectivity test failed");
-        record("ANPR_CONNECTION_TEST", actor, { outcome: failure.outcome, anprErrorCode: failure.anprErrorCode, detail: failure.detail });
+        record("ANPR_CONNECTION_TEST", actor, {
+          outcome: failure.outcome,
+          anprErrorCode: failure.anprErrorCode,
+          detail: failure.detail,
+        });
         const reason = err instanceof DomainError ? err.reason : "";
-        const failedStage = reason === "ANPR_REJECTED" || reason.includes("FAULT") ? "ANPR" : reason === "ANPR_BAD_RESPONSE" ? "SOAP" : /TLS|certificate/i.test(err instanceof Error ? err.message : "") ? "TLS" : "NETWORK";
+        const failedStage =
+          reason === "ANPR_REJECTED" || reason.includes("FAULT")
+            ? "ANPR"
+            : reason === "ANPR_BAD_RESPONSE"
+              ? "SOAP"
+              : /TLS|certificate/i.test(err instanceof Error ? err.message : "")
+                ? "TLS"
+                : "NETWORK";
         const errors = (err as { errors?: AnprMessage[] }).errors ?? [];
         const message = err instanceof Error ? err.message : String(err);
-        const detail = containsProgramText(message) ? "ANPR's answer could not be read; the details are in the Novabox's log" : message;
-        return { ok: false, detail, anprErrors: [...errors], latencyMs: Date.now() - started, testedAt, failedStage, warnings: currentWarnings() };
+        const detail = containsProgramText(message)
+          ? "ANPR's answer could not be read; the details are in the Novabox's log"
+          : message;
+        return {
+          ok: false,
+          detail,
+          anprErrors: [...errors],
+          latencyMs: Date.now() - started,
+          testedAt,
+          failedStage,
+          warnings: currentWarnings(),
+        };
       }
     },
     warnings: currentWarnings,
@@ -380,7 +502,13 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
         code: "ENVIRONMENT_MIGRATED",
         message: `the stored ANPR environment was ${retired}, which ANPR switched off on 21 June 2022 (italia/anpr#3403); it is now TEST, the Comune's "test comuni" environment: check the base URL and the credentials, then run the connectivity test`,
       };
-      audit.append(auditRecord("CONFIG_UPDATE", { authenticationMethod: "SYSTEM", actor: "novabox", requestId: randomUUID() }, { detail: `anpr environment ${retired} migrated to TEST (italia/anpr#3403)` }));
+      audit.append(
+        auditRecord(
+          "CONFIG_UPDATE",
+          { authenticationMethod: "SYSTEM", actor: "novabox", requestId: randomUUID() },
+          { detail: `anpr environment ${retired} migrated to TEST (italia/anpr#3403)` },
+        ),
+      );
       return migrationWarning;
     },
   };

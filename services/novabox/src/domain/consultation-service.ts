@@ -48,14 +48,33 @@ export interface ConsultationService {
 export function createConsultationService(options: ConsultationServiceOptions): ConsultationService {
   const { audit, clock } = options;
 
-  const row = (operation: AuditOperation, caller: Caller, requestId: string, fiscalCode: string, fields: Partial<AuditRecord>): AuditRecord =>
-    auditRecord(operation, { authenticationMethod: caller.authenticationMethod, tobacconistId: caller.tobacconistId, actor: caller.tobacconistId, requestId, fiscalCode }, fields);
+  const row = (
+    operation: AuditOperation,
+    caller: Caller,
+    requestId: string,
+    fiscalCode: string,
+    fields: Partial<AuditRecord>,
+  ): AuditRecord =>
+    auditRecord(
+      operation,
+      {
+        authenticationMethod: caller.authenticationMethod,
+        tobacconistId: caller.tobacconistId,
+        actor: caller.tobacconistId,
+        requestId,
+        fiscalCode,
+      },
+      fields,
+    );
 
   const fail = (caller: Caller, requestId: string, fiscalCode: string, err: unknown): never => {
     audit.append(row("INDIVIDUAL_RECORD", caller, requestId, fiscalCode, auditFailureOf(err)));
     if (err instanceof MassExtractionError && err.alert) {
       audit.append(
-        row("ANOMALY_ALERT", caller, requestId, fiscalCode, { outcome: "RATE_LIMITED", detail: `tobacconist ${caller.tobacconistId}: ${err.message}`.slice(0, 240) }),
+        row("ANOMALY_ALERT", caller, requestId, fiscalCode, {
+          outcome: "RATE_LIMITED",
+          detail: `tobacconist ${caller.tobacconistId}: ${err.message}`.slice(0, 240),
+        }),
       );
     }
     throw err;

@@ -21,11 +21,15 @@ export class InvalidInputError extends DomainError {
 /** A certificate type exists in table 13 but this Comune does not issue it (PERMISSION_DENIED in the contract). */
 export class CertificateTypeNotEnabledError extends DomainError {
   constructor(field: string, typeId: number) {
-    super("forbidden", `${field}: certificate type ${typeId} is not issued by this Comune; choose one of the types ListCertificateTypes marks as enabled`, {
-      field,
-      reason: "CERTIFICATE_TYPE_NOT_ENABLED",
-      metadata: { certificateType: String(typeId) },
-    });
+    super(
+      "forbidden",
+      `${field}: certificate type ${typeId} is not issued by this Comune; choose one of the types ListCertificateTypes marks as enabled`,
+      {
+        field,
+        reason: "CERTIFICATE_TYPE_NOT_ENABLED",
+        metadata: { certificateType: String(typeId) },
+      },
+    );
   }
 }
 
@@ -36,11 +40,15 @@ export class CertificateTypeNotEnabledError extends DomainError {
  */
 export class ComuneMismatchError extends DomainError {
   constructor(requested: string, served: string) {
-    super("precondition-failed", `comune_code ${requested} is not this Novabox's Comune: this box serves Comune ${served} only; send the call for ${requested} to that Comune's Novabox (through Novares)`, {
-      field: "comune_code",
-      reason: "COMUNE_MISMATCH",
-      metadata: { requestedComuneCode: requested, servedComuneCode: served },
-    });
+    super(
+      "precondition-failed",
+      `comune_code ${requested} is not this Novabox's Comune: this box serves Comune ${served} only; send the call for ${requested} to that Comune's Novabox (through Novares)`,
+      {
+        field: "comune_code",
+        reason: "COMUNE_MISMATCH",
+        metadata: { requestedComuneCode: requested, servedComuneCode: served },
+      },
+    );
   }
 }
 
@@ -54,9 +62,13 @@ export class WeakPasswordError extends DomainError {
 /** RegisterAdmin after the first administrator exists (FAILED_PRECONDITION in the contract). */
 export class AdminAlreadyRegisteredError extends DomainError {
   constructor() {
-    super("precondition-failed", "an administrator is already registered on this Novabox; log in with that account instead", {
-      reason: "ADMIN_ALREADY_REGISTERED",
-    });
+    super(
+      "precondition-failed",
+      "an administrator is already registered on this Novabox; log in with that account instead",
+      {
+        reason: "ADMIN_ALREADY_REGISTERED",
+      },
+    );
   }
 }
 
@@ -72,10 +84,14 @@ export class LoginLockedError extends DomainError {
   /** When a new attempt will be considered. */
   readonly retryAt: Date;
   constructor(retryAt: Date, retryAfterSeconds: number) {
-    super("rate-limited", `too many failed login attempts; try again in ${retryAfterSeconds} s (after ${retryAt.toISOString()})`, {
-      reason: "LOGIN_LOCKED",
-      metadata: { retryAfterSeconds: String(retryAfterSeconds), retryAt: retryAt.toISOString() },
-    });
+    super(
+      "rate-limited",
+      `too many failed login attempts; try again in ${retryAfterSeconds} s (after ${retryAt.toISOString()})`,
+      {
+        reason: "LOGIN_LOCKED",
+        metadata: { retryAfterSeconds: String(retryAfterSeconds), retryAt: retryAt.toISOString() },
+      },
+    );
     this.retryAt = retryAt;
   }
 }
@@ -83,20 +99,31 @@ export class LoginLockedError extends DomainError {
 /** ChangePassword with a wrong current password (PERMISSION_DENIED in the contract). */
 export class WrongCurrentPasswordError extends DomainError {
   constructor() {
-    super("forbidden", "current_password is wrong; the password was not changed", { field: "current_password", reason: "WRONG_CURRENT_PASSWORD" });
+    super("forbidden", "current_password is wrong; the password was not changed", {
+      field: "current_password",
+      reason: "WRONG_CURRENT_PASSWORD",
+    });
   }
 }
 
 /** An admin session token is missing, forged, expired, or predates a password change. */
 export class InvalidSessionError extends DomainError {
-  constructor(reason: "SESSION_MISSING" | "SESSION_EXPIRED" | "SESSION_INVALID" | "SESSION_REVOKED", message: string, cause?: unknown) {
+  constructor(
+    reason: "SESSION_MISSING" | "SESSION_EXPIRED" | "SESSION_INVALID" | "SESSION_REVOKED",
+    message: string,
+    cause?: unknown,
+  ) {
     super("unauthenticated", message, { reason, cause });
   }
 }
 
 /** The SSO key, issuer or audience is not set (or the key cannot be used), so no tobacconist can be verified. */
 export class SsoNotConfiguredError extends DomainError {
-  constructor(message: string, reason: "SSO_NOT_CONFIGURED" | "SSO_KEY_UNSUPPORTED" = "SSO_NOT_CONFIGURED", cause?: unknown) {
+  constructor(
+    message: string,
+    reason: "SSO_NOT_CONFIGURED" | "SSO_KEY_UNSUPPORTED" = "SSO_NOT_CONFIGURED",
+    cause?: unknown,
+  ) {
     super("precondition-failed", message, { reason, cause });
   }
 }
@@ -106,10 +133,14 @@ export { SsoTokenError, type SsoTokenFailure } from "#shared/mesh/sso-token.js";
 /** The Comune revoked this tobacconist's access (agreement art. 5.4). */
 export class TobacconistRevokedError extends DomainError {
   constructor(tobacconistId: string) {
-    super("forbidden", `tobacconist ${tobacconistId} has been revoked by the Comune and may not request certificates or records; contact the Comune's registry office`, {
-      reason: "TOBACCONIST_REVOKED",
-      metadata: { tobacconistId },
-    });
+    super(
+      "forbidden",
+      `tobacconist ${tobacconistId} has been revoked by the Comune and may not request certificates or records; contact the Comune's registry office`,
+      {
+        reason: "TOBACCONIST_REVOKED",
+        metadata: { tobacconistId },
+      },
+    );
   }
 }
 
@@ -120,10 +151,14 @@ export class RateLimitedError extends DomainError {
   /** Seconds until a new request will be accepted. */
   readonly retryAfterSeconds: number;
   constructor(limitPerMinute: number, retryAfterSeconds: number) {
-    super("rate-limited", `more than ${limitPerMinute} requests per minute from this tobacconist; retry in ${retryAfterSeconds} s`, {
-      reason: "RATE_LIMITED",
-      metadata: { retryAfterSeconds: String(retryAfterSeconds), limitPerMinute: String(limitPerMinute) },
-    });
+    super(
+      "rate-limited",
+      `more than ${limitPerMinute} requests per minute from this tobacconist; retry in ${retryAfterSeconds} s`,
+      {
+        reason: "RATE_LIMITED",
+        metadata: { retryAfterSeconds: String(retryAfterSeconds), limitPerMinute: String(limitPerMinute) },
+      },
+    );
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
@@ -144,7 +179,11 @@ export class MassExtractionError extends DomainError {
       `this tobacconist has queried ${distinctLimit} different fiscal codes within ${windowSeconds} s, the most the Comune allows; requests for fiscal codes already queried still work, new ones in ${retryAfterSeconds} s`,
       {
         reason: "MASS_EXTRACTION",
-        metadata: { retryAfterSeconds: String(retryAfterSeconds), distinctFiscalCodes: String(distinctLimit), windowSeconds: String(windowSeconds) },
+        metadata: {
+          retryAfterSeconds: String(retryAfterSeconds),
+          distinctFiscalCodes: String(distinctLimit),
+          windowSeconds: String(windowSeconds),
+        },
       },
     );
     this.retryAfterSeconds = retryAfterSeconds;
@@ -155,10 +194,14 @@ export class MassExtractionError extends DomainError {
 /** An idempotency key was reused with different request fields. */
 export class IdempotencyKeyReusedError extends DomainError {
   constructor() {
-    super("already-exists", "idempotency_key was already used for a different request; use a new key for a new certificate", {
-      field: "idempotency_key",
-      reason: "IDEMPOTENCY_KEY_REUSED",
-    });
+    super(
+      "already-exists",
+      "idempotency_key was already used for a different request; use a new key for a new certificate",
+      {
+        field: "idempotency_key",
+        reason: "IDEMPOTENCY_KEY_REUSED",
+      },
+    );
   }
 }
 
@@ -175,7 +218,11 @@ export class IssuanceOutcomeUnknownError extends DomainError {
       `ANPR may have issued this certificate (operation ${operationId}) but no verified answer came back (${cause.message}); retry with the same idempotency_key in ${retryAfterSeconds} s or later: the Novabox asks ANPR for the same operation again and never issues a second certificate`,
       {
         reason: "ANPR_OUTCOME_UNKNOWN",
-        metadata: { idOperazioneComune: operationId, cause: cause.reason, retryAfterSeconds: String(retryAfterSeconds) },
+        metadata: {
+          idOperazioneComune: operationId,
+          cause: cause.reason,
+          retryAfterSeconds: String(retryAfterSeconds),
+        },
       },
     );
   }
@@ -196,15 +243,31 @@ export interface AuditFailureFields {
  * `RATE_LIMITED`; anything else (ANPR unreachable, bugs) is `FAILED`.
  */
 export function auditFailureOf(err: unknown): AuditFailureFields {
-  if (!isDomainError(err)) return { outcome: "FAILED", anprErrorCode: "", anprOperationId: "", detail: "internal error" };
+  if (!isDomainError(err))
+    return { outcome: "FAILED", anprErrorCode: "", anprOperationId: "", detail: "internal error" };
   const meta = err.metadata;
   if (err.reason === "ANPR_REJECTED") {
-    return { outcome: "ANPR_ERROR", anprErrorCode: meta.anprCode ?? "", anprOperationId: meta.anprOperationId ?? "", detail: truncate(err.message) };
+    return {
+      outcome: "ANPR_ERROR",
+      anprErrorCode: meta.anprCode ?? "",
+      anprOperationId: meta.anprOperationId ?? "",
+      detail: truncate(err.message),
+    };
   }
   if (err.reason === "ANPR_FAULT" || err.reason === "ANPR_SECURITY_FAULT") {
-    return { outcome: "ANPR_ERROR", anprErrorCode: meta.faultCode ?? "", anprOperationId: "", detail: truncate(err.message) };
+    return {
+      outcome: "ANPR_ERROR",
+      anprErrorCode: meta.faultCode ?? "",
+      anprOperationId: "",
+      detail: truncate(err.message),
+    };
   }
-  return { outcome: outcomeOfKind[err.kind] ?? "FAILED", anprErrorCode: "", anprOperationId: "", detail: truncate(`${err.reason}: ${err.message}`) };
+  return {
+    outcome: outcomeOfKind[err.kind] ?? "FAILED",
+    anprErrorCode: "",
+    anprOperationId: "",
+    detail: truncate(`${err.reason}: ${err.message}`),
+  };
 }
 
 const outcomeOfKind: Partial<Record<DomainErrorKind, AuditOutcome>> = {
@@ -224,8 +287,12 @@ function truncate(text: string, max = 240): string {
 /** A signed export was asked of a box without a mesh key (FAILED_PRECONDITION). */
 export class ExportNotSignableError extends DomainError {
   constructor() {
-    super("precondition-failed", "This box has no mesh key to sign the export with: run it with NOVABOX_MESH_TLS_DIR and NOVABOX_MESH_ROLE (mutual TLS in the mesh).", {
-      reason: "NO_SIGNING_KEY",
-    });
+    super(
+      "precondition-failed",
+      "This box has no mesh key to sign the export with: run it with NOVABOX_MESH_TLS_DIR and NOVABOX_MESH_ROLE (mutual TLS in the mesh).",
+      {
+        reason: "NO_SIGNING_KEY",
+      },
+    );
   }
 }

@@ -50,11 +50,21 @@ export function createMeshAlertService(options: MeshAlertServiceOptions) {
     recordMassExtraction(alert: MeshMassExtractionAlert): RecordedMeshAlert {
       assertServesComune(options.settings(), alert.comuneCode);
       if (!alertIdPattern.test(alert.alertId)) {
-        throw new InvalidInputError("alert_id", "alert_id must be 1-100 letters, digits or . _ : -", "INVALID_ALERT_ID");
+        throw new InvalidInputError(
+          "alert_id",
+          "alert_id must be 1-100 letters, digits or . _ : -",
+          "INVALID_ALERT_ID",
+        );
       }
-      if (!alert.tobacconistId) throw new InvalidInputError("tobacconist_id", "tobacconist_id is required", "MISSING_TOBACCONIST_ID");
+      if (!alert.tobacconistId)
+        throw new InvalidInputError("tobacconist_id", "tobacconist_id is required", "MISSING_TOBACCONIST_ID");
       const badComune = alert.comuni.find((c) => !comunePattern.test(c));
-      if (badComune !== undefined) throw new InvalidInputError("comuni", `comuni: "${badComune}" is not a six-digit ISTAT code`, "INVALID_COMUNE_CODE");
+      if (badComune !== undefined)
+        throw new InvalidInputError(
+          "comuni",
+          `comuni: "${badComune}" is not a six-digit ISTAT code`,
+          "INVALID_COMUNE_CODE",
+        );
       const requestId = meshAlertRequestId(alert.alertId);
       for (const page of audit.export({ operations: ["ANOMALY_ALERT"], tobacconistId: alert.tobacconistId })) {
         const found = page.find((e) => e.requestId === requestId);
@@ -66,7 +76,11 @@ export function createMeshAlertService(options: MeshAlertServiceOptions) {
         `${alert.windowSeconds} s, raised ${alert.raisedAt.toISOString()}` +
         (others.length > 0 ? `; also Comuni ${others.join(", ")}` : "");
       const entry = audit.append(
-        auditRecord("ANOMALY_ALERT", { authenticationMethod: "SYSTEM", actor: "novares", tobacconistId: alert.tobacconistId, requestId }, { outcome: "RATE_LIMITED", detail: detail.slice(0, 480) }),
+        auditRecord(
+          "ANOMALY_ALERT",
+          { authenticationMethod: "SYSTEM", actor: "novares", tobacconistId: alert.tobacconistId, requestId },
+          { outcome: "RATE_LIMITED", detail: detail.slice(0, 480) },
+        ),
       );
       return { alreadyRecorded: false, auditEntryId: entry.id };
     },

@@ -130,7 +130,8 @@ export type AuditOperation =
  * OUTCOME_UNKNOWN = the request reached ANPR (or may have) and its answer was lost, late or
  * unreadable, RECOVERED = such a request settled with ANPR's verified answer for the same id.
  */
-export type AuditOutcome = "SUCCESS" | "ANPR_ERROR" | "INVALID" | "DENIED" | "RATE_LIMITED" | "FAILED" | "OUTCOME_UNKNOWN" | "RECOVERED";
+export type AuditOutcome =
+  "SUCCESS" | "ANPR_ERROR" | "INVALID" | "DENIED" | "RATE_LIMITED" | "FAILED" | "OUTCOME_UNKNOWN" | "RECOVERED";
 
 /** How the caller was authenticated (decree, annex 1; novabox.config.v1.AuthenticationMethod). */
 export type AuthenticationMethod = "NONE" | "SSO_TOKEN" | "ADMIN_PASSWORD" | "ADMIN_SESSION" | "SYSTEM";

@@ -45,10 +45,18 @@ export function monthRange(month: string): { month: string; start: Date; end: Da
   const year = Number(match?.[1]);
   const m = Number(match?.[2]);
   if (!match || m < 1 || m > 12 || year < 2000 || year > 9999) {
-    throw new InvalidInputError("month", `month must be "YYYY-MM" (e.g. "2026-11"), not ${JSON.stringify(month)}`, "INVALID_MONTH");
+    throw new InvalidInputError(
+      "month",
+      `month must be "YYYY-MM" (e.g. "2026-11"), not ${JSON.stringify(month)}`,
+      "INVALID_MONTH",
+    );
   }
   const next = m === 12 ? { year: year + 1, month: 1 } : { year, month: m + 1 };
-  return { month: `${match[1]}-${match[2]}`, start: romeMidnight(year, m, 1), end: romeMidnight(next.year, next.month, 1) };
+  return {
+    month: `${match[1]}-${match[2]}`,
+    start: romeMidnight(year, m, 1),
+    end: romeMidnight(next.year, next.month, 1),
+  };
 }
 
 function emptyMonth(tobacconistId: string): TobacconistMonth {
@@ -136,14 +144,38 @@ function cell(value: string | number): string {
  * `id:count` lists.
  */
 export function monthlyAccountCsv(account: MonthlyAccount): string {
-  const header = ["mese", "tabaccheria", "certificati", "per tipo", "anteprime", "rifiuti", "corrispettivi (EUR)", "bollo (EUR)", "diritti (EUR)", "esenzioni", "motivi"];
+  const header = [
+    "mese",
+    "tabaccheria",
+    "certificati",
+    "per tipo",
+    "anteprime",
+    "rifiuti",
+    "corrispettivi (EUR)",
+    "bollo (EUR)",
+    "diritti (EUR)",
+    "esenzioni",
+    "motivi",
+  ];
   const list = <K>(map: Map<K, number>) =>
     [...map.entries()]
       .sort((a, b) => String(a[0]).localeCompare(String(b[0]), "en", { numeric: true }))
       .map(([k, v]) => `${String(k) || "nessuno"}:${v}`)
       .join(" ");
   const line = (r: TobacconistMonth) =>
-    [account.month, r.tobacconistId || "TOTALE", r.certificatesIssued, list(r.certificatesByType), r.previews, r.refusals, euro(r.serviceFeesCents), euro(r.stampDutyCents), euro(r.secretariatFeesCents), list(r.exemptions), list(r.reasons)]
+    [
+      account.month,
+      r.tobacconistId || "TOTALE",
+      r.certificatesIssued,
+      list(r.certificatesByType),
+      r.previews,
+      r.refusals,
+      euro(r.serviceFeesCents),
+      euro(r.stampDutyCents),
+      euro(r.secretariatFeesCents),
+      list(r.exemptions),
+      list(r.reasons),
+    ]
       .map(cell)
       .join(";");
   return `\uFEFF${[header.join(";"), ...account.tobacconists.map(line), line(account.totals)].join("\r\n")}\r\n`;

@@ -30,9 +30,16 @@ const MAX_N = 2 ** 20;
 const MAX_RP = 64;
 
 function scrypt(password: string, salt: Buffer, keyLength: number, params: ScryptParams): Promise<Buffer> {
-  const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r * params.p + 1024 * 1024 };
+  const options: ScryptOptions = {
+    N: params.N,
+    r: params.r,
+    p: params.p,
+    maxmem: 256 * params.N * params.r * params.p + 1024 * 1024,
+  };
   return new Promise((resolve, reject) => {
-    scryptCallback(password.normalize("NFC"), salt, keyLength, options, (err, key) => (err ? reject(err) : resolve(key)));
+    scryptCallback(password.normalize("NFC"), salt, keyLength, options, (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
   });
 }
 
@@ -51,7 +58,14 @@ export async function verifyPassword(password: string, encoded: string): Promise
   const parts = encoded.split("$");
   if (parts.length !== 6 || parts[0] !== "scrypt") return false;
   const [N, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
-  if (![N, r, p].every((n) => Number.isSafeInteger(n) && n > 0) || N > MAX_N || (N & (N - 1)) !== 0 || r > MAX_RP || p > MAX_RP) return false;
+  if (
+    ![N, r, p].every((n) => Number.isSafeInteger(n) && n > 0) ||
+    N > MAX_N ||
+    (N & (N - 1)) !== 0 ||
+    r > MAX_RP ||
+    p > MAX_RP
+  )
+    return false;
   const salt = Buffer.from(parts[4] ?? "", "base64url");
   const expected = Buffer.from(parts[5] ?? "", "base64url");
   if (salt.length === 0 || expected.length < 16) return false;
@@ -67,8 +81,12 @@ export async function verifyPassword(password: string, encoded: string): Promise
 export function checkPasswordPolicy(password: string, field = "password"): void {
   const length = [...password.normalize("NFC")].length;
   if (length < PASSWORD_MIN_LENGTH) {
-    throw new WeakPasswordError(field, `${field} must be at least ${PASSWORD_MIN_LENGTH} characters long (it has ${length}); a sentence of several words is easy to remember`);
+    throw new WeakPasswordError(
+      field,
+      `${field} must be at least ${PASSWORD_MIN_LENGTH} characters long (it has ${length}); a sentence of several words is easy to remember`,
+    );
   }
-  if (length > PASSWORD_MAX_LENGTH) throw new WeakPasswordError(field, `${field} must be at most ${PASSWORD_MAX_LENGTH} characters long`);
+  if (length > PASSWORD_MAX_LENGTH)
+    throw new WeakPasswordError(field, `${field} must be at most ${PASSWORD_MAX_LENGTH} characters long`);
   if (password.trim() === "") throw new WeakPasswordError(field, `${field} must not be only spaces`);
 }

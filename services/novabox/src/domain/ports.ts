@@ -3,7 +3,15 @@
  * services are built by constructor injection and tested with fakes. services/novabox/src/store
  * implements the storage ports on SQLite.
  */
-import type { AnprSecrets, AuditEntry, AuditFilter, AuditRecord, AuditVerification, CertificateSummary, Settings } from "./model.js";
+import type {
+  AnprSecrets,
+  AuditEntry,
+  AuditFilter,
+  AuditRecord,
+  AuditVerification,
+  CertificateSummary,
+  Settings,
+} from "./model.js";
 
 /** The configuration: settings plus encrypted secrets and certificate summaries. */
 export interface ConfigStore {

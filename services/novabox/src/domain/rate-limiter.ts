@@ -71,7 +71,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         const oldest = state.requests[state.requests.length - perMinute] ?? now;
         throw new RateLimitedError(perMinute, Math.max(1, Math.ceil((oldest + MINUTE_MS - now) / 1000)));
       }
-      if (perMinute > 0 && meshMinuteCount !== undefined && meshMinuteCount > perMinute) throw new RateLimitedError(perMinute, 60);
+      if (perMinute > 0 && meshMinuteCount !== undefined && meshMinuteCount > perMinute)
+        throw new RateLimitedError(perMinute, 60);
 
       const threshold = rateLimits.massExtractionDistinctFiscalCodes;
       const windowMs = rateLimits.massExtractionWindowSeconds * 1000;
@@ -86,7 +87,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
           const oldestAt = state.fiscalCodes.values().next().value ?? now;
           const alert = !state.alerted;
           state.alerted = true;
-          throw new MassExtractionError(threshold, rateLimits.massExtractionWindowSeconds, Math.max(1, Math.ceil((oldestAt + windowMs - now) / 1000)), alert);
+          throw new MassExtractionError(
+            threshold,
+            rateLimits.massExtractionWindowSeconds,
+            Math.max(1, Math.ceil((oldestAt + windowMs - now) / 1000)),
+            alert,
+          );
         }
         admitCode = code;
       }

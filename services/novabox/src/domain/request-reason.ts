@@ -52,7 +52,10 @@ export function requestReasonByKey(key: string): RequestReasonInfo | undefined {
  * list, with a description for OTHER. Returns undefined when none was stated and none is required.
  * Throws {@link InvalidInputError} naming `reason` or `reason.description`.
  */
-export function validateRequestReason(input: RequestReasonInput | undefined, required: boolean): ValidRequestReason | undefined {
+export function validateRequestReason(
+  input: RequestReasonInput | undefined,
+  required: boolean,
+): ValidRequestReason | undefined {
   const code = input?.code ?? 0;
   if (code === 0) {
     if (!required) return undefined;
@@ -64,15 +67,27 @@ export function validateRequestReason(input: RequestReasonInput | undefined, req
   }
   const info = REQUEST_REASONS.find((r) => r.code === code);
   if (!info) {
-    throw new InvalidInputError("reason", `reason: ${code} is not one of the listed reasons (${REQUEST_REASONS.map((r) => r.code).join(", ")})`, "UNKNOWN_REASON");
+    throw new InvalidInputError(
+      "reason",
+      `reason: ${code} is not one of the listed reasons (${REQUEST_REASONS.map((r) => r.code).join(", ")})`,
+      "UNKNOWN_REASON",
+    );
   }
   if (info.code !== 99) return { key: info.key };
   const description = (input?.description ?? "").replace(/\s+/g, " ").trim();
   if (description === "") {
-    throw new InvalidInputError("reason.description", "reason.description is required when the reason is 99 (other): say in a few words why the certificate is needed", "REASON_DESCRIPTION_REQUIRED");
+    throw new InvalidInputError(
+      "reason.description",
+      "reason.description is required when the reason is 99 (other): say in a few words why the certificate is needed",
+      "REASON_DESCRIPTION_REQUIRED",
+    );
   }
   if (description.length > REASON_DESCRIPTION_MAX_LENGTH) {
-    throw new InvalidInputError("reason.description", `reason.description is ${description.length} characters; at most ${REASON_DESCRIPTION_MAX_LENGTH} are accepted`, "REASON_DESCRIPTION_TOO_LONG");
+    throw new InvalidInputError(
+      "reason.description",
+      `reason.description is ${description.length} characters; at most ${REASON_DESCRIPTION_MAX_LENGTH} are accepted`,
+      "REASON_DESCRIPTION_TOO_LONG",
+    );
   }
   return { key: info.key, description };
 }

@@ -45,7 +45,9 @@ export interface SsoVerifier {
 }
 
 /** The key source the settings name: the JWKS URL, else the uploaded JWK Set, else the PEM key. */
-export function ssoKeySourceOf(settings: Pick<Settings, "ssoJwksUrl" | "ssoJwks" | "ssoPublicKeyPem">): SsoKeySource | undefined {
+export function ssoKeySourceOf(
+  settings: Pick<Settings, "ssoJwksUrl" | "ssoJwks" | "ssoPublicKeyPem">,
+): SsoKeySource | undefined {
   if (settings.ssoJwksUrl.trim()) return { kind: "jwks-url", url: settings.ssoJwksUrl.trim() };
   if (settings.ssoJwks.trim()) return { kind: "jwks", json: settings.ssoJwks.trim() };
   if (settings.ssoPublicKeyPem.trim()) return { kind: "pem", pem: settings.ssoPublicKeyPem };
@@ -54,7 +56,8 @@ export function ssoKeySourceOf(settings: Pick<Settings, "ssoJwksUrl" | "ssoJwks"
 
 /** Throws {@link TobacconistRevokedError} when the Comune revoked `tobacconistId` (agreement art. 5.4). */
 export function assertNotRevoked(settings: Pick<Settings, "revokedTobacconists">, tobacconistId: string): void {
-  if (settings.revokedTobacconists.some((r) => r.tobacconistId === tobacconistId)) throw new TobacconistRevokedError(tobacconistId);
+  if (settings.revokedTobacconists.some((r) => r.tobacconistId === tobacconistId))
+    throw new TobacconistRevokedError(tobacconistId);
 }
 
 /** Creates the {@link SsoVerifier}. */
@@ -65,8 +68,15 @@ export function createSsoVerifier(options: SsoVerifierOptions): SsoVerifier {
 
   const keysFor = (settings: Settings): SsoKeySet => {
     const source = ssoKeySourceOf(settings);
-    const missing = [source ? "" : "sso_jwks_url (or sso_jwks, or sso_public_key_pem)", settings.ssoIssuer.trim() ? "" : "sso_issuer", settings.ssoAudience.trim() ? "" : "sso_audience"].filter(Boolean);
-    if (!source || missing.length > 0) throw new SsoNotConfiguredError(`SSO is not configured on this Novabox: set ${missing.join(", ")} in the admin panel`);
+    const missing = [
+      source ? "" : "sso_jwks_url (or sso_jwks, or sso_public_key_pem)",
+      settings.ssoIssuer.trim() ? "" : "sso_issuer",
+      settings.ssoAudience.trim() ? "" : "sso_audience",
+    ].filter(Boolean);
+    if (!source || missing.length > 0)
+      throw new SsoNotConfiguredError(
+        `SSO is not configured on this Novabox: set ${missing.join(", ")} in the admin panel`,
+      );
     const stamp = JSON.stringify(source);
     if (cached?.stamp === stamp) return cached.keys;
     cached?.keys.close();
@@ -74,7 +84,9 @@ export function createSsoVerifier(options: SsoVerifierOptions): SsoVerifier {
     try {
       cached = { stamp, keys: build(source) };
     } catch (err) {
-      const message = isDomainError(err) ? `${err.message}; set the Novares SSO keys again in the admin panel` : "the SSO key setting cannot be used";
+      const message = isDomainError(err)
+        ? `${err.message}; set the Novares SSO keys again in the admin panel`
+        : "the SSO key setting cannot be used";
       throw new SsoNotConfiguredError(message, "SSO_KEY_UNSUPPORTED", err);
     }
     return cached.keys;
@@ -84,7 +96,12 @@ export function createSsoVerifier(options: SsoVerifierOptions): SsoVerifier {
     async verify(token) {
       const settings = options.settings();
       const keys = keysFor(settings);
-      const identity = await verifySsoTokenWithKeys(token, keys, { issuer: settings.ssoIssuer, audience: settings.ssoAudience }, { now: options.clock(), clockToleranceSeconds: options.clockToleranceSeconds ?? 30 });
+      const identity = await verifySsoTokenWithKeys(
+        token,
+        keys,
+        { issuer: settings.ssoIssuer, audience: settings.ssoAudience },
+        { now: options.clock(), clockToleranceSeconds: options.clockToleranceSeconds ?? 30 },
+      );
       assertNotRevoked(settings, identity.tobacconistId);
       return identity;
     },

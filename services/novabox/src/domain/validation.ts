@@ -5,7 +5,13 @@
  * EN287, the XSD's `alfabeticoNomiCognomi`) plus the Comune's enabled certificate types.
  */
 import { validateCodiceFiscale } from "#shared/anpr/codice-fiscale.js";
-import { CERTIFICATE_TYPES, certificateTypeInfo, isLanguageCode, stampDutyExemptionInfo, type LanguageCode } from "#shared/anpr/tables.js";
+import {
+  CERTIFICATE_TYPES,
+  certificateTypeInfo,
+  isLanguageCode,
+  stampDutyExemptionInfo,
+  type LanguageCode,
+} from "#shared/anpr/tables.js";
 import { CertificateTypeNotEnabledError, ComuneMismatchError, InvalidInputError } from "./errors.js";
 import type { Settings } from "./model.js";
 import { validateRequestReason, type RequestReasonInput, type ValidRequestReason } from "./request-reason.js";
@@ -16,7 +22,9 @@ import { validateRequestReason, type RequestReasonInput, type ValidRequestReason
  * 2.1), i.e. every table 13 type that may be combined; the single-only ones (death, cancellation,
  * citizenship and residence histories) need the registry office's assessment.
  */
-export const EXPERIMENTAL_PHASE_CERTIFICATE_TYPES: readonly number[] = Object.freeze(CERTIFICATE_TYPES.filter((t) => !t.singleOnly).map((t) => t.id));
+export const EXPERIMENTAL_PHASE_CERTIFICATE_TYPES: readonly number[] = Object.freeze(
+  CERTIFICATE_TYPES.filter((t) => !t.singleOnly).map((t) => t.id),
+);
 
 /** Longest free-text exemption reason ANPR accepts (EN282). */
 export const EXEMPTION_DESCRIPTION_MAX_LENGTH = 256;
@@ -70,7 +78,8 @@ export interface ValidCertificateInput {
   languages: LanguageCode[];
   useAbroad: boolean;
   requesterType: 1 | 2;
-  stampDuty: { type: "paid" } | { type: "exempt"; reason: number; description?: string; secretariatFeesExempt: boolean };
+  stampDuty:
+    { type: "paid" } | { type: "exempt"; reason: number; description?: string; secretariatFeesExempt: boolean };
   /** The stated reason, when one was given. */
   reason?: ValidRequestReason;
 }
@@ -83,7 +92,9 @@ export interface ValidationOptions {
 
 /** The table 13 ids this Comune issues now: its configured list, or the experimental-phase default. */
 export function enabledCertificateTypes(settings: Pick<Settings, "enabledCertificateTypes">): readonly number[] {
-  return settings.enabledCertificateTypes.length > 0 ? settings.enabledCertificateTypes : EXPERIMENTAL_PHASE_CERTIFICATE_TYPES;
+  return settings.enabledCertificateTypes.length > 0
+    ? settings.enabledCertificateTypes
+    : EXPERIMENTAL_PHASE_CERTIFICATE_TYPES;
 }
 
 /**
@@ -91,60 +102,124 @@ export function enabledCertificateTypes(settings: Pick<Settings, "enabledCertifi
  * (trimmed, upper case). Throws {@link InvalidInputError} `INVALID_FISCAL_CODE` naming `field`.
  */
 export function validateFiscalCode(value: string, field = "fiscal_code", options: ValidationOptions = {}): string {
-  if (value.trim() === "") throw new InvalidInputError(field, `${field} is required: the subject's codice fiscale (16 characters)`, "FISCAL_CODE_REQUIRED");
-  const result = validateCodiceFiscale(value, options.referenceDate ? { referenceDate: options.referenceDate.toISOString().slice(0, 10) } : {});
+  if (value.trim() === "")
+    throw new InvalidInputError(
+      field,
+      `${field} is required: the subject's codice fiscale (16 characters)`,
+      "FISCAL_CODE_REQUIRED",
+    );
+  const result = validateCodiceFiscale(
+    value,
+    options.referenceDate ? { referenceDate: options.referenceDate.toISOString().slice(0, 10) } : {},
+  );
   if (!result.valid) {
-    throw new InvalidInputError(field, `${field}: ${result.message}`, "INVALID_FISCAL_CODE", { problem: result.reason });
+    throw new InvalidInputError(field, `${field}: ${result.message}`, "INVALID_FISCAL_CODE", {
+      problem: result.reason,
+    });
   }
   return result.normalized;
 }
 
 /** Checks a surname or name against ANPR's rules and returns it trimmed, inner spaces collapsed. */
 export function validatePersonName(value: string, field: string): string {
-  const normalized = value.replace(/[\u2018\u2019\u02BC`]/g, "'").replace(/\s+/g, " ").trim();
-  if (normalized === "") throw new InvalidInputError(field, `${field} is required, exactly as in the register`, "NAME_REQUIRED");
+  const normalized = value
+    .replace(/[\u2018\u2019\u02BC`]/g, "'")
+    .replace(/\s+/g, " ")
+    .trim();
+  if (normalized === "")
+    throw new InvalidInputError(field, `${field} is required, exactly as in the register`, "NAME_REQUIRED");
   if (normalized.length > NAME_MAX_LENGTH) {
-    throw new InvalidInputError(field, `${field} is longer than ${NAME_MAX_LENGTH} characters, the most ANPR accepts`, "NAME_TOO_LONG");
+    throw new InvalidInputError(
+      field,
+      `${field} is longer than ${NAME_MAX_LENGTH} characters, the most ANPR accepts`,
+      "NAME_TOO_LONG",
+    );
   }
   if (!NAME_PATTERN.test(normalized)) {
     const bad = [...normalized].find((c) => !NAME_PATTERN.test(c)) ?? "";
-    throw new InvalidInputError(field, `${field} contains ${JSON.stringify(bad)}: only letters (accents allowed), spaces, apostrophes, hyphens, dots and commas are accepted`, "NAME_INVALID_CHARACTERS");
+    throw new InvalidInputError(
+      field,
+      `${field} contains ${JSON.stringify(bad)}: only letters (accents allowed), spaces, apostrophes, hyphens, dots and commas are accepted`,
+      "NAME_INVALID_CHARACTERS",
+    );
   }
   return normalized;
 }
 
 /** Checks an idempotency key: 1–64 printable ASCII characters, no spaces. */
 export function validateIdempotencyKey(value: string, field = "idempotency_key"): string {
-  if (value === "") throw new InvalidInputError(field, `${field} is required: a unique value per certificate (a UUID is recommended)`, "IDEMPOTENCY_KEY_REQUIRED");
+  if (value === "")
+    throw new InvalidInputError(
+      field,
+      `${field} is required: a unique value per certificate (a UUID is recommended)`,
+      "IDEMPOTENCY_KEY_REQUIRED",
+    );
   if (value.length > IDEMPOTENCY_KEY_MAX_LENGTH || !/^[\x21-\x7E]+$/.test(value)) {
-    throw new InvalidInputError(field, `${field} must be 1-${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters without spaces (a UUID is recommended)`, "IDEMPOTENCY_KEY_INVALID");
+    throw new InvalidInputError(
+      field,
+      `${field} must be 1-${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters without spaces (a UUID is recommended)`,
+      "IDEMPOTENCY_KEY_INVALID",
+    );
   }
   return value;
 }
 
-function validateCertificateTypes(types: readonly number[], settings: Pick<Settings, "enabledCertificateTypes">): number[] {
+function validateCertificateTypes(
+  types: readonly number[],
+  settings: Pick<Settings, "enabledCertificateTypes">,
+): number[] {
   const field = "certificate_types";
-  if (types.length === 0) throw new InvalidInputError(field, `${field}: choose at least one certificate type (table 13, 1-20)`, "CERTIFICATE_TYPE_REQUIRED");
+  if (types.length === 0)
+    throw new InvalidInputError(
+      field,
+      `${field}: choose at least one certificate type (table 13, 1-20)`,
+      "CERTIFICATE_TYPE_REQUIRED",
+    );
   const seen = new Set<number>();
   const infos = types.map((id) => {
     const info = Number.isInteger(id) ? certificateTypeInfo(id) : undefined;
-    if (!info) throw new InvalidInputError(field, `${field}: ${id} is not an ANPR certificate type (table 13, 1-20)`, "UNKNOWN_CERTIFICATE_TYPE", { certificateType: String(id) });
-    if (seen.has(id)) throw new InvalidInputError(field, `${field}: type ${id} is listed twice; list each type once`, "DUPLICATE_CERTIFICATE_TYPE", { certificateType: String(id) });
+    if (!info)
+      throw new InvalidInputError(
+        field,
+        `${field}: ${id} is not an ANPR certificate type (table 13, 1-20)`,
+        "UNKNOWN_CERTIFICATE_TYPE",
+        { certificateType: String(id) },
+      );
+    if (seen.has(id))
+      throw new InvalidInputError(
+        field,
+        `${field}: type ${id} is listed twice; list each type once`,
+        "DUPLICATE_CERTIFICATE_TYPE",
+        { certificateType: String(id) },
+      );
     seen.add(id);
     return info;
   });
   if (infos.length > 1) {
     const single = infos.find((t) => t.singleOnly);
     if (single) {
-      throw new InvalidInputError(field, `${field}: type ${single.id} (${single.description}) must be requested alone, not combined with other types`, "SINGLE_ONLY_CERTIFICATE_TYPE", {
-        certificateType: String(single.id),
-      });
+      throw new InvalidInputError(
+        field,
+        `${field}: type ${single.id} (${single.description}) must be requested alone, not combined with other types`,
+        "SINGLE_ONLY_CERTIFICATE_TYPE",
+        {
+          certificateType: String(single.id),
+        },
+      );
     }
     if (infos.filter((t) => t.familyStatus).length > 1) {
-      throw new InvalidInputError(field, `${field}: at most one family-status type (12, 13, 14, 16) may be requested at a time`, "MULTIPLE_FAMILY_STATUS_TYPES");
+      throw new InvalidInputError(
+        field,
+        `${field}: at most one family-status type (12, 13, 14, 16) may be requested at a time`,
+        "MULTIPLE_FAMILY_STATUS_TYPES",
+      );
     }
     if (new Set(infos.map((t) => t.register)).size > 1) {
-      throw new InvalidInputError(field, `${field}: AIRE types (10, 15) cannot be combined with resident-register types in one certificate`, "MIXED_REGISTERS");
+      throw new InvalidInputError(
+        field,
+        `${field}: AIRE types (10, 15) cannot be combined with resident-register types in one certificate`,
+        "MIXED_REGISTERS",
+      );
     }
   }
   const enabled = enabledCertificateTypes(settings);
@@ -165,33 +240,59 @@ function validateLanguages(languages: readonly string[] | undefined): LanguageCo
   const others: LanguageCode[] = [];
   for (const raw of languages ?? []) {
     const code = raw.trim().toUpperCase();
-    if (!isLanguageCode(code)) throw new InvalidInputError(field, `${field}: ${JSON.stringify(raw)} is not a certificate language; use IT, DE, FR or SL`, "UNKNOWN_LANGUAGE");
+    if (!isLanguageCode(code))
+      throw new InvalidInputError(
+        field,
+        `${field}: ${JSON.stringify(raw)} is not a certificate language; use IT, DE, FR or SL`,
+        "UNKNOWN_LANGUAGE",
+      );
     if (code !== "IT" && !others.includes(code)) others.push(code);
   }
   if (others.length > 1) {
-    throw new InvalidInputError(field, `${field}: a certificate is Italian, or bilingual in Italian and one other language; ${others.join(" and ")} cannot be combined`, "TOO_MANY_LANGUAGES");
+    throw new InvalidInputError(
+      field,
+      `${field}: a certificate is Italian, or bilingual in Italian and one other language; ${others.join(" and ")} cannot be combined`,
+      "TOO_MANY_LANGUAGES",
+    );
   }
   return others.length === 1 ? ["IT", others[0]!] : [];
 }
 
 function validateStampDuty(stampDuty: StampDutyInput | undefined): ValidCertificateInput["stampDuty"] {
   if (!stampDuty) {
-    throw new InvalidInputError("stamp_duty", "stamp_duty: set exactly one of stamp_duty_paid or stamp_duty_exemption", "STAMP_DUTY_REQUIRED");
+    throw new InvalidInputError(
+      "stamp_duty",
+      "stamp_duty: set exactly one of stamp_duty_paid or stamp_duty_exemption",
+      "STAMP_DUTY_REQUIRED",
+    );
   }
   if (stampDuty.type === "paid") return { type: "paid" };
   const field = "stamp_duty_exemption.reason";
   const info = stampDutyExemptionInfo(stampDuty.reason);
   if (!info) {
-    throw new InvalidInputError(field, `${field}: ${stampDuty.reason} is not a stamp-duty exemption of ANPR table 39 (1-10, or 99 for another reason)`, "UNKNOWN_STAMP_DUTY_EXEMPTION");
+    throw new InvalidInputError(
+      field,
+      `${field}: ${stampDuty.reason} is not a stamp-duty exemption of ANPR table 39 (1-10, or 99 for another reason)`,
+      "UNKNOWN_STAMP_DUTY_EXEMPTION",
+    );
   }
-  if (!info.requiresDescription) return { type: "exempt", reason: info.id, secretariatFeesExempt: info.secretariatFeesExempt };
+  if (!info.requiresDescription)
+    return { type: "exempt", reason: info.id, secretariatFeesExempt: info.secretariatFeesExempt };
   const descField = "stamp_duty_exemption.description";
   const description = (stampDuty.description ?? "").replace(/\s+/g, " ").trim();
   if (description === "") {
-    throw new InvalidInputError(descField, `${descField} is required when the exemption reason is 99 (other): state the legal basis of the exemption`, "EXEMPTION_DESCRIPTION_REQUIRED");
+    throw new InvalidInputError(
+      descField,
+      `${descField} is required when the exemption reason is 99 (other): state the legal basis of the exemption`,
+      "EXEMPTION_DESCRIPTION_REQUIRED",
+    );
   }
   if (description.length > EXEMPTION_DESCRIPTION_MAX_LENGTH) {
-    throw new InvalidInputError(descField, `${descField} is ${description.length} characters; ANPR accepts at most ${EXEMPTION_DESCRIPTION_MAX_LENGTH}`, "EXEMPTION_DESCRIPTION_TOO_LONG");
+    throw new InvalidInputError(
+      descField,
+      `${descField} is ${description.length} characters; ANPR accepts at most ${EXEMPTION_DESCRIPTION_MAX_LENGTH}`,
+      "EXEMPTION_DESCRIPTION_TOO_LONG",
+    );
   }
   return { type: "exempt", reason: info.id, description, secretariatFeesExempt: info.secretariatFeesExempt };
 }
@@ -216,11 +317,23 @@ export function validateCertificateInput(
   const languages = validateLanguages(input.languages);
   const requesterType = input.requesterType ?? 1;
   if (requesterType !== 1 && requesterType !== 2) {
-    throw new InvalidInputError("requester_type", "requester_type must be the subject (2) or a third party (1)", "INVALID_REQUESTER_TYPE");
+    throw new InvalidInputError(
+      "requester_type",
+      "requester_type must be the subject (2) or a third party (1)",
+      "INVALID_REQUESTER_TYPE",
+    );
   }
   const stampDuty = validateStampDuty(input.stampDuty);
   const reason = validateRequestReason(input.reason, settings.experimentalPhase === true);
-  return { subject, certificateTypes, languages, useAbroad: input.useAbroad, requesterType, stampDuty, ...(reason ? { reason } : {}) };
+  return {
+    subject,
+    certificateTypes,
+    languages,
+    useAbroad: input.useAbroad,
+    requesterType,
+    stampDuty,
+    ...(reason ? { reason } : {}),
+  };
 }
 
 /**
@@ -230,5 +343,6 @@ export function validateCertificateInput(
  */
 export function assertServesComune(settings: Pick<Settings, "comuneCode">, requested: string | undefined): void {
   const code = (requested ?? "").trim();
-  if (code !== "" && code !== settings.comuneCode) throw new ComuneMismatchError(code, settings.comuneCode || "(not configured)");
+  if (code !== "" && code !== settings.comuneCode)
+    throw new ComuneMismatchError(code, settings.comuneCode || "(not configured)");
 }

@@ -61,7 +61,8 @@ const short = (hash: string) => `${hash.slice(0, 12)}…`;
 
 /** Compares `log` with `checkpoints` (any order) and names the first one (by sequence) that disagrees. */
 export function compareWithWitness(log: AuditLookup, checkpoints: readonly WitnessedHead[]): WitnessComparison {
-  if (checkpoints.length === 0) return { outcome: "UNAVAILABLE", checked: 0, reason: "the witness holds no checkpoint of this box yet" };
+  if (checkpoints.length === 0)
+    return { outcome: "UNAVAILABLE", checked: 0, reason: "the witness holds no checkpoint of this box yet" };
   const sorted = [...checkpoints].sort((a, b) => a.sequence - b.sequence);
   const restores = log.restores();
   const headId = log.headId();
@@ -88,7 +89,9 @@ export function compareWithWitness(log: AuditLookup, checkpoints: readonly Witne
       ...gapText(gaps),
     });
     if (cp.lastId > headId) {
-      return disagree(`${named} is beyond the log's newest row ${headId}: the newest rows were removed, or the database was restored to an older state without a recorded restore`);
+      return disagree(
+        `${named} is beyond the log's newest row ${headId}: the newest rows were removed, or the database was restored to an older state without a recorded restore`,
+      );
     }
     if (cp.lastId < firstRetained - 1) continue;
     const hash = log.hashAt(cp.lastId);

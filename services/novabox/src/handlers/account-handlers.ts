@@ -3,7 +3,10 @@
  * needs an admin session (`authorization: Bearer <token>`).
  */
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { AccountFileFormat, type AccountService as AccountServiceDesc } from "#gen/novabox/account/v1/account_service_pb.js";
+import {
+  AccountFileFormat,
+  type AccountService as AccountServiceDesc,
+} from "#gen/novabox/account/v1/account_service_pb.js";
 import type { CallContext, ServiceImpl } from "#shared/rpc/grpc-adapter.js";
 import type { AccountService } from "../domain/account-service.js";
 import type { AdminService } from "../domain/admin-service.js";
@@ -18,7 +21,8 @@ export interface AccountHandlersOptions {
   serviceFeeCents: () => number;
 }
 
-const counts = <K>(map: Map<K, number>) => [...map.entries()].sort((a, b) => String(a[0]).localeCompare(String(b[0]), "en", { numeric: true }));
+const counts = <K>(map: Map<K, number>) =>
+  [...map.entries()].sort((a, b) => String(a[0]).localeCompare(String(b[0]), "en", { numeric: true }));
 
 function rowMessage(row: TobacconistMonth) {
   return {
@@ -49,7 +53,8 @@ export function monthlyAccountMessage(account: MonthlyAccount, serviceFeeCents: 
 
 /** Creates the AccountService handlers. */
 export function createAccountHandlers(options: AccountHandlersOptions): ServiceImpl<typeof AccountServiceDesc> {
-  const requireAdmin = async (context: CallContext) => (await options.admin.verifySession(bearerToken(context))).username;
+  const requireAdmin = async (context: CallContext) =>
+    (await options.admin.verifySession(bearerToken(context))).username;
   return {
     async getMonthlyAccount(request, context) {
       await requireAdmin(context);
@@ -57,7 +62,8 @@ export function createAccountHandlers(options: AccountHandlersOptions): ServiceI
     },
     async exportMonthlyAccount(request, context) {
       const actor = await requireAdmin(context);
-      const format = request.format === AccountFileFormat.CSV ? "csv" : request.format === AccountFileFormat.PDF ? "pdf" : "none";
+      const format =
+        request.format === AccountFileFormat.CSV ? "csv" : request.format === AccountFileFormat.PDF ? "pdf" : "none";
       const file = await options.account.export(request.month, format as "csv" | "pdf", actor);
       return { content: file.content, contentType: file.contentType, fileName: file.fileName };
     },

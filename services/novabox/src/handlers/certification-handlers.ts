@@ -4,7 +4,12 @@
  * `tobacconist_id`, when set, must be that one.
  */
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { RequesterType, type CertificationService as CertificationServiceDesc, type IssueCertificateRequest, type PreviewCertificateRequest } from "#gen/novabox/certification/v1/certification_service_pb.js";
+import {
+  RequesterType,
+  type CertificationService as CertificationServiceDesc,
+  type IssueCertificateRequest,
+  type PreviewCertificateRequest,
+} from "#gen/novabox/certification/v1/certification_service_pb.js";
 import type { ServiceImpl } from "#shared/rpc/grpc-adapter.js";
 import type { AnprMessage } from "../anpr-client/anpr-errors.js";
 import type { CertificationService, Caller } from "../domain/certification-service.js";
@@ -37,7 +42,11 @@ const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
  * `x-request-id` (adopted end to end from the gateway) becomes the audit request id, so the id on the
  * tobacconist's receipt finds the audit row and the access-log line of every service.
  */
-export async function tobacconistCaller(sso: SsoVerifier, context: CallContext, requestedTobacconist: string): Promise<Caller> {
+export async function tobacconistCaller(
+  sso: SsoVerifier,
+  context: CallContext,
+  requestedTobacconist: string,
+): Promise<Caller> {
   const identity = await sso.verify(bearerToken(context));
   const mesh = Number(context.requestMetadata.get(quotaMinuteHeader)[0] ?? "");
   const requestId = context.requestMetadata.get("x-request-id")[0];
@@ -65,36 +74,60 @@ function certificateInput(request: IssueCertificateRequest | PreviewCertificateR
   let stampDuty: StampDutyInput | undefined;
   if (request.stampDuty.case === "stampDutyPaid") stampDuty = { type: "paid" };
   else if (request.stampDuty.case === "stampDutyExemption") {
-    stampDuty = { type: "exempt", reason: request.stampDuty.value.reason, description: request.stampDuty.value.description };
+    stampDuty = {
+      type: "exempt",
+      reason: request.stampDuty.value.reason,
+      description: request.stampDuty.value.description,
+    };
   }
   const language = languageCodes[request.language] ?? "";
   return {
     comuneCode: request.comuneCode,
-    subject: { fiscalCode: request.subject?.fiscalCode ?? "", surname: request.subject?.surname ?? "", name: request.subject?.name ?? "" },
+    subject: {
+      fiscalCode: request.subject?.fiscalCode ?? "",
+      surname: request.subject?.surname ?? "",
+      name: request.subject?.name ?? "",
+    },
     certificateTypes: request.certificateTypes.map(Number),
     languages: language ? [language] : [],
     useAbroad: request.useAbroad,
-    ...(request.requesterType === RequesterType.THIRD_PARTY ? { requesterType: 1 as const } : request.requesterType === RequesterType.SUBJECT ? { requesterType: 2 as const } : {}),
+    ...(request.requesterType === RequesterType.THIRD_PARTY
+      ? { requesterType: 1 as const }
+      : request.requesterType === RequesterType.SUBJECT
+        ? { requesterType: 2 as const }
+        : {}),
     stampDuty,
     ...(request.reason ? { reason: { code: request.reason.reason, description: request.reason.description } } : {}),
   };
 }
 
 /** Creates the CertificationService handlers. */
-export function createCertificationHandlers(options: CertificationHandlersOptions): ServiceImpl<typeof CertificationServiceDesc> {
+export function createCertificationHandlers(
+  options: CertificationHandlersOptions,
+): ServiceImpl<typeof CertificationServiceDesc> {
   const { certification, sso } = options;
   const guard = options.peerGuard ?? (() => undefined);
   return {
     listCertificateTypes(request, context) {
       guard(context);
-      return { certificateTypes: certification.listCertificateTypes(undefined, request.comuneCode).map((t) => ({ type: t.id, description: t.description, experimentalPhase: t.experimentalPhase, enabled: t.enabled })) };
+      return {
+        certificateTypes: certification.listCertificateTypes(undefined, request.comuneCode).map((t) => ({
+          type: t.id,
+          description: t.description,
+          experimentalPhase: t.experimentalPhase,
+          enabled: t.enabled,
+        })),
+      };
     },
     async issueCertificate(request, context) {
       guard(context);
       options.annotate?.({ comune: request.comuneCode });
       const caller = await tobacconistCaller(sso, context, request.tobacconistId);
       options.annotate?.({ tobacconist: caller.tobacconistId });
-      const issued = await certification.issue({ ...certificateInput(request), idempotencyKey: request.idempotencyKey }, caller);
+      const issued = await certification.issue(
+        { ...certificateInput(request), idempotencyKey: request.idempotencyKey },
+        caller,
+      );
       return {
         pdf: issued.pdf,
         anprProtocolNumber: issued.protocolNumber,
@@ -126,7 +159,12 @@ export function createCertificationHandlers(options: CertificationHandlersOption
   };
 }
 
-function chargesMessage(c: { serviceFeeCents: number; stampDutyCents: number; secretariatFeesCents: number; totalCents: number }) {
+function chargesMessage(c: {
+  serviceFeeCents: number;
+  stampDutyCents: number;
+  secretariatFeesCents: number;
+  totalCents: number;
+}) {
   return {
     serviceFeeCents: BigInt(c.serviceFeeCents),
     stampDutyCents: BigInt(c.stampDutyCents),

@@ -17,7 +17,16 @@ import type { AuditLog, PendingIssuance } from "../domain/ports.js";
 import type { ConfigStore } from "../domain/ports.js";
 import { anprMessages } from "./certification-handlers.js";
 import { bearerToken, sourceAddress } from "./auth.js";
-import { applySettingsUpdate, auditEntryToMessage, auditFilterFromMessage, certificateInfo, settingsToMessage, summaryToMessage, verificationToMessage, witnessToMessage } from "./config-mappers.js";
+import {
+  applySettingsUpdate,
+  auditEntryToMessage,
+  auditFilterFromMessage,
+  certificateInfo,
+  settingsToMessage,
+  summaryToMessage,
+  verificationToMessage,
+  witnessToMessage,
+} from "./config-mappers.js";
 import { weeklySummary, type AuditAnalyzer } from "../domain/audit-analysis.js";
 import type { AuditEvidence } from "../domain/audit-evidence.js";
 
@@ -62,7 +71,16 @@ export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImp
       return { session: sessionMessage(await admin.login(request.username, request.password, sourceAddress(context))) };
     },
     async changePassword(request, context) {
-      return { session: sessionMessage(await admin.changePassword(bearerToken(context), request.currentPassword, request.newPassword, sourceAddress(context))) };
+      return {
+        session: sessionMessage(
+          await admin.changePassword(
+            bearerToken(context),
+            request.currentPassword,
+            request.newPassword,
+            sourceAddress(context),
+          ),
+        ),
+      };
     },
     async getConfig(_request, context) {
       await requireAdmin(context);
@@ -77,11 +95,15 @@ export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImp
     },
     async uploadCaCertificate(request, context) {
       const actor = await requireAdmin(context);
-      return { certificate: certificateInfo(await config.uploadCaCertificate(request.certificate, request.password, actor)) };
+      return {
+        certificate: certificateInfo(await config.uploadCaCertificate(request.certificate, request.password, actor)),
+      };
     },
     async uploadWorkstationCertificate(request, context) {
       const actor = await requireAdmin(context);
-      return { certificate: certificateInfo(await config.uploadWorkstationCertificate(request.pkcs12, request.pin, actor)) };
+      return {
+        certificate: certificateInfo(await config.uploadWorkstationCertificate(request.pkcs12, request.pin, actor)),
+      };
     },
     async testAnprConnection(_request, context) {
       const actor = await requireAdmin(context);
@@ -101,7 +123,11 @@ export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImp
     },
     async listAuditLog(request, context) {
       await requireAdmin(context);
-      const page = audit.list(auditFilterFromMessage(request.filter), request.pageSize || 100, request.pageToken || undefined);
+      const page = audit.list(
+        auditFilterFromMessage(request.filter),
+        request.pageSize || 100,
+        request.pageToken || undefined,
+      );
       return { entries: page.entries.map(auditEntryToMessage), nextPageToken: page.nextCursor ?? "" };
     },
     async *exportAuditLog(request, context) {
@@ -109,7 +135,12 @@ export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImp
       let exported = 0;
       for (const batch of audit.export(auditFilterFromMessage(request.filter), 500)) {
         if (context.signal.aborted) {
-          config.recordAuditLogAccess("AUDIT_EXPORT", actor, "FAILED", `export cancelled by the client after ${exported} entries`);
+          config.recordAuditLogAccess(
+            "AUDIT_EXPORT",
+            actor,
+            "FAILED",
+            `export cancelled by the client after ${exported} entries`,
+          );
           return;
         }
         exported += batch.length;
@@ -125,16 +156,28 @@ export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImp
         "AUDIT_VERIFY",
         actor,
         "SUCCESS",
-        (verification.ok ? `chain intact: ${verification.rowsChecked} entries checked` : `chain BROKEN at entry ${verification.firstBrokenId ?? "?"}: ${verification.failure ?? ""}`) +
-          (witness ? `; witness ${witness.outcome.toLowerCase()}${witness.first ? ` at checkpoint #${witness.first.sequence}` : ""}` : ""),
+        (verification.ok
+          ? `chain intact: ${verification.rowsChecked} entries checked`
+          : `chain BROKEN at entry ${verification.firstBrokenId ?? "?"}: ${verification.failure ?? ""}`) +
+          (witness
+            ? `; witness ${witness.outcome.toLowerCase()}${witness.first ? ` at checkpoint #${witness.first.sequence}` : ""}`
+            : ""),
       );
-      return { ...verificationToMessage(verification, options.clock()), ...(witness ? { witness: witnessToMessage(witness) } : {}) };
+      return {
+        ...verificationToMessage(verification, options.clock()),
+        ...(witness ? { witness: witnessToMessage(witness) } : {}),
+      };
     },
     async exportAuditCsv(request, context) {
       const actor = await requireAdmin(context);
       const exported = options.evidence.exportCsv(auditFilterFromMessage(request.filter));
       config.recordAuditLogAccess("AUDIT_EXPORT", actor, "SUCCESS", `signed CSV export of ${exported.rows} entries`);
-      return { csv: exported.csv, signatureFile: exported.signatureFile, rows: BigInt(exported.rows), checkpoint: exported.checkpoint };
+      return {
+        csv: exported.csv,
+        signatureFile: exported.signatureFile,
+        rows: BigInt(exported.rows),
+        checkpoint: exported.checkpoint,
+      };
     },
     async getAuditSummary(_request, context) {
       await requireAdmin(context);

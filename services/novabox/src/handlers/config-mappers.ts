@@ -22,7 +22,16 @@ import {
   type CertificateInfo,
   type Settings as PbSettings,
 } from "#gen/novabox/config/v1/config_service_pb.js";
-import { defaultAnprInterfaceVersion, type AuditEntry, type AuditFilter, type AuditOperation, type AuditOutcome, type AuditVerification, type CertificateSummary, type Settings } from "../domain/model.js";
+import {
+  defaultAnprInterfaceVersion,
+  type AuditEntry,
+  type AuditFilter,
+  type AuditOperation,
+  type AuditOutcome,
+  type AuditVerification,
+  type CertificateSummary,
+  type Settings,
+} from "../domain/model.js";
 import { DomainError } from "#shared/runtime/domain-error.js";
 import type { WeeklySummary } from "../domain/audit-analysis.js";
 import type { WitnessComparison } from "../domain/witness-comparison.js";
@@ -57,7 +66,11 @@ export function settingsToMessage(s: Settings): PbSettings {
       massExtractionDistinctFiscalCodes: s.rateLimits.massExtractionDistinctFiscalCodes,
       massExtractionWindow: durationFromMs(s.rateLimits.massExtractionWindowSeconds * 1000),
     },
-    revokedTobacconists: s.revokedTobacconists.map((r) => ({ tobacconistId: r.tobacconistId, reason: r.reason, revokedAt: timestampFromDate(r.revokedAt) })),
+    revokedTobacconists: s.revokedTobacconists.map((r) => ({
+      tobacconistId: r.tobacconistId,
+      reason: r.reason,
+      revokedAt: timestampFromDate(r.revokedAt),
+    })),
     serviceFeeCents: BigInt(s.serviceFeeCents),
     stampDutyCents: BigInt(s.stampDutyCents),
     secretariatFeesCents: BigInt(s.secretariatFeesCents),
@@ -76,25 +89,35 @@ const fieldSetters: Record<string, (target: Settings, source: PbSettings, now: D
   anpr_environment: (t, s) => {
     const name = PbEnvironment[s.anprEnvironment] as (typeof environments)[number] | "FREE" | undefined;
     if (name === "FREE") {
-      throw invalid("settings.anpr_environment", "ANPR switched the FREE environment off on 21 June 2022 (italia/anpr#3403): choose TEST, the Comune's \"test comuni\" environment");
+      throw invalid(
+        "settings.anpr_environment",
+        'ANPR switched the FREE environment off on 21 June 2022 (italia/anpr#3403): choose TEST, the Comune\'s "test comuni" environment',
+      );
     }
-    if (!name || !environments.includes(name)) throw invalid("settings.anpr_environment", "choose an ANPR environment: PROD, PRE or TEST");
+    if (!name || !environments.includes(name))
+      throw invalid("settings.anpr_environment", "choose an ANPR environment: PROD, PRE or TEST");
     t.environment = name;
   },
   anpr_interface_version: (t, s) => {
     const version = s.anprInterfaceVersion.trim().toUpperCase() || defaultAnprInterfaceVersion;
     // tipoCodDestinatario in tipoDato.xsd: 1-6 letters, digits or spaces; ANPR's versions are ANPRnn.
-    if (!/^ANPR\d{2}$/.test(version)) throw invalid("settings.anpr_interface_version", `anpr_interface_version must be an ANPR interface version such as ANPR05 (got "${s.anprInterfaceVersion}")`);
+    if (!/^ANPR\d{2}$/.test(version))
+      throw invalid(
+        "settings.anpr_interface_version",
+        `anpr_interface_version must be an ANPR interface version such as ANPR05 (got "${s.anprInterfaceVersion}")`,
+      );
     t.anprInterfaceVersion = version;
   },
   anpr_base_url: (t, s) => {
     const url = s.anprBaseUrl.trim();
-    if (url && !/^https:\/\/[^\s/]+/.test(url)) throw invalid("settings.anpr_base_url", `the ANPR base URL must start with https:// (got "${url}")`);
+    if (url && !/^https:\/\/[^\s/]+/.test(url))
+      throw invalid("settings.anpr_base_url", `the ANPR base URL must start with https:// (got "${url}")`);
     t.anprBaseUrl = url.replace(/\/+$/, "");
   },
   registry_officer_surname: (t, s) => (t.registryOfficerSurname = s.registryOfficerSurname.trim()),
   registry_officer_name: (t, s) => (t.registryOfficerName = s.registryOfficerName.trim()),
-  signature_algorithm: (t, s) => (t.signatureAlgorithm = s.signatureAlgorithm === PbAlgorithm.RSA_SHA1 ? "rsa-sha1" : "rsa-sha256"),
+  signature_algorithm: (t, s) =>
+    (t.signatureAlgorithm = s.signatureAlgorithm === PbAlgorithm.RSA_SHA1 ? "rsa-sha1" : "rsa-sha256"),
   novares_discovery_address: (t, s) => (t.novaresDiscoveryAddress = s.novaresDiscoveryAddress.trim()),
   advertised_host: (t, s) => (t.advertisedHost = s.advertisedHost.trim()),
   advertised_port: (t, s) => (t.advertisedPort = s.advertisedPort),
@@ -113,9 +136,13 @@ const fieldSetters: Record<string, (target: Settings, source: PbSettings, now: D
     };
   },
   // Each rate limit also has its own path, so one can change without restating the others.
-  "rate_limits.per_tobacconist_per_minute": (t, s) => (t.rateLimits = { ...t.rateLimits, perTobacconistPerMinute: s.rateLimits?.perTobacconistPerMinute ?? 0 }),
+  "rate_limits.per_tobacconist_per_minute": (t, s) =>
+    (t.rateLimits = { ...t.rateLimits, perTobacconistPerMinute: s.rateLimits?.perTobacconistPerMinute ?? 0 }),
   "rate_limits.mass_extraction_distinct_fiscal_codes": (t, s) =>
-    (t.rateLimits = { ...t.rateLimits, massExtractionDistinctFiscalCodes: s.rateLimits?.massExtractionDistinctFiscalCodes ?? 0 }),
+    (t.rateLimits = {
+      ...t.rateLimits,
+      massExtractionDistinctFiscalCodes: s.rateLimits?.massExtractionDistinctFiscalCodes ?? 0,
+    }),
   "rate_limits.mass_extraction_window": (t, s) => {
     const window = s.rateLimits?.massExtractionWindow;
     const seconds = Number(window?.seconds ?? 0n) + Math.ceil((window?.nanos ?? 0) / 1e9);
@@ -150,14 +177,26 @@ function invalid(field: string, message: string): DomainError {
  * Applies the fields named in `paths` (FieldMask paths, `settings.` prefix optional; `*` = all)
  * from `source` onto a copy of `current`. An empty mask or an unknown path is refused, naming it.
  */
-export function applySettingsUpdate(current: Settings, source: PbSettings | undefined, paths: readonly string[], now: Date): Settings {
+export function applySettingsUpdate(
+  current: Settings,
+  source: PbSettings | undefined,
+  paths: readonly string[],
+  now: Date,
+): Settings {
   if (!source) throw invalid("settings", "settings are required");
-  if (paths.length === 0) throw invalid("update_mask", "update_mask is empty: list the settings to change (or \"*\" for all)");
-  const names = paths.includes("*") ? Object.keys(fieldSetters).filter((name) => !name.includes(".")) : paths.map((p) => p.trim().replace(/^settings\./, ""));
+  if (paths.length === 0)
+    throw invalid("update_mask", 'update_mask is empty: list the settings to change (or "*" for all)');
+  const names = paths.includes("*")
+    ? Object.keys(fieldSetters).filter((name) => !name.includes("."))
+    : paths.map((p) => p.trim().replace(/^settings\./, ""));
   const next: Settings = structuredClone(current);
   for (const name of names) {
     const setter = fieldSetters[name];
-    if (!setter) throw invalid("update_mask", `unknown setting "${name}" in update_mask; known: ${Object.keys(fieldSetters).join(", ")}`);
+    if (!setter)
+      throw invalid(
+        "update_mask",
+        `unknown setting "${name}" in update_mask; known: ${Object.keys(fieldSetters).join(", ")}`,
+      );
     setter(next, source, now);
   }
   return next;
@@ -251,7 +290,13 @@ export function summaryToMessage(s: WeeklySummary): MessageInitShape<typeof GetA
     certificatesIssued: BigInt(s.certificatesIssued),
     refusals: BigInt(s.refusals),
     tobacconists: BigInt(s.tobacconists),
-    alerts: s.alerts.map((a) => ({ entryId: BigInt(a.entryId), time: timestampFromDate(a.time), rule: a.rule, tobacconistId: a.tobacconistId, detail: a.detail })),
+    alerts: s.alerts.map((a) => ({
+      entryId: BigInt(a.entryId),
+      time: timestampFromDate(a.time),
+      rule: a.rule,
+      tobacconistId: a.tobacconistId,
+      detail: a.detail,
+    })),
     ...(s.lastAnalysisAt ? { lastAnalysisAt: timestampFromDate(s.lastAnalysisAt) } : {}),
     ...(s.lastBackupAt ? { lastBackupAt: timestampFromDate(s.lastBackupAt) } : {}),
   };

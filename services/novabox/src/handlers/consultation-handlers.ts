@@ -28,8 +28,16 @@ function calendarDate(iso: string | undefined) {
 
 function place(p: Place | undefined) {
   if (!p) return undefined;
-  if (p.comuneName) return { place: { case: "comune" as const, value: { istatCode: p.comuneIstatCode ?? "", name: p.comuneName, province: p.province ?? "" } } };
-  return { place: { case: "foreign" as const, value: { stateCode: "", stateName: "", locality: p.foreignLocality ?? "" } } };
+  if (p.comuneName)
+    return {
+      place: {
+        case: "comune" as const,
+        value: { istatCode: p.comuneIstatCode ?? "", name: p.comuneName, province: p.province ?? "" },
+      },
+    };
+  return {
+    place: { case: "foreign" as const, value: { stateCode: "", stateName: "", locality: p.foreignLocality ?? "" } },
+  };
 }
 
 const sex = (s: PersonRecord["sex"]) => (s === "M" ? Sex.MALE : s === "F" ? Sex.FEMALE : Sex.UNKNOWN);
@@ -40,7 +48,9 @@ function relationshipDescription(code: string | undefined): string {
 }
 
 /** Creates the ConsultationService handlers. */
-export function createConsultationHandlers(options: ConsultationHandlersOptions): ServiceImpl<typeof ConsultationServiceDesc> {
+export function createConsultationHandlers(
+  options: ConsultationHandlersOptions,
+): ServiceImpl<typeof ConsultationServiceDesc> {
   return {
     async getIndividualRecord(request, context) {
       options.peerGuard?.(context);
@@ -60,7 +70,9 @@ export function createConsultationHandlers(options: ConsultationHandlersOptions)
           sex: sex(s.sex),
           birth: { date: calendarDate(s.birthDate), place: place(s.birthPlace) },
           citizenships: s.citizenships.map((c) => ({ stateCode: c.code, stateName: c.description })),
-          ...(civil === undefined ? {} : { civilStatus: { code: civil, description: civilStatusDescription(civil) ?? "" } }),
+          ...(civil === undefined
+            ? {}
+            : { civilStatus: { code: civil, description: civilStatusDescription(civil) ?? "" } }),
           ...(r
             ? {
                 residence: {
@@ -68,7 +80,11 @@ export function createConsultationHandlers(options: ConsultationHandlersOptions)
                     case: "italian" as const,
                     value: {
                       postcode: r.postcode,
-                      comune: { istatCode: r.comune.comuneIstatCode ?? "", name: r.comune.comuneName ?? "", province: r.comune.province ?? "" },
+                      comune: {
+                        istatCode: r.comune.comuneIstatCode ?? "",
+                        name: r.comune.comuneName ?? "",
+                        province: r.comune.province ?? "",
+                      },
                       fraction: r.fraction ?? "",
                       streetType: r.streetType ?? "",
                       streetName: r.streetName ?? "",

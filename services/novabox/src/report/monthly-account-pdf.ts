@@ -5,7 +5,8 @@
 import type { AccountPdfRenderer } from "../domain/account-service.js";
 import type { TobacconistMonth } from "../domain/monthly-account.js";
 
-const euro = (cents: number) => `€ ${Math.trunc(cents / 100).toLocaleString("it-IT")},${String(Math.abs(cents) % 100).padStart(2, "0")}`;
+const euro = (cents: number) =>
+  `€ ${Math.trunc(cents / 100).toLocaleString("it-IT")},${String(Math.abs(cents) % 100).padStart(2, "0")}`;
 
 const list = <K>(map: Map<K, number>) =>
   [...map.entries()]
@@ -19,7 +20,10 @@ export const renderMonthlyAccountPdf: AccountPdfRenderer = async (account, comun
   const doc = await PDFDocument.create();
   doc.setTitle(`Conto mensile ${account.month} - Comune di ${comune.name || comune.code}`);
   doc.setCreator("Novabox");
-  const [regular, bold] = await Promise.all([doc.embedFont(StandardFonts.Helvetica), doc.embedFont(StandardFonts.HelveticaBold)]);
+  const [regular, bold] = await Promise.all([
+    doc.embedFont(StandardFonts.Helvetica),
+    doc.embedFont(StandardFonts.HelveticaBold),
+  ]);
   const width = 595.28;
   const height = 841.89;
   const margin = 48;
@@ -31,21 +35,36 @@ export const renderMonthlyAccountPdf: AccountPdfRenderer = async (account, comun
       page = doc.addPage([width, height]);
       y = height - margin;
     }
-    page.drawText(text, { x: margin + (options.indent ?? 0), y, size, font: options.bold ? bold : regular, color: rgb(0.1, 0.1, 0.1) });
+    page.drawText(text, {
+      x: margin + (options.indent ?? 0),
+      y,
+      size,
+      font: options.bold ? bold : regular,
+      color: rgb(0.1, 0.1, 0.1),
+    });
     y -= size + 5;
   };
   const block = (row: TobacconistMonth, title: string) => {
     line(title, { size: 12, bold: true });
-    line(`Certificati emessi: ${row.certificatesIssued}    Anteprime: ${row.previews}    Richieste rifiutate: ${row.refusals}`, { indent: 12 });
+    line(
+      `Certificati emessi: ${row.certificatesIssued}    Anteprime: ${row.previews}    Richieste rifiutate: ${row.refusals}`,
+      { indent: 12 },
+    );
     line(`Per tipo (tabella 13): ${list(row.certificatesByType) || "-"}`, { indent: 12 });
-    line(`Corrispettivi: ${euro(row.serviceFeesCents)}    Bollo: ${euro(row.stampDutyCents)}    Diritti di segreteria: ${euro(row.secretariatFeesCents)}`, { indent: 12 });
+    line(
+      `Corrispettivi: ${euro(row.serviceFeesCents)}    Bollo: ${euro(row.stampDutyCents)}    Diritti di segreteria: ${euro(row.secretariatFeesCents)}`,
+      { indent: 12 },
+    );
     line(`Esenzioni dal bollo (tabella 39): ${list(row.exemptions) || "-"}`, { indent: 12 });
     line(`Motivi dichiarati: ${list(row.reasons) || "-"}`, { indent: 12 });
     y -= 6;
   };
   line(`Comune di ${comune.name || comune.code} (${comune.code})`, { size: 16, bold: true });
   line(`Conto mensile delle tabaccherie - ${account.month}`, { size: 13 });
-  line(`Periodo: ${account.start.toISOString()} - ${account.end.toISOString()} (ora di Roma)    Corrispettivo per certificato: ${euro(comune.serviceFeeCents)}`, { size: 8 });
+  line(
+    `Periodo: ${account.start.toISOString()} - ${account.end.toISOString()} (ora di Roma)    Corrispettivo per certificato: ${euro(comune.serviceFeeCents)}`,
+    { size: 8 },
+  );
   y -= 8;
   for (const row of account.tobacconists) block(row, `Tabaccheria ${row.tobacconistId}`);
   if (account.tobacconists.length === 0) line("Nessuna operazione nel mese.");

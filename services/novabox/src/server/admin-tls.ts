@@ -88,18 +88,39 @@ export async function resolveAdminDoor(options: AdminDoorOptions): Promise<Admin
 
 async function providedDoor(options: AdminDoorOptions): Promise<AdminDoor> {
   if (!options.certFile || !options.keyFile) {
-    throw new AdminDoorError("give both the admin panel's certificate and its key (NOVABOX_ADMIN_TLS_CERT_FILE and NOVABOX_ADMIN_TLS_KEY_FILE)", "ADMIN_TLS_FILES_UNUSABLE");
+    throw new AdminDoorError(
+      "give both the admin panel's certificate and its key (NOVABOX_ADMIN_TLS_CERT_FILE and NOVABOX_ADMIN_TLS_KEY_FILE)",
+      "ADMIN_TLS_FILES_UNUSABLE",
+    );
   }
   let certificatePem: string;
   let privateKeyPem: string;
   try {
-    [certificatePem, privateKeyPem] = await Promise.all([readFile(options.certFile, "utf8"), readFile(options.keyFile, "utf8")]);
+    [certificatePem, privateKeyPem] = await Promise.all([
+      readFile(options.certFile, "utf8"),
+      readFile(options.keyFile, "utf8"),
+    ]);
   } catch (err) {
-    throw new AdminDoorError(`cannot read the admin panel's certificate or key: ${err instanceof Error ? err.message : String(err)}`, "ADMIN_TLS_FILES_UNUSABLE", err);
+    throw new AdminDoorError(
+      `cannot read the admin panel's certificate or key: ${err instanceof Error ? err.message : String(err)}`,
+      "ADMIN_TLS_FILES_UNUSABLE",
+      err,
+    );
   }
   const cert = parse(certificatePem, privateKeyPem);
-  if (!cert) throw new AdminDoorError(`${options.certFile} and ${options.keyFile} are not a matching PEM certificate and private key`, "ADMIN_TLS_FILES_UNUSABLE");
-  return { scheme: "https", certificatePem, privateKeyPem, fingerprint: cert.fingerprint256, origin: "provided", notAfter: new Date(cert.validTo) };
+  if (!cert)
+    throw new AdminDoorError(
+      `${options.certFile} and ${options.keyFile} are not a matching PEM certificate and private key`,
+      "ADMIN_TLS_FILES_UNUSABLE",
+    );
+  return {
+    scheme: "https",
+    certificatePem,
+    privateKeyPem,
+    fingerprint: cert.fingerprint256,
+    origin: "provided",
+    notAfter: new Date(cert.validTo),
+  };
 }
 
 /** The certificate and key when they match, else undefined. */
@@ -120,18 +141,43 @@ async function generatedDoor(options: AdminDoorOptions, clock: () => Date): Prom
     const [certificatePem, privateKeyPem] = await Promise.all([readFile(certPath, "utf8"), readFile(keyPath, "utf8")]);
     const cert = parse(certificatePem, privateKeyPem);
     if (cert && new Date(cert.validTo).getTime() - clock().getTime() > renewBeforeMs) {
-      return { scheme: "https", certificatePem, privateKeyPem, fingerprint: cert.fingerprint256, origin: "stored", notAfter: new Date(cert.validTo) };
+      return {
+        scheme: "https",
+        certificatePem,
+        privateKeyPem,
+        fingerprint: cert.fingerprint256,
+        origin: "stored",
+        notAfter: new Date(cert.validTo),
+      };
     }
   } catch {
     // none yet
   }
-  const names = [...new Set(["localhost", "127.0.0.1", "::1", hostname(), ...(options.host && options.host !== "0.0.0.0" && options.host !== "::" ? [options.host] : []), ...(options.hostnames ?? [])].filter(Boolean))];
+  const names = [
+    ...new Set(
+      [
+        "localhost",
+        "127.0.0.1",
+        "::1",
+        hostname(),
+        ...(options.host && options.host !== "0.0.0.0" && options.host !== "::" ? [options.host] : []),
+        ...(options.hostnames ?? []),
+      ].filter(Boolean),
+    ),
+  ];
   const { certificatePem, privateKeyPem } = selfSigned(names, clock());
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeAtomically(keyPath, privateKeyPem, 0o600);
   await writeAtomically(certPath, certificatePem, 0o644);
   const cert = new X509Certificate(certificatePem);
-  return { scheme: "https", certificatePem, privateKeyPem, fingerprint: cert.fingerprint256, origin: "generated", notAfter: new Date(cert.validTo) };
+  return {
+    scheme: "https",
+    certificatePem,
+    privateKeyPem,
+    fingerprint: cert.fingerprint256,
+    origin: "generated",
+    notAfter: new Date(cert.validTo),
+  };
 }
 
 async function writeAtomically(path: string, text: string, mode: number): Promise<void> {

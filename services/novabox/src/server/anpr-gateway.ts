@@ -137,7 +137,10 @@ export function createAnprGatewayFactory(options: AnprGatewayFactoryOptions): An
 
   return {
     async testCandidate(candidate) {
-      const replaced = new Set([...(candidate.workstationPkcs12 ? ["workstation_certificate"] : []), ...(candidate.caCertificatePem ? ["ca_certificate"] : [])]);
+      const replaced = new Set([
+        ...(candidate.workstationPkcs12 ? ["workstation_certificate"] : []),
+        ...(candidate.caCertificatePem ? ["ca_certificate"] : []),
+      ]);
       if (missingForAnpr(options.config).some((m) => !replaced.has(m))) return { tested: false };
       const client = await build(candidate);
       try {
@@ -155,13 +158,19 @@ export function createAnprGatewayFactory(options: AnprGatewayFactoryOptions): An
         const previous = cached;
         cached = { stamp, client: build() };
         cached.client.catch(() => (cached = undefined));
-        void previous?.client.then((c) => c.close(), () => undefined);
+        void previous?.client.then(
+          (c) => c.close(),
+          () => undefined,
+        );
       }
       return cached.client;
     },
     endpoint,
     close() {
-      void cached?.client.then((c) => c.close(), () => undefined);
+      void cached?.client.then(
+        (c) => c.close(),
+        () => undefined,
+      );
       cached = undefined;
     },
   };

@@ -32,10 +32,18 @@ export async function checkAnprHealth(options: CheckAnprHealthOptions): Promise<
   ];
   for (const { what, summary } of certificates) {
     if (summary && summary.notAfter.getTime() <= now.getTime()) {
-      return { serving: false, reason: "certificate expired", detail: `${what} expired on ${day(summary.notAfter)}: upload a renewed one in the Novabox panel` };
+      return {
+        serving: false,
+        reason: "certificate expired",
+        detail: `${what} expired on ${day(summary.notAfter)}: upload a renewed one in the Novabox panel`,
+      };
     }
     if (summary && summary.notBefore.getTime() > now.getTime()) {
-      return { serving: false, reason: "clock skew", detail: `${what} is valid only from ${summary.notBefore.toISOString()}, after this box's clock (${now.toISOString()}): check the clock (NTP)` };
+      return {
+        serving: false,
+        reason: "clock skew",
+        detail: `${what} is valid only from ${summary.notBefore.toISOString()}, after this box's clock (${now.toISOString()}): check the clock (NTP)`,
+      };
     }
   }
   try {
@@ -50,7 +58,11 @@ export async function checkAnprHealth(options: CheckAnprHealthOptions): Promise<
         return { serving: false, reason: "not configured", detail: message };
       case "ANPR_SECURITY_FAULT":
         if (/MessageExpired/i.test(`${faultCode} ${message}`)) {
-          return { serving: false, reason: "clock skew", detail: `ANPR refused the request's timestamp (${faultCode || "wsu:MessageExpired"}): check this box's clock (NTP)` };
+          return {
+            serving: false,
+            reason: "clock skew",
+            detail: `ANPR refused the request's timestamp (${faultCode || "wsu:MessageExpired"}): check this box's clock (NTP)`,
+          };
         }
         return { serving: false, reason: "ANPR refused the credentials", detail: message };
       case "ANPR_REJECTED":

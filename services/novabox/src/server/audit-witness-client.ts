@@ -7,7 +7,12 @@
 import { Client, status, type ChannelCredentials } from "@grpc/grpc-js";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { AuditWitnessService } from "#gen/novares/witness/v1/witness_service_pb.js";
-import { signAuditExport, signCheckpoint, verifyCheckpoint, type MeshSigningIdentity } from "#shared/mesh/audit-checkpoint.js";
+import {
+  signAuditExport,
+  signCheckpoint,
+  verifyCheckpoint,
+  type MeshSigningIdentity,
+} from "#shared/mesh/audit-checkpoint.js";
 import { createGrpcClient } from "#shared/rpc/grpc-adapter.js";
 import { RpcError } from "#shared/rpc/grpc-status.js";
 import type { Notary, WitnessSource } from "../domain/audit-evidence.js";
@@ -36,13 +41,20 @@ export interface WitnessClientOptions {
  * Reads the witnessed checkpoints of one box and checks their signatures; resolves with [] when the
  * witness has none (NOT_FOUND), rejects when it cannot be reached.
  */
-export async function fetchWitnessedHeads(options: WitnessClientOptions, comuneCode: string, workstationCode: string): Promise<{ heads: WitnessedHead[]; rejected: number }> {
+export async function fetchWitnessedHeads(
+  options: WitnessClientOptions,
+  comuneCode: string,
+  workstationCode: string,
+): Promise<{ heads: WitnessedHead[]; rejected: number }> {
   const channel = new Client(options.address, options.credentials);
   try {
     const client = createGrpcClient(AuditWitnessService, channel);
     let answer;
     try {
-      answer = await client.listAuditCheckpoints({ comuneCode, workstationCode }, { deadline: options.timeoutMs ?? 5_000 });
+      answer = await client.listAuditCheckpoints(
+        { comuneCode, workstationCode },
+        { deadline: options.timeoutMs ?? 5_000 },
+      );
     } catch (err) {
       if (err instanceof RpcError && err.code === status.NOT_FOUND) return { heads: [], rejected: 0 };
       throw err;
@@ -53,8 +65,15 @@ export async function fetchWitnessedHeads(options: WitnessClientOptions, comuneC
       if (!c.signed) continue;
       try {
         const head = verifyCheckpoint(c.signed, { caPem: options.caPem });
-        if (head.comuneCode !== comuneCode || head.workstationCode !== workstationCode) throw new Error("checkpoint of another box");
-        heads.push({ sequence: Number(c.sequence), witnessedAt: c.witnessedAt ? timestampDate(c.witnessedAt) : new Date(0), lastId: head.lastId, headHash: head.headHash, time: head.time });
+        if (head.comuneCode !== comuneCode || head.workstationCode !== workstationCode)
+          throw new Error("checkpoint of another box");
+        heads.push({
+          sequence: Number(c.sequence),
+          witnessedAt: c.witnessedAt ? timestampDate(c.witnessedAt) : new Date(0),
+          lastId: head.lastId,
+          headHash: head.headHash,
+          time: head.time,
+        });
       } catch {
         rejected += 1;
       }

@@ -63,31 +63,56 @@ export function createBoxTelemetry(options: BoxTelemetryOptions): BoxTelemetry {
     labelNames: ["operation", "outcome"],
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60],
   });
-  const anprUp = metrics.gauge({ name: "novabox_anpr_up", help: "1 when the box's last ANPR check passed (SERVING), 0 otherwise." });
+  const anprUp = metrics.gauge({
+    name: "novabox_anpr_up",
+    help: "1 when the box's last ANPR check passed (SERVING), 0 otherwise.",
+  });
   const notServing = metrics.gauge({
     name: "novabox_not_serving",
     help: "1 for the reason the box is NOT_SERVING now (not configured, certificate expired, clock skew, ANPR unreachable, ANPR refused the credentials); no sample while serving.",
     labelNames: ["reason"],
   });
-  const healthChanges = metrics.counter({ name: "novabox_health_changes_total", help: "Changes of the box's serving status (a fast-growing count is a flapping box)." });
-  const announcements = metrics.counter({ name: "novabox_announcements_total", help: "Announcements to Novares, by outcome (ok, failed).", labelNames: ["outcome"] });
-  const auditRows = metrics.counter({ name: "novabox_audit_rows_written_total", help: "Audit log rows written, by operation and outcome.", labelNames: ["operation", "outcome"] });
+  const healthChanges = metrics.counter({
+    name: "novabox_health_changes_total",
+    help: "Changes of the box's serving status (a fast-growing count is a flapping box).",
+  });
+  const announcements = metrics.counter({
+    name: "novabox_announcements_total",
+    help: "Announcements to Novares, by outcome (ok, failed).",
+    labelNames: ["outcome"],
+  });
+  const auditRows = metrics.counter({
+    name: "novabox_audit_rows_written_total",
+    help: "Audit log rows written, by operation and outcome.",
+    labelNames: ["operation", "outcome"],
+  });
   const refusals = metrics.counter({
     name: "novabox_limit_refusals_total",
     help: "Requests refused by a limit, by limit (rate: per-tobacconist requests per minute; mass_extraction: distinct fiscal codes per window).",
     labelNames: ["limit"],
   });
-  const massAlerts = metrics.counter({ name: "novabox_mass_extraction_alerts_total", help: "Mass-extraction episodes opened (ANOMALY_ALERT audit rows)." });
+  const massAlerts = metrics.counter({
+    name: "novabox_mass_extraction_alerts_total",
+    help: "Mass-extraction episodes opened (ANOMALY_ALERT audit rows).",
+  });
   let lastServing: boolean | undefined;
 
-  const measure = <T extends { anprOperationId: string; idOperazioneComune: string }>(operation: string, span: string, call: () => Promise<T>): Promise<T> =>
+  const measure = <T extends { anprOperationId: string; idOperazioneComune: string }>(
+    operation: string,
+    span: string,
+    call: () => Promise<T>,
+  ): Promise<T> =>
     obs.inSpan(span, async (work) => {
       work.annotate({ anprService: operation });
       const started = performance.now();
       const seconds = () => (performance.now() - started) / 1000;
       try {
         const result = await call();
-        work.annotate({ anprOperationId: result.anprOperationId, anprComuneOperationId: result.idOperazioneComune, anprOutcome: "ok" });
+        work.annotate({
+          anprOperationId: result.anprOperationId,
+          anprComuneOperationId: result.idOperazioneComune,
+          anprOutcome: "ok",
+        });
         anprCalls.inc({ operation, outcome: "ok", error_code: "" });
         anprSeconds.observe({ operation, outcome: "ok" }, seconds());
         return result;
@@ -97,7 +122,11 @@ export function createBoxTelemetry(options: BoxTelemetryOptions): BoxTelemetry {
         const outcome = outcomeOfReason[reason] ?? "error";
         const code = e.metadata?.anprCode ?? e.metadata?.faultCode ?? reason;
         const errorCode = typeof code === "string" ? code.slice(0, 64) : "";
-        work.annotate({ anprOutcome: outcome, anprErrorCode: errorCode, ...(typeof e.anprOperationId === "string" ? { anprOperationId: e.anprOperationId } : {}) });
+        work.annotate({
+          anprOutcome: outcome,
+          anprErrorCode: errorCode,
+          ...(typeof e.anprOperationId === "string" ? { anprOperationId: e.anprOperationId } : {}),
+        });
         anprCalls.inc({ operation, outcome, error_code: errorCode });
         anprSeconds.observe({ operation, outcome }, seconds());
         if (outcome === "unavailable" || outcome === "timeout") options.onAnprUnavailable?.();
@@ -112,8 +141,12 @@ export function createBoxTelemetry(options: BoxTelemetryOptions): BoxTelemetry {
       if (known) return known;
       const wrapped: AnprClient = {
         nextOperationId: () => client.nextOperationId(),
-        issueCertificate: (input, callOptions) => measure("6001", input.issuance === 3 ? "ANPR 6001 anteprima" : "ANPR 6001 emissioneCertificato", () => client.issueCertificate(input, callOptions)),
-        getIndividualRecord: (input, callOptions) => measure("3000", "ANPR 3000 interrogazione", () => client.getIndividualRecord(input, callOptions)),
+        issueCertificate: (input, callOptions) =>
+          measure("6001", input.issuance === 3 ? "ANPR 6001 anteprima" : "ANPR 6001 emissioneCertificato", () =>
+            client.issueCertificate(input, callOptions),
+          ),
+        getIndividualRecord: (input, callOptions) =>
+          measure("3000", "ANPR 3000 interrogazione", () => client.getIndividualRecord(input, callOptions)),
         testConnection: () => measure("testconn", "ANPR TestConn", () => client.testConnection()),
         close: () => client.close(),
       };
@@ -127,7 +160,8 @@ export function createBoxTelemetry(options: BoxTelemetryOptions): BoxTelemetry {
           auditRows.inc({ operation: record.operation, outcome: record.outcome });
           if (record.outcome === "RATE_LIMITED") {
             if (record.operation === "ANOMALY_ALERT") massAlerts.inc();
-            else refusals.inc({ limit: (record.detail ?? "").startsWith("MASS_EXTRACTION") ? "mass_extraction" : "rate" });
+            else
+              refusals.inc({ limit: (record.detail ?? "").startsWith("MASS_EXTRACTION") ? "mass_extraction" : "rate" });
           }
           return entry;
         },

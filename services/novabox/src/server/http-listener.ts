@@ -41,7 +41,8 @@ export function createHttpListener(options: HttpListenerOptions): HttpListener {
     routes: options.routes,
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
     fallback: (req, res) => {
-      if (options.webDir && (req.method === "GET" || req.method === "HEAD")) return serveStatic(options.webDir, req, res as ServerResponse);
+      if (options.webDir && (req.method === "GET" || req.method === "HEAD"))
+        return serveStatic(options.webDir, req, res as ServerResponse);
       (res as ServerResponse).writeHead(404, { "Content-Type": "text/plain" }).end("not found");
     },
   });
@@ -51,7 +52,12 @@ export function createHttpListener(options: HttpListenerOptions): HttpListener {
     stampPeerAddress(req);
     connect(req, res);
   };
-  const server: Server = options.tls ? createHttpsServer({ cert: options.tls.certificatePem, key: options.tls.privateKeyPem, minVersion: "TLSv1.2" }, handler) : createServer(handler);
+  const server: Server = options.tls
+    ? createHttpsServer(
+        { cert: options.tls.certificatePem, key: options.tls.privateKeyPem, minVersion: "TLSv1.2" },
+        handler,
+      )
+    : createServer(handler);
   return {
     listen(port, host) {
       return new Promise((resolve_, reject) => {

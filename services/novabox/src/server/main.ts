@@ -26,7 +26,12 @@ const environment = z.object({
     .optional(),
   NOVABOX_WEB_DIR: z.string().optional(),
   NOVABOX_ANPR_TIMEOUT_MS: env.millis(30_000),
-  NOVABOX_ANPR_MAX_ANSWER_BYTES: z.coerce.number().int().min(65_536).max(1_073_741_824).default(20 * 1024 * 1024),
+  NOVABOX_ANPR_MAX_ANSWER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(65_536)
+    .max(1_073_741_824)
+    .default(20 * 1024 * 1024),
   NOVABOX_SETTLE_INTERVAL_MS: env.millis(30_000),
   NOVABOX_ANPR_CHECK_INTERVAL_MS: env.millis(60_000),
   NOVABOX_ANPR_CHECK_MAX_BACKOFF_MS: env.millis(300_000),
@@ -63,7 +68,11 @@ const config = loadConfig(environment, { ...process.env, NOVABOX_SECRET_KEY: sec
 const logger = createLogger({ name: "novabox", level: config.LOG_LEVEL });
 if (!config.NOVABOX_MESH_PLAINTEXT && !(config.NOVABOX_MESH_TLS_DIR && config.NOVABOX_MESH_ROLE)) {
   throw new ConfigError([
-    { variable: "NOVABOX_MESH_TLS_DIR", problem: "set it and NOVABOX_MESH_ROLE for mutual TLS inside the mesh, or NOVABOX_MESH_PLAINTEXT=true to run without (development only)" },
+    {
+      variable: "NOVABOX_MESH_TLS_DIR",
+      problem:
+        "set it and NOVABOX_MESH_ROLE for mutual TLS inside the mesh, or NOVABOX_MESH_PLAINTEXT=true to run without (development only)",
+    },
   ]);
 }
 const mesh = config.NOVABOX_MESH_PLAINTEXT
@@ -72,14 +81,30 @@ const mesh = config.NOVABOX_MESH_PLAINTEXT
       refreshIntervalMs: config.NOVABOX_MESH_TLS_REFRESH_MS,
       onReload: (event) =>
         event.ok
-          ? logger.info({ fingerprint: event.state.fingerprint, notAfter: event.state.notAfter.toISOString() }, "mesh certificate reloaded")
+          ? logger.info(
+              { fingerprint: event.state.fingerprint, notAfter: event.state.notAfter.toISOString() },
+              "mesh certificate reloaded",
+            )
           : logger.warn({ problem: event.error }, "mesh certificate files not usable: keeping the certificate in use"),
     });
 const signing = mesh
-  ? { identity: loadMeshSigningIdentity(config.NOVABOX_MESH_TLS_DIR!, config.NOVABOX_MESH_ROLE!), caPem: readFileSync(join(config.NOVABOX_MESH_TLS_DIR!, "ca.pem"), "utf8") }
+  ? {
+      identity: loadMeshSigningIdentity(config.NOVABOX_MESH_TLS_DIR!, config.NOVABOX_MESH_ROLE!),
+      caPem: readFileSync(join(config.NOVABOX_MESH_TLS_DIR!, "ca.pem"), "utf8"),
+    }
   : undefined;
-const observability = createObservability({ service: "novabox", instance: config.NOVABOX_MESH_ROLE ?? `${config.NOVABOX_HOST}:${config.NOVABOX_GRPC_PORT}`, accessLog: logger.child({ component: "access" }), env: process.env });
-if (mesh) observability.watchCertificate("mesh", config.NOVABOX_MESH_ROLE!, certificateFileNotAfter(join(config.NOVABOX_MESH_TLS_DIR!, `${config.NOVABOX_MESH_ROLE!}.pem`)));
+const observability = createObservability({
+  service: "novabox",
+  instance: config.NOVABOX_MESH_ROLE ?? `${config.NOVABOX_HOST}:${config.NOVABOX_GRPC_PORT}`,
+  accessLog: logger.child({ component: "access" }),
+  env: process.env,
+});
+if (mesh)
+  observability.watchCertificate(
+    "mesh",
+    config.NOVABOX_MESH_ROLE!,
+    certificateFileNotAfter(join(config.NOVABOX_MESH_TLS_DIR!, `${config.NOVABOX_MESH_ROLE!}.pem`)),
+  );
 const box = await startNovabox({
   logger,
   observability,
@@ -96,16 +121,36 @@ const box = await startNovabox({
     mode: config.NOVABOX_ADMIN_TLS,
     ...(config.NOVABOX_ADMIN_TLS_CERT_FILE ? { certFile: config.NOVABOX_ADMIN_TLS_CERT_FILE } : {}),
     ...(config.NOVABOX_ADMIN_TLS_KEY_FILE ? { keyFile: config.NOVABOX_ADMIN_TLS_KEY_FILE } : {}),
-    ...(config.NOVABOX_ADMIN_TLS_HOSTNAMES ? { hostnames: config.NOVABOX_ADMIN_TLS_HOSTNAMES.split(",").map((h) => h.trim()).filter(Boolean) } : {}),
+    ...(config.NOVABOX_ADMIN_TLS_HOSTNAMES
+      ? {
+          hostnames: config.NOVABOX_ADMIN_TLS_HOSTNAMES.split(",")
+            .map((h) => h.trim())
+            .filter(Boolean),
+        }
+      : {}),
   },
-  ssoJwks: { refreshIntervalMs: config.NOVABOX_SSO_JWKS_REFRESH_MS, minRefetchIntervalMs: config.NOVABOX_SSO_JWKS_MIN_REFETCH_MS },
+  ssoJwks: {
+    refreshIntervalMs: config.NOVABOX_SSO_JWKS_REFRESH_MS,
+    minRefetchIntervalMs: config.NOVABOX_SSO_JWKS_MIN_REFETCH_MS,
+  },
   ...(config.NOVABOX_SECRET_KEY ? { secretKey: Buffer.from(config.NOVABOX_SECRET_KEY, "base64") } : {}),
   ...(config.NOVABOX_WEB_DIR ? { webDir: config.NOVABOX_WEB_DIR } : {}),
   ...(mesh ? { mesh } : {}),
   ...(signing ? { signing } : {}),
   ...(config.NOVABOX_ANALYSIS_INTERVAL_MS ? { analysisIntervalMs: config.NOVABOX_ANALYSIS_INTERVAL_MS } : {}),
 });
-logger.info({ grpcPort: box.grpcPort, httpPort: box.httpPort, httpScheme: box.httpScheme, home: config.ANPR_HOME, meshTls: !!mesh, tracing: observability.tracing, notServing: box.notServingReason }, "novabox ready");
+logger.info(
+  {
+    grpcPort: box.grpcPort,
+    httpPort: box.httpPort,
+    httpScheme: box.httpScheme,
+    home: config.ANPR_HOME,
+    meshTls: !!mesh,
+    tracing: observability.tracing,
+    notServing: box.notServingReason,
+  },
+  "novabox ready",
+);
 installShutdown({
   logger,
   steps: [

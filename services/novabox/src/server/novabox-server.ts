@@ -90,7 +90,11 @@ export interface StartNovaboxOptions {
    * Certification and Consultation serve only callers whose certificate names the Novares router or
    * gateway. Omitted = plaintext, which main.ts allows only with NOVABOX_MESH_PLAINTEXT=true.
    */
-  mesh?: { server: ServerCredentials; client: ChannelCredentials; clientExpecting?: (check: MeshPeerCheck) => ChannelCredentials };
+  mesh?: {
+    server: ServerCredentials;
+    client: ChannelCredentials;
+    clientExpecting?: (check: MeshPeerCheck) => ChannelCredentials;
+  };
   /**
    * The box's mesh certificate and key, and the mesh CA: the box signs its audit checkpoints and
    * exports with them and checks the witness's checkpoints against the CA. Omitted = nothing is
@@ -138,13 +142,22 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
   } else {
     logger.info({ host: options.host }, "admin panel over plain HTTP on a loopback address only");
   }
-  const store = openNovaboxStore({ home: options.home, ...(options.secretKey ? { secretKey: options.secretKey } : {}) });
+  const store = openNovaboxStore({
+    home: options.home,
+    ...(options.secretKey ? { secretKey: options.secretKey } : {}),
+  });
   const settings = () => store.config.getSettings();
-  const observability = options.observability ?? createObservability({ service: "novabox", accessLog: logger.child({ component: "access" }) });
+  const observability =
+    options.observability ??
+    createObservability({ service: "novabox", accessLog: logger.child({ component: "access" }) });
   let checkAnprSoon = () => undefined as void;
   const telemetry = createBoxTelemetry({ observability, onAnprUnavailable: () => checkAnprSoon() });
   const audit = telemetry.instrumentAudit(store.audit);
-  observability.watchCertificate("workstation", "workstation", () => store.config.workstationCertificateSummary()?.notAfter);
+  observability.watchCertificate(
+    "workstation",
+    "workstation",
+    () => store.config.workstationCertificateSummary()?.notAfter,
+  );
   observability.watchCertificate("anpr_ca", "anpr_ca", () => store.config.caCertificateSummary()?.notAfter);
   const gateway = createAnprGatewayFactory({
     config: store.config,
@@ -163,9 +176,13 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
         clock,
         background: true,
         ...(options.ssoJwks?.refreshIntervalMs ? { refreshIntervalMs: options.ssoJwks.refreshIntervalMs } : {}),
-        ...(options.ssoJwks?.minRefetchIntervalMs !== undefined ? { minRefetchIntervalMs: options.ssoJwks.minRefetchIntervalMs } : {}),
+        ...(options.ssoJwks?.minRefetchIntervalMs !== undefined
+          ? { minRefetchIntervalMs: options.ssoJwks.minRefetchIntervalMs }
+          : {}),
         onFetch: (outcome) =>
-          outcome.ok ? ssoLogger.info({ kids: outcome.kids }, "SSO key set fetched") : ssoLogger.warn({ problem: outcome.error }, "SSO key set could not be fetched: keeping the last good set"),
+          outcome.ok
+            ? ssoLogger.info({ kids: outcome.kids }, "SSO key set fetched")
+            : ssoLogger.warn({ problem: outcome.error }, "SSO key set could not be fetched: keeping the last good set"),
       }),
   });
   const anpr = async () => telemetry.instrumentAnpr(await gateway.current());
@@ -200,7 +217,14 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
 
   const anprServices = [CertificationService.typeName, ConsultationService.typeName];
   const health = createHealthService({
-    statuses: { "": ServingStatus.NOT_SERVING, [CertificationService.typeName]: ServingStatus.NOT_SERVING, [ConsultationService.typeName]: ServingStatus.NOT_SERVING, [ConfigService.typeName]: ServingStatus.SERVING, [AccountService.typeName]: ServingStatus.SERVING, [AlertService.typeName]: ServingStatus.SERVING },
+    statuses: {
+      "": ServingStatus.NOT_SERVING,
+      [CertificationService.typeName]: ServingStatus.NOT_SERVING,
+      [ConsultationService.typeName]: ServingStatus.NOT_SERVING,
+      [ConfigService.typeName]: ServingStatus.SERVING,
+      [AccountService.typeName]: ServingStatus.SERVING,
+      [AlertService.typeName]: ServingStatus.SERVING,
+    },
   });
   const setAnprStatus = (status: ServingStatus) => {
     health.setStatus("", status);
@@ -236,41 +260,50 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     const s = settings();
     if (!s.novaresDiscoveryAddress || !s.comuneCode) return;
     const mesh = options.mesh;
-    const discoveryCredentials = mesh ? (mesh.clientExpecting?.(expectMeshPeer({ roles: ["router"] })) ?? mesh.client) : credentials.createInsecure();
-    discoveryChannel = new Client(s.novaresDiscoveryAddress, discoveryCredentials, { interceptors: [observability.grpcClientInterceptor] });
+    const discoveryCredentials = mesh
+      ? (mesh.clientExpecting?.(expectMeshPeer({ roles: ["router"] })) ?? mesh.client)
+      : credentials.createInsecure();
+    discoveryChannel = new Client(s.novaresDiscoveryAddress, discoveryCredentials, {
+      interceptors: [observability.grpcClientInterceptor],
+    });
     const discovery = createGrpcClient(DiscoveryService, discoveryChannel);
     announcer = createAnnouncer({
       announce: async () => {
         const current = settings();
         const checkpoint = evidence.checkpoint("announce", witnessedThroughId);
         const verdict = monitor.current;
-        const answer = await discovery.announce(
-          {
-            comuneCode: current.comuneCode,
-            comuneName: current.comuneName,
-            workstationCode: current.workstationId,
-            host: current.advertisedHost || (options.host === "0.0.0.0" ? "127.0.0.1" : options.host),
-            port: current.advertisedPort || grpcPort,
-            version: novaboxVersion,
-            ...(checkpoint ? { auditCheckpoint: checkpoint } : {}),
-            healthReason: verdict.serving ? "" : `${verdict.reason}: ${verdict.detail}`.slice(0, 200),
-          },
-          { deadline: 5_000 },
-        ).then(
-          (a) => {
-            telemetry.announced(true);
-            return a;
-          },
-          (err: unknown) => {
-            telemetry.announced(false);
-            throw err;
-          },
-        );
+        const answer = await discovery
+          .announce(
+            {
+              comuneCode: current.comuneCode,
+              comuneName: current.comuneName,
+              workstationCode: current.workstationId,
+              host: current.advertisedHost || (options.host === "0.0.0.0" ? "127.0.0.1" : options.host),
+              port: current.advertisedPort || grpcPort,
+              version: novaboxVersion,
+              ...(checkpoint ? { auditCheckpoint: checkpoint } : {}),
+              healthReason: verdict.serving ? "" : `${verdict.reason}: ${verdict.detail}`.slice(0, 200),
+            },
+            { deadline: 5_000 },
+          )
+          .then(
+            (a) => {
+              telemetry.announced(true);
+              return a;
+            },
+            (err: unknown) => {
+              telemetry.announced(false);
+              throw err;
+            },
+          );
         witnessedThroughId = Number(answer.witnessedThroughId);
         const next = answer.nextAnnounceIn;
         return { nextInMs: next ? Number(next.seconds) * 1000 + Math.floor(next.nanos / 1e6) : 30_000 };
       },
-      logger: { warn: (obj, msg) => logger.warn({ novares: s.novaresDiscoveryAddress, ...obj }, msg), info: (obj, msg) => logger.debug(obj, msg) },
+      logger: {
+        warn: (obj, msg) => logger.warn({ novares: s.novaresDiscoveryAddress, ...obj }, msg),
+        info: (obj, msg) => logger.debug(obj, msg),
+      },
     });
     announcer.start();
   };
@@ -318,11 +351,33 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     health,
     observability,
     services: [
-      grpcService(CertificationService, createCertificationHandlers({ certification, sso, annotate: (facts) => observability.annotate(facts), ...(peerGuard ? { peerGuard } : {}) })),
-      grpcService(ConsultationService, createConsultationHandlers({ consultation, sso, annotate: (facts) => observability.annotate(facts), ...(peerGuard ? { peerGuard } : {}) })),
+      grpcService(
+        CertificationService,
+        createCertificationHandlers({
+          certification,
+          sso,
+          annotate: (facts) => observability.annotate(facts),
+          ...(peerGuard ? { peerGuard } : {}),
+        }),
+      ),
+      grpcService(
+        ConsultationService,
+        createConsultationHandlers({
+          consultation,
+          sso,
+          annotate: (facts) => observability.annotate(facts),
+          ...(peerGuard ? { peerGuard } : {}),
+        }),
+      ),
       grpcService(ConfigService, configHandlers),
       grpcService(AccountService, accountHandlers),
-      grpcService(AlertService, createAlertHandlers({ alerts: createMeshAlertService({ audit: store.audit, settings }), ...(peerGuard ? { peerGuard } : {}) })),
+      grpcService(
+        AlertService,
+        createAlertHandlers({
+          alerts: createMeshAlertService({ audit: store.audit, settings }),
+          ...(peerGuard ? { peerGuard } : {}),
+        }),
+      ),
     ],
   });
   grpcPort = await grpc.listen(`${options.host}:${options.grpcPort}`, options.mesh?.server);
@@ -367,7 +422,8 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     settling = certification
       .settleUnknownOutcomes()
       .then((report) => {
-        if (report.recovered + report.refused + report.abandoned > 0) logger.info(report, "settled issuances whose outcome at ANPR was unknown");
+        if (report.recovered + report.refused + report.abandoned > 0)
+          logger.info(report, "settled issuances whose outcome at ANPR was unknown");
       })
       .catch((err: unknown) => logger.error({ err }, "settling unknown outcomes failed"))
       .finally(() => (settling = undefined));
@@ -377,7 +433,11 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
   const analyse = () => {
     try {
       const found = analyzer.run();
-      if (found.length > 0) logger.warn({ alerts: found.map((a) => ({ rule: a.rule, tobacconistId: a.tobacconistId })) }, "audit log analysis raised anomaly alerts");
+      if (found.length > 0)
+        logger.warn(
+          { alerts: found.map((a) => ({ rule: a.rule, tobacconistId: a.tobacconistId })) },
+          "audit log analysis raised anomaly alerts",
+        );
     } catch (err) {
       logger.error({ err }, "audit log analysis failed");
     }

@@ -20,7 +20,9 @@ export function createAdminStore(options: AdminStoreOptions): AdminStore {
   const insertAdmin = db.prepare<[string, string, number]>(
     "INSERT INTO admin (id, username, password_hash, password_changed_at) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
   );
-  const updateHash = db.prepare<[string, number]>("UPDATE admin SET password_hash = ?, password_changed_at = ? WHERE id = 1");
+  const updateHash = db.prepare<[string, number]>(
+    "UPDATE admin SET password_hash = ?, password_changed_at = ? WHERE id = 1",
+  );
   const selectFailures = db.prepare<[string], { count: number; last_failure_at: number }>(
     "SELECT count, last_failure_at FROM login_failures WHERE username = ?",
   );
@@ -33,7 +35,13 @@ export function createAdminStore(options: AdminStoreOptions): AdminStore {
   return {
     getAdmin() {
       const row = selectAdmin.get();
-      return row === undefined ? undefined : { username: row.username, passwordHash: row.password_hash, passwordChangedAt: new Date(row.password_changed_at) };
+      return row === undefined
+        ? undefined
+        : {
+            username: row.username,
+            passwordHash: row.password_hash,
+            passwordChangedAt: new Date(row.password_changed_at),
+          };
     },
     createAdmin(username, passwordHash) {
       return insertAdmin.run(username, passwordHash, now().getTime()).changes === 1;

@@ -32,7 +32,9 @@ interface SealedChain {
 
 /** Reads the sealed chain key, or undefined when the database has none yet. */
 export function readAuditChainKey(db: SqliteDatabase, secretBox: SecretBox): AuditChainKey | undefined {
-  const row = db.prepare<[string], { ciphertext: Buffer }>("SELECT ciphertext FROM secrets WHERE name = ?").get(auditChainSecretName);
+  const row = db
+    .prepare<[string], { ciphertext: Buffer }>("SELECT ciphertext FROM secrets WHERE name = ?")
+    .get(auditChainSecretName);
   if (row === undefined) return undefined;
   let parsed: SealedChain;
   try {
@@ -42,7 +44,8 @@ export function readAuditChainKey(db: SqliteDatabase, secretBox: SecretBox): Aud
     throw err;
   }
   const key = Buffer.from(parsed.key, "base64");
-  if (parsed.v !== 2 || key.length !== 32 || !Number.isInteger(parsed.legacyThroughId) || parsed.legacyThroughId < 0) throw new StoredDataDamagedError("audit chain key");
+  if (parsed.v !== 2 || key.length !== 32 || !Number.isInteger(parsed.legacyThroughId) || parsed.legacyThroughId < 0)
+    throw new StoredDataDamagedError("audit chain key");
   return { key: new Uint8Array(key), legacyThroughId: parsed.legacyThroughId };
 }
 
@@ -64,8 +67,14 @@ export function openAuditChain(options: OpenAuditChainOptions): AuditChainKey {
   const migrate = db.transaction((): AuditChainKey => {
     const again = readAuditChainKey(db, secretBox);
     if (again !== undefined) return again;
-    const head = db.prepare<[], { id: number; hash: string }>("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").get();
-    const anchor = db.prepare<[], { through_id: number; through_hash: string }>("SELECT through_id, through_hash FROM audit_anchors ORDER BY id DESC LIMIT 1").get();
+    const head = db
+      .prepare<[], { id: number; hash: string }>("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+      .get();
+    const anchor = db
+      .prepare<[], { through_id: number; through_hash: string }>(
+        "SELECT through_id, through_hash FROM audit_anchors ORDER BY id DESC LIMIT 1",
+      )
+      .get();
     const legacyThroughId = Math.max(head?.id ?? 0, anchor?.through_id ?? 0);
     const legacy = legacyThroughId > 0 ? verifyAuditChain(db, { key: new Uint8Array(32), legacyThroughId }) : undefined;
     const chain: AuditChainKey = { key: new Uint8Array(randomBytes(32)), legacyThroughId };

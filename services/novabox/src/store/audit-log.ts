@@ -36,7 +36,15 @@
  */
 import type { Statement } from "better-sqlite3";
 import { createHash, createHmac } from "node:crypto";
-import type { AuditEntry, AuditFilter, AuditOperation, AuditOutcome, AuditRecord, AuditVerification, AuthenticationMethod } from "../domain/model.js";
+import type {
+  AuditEntry,
+  AuditFilter,
+  AuditOperation,
+  AuditOutcome,
+  AuditRecord,
+  AuditVerification,
+  AuthenticationMethod,
+} from "../domain/model.js";
 import type { AuditLog, Clock } from "../domain/ports.js";
 import type { SqliteDatabase } from "./database.js";
 import { InvalidAuditQueryError } from "./errors.js";
@@ -170,7 +178,9 @@ const anchorPattern = /anchor id=(\d+) hash=([0-9a-f]{64})/;
  * anchor's, or the genesis hash). Reads only, so it also runs on a read-only connection.
  */
 export function verifyAuditChain(db: SqliteDatabase, chain?: AuditChainKey): AuditVerification {
-  const anchor = db.prepare<[], AnchorRow>("SELECT through_id, through_hash FROM audit_anchors ORDER BY id DESC LIMIT 1").get();
+  const anchor = db
+    .prepare<[], AnchorRow>("SELECT through_id, through_hash FROM audit_anchors ORDER BY id DESC LIMIT 1")
+    .get();
   let expectedId = anchor === undefined ? 1 : anchor.through_id + 1;
   let previousHash = anchor === undefined ? genesisHash : anchor.through_hash;
   let previousTime = Number.NEGATIVE_INFINITY;
@@ -178,7 +188,11 @@ export function verifyAuditChain(db: SqliteDatabase, chain?: AuditChainKey): Aud
   let headId = anchor === undefined ? 0 : anchor.through_id;
   let anchorConfirmed = anchor === undefined;
   const hmacChecked = chain !== undefined;
-  const broken = (id: number, failure: NonNullable<AuditVerification["failure"]>, reason: string): AuditVerification => ({
+  const broken = (
+    id: number,
+    failure: NonNullable<AuditVerification["failure"]>,
+    reason: string,
+  ): AuditVerification => ({
     ok: false,
     rowsChecked,
     firstBrokenId: id,
@@ -194,14 +208,23 @@ export function verifyAuditChain(db: SqliteDatabase, chain?: AuditChainKey): Aud
   };
   for (const row of db.prepare<[], AuditRow>(`SELECT ${columns} FROM audit_log ORDER BY id`).iterate()) {
     if (row.id < expectedId) {
-      return broken(row.id, "ANCHOR_MISMATCH", `row ${row.id} is at or before the purge anchor (row ${expectedId - 1}) yet still present: the anchor was added outside a purge`);
+      return broken(
+        row.id,
+        "ANCHOR_MISMATCH",
+        `row ${row.id} is at or before the purge anchor (row ${expectedId - 1}) yet still present: the anchor was added outside a purge`,
+      );
     }
     if (row.id !== expectedId) {
-      const missing = row.id - expectedId === 1 ? `row ${expectedId} is missing` : `rows ${expectedId}–${row.id - 1} are missing`;
+      const missing =
+        row.id - expectedId === 1 ? `row ${expectedId} is missing` : `rows ${expectedId}–${row.id - 1} are missing`;
       return broken(row.id, "SEQUENCE_GAP", `row ${row.id} follows row ${expectedId - 1}: ${missing} (deleted)`);
     }
     if (!hashOk(row)) {
-      return broken(row.id, "HASH_MISMATCH", `row ${row.id}'s content does not match its hash: the row was altered after it was written`);
+      return broken(
+        row.id,
+        "HASH_MISMATCH",
+        `row ${row.id}'s content does not match its hash: the row was altered after it was written`,
+      );
     }
     if (row.previous_hash !== previousHash) {
       return broken(
@@ -219,7 +242,8 @@ export function verifyAuditChain(db: SqliteDatabase, chain?: AuditChainKey): Aud
     }
     if (!anchorConfirmed && anchor !== undefined && row.operation === "RETENTION_PURGE") {
       const match = anchorPattern.exec(row.detail);
-      if (match !== null && Number(match[1]) === anchor.through_id && match[2] === anchor.through_hash) anchorConfirmed = true;
+      if (match !== null && Number(match[1]) === anchor.through_id && match[2] === anchor.through_hash)
+        anchorConfirmed = true;
     }
     previousHash = row.hash;
     previousTime = row.time;
@@ -254,10 +278,21 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const { db, now } = options;
   const purgeActor = options.purgeActor ?? "novabox";
   const chain = options.chain;
-  const selectHead = db.prepare<[], { id: number; time: number; hash: string }>("SELECT id, time, hash FROM audit_log ORDER BY id DESC LIMIT 1");
-  const selectAnchor = db.prepare<[], AnchorRow>("SELECT through_id, through_hash FROM audit_anchors ORDER BY id DESC LIMIT 1");
-  const insert = db.prepare(`INSERT INTO audit_log (${columns}) VALUES (${columns.split(", ").map(() => "?").join(", ")})`);
-  const selectLastBefore = db.prepare<[number], { id: number; hash: string }>("SELECT id, hash FROM audit_log WHERE time < ? ORDER BY id DESC LIMIT 1");
+  const selectHead = db.prepare<[], { id: number; time: number; hash: string }>(
+    "SELECT id, time, hash FROM audit_log ORDER BY id DESC LIMIT 1",
+  );
+  const selectAnchor = db.prepare<[], AnchorRow>(
+    "SELECT through_id, through_hash FROM audit_anchors ORDER BY id DESC LIMIT 1",
+  );
+  const insert = db.prepare(
+    `INSERT INTO audit_log (${columns}) VALUES (${columns
+      .split(", ")
+      .map(() => "?")
+      .join(", ")})`,
+  );
+  const selectLastBefore = db.prepare<[number], { id: number; hash: string }>(
+    "SELECT id, hash FROM audit_log WHERE time < ? ORDER BY id DESC LIMIT 1",
+  );
   const insertAnchor = db.prepare<[number, string, number, number]>(
     "INSERT INTO audit_anchors (through_id, through_hash, rows_purged, purged_at) VALUES (?, ?, ?, ?)",
   );
@@ -353,15 +388,20 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     };
     if (filter.startTime !== undefined) add("s", "time >= ?", filter.startTime.getTime());
     if (filter.endTime !== undefined) add("e", "time < ?", filter.endTime.getTime());
-    if (filter.operations !== undefined && filter.operations.length > 0) add("o", "operation IN (SELECT value FROM json_each(?))", JSON.stringify(filter.operations));
-    if (filter.outcomes !== undefined && filter.outcomes.length > 0) add("r", "outcome IN (SELECT value FROM json_each(?))", JSON.stringify(filter.outcomes));
-    if (filter.tobacconistId !== undefined && filter.tobacconistId !== "") add("t", "tobacconist_id = ?", filter.tobacconistId);
+    if (filter.operations !== undefined && filter.operations.length > 0)
+      add("o", "operation IN (SELECT value FROM json_each(?))", JSON.stringify(filter.operations));
+    if (filter.outcomes !== undefined && filter.outcomes.length > 0)
+      add("r", "outcome IN (SELECT value FROM json_each(?))", JSON.stringify(filter.outcomes));
+    if (filter.tobacconistId !== undefined && filter.tobacconistId !== "")
+      add("t", "tobacconist_id = ?", filter.tobacconistId);
     if (filter.fiscalCode !== undefined && filter.fiscalCode !== "") add("f", "fiscal_code = ?", filter.fiscalCode);
     if (fromId !== undefined) add("c", mode === "list" ? "id < ?" : "id > ?", fromId);
     let statement = queries.get(shape);
     if (statement === undefined) {
       const whereSql = where.length === 0 ? "" : ` WHERE ${where.join(" AND ")}`;
-      statement = db.prepare<unknown[], AuditRow>(`SELECT ${columns} FROM audit_log${whereSql} ORDER BY id ${mode === "list" ? "DESC" : "ASC"} LIMIT ?`);
+      statement = db.prepare<unknown[], AuditRow>(
+        `SELECT ${columns} FROM audit_log${whereSql} ORDER BY id ${mode === "list" ? "DESC" : "ASC"} LIMIT ?`,
+      );
       queries.set(shape, statement);
     }
     return statement.all(...params, limit);
@@ -373,15 +413,26 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     },
     list(filter, pageSize, cursor) {
       if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > maxAuditPageSize) {
-        throw new InvalidAuditQueryError(`The page size must be a whole number from 1 to ${maxAuditPageSize}.`, "page_size");
+        throw new InvalidAuditQueryError(
+          `The page size must be a whole number from 1 to ${maxAuditPageSize}.`,
+          "page_size",
+        );
       }
-      const rows = query("list", filter, cursor === undefined || cursor === "" ? undefined : decodeAuditCursor(cursor), pageSize + 1);
+      const rows = query(
+        "list",
+        filter,
+        cursor === undefined || cursor === "" ? undefined : decodeAuditCursor(cursor),
+        pageSize + 1,
+      );
       const entries = rows.slice(0, pageSize).map(toEntry);
       const last = entries[entries.length - 1];
-      return rows.length > pageSize && last !== undefined ? { entries, nextCursor: encodeAuditCursor(last.id) } : { entries };
+      return rows.length > pageSize && last !== undefined
+        ? { entries, nextCursor: encodeAuditCursor(last.id) }
+        : { entries };
     },
     *export(filter, batchSize = defaultAuditExportBatchSize) {
-      if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidAuditQueryError("The export batch size must be a positive whole number.", "batch_size");
+      if (!Number.isInteger(batchSize) || batchSize < 1)
+        throw new InvalidAuditQueryError("The export batch size must be a positive whole number.", "batch_size");
       let fromId: number | undefined;
       for (;;) {
         const rows = query("export", filter, fromId, batchSize);
@@ -407,7 +458,10 @@ export function encodeAuditCursor(id: number): string {
 export function decodeAuditCursor(cursor: string): number {
   const text = Buffer.from(cursor, "base64url").toString("utf8");
   if (!/^[1-9]\d{0,15}$/.test(text) || encodeAuditCursor(Number(text)) !== cursor) {
-    throw new InvalidAuditQueryError("The page cursor is not one this audit log returned; start again without a cursor.", "page_token");
+    throw new InvalidAuditQueryError(
+      "The page cursor is not one this audit log returned; start again without a cursor.",
+      "page_token",
+    );
   }
   return Number(text);
 }

@@ -21,11 +21,17 @@ export const restorePattern = /restored from backup checkpoint id=(\d+) hash=([0
 
 /** Creates the lookup, plus `head()` for checkpoints. */
 export function createAuditLookup(db: SqliteDatabase, chain?: AuditChainKey): AuditLookup & { head(): AuditLogHead } {
-  const selectHead = db.prepare<[], { id: number; hash: string }>("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1");
-  const selectAnchor = db.prepare<[], { through_id: number; through_hash: string }>("SELECT through_id, through_hash FROM audit_anchors ORDER BY id DESC LIMIT 1");
+  const selectHead = db.prepare<[], { id: number; hash: string }>(
+    "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
+  );
+  const selectAnchor = db.prepare<[], { through_id: number; through_hash: string }>(
+    "SELECT through_id, through_hash FROM audit_anchors ORDER BY id DESC LIMIT 1",
+  );
   const selectHash = db.prepare<[number], { hash: string }>("SELECT hash FROM audit_log WHERE id = ?");
   const count = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM audit_log");
-  const selectRestores = db.prepare<[], { id: number; time: number; detail: string }>("SELECT id, time, detail FROM audit_log WHERE operation = 'RESTORE' ORDER BY id");
+  const selectRestores = db.prepare<[], { id: number; time: number; detail: string }>(
+    "SELECT id, time, detail FROM audit_log WHERE operation = 'RESTORE' ORDER BY id",
+  );
   const headId = () => selectHead.get()?.id ?? selectAnchor.get()?.through_id ?? 0;
   return {
     headId,
@@ -42,7 +48,8 @@ export function createAuditLookup(db: SqliteDatabase, chain?: AuditChainKey): Au
       const marks: RestoreMark[] = [];
       for (const row of selectRestores.all()) {
         const match = restorePattern.exec(row.detail);
-        if (match !== null) marks.push({ entryId: row.id, time: new Date(row.time), baseId: Number(match[1]), baseHash: match[2]! });
+        if (match !== null)
+          marks.push({ entryId: row.id, time: new Date(row.time), baseId: Number(match[1]), baseHash: match[2]! });
       }
       return marks;
     },

@@ -17,10 +17,24 @@
  * restored box never reuses an ANPR operation id: the id counter never goes below the wall clock
  * (sqlite-operation-counter.ts), whatever mark the older copy holds.
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, join } from "node:path";
 import Database from "better-sqlite3";
-import { signCheckpoint, verifyCheckpoint, type AuditHead, type MeshSigningIdentity } from "#shared/mesh/audit-checkpoint.js";
+import {
+  signCheckpoint,
+  verifyCheckpoint,
+  type AuditHead,
+  type MeshSigningIdentity,
+} from "#shared/mesh/audit-checkpoint.js";
 import { auditRecord } from "../domain/audit-record.js";
 import { readAuditChainKey } from "./audit-chain.js";
 import { verifyAuditChain } from "./audit-log.js";
@@ -66,12 +80,22 @@ const stamp = (d: Date) => d.toISOString().replace(/[:.]/g, "-");
 /** Takes an online backup (see the module comment). */
 export async function backupDatabase(options: BackupOptions): Promise<BackupResult> {
   const now = options.now ?? (() => new Date());
-  const store = openNovaboxStore({ home: options.home, ...(options.secretKey ? { secretKey: options.secretKey } : {}), now });
+  const store = openNovaboxStore({
+    home: options.home,
+    ...(options.secretKey ? { secretKey: options.secretKey } : {}),
+    now,
+  });
   try {
     const settings = store.config.getSettings();
     const taken = now();
     const file = join(options.destinationDir, `novabox-${settings.comuneCode || "box"}-${stamp(taken)}.db`);
-    store.audit.append(auditRecord("BACKUP", { authenticationMethod: "SYSTEM", actor: "novabox-backup", requestId: `backup:${stamp(taken)}` }, { detail: `online backup to ${basename(file)}` }));
+    store.audit.append(
+      auditRecord(
+        "BACKUP",
+        { authenticationMethod: "SYSTEM", actor: "novabox-backup", requestId: `backup:${stamp(taken)}` },
+        { detail: `online backup to ${basename(file)}` },
+      ),
+    );
     mkdirSync(options.destinationDir, { recursive: true, mode: 0o700 });
     // One step: the whole database is copied under one read transaction, a consistent snapshot.
     await store.db.backup(file, { progress: () => 0x7fffffff });
@@ -102,7 +126,13 @@ export async function backupDatabase(options: BackupOptions): Promise<BackupResu
       comuneCode: settings.comuneCode,
       workstationCode: settings.workstationId,
       ...(signed
-        ? { signed: { checkpoint: Buffer.from(signed.checkpoint).toString("base64"), signature: Buffer.from(signed.signature).toString("base64"), certificatePem: signed.certificatePem } }
+        ? {
+            signed: {
+              checkpoint: Buffer.from(signed.checkpoint).toString("base64"),
+              signature: Buffer.from(signed.signature).toString("base64"),
+              certificatePem: signed.certificatePem,
+            },
+          }
         : {}),
     };
     const checkpointFile = `${file}.checkpoint.json`;
@@ -141,14 +171,22 @@ export interface RestoreResult {
 export function restoreDatabase(options: RestoreOptions): RestoreResult {
   const now = options.now ?? (() => new Date());
   if (!existsSync(options.backupFile)) throw new BackupInvalidError(`${options.backupFile} does not exist`);
-  const key = options.secretKey ?? (existsSync(secretKeyFilePath(options.home)) ? readSecretKeyFile(secretKeyFilePath(options.home)) : undefined);
-  if (key === undefined) throw new BackupInvalidError(`no secret key: put the box's secret.key in ${options.home} (mode 0600) or set NOVABOX_SECRET_KEY`);
+  const key =
+    options.secretKey ??
+    (existsSync(secretKeyFilePath(options.home)) ? readSecretKeyFile(secretKeyFilePath(options.home)) : undefined);
+  if (key === undefined)
+    throw new BackupInvalidError(
+      `no secret key: put the box's secret.key in ${options.home} (mode 0600) or set NOVABOX_SECRET_KEY`,
+    );
   const copy = new Database(options.backupFile, { readonly: true, fileMustExist: true });
   let head: AuditLogHead;
   try {
     const chain = readAuditChainKey(copy, createSecretBox(key, "the secret key"));
     const verification = verifyAuditChain(copy, chain);
-    if (!verification.ok) throw new BackupInvalidError(`the backup's audit log is broken at row ${verification.firstBrokenId} (${verification.failure}): ${verification.reason}`);
+    if (!verification.ok)
+      throw new BackupInvalidError(
+        `the backup's audit log is broken at row ${verification.firstBrokenId} (${verification.failure}): ${verification.reason}`,
+      );
     head = createAuditLookup(copy, chain).head();
   } finally {
     copy.close();
@@ -158,15 +196,22 @@ export function restoreDatabase(options: RestoreOptions): RestoreResult {
   if (existsSync(checkpointPath)) {
     const file = JSON.parse(readFileSync(checkpointPath, "utf8")) as BackupCheckpointFile;
     if (file.head.lastId !== head.lastId || file.head.headHash !== head.headHash) {
-      throw new BackupInvalidError(`the backup's newest row (${head.lastId}) is not the one its checkpoint file names (${file.head.lastId}): the copy was changed after the backup`);
+      throw new BackupInvalidError(
+        `the backup's newest row (${head.lastId}) is not the one its checkpoint file names (${file.head.lastId}): the copy was changed after the backup`,
+      );
     }
     if (options.caPem !== undefined) {
       if (file.signed === undefined) throw new BackupInvalidError("the checkpoint file is not signed");
       const signedHead = verifyCheckpoint(
-        { checkpoint: Buffer.from(file.signed.checkpoint, "base64"), signature: Buffer.from(file.signed.signature, "base64"), certificatePem: file.signed.certificatePem },
+        {
+          checkpoint: Buffer.from(file.signed.checkpoint, "base64"),
+          signature: Buffer.from(file.signed.signature, "base64"),
+          certificatePem: file.signed.certificatePem,
+        },
         { caPem: options.caPem },
       );
-      if (signedHead.lastId !== head.lastId || signedHead.headHash !== head.headHash) throw new BackupInvalidError("the signed checkpoint does not match the backup");
+      if (signedHead.lastId !== head.lastId || signedHead.headHash !== head.headHash)
+        throw new BackupInvalidError("the signed checkpoint does not match the backup");
     }
     takenAt = file.takenAt;
   } else if (options.caPem !== undefined) {
@@ -175,20 +220,32 @@ export function restoreDatabase(options: RestoreOptions): RestoreResult {
   const target = databasePath(options.home);
   let replaced: string | undefined;
   if (existsSync(target)) {
-    if (options.replace !== true) throw new BackupInvalidError(`${target} exists: stop the box and pass --replace to put the backup in its place (the old database is kept aside)`);
+    if (options.replace !== true)
+      throw new BackupInvalidError(
+        `${target} exists: stop the box and pass --replace to put the backup in its place (the old database is kept aside)`,
+      );
     replaced = `${target}.replaced-${stamp(now())}`;
     renameSync(target, replaced);
-    for (const suffix of ["-wal", "-shm"]) if (existsSync(`${target}${suffix}`)) renameSync(`${target}${suffix}`, `${replaced}${suffix}`);
+    for (const suffix of ["-wal", "-shm"])
+      if (existsSync(`${target}${suffix}`)) renameSync(`${target}${suffix}`, `${replaced}${suffix}`);
   }
   for (const suffix of ["-wal", "-shm"]) rmSync(`${target}${suffix}`, { force: true });
   copyFileSync(options.backupFile, target);
   chmodSync(target, 0o600);
-  const store = openNovaboxStore({ home: options.home, ...(options.secretKey ? { secretKey: options.secretKey } : {}), now });
+  const store = openNovaboxStore({
+    home: options.home,
+    ...(options.secretKey ? { secretKey: options.secretKey } : {}),
+    now,
+  });
   try {
     const entry = store.audit.append(
-      auditRecord("RESTORE", { authenticationMethod: "SYSTEM", actor: "novabox-restore", requestId: `restore:${stamp(now())}` }, {
-        detail: `restored from backup checkpoint id=${head.lastId} hash=${head.headHash} taken ${takenAt} (${basename(options.backupFile)}); rows the previous database wrote after id ${head.lastId} are lost`,
-      }),
+      auditRecord(
+        "RESTORE",
+        { authenticationMethod: "SYSTEM", actor: "novabox-restore", requestId: `restore:${stamp(now())}` },
+        {
+          detail: `restored from backup checkpoint id=${head.lastId} hash=${head.headHash} taken ${takenAt} (${basename(options.backupFile)}); rows the previous database wrote after id ${head.lastId} are lost`,
+        },
+      ),
     );
     return { head, restoreEntryId: entry.id, ...(replaced ? { replaced } : {}) };
   } finally {

@@ -3,7 +3,14 @@
  * field added later needs no migration), certificate summaries in clear (they are what the panel
  * may show), and the credentials sealed in the `secrets` table (see secret-box.ts).
  */
-import { defaultAnprInterfaceVersion, type AnprSecrets, type CertificateSummary, type RateLimits, type RevokedTobacconist, type Settings } from "../domain/model.js";
+import {
+  defaultAnprInterfaceVersion,
+  type AnprSecrets,
+  type CertificateSummary,
+  type RateLimits,
+  type RevokedTobacconist,
+  type Settings,
+} from "../domain/model.js";
 import type { Clock, ConfigStore } from "../domain/ports.js";
 import type { SqliteDatabase } from "./database.js";
 import { StoredDataDamagedError } from "./errors.js";
@@ -43,7 +50,11 @@ export function defaultSettings(): Settings {
     ssoIssuer: "",
     ssoAudience: "",
     logRetentionDays: 365,
-    rateLimits: { perTobacconistPerMinute: 30, massExtractionDistinctFiscalCodes: 50, massExtractionWindowSeconds: 3600 },
+    rateLimits: {
+      perTobacconistPerMinute: 30,
+      massExtractionDistinctFiscalCodes: 50,
+      massExtractionWindowSeconds: 3600,
+    },
     revokedTobacconists: [],
     serviceFeeCents: 200,
     stampDutyCents: 1600,
@@ -88,7 +99,11 @@ function toStored(s: Settings): StoredSettings {
       massExtractionDistinctFiscalCodes: s.rateLimits.massExtractionDistinctFiscalCodes,
       massExtractionWindowSeconds: s.rateLimits.massExtractionWindowSeconds,
     },
-    revokedTobacconists: s.revokedTobacconists.map((r) => ({ tobacconistId: r.tobacconistId, reason: r.reason, revokedAt: r.revokedAt.toISOString() })),
+    revokedTobacconists: s.revokedTobacconists.map((r) => ({
+      tobacconistId: r.tobacconistId,
+      reason: r.reason,
+      revokedAt: r.revokedAt.toISOString(),
+    })),
     serviceFeeCents: s.serviceFeeCents,
     stampDutyCents: s.stampDutyCents,
     secretariatFeesCents: s.secretariatFeesCents,
@@ -144,7 +159,9 @@ export interface ConfigStoreOptions {
 /** Creates the SQLite-backed {@link ConfigStore}. */
 export function createConfigStore(options: ConfigStoreOptions): ConfigStore {
   const { db, secretBox: box, now } = options;
-  const selectSettings = db.prepare<[], { json: string; updated_at: number }>("SELECT json, updated_at FROM settings WHERE id = 1");
+  const selectSettings = db.prepare<[], { json: string; updated_at: number }>(
+    "SELECT json, updated_at FROM settings WHERE id = 1",
+  );
   const upsertSettings = db.prepare<[string, number]>(
     "INSERT INTO settings (id, json, updated_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at",
   );
@@ -167,9 +184,19 @@ export function createConfigStore(options: ConfigStoreOptions): ConfigStore {
     const row = selectSecret.get(name);
     return row === undefined ? undefined : box.open(name, row.ciphertext);
   };
-  const writeSecret = (name: string, plaintext: Uint8Array, at: number) => upsertSecret.run(name, box.seal(name, plaintext), at);
+  const writeSecret = (name: string, plaintext: Uint8Array, at: number) =>
+    upsertSecret.run(name, box.seal(name, plaintext), at);
   const writeSummary = (kind: string, s: CertificateSummary) =>
-    upsertSummary.run(kind, s.uploadedAt.getTime(), s.sha256Fingerprint, s.subject, s.issuer, s.serialNumber, s.notBefore.getTime(), s.notAfter.getTime());
+    upsertSummary.run(
+      kind,
+      s.uploadedAt.getTime(),
+      s.sha256Fingerprint,
+      s.subject,
+      s.issuer,
+      s.serialNumber,
+      s.notBefore.getTime(),
+      s.notAfter.getTime(),
+    );
   const readSummary = (kind: string): CertificateSummary | undefined => {
     const row = selectSummary.get(kind);
     if (row === undefined) return undefined;

@@ -18,10 +18,14 @@ export class SecretKeyFilePermissionsError extends DomainError {
 /** The secret key is malformed (not 32 bytes, not base64). */
 export class InvalidSecretKeyError extends DomainError {
   constructor(source: string, detail: string) {
-    super("precondition-failed", `The secret key from ${source} is not usable: ${detail}. It must be 32 random bytes, base64-encoded.`, {
-      reason: "SECRET_KEY_INVALID",
-      metadata: { source },
-    });
+    super(
+      "precondition-failed",
+      `The secret key from ${source} is not usable: ${detail}. It must be 32 random bytes, base64-encoded.`,
+      {
+        reason: "SECRET_KEY_INVALID",
+        metadata: { source },
+      },
+    );
   }
 }
 
@@ -50,25 +54,36 @@ export class SecretKeyMissingError extends DomainError {
 /** One stored secret does not decrypt with the (otherwise correct) key: it was altered or swapped. */
 export class SecretDecryptionError extends DomainError {
   constructor(name: string, cause?: unknown) {
-    super("data-loss", `The stored secret "${name}" cannot be decrypted: it was damaged or tampered with. Upload it again.`, {
-      reason: "SECRET_DAMAGED",
-      metadata: { secret: name },
-      cause,
-    });
+    super(
+      "data-loss",
+      `The stored secret "${name}" cannot be decrypted: it was damaged or tampered with. Upload it again.`,
+      {
+        reason: "SECRET_DAMAGED",
+        metadata: { secret: name },
+        cause,
+      },
+    );
   }
 }
 
 /** The database is missing where one is required (read-only tools). */
 export class DatabaseNotFoundError extends DomainError {
   constructor(path: string) {
-    super("precondition-failed", `No Novabox database at ${path}: check ANPR_HOME.`, { reason: "DATABASE_NOT_FOUND", metadata: { path } });
+    super("precondition-failed", `No Novabox database at ${path}: check ANPR_HOME.`, {
+      reason: "DATABASE_NOT_FOUND",
+      metadata: { path },
+    });
   }
 }
 
 /** A stored value is not what the store wrote (a damaged counter or settings row). */
 export class StoredDataDamagedError extends DomainError {
   constructor(what: string, cause?: unknown) {
-    super("data-loss", `The stored ${what} is damaged; restore the database from a backup.`, { reason: "STORED_DATA_DAMAGED", metadata: { what }, cause });
+    super("data-loss", `The stored ${what} is damaged; restore the database from a backup.`, {
+      reason: "STORED_DATA_DAMAGED",
+      metadata: { what },
+      cause,
+    });
   }
 }
 

@@ -34,10 +34,20 @@ export function createIdempotencyStore(options: IdempotencyStoreOptions): Sqlite
     get(tobacconistId, key): StoredIssuance | undefined {
       const row = select.get(tobacconistId, key);
       if (row === undefined) return undefined;
-      return { requestFingerprint: row.request_fingerprint, response: new Uint8Array(row.response), createdAt: new Date(row.created_at) };
+      return {
+        requestFingerprint: row.request_fingerprint,
+        response: new Uint8Array(row.response),
+        createdAt: new Date(row.created_at),
+      };
     },
     put(tobacconistId, key, issuance) {
-      insert.run(tobacconistId, key, issuance.requestFingerprint, Buffer.from(issuance.response), issuance.createdAt.getTime());
+      insert.run(
+        tobacconistId,
+        key,
+        issuance.requestFingerprint,
+        Buffer.from(issuance.response),
+        issuance.createdAt.getTime(),
+      );
     },
     purgeOlderThan(date) {
       return purge.run(date.getTime()).changes;

@@ -89,7 +89,9 @@ export function openNovaboxStore(options: NovaboxStoreOptions): NovaboxStore {
     const key = resolveSecretKey({ home: options.home, db, secretKey: options.secretKey, now: now() });
     const secretBox = createSecretBox(key);
     const loadSessionKey = db.transaction((): Uint8Array => {
-      const row = db.prepare<[string], { ciphertext: Buffer }>("SELECT ciphertext FROM secrets WHERE name = ?").get(sessionKeySecretName);
+      const row = db
+        .prepare<[string], { ciphertext: Buffer }>("SELECT ciphertext FROM secrets WHERE name = ?")
+        .get(sessionKeySecretName);
       if (row !== undefined) return new Uint8Array(secretBox.open(sessionKeySecretName, row.ciphertext));
       const fresh = randomBytes(32);
       db.prepare("INSERT INTO secrets (name, ciphertext, updated_at) VALUES (?, ?, ?)").run(

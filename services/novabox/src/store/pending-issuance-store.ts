@@ -27,7 +27,8 @@ interface Row {
   updated_at: number;
 }
 
-const columns = "tobacconist_id, key, request_fingerprint, operation_id, fiscal_code, request, state, refusal, attempts, last_reason, created_at, updated_at";
+const columns =
+  "tobacconist_id, key, request_fingerprint, operation_id, fiscal_code, request, state, refusal, attempts, last_reason, created_at, updated_at";
 
 function toRecord(row: Row): PendingIssuance {
   return {
@@ -49,9 +50,18 @@ function toRecord(row: Row): PendingIssuance {
 /** Creates the store on `db` (the Novabox database, migrated). */
 export function createPendingIssuanceStore(options: PendingIssuanceStoreOptions): PendingIssuanceStore {
   const { db } = options;
-  const select = db.prepare<[string, string], Row>(`SELECT ${columns} FROM pending_issuances WHERE tobacconist_id = ? AND key = ?`);
-  const insert = db.prepare(`INSERT INTO pending_issuances (${columns}) VALUES (${columns.split(", ").map(() => "?").join(", ")}) ON CONFLICT DO NOTHING`);
-  const attempt = db.prepare<[string, number, string, string]>("UPDATE pending_issuances SET attempts = attempts + 1, last_reason = ?, updated_at = ? WHERE tobacconist_id = ? AND key = ?");
+  const select = db.prepare<[string, string], Row>(
+    `SELECT ${columns} FROM pending_issuances WHERE tobacconist_id = ? AND key = ?`,
+  );
+  const insert = db.prepare(
+    `INSERT INTO pending_issuances (${columns}) VALUES (${columns
+      .split(", ")
+      .map(() => "?")
+      .join(", ")}) ON CONFLICT DO NOTHING`,
+  );
+  const attempt = db.prepare<[string, number, string, string]>(
+    "UPDATE pending_issuances SET attempts = attempts + 1, last_reason = ?, updated_at = ? WHERE tobacconist_id = ? AND key = ?",
+  );
   const refuse = db.prepare<[string, string, number, string, string]>(
     "UPDATE pending_issuances SET state = 'refused', refusal = ?, last_reason = ?, updated_at = ? WHERE tobacconist_id = ? AND key = ?",
   );
@@ -59,11 +69,26 @@ export function createPendingIssuanceStore(options: PendingIssuanceStoreOptions)
   const storeDone = db.prepare<[string, string, string, Buffer, number]>(
     "INSERT INTO idempotency (tobacconist_id, key, request_fingerprint, response, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
   );
-  const unsettled = db.prepare<[number], Row>(`SELECT ${columns} FROM pending_issuances WHERE state = 'pending' ORDER BY created_at LIMIT ?`);
-  const settle = db.transaction((tobacconistId: string, key: string, done?: { requestFingerprint: string; response: Uint8Array; createdAt: Date }) => {
-    if (done) storeDone.run(tobacconistId, key, done.requestFingerprint, Buffer.from(done.response), done.createdAt.getTime());
-    remove.run(tobacconistId, key);
-  });
+  const unsettled = db.prepare<[number], Row>(
+    `SELECT ${columns} FROM pending_issuances WHERE state = 'pending' ORDER BY created_at LIMIT ?`,
+  );
+  const settle = db.transaction(
+    (
+      tobacconistId: string,
+      key: string,
+      done?: { requestFingerprint: string; response: Uint8Array; createdAt: Date },
+    ) => {
+      if (done)
+        storeDone.run(
+          tobacconistId,
+          key,
+          done.requestFingerprint,
+          Buffer.from(done.response),
+          done.createdAt.getTime(),
+        );
+      remove.run(tobacconistId, key);
+    },
+  );
   return {
     get(tobacconistId, key) {
       const row = select.get(tobacconistId, key);

@@ -131,7 +131,11 @@ export const pendingIssuances = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tobacconistId, t.key] }), index("pending_issuances_state").on(t.state, t.createdAt), index("pending_issuances_operation").on(t.operationId)],
+  (t) => [
+    primaryKey({ columns: [t.tobacconistId, t.key] }),
+    index("pending_issuances_state").on(t.state, t.createdAt),
+    index("pending_issuances_operation").on(t.operationId),
+  ],
 );
 
 /** The `idOperazioneComune` high-water mark: every value up to it may have been handed out. */

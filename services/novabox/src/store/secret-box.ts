@@ -35,10 +35,27 @@
  * Programmatically: {@link rotateSecretKey}.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { databasePath, openDatabase, type SqliteDatabase } from "./database.js";
-import { DatabaseNotFoundError, InvalidSecretKeyError, SecretDecryptionError, SecretKeyFilePermissionsError, SecretKeyMismatchError, SecretKeyMissingError } from "./errors.js";
+import {
+  DatabaseNotFoundError,
+  InvalidSecretKeyError,
+  SecretDecryptionError,
+  SecretKeyFilePermissionsError,
+  SecretKeyMismatchError,
+  SecretKeyMissingError,
+} from "./errors.js";
 
 /** The key length AES-256 needs. */
 export const secretKeyLength = 32;
@@ -70,7 +87,8 @@ export function decodeSecretKey(base64: string, source: SecretKeySource = "NOVAB
   const text = base64.trim();
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) throw new InvalidSecretKeyError(source, "it is not base64");
   const key = Buffer.from(text, "base64");
-  if (key.length !== secretKeyLength) throw new InvalidSecretKeyError(source, `it decodes to ${key.length} bytes instead of ${secretKeyLength}`);
+  if (key.length !== secretKeyLength)
+    throw new InvalidSecretKeyError(source, `it decodes to ${key.length} bytes instead of ${secretKeyLength}`);
   return new Uint8Array(key);
 }
 
@@ -81,7 +99,8 @@ export function generateSecretKey(): Uint8Array {
 
 /** Creates a {@link SecretBox} over a 32-byte key (copied, so the caller may wipe its buffer). */
 export function createSecretBox(key: Uint8Array, source: SecretKeySource = "the caller"): SecretBox {
-  if (key.length !== secretKeyLength) throw new InvalidSecretKeyError(source, `it is ${key.length} bytes instead of ${secretKeyLength}`);
+  if (key.length !== secretKeyLength)
+    throw new InvalidSecretKeyError(source, `it is ${key.length} bytes instead of ${secretKeyLength}`);
   const keyCopy = Buffer.from(key);
   const aad = (name: string) => Buffer.from(`novabox-secret-v1:${name}`, "utf8");
   return {
@@ -96,7 +115,9 @@ export function createSecretBox(key: Uint8Array, source: SecretKeySource = "the 
       const bytes = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
       if (bytes.length < 1 + ivLength + tagLength || bytes[0] !== formatVersion) throw new SecretDecryptionError(name);
       try {
-        const decipher = createDecipheriv("aes-256-gcm", keyCopy, bytes.subarray(1, 1 + ivLength), { authTagLength: tagLength });
+        const decipher = createDecipheriv("aes-256-gcm", keyCopy, bytes.subarray(1, 1 + ivLength), {
+          authTagLength: tagLength,
+        });
         decipher.setAAD(aad(name));
         decipher.setAuthTag(bytes.subarray(1 + ivLength, 1 + ivLength + tagLength));
         return Buffer.concat([decipher.update(bytes.subarray(1 + ivLength + tagLength)), decipher.final()]);
@@ -159,7 +180,9 @@ interface SecretRow {
 
 /** True when `key` opens the database's check value (or, lacking one, its first secret). */
 function keyOpensData(db: SqliteDatabase, key: Uint8Array): boolean {
-  const rows = db.prepare<[], SecretRow>("SELECT name, ciphertext FROM secrets ORDER BY name = 'key_check' DESC, name LIMIT 1").all();
+  const rows = db
+    .prepare<[], SecretRow>("SELECT name, ciphertext FROM secrets ORDER BY name = 'key_check' DESC, name LIMIT 1")
+    .all();
   const row = rows[0];
   if (row === undefined) return true;
   try {
@@ -200,7 +223,8 @@ export function resolveSecretKey(options: ResolveSecretKeyOptions): Uint8Array {
   const { home, db, now } = options;
   if (options.secretKey !== undefined) {
     const key = options.secretKey;
-    if (key.length !== secretKeyLength) throw new InvalidSecretKeyError("NOVABOX_SECRET_KEY", `it is ${key.length} bytes instead of ${secretKeyLength}`);
+    if (key.length !== secretKeyLength)
+      throw new InvalidSecretKeyError("NOVABOX_SECRET_KEY", `it is ${key.length} bytes instead of ${secretKeyLength}`);
     if (!keyOpensData(db, key)) throw new SecretKeyMismatchError("NOVABOX_SECRET_KEY");
     storeKeyCheck(db, key, now);
     return new Uint8Array(key);
@@ -254,7 +278,12 @@ export interface RotateSecretKeyResult {
  * transaction. Throws {@link SecretKeyMismatchError} (nothing changed) when `oldKey` is not the
  * current key, {@link DatabaseNotFoundError} when `home` has no database. The box must be stopped: a running box keeps using the key it started with.
  */
-export function rotateSecretKey(home: string, oldKey: Uint8Array, newKey: Uint8Array, options: RotateSecretKeyOptions = {}): RotateSecretKeyResult {
+export function rotateSecretKey(
+  home: string,
+  oldKey: Uint8Array,
+  newKey: Uint8Array,
+  options: RotateSecretKeyOptions = {},
+): RotateSecretKeyResult {
   const oldBox = createSecretBox(oldKey, "the old key");
   const newBox = createSecretBox(newKey, "the new key");
   const now = (options.now ?? (() => new Date()))().getTime();

@@ -36,7 +36,9 @@ export function createSqliteOperationCounter(options: SqliteOperationCounterOpti
   const { db } = options;
   const blockSize = BigInt(Math.max(1, Math.floor(options.blockSize ?? 1)));
   const initial = options.initialValue ?? (() => BigInt(Date.now()) * 1000n);
-  const select = db.prepare<[], { reserved_up_to: unknown }>("SELECT reserved_up_to FROM operation_counter WHERE id = 1").safeIntegers(true);
+  const select = db
+    .prepare<[], { reserved_up_to: unknown }>("SELECT reserved_up_to FROM operation_counter WHERE id = 1")
+    .safeIntegers(true);
   const upsert = db.prepare<[bigint]>(
     "INSERT INTO operation_counter (id, reserved_up_to) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET reserved_up_to = excluded.reserved_up_to",
   );
@@ -47,7 +49,8 @@ export function createSqliteOperationCounter(options: SqliteOperationCounterOpti
     const row = select.get();
     let stored: bigint | undefined;
     if (row !== undefined) {
-      if (typeof row.reserved_up_to !== "bigint" || row.reserved_up_to < 0n) throw new StoredDataDamagedError("operation counter");
+      if (typeof row.reserved_up_to !== "bigint" || row.reserved_up_to < 0n)
+        throw new StoredDataDamagedError("operation counter");
       stored = row.reserved_up_to;
     }
     let base = initial() - 1n;

@@ -13,8 +13,13 @@ import { MeshIdentityRefusedError } from "./errors.js";
  * Throws {@link MeshIdentityRefusedError} ANNOUNCER_NOT_AUTHORIZED unless `identity` is the box of
  * `comuneCode` and `workstationCode`.
  */
-export function assertMayAnnounce(identity: MeshIdentity | undefined, comuneCode: string, workstationCode: string): void {
-  if (identity?.role === "box" && identity.comuneCode === comuneCode && identity.workstationId === workstationCode) return;
+export function assertMayAnnounce(
+  identity: MeshIdentity | undefined,
+  comuneCode: string,
+  workstationCode: string,
+): void {
+  if (identity?.role === "box" && identity.comuneCode === comuneCode && identity.workstationId === workstationCode)
+    return;
   throw new MeshIdentityRefusedError(
     `this mesh certificate names ${describeMeshIdentity(identity)}: it cannot announce Comune ${comuneCode}, workstation ${workstationCode}; a box announces only the Comune and workstation its certificate names`,
     "ANNOUNCER_NOT_AUTHORIZED",

@@ -20,7 +20,10 @@ import { CheckpointMismatchError } from "./errors.js";
 import type { Clock } from "./model.js";
 
 /** Checks a signed checkpoint (signature, signer in the mesh, named for its Comune); throws when it does not verify. */
-export type CheckpointVerifier = (signed: SignedCheckpoint, peerCertificate?: Uint8Array) => { head: AuditHead; certificateFingerprint: string };
+export type CheckpointVerifier = (
+  signed: SignedCheckpoint,
+  peerCertificate?: Uint8Array,
+) => { head: AuditHead; certificateFingerprint: string };
 
 /** Options of {@link createAuditWitness}. */
 export interface AuditWitnessOptions {
@@ -44,13 +47,20 @@ export interface AuditWitness {
    * Verifies and records a checkpoint announced by the box of `comuneCode` / `workstationCode`;
    * resolves with the highest-sequence checkpoint's id (`witnessed_through_id`).
    */
-  record(comuneCode: string, workstationCode: string, signed: SignedCheckpoint, peerCertificate?: Uint8Array): Promise<number>;
+  record(
+    comuneCode: string,
+    workstationCode: string,
+    signed: SignedCheckpoint,
+    peerCertificate?: Uint8Array,
+  ): Promise<number>;
   /** The instance's history and summary; undefined when nothing was witnessed. */
-  list(comuneCode: string, workstationCode: string): Promise<{ checkpoints: WitnessedCheckpoint[]; summary: WitnessSummary } | undefined>;
+  list(
+    comuneCode: string,
+    workstationCode: string,
+  ): Promise<{ checkpoints: WitnessedCheckpoint[]; summary: WitnessSummary } | undefined>;
   /** The cached summary (for the directory's instances); undefined when not known in this process. */
   summaryOf(comuneCode: string, workstationCode: string): WitnessSummary | undefined;
 }
-
 
 const short = (hash: string) => `${hash.slice(0, 12)}…`;
 
@@ -73,10 +83,17 @@ export function createAuditWitness(options: AuditWitnessOptions): AuditWitness {
 
   const judge = (doc: WitnessDocument, head: AuditHead): Pick<WitnessSummary, "state" | "reason"> => {
     const previous = doc.summary;
-    const highest = doc.checkpoints.reduce<StoredCheckpoint | undefined>((best, c) => (best === undefined || c.lastId > best.lastId ? c : best), undefined);
+    const highest = doc.checkpoints.reduce<StoredCheckpoint | undefined>(
+      (best, c) => (best === undefined || c.lastId > best.lastId ? c : best),
+      undefined,
+    );
     const newest = doc.checkpoints[doc.checkpoints.length - 1];
     const restoredAfterHighest =
-      head.restoredFromId !== undefined && head.restoredFromId > 0 && head.restoredAt !== undefined && highest !== undefined && head.restoredAt.getTime() >= highest.witnessedAt - 300_000;
+      head.restoredFromId !== undefined &&
+      head.restoredFromId > 0 &&
+      head.restoredAt !== undefined &&
+      highest !== undefined &&
+      head.restoredAt.getTime() >= highest.witnessedAt - 300_000;
     let problem: string | undefined;
     if (highest !== undefined && head.lastId < highest.lastId) {
       problem = `the log went back from row ${highest.lastId} (witnessed ${new Date(highest.witnessedAt).toISOString()}) to row ${head.lastId}`;
@@ -88,25 +105,45 @@ export function createAuditWitness(options: AuditWitnessOptions): AuditWitness {
     }
     if (problem === undefined && newest !== undefined) {
       const same = doc.checkpoints.find((c) => c.lastId === head.lastId && c.headHash !== head.headHash);
-      if (same !== undefined) problem = `row ${head.lastId} was witnessed with hash ${short(same.headHash)} and now has ${short(head.headHash)}`;
+      if (same !== undefined)
+        problem = `row ${head.lastId} was witnessed with hash ${short(same.headHash)} and now has ${short(head.headHash)}`;
     }
     if (problem !== undefined) {
       const restoredFrom = head.restoredFromId ?? 0;
-      if (restoredAfterHighest && highest !== undefined && head.restoredAt !== undefined && restoredFrom < highest.lastId) {
+      if (
+        restoredAfterHighest &&
+        highest !== undefined &&
+        head.restoredAt !== undefined &&
+        restoredFrom < highest.lastId
+      ) {
         const from = restoredFrom + 1;
         const to = highest.lastId;
-        return { state: "RESTORED_WITH_GAP", reason: `restored from a backup at row ${restoredFrom} on ${head.restoredAt.toISOString()}: ${from === to ? `id ${from}` : `ids ${from}–${to}`} witnessed before are lost` };
+        return {
+          state: "RESTORED_WITH_GAP",
+          reason: `restored from a backup at row ${restoredFrom} on ${head.restoredAt.toISOString()}: ${from === to ? `id ${from}` : `ids ${from}–${to}`} witnessed before are lost`,
+        };
       }
-      return { state: "DISAGREES", reason: `${problem}: rows removed, rewritten, or the database restored to an older state` };
+      return {
+        state: "DISAGREES",
+        reason: `${problem}: rows removed, rewritten, or the database restored to an older state`,
+      };
     }
-    if (previous.state === "DISAGREES" || previous.state === "RESTORED_WITH_GAP") return { state: previous.state, reason: previous.reason };
+    if (previous.state === "DISAGREES" || previous.state === "RESTORED_WITH_GAP")
+      return { state: previous.state, reason: previous.reason };
     return { state: "AGREES", reason: "" };
   };
 
-  const record = async (comune: string, workstation: string, signed: SignedCheckpoint, peerCertificate?: Uint8Array): Promise<number> => {
+  const record = async (
+    comune: string,
+    workstation: string,
+    signed: SignedCheckpoint,
+    peerCertificate?: Uint8Array,
+  ): Promise<number> => {
     const { head, certificateFingerprint } = options.verify(signed, peerCertificate);
     if (head.comuneCode !== comune || head.workstationCode !== workstation) {
-      throw new CheckpointMismatchError(`the checkpoint is for ${head.comuneCode}/${head.workstationCode}, the announcement for ${comune}/${workstation}`);
+      throw new CheckpointMismatchError(
+        `the checkpoint is for ${head.comuneCode}/${head.workstationCode}, the announcement for ${comune}/${workstation}`,
+      );
     }
     const now = clock().getTime();
     const doc: WitnessDocument = (await load(comune, workstation)) ?? {
@@ -118,7 +155,12 @@ export function createAuditWitness(options: AuditWitnessOptions): AuditWitness {
       summary: { state: "NONE", lastId: 0, highestId: 0, reason: "" },
     };
     const newest = doc.checkpoints[doc.checkpoints.length - 1];
-    if (newest !== undefined && newest.lastId === head.lastId && newest.headHash === head.headHash && (head.priorHash === undefined || head.priorId === 0 || head.priorId === newest.lastId)) {
+    if (
+      newest !== undefined &&
+      newest.lastId === head.lastId &&
+      newest.headHash === head.headHash &&
+      (head.priorHash === undefined || head.priorId === 0 || head.priorId === newest.lastId)
+    ) {
       doc.summary = { ...doc.summary, lastWitnessedAt: now };
       cache.set(key(comune, workstation), doc);
       return newest.lastId;
@@ -158,7 +200,9 @@ export function createAuditWitness(options: AuditWitnessOptions): AuditWitness {
   return {
     record(comune, workstation, signed, peerCertificate) {
       const k = key(comune, workstation);
-      const run = (queues.get(k) ?? Promise.resolve()).catch(() => undefined).then(() => record(comune, workstation, signed, peerCertificate));
+      const run = (queues.get(k) ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(() => record(comune, workstation, signed, peerCertificate));
       queues.set(k, run);
       return run;
     },
@@ -170,7 +214,11 @@ export function createAuditWitness(options: AuditWitnessOptions): AuditWitness {
         checkpoints: doc.checkpoints.map((c) => ({
           sequence: c.sequence,
           witnessedAt: new Date(c.witnessedAt),
-          signed: { checkpoint: new Uint8Array(Buffer.from(c.checkpoint, "base64")), signature: new Uint8Array(Buffer.from(c.signature, "base64")), certificatePem: doc.certificates[c.certificate] ?? "" },
+          signed: {
+            checkpoint: new Uint8Array(Buffer.from(c.checkpoint, "base64")),
+            signature: new Uint8Array(Buffer.from(c.signature, "base64")),
+            certificatePem: doc.certificates[c.certificate] ?? "",
+          },
         })),
       };
     },

@@ -83,11 +83,13 @@ export function encodeHeartbeatBatch(batch: HeartbeatBatch): string {
 export function decodeHeartbeatBatch(value: string): HeartbeatBatch | undefined {
   try {
     const parsed = JSON.parse(value) as { r?: unknown; at?: unknown; seen?: unknown };
-    if (typeof parsed.r !== "string" || typeof parsed.at !== "number" || typeof parsed.seen !== "string") return undefined;
+    if (typeof parsed.r !== "string" || typeof parsed.at !== "number" || typeof parsed.seen !== "string")
+      return undefined;
     const packed = Buffer.from(parsed.seen, "base64");
     if (packed.length % heartbeatDigestBytes !== 0) return undefined;
     const seen: string[] = [];
-    for (let i = 0; i < packed.length; i += heartbeatDigestBytes) seen.push(packed.subarray(i, i + heartbeatDigestBytes).toString("hex"));
+    for (let i = 0; i < packed.length; i += heartbeatDigestBytes)
+      seen.push(packed.subarray(i, i + heartbeatDigestBytes).toString("hex"));
     return { routerId: parsed.r, at: parsed.at, seen };
   } catch {
     return undefined;

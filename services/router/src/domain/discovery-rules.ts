@@ -12,7 +12,11 @@ const comunePattern = /^\d{6}$/;
 /** Throws {@link InvalidDiscoveryInputError} unless `value` is a six-digit ISTAT code. */
 export function requireComuneCode(value: string, field = "comune_code"): string {
   if (!comunePattern.test(value)) {
-    throw new InvalidDiscoveryInputError(field, `${field} must be the six-digit ISTAT code of the Comune, e.g. "022205" (got "${value}")`, "INVALID_COMUNE_CODE");
+    throw new InvalidDiscoveryInputError(
+      field,
+      `${field} must be the six-digit ISTAT code of the Comune, e.g. "022205" (got "${value}")`,
+      "INVALID_COMUNE_CODE",
+    );
   }
   return value;
 }
@@ -23,7 +27,11 @@ export function requireComuneCode(value: string, field = "comune_code"): string 
  * collision-free because the hash covers the raw workstation code.
  */
 export function instanceIdFor(comuneCode: string, workstationCode: string): string {
-  const slug = workstationCode.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40);
+  const slug = workstationCode
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "")
+    .slice(0, 40);
   const hash = createHash("sha256").update(`${comuneCode}\u0000${workstationCode}`).digest("hex").slice(0, 8);
   return `novabox-${comuneCode}-${slug ? `${slug}-` : ""}${hash}`;
 }
@@ -38,13 +46,25 @@ export const maxHealthReasonLength = 200;
 export function validateAnnounce(input: AnnounceInput): AnnounceInput {
   requireComuneCode(input.comuneCode);
   if (input.workstationCode.trim() === "") {
-    throw new InvalidDiscoveryInputError("workstation_code", "workstation_code is required: the ANPR workstation code (codice postazione) of the box", "MISSING_WORKSTATION_CODE");
+    throw new InvalidDiscoveryInputError(
+      "workstation_code",
+      "workstation_code is required: the ANPR workstation code (codice postazione) of the box",
+      "MISSING_WORKSTATION_CODE",
+    );
   }
   if (!Number.isInteger(input.port) || input.port < 1 || input.port > 65535) {
-    throw new InvalidDiscoveryInputError("port", `port must be the TCP port of the box's gRPC server, 1-65535 (got ${input.port})`, "INVALID_PORT");
+    throw new InvalidDiscoveryInputError(
+      "port",
+      `port must be the TCP port of the box's gRPC server, 1-65535 (got ${input.port})`,
+      "INVALID_PORT",
+    );
   }
   if (input.host.trim() === "" || /\s/.test(input.host)) {
-    throw new InvalidDiscoveryInputError("host", "host must be the host name or IP address of the box's gRPC server", "INVALID_HOST");
+    throw new InvalidDiscoveryInputError(
+      "host",
+      "host must be the host name or IP address of the box's gRPC server",
+      "INVALID_HOST",
+    );
   }
   if (input.healthReason !== undefined) {
     // Shown as is by the console and stored in Consul's service meta (512 bytes at most): one line, bounded.

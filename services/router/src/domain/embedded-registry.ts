@@ -47,7 +47,10 @@ export function createEmbeddedRegistry(options: EmbeddedRegistryOptions): Embedd
   const expiresAfterMs = options.expiresAfterMs ?? 30_000;
   const checkIntervalMs = options.checkIntervalMs ?? 2_000;
   const concurrency = options.probeConcurrency ?? 64;
-  if (expiresAfterMs <= announceIntervalMs) throw new Error(`expiresAfterMs (${expiresAfterMs}) must be longer than announceIntervalMs (${announceIntervalMs})`);
+  if (expiresAfterMs <= announceIntervalMs)
+    throw new Error(
+      `expiresAfterMs (${expiresAfterMs}) must be longer than announceIntervalMs (${announceIntervalMs})`,
+    );
   const inFlight = new Map<string, Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
   let round: Promise<void> | undefined;
@@ -63,7 +66,10 @@ export function createEmbeddedRegistry(options: EmbeddedRegistryOptions): Embedd
         const current = table.get(instanceId);
         if (!current || current.host !== target.host || current.port !== target.port) return;
         if (current.health !== health) {
-          options.logger?.info({ instanceId, comuneCode: current.comuneCode, from: current.health, to: health }, "instance health changed");
+          options.logger?.info(
+            { instanceId, comuneCode: current.comuneCode, from: current.health, to: health },
+            "instance health changed",
+          );
           table.upsert({ ...current, health });
         }
       })
@@ -102,7 +108,10 @@ export function createEmbeddedRegistry(options: EmbeddedRegistryOptions): Embedd
       let removed = 0;
       for (const instance of table.all()) {
         if (instance.expiresAt && instance.expiresAt.getTime() <= now) {
-          options.logger?.warn({ instanceId: instance.instanceId, comuneCode: instance.comuneCode }, "instance expired: no announcement within expires_after");
+          options.logger?.warn(
+            { instanceId: instance.instanceId, comuneCode: instance.comuneCode },
+            "instance expired: no announcement within expires_after",
+          );
           table.remove(instance.instanceId);
           removed++;
         }

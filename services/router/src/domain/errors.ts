@@ -7,17 +7,24 @@ import { DomainError } from "#shared/runtime/domain-error.js";
 /** No instance at all is registered for the Comune (NOT_FOUND). */
 export class UnknownComuneError extends DomainError {
   constructor(comuneCode: string) {
-    super("not-found", `no Novabox is registered for comune ${comuneCode}`, { reason: "COMUNE_NOT_REGISTERED", metadata: { comuneCode } });
+    super("not-found", `no Novabox is registered for comune ${comuneCode}`, {
+      reason: "COMUNE_NOT_REGISTERED",
+      metadata: { comuneCode },
+    });
   }
 }
 
 /** Instances are registered for the Comune but none is SERVING (UNAVAILABLE: retrying may work). */
 export class NoHealthyInstanceError extends DomainError {
   constructor(comuneCode: string, registered: number) {
-    super("unavailable", `no healthy Novabox for comune ${comuneCode}: ${registered} registered, none serving; retry later`, {
-      reason: "NO_HEALTHY_NOVABOX",
-      metadata: { comuneCode, registered: String(registered) },
-    });
+    super(
+      "unavailable",
+      `no healthy Novabox for comune ${comuneCode}: ${registered} registered, none serving; retry later`,
+      {
+        reason: "NO_HEALTHY_NOVABOX",
+        metadata: { comuneCode, registered: String(registered) },
+      },
+    );
   }
 }
 
@@ -36,14 +43,19 @@ export class InvalidDiscoveryInputError extends DomainError {
 /** The registry backend (Consul) refused or could not take a write (UNAVAILABLE). */
 export class RegistryUnavailableError extends DomainError {
   constructor(operation: string, cause: unknown) {
-    super("unavailable", `the service registry could not ${operation} right now; retry later`, { reason: "REGISTRY_UNAVAILABLE", cause });
+    super("unavailable", `the service registry could not ${operation} right now; retry later`, {
+      reason: "REGISTRY_UNAVAILABLE",
+      cause,
+    });
   }
 }
 
 /** A WatchInstances client fell too far behind the directory's changes (RESOURCE_EXHAUSTED). */
 export class WatcherTooSlowError extends DomainError {
   constructor(limit: number) {
-    super("rate-limited", `the watch fell more than ${limit} events behind; start a new WatchInstances`, { reason: "WATCHER_TOO_SLOW" });
+    super("rate-limited", `the watch fell more than ${limit} events behind; start a new WatchInstances`, {
+      reason: "WATCHER_TOO_SLOW",
+    });
   }
 }
 
@@ -53,7 +65,11 @@ export class WatcherTooSlowError extends DomainError {
  * (PERMISSION_DENIED).
  */
 export class MeshIdentityRefusedError extends DomainError {
-  constructor(message: string, reason: "ANNOUNCER_NOT_AUTHORIZED" | "BOX_IDENTITY_MISMATCH", metadata: Record<string, string> = {}) {
+  constructor(
+    message: string,
+    reason: "ANNOUNCER_NOT_AUTHORIZED" | "BOX_IDENTITY_MISMATCH",
+    metadata: Record<string, string> = {},
+  ) {
     super("forbidden", message, { reason, metadata });
   }
 }
@@ -61,16 +77,22 @@ export class MeshIdentityRefusedError extends DomainError {
 /** An announcement carries an audit checkpoint of another box (PERMISSION_DENIED). */
 export class CheckpointMismatchError extends DomainError {
   constructor(message: string) {
-    super("forbidden", `${message}: a box may only send checkpoints of its own audit log`, { reason: "CHECKPOINT_NOT_OF_ANNOUNCER" });
+    super("forbidden", `${message}: a box may only send checkpoints of its own audit log`, {
+      reason: "CHECKPOINT_NOT_OF_ANNOUNCER",
+    });
   }
 }
 
 /** Nothing was witnessed for the instance asked about (NOT_FOUND). */
 export class NoCheckpointsError extends DomainError {
   constructor(comuneCode: string, workstationCode: string) {
-    super("not-found", `no audit checkpoint was witnessed for comune ${comuneCode}, workstation ${workstationCode}: the box has not announced a signed checkpoint to this router`, {
-      reason: "NO_CHECKPOINTS",
-      metadata: { comuneCode, workstationCode },
-    });
+    super(
+      "not-found",
+      `no audit checkpoint was witnessed for comune ${comuneCode}, workstation ${workstationCode}: the box has not announced a signed checkpoint to this router`,
+      {
+        reason: "NO_CHECKPOINTS",
+        metadata: { comuneCode, workstationCode },
+      },
+    );
   }
 }

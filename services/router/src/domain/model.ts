@@ -65,7 +65,9 @@ export type Clock = () => Date;
 
 /** `host:port` as grpc-js expects it (IPv6 literals in brackets). */
 export function instanceAddress(instance: Pick<Instance, "host" | "port">): string {
-  return instance.host.includes(":") && !instance.host.startsWith("[") ? `[${instance.host}]:${instance.port}` : `${instance.host}:${instance.port}`;
+  return instance.host.includes(":") && !instance.host.startsWith("[")
+    ? `[${instance.host}]:${instance.port}`
+    : `${instance.host}:${instance.port}`;
 }
 
 /** True when two snapshots of an instance differ in any field a watcher sees. */

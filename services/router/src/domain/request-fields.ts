@@ -13,7 +13,11 @@ import { InvalidDiscoveryInputError } from "./errors.js";
 /** The message is not a well-formed protobuf encoding (INVALID_ARGUMENT). */
 export class MalformedRequestError extends InvalidDiscoveryInputError {
   constructor(detail: string) {
-    super("request", `the request is not a well-formed protobuf message (${detail}); send it with a gRPC client generated from the published .proto`, "MALFORMED_REQUEST");
+    super(
+      "request",
+      `the request is not a well-formed protobuf message (${detail}); send it with a gRPC client generated from the published .proto`,
+      "MALFORMED_REQUEST",
+    );
   }
 }
 
@@ -68,7 +72,8 @@ export function readStringField(bytes: Uint8Array, fieldNumber: number): string 
         throw new MalformedRequestError(`unsupported wire type ${wireType}`);
     }
     if (offset > bytes.length) throw new MalformedRequestError("a field runs past the end of the message");
-    if (field === fieldNumber && wireType !== WIRE_LEN) throw new MalformedRequestError(`field ${fieldNumber} is not a string`);
+    if (field === fieldNumber && wireType !== WIRE_LEN)
+      throw new MalformedRequestError(`field ${fieldNumber} is not a string`);
   }
   if (!found) return undefined;
   return Buffer.from(bytes.buffer, bytes.byteOffset + found[0], found[1] - found[0]).toString("utf8");

@@ -70,7 +70,10 @@ interface ComuneEntry {
   cursor: number;
 }
 
-function compareKey(a: { comuneCode: string; instanceId: string }, b: { comuneCode: string; instanceId: string }): number {
+function compareKey(
+  a: { comuneCode: string; instanceId: string },
+  b: { comuneCode: string; instanceId: string },
+): number {
   if (a.comuneCode !== b.comuneCode) return a.comuneCode < b.comuneCode ? -1 : 1;
   if (a.instanceId === b.instanceId) return 0;
   return a.instanceId < b.instanceId ? -1 : 1;
@@ -170,7 +173,8 @@ export function createRoutingTable(options: RoutingTableOptions): RoutingTable {
       sorted ??= [...byId.values()].sort(compareKey);
       const limit = Math.max(1, query.limit);
       let after = query.after;
-      if (query.comuneCode && (!after || after.comuneCode < query.comuneCode)) after = { comuneCode: query.comuneCode, instanceId: "" };
+      if (query.comuneCode && (!after || after.comuneCode < query.comuneCode))
+        after = { comuneCode: query.comuneCode, instanceId: "" };
       let start = 0;
       if (after) {
         let lo = 0;
@@ -182,13 +186,17 @@ export function createRoutingTable(options: RoutingTableOptions): RoutingTable {
         }
         start = lo;
       }
-      const inScope = (instance: Instance | undefined) => instance !== undefined && (!query.comuneCode || instance.comuneCode === query.comuneCode);
+      const inScope = (instance: Instance | undefined) =>
+        instance !== undefined && (!query.comuneCode || instance.comuneCode === query.comuneCode);
       const instances: Instance[] = [];
       let i = start;
       for (; i < sorted.length && instances.length < limit && inScope(sorted[i]); i++) instances.push(sorted[i]!);
       const more = instances.length === limit && inScope(sorted[i]);
       const last = instances.at(-1);
-      return { instances, next: more && last ? { comuneCode: last.comuneCode, instanceId: last.instanceId } : undefined };
+      return {
+        instances,
+        next: more && last ? { comuneCode: last.comuneCode, instanceId: last.instanceId } : undefined,
+      };
     },
     subscribe(listener) {
       listeners.add(listener);

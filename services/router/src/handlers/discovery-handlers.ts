@@ -5,7 +5,13 @@
  * with RESOURCE_EXHAUSTED rather than buffering without bound).
  */
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { InstanceEventSchema, InstanceSchema, type DiscoveryService, type Instance as WireInstance, type WatchInstancesResponseSchema } from "#gen/novares/discovery/v1/discovery_service_pb.js";
+import {
+  InstanceEventSchema,
+  InstanceSchema,
+  type DiscoveryService,
+  type Instance as WireInstance,
+  type WatchInstancesResponseSchema,
+} from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import { AuditWitnessSummarySchema } from "#gen/novares/witness/v1/witness_service_pb.js";
 import type { CallContext, ServiceImpl } from "#shared/rpc/grpc-adapter.js";
 import { describeMeshIdentity, meshIdentityOfSubjectAltName, type MeshIdentity } from "#shared/mesh/mesh-identity.js";
@@ -16,7 +22,14 @@ import type { Instance, InstanceEvent } from "../domain/model.js";
 import type { InstanceRegistry } from "../domain/registry.js";
 import type { AuditWitness } from "../domain/audit-witness.js";
 import { signedCheckpointFromWire, witnessSummaryToWire } from "./witness-handlers.js";
-import { decodePageToken, durationOf, encodePageToken, eventToWire, hostOfPeer, instanceToWire } from "./discovery-mappers.js";
+import {
+  decodePageToken,
+  durationOf,
+  encodePageToken,
+  eventToWire,
+  hostOfPeer,
+  instanceToWire,
+} from "./discovery-mappers.js";
 import type { Log } from "#shared/runtime/log.js";
 
 /** Options of {@link createDiscoveryHandlers}. */
@@ -76,10 +89,17 @@ export function createDiscoveryHandlers(options: DiscoveryHandlersOptions): Serv
     const ended = () => context.signal.aborted || options.stopSignal?.aborted === true;
     try {
       const snapshot = comuneCode ? table.all().filter((i) => i.comuneCode === comuneCode) : table.all();
-      snapshot.sort((a, b) => (a.comuneCode === b.comuneCode ? (a.instanceId < b.instanceId ? -1 : 1) : a.comuneCode < b.comuneCode ? -1 : 1));
+      snapshot.sort((a, b) =>
+        a.comuneCode === b.comuneCode ? (a.instanceId < b.instanceId ? -1 : 1) : a.comuneCode < b.comuneCode ? -1 : 1,
+      );
       for (let start = 0; start === 0 || start < snapshot.length; start += chunk) {
         const part = snapshot.slice(start, start + chunk);
-        yield { payload: { case: "snapshot", value: { instances: part.map(toWire), complete: start + chunk >= snapshot.length } } };
+        yield {
+          payload: {
+            case: "snapshot",
+            value: { instances: part.map(toWire), complete: start + chunk >= snapshot.length },
+          },
+        };
       }
       while (!ended()) {
         if (overflow) throw new WatcherTooSlowError(maxPending);
@@ -105,7 +125,16 @@ export function createDiscoveryHandlers(options: DiscoveryHandlersOptions): Serv
     try {
       check(identity);
     } catch (err) {
-      options.logger?.warn({ ...details, rpc: context.method.name, peer: context.peer, caller: describeMeshIdentity(identity), reason: "ANNOUNCER_NOT_AUTHORIZED" }, "discovery call refused: the certificate speaks for another Comune or workstation");
+      options.logger?.warn(
+        {
+          ...details,
+          rpc: context.method.name,
+          peer: context.peer,
+          caller: describeMeshIdentity(identity),
+          reason: "ANNOUNCER_NOT_AUTHORIZED",
+        },
+        "discovery call refused: the certificate speaks for another Comune or workstation",
+      );
       throw err;
     }
   };
@@ -113,7 +142,12 @@ export function createDiscoveryHandlers(options: DiscoveryHandlersOptions): Serv
   return {
     async announce(request, context) {
       const host = request.host.trim() || hostOfPeer(context.peer);
-      if (!host) throw new InvalidDiscoveryInputError("host", "host is empty and the caller's address is not an IP endpoint: announce the box's host explicitly", "INVALID_HOST");
+      if (!host)
+        throw new InvalidDiscoveryInputError(
+          "host",
+          "host is empty and the caller's address is not an IP endpoint: announce the box's host explicitly",
+          "INVALID_HOST",
+        );
       const input = validateAnnounce({
         comuneCode: request.comuneCode.trim(),
         comuneName: request.comuneName.trim(),
@@ -123,10 +157,17 @@ export function createDiscoveryHandlers(options: DiscoveryHandlersOptions): Serv
         version: request.version.trim(),
         healthReason: request.healthReason,
       });
-      authorize(context, { comuneCode: input.comuneCode, workstationCode: input.workstationCode }, (identity) => assertMayAnnounce(identity, input.comuneCode, input.workstationCode));
+      authorize(context, { comuneCode: input.comuneCode, workstationCode: input.workstationCode }, (identity) =>
+        assertMayAnnounce(identity, input.comuneCode, input.workstationCode),
+      );
       let witnessedThroughId = 0;
       if (request.auditCheckpoint !== undefined && options.witness !== undefined) {
-        witnessedThroughId = await options.witness.record(input.comuneCode, input.workstationCode, signedCheckpointFromWire(request.auditCheckpoint), context.peerCertificate?.raw);
+        witnessedThroughId = await options.witness.record(
+          input.comuneCode,
+          input.workstationCode,
+          signedCheckpointFromWire(request.auditCheckpoint),
+          context.peerCertificate?.raw,
+        );
       }
       const outcome = await registry.announce(input);
       return {
@@ -137,13 +178,25 @@ export function createDiscoveryHandlers(options: DiscoveryHandlersOptions): Serv
       };
     },
     async withdraw(request, context) {
-      if (!request.instanceId.trim()) throw new InvalidDiscoveryInputError("instance_id", "instance_id is required: the id returned by Announce", "MISSING_INSTANCE_ID");
-      authorize(context, { instanceId: request.instanceId.trim() }, (identity) => assertMayWithdraw(identity, request.instanceId.trim()));
+      if (!request.instanceId.trim())
+        throw new InvalidDiscoveryInputError(
+          "instance_id",
+          "instance_id is required: the id returned by Announce",
+          "MISSING_INSTANCE_ID",
+        );
+      authorize(context, { instanceId: request.instanceId.trim() }, (identity) =>
+        assertMayWithdraw(identity, request.instanceId.trim()),
+      );
       return { removed: await registry.withdraw(request.instanceId.trim()) };
     },
     listInstances(request) {
       const comuneCode = request.comuneCode ? requireComuneCode(request.comuneCode) : "";
-      if (request.pageSize > 5000) throw new InvalidDiscoveryInputError("page_size", `page_size must be 1-5000, or 0 for 1000 (got ${request.pageSize})`, "INVALID_PAGE_SIZE");
+      if (request.pageSize > 5000)
+        throw new InvalidDiscoveryInputError(
+          "page_size",
+          `page_size must be 1-5000, or 0 for 1000 (got ${request.pageSize})`,
+          "INVALID_PAGE_SIZE",
+        );
       const page = table.list({
         comuneCode,
         limit: request.pageSize || 1000,

@@ -3,7 +3,12 @@
  */
 import { durationFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { InstanceEventType, InstanceHealth, type InstanceEventSchema, type InstanceSchema } from "#gen/novares/discovery/v1/discovery_service_pb.js";
+import {
+  InstanceEventType,
+  InstanceHealth,
+  type InstanceEventSchema,
+  type InstanceSchema,
+} from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import { InvalidDiscoveryInputError } from "../domain/errors.js";
 import type { Instance, InstanceEvent } from "../domain/model.js";
 
@@ -39,7 +44,11 @@ export function instanceToWire(instance: Instance): MessageInitShape<typeof Inst
 
 /** A domain event as a `novares.discovery.v1.InstanceEvent`. */
 export function eventToWire(event: InstanceEvent): MessageInitShape<typeof InstanceEventSchema> {
-  return { type: eventTypeToWire[event.type], instance: instanceToWire(event.instance), time: timestampFromDate(event.time) };
+  return {
+    type: eventTypeToWire[event.type],
+    instance: instanceToWire(event.instance),
+    time: timestampFromDate(event.time),
+  };
 }
 
 /** Milliseconds as a google.protobuf.Duration. */
@@ -54,13 +63,22 @@ export function encodePageToken(key: { comuneCode: string; instanceId: string })
 export function decodePageToken(token: string): { comuneCode: string; instanceId: string } {
   try {
     const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as unknown;
-    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === "string" && typeof parsed[1] === "string") {
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 2 &&
+      typeof parsed[0] === "string" &&
+      typeof parsed[1] === "string"
+    ) {
       return { comuneCode: parsed[0], instanceId: parsed[1] };
     }
   } catch {
     // reported below
   }
-  throw new InvalidDiscoveryInputError("page_token", "page_token is not a token returned by ListInstances: pass next_page_token unchanged, or empty for the first page", "INVALID_PAGE_TOKEN");
+  throw new InvalidDiscoveryInputError(
+    "page_token",
+    "page_token is not a token returned by ListInstances: pass next_page_token unchanged, or empty for the first page",
+    "INVALID_PAGE_TOKEN",
+  );
 }
 
 /**

@@ -29,7 +29,15 @@
  * pending record while that box serves. The pending records themselves stay in the box (README,
  * "Exactly one certificate per request").
  */
-import { Metadata, status as GrpcCode, type Client, type sendUnaryData, type ServerUnaryCall, type ServiceError, type UntypedHandleCall } from "@grpc/grpc-js";
+import {
+  Metadata,
+  status as GrpcCode,
+  type Client,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServiceError,
+  type UntypedHandleCall,
+} from "@grpc/grpc-js";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
@@ -101,7 +109,8 @@ type RetryRule = (request: Buffer) => boolean;
 
 const always: RetryRule = () => true;
 const never: RetryRule = () => false;
-const withIdempotencyKey: RetryRule = (request) => (readStringField(request, IDEMPOTENCY_KEY_FIELD) ?? "").trim() !== "";
+const withIdempotencyKey: RetryRule = (request) =>
+  (readStringField(request, IDEMPOTENCY_KEY_FIELD) ?? "").trim() !== "";
 
 /** True when the box produced the status itself (our servers always attach google.rpc.Status details). */
 export function answeredByBox(err: ServiceError): boolean {
@@ -113,7 +122,9 @@ export function boxNotReached(err: ServiceError): boolean {
   return (
     err.code === GrpcCode.UNAVAILABLE &&
     !answeredByBox(err) &&
-    /No connection established|ECONNREFUSED|Connection refused|Failed to connect|Name resolution failed|ENOTFOUND|EHOSTUNREACH|ENETUNREACH/i.test(`${err.details} ${err.message}`)
+    /No connection established|ECONNREFUSED|Connection refused|Failed to connect|Name resolution failed|ENOTFOUND|EHOSTUNREACH|ENETUNREACH/i.test(
+      `${err.details} ${err.message}`,
+    )
   );
 }
 
@@ -156,7 +167,10 @@ export function createForwardingHandlers(options: ForwardingHandlersOptions): Fo
       new DomainError(
         "unavailable",
         `the Novabox ${instanceId} of comune ${comuneCode} ${why}; it may have sent this certificate request to ANPR, so the request is not sent to another Novabox: retry with the same idempotency_key in ${retryAfterSeconds} s or later`,
-        { reason: "NOVABOX_HOLDS_REQUEST", metadata: { instanceId, comuneCode, retryAfterSeconds: String(retryAfterSeconds) } },
+        {
+          reason: "NOVABOX_HOLDS_REQUEST",
+          metadata: { instanceId, comuneCode, retryAfterSeconds: String(retryAfterSeconds) },
+        },
       ),
     ) as ServiceError;
 
@@ -166,16 +180,28 @@ export function createForwardingHandlers(options: ForwardingHandlersOptions): Fo
     const header = call.metadata.get(comuneHeader)[0];
     const code = field.trim() || (typeof header === "string" ? header.trim() : "");
     if (!code) {
-      throw new InvalidDiscoveryInputError("comune_code", `comune_code is required (or the ${comuneHeader} header): the six-digit ISTAT code of the Comune whose Novabox serves the call`, "MISSING_COMUNE_CODE");
+      throw new InvalidDiscoveryInputError(
+        "comune_code",
+        `comune_code is required (or the ${comuneHeader} header): the six-digit ISTAT code of the Comune whose Novabox serves the call`,
+        "MISSING_COMUNE_CODE",
+      );
     }
     const comuneCode = requireComuneCode(code);
-    return { comuneCode, request: field === comuneCode ? call.request : withStringField(call.request, COMUNE_CODE_FIELD, comuneCode) };
+    return {
+      comuneCode,
+      request: field === comuneCode ? call.request : withStringField(call.request, COMUNE_CODE_FIELD, comuneCode),
+    };
   };
 
   /** PERMISSION_DENIED when the box's certificate names another Comune (the handshake was refused). */
   const refused = (instance: Instance): MeshIdentityRefusedError | undefined => {
     const refusal = channels.identityRefusal?.(instance);
-    return refusal ? new MeshIdentityRefusedError(refusal, "BOX_IDENTITY_MISMATCH", { comuneCode: instance.comuneCode, instanceId: instance.instanceId }) : undefined;
+    return refusal
+      ? new MeshIdentityRefusedError(refusal, "BOX_IDENTITY_MISMATCH", {
+          comuneCode: instance.comuneCode,
+          instanceId: instance.instanceId,
+        })
+      : undefined;
   };
 
   /**
@@ -207,15 +233,20 @@ export function createForwardingHandlers(options: ForwardingHandlersOptions): Fo
         const held = pinned(keyPin);
         if (held) {
           const holder = table.get(held.instanceId);
-          if (!holder || holder.health !== "serving") return callback(holdsRequest(held.instanceId, target.comuneCode, "holding this request is not serving"));
+          if (!holder || holder.health !== "serving")
+            return callback(holdsRequest(held.instanceId, target.comuneCode, "holding this request is not serving"));
           first = holder;
-        } else first = (keyPin !== undefined ? keyOwner(keyPin, table.resolve(target.comuneCode)) : undefined) ?? pick(target.comuneCode);
+        } else
+          first =
+            (keyPin !== undefined ? keyOwner(keyPin, table.resolve(target.comuneCode)) : undefined) ??
+            pick(target.comuneCode);
         options.annotate?.({ instance: first.instanceId });
       } catch (err) {
         return callback(toServiceError(err, options.logger, { rpc }));
       }
       const rawDeadline = call.getDeadline();
-      const deadline = rawDeadline instanceof Date || Number.isFinite(rawDeadline) ? rawDeadline : Date.now() + defaultDeadlineMs;
+      const deadline =
+        rawDeadline instanceof Date || Number.isFinite(rawDeadline) ? rawDeadline : Date.now() + defaultDeadlineMs;
       const metadata = new Metadata();
       for (const key of forwardedHeaders) for (const value of call.metadata.get(key)) metadata.add(key, value);
 
@@ -227,60 +258,94 @@ export function createForwardingHandlers(options: ForwardingHandlersOptions): Fo
       });
 
       const send = (instance: Instance, retriesLeft: boolean): void => {
-        inFlight = channels.channel(instance).makeUnaryRequest(path, identity, identity, target.request, metadata.clone(), { deadline }, (err: ServiceError | null, answer?: Buffer) => {
-          inFlight = undefined;
-          if (keyPin !== undefined) {
-            if (!err) {
-              pins.delete(keyPin);
-              return callback(null, answer);
-            }
-            if (answeredByBox(err)) {
-              // The box answered: an unknown outcome keeps the key with it, anything else settles it.
-              const details = err.metadata.get("grpc-status-details-bin")[0];
-              if (details instanceof Buffer && details.includes("ANPR_OUTCOME_UNKNOWN")) pin(keyPin, instance.instanceId);
-              else pins.delete(keyPin);
-              return callback(err);
-            }
-            if (!boxNotReached(err) || pinned(keyPin)) {
-              // The box may have received the request (or holds the key already): it stays with it.
-              pin(keyPin, instance.instanceId);
+        inFlight = channels
+          .channel(instance)
+          .makeUnaryRequest(
+            path,
+            identity,
+            identity,
+            target.request,
+            metadata.clone(),
+            { deadline },
+            (err: ServiceError | null, answer?: Buffer) => {
+              inFlight = undefined;
+              if (keyPin !== undefined) {
+                if (!err) {
+                  pins.delete(keyPin);
+                  return callback(null, answer);
+                }
+                if (answeredByBox(err)) {
+                  // The box answered: an unknown outcome keeps the key with it, anything else settles it.
+                  const details = err.metadata.get("grpc-status-details-bin")[0];
+                  if (details instanceof Buffer && details.includes("ANPR_OUTCOME_UNKNOWN"))
+                    pin(keyPin, instance.instanceId);
+                  else pins.delete(keyPin);
+                  return callback(err);
+                }
+                if (!boxNotReached(err) || pinned(keyPin)) {
+                  // The box may have received the request (or holds the key already): it stays with it.
+                  pin(keyPin, instance.instanceId);
+                  options.reportUnavailable?.(instance.instanceId);
+                  return callback(
+                    err.code === GrpcCode.UNAVAILABLE
+                      ? holdsRequest(instance.instanceId, target.comuneCode, `could not answer (${err.details})`)
+                      : err,
+                  );
+                }
+              }
+              if (!err) return callback(null, answer);
+              if (err.code !== GrpcCode.UNAVAILABLE || answeredByBox(err)) return callback(err);
+              const identity = refused(instance);
+              const failure = identity ? toServiceError(identity, options.logger, { rpc }) : err;
+              options.logger?.warn(
+                {
+                  instanceId: instance.instanceId,
+                  comuneCode: target.comuneCode,
+                  rpc: method.name,
+                  message: identity?.message ?? err.details,
+                },
+                "Novabox unavailable",
+              );
               options.reportUnavailable?.(instance.instanceId);
-              return callback(err.code === GrpcCode.UNAVAILABLE ? holdsRequest(instance.instanceId, target.comuneCode, `could not answer (${err.details})`) : err);
-            }
-          }
-          if (!err) return callback(null, answer);
-          if (err.code !== GrpcCode.UNAVAILABLE || answeredByBox(err)) return callback(err);
-          const identity = refused(instance);
-          const failure = identity ? toServiceError(identity, options.logger, { rpc }) : err;
-          options.logger?.warn({ instanceId: instance.instanceId, comuneCode: target.comuneCode, rpc: method.name, message: identity?.message ?? err.details }, "Novabox unavailable");
-          options.reportUnavailable?.(instance.instanceId);
-          if (!retriesLeft || cancelled || !retryRule(target.request)) return callback(failure);
-          let second: Instance;
-          try {
-            second = table.pick(target.comuneCode, new Set([instance.instanceId]));
-          } catch {
-            return callback(failure);
-          }
-          options.logger?.debug({ from: instance.instanceId, to: second.instanceId, comuneCode: target.comuneCode, rpc: method.name }, "retrying on another Novabox");
-          options.annotate?.({ instance: second.instanceId });
-          send(second, false);
-        });
+              if (!retriesLeft || cancelled || !retryRule(target.request)) return callback(failure);
+              let second: Instance;
+              try {
+                second = table.pick(target.comuneCode, new Set([instance.instanceId]));
+              } catch {
+                return callback(failure);
+              }
+              options.logger?.debug(
+                { from: instance.instanceId, to: second.instanceId, comuneCode: target.comuneCode, rpc: method.name },
+                "retrying on another Novabox",
+              );
+              options.annotate?.({ instance: second.instanceId });
+              send(second, false);
+            },
+          );
       };
       send(first, true);
     };
     return handler as UntypedHandleCall;
   };
 
-  const handlersOf = (service: DescService, rules: Record<string, RetryRule>, callerRoles?: readonly MeshIdentity["role"][]): PassThroughHandlers => {
+  const handlersOf = (
+    service: DescService,
+    rules: Record<string, RetryRule>,
+    callerRoles?: readonly MeshIdentity["role"][],
+  ): PassThroughHandlers => {
     const handlers: PassThroughHandlers = {};
     for (const method of service.methods) {
       if (method.methodKind !== "unary") continue;
-      const forward = forwardUnary(service, method, rules[method.name] ?? never) as (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => void;
+      const forward = forwardUnary(service, method, rules[method.name] ?? never) as (
+        call: ServerUnaryCall<Buffer, Buffer>,
+        callback: sendUnaryData<Buffer>,
+      ) => void;
       handlers[method.name] =
         callerRoles && options.enforceCallerRoles
           ? (((call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
               const refusal = callerRefusal(call, callerRoles, `${service.typeName}/${method.name}`);
-              if (refusal) return callback(toServiceError(refusal, options.logger, { rpc: `${service.typeName}/${method.name}` }));
+              if (refusal)
+                return callback(toServiceError(refusal, options.logger, { rpc: `${service.typeName}/${method.name}` }));
               forward(call, callback);
             }) as UntypedHandleCall)
           : (forward as UntypedHandleCall);
@@ -289,17 +354,32 @@ export function createForwardingHandlers(options: ForwardingHandlersOptions): Fo
   };
 
   /** Why the caller may not use a role-restricted service (its certificate names another role), if so. */
-  const callerRefusal = (call: ServerUnaryCall<Buffer, Buffer>, roles: readonly MeshIdentity["role"][], rpc: string): DomainError | undefined => {
+  const callerRefusal = (
+    call: ServerUnaryCall<Buffer, Buffer>,
+    roles: readonly MeshIdentity["role"][],
+    rpc: string,
+  ): DomainError | undefined => {
     const identity = meshIdentityOfSubjectAltName(call.getAuthContext().sslPeerCertificate?.subjectaltname);
     if (identity && roles.includes(identity.role)) return undefined;
-    options.logger?.warn({ rpc, peer: call.getPeer(), caller: describeMeshIdentity(identity) }, "call refused: the caller's mesh certificate does not name an allowed role");
-    return new DomainError("forbidden", `${rpc} is served to the Novares ${roles.join(" or ")} only; the caller's mesh certificate names ${describeMeshIdentity(identity)}`, {
-      reason: "MESH_PEER_NOT_ALLOWED",
-    });
+    options.logger?.warn(
+      { rpc, peer: call.getPeer(), caller: describeMeshIdentity(identity) },
+      "call refused: the caller's mesh certificate does not name an allowed role",
+    );
+    return new DomainError(
+      "forbidden",
+      `${rpc} is served to the Novares ${roles.join(" or ")} only; the caller's mesh certificate names ${describeMeshIdentity(identity)}`,
+      {
+        reason: "MESH_PEER_NOT_ALLOWED",
+      },
+    );
   };
 
   return {
-    certification: handlersOf(CertificationService, { ListCertificateTypes: always, PreviewCertificate: always, IssueCertificate: withIdempotencyKey }),
+    certification: handlersOf(CertificationService, {
+      ListCertificateTypes: always,
+      PreviewCertificate: always,
+      IssueCertificate: withIdempotencyKey,
+    }),
     consultation: handlersOf(ConsultationService, { GetIndividualRecord: always }),
     // Delivery of the gateway's alerts to a Comune's box: idempotent by alert id, so any retry is safe.
     alert: handlersOf(AlertService, { ReportMassExtraction: always }, ["gateway"]),

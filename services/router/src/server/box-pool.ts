@@ -75,13 +75,20 @@ export function createBoxPool(options: BoxPoolOptions): BoxPool {
   const credentialsOf = (instance: Instance, key: string): ChannelCredentials => {
     if (!options.credentialsFor) return options.credentials;
     return options.credentialsFor((identity, certificate) => {
-      const refusal = boxIdentityRefusal(identity ?? meshIdentityOfSubjectAltName(certificate.subjectaltname), instance.comuneCode);
+      const refusal = boxIdentityRefusal(
+        identity ?? meshIdentityOfSubjectAltName(certificate.subjectaltname),
+        instance.comuneCode,
+      );
       if (!refusal) {
         refusals.delete(key);
         return undefined;
       }
       const message = `${refusal} at ${instanceAddress(instance)}: refused, no call is sent to it`;
-      if (refusals.get(key) !== message) options.logger?.warn({ comuneCode: instance.comuneCode, address: instanceAddress(instance), refusal }, "Novabox certificate names another party: connection refused");
+      if (refusals.get(key) !== message)
+        options.logger?.warn(
+          { comuneCode: instance.comuneCode, address: instanceAddress(instance), refusal },
+          "Novabox certificate names another party: connection refused",
+        );
       refusals.set(key, message);
       return message;
     });
@@ -91,7 +98,10 @@ export function createBoxPool(options: BoxPoolOptions): BoxPool {
     const key = keyOf(instance);
     let found = entries.get(key);
     if (!found) {
-      const channel = new Client(instanceAddress(instance), credentialsOf(instance, key), { ...channelOptions, ...(options.interceptors ? { interceptors: options.interceptors } : {}) });
+      const channel = new Client(instanceAddress(instance), credentialsOf(instance, key), {
+        ...channelOptions,
+        ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+      });
       found = { channel, health: createGrpcClient(Health, channel) };
       entries.set(key, found);
     }

@@ -10,8 +10,13 @@ import type { CheckpointVerifier } from "../domain/audit-witness.js";
 /** Creates the {@link CheckpointVerifier} for the mesh CA `caPem`. */
 export function createCheckpointVerifier(caPem: string): CheckpointVerifier {
   return (signed, peerCertificate) => {
-    const head = verifyCheckpoint(signed, { caPem, ...(peerCertificate ? { expectedCertificate: peerCertificate } : {}) });
-    const certificateFingerprint = new X509Certificate(signed.certificatePem).fingerprint256.replace(/:/g, "").toLowerCase();
+    const head = verifyCheckpoint(signed, {
+      caPem,
+      ...(peerCertificate ? { expectedCertificate: peerCertificate } : {}),
+    });
+    const certificateFingerprint = new X509Certificate(signed.certificatePem).fingerprint256
+      .replace(/:/g, "")
+      .toLowerCase();
     return { head, certificateFingerprint };
   };
 }

@@ -14,7 +14,8 @@ export const witnessKvPrefix = "novares/audit-witness";
 
 /** Creates the Consul-KV-backed {@link CheckpointStore}. */
 export function createConsulCheckpointStore(consul: Consul): CheckpointStore {
-  const keyOf = (comune: string, workstation: string) => `${witnessKvPrefix}/${encodeURIComponent(comune)}/${encodeURIComponent(workstation)}`;
+  const keyOf = (comune: string, workstation: string) =>
+    `${witnessKvPrefix}/${encodeURIComponent(comune)}/${encodeURIComponent(workstation)}`;
   return {
     kind: "consul-kv",
     async load(comune, workstation) {

@@ -32,7 +32,16 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { instanceIdFor } from "../domain/discovery-rules.js";
-import { heartbeatDigest, decodeHeartbeatBatch, encodeHeartbeatBatch, ownerOf, shardNodeName, shardOf, shardOfServiceName, shardServiceName } from "../domain/directory-shards.js";
+import {
+  heartbeatDigest,
+  decodeHeartbeatBatch,
+  encodeHeartbeatBatch,
+  ownerOf,
+  shardNodeName,
+  shardOf,
+  shardOfServiceName,
+  shardServiceName,
+} from "../domain/directory-shards.js";
 import type { HealthProbe } from "../domain/embedded-registry.js";
 import { RegistryUnavailableError } from "../domain/errors.js";
 import type { AnnounceInput, AnnounceOutcome, Clock, Instance, InstanceHealth } from "../domain/model.js";
@@ -180,7 +189,10 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
   const writeBatchMs = options.writeBatchMs ?? 5;
   const writeConcurrency = options.writeConcurrency ?? 4;
   const probeConcurrency = options.probeConcurrency ?? 32;
-  if (expiresAfterMs <= announceIntervalMs) throw new Error(`expiresAfterMs (${expiresAfterMs}) must be longer than announceIntervalMs (${announceIntervalMs})`);
+  if (expiresAfterMs <= announceIntervalMs)
+    throw new Error(
+      `expiresAfterMs (${expiresAfterMs}) must be longer than announceIntervalMs (${announceIntervalMs})`,
+    );
   const now = () => clock().getTime();
   const safeSync = (outcome: RegistrySyncOutcome) => {
     try {
@@ -231,12 +243,17 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
-      stop.signal.addEventListener("abort", () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
+      stop.signal.addEventListener(
+        "abort",
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
     });
-  const backoff = (attempt: number) => Math.max(50, Math.floor(Math.random() * Math.min(maxBackoffMs, baseBackoffMs * 2 ** Math.min(attempt - 1, 20))));
+  const backoff = (attempt: number) =>
+    Math.max(50, Math.floor(Math.random() * Math.min(maxBackoffMs, baseBackoffMs * 2 ** Math.min(attempt - 1, 20))));
   const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
   const liveRouters = (): string[] => {
@@ -304,7 +321,11 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
       flushTimer ??= setTimeout(flush, writeBatchMs);
     });
 
-  const checkOp = (instance: Pick<Instance, "instanceId" | "comuneCode">, status: "passing" | "critical", output: string): ConsulTxnOp => {
+  const checkOp = (
+    instance: Pick<Instance, "instanceId" | "comuneCode">,
+    status: "passing" | "critical",
+    output: string,
+  ): ConsulTxnOp => {
     const shard = shardOf(instance.comuneCode);
     return {
       Check: {
@@ -322,11 +343,26 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
     };
   };
 
-  const registerOps = (instanceId: string, input: AnnounceInput, registeredAt: Date, status: "passing" | "critical", output: string): ConsulTxnOp[] => {
+  const registerOps = (
+    instanceId: string,
+    input: AnnounceInput,
+    registeredAt: Date,
+    status: "passing" | "critical",
+    output: string,
+  ): ConsulTxnOp[] => {
     const shard = shardOf(input.comuneCode);
     const node = shardNodeName(shard);
     return [
-      { Node: { Verb: "set", Node: { Node: node, Address: "0.0.0.0", Meta: { "external-node": "true", "external-probe": "false", "novares-shard": shard } } } },
+      {
+        Node: {
+          Verb: "set",
+          Node: {
+            Node: node,
+            Address: "0.0.0.0",
+            Meta: { "external-node": "true", "external-probe": "false", "novares-shard": shard },
+          },
+        },
+      },
       {
         Service: {
           Verb: "set",
@@ -337,7 +373,14 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
             Address: input.host,
             Port: input.port,
             Tags: ["novabox"],
-            Meta: { comune_code: input.comuneCode, comune_name: input.comuneName, workstation: input.workstationCode, version: input.version, health_reason: input.healthReason ?? "", registered_at: registeredAt.toISOString() },
+            Meta: {
+              comune_code: input.comuneCode,
+              comune_name: input.comuneName,
+              workstation: input.workstationCode,
+              version: input.version,
+              health_reason: input.healthReason ?? "",
+              registered_at: registeredAt.toISOString(),
+            },
           },
         },
       },
@@ -345,9 +388,18 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
     ];
   };
 
-  const deleteOp = (instanceId: string, shard: string): ConsulTxnOp => ({ Service: { Verb: "delete", Node: shardNodeName(shard), Service: { ID: instanceId, Service: shardServiceName(shard) } } });
+  const deleteOp = (instanceId: string, shard: string): ConsulTxnOp => ({
+    Service: {
+      Verb: "delete",
+      Node: shardNodeName(shard),
+      Service: { ID: instanceId, Service: shardServiceName(shard) },
+    },
+  });
 
-  const probeOutput = (health: "serving" | "not-serving") => (health === "serving" ? `SERVING (probed by router ${routerId})` : `NOT_SERVING or unreachable (probed by router ${routerId})`);
+  const probeOutput = (health: "serving" | "not-serving") =>
+    health === "serving"
+      ? `SERVING (probed by router ${routerId})`
+      : `NOT_SERVING or unreachable (probed by router ${routerId})`;
 
   /** Probes an instance and writes its check when the answer differs from the table. */
   const probeAndRecord = (instanceId: string): Promise<void> => {
@@ -365,16 +417,22 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
         const overdue = (checkOutput.get(instanceId) ?? "").startsWith(overdueOutput);
         if (overdue && !announcedWithin(instanceId)) return;
         if (current.health === health && !overdue) return;
-        logger.info({ instanceId, comuneCode: current.comuneCode, from: current.health, to: health }, "instance health changed");
+        logger.info(
+          { instanceId, comuneCode: current.comuneCode, from: current.health, to: health },
+          "instance health changed",
+        );
         await write([checkOp(current, health === "serving" ? "passing" : "critical", probeOutput(health))]);
       })
-      .catch((err: unknown) => logger.warn({ instanceId, err: errText(err) }, "could not record a health change in Consul"))
+      .catch((err: unknown) =>
+        logger.warn({ instanceId, err: errText(err) }, "could not record a health change in Consul"),
+      )
       .finally(() => probing.delete(instanceId));
     probing.set(instanceId, done);
     return done;
   };
 
-  const announcedWithin = (instanceId: string) => now() - Math.max(lastSeen.get(digestOf(instanceId)) ?? 0, startedAt) <= expiresAfterMs;
+  const announcedWithin = (instanceId: string) =>
+    now() - Math.max(lastSeen.get(digestOf(instanceId)) ?? 0, startedAt) <= expiresAfterMs;
 
   /** The owner's duties, every tick: expiry, periodic probes, deregistration. */
   const ownerTick = async () => {
@@ -394,8 +452,17 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
       const output = checkOutput.get(id) ?? "";
       if (!announcedWithin(id)) {
         if (!output.startsWith(overdueOutput)) {
-          logger.warn({ instanceId: id, comuneCode: instance.comuneCode }, "instance expired: no announcement within expires_after");
-          void write([checkOp(instance, "critical", `${overdueOutput}: no router saw one for ${Math.round(expiresAfterMs / 1000)} s`)]).catch((err: unknown) =>
+          logger.warn(
+            { instanceId: id, comuneCode: instance.comuneCode },
+            "instance expired: no announcement within expires_after",
+          );
+          void write([
+            checkOp(
+              instance,
+              "critical",
+              `${overdueOutput}: no router saw one for ${Math.round(expiresAfterMs / 1000)} s`,
+            ),
+          ]).catch((err: unknown) =>
             logger.warn({ instanceId: id, err: errText(err) }, "could not mark an overdue instance critical"),
           );
         }
@@ -406,7 +473,10 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
       const since = criticalSince.get(id);
       if (since !== undefined && t - since >= deregisterAfterMs) {
         criticalSince.delete(id);
-        logger.warn({ instanceId: id, comuneCode: instance.comuneCode }, "deregistering an instance critical for deregister_after");
+        logger.warn(
+          { instanceId: id, comuneCode: instance.comuneCode },
+          "deregistering an instance critical for deregister_after",
+        );
         void write([deleteOp(id, shardOf(instance.comuneCode))]).catch((err: unknown) =>
           logger.warn({ instanceId: id, err: errText(err) }, "could not deregister an instance"),
         );
@@ -467,14 +537,25 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
     while (!signal.aborted) {
       try {
         const path = `/v1/health/service/${shardServiceName(shard)}`;
-        const answer = index > 0n ? await consul.read<HealthEntry[] | null>(path, { stale: "" }, { index, waitSeconds }, signal) : await fullRead(() => consul.read<HealthEntry[] | null>(path, { stale: "" }, undefined, signal));
+        const answer =
+          index > 0n
+            ? await consul.read<HealthEntry[] | null>(path, { stale: "" }, { index, waitSeconds }, signal)
+            : await fullRead(() => consul.read<HealthEntry[] | null>(path, { stale: "" }, undefined, signal));
         if (signal.aborted) return;
-        if (index > 0n && answer.index < index) logger.warn({ shard, from: String(index), to: String(answer.index) }, "Consul index went backwards (Consul restarted?): resynchronising");
+        if (index > 0n && answer.index < index)
+          logger.warn(
+            { shard, from: String(index), to: String(answer.index) },
+            "Consul index went backwards (Consul restarted?): resynchronising",
+          );
         const changed = answer.index !== index || index === 0n;
         index = answer.index < 1n ? 1n : answer.index;
         if (changed) applyShard(shard, answer.body ?? []);
         if (attempt > 0 || failures > 0) {
-          if (failures > 0) logger.info({ afterFailures: failures, instances: table.size }, "Consul reachable again: routing table resynchronised");
+          if (failures > 0)
+            logger.info(
+              { afterFailures: failures, instances: table.size },
+              "Consul reachable again: routing table resynchronised",
+            );
           failures = 0;
         }
         attempt = 0;
@@ -488,7 +569,10 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
         index = 0n;
         safeSync({ ok: false, failures });
         const delay = backoff(attempt);
-        logger.warn({ shard, failures, retryInMs: delay, err: errText(err), instances: table.size }, "Consul query failed: serving the last routing table");
+        logger.warn(
+          { shard, failures, retryInMs: delay, err: errText(err), instances: table.size },
+          "Consul query failed: serving the last routing table",
+        );
         await sleep(delay);
       }
     }
@@ -508,11 +592,20 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
     let attempt = 0;
     while (!stopped) {
       try {
-        const answer = await consul.read<Record<string, string[]> | null>("/v1/catalog/services", { stale: "" }, index > 0n ? { index, waitSeconds } : undefined, stop.signal);
+        const answer = await consul.read<Record<string, string[]> | null>(
+          "/v1/catalog/services",
+          { stale: "" },
+          index > 0n ? { index, waitSeconds } : undefined,
+          stop.signal,
+        );
         if (stopped) return;
         index = answer.index < 1n ? 1n : answer.index;
         attempt = 0;
-        const shards = new Set(Object.keys(answer.body ?? {}).map(shardOfServiceName).filter((s): s is string => s !== undefined));
+        const shards = new Set(
+          Object.keys(answer.body ?? {})
+            .map(shardOfServiceName)
+            .filter((s): s is string => s !== undefined),
+        );
         for (const shard of shards) startShard(shard);
         for (const [shard, controller] of shardWatchers) {
           if (shards.has(shard)) continue;
@@ -555,7 +648,12 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
     let attempt = 0;
     while (!stopped) {
       try {
-        const answer = await consul.read<KvEntry[] | null>(`/v1/kv/${routersKvPrefix}`, { recurse: "", stale: "" }, index > 0n ? { index, waitSeconds } : undefined, stop.signal);
+        const answer = await consul.read<KvEntry[] | null>(
+          `/v1/kv/${routersKvPrefix}`,
+          { recurse: "", stale: "" },
+          index > 0n ? { index, waitSeconds } : undefined,
+          stop.signal,
+        );
         if (stopped) return;
         index = answer.index < 1n ? 1n : answer.index;
         attempt = 0;
@@ -564,7 +662,8 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
         if (stopped) return;
         attempt++;
         index = 0n;
-        if (attempt === 1) logger.warn({ err: errText(err) }, "Consul query of the routers' heartbeats failed: retrying");
+        if (attempt === 1)
+          logger.warn({ err: errText(err) }, "Consul query of the routers' heartbeats failed: retrying");
         await sleep(backoff(attempt));
       }
     }
@@ -578,7 +677,10 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
       writes++;
     } catch (err) {
       for (const d of seen) pendingSeen.add(d);
-      logger.warn({ err: errText(err), pending: pendingSeen.size }, "could not publish the router's heartbeat batch: keeping it for the next one");
+      logger.warn(
+        { err: errText(err), pending: pendingSeen.size },
+        "could not publish the router's heartbeat batch: keeping it for the next one",
+      );
     }
   };
 
@@ -633,7 +735,8 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
       if (unchanged) {
         // Nothing to write: the heartbeat stays in memory until the next batch. A box back from
         // being overdue or unhealthy is probed now (once per second at most) rather than at its owner's pace.
-        if (known.health !== "serving" && now() - (lastProbe.get(instanceId) ?? 0) >= 1_000) void probeAndRecord(instanceId);
+        if (known.health !== "serving" && now() - (lastProbe.get(instanceId) ?? 0) >= 1_000)
+          void probeAndRecord(instanceId);
         return outcome;
       }
       const candidate: Instance = {
@@ -646,9 +749,20 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
       };
       const health = await options.probe(candidate).catch((): "not-serving" => "not-serving");
       try {
-        await write(registerOps(instanceId, input, candidate.registeredAt!, health === "serving" ? "passing" : "critical", probeOutput(health)));
+        await write(
+          registerOps(
+            instanceId,
+            input,
+            candidate.registeredAt!,
+            health === "serving" ? "passing" : "critical",
+            probeOutput(health),
+          ),
+        );
       } catch (err) {
-        logger.warn({ instanceId, err: errText(err) }, "could not register an instance in Consul: the box will announce again");
+        logger.warn(
+          { instanceId, err: errText(err) },
+          "could not register an instance in Consul: the box will announce again",
+        );
         throw new RegistryUnavailableError("register the Novabox", err);
       }
       lastProbe.set(instanceId, now());
@@ -659,7 +773,10 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
       if (!comune) return false;
       const shard = shardOf(comune);
       try {
-        const listed = await consul.read<{ ServiceID?: string }[] | null>(`/v1/catalog/service/${shardServiceName(shard)}`, { filter: `ServiceID == ${JSON.stringify(instanceId)}` });
+        const listed = await consul.read<{ ServiceID?: string }[] | null>(
+          `/v1/catalog/service/${shardServiceName(shard)}`,
+          { filter: `ServiceID == ${JSON.stringify(instanceId)}` },
+        );
         if (!listed.body?.length) return false;
         await write([deleteOp(instanceId, shard)]);
         return true;
@@ -687,7 +804,8 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
         }),
       ]);
       clearTimeout(timer);
-      if (timedOut) logger.warn({}, "no full answer from Consul yet: serving with a partial routing table until it answers");
+      if (timedOut)
+        logger.warn({}, "no full answer from Consul yet: serving with a partial routing table until it answers");
       else safeSync({ ok: true, instances: table.size });
     },
     async close() {

@@ -51,7 +51,12 @@ export interface ConsulHttp {
    * GET `path` with `query`; with `blocking`, a blocking query that returns when the result changes
    * past `blocking.index` or after `blocking.waitSeconds`. Aborting `signal` ends it.
    */
-  read<T>(path: string, query?: Record<string, string>, blocking?: { index: bigint; waitSeconds: number }, signal?: AbortSignal): Promise<ConsulRead<T>>;
+  read<T>(
+    path: string,
+    query?: Record<string, string>,
+    blocking?: { index: bigint; waitSeconds: number },
+    signal?: AbortSignal,
+  ): Promise<ConsulRead<T>>;
   /** PUT /v1/txn: every operation or none. */
   txn(ops: readonly ConsulTxnOp[]): Promise<void>;
   /** PUT a raw value at a KV key. */
@@ -74,29 +79,55 @@ export function createConsulHttp(options: ConsulHttpOptions): ConsulHttp {
     return header && /^\d+$/.test(header) ? BigInt(header) : 0n;
   };
 
-  const request = async (method: string, path: string, query: Record<string, string>, body: string | undefined, deadlineMs: number, signal?: AbortSignal, allowNotFound = false): Promise<{ text: string; index: bigint }> => {
+  const request = async (
+    method: string,
+    path: string,
+    query: Record<string, string>,
+    body: string | undefined,
+    deadlineMs: number,
+    signal?: AbortSignal,
+    allowNotFound = false,
+  ): Promise<{ text: string; index: bigint }> => {
     const url = new URL(base + path);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     const timeout = AbortSignal.timeout(deadlineMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     let res: Response;
     try {
-      res = await fetch(url, { method, headers: body === undefined ? headers : { ...headers, "Content-Type": "application/json" }, ...(body === undefined ? {} : { body }), signal: combined });
+      res = await fetch(url, {
+        method,
+        headers: body === undefined ? headers : { ...headers, "Content-Type": "application/json" },
+        ...(body === undefined ? {} : { body }),
+        signal: combined,
+      });
     } catch (err) {
-      throw new ConsulHttpError(0, `Consul ${method} ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new ConsulHttpError(0, `Consul ${method} ${path}: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
     }
     const text = await res.text();
     if (method === "GET") bytesDownloaded += Buffer.byteLength(text);
     // A KV prefix with no keys answers 404 with a valid index: an empty list for a blocking read.
     if (res.status === 404 && method === "GET" && allowNotFound) return { text: "", index: indexOf(res) };
-    if (!res.ok) throw new ConsulHttpError(res.status, `Consul ${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
+    if (!res.ok)
+      throw new ConsulHttpError(res.status, `Consul ${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
     return { text, index: indexOf(res) };
   };
 
   return {
-    async read<T>(path: string, query: Record<string, string> = {}, blocking?: { index: bigint; waitSeconds: number }, signal?: AbortSignal): Promise<ConsulRead<T>> {
-      const q = { ...query, ...(blocking && blocking.index > 0n ? { index: String(blocking.index), wait: `${blocking.waitSeconds}s` } : {}) };
-      const deadline = blocking ? blocking.waitSeconds * 1000 + blocking.waitSeconds * 1000 / 16 + timeoutMs : timeoutMs;
+    async read<T>(
+      path: string,
+      query: Record<string, string> = {},
+      blocking?: { index: bigint; waitSeconds: number },
+      signal?: AbortSignal,
+    ): Promise<ConsulRead<T>> {
+      const q = {
+        ...query,
+        ...(blocking && blocking.index > 0n ? { index: String(blocking.index), wait: `${blocking.waitSeconds}s` } : {}),
+      };
+      const deadline = blocking
+        ? blocking.waitSeconds * 1000 + (blocking.waitSeconds * 1000) / 16 + timeoutMs
+        : timeoutMs;
       const before = bytesDownloaded;
       const { text, index } = await request("GET", path, q, undefined, deadline, signal, true);
       return { body: (text ? JSON.parse(text) : null) as T, index, bytes: bytesDownloaded - before };

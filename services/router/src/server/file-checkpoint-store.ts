@@ -20,7 +20,8 @@ async function fsyncPath(path: string, flags: string): Promise<void> {
 
 /** Creates the file-backed {@link CheckpointStore} under `dir` (created 0700 when missing). */
 export function createFileCheckpointStore(dir: string): CheckpointStore {
-  const pathOf = (comune: string, workstation: string) => join(dir, encodeURIComponent(comune), `${encodeURIComponent(workstation)}.json`);
+  const pathOf = (comune: string, workstation: string) =>
+    join(dir, encodeURIComponent(comune), `${encodeURIComponent(workstation)}.json`);
   return {
     kind: "file",
     async load(comune, workstation) {

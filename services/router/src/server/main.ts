@@ -25,13 +25,19 @@ const environment = z.object({
   ROUTER_OPS_PORT: env.port(0),
   CONSUL_HTTP_ADDR: z
     .string()
-    .regex(/^(https?:\/\/)?[^\s:/]+:\d{1,5}\/?$/, "expected host:port, e.g. 127.0.0.1:8500 (optionally with http:// or https://)")
+    .regex(
+      /^(https?:\/\/)?[^\s:/]+:\d{1,5}\/?$/,
+      "expected host:port, e.g. 127.0.0.1:8500 (optionally with http:// or https://)",
+    )
     .optional(),
   CONSUL_HTTP_TOKEN: z.string().optional(),
   // Consul directory (server/consul-directory.ts): this router's id among the routers, how often
   // the owner of an instance probes it, how often the router publishes its heartbeat batch, and
   // how long a critical instance stays registered.
-  ROUTER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, "expected letters, digits, '.', '_' or '-' (e.g. the host name)").optional(),
+  ROUTER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,128}$/, "expected letters, digits, '.', '_' or '-' (e.g. the host name)")
+    .optional(),
   ROUTER_HEARTBEAT_INTERVAL_MS: env.millis(5_000),
   ROUTER_DEREGISTER_AFTER_MS: env.millis(60_000),
   MESH_TLS_DIR: z.string().optional(),
@@ -56,7 +62,12 @@ parseCommandLine(process.argv.slice(2), {
 });
 const config = loadConfig(environment);
 if (config.ROUTER_EXPIRES_AFTER_MS <= config.ROUTER_ANNOUNCE_INTERVAL_MS) {
-  throw new ConfigError([{ variable: "ROUTER_EXPIRES_AFTER_MS", problem: `must be longer than ROUTER_ANNOUNCE_INTERVAL_MS (${config.ROUTER_ANNOUNCE_INTERVAL_MS})` }]);
+  throw new ConfigError([
+    {
+      variable: "ROUTER_EXPIRES_AFTER_MS",
+      problem: `must be longer than ROUTER_ANNOUNCE_INTERVAL_MS (${config.ROUTER_ANNOUNCE_INTERVAL_MS})`,
+    },
+  ]);
 }
 
 const logger = createLogger({ name: "router", level: config.LOG_LEVEL });
@@ -67,11 +78,15 @@ const credentials = loadRouterCredentials({
     refreshIntervalMs: config.MESH_TLS_REFRESH_MS,
     onReload: (event) =>
       event.ok
-        ? logger.info({ fingerprint: event.state.fingerprint, notAfter: event.state.notAfter.toISOString() }, "mesh certificate reloaded")
+        ? logger.info(
+            { fingerprint: event.state.fingerprint, notAfter: event.state.notAfter.toISOString() },
+            "mesh certificate reloaded",
+          )
         : logger.warn({ problem: event.error }, "mesh certificate files not usable: keeping the certificate in use"),
   },
 });
-if (!credentials.tls) logger.warn({}, "MESH_PLAINTEXT=true: the router serves and calls boxes without TLS (development only)");
+if (!credentials.tls)
+  logger.warn({}, "MESH_PLAINTEXT=true: the router serves and calls boxes without TLS (development only)");
 
 let consul: RouterConsulOptions | undefined;
 if (config.CONSUL_HTTP_ADDR) {
@@ -88,8 +103,14 @@ if (config.CONSUL_HTTP_ADDR) {
   };
 }
 
-const observability = createObservability({ service: "router", instance: `${config.ROUTER_HOST}:${config.ROUTER_PORT}`, accessLog: logger.child({ component: "access" }), env: process.env });
-if (config.MESH_TLS_DIR) observability.watchCertificate("mesh", "router", certificateFileNotAfter(join(config.MESH_TLS_DIR, "router.pem")));
+const observability = createObservability({
+  service: "router",
+  instance: `${config.ROUTER_HOST}:${config.ROUTER_PORT}`,
+  accessLog: logger.child({ component: "access" }),
+  env: process.env,
+});
+if (config.MESH_TLS_DIR)
+  observability.watchCertificate("mesh", "router", certificateFileNotAfter(join(config.MESH_TLS_DIR, "router.pem")));
 const router = await startRouter({
   logger,
   observability,
@@ -105,10 +126,25 @@ const router = await startRouter({
   ...(consul ? { consul } : {}),
   // The audit witness needs the mesh CA to check the boxes' signatures: on whenever TLS is.
   ...(config.MESH_TLS_DIR && credentials.tls
-    ? { witness: { caPem: readFileSync(join(config.MESH_TLS_DIR, meshTlsFiles.ca), "utf8"), ...(config.ROUTER_WITNESS_DIR ? { dir: config.ROUTER_WITNESS_DIR } : {}) } }
+    ? {
+        witness: {
+          caPem: readFileSync(join(config.MESH_TLS_DIR, meshTlsFiles.ca), "utf8"),
+          ...(config.ROUTER_WITNESS_DIR ? { dir: config.ROUTER_WITNESS_DIR } : {}),
+        },
+      }
     : {}),
 });
-logger.info({ port: router.port, opsPort: router.opsPort, registry: router.registry, tls: credentials.tls, tracing: observability.tracing, witness: router.witnessStore ?? "off" }, "router ready");
+logger.info(
+  {
+    port: router.port,
+    opsPort: router.opsPort,
+    registry: router.registry,
+    tls: credentials.tls,
+    tracing: observability.tracing,
+    witness: router.witnessStore ?? "off",
+  },
+  "router ready",
+);
 installShutdown({
   logger,
   steps: [

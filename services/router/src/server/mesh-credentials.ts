@@ -41,21 +41,37 @@ export interface LoadRouterCredentialsOptions {
  */
 export function loadRouterCredentials(options: LoadRouterCredentialsOptions): RouterCredentials {
   if (options.plaintext) {
-    return { serverCredentials: ServerCredentials.createInsecure(), boxCredentials: credentials.createInsecure(), tls: false };
+    return {
+      serverCredentials: ServerCredentials.createInsecure(),
+      boxCredentials: credentials.createInsecure(),
+      tls: false,
+    };
   }
   if (!options.tlsDir) {
     throw new ConfigError([
-      { variable: "MESH_TLS_DIR", problem: `required: the mesh PKI folder with ${Object.values(meshTlsFiles).join(", ")} (or set MESH_PLAINTEXT=true to run without TLS, development only)` },
+      {
+        variable: "MESH_TLS_DIR",
+        problem: `required: the mesh PKI folder with ${Object.values(meshTlsFiles).join(", ")} (or set MESH_PLAINTEXT=true to run without TLS, development only)`,
+      },
     ]);
   }
   let mesh: MeshTls;
   try {
     mesh = createMeshTls(
-      { caCertificate: join(options.tlsDir, meshTlsFiles.ca), certificate: join(options.tlsDir, meshTlsFiles.certificate), privateKey: join(options.tlsDir, meshTlsFiles.privateKey) },
+      {
+        caCertificate: join(options.tlsDir, meshTlsFiles.ca),
+        certificate: join(options.tlsDir, meshTlsFiles.certificate),
+        privateKey: join(options.tlsDir, meshTlsFiles.privateKey),
+      },
       options.reload,
     );
   } catch (err) {
-    throw new ConfigError([{ variable: "MESH_TLS_DIR", problem: `cannot read a usable router certificate in ${options.tlsDir}: ${isDomainError(err) ? err.message : String(err)}` }]);
+    throw new ConfigError([
+      {
+        variable: "MESH_TLS_DIR",
+        problem: `cannot read a usable router certificate in ${options.tlsDir}: ${isDomainError(err) ? err.message : String(err)}`,
+      },
+    ]);
   }
   return {
     serverCredentials: mesh.server,

@@ -127,7 +127,9 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const { logger } = options;
   const clock = options.clock ?? (() => new Date());
   const table = createRoutingTable({ clock });
-  const observability = options.observability ?? createObservability({ service: "router", accessLog: logger.child({ component: "access" }) });
+  const observability =
+    options.observability ??
+    createObservability({ service: "router", accessLog: logger.child({ component: "access" }) });
   const telemetry = createRouterTelemetry({ observability, table });
   const mesh = options.meshIdentity;
   const pool = createBoxPool({
@@ -146,9 +148,17 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   let consulClient: Consul | undefined;
   if (options.consul) {
     const c = options.consul;
-    consulClient = new Consul({ host: c.host, port: c.port, secure: c.secure ?? false, ...(c.token ? { defaults: { token: c.token } } : {}) });
+    consulClient = new Consul({
+      host: c.host,
+      port: c.port,
+      secure: c.secure ?? false,
+      ...(c.token ? { defaults: { token: c.token } } : {}),
+    });
     registry = createConsulDirectory({
-      consul: createConsulHttp({ baseUrl: `${c.secure ? "https" : "http"}://${c.host.includes(":") ? `[${c.host}]` : c.host}:${c.port}`, ...(c.token ? { token: c.token } : {}) }),
+      consul: createConsulHttp({
+        baseUrl: `${c.secure ? "https" : "http"}://${c.host.includes(":") ? `[${c.host}]` : c.host}:${c.port}`,
+        ...(c.token ? { token: c.token } : {}),
+      }),
       table,
       clock,
       logger: registryLogger,
@@ -196,14 +206,30 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     if (before) release(before);
   });
   const logChanges = table.subscribe((event) =>
-    logger.debug({ event: event.type, instanceId: event.instance.instanceId, comuneCode: event.instance.comuneCode, health: event.instance.health }, "directory change"),
+    logger.debug(
+      {
+        event: event.type,
+        instanceId: event.instance.instanceId,
+        comuneCode: event.instance.comuneCode,
+        health: event.instance.health,
+      },
+      "directory change",
+    ),
   );
 
   let witness: AuditWitness | undefined;
   let witnessStore: CheckpointStore | undefined;
   if (options.witness) {
-    witnessStore = consulClient ? createConsulCheckpointStore(consulClient) : options.witness.dir ? createFileCheckpointStore(options.witness.dir) : createMemoryCheckpointStore();
-    if (witnessStore.kind === "memory") logger.warn({}, "audit witness without ROUTER_WITNESS_DIR: checkpoints are kept in memory only and lost when the router stops");
+    witnessStore = consulClient
+      ? createConsulCheckpointStore(consulClient)
+      : options.witness.dir
+        ? createFileCheckpointStore(options.witness.dir)
+        : createMemoryCheckpointStore();
+    if (witnessStore.kind === "memory")
+      logger.warn(
+        {},
+        "audit witness without ROUTER_WITNESS_DIR: checkpoints are kept in memory only and lost when the router stops",
+      );
     witness = createAuditWitness({
       store: witnessStore,
       verify: createCheckpointVerifier(options.witness.caPem),
@@ -222,9 +248,16 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     ...(options.defaultDeadlineMs ? { defaultDeadlineMs: options.defaultDeadlineMs } : {}),
     enforceCallerRoles: mesh !== undefined,
   });
-  const servedServices = [DiscoveryService.typeName, CertificationService.typeName, ConsultationService.typeName, AlertService.typeName];
+  const servedServices = [
+    DiscoveryService.typeName,
+    CertificationService.typeName,
+    ConsultationService.typeName,
+    AlertService.typeName,
+  ];
   // NOT_SERVING until the routing table has synchronised with the registry once (readiness).
-  const health = createHealthService({ statuses: Object.fromEntries(["", ...servedServices].map((name) => [name, ServingStatus.NOT_SERVING])) });
+  const health = createHealthService({
+    statuses: Object.fromEntries(["", ...servedServices].map((name) => [name, ServingStatus.NOT_SERVING])),
+  });
   void telemetry.firstSync.then(() => {
     if (!stop.signal.aborted) health.setAll(ServingStatus.SERVING);
   });
@@ -235,7 +268,13 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     services: [
       grpcService(
         DiscoveryService,
-        createDiscoveryHandlers({ registry, stopSignal: stop.signal, enforceAnnouncerIdentity: mesh !== undefined, logger: logger.child({ component: "discovery" }), ...(witness ? { witness } : {}) }),
+        createDiscoveryHandlers({
+          registry,
+          stopSignal: stop.signal,
+          enforceAnnouncerIdentity: mesh !== undefined,
+          logger: logger.child({ component: "discovery" }),
+          ...(witness ? { witness } : {}),
+        }),
       ),
       ...(witness ? [grpcService(AuditWitnessService, createWitnessHandlers(witness))] : []),
       grpcPassThroughService(CertificationService, forwarding.certification),
@@ -251,7 +290,11 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   try {
     port = await grpc.listen(listenAddress(options.host ?? "127.0.0.1", options.port ?? 0), options.serverCredentials);
     if (options.opsPort !== undefined) {
-      ops = await startOpsHttpServer(createOpsHttpHandler({ observability, readiness: () => telemetry.readiness() }), options.host ?? "127.0.0.1", options.opsPort);
+      ops = await startOpsHttpServer(
+        createOpsHttpHandler({ observability, readiness: () => telemetry.readiness() }),
+        options.host ?? "127.0.0.1",
+        options.opsPort,
+      );
     }
   } catch (err) {
     await grpc.shutdown(0);

@@ -56,9 +56,20 @@ export function createRouterTelemetry(options: RouterTelemetryOptions): RouterTe
       this.set((now() - (lastSyncAt ?? startedAt)) / 1000);
     },
   });
-  const syncs = metrics.counter({ name: "router_registry_syncs_total", help: "Registry synchronisations, by outcome (ok, failed).", labelNames: ["outcome"] });
-  const announcements = metrics.counter({ name: "router_announcements_total", help: "Announcements and withdrawals answered, by operation and outcome (ok, error).", labelNames: ["operation", "outcome"] });
-  const ready = metrics.gauge({ name: "router_ready", help: "1 once the routing table has synchronised with the registry at least once." });
+  const syncs = metrics.counter({
+    name: "router_registry_syncs_total",
+    help: "Registry synchronisations, by outcome (ok, failed).",
+    labelNames: ["outcome"],
+  });
+  const announcements = metrics.counter({
+    name: "router_announcements_total",
+    help: "Announcements and withdrawals answered, by operation and outcome (ok, error).",
+    labelNames: ["operation", "outcome"],
+  });
+  const ready = metrics.gauge({
+    name: "router_ready",
+    help: "1 once the routing table has synchronised with the registry at least once.",
+  });
 
   const markSynced = () => {
     lastSyncAt = now();
@@ -99,6 +110,9 @@ export function createRouterTelemetry(options: RouterTelemetryOptions): RouterTe
       };
     },
     firstSync,
-    readiness: () => (lastSyncAt === undefined ? { ready: false, reason: "the routing table has not synchronised with the registry yet" } : { ready: true }),
+    readiness: () =>
+      lastSyncAt === undefined
+        ? { ready: false, reason: "the routing table has not synchronised with the registry yet" }
+        : { ready: true },
   };
 }

@@ -50,7 +50,9 @@ export function signIdPostazione(credentials: WorkstationCredentials, postazione
   const nodeSigner = {
     sign(md: forge.md.MessageDigest): string {
       const digestInfo = Buffer.concat([sha256DigestInfoPrefix, Buffer.from(md.digest().getBytes(), "binary")]);
-      return privateEncrypt({ key: credentials.privateKey, padding: constants.RSA_PKCS1_PADDING }, digestInfo).toString("binary");
+      return privateEncrypt({ key: credentials.privateKey, padding: constants.RSA_PKCS1_PADDING }, digestInfo).toString(
+        "binary",
+      );
     },
   };
   p7.addSigner({
@@ -58,7 +60,11 @@ export function signIdPostazione(credentials: WorkstationCredentials, postazione
     certificate,
     digestAlgorithm: forge.pki.oids.sha256!,
     // DER order of the SET OF (shortest encoding first), so the encoding forge signs is canonical.
-    authenticatedAttributes: [{ type: forge.pki.oids.contentType!, value: forge.pki.oids.data }, { type: forge.pki.oids.signingTime! }, { type: forge.pki.oids.messageDigest! }],
+    authenticatedAttributes: [
+      { type: forge.pki.oids.contentType!, value: forge.pki.oids.data },
+      { type: forge.pki.oids.signingTime! },
+      { type: forge.pki.oids.messageDigest! },
+    ],
   });
   p7.sign();
   return Buffer.from(forge.asn1.toDer(p7.toAsn1()).getBytes(), "binary").toString("base64");
@@ -110,12 +116,17 @@ function verifySignedData(base64: string, expectedCertificatePem: string | undef
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) throw new IdPostazioneFirmatoError("IdPostazioneFirmato is not base64");
   const contentInfo = forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(trimmed, "base64").toString("binary")));
   const [contentType, wrapped] = seq(contentInfo, "ContentInfo");
-  if (oidOf(contentType) !== oids.signedData || !wrapped) throw new IdPostazioneFirmatoError("IdPostazioneFirmato is not a CMS SignedData");
+  if (oidOf(contentType) !== oids.signedData || !wrapped)
+    throw new IdPostazioneFirmatoError("IdPostazioneFirmato is not a CMS SignedData");
   const signedData = children(wrapped)[0];
   const [, , encapContentInfo, ...optional] = seq(signedData, "SignedData");
   const [eContentType, eContentWrapper] = seq(encapContentInfo, "EncapsulatedContentInfo");
-  if (oidOf(eContentType) !== oids.data) throw new IdPostazioneFirmatoError("IdPostazioneFirmato does not sign plain data");
-  if (!eContentWrapper) throw new IdPostazioneFirmatoError("IdPostazioneFirmato has no attached content (detached signatures are not accepted)");
+  if (oidOf(eContentType) !== oids.data)
+    throw new IdPostazioneFirmatoError("IdPostazioneFirmato does not sign plain data");
+  if (!eContentWrapper)
+    throw new IdPostazioneFirmatoError(
+      "IdPostazioneFirmato has no attached content (detached signatures are not accepted)",
+    );
   const content = octets(children(eContentWrapper)[0]);
 
   const certificates: Array<{ asn1: forge.asn1.Asn1; x509: X509Certificate }> = [];
@@ -128,7 +139,8 @@ function verifySignedData(base64: string, expectedCertificatePem: string | undef
     }
   }
   const signers = signerInfos ? children(signerInfos) : [];
-  if (signers.length !== 1) throw new IdPostazioneFirmatoError(`IdPostazioneFirmato must have exactly one signer (found ${signers.length})`);
+  if (signers.length !== 1)
+    throw new IdPostazioneFirmatoError(`IdPostazioneFirmato must have exactly one signer (found ${signers.length})`);
   const signerFields = seq(signers[0], "SignerInfo");
   const [, sid, digestAlgorithm, ...rest] = signerFields;
   const signedAttrs = isContextTag(rest[0], 0) ? rest.shift() : undefined;
@@ -137,15 +149,19 @@ function verifySignedData(base64: string, expectedCertificatePem: string | undef
   const signer = certificates.find((cert) => matchesSignerId(cert.asn1, sid))?.x509;
   if (!signer) throw new IdPostazioneFirmatoError("IdPostazioneFirmato does not carry its signer's certificate");
   if (expectedCertificatePem !== undefined && !signer.raw.equals(new X509Certificate(expectedCertificatePem).raw)) {
-    throw new IdPostazioneFirmatoError("IdPostazioneFirmato is signed with a different certificate than the one expected");
+    throw new IdPostazioneFirmatoError(
+      "IdPostazioneFirmato is signed with a different certificate than the one expected",
+    );
   }
 
   const digestName = digestOids[oidOf(children(digestAlgorithm)[0])];
   if (!digestName) throw new IdPostazioneFirmatoError("IdPostazioneFirmato uses an unsupported digest algorithm");
   const sigOid = oidOf(children(signatureAlgorithm)[0]);
-  if (!(sigOid in signatureOids)) throw new IdPostazioneFirmatoError("IdPostazioneFirmato uses an unsupported signature algorithm");
+  if (!(sigOid in signatureOids))
+    throw new IdPostazioneFirmatoError("IdPostazioneFirmato uses an unsupported signature algorithm");
   const sigHash = signatureOids[sigOid];
-  if (sigHash && sigHash !== digestName) throw new IdPostazioneFirmatoError("IdPostazioneFirmato mixes digest algorithms");
+  if (sigHash && sigHash !== digestName)
+    throw new IdPostazioneFirmatoError("IdPostazioneFirmato mixes digest algorithms");
 
   let signedBytes: Buffer;
   if (signedAttrs) {
@@ -157,10 +173,12 @@ function verifySignedData(base64: string, expectedCertificatePem: string | undef
       return values.length === 1 ? values[0] : undefined;
     };
     const ct = attrValue(oids.contentType);
-    if (!ct || oidOf(ct) !== oids.data) throw new IdPostazioneFirmatoError("IdPostazioneFirmato has no valid content-type attribute");
+    if (!ct || oidOf(ct) !== oids.data)
+      throw new IdPostazioneFirmatoError("IdPostazioneFirmato has no valid content-type attribute");
     const md = attrValue(oids.messageDigest);
     const expected = createHash(digestName).update(content).digest();
-    if (!md || !octets(md).equals(expected)) throw new IdPostazioneFirmatoError("IdPostazioneFirmato's message digest does not match its content");
+    if (!md || !octets(md).equals(expected))
+      throw new IdPostazioneFirmatoError("IdPostazioneFirmato's message digest does not match its content");
     const asSet = forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.SET, true, attributes);
     signedBytes = derOf(asSet);
   } else {
@@ -177,7 +195,8 @@ function isContextTag(node: forge.asn1.Asn1 | undefined, n: number): boolean {
 }
 
 function children(node: forge.asn1.Asn1 | undefined): forge.asn1.Asn1[] {
-  if (!node || !Array.isArray(node.value)) throw new IdPostazioneFirmatoError("IdPostazioneFirmato has an unexpected ASN.1 structure");
+  if (!node || !Array.isArray(node.value))
+    throw new IdPostazioneFirmatoError("IdPostazioneFirmato has an unexpected ASN.1 structure");
   return node.value;
 }
 
@@ -195,7 +214,8 @@ function oidOf(node: forge.asn1.Asn1 | undefined): string {
 
 /** An OCTET STRING's bytes, also when BER-constructed from chunks. */
 function octets(node: forge.asn1.Asn1 | undefined): Buffer {
-  if (!node || node.type !== forge.asn1.Type.OCTETSTRING) throw new IdPostazioneFirmatoError("IdPostazioneFirmato has an unexpected ASN.1 structure");
+  if (!node || node.type !== forge.asn1.Type.OCTETSTRING)
+    throw new IdPostazioneFirmatoError("IdPostazioneFirmato has an unexpected ASN.1 structure");
   if (typeof node.value === "string") return Buffer.from(node.value, "binary");
   return Buffer.concat(node.value.map(octets));
 }

@@ -87,9 +87,42 @@ export const OMOCODIA_LETTERS = "LMNPQRSTUV";
 export const OMOCODIA_POSITIONS: readonly number[] = [14, 13, 12, 10, 9, 7, 6];
 
 const ODD_VALUES: Readonly<Record<string, number>> = {
-  "0": 1, "1": 0, "2": 5, "3": 7, "4": 9, "5": 13, "6": 15, "7": 17, "8": 19, "9": 21,
-  A: 1, B: 0, C: 5, D: 7, E: 9, F: 13, G: 15, H: 17, I: 19, J: 21, K: 2, L: 4, M: 18,
-  N: 20, O: 11, P: 3, Q: 6, R: 8, S: 12, T: 14, U: 16, V: 10, W: 22, X: 25, Y: 24, Z: 23,
+  "0": 1,
+  "1": 0,
+  "2": 5,
+  "3": 7,
+  "4": 9,
+  "5": 13,
+  "6": 15,
+  "7": 17,
+  "8": 19,
+  "9": 21,
+  A: 1,
+  B: 0,
+  C: 5,
+  D: 7,
+  E: 9,
+  F: 13,
+  G: 15,
+  H: 17,
+  I: 19,
+  J: 21,
+  K: 2,
+  L: 4,
+  M: 18,
+  N: 20,
+  O: 11,
+  P: 3,
+  Q: 6,
+  R: 8,
+  S: 12,
+  T: 14,
+  U: 16,
+  V: 10,
+  W: 22,
+  X: 25,
+  Y: 24,
+  Z: 23,
 };
 
 const VOWELS = new Set(["A", "E", "I", "O", "U"]);
@@ -166,7 +199,10 @@ export function computeCodiceFiscale(input: CodiceFiscaleInput): string {
   const date = parseIsoDate(input.birthDate);
   if (!date) throw new RangeError(`birth date ${JSON.stringify(input.birthDate)} is not an ISO date (YYYY-MM-DD)`);
   const place = input.birthPlaceCode.toUpperCase();
-  if (!/^[A-Z]\d{3}$/.test(place)) throw new RangeError(`birth place code ${JSON.stringify(input.birthPlaceCode)} is not a Belfiore code (letter + 3 digits)`);
+  if (!/^[A-Z]\d{3}$/.test(place))
+    throw new RangeError(
+      `birth place code ${JSON.stringify(input.birthPlaceCode)} is not a Belfiore code (letter + 3 digits)`,
+    );
   const first15 =
     surnameCode(input.surname) +
     nameCode(input.name) +
@@ -232,7 +268,10 @@ function numericCheckDigit(first10: string): number {
  * name a real date (day 1–31 for men, 41–71 for women). It cannot tell whether the code belongs
  * to anyone — only ANPR can. Input is trimmed and upper-cased; inner spaces are a format error.
  */
-export function validateCodiceFiscale(code: string, options: ValidateCodiceFiscaleOptions = {}): CodiceFiscaleValidation {
+export function validateCodiceFiscale(
+  code: string,
+  options: ValidateCodiceFiscaleOptions = {},
+): CodiceFiscaleValidation {
   const normalized = code.trim().toUpperCase();
   if (/^\d{11}$/.test(normalized) && options.allowNumeric !== false) {
     if (numericCheckDigit(normalized) !== normalized.charCodeAt(10) - 48) {
@@ -241,19 +280,31 @@ export function validateCodiceFiscale(code: string, options: ValidateCodiceFisca
     return { valid: true, kind: "numeric", normalized, omocode: false, baseCode: normalized };
   }
   if (normalized.length !== 16) {
-    return invalid("format", `codice fiscale ${JSON.stringify(normalized)}: must be 16 characters, got ${normalized.length}`);
+    return invalid(
+      "format",
+      `codice fiscale ${JSON.stringify(normalized)}: must be 16 characters, got ${normalized.length}`,
+    );
   }
   if (!PERSONAL_PATTERN.test(normalized)) {
-    return invalid("format", `codice fiscale ${normalized}: letters and digits are not where a codice fiscale has them`);
+    return invalid(
+      "format",
+      `codice fiscale ${normalized}: letters and digits are not where a codice fiscale has them`,
+    );
   }
   const expected = checkCharacter(normalized);
   if (normalized.charAt(15) !== expected) {
-    return invalid("check-character", `codice fiscale ${normalized}: the check character is ${normalized.charAt(15)}, expected ${expected}`);
+    return invalid(
+      "check-character",
+      `codice fiscale ${normalized}: the check character is ${normalized.charAt(15)}, expected ${expected}`,
+    );
   }
   const base15 = toBaseFirst15(normalized);
   const monthIndex = CODICE_FISCALE_MONTH_LETTERS.indexOf(base15.charAt(8));
   if (monthIndex < 0) {
-    return invalid("date", `codice fiscale ${normalized}: ${base15.charAt(8)} is not a month letter (${CODICE_FISCALE_MONTH_LETTERS})`);
+    return invalid(
+      "date",
+      `codice fiscale ${normalized}: ${base15.charAt(8)} is not a month letter (${CODICE_FISCALE_MONTH_LETTERS})`,
+    );
   }
   const rawDay = Number(base15.slice(9, 11));
   const sex: CodiceFiscaleSex = rawDay > 40 ? "F" : "M";
@@ -273,7 +324,10 @@ export function validateCodiceFiscale(code: string, options: ValidateCodiceFisca
     }
   }
   if (birthDate === undefined) {
-    return invalid("date", `codice fiscale ${normalized}: day ${pad2(rawDay)} of month ${CODICE_FISCALE_MONTH_LETTERS.charAt(monthIndex)} is not a date of birth`);
+    return invalid(
+      "date",
+      `codice fiscale ${normalized}: day ${pad2(rawDay)} of month ${CODICE_FISCALE_MONTH_LETTERS.charAt(monthIndex)} is not a date of birth`,
+    );
   }
   const baseCode = base15 + checkCharacter(base15);
   return {

@@ -11,7 +11,16 @@
  * and node:crypto print, `AB:CD:...`); serial numbers are uppercase hex; distinguished names are
  * RFC 4514 strings, most specific first (`CN=POST-022205-01,OU=...,O=...,C=IT`).
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from "node:crypto";
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  X509Certificate,
+  type KeyObject,
+} from "node:crypto";
 import { isIP } from "node:net";
 import forge from "node-forge";
 import { DomainError } from "#shared/runtime/domain-error.js";
@@ -37,7 +46,11 @@ export type CredentialsErrorReason =
 export class CredentialsError extends DomainError {
   declare readonly reason: CredentialsErrorReason;
 
-  constructor(reason: CredentialsErrorReason, message: string, options: { cause?: unknown; metadata?: Record<string, string> } = {}) {
+  constructor(
+    reason: CredentialsErrorReason,
+    message: string,
+    options: { cause?: unknown; metadata?: Record<string, string> } = {},
+  ) {
     super("invalid-input", message, { reason, ...options });
   }
 }
@@ -100,7 +113,11 @@ export interface CertificateInfo {
  * file matches the key), `CERT_NOT_YET_VALID` / `CERT_EXPIRED` (at `options.now`), and
  * `UNTRUSTED_CERT` when `options.trustedCaPem` is given and the certificate does not chain to it.
  */
-export function loadWorkstationCredentials(pkcs12: Uint8Array, pin: string, options: LoadWorkstationCredentialsOptions = {}): WorkstationCredentials {
+export function loadWorkstationCredentials(
+  pkcs12: Uint8Array,
+  pin: string,
+  options: LoadWorkstationCredentialsOptions = {},
+): WorkstationCredentials {
   const now = options.now ?? new Date();
   let asn1: forge.asn1.Asn1;
   try {
@@ -116,7 +133,9 @@ export function loadWorkstationCredentials(pkcs12: Uint8Array, pin: string, opti
     if (/password|MAC could not be verified|decrypt/i.test(message)) {
       throw new CredentialsError("WRONG_PIN", "the PIN does not open this PKCS#12 keystore", { cause: scrub(err) });
     }
-    throw new CredentialsError("NOT_PKCS12", "the file is not a PKCS#12 keystore this system can read", { cause: scrub(err) });
+    throw new CredentialsError("NOT_PKCS12", "the file is not a PKCS#12 keystore this system can read", {
+      cause: scrub(err),
+    });
   }
 
   const keys: KeyObject[] = [];
@@ -124,11 +143,15 @@ export function loadWorkstationCredentials(pkcs12: Uint8Array, pin: string, opti
   for (const safe of p12.safeContents) {
     for (const bag of safe.safeBags) {
       if (bag.type === forge.pki.oids.pkcs8ShroudedKeyBag || bag.type === forge.pki.oids.keyBag) {
-        const der = bag.key ? asn1ToDer(forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(bag.key))) : asn1ToDer(bag.asn1);
+        const der = bag.key
+          ? asn1ToDer(forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(bag.key)))
+          : asn1ToDer(bag.asn1);
         try {
           keys.push(createPrivateKey({ key: der, format: "der", type: "pkcs8" }));
         } catch (err) {
-          throw new CredentialsError("NOT_PKCS12", "the PKCS#12 keystore holds a private key this system cannot read", { cause: err });
+          throw new CredentialsError("NOT_PKCS12", "the PKCS#12 keystore holds a private key this system cannot read", {
+            cause: err,
+          });
         }
       } else if (bag.type === forge.pki.oids.certBag) {
         const der = bag.cert ? asn1ToDer(forge.pki.certificateToAsn1(bag.cert)) : asn1ToDer(bag.asn1);
@@ -137,7 +160,10 @@ export function loadWorkstationCredentials(pkcs12: Uint8Array, pin: string, opti
     }
   }
   if (keys.length === 0) {
-    throw new CredentialsError("NO_PRIVATE_KEY", "the PKCS#12 keystore contains no private key: export it together with the key");
+    throw new CredentialsError(
+      "NO_PRIVATE_KEY",
+      "the PKCS#12 keystore contains no private key: export it together with the key",
+    );
   }
   if (certificates.length === 0) {
     throw new CredentialsError("NO_CERTIFICATE", "the PKCS#12 keystore contains no certificate");
@@ -151,16 +177,23 @@ export function loadWorkstationCredentials(pkcs12: Uint8Array, pin: string, opti
     }
   }
   if (!pair) {
-    throw new CredentialsError("KEY_CERT_MISMATCH", "the private key in the PKCS#12 keystore does not belong to its certificate");
+    throw new CredentialsError(
+      "KEY_CERT_MISMATCH",
+      "the private key in the PKCS#12 keystore does not belong to its certificate",
+    );
   }
   const { key, cert } = pair;
   const chain = certificates.filter((c) => c !== cert);
   const info = describeX509(cert);
   checkValidity(info, now);
   if (options.trustedCaPem && !verifyCertificateChain(cert, options.trustedCaPem, now, chain)) {
-    throw new CredentialsError("UNTRUSTED_CERT", "the workstation certificate is not issued by a trusted certification authority", {
-      metadata: { subject: info.subject, issuer: info.issuer },
-    });
+    throw new CredentialsError(
+      "UNTRUSTED_CERT",
+      "the workstation certificate is not issued by a trusted certification authority",
+      {
+        metadata: { subject: info.subject, issuer: info.issuer },
+      },
+    );
   }
   return {
     certificatePem: info.pem,
@@ -366,20 +399,34 @@ export function loadCertificateAuthority(certificatePem: string, privateKeyPem: 
  * Issues an RSA-2048 TLS server certificate (serverAuth, subjectAltName DNS and IP entries) signed
  * by `ca`, e.g. for the ANPR simulator's HTTPS endpoint on localhost.
  */
-export function issueServerCertificate(ca: DevCertificateAuthority, options: IssueServerCertificateOptions): IssuedCertificate {
+export function issueServerCertificate(
+  ca: DevCertificateAuthority,
+  options: IssueServerCertificateOptions,
+): IssuedCertificate {
   const altNames: Array<{ type: number; value?: string; ip?: string }> = [
     ...(options.dnsNames ?? []).map((value) => ({ type: 2, value })),
     ...(options.ipAddresses ?? []).map((ip) => {
-      if (isIP(ip) === 0) throw new DomainError("invalid-input", `"${ip}" is not an IP address`, { reason: "INVALID_IP_ADDRESS" });
+      if (isIP(ip) === 0)
+        throw new DomainError("invalid-input", `"${ip}" is not an IP address`, { reason: "INVALID_IP_ADDRESS" });
       return { type: 7, ip };
     }),
   ];
-  return issue(ca, options.validDays, options.notBefore, [{ shortName: "C", value: "IT" }, { shortName: "O", value: "Novabox mesh (development)" }, { shortName: "CN", value: options.commonName }], [
-    { name: "basicConstraints", cA: false, critical: true },
-    { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: "extKeyUsage", serverAuth: true },
-    ...(altNames.length > 0 ? [{ name: "subjectAltName", altNames }] : []),
-  ]);
+  return issue(
+    ca,
+    options.validDays,
+    options.notBefore,
+    [
+      { shortName: "C", value: "IT" },
+      { shortName: "O", value: "Novabox mesh (development)" },
+      { shortName: "CN", value: options.commonName },
+    ],
+    [
+      { name: "basicConstraints", cA: false, critical: true },
+      { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: "extKeyUsage", serverAuth: true },
+      ...(altNames.length > 0 ? [{ name: "subjectAltName", altNames }] : []),
+    ],
+  );
 }
 
 /**
@@ -387,7 +434,10 @@ export function issueServerCertificate(ca: DevCertificateAuthority, options: Iss
  * O = "Comune <ISTAT code>", digitalSignature + nonRepudiation, clientAuth + emailProtection (so
  * OpenSSL accepts it for CMS signing). Returns PEMs and a `toPkcs12(pin)` packager.
  */
-export function issueWorkstationCertificate(ca: DevCertificateAuthority, options: IssueWorkstationCertificateOptions): IssuedWorkstationCertificate {
+export function issueWorkstationCertificate(
+  ca: DevCertificateAuthority,
+  options: IssueWorkstationCertificateOptions,
+): IssuedWorkstationCertificate {
   const issued = issue(
     ca,
     options.validDays,
@@ -408,9 +458,22 @@ export function issueWorkstationCertificate(ca: DevCertificateAuthority, options
     ...issued,
     toPkcs12(pin, p12Options = {}) {
       const key = forge.pki.privateKeyFromPem(issued.privateKeyPem);
-      const chain = [forge.pki.certificateFromPem(issued.certificatePem), forge.pki.certificateFromPem(ca.certificatePem)];
-      const encryption = { algorithm: "aes256", prfAlgorithm: "sha256", count: 2048, friendlyName: p12Options.friendlyName ?? options.postazioneId };
-      const asn1 = forge.pkcs12.toPkcs12Asn1(key, chain, pin, encryption as Parameters<typeof forge.pkcs12.toPkcs12Asn1>[3]);
+      const chain = [
+        forge.pki.certificateFromPem(issued.certificatePem),
+        forge.pki.certificateFromPem(ca.certificatePem),
+      ];
+      const encryption = {
+        algorithm: "aes256",
+        prfAlgorithm: "sha256",
+        count: 2048,
+        friendlyName: p12Options.friendlyName ?? options.postazioneId,
+      };
+      const asn1 = forge.pkcs12.toPkcs12Asn1(
+        key,
+        chain,
+        pin,
+        encryption as Parameters<typeof forge.pkcs12.toPkcs12Asn1>[3],
+      );
       return new Uint8Array(Buffer.from(forge.asn1.toDer(asn1).getBytes(), "binary"));
     },
   };
@@ -430,7 +493,9 @@ function parseX509(input: Uint8Array | string): X509Certificate {
     const text = Buffer.from(input).toString("latin1");
     return new X509Certificate(text.includes("-----BEGIN") ? text : Buffer.from(input));
   } catch (err) {
-    throw new CredentialsError("NOT_A_CERTIFICATE", "the input is not an X.509 certificate (PEM or DER)", { cause: err });
+    throw new CredentialsError("NOT_A_CERTIFICATE", "the input is not an X.509 certificate (PEM or DER)", {
+      cause: err,
+    });
   }
 }
 
@@ -458,14 +523,22 @@ function rfc4514(multiline: string): string {
 
 function checkValidity(info: CertificateInfo, now: Date): void {
   if (now < info.notBefore) {
-    throw new CredentialsError("CERT_NOT_YET_VALID", `the workstation certificate is not valid yet (valid from ${info.notBefore.toISOString()})`, {
-      metadata: { notBefore: info.notBefore.toISOString() },
-    });
+    throw new CredentialsError(
+      "CERT_NOT_YET_VALID",
+      `the workstation certificate is not valid yet (valid from ${info.notBefore.toISOString()})`,
+      {
+        metadata: { notBefore: info.notBefore.toISOString() },
+      },
+    );
   }
   if (now > info.notAfter) {
-    throw new CredentialsError("CERT_EXPIRED", `the workstation certificate expired on ${info.notAfter.toISOString()}`, {
-      metadata: { notAfter: info.notAfter.toISOString() },
-    });
+    throw new CredentialsError(
+      "CERT_EXPIRED",
+      `the workstation certificate expired on ${info.notAfter.toISOString()}`,
+      {
+        metadata: { notAfter: info.notAfter.toISOString() },
+      },
+    );
   }
 }
 
@@ -540,7 +613,9 @@ export function signCertificate(cert: forge.pki.Certificate, key: KeyObject): vo
   cert.md = forge.md.sha256.create();
   cert.signatureOid = oid;
   cert.siginfo.algorithmOid = oid;
-  const tbs = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+  const tbs = (
+    forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }
+  ).getTBSCertificate(cert);
   cert.tbsCertificate = tbs;
   cert.signature = sign("sha256", asn1ToDer(tbs), key).toString("binary");
 }

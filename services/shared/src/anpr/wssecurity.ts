@@ -26,7 +26,13 @@ import type { Document, Element, Node } from "@xmldom/xmldom";
 import { SignedXml } from "xml-crypto";
 import { DomainError } from "#shared/runtime/domain-error.js";
 import { verifyIdPostazioneFirmato } from "./cms.js";
-import { describeCertificate, parseCertificates, verifyCertificateChain, type CertificateInfo, type WorkstationCredentials } from "./pki.js";
+import {
+  describeCertificate,
+  parseCertificates,
+  verifyCertificateChain,
+  type CertificateInfo,
+  type WorkstationCredentials,
+} from "./pki.js";
 import { childElements, findChild, findDescendants, isElement, parseXmlSafe, serializeXml, textOf } from "./xml.js";
 
 /** The namespaces of a secured ANPR envelope. */
@@ -54,8 +60,14 @@ const unspecifiedAuthnContext = "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecif
 export type WsSignatureAlgorithm = "rsa-sha256" | "rsa-sha1";
 
 const suites: Record<WsSignatureAlgorithm, { signature: string; digest: string }> = {
-  "rsa-sha256": { signature: "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", digest: "http://www.w3.org/2001/04/xmlenc#sha256" },
-  "rsa-sha1": { signature: "http://www.w3.org/2000/09/xmldsig#rsa-sha1", digest: "http://www.w3.org/2000/09/xmldsig#sha1" },
+  "rsa-sha256": {
+    signature: "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+    digest: "http://www.w3.org/2001/04/xmlenc#sha256",
+  },
+  "rsa-sha1": {
+    signature: "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+    digest: "http://www.w3.org/2000/09/xmldsig#sha1",
+  },
 };
 
 /** The SAML attributes ANPR requires, in the order GovWay sends them. */
@@ -190,17 +202,25 @@ export function createWsSecuritySigner(options: WsSecuritySignerOptions): WsSecu
  * WSS4J's `SamlAssertionWrapper.signAssertion` and OpenSAML produce). The assertion declares every
  * namespace it uses, so its canonical form does not depend on the envelope it is later put into.
  */
-function signAssertionXml(assertionXml: string, credentials: Pick<WorkstationCredentials, "privateKey" | "certificateDerBase64">, suite: { signature: string; digest: string }): string {
+function signAssertionXml(
+  assertionXml: string,
+  credentials: Pick<WorkstationCredentials, "privateKey" | "certificateDerBase64">,
+  suite: { signature: string; digest: string },
+): string {
   const signer = new SignedXml({
     privateKey: credentials.privateKey,
     signatureAlgorithm: suite.signature,
     canonicalizationAlgorithm: excC14n,
-    getKeyInfoContent: () => `<ds:X509Data><ds:X509Certificate>${credentials.certificateDerBase64}</ds:X509Certificate></ds:X509Data>`,
+    getKeyInfoContent: () =>
+      `<ds:X509Data><ds:X509Certificate>${credentials.certificateDerBase64}</ds:X509Certificate></ds:X509Data>`,
   });
   signer.addReference({ xpath: "/*", transforms: [envelopedSignature, excC14n], digestAlgorithm: suite.digest });
   signer.computeSignature(assertionXml, {
     prefix: "ds",
-    location: { reference: `/*/*[local-name(.)='Issuer' and namespace-uri(.)='${wsNamespaces.saml2}']`, action: "after" },
+    location: {
+      reference: `/*/*[local-name(.)='Issuer' and namespace-uri(.)='${wsNamespaces.saml2}']`,
+      action: "after",
+    },
   });
   return signer.getSignedXml();
 }
@@ -239,7 +259,9 @@ function createSigner(options: WsSecurityAnswerSignerOptions, assertion?: Assert
       if (existingHeader && findChild(existingHeader, wsNamespaces.wsse, "Security")) {
         throw new SoapEnvelopeError("SECURITY_HEADER_PRESENT", "the envelope already has a wsse:Security header");
       }
-      const header = existingHeader ?? envelope.insertBefore(doc.createElementNS(wsNamespaces.soap11, qualified(envelope.prefix, "Header")), body);
+      const header =
+        existingHeader ??
+        envelope.insertBefore(doc.createElementNS(wsNamespaces.soap11, qualified(envelope.prefix, "Header")), body);
 
       const suffix = randomUUID();
       let bodyId = body.getAttributeNS(wsNamespaces.wsu, "Id");
@@ -383,18 +405,29 @@ export function createWsSecurityVerifier(options: WsSecurityVerifierOptions): Ws
       const doc = parseXmlSafe(envelopeXml);
       const { header, body } = soapParts(doc);
       const securityHeaders = header ? childElements(header, wsNamespaces.wsse, "Security") : [];
-      if (securityHeaders.length === 0) throw new WsSecurityError("SECURITY_HEADER_MISSING", "the envelope has no wsse:Security header");
-      if (securityHeaders.length > 1) throw new WsSecurityError("SIGNATURE_REFERENCES_INVALID", "the envelope has more than one wsse:Security header");
+      if (securityHeaders.length === 0)
+        throw new WsSecurityError("SECURITY_HEADER_MISSING", "the envelope has no wsse:Security header");
+      if (securityHeaders.length > 1)
+        throw new WsSecurityError(
+          "SIGNATURE_REFERENCES_INVALID",
+          "the envelope has more than one wsse:Security header",
+        );
       const security = securityHeaders[0]!;
 
       const ids = indexIds(doc);
       const timestamps = childElements(security, wsNamespaces.wsu, "Timestamp");
-      if (timestamps.length === 0) throw new WsSecurityError("TIMESTAMP_MISSING", "the Security header has no wsu:Timestamp");
-      if (timestamps.length > 1) throw new WsSecurityError("SIGNATURE_REFERENCES_INVALID", "the Security header has more than one wsu:Timestamp");
+      if (timestamps.length === 0)
+        throw new WsSecurityError("TIMESTAMP_MISSING", "the Security header has no wsu:Timestamp");
+      if (timestamps.length > 1)
+        throw new WsSecurityError(
+          "SIGNATURE_REFERENCES_INVALID",
+          "the Security header has more than one wsu:Timestamp",
+        );
       const timestamp = timestamps[0]!;
 
       const assertions = childElements(security, wsNamespaces.saml2, "Assertion");
-      if (assertions.length > 1) throw new WsSecurityError("SAML_INVALID", "the Security header has more than one SAML assertion");
+      if (assertions.length > 1)
+        throw new WsSecurityError("SAML_INVALID", "the Security header has more than one SAML assertion");
       const assertion = assertions[0];
 
       // Exactly one message signature (a child of the Security header) and at most one enveloped
@@ -403,11 +436,17 @@ export function createWsSecurityVerifier(options: WsSecurityVerifierOptions): Ws
       const messageSignatures = signatures.filter((s) => s.parentNode === security);
       const assertionSignatures = assertion ? signatures.filter((s) => s.parentNode === assertion) : [];
       if (signatures.length !== messageSignatures.length + assertionSignatures.length) {
-        throw new WsSecurityError("SIGNATURE_REFERENCES_INVALID", "the envelope carries a ds:Signature outside the wsse:Security header and the SAML assertion");
+        throw new WsSecurityError(
+          "SIGNATURE_REFERENCES_INVALID",
+          "the envelope carries a ds:Signature outside the wsse:Security header and the SAML assertion",
+        );
       }
       if (messageSignatures.length === 0) throw new WsSecurityError("SIGNATURE_INVALID", "the envelope is not signed");
       if (messageSignatures.length > 1 || assertionSignatures.length > 1) {
-        throw new WsSecurityError("SIGNATURE_REFERENCES_INVALID", "the envelope carries more than one message signature, or more than one signature in the SAML assertion");
+        throw new WsSecurityError(
+          "SIGNATURE_REFERENCES_INVALID",
+          "the envelope carries more than one message signature, or more than one signature in the SAML assertion",
+        );
       }
       const signature = messageSignatures[0]!;
       rejectCommentsAndInstructions(signature);
@@ -416,7 +455,11 @@ export function createWsSecurityVerifier(options: WsSecurityVerifierOptions): Ws
       const certificate = resolveSigningCertificate(signature, security, ids);
       const certificatePem = certificate.toString();
 
-      const verifier = new SignedXml({ publicCert: certificate.publicKey, getCertFromKeyInfo: () => null, idMode: "wssecurity" });
+      const verifier = new SignedXml({
+        publicCert: certificate.publicKey,
+        getCertFromKeyInfo: () => null,
+        idMode: "wssecurity",
+      });
       // References resolve through `Id` attributes only (wsu:Id or plain); indexIds has already
       // refused any duplicate among Id/ID/id, so this narrows nothing but xml-crypto's XPath scans.
       verifier.idAttributes = ["Id"];
@@ -427,11 +470,15 @@ export function createWsSecurityVerifier(options: WsSecurityVerifierOptions): Ws
       } catch (err) {
         throw new WsSecurityError("SIGNATURE_INVALID", "the XML signature does not verify", err);
       }
-      if (!valid) throw new WsSecurityError("SIGNATURE_INVALID", "the XML signature does not verify: a signed part was changed");
+      if (!valid)
+        throw new WsSecurityError("SIGNATURE_INVALID", "the XML signature does not verify: a signed part was changed");
       const signed = readSignedReferences(verifier.getSignedReferences(), plan);
 
       if (!verifyCertificateChain(certificate, trusted, now)) {
-        throw new WsSecurityError("CERTIFICATE_UNTRUSTED", "the signing certificate is not issued by a trusted authority or is not valid now");
+        throw new WsSecurityError(
+          "CERTIFICATE_UNTRUSTED",
+          "the signing certificate is not issued by a trusted authority or is not valid now",
+        );
       }
       const times = checkTimestamp(signed.timestamp, now, skewMs);
 
@@ -441,20 +488,36 @@ export function createWsSecurityVerifier(options: WsSecurityVerifierOptions): Ws
       } else {
         const assertionSignature = assertionSignatures[0];
         if (!assertionSignature && requireSignedAssertion) {
-          throw new WsSecurityError("SAML_UNSIGNED", "the SAML assertion is not signed: sign it with the workstation key (enveloped signature, exclusive c14n), as ANPR requires");
+          throw new WsSecurityError(
+            "SAML_UNSIGNED",
+            "the SAML assertion is not signed: sign it with the workstation key (enveloped signature, exclusive c14n), as ANPR requires",
+          );
         }
         // A signed assertion is read from the bytes its signature covers, never from the document.
-        const signedAssertion = assertionSignature ? verifyAssertionSignature(assertion, assertionSignature, certificate, envelopeXml, ids) : assertion;
+        const signedAssertion = assertionSignature
+          ? verifyAssertionSignature(assertion, assertionSignature, certificate, envelopeXml, ids)
+          : assertion;
         saml = { ...readAssertion(signedAssertion, now, skewMs), signed: !!assertionSignature };
         if (checkFirmato) {
           let content: string;
           try {
-            content = checkIdPostazioneFirmato(saml.attributes.IdPostazioneFirmato!, certificatePem, certificate.fingerprint256);
+            content = checkIdPostazioneFirmato(
+              saml.attributes.IdPostazioneFirmato!,
+              certificatePem,
+              certificate.fingerprint256,
+            );
           } catch (err) {
-            throw new WsSecurityError("SAML_INVALID", "the SAML attribute IdPostazioneFirmato is not signed by the certificate that signed the message", err);
+            throw new WsSecurityError(
+              "SAML_INVALID",
+              "the SAML attribute IdPostazioneFirmato is not signed by the certificate that signed the message",
+              err,
+            );
           }
           if (content !== saml.attributes.IdPostazione) {
-            throw new WsSecurityError("SAML_INVALID", "the SAML attribute IdPostazioneFirmato does not sign IdPostazione");
+            throw new WsSecurityError(
+              "SAML_INVALID",
+              "the SAML attribute IdPostazioneFirmato does not sign IdPostazione",
+            );
           }
         }
       }
@@ -523,7 +586,10 @@ function soapParts(doc: Document): { envelope: Element; header: Element | undefi
   const headers = parts.filter((e) => e.namespaceURI === wsNamespaces.soap11 && e.localName === "Header");
   const bodies = parts.filter((e) => e.namespaceURI === wsNamespaces.soap11 && e.localName === "Body");
   if (bodies.length !== 1 || headers.length > 1 || (headers[0] && parts[0] !== headers[0])) {
-    throw new SoapEnvelopeError("SOAP_ENVELOPE_INVALID", "the SOAP envelope must have one Body, preceded by at most one Header");
+    throw new SoapEnvelopeError(
+      "SOAP_ENVELOPE_INVALID",
+      "the SOAP envelope must have one Body, preceded by at most one Header",
+    );
   }
   return { envelope, header: headers[0], body: bodies[0]! };
 }
@@ -539,7 +605,10 @@ function indexIds(doc: Document): Map<string, Element> {
         const name = attr.localName ?? attr.name;
         if (name !== "Id" && name !== "ID" && name !== "id") continue;
         if (ids.has(attr.value)) {
-          throw new WsSecurityError("SIGNATURE_REFERENCES_INVALID", "the envelope uses the same id on more than one element");
+          throw new WsSecurityError(
+            "SIGNATURE_REFERENCES_INVALID",
+            "the envelope uses the same id on more than one element",
+          );
         }
         ids.set(attr.value, child);
       }
@@ -569,36 +638,64 @@ function only(parent: Element, ns: string, localName: string, what: string): Ele
   return found[0]!;
 }
 
-function readSignedInfo(signature: Element, ids: Map<string, Element>, body: Element, timestamp: Element): SignaturePlan {
+function readSignedInfo(
+  signature: Element,
+  ids: Map<string, Element>,
+  body: Element,
+  timestamp: Element,
+): SignaturePlan {
   const ds = wsNamespaces.ds;
   const signedInfo = only(signature, ds, "SignedInfo", "SignedInfo");
   only(signature, ds, "SignatureValue", "SignatureValue");
   const c14n = only(signedInfo, ds, "CanonicalizationMethod", "CanonicalizationMethod");
-  if (algorithmAttr(c14n) !== excC14n) throw new WsSecurityError("SIGNATURE_INVALID", "the signature must use exclusive canonicalization without comments");
+  if (algorithmAttr(c14n) !== excC14n)
+    throw new WsSecurityError(
+      "SIGNATURE_INVALID",
+      "the signature must use exclusive canonicalization without comments",
+    );
   const method = algorithmAttr(only(signedInfo, ds, "SignatureMethod", "SignatureMethod"));
   const algorithm = (Object.keys(suites) as WsSignatureAlgorithm[]).find((name) => suites[name].signature === method);
-  if (!algorithm) throw new WsSecurityError("SIGNATURE_INVALID", "the signature algorithm is not RSA-SHA256 or RSA-SHA1");
+  if (!algorithm)
+    throw new WsSecurityError("SIGNATURE_INVALID", "the signature algorithm is not RSA-SHA256 or RSA-SHA1");
 
   const children = childElements(signedInfo);
   const references = children.filter((e) => e.namespaceURI === ds && e.localName === "Reference");
-  if (children.length !== references.length + 2) throw new WsSecurityError("SIGNATURE_REFERENCES_INVALID", "the SignedInfo holds unexpected elements");
-  if (references.length !== 2) throw new WsSecurityError("SIGNATURE_REFERENCES_INVALID", "the signature must reference exactly the Body and the Timestamp");
+  if (children.length !== references.length + 2)
+    throw new WsSecurityError("SIGNATURE_REFERENCES_INVALID", "the SignedInfo holds unexpected elements");
+  if (references.length !== 2)
+    throw new WsSecurityError(
+      "SIGNATURE_REFERENCES_INVALID",
+      "the signature must reference exactly the Body and the Timestamp",
+    );
   const referenced = new Map<Element, string>();
   for (const reference of references) {
     const uri = reference.getAttribute("URI") ?? "";
     const id = uri.startsWith("#") ? uri.slice(1) : "";
     const target = ids.get(id);
     if (!target || (target !== body && target !== timestamp) || referenced.has(target)) {
-      throw new WsSecurityError("SIGNATURE_REFERENCES_INVALID", "the signature must reference exactly the SOAP Body and the Security Timestamp");
+      throw new WsSecurityError(
+        "SIGNATURE_REFERENCES_INVALID",
+        "the signature must reference exactly the SOAP Body and the Security Timestamp",
+      );
     }
     referenced.set(target, id);
     const transforms = childElements(only(reference, ds, "Transforms", "Transforms per reference"));
-    if (transforms.length !== 1 || transforms[0]!.localName !== "Transform" || algorithmAttr(transforms[0]) !== excC14n) {
-      throw new WsSecurityError("SIGNATURE_REFERENCES_INVALID", "each reference must use the single transform exclusive c14n");
+    if (
+      transforms.length !== 1 ||
+      transforms[0]!.localName !== "Transform" ||
+      algorithmAttr(transforms[0]) !== excC14n
+    ) {
+      throw new WsSecurityError(
+        "SIGNATURE_REFERENCES_INVALID",
+        "each reference must use the single transform exclusive c14n",
+      );
     }
     const digest = algorithmAttr(only(reference, ds, "DigestMethod", "DigestMethod per reference"));
     if (digest !== suites["rsa-sha256"].digest && !(algorithm === "rsa-sha1" && digest === suites["rsa-sha1"].digest)) {
-      throw new WsSecurityError("SIGNATURE_INVALID", "the reference digest algorithm is not accepted with this signature algorithm");
+      throw new WsSecurityError(
+        "SIGNATURE_INVALID",
+        "the reference digest algorithm is not accepted with this signature algorithm",
+      );
     }
     only(reference, ds, "DigestValue", "DigestValue per reference");
   }
@@ -624,13 +721,25 @@ function resolveSigningCertificate(signature: Element, security: Element, ids: M
   const refs = childElements(str!);
   const ref = refs[0];
   if (refs.length !== 1 || ref!.namespaceURI !== wsNamespaces.wsse || ref!.localName !== "Reference") {
-    throw new WsSecurityError("SIGNATURE_INVALID", "the SecurityTokenReference must be a direct wsse:Reference to the BinarySecurityToken");
+    throw new WsSecurityError(
+      "SIGNATURE_INVALID",
+      "the SecurityTokenReference must be a direct wsse:Reference to the BinarySecurityToken",
+    );
   }
   const valueType = ref!.getAttribute("ValueType");
   const uri = ref!.getAttribute("URI") ?? "";
   const token = uri.startsWith("#") ? ids.get(uri.slice(1)) : undefined;
-  if ((valueType && valueType !== tokenProfile) || !token || token.parentNode !== security || token.namespaceURI !== wsNamespaces.wsse || token.localName !== "BinarySecurityToken") {
-    throw new WsSecurityError("SIGNATURE_INVALID", "the SecurityTokenReference does not point to a BinarySecurityToken in the Security header");
+  if (
+    (valueType && valueType !== tokenProfile) ||
+    !token ||
+    token.parentNode !== security ||
+    token.namespaceURI !== wsNamespaces.wsse ||
+    token.localName !== "BinarySecurityToken"
+  ) {
+    throw new WsSecurityError(
+      "SIGNATURE_INVALID",
+      "the SecurityTokenReference does not point to a BinarySecurityToken in the Security header",
+    );
   }
   const encoding = token.getAttribute("EncodingType");
   if (token.getAttribute("ValueType") !== tokenProfile || (encoding && encoding !== base64Binary)) {
@@ -648,11 +757,26 @@ function readSignedReferences(signedXml: string[], plan: SignaturePlan): { body:
   let timestamp: Element | undefined;
   for (const xml of signedXml) {
     const root = parseXmlSafe(xml).documentElement!;
-    if (root.namespaceURI === wsNamespaces.soap11 && root.localName === "Body" && hasId(root, plan.bodyId) && !body) body = root;
-    else if (root.namespaceURI === wsNamespaces.wsu && root.localName === "Timestamp" && hasId(root, plan.timestampId) && !timestamp) timestamp = root;
-    else throw new WsSecurityError("SIGNATURE_REFERENCES_INVALID", "the signed parts are not the SOAP Body and the Timestamp");
+    if (root.namespaceURI === wsNamespaces.soap11 && root.localName === "Body" && hasId(root, plan.bodyId) && !body)
+      body = root;
+    else if (
+      root.namespaceURI === wsNamespaces.wsu &&
+      root.localName === "Timestamp" &&
+      hasId(root, plan.timestampId) &&
+      !timestamp
+    )
+      timestamp = root;
+    else
+      throw new WsSecurityError(
+        "SIGNATURE_REFERENCES_INVALID",
+        "the signed parts are not the SOAP Body and the Timestamp",
+      );
   }
-  if (!body || !timestamp) throw new WsSecurityError("SIGNATURE_REFERENCES_INVALID", "the signed parts are not the SOAP Body and the Timestamp");
+  if (!body || !timestamp)
+    throw new WsSecurityError(
+      "SIGNATURE_REFERENCES_INVALID",
+      "the signed parts are not the SOAP Body and the Timestamp",
+    );
   return { body, timestamp };
 }
 
@@ -667,10 +791,13 @@ function checkTimestamp(timestamp: Element, now: Date, skewMs: number): { create
   const expiresElements = childElements(timestamp, wsNamespaces.wsu, "Expires");
   const created = createdElements.length === 1 ? parseInstant(textOf(createdElements[0]!)) : undefined;
   const expires = expiresElements.length === 1 ? parseInstant(textOf(expiresElements[0]!)) : undefined;
-  if (!created || !expires) throw new WsSecurityError("TIMESTAMP_INVALID", "the Timestamp must have one valid Created and one valid Expires");
+  if (!created || !expires)
+    throw new WsSecurityError("TIMESTAMP_INVALID", "the Timestamp must have one valid Created and one valid Expires");
   if (expires <= created) throw new WsSecurityError("TIMESTAMP_INVALID", "the Timestamp expires before it was created");
-  if (created.getTime() > now.getTime() + skewMs) throw new WsSecurityError("TIMESTAMP_INVALID", "the Timestamp was created in the future: check the sender's clock");
-  if (expires.getTime() <= now.getTime() - skewMs) throw new WsSecurityError("TIMESTAMP_EXPIRED", `the message expired at ${expires.toISOString()}`);
+  if (created.getTime() > now.getTime() + skewMs)
+    throw new WsSecurityError("TIMESTAMP_INVALID", "the Timestamp was created in the future: check the sender's clock");
+  if (expires.getTime() <= now.getTime() - skewMs)
+    throw new WsSecurityError("TIMESTAMP_EXPIRED", `the message expired at ${expires.toISOString()}`);
   return { created, expires };
 }
 
@@ -685,7 +812,8 @@ function readAssertion(assertion: Element, now: Date, skewMs: number): VerifiedS
   const nameId = nameIdElement ? textOf(nameIdElement) : "";
   if (!issuer || !nameId) throw invalid("has no Issuer or no Subject NameID");
   const confirmations = subject ? childElements(subject, saml, "SubjectConfirmation") : [];
-  if (!confirmations.some((c) => c.getAttribute("Method") === bearer)) throw invalid("has no bearer SubjectConfirmation");
+  if (!confirmations.some((c) => c.getAttribute("Method") === bearer))
+    throw invalid("has no bearer SubjectConfirmation");
   const conditions = findChild(assertion, saml, "Conditions");
   if (conditions) {
     const notBefore = conditions.getAttribute("NotBefore");
@@ -718,9 +846,16 @@ function readAssertion(assertion: Element, now: Date, skewMs: number): VerifiedS
  * BinarySecurityToken certificate — a certificate in the assertion's KeyInfo must be that same one
  * (the workstation signs both), and is never trusted on its own.
  */
-function verifyAssertionSignature(assertion: Element, signature: Element, certificate: X509Certificate, envelopeXml: string, ids: Map<string, Element>): Element {
+function verifyAssertionSignature(
+  assertion: Element,
+  signature: Element,
+  certificate: X509Certificate,
+  envelopeXml: string,
+  ids: Map<string, Element>,
+): Element {
   const ds = wsNamespaces.ds;
-  const invalid = (message: string, cause?: unknown) => new WsSecurityError("SAML_SIGNATURE_INVALID", `the SAML assertion's signature ${message}`, cause);
+  const invalid = (message: string, cause?: unknown) =>
+    new WsSecurityError("SAML_SIGNATURE_INVALID", `the SAML assertion's signature ${message}`, cause);
   const id = assertion.getAttribute("ID") ?? "";
   if (!id || ids.get(id) !== assertion) throw invalid("cannot be checked: the assertion has no unique ID");
   try {
@@ -730,28 +865,39 @@ function verifyAssertionSignature(assertion: Element, signature: Element, certif
   }
   const signedInfos = childElements(signature, ds, "SignedInfo");
   const signedInfo = signedInfos[0];
-  if (signedInfos.length !== 1 || childElements(signature, ds, "SignatureValue").length !== 1) throw invalid("must have one SignedInfo and one SignatureValue");
+  if (signedInfos.length !== 1 || childElements(signature, ds, "SignatureValue").length !== 1)
+    throw invalid("must have one SignedInfo and one SignatureValue");
   const c14n = childElements(signedInfo!, ds, "CanonicalizationMethod");
   if (c14n.length !== 1 || algorithmAttr(c14n[0]) !== excC14n) throw invalid("must use exclusive canonicalization");
   const methods = childElements(signedInfo!, ds, "SignatureMethod");
-  const algorithm = (Object.keys(suites) as WsSignatureAlgorithm[]).find((name) => methods.length === 1 && suites[name].signature === algorithmAttr(methods[0]));
+  const algorithm = (Object.keys(suites) as WsSignatureAlgorithm[]).find(
+    (name) => methods.length === 1 && suites[name].signature === algorithmAttr(methods[0]),
+  );
   if (!algorithm) throw invalid("is not RSA-SHA256 or RSA-SHA1");
   const references = childElements(signedInfo!, ds, "Reference");
-  if (references.length !== 1 || childElements(signedInfo!).length !== 3) throw invalid("must hold exactly one reference, to the assertion");
+  if (references.length !== 1 || childElements(signedInfo!).length !== 3)
+    throw invalid("must hold exactly one reference, to the assertion");
   const reference = references[0]!;
   if (reference.getAttribute("URI") !== `#${id}`) throw invalid("does not reference the assertion it is in");
   const transformsParents = childElements(reference, ds, "Transforms");
   const transforms = transformsParents.length === 1 ? childElements(transformsParents[0]!) : [];
-  if (transforms.length !== 2 || transforms.some((t) => t.namespaceURI !== ds || t.localName !== "Transform") || algorithmAttr(transforms[0]) !== envelopedSignature || algorithmAttr(transforms[1]) !== excC14n) {
+  if (
+    transforms.length !== 2 ||
+    transforms.some((t) => t.namespaceURI !== ds || t.localName !== "Transform") ||
+    algorithmAttr(transforms[0]) !== envelopedSignature ||
+    algorithmAttr(transforms[1]) !== excC14n
+  ) {
     throw invalid("must use exactly the transforms enveloped-signature and exclusive c14n");
   }
   const digests = childElements(reference, ds, "DigestMethod");
   const digest = digests.length === 1 ? algorithmAttr(digests[0]) : "";
-  if (digest !== suites["rsa-sha256"].digest && !(algorithm === "rsa-sha1" && digest === suites["rsa-sha1"].digest)) throw invalid("uses a digest algorithm not accepted with its signature algorithm");
+  if (digest !== suites["rsa-sha256"].digest && !(algorithm === "rsa-sha1" && digest === suites["rsa-sha1"].digest))
+    throw invalid("uses a digest algorithm not accepted with its signature algorithm");
   const keyInfo = childElements(signature, ds, "KeyInfo")[0];
   const expectedDer = certificate.raw.toString("base64");
   for (const embedded of keyInfo ? findDescendants(keyInfo, ds, "X509Certificate") : []) {
-    if (textOf(embedded).replace(/\s+/g, "") !== expectedDer) throw invalid("names another certificate than the one that signed the message");
+    if (textOf(embedded).replace(/\s+/g, "") !== expectedDer)
+      throw invalid("names another certificate than the one that signed the message");
   }
   const verifier = new SignedXml({ publicCert: certificate.publicKey, getCertFromKeyInfo: () => null });
   verifier.idAttributes = ["ID"];
@@ -765,7 +911,12 @@ function verifyAssertionSignature(assertion: Element, signature: Element, certif
   if (!valid) throw invalid("does not verify: the assertion was changed or signed by another key");
   const signedParts = verifier.getSignedReferences();
   const signedRoot = signedParts.length === 1 ? parseXmlSafe(signedParts[0]!).documentElement : undefined;
-  if (!signedRoot || signedRoot.namespaceURI !== wsNamespaces.saml2 || signedRoot.localName !== "Assertion" || signedRoot.getAttribute("ID") !== id) {
+  if (
+    !signedRoot ||
+    signedRoot.namespaceURI !== wsNamespaces.saml2 ||
+    signedRoot.localName !== "Assertion" ||
+    signedRoot.getAttribute("ID") !== id
+  ) {
     throw invalid("does not cover the assertion");
   }
   return signedRoot;

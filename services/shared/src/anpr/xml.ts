@@ -87,7 +87,11 @@ export function isElement(node: Node | null | undefined): node is Element {
 export function childElements(parent: Node, ns?: string, localName?: string): Element[] {
   const result: Element[] = [];
   for (let child = parent.firstChild; child; child = child.nextSibling) {
-    if (isElement(child) && (ns === undefined || child.namespaceURI === ns) && (localName === undefined || child.localName === localName)) {
+    if (
+      isElement(child) &&
+      (ns === undefined || child.namespaceURI === ns) &&
+      (localName === undefined || child.localName === localName)
+    ) {
       result.push(child);
     }
   }
@@ -97,7 +101,8 @@ export function childElements(parent: Node, ns?: string, localName?: string): El
 /** The first element child of `parent` with namespace `ns` and local name `localName`, or undefined. */
 export function findChild(parent: Node, ns: string | undefined, localName: string): Element | undefined {
   for (let child = parent.firstChild; child; child = child.nextSibling) {
-    if (isElement(child) && (ns === undefined || child.namespaceURI === ns) && child.localName === localName) return child;
+    if (isElement(child) && (ns === undefined || child.namespaceURI === ns) && child.localName === localName)
+      return child;
   }
   return undefined;
 }

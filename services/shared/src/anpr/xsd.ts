@@ -11,7 +11,14 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { XmlBufferInputProvider, xmlCleanupInputProvider, XmlDocument, XmlLibError, xmlRegisterInputProvider, XsdValidator as LibXsdValidator } from "libxml2-wasm";
+import {
+  XmlBufferInputProvider,
+  xmlCleanupInputProvider,
+  XmlDocument,
+  XmlLibError,
+  xmlRegisterInputProvider,
+  XsdValidator as LibXsdValidator,
+} from "libxml2-wasm";
 
 import { anprSpecDir } from "./spec-dir.js";
 
@@ -20,9 +27,17 @@ export { anprSpecDir };
 /** The ANPR services whose bodies can be validated, with their schema files (entry first). */
 export const anprSchemas = {
   /** 6001 certificazione: Richiesta6001 / Risposta6001. */
-  certificazione6001: ["soap-official/6001certificazione.xsd", "soap-official/vocabolario6001certificazione.xsd", "soap-official/tipoDato.xsd"],
+  certificazione6001: [
+    "soap-official/6001certificazione.xsd",
+    "soap-official/vocabolario6001certificazione.xsd",
+    "soap-official/tipoDato.xsd",
+  ],
   /** 3000 consultazione: Richiesta3002 / Risposta3002 and the other 300x operations. */
-  consultazione3000: ["soap-official/3000consultazione.xsd", "soap-official/vocabolario3000consultazione.xsd", "soap-official/tipoDato.xsd"],
+  consultazione3000: [
+    "soap-official/3000consultazione.xsd",
+    "soap-official/vocabolario3000consultazione.xsd",
+    "soap-official/tipoDato.xsd",
+  ],
   /** TestConn: RichiestaConnessione / RispostaConnessione. */
   connessione: [
     "anpr-client-example/connessione.xsd",

@@ -130,7 +130,14 @@ async function build(dir: string, options: EnsureDevPkiOptions): Promise<DevPkiM
   const report = (file: string, action: "created" | "kept") => options.onFile?.(join(dir, file), action);
   const now = new Date();
 
-  const simCa = await ensureCa(dir, files.simCa, files.simCaKey, "Novabox ANPR simulator CA (development)", force, report);
+  const simCa = await ensureCa(
+    dir,
+    files.simCa,
+    files.simCaKey,
+    "Novabox ANPR simulator CA (development)",
+    force,
+    report,
+  );
   const tlsValid =
     !force &&
     !simCa.created &&
@@ -140,7 +147,12 @@ async function build(dir: string, options: EnsureDevPkiOptions): Promise<DevPkiM
     report(files.tls, "kept");
     report(files.tlsKey, "kept");
   } else {
-    const tls = issueServerCertificate(simCa.ca, { commonName: "localhost", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1", "::1"], validDays: 825 });
+    const tls = issueServerCertificate(simCa.ca, {
+      commonName: "localhost",
+      dnsNames: ["localhost"],
+      ipAddresses: ["127.0.0.1", "::1"],
+      validDays: 825,
+    });
     await writeAtomic(join(dir, files.tlsKey), tls.privateKeyPem, 0o600);
     await writeAtomic(join(dir, files.tls), tls.certificatePem + simCa.ca.certificatePem, 0o644);
     report(files.tlsKey, "created");
@@ -153,13 +165,20 @@ async function build(dir: string, options: EnsureDevPkiOptions): Promise<DevPkiM
     const postazioneId = `POST-${comune.comuneCode}-01`;
     const pkcs12File = `workstation-${comune.comuneCode}.p12`;
     const pinFile = `workstation-${comune.comuneCode}.pin`;
-    let fingerprint = !force && !wsCa.created ? await workstationStillGood(join(dir, pkcs12File), join(dir, pinFile), wsCa.ca, now) : undefined;
+    let fingerprint =
+      !force && !wsCa.created
+        ? await workstationStillGood(join(dir, pkcs12File), join(dir, pinFile), wsCa.ca, now)
+        : undefined;
     if (fingerprint) {
       report(pkcs12File, "kept");
       report(pinFile, "kept");
     } else {
       const pin = String(randomInt(0, 100_000_000)).padStart(8, "0");
-      const issued = issueWorkstationCertificate(wsCa.ca, { comuneCode: comune.comuneCode, postazioneId, validDays: 825 });
+      const issued = issueWorkstationCertificate(wsCa.ca, {
+        comuneCode: comune.comuneCode,
+        postazioneId,
+        validDays: 825,
+      });
       await writeAtomic(join(dir, pinFile), `${pin}\n`, 0o600);
       await writeAtomic(join(dir, pkcs12File), issued.toPkcs12(pin), 0o600);
       fingerprint = describeCertificate(issued.certificatePem).fingerprintSha256;
@@ -182,7 +201,13 @@ async function build(dir: string, options: EnsureDevPkiOptions): Promise<DevPkiM
   const stored: DevPkiManifest = {
     version: 1,
     dir: ".",
-    simulator: { caCertificateFile: files.simCa, caKeyFile: files.simCaKey, tlsCertificateFile: files.tls, tlsKeyFile: files.tlsKey, hostnames },
+    simulator: {
+      caCertificateFile: files.simCa,
+      caKeyFile: files.simCaKey,
+      tlsCertificateFile: files.tls,
+      tlsKeyFile: files.tlsKey,
+      hostnames,
+    },
     workstationCa: { certificateFile: files.wsCa, keyFile: files.wsCaKey },
     workstations,
   };
@@ -207,7 +232,10 @@ async function ensureCa(
 ): Promise<{ ca: DevCertificateAuthority; created: boolean }> {
   if (!force) {
     try {
-      const ca = loadCertificateAuthority(await readFile(join(dir, certFile), "utf8"), await readFile(join(dir, keyFile), "utf8"));
+      const ca = loadCertificateAuthority(
+        await readFile(join(dir, certFile), "utf8"),
+        await readFile(join(dir, keyFile), "utf8"),
+      );
       if (describeCertificate(ca.certificatePem).notAfter.getTime() - Date.now() > renewMarginMs) {
         report(certFile, "kept");
         report(keyFile, "kept");
@@ -229,16 +257,27 @@ async function certificateStillGood(file: string, ca: DevCertificateAuthority, n
   try {
     const pem = await readFile(file, "utf8");
     const info = describeCertificate(pem);
-    return info.notAfter.getTime() - now.getTime() > renewMarginMs && verifyCertificateChain(info.pem, [ca.certificatePem], now);
+    return (
+      info.notAfter.getTime() - now.getTime() > renewMarginMs &&
+      verifyCertificateChain(info.pem, [ca.certificatePem], now)
+    );
   } catch {
     return false;
   }
 }
 
-async function workstationStillGood(p12File: string, pinFile: string, ca: DevCertificateAuthority, now: Date): Promise<string | undefined> {
+async function workstationStillGood(
+  p12File: string,
+  pinFile: string,
+  ca: DevCertificateAuthority,
+  now: Date,
+): Promise<string | undefined> {
   try {
     const pin = (await readFile(pinFile, "utf8")).trim();
-    const credentials = loadWorkstationCredentials(await readFile(p12File), pin, { now, trustedCaPem: [ca.certificatePem] });
+    const credentials = loadWorkstationCredentials(await readFile(p12File), pin, {
+      now,
+      trustedCaPem: [ca.certificatePem],
+    });
     return credentials.notAfter.getTime() - now.getTime() > renewMarginMs ? credentials.fingerprintSha256 : undefined;
   } catch {
     return undefined;
@@ -256,8 +295,15 @@ function withPaths(manifest: DevPkiManifest, dir: string, path: (file: string) =
       tlsCertificateFile: path(manifest.simulator.tlsCertificateFile),
       tlsKeyFile: path(manifest.simulator.tlsKeyFile),
     },
-    workstationCa: { certificateFile: path(manifest.workstationCa.certificateFile), keyFile: path(manifest.workstationCa.keyFile) },
-    workstations: manifest.workstations.map((w) => ({ ...w, pkcs12File: path(w.pkcs12File), pinFile: path(w.pinFile) })),
+    workstationCa: {
+      certificateFile: path(manifest.workstationCa.certificateFile),
+      keyFile: path(manifest.workstationCa.keyFile),
+    },
+    workstations: manifest.workstations.map((w) => ({
+      ...w,
+      pkcs12File: path(w.pkcs12File),
+      pinFile: path(w.pinFile),
+    })),
   };
 }
 
@@ -279,13 +325,20 @@ async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const age = await stat(lockDir).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await stat(lockDir).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (age > 60_000) {
         await rm(lockDir, { recursive: true, force: true });
         continue;
       }
       if (Date.now() > deadline) {
-        throw new DomainError("unavailable", `the development PKI in ${dirname(lockDir)} is locked by another process`, { reason: "DEV_PKI_LOCKED" });
+        throw new DomainError(
+          "unavailable",
+          `the development PKI in ${dirname(lockDir)} is locked by another process`,
+          { reason: "DEV_PKI_LOCKED" },
+        );
       }
       await sleep(50);
     }

@@ -24,9 +24,19 @@ import { isIP } from "node:net";
 import { join, resolve } from "node:path";
 import type { ChannelCredentials, ServerCredentials } from "@grpc/grpc-js";
 import forge from "node-forge";
-import { createCertificateAuthority, loadCertificateAuthority, signCertificate, type DevCertificateAuthority } from "../anpr/pki.js";
+import {
+  createCertificateAuthority,
+  loadCertificateAuthority,
+  signCertificate,
+  type DevCertificateAuthority,
+} from "../anpr/pki.js";
 import { DomainError } from "../runtime/domain-error.js";
-import { isMeshWorkstationId, meshIdentityOfSubjectAltName, meshIdentityUri, type MeshIdentity } from "../mesh/mesh-identity.js";
+import {
+  isMeshWorkstationId,
+  meshIdentityOfSubjectAltName,
+  meshIdentityUri,
+  type MeshIdentity,
+} from "../mesh/mesh-identity.js";
 import { createMeshTls, type MeshTls, type MeshTlsOptions } from "../mesh/mesh-tls.js";
 import { writeAtomic } from "../runtime/write-atomic.js";
 
@@ -56,17 +66,26 @@ export function defaultWorkstationId(comuneCode: string): string {
  */
 export function parseMeshBoxSpec(value: string): MeshBoxSpec {
   const [comuneCode = "", workstation] = value.trim().split(":", 2);
-  if (!comunePattern.test(comuneCode)) throw new DomainError("invalid-input", `"${comuneCode}" is not an ISTAT Comune code (six digits, e.g. 022205)`, { reason: "INVALID_COMUNE_CODE" });
+  if (!comunePattern.test(comuneCode))
+    throw new DomainError("invalid-input", `"${comuneCode}" is not an ISTAT Comune code (six digits, e.g. 022205)`, {
+      reason: "INVALID_COMUNE_CODE",
+    });
   const workstationId = workstation?.trim() || defaultWorkstationId(comuneCode);
   if (!isMeshWorkstationId(workstationId)) {
-    throw new DomainError("invalid-input", `"${workstationId}" cannot name a workstation in a mesh certificate: use 1-64 letters, digits, ".", "-" or "_"`, { reason: "INVALID_WORKSTATION_ID" });
+    throw new DomainError(
+      "invalid-input",
+      `"${workstationId}" cannot name a workstation in a mesh certificate: use 1-64 letters, digits, ".", "-" or "_"`,
+      { reason: "INVALID_WORKSTATION_ID" },
+    );
   }
   return { comuneCode, workstationId };
 }
 
 /** The file/role name of a box: `box-<comune>` for its first workstation, `box-<comune>-<workstation, lower case>` otherwise. */
 export function meshBoxRole(box: MeshBoxSpec): MeshRole {
-  return box.workstationId === defaultWorkstationId(box.comuneCode) ? `box-${box.comuneCode}` : `box-${box.comuneCode}-${box.workstationId.toLowerCase()}`;
+  return box.workstationId === defaultWorkstationId(box.comuneCode)
+    ? `box-${box.comuneCode}`
+    : `box-${box.comuneCode}-${box.workstationId.toLowerCase()}`;
 }
 
 /** The identity a role's certificate names (boxes: from `box`). */
@@ -74,7 +93,10 @@ export function meshIdentityForRole(role: MeshRole, box?: MeshBoxSpec): MeshIden
   if (role === "router" || role === "gateway") return { role };
   if (!box) {
     const code = /^box-(\d{6})$/.exec(role)?.[1];
-    if (!code) throw new DomainError("invalid-input", `the mesh role ${role} needs its Comune and workstation`, { reason: "INVALID_MESH_ROLE" });
+    if (!code)
+      throw new DomainError("invalid-input", `the mesh role ${role} needs its Comune and workstation`, {
+        reason: "INVALID_MESH_ROLE",
+      });
     return { role: "box", comuneCode: code, workstationId: defaultWorkstationId(code) };
   }
   return { role: "box", comuneCode: box.comuneCode, workstationId: box.workstationId };
@@ -159,7 +181,11 @@ export async function ensureMeshPki(dir: string, options: EnsureMeshPkiOptions):
   let ca = await loadValidCa(caFile, caKeyFile, now, options.renewBeforeDays ?? 30);
   const caRenewed = ca === undefined;
   if (!ca) {
-    ca = createCertificateAuthority({ commonName: meshCaCommonName, organization: meshOrganization, validDays: options.caValidDays ?? 3650 });
+    ca = createCertificateAuthority({
+      commonName: meshCaCommonName,
+      organization: meshOrganization,
+      validDays: options.caValidDays ?? 3650,
+    });
     await writeAtomic(caKeyFile, ca.privateKeyPem, 0o600);
     await writeAtomic(caFile, ca.certificatePem, 0o644);
     report(caFile, "created");
@@ -176,7 +202,12 @@ export async function ensureMeshPki(dir: string, options: EnsureMeshPkiOptions):
   ]);
   for (const box of boxes) parties.set(meshBoxRole(box), meshIdentityForRole(meshBoxRole(box), box));
   for (const role of Object.keys(options.sans ?? {})) {
-    if (!parties.has(role as MeshRole)) throw new DomainError("invalid-input", `names were given for ${role}, which is not one of ${[...parties.keys()].join(", ")}`, { reason: "UNKNOWN_MESH_ROLE" });
+    if (!parties.has(role as MeshRole))
+      throw new DomainError(
+        "invalid-input",
+        `names were given for ${role}, which is not one of ${[...parties.keys()].join(", ")}`,
+        { reason: "UNKNOWN_MESH_ROLE" },
+      );
   }
   const identities: Record<string, MeshIdentityFiles> = {};
   const caCert = new X509Certificate(ca.certificatePem);
@@ -185,7 +216,8 @@ export async function ensureMeshPki(dir: string, options: EnsureMeshPkiOptions):
     const files = { certificate: join(root, names.certificate), privateKey: join(root, names.privateKey) };
     identities[role] = files;
     const hostnames = [...new Set([...common, ...(options.sans?.[role] ?? [])])];
-    const keep = !caRenewed && (await leafStillGood(files, caCert, identity, hostnames, now, options.renewBeforeDays ?? 30));
+    const keep =
+      !caRenewed && (await leafStillGood(files, caCert, identity, hostnames, now, options.renewBeforeDays ?? 30));
     if (keep) {
       await tightenKeyMode(files.privateKey);
       report(files.certificate, "kept");
@@ -218,7 +250,10 @@ export interface IssueMeshCertificateOptions {
  * mesh", serverAuth + clientAuth, subjectAltName = the SPIFFE ID of `identity` plus `hostnames`.
  * Exposed for tests that need a certificate from another CA or for another identity.
  */
-export function issueMeshCertificate(ca: DevCertificateAuthority, options: IssueMeshCertificateOptions): { certificatePem: string; privateKeyPem: string } {
+export function issueMeshCertificate(
+  ca: DevCertificateAuthority,
+  options: IssueMeshCertificateOptions,
+): { certificatePem: string; privateKeyPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: "spki", format: "pem" }).toString());
@@ -246,7 +281,10 @@ export function issueMeshCertificate(ca: DevCertificateAuthority, options: Issue
     { name: "subjectKeyIdentifier" },
   ]);
   signCertificate(cert, ca.privateKey);
-  return { certificatePem: forge.pki.certificateToPem(cert), privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString() };
+  return {
+    certificatePem: forge.pki.certificateToPem(cert),
+    privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+  };
 }
 
 /**
@@ -259,10 +297,22 @@ export function issueMeshCertificate(ca: DevCertificateAuthority, options: Issue
 export function meshCredentials(dir: string, role: MeshRole, options: MeshTlsOptions = {}): MeshCredentials & MeshTls {
   const root = resolve(dir);
   const names = meshIdentityFileNames(role);
-  return createMeshTls({ caCertificate: join(root, "ca.pem"), certificate: join(root, names.certificate), privateKey: join(root, names.privateKey) }, options);
+  return createMeshTls(
+    {
+      caCertificate: join(root, "ca.pem"),
+      certificate: join(root, names.certificate),
+      privateKey: join(root, names.privateKey),
+    },
+    options,
+  );
 }
 
-async function loadValidCa(certFile: string, keyFile: string, now: Date, renewBeforeDays: number): Promise<DevCertificateAuthority | undefined> {
+async function loadValidCa(
+  certFile: string,
+  keyFile: string,
+  now: Date,
+  renewBeforeDays: number,
+): Promise<DevCertificateAuthority | undefined> {
   try {
     const ca = loadCertificateAuthority(await readFile(certFile, "utf8"), await readFile(keyFile, "utf8"));
     const cert = new X509Certificate(ca.certificatePem);
@@ -273,7 +323,14 @@ async function loadValidCa(certFile: string, keyFile: string, now: Date, renewBe
   }
 }
 
-async function leafStillGood(files: MeshIdentityFiles, ca: X509Certificate, identity: MeshIdentity, hostnames: readonly string[], now: Date, renewBeforeDays: number): Promise<boolean> {
+async function leafStillGood(
+  files: MeshIdentityFiles,
+  ca: X509Certificate,
+  identity: MeshIdentity,
+  hostnames: readonly string[],
+  now: Date,
+  renewBeforeDays: number,
+): Promise<boolean> {
   try {
     const cert = new X509Certificate(await readFile(files.certificate));
     const key: KeyObject = createPrivateKey(await readFile(files.privateKey));

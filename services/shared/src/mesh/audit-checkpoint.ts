@@ -73,7 +73,10 @@ const exportPrefix = Buffer.from("novabox-audit-export-v1\n", "ascii");
 /** Reads a box's signing identity from the mesh PKI folder (`<role>.pem`, `<role>-key.pem`). */
 export function loadMeshSigningIdentity(dir: string, role: string): MeshSigningIdentity {
   const root = resolve(dir);
-  return { certificatePem: readFileSync(join(root, `${role}.pem`), "utf8"), privateKey: createPrivateKey(readFileSync(join(root, `${role}-key.pem`))) };
+  return {
+    certificatePem: readFileSync(join(root, `${role}.pem`), "utf8"),
+    privateKey: createPrivateKey(readFileSync(join(root, `${role}-key.pem`))),
+  };
 }
 
 /** Serializes a head as the AuditCheckpoint message. */
@@ -103,7 +106,10 @@ export function decodeCheckpoint(bytes: Uint8Array): AuditHead {
   try {
     message = fromBinary(AuditCheckpointSchema, bytes);
   } catch (err) {
-    throw new EvidenceInvalidError(`the audit checkpoint cannot be parsed: ${err instanceof Error ? err.message : String(err)}`, "CHECKPOINT_UNREADABLE");
+    throw new EvidenceInvalidError(
+      `the audit checkpoint cannot be parsed: ${err instanceof Error ? err.message : String(err)}`,
+      "CHECKPOINT_UNREADABLE",
+    );
   }
   return {
     comuneCode: message.comuneCode,
@@ -139,7 +145,13 @@ export interface VerifyCheckpointOptions {
   expectedCertificate?: string | Uint8Array;
 }
 
-function checkSigner(certificatePem: string, options: VerifyCheckpointOptions, comuneCode: string, workstationCode: string, at: Date): X509Certificate {
+function checkSigner(
+  certificatePem: string,
+  options: VerifyCheckpointOptions,
+  comuneCode: string,
+  workstationCode: string,
+  at: Date,
+): X509Certificate {
   let cert: X509Certificate;
   let ca: X509Certificate;
   try {
@@ -148,7 +160,8 @@ function checkSigner(certificatePem: string, options: VerifyCheckpointOptions, c
   } catch {
     throw new EvidenceInvalidError("the signer's certificate cannot be parsed", "SIGNER_UNREADABLE");
   }
-  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw new EvidenceInvalidError("the signer's certificate was not issued by the mesh CA", "SIGNER_NOT_IN_MESH");
+  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey))
+    throw new EvidenceInvalidError("the signer's certificate was not issued by the mesh CA", "SIGNER_NOT_IN_MESH");
   const identity = meshIdentityOfSubjectAltName(cert.subjectAltName);
   if (identity?.role !== "box" || identity.comuneCode !== comuneCode || identity.workstationId !== workstationCode) {
     throw new EvidenceInvalidError(
@@ -160,8 +173,16 @@ function checkSigner(certificatePem: string, options: VerifyCheckpointOptions, c
     throw new EvidenceInvalidError(`the signer's certificate was not valid at ${at.toISOString()}`, "SIGNER_EXPIRED");
   }
   if (options.expectedCertificate !== undefined) {
-    const expected = new X509Certificate(typeof options.expectedCertificate === "string" ? options.expectedCertificate : Buffer.from(options.expectedCertificate));
-    if (expected.fingerprint256 !== cert.fingerprint256) throw new EvidenceInvalidError("the checkpoint is signed with another certificate than the announcing box's", "SIGNER_NOT_PEER");
+    const expected = new X509Certificate(
+      typeof options.expectedCertificate === "string"
+        ? options.expectedCertificate
+        : Buffer.from(options.expectedCertificate),
+    );
+    if (expected.fingerprint256 !== cert.fingerprint256)
+      throw new EvidenceInvalidError(
+        "the checkpoint is signed with another certificate than the announcing box's",
+        "SIGNER_NOT_PEER",
+      );
   }
   return cert;
 }
@@ -171,7 +192,10 @@ export function verifyCheckpoint(signed: SignedCheckpoint, options: VerifyCheckp
   const head = decodeCheckpoint(signed.checkpoint);
   const cert = checkSigner(signed.certificatePem, options, head.comuneCode, head.workstationCode, head.time);
   if (!verify("sha256", Buffer.concat([checkpointPrefix, signed.checkpoint]), cert.publicKey, signed.signature)) {
-    throw new EvidenceInvalidError("the checkpoint's signature does not verify: it was altered or not signed by this box", "CHECKPOINT_SIGNATURE_INVALID");
+    throw new EvidenceInvalidError(
+      "the checkpoint's signature does not verify: it was altered or not signed by this box",
+      "CHECKPOINT_SIGNATURE_INVALID",
+    );
   }
   return head;
 }
@@ -191,7 +215,12 @@ export interface AuditExportSignature {
 }
 
 /** Signs an export: returns the detached signature file's bytes. */
-export function signAuditExport(csv: Uint8Array, rows: number, signed: SignedCheckpoint, identity: MeshSigningIdentity): Uint8Array {
+export function signAuditExport(
+  csv: Uint8Array,
+  rows: number,
+  signed: SignedCheckpoint,
+  identity: MeshSigningIdentity,
+): Uint8Array {
   const digest = createHash("sha256").update(csv).digest();
   const signature = sign("sha256", Buffer.concat([exportPrefix, digest, signed.checkpoint]), identity.privateKey);
   const file: AuditExportSignature = {
@@ -214,20 +243,42 @@ export interface VerifiedExport {
 }
 
 /** Verifies an export against its detached signature file; throws {@link EvidenceInvalidError}. */
-export function verifyAuditExport(csv: Uint8Array, signatureFile: Uint8Array, options: VerifyCheckpointOptions): VerifiedExport {
+export function verifyAuditExport(
+  csv: Uint8Array,
+  signatureFile: Uint8Array,
+  options: VerifyCheckpointOptions,
+): VerifiedExport {
   let file: AuditExportSignature;
   try {
     file = JSON.parse(Buffer.from(signatureFile).toString("utf8")) as AuditExportSignature;
   } catch {
     throw new EvidenceInvalidError("the signature file is not JSON", "EXPORT_SIGNATURE_UNREADABLE");
   }
-  if (file.format !== "novabox-audit-export-v1") throw new EvidenceInvalidError("the signature file is not a novabox-audit-export-v1 signature", "EXPORT_SIGNATURE_UNREADABLE");
+  if (file.format !== "novabox-audit-export-v1")
+    throw new EvidenceInvalidError(
+      "the signature file is not a novabox-audit-export-v1 signature",
+      "EXPORT_SIGNATURE_UNREADABLE",
+    );
   const checkpoint = new Uint8Array(Buffer.from(file.checkpoint, "base64"));
-  const head = verifyCheckpoint({ checkpoint, signature: Buffer.from(file.checkpointSignature, "base64"), certificatePem: file.certificatePem }, options);
+  const head = verifyCheckpoint(
+    { checkpoint, signature: Buffer.from(file.checkpointSignature, "base64"), certificatePem: file.certificatePem },
+    options,
+  );
   const digest = createHash("sha256").update(csv).digest();
-  if (digest.toString("hex") !== file.csvSha256) throw new EvidenceInvalidError("the CSV file's SHA-256 differs from the signed one: the file was changed after the export", "EXPORT_ALTERED");
+  if (digest.toString("hex") !== file.csvSha256)
+    throw new EvidenceInvalidError(
+      "the CSV file's SHA-256 differs from the signed one: the file was changed after the export",
+      "EXPORT_ALTERED",
+    );
   const cert = new X509Certificate(file.certificatePem);
-  if (!verify("sha256", Buffer.concat([exportPrefix, digest, checkpoint]), cert.publicKey, Buffer.from(file.signature, "base64"))) {
+  if (
+    !verify(
+      "sha256",
+      Buffer.concat([exportPrefix, digest, checkpoint]),
+      cert.publicKey,
+      Buffer.from(file.signature, "base64"),
+    )
+  ) {
     throw new EvidenceInvalidError("the export's signature does not verify", "EXPORT_SIGNATURE_INVALID");
   }
   return { head, rows: file.rows, signer: describeMeshIdentity(meshIdentityOfSubjectAltName(cert.subjectAltName)) };

@@ -21,13 +21,25 @@ import { meshOrganization } from "../dev-pki/mesh-pki.js";
 
 /** A signing request cannot be signed (reason says why). */
 export class MeshCsrError extends DomainError {
-  constructor(message: string, reason: "CSR_UNREADABLE" | "CSR_SIGNATURE_INVALID" | "CSR_NO_IDENTITY" | "CSR_COMUNE_NOT_APPROVED" | "CSR_ROLE_NOT_ALLOWED", kind: "invalid-input" | "forbidden" = "invalid-input") {
+  constructor(
+    message: string,
+    reason:
+      | "CSR_UNREADABLE"
+      | "CSR_SIGNATURE_INVALID"
+      | "CSR_NO_IDENTITY"
+      | "CSR_COMUNE_NOT_APPROVED"
+      | "CSR_ROLE_NOT_ALLOWED",
+    kind: "invalid-input" | "forbidden" = "invalid-input",
+  ) {
     super(kind, message, { reason });
   }
 }
 
 /** Creates a fresh RSA-2048 key and a CSR for `identity` with `hostnames` (DNS names or IPs). */
-export function createMeshCsr(identity: MeshIdentity, hostnames: readonly string[]): { csrPem: string; privateKeyPem: string } {
+export function createMeshCsr(
+  identity: MeshIdentity,
+  hostnames: readonly string[],
+): { csrPem: string; privateKeyPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const privateKeyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
   const csr = forge.pki.createCertificationRequest();
@@ -37,13 +49,18 @@ export function createMeshCsr(identity: MeshIdentity, hostnames: readonly string
     { shortName: "O", value: meshOrganization },
     { shortName: "CN", value: meshIdentityUri(identity) },
   ]);
-  csr.setAttributes([{ name: "extensionRequest", extensions: [{ name: "subjectAltName", altNames: altNamesOf(identity, hostnames) }] }]);
+  csr.setAttributes([
+    { name: "extensionRequest", extensions: [{ name: "subjectAltName", altNames: altNamesOf(identity, hostnames) }] },
+  ]);
   csr.sign(forge.pki.privateKeyFromPem(privateKeyPem), forge.md.sha256.create());
   return { csrPem: forge.pki.certificationRequestToPem(csr), privateKeyPem };
 }
 
 function altNamesOf(identity: MeshIdentity, hostnames: readonly string[]) {
-  return [{ type: 6, value: meshIdentityUri(identity) }, ...hostnames.map((name) => (isIP(name) === 0 ? { type: 2, value: name } : { type: 7, ip: name }))];
+  return [
+    { type: 6, value: meshIdentityUri(identity) },
+    ...hostnames.map((name) => (isIP(name) === 0 ? { type: 2, value: name } : { type: 7, ip: name })),
+  ];
 }
 
 /** What the operator allows. */
@@ -60,22 +77,51 @@ export interface MeshCsrPolicy {
  * `ca`: the certificate carries the requested names and the requester's public key, never a key
  * the operator saw. Throws {@link MeshCsrError}.
  */
-export function signMeshCsr(ca: DevCertificateAuthority, csrPem: string, policy: MeshCsrPolicy): { certificatePem: string; identity: MeshIdentity; hostnames: string[] } {
+export function signMeshCsr(
+  ca: DevCertificateAuthority,
+  csrPem: string,
+  policy: MeshCsrPolicy,
+): { certificatePem: string; identity: MeshIdentity; hostnames: string[] } {
   let csr: forge.pki.CertificateSigningRequest;
   try {
     csr = forge.pki.certificationRequestFromPem(csrPem);
   } catch {
-    throw new MeshCsrError("the file is not a PEM certificate signing request (-----BEGIN CERTIFICATE REQUEST-----)", "CSR_UNREADABLE");
+    throw new MeshCsrError(
+      "the file is not a PEM certificate signing request (-----BEGIN CERTIFICATE REQUEST-----)",
+      "CSR_UNREADABLE",
+    );
   }
-  if (!csr.verify()) throw new MeshCsrError("the signing request's signature does not match its key: it was altered; ask the box for a new one", "CSR_SIGNATURE_INVALID");
-  const extensions = (csr.getAttribute({ name: "extensionRequest" }) as { extensions?: { name: string; altNames?: { type: number; value?: string; ip?: string }[] }[] } | null)?.extensions ?? [];
+  if (!csr.verify())
+    throw new MeshCsrError(
+      "the signing request's signature does not match its key: it was altered; ask the box for a new one",
+      "CSR_SIGNATURE_INVALID",
+    );
+  const extensions =
+    (
+      csr.getAttribute({ name: "extensionRequest" }) as {
+        extensions?: { name: string; altNames?: { type: number; value?: string; ip?: string }[] }[];
+      } | null
+    )?.extensions ?? [];
   const altNames = extensions.find((e) => e.name === "subjectAltName")?.altNames ?? [];
   const uris = altNames.filter((a) => a.type === 6).map((a) => a.value ?? "");
   const identity = uris.length === 1 ? parseMeshIdentityUri(uris[0]!) : undefined;
-  if (!identity) throw new MeshCsrError("the signing request must name exactly one mesh identity (URI spiffe://novares/comune/<code>/postazione/<id>)", "CSR_NO_IDENTITY");
-  if (identity.role !== "box" && !policy.allowNovaresRoles) throw new MeshCsrError(`the signing request is for the ${identity.role}: only Novabox requests are signed this way`, "CSR_ROLE_NOT_ALLOWED", "forbidden");
+  if (!identity)
+    throw new MeshCsrError(
+      "the signing request must name exactly one mesh identity (URI spiffe://novares/comune/<code>/postazione/<id>)",
+      "CSR_NO_IDENTITY",
+    );
+  if (identity.role !== "box" && !policy.allowNovaresRoles)
+    throw new MeshCsrError(
+      `the signing request is for the ${identity.role}: only Novabox requests are signed this way`,
+      "CSR_ROLE_NOT_ALLOWED",
+      "forbidden",
+    );
   if (identity.role === "box" && !policy.approvedComuni.includes(identity.comuneCode ?? "")) {
-    throw new MeshCsrError(`Comune ${identity.comuneCode ?? "?"} is not approved for the mesh (approved: ${policy.approvedComuni.join(", ") || "none"}): nothing signed`, "CSR_COMUNE_NOT_APPROVED", "forbidden");
+    throw new MeshCsrError(
+      `Comune ${identity.comuneCode ?? "?"} is not approved for the mesh (approved: ${policy.approvedComuni.join(", ") || "none"}): nothing signed`,
+      "CSR_COMUNE_NOT_APPROVED",
+      "forbidden",
+    );
   }
   const hostnames = altNames.filter((a) => a.type === 2 || a.type === 7).map((a) => (a.type === 2 ? a.value! : a.ip!));
 
@@ -100,7 +146,10 @@ export function signMeshCsr(ca: DevCertificateAuthority, csrPem: string, policy:
     { name: "subjectAltName", altNames: altNamesOf(identity, hostnames) },
     { name: "subjectKeyIdentifier" },
   ]);
-  cert.sign(forge.pki.privateKeyFromPem(ca.privateKey.export({ type: "pkcs8", format: "pem" }).toString()), forge.md.sha256.create());
+  cert.sign(
+    forge.pki.privateKeyFromPem(ca.privateKey.export({ type: "pkcs8", format: "pem" }).toString()),
+    forge.md.sha256.create(),
+  );
   return { certificatePem: forge.pki.certificateToPem(cert), identity, hostnames };
 }
 
@@ -115,7 +164,11 @@ export async function dueForRenewal(certFile: string, days: number, now = new Da
 }
 
 /** Writes `<role>-key.pem.next` (0600) and `<role>.csr` in `dir`. */
-export async function writeMeshCsr(dir: string, role: string, request: { csrPem: string; privateKeyPem: string }): Promise<{ csr: string; pendingKey: string }> {
+export async function writeMeshCsr(
+  dir: string,
+  role: string,
+  request: { csrPem: string; privateKeyPem: string },
+): Promise<{ csr: string; pendingKey: string }> {
   const pendingKey = join(dir, `${role}-key.pem.next`);
   const csr = join(dir, `${role}.csr`);
   await writeFile(pendingKey, request.privateKeyPem, { mode: 0o600 });
@@ -129,14 +182,25 @@ export async function writeMeshCsr(dir: string, role: string, request: { csrPem:
  * signed by the mesh CA in `dir`, then replaces key and certificate (each by rename). Throws when
  * the certificate is not for the pending key.
  */
-export async function installMeshCertificate(dir: string, role: string, certificatePem: string): Promise<{ fingerprint: string; notAfter: Date }> {
+export async function installMeshCertificate(
+  dir: string,
+  role: string,
+  certificatePem: string,
+): Promise<{ fingerprint: string; notAfter: Date }> {
   const pendingKey = join(dir, `${role}-key.pem.next`);
   const keyPem = await readFile(pendingKey, "utf8");
   const cert = new X509Certificate(certificatePem);
   const ca = new X509Certificate(await readFile(join(dir, "ca.pem")));
-  if (!cert.checkPrivateKey(createPrivateKey(keyPem))) throw new DomainError("invalid-input", `the certificate is not for the key of the pending request (${pendingKey})`, { reason: "CERTIFICATE_KEY_MISMATCH" });
+  if (!cert.checkPrivateKey(createPrivateKey(keyPem)))
+    throw new DomainError(
+      "invalid-input",
+      `the certificate is not for the key of the pending request (${pendingKey})`,
+      { reason: "CERTIFICATE_KEY_MISMATCH" },
+    );
   if (!cert.checkIssued(ca) || !cert.verify(createPublicKey(ca.publicKey.export({ type: "spki", format: "pem" })))) {
-    throw new DomainError("invalid-input", "the certificate is not signed by the mesh CA (ca.pem)", { reason: "CERTIFICATE_NOT_FROM_MESH_CA" });
+    throw new DomainError("invalid-input", "the certificate is not signed by the mesh CA (ca.pem)", {
+      reason: "CERTIFICATE_NOT_FROM_MESH_CA",
+    });
   }
   const tmpCert = join(dir, `${role}.pem.${randomBytes(4).toString("hex")}.tmp`);
   await writeFile(tmpCert, certificatePem);

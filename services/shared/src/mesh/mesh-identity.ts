@@ -34,9 +34,12 @@ export function isMeshWorkstationId(value: string): boolean {
 /** The SPIFFE ID of `identity`. Throws on a Comune code that is not six digits or an unusable workstation id. */
 export function meshIdentityUri(identity: MeshIdentity): string {
   if (identity.role !== "box") return `spiffe://${meshTrustDomain}/${identity.role}`;
-  if (!comunePattern.test(identity.comuneCode)) throw new Error(`"${identity.comuneCode}" is not an ISTAT Comune code (six digits)`);
+  if (!comunePattern.test(identity.comuneCode))
+    throw new Error(`"${identity.comuneCode}" is not an ISTAT Comune code (six digits)`);
   if (!isMeshWorkstationId(identity.workstationId)) {
-    throw new Error(`"${identity.workstationId}" cannot name a workstation in a mesh certificate: use 1-64 letters, digits, ".", "-" or "_"`);
+    throw new Error(
+      `"${identity.workstationId}" cannot name a workstation in a mesh certificate: use 1-64 letters, digits, ".", "-" or "_"`,
+    );
   }
   return `spiffe://${meshTrustDomain}/comune/${identity.comuneCode}/postazione/${identity.workstationId}`;
 }
@@ -47,7 +50,13 @@ export function parseMeshIdentityUri(uri: string): MeshIdentity | undefined {
   if (!uri.startsWith(prefix)) return undefined;
   const path = uri.slice(prefix.length).split("/");
   if (path.length === 1 && (path[0] === "router" || path[0] === "gateway")) return { role: path[0] };
-  if (path.length === 4 && path[0] === "comune" && path[2] === "postazione" && comunePattern.test(path[1]!) && isMeshWorkstationId(path[3]!)) {
+  if (
+    path.length === 4 &&
+    path[0] === "comune" &&
+    path[2] === "postazione" &&
+    comunePattern.test(path[1]!) &&
+    isMeshWorkstationId(path[3]!)
+  ) {
     return { role: "box", comuneCode: path[1]!, workstationId: path[3]! };
   }
   return undefined;
@@ -86,6 +95,7 @@ export function meshIdentityOfSubjectAltName(subjectAltName: string | undefined)
 /** A short human description for messages and logs, e.g. `the Novabox of Comune 022161 (POST-022161-01)`. */
 export function describeMeshIdentity(identity: MeshIdentity | undefined): string {
   if (!identity) return "a certificate that names no mesh identity";
-  if (identity.role === "box") return `the Novabox of Comune ${identity.comuneCode} (workstation ${identity.workstationId})`;
+  if (identity.role === "box")
+    return `the Novabox of Comune ${identity.comuneCode} (workstation ${identity.workstationId})`;
   return `the Novares ${identity.role}`;
 }

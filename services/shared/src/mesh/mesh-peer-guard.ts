@@ -26,9 +26,16 @@ export function createMeshPeerGuard(options: MeshPeerGuardOptions): MeshPeerGuar
   return (context) => {
     const identity = meshIdentityOfSubjectAltName(context.peerCertificate?.subjectaltname);
     if (identity && options.roles.includes(identity.role)) return identity;
-    options.logger?.warn({ rpc: context.method.name, peer: context.peer, caller: describeMeshIdentity(identity) }, "call refused: the caller's mesh certificate does not name an allowed role");
-    throw new DomainError("forbidden", `${context.method.name} is served to ${allowed} only; the caller's mesh certificate names ${describeMeshIdentity(identity)}`, {
-      reason: "MESH_PEER_NOT_ALLOWED",
-    });
+    options.logger?.warn(
+      { rpc: context.method.name, peer: context.peer, caller: describeMeshIdentity(identity) },
+      "call refused: the caller's mesh certificate does not name an allowed role",
+    );
+    throw new DomainError(
+      "forbidden",
+      `${context.method.name} is served to ${allowed} only; the caller's mesh certificate names ${describeMeshIdentity(identity)}`,
+      {
+        reason: "MESH_PEER_NOT_ALLOWED",
+      },
+    );
   };
 }

@@ -20,7 +20,13 @@
 import { X509Certificate, createHash, createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { checkServerIdentity as tlsCheckServerIdentity, type PeerCertificate } from "node:tls";
-import { ChannelCredentials, experimental, type ChannelOptions, type ServerCredentials, type VerifyOptions } from "@grpc/grpc-js";
+import {
+  ChannelCredentials,
+  experimental,
+  type ChannelOptions,
+  type ServerCredentials,
+  type VerifyOptions,
+} from "@grpc/grpc-js";
 import { DomainError } from "../runtime/domain-error.js";
 import { describeMeshIdentity, meshIdentityOfSubjectAltName, type MeshIdentity } from "./mesh-identity.js";
 import { withoutIpServername } from "./tls-credentials.js";
@@ -113,8 +119,10 @@ function loadFiles(files: MeshTlsFiles, now: Date): Loaded {
   const privateKey = readFileSync(files.privateKey);
   const caCert = new X509Certificate(ca);
   const cert = new X509Certificate(certificate);
-  if (!cert.checkPrivateKey(createPrivateKey(privateKey))) throw new Error(`${files.privateKey} is not the key of ${files.certificate}`);
-  if (!cert.checkIssued(caCert) || !cert.verify(caCert.publicKey)) throw new Error(`${files.certificate} is not signed by the mesh CA in ${files.caCertificate}`);
+  if (!cert.checkPrivateKey(createPrivateKey(privateKey)))
+    throw new Error(`${files.privateKey} is not the key of ${files.certificate}`);
+  if (!cert.checkIssued(caCert) || !cert.verify(caCert.publicKey))
+    throw new Error(`${files.certificate} is not signed by the mesh CA in ${files.caCertificate}`);
   const notAfter = new Date(cert.validTo);
   if (notAfter.getTime() <= now.getTime()) throw new Error(`${files.certificate} expired on ${notAfter.toISOString()}`);
   return {
@@ -133,7 +141,13 @@ function loadFiles(files: MeshTlsFiles, now: Date): Loaded {
 
 /** A fingerprint of the three files, to notice a change without comparing buffers each time. */
 function stampOf(loaded: Pick<Loaded, "ca" | "certificate" | "privateKey">): string {
-  return createHash("sha256").update(loaded.ca).update("\0").update(loaded.certificate).update("\0").update(loaded.privateKey).digest("hex");
+  return createHash("sha256")
+    .update(loaded.ca)
+    .update("\0")
+    .update(loaded.certificate)
+    .update("\0")
+    .update(loaded.privateKey)
+    .digest("hex");
 }
 
 /**
@@ -147,10 +161,14 @@ export function createMeshTls(files: MeshTlsFiles, options: MeshTlsOptions = {})
   try {
     current = loadFiles(files, new Date());
   } catch (err) {
-    throw new DomainError("precondition-failed", `the mesh certificate cannot be used: ${err instanceof Error ? err.message : String(err)}; create or renew it with npm run pki:mesh`, {
-      reason: "MESH_PKI_UNUSABLE",
-      cause: err,
-    });
+    throw new DomainError(
+      "precondition-failed",
+      `the mesh certificate cannot be used: ${err instanceof Error ? err.message : String(err)}; create or renew it with npm run pki:mesh`,
+      {
+        reason: "MESH_PKI_UNUSABLE",
+        cause: err,
+      },
+    );
   }
   let stamp = stampOf(current);
   const caListeners = new Set<experimental.CaCertificateUpdateListener>();
@@ -158,7 +176,8 @@ export function createMeshTls(files: MeshTlsFiles, options: MeshTlsOptions = {})
 
   const publish = () => {
     for (const listener of caListeners) listener({ caCertificate: current.ca });
-    for (const listener of identityListeners) listener({ certificate: current.certificate, privateKey: current.privateKey });
+    for (const listener of identityListeners)
+      listener({ certificate: current.certificate, privateKey: current.privateKey });
   };
 
   const reload = (): boolean => {
@@ -198,7 +217,11 @@ export function createMeshTls(files: MeshTlsFiles, options: MeshTlsOptions = {})
     },
     addIdentityCertificateListener(listener) {
       identityListeners.add(listener);
-      queueMicrotask(() => identityListeners.has(listener) && listener({ certificate: current.certificate, privateKey: current.privateKey }));
+      queueMicrotask(
+        () =>
+          identityListeners.has(listener) &&
+          listener({ certificate: current.certificate, privateKey: current.privateKey }),
+      );
     },
     removeIdentityCertificateListener(listener) {
       identityListeners.delete(listener);
@@ -218,7 +241,11 @@ export function createMeshTls(files: MeshTlsFiles, options: MeshTlsOptions = {})
     let built: { stamp: string; credentials: ChannelCredentials } | undefined;
     return withoutIpServername(
       new ReloadingChannelCredentials(() => {
-        if (built?.stamp !== stamp) built = { stamp, credentials: ChannelCredentials.createSsl(current.ca, current.privateKey, current.certificate, verify) };
+        if (built?.stamp !== stamp)
+          built = {
+            stamp,
+            credentials: ChannelCredentials.createSsl(current.ca, current.privateKey, current.certificate, verify),
+          };
         return built.credentials;
       }),
     );
@@ -235,7 +262,10 @@ export function createMeshTls(files: MeshTlsFiles, options: MeshTlsOptions = {})
 }
 
 /** A {@link MeshPeerCheck} that accepts only the given roles (and, for boxes, the given Comune). */
-export function expectMeshPeer(expected: { roles: readonly MeshIdentity["role"][]; comuneCode?: string }): MeshPeerCheck {
+export function expectMeshPeer(expected: {
+  roles: readonly MeshIdentity["role"][];
+  comuneCode?: string;
+}): MeshPeerCheck {
   return (identity) => {
     if (!identity || !expected.roles.includes(identity.role)) {
       return `the server presents ${describeMeshIdentity(identity)}, expected ${expected.roles.map((r) => (r === "box" ? "a Novabox" : `the Novares ${r}`)).join(" or ")}`;

@@ -52,7 +52,10 @@ export interface SsoKeySetStatus {
 export interface SsoKeySetOptions {
   source: SsoKeySource;
   /** Default: global fetch. */
-  fetch?: (url: string, init: { signal: AbortSignal; headers: Record<string, string> }) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
+  fetch?: (
+    url: string,
+    init: { signal: AbortSignal; headers: Record<string, string> },
+  ) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
   clock?: () => Date;
   /** Periodic refresh of a URL source (default 300 000 ms). */
   refreshIntervalMs?: number;
@@ -87,7 +90,11 @@ export interface SsoKeySet {
 
 /** The key set's configuration is unusable (INVALID_ARGUMENT when it comes from a request). */
 export class SsoKeySetError extends DomainError {
-  constructor(message: string, reason: "SSO_JWKS_INVALID" | "SSO_JWKS_URL_INVALID" | "SSO_KEY_UNREADABLE", cause?: unknown) {
+  constructor(
+    message: string,
+    reason: "SSO_JWKS_INVALID" | "SSO_JWKS_URL_INVALID" | "SSO_KEY_UNREADABLE",
+    cause?: unknown,
+  ) {
     super("invalid-input", message, { reason, cause });
   }
 }
@@ -98,15 +105,20 @@ export function parseJwks(json: string): SsoKey[] {
   try {
     parsed = JSON.parse(json);
   } catch (err) {
-    throw new SsoKeySetError("the SSO key set is not JSON: expected a JWK Set {\"keys\":[...]}", "SSO_JWKS_INVALID", err);
+    throw new SsoKeySetError('the SSO key set is not JSON: expected a JWK Set {"keys":[...]}', "SSO_JWKS_INVALID", err);
   }
   const keys = (parsed as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(keys)) throw new SsoKeySetError('the SSO key set has no "keys" array: expected a JWK Set {"keys":[...]}', "SSO_JWKS_INVALID");
+  if (!Array.isArray(keys))
+    throw new SsoKeySetError(
+      'the SSO key set has no "keys" array: expected a JWK Set {"keys":[...]}',
+      "SSO_JWKS_INVALID",
+    );
   const usable: SsoKey[] = [];
   for (const jwk of keys as Record<string, unknown>[]) {
     if (typeof jwk !== "object" || jwk === null) continue;
     if (jwk.use !== undefined && jwk.use !== "sig") continue;
-    if ("d" in jwk) throw new SsoKeySetError("the SSO key set contains a PRIVATE key: publish only public keys", "SSO_JWKS_INVALID");
+    if ("d" in jwk)
+      throw new SsoKeySetError("the SSO key set contains a PRIVATE key: publish only public keys", "SSO_JWKS_INVALID");
     let key: KeyObject;
     try {
       key = createPublicKey({ key: jwk as JsonWebKey, format: "jwk" });
@@ -118,7 +130,11 @@ export function parseJwks(json: string): SsoKey[] {
     if (typeof jwk.alg === "string" && jwk.alg !== algorithm) continue;
     usable.push({ kid: typeof jwk.kid === "string" ? jwk.kid : undefined, key, algorithm });
   }
-  if (usable.length === 0) throw new SsoKeySetError("the SSO key set has no usable signature key (RSA, EC P-256 or Ed25519 public keys)", "SSO_JWKS_INVALID");
+  if (usable.length === 0)
+    throw new SsoKeySetError(
+      "the SSO key set has no usable signature key (RSA, EC P-256 or Ed25519 public keys)",
+      "SSO_JWKS_INVALID",
+    );
   return usable;
 }
 
@@ -128,11 +144,17 @@ export function validateJwksUrl(url: string): string {
   try {
     parsed = new URL(url.trim());
   } catch {
-    throw new SsoKeySetError(`"${url}" is not a URL: give the SSO's JWKS address, e.g. https://sso.novares.it/.well-known/jwks.json`, "SSO_JWKS_URL_INVALID");
+    throw new SsoKeySetError(
+      `"${url}" is not a URL: give the SSO's JWKS address, e.g. https://sso.novares.it/.well-known/jwks.json`,
+      "SSO_JWKS_URL_INVALID",
+    );
   }
   const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(parsed.hostname);
   if (parsed.protocol !== "https:" && !(parsed.protocol === "http:" && loopback)) {
-    throw new SsoKeySetError("the SSO's JWKS URL must use https (http only on 127.0.0.1/localhost, for development)", "SSO_JWKS_URL_INVALID");
+    throw new SsoKeySetError(
+      "the SSO's JWKS URL must use https (http only on 127.0.0.1/localhost, for development)",
+      "SSO_JWKS_URL_INVALID",
+    );
   }
   return parsed.toString();
 }
@@ -160,7 +182,11 @@ export function createSsoKeySet(options: SsoKeySetOptions): SsoKeySet {
       throw new SsoKeySetError("the SSO public key is not a readable PEM public key", "SSO_KEY_UNREADABLE", err);
     }
     const algorithm = algorithmForKey(key);
-    if (!algorithm) throw new SsoKeySetError(`the SSO public key is a ${key.asymmetricKeyType ?? "unknown"} key; use an RSA, P-256 or Ed25519 public key`, "SSO_KEY_UNREADABLE");
+    if (!algorithm)
+      throw new SsoKeySetError(
+        `the SSO public key is a ${key.asymmetricKeyType ?? "unknown"} key; use an RSA, P-256 or Ed25519 public key`,
+        "SSO_KEY_UNREADABLE",
+      );
     keys = [{ kid: undefined, key, algorithm }];
     loadedAt = clock();
   } else if (source.kind === "jwks") {
@@ -179,7 +205,10 @@ export function createSsoKeySet(options: SsoKeySetOptions): SsoKeySet {
         const timer = setTimeout(() => controller.abort(), fetchTimeoutMs);
         let text: string;
         try {
-          const response = await doFetch(source.url, { signal: controller.signal, headers: { Accept: "application/jwk-set+json, application/json" } });
+          const response = await doFetch(source.url, {
+            signal: controller.signal,
+            headers: { Accept: "application/jwk-set+json, application/json" },
+          });
           if (!response.ok) throw new Error(`the SSO key set answered HTTP ${response.status}`);
           text = await response.text();
         } finally {
@@ -198,7 +227,9 @@ export function createSsoKeySet(options: SsoKeySetOptions): SsoKeySet {
   };
 
   /** A URL source is re-fetched every refreshIntervalMs, or (while it has never loaded) every minRefetchIntervalMs. */
-  const dueForRefresh = () => source.kind === "jwks-url" && clock().getTime() - lastFetchAt >= (loadedAt ? refreshIntervalMs : minRefetchIntervalMs);
+  const dueForRefresh = () =>
+    source.kind === "jwks-url" &&
+    clock().getTime() - lastFetchAt >= (loadedAt ? refreshIntervalMs : minRefetchIntervalMs);
   /** Fetches now, unless one happened within minRefetchIntervalMs (then waits for a fetch in flight, if any). */
   const fetchLimited = async () => {
     if (clock().getTime() - lastFetchAt >= minRefetchIntervalMs) await fetchNow();
@@ -210,7 +241,10 @@ export function createSsoKeySet(options: SsoKeySetOptions): SsoKeySet {
     return keys.find((k) => k.kid === kid);
   };
 
-  const timer = options.background && source.kind === "jwks-url" ? setInterval(() => void fetchNow(), refreshIntervalMs) : undefined;
+  const timer =
+    options.background && source.kind === "jwks-url"
+      ? setInterval(() => void fetchNow(), refreshIntervalMs)
+      : undefined;
   timer?.unref();
 
   return {

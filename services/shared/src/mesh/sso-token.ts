@@ -40,11 +40,15 @@ export class SsoTokenError extends DomainError {
  */
 export class TobacconistMismatchError extends DomainError {
   constructor(requested: string, signedIn: string) {
-    super("forbidden", `tobacconist_id "${requested}" is not the signed-in tobacconist (${signedIn}); leave it empty or send your own id`, {
-      reason: "TOBACCONIST_MISMATCH",
-      field: "tobacconist_id",
-      metadata: { tobacconistId: signedIn },
-    });
+    super(
+      "forbidden",
+      `tobacconist_id "${requested}" is not the signed-in tobacconist (${signedIn}); leave it empty or send your own id`,
+      {
+        reason: "TOBACCONIST_MISMATCH",
+        field: "tobacconist_id",
+        metadata: { tobacconistId: signedIn },
+      },
+    );
   }
 }
 
@@ -52,8 +56,12 @@ export class TobacconistMismatchError extends DomainError {
  * The tobacconist a call acts for: the one its verified token names. A request's `tobacconist_id`
  * may be empty (filled in from the token) or that same id; any other throws {@link TobacconistMismatchError}.
  */
-export function effectiveTobacconistId(identity: Pick<TobacconistIdentity, "tobacconistId">, requested: string): string {
-  if (requested !== "" && requested !== identity.tobacconistId) throw new TobacconistMismatchError(requested, identity.tobacconistId);
+export function effectiveTobacconistId(
+  identity: Pick<TobacconistIdentity, "tobacconistId">,
+  requested: string,
+): string {
+  if (requested !== "" && requested !== identity.tobacconistId)
+    throw new TobacconistMismatchError(requested, identity.tobacconistId);
   return identity.tobacconistId;
 }
 
@@ -103,11 +111,18 @@ export function ssoTrust(publicKey: string | KeyObject, issuer: string, audience
   try {
     key = typeof publicKey === "string" ? createPublicKey(publicKey) : publicKey;
   } catch (err) {
-    throw new DomainError("invalid-input", "the SSO public key is not a readable PEM public key", { reason: "SSO_KEY_UNREADABLE", cause: err });
+    throw new DomainError("invalid-input", "the SSO public key is not a readable PEM public key", {
+      reason: "SSO_KEY_UNREADABLE",
+      cause: err,
+    });
   }
   const algorithm = algorithmForKey(key);
   if (!algorithm) {
-    throw new DomainError("invalid-input", `the SSO public key is a ${key.asymmetricKeyType ?? "unknown"} key; use an RSA, P-256 or Ed25519 public key`, { reason: "SSO_KEY_UNSUPPORTED" });
+    throw new DomainError(
+      "invalid-input",
+      `the SSO public key is a ${key.asymmetricKeyType ?? "unknown"} key; use an RSA, P-256 or Ed25519 public key`,
+      { reason: "SSO_KEY_UNSUPPORTED" },
+    );
   }
   return { key, algorithm, issuer, audience };
 }
@@ -124,9 +139,17 @@ export interface VerifySsoTokenOptions {
  * Verifies `token` (a raw JWT or an `authorization` value `Bearer <JWT>`) against `trust` and
  * returns the tobacconist it names. Throws {@link SsoTokenError}.
  */
-export async function verifySsoToken(token: string | undefined, trust: SsoTrust, options: VerifySsoTokenOptions): Promise<TobacconistIdentity> {
+export async function verifySsoToken(
+  token: string | undefined,
+  trust: SsoTrust,
+  options: VerifySsoTokenOptions,
+): Promise<TobacconistIdentity> {
   const raw = bearerToken(token, { bareAccepted: true });
-  if (!raw) throw new SsoTokenError("TOKEN_MISSING", "no SSO token: sign in to Novares and send the token as `authorization: Bearer <token>`");
+  if (!raw)
+    throw new SsoTokenError(
+      "TOKEN_MISSING",
+      "no SSO token: sign in to Novares and send the token as `authorization: Bearer <token>`",
+    );
   let alg: string | undefined;
   try {
     alg = decodeProtectedHeader(raw).alg;
@@ -134,8 +157,12 @@ export async function verifySsoToken(token: string | undefined, trust: SsoTrust,
     throw new SsoTokenError("TOKEN_MALFORMED", "the SSO token is not a JWT", err);
   }
   if (alg !== trust.algorithm) {
-    const shown = alg === undefined || alg.toLowerCase() === "none" ? "unsigned tokens (alg none)" : `tokens signed with ${alg}`;
-    throw new SsoTokenError("TOKEN_ALGORITHM_NOT_ALLOWED", `the SSO token was refused: ${shown} are not accepted, the configured key requires ${trust.algorithm}`);
+    const shown =
+      alg === undefined || alg.toLowerCase() === "none" ? "unsigned tokens (alg none)" : `tokens signed with ${alg}`;
+    throw new SsoTokenError(
+      "TOKEN_ALGORITHM_NOT_ALLOWED",
+      `the SSO token was refused: ${shown} are not accepted, the configured key requires ${trust.algorithm}`,
+    );
   }
   let payload: JWTPayload;
   try {
@@ -151,7 +178,8 @@ export async function verifySsoToken(token: string | undefined, trust: SsoTrust,
     throw joseFailure(err, trust);
   }
   const sub = payload.sub;
-  if (typeof sub !== "string" || sub.trim() === "") throw new SsoTokenError("TOKEN_CLAIM_MISSING", "the SSO token does not name a tobacconist (claim sub)");
+  if (typeof sub !== "string" || sub.trim() === "")
+    throw new SsoTokenError("TOKEN_CLAIM_MISSING", "the SSO token does not name a tobacconist (claim sub)");
   const identity: TobacconistIdentity = { tobacconistId: sub, expiresAt: new Date((payload.exp ?? 0) * 1000) };
   if (typeof payload.name === "string" && payload.name !== "") identity.name = payload.name;
   if (typeof payload.jti === "string") identity.tokenId = payload.jti;
@@ -175,7 +203,11 @@ export async function verifySsoTokenWithKeys(
   options: VerifySsoTokenOptions,
 ): Promise<TobacconistIdentity> {
   const raw = bearerToken(token, { bareAccepted: true });
-  if (!raw) throw new SsoTokenError("TOKEN_MISSING", "no SSO token: sign in to Novares and send the token as `authorization: Bearer <token>`");
+  if (!raw)
+    throw new SsoTokenError(
+      "TOKEN_MISSING",
+      "no SSO token: sign in to Novares and send the token as `authorization: Bearer <token>`",
+    );
   let kid: string | undefined;
   try {
     const header = decodeProtectedHeader(raw);
@@ -187,30 +219,60 @@ export async function verifySsoTokenWithKeys(
   if (!found) {
     throw new SsoTokenError(
       "TOKEN_UNKNOWN_KEY",
-      kid === undefined ? "the SSO token names no key (kid) and the SSO publishes several: sign in to Novares again" : `the SSO token was signed with key ${kid}, which the Novares SSO does not publish (any more): sign in to Novares again`,
+      kid === undefined
+        ? "the SSO token names no key (kid) and the SSO publishes several: sign in to Novares again"
+        : `the SSO token was signed with key ${kid}, which the Novares SSO does not publish (any more): sign in to Novares again`,
     );
   }
-  return verifySsoToken(raw, { key: found.key, algorithm: found.algorithm, issuer: expected.issuer, audience: expected.audience }, options);
+  return verifySsoToken(
+    raw,
+    { key: found.key, algorithm: found.algorithm, issuer: expected.issuer, audience: expected.audience },
+    options,
+  );
 }
 
 function joseFailure(err: unknown, trust: SsoTrust): SsoTokenError {
-  if (err instanceof joseErrors.JWTExpired) return new SsoTokenError("TOKEN_EXPIRED", "the SSO token has expired; sign in to Novares again", err);
+  if (err instanceof joseErrors.JWTExpired)
+    return new SsoTokenError("TOKEN_EXPIRED", "the SSO token has expired; sign in to Novares again", err);
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     switch (err.claim) {
       case "iss":
-        return new SsoTokenError("TOKEN_WRONG_ISSUER", `the SSO token was not issued by ${trust.issuer} (claim iss)`, err);
+        return new SsoTokenError(
+          "TOKEN_WRONG_ISSUER",
+          `the SSO token was not issued by ${trust.issuer} (claim iss)`,
+          err,
+        );
       case "aud":
-        return new SsoTokenError("TOKEN_WRONG_AUDIENCE", `the SSO token is not meant for ${trust.audience} (claim aud)`, err);
+        return new SsoTokenError(
+          "TOKEN_WRONG_AUDIENCE",
+          `the SSO token is not meant for ${trust.audience} (claim aud)`,
+          err,
+        );
       case "nbf":
-        return new SsoTokenError("TOKEN_NOT_YET_VALID", "the SSO token is not valid yet (claim nbf); check the clocks", err);
+        return new SsoTokenError(
+          "TOKEN_NOT_YET_VALID",
+          "the SSO token is not valid yet (claim nbf); check the clocks",
+          err,
+        );
       case "iat":
         return new SsoTokenError("TOKEN_INVALID", "the SSO token's issue time is not acceptable (claim iat)", err);
       default:
-        return new SsoTokenError("TOKEN_CLAIM_MISSING", `the SSO token lacks or has an invalid claim ${err.claim}`, err);
+        return new SsoTokenError(
+          "TOKEN_CLAIM_MISSING",
+          `the SSO token lacks or has an invalid claim ${err.claim}`,
+          err,
+        );
     }
   }
-  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return new SsoTokenError("TOKEN_BAD_SIGNATURE", "the SSO token's signature does not match the Novares SSO key", err);
-  if (err instanceof joseErrors.JOSEAlgNotAllowed) return new SsoTokenError("TOKEN_ALGORITHM_NOT_ALLOWED", "the SSO token's algorithm is not accepted", err);
-  if (err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid) return new SsoTokenError("TOKEN_MALFORMED", "the SSO token is not a well-formed JWT", err);
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed)
+    return new SsoTokenError(
+      "TOKEN_BAD_SIGNATURE",
+      "the SSO token's signature does not match the Novares SSO key",
+      err,
+    );
+  if (err instanceof joseErrors.JOSEAlgNotAllowed)
+    return new SsoTokenError("TOKEN_ALGORITHM_NOT_ALLOWED", "the SSO token's algorithm is not accepted", err);
+  if (err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid)
+    return new SsoTokenError("TOKEN_MALFORMED", "the SSO token is not a well-formed JWT", err);
   return new SsoTokenError("TOKEN_INVALID", "the SSO token is not valid", err);
 }

@@ -40,7 +40,11 @@ class NoIpServernameCredentials extends ChannelCredentials {
   _createSecureConnector(channelTarget: Target, options: ChannelOptions, callCredentials?: CallCredentials): Connector {
     const connector = this.inner._createSecureConnector(channelTarget, options, callCredentials);
     const connectionOptions = (connector as { connectionOptions?: { servername?: string } }).connectionOptions;
-    if (connectionOptions && typeof connectionOptions.servername === "string" && isIP(connectionOptions.servername) !== 0) {
+    if (
+      connectionOptions &&
+      typeof connectionOptions.servername === "string" &&
+      isIP(connectionOptions.servername) !== 0
+    ) {
       delete connectionOptions.servername;
     }
     return connector;
@@ -53,6 +57,10 @@ export function withoutIpServername(credentials: ChannelCredentials): ChannelCre
 }
 
 /** grpc-js `credentials.createSsl`, without SNI for IP targets. */
-export function createClientTlsCredentials(rootCerts: Buffer, privateKey?: Buffer, certChain?: Buffer): ChannelCredentials {
+export function createClientTlsCredentials(
+  rootCerts: Buffer,
+  privateKey?: Buffer,
+  certChain?: Buffer,
+): ChannelCredentials {
   return withoutIpServername(grpcCredentials.createSsl(rootCerts, privateKey ?? null, certChain ?? null));
 }

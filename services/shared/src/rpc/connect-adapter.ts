@@ -64,14 +64,22 @@ function callContext(context: HandlerContext, method: DescService["methods"][num
  * Registers `impl` (the grpc-js-style handlers) for `service` on a Connect router. Methods without a
  * handler answer UNIMPLEMENTED, as over grpc-js.
  */
-export function addConnectService<S extends DescService>(router: ConnectRouter, service: S, impl: Partial<ServiceImpl<S>>, logger?: ErrorLogger): void {
+export function addConnectService<S extends DescService>(
+  router: ConnectRouter,
+  service: S,
+  impl: Partial<ServiceImpl<S>>,
+  logger?: ErrorLogger,
+): void {
   const handlers: Record<string, unknown> = {};
   const implementations = impl as Record<string, ((request: unknown, context: CallContext) => unknown) | undefined>;
   for (const method of service.methods) {
     const fn = implementations[method.localName]?.bind(impl);
     if (!fn) {
       handlers[method.localName] = () => {
-        throw new ConnectError(`${service.typeName}/${method.name} is not implemented by this server`, Code.Unimplemented);
+        throw new ConnectError(
+          `${service.typeName}/${method.name} is not implemented by this server`,
+          Code.Unimplemented,
+        );
       };
       continue;
     }

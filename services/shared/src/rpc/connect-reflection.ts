@@ -77,12 +77,21 @@ function withImports(index: ReflectionIndex, name: string): Uint8Array[] {
 /** Answers one reflection request. */
 export function answerReflectionRequest(index: ReflectionIndex, request: ServerReflectionRequest): ResponseInit {
   const base = { validHost: request.host, originalRequest: request };
-  const notFound = (message: string): ResponseInit => ({ ...base, messageResponse: { case: "errorResponse", value: { errorCode: 5, errorMessage: message } } });
-  const files = (name: string): ResponseInit => ({ ...base, messageResponse: { case: "fileDescriptorResponse", value: { fileDescriptorProto: withImports(index, name) } } });
+  const notFound = (message: string): ResponseInit => ({
+    ...base,
+    messageResponse: { case: "errorResponse", value: { errorCode: 5, errorMessage: message } },
+  });
+  const files = (name: string): ResponseInit => ({
+    ...base,
+    messageResponse: { case: "fileDescriptorResponse", value: { fileDescriptorProto: withImports(index, name) } },
+  });
   const ask = request.messageRequest;
   switch (ask.case) {
     case "listServices":
-      return { ...base, messageResponse: { case: "listServicesResponse", value: { service: index.services.map((name) => ({ name })) } } };
+      return {
+        ...base,
+        messageResponse: { case: "listServicesResponse", value: { service: index.services.map((name) => ({ name })) } },
+      };
     case "fileByFilename":
       return index.files.has(ask.value) ? files(ask.value) : notFound(`file not found: ${ask.value}`);
     case "fileContainingSymbol": {
@@ -90,11 +99,29 @@ export function answerReflectionRequest(index: ReflectionIndex, request: ServerR
       return file ? files(file) : notFound(`symbol not found: ${ask.value}`);
     }
     case "allExtensionNumbersOfType":
-      return index.symbols.has(ask.value) ? { ...base, messageResponse: { case: "allExtensionNumbersResponse", value: { baseTypeName: ask.value, extensionNumber: [] } } } : notFound(`type not found: ${ask.value}`);
+      return index.symbols.has(ask.value)
+        ? {
+            ...base,
+            messageResponse: {
+              case: "allExtensionNumbersResponse",
+              value: { baseTypeName: ask.value, extensionNumber: [] },
+            },
+          }
+        : notFound(`type not found: ${ask.value}`);
     case "fileContainingExtension":
       return notFound(`extension not found: ${ask.value.containingType} ${ask.value.extensionNumber}`);
     default:
-      return { ...base, messageResponse: { case: "errorResponse", value: { errorCode: 3, errorMessage: "empty reflection request: set one of list_services, file_by_filename, file_containing_symbol" } } };
+      return {
+        ...base,
+        messageResponse: {
+          case: "errorResponse",
+          value: {
+            errorCode: 3,
+            errorMessage:
+              "empty reflection request: set one of list_services, file_by_filename, file_containing_symbol",
+          },
+        },
+      };
   }
 }
 
@@ -102,7 +129,10 @@ export function answerReflectionRequest(index: ReflectionIndex, request: ServerR
 export function createReflectionIndex(options: ConnectReflectionOptions): ReflectionIndex {
   const descriptorSet = options.descriptorSet ?? readFileSync(defaultDescriptorSetUrl);
   const services = [...options.services, ServerReflection];
-  return indexFiles(collectFileDescriptorProtos(services, descriptorSet, options.extraFiles), services.map((s) => s.typeName));
+  return indexFiles(
+    collectFileDescriptorProtos(services, descriptorSet, options.extraFiles),
+    services.map((s) => s.typeName),
+  );
 }
 
 /** Adds grpc.reflection.v1.ServerReflection describing `options.services` to a Connect router. */

@@ -9,8 +9,7 @@
  * and async iterables and throw {@link RpcError}.
  */
 import type { EventEmitter } from "node:events";
-import type {
-  Client} from "@grpc/grpc-js";
+import type { Client } from "@grpc/grpc-js";
 import {
   Metadata,
   status as GrpcCode,
@@ -26,7 +25,16 @@ import {
   type sendUnaryData,
 } from "@grpc/grpc-js";
 import type { PeerCertificate } from "node:tls";
-import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import {
+  create,
+  fromBinary,
+  toBinary,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  type MessageInitShape,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 import { fromServiceError, RpcError, toServiceError, type ErrorLogger } from "./grpc-status.js";
 
 /** What a handler knows about the call besides its request. */
@@ -68,13 +76,29 @@ type BidiStreaming<I extends DescMessage, O extends DescMessage> = (
 ) => AsyncIterable<MessageInitShape<O>>;
 
 /** The handler type of one method, derived from its descriptor. */
-export type MethodImpl<M> = M extends { methodKind: "unary"; input: infer I extends DescMessage; output: infer O extends DescMessage }
+export type MethodImpl<M> = M extends {
+  methodKind: "unary";
+  input: infer I extends DescMessage;
+  output: infer O extends DescMessage;
+}
   ? Unary<I, O>
-  : M extends { methodKind: "server_streaming"; input: infer I extends DescMessage; output: infer O extends DescMessage }
+  : M extends {
+        methodKind: "server_streaming";
+        input: infer I extends DescMessage;
+        output: infer O extends DescMessage;
+      }
     ? ServerStreaming<I, O>
-    : M extends { methodKind: "client_streaming"; input: infer I extends DescMessage; output: infer O extends DescMessage }
+    : M extends {
+          methodKind: "client_streaming";
+          input: infer I extends DescMessage;
+          output: infer O extends DescMessage;
+        }
       ? ClientStreaming<I, O>
-      : M extends { methodKind: "bidi_streaming"; input: infer I extends DescMessage; output: infer O extends DescMessage }
+      : M extends {
+            methodKind: "bidi_streaming";
+            input: infer I extends DescMessage;
+            output: infer O extends DescMessage;
+          }
         ? BidiStreaming<I, O>
         : never;
 
@@ -99,9 +123,11 @@ function methodDefinition(method: DescMethod): MethodDefinition<object, object> 
     path: grpcMethodPath(method),
     requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
     responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
-    requestSerialize: (value: object) => Buffer.from(toBinary(input, create(input, value as MessageInitShape<DescMessage>))),
+    requestSerialize: (value: object) =>
+      Buffer.from(toBinary(input, create(input, value as MessageInitShape<DescMessage>))),
     requestDeserialize: (bytes: Buffer) => fromBinary(input, bytes),
-    responseSerialize: (value: object) => Buffer.from(toBinary(output, create(output, value as MessageInitShape<DescMessage>))),
+    responseSerialize: (value: object) =>
+      Buffer.from(toBinary(output, create(output, value as MessageInitShape<DescMessage>))),
     responseDeserialize: (bytes: Buffer) => fromBinary(output, bytes),
     originalName: method.localName,
   };
@@ -161,9 +187,12 @@ type AnyCall =
 
 function createContext(call: AnyCall, method: DescMethod): { context: CallContext; responseMetadata: Metadata } {
   const controller = new AbortController();
-  (call as EventEmitter).on("cancelled", () => controller.abort(new RpcError(GrpcCode.CANCELLED, "call cancelled by the client")));
+  (call as EventEmitter).on("cancelled", () =>
+    controller.abort(new RpcError(GrpcCode.CANCELLED, "call cancelled by the client")),
+  );
   const rawDeadline = call.getDeadline();
-  const deadline = rawDeadline instanceof Date ? rawDeadline : Number.isFinite(rawDeadline) ? new Date(rawDeadline) : undefined;
+  const deadline =
+    rawDeadline instanceof Date ? rawDeadline : Number.isFinite(rawDeadline) ? new Date(rawDeadline) : undefined;
   const responseMetadata = new Metadata();
   return {
     responseMetadata,
@@ -182,7 +211,11 @@ function createContext(call: AnyCall, method: DescMethod): { context: CallContex
   };
 }
 
-async function writeAll(call: ServerWritableStream<object, object> | ServerDuplexStream<object, object>, source: AsyncIterable<object>, signal: AbortSignal): Promise<void> {
+async function writeAll(
+  call: ServerWritableStream<object, object> | ServerDuplexStream<object, object>,
+  source: AsyncIterable<object>,
+  signal: AbortSignal,
+): Promise<void> {
   for await (const message of source) {
     if (signal.aborted) return;
     if (!call.write(message)) {
@@ -210,7 +243,11 @@ function unimplemented(service: DescService, method: DescMethod): UntypedHandleC
   return handler as UntypedHandleCall;
 }
 
-function wrapMethod(method: DescMethod, impl: (...args: never[]) => unknown, logger: ErrorLogger | undefined): UntypedHandleCall {
+function wrapMethod(
+  method: DescMethod,
+  impl: (...args: never[]) => unknown,
+  logger: ErrorLogger | undefined,
+): UntypedHandleCall {
   const logContext = { rpc: grpcMethodPath(method) };
   switch (method.methodKind) {
     case "unary":
@@ -220,7 +257,8 @@ function wrapMethod(method: DescMethod, impl: (...args: never[]) => unknown, log
           .then(() => (impl as Unary<DescMessage, DescMessage>)(call.request as MessageShape<DescMessage>, context))
           .then(
             (response) => {
-              if (responseMetadata.getMap() && Object.keys(responseMetadata.getMap()).length > 0) call.sendMetadata(responseMetadata);
+              if (responseMetadata.getMap() && Object.keys(responseMetadata.getMap()).length > 0)
+                call.sendMetadata(responseMetadata);
               callback(null, response);
             },
             (err: unknown) => callback(toServiceError(err, logger, logContext)),
@@ -231,7 +269,10 @@ function wrapMethod(method: DescMethod, impl: (...args: never[]) => unknown, log
         const { context, responseMetadata } = createContext(call, method);
         Promise.resolve()
           .then(async () => {
-            const source = (impl as ServerStreaming<DescMessage, DescMessage>)(call.request as MessageShape<DescMessage>, context);
+            const source = (impl as ServerStreaming<DescMessage, DescMessage>)(
+              call.request as MessageShape<DescMessage>,
+              context,
+            );
             call.sendMetadata(responseMetadata);
             await writeAll(call, source, context.signal);
           })
@@ -246,7 +287,12 @@ function wrapMethod(method: DescMethod, impl: (...args: never[]) => unknown, log
       return ((call: ServerReadableStream<object, object>, callback: sendUnaryData<object>) => {
         const { context } = createContext(call, method);
         Promise.resolve()
-          .then(() => (impl as ClientStreaming<DescMessage, DescMessage>)(call as AsyncIterable<MessageShape<DescMessage>>, context))
+          .then(() =>
+            (impl as ClientStreaming<DescMessage, DescMessage>)(
+              call as AsyncIterable<MessageShape<DescMessage>>,
+              context,
+            ),
+          )
           .then(
             (response) => callback(null, response),
             (err: unknown) => callback(toServiceError(err, logger, logContext)),
@@ -257,7 +303,10 @@ function wrapMethod(method: DescMethod, impl: (...args: never[]) => unknown, log
         const { context, responseMetadata } = createContext(call, method);
         Promise.resolve()
           .then(async () => {
-            const source = (impl as BidiStreaming<DescMessage, DescMessage>)(call as AsyncIterable<MessageShape<DescMessage>>, context);
+            const source = (impl as BidiStreaming<DescMessage, DescMessage>)(
+              call as AsyncIterable<MessageShape<DescMessage>>,
+              context,
+            );
             call.sendMetadata(responseMetadata);
             await writeAll(call, source, context.signal);
           })
@@ -300,19 +349,47 @@ export interface ClientCallOptions {
   signal?: AbortSignal;
 }
 
-type ClientUnary<I extends DescMessage, O extends DescMessage> = (request: MessageInitShape<I>, options?: ClientCallOptions) => Promise<MessageShape<O>>;
-type ClientServerStreaming<I extends DescMessage, O extends DescMessage> = (request: MessageInitShape<I>, options?: ClientCallOptions) => AsyncIterable<MessageShape<O>>;
-type ClientClientStreaming<I extends DescMessage, O extends DescMessage> = (requests: AsyncIterable<MessageInitShape<I>>, options?: ClientCallOptions) => Promise<MessageShape<O>>;
-type ClientBidiStreaming<I extends DescMessage, O extends DescMessage> = (requests: AsyncIterable<MessageInitShape<I>>, options?: ClientCallOptions) => AsyncIterable<MessageShape<O>>;
+type ClientUnary<I extends DescMessage, O extends DescMessage> = (
+  request: MessageInitShape<I>,
+  options?: ClientCallOptions,
+) => Promise<MessageShape<O>>;
+type ClientServerStreaming<I extends DescMessage, O extends DescMessage> = (
+  request: MessageInitShape<I>,
+  options?: ClientCallOptions,
+) => AsyncIterable<MessageShape<O>>;
+type ClientClientStreaming<I extends DescMessage, O extends DescMessage> = (
+  requests: AsyncIterable<MessageInitShape<I>>,
+  options?: ClientCallOptions,
+) => Promise<MessageShape<O>>;
+type ClientBidiStreaming<I extends DescMessage, O extends DescMessage> = (
+  requests: AsyncIterable<MessageInitShape<I>>,
+  options?: ClientCallOptions,
+) => AsyncIterable<MessageShape<O>>;
 
 /** The client method type of one rpc, derived from its descriptor. */
-export type ClientMethod<M> = M extends { methodKind: "unary"; input: infer I extends DescMessage; output: infer O extends DescMessage }
+export type ClientMethod<M> = M extends {
+  methodKind: "unary";
+  input: infer I extends DescMessage;
+  output: infer O extends DescMessage;
+}
   ? ClientUnary<I, O>
-  : M extends { methodKind: "server_streaming"; input: infer I extends DescMessage; output: infer O extends DescMessage }
+  : M extends {
+        methodKind: "server_streaming";
+        input: infer I extends DescMessage;
+        output: infer O extends DescMessage;
+      }
     ? ClientServerStreaming<I, O>
-    : M extends { methodKind: "client_streaming"; input: infer I extends DescMessage; output: infer O extends DescMessage }
+    : M extends {
+          methodKind: "client_streaming";
+          input: infer I extends DescMessage;
+          output: infer O extends DescMessage;
+        }
       ? ClientClientStreaming<I, O>
-      : M extends { methodKind: "bidi_streaming"; input: infer I extends DescMessage; output: infer O extends DescMessage }
+      : M extends {
+            methodKind: "bidi_streaming";
+            input: infer I extends DescMessage;
+            output: infer O extends DescMessage;
+          }
         ? ClientBidiStreaming<I, O>
         : never;
 
@@ -332,7 +409,9 @@ function toGrpcOptions(options: ClientCallOptions): GrpcCallOptions {
 }
 
 function abortError(signal: AbortSignal): RpcError {
-  return signal.reason instanceof RpcError ? signal.reason : new RpcError(GrpcCode.CANCELLED, "call cancelled by the caller");
+  return signal.reason instanceof RpcError
+    ? signal.reason
+    : new RpcError(GrpcCode.CANCELLED, "call cancelled by the caller");
 }
 
 /**
@@ -349,8 +428,14 @@ export function createGrpcClient<S extends DescService>(service: S, channel: Cli
         client[method.localName] = (request: object, options: ClientCallOptions = {}) =>
           new Promise((resolve, reject) => {
             if (options.signal?.aborted) return reject(abortError(options.signal));
-            const call = channel.makeUnaryRequest(path, def.requestSerialize, def.responseDeserialize, request, toMetadata(options.metadata), toGrpcOptions(options), (err, value) =>
-              err ? reject(fromServiceError(err)) : resolve(value),
+            const call = channel.makeUnaryRequest(
+              path,
+              def.requestSerialize,
+              def.responseDeserialize,
+              request,
+              toMetadata(options.metadata),
+              toGrpcOptions(options),
+              (err, value) => (err ? reject(fromServiceError(err)) : resolve(value)),
             );
             options.signal?.addEventListener("abort", () => call.cancel(), { once: true });
           });
@@ -359,7 +444,14 @@ export function createGrpcClient<S extends DescService>(service: S, channel: Cli
         client[method.localName] = (request: object, options: ClientCallOptions = {}) =>
           (async function* () {
             if (options.signal?.aborted) throw abortError(options.signal);
-            const call = channel.makeServerStreamRequest(path, def.requestSerialize, def.responseDeserialize, request, toMetadata(options.metadata), toGrpcOptions(options));
+            const call = channel.makeServerStreamRequest(
+              path,
+              def.requestSerialize,
+              def.responseDeserialize,
+              request,
+              toMetadata(options.metadata),
+              toGrpcOptions(options),
+            );
             const onAbort = () => call.cancel();
             options.signal?.addEventListener("abort", onAbort, { once: true });
             try {
@@ -375,8 +467,13 @@ export function createGrpcClient<S extends DescService>(service: S, channel: Cli
       case "client_streaming":
         client[method.localName] = (requests: AsyncIterable<object>, options: ClientCallOptions = {}) =>
           new Promise((resolve, reject) => {
-            const call = channel.makeClientStreamRequest(path, def.requestSerialize, def.responseDeserialize, toMetadata(options.metadata), toGrpcOptions(options), (err, value) =>
-              err ? reject(fromServiceError(err)) : resolve(value),
+            const call = channel.makeClientStreamRequest(
+              path,
+              def.requestSerialize,
+              def.responseDeserialize,
+              toMetadata(options.metadata),
+              toGrpcOptions(options),
+              (err, value) => (err ? reject(fromServiceError(err)) : resolve(value)),
             );
             options.signal?.addEventListener("abort", () => call.cancel(), { once: true });
             void (async () => {
@@ -393,7 +490,13 @@ export function createGrpcClient<S extends DescService>(service: S, channel: Cli
       case "bidi_streaming":
         client[method.localName] = (requests: AsyncIterable<object>, options: ClientCallOptions = {}) =>
           (async function* () {
-            const call = channel.makeBidiStreamRequest(path, def.requestSerialize, def.responseDeserialize, toMetadata(options.metadata), toGrpcOptions(options));
+            const call = channel.makeBidiStreamRequest(
+              path,
+              def.requestSerialize,
+              def.responseDeserialize,
+              toMetadata(options.metadata),
+              toGrpcOptions(options),
+            );
             const onAbort = () => call.cancel();
             options.signal?.addEventListener("abort", onAbort, { once: true });
             void (async () => {

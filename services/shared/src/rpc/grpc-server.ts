@@ -17,7 +17,9 @@ import type { Observability } from "../runtime/observability.js";
  * One service to serve: its descriptor and either its (possibly partial) typed implementation, or
  * raw pass-through handlers that see the wire bytes (see `createPassThroughServiceDefinition`).
  */
-export type GrpcServiceRegistration = { readonly service: DescService; readonly impl: object } | { readonly service: DescService; readonly passThrough: PassThroughHandlers };
+export type GrpcServiceRegistration =
+  | { readonly service: DescService; readonly impl: object }
+  | { readonly service: DescService; readonly passThrough: PassThroughHandlers };
 
 /** Pairs a descriptor with its implementation, type-checking the implementation. */
 export function grpcService<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>): GrpcServiceRegistration {
@@ -64,7 +66,10 @@ export interface GrpcServerHandle {
 /** Creates a {@link GrpcServerHandle} serving `options.services`, health and reflection. */
 export function createGrpcServer(options: GrpcServerOptions): GrpcServerHandle {
   const logger = options.logger;
-  const interceptors = [...(options.observability ? [options.observability.grpcServerInterceptor] : []), ...(options.serverOptions?.interceptors ?? [])];
+  const interceptors = [
+    ...(options.observability ? [options.observability.grpcServerInterceptor] : []),
+    ...(options.serverOptions?.interceptors ?? []),
+  ];
   const server = new Server({ ...options.serverOptions, interceptors });
   const health =
     options.health ??
@@ -76,12 +81,16 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServerHandle {
     });
   for (const registration of options.services) {
     if ("passThrough" in registration) addPassThroughService(server, registration.service, registration.passThrough);
-    else addGrpcService(server, registration.service, registration.impl as Partial<ServiceImpl<DescService>>, { logger });
+    else
+      addGrpcService(server, registration.service, registration.impl as Partial<ServiceImpl<DescService>>, { logger });
   }
   health.addTo(server);
   if (options.reflection ?? true) {
     const described = [...options.services.map((s) => s.service), Health, ServerReflection];
-    addReflection(server, { services: described, ...(options.descriptorSet ? { descriptorSet: options.descriptorSet } : {}) });
+    addReflection(server, {
+      services: described,
+      ...(options.descriptorSet ? { descriptorSet: options.descriptorSet } : {}),
+    });
   }
 
   return {
@@ -91,7 +100,10 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServerHandle {
       return new Promise((resolve, reject) => {
         server.bindAsync(address, credentials, (err, port) => {
           if (err) return reject(err);
-          logger.info({ address, port, services: options.services.map((s) => s.service.typeName) }, "gRPC server listening");
+          logger.info(
+            { address, port, services: options.services.map((s) => s.service.typeName) },
+            "gRPC server listening",
+          );
           resolve(port);
         });
       });

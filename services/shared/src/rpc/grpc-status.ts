@@ -61,7 +61,8 @@ const fallbackMessages: Readonly<Record<DomainErrorKind, string>> = Object.freez
   "rate-limited": "too many requests; wait a little and try again",
   conflict: "a concurrent change won; retry the whole operation",
   "out-of-range": "a value is outside the range allowed",
-  unavailable: "a service this request depends on (ANPR or a Novabox) answered in a way that cannot be read or could not be reached; retry later, and report it if it persists",
+  unavailable:
+    "a service this request depends on (ANPR or a Novabox) answered in a way that cannot be read or could not be reached; retry later, and report it if it persists",
   timeout: "the operation did not finish in time; retry later",
   cancelled: "the operation was cancelled",
   "not-supported": "this operation is not supported here",
@@ -84,7 +85,8 @@ const programTextLogMessage = "an error message carried program text: the client
 
 /** The domain kind of a gRPC code (inverse of {@link grpcCodeByKind}; UNKNOWN → internal). */
 export function kindOfGrpcCode(code: GrpcCode): DomainErrorKind {
-  for (const [kind, mapped] of Object.entries(grpcCodeByKind) as [DomainErrorKind, GrpcCode][]) if (mapped === code) return kind;
+  for (const [kind, mapped] of Object.entries(grpcCodeByKind) as [DomainErrorKind, GrpcCode][])
+    if (mapped === code) return kind;
   return "internal";
 }
 
@@ -153,7 +155,16 @@ export interface WireStatus {
 function packDetails(details: Partial<RpcErrorDetails>): Any[] {
   const packed: Any[] = [];
   if (details.reason) {
-    packed.push(anyPack(ErrorInfoSchema, create(ErrorInfoSchema, { reason: details.reason, domain: details.domain ?? errorInfoDomain, metadata: details.metadata ?? {} })));
+    packed.push(
+      anyPack(
+        ErrorInfoSchema,
+        create(ErrorInfoSchema, {
+          reason: details.reason,
+          domain: details.domain ?? errorInfoDomain,
+          metadata: details.metadata ?? {},
+        }),
+      ),
+    );
   }
   if (details.fieldViolations && details.fieldViolations.length > 0) {
     packed.push(anyPack(BadRequestSchema, create(BadRequestSchema, { fieldViolations: details.fieldViolations })));
@@ -184,7 +195,9 @@ export function statusOfError(err: unknown, logger?: ErrorLogger, context: objec
   if (err instanceof RpcError) {
     const message = clientMessage(err.message, kindOfGrpcCode(err.code), logger, err);
     const upstream = upstreamStatus(err);
-    return upstream ? { code: err.code, message, ...upstream } : { code: err.code, message, details: packDetails(err.details) };
+    return upstream
+      ? { code: err.code, message, ...upstream }
+      : { code: err.code, message, details: packDetails(err.details) };
   }
   if (isDomainError(err)) {
     const code = grpcCodeByKind[err.kind] ?? GrpcCode.UNKNOWN;
@@ -197,7 +210,12 @@ export function statusOfError(err: unknown, logger?: ErrorLogger, context: objec
     } else if (err.cause !== undefined) {
       logger?.warn({ ...context, reason: err.reason, cause: err.cause }, err.message);
     }
-    const details = packDetails({ reason: err.reason, domain: errorInfoDomain, metadata: { ...err.metadata }, fieldViolations: err.field ? [{ field: err.field, description: message }] : [] });
+    const details = packDetails({
+      reason: err.reason,
+      domain: errorInfoDomain,
+      metadata: { ...err.metadata },
+      fieldViolations: err.field ? [{ field: err.field, description: message }] : [],
+    });
     return { code, message, details };
   }
   logger?.error({ ...context, err }, "unexpected error in handler");
@@ -217,7 +235,15 @@ export function grpcServiceError(status: WireStatus): GrpcServiceError {
   const metadata = new Metadata();
   if (status.encoded) metadata.set("grpc-status-details-bin", Buffer.from(status.encoded));
   else if (status.details.length > 0) {
-    metadata.set("grpc-status-details-bin", Buffer.from(toBinary(StatusSchema, create(StatusSchema, { code: status.code, message: status.message, details: status.details }))));
+    metadata.set(
+      "grpc-status-details-bin",
+      Buffer.from(
+        toBinary(
+          StatusSchema,
+          create(StatusSchema, { code: status.code, message: status.message, details: status.details }),
+        ),
+      ),
+    );
   }
   const err = new Error(status.message) as Error & GrpcServiceError;
   err.code = status.code;
@@ -243,7 +269,10 @@ export function decodeStatusDetails(metadata: Metadata | undefined): RpcErrorDet
       }
       const badRequest = anyUnpack(any, BadRequestSchema);
       if (badRequest) {
-        result.fieldViolations = badRequest.fieldViolations.map((v) => ({ field: v.field, description: v.description }));
+        result.fieldViolations = badRequest.fieldViolations.map((v) => ({
+          field: v.field,
+          description: v.description,
+        }));
       }
     }
   } catch {

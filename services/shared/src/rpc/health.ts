@@ -104,15 +104,21 @@ export function createHealthService(options: HealthServiceOptions = {}): HealthS
         check(request) {
           const status = statuses.get(request.service);
           if (status === undefined) {
-            throw new DomainError("not-found", `unknown service "${request.service}": no health status is registered for it`, {
-              reason: "UNKNOWN_SERVICE",
-            });
+            throw new DomainError(
+              "not-found",
+              `unknown service "${request.service}": no health status is registered for it`,
+              {
+                reason: "UNKNOWN_SERVICE",
+              },
+            );
           }
           return response(status);
         },
         watch: (request, context) => watch(request.service, context),
         list() {
-          return { statuses: Object.fromEntries([...statuses].map(([service, status]) => [service, response(status)])) };
+          return {
+            statuses: Object.fromEntries([...statuses].map(([service, status]) => [service, response(status)])),
+          };
         },
       };
     },

@@ -25,7 +25,11 @@ const contentTypes: Record<string, string> = {
  * carry bearer tokens, not cookies) and answers a preflight. Returns true when the request was a
  * preflight and has been answered.
  */
-export function applyCors(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse, allowedOrigins?: readonly string[]): boolean {
+export function applyCors(
+  req: IncomingMessage | Http2ServerRequest,
+  res: ServerResponse | Http2ServerResponse,
+  allowedOrigins?: readonly string[],
+): boolean {
   const origin = req.headers.origin;
   if (origin && (!allowedOrigins || allowedOrigins.includes(origin))) {
     res.setHeader("Access-Control-Allow-Origin", origin);

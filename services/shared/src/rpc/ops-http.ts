@@ -24,7 +24,10 @@ export interface OpsHttpOptions {
 }
 
 /** Handles the request when it is one of the ops endpoints (returns true), otherwise leaves it (false). */
-export type OpsHttpHandler = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => boolean;
+export type OpsHttpHandler = (
+  req: IncomingMessage | Http2ServerRequest,
+  res: ServerResponse | Http2ServerResponse,
+) => boolean;
 
 /** The paths served by {@link createOpsHttpHandler}. */
 export const opsPaths: readonly string[] = ["/metrics", "/healthz", "/readyz"];
@@ -38,7 +41,8 @@ export function createOpsHttpHandler(options: OpsHttpOptions): OpsHttpHandler {
     const path = (req.url ?? "").split("?")[0] ?? "";
     if (!opsPaths.includes(path) || (req.method !== "GET" && req.method !== "HEAD")) return false;
     const fail = (err: unknown) => {
-      if (!res.headersSent) send(res, 500, "text/plain; charset=utf-8", `${err instanceof Error ? err.message : String(err)}\n`);
+      if (!res.headersSent)
+        send(res, 500, "text/plain; charset=utf-8", `${err instanceof Error ? err.message : String(err)}\n`);
     };
     if (path === "/metrics") {
       options.observability.scrape().then(({ contentType, body }) => send(res, 200, contentType, body), fail);
@@ -47,7 +51,16 @@ export function createOpsHttpHandler(options: OpsHttpOptions): OpsHttpHandler {
     } else {
       Promise.resolve()
         .then(() => options.readiness?.() ?? { ready: true })
-        .then((r) => send(res, r.ready ? 200 : 503, "application/json", `${JSON.stringify({ ready: r.ready, ...(r.reason ? { reason: r.reason } : {}) })}\n`), fail);
+        .then(
+          (r) =>
+            send(
+              res,
+              r.ready ? 200 : 503,
+              "application/json",
+              `${JSON.stringify({ ready: r.ready, ...(r.reason ? { reason: r.reason } : {}) })}\n`,
+            ),
+          fail,
+        );
     }
     return true;
   };

@@ -29,7 +29,11 @@ import { file_novabox_common_v1_anpr } from "#gen/novabox/common/v1/anpr_pb.js";
  * mesh. Every server's reflection serves them, whatever services it registers. Add a file here when
  * a new detail type is attached to a status.
  */
-export const statusDetailFiles: readonly DescFile[] = [file_google_rpc_status, file_google_rpc_error_details, file_novabox_common_v1_anpr];
+export const statusDetailFiles: readonly DescFile[] = [
+  file_google_rpc_status,
+  file_google_rpc_error_details,
+  file_novabox_common_v1_anpr,
+];
 
 /** The descriptor set generated next to the code (`npm run generate`). */
 export const defaultDescriptorSetUrl = new URL("../../../../gen/descriptors.binpb", import.meta.url);
@@ -50,7 +54,11 @@ export interface ReflectionOptions {
  * comments) and falling back to the protobuf-es embedded descriptors (without comments) for any
  * file the set lacks.
  */
-export function collectFileDescriptorProtos(services: readonly DescService[], descriptorSet?: Uint8Array, extraFiles: readonly DescFile[] = statusDetailFiles): FileDescriptorProto[] {
+export function collectFileDescriptorProtos(
+  services: readonly DescService[],
+  descriptorSet?: Uint8Array,
+  extraFiles: readonly DescFile[] = statusDetailFiles,
+): FileDescriptorProto[] {
   const fromSet = new Map<string, FileDescriptorProto>();
   if (descriptorSet) {
     for (const file of fromBinary(FileDescriptorSetSchema, descriptorSet).file) fromSet.set(file.name, file);
@@ -68,8 +76,14 @@ export function collectFileDescriptorProtos(services: readonly DescService[], de
 }
 
 /** {@link collectFileDescriptorProtos}, serialized (what reflection sends). */
-export function collectFileDescriptors(services: readonly DescService[], descriptorSet?: Uint8Array, extraFiles: readonly DescFile[] = statusDetailFiles): Uint8Array[] {
-  return collectFileDescriptorProtos(services, descriptorSet, extraFiles).map((file) => toBinary(FileDescriptorProtoSchema, file));
+export function collectFileDescriptors(
+  services: readonly DescService[],
+  descriptorSet?: Uint8Array,
+  extraFiles: readonly DescFile[] = statusDetailFiles,
+): Uint8Array[] {
+  return collectFileDescriptorProtos(services, descriptorSet, extraFiles).map((file) =>
+    toBinary(FileDescriptorProtoSchema, file),
+  );
 }
 
 /** The reflection services @grpc/reflection serves, and their one (bidirectional) method. */
@@ -82,7 +96,9 @@ type LoadedReflection = Map<string, { definition: ServiceDefinition; implementat
 /** Builds @grpc/reflection's services for `options`, capturing what it would add to a server. */
 function loadReflection(options: ReflectionOptions): LoadedReflection {
   const descriptorSet = options.descriptorSet ?? readFileSync(defaultDescriptorSetUrl);
-  const fileDescriptorProtos = collectFileDescriptors(options.services, descriptorSet, options.extraFiles).map((bytes) => Buffer.from(bytes));
+  const fileDescriptorProtos = collectFileDescriptors(options.services, descriptorSet, options.extraFiles).map(
+    (bytes) => Buffer.from(bytes),
+  );
   // @grpc/reflection reads only `fileDescriptorProtos` from each package-definition entry.
   const packageDefinition = {
     "novabox.reflection.files": { format: "Protocol Buffer 3 DescriptorProto", type: {}, fileDescriptorProtos },
@@ -96,7 +112,9 @@ function loadReflection(options: ReflectionOptions): LoadedReflection {
       loaded.set(path.slice(1, path.lastIndexOf("/")), { definition, implementation });
     },
   };
-  new ReflectionService(packageDefinition as never, { services: options.services.map((s) => s.typeName) }).addToServer(capture);
+  new ReflectionService(packageDefinition as never, { services: options.services.map((s) => s.typeName) }).addToServer(
+    capture,
+  );
   return loaded;
 }
 
@@ -126,7 +144,8 @@ export function addReflection(server: Server, options: ReflectionOptions): void 
       },
     };
     const implementation: UntypedServiceImplementation = {
-      [reflectionMethod]: ((...args: unknown[]) => (real(service).handler as (...a: unknown[]) => void)(...args)) as UntypedServiceImplementation[string],
+      [reflectionMethod]: ((...args: unknown[]) =>
+        (real(service).handler as (...a: unknown[]) => void)(...args)) as UntypedServiceImplementation[string],
     };
     server.addService(definition, implementation);
   }

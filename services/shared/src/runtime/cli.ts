@@ -55,10 +55,19 @@ export function parseCommandLine(argv: readonly string[], spec: CliSpec, io: Cli
     return io.exit(0);
   }
   try {
-    const parsed = parseArgs({ args: [...argv], options: { ...(spec.options ?? {}) }, allowPositionals: true, strict: true });
+    const parsed = parseArgs({
+      args: [...argv],
+      options: { ...(spec.options ?? {}) },
+      allowPositionals: true,
+      strict: true,
+    });
     const max = spec.maxPositionals ?? 0;
     if (parsed.positionals.length > max) {
-      throw new Error(max === 0 ? `unexpected argument "${parsed.positionals[0]}"` : `too many arguments: ${parsed.positionals.slice(max).join(" ")}`);
+      throw new Error(
+        max === 0
+          ? `unexpected argument "${parsed.positionals[0]}"`
+          : `too many arguments: ${parsed.positionals.slice(max).join(" ")}`,
+      );
     }
     return { values: parsed.values, positionals: parsed.positionals };
   } catch (err) {
@@ -81,8 +90,12 @@ export function environmentUsage(schema: z.ZodObject): string {
   for (const [name, field] of fields) {
     const parsed = field.safeParse(undefined);
     const value: unknown = parsed.success ? parsed.data : undefined;
-    const shown = typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value);
-    const fallback = parsed.success && value !== undefined ? ` (default: ${shown})` : parsed.success ? " (optional)" : " (required)";
+    const shown =
+      typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+        ? String(value)
+        : JSON.stringify(value);
+    const fallback =
+      parsed.success && value !== undefined ? ` (default: ${shown})` : parsed.success ? " (optional)" : " (required)";
     lines.push(`  ${name}${fallback}`);
   }
   return lines.join("\n");

@@ -22,7 +22,10 @@ export class ConfigError extends Error {
  * Parses `env` (default `process.env`) with `schema`, a zod object whose keys are variable names.
  * Empty strings count as unset, so `FOO=` falls back to the default.
  */
-export function loadConfig<S extends z.ZodObject>(schema: S, env: Record<string, string | undefined> = process.env): z.infer<S> {
+export function loadConfig<S extends z.ZodObject>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<S> {
   const input: Record<string, string> = {};
   for (const key of Object.keys(schema.shape)) {
     const value = env[key];
@@ -43,7 +46,8 @@ export const env = {
   /** A TCP port 0–65535 (0 = any free port). */
   port: (defaultPort: number) => z.coerce.number().int().min(0).max(65535).default(defaultPort),
   /** A `host:port` address. */
-  hostPort: () => z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, "expected host:port, e.g. 127.0.0.1:50051"),
+  hostPort: () =>
+    z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, "expected host:port, e.g. 127.0.0.1:50051"),
   /** "true"/"false"/"1"/"0" (case-insensitive). */
   flag: (defaultValue: boolean) =>
     z
@@ -64,21 +68,34 @@ export const env = {
  * source (such as a key file it would create) because a credential failed to load.
  * Returns `env[NAME]` when no `_FILE` variable is set (undefined when neither is).
  */
-export function secretFromEnvOrFile(name: string, env: Record<string, string | undefined> = process.env, read: (path: string) => string = defaultReadSecret): string | undefined {
+export function secretFromEnvOrFile(
+  name: string,
+  env: Record<string, string | undefined> = process.env,
+  read: (path: string) => string = defaultReadSecret,
+): string | undefined {
   const fileVariable = `${name}_FILE`;
   const path = env[fileVariable];
   const direct = env[name];
   if (path === undefined || path === "") return direct === "" ? undefined : direct;
-  if (direct !== undefined && direct !== "") throw new ConfigError([{ variable: fileVariable, problem: `set ${name} or ${fileVariable}, not both` }]);
+  if (direct !== undefined && direct !== "")
+    throw new ConfigError([{ variable: fileVariable, problem: `set ${name} or ${fileVariable}, not both` }]);
   let content: string;
   try {
     content = read(path);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    throw new ConfigError([{ variable: fileVariable, problem: `cannot read the secret file ${path}${typeof code === "string" ? ` (${code})` : ""}: the service refuses to start without it` }]);
+    throw new ConfigError([
+      {
+        variable: fileVariable,
+        problem: `cannot read the secret file ${path}${typeof code === "string" ? ` (${code})` : ""}: the service refuses to start without it`,
+      },
+    ]);
   }
   const value = content.replace(/\r?\n$/, "");
-  if (value === "") throw new ConfigError([{ variable: fileVariable, problem: `the secret file ${path} is empty: the service refuses to start without it` }]);
+  if (value === "")
+    throw new ConfigError([
+      { variable: fileVariable, problem: `the secret file ${path} is empty: the service refuses to start without it` },
+    ]);
   return value;
 }
 

@@ -17,7 +17,8 @@
  * A personal codice fiscale (16 characters, omocodia letters allowed), as a whole word. Global and
  * case-insensitive: use with `replace`, or reset `lastIndex` before `test`.
  */
-export const fiscalCodePattern = /\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\b/gi;
+export const fiscalCodePattern =
+  /\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\b/gi;
 
 /** What a redacted codice fiscale becomes. */
 export const fiscalCodePlaceholder = "[codice fiscale]";
@@ -26,7 +27,8 @@ export const fiscalCodePlaceholder = "[codice fiscale]";
 export const maxLoggedStringLength = 2_000;
 
 /** A whole XML document or SOAP envelope, from its prolog or root to its end (or the string's end). */
-const xmlDocumentPattern = /<\?xml[\s\S]*?(?:<\/(?:[\w.-]+:)?Envelope\s*>|$)|<(?:[\w.-]+:)?Envelope\b[\s\S]*?(?:<\/(?:[\w.-]+:)?Envelope\s*>|$)/gi;
+const xmlDocumentPattern =
+  /<\?xml[\s\S]*?(?:<\/(?:[\w.-]+:)?Envelope\s*>|$)|<(?:[\w.-]+:)?Envelope\b[\s\S]*?(?:<\/(?:[\w.-]+:)?Envelope\s*>|$)/gi;
 /** Anything still shaped like XML markup after the documents were removed (fragments of a body). */
 const xmlFragmentPattern = /<([\w.-]+:)?[\w.-]+(\s[^<>]*)?>[\s\S]*<\/([\w.-]+:)?[\w.-]+\s*>/g;
 
@@ -39,14 +41,18 @@ export function redactText(text: string): string {
   let out = text;
   if (out.length > 50_000) {
     // Too long to scan safely: a log line never needs it, and it may be a whole document.
-    return out.includes("<") ? `[text with markup redacted, ${out.length} characters]` : redactText(out.slice(0, maxLoggedStringLength)) + `… [${out.length - maxLoggedStringLength} more characters cut]`;
+    return out.includes("<")
+      ? `[text with markup redacted, ${out.length} characters]`
+      : redactText(out.slice(0, maxLoggedStringLength)) +
+          `… [${out.length - maxLoggedStringLength} more characters cut]`;
   }
   if (out.includes("<")) {
     out = out.replace(xmlDocumentPattern, (xml) => `[XML redacted, ${xml.length} characters]`);
     out = out.replace(xmlFragmentPattern, (xml) => `[XML redacted, ${xml.length} characters]`);
   }
   out = out.replace(fiscalCodePattern, fiscalCodePlaceholder);
-  if (out.length > maxLoggedStringLength) out = `${out.slice(0, maxLoggedStringLength)}… [${out.length - maxLoggedStringLength} more characters cut]`;
+  if (out.length > maxLoggedStringLength)
+    out = `${out.slice(0, maxLoggedStringLength)}… [${out.length - maxLoggedStringLength} more characters cut]`;
   return out;
 }
 
@@ -107,11 +113,22 @@ const grpcCodeNames = [
 ];
 
 const isErrorLike = (value: unknown): value is Error =>
-  value instanceof Error || (typeof value === "object" && value !== null && typeof (value as Error).message === "string" && typeof (value as Error).name === "string" && "stack" in value);
+  value instanceof Error ||
+  (typeof value === "object" &&
+    value !== null &&
+    typeof (value as Error).message === "string" &&
+    typeof (value as Error).name === "string" &&
+    "stack" in value);
 
 /** True when `value` already is the output of {@link serializeError}. */
 function isSerialized(value: unknown): value is SerializedError {
-  return typeof value === "object" && value !== null && !(value instanceof Error) && typeof (value as SerializedError).type === "string" && typeof (value as SerializedError).message === "string";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !(value instanceof Error) &&
+    typeof (value as SerializedError).type === "string" &&
+    typeof (value as SerializedError).message === "string"
+  );
 }
 
 /**
@@ -126,7 +143,12 @@ export function serializeError(value: unknown, depth = 0): SerializedError {
   if (!isErrorLike(value)) {
     let message: string;
     if (typeof value === "string") message = value;
-    else if (typeof value === "object" && value !== null && typeof (value as { message?: unknown }).message === "string") message = (value as { message: string }).message;
+    else if (
+      typeof value === "object" &&
+      value !== null &&
+      typeof (value as { message?: unknown }).message === "string"
+    )
+      message = (value as { message: string }).message;
     else {
       try {
         message = JSON.stringify(value) ?? String(value);
@@ -137,23 +159,34 @@ export function serializeError(value: unknown, depth = 0): SerializedError {
     return { type: "NonError", message: redactText(message) };
   }
   const e = value as Error & Record<string, unknown>;
-  const out: SerializedError = { type: e.constructor?.name && e.constructor.name !== "Object" ? e.constructor.name : e.name || "Error", message: redactText(String(e.message ?? "")) };
+  const out: SerializedError = {
+    type: e.constructor?.name && e.constructor.name !== "Object" ? e.constructor.name : e.name || "Error",
+    message: redactText(String(e.message ?? "")),
+  };
   // grpc-js client errors put the status message in `details`; the message is "14 UNAVAILABLE: ...".
   const code = e.code;
   if (typeof code === "string" || typeof code === "number") out.code = code;
-  const looksGrpc = typeof code === "number" && ("metadata" in e || "details" in e || e.name === "RpcError" || "trailers" in e);
+  const looksGrpc =
+    typeof code === "number" && ("metadata" in e || "details" in e || e.name === "RpcError" || "trailers" in e);
   if (looksGrpc && typeof code === "number" && grpcCodeNames[code]) out.codeName = grpcCodeNames[code];
   if (typeof e.kind === "string") out.kind = e.kind;
   if (typeof e.reason === "string") out.reason = e.reason;
   const metadata = e.metadata;
-  if (metadata && typeof metadata === "object" && !Array.isArray(metadata) && Object.getPrototypeOf(metadata) === Object.prototype) {
+  if (
+    metadata &&
+    typeof metadata === "object" &&
+    !Array.isArray(metadata) &&
+    Object.getPrototypeOf(metadata) === Object.prototype
+  ) {
     const safe: Record<string, string> = {};
-    for (const [k, v] of Object.entries(metadata as Record<string, unknown>)) if (typeof v === "string") safe[k] = redactText(v);
+    for (const [k, v] of Object.entries(metadata as Record<string, unknown>))
+      if (typeof v === "string") safe[k] = redactText(v);
     if (Object.keys(safe).length > 0) out.metadata = safe;
   }
   const response = e.response as { status?: unknown } | undefined;
   if (typeof e.status === "number") out.status = e.status;
-  else if (response && typeof response === "object" && typeof response.status === "number") out.status = response.status;
+  else if (response && typeof response === "object" && typeof response.status === "number")
+    out.status = response.status;
   if (typeof e.syscall === "string") out.syscall = e.syscall;
   if (typeof e.address === "string") out.address = e.address;
   if (typeof e.port === "number") out.port = e.port;
@@ -163,7 +196,8 @@ export function serializeError(value: unknown, depth = 0): SerializedError {
   }
   if (depth < 5) {
     if (e.cause !== undefined && e.cause !== value) out.cause = serializeError(e.cause, depth + 1);
-    if (Array.isArray(e.errors) && e.errors.length > 0) out.errors = e.errors.slice(0, 5).map((inner) => serializeError(inner, depth + 1));
+    if (Array.isArray(e.errors) && e.errors.length > 0)
+      out.errors = e.errors.slice(0, 5).map((inner) => serializeError(inner, depth + 1));
   }
   return out;
 }
@@ -206,7 +240,12 @@ export function redactValue(value: unknown, options: RedactValueOptions = {}): u
   return redactAt(value, 0, new WeakSet(), options.secretKeys);
 }
 
-function redactAt(value: unknown, depth: number, seen: WeakSet<object>, secretKeys: ReadonlySet<string> | undefined): unknown {
+function redactAt(
+  value: unknown,
+  depth: number,
+  seen: WeakSet<object>,
+  secretKeys: ReadonlySet<string> | undefined,
+): unknown {
   if (typeof value === "string") return redactText(value);
   if (typeof value === "bigint") return value.toString();
   if (value === null || typeof value !== "object") return value;

@@ -61,7 +61,10 @@ export function createLogger(options: LoggerOptions): Logger {
             method.apply(this, [{ err: first }, redactText(first.message), ...rest] as Parameters<typeof method>);
             return;
           }
-          method.apply(this, args.map((arg) => (typeof arg === "string" ? redactText(arg) : arg)) as Parameters<typeof method>);
+          method.apply(
+            this,
+            args.map((arg) => (typeof arg === "string" ? redactText(arg) : arg)) as Parameters<typeof method>,
+          );
         },
       },
     },

@@ -38,12 +38,32 @@ import {
   type StatusObject,
 } from "@grpc/grpc-js";
 import { Code, ConnectError, type Interceptor as ConnectInterceptor } from "@connectrpc/connect";
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type TextMapGetter, type TextMapSetter, type Tracer } from "@opentelemetry/api";
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type TextMapGetter,
+  type TextMapSetter,
+  type Tracer,
+} from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import type { OTLPTraceExporter as OtlpTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { AlwaysOffSampler, BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type CounterConfiguration, type GaugeConfiguration, type HistogramConfiguration } from "prom-client";
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  type CounterConfiguration,
+  type GaugeConfiguration,
+  type HistogramConfiguration,
+} from "prom-client";
 import { ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { decodeStatusDetails } from "../rpc/grpc-status.js";
 import { redactText } from "./log-safety.js";
@@ -162,7 +182,10 @@ interface CallScope {
 /** Where the exporter sends spans, or undefined when tracing is off (see the module comment). */
 export function otlpTracesUrl(env: Record<string, string | undefined>): string | undefined {
   if ((env.OTEL_SDK_DISABLED ?? "").trim().toLowerCase() === "true") return undefined;
-  const exporters = (env.OTEL_TRACES_EXPORTER ?? "").split(",").map((e) => e.trim().toLowerCase()).filter(Boolean);
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? "")
+    .split(",")
+    .map((e) => e.trim().toLowerCase())
+    .filter(Boolean);
   if (exporters.includes("none")) return undefined;
   const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
   if (traces) return traces;
@@ -175,7 +198,8 @@ function resourceAttributes(env: Record<string, string | undefined>): Attributes
   const attributes: Attributes = {};
   for (const pair of (env.OTEL_RESOURCE_ATTRIBUTES ?? "").split(",")) {
     const at = pair.indexOf("=");
-    if (at > 0) attributes[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim());
+    if (at > 0)
+      attributes[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim());
   }
   return attributes;
 }
@@ -207,7 +231,11 @@ const headersGetter: TextMapGetter<Headers> = {
  * Announce is one of them: every box calls it every 10 s, 1,600 calls a second at national scale.
  */
 function isHousekeeping(method: string): boolean {
-  return method.startsWith("grpc.health.v1.") || method.startsWith("grpc.reflection.") || method === "novares.discovery.v1.DiscoveryService/Announce";
+  return (
+    method.startsWith("grpc.health.v1.") ||
+    method.startsWith("grpc.reflection.") ||
+    method === "novares.discovery.v1.DiscoveryService/Announce"
+  );
 }
 
 function adoptRequestId(value: unknown): string {
@@ -223,7 +251,11 @@ function codeName(code: number): string {
  * would otherwise load at start (README, "Performance"). A CommonJS package, so loaded synchronously.
  */
 function loadOtlpTraceExporter(): typeof OtlpTraceExporter {
-  return (createRequire(import.meta.url)("@opentelemetry/exporter-trace-otlp-http") as { OTLPTraceExporter: typeof OtlpTraceExporter }).OTLPTraceExporter;
+  return (
+    createRequire(import.meta.url)("@opentelemetry/exporter-trace-otlp-http") as {
+      OTLPTraceExporter: typeof OtlpTraceExporter;
+    }
+  ).OTLPTraceExporter;
 }
 
 /**
@@ -253,7 +285,11 @@ export function createObservability(options: ObservabilityOptions): Observabilit
     histogram: (config) => new Histogram({ ...config, registers: [registry] }),
   };
 
-  const serverHandled = metrics.counter({ name: "mesh_rpc_server_handled_total", help: "RPCs served, by method, status code and transport (grpc or connect).", labelNames: ["method", "code", "transport"] });
+  const serverHandled = metrics.counter({
+    name: "mesh_rpc_server_handled_total",
+    help: "RPCs served, by method, status code and transport (grpc or connect).",
+    labelNames: ["method", "code", "transport"],
+  });
   const serverSeconds = metrics.histogram({
     name: "mesh_rpc_server_handling_seconds",
     help: "Time from the request headers to the status, by method and status code.",
@@ -265,8 +301,17 @@ export function createObservability(options: ObservabilityOptions): Observabilit
     help: "Calls refused with RESOURCE_EXHAUSTED (rate limits, quotas, the mass-extraction rule), by method and ErrorInfo reason.",
     labelNames: ["method", "reason"],
   });
-  const clientHandled = metrics.counter({ name: "mesh_rpc_client_handled_total", help: "RPCs this service made to another service of the mesh, by method and status code.", labelNames: ["method", "code"] });
-  const clientSeconds = metrics.histogram({ name: "mesh_rpc_client_handling_seconds", help: "Latency of RPCs to other services of the mesh, by method and status code.", labelNames: ["method", "code"], buckets: [...latencyBuckets] });
+  const clientHandled = metrics.counter({
+    name: "mesh_rpc_client_handled_total",
+    help: "RPCs this service made to another service of the mesh, by method and status code.",
+    labelNames: ["method", "code"],
+  });
+  const clientSeconds = metrics.histogram({
+    name: "mesh_rpc_client_handling_seconds",
+    help: "Latency of RPCs to other services of the mesh, by method and status code.",
+    labelNames: ["method", "code"],
+    buckets: [...latencyBuckets],
+  });
   const certificates = new Map<string, { kind: string; name: string; notAfter: () => Date | undefined }>();
   metrics.gauge({
     name: "mesh_certificate_expiry_days",
@@ -319,14 +364,25 @@ export function createObservability(options: ObservabilityOptions): Observabilit
   };
 
   /** Opens the scope of an incoming call. */
-  const openServerCall = (method: string, transport: "grpc" | "connect", parentContext: Context, requestId: string, peer: string) => {
+  const openServerCall = (
+    method: string,
+    transport: "grpc" | "connect",
+    parentContext: Context,
+    requestId: string,
+    peer: string,
+  ) => {
     const [rpcService, rpcMethod] = method.split("/");
     const traced = !isHousekeeping(method) || trace.getSpanContext(parentContext) !== undefined;
     const span = tracer.startSpan(
       method,
       {
         kind: SpanKind.SERVER,
-        attributes: { "rpc.system": transport === "grpc" ? "grpc" : "connect_rpc", "rpc.service": rpcService ?? method, "rpc.method": rpcMethod ?? "", "mesh.request_id": requestId },
+        attributes: {
+          "rpc.system": transport === "grpc" ? "grpc" : "connect_rpc",
+          "rpc.service": rpcService ?? method,
+          "rpc.method": rpcMethod ?? "",
+          "mesh.request_id": requestId,
+        },
       },
       traced ? parentContext : ROOT_CONTEXT,
     );
@@ -344,7 +400,8 @@ export function createObservability(options: ObservabilityOptions): Observabilit
       span.setAttribute("rpc.grpc.status_code", code);
       if (reason) span.setAttribute("error.reason", reason);
       if (anprCode && !scope.facts.anprErrorCode) setFacts(span, scope.facts, { anprErrorCode: anprCode });
-      if (code !== (GrpcCode.OK as number)) span.setStatus({ code: SpanStatusCode.ERROR, message: reason ? `${name} ${reason}` : name });
+      if (code !== (GrpcCode.OK as number))
+        span.setStatus({ code: SpanStatusCode.ERROR, message: reason ? `${name} ${reason}` : name });
       span.end();
       if (!access) return;
       const line = {
@@ -374,7 +431,13 @@ export function createObservability(options: ObservabilityOptions): Observabilit
             .withOnReceiveMetadata((metadata, nextMetadata) => {
               const requestId = adoptRequestId(metadata.get(requestIdHeader)[0]);
               metadata.set(requestIdHeader, requestId);
-              opened = openServerCall(method, "grpc", propagator.extract(ROOT_CONTEXT, metadata, metadataGetter), requestId, call.getPeer());
+              opened = openServerCall(
+                method,
+                "grpc",
+                propagator.extract(ROOT_CONTEXT, metadata, metadataGetter),
+                requestId,
+                call.getPeer(),
+              );
               inScope(() => nextMetadata(metadata));
             })
             .withOnReceiveMessage((message, nextMessage) => inScope(() => nextMessage(message)))
@@ -404,7 +467,13 @@ export function createObservability(options: ObservabilityOptions): Observabilit
     const method = `${req.service.typeName}/${req.method.name}`;
     const requestId = adoptRequestId(req.header.get(requestIdHeader));
     req.header.set(requestIdHeader, requestId);
-    const { scope, finish } = openServerCall(method, "connect", propagator.extract(ROOT_CONTEXT, req.header, headersGetter), requestId, req.header.get("x-forwarded-for") ?? "");
+    const { scope, finish } = openServerCall(
+      method,
+      "connect",
+      propagator.extract(ROOT_CONTEXT, req.header, headersGetter),
+      requestId,
+      req.header.get("x-forwarded-for") ?? "",
+    );
     return calls.run(scope, async () => {
       try {
         const res = await next(req);
@@ -415,9 +484,20 @@ export function createObservability(options: ObservabilityOptions): Observabilit
         const error = ConnectError.from(err, Code.Internal);
         error.metadata.set(requestIdHeader, requestId);
         const info = error.findDetails(ErrorInfoSchema)[0];
-        const cause = error.cause as { reason?: unknown; metadata?: Record<string, unknown>; details?: { reason?: string; metadata?: Record<string, string> } } | undefined;
-        const reason = info?.reason || (typeof cause?.reason === "string" ? cause.reason : cause?.details?.reason) || undefined;
-        const anprCode = info?.metadata.anprCode ?? (typeof cause?.metadata?.anprCode === "string" ? cause.metadata.anprCode : cause?.details?.metadata?.anprCode);
+        const cause = error.cause as
+          | {
+              reason?: unknown;
+              metadata?: Record<string, unknown>;
+              details?: { reason?: string; metadata?: Record<string, string> };
+            }
+          | undefined;
+        const reason =
+          info?.reason || (typeof cause?.reason === "string" ? cause.reason : cause?.details?.reason) || undefined;
+        const anprCode =
+          info?.metadata.anprCode ??
+          (typeof cause?.metadata?.anprCode === "string"
+            ? cause.metadata.anprCode
+            : cause?.details?.metadata?.anprCode);
         finish(error.code, reason, anprCode);
         throw error;
       }
@@ -427,7 +507,20 @@ export function createObservability(options: ObservabilityOptions): Observabilit
   const grpcClientInterceptor: GrpcClientInterceptor = (callOptions, nextCall) => {
     const method = callOptions.method_definition.path.replace(/^\//, "");
     const parent = calls.getStore();
-    const span = parent ? tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes: { "rpc.system": "grpc", "rpc.service": method.split("/")[0] ?? method, "rpc.method": method.split("/")[1] ?? "" } }, parent.context) : undefined;
+    const span = parent
+      ? tracer.startSpan(
+          method,
+          {
+            kind: SpanKind.CLIENT,
+            attributes: {
+              "rpc.system": "grpc",
+              "rpc.service": method.split("/")[0] ?? method,
+              "rpc.method": method.split("/")[1] ?? "",
+            },
+          },
+          parent.context,
+        )
+      : undefined;
     const started = performance.now();
     return new InterceptingCall(nextCall(callOptions), {
       start(metadata, listener, next) {

@@ -11,12 +11,28 @@ let formatter: Intl.DateTimeFormat | undefined;
  * a process's start-up a noticeable share when done at import (README, "Performance").
  */
 const parts = (): Intl.DateTimeFormat =>
-  (formatter ??= new Intl.DateTimeFormat("en-CA", { timeZone: ROME, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" }));
+  (formatter ??= new Intl.DateTimeFormat("en-CA", {
+    timeZone: ROME,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  }));
 
 /** Offset of Europe/Rome from UTC at `instantMs`, in ms. */
 function romeOffsetMs(instantMs: number): number {
-  const p = Object.fromEntries(parts().formatToParts(new Date(instantMs)).map((x) => [x.type, x.value]));
-  return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) - Math.floor(instantMs / 1000) * 1000;
+  const p = Object.fromEntries(
+    parts()
+      .formatToParts(new Date(instantMs))
+      .map((x) => [x.type, x.value]),
+  );
+  return (
+    Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) -
+    Math.floor(instantMs / 1000) * 1000
+  );
 }
 
 /** The instant of Europe/Rome midnight starting `year`-`month`-`day` (month 1-12; overflowing days roll over). */
@@ -28,8 +44,15 @@ export function romeMidnight(year: number, month: number, day: number): Date {
 
 /** The Europe/Rome calendar day of `nowMs` ("YYYY-MM-DD") and when it ends (the next Rome midnight, ms). */
 export function romeDay(nowMs: number): { day: string; endsAt: number } {
-  const p = Object.fromEntries(parts().formatToParts(new Date(nowMs)).map((x) => [x.type, x.value]));
-  return { day: `${p.year}-${p.month}-${p.day}`, endsAt: romeMidnight(Number(p.year), Number(p.month), Number(p.day) + 1).getTime() };
+  const p = Object.fromEntries(
+    parts()
+      .formatToParts(new Date(nowMs))
+      .map((x) => [x.type, x.value]),
+  );
+  return {
+    day: `${p.year}-${p.month}-${p.day}`,
+    endsAt: romeMidnight(Number(p.year), Number(p.month), Number(p.day) + 1).getTime(),
+  };
 }
 
 /** The Europe/Rome month of `nowMs`, "YYYY-MM". */

@@ -26,7 +26,11 @@ export interface ShutdownOptions {
 }
 
 /** Runs the steps in order, each bounded; resolves true when all succeeded in time. */
-export async function runShutdownSteps(steps: readonly ShutdownStep[], logger: Logger, stepTimeoutMs = 10_000): Promise<boolean> {
+export async function runShutdownSteps(
+  steps: readonly ShutdownStep[],
+  logger: Logger,
+  stepTimeoutMs = 10_000,
+): Promise<boolean> {
   let clean = true;
   for (const step of steps) {
     let timer: NodeJS.Timeout | undefined;

@@ -29,7 +29,12 @@ export function CounterPage(): JSX.Element {
         <h2>{t("Conto del mese")}</h2>
         <div class="field">
           <label for="counter_month">{t("Mese")}</label>
-          <input id="counter_month" type="month" value={month()} onChange={(e) => e.currentTarget.value && setMonth(e.currentTarget.value)} />
+          <input
+            id="counter_month"
+            type="month"
+            value={month()}
+            onChange={(e) => e.currentTarget.value && setMonth(e.currentTarget.value)}
+          />
         </div>
         <Show when={Boolean(account.error)}>
           <p class="field-error" role="alert">
@@ -49,7 +54,14 @@ export function CounterPage(): JSX.Element {
             </tr>
           </thead>
           <tbody>
-            <For each={account() ?? []} fallback={<tr><td colSpan={6}>{t("Nessun certificato nel mese.")}</td></tr>}>
+            <For
+              each={account() ?? []}
+              fallback={
+                <tr>
+                  <td colSpan={6}>{t("Nessun certificato nel mese.")}</td>
+                </tr>
+              }
+            >
               {(r) => (
                 <tr>
                   <td>{r.tobacconistId}</td>

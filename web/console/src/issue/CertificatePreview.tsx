@@ -11,10 +11,17 @@ export function CertificatePreview(props: { preview: PreviewCertificateResponse;
     <section class="card" data-testid="preview">
       <h2>{t("Anteprima (senza valore legale, nessun addebito)")}</h2>
       <p>
-        {t("Se confermato, il certificato costerà in tutto")}{" "}<strong>{formatEuro(props.preview.charges?.totalCents ?? 0n, intlLocale())}</strong>.
+        {t("Se confermato, il certificato costerà in tutto")}{" "}
+        <strong>{formatEuro(props.preview.charges?.totalCents ?? 0n, intlLocale())}</strong>.
       </p>
-      <For each={props.preview.warnings}>{(w) => <p class="warning">{t("ANPR {code}: {text}", { code: w.code, text: w.text })}</p>}</For>
-      <PdfViewer pdf={props.preview.pdf} fileName="anteprima.pdf" title={t("Anteprima del certificato di {name}", { name: props.subjectName })} />
+      <For each={props.preview.warnings}>
+        {(w) => <p class="warning">{t("ANPR {code}: {text}", { code: w.code, text: w.text })}</p>}
+      </For>
+      <PdfViewer
+        pdf={props.preview.pdf}
+        fileName="anteprima.pdf"
+        title={t("Anteprima del certificato di {name}", { name: props.subjectName })}
+      />
     </section>
   );
 }

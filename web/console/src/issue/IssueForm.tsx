@@ -54,30 +54,55 @@ export function IssueForm(props: {
   });
   const [certificateTypes] = createResource(
     () => comuneCode() || undefined,
-    async (code) => (await certification.listCertificateTypes({ comuneCode: code }, ssoAuth())).certificateTypes.filter((t) => t.enabled),
+    async (code) =>
+      (await certification.listCertificateTypes({ comuneCode: code }, ssoAuth())).certificateTypes.filter(
+        (t) => t.enabled,
+      ),
   );
-  const typeError = createMemo(() => (certificateTypes.error ? describeError(certificateTypes.error).message : undefined));
+  const typeError = createMemo(() =>
+    certificateTypes.error ? describeError(certificateTypes.error).message : undefined,
+  );
 
   /** The request both Preview and Issue take (Issue adds the idempotency key). */
   function request() {
     return {
       comuneCode: comuneCode(),
       tobacconistId: tobacconist()?.tobacconistId ?? "",
-      subject: { fiscalCode: fiscalCode().trim().toUpperCase(), surname: surname().trim().toUpperCase(), name: name().trim().toUpperCase() },
+      subject: {
+        fiscalCode: fiscalCode().trim().toUpperCase(),
+        surname: surname().trim().toUpperCase(),
+        name: name().trim().toUpperCase(),
+      },
       certificateTypes: types(),
       language: language(),
       useAbroad: useAbroad(),
       stampDuty:
         stampDuty() === "paid"
           ? { case: "stampDutyPaid" as const, value: create(StampDutyPaidSchema) }
-          : { case: "stampDutyExemption" as const, value: create(StampDutyExemptionSchema, { reason: exemptionReason() as StampDutyExemptionReason }) },
-      reason: create(StatedReasonSchema, { reason: reason() as RequestReason, description: reason() === 99 ? reasonText().trim() : "" }),
+          : {
+              case: "stampDutyExemption" as const,
+              value: create(StampDutyExemptionSchema, { reason: exemptionReason() as StampDutyExemptionReason }),
+            },
+      reason: create(StatedReasonSchema, {
+        reason: reason() as RequestReason,
+        description: reason() === 99 ? reasonText().trim() : "",
+      }),
     };
   }
 
   async function submit(action: "preview" | "issue"): Promise<void> {
     setActionError(undefined);
-    const found = validateIssue({ comuneCode: comuneCode(), fiscalCode: fiscalCode(), surname: surname(), name: name(), certificateTypes: types(), stampDuty: stampDuty(), exemptionReason: exemptionReason(), reason: reason(), reasonText: reasonText() });
+    const found = validateIssue({
+      comuneCode: comuneCode(),
+      fiscalCode: fiscalCode(),
+      surname: surname(),
+      name: name(),
+      certificateTypes: types(),
+      stampDuty: stampDuty(),
+      exemptionReason: exemptionReason(),
+      reason: reason(),
+      reasonText: reasonText(),
+    });
     setErrors(found);
     if (!isValid(found)) return;
     setBusy(action);
@@ -86,7 +111,10 @@ export function IssueForm(props: {
       if (action === "preview") {
         props.onPreviewed(await certification.previewCertificate(request(), ssoAuth()), subjectName);
       } else {
-        const response = await certification.issueCertificate({ ...request(), idempotencyKey: idempotencyKey() }, ssoAuth());
+        const response = await certification.issueCertificate(
+          { ...request(), idempotencyKey: idempotencyKey() },
+          ssoAuth(),
+        );
         changed();
         props.onIssued(response, subjectName);
       }
@@ -114,7 +142,11 @@ export function IssueForm(props: {
         }}
         novalidate
       >
-        <Field label={t("Comune")} for="comune_code" error={errors().comune_code ?? (comuni.error ? describeError(comuni.error).message : undefined)}>
+        <Field
+          label={t("Comune")}
+          for="comune_code"
+          error={errors().comune_code ?? (comuni.error ? describeError(comuni.error).message : undefined)}
+        >
           <select
             id="comune_code"
             value={comuneCode()}
@@ -125,12 +157,25 @@ export function IssueForm(props: {
             }}
           >
             <option value="">{t("— scegliere —")}</option>
-            <For each={comuni() ?? []}>{([code, label]) => <option value={code}>{label} ({code})</option>}</For>
+            <For each={comuni() ?? []}>
+              {([code, label]) => (
+                <option value={code}>
+                  {label} ({code})
+                </option>
+              )}
+            </For>
           </select>
         </Field>
         <div class="grid">
           <Field label={t("Codice fiscale")} for="subject.fiscal_code" error={errors()["subject.fiscal_code"]}>
-            <input id="subject.fiscal_code" autocomplete="off" maxLength={16} value={fiscalCode()} onInput={input(setFiscalCode)} style={{ "text-transform": "uppercase" }} />
+            <input
+              id="subject.fiscal_code"
+              autocomplete="off"
+              maxLength={16}
+              value={fiscalCode()}
+              onInput={input(setFiscalCode)}
+              style={{ "text-transform": "uppercase" }}
+            />
           </Field>
           <Field label={t("Cognome")} for="subject.surname" error={errors()["subject.surname"]}>
             <input id="subject.surname" autocomplete="off" value={surname()} onInput={input(setSurname)} />
@@ -142,7 +187,14 @@ export function IssueForm(props: {
         <fieldset id="certificate_types">
           <legend>{t("Certificati (più di uno: certificato contestuale)")}</legend>
           <Show when={comuneCode()} fallback={<p class="hint">{t("Scegliere prima il Comune.")}</p>}>
-            <Show when={!typeError()} fallback={<p class="field-error" role="alert">{typeError()}</p>}>
+            <Show
+              when={!typeError()}
+              fallback={
+                <p class="field-error" role="alert">
+                  {typeError()}
+                </p>
+              }
+            >
               <div class="checks">
                 <For each={certificateTypes() ?? []}>
                   {(t) => (
@@ -152,7 +204,9 @@ export function IssueForm(props: {
                         value={String(t.type)}
                         checked={types().includes(t.type)}
                         onChange={(e) => {
-                          setTypes(e.currentTarget.checked ? [...types(), t.type] : types().filter((x) => x !== t.type));
+                          setTypes(
+                            e.currentTarget.checked ? [...types(), t.type] : types().filter((x) => x !== t.type),
+                          );
                           changed();
                         }}
                       />
@@ -164,22 +218,43 @@ export function IssueForm(props: {
             </Show>
           </Show>
           <Show when={errors().certificate_types}>
-            <p class="field-error" role="alert">{errors().certificate_types}</p>
+            <p class="field-error" role="alert">
+              {errors().certificate_types}
+            </p>
           </Show>
         </fieldset>
         <fieldset id="stamp_duty">
           <legend>{t("Imposta di bollo")}</legend>
           <label>
-            <input type="radio" name="stamp" checked={stampDuty() === "paid"} onChange={() => (setStampDuty("paid"), changed())} />{" "}{t("Pagata")}
+            <input
+              type="radio"
+              name="stamp"
+              checked={stampDuty() === "paid"}
+              onChange={() => (setStampDuty("paid"), changed())}
+            />{" "}
+            {t("Pagata")}
           </label>{" "}
           <label>
-            <input type="radio" name="stamp" id="stamp-exempt" checked={stampDuty() === "exempt"} onChange={() => (setStampDuty("exempt"), changed())} />{" "}{t("Esente")}
+            <input
+              type="radio"
+              name="stamp"
+              id="stamp-exempt"
+              checked={stampDuty() === "exempt"}
+              onChange={() => (setStampDuty("exempt"), changed())}
+            />{" "}
+            {t("Esente")}
           </label>
           <Show when={stampDuty() === "exempt"}>
             <Field label={t("Motivo dell'esenzione")} for="exemption_reason" error={errors().stamp_duty}>
-              <select id="exemption_reason" value={String(exemptionReason())} onChange={(e) => (setExemptionReason(Number(e.currentTarget.value)), changed())}>
+              <select
+                id="exemption_reason"
+                value={String(exemptionReason())}
+                onChange={(e) => (setExemptionReason(Number(e.currentTarget.value)), changed())}
+              >
                 <option value="0">{t("— scegliere —")}</option>
-                <For each={exemptionReasons}>{([reason, label]) => <option value={String(reason)}>{t(label)}</option>}</For>
+                <For each={exemptionReasons}>
+                  {([reason, label]) => <option value={String(reason)}>{t(label)}</option>}
+                </For>
               </select>
             </Field>
           </Show>
@@ -193,19 +268,34 @@ export function IssueForm(props: {
           </Field>
           <Show when={reason() === 99}>
             <Field label={t("Descrizione del motivo")} for="reason_description" error={errors()["reason.description"]}>
-              <input id="reason_description" maxLength={200} value={reasonText()} onInput={(e) => setReasonText(e.currentTarget.value)} />
+              <input
+                id="reason_description"
+                maxLength={200}
+                value={reasonText()}
+                onInput={(e) => setReasonText(e.currentTarget.value)}
+              />
             </Field>
           </Show>
         </div>
         <div class="grid">
           <Field label={t("Lingua del certificato")} for="language">
-            <select id="language" value={String(language())} onChange={(e) => (setLanguage(Number(e.currentTarget.value) as CertificateLanguage), changed())}>
+            <select
+              id="language"
+              value={String(language())}
+              onChange={(e) => (setLanguage(Number(e.currentTarget.value) as CertificateLanguage), changed())}
+            >
               <For each={languageLabels}>{([value, label]) => <option value={String(value)}>{t(label)}</option>}</For>
             </select>
           </Field>
           <div class="field">
             <label>
-              <input type="checkbox" id="use_abroad" checked={useAbroad()} onChange={(e) => (setUseAbroad(e.currentTarget.checked), changed())} />{" "}{t("Da usare all'estero")}
+              <input
+                type="checkbox"
+                id="use_abroad"
+                checked={useAbroad()}
+                onChange={(e) => (setUseAbroad(e.currentTarget.checked), changed())}
+              />{" "}
+              {t("Da usare all'estero")}
             </label>
           </div>
         </div>

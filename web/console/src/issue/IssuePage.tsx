@@ -1,13 +1,18 @@
 /** The tobacconist's screen: sign in, then the issuing form, then the preview or the certificate and receipt. */
 import { createSignal, Match, Show, Switch, type JSX } from "solid-js";
-import type { IssueCertificateResponse, PreviewCertificateResponse } from "@gen/novabox/certification/v1/certification_service_pb.js";
+import type {
+  IssueCertificateResponse,
+  PreviewCertificateResponse,
+} from "@gen/novabox/certification/v1/certification_service_pb.js";
 import { tobacconist } from "../clients.ts";
 import { SignInPanel } from "./SignInPanel.tsx";
 import { IssueForm } from "./IssueForm.tsx";
 import { IssuedCertificate } from "./IssuedCertificate.tsx";
 import { CertificatePreview } from "./CertificatePreview.tsx";
 
-type Outcome = { kind: "issued"; response: IssueCertificateResponse; subjectName: string } | { kind: "preview"; response: PreviewCertificateResponse; subjectName: string };
+type Outcome =
+  | { kind: "issued"; response: IssueCertificateResponse; subjectName: string }
+  | { kind: "preview"; response: PreviewCertificateResponse; subjectName: string };
 
 export function IssuePage(): JSX.Element {
   const [outcome, setOutcome] = createSignal<Outcome>();
@@ -26,8 +31,12 @@ export function IssuePage(): JSX.Element {
         onPreviewed={(response, subjectName) => setOutcome({ kind: "preview", response, subjectName })}
       />
       <Switch>
-        <Match when={issued()}>{(i) => <IssuedCertificate issued={i().response} subjectName={i().subjectName} />}</Match>
-        <Match when={preview()}>{(p) => <CertificatePreview preview={p().response} subjectName={p().subjectName} />}</Match>
+        <Match when={issued()}>
+          {(i) => <IssuedCertificate issued={i().response} subjectName={i().subjectName} />}
+        </Match>
+        <Match when={preview()}>
+          {(p) => <CertificatePreview preview={p().response} subjectName={p().subjectName} />}
+        </Match>
       </Switch>
     </Show>
   );

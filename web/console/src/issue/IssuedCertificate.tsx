@@ -13,12 +13,25 @@ export function IssuedCertificate(props: { issued: IssueCertificateResponse; sub
       <section class="card" data-testid="issued">
         <h2>{t("Certificato emesso")}</h2>
         <p>
-          {t("Protocollo ANPR")}{" "}<strong data-testid="protocol">{props.issued.anprProtocolNumber}</strong>, {formatDateTime(props.issued.issuedAt, intlLocale())}
-          <Show when={props.issued.replayed}>{" "}{t("(già emesso in precedenza con la stessa richiesta: nessun nuovo addebito)")}</Show>.
+          {t("Protocollo ANPR")} <strong data-testid="protocol">{props.issued.anprProtocolNumber}</strong>,{" "}
+          {formatDateTime(props.issued.issuedAt, intlLocale())}
+          <Show when={props.issued.replayed}>
+            {" "}
+            {t("(già emesso in precedenza con la stessa richiesta: nessun nuovo addebito)")}
+          </Show>
+          .
         </p>
-        <PdfViewer pdf={props.issued.pdf} fileName={`certificato-${props.issued.anprProtocolNumber || "anpr"}.pdf`} title={`Certificato di ${props.subjectName}`} />
+        <PdfViewer
+          pdf={props.issued.pdf}
+          fileName={`certificato-${props.issued.anprProtocolNumber || "anpr"}.pdf`}
+          title={`Certificato di ${props.subjectName}`}
+        />
       </section>
-      <Receipt charges={props.issued.charges} protocol={props.issued.anprProtocolNumber} requestId={props.issued.requestId} />
+      <Receipt
+        charges={props.issued.charges}
+        protocol={props.issued.anprProtocolNumber}
+        requestId={props.issued.requestId}
+      />
     </>
   );
 }

@@ -15,12 +15,34 @@ export function Receipt(props: { charges: Charges | undefined; protocol: string;
       <h2>{t("Ricevuta")}</h2>
       <table>
         <tbody>
-          <tr><th>{t("Protocollo ANPR")}</th><td>{props.protocol}</td></tr>
-          <tr><th>{t("Diritto di servizio della tabaccheria")}</th><td data-testid="fee">{formatEuro(props.charges?.serviceFeeCents ?? 0n, intlLocale())}</td></tr>
-          <tr><th>{t("Imposta di bollo")}</th><td data-testid="stamp-duty">{formatEuro(props.charges?.stampDutyCents ?? 0n, intlLocale())}</td></tr>
-          <tr><th>{t("Diritti di segreteria")}</th><td>{formatEuro(props.charges?.secretariatFeesCents ?? 0n, intlLocale())}</td></tr>
-          <tr><th>{t("Totale")}</th><td><strong data-testid="total">{formatEuro(props.charges?.totalCents ?? 0n, intlLocale())}</strong></td></tr>
-          <tr><th>{t("Codice richiesta")}</th><td class="mono" data-testid="request-id">{props.requestId}</td></tr>
+          <tr>
+            <th>{t("Protocollo ANPR")}</th>
+            <td>{props.protocol}</td>
+          </tr>
+          <tr>
+            <th>{t("Diritto di servizio della tabaccheria")}</th>
+            <td data-testid="fee">{formatEuro(props.charges?.serviceFeeCents ?? 0n, intlLocale())}</td>
+          </tr>
+          <tr>
+            <th>{t("Imposta di bollo")}</th>
+            <td data-testid="stamp-duty">{formatEuro(props.charges?.stampDutyCents ?? 0n, intlLocale())}</td>
+          </tr>
+          <tr>
+            <th>{t("Diritti di segreteria")}</th>
+            <td>{formatEuro(props.charges?.secretariatFeesCents ?? 0n, intlLocale())}</td>
+          </tr>
+          <tr>
+            <th>{t("Totale")}</th>
+            <td>
+              <strong data-testid="total">{formatEuro(props.charges?.totalCents ?? 0n, intlLocale())}</strong>
+            </td>
+          </tr>
+          <tr>
+            <th>{t("Codice richiesta")}</th>
+            <td class="mono" data-testid="request-id">
+              {props.requestId}
+            </td>
+          </tr>
         </tbody>
       </table>
     </section>

@@ -29,11 +29,24 @@ export function SignInPanel(): JSX.Element {
     <section class="card" data-testid="sign-in">
       <h2>{t("Accesso della tabaccheria")}</h2>
       <p>{t("Ambiente di sviluppo: accesso con una tabaccheria di prova.")}</p>
-      <Show when={!demo.error} fallback={<ActionError message={demo.error instanceof Error ? demo.error.message : "Accesso di prova non disponibile."} />}>
+      <Show
+        when={!demo.error}
+        fallback={
+          <ActionError
+            message={demo.error instanceof Error ? demo.error.message : "Accesso di prova non disponibile."}
+          />
+        }
+      >
         <form onSubmit={(e) => void submit(e)}>
           <Field label={t("Tabaccheria")} for="tobacconist">
             <select id="tobacconist" value={chosen()} onChange={(e) => setChosen(e.currentTarget.value)}>
-              <For each={demo() ?? []}>{(t) => <option value={t.tobacconistId}>{t.name} ({t.tobacconistId})</option>}</For>
+              <For each={demo() ?? []}>
+                {(t) => (
+                  <option value={t.tobacconistId}>
+                    {t.name} ({t.tobacconistId})
+                  </option>
+                )}
+              </For>
             </select>
           </Field>
           <div class="actions">

@@ -1,5 +1,9 @@
 /** Italian labels for the issuing form. */
-import { CertificateLanguage, RequestReason, StampDutyExemptionReason } from "@gen/novabox/certification/v1/certification_service_pb.js";
+import {
+  CertificateLanguage,
+  RequestReason,
+  StampDutyExemptionReason,
+} from "@gen/novabox/certification/v1/certification_service_pb.js";
 
 /** Why the citizen asks for the certificate (motivo; agreement art. 2.1). */
 export const requestReasons: [RequestReason, string][] = [

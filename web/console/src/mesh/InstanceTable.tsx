@@ -20,16 +20,31 @@ export function InstanceTable(props: { instances: readonly Instance[]; now: Date
         </tr>
       </thead>
       <tbody>
-        <For each={props.instances} fallback={<tr><td colSpan={6}>{t("Nessun Novabox annunciato.")}</td></tr>}>
+        <For
+          each={props.instances}
+          fallback={
+            <tr>
+              <td colSpan={6}>{t("Nessun Novabox annunciato.")}</td>
+            </tr>
+          }
+        >
           {(i) => (
             <tr data-comune={i.comuneCode} data-health={healthLabels[i.health][0]}>
-              <td>{i.comuneName} ({i.comuneCode})</td>
+              <td>
+                {i.comuneName} ({i.comuneCode})
+              </td>
               <td>{i.workstationCode}</td>
-              <td class="mono">{i.host}:{i.port}</td>
+              <td class="mono">
+                {i.host}:{i.port}
+              </td>
               <td>{i.version}</td>
               <td>
                 <span class={`badge ${healthLabels[i.health][1]}`}>{t(healthLabels[i.health][0])}</span>
-                {i.healthReason ? <div class="hint" data-testid="health-reason">{i.healthReason}</div> : null}
+                {i.healthReason ? (
+                  <div class="hint" data-testid="health-reason">
+                    {i.healthReason}
+                  </div>
+                ) : null}
               </td>
               <td>{ago(i.lastAnnouncedAt, props.now, intlLocale())}</td>
             </tr>

@@ -57,7 +57,10 @@ export function MeshView(): JSX.Element {
   }
   void watch();
 
-  const list = () => Object.values(instances).sort((a, b) => a.comuneName.localeCompare(b.comuneName) || a.instanceId.localeCompare(b.instanceId));
+  const list = () =>
+    Object.values(instances).sort(
+      (a, b) => a.comuneName.localeCompare(b.comuneName) || a.instanceId.localeCompare(b.instanceId),
+    );
 
   return (
     <section class="card">

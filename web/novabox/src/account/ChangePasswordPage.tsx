@@ -18,9 +18,17 @@ export function ChangePasswordPage(): JSX.Element {
   const submit = (event: SubmitEvent) =>
     run(
       event,
-      () => validatePasswordChange({ currentPassword: currentPassword(), newPassword: newPassword(), confirm: confirm() }) as Record<string, string>,
+      () =>
+        validatePasswordChange({
+          currentPassword: currentPassword(),
+          newPassword: newPassword(),
+          confirm: confirm(),
+        }) as Record<string, string>,
       async () => {
-        const { session } = await config.changePassword({ currentPassword: currentPassword(), newPassword: newPassword() }, adminAuth());
+        const { session } = await config.changePassword(
+          { currentPassword: currentPassword(), newPassword: newPassword() },
+          adminAuth(),
+        );
         setSession(session?.token);
         setCurrentPassword("");
         setNewPassword("");
@@ -28,8 +36,15 @@ export function ChangePasswordPage(): JSX.Element {
       },
       (err) => {
         const shown = describeError(err);
-        if (shown.reason === "WRONG_CURRENT_PASSWORD" || shown.field === "current_password") setErrors({ current_password: "La password attuale non è corretta." });
-        else if (shown.field === "new_password") setErrors({ new_password: shown.reason === "PASSWORD_UNCHANGED" ? "La nuova password deve essere diversa da quella attuale." : shown.message });
+        if (shown.reason === "WRONG_CURRENT_PASSWORD" || shown.field === "current_password")
+          setErrors({ current_password: "La password attuale non è corretta." });
+        else if (shown.field === "new_password")
+          setErrors({
+            new_password:
+              shown.reason === "PASSWORD_UNCHANGED"
+                ? "La nuova password deve essere diversa da quella attuale."
+                : shown.message,
+          });
         else setActionError(shown.message);
       },
     );
@@ -41,13 +56,36 @@ export function ChangePasswordPage(): JSX.Element {
         <p>{t("Le altre sessioni aperte vengono chiuse; questa resta attiva.")}</p>
         <form onSubmit={(e) => void submit(e)} novalidate>
           <Field label={t("Password attuale")} for="current_password" error={errors().current_password}>
-            <input id="current_password" type="password" autocomplete="current-password" value={currentPassword()} onInput={(e) => setCurrentPassword(e.currentTarget.value)} />
+            <input
+              id="current_password"
+              type="password"
+              autocomplete="current-password"
+              value={currentPassword()}
+              onInput={(e) => setCurrentPassword(e.currentTarget.value)}
+            />
           </Field>
-          <Field label={t("Nuova password")} for="new_password" error={errors().new_password} hint="Almeno 12 caratteri.">
-            <input id="new_password" type="password" autocomplete="new-password" value={newPassword()} onInput={(e) => setNewPassword(e.currentTarget.value)} />
+          <Field
+            label={t("Nuova password")}
+            for="new_password"
+            error={errors().new_password}
+            hint="Almeno 12 caratteri."
+          >
+            <input
+              id="new_password"
+              type="password"
+              autocomplete="new-password"
+              value={newPassword()}
+              onInput={(e) => setNewPassword(e.currentTarget.value)}
+            />
           </Field>
           <Field label={t("Ripeti la nuova password")} for="confirm" error={errors().confirm}>
-            <input id="confirm" type="password" autocomplete="new-password" value={confirm()} onInput={(e) => setConfirm(e.currentTarget.value)} />
+            <input
+              id="confirm"
+              type="password"
+              autocomplete="new-password"
+              value={confirm()}
+              onInput={(e) => setConfirm(e.currentTarget.value)}
+            />
           </Field>
           <div class="actions">
             <button type="submit" disabled={busy()}>

@@ -56,7 +56,8 @@ export function AuditExport(props: { filter: AuditFilter }): JSX.Element {
     setExported(undefined);
     try {
       const rows: string[][] = [];
-      for await (const batch of config.exportAuditLog({ filter: props.filter }, adminAuth())) rows.push(...batch.entries.map(csvRow));
+      for await (const batch of config.exportAuditLog({ filter: props.filter }, adminAuth()))
+        rows.push(...batch.entries.map(csvRow));
       const blob = new Blob([toCsv(csvHeader, rows)], { type: "text/csv;charset=utf-8" });
       const url = URL.createObjectURL(blob);
       const link = document.createElement("a");
@@ -82,7 +83,9 @@ export function AuditExport(props: { filter: AuditFilter }): JSX.Element {
       <span class="hint">{t("Con i filtri applicati; il file contiene i codici fiscali per intero.")}</span>
       <ActionError message={error()} />
       <Show when={exported() !== undefined}>
-        <span role="status" data-testid="export-done">{t("{rows} righe esportate.", { rows: exported() })}</span>
+        <span role="status" data-testid="export-done">
+          {t("{rows} righe esportate.", { rows: exported() })}
+        </span>
       </Show>
     </div>
   );

@@ -11,8 +11,12 @@ import { useI18n } from "../../../shared/i18n.tsx";
 /** A filter as sent to ListAuditLog and ExportAuditLog. */
 export type AuditFilter = MessageInitShape<typeof AuditLogFilterSchema>;
 
-const operations = (Object.keys(operationLabels).map(Number) as AuditOperation[]).filter((o) => o !== AuditOperation.UNSPECIFIED);
-const outcomes = (Object.keys(outcomeLabels).map(Number) as AuditOutcome[]).filter((o) => o !== AuditOutcome.UNSPECIFIED);
+const operations = (Object.keys(operationLabels).map(Number) as AuditOperation[]).filter(
+  (o) => o !== AuditOperation.UNSPECIFIED,
+);
+const outcomes = (Object.keys(outcomeLabels).map(Number) as AuditOutcome[]).filter(
+  (o) => o !== AuditOutcome.UNSPECIFIED,
+);
 
 /** Local midnight of a "YYYY-MM-DD" date, `addDays` later. */
 function localDay(date: string, addDays = 0): Date {

@@ -39,10 +39,23 @@ export function AuditLogPage(): JSX.Element {
         <AuditExport filter={filter()} />
         <div class="actions">
           <label>
-            <input type="checkbox" id="reveal-fiscal-codes" checked={reveal()} onChange={(e) => setReveal(e.currentTarget.checked)} />{" "}{t("Mostra i codici fiscali per intero")}
+            <input
+              type="checkbox"
+              id="reveal-fiscal-codes"
+              checked={reveal()}
+              onChange={(e) => setReveal(e.currentTarget.checked)}
+            />{" "}
+            {t("Mostra i codici fiscali per intero")}
           </label>
         </div>
-        <Show when={!page.error} fallback={<p class="action-error" role="alert">{t(describeError(page.error).message)}</p>}>
+        <Show
+          when={!page.error}
+          fallback={
+            <p class="action-error" role="alert">
+              {t(describeError(page.error).message)}
+            </p>
+          }
+        >
           <Show when={page.latest} fallback={<p>{t("Caricamento…")}</p>}>
             {(p) => (
               <>

@@ -21,7 +21,14 @@ export function AuditTable(props: { entries: readonly AuditEntry[]; revealFiscal
         </tr>
       </thead>
       <tbody>
-        <For each={props.entries} fallback={<tr><td colSpan={7}>{t("Nessuna operazione registrata.")}</td></tr>}>
+        <For
+          each={props.entries}
+          fallback={
+            <tr>
+              <td colSpan={7}>{t("Nessuna operazione registrata.")}</td>
+            </tr>
+          }
+        >
           {(e) => {
             const [label, tone] = outcomeLabels[e.outcome];
             return (
@@ -29,7 +36,9 @@ export function AuditTable(props: { entries: readonly AuditEntry[]; revealFiscal
                 <td>{String(e.id)}</td>
                 <td>{formatDateTime(e.time, intlLocale())}</td>
                 <td>{t(operationLabels[e.operation])}</td>
-                <td><span class={`badge ${tone}`}>{t(label)}</span></td>
+                <td>
+                  <span class={`badge ${tone}`}>{t(label)}</span>
+                </td>
                 <td>{e.tobacconistId || e.actor}</td>
                 <td class="mono">{props.revealFiscalCodes ? e.fiscalCode : maskFiscalCode(e.fiscalCode)}</td>
                 <td>{e.anprProtocolNumber || e.anprErrorCode}</td>

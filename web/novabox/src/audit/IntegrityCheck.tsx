@@ -28,7 +28,9 @@ export function IntegrityCheck(): JSX.Element {
   return (
     <section class="card">
       <h2>{t("Integrità del registro")}</h2>
-      <p>{t("Ogni riga è concatenata alla precedente con un'impronta SHA-256: la verifica ricalcola l'intera catena.")}</p>
+      <p>
+        {t("Ogni riga è concatenata alla precedente con un'impronta SHA-256: la verifica ricalcola l'intera catena.")}
+      </p>
       <div class="actions">
         <button type="button" onClick={() => void verify()} disabled={busy()}>
           {t("Verifica l'integrità")}
@@ -43,12 +45,19 @@ export function IntegrityCheck(): JSX.Element {
               fallback={
                 <>
                   <strong>{t("Registro alterato.")}</strong>{" "}
-                  {t("La riga n. {row} non corrisponde: {reason}. Righe controllate: {rows}.", { row: String(r().firstBrokenId), reason: r().reason, rows: String(r().rowsChecked) })}
+                  {t("La riga n. {row} non corrisponde: {reason}. Righe controllate: {rows}.", {
+                    row: String(r().firstBrokenId),
+                    reason: r().reason,
+                    rows: String(r().rowsChecked),
+                  })}
                 </>
               }
             >
               <strong>{t("Registro integro.")}</strong>{" "}
-              {t("{rows} righe verificate, nessuna modifica, cancellazione o inversione ({time}).", { rows: String(r().rowsChecked), time: formatDateTime(r().verifiedAt, intlLocale()) })}
+              {t("{rows} righe verificate, nessuna modifica, cancellazione o inversione ({time}).", {
+                rows: String(r().rowsChecked),
+                time: formatDateTime(r().verifiedAt, intlLocale()),
+              })}
             </Show>
           </div>
         )}

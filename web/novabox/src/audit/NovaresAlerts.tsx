@@ -17,18 +17,35 @@ export function NovaresAlerts(): JSX.Element {
   const { t, intlLocale } = useI18n();
   const [alerts, { refetch }] = createResource(async () => {
     const startTime = timestampFromDate(new Date(Date.now() - windowDays * 86_400_000));
-    return (await config.listAuditLog({ filter: { operations: [AuditOperation.ANOMALY_ALERT], startTime }, pageSize: 100 }, adminAuth())).entries;
+    return (
+      await config.listAuditLog(
+        { filter: { operations: [AuditOperation.ANOMALY_ALERT], startTime }, pageSize: 100 },
+        adminAuth(),
+      )
+    ).entries;
   });
   return (
     <section class="card" data-testid="anomaly-alerts">
       <h2>{t("Segnalazioni di estrazione massiva")}</h2>
-      <p>{t("Le segnalazioni degli ultimi {windowDays} giorni: quelle di Novares, che vede le richieste di ogni tabaccheria verso tutti i Comuni, e quelle del Novabox.", { windowDays })}</p>
+      <p>
+        {t(
+          "Le segnalazioni degli ultimi {windowDays} giorni: quelle di Novares, che vede le richieste di ogni tabaccheria verso tutti i Comuni, e quelle del Novabox.",
+          { windowDays },
+        )}
+      </p>
       <div class="actions">
         <button type="button" class="secondary" onClick={() => void refetch()}>
           {t("Aggiorna")}
         </button>
       </div>
-      <Show when={!alerts.error} fallback={<p class="action-error" role="alert">{t(describeError(alerts.error).message)}</p>}>
+      <Show
+        when={!alerts.error}
+        fallback={
+          <p class="action-error" role="alert">
+            {t(describeError(alerts.error).message)}
+          </p>
+        }
+      >
         <Show when={(alerts.latest?.length ?? 0) > 0} fallback={<p role="status">{t("Nessuna segnalazione.")}</p>}>
           <table>
             <thead>

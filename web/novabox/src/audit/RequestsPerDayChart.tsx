@@ -17,7 +17,17 @@ const colors: Record<AuditOutcome, string> = {
   [AuditOutcome.OUTCOME_UNKNOWN]: "#b7791f",
   [AuditOutcome.RECOVERED]: "#38a169",
 };
-const order = [AuditOutcome.SUCCESS, AuditOutcome.RECOVERED, AuditOutcome.OUTCOME_UNKNOWN, AuditOutcome.INVALID, AuditOutcome.RATE_LIMITED, AuditOutcome.DENIED, AuditOutcome.ANPR_ERROR, AuditOutcome.FAILED, AuditOutcome.UNSPECIFIED];
+const order = [
+  AuditOutcome.SUCCESS,
+  AuditOutcome.RECOVERED,
+  AuditOutcome.OUTCOME_UNKNOWN,
+  AuditOutcome.INVALID,
+  AuditOutcome.RATE_LIMITED,
+  AuditOutcome.DENIED,
+  AuditOutcome.ANPR_ERROR,
+  AuditOutcome.FAILED,
+  AuditOutcome.UNSPECIFIED,
+];
 
 const dayKey = new Intl.DateTimeFormat("sv-SE", { timeZone: "Europe/Rome" }); // "YYYY-MM-DD"
 const barWidth = 28;
@@ -26,7 +36,10 @@ const height = 120;
 
 export function RequestsPerDayChart(props: { entries: readonly AuditEntry[] }): JSX.Element {
   const { t } = useI18n();
-  const days = () => countPerDay(props.entries.filter((e) => e.time).map((e) => ({ day: dayKey.format(timestampDate(e.time!)), key: e.outcome })));
+  const days = () =>
+    countPerDay(
+      props.entries.filter((e) => e.time).map((e) => ({ day: dayKey.format(timestampDate(e.time!)), key: e.outcome })),
+    );
   const max = () => Math.max(1, ...days().map((d) => [...d.counts.values()].reduce((a, b) => a + b, 0)));
   const width = () => Math.max(1, days().length) * (barWidth + gap) + gap;
   const present = () => order.filter((o) => days().some((d) => d.counts.has(o)));
@@ -54,7 +67,12 @@ export function RequestsPerDayChart(props: { entries: readonly AuditEntry[] }): 
                       );
                     }}
                   </For>
-                  <text x={gap + i() * (barWidth + gap) + barWidth / 2} y={height + 14} font-size="9" text-anchor="middle">
+                  <text
+                    x={gap + i() * (barWidth + gap) + barWidth / 2}
+                    y={height + 14}
+                    font-size="9"
+                    text-anchor="middle"
+                  >
                     {d.day.slice(8)}/{d.day.slice(5, 7)}
                   </text>
                 </g>
@@ -67,7 +85,10 @@ export function RequestsPerDayChart(props: { entries: readonly AuditEntry[] }): 
           <For each={present()}>
             {(o) => (
               <span style={{ "margin-right": "0.75rem" }}>
-                <svg width="10" height="10"><rect width="10" height="10" fill={colors[o]} /></svg> {t(outcomeLabels[o][0])}
+                <svg width="10" height="10">
+                  <rect width="10" height="10" fill={colors[o]} />
+                </svg>{" "}
+                {t(outcomeLabels[o][0])}
               </span>
             )}
           </For>

@@ -11,20 +11,34 @@ import { useI18n } from "../../../shared/i18n.tsx";
 
 export function UnsettledIssuances(props: { revealFiscalCodes: boolean }): JSX.Element {
   const { t, intlLocale } = useI18n();
-  const [list, { refetch }] = createResource(async () => (await config.listUnsettledIssuances({}, adminAuth())).issuances);
+  const [list, { refetch }] = createResource(
+    async () => (await config.listUnsettledIssuances({}, adminAuth())).issuances,
+  );
   return (
     <section class="card" data-testid="unsettled-issuances">
       <h2>{t("Certificati con esito da verificare")}</h2>
       <p>
-        {t("Richieste inviate ad ANPR senza una risposta verificata (risposta persa, in ritardo o illeggibile): ANPR potrebbe aver emesso il certificato. Il Novabox le richiede ad ANPR con lo stesso identificativo finché l'esito è noto; il tabaccaio lo ottiene riprovando con la stessa chiave.")}
+        {t(
+          "Richieste inviate ad ANPR senza una risposta verificata (risposta persa, in ritardo o illeggibile): ANPR potrebbe aver emesso il certificato. Il Novabox le richiede ad ANPR con lo stesso identificativo finché l'esito è noto; il tabaccaio lo ottiene riprovando con la stessa chiave.",
+        )}
       </p>
       <div class="actions">
         <button type="button" class="secondary" onClick={() => void refetch()}>
           {t("Aggiorna")}
         </button>
       </div>
-      <Show when={!list.error} fallback={<p class="action-error" role="alert">{t(describeError(list.error).message)}</p>}>
-        <Show when={(list.latest?.length ?? 0) > 0} fallback={<p role="status">{t("Nessuna richiesta in sospeso.")}</p>}>
+      <Show
+        when={!list.error}
+        fallback={
+          <p class="action-error" role="alert">
+            {t(describeError(list.error).message)}
+          </p>
+        }
+      >
+        <Show
+          when={(list.latest?.length ?? 0) > 0}
+          fallback={<p role="status">{t("Nessuna richiesta in sospeso.")}</p>}
+        >
           <table>
             <thead>
               <tr>

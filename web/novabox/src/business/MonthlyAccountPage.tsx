@@ -20,14 +20,25 @@ function Chart(props: { rows: readonly TobacconistAccount[] }): JSX.Element {
   const barHeight = 18;
   return (
     <figure data-testid="account-chart" style={{ margin: "0.75rem 0" }}>
-      <svg width={520} height={props.rows.length * (barHeight + 6) + 6} role="img" aria-label={t("Certificati emessi per tabaccheria")}>
+      <svg
+        width={520}
+        height={props.rows.length * (barHeight + 6) + 6}
+        role="img"
+        aria-label={t("Certificati emessi per tabaccheria")}
+      >
         <For each={props.rows}>
           {(r, i) => (
             <g>
               <text x={0} y={i() * (barHeight + 6) + 18} font-size="11">
                 {r.tobacconistId}
               </text>
-              <rect x={110} y={i() * (barHeight + 6) + 6} width={(r.certificatesIssued / max()) * 360} height={barHeight} fill="#2f855a" />
+              <rect
+                x={110}
+                y={i() * (barHeight + 6) + 6}
+                width={(r.certificatesIssued / max()) * 360}
+                height={barHeight}
+                fill="#2f855a"
+              />
               <text x={116 + (r.certificatesIssued / max()) * 360} y={i() * (barHeight + 6) + 19} font-size="11">
                 {r.certificatesIssued}
               </text>
@@ -44,7 +55,10 @@ export function MonthlyAccountPage(): JSX.Element {
   const { t } = useI18n();
   const [month, setMonth] = createSignal(currentRomeMonth());
   const [actionError, setActionError] = createSignal<string>();
-  const [data] = createResource(month, async (m) => (await account.getMonthlyAccount({ month: m }, adminAuth())).account);
+  const [data] = createResource(
+    month,
+    async (m) => (await account.getMonthlyAccount({ month: m }, adminAuth())).account,
+  );
 
   async function download(format: AccountFileFormat): Promise<void> {
     setActionError(undefined);
@@ -63,11 +77,20 @@ export function MonthlyAccountPage(): JSX.Element {
   return (
     <section data-testid="monthly-account">
       <h2>{t("Conto mensile delle tabaccherie")}</h2>
-      <p>{t("Calcolato dal registro delle operazioni: certificati emessi, anteprime, richieste rifiutate, corrispettivi, bollo ed esenzioni.")}</p>
+      <p>
+        {t(
+          "Calcolato dal registro delle operazioni: certificati emessi, anteprime, richieste rifiutate, corrispettivi, bollo ed esenzioni.",
+        )}
+      </p>
       <div class="grid">
         <div class="field">
           <label for="account_month">{t("Mese")}</label>
-          <input id="account_month" type="month" value={month()} onChange={(e) => e.currentTarget.value && setMonth(e.currentTarget.value)} />
+          <input
+            id="account_month"
+            type="month"
+            value={month()}
+            onChange={(e) => e.currentTarget.value && setMonth(e.currentTarget.value)}
+          />
         </div>
         <div class="actions">
           <button type="button" class="secondary" onClick={() => void download(AccountFileFormat.CSV)}>
@@ -87,7 +110,10 @@ export function MonthlyAccountPage(): JSX.Element {
       <Show when={data()}>
         {(a) => (
           <>
-            <Show when={a().tobacconists.length > 0} fallback={<p data-testid="account-empty">{t("Nessuna operazione nel mese.")}</p>}>
+            <Show
+              when={a().tobacconists.length > 0}
+              fallback={<p data-testid="account-empty">{t("Nessuna operazione nel mese.")}</p>}
+            >
               <Chart rows={a().tobacconists} />
             </Show>
             <table data-testid="account-table">
@@ -111,7 +137,9 @@ export function MonthlyAccountPage(): JSX.Element {
                     <tr data-tobacconist={r.tobacconistId || "TOTALE"}>
                       <th scope="row">{r.tobacconistId || t("Totale")}</th>
                       <td>{r.certificatesIssued}</td>
-                      <td>{list(r.certificatesByType.map((c) => ({ key: String(c.certificateType), count: c.count })))}</td>
+                      <td>
+                        {list(r.certificatesByType.map((c) => ({ key: String(c.certificateType), count: c.count })))}
+                      </td>
                       <td>{r.previews}</td>
                       <td>{r.refusals}</td>
                       <td>{euro(r.serviceFeesCents)}</td>

@@ -17,7 +17,10 @@ import { useI18n } from "../../../shared/i18n.tsx";
 
 export function ConfigurationPage(): JSX.Element {
   const { t, intlLocale } = useI18n();
-  const [current, { mutate }] = createResource(sessionToken, async () => (await config.getConfig({}, adminAuth())).config);
+  const [current, { mutate }] = createResource(
+    sessionToken,
+    async () => (await config.getConfig({}, adminAuth())).config,
+  );
   const [test, setTest] = createSignal<TestAnprConnectionResponse>();
   const [testError, setTestError] = createSignal<string>();
   const [busy, setBusy] = createSignal(false);
@@ -36,7 +39,14 @@ export function ConfigurationPage(): JSX.Element {
 
   return (
     <Show when={sessionToken()} fallback={<Navigate href="/accesso" />}>
-      <Show when={!current.error} fallback={<p class="action-error" role="alert">{t(describeError(current.error).message)}</p>}>
+      <Show
+        when={!current.error}
+        fallback={
+          <p class="action-error" role="alert">
+            {t(describeError(current.error).message)}
+          </p>
+        }
+      >
         <Show when={current()} fallback={<p>{t("Caricamento…")}</p>}>
           {(c) => (
             <>
@@ -44,27 +54,74 @@ export function ConfigurationPage(): JSX.Element {
                 <h2>{t("Comune e postazione")}</h2>
                 <table>
                   <tbody>
-                    <tr><th>{t("Comune")}</th><td>{c().settings?.comuneName} ({c().settings?.comuneCode})</td></tr>
-                    <tr><th>{t("Operatore")}</th><td>{c().settings?.operatorId}</td></tr>
-                    <tr><th>{t("Sede")}</th><td>{c().settings?.officeId}</td></tr>
-                    <tr><th>{t("Postazione")}</th><td>{c().settings?.workstationId}</td></tr>
-                    <tr><th>{t("Ufficiale d'anagrafe")}</th><td>{c().settings?.registryOfficerSurname} {c().settings?.registryOfficerName}</td></tr>
-                    <tr><th>{t("Ambiente ANPR")}</th><td>{t(environmentLabel(c().settings?.anprEnvironment ?? 0))}</td></tr>
-                    <tr><th>{t("Indirizzo ANPR")}</th><td class="mono">{c().settings?.anprBaseUrl}</td></tr>
-                    <tr><th>{t("Conservazione registro")}</th><td>{c().settings?.logRetentionDays ? t("{days} giorni", { days: c().settings?.logRetentionDays }) : t("predefinita")}</td></tr>
-                    <tr><th>{t("Ultima modifica")}</th><td>{formatDateTime(c().updatedAt, intlLocale())}</td></tr>
+                    <tr>
+                      <th>{t("Comune")}</th>
+                      <td>
+                        {c().settings?.comuneName} ({c().settings?.comuneCode})
+                      </td>
+                    </tr>
+                    <tr>
+                      <th>{t("Operatore")}</th>
+                      <td>{c().settings?.operatorId}</td>
+                    </tr>
+                    <tr>
+                      <th>{t("Sede")}</th>
+                      <td>{c().settings?.officeId}</td>
+                    </tr>
+                    <tr>
+                      <th>{t("Postazione")}</th>
+                      <td>{c().settings?.workstationId}</td>
+                    </tr>
+                    <tr>
+                      <th>{t("Ufficiale d'anagrafe")}</th>
+                      <td>
+                        {c().settings?.registryOfficerSurname} {c().settings?.registryOfficerName}
+                      </td>
+                    </tr>
+                    <tr>
+                      <th>{t("Ambiente ANPR")}</th>
+                      <td>{t(environmentLabel(c().settings?.anprEnvironment ?? 0))}</td>
+                    </tr>
+                    <tr>
+                      <th>{t("Indirizzo ANPR")}</th>
+                      <td class="mono">{c().settings?.anprBaseUrl}</td>
+                    </tr>
+                    <tr>
+                      <th>{t("Conservazione registro")}</th>
+                      <td>
+                        {c().settings?.logRetentionDays
+                          ? t("{days} giorni", { days: c().settings?.logRetentionDays })
+                          : t("predefinita")}
+                      </td>
+                    </tr>
+                    <tr>
+                      <th>{t("Ultima modifica")}</th>
+                      <td>{formatDateTime(c().updatedAt, intlLocale())}</td>
+                    </tr>
                   </tbody>
                 </table>
                 <Show when={(c().setupStatus?.missing.length ?? 0) > 0}>
-                  <p class="warning">{t("Configurazione incompleta, mancano:")}{" "}{c().setupStatus?.missing.join(", ")}.</p>
+                  <p class="warning">
+                    {t("Configurazione incompleta, mancano:")} {c().setupStatus?.missing.join(", ")}.
+                  </p>
                 </Show>
               </section>
               <section class="card">
                 <h2>{t("Certificati")}</h2>
-                <CertificateCard title={t("Certificato della CA di ANPR")} certificate={c().caCertificate} testId="ca-certificate" />
+                <CertificateCard
+                  title={t("Certificato della CA di ANPR")}
+                  certificate={c().caCertificate}
+                  testId="ca-certificate"
+                />
                 <ReplaceCaCertificate onReplaced={(info) => mutate({ ...c(), caCertificate: info })} />
-                <CertificateCard title={t("Certificato della postazione")} certificate={c().workstationCertificate} testId="workstation-certificate" />
-                <ReplaceWorkstationCertificate onReplaced={(info) => mutate({ ...c(), workstationCertificate: info })} />
+                <CertificateCard
+                  title={t("Certificato della postazione")}
+                  certificate={c().workstationCertificate}
+                  testId="workstation-certificate"
+                />
+                <ReplaceWorkstationCertificate
+                  onReplaced={(info) => mutate({ ...c(), workstationCertificate: info })}
+                />
               </section>
               <LimitsForm settings={c().settings} onSaved={mutate} />
               <ExperimentalPhase on={c().settings?.experimentalPhase ?? false} onSaved={mutate} />

@@ -12,7 +12,12 @@ export function ConnectionTestResult(props: { result: TestAnprConnectionResponse
     return l ? Math.round(Number(l.seconds) * 1000 + l.nanos / 1e6) : undefined;
   };
   return (
-    <div class="result" classList={{ ok: props.result.ok, bad: !props.result.ok }} data-testid="connection-result" role="status">
+    <div
+      class="result"
+      classList={{ ok: props.result.ok, bad: !props.result.ok }}
+      data-testid="connection-result"
+      role="status"
+    >
       <Show
         when={props.result.ok}
         fallback={
@@ -20,12 +25,17 @@ export function ConnectionTestResult(props: { result: TestAnprConnectionResponse
             <strong>{t("Collegamento non riuscito")}</strong>{" "}
             {t("— fase: {stage}.", { stage: t(stageLabels[props.result.failedStage] ?? "") })}
             <p>{props.result.detail}</p>
-            <For each={props.result.anprErrors}>{(e) => <p>{t("ANPR {code}: {text}", { code: e.code, text: e.text })}</p>}</For>
+            <For each={props.result.anprErrors}>
+              {(e) => <p>{t("ANPR {code}: {text}", { code: e.code, text: e.text })}</p>}
+            </For>
           </>
         }
       >
         <strong>{t("Collegamento riuscito.")}</strong>{" "}
-        {t("ANPR ha risposto in {ms} ms (ambiente {environment},", { ms: latencyMs() ?? "—", environment: t(environmentLabel(props.result.environment)) })}{" "}
+        {t("ANPR ha risposto in {ms} ms (ambiente {environment},", {
+          ms: latencyMs() ?? "—",
+          environment: t(environmentLabel(props.result.environment)),
+        })}{" "}
         <span class="mono">{props.result.endpointUrl}</span>), {formatDateTime(props.result.testedAt, intlLocale())}.
       </Show>
     </div>

@@ -29,7 +29,14 @@ export function ExperimentalPhase(props: { on: boolean; onSaved: (c: Config) => 
     <section class="card" data-testid="experimental-phase">
       <h3>{t("Fase sperimentale")}</h3>
       <label>
-        <input type="checkbox" id="experimental_phase" checked={props.on} disabled={busy()} onChange={(e) => void toggle(e.currentTarget.checked)} />{" "}{t("Richiedere il motivo per ogni certificato (convenzione, art. 2.1)")}
+        <input
+          type="checkbox"
+          id="experimental_phase"
+          checked={props.on}
+          disabled={busy()}
+          onChange={(e) => void toggle(e.currentTarget.checked)}
+        />{" "}
+        {t("Richiedere il motivo per ogni certificato (convenzione, art. 2.1)")}
       </label>
       <ActionError message={actionError()} />
     </section>

@@ -4,7 +4,13 @@ import type { Config, Settings } from "@gen/novabox/config/v1/config_service_pb.
 import { saveSettings, settingsField } from "./saveSettings.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError, Field } from "../../../shared/components.tsx";
-import { changedLimitPaths, isValid, validateLimits, type FieldErrors, type LimitsInput } from "../../../shared/validation.ts";
+import {
+  changedLimitPaths,
+  isValid,
+  validateLimits,
+  type FieldErrors,
+  type LimitsInput,
+} from "../../../shared/validation.ts";
 import { useI18n } from "../../../shared/i18n.tsx";
 
 function limitsOf(s: Settings | undefined): LimitsInput {
@@ -17,10 +23,30 @@ function limitsOf(s: Settings | undefined): LimitsInput {
 }
 
 const fields: [keyof LimitsInput, string, string, string][] = [
-  ["logRetentionDays", "log_retention_days", "Conservazione del registro (giorni)", "Le righe più vecchie vengono cancellate ogni giorno; 0 = conservate per sempre."],
-  ["perTobacconistPerMinute", "rate_limits.per_tobacconist_per_minute", "Richieste al minuto per tabaccheria", "Oltre il limite la richiesta è rifiutata; 0 = nessun limite."],
-  ["massExtractionDistinctFiscalCodes", "rate_limits.mass_extraction_distinct_fiscal_codes", "Codici fiscali diversi per tabaccheria", "Soglia di estrazione massiva nella finestra; 0 = nessun controllo."],
-  ["massExtractionWindowMinutes", "rate_limits.mass_extraction_window", "Finestra di controllo (minuti)", "Periodo in cui si contano i codici fiscali."],
+  [
+    "logRetentionDays",
+    "log_retention_days",
+    "Conservazione del registro (giorni)",
+    "Le righe più vecchie vengono cancellate ogni giorno; 0 = conservate per sempre.",
+  ],
+  [
+    "perTobacconistPerMinute",
+    "rate_limits.per_tobacconist_per_minute",
+    "Richieste al minuto per tabaccheria",
+    "Oltre il limite la richiesta è rifiutata; 0 = nessun limite.",
+  ],
+  [
+    "massExtractionDistinctFiscalCodes",
+    "rate_limits.mass_extraction_distinct_fiscal_codes",
+    "Codici fiscali diversi per tabaccheria",
+    "Soglia di estrazione massiva nella finestra; 0 = nessun controllo.",
+  ],
+  [
+    "massExtractionWindowMinutes",
+    "rate_limits.mass_extraction_window",
+    "Finestra di controllo (minuti)",
+    "Periodo in cui si contano i codici fiscali.",
+  ],
 ];
 
 export function LimitsForm(props: { settings: Settings | undefined; onSaved: (c: Config) => void }): JSX.Element {
@@ -79,7 +105,12 @@ export function LimitsForm(props: { settings: Settings | undefined; onSaved: (c:
         <div class="grid">
           {fields.map(([key, field, label, hint]) => (
             <Field label={label} for={field} error={errors()[field]} hint={hint}>
-              <input id={field} inputmode="numeric" value={values()[key]} onInput={(e) => setValues({ ...values(), [key]: e.currentTarget.value })} />
+              <input
+                id={field}
+                inputmode="numeric"
+                value={values()[key]}
+                onInput={(e) => setValues({ ...values(), [key]: e.currentTarget.value })}
+              />
             </Field>
           ))}
         </div>
@@ -89,7 +120,9 @@ export function LimitsForm(props: { settings: Settings | undefined; onSaved: (c:
           </button>
           <ActionError message={actionError()} />
           <Show when={saved()}>
-            <span role="status" data-testid="limits-saved">{saved()}</span>
+            <span role="status" data-testid="limits-saved">
+              {saved()}
+            </span>
           </Show>
         </div>
       </form>

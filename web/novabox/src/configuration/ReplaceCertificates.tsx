@@ -8,7 +8,12 @@ import { createFormAction } from "../../../shared/form-action.ts";
 import { useI18n } from "../../../shared/i18n.tsx";
 
 /** A field error from the service lands on the form's field when it has one, else beside the button. */
-function placeError(err: unknown, fields: string[], setField: (f: string, m: string) => void, setAction: (m: string) => void): void {
+function placeError(
+  err: unknown,
+  fields: string[],
+  setField: (f: string, m: string) => void,
+  setAction: (m: string) => void,
+): void {
   const shown = describeError(err);
   if (shown.field && fields.includes(shown.field)) setField(shown.field, shown.message);
   else setAction(shown.message);
@@ -23,13 +28,23 @@ export function ReplaceCaCertificate(props: { onReplaced: (c: CertificateInfo) =
   const submit = (event: SubmitEvent) =>
     run(
       event,
-      (): Record<string, string> => (file() ? {} : { new_ca_certificate: "Scegliere il file del nuovo certificato della CA (PEM o DER)." }),
+      (): Record<string, string> =>
+        file() ? {} : { new_ca_certificate: "Scegliere il file del nuovo certificato della CA (PEM o DER)." },
       async () => {
-        const { certificate } = await config.uploadCaCertificate({ certificate: new Uint8Array(await file()!.arrayBuffer()), password: password() }, adminAuth());
+        const { certificate } = await config.uploadCaCertificate(
+          { certificate: new Uint8Array(await file()!.arrayBuffer()), password: password() },
+          adminAuth(),
+        );
         if (certificate) props.onReplaced(certificate);
         setPassword("");
       },
-      (err) => placeError(err, ["certificate", "password"], (field, m) => setErrors({ [field === "certificate" ? "new_ca_certificate" : "new_ca_password"]: m }), setActionError),
+      (err) =>
+        placeError(
+          err,
+          ["certificate", "password"],
+          (field, m) => setErrors({ [field === "certificate" ? "new_ca_certificate" : "new_ca_password"]: m }),
+          setActionError,
+        ),
     );
 
   return (
@@ -37,10 +52,26 @@ export function ReplaceCaCertificate(props: { onReplaced: (c: CertificateInfo) =
       <h4>{t("Sostituisci il certificato della CA")}</h4>
       <div class="grid">
         <Field label={t("Nuovo certificato della CA")} for="new_ca_certificate" error={errors().new_ca_certificate}>
-          <input id="new_ca_certificate" type="file" accept=".pem,.crt,.cer,.der,.p12,.pfx" onChange={(e) => setFile(e.currentTarget.files?.[0])} />
+          <input
+            id="new_ca_certificate"
+            type="file"
+            accept=".pem,.crt,.cer,.der,.p12,.pfx"
+            onChange={(e) => setFile(e.currentTarget.files?.[0])}
+          />
         </Field>
-        <Field label={t("Password del file")} for="new_ca_password" error={errors().new_ca_password} hint="Solo se il file è protetto.">
-          <input id="new_ca_password" type="password" autocomplete="off" value={password()} onInput={(e) => setPassword(e.currentTarget.value)} />
+        <Field
+          label={t("Password del file")}
+          for="new_ca_password"
+          error={errors().new_ca_password}
+          hint="Solo se il file è protetto."
+        >
+          <input
+            id="new_ca_password"
+            type="password"
+            autocomplete="off"
+            value={password()}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
         </Field>
       </div>
       <div class="actions">
@@ -72,11 +103,20 @@ export function ReplaceWorkstationCertificate(props: { onReplaced: (c: Certifica
         return found;
       },
       async () => {
-        const { certificate } = await config.uploadWorkstationCertificate({ pkcs12: new Uint8Array(await file()!.arrayBuffer()), pin: pin() }, adminAuth());
+        const { certificate } = await config.uploadWorkstationCertificate(
+          { pkcs12: new Uint8Array(await file()!.arrayBuffer()), pin: pin() },
+          adminAuth(),
+        );
         if (certificate) props.onReplaced(certificate);
         setPin("");
       },
-      (err) => placeError(err, ["pkcs12", "pin"], (field, m) => setErrors({ [field === "pin" ? "new_pin" : "new_pkcs12"]: m }), setActionError),
+      (err) =>
+        placeError(
+          err,
+          ["pkcs12", "pin"],
+          (field, m) => setErrors({ [field === "pin" ? "new_pin" : "new_pkcs12"]: m }),
+          setActionError,
+        ),
     );
 
   return (
@@ -87,7 +127,13 @@ export function ReplaceWorkstationCertificate(props: { onReplaced: (c: Certifica
           <input id="new_pkcs12" type="file" accept=".p12,.pfx" onChange={(e) => setFile(e.currentTarget.files?.[0])} />
         </Field>
         <Field label={t("PIN del PKCS#12")} for="new_pin" error={errors().new_pin}>
-          <input id="new_pin" type="password" autocomplete="off" value={pin()} onInput={(e) => setPin(e.currentTarget.value)} />
+          <input
+            id="new_pin"
+            type="password"
+            autocomplete="off"
+            value={pin()}
+            onInput={(e) => setPin(e.currentTarget.value)}
+          />
         </Field>
       </div>
       <div class="actions">

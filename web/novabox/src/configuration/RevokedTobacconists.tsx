@@ -8,7 +8,10 @@ import { formatDateTime } from "../../../shared/format.ts";
 import { isValid, validateRevocation, type FieldErrors } from "../../../shared/validation.ts";
 import { useI18n } from "../../../shared/i18n.tsx";
 
-export function RevokedTobacconists(props: { revoked: readonly RevokedTobacconist[]; onSaved: (c: Config) => void }): JSX.Element {
+export function RevokedTobacconists(props: {
+  revoked: readonly RevokedTobacconist[];
+  onSaved: (c: Config) => void;
+}): JSX.Element {
   const { t, intlLocale } = useI18n();
   const [tobacconistId, setTobacconistId] = createSignal("");
   const [reason, setReason] = createSignal("");
@@ -17,7 +20,10 @@ export function RevokedTobacconists(props: { revoked: readonly RevokedTobacconis
   const [busy, setBusy] = createSignal(false);
 
   /** Saves the whole list (the service replaces it) under the mask "revoked_tobacconists". */
-  async function save(list: { tobacconistId: string; reason: string; revokedAt?: RevokedTobacconist["revokedAt"] }[], onFieldError: (message: string) => void): Promise<boolean> {
+  async function save(
+    list: { tobacconistId: string; reason: string; revokedAt?: RevokedTobacconist["revokedAt"] }[],
+    onFieldError: (message: string) => void,
+  ): Promise<boolean> {
     setBusy(true);
     setActionError(undefined);
     try {
@@ -36,10 +42,16 @@ export function RevokedTobacconists(props: { revoked: readonly RevokedTobacconis
 
   async function revoke(event: SubmitEvent): Promise<void> {
     event.preventDefault();
-    const found = validateRevocation({ tobacconistId: tobacconistId(), reason: reason() }, props.revoked.map((r) => r.tobacconistId));
+    const found = validateRevocation(
+      { tobacconistId: tobacconistId(), reason: reason() },
+      props.revoked.map((r) => r.tobacconistId),
+    );
     setErrors(found);
     if (!isValid(found)) return;
-    const list = [...props.revoked.map((r) => ({ tobacconistId: r.tobacconistId, reason: r.reason, revokedAt: r.revokedAt })), { tobacconistId: tobacconistId().trim(), reason: reason().trim() }];
+    const list = [
+      ...props.revoked.map((r) => ({ tobacconistId: r.tobacconistId, reason: r.reason, revokedAt: r.revokedAt })),
+      { tobacconistId: tobacconistId().trim(), reason: reason().trim() },
+    ];
     if (await save(list, (message) => setErrors({ tobacconist_id: message }))) {
       setTobacconistId("");
       setReason("");
@@ -47,7 +59,9 @@ export function RevokedTobacconists(props: { revoked: readonly RevokedTobacconis
   }
 
   function restore(id: string): void {
-    const list = props.revoked.filter((r) => r.tobacconistId !== id).map((r) => ({ tobacconistId: r.tobacconistId, reason: r.reason, revokedAt: r.revokedAt }));
+    const list = props.revoked
+      .filter((r) => r.tobacconistId !== id)
+      .map((r) => ({ tobacconistId: r.tobacconistId, reason: r.reason, revokedAt: r.revokedAt }));
     void save(list, setActionError);
   }
 
@@ -65,7 +79,14 @@ export function RevokedTobacconists(props: { revoked: readonly RevokedTobacconis
           </tr>
         </thead>
         <tbody>
-          <For each={props.revoked} fallback={<tr><td colSpan={4}>{t("Nessuna tabaccheria revocata.")}</td></tr>}>
+          <For
+            each={props.revoked}
+            fallback={
+              <tr>
+                <td colSpan={4}>{t("Nessuna tabaccheria revocata.")}</td>
+              </tr>
+            }
+          >
             {(r) => (
               <tr data-tobacconist={r.tobacconistId}>
                 <td class="mono">{r.tobacconistId}</td>
@@ -84,8 +105,17 @@ export function RevokedTobacconists(props: { revoked: readonly RevokedTobacconis
       <form onSubmit={(e) => void revoke(e)} novalidate>
         <h3>{t("Revoca una tabaccheria")}</h3>
         <div class="grid">
-          <Field label={t("Identificativo tabaccheria")} for="tobacconist_id" error={errors().tobacconist_id} hint="es. TAB-0001">
-            <input id="tobacconist_id" value={tobacconistId()} onInput={(e) => setTobacconistId(e.currentTarget.value)} />
+          <Field
+            label={t("Identificativo tabaccheria")}
+            for="tobacconist_id"
+            error={errors().tobacconist_id}
+            hint="es. TAB-0001"
+          >
+            <input
+              id="tobacconist_id"
+              value={tobacconistId()}
+              onInput={(e) => setTobacconistId(e.currentTarget.value)}
+            />
           </Field>
           <Field label={t("Motivo")} for="reason" error={errors().reason} hint="Facoltativo.">
             <input id="reason" value={reason()} onInput={(e) => setReason(e.currentTarget.value)} />

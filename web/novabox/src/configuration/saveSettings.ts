@@ -5,8 +5,12 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { adminAuth, config } from "../clients.ts";
 
 /** Saves `settings` under the field mask `paths`; returns the configuration after the update. */
-export async function saveSettings(settings: MessageInitShape<typeof SettingsSchema>, paths: string[]): Promise<Config | undefined> {
-  return (await config.updateConfig({ settings: create(SettingsSchema, settings), updateMask: { paths } }, adminAuth())).config;
+export async function saveSettings(
+  settings: MessageInitShape<typeof SettingsSchema>,
+  paths: string[],
+): Promise<Config | undefined> {
+  return (await config.updateConfig({ settings: create(SettingsSchema, settings), updateMask: { paths } }, adminAuth()))
+    .config;
 }
 
 /** The Settings path a server field violation names ("settings.x" → "x"). */

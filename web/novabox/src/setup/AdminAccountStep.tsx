@@ -40,13 +40,35 @@ export function AdminAccountStep(props: { onDone: () => void }): JSX.Element {
       <h2>{t("Account dell'amministratore")}</h2>
       <form onSubmit={(e) => void submit(e)} novalidate>
         <Field label={t("Nome utente")} for="username" error={errors().username}>
-          <input id="username" autocomplete="username" value={username()} onInput={(e) => setUsername(e.currentTarget.value)} />
+          <input
+            id="username"
+            autocomplete="username"
+            value={username()}
+            onInput={(e) => setUsername(e.currentTarget.value)}
+          />
         </Field>
-        <Field label={t("Password")} for="password" error={errors().password} hint="Almeno 12 caratteri; una frase di più parole va benissimo.">
-          <input id="password" type="password" autocomplete="new-password" value={password()} onInput={(e) => setPassword(e.currentTarget.value)} />
+        <Field
+          label={t("Password")}
+          for="password"
+          error={errors().password}
+          hint="Almeno 12 caratteri; una frase di più parole va benissimo."
+        >
+          <input
+            id="password"
+            type="password"
+            autocomplete="new-password"
+            value={password()}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
         </Field>
         <Field label={t("Ripeti la password")} for="confirm" error={errors().confirm}>
-          <input id="confirm" type="password" autocomplete="new-password" value={confirm()} onInput={(e) => setConfirm(e.currentTarget.value)} />
+          <input
+            id="confirm"
+            type="password"
+            autocomplete="new-password"
+            value={confirm()}
+            onInput={(e) => setConfirm(e.currentTarget.value)}
+          />
         </Field>
         <div class="actions">
           <button type="submit" disabled={busy()}>

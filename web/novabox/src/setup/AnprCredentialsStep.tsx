@@ -55,12 +55,23 @@ export function AnprCredentialsStep(props: { onDone: () => void }): JSX.Element 
     if (!isValid(found)) return;
     setBusy(true);
     try {
-      await config.uploadCaCertificate({ certificate: new Uint8Array(await caFile()!.arrayBuffer()), password: caPassword() }, adminAuth());
-      await config.uploadWorkstationCertificate({ pkcs12: new Uint8Array(await p12File()!.arrayBuffer()), pin: pin() }, adminAuth());
+      await config.uploadCaCertificate(
+        { certificate: new Uint8Array(await caFile()!.arrayBuffer()), password: caPassword() },
+        adminAuth(),
+      );
+      await config.uploadWorkstationCertificate(
+        { pkcs12: new Uint8Array(await p12File()!.arrayBuffer()), pin: pin() },
+        adminAuth(),
+      );
       const t = text();
       await config.updateConfig(
         {
-          settings: create(SettingsSchema, { ...t, comuneCode: t.comuneCode.trim(), anprBaseUrl: t.anprBaseUrl.trim(), anprEnvironment: environment() }),
+          settings: create(SettingsSchema, {
+            ...t,
+            comuneCode: t.comuneCode.trim(),
+            anprBaseUrl: t.anprBaseUrl.trim(),
+            anprEnvironment: environment(),
+          }),
           updateMask: { paths: [...textFields.map(([, field]) => field), "anpr_environment"] },
         },
         adminAuth(),
@@ -82,17 +93,54 @@ export function AnprCredentialsStep(props: { onDone: () => void }): JSX.Element 
       <form onSubmit={(e) => void submit(e)} novalidate>
         <h3>{t("Certificati")}</h3>
         <div class="grid">
-          <Field label={t("Certificato della CA di ANPR")} for="certificate" error={errors().certificate} hint="File PEM o DER fornito per il collegamento TLS.">
-            <input id="certificate" type="file" accept=".pem,.crt,.cer,.der" onChange={(e) => setCaFile(e.currentTarget.files?.[0])} />
+          <Field
+            label={t("Certificato della CA di ANPR")}
+            for="certificate"
+            error={errors().certificate}
+            hint="File PEM o DER fornito per il collegamento TLS."
+          >
+            <input
+              id="certificate"
+              type="file"
+              accept=".pem,.crt,.cer,.der"
+              onChange={(e) => setCaFile(e.currentTarget.files?.[0])}
+            />
           </Field>
-          <Field label={t("Password del certificato CA")} for="password" error={errors().password} hint="Solo se il file è protetto; altrimenti lasciare vuoto.">
-            <input id="password" type="password" autocomplete="off" value={caPassword()} onInput={(e) => setCaPassword(e.currentTarget.value)} />
+          <Field
+            label={t("Password del certificato CA")}
+            for="password"
+            error={errors().password}
+            hint="Solo se il file è protetto; altrimenti lasciare vuoto."
+          >
+            <input
+              id="password"
+              type="password"
+              autocomplete="off"
+              value={caPassword()}
+              onInput={(e) => setCaPassword(e.currentTarget.value)}
+            />
           </Field>
-          <Field label={t("Certificato della postazione (PKCS#12)")} for="pkcs12" error={errors().pkcs12} hint="File .p12 o .pfx rilasciato per la postazione.">
-            <input id="pkcs12" type="file" accept=".p12,.pfx" onChange={(e) => setP12File(e.currentTarget.files?.[0])} />
+          <Field
+            label={t("Certificato della postazione (PKCS#12)")}
+            for="pkcs12"
+            error={errors().pkcs12}
+            hint="File .p12 o .pfx rilasciato per la postazione."
+          >
+            <input
+              id="pkcs12"
+              type="file"
+              accept=".p12,.pfx"
+              onChange={(e) => setP12File(e.currentTarget.files?.[0])}
+            />
           </Field>
           <Field label={t("PIN del PKCS#12")} for="pin" error={errors().pin}>
-            <input id="pin" type="password" autocomplete="off" value={pin()} onInput={(e) => setPin(e.currentTarget.value)} />
+            <input
+              id="pin"
+              type="password"
+              autocomplete="off"
+              value={pin()}
+              onInput={(e) => setPin(e.currentTarget.value)}
+            />
           </Field>
         </div>
         <h3>{t("Postazione e Comune")}</h3>
@@ -100,12 +148,20 @@ export function AnprCredentialsStep(props: { onDone: () => void }): JSX.Element 
           <For each={textFields}>
             {([key, field, label, hint]) => (
               <Field label={label} for={field} error={errors()[field]} hint={hint}>
-                <input id={field} value={text()[key]} onInput={(e) => setText({ ...text(), [key]: e.currentTarget.value })} />
+                <input
+                  id={field}
+                  value={text()[key]}
+                  onInput={(e) => setText({ ...text(), [key]: e.currentTarget.value })}
+                />
               </Field>
             )}
           </For>
           <Field label={t("Ambiente ANPR")} for="anpr_environment" error={errors().anpr_environment}>
-            <select id="anpr_environment" value={String(environment())} onChange={(e) => setEnvironment(Number(e.currentTarget.value) as AnprEnvironment)}>
+            <select
+              id="anpr_environment"
+              value={String(environment())}
+              onChange={(e) => setEnvironment(Number(e.currentTarget.value) as AnprEnvironment)}
+            >
               <For each={environmentLabels}>{([env, label]) => <option value={String(env)}>{t(label)}</option>}</For>
             </select>
           </Field>

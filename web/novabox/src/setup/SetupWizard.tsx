@@ -35,7 +35,9 @@ export function SetupWizard(): JSX.Element {
     <>
       <section class="card">
         <h2>{t("Configurazione iniziale del Novabox")}</h2>
-        <p>{t("Tre passaggi: l'account dell'amministratore, le credenziali per ANPR, la verifica del collegamento.")}</p>
+        <p>
+          {t("Tre passaggi: l'account dell'amministratore, le credenziali per ANPR, la verifica del collegamento.")}
+        </p>
         <ol class="steps">
           {stepNames.map(([s, label]) => (
             <li classList={{ current: step() === s }}>{t(label)}</li>
