@@ -125,7 +125,7 @@ describe("npm run build:services", () => {
     };
     expect(scope.type).toBe("module");
     expect(scope.imports).toEqual({ "#shared/*": "./services/shared/src/*", "#gen/*": "./gen/*" });
-    expect(existsSync(join(buildDir, "services/shared/src/config.js"))).toBe(true);
+    expect(existsSync(join(buildDir, "services/shared/src/runtime/config.js"))).toBe(true);
     expect(existsSync(join(buildDir, "gen/novares/discovery/v1/discovery_service_pb.js"))).toBe(true);
     // What the code reads next to itself at run time.
     expect(existsSync(join(buildDir, "gen/descriptors.binpb"))).toBe(true);
