@@ -6,6 +6,9 @@
  * - idOperazioneComune belongs to the Comune (italia/anpr#596, #1836): the two boxes never share
  *   one; each box's ids stay strictly increasing across a restart and after its ANPR_HOME is
  *   restored from an older copy (a reused id would make ANPR replay a stored answer, #3822).
+ * - 8 concurrent certificates through the router (ghz, 200 calls, each with its own idempotency
+ *   key) all succeed: requests of one Comune overtake each other at ANPR without an invented EN079,
+ *   and a kept-alive socket the simulator had closed is not a lost certificate.
  * - An answer about another person (the simulator's `replayOtherSubject` knob, #3822) never reaches
  *   the caller: grpcurl through the router gets DATA_LOSS ANPR_WRONG_SUBJECT, the box writes the
  *   audit row, and nothing is cached: the same key, retried once the fault is gone, gets the
@@ -290,4 +293,21 @@ describe("an answer about another person never reaches the caller (italia/anpr#3
     expect(acts).toHaveLength(1);
     expect(acts[0]).toMatchObject({ fiscalCode: giulia.fiscalCode, protocolNumber: answer.anprProtocolNumber });
   }, 300_000);
+});
+
+describe("8 concurrent certificates through the router (ghz)", () => {
+  it("all 200 succeed, each a certificate of its own at ANPR", async () => {
+    const before = (await simAdm.operations()).filter((o: SimOperation) => o.comuneCode === "022205" && o.service === "6001" && o.outcome === "OK").length;
+    const data = issueJson(mario, "ghz-{{newUUID}}");
+    const ghz = await run(
+      requireTool("ghz"),
+      ["--insecure", "--call", "novabox.certification.v1.CertificationService.IssueCertificate", "-d", data, "-m", JSON.stringify({ authorization: `Bearer ${await bearer()}` }), "-n", "200", "-c", "8", "-t", "120s", "-O", "json", routerAddress],
+      { timeoutMs: 600_000 },
+    );
+    const report = JSON.parse(ghz.stdout) as { statusCodeDistribution?: Record<string, number>; errorDistribution?: Record<string, number> };
+    expect({ status: report.statusCodeDistribution, errors: report.errorDistribution ?? {} }).toEqual({ status: { OK: 200 }, errors: {} });
+    const acts = (await simAdm.operations()).filter((o: SimOperation) => o.comuneCode === "022205" && o.service === "6001" && o.outcome === "OK");
+    expect(acts.length - before).toBe(200);
+    expect(new Set(acts.map((o) => o.idOperazioneComune)).size).toBe(acts.length);
+  }, 600_000);
 });

@@ -1,8 +1,13 @@
-import { describe, expect, it } from "@jest/globals";
-import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { Agent, createServer, type Server } from "node:https";
+import type { AddressInfo, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureDevPki, type DevPkiManifest } from "#shared/anpr/dev-pki.js";
 import { anprSpecDir } from "#shared/anpr/spec-dir.js";
-import { soapEnvelope, splitMultipartRelated, wsdlNamespaces } from "../src/anpr-client/soap-transport.js";
+import { postSoap, soapEnvelope, splitMultipartRelated, wsdlNamespaces } from "../src/anpr-client/soap-transport.js";
 
 const wsdl = (relative: string) => readFileSync(fileURLToPath(new URL(relative, anprSpecDir)), "utf8");
 
@@ -59,5 +64,61 @@ describe("splitMultipartRelated (MTOM answers)", () => {
     expect(() => splitMultipartRelated(body.subarray(0, 120), "multipart/related; boundary=MIME_b")).toThrow(
       /not closed|no end of headers/,
     );
+  });
+});
+
+describe("postSoap on kept-alive sockets", () => {
+  const dir = mkdtempSync(join(tmpdir(), "soap-transport-"));
+  let pki: DevPkiManifest;
+  let server: Server;
+  let url: URL;
+  /** What the server does with the n-th request on a connection (1-based): answer, or reset. */
+  let onRequest: (nth: number) => "answer" | "reset" = () => "answer";
+  let received = 0;
+
+  beforeAll(async () => {
+    pki = await ensureDevPki(join(dir, "pki"));
+    server = createServer({ key: readFileSync(pki.simulator.tlsKeyFile), cert: readFileSync(pki.simulator.tlsCertificateFile) }, (req, res) => {
+      received++;
+      const socket = req.socket as Socket & { served?: number };
+      socket.served = (socket.served ?? 0) + 1;
+      if (onRequest(socket.served) === "reset") {
+        socket.destroy(); // the server had given up the idle connection: the client sees a reset
+        return;
+      }
+      req.resume();
+      req.on("end", () => res.end("<soap:Envelope/>"));
+    });
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    url = new URL(`https://127.0.0.1:${String((server.address() as AddressInfo).port)}/ANPR`);
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const agent = () => new Agent({ keepAlive: true, maxSockets: 1, ca: readFileSync(pki.simulator.caCertificateFile) });
+  const post = (a: Agent) => postSoap(url, "<soap:Envelope/>", { agent: a, timeoutMs: 10_000, maxAnswerBytes: 1_000_000 });
+
+  it("sends a request again on another socket when the kept-alive one was reset before any answer", async () => {
+    const a = agent();
+    onRequest = (nth) => (nth === 2 ? "reset" : "answer");
+    received = 0;
+    expect((await post(a)).rootPart).toBe("<soap:Envelope/>");
+    expect((await post(a)).rootPart).toBe("<soap:Envelope/>"); // 2nd on the kept-alive socket: reset, sent again
+    expect(received).toBe(3);
+    a.destroy();
+  });
+
+  it("does not send again after a reset on a fresh socket: the error is reported as it is", async () => {
+    const fresh = agent();
+    onRequest = () => "reset";
+    received = 0;
+    await expect(post(fresh)).rejects.toMatchObject({ code: "ECONNRESET" });
+    expect(received).toBe(1);
+    fresh.destroy();
   });
 });

@@ -68,15 +68,50 @@ export interface PostSoapOptions {
 /** A transport failure, with the node error code the client maps (ECONNREFUSED, ECONNRESET, ...). */
 type TransportFailure = Error & { code?: string };
 
+/** Socket errors that, on a kept-alive socket, mean the server had closed it before reading the request. */
+const staleSocketCodes = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
+
+/** How many times a request that failed on a reused (kept-alive) socket is sent again on another one. */
+const staleSocketResends = 2;
+
 /**
  * POSTs the signed `envelope` to `url`. Rejects with {@link AnprTimeoutError},
  * {@link AnprAnswerTooLargeError}, or the socket/TLS error as node reports it (its `code` says
  * whether the request could have left the box); resolves with any HTTP status.
+ *
+ * A request that fails with a reset before any answer arrived, on a socket the agent had kept
+ * alive from an earlier call, is sent again (at most twice, within the same deadline) on another
+ * socket, as Node's documentation advises for keep-alive clients (`request.reusedSocket`): the
+ * server closed the idle connection while the request was on its way. Sending the same envelope
+ * again is safe even if the first copy had reached ANPR: it carries the same
+ * `idOperazioneComune`, and ANPR answers a repeated id for the same service with its stored answer
+ * instead of a second act (italia/anpr#596, #3822). A reset on a fresh socket, or once an answer
+ * began, is reported as it is.
  */
-export function postSoap(url: URL, envelope: string, options: PostSoapOptions): Promise<SoapAnswer> {
+export async function postSoap(url: URL, envelope: string, options: PostSoapOptions): Promise<SoapAnswer> {
   const payload = Buffer.from(envelope, "utf8");
+  const deadline = Date.now() + options.timeoutMs;
+  for (let resends = 0; ; resends++) {
+    try {
+      return await postOnce(url, payload, options, Math.max(1, deadline - Date.now()));
+    } catch (err) {
+      const stale = err instanceof StaleSocketError;
+      if (!stale || resends >= staleSocketResends || Date.now() >= deadline) throw stale ? err.cause : err;
+    }
+  }
+}
+
+/** A reset on a reused socket before any answer: {@link postSoap} sends the request again. */
+class StaleSocketError extends Error {
+  constructor(override readonly cause: TransportFailure) {
+    super(cause.message);
+  }
+}
+
+function postOnce(url: URL, payload: Buffer, options: PostSoapOptions, timeoutMs: number): Promise<SoapAnswer> {
   return new Promise((resolve, reject) => {
     let settled = false;
+    let answered = false;
     const fail = (err: Error) => {
       if (settled) return;
       settled = true;
@@ -97,9 +132,10 @@ export function postSoap(url: URL, envelope: string, options: PostSoapOptions): 
       const err = new AnprTimeoutError(options.timeoutMs);
       fail(err);
       req.destroy(err);
-    }, options.timeoutMs);
-    req.once("error", (err: TransportFailure) => fail(err));
+    }, timeoutMs);
+    req.once("error", (err: TransportFailure) => fail(!answered && req.reusedSocket && staleSocketCodes.has(err.code ?? "") ? new StaleSocketError(err) : err));
     req.once("response", (res) => {
+      answered = true;
       const chunks: Buffer[] = [];
       let length = 0;
       res.on("data", (chunk: Buffer) => {
