@@ -29,6 +29,8 @@ export interface BoxTelemetryOptions {
   observability: Observability;
   /** Told when an ANPR call found ANPR unreachable (the health monitor re-checks early). */
   onAnprUnavailable?: () => void;
+  /** Told when an ANPR call was answered (a NOT_SERVING box re-checks at once instead of at its next interval). */
+  onAnprAnswered?: () => void;
 }
 
 /** The reasons the client's typed errors carry, as metric outcomes. */
@@ -115,6 +117,7 @@ export function createBoxTelemetry(options: BoxTelemetryOptions): BoxTelemetry {
         });
         anprCalls.inc({ operation, outcome: "ok", error_code: "" });
         anprSeconds.observe({ operation, outcome: "ok" }, seconds());
+        options.onAnprAnswered?.();
         return result;
       } catch (err) {
         const e = (err ?? {}) as ErrorShape;

@@ -151,7 +151,8 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     options.observability ??
     createObservability({ service: "novabox", accessLog: logger.child({ component: "access" }) });
   let checkAnprSoon = () => undefined as void;
-  const telemetry = createBoxTelemetry({ observability, onAnprUnavailable: () => checkAnprSoon() });
+  let recheckIfDown = () => undefined as void;
+  const telemetry = createBoxTelemetry({ observability, onAnprUnavailable: () => checkAnprSoon(), onAnprAnswered: () => recheckIfDown() });
   const audit = telemetry.instrumentAudit(store.audit);
   observability.watchCertificate(
     "workstation",
@@ -246,6 +247,11 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
   });
   checkAnprSoon = () => {
     if (monitor.current.serving) void monitor.checkNow();
+  };
+  // ANPR answered a real call while the box says NOT_SERVING (e.g. after an outage, during the
+  // backoff): check now, so the box serves again without waiting for its next interval.
+  recheckIfDown = () => {
+    if (!monitor.current.serving) void monitor.checkNow();
   };
   const checkReadiness = () => monitor.checkNow();
 
