@@ -297,16 +297,43 @@ describe("an answer about another person never reaches the caller (italia/anpr#3
 
 describe("8 concurrent certificates through the router (ghz)", () => {
   it("all 200 succeed, each a certificate of its own at ANPR", async () => {
-    const before = (await simAdm.operations()).filter((o: SimOperation) => o.comuneCode === "022205" && o.service === "6001" && o.outcome === "OK").length;
+    const before = (await simAdm.operations()).filter(
+      (o: SimOperation) => o.comuneCode === "022205" && o.service === "6001" && o.outcome === "OK",
+    ).length;
     const data = issueJson(mario, "ghz-{{newUUID}}");
     const ghz = await run(
       requireTool("ghz"),
-      ["--insecure", "--call", "novabox.certification.v1.CertificationService.IssueCertificate", "-d", data, "-m", JSON.stringify({ authorization: `Bearer ${await bearer()}` }), "-n", "200", "-c", "8", "-t", "120s", "-O", "json", routerAddress],
+      [
+        "--insecure",
+        "--call",
+        "novabox.certification.v1.CertificationService.IssueCertificate",
+        "-d",
+        data,
+        "-m",
+        JSON.stringify({ authorization: `Bearer ${await bearer()}` }),
+        "-n",
+        "200",
+        "-c",
+        "8",
+        "-t",
+        "120s",
+        "-O",
+        "json",
+        routerAddress,
+      ],
       { timeoutMs: 600_000 },
     );
-    const report = JSON.parse(ghz.stdout) as { statusCodeDistribution?: Record<string, number>; errorDistribution?: Record<string, number> };
-    expect({ status: report.statusCodeDistribution, errors: report.errorDistribution ?? {} }).toEqual({ status: { OK: 200 }, errors: {} });
-    const acts = (await simAdm.operations()).filter((o: SimOperation) => o.comuneCode === "022205" && o.service === "6001" && o.outcome === "OK");
+    const report = JSON.parse(ghz.stdout) as {
+      statusCodeDistribution?: Record<string, number>;
+      errorDistribution?: Record<string, number>;
+    };
+    expect({ status: report.statusCodeDistribution, errors: report.errorDistribution ?? {} }).toEqual({
+      status: { OK: 200 },
+      errors: {},
+    });
+    const acts = (await simAdm.operations()).filter(
+      (o: SimOperation) => o.comuneCode === "022205" && o.service === "6001" && o.outcome === "OK",
+    );
     expect(acts.length - before).toBe(200);
     expect(new Set(acts.map((o) => o.idOperazioneComune)).size).toBe(acts.length);
   }, 600_000);

@@ -465,7 +465,9 @@ describe("new ANPR credentials are proven before they replace the working ones",
     // SERVING (the fault tests above may have left the box re-checking ANPR after its outage)
     await waitFor(
       "the box SERVING",
-      async () => (await health.check({ service: "novabox.certification.v1.CertificationService" })).status === HealthCheckResponse_ServingStatus.SERVING,
+      async () =>
+        (await health.check({ service: "novabox.certification.v1.CertificationService" })).status ===
+        HealthCheckResponse_ServingStatus.SERVING,
       20_000,
       200,
     );
@@ -577,6 +579,11 @@ describe("the router stopped under a running box", () => {
     expect(line.err?.message).toMatch(/connect|connection|unavailable/i);
     expect(line.novares).toBe(routerAddress);
     // The box keeps serving its own clients (Novares being away is not a reason to stop).
-    await waitFor("the box SERVING", async () => (await health.check({})).status === HealthCheckResponse_ServingStatus.SERVING, 20_000, 200);
+    await waitFor(
+      "the box SERVING",
+      async () => (await health.check({})).status === HealthCheckResponse_ServingStatus.SERVING,
+      20_000,
+      200,
+    );
   }, 40_000);
 });

@@ -5,7 +5,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureDevPki, type DevPkiManifest } from "#shared/anpr/dev-pki.js";
+import { ensureDevPki, type DevPkiManifest } from "#shared/dev-pki/anpr-dev-pki.js";
 import { anprSpecDir } from "#shared/anpr/spec-dir.js";
 import { postSoap, soapEnvelope, splitMultipartRelated, wsdlNamespaces } from "../src/anpr-client/soap-transport.js";
 
@@ -78,17 +78,20 @@ describe("postSoap on kept-alive sockets", () => {
 
   beforeAll(async () => {
     pki = await ensureDevPki(join(dir, "pki"));
-    server = createServer({ key: readFileSync(pki.simulator.tlsKeyFile), cert: readFileSync(pki.simulator.tlsCertificateFile) }, (req, res) => {
-      received++;
-      const socket = req.socket as Socket & { served?: number };
-      socket.served = (socket.served ?? 0) + 1;
-      if (onRequest(socket.served) === "reset") {
-        socket.destroy(); // the server had given up the idle connection: the client sees a reset
-        return;
-      }
-      req.resume();
-      req.on("end", () => res.end("<soap:Envelope/>"));
-    });
+    server = createServer(
+      { key: readFileSync(pki.simulator.tlsKeyFile), cert: readFileSync(pki.simulator.tlsCertificateFile) },
+      (req, res) => {
+        received++;
+        const socket = req.socket as Socket & { served?: number };
+        socket.served = (socket.served ?? 0) + 1;
+        if (onRequest(socket.served) === "reset") {
+          socket.destroy(); // the server had given up the idle connection: the client sees a reset
+          return;
+        }
+        req.resume();
+        req.on("end", () => res.end("<soap:Envelope/>"));
+      },
+    );
     server.keepAliveTimeout = 60_000;
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     url = new URL(`https://127.0.0.1:${String((server.address() as AddressInfo).port)}/ANPR`);
@@ -101,7 +104,8 @@ describe("postSoap on kept-alive sockets", () => {
   });
 
   const agent = () => new Agent({ keepAlive: true, maxSockets: 1, ca: readFileSync(pki.simulator.caCertificateFile) });
-  const post = (a: Agent) => postSoap(url, "<soap:Envelope/>", { agent: a, timeoutMs: 10_000, maxAnswerBytes: 1_000_000 });
+  const post = (a: Agent) =>
+    postSoap(url, "<soap:Envelope/>", { agent: a, timeoutMs: 10_000, maxAnswerBytes: 1_000_000 });
 
   it("sends a request again on another socket when the kept-alive one was reset before any answer", async () => {
     const a = agent();

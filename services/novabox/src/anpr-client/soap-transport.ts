@@ -133,7 +133,9 @@ function postOnce(url: URL, payload: Buffer, options: PostSoapOptions, timeoutMs
       fail(err);
       req.destroy(err);
     }, timeoutMs);
-    req.once("error", (err: TransportFailure) => fail(!answered && req.reusedSocket && staleSocketCodes.has(err.code ?? "") ? new StaleSocketError(err) : err));
+    req.once("error", (err: TransportFailure) =>
+      fail(!answered && req.reusedSocket && staleSocketCodes.has(err.code ?? "") ? new StaleSocketError(err) : err),
+    );
     req.once("response", (res) => {
       answered = true;
       const chunks: Buffer[] = [];

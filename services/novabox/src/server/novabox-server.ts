@@ -152,7 +152,11 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     createObservability({ service: "novabox", accessLog: logger.child({ component: "access" }) });
   let checkAnprSoon = () => undefined as void;
   let recheckIfDown = () => undefined as void;
-  const telemetry = createBoxTelemetry({ observability, onAnprUnavailable: () => checkAnprSoon(), onAnprAnswered: () => recheckIfDown() });
+  const telemetry = createBoxTelemetry({
+    observability,
+    onAnprUnavailable: () => checkAnprSoon(),
+    onAnprAnswered: () => recheckIfDown(),
+  });
   const audit = telemetry.instrumentAudit(store.audit);
   observability.watchCertificate(
     "workstation",
