@@ -253,9 +253,15 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     if (monitor.current.serving) void monitor.checkNow();
   };
   // ANPR answered a real call while the box says NOT_SERVING (e.g. after an outage, during the
-  // backoff): check now, so the box serves again without waiting for its next interval.
+  // backoff): check now, so the box serves again without waiting for its next interval. At most one
+  // such check every 5 s, so a box that stays NOT_SERVING (a clock skew ANPR still tolerates) does
+  // not add a TestConn to every call.
+  let recheckAt = 0;
   recheckIfDown = () => {
-    if (!monitor.current.serving) void monitor.checkNow();
+    const now = Date.now();
+    if (monitor.current.serving || now < recheckAt) return;
+    recheckAt = now + 5_000;
+    void monitor.checkNow();
   };
   const checkReadiness = () => monitor.checkNow();
 
