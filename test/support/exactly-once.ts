@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
-import { Client, credentials } from "@grpc/grpc-js";
+import { Client, credentials, type ChannelCredentials } from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
 import {
   AnprEnvironment,
@@ -90,6 +90,8 @@ export interface ConfigureTrentoBoxOptions {
   workstationId: string;
   /** The router to announce to, when the box is part of a mesh. */
   novaresDiscoveryAddress?: string;
+  /** How to reach the box's gRPC port (default plaintext; mesh credentials when it runs mutual TLS). */
+  channelCredentials?: ChannelCredentials;
 }
 
 /** Registers the admin, uploads the CA and workstation certificates and the settings, tests ANPR; returns an admin ConfigService client. */
@@ -98,7 +100,10 @@ export async function configureTrentoBox(options: ConfigureTrentoBoxOptions): Pr
   admin: { metadata: Record<string, string> };
   close: () => void;
 }> {
-  const channel = new Client(`127.0.0.1:${String(options.grpcPort)}`, credentials.createInsecure());
+  const channel = new Client(
+    `127.0.0.1:${String(options.grpcPort)}`,
+    options.channelCredentials ?? credentials.createInsecure(),
+  );
   const config = createGrpcClient(ConfigService, channel);
   const session = (await config.registerAdmin({ username: "admin", password: "correct horse battery staple" })).session!
     .token;

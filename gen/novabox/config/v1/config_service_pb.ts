@@ -2261,7 +2261,9 @@ export enum WitnessOutcome {
   AGREES = 1,
 
   /**
-   * A witnessed checkpoint disagrees with the log: `first_disagreeing` names it.
+   * A witnessed checkpoint disagrees with the log: `first_disagreeing` names it. Also after a
+   * recorded restore that lost witnessed entries (`restore_gap` lists them): the RESTORE entry is
+   * written with the box's own key, so it cannot vouch for the entries it says were lost.
    *
    * @generated from enum value: WITNESS_OUTCOME_DISAGREES = 2;
    */

@@ -9,7 +9,13 @@
  * - a checkpoint whose row now has another hash: a row up to it was rewritten and the chain
  *   recomputed (with the key), or an older copy was restored and has continued differently;
  * - a checkpoint older than a recorded restore (RESTORE row) and beyond the backup it restored:
- *   rows lost by that restore. They are reported as a gap, not hidden and not counted as tampering.
+ *   rows lost by that restore. The outcome is DISAGREES, naming the first such checkpoint, and the
+ *   lost ids are listed as a gap (`restoreGap`). A recorded restore never turns a lost checkpoint
+ *   into agreement: the RESTORE row is written by whoever holds the box's key, so "restored from
+ *   an older backup" and "newest rows deleted, then a RESTORE row appended" look the same from the
+ *   log; only the Comune, told which rows are gone, can tell them apart. Rows the box wrote after
+ *   its last witnessed checkpoint and before it was lost are beyond any checkpoint: no verifier
+ *   can name them (the window is one announcement interval).
  * Checkpoints at rows purged by retention are skipped (the purge anchor vouches for them only when
  * the checkpoint is exactly at the anchor).
  */
@@ -69,23 +75,33 @@ export function compareWithWitness(log: AuditLookup, checkpoints: readonly Witne
   const firstRetained = log.firstRetainedId();
   const gaps = new Map<number, { restore: RestoreMark; highest: number }>();
   let checked = 0;
+  /** The first checkpoint (by sequence) a recorded restore lost. */
+  let lost: { cp: WitnessedHead; restore: RestoreMark } | undefined;
+  const nameOf = (cp: WitnessedHead) =>
+    `checkpoint #${cp.sequence} (row ${cp.lastId}, hash ${short(cp.headHash)}, witnessed ${cp.witnessedAt.toISOString()})`;
+  const lostText = () =>
+    lost === undefined
+      ? ""
+      : `${nameOf(lost.cp)} is beyond row ${lost.restore.baseId}, the newest row of the backup restored at ${lost.restore.time.toISOString()} (RESTORE row ${lost.restore.entryId}): rows witnessed after the backup were lost by the restore`;
   for (const cp of sorted) {
     const lostBy = restores.find((r) => cp.time.getTime() < r.time.getTime() && cp.lastId > r.baseId);
     if (lostBy !== undefined) {
       const gap = gaps.get(lostBy.entryId);
       gaps.set(lostBy.entryId, { restore: lostBy, highest: Math.max(gap?.highest ?? 0, cp.lastId) });
+      lost ??= { cp, restore: lostBy };
       continue;
     }
     if (cp.lastId === 0) {
       checked += 1;
       continue;
     }
-    const named = `checkpoint #${cp.sequence} (row ${cp.lastId}, hash ${short(cp.headHash)}, witnessed ${cp.witnessedAt.toISOString()})`;
+    const named = nameOf(cp);
+    const first = lost?.cp ?? cp;
     const disagree = (reason: string): WitnessComparison => ({
       outcome: "DISAGREES",
       checked,
-      first: { sequence: cp.sequence, lastId: cp.lastId, witnessedAt: cp.witnessedAt },
-      reason,
+      first: { sequence: first.sequence, lastId: first.lastId, witnessedAt: first.witnessedAt },
+      reason: lost === undefined ? reason : `${lostText()}; and ${reason}`,
       ...gapText(gaps),
     });
     if (cp.lastId > headId) {
@@ -103,6 +119,14 @@ export function compareWithWitness(log: AuditLookup, checkpoints: readonly Witne
     }
     checked += 1;
   }
+  if (lost !== undefined)
+    return {
+      outcome: "DISAGREES",
+      checked,
+      first: { sequence: lost.cp.sequence, lastId: lost.cp.lastId, witnessedAt: lost.cp.witnessedAt },
+      reason: lostText(),
+      ...gapText(gaps),
+    };
   return { outcome: "AGREES", checked, ...gapText(gaps) };
 }
 
