@@ -53,7 +53,11 @@ const boxes = [
   },
 ];
 const host = "127.0.0.1";
-const ssoIssuer = "https://sso.novares.dev";
+/**
+ * The development SSO is an OpenID Connect issuer at the gateway's /dev-sso (discovery, authorize,
+ * token, JWKS): the console signs in through it, the gateway and the boxes check its tokens' `iss`.
+ */
+const ssoIssuer = `http://${host}:${ports.gateway}/dev-sso`;
 const ssoAudience = "novabox";
 
 interface Child {
@@ -267,6 +271,7 @@ async function main(): Promise<void> {
       gateway: gatewayUrl,
       router: `${host}:${ports.router}`,
       sim: simUrl,
+      ssoIssuer,
       boxes,
       pids: Object.fromEntries(children.map((c) => [c.name, c.process.pid])),
     }),

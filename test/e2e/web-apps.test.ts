@@ -43,6 +43,7 @@ let context: BrowserContext | undefined;
 let ports: MeshPorts;
 let gatewayUrl = "";
 let simUrl = "";
+let ssoIssuer = "";
 let freshBoxUrl = "";
 let secondBox: StartedService | undefined;
 let secondBoxPorts = { grpc: 0, http: 0 };
@@ -71,6 +72,7 @@ beforeAll(async () => {
   ports = started.ports;
   gatewayUrl = started.ready.gateway;
   simUrl = started.ready.sim;
+  ssoIssuer = started.ready.ssoIssuer;
 
   freshBox = await startService(
     "services/novabox/src/server/main.ts",
@@ -107,6 +109,39 @@ afterAll(async () => {
 
 async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Signs a tobacconist in from the console's sign-in panel through the development SSO's OpenID
+ * Connect flow: the console redirects to the issuer's authorize endpoint (PKCE S256, state, nonce),
+ * the login form picks the tobacconist, and the browser comes back through /accesso/callback to the
+ * page it started from. Returns the callback URL the browser went through.
+ */
+async function signInWithOidc(page: Page, tobacconistId: string, screenshotName?: string): Promise<string> {
+  const startedAt = new URL(page.url()).pathname;
+  await page.getByTestId("sign-in").waitFor();
+  let callback = "";
+  const onRequest = (request: { url(): string }) => {
+    if (request.url().includes("/accesso/callback?")) callback = request.url();
+  };
+  page.on("request", onRequest);
+  await page.click("[data-testid=sign-in] button[type=submit]");
+  await page.waitForURL(/\/dev-sso\/authorize\?/);
+  const authorize = new URL(page.url());
+  expect(authorize.searchParams.get("response_type")).toBe("code");
+  expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
+  expect(authorize.searchParams.get("code_challenge")).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  expect(authorize.searchParams.get("state")).toBeTruthy();
+  expect(authorize.searchParams.get("nonce")).toBeTruthy();
+  await page.getByTestId("sso-login").waitFor();
+  await page.selectOption("#tobacconist", tobacconistId);
+  if (screenshotName) await screenshot(page, screenshotName);
+  await page.click("[data-testid=sso-login] button[value=approve]");
+  await page.waitForURL((url) => url.pathname === startedAt);
+  await page.getByTestId("signed-in-as").waitFor();
+  page.off("request", onRequest);
+  expect(callback).toContain("code=");
+  return callback;
 }
 
 /** The first five bytes of the PDF behind a blob URL in the page. */
@@ -307,7 +342,7 @@ describe("Novares console", () => {
       advertised: { host: "127.0.0.1", port: secondBoxPorts.grpc },
       sso: {
         publicKeyPem: await (await fetch(`${gatewayUrl}/dev-sso/public-key`)).text(),
-        issuer: "https://sso.novares.dev",
+        issuer: ssoIssuer,
         audience: "novabox",
       },
     });
@@ -338,12 +373,17 @@ describe("Novares console", () => {
     const page = await context!.newPage();
     await page.goto(`${gatewayUrl}/emissione`);
     await page.getByTestId("sign-in").waitFor();
-    await page.locator("#tobacconist option").first().waitFor({ state: "attached" });
-    await page.selectOption("#tobacconist", "TAB-0001");
     await screenshot(page, "console-sign-in");
-    await page.click("text=Accedi");
+    const callback = await signInWithOidc(page, "TAB-0001", "console-sso-login");
     await page.getByTestId("issue-form").waitFor();
     expect(await page.getByTestId("signed-in-as").textContent()).toContain("Tabaccheria Centrale");
+
+    // the callback URL replayed in another tab: its state, verifier and nonce are gone, and the code was used
+    const replay = await context!.newPage();
+    await replay.goto(callback);
+    await replay.getByTestId("sign-in-callback").locator("[role=alert], .error").first().waitFor();
+    expect(await replay.getByTestId("sign-in-callback").textContent()).toContain("Nessun accesso in corso");
+    await replay.close();
 
     // the browser's own check of the fiscal code, next to the field
     await page.locator('#comune_code option[value="022205"]').waitFor({ state: "attached" });
@@ -422,10 +462,7 @@ describe("Novares console", () => {
   it("the console shows the tobacconist's account of the month", async () => {
     const page = await context!.newPage();
     await page.goto(`${gatewayUrl}/conto`);
-    await page.getByTestId("sign-in").waitFor();
-    await page.locator("#tobacconist option").first().waitFor({ state: "attached" });
-    await page.selectOption("#tobacconist", "TAB-0001");
-    await page.click("text=Accedi");
+    await signInWithOidc(page, "TAB-0001");
     const row = page.locator('[data-testid="counter-account"] tbody tr', { hasText: "022205" });
     await row.waitFor();
     expect(await row.textContent()).toContain("TAB-0001");
@@ -468,10 +505,7 @@ describe("a mass extraction across Comuni", () => {
     // The console: the tobacconist's own alert, with both Comuni.
     const consolePage = await context!.newPage();
     await consolePage.goto(`${gatewayUrl}/conto`);
-    await consolePage.getByTestId("sign-in").waitFor();
-    await consolePage.locator("#tobacconist option").first().waitFor({ state: "attached" });
-    await consolePage.selectOption("#tobacconist", "TAB-0004");
-    await consolePage.click("text=Accedi");
+    await signInWithOidc(consolePage, "TAB-0004");
     const alert = consolePage.locator('[data-testid="mass-extraction-alerts"] li[data-alert]');
     await alert.waitFor();
     expect(await alert.count()).toBe(1);
@@ -651,10 +685,8 @@ describe("every screen in Italian and in German", () => {
     await bothLanguages(page, "console mesh view");
     await page.goto(`${gatewayUrl}/emissione`);
     await page.getByTestId("sign-in").waitFor();
-    await page.locator("#tobacconist option").first().waitFor({ state: "attached" });
     await bothLanguages(page, "console sign-in");
-    await page.selectOption("#tobacconist", "TAB-0001");
-    await page.click("[data-testid=sign-in] button[type=submit]");
+    await signInWithOidc(page, "TAB-0001");
     await page.getByTestId("issue-form").waitFor();
     await bothLanguages(page, "console issuing form");
     await page.click('a[href="/conto"]');

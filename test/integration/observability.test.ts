@@ -433,7 +433,7 @@ describe("health that tells the truth", () => {
       advertised: { host: "127.0.0.1", port: grpcPort! },
       sso: {
         publicKeyPem: await (await fetch(`${mesh.ready.gateway}/dev-sso/public-key`)).text(),
-        issuer: "https://sso.novares.dev",
+        issuer: mesh.ready.ssoIssuer,
         audience: "novabox",
       },
     });

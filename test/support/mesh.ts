@@ -28,7 +28,7 @@ export interface TestMesh {
   process: StartedProcess;
   ports: MeshPorts;
   /** The "mesh ready" line: gateway URL, router address, simulator URL, boxes, each process's PID. */
-  ready: { gateway: string; router: string; sim: string; pids: Record<string, number> };
+  ready: { gateway: string; router: string; sim: string; ssoIssuer: string; pids: Record<string, number> };
 }
 
 /**

@@ -351,8 +351,10 @@ export const german: Dictionary = {
 
   // console: issuing
   "Accesso della tabaccheria": "Anmeldung der Tabaktrafik",
-  "Ambiente di sviluppo: accesso con una tabaccheria di prova.":
-    "Entwicklungsumgebung: Anmeldung mit einer Test-Tabaktrafik.",
+  "Accedi con il Single Sign-On di Novares: la pagina di accesso si apre e poi torni qui.":
+    "Mit dem Single Sign-On von Novares anmelden: Die Anmeldeseite öffnet sich, danach kehren Sie hierher zurück.",
+  "Accesso in corso…": "Anmeldung läuft…",
+  Riprova: "Erneut versuchen",
   "Emissione di un certificato anagrafico": "Ausstellung einer meldeamtlichen Bescheinigung",
   "— scegliere —": "— auswählen —",
   Cognome: "Nachname",

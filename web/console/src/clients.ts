@@ -1,6 +1,7 @@
 /**
  * The Novares console's Connect clients (same origin: the gateway serves the console) and the
- * tobacconist's SSO session. The development SSO's /dev-sso endpoints are plain JSON, not RPCs.
+ * tobacconist's SSO session (the access token of the OpenID Connect sign-in, ./sign-in.ts), kept in
+ * sessionStorage so it ends with the tab.
  */
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
@@ -50,29 +51,8 @@ export function ssoAuth(): { headers: Record<string, string> } {
   return { headers: { authorization: `Bearer ${session()?.token ?? ""}` } };
 }
 
-/** A demo tobacconist of the development SSO. */
-export interface DemoTobacconist {
-  tobacconistId: string;
-  name: string;
-}
-
-/** The demo tobacconists the development SSO accepts. */
-export async function listDemoTobacconists(): Promise<DemoTobacconist[]> {
-  const res = await fetch("/dev-sso/tobacconists");
-  if (!res.ok) throw new Error(`Accesso di prova non disponibile (HTTP ${res.status}).`);
-  return ((await res.json()) as { tobacconists: DemoTobacconist[] }).tobacconists;
-}
-
-/** Signs in as a demo tobacconist through the development SSO. */
-export async function signInDemo(tobacconistId: string): Promise<void> {
-  const res = await fetch("/dev-sso/token", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ tobacconistId }),
-  });
-  const body = (await res.json()) as { token?: string; name?: string; error?: string };
-  if (!res.ok || !body.token) throw new Error(body.error ?? `Accesso non riuscito (HTTP ${res.status}).`);
-  const value = { token: body.token, tobacconistId, name: body.name ?? tobacconistId };
+/** Keeps the signed-in tobacconist (after the OpenID Connect sign-in, ./sign-in.ts) for this tab. */
+export function setSession(value: TobacconistSession): void {
   sessionStorage.setItem(storageKey, JSON.stringify(value));
   setSessionSignal(value);
 }

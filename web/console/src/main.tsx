@@ -6,6 +6,7 @@ import "../../shared/styles.css";
 import { MeshView } from "./mesh/MeshView.tsx";
 import { IssuePage } from "./issue/IssuePage.tsx";
 import { CounterPage } from "./counter/CounterPage.tsx";
+import { SignInCallback } from "./issue/SignInCallback.tsx";
 import { signOut, tobacconist } from "./clients.ts";
 import { createI18n, I18nProvider, LanguageSwitch } from "../../shared/i18n.tsx";
 import { german } from "../../shared/i18n-de.ts";
@@ -51,6 +52,7 @@ render(
         <Route path="/" component={MeshView} />
         <Route path="/emissione" component={IssuePage} />
         <Route path="/conto" component={CounterPage} />
+        <Route path="/accesso/callback" component={SignInCallback} />
         <Route path="*" component={MeshView} />
       </Router>
     </I18nProvider>

@@ -62,6 +62,8 @@ export interface DevToken {
 
 /** Issues development SSO tokens. */
 export interface DevSsoIssuer {
+  /** Its issuer identifier (claim `iss`; the OpenID Connect issuer URL). */
+  readonly issuer: string;
   /** The tobacconists it accepts. */
   readonly tobacconists: readonly DemoTobacconist[];
   /**
@@ -69,6 +71,22 @@ export interface DevSsoIssuer {
    * {@link UnknownTobacconistError} for a tobacconist outside the demo list.
    */
   issue(request: DevTokenRequest): Promise<DevToken>;
+  /**
+   * Signs an OpenID Connect ID token (OIDC Core §2) for a tobacconist the provider signed in: `aud`
+   * is the client, `nonce` the one the client sent in its authorization request.
+   */
+  issueIdToken(request: DevIdTokenRequest): Promise<string>;
+}
+
+/** What an ID token is signed for. */
+export interface DevIdTokenRequest {
+  tobacconistId: string;
+  /** The OAuth client (claim `aud`). */
+  clientId: string;
+  /** The authorization request's nonce (claim `nonce`; omitted when empty). */
+  nonce: string;
+  /** When the tobacconist signed in, seconds since the epoch (claim `auth_time`). */
+  authTime: number;
 }
 
 /** Creates a {@link DevSsoIssuer}. */
@@ -77,6 +95,7 @@ export function createDevSsoIssuer(options: DevSsoIssuerOptions): DevSsoIssuer {
   const ttl = options.ttlSeconds ?? devTokenTtlSeconds;
   const tobacconists = options.tobacconists ?? demoTobacconists;
   return {
+    issuer: options.issuer,
     tobacconists,
     async issue(request) {
       const id = request.tobacconistId.trim();
@@ -100,6 +119,27 @@ export function createDevSsoIssuer(options: DevSsoIssuerOptions): DevSsoIssuer {
         .setJti(randomUUID())
         .sign(options.privateKey);
       return { token, expiresAt: new Date(exp * 1000), tobacconistId: id, name };
+    },
+    async issueIdToken(request) {
+      const known = tobacconists.find((t) => t.tobacconistId === request.tobacconistId);
+      if (!known)
+        throw new UnknownTobacconistError(
+          request.tobacconistId,
+          tobacconists.map((t) => t.tobacconistId),
+        );
+      const now = Math.floor(clock().getTime() / 1000);
+      return new SignJWT({
+        name: known.name,
+        auth_time: request.authTime,
+        ...(request.nonce ? { nonce: request.nonce } : {}),
+      })
+        .setProtectedHeader({ alg: ssoAlgorithm, typ: "JWT", ...(options.kid ? { kid: options.kid } : {}) })
+        .setIssuer(options.issuer)
+        .setAudience(request.clientId)
+        .setSubject(known.tobacconistId)
+        .setIssuedAt(now)
+        .setExpirationTime(now + ttl)
+        .sign(options.privateKey);
     },
   };
 }

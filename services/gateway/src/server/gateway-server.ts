@@ -27,6 +27,7 @@ import { expectMeshPeer } from "#shared/mesh/mesh-tls.js";
 import { createDevSsoIssuer, type DemoTobacconist } from "../domain/dev-sso.js";
 import { createSsoVerifier } from "../domain/sso-verifier.js";
 import { createDevSsoRoutes, type DevSsoRoutes } from "../handlers/dev-sso-routes.js";
+import { consoleClientId, createDevOidcProvider } from "../domain/dev-oidc.js";
 import { createDiscoveryHandlers } from "../handlers/discovery-handlers.js";
 import { createCounterHandlers } from "../handlers/counter-handlers.js";
 import { CounterService } from "#gen/novares/counter/v1/counter_service_pb.js";
@@ -78,6 +79,14 @@ export interface GatewaySsoOptions {
   devTobacconists?: readonly DemoTobacconist[];
 }
 
+/** The console's OpenID Connect client settings. */
+export interface ConsoleSignInOptions {
+  /** The OpenID Connect issuer URL (its `/.well-known/openid-configuration` is fetched by the browser). */
+  oidcIssuer: string;
+  /** The console's client id at that issuer (a public client: PKCE, no secret). */
+  oidcClientId: string;
+}
+
 /** The mesh-wide limits and where their counters live. */
 export interface GatewayQuotaOptions {
   limits: QuotaLimits;
@@ -111,6 +120,11 @@ export interface StartGatewayOptions {
   sso: GatewaySsoOptions;
   /** The Novares console build to serve. */
   webDir?: string;
+  /**
+   * Where the console signs tobacconists in (OpenID Connect, authorization code + PKCE), published
+   * to it at `/console-config.json`. Default: the SSO issuer and the client `novares-console`.
+   */
+  console?: ConsoleSignInOptions;
   /** CORS origins; default any. */
   allowedOrigins?: readonly string[];
   /** The current time (tests). */
@@ -214,7 +228,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       clock,
       ...(ssoOptions.devTobacconists ? { tobacconists: ssoOptions.devTobacconists } : {}),
     });
-    devSso = createDevSsoRoutes({ issuer, publicKeyPem: pair.publicKeyPem, jwks, logger });
+    // The same issuer as an OpenID Connect provider: the console signs in through it (dev-oidc.ts).
+    const oidc = createDevOidcProvider({ issuer, clock });
+    devSso = createDevSsoRoutes({ issuer, oidc, publicKeyPem: pair.publicKeyPem, jwks, logger });
     // The same key-set path as production, from the JWK Set the development SSO publishes.
     source = { kind: "jwks", json: jwks };
   }
@@ -369,6 +385,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     logger,
     ...(devSso ? { devSso } : {}),
     ...(options.webDir ? { webDir: options.webDir } : {}),
+    consoleConfig: {
+      oidc: {
+        issuer: options.console?.oidcIssuer ?? ssoOptions.issuer,
+        clientId: options.console?.oidcClientId ?? consoleClientId,
+      },
+    },
     ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
   });
   let port: number;

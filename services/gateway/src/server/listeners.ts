@@ -34,6 +34,8 @@ export interface GatewayListenersOptions {
   devSso?: DevSsoRoutes;
   /** The Novares console build (index.html and assets); omitted = API only. */
   webDir?: string;
+  /** What the console reads at start from `GET /console-config.json` (its sign-in issuer and client id). */
+  consoleConfig?: Record<string, unknown>;
   /** Origins allowed by CORS; default any (calls are authenticated by bearer tokens, not cookies). */
   allowedOrigins?: readonly string[];
   /** Connect interceptors of every call (traces, metrics, access log, request id). */
@@ -88,6 +90,12 @@ export function createGatewayListeners(options: GatewayListenersOptions): Gatewa
         options.logger?.error({ err }, "development SSO request failed");
         if (!res.headersSent) res.writeHead(500).end();
       });
+      return;
+    }
+    if (options.consoleConfig && (req.url ?? "").split("?")[0] === "/console-config.json" && req.method === "GET") {
+      (res as ServerResponse)
+        .writeHead(200, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" })
+        .end(JSON.stringify(options.consoleConfig));
       return;
     }
     stampPeerAddress(req);

@@ -40,6 +40,9 @@ const environment = z
     GATEWAY_SSO_JWKS_REFRESH_MS: env.millis(300_000),
     GATEWAY_SSO_JWKS_MIN_REFETCH_MS: env.millis(30_000),
     GATEWAY_WEB_DIR: z.string().optional(),
+    // The console's OpenID Connect sign-in: the issuer (default GATEWAY_SSO_ISSUER) and its client id.
+    GATEWAY_CONSOLE_OIDC_ISSUER: z.string().url("expected the OpenID Connect issuer URL").optional(),
+    GATEWAY_CONSOLE_OIDC_CLIENT_ID: z.string().min(1).default("novares-console"),
     GATEWAY_ALLOWED_ORIGINS: z.string().optional(),
     GATEWAY_ROUTER_CHECK_INTERVAL_MS: env.millis(2_000),
     GATEWAY_REDIS_URL: z.string().optional(),
@@ -135,6 +138,10 @@ const gateway = await startGateway({
         : { publicKeyPem: await readSsoPublicKey(config.GATEWAY_SSO_PUBLIC_KEY_FILE ?? "") }),
   },
   ...(config.GATEWAY_WEB_DIR ? { webDir: config.GATEWAY_WEB_DIR } : {}),
+  console: {
+    oidcIssuer: config.GATEWAY_CONSOLE_OIDC_ISSUER ?? config.GATEWAY_SSO_ISSUER,
+    oidcClientId: config.GATEWAY_CONSOLE_OIDC_CLIENT_ID,
+  },
   ...(config.GATEWAY_ALLOWED_ORIGINS
     ? {
         allowedOrigins: config.GATEWAY_ALLOWED_ORIGINS.split(",")
