@@ -35,7 +35,7 @@ import {
   createFileOperationCounter,
   type OperationCounter,
 } from "../../services/novabox/src/anpr-client/operation-counter.js";
-import type { CertificateRequestInput } from "../../services/novabox/src/anpr-client/requests.js";
+import type { CertificateRequestInput } from "../../services/novabox/src/domain/model.js";
 import {
   AnprBadResponseError,
   AnprFaultError,
@@ -45,7 +45,7 @@ import {
   AnprUnavailableError,
   AnprAnswerTooLargeError,
   AnprWrongSubjectError,
-} from "../../services/novabox/src/anpr-client/anpr-errors.js";
+} from "../../services/novabox/src/domain/anpr-errors.js";
 import { startAnprSim, type RunningAnprSim } from "../../services/anpr-sim/src/server/start-anpr-sim.js";
 import { createPopulation, DEMO_CITIZENS, type Person } from "../../services/anpr-sim/src/domain/population.js";
 import { checkCertificateType } from "../../services/anpr-sim/src/domain/certification.js";

@@ -20,7 +20,7 @@ import { createWsSecuritySigner, type WsSecuritySignerOptions } from "#shared/an
 import { createLogger } from "#shared/runtime/logger.js";
 import { createAnprClient, type AnprClient } from "../../services/novabox/src/anpr-client/anpr-client.js";
 import { createFileOperationCounter } from "../../services/novabox/src/anpr-client/operation-counter.js";
-import { AnprFaultError, AnprRejectedError } from "../../services/novabox/src/anpr-client/anpr-errors.js";
+import { AnprFaultError, AnprRejectedError } from "../../services/novabox/src/domain/anpr-errors.js";
 import { clockSkewMs } from "../../services/novabox/src/domain/config-service.js";
 import { startAnprSim, type RunningAnprSim } from "../../services/anpr-sim/src/server/start-anpr-sim.js";
 import { DEMO_CITIZENS } from "../../services/anpr-sim/src/domain/population.js";

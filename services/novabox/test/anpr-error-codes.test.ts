@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@jest/globals";
 import { parseXmlSafe } from "#shared/anpr/xml.js";
-import { AnprOutageError, AnprRejectedError, primaryAnprError } from "../src/anpr-client/anpr-errors.js";
+import { AnprOutageError, AnprRejectedError, primaryAnprError } from "../src/domain/anpr-errors.js";
 import { parseRisposta6001 } from "../src/anpr-client/responses.js";
 
 const ko = (...errors: [string, string][]) =>

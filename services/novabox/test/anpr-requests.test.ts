@@ -9,9 +9,9 @@ import {
   buildRichiesta6001,
   buildRichiestaConnessione,
   formatDateTime,
-  type CertificateRequestInput,
   type TestataInput,
 } from "../src/anpr-client/requests.js";
+import type { CertificateRequestInput } from "../src/domain/model.js";
 import { requireTool } from "../../../test/support/tools.js";
 import { run } from "../../../test/support/process.js";
 

@@ -5,13 +5,10 @@ import {
   AnprTimeoutError,
   AnprUnavailableError,
   AnprWrongSubjectError,
-} from "../src/anpr-client/anpr-errors.js";
+} from "../src/domain/anpr-errors.js";
 import { IssuanceOutcomeUnknownError } from "../src/domain/errors.js";
-import {
-  createCertificationService,
-  type AnprGateway,
-  type IssueCertificateInput,
-} from "../src/domain/certification-service.js";
+import { createCertificationService, type IssueCertificateInput } from "../src/domain/certification-service.js";
+import type { AnprGateway } from "../src/domain/ports.js";
 import { createConsultationService } from "../src/domain/consultation-service.js";
 import type { Settings } from "../src/domain/model.js";
 import { createRateLimiter } from "../src/domain/rate-limiter.js";

@@ -3,7 +3,7 @@
  * tests use the SQLite store and the ANPR simulator).
  */
 import { computeCodiceFiscale } from "#shared/anpr/codice-fiscale.js";
-import type { AnprGateway } from "../src/domain/certification-service.js";
+import type { AnprGateway } from "../src/domain/ports.js";
 import type { AuditEntry, AuditRecord, Settings } from "../src/domain/model.js";
 import type {
   AdminStore,

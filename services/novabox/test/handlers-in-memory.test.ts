@@ -22,7 +22,7 @@ import {
 } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { ConsultationService, HouseholdKind } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { addConnectService } from "#shared/rpc/connect-adapter.js";
-import { AnprRejectedError } from "../src/anpr-client/anpr-errors.js";
+import { AnprRejectedError } from "../src/domain/anpr-errors.js";
 import { createCertificationService } from "../src/domain/certification-service.js";
 import { createConsultationService } from "../src/domain/consultation-service.js";
 import type { Settings } from "../src/domain/model.js";

@@ -20,7 +20,7 @@ import {
   AnprUnavailableError,
   AnprWrongSubjectError,
   describeError,
-} from "./anpr-errors.js";
+} from "../domain/anpr-errors.js";
 import type { OperationCounter } from "./operation-counter.js";
 import { createOperationIds } from "./operation-id.js";
 import {
@@ -28,20 +28,15 @@ import {
   buildRichiesta6001,
   buildRichiestaConnessione,
   type AnprEnvironment,
-  type CertificateRequestInput,
   type TestataInput,
 } from "./requests.js";
-import {
-  parseRisposta3002,
-  parseRisposta6001,
-  parseRispostaConnessione,
-  type CertificateResult,
-  type IndividualRecord,
-} from "./responses.js";
+import { parseRisposta3002, parseRisposta6001, parseRispostaConnessione } from "./responses.js";
+import type { AnprGateway } from "../domain/ports.js";
 import { DomainError } from "#shared/runtime/domain-error.js";
 import { postSoap, soapEnvelope, wsdlNamespaces, type MtomAttachments, type SoapAnswer } from "./soap-transport.js";
 
 export type { MtomAttachments } from "./soap-transport.js";
+export type { AnprCallOptions } from "../domain/ports.js";
 
 /** Signs a SOAP envelope (see #shared/anpr/wssecurity.js `createWsSecuritySigner`). */
 export interface EnvelopeSigner {
@@ -87,41 +82,11 @@ export interface AnprClientOptions {
 export const defaultMaxAnswerBytes = 20 * 1024 * 1024;
 
 /** Per-call options: the `idOperazioneComune` to send (a retry of a pending request); default a new one. */
-export interface AnprCallOptions {
-  idOperazioneComune?: string;
-}
-
 /**
- * What the Novabox can ask ANPR. Every answer handed back has been checked to echo the
- * `idOperazioneComune` sent and to be about the subject asked for: anything else is an
- * {@link AnprWrongSubjectError} (italia/anpr#3822), never a result.
+ * The ANPR SOAP client: the domain's {@link AnprGateway} port over HTTPS with WS-Security, plus
+ * closing its keep-alive connections.
  */
-export interface AnprClient {
-  /** A fresh `idOperazioneComune` of this box, durably reserved (to record before sending). */
-  nextOperationId(): Promise<string>;
-  /** emissioneCertificato (6001): a certificate, or a preview when `issuance` is 3. */
-  issueCertificate(
-    input: CertificateRequestInput,
-    options?: AnprCallOptions,
-  ): Promise<CertificateResult & { idOperazioneComune: string }>;
-  /** interrogazioneCittadino_famiglia_convivenza (3002): the individual record by fiscal code. */
-  getIndividualRecord(
-    input: { fiscalCode: string; referenceDate?: Date },
-    options?: AnprCallOptions,
-  ): Promise<IndividualRecord & { idOperazioneComune: string }>;
-  /**
-   * TestConn: whether ANPR accepts this workstation's signed requests. Also reports ANPR's clock
-   * (`anprTime`: the signed answer's Timestamp, else the HTTP `Date` header) and when the call was
-   * sent and answered by the box's clock, so the caller can measure the skew (italia/anpr#481, #715).
-   */
-  testConnection(): Promise<{
-    anprOperationId: string;
-    outcome: string;
-    idOperazioneComune: string;
-    anprTime?: Date;
-    sentAt: Date;
-    answeredAt: Date;
-  }>;
+export interface AnprClient extends AnprGateway {
   /** Closes the keep-alive connections. */
   close(): void;
 }

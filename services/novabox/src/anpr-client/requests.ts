@@ -6,6 +6,7 @@
  * schemas declare (elementFormDefault="unqualified"); only the root element carries the namespace.
  */
 import { escapeXml } from "#shared/anpr/xml-text.js";
+import type { CertificateRequestInput, IndividualRecordRequestInput } from "../domain/model.js";
 
 /**
  * ANPR environments: each has its own endpoint and `tipoInvio`. FREE is gone since 21 June 2022
@@ -41,40 +42,6 @@ export interface TestataInput {
   now: Date;
   /** `nomeApplicativo`, `versioneApplicativo`, `fornitoreApplicativo`. */
   application?: { name: string; version: string; vendor: string };
-}
-
-/** Stamp duty: paid (`bollo` in cents) or exempt (table 39 id, free text for 99). */
-export type StampDuty = { paidCents: number } | { exemption: number; exemptionText?: string };
-
-/** A certificate request, in ANPR's terms. */
-export interface CertificateRequestInput {
-  /** Table 13 ids (1–20); several make one contestuale certificate. */
-  certificateTypes: readonly number[];
-  /** Certificate languages (IT, DE, FR, SL); empty = Italian only. */
-  languages?: readonly string[];
-  /** The subject (intestatario). */
-  subject: { fiscalCode: string; surname: string; name: string };
-  /** The registry officer in whose name the Comune issues (cognomeUffAnagrafe / nomeUffAnagrafe). */
-  officer: { surname: string; name: string };
-  /** 1 = the requester is not the subject, 2 = the requester is the subject, 3 = a public body. */
-  requesterType: 1 | 2 | 3;
-  /** `paEstera`: 0 no, 1 for a foreign public administration, 2–3 immigration procedures, 4 for use abroad. */
-  useAbroad: 0 | 1 | 2 | 3 | 4;
-  /** `emissione`: 1 at the counter, 2 internet, 3 preview (anteprima). */
-  issuance: 1 | 2 | 3;
-  /** Stamp duty paid or exemption. */
-  stampDuty: StampDuty;
-  /** `diritti`: fees collected by the Comune, in cents (0 = none). */
-  feesCents: number;
-}
-
-/** An individual-record request (3002) by fiscal code. */
-export interface IndividualRecordRequestInput {
-  fiscalCode: string;
-  /** `dataRiferimentoRichiesta`: the date the data should refer to. */
-  referenceDate: Date;
-  /** `datiAnagraficiRichiesti` codes (table "dati richiesti"); 1 = full individual record. */
-  requestedData?: readonly number[];
 }
 
 function el(name: string, value: string | number | bigint): string {

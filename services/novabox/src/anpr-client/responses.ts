@@ -6,69 +6,8 @@
  */
 import type { Element } from "@xmldom/xmldom";
 import { childElements, findChild } from "#shared/anpr/xml.js";
-import { AnprBadResponseError, AnprWrongSubjectError, type AnprMessage, anprRefusal } from "./anpr-errors.js";
-
-/** A certificate ANPR issued (or previewed). */
-export interface CertificateResult {
-  /** `numeroProtocolloANPR`; empty for a preview when ANPR assigns none. */
-  protocolNumber: string;
-  /** `idOperazioneANPR` from the answer's header. */
-  anprOperationId: string;
-  /** The PDF bytes. */
-  pdf: Uint8Array;
-  /** Non-blocking anomalies (W) ANPR reported. */
-  warnings: AnprMessage[];
-  /** `idOperazioneComune` as the answer echoes it (must be ours). */
-  echoedOperationId: string;
-  /** The certificate's subject as the answer names it (`soggettoIntestatario/generalita`). */
-  subject: { fiscalCode: string; surname: string; name: string };
-}
-
-/** A place: an Italian comune, or a foreign locality. */
-export interface Place {
-  comuneName?: string;
-  comuneIstatCode?: string;
-  province?: string;
-  foreignLocality?: string;
-}
-
-/** One person of an individual record (the subject or a family member). */
-export interface PersonRecord {
-  idAnpr?: string;
-  fiscalCode?: string;
-  surname: string;
-  name: string;
-  sex?: "M" | "F";
-  /** xs:date, `YYYY-MM-DD`. */
-  birthDate?: string;
-  birthPlace?: Place;
-  citizenships: { code: string; description: string }[];
-  /** Code from ANPR's civil-status table (tab_stato_civile). */
-  civilStatusCode?: string;
-  residence?: {
-    postcode: string;
-    comune: Place;
-    streetType?: string;
-    streetName?: string;
-    houseNumber?: string;
-    fraction?: string;
-  };
-  /** Relationship to the head of the family (`codiceLegame`), when part of a family. */
-  relationshipCode?: string;
-  familyId?: string;
-  deathDate?: string;
-}
-
-/** The individual record (scheda individuale) ANPR returned for a fiscal code. */
-export interface IndividualRecord {
-  anprOperationId: string;
-  subject: PersonRecord;
-  /** The other members of the subject's family, when returned. */
-  familyMembers: PersonRecord[];
-  warnings: AnprMessage[];
-  /** `idOperazioneComune` as the answer echoes it (must be ours). */
-  echoedOperationId: string;
-}
+import { AnprBadResponseError, AnprWrongSubjectError, type AnprMessage, anprRefusal } from "../domain/anpr-errors.js";
+import type { CertificateResult, IndividualRecord, PersonRecord, Place } from "../domain/model.js";
 
 /** Children of `parent` with local name `name` (any namespace: ANPR's children are unqualified). */
 function childrenNamed(parent: Element, name: string): Element[] {

@@ -14,7 +14,7 @@
  */
 import { request, type Agent } from "node:https";
 import type { IncomingHttpHeaders } from "node:http";
-import { AnprAnswerTooLargeError, AnprTimeoutError } from "./anpr-errors.js";
+import { AnprAnswerTooLargeError, AnprTimeoutError } from "../domain/anpr-errors.js";
 
 /** The SOAP 1.1 envelope namespace. */
 export const soapEnvelopeNamespace = "http://schemas.xmlsoap.org/soap/envelope/";

@@ -15,11 +15,10 @@
  * A retry with the same key and fields replays the first certificate without a second ANPR call or
  * charge; the same key with other fields is refused.
  */
-import { auditRecord } from "./audit-record.js";
+import { auditTobacconistFailure, tobacconistAuditRecord } from "./audit-record.js";
 import { formatCertificateFacts, type CertificateFacts } from "./certificate-ledger.js";
 import { createHash } from "node:crypto";
 import { CERTIFICATE_TYPES } from "#shared/anpr/tables.js";
-import type { AnprClient } from "../anpr-client/anpr-client.js";
 import {
   AnprFaultError,
   AnprRejectedError,
@@ -27,17 +26,21 @@ import {
   AnprWrongSubjectError,
   describeError,
   type AnprMessage,
-} from "../anpr-client/anpr-errors.js";
+} from "./anpr-errors.js";
 import { isDomainError } from "#shared/runtime/domain-error.js";
-import type { CertificateRequestInput } from "../anpr-client/requests.js";
-import {
-  IdempotencyKeyReusedError,
-  IssuanceOutcomeUnknownError,
-  MassExtractionError,
-  auditFailureOf,
-} from "./errors.js";
-import type { AuditOperation, AuditRecord, AuthenticationMethod, Settings } from "./model.js";
-import type { AuditLog, Clock, IdempotencyStore, PendingIssuance, PendingIssuanceStore } from "./ports.js";
+import { IdempotencyKeyReusedError, IssuanceOutcomeUnknownError, auditFailureOf } from "./errors.js";
+import type {
+  AuditOperation,
+  AuditRecord,
+  Caller,
+  CertificatePreview,
+  CertificateRequestInput,
+  CertificateTypeOffer,
+  Charges,
+  IssuedCertificate,
+  Settings,
+} from "./model.js";
+import type { AnprGateway, AuditLog, Clock, IdempotencyStore, PendingIssuance, PendingIssuanceStore } from "./ports.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import { assertNotRevoked } from "./sso.js";
 import {
@@ -51,78 +54,10 @@ import {
 } from "./validation.js";
 import type { Log } from "#shared/runtime/log.js";
 
-/** What the domain needs of the ANPR client (the real client, or a fake in tests). */
-export type AnprGateway = Pick<
-  AnprClient,
-  "nextOperationId" | "issueCertificate" | "getIndividualRecord" | "testConnection"
->;
-
-/** The authenticated tobacconist behind a call. */
-export interface Caller {
-  /** Novares id of the tobacconist, from the verified SSO token. */
-  tobacconistId: string;
-  authenticationMethod: AuthenticationMethod;
-  /** The request id to audit under; generated when absent (set it to put it in error details). */
-  requestId?: string;
-  /**
-   * The tobacconist's requests of the last minute across the whole mesh, as Novares counted them
-   * (`x-novares-quota-minute`). It can only make the box's own limit stricter, never looser.
-   */
-  meshMinuteCount?: number;
-}
-
 /** An IssueCertificate request in domain terms. */
 export interface IssueCertificateInput extends CertificateInput {
   /** 1–64 characters, unique per tobacconist and certificate. */
   idempotencyKey: string;
-}
-
-/** What the citizen pays, in euro cents. */
-export interface Charges {
-  serviceFeeCents: number;
-  /** 0 when an exemption was declared. */
-  stampDutyCents: number;
-  /** 0 when the exemption also covers the diritti di segreteria (table 39). */
-  secretariatFeesCents: number;
-  totalCents: number;
-}
-
-/** A certificate issued by ANPR (or replayed from the first issue). */
-export interface IssuedCertificate {
-  pdf: Uint8Array;
-  protocolNumber: string;
-  anprOperationId: string;
-  warnings: AnprMessage[];
-  charges: Charges;
-  certificateTypes: number[];
-  /** When ANPR's answer was received; on a replay, the first issue's time. */
-  issuedAt: Date;
-  /** The audit request id of the issue; on a replay, the first issue's. */
-  requestId: string;
-  /** True when this result replays an earlier call with the same idempotency key. */
-  replayed: boolean;
-}
-
-/** A preview (anteprima): not a valid certificate, no protocol number, nothing charged. */
-export interface CertificatePreview {
-  pdf: Uint8Array;
-  anprOperationId: string;
-  warnings: AnprMessage[];
-  /** What IssueCertificate would charge for the same request. */
-  charges: Charges;
-  certificateTypes: number[];
-  previewedAt: Date;
-  requestId: string;
-}
-
-/** One row of table 13 as this box offers it. */
-export interface CertificateTypeOffer {
-  id: number;
-  description: string;
-  /** Admitted in the experimental phase (agreement art. 2.1). */
-  experimentalPhase: boolean;
-  /** Issued by this box now. */
-  enabled: boolean;
 }
 
 /** Options of {@link createCertificationService}. */
@@ -311,25 +246,7 @@ export function createCertificationService(options: CertificationServiceOptions)
   /** Issues in flight per tobacconist+key, so concurrent retries wait for the first instead of calling ANPR twice. */
   const inFlight = new Map<string, Promise<unknown>>();
 
-  const row = (
-    operation: AuditOperation,
-    caller: Caller,
-    requestId: string,
-    fiscalCode: string,
-    fields: Partial<AuditRecord>,
-  ): AuditRecord =>
-    auditRecord(
-      operation,
-      {
-        authenticationMethod: caller.authenticationMethod,
-        tobacconistId: caller.tobacconistId,
-        actor: caller.tobacconistId,
-        requestId,
-        fiscalCode,
-      },
-      fields,
-    );
-
+  const row = tobacconistAuditRecord;
   /** Audits a failure (and the mass-extraction alert when due), then rethrows it. */
   const fail = (
     operation: AuditOperation,
@@ -337,18 +254,7 @@ export function createCertificationService(options: CertificationServiceOptions)
     requestId: string,
     fiscalCode: string,
     err: unknown,
-  ): never => {
-    audit.append(row(operation, caller, requestId, fiscalCode, auditFailureOf(err)));
-    if (err instanceof MassExtractionError && err.alert) {
-      audit.append(
-        row("ANOMALY_ALERT", caller, requestId, fiscalCode, {
-          outcome: "RATE_LIMITED",
-          detail: `tobacconist ${caller.tobacconistId}: ${err.message}`.slice(0, 240),
-        }),
-      );
-    }
-    throw err;
-  };
+  ): never => auditTobacconistFailure(audit, operation, caller, requestId, fiscalCode, err);
 
   /** The Comune, validation, revocation and limits: the checks before any ANPR work. */
   const admit = (input: CertificateInput, caller: Caller, settings: Settings): ValidCertificateInput => {

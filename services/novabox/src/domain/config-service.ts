@@ -9,12 +9,12 @@ import { parseJwks, validateJwksUrl, type SsoKeySetStatus } from "#shared/mesh/s
 import { randomUUID } from "node:crypto";
 import { describeCertificate, loadCaBundle, loadWorkstationCredentials } from "#shared/anpr/pki.js";
 import { containsProgramText, DomainError } from "#shared/runtime/domain-error.js";
-import type { AnprMessage } from "../anpr-client/anpr-errors.js";
+import type { AnprMessage } from "./anpr-errors.js";
 import { auditRecord } from "./audit-record.js";
 import { auditFailureOf, InvalidInputError } from "./errors.js";
 import type { AuditRecord, CertificateSummary, Settings } from "./model.js";
 import type { AuditLog, Clock, ConfigStore } from "./ports.js";
-import type { AnprGateway } from "./certification-service.js";
+import type { AnprGateway } from "./ports.js";
 import type { Log } from "#shared/runtime/log.js";
 
 /** Options for {@link createConfigService}. */

@@ -4,12 +4,9 @@
  * check revocation and limits (each look-up counts towards the mass-extraction guard), call ANPR,
  * and audit the call — success or failure — before answering.
  */
-import { auditRecord } from "./audit-record.js";
-import type { IndividualRecord } from "../anpr-client/responses.js";
-import { MassExtractionError, auditFailureOf } from "./errors.js";
-import type { AuditOperation, AuditRecord, Settings } from "./model.js";
-import type { AuditLog, Clock } from "./ports.js";
-import type { AnprGateway, Caller } from "./certification-service.js";
+import { auditTobacconistFailure, tobacconistAuditRecord } from "./audit-record.js";
+import type { Caller, IndividualRecordResult, Settings } from "./model.js";
+import type { AnprGateway, AuditLog, Clock } from "./ports.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import { assertNotRevoked } from "./sso.js";
 import { assertServesComune, validateFiscalCode } from "./validation.js";
@@ -23,14 +20,6 @@ export interface ConsultationServiceOptions {
   limiter: RateLimiter;
   clock: Clock;
   newRequestId: () => string;
-}
-
-/** ANPR's individual record plus what the response reports about the call. */
-export interface IndividualRecordResult extends Omit<IndividualRecord, "echoedOperationId"> {
-  /** The audit request id of this call. */
-  requestId: string;
-  /** When ANPR's answer was received. */
-  retrievedAt: Date;
 }
 
 /** The ConsultationService operations. */
@@ -48,37 +37,9 @@ export interface ConsultationService {
 export function createConsultationService(options: ConsultationServiceOptions): ConsultationService {
   const { audit, clock } = options;
 
-  const row = (
-    operation: AuditOperation,
-    caller: Caller,
-    requestId: string,
-    fiscalCode: string,
-    fields: Partial<AuditRecord>,
-  ): AuditRecord =>
-    auditRecord(
-      operation,
-      {
-        authenticationMethod: caller.authenticationMethod,
-        tobacconistId: caller.tobacconistId,
-        actor: caller.tobacconistId,
-        requestId,
-        fiscalCode,
-      },
-      fields,
-    );
-
-  const fail = (caller: Caller, requestId: string, fiscalCode: string, err: unknown): never => {
-    audit.append(row("INDIVIDUAL_RECORD", caller, requestId, fiscalCode, auditFailureOf(err)));
-    if (err instanceof MassExtractionError && err.alert) {
-      audit.append(
-        row("ANOMALY_ALERT", caller, requestId, fiscalCode, {
-          outcome: "RATE_LIMITED",
-          detail: `tobacconist ${caller.tobacconistId}: ${err.message}`.slice(0, 240),
-        }),
-      );
-    }
-    throw err;
-  };
+  const row = tobacconistAuditRecord;
+  const fail = (caller: Caller, requestId: string, fiscalCode: string, err: unknown): never =>
+    auditTobacconistFailure(audit, "INDIVIDUAL_RECORD", caller, requestId, fiscalCode, err);
 
   return {
     async getIndividualRecord(fiscalCode, caller, comuneCode) {

@@ -188,3 +188,189 @@ export interface AuditVerification {
   /** False when the rows' HMACs could not be checked (no key): only the links were. */
   hmacChecked?: boolean;
 }
+
+// ---------------------------------------------------------------------------------------------
+// What the box asks ANPR and what ANPR answers (the `AnprGateway` port's vocabulary).
+
+/** One error or anomaly from ANPR's `listaErrori` / `listaAnomalie`. */
+export interface AnprMessage {
+  /** `codiceErroreAnomalia`, e.g. EN042. */
+  code: string;
+  /** `tipoErroreAnomalia`: E blocking, W warning. */
+  severity: "E" | "W";
+  /** `testoErroreAnomalia`, ANPR's Italian text. */
+  text: string;
+  /** `oggettoErroreAnomalia`, `campoErroreAnomalia`, `valoreErroreAnomalia` when given. */
+  object?: string;
+  field?: string;
+  value?: string;
+}
+
+/** Stamp duty: paid (`bollo` in cents) or exempt (table 39 id, free text for 99). */
+export type StampDuty = { paidCents: number } | { exemption: number; exemptionText?: string };
+
+/** A certificate request, in ANPR's terms. */
+export interface CertificateRequestInput {
+  /** Table 13 ids (1–20); several make one contestuale certificate. */
+  certificateTypes: readonly number[];
+  /** Certificate languages (IT, DE, FR, SL); empty = Italian only. */
+  languages?: readonly string[];
+  /** The subject (intestatario). */
+  subject: { fiscalCode: string; surname: string; name: string };
+  /** The registry officer in whose name the Comune issues (cognomeUffAnagrafe / nomeUffAnagrafe). */
+  officer: { surname: string; name: string };
+  /** 1 = the requester is not the subject, 2 = the requester is the subject, 3 = a public body. */
+  requesterType: 1 | 2 | 3;
+  /** `paEstera`: 0 no, 1 for a foreign public administration, 2–3 immigration procedures, 4 for use abroad. */
+  useAbroad: 0 | 1 | 2 | 3 | 4;
+  /** `emissione`: 1 at the counter, 2 internet, 3 preview (anteprima). */
+  issuance: 1 | 2 | 3;
+  /** Stamp duty paid or exemption. */
+  stampDuty: StampDuty;
+  /** `diritti`: fees collected by the Comune, in cents (0 = none). */
+  feesCents: number;
+}
+
+/** An individual-record request (3002) by fiscal code. */
+export interface IndividualRecordRequestInput {
+  fiscalCode: string;
+  /** `dataRiferimentoRichiesta`: the date the data should refer to. */
+  referenceDate: Date;
+  /** `datiAnagraficiRichiesti` codes (table "dati richiesti"); 1 = full individual record. */
+  requestedData?: readonly number[];
+}
+
+/** A certificate ANPR issued (or previewed). */
+export interface CertificateResult {
+  /** `numeroProtocolloANPR`; empty for a preview when ANPR assigns none. */
+  protocolNumber: string;
+  /** `idOperazioneANPR` from the answer's header. */
+  anprOperationId: string;
+  /** The PDF bytes. */
+  pdf: Uint8Array;
+  /** Non-blocking anomalies (W) ANPR reported. */
+  warnings: AnprMessage[];
+  /** `idOperazioneComune` as the answer echoes it (must be ours). */
+  echoedOperationId: string;
+  /** The certificate's subject as the answer names it (`soggettoIntestatario/generalita`). */
+  subject: { fiscalCode: string; surname: string; name: string };
+}
+
+/** A place: an Italian comune, or a foreign locality. */
+export interface Place {
+  comuneName?: string;
+  comuneIstatCode?: string;
+  province?: string;
+  foreignLocality?: string;
+}
+
+/** One person of an individual record (the subject or a family member). */
+export interface PersonRecord {
+  idAnpr?: string;
+  fiscalCode?: string;
+  surname: string;
+  name: string;
+  sex?: "M" | "F";
+  /** xs:date, `YYYY-MM-DD`. */
+  birthDate?: string;
+  birthPlace?: Place;
+  citizenships: { code: string; description: string }[];
+  /** Code from ANPR's civil-status table (tab_stato_civile). */
+  civilStatusCode?: string;
+  residence?: {
+    postcode: string;
+    comune: Place;
+    streetType?: string;
+    streetName?: string;
+    houseNumber?: string;
+    fraction?: string;
+  };
+  /** Relationship to the head of the family (`codiceLegame`), when part of a family. */
+  relationshipCode?: string;
+  familyId?: string;
+  deathDate?: string;
+}
+
+/** The individual record (scheda individuale) ANPR returned for a fiscal code. */
+export interface IndividualRecord {
+  anprOperationId: string;
+  subject: PersonRecord;
+  /** The other members of the subject's family, when returned. */
+  familyMembers: PersonRecord[];
+  warnings: AnprMessage[];
+  /** `idOperazioneComune` as the answer echoes it (must be ours). */
+  echoedOperationId: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tobacconists' calls and their results.
+
+/** The authenticated tobacconist behind a call. */
+export interface Caller {
+  /** Novares id of the tobacconist, from the verified SSO token. */
+  tobacconistId: string;
+  authenticationMethod: AuthenticationMethod;
+  /** The request id to audit under; generated when absent (set it to put it in error details). */
+  requestId?: string;
+  /**
+   * The tobacconist's requests of the last minute across the whole mesh, as Novares counted them
+   * (`x-novares-quota-minute`). It can only make the box's own limit stricter, never looser.
+   */
+  meshMinuteCount?: number;
+}
+
+/** What the citizen pays, in euro cents. */
+export interface Charges {
+  serviceFeeCents: number;
+  /** 0 when an exemption was declared. */
+  stampDutyCents: number;
+  /** 0 when the exemption also covers the diritti di segreteria (table 39). */
+  secretariatFeesCents: number;
+  totalCents: number;
+}
+
+/** A certificate issued by ANPR (or replayed from the first issue). */
+export interface IssuedCertificate {
+  pdf: Uint8Array;
+  protocolNumber: string;
+  anprOperationId: string;
+  warnings: AnprMessage[];
+  charges: Charges;
+  certificateTypes: number[];
+  /** When ANPR's answer was received; on a replay, the first issue's time. */
+  issuedAt: Date;
+  /** The audit request id of the issue; on a replay, the first issue's. */
+  requestId: string;
+  /** True when this result replays an earlier call with the same idempotency key. */
+  replayed: boolean;
+}
+
+/** A preview (anteprima): not a valid certificate, no protocol number, nothing charged. */
+export interface CertificatePreview {
+  pdf: Uint8Array;
+  anprOperationId: string;
+  warnings: AnprMessage[];
+  /** What IssueCertificate would charge for the same request. */
+  charges: Charges;
+  certificateTypes: number[];
+  previewedAt: Date;
+  requestId: string;
+}
+
+/** One row of table 13 as this box offers it. */
+export interface CertificateTypeOffer {
+  id: number;
+  description: string;
+  /** Admitted in the experimental phase (agreement art. 2.1). */
+  experimentalPhase: boolean;
+  /** Issued by this box now. */
+  enabled: boolean;
+}
+
+/** ANPR's individual record plus what the response reports about the call. */
+export interface IndividualRecordResult extends Omit<IndividualRecord, "echoedOperationId"> {
+  /** The audit request id of this call. */
+  requestId: string;
+  /** When ANPR's answer was received. */
+  retrievedAt: Date;
+}

@@ -5,6 +5,9 @@
  */
 import type {
   AnprSecrets,
+  CertificateRequestInput,
+  CertificateResult,
+  IndividualRecord,
   AuditEntry,
   AuditFilter,
   AuditRecord,
@@ -115,6 +118,49 @@ export interface PendingIssuanceStore {
   settle(tobacconistId: string, key: string, done?: StoredIssuance): void;
   /** The records whose outcome is unknown (`pending`), oldest first. */
   listUnsettled(limit: number): PendingIssuance[];
+}
+
+/** Per-call options of an {@link AnprGateway} call. */
+export interface AnprCallOptions {
+  /** The `idOperazioneComune` to send (reserved earlier with `nextOperationId`); a fresh one when omitted. */
+  idOperazioneComune?: string;
+}
+
+/**
+ * What the domain needs of ANPR: implemented by the ANPR SOAP client (anpr-client/), faked in unit
+ * tests. Every answer handed back has been checked to echo the `idOperazioneComune` sent and to be
+ * about the subject asked for; anything else is an `AnprWrongSubjectError`, never a result. Failures
+ * are the typed errors of `anpr-errors.ts`.
+ */
+export interface AnprGateway {
+  /** A fresh `idOperazioneComune` of this box, durably reserved (to record before sending). */
+  nextOperationId(): Promise<string>;
+  /** emissioneCertificato (6001): a certificate, or a preview when `issuance` is 3. */
+  issueCertificate(
+    input: CertificateRequestInput,
+    options?: AnprCallOptions,
+  ): Promise<CertificateResult & { idOperazioneComune: string }>;
+  /** interrogazioneCittadino_famiglia_convivenza (3002): the individual record by fiscal code. */
+  getIndividualRecord(
+    input: { fiscalCode: string; referenceDate?: Date },
+    options?: AnprCallOptions,
+  ): Promise<IndividualRecord & { idOperazioneComune: string }>;
+  /**
+   * TestConn: whether ANPR accepts this workstation's signed requests, with ANPR's clock (`anprTime`)
+   * and when the call was sent and answered by the box's clock, to measure the skew.
+   */
+  testConnection(): Promise<AnprConnectionTest>;
+}
+
+/** What {@link AnprGateway.testConnection} reports. */
+export interface AnprConnectionTest {
+  anprOperationId: string;
+  outcome: string;
+  idOperazioneComune: string;
+  /** The signed answer's Timestamp, else the HTTP `Date` header (italia/anpr#481, #715). */
+  anprTime?: Date;
+  sentAt: Date;
+  answeredAt: Date;
 }
 
 /** The clock, injected so tests control time. */

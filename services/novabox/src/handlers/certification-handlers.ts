@@ -11,14 +11,10 @@ import {
   type PreviewCertificateRequest,
 } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import type { ServiceImpl } from "#shared/rpc/grpc-adapter.js";
-import type { AnprMessage } from "../anpr-client/anpr-errors.js";
-import type { CertificationService, Caller } from "../domain/certification-service.js";
+import type { CertificationService } from "../domain/certification-service.js";
 import type { SsoVerifier } from "../domain/sso.js";
 import type { CertificateInput, StampDutyInput } from "../domain/validation.js";
-import { effectiveTobacconistId } from "#shared/mesh/sso-token.js";
-import { AnprSeverity } from "#gen/novabox/common/v1/anpr_pb.js";
-import { quotaMinuteHeader } from "#shared/rpc/mesh-headers.js";
-import { bearerToken } from "./auth.js";
+import { anprMessages, tobacconistCaller } from "./tobacconist-calls.js";
 import type { CallContext } from "#shared/rpc/grpc-adapter.js";
 import type { CallFacts } from "#shared/runtime/observability.js";
 
@@ -32,42 +28,6 @@ export interface CertificationHandlersOptions {
   peerGuard?: (context: CallContext) => unknown;
   /** Attaches the call's Comune and tobacconist to its span and access-log line (observability.ts). */
   annotate?: (facts: CallFacts) => void;
-}
-
-/** What a request id taken from a caller's `x-request-id` may look like (observability.ts adopts only these). */
-const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/**
- * The tobacconist behind a call, checked against the request's tobacconist_id. The call's
- * `x-request-id` (adopted end to end from the gateway) becomes the audit request id, so the id on the
- * tobacconist's receipt finds the audit row and the access-log line of every service.
- */
-export async function tobacconistCaller(
-  sso: SsoVerifier,
-  context: CallContext,
-  requestedTobacconist: string,
-): Promise<Caller> {
-  const identity = await sso.verify(bearerToken(context));
-  const mesh = Number(context.requestMetadata.get(quotaMinuteHeader)[0] ?? "");
-  const requestId = context.requestMetadata.get("x-request-id")[0];
-  return {
-    tobacconistId: effectiveTobacconistId(identity, requestedTobacconist),
-    authenticationMethod: "SSO_TOKEN",
-    ...(Number.isInteger(mesh) && mesh > 0 ? { meshMinuteCount: mesh } : {}),
-    ...(typeof requestId === "string" && requestIdPattern.test(requestId) ? { requestId } : {}),
-  };
-}
-
-/** ANPR messages → novabox.common.v1.AnprMessage fields. */
-export function anprMessages(messages: readonly AnprMessage[]) {
-  return messages.map((m) => ({
-    code: m.code,
-    severity: m.severity === "W" ? AnprSeverity.WARNING : AnprSeverity.ERROR,
-    text: m.text,
-    object: m.object ?? "",
-    field: m.field ?? "",
-    value: m.value ?? "",
-  }));
 }
 
 function certificateInput(request: IssueCertificateRequest | PreviewCertificateRequest): CertificateInput {

@@ -15,7 +15,7 @@ import type { AdminService, AdminSession } from "../domain/admin-service.js";
 import type { ConfigService } from "../domain/config-service.js";
 import type { AuditLog, PendingIssuance } from "../domain/ports.js";
 import type { ConfigStore } from "../domain/ports.js";
-import { anprMessages } from "./certification-handlers.js";
+import { anprMessages } from "./tobacconist-calls.js";
 import { bearerToken, sourceAddress } from "./auth.js";
 import {
   applySettingsUpdate,

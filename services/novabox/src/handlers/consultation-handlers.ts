@@ -5,10 +5,10 @@ import { HouseholdKind, Sex } from "#gen/novabox/consultation/v1/consultation_se
 import type { CallContext, ServiceImpl } from "#shared/rpc/grpc-adapter.js";
 import type { CallFacts } from "#shared/runtime/observability.js";
 import { civilStatusDescription, RELATIONSHIPS } from "#shared/anpr/tables.js";
-import type { PersonRecord, Place } from "../anpr-client/responses.js";
+import type { PersonRecord, Place } from "../domain/model.js";
 import type { ConsultationService } from "../domain/consultation-service.js";
 import type { SsoVerifier } from "../domain/sso.js";
-import { anprMessages, tobacconistCaller } from "./certification-handlers.js";
+import { anprMessages, tobacconistCaller } from "./tobacconist-calls.js";
 
 /** Options for {@link createConsultationHandlers}. */
 export interface ConsultationHandlersOptions {

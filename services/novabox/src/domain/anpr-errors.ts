@@ -1,23 +1,13 @@
 /**
- * Typed errors of the ANPR client. Each says, in words a municipal operator or tobacconist can act
- * on, what went wrong; the ANPR code, severity and text travel as metadata (sent to clients as
- * google.rpc.ErrorInfo), and the underlying transport error stays as `cause` for the logs.
+ * The typed errors of ANPR calls, owned by the domain: the ANPR client (the adapter behind the
+ * `AnprGateway` port) throws them, the domain and the handlers read them. Each says, in words a
+ * municipal operator or tobacconist can act on, what went wrong; the ANPR code, severity and text
+ * travel as metadata (sent to clients as google.rpc.ErrorInfo), the transport error stays as `cause`.
  */
 import { DomainError, type DomainErrorKind } from "#shared/runtime/domain-error.js";
+import type { AnprMessage } from "./model.js";
 
-/** One error or anomaly from ANPR's `listaErrori` / `listaAnomalie`. */
-export interface AnprMessage {
-  /** `codiceErroreAnomalia`, e.g. EN042. */
-  code: string;
-  /** `tipoErroreAnomalia`: E blocking, W warning. */
-  severity: "E" | "W";
-  /** `testoErroreAnomalia`, ANPR's Italian text. */
-  text: string;
-  /** `oggettoErroreAnomalia`, `campoErroreAnomalia`, `valoreErroreAnomalia` when given. */
-  object?: string;
-  field?: string;
-  value?: string;
-}
+export type { AnprMessage } from "./model.js";
 
 /**
  * How a blocking ANPR error code should be read by the caller: the one table of the client.
