@@ -3,7 +3,8 @@
  * Novaboxes of one Comune and two gateway replicas sharing the Redis. A tobacconist over the quota is
  * refused by both boxes (their own limit, fed the mesh-wide count) and by both replicas; a scripted
  * extraction over 30 Comuni raises exactly one alert, which the console's CounterService lists; a
- * gateway restart keeps the counters.
+ * gateway restart keeps the counters. Each refusal and the alert move their Prometheus counters on
+ * the services' /metrics (the families deploy/prometheus/alerts.yml watches).
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -29,6 +30,7 @@ import { ensureDevSsoKeyPair } from "../../services/gateway/src/server/sso-keys.
 import { startService, type StartedService } from "../support/services.js";
 import { waitFor } from "../support/process.js";
 import { startRedis, type TestRedis } from "../support/redis.js";
+import { sampleSum, scrape } from "../support/prometheus-text.js";
 
 const work = mkdtempSync(join(tmpdir(), "counter-limits-"));
 const ssoDir = join(work, "sso");
@@ -56,6 +58,23 @@ const gatewayEnv = (redisUrl: string): Record<string, string> => ({
   GATEWAY_MASS_EXTRACTION_DISTINCT: String(massThreshold),
   GATEWAY_OPERATOR_IDS: "TAB-0005",
 });
+
+const getIndividualRecord = "novabox.consultation.v1.ConsultationService/GetIndividualRecord";
+
+/** The sum of one counter over every running gateway replica's /metrics (or every box's). */
+async function total(
+  services: "gateways" | "boxes",
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const urls =
+    services === "gateways"
+      ? gateways.map((g) => `http://127.0.0.1:${String(g!.ready.port)}/metrics`)
+      : boxes.map((b) => `http://127.0.0.1:${String(b.service.ready.httpPort)}/metrics`);
+  let sum = 0;
+  for (const url of urls) sum += sampleSum(await scrape(url), name, labels);
+  return sum;
+}
 
 const startGateway = () => startService("services/gateway/src/server/main.ts", gatewayEnv(redis.url), "gateway ready");
 const baseUrl = (i: number) => `http://127.0.0.1:${String(gateways[i]!.ready.port)}`;
@@ -227,6 +246,13 @@ describe("a tobacconist over the quota", () => {
         { comuneCode: "022205", fiscalCode: mario },
         { headers: { authorization: `Bearer ${auth[i]}` } },
       );
+    const boxRefusals = () => total("boxes", "novabox_limit_refusals_total", { limit: "rate" });
+    const gatewayRefusals = () =>
+      total("gateways", "mesh_rpc_refusals_total", {
+        method: getIndividualRecord,
+        reason: "TOBACCONIST_QUOTA_PER_MINUTE",
+      });
+    const before = { box: await boxRefusals(), gateway: await gatewayRefusals() };
     // Both the gateway and the box count a call before the box calls ANPR, so a call that ANPR
     // drops (UNAVAILABLE, seen once under load: a reused keep-alive socket reset) still counts.
     for (let n = 1; n <= boxLimitPerMinute; n++) {
@@ -249,6 +275,9 @@ describe("a tobacconist over the quota", () => {
       expect(err.rawMessage).toMatch(/Novares limit reached: more than 6 requests in a minute .* retry in \d+ s/);
     }
     expect(boxes.map((b) => auditRows(b.home, "TAB-0001", "RATE_LIMITED"))).toEqual([1, 1]);
+    // The same refusals on /metrics: one per box (novabox_limit_refusals_total), two at the gateways.
+    expect(await boxRefusals()).toBe(before.box + 2);
+    expect(await gatewayRefusals()).toBe(before.gateway + 2);
   });
 
   it("stays refused after a gateway restart: the counters are in Redis", async () => {
@@ -268,6 +297,11 @@ describe("a tobacconist over the quota", () => {
 describe("a scripted extraction over 30 Comuni", () => {
   it("raises exactly one alert, listed for the console with the Comuni involved", async () => {
     const auth = [await tokenFor(0, "TAB-0002"), await tokenFor(1, "TAB-0002")];
+    const metricsBefore = {
+      alerts: await total("gateways", "gateway_mass_extraction_alerts_total"),
+      refusals: await total("gateways", "mesh_rpc_refusals_total", { reason: "MASS_EXTRACTION" }),
+      boxAlerts: await total("boxes", "novabox_mass_extraction_alerts_total", { source: "novares" }),
+    };
     const codes: string[] = [];
     for (let i = 0; i < 30; i++) {
       // One of the Comuni is Trento, whose boxes must see the alert.
@@ -307,6 +341,16 @@ describe("a scripted extraction over 30 Comuni", () => {
     );
     expect(delivered).toHaveLength(1);
     expect(boxes.reduce((n, b) => n + alertRows(b.home, alertId), 0)).toBe(1);
+    // On /metrics: one alert raised by one of the two replicas (gateway_mass_extraction_alerts_total,
+    // which the MeshWideMassExtractionAlert rule watches), every later call refused for it, and the
+    // alert counted by the Trento box that recorded it.
+    expect(await total("gateways", "gateway_mass_extraction_alerts_total")).toBe(metricsBefore.alerts + 1);
+    expect(await total("gateways", "mesh_rpc_refusals_total", { reason: "MASS_EXTRACTION" })).toBe(
+      metricsBefore.refusals + 30 - massThreshold,
+    );
+    expect(await total("boxes", "novabox_mass_extraction_alerts_total", { source: "novares" })).toBe(
+      metricsBefore.boxAlerts + 1,
+    );
     const channel = new Client(
       `127.0.0.1:${String(delivered[0]!.service.ready.grpcPort)}`,
       credentials.createInsecure(),

@@ -293,11 +293,18 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     },
     logger: logger.child({ component: "alert-delivery" }),
   });
+  // The mesh-wide mass-extraction rule's alerts, for deploy/prometheus/alerts.yml: counted by the
+  // replica that raised the alert (the shared store raises each episode once, on one replica).
+  const massExtractionAlerts = observability.metrics.counter({
+    name: "gateway_mass_extraction_alerts_total",
+    help: "Mass-extraction alerts this gateway raised (one tobacconist asking about too many different people across the Comuni).",
+  });
   const quota = createQuotaGuard({
     store: quotaStore,
     limits: quotaOptions.limits,
     clock,
     onAlert: (alert) => {
+      massExtractionAlerts.inc();
       logger.warn(
         {
           alertId: alert.id,

@@ -44,6 +44,12 @@ const outcomeOfReason: Readonly<Record<string, string>> = {
   ANPR_SECURITY_FAULT: "security_fault",
 };
 
+/** The metric `limit` of a RATE_LIMITED audit row (not an ANOMALY_ALERT). */
+function refusedLimit(operation: string, detail: string | undefined): "mass_extraction" | "rate" | "admin_login" {
+  if (operation === "ADMIN_LOGIN" || operation === "PASSWORD_CHANGE") return "admin_login";
+  return (detail ?? "").startsWith("MASS_EXTRACTION") ? "mass_extraction" : "rate";
+}
+
 interface ErrorShape {
   reason?: unknown;
   metadata?: Record<string, unknown>;
@@ -90,12 +96,13 @@ export function createBoxTelemetry(options: BoxTelemetryOptions): BoxTelemetry {
   });
   const refusals = metrics.counter({
     name: "novabox_limit_refusals_total",
-    help: "Requests refused by a limit, by limit (rate: per-tobacconist requests per minute; mass_extraction: distinct fiscal codes per window).",
+    help: "Requests refused by a limit, by limit (rate: per-tobacconist requests per minute; mass_extraction: distinct fiscal codes per window; admin_login: the admin panel's lockout after failed passwords).",
     labelNames: ["limit"],
   });
   const massAlerts = metrics.counter({
     name: "novabox_mass_extraction_alerts_total",
-    help: "Mass-extraction episodes opened (ANOMALY_ALERT audit rows).",
+    help: "Mass-extraction alerts recorded (ANOMALY_ALERT audit rows), by source: novabox (this box's own rule opened an episode) or novares (the gateway's mesh-wide rule, delivered to the Comuni involved).",
+    labelNames: ["source"],
   });
   let lastServing: boolean | undefined;
 
@@ -162,9 +169,9 @@ export function createBoxTelemetry(options: BoxTelemetryOptions): BoxTelemetry {
           const entry = audit.append(record);
           auditRows.inc({ operation: record.operation, outcome: record.outcome });
           if (record.outcome === "RATE_LIMITED") {
-            if (record.operation === "ANOMALY_ALERT") massAlerts.inc();
-            else
-              refusals.inc({ limit: (record.detail ?? "").startsWith("MASS_EXTRACTION") ? "mass_extraction" : "rate" });
+            if (record.operation === "ANOMALY_ALERT")
+              massAlerts.inc({ source: record.actor === "novares" ? "novares" : "novabox" });
+            else refusals.inc({ limit: refusedLimit(record.operation, record.detail) });
           }
           return entry;
         },

@@ -207,7 +207,7 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
   const consultation = createConsultationService({ anpr, settings, audit, limiter, clock, newRequestId: randomUUID });
   const signing = options.signing;
   const evidence = createAuditEvidence({
-    audit: store.audit,
+    audit,
     lookup: createAuditLookup(store.db, store.auditChain),
     settings,
     clock,
@@ -218,7 +218,7 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
       return createWitnessSource({ address, credentials: options.mesh.client, caPem: signing.caPem });
     },
   });
-  const analyzer = createAuditAnalyzer({ audit: store.audit, clock });
+  const analyzer = createAuditAnalyzer({ audit, clock });
 
   const anprServices = [CertificationService.typeName, ConsultationService.typeName];
   const health = createHealthService({
@@ -390,7 +390,7 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
       grpcService(
         AlertService,
         createAlertHandlers({
-          alerts: createMeshAlertService({ audit: store.audit, settings }),
+          alerts: createMeshAlertService({ audit, settings }),
           ...(peerGuard ? { peerGuard } : {}),
         }),
       ),
