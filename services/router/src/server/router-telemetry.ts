@@ -13,7 +13,7 @@ import type { RoutingTable } from "../domain/routing-table.js";
 export interface RouterTelemetry {
   /** Give to the Consul registry as `onSync`. */
   onSync(outcome: RegistrySyncOutcome): void;
-  /** The embedded registry is in sync once started. */
+  /** The embedded registry is in sync once started, and stays in sync (its lag is 0: nothing to fall behind). */
   markSynced(): void;
   /** Wraps the registry so every announcement is counted by outcome. */
   countAnnouncements(registry: InstanceRegistry): InstanceRegistry;
@@ -35,6 +35,7 @@ export function createRouterTelemetry(options: RouterTelemetryOptions): RouterTe
   const { metrics } = options.observability;
   const now = options.now ?? Date.now;
   let lastSyncAt: number | undefined;
+  let alwaysInSync = false;
   let synced!: () => void;
   const firstSync = new Promise<void>((resolve) => (synced = resolve));
   const startedAt = now();
@@ -51,9 +52,9 @@ export function createRouterTelemetry(options: RouterTelemetryOptions): RouterTe
   });
   metrics.gauge({
     name: "router_registry_sync_lag_seconds",
-    help: "Seconds since the routing table last synchronised with the registry (since start when it never did). Consul answers a blocking query at least every wait period, so a lag well above it means the sync is stalled.",
+    help: "Seconds since the routing table last synchronised with the registry (since start when it never did; always 0 with the embedded registry). Consul answers a blocking query at least every wait period, so a lag well above it means the sync is stalled.",
     collect() {
-      this.set((now() - (lastSyncAt ?? startedAt)) / 1000);
+      this.set(alwaysInSync ? 0 : (now() - (lastSyncAt ?? startedAt)) / 1000);
     },
   });
   const syncs = metrics.counter({
@@ -71,7 +72,7 @@ export function createRouterTelemetry(options: RouterTelemetryOptions): RouterTe
     help: "1 once the routing table has synchronised with the registry at least once.",
   });
 
-  const markSynced = () => {
+  const recordSync = () => {
     lastSyncAt = now();
     syncs.inc({ outcome: "ok" });
     ready.set(1);
@@ -90,10 +91,13 @@ export function createRouterTelemetry(options: RouterTelemetryOptions): RouterTe
 
   return {
     onSync(outcome) {
-      if (outcome.ok) markSynced();
+      if (outcome.ok) recordSync();
       else syncs.inc({ outcome: "failed" });
     },
-    markSynced,
+    markSynced() {
+      alwaysInSync = true;
+      recordSync();
+    },
     countAnnouncements(registry) {
       return {
         get kind() {
