@@ -34,6 +34,8 @@ describe("consul agent -dev", () => {
       `-serf-wan-port=${serfWan}`,
       `-server-port=${server}`,
       `-grpc-port=${grpc}`,
+      // -dev would take the fixed gRPC-TLS port 8503, which another Consul on the machine may hold.
+      "-grpc-tls-port=-1",
     ]);
     await waitFor("consul to elect itself leader", async () => {
       const res = await fetch(`${http}/v1/status/leader`);

@@ -1,7 +1,8 @@
 /**
  * One grpc-js channel per Novabox address and Comune, shared by the Certification, Consultation and
  * Health clients of that box (so forwarding and health probes reuse one mutual-TLS connection),
- * created on first use and closed when no instance uses it any more.
+ * created on first use and closed when no instance uses it any more. With `transientProbes` a probe
+ * of a box no call has reached yet uses a channel of its own that it closes at once.
  *
  * With {@link BoxPoolOptions.credentialsFor} every channel checks, during the TLS handshake, that
  * the box's certificate names the Comune the channel is for (its SPIFFE ID, #shared/mesh-identity.js):
@@ -37,6 +38,14 @@ export interface BoxPoolOptions {
   probeTimeoutMs?: number;
   /** grpc-js client interceptors on every channel (trace context, request id, client metrics). */
   interceptors?: Interceptor[];
+  /**
+   * Probe a box that has no open channel over a channel of its own, closed after the answer
+   * (default false: the probe opens the box's channel and keeps it). The Consul directory sets it:
+   * a router there probes thousands of boxes it may never forward to, and a kept grpc-js channel
+   * costs ~8 KB of heap before any connection (bench/directory-scale), so only boxes that receive
+   * calls keep one.
+   */
+  transientProbes?: boolean;
 }
 
 /** See the module comment. */
@@ -94,25 +103,46 @@ export function createBoxPool(options: BoxPoolOptions): BoxPool {
     });
   };
 
+  const open = (instance: Instance, key: string, transient = false): Entry => {
+    const channel = new Client(instanceAddress(instance), credentialsOf(instance, key), {
+      ...channelOptions,
+      // A transient channel owns its connection: sharing grpc-js's global subchannel pool, a probe
+      // could pick up the connection the previous transient channel to that box was closing.
+      ...(transient ? { "grpc.use_local_subchannel_pool": 1 } : {}),
+      ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+    });
+    return { channel, health: createGrpcClient(Health, channel) };
+  };
+
   const entry = (instance: Instance): Entry => {
     const key = keyOf(instance);
     let found = entries.get(key);
     if (!found) {
-      const channel = new Client(instanceAddress(instance), credentialsOf(instance, key), {
-        ...channelOptions,
-        ...(options.interceptors ? { interceptors: options.interceptors } : {}),
-      });
-      found = { channel, health: createGrpcClient(Health, channel) };
+      found = open(instance, key);
       entries.set(key, found);
     }
     return found;
   };
 
+  const check = async (health: GrpcClient<typeof Health>, deadline = probeTimeoutMs) => {
+    const answer = await health.check({ service: "" }, { deadline });
+    return answer.status === HealthCheckResponse_ServingStatus.SERVING ? "serving" : "not-serving";
+  };
+
   return {
     channel: (instance) => entry(instance).channel,
     probe: async (instance) => {
-      const answer = await entry(instance).health.check({ service: "" }, { deadline: probeTimeoutMs });
-      return answer.status === HealthCheckResponse_ServingStatus.SERVING ? "serving" : "not-serving";
+      const key = keyOf(instance);
+      const kept = entries.get(key);
+      if (kept || !options.transientProbes) return check((kept ?? entry(instance)).health);
+      const transient = open(instance, key, true);
+      try {
+        // Its deadline covers the connection (and the mutual-TLS handshake) too: three times a
+        // kept channel's, so a busy box or router is not reported down for a slow handshake.
+        return await check(transient.health, probeTimeoutMs * 3);
+      } finally {
+        transient.channel.close();
+      }
     },
     identityRefusal: (instance) => refusals.get(keyOf(instance)),
     keyOf,

@@ -83,6 +83,12 @@ export interface ConsulDirectoryOptions {
   baseBackoffMs?: number;
   /** Largest retry delay (default 5 000 ms). */
   maxBackoffMs?: number;
+  /**
+   * Least time between two answers of one province's watch (default 1 000 ms): a change to a quiet
+   * province is seen at once, while a province that keeps changing (registration, a burst) is
+   * downloaded at most once per interval with every change since, instead of once per change.
+   */
+  minShardIntervalMs?: number;
   /** How long start() waits for the first full table before serving anyway (default 5 000 ms). */
   initialSyncTimeoutMs?: number;
   /** How long writes wait to be batched into one transaction (default 5 ms). */
@@ -189,6 +195,7 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
   const writeBatchMs = options.writeBatchMs ?? 5;
   const writeConcurrency = options.writeConcurrency ?? 4;
   const probeConcurrency = options.probeConcurrency ?? 32;
+  const minShardIntervalMs = options.minShardIntervalMs ?? 1_000;
   if (expiresAfterMs <= announceIntervalMs)
     throw new Error(
       `expiresAfterMs (${expiresAfterMs}) must be longer than announceIntervalMs (${announceIntervalMs})`,
@@ -215,7 +222,9 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
   const shardWatchers = new Map<string, AbortController>();
   const shardMembers = new Map<string, Set<string>>();
   const pendingFirstAnswer = new Set<string>();
-  const checkOutput = new Map<string, string>();
+  // Instances whose check says "announcement overdue" (the only part of a check's output the
+  // router acts on: kept as a set, not the output strings of 16,000 checks).
+  const overdueChecks = new Set<string>();
   let servicesAnswered = false;
   let initialSynced = false;
   let firstSync!: () => void;
@@ -240,17 +249,19 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
   const probing = new Map<string, Promise<void>>();
   let ownedCount = 0;
 
-  const sleep = (ms: number) =>
+  /** Resolves after `ms`, or at once when `signal` (default: the directory's stop) aborts. */
+  const sleep = (ms: number, signal: AbortSignal = stop.signal) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      stop.signal.addEventListener(
-        "abort",
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
+      if (signal.aborted) return resolve();
+      const onAbort = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      signal.addEventListener("abort", onAbort, { once: true });
     });
   const backoff = (attempt: number) =>
     Math.max(50, Math.floor(Math.random() * Math.min(maxBackoffMs, baseBackoffMs * 2 ** Math.min(attempt - 1, 20))));
@@ -414,7 +425,7 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
       .then(async (health) => {
         const current = table.get(instanceId);
         if (!current || current.host !== target.host || current.port !== target.port) return;
-        const overdue = (checkOutput.get(instanceId) ?? "").startsWith(overdueOutput);
+        const overdue = overdueChecks.has(instanceId);
         if (overdue && !announcedWithin(instanceId)) return;
         if (current.health === health && !overdue) return;
         logger.info(
@@ -449,9 +460,9 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
       owned++;
       if (instance.health === "serving") criticalSince.delete(id);
       else if (!criticalSince.has(id)) criticalSince.set(id, t);
-      const output = checkOutput.get(id) ?? "";
+
       if (!announcedWithin(id)) {
-        if (!output.startsWith(overdueOutput)) {
+        if (!overdueChecks.has(id)) {
           logger.warn(
             { instanceId: id, comuneCode: instance.comuneCode },
             "instance expired: no announcement within expires_after",
@@ -503,13 +514,14 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
       const parsed = instanceFromEntry(entry);
       if (!parsed) continue;
       next.add(parsed.instance.instanceId);
-      checkOutput.set(parsed.instance.instanceId, parsed.output);
+      if (parsed.output.startsWith(overdueOutput)) overdueChecks.add(parsed.instance.instanceId);
+      else overdueChecks.delete(parsed.instance.instanceId);
       table.upsert(parsed.instance);
     }
     for (const id of shardMembers.get(shard) ?? []) {
       if (next.has(id)) continue;
       table.remove(id);
-      checkOutput.delete(id);
+      overdueChecks.delete(id);
       lastProbe.delete(id);
       criticalSince.delete(id);
     }
@@ -534,9 +546,13 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
   const watchShard = async (shard: string, signal: AbortSignal) => {
     let index = 0n;
     let attempt = 0;
+    let lastChange = 0;
     while (!signal.aborted) {
       try {
         const path = `/v1/health/service/${shardServiceName(shard)}`;
+        const quietFor = Date.now() - lastChange;
+        if (index > 0n && quietFor < minShardIntervalMs) await sleep(minShardIntervalMs - quietFor, signal);
+        if (signal.aborted) return;
         const answer =
           index > 0n
             ? await consul.read<HealthEntry[] | null>(path, { stale: "" }, { index, waitSeconds }, signal)
@@ -549,7 +565,10 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
           );
         const changed = answer.index !== index || index === 0n;
         index = answer.index < 1n ? 1n : answer.index;
-        if (changed) applyShard(shard, answer.body ?? []);
+        if (changed) {
+          applyShard(shard, answer.body ?? []);
+          lastChange = Date.now();
+        }
         if (attempt > 0 || failures > 0) {
           if (failures > 0)
             logger.info(
@@ -573,7 +592,7 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
           { shard, failures, retryInMs: delay, err: errText(err), instances: table.size },
           "Consul query failed: serving the last routing table",
         );
-        await sleep(delay);
+        await sleep(delay, signal);
       }
     }
   };

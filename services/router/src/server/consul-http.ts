@@ -71,7 +71,14 @@ export interface ConsulHttp {
 export function createConsulHttp(options: ConsulHttpOptions): ConsulHttp {
   const base = options.baseUrl.replace(/\/$/, "");
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const headers: Record<string, string> = options.token ? { "X-Consul-Token": options.token } : {};
+  // Identity encoding: Consul gzips answers for clients that accept it, and undici's fetch accepts
+  // gzip by default. The router talks to its own host's agent, where compressing a province's
+  // answer costs Consul CPU and inflating it costs the router more than the bytes would (measured
+  // by bench/directory-scale: zlib was the router's largest single cost during registration).
+  const headers: Record<string, string> = {
+    "Accept-Encoding": "identity",
+    ...(options.token ? { "X-Consul-Token": options.token } : {}),
+  };
   let bytesDownloaded = 0;
 
   const indexOf = (res: Response): bigint => {
@@ -90,22 +97,32 @@ export function createConsulHttp(options: ConsulHttpOptions): ConsulHttp {
   ): Promise<{ text: string; index: bigint }> => {
     const url = new URL(base + path);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    const timeout = AbortSignal.timeout(deadlineMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    // One controller per request, aborted by the deadline or the caller's signal and detached from
+    // both when the answer is read: AbortSignal.any/timeout on a long-lived signal (a watch loop's)
+    // keep every request's signal reachable from it until that signal goes away.
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal?.reason);
+    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${deadlineMs} ms`)), deadlineMs);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted) onAbort();
     let res: Response;
+    let text: string;
     try {
       res = await fetch(url, {
         method,
         headers: body === undefined ? headers : { ...headers, "Content-Type": "application/json" },
         ...(body === undefined ? {} : { body }),
-        signal: combined,
+        signal: controller.signal,
       });
+      text = await res.text();
     } catch (err) {
       throw new ConsulHttpError(0, `Consul ${method} ${path}: ${err instanceof Error ? err.message : String(err)}`, {
         cause: err,
       });
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
     }
-    const text = await res.text();
     if (method === "GET") bytesDownloaded += Buffer.byteLength(text);
     // A KV prefix with no keys answers 404 with a valid index: an empty list for a blocking read.
     if (res.status === 404 && method === "GET" && allowNotFound) return { text: "", index: indexOf(res) };

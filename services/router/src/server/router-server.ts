@@ -138,6 +138,8 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     ...(mesh ? { credentialsFor: (check: MeshPeerCheck) => mesh.clientExpecting(check) } : {}),
     logger: logger.child({ component: "box-pool" }),
     ...(options.probeTimeoutMs ? { probeTimeoutMs: options.probeTimeoutMs } : {}),
+    // On Consul a router probes its share of the whole country: channels only for boxes it calls.
+    transientProbes: options.consul !== undefined,
   });
   const registryLogger = logger.child({ component: "registry" });
   const timing = {
