@@ -28,6 +28,7 @@ import {
 import { freePorts } from "../support/ports.js";
 import { start, waitFor, type StartedProcess } from "../support/process.js";
 import { startService, type StartedService } from "../support/services.js";
+import { sampleSum, scrape } from "../support/prometheus-text.js";
 import { requireTool } from "../support/tools.js";
 
 interface ConsulHealthEntry {
@@ -70,6 +71,7 @@ describe("routers with a real Consul", () => {
       "services/router/src/server/main.ts",
       {
         ROUTER_PORT: "0",
+        ROUTER_OPS_PORT: "0",
         MESH_PLAINTEXT: "true",
         MESH_TLS_DIR: "",
         CONSUL_HTTP_ADDR: consulAddr,
@@ -327,6 +329,16 @@ describe("routers with a real Consul", () => {
   }, 60_000);
 
   it("keeps routing while Consul is down, and heals without manual action when it comes back", async () => {
+    /** A router's registry-sync metrics (what the ConsulSyncStalled alert watches). */
+    const syncMetrics = async (r: { service: StartedService }) => {
+      const body = await scrape(`http://127.0.0.1:${String(r.service.ready.opsPort)}/metrics`);
+      return {
+        failed: sampleSum(body, "router_registry_syncs_total", { outcome: "failed" }),
+        ok: sampleSum(body, "router_registry_syncs_total", { outcome: "ok" }),
+        lag: sampleSum(body, "router_registry_sync_lag_seconds"),
+      };
+    };
+    const beforeOutage = await Promise.all(routers.map(syncMetrics));
     await agent!.stop();
     const outageStart = Date.now();
     for (const r of routers) {
@@ -335,6 +347,20 @@ describe("routers with a real Consul", () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     for (const r of routers) expect(await boxOf(r, "022205")).toBe("trento1");
+    // Each router counts its failed Consul queries, and its sync lag grows, while Consul is down.
+    const duringOutage = await Promise.all(
+      routers.map((r, i) =>
+        waitFor(
+          "the router to count failed registry syncs",
+          async () => {
+            const m = await syncMetrics(r);
+            return m.failed > beforeOutage[i]!.failed && m.lag >= 1 ? m : undefined;
+          },
+          15_000,
+          200,
+        ),
+      ),
+    );
     await startAgent();
     console.log(`consul restarted after ${Date.now() - outageStart} ms of outage`);
 
@@ -359,6 +385,12 @@ describe("routers with a real Consul", () => {
       `after the Consul restart, a new box was routable on both routers ${Date.now() - t0} ms after its first announcement`,
     );
     for (const r of routers) expect((await servingVia(r, "022205")).length).toBe(1);
+    // Synchronised again: new successful syncs, the lag back under the outage's.
+    for (const [i, r] of routers.entries()) {
+      const healed = await syncMetrics(r);
+      expect(healed.ok).toBeGreaterThan(duringOutage[i]!.ok);
+      expect(healed.lag).toBeLessThan(duringOutage[i]!.lag + 1);
+    }
   }, 90_000);
 
   it("re-registers a box Consul has lost at its next announcement", async () => {
