@@ -22,7 +22,7 @@ import type { Logger } from "pino";
 import type { Element } from "@xmldom/xmldom";
 import { isDomainError } from "#shared/runtime/domain-error.js";
 import { anprSpecDir, createXsdValidator, type AnprSchemaName, type XsdValidator } from "#shared/anpr/xsd.js";
-import { findChild, parseXmlSafe } from "#shared/anpr/xml.js";
+import { findChild, XmlError } from "#shared/anpr/xml.js";
 import { createWsSecurityVerifier, type VerifiedEnvelope } from "#shared/anpr/wssecurity.js";
 import { escapeXml } from "#shared/anpr/xml-text.js";
 import { applyFaultPatch, FaultSpecError, noFaults, type FaultKnobs } from "./faults.js";
@@ -106,7 +106,6 @@ interface ServiceRoute {
   expectedRoot: string;
   /** The KO answer body of this service; absent where the schema has none (TestConn: a SOAP fault). */
   ko?: (h: AnswerHeader, errors: readonly AnswerMessage[]) => string;
-  services: (run: (req: IncomingMessage) => Promise<{ _xml: string }>) => object;
 }
 
 const routes: ServiceRoute[] = [
@@ -117,13 +116,6 @@ const routes: ServiceRoute[] = [
     operation: "emissioneCertificato",
     expectedRoot: "Richiesta6001",
     ko: risposta6001Ko,
-    services: (run) => ({
-      AnprService6001: {
-        AnprServicePort6001: {
-          emissioneCertificato: (_a: unknown, _cb: unknown, _h: unknown, req: IncomingMessage) => run(req),
-        },
-      },
-    }),
   },
   {
     path: "/ANPR3000ServiziConsultazione/AnprService3000",
@@ -132,14 +124,6 @@ const routes: ServiceRoute[] = [
     operation: "interrogazioneCittadino",
     expectedRoot: "Richiesta3002",
     ko: risposta3002Ko,
-    services: (run) => ({
-      AnprService3000: {
-        AnprServicePort3000: {
-          interrogazioneCittadino_famiglia_convivenza: (_a: unknown, _cb: unknown, _h: unknown, req: IncomingMessage) =>
-            run(req),
-        },
-      },
-    }),
   },
   {
     path: "/ANPRTestConn/TestConn",
@@ -147,13 +131,6 @@ const routes: ServiceRoute[] = [
     schema: "connessione",
     operation: "testConnessione",
     expectedRoot: "RichiestaConnessione",
-    services: (run) => ({
-      TestConn: {
-        AnprServicePortTestConn: {
-          testConnessione: (_a: unknown, _cb: unknown, _h: unknown, req: IncomingMessage) => run(req),
-        },
-      },
-    }),
   },
 ];
 
@@ -242,7 +219,6 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
   // an outcome-unknown the tests did not ask for.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  const verified = new WeakMap<IncomingMessage, SimRequest>();
   /** Checks signature, timestamp, certificate chain, SAML presence and IdPostazioneFirmato. */
   const verifier = createWsSecurityVerifier({
     trustedCaPem: options.workstationCaPem,
@@ -282,18 +258,14 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
 
   /** The checks ANPR makes on the raw envelope before dispatching. */
   function check(route: ServiceRoute, raw: string): SimRequest {
-    try {
-      parseXmlSafe(raw);
-    } catch (err) {
-      throw new CheckFailure(
-        "soap:Client",
-        `the request is not well-formed XML: ${err instanceof Error ? err.message : String(err)}`,
-      );
-    }
     let result: VerifiedEnvelope;
     try {
+      // The verifier parses the envelope first, with the same safe parser (no DOCTYPE, every error
+      // fatal): a request that is not well-formed XML fails there, before any security check.
       result = verifier.verify(raw, { now: now() });
     } catch (err) {
+      if (err instanceof XmlError)
+        throw new CheckFailure("soap:Client", `the request is not well-formed XML: ${err.message}`);
       const reason = isDomainError(err) ? err.reason : "SECURITY_HEADER_MISSING";
       throw new CheckFailure(securityFaultCode(reason), err instanceof Error ? err.message : String(err));
     }
@@ -336,31 +308,40 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
     };
   }
 
-  const dispatchers = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>();
+  /**
+   * Per service path: the `soap` package's listener, which serves the WSDL (`GET ...?wsdl`), and the
+   * envelope prefix it writes around an answer (XML declaration, soap:Envelope with the WSDL's
+   * namespace declarations, soap:Body). POSTs are not dispatched through `soap`: each path carries
+   * exactly one operation and check() has already verified the body's root element, so the handler
+   * is called directly and its answer body wrapped exactly as `soap` would (`Server._envelope`),
+   * without `soap` parsing the request a second time into objects nobody reads.
+   */
+  const wsdlServers = new Map<
+    string,
+    { listener: (req: IncomingMessage, res: ServerResponse) => void; envelopeStart: string }
+  >();
   for (const route of routes) {
-    const run = async (req: IncomingMessage): Promise<{ _xml: string }> => {
-      const request = verified.get(req);
-      if (!request)
-        throw Object.assign(new Error("request was not verified"), {
-          Fault: { faultcode: "soap:Server", faultstring: "request was not verified" },
-        });
-      const answer: SimAnswer = await options.handlers[route.operation](request);
-      return { _xml: answer.xml };
-    };
     const probe = createServer();
-    const wsdl = fileURLToPath(new URL(route.wsdl, anprSpecDir));
-    await new Promise<void>((resolve) => {
-      soap.listen(probe, {
+    const wsdlFile = fileURLToPath(new URL(route.wsdl, anprSpecDir));
+    const xml = readFileSync(wsdlFile, "utf8");
+    // What soap.listen() does, keeping the WSDL object to read its envelope namespaces.
+    const wsdl = new soap.WSDL(xml, wsdlFile, {});
+    await new Promise<void>((resolve, reject) => {
+      const callback = (err: unknown) =>
+        err ? reject(err instanceof Error ? err : new Error(`cannot load ${route.wsdl}`)) : resolve();
+      new soap.Server(probe, route.path, {}, wsdl, {
         path: route.path,
-        services: route.services(run) as never,
-        xml: readFileSync(wsdl, "utf8"),
-        uri: wsdl,
+        services: {},
+        xml,
+        uri: wsdlFile,
         suppressStack: true,
-        callback: () => resolve(),
+        callback,
       });
     });
-    const listener = probe.listeners("request")[0] as (req: IncomingMessage, res: ServerResponse) => void;
-    dispatchers.set(route.path, listener);
+    wsdlServers.set(route.path, {
+      listener: probe.listeners("request")[0] as (req: IncomingMessage, res: ServerResponse) => void,
+      envelopeStart: `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${soapEnvNs}" ${wsdl.xmlnsInEnvelope}>`,
+    });
   }
 
   function send(
@@ -469,9 +450,10 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
       if (path === "/__sim/operations" && req.method === "GET")
         return send(res, 200, JSON.stringify(options.operations?.() ?? []), "application/json");
       const route = routes.find((r) => r.path === path);
-      const dispatch = route && dispatchers.get(route.path);
-      if (!route || !dispatch) return send(res, 404, "not found", "text/plain");
-      if (req.method === "GET") return dispatch(req, res);
+      const wsdlServer = route && wsdlServers.get(route.path);
+      if (!route || !wsdlServer) return send(res, 404, "not found", "text/plain");
+      if (req.method === "GET") return wsdlServer.listener(req, res);
+      if (req.method !== "POST") return send(res, 405, "", "text/plain");
       const raw = (await readBody(req)).toString("utf8");
       const knobs = faults;
       if (options.captureDir) {
@@ -500,38 +482,10 @@ export async function createAnprSimServer(options: AnprSimServerOptions): Promis
       }
       if (retired) return finishAnswer(res, 200, retired);
       request.replayOtherSubject = knobs.replayOtherSubject;
-      verified.set(req, request);
-      // soap dispatches on the verified body alone: the security header was checked here, and soap
-      // would otherwise mirror a wsse:Timestamp of its own into the answer.
-      (req as IncomingMessage & { body?: Buffer }).body = Buffer.from(
-        `<soap:Envelope xmlns:soap="${soapEnvNs}"><soap:Body>${request.bodyXml}</soap:Body></soap:Envelope>`,
-      );
-      const chunks: Buffer[] = [];
-      const original = { write: res.write.bind(res), end: res.end.bind(res), writeHead: res.writeHead.bind(res) };
-      let status = 200;
-      res.writeHead = (code: number) => {
-        status = code;
-        return res;
-      };
-      res.write = ((chunk: string | Buffer) => {
-        chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-        return true;
-      }) as typeof res.write;
-      res.end = ((chunk?: string | Buffer) => {
-        if (chunk) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-        res.write = original.write;
-        res.end = original.end;
-        res.writeHead = original.writeHead;
-        if (res.statusCode && res.statusCode !== 200) status = res.statusCode;
-        const envelope = Buffer.concat(chunks).toString("utf8");
-        if (knobs.afterProcessing) {
-          void transportFaults(knobs, req, res).then((replaced) => {
-            if (!replaced && !res.destroyed) finishAnswer(res, status, envelope, knobs);
-          });
-        } else finishAnswer(res, status, envelope, knobs);
-        return res;
-      }) as typeof res.end;
-      dispatch(req, res);
+      const answer: SimAnswer = await options.handlers[route.operation](request);
+      const envelope = `${wsdlServer.envelopeStart}<soap:Body>${answer.xml}</soap:Body></soap:Envelope>`;
+      if (knobs.afterProcessing && ((await transportFaults(knobs, req, res)) || res.destroyed)) return;
+      finishAnswer(res, 200, envelope, knobs);
     })().catch((err: unknown) => {
       logger.error({ err }, "simulator request failed");
       if (!res.headersSent && !res.destroyed) send(res, 500, soapFault("soap:Server", "internal error"));
