@@ -9,6 +9,15 @@
 # root package.json keeps sending them to the TypeScript sources for tsx, Jest and tsc.
 # Production runs `node OUT_DIR/services/<service>/src/server/main.js` with production
 # dependencies only (node_modules is found by walking up from OUT_DIR, as usual).
+#
+# The Novabox also gets one bundled file, OUT_DIR/services/novabox/src/server/main.bundle.js (esbuild:
+# its sources and its dependencies in one ES module, beside main.js so the files it reads through
+# import.meta.url resolve the same). That is what the appliance runs (deploy/systemd,
+# deploy/docker): Node then reads and compiles one file instead of resolving and loading some 600
+# modules one by one (issue 16, README "Performance"). Left out of the bundle and loaded from
+# node_modules: better-sqlite3 (a native addon), and what the code loads itself on first use with
+# createRequire (node-forge, @grpc/reflection, the OTLP exporter); pdf-lib, imported dynamically,
+# becomes a chunk loaded on the first monthly account PDF.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$(realpath -m "${1:-$root/dist}")"
@@ -37,4 +46,13 @@ const dist = {
 };
 fs.writeFileSync(`${out}/package.json`, JSON.stringify(dist, null, 2) + "\n");
 ' "$out"
+# The Novabox bundle. The banner gives the CommonJS code inside an ES module the `require` it calls
+# for Node's built-in modules.
+rm -f "$out"/services/novabox/src/server/main.bundle*.js
+npx --no-install esbuild services/novabox/src/server/main.ts \
+  --bundle --platform=node --format=esm --target=node20 --splitting \
+  --outdir="$out/services/novabox/src/server" --entry-names='[name].bundle' --chunk-names='main.bundle.[name]-[hash]' \
+  --external:better-sqlite3 --legal-comments=none --minify-whitespace --minify-syntax --charset=ascii --log-level=warning \
+  --banner:js='import { createRequire as __novaboxCreateRequire } from "node:module"; const require = __novaboxCreateRequire(import.meta.url);'
+
 echo "compiled services into $out" >&2

@@ -34,4 +34,5 @@ VOLUME /anpr_home
 ENV NOVABOX_SECRET_KEY_FILE=/run/secrets/novabox-secret-key
 USER node
 EXPOSE 50051 8080
-CMD ["node", "dist/services/novabox/src/server/main.js"]
+# The one-file bundle scripts/build.sh writes (README "Performance").
+CMD ["node", "dist/services/novabox/src/server/main.bundle.js"]

@@ -4,7 +4,9 @@
  * with a module hook that refuses to load any devDependency (tsx included), which is what "production
  * dependencies only" means at run time. A box started from the compiled output on a configured
  * ANPR_HOME reaches SERVING and is routable; its secret key comes from NOVABOX_SECRET_KEY_FILE, and a
- * missing credential file stops it before it touches ANPR_HOME.
+ * missing credential file stops it before it touches ANPR_HOME. The box runs as the appliance runs
+ * it, from the one-file bundle (main.bundle.js), and on a configured ANPR_HOME it signs with the key
+ * kept beside the PKCS#12: it never loads node-forge to reach SERVING.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
@@ -78,10 +80,12 @@ async function healthOf(grpcurl: string, port: number): Promise<string> {
   return answer.stdout;
 }
 
-async function startBox(): Promise<StartedService> {
+/** The box from the bundle deploy/systemd and deploy/docker run; `extraEnv` e.g. NODE_DEBUG. */
+async function startBox(extraEnv: Record<string, string> = {}): Promise<StartedService> {
   return startService(
-    `${out}/services/novabox/src/server/main.js`,
+    `${out}/services/novabox/src/server/main.bundle.js`,
     {
+      ...extraEnv,
       ANPR_HOME: home,
       NOVABOX_HOST: "127.0.0.1",
       NOVABOX_GRPC_PORT: String(boxPort),
@@ -119,6 +123,7 @@ describe("npm run build:services", () => {
     expect(files.filter((f) => f.endsWith(".ts"))).toEqual([]);
     for (const service of ["novabox", "router", "gateway", "anpr-sim"])
       expect(files).toContain(`${service}/src/server/main.js`);
+    expect(files).toContain("novabox/src/server/main.bundle.js");
     const scope = JSON.parse(readFileSync(join(buildDir, "package.json"), "utf8")) as {
       type: string;
       imports: Record<string, string>;
@@ -149,17 +154,21 @@ describe("npm run build:services", () => {
 
   it("a compiled Novabox refuses to start when NOVABOX_SECRET_KEY_FILE names a missing file", async () => {
     const emptyHome = join(work, "never-created");
-    const boxProcess = start(process.execPath, [...guardArgs, join(buildDir, "services/novabox/src/server/main.js")], {
-      cwd: root,
-      env: {
-        ...process.env,
-        ANPR_HOME: emptyHome,
-        NOVABOX_GRPC_PORT: "0",
-        NOVABOX_HTTP_PORT: "0",
-        NOVABOX_MESH_PLAINTEXT: "true",
-        NOVABOX_SECRET_KEY_FILE: join(work, "no-such-credential"),
+    const boxProcess = start(
+      process.execPath,
+      [...guardArgs, join(buildDir, "services/novabox/src/server/main.bundle.js")],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          ANPR_HOME: emptyHome,
+          NOVABOX_GRPC_PORT: "0",
+          NOVABOX_HTTP_PORT: "0",
+          NOVABOX_MESH_PLAINTEXT: "true",
+          NOVABOX_SECRET_KEY_FILE: join(work, "no-such-credential"),
+        },
       },
-    });
+    );
     const code = await new Promise<number | null>((resolve) => boxProcess.child.once("exit", (c) => resolve(c)));
     expect(code).not.toBe(0);
     expect(boxProcess.output()).toMatch(
@@ -202,8 +211,10 @@ describe("npm run build:services", () => {
     await box.process.stop();
     expect(existsSync(join(home, "secret.key"))).toBe(false);
 
-    // A configured ANPR_HOME, a fresh compiled process: SERVING without any operator action.
-    box = await startBox();
+    // A configured ANPR_HOME, a fresh compiled process: SERVING without any operator action. Node
+    // logs every CommonJS file it loads (NODE_DEBUG=module): better-sqlite3 from node_modules, as
+    // the bundle leaves it out, but no node-forge, which only the PKCS#12 upload needed.
+    box = await startBox({ NODE_DEBUG: "module" });
     const port = Number(box.ready.grpcPort);
     expect(port).toBe(boxPort);
     await waitFor(
@@ -212,6 +223,8 @@ describe("npm run build:services", () => {
       60_000,
       200,
     );
+    expect(box.process.output()).toMatch(/load "[^"]*node_modules\/better-sqlite3\//);
+    expect(box.process.output()).not.toMatch(/node_modules\/node-forge\//);
 
     // The compiled router lists it: the box announced itself to it.
     await waitFor(

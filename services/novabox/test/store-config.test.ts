@@ -53,6 +53,7 @@ const sentinels = {
   caPassword: "CA-PASSWORD-SENTINEL-9042",
   caPem: "-----BEGIN CERTIFICATE-----\nCA-PEM-SENTINEL-0815\n-----END CERTIFICATE-----\n",
   p12Marker: "P12-MARKER-SENTINEL-3141",
+  keyPem: "-----BEGIN PRIVATE KEY-----\nWORKSTATION-KEY-SENTINEL-2718\n-----END PRIVATE KEY-----\n",
 };
 const pkcs12 = new Uint8Array(
   Buffer.concat([randomBytes(64), Buffer.from(sentinels.p12Marker), privateKeyDer, randomBytes(64)]),
@@ -60,7 +61,7 @@ const pkcs12 = new Uint8Array(
 
 function storeSecrets(store: ReturnType<typeof openNovaboxStore>): void {
   store.config.saveCaCertificate(sentinels.caPem, sentinels.caPassword, summary("CN=CA"));
-  store.config.saveWorkstationCertificate(pkcs12, sentinels.pin, summary("CN=Workstation"));
+  store.config.saveWorkstationCertificate(pkcs12, sentinels.pin, sentinels.keyPem, summary("CN=Workstation"));
 }
 
 function expectSecrets(store: ReturnType<typeof openNovaboxStore>): void {
@@ -69,6 +70,7 @@ function expectSecrets(store: ReturnType<typeof openNovaboxStore>): void {
   expect(secrets.caPassword).toBe(sentinels.caPassword);
   expect(secrets.workstationPin).toBe(sentinels.pin);
   expect(Buffer.from(secrets.workstationPkcs12!).equals(Buffer.from(pkcs12))).toBe(true);
+  expect(secrets.workstationKey).toBe(sentinels.keyPem);
 }
 
 describe("Novabox config store: settings", () => {
@@ -161,12 +163,23 @@ describe("Novabox config store: secrets", () => {
     reopened.close();
   });
 
+  it("stores a key unwrapped later only while its PKCS#12 is still the stored one", () => {
+    const store = openNovaboxStore({ home: newHome() });
+    storeSecrets(store);
+    const later = "-----BEGIN PRIVATE KEY-----\nUNWRAPPED-LATER\n-----END PRIVATE KEY-----\n";
+    expect(store.config.saveWorkstationKey(new Uint8Array(randomBytes(32)), later)).toBe(false);
+    expect(store.config.getSecrets().workstationKey).toBe(sentinels.keyPem);
+    expect(store.config.saveWorkstationKey(pkcs12, later)).toBe(true);
+    expect(store.config.getSecrets().workstationKey).toBe(later);
+    store.close();
+  });
   it("never writes a secret in clear to the database, its WAL or its shared memory, nor anything outside ANPR_HOME", () => {
     const parent = mkdtempSync(join(dir, "sentinel-"));
     const home = join(parent, "anpr_home");
     const store = openNovaboxStore({ home });
     storeSecrets(store);
-    store.config.saveWorkstationCertificate(pkcs12, sentinels.pin, summary("CN=Workstation 2"));
+    store.config.saveWorkstationCertificate(pkcs12, sentinels.pin, sentinels.keyPem, summary("CN=Workstation 2"));
+    expect(store.config.saveWorkstationKey(pkcs12, sentinels.keyPem)).toBe(true);
     const sessionKey = Buffer.from(store.sessionKey());
     const needles = [
       ...Object.values(sentinels).map((s) => Buffer.from(s, "utf8")),
@@ -285,7 +298,7 @@ describe("Novabox secret key rotation", () => {
     store.close();
     expect(() => rotateSecretKey(home, generateSecretKey(), newKey)).toThrow(SecretKeyMismatchError);
     const result = rotateSecretKey(home, oldKey, newKey);
-    expect(result.secretsReencrypted).toBe(7); // CA, CA password, PKCS#12, PIN, session key, audit chain key, check value
+    expect(result.secretsReencrypted).toBe(8); // CA, CA password, PKCS#12, PIN, workstation key, session key, audit chain key, check value
     expect(() => openNovaboxStore({ home, secretKey: oldKey })).toThrow(SecretKeyMismatchError);
     const rotated = openNovaboxStore({ home, secretKey: newKey });
     expectSecrets(rotated);
@@ -340,7 +353,7 @@ describe("Novabox secret key rotation", () => {
     });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/re-encrypted 7 secrets/);
+    expect(run.stdout).toMatch(/re-encrypted 8 secrets/);
     const after = readFileSync(secretKeyFilePath(home), "utf8");
     expect(after).not.toBe(before);
     expect(run.stdout).not.toContain(after.trim());

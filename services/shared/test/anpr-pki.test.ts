@@ -15,7 +15,9 @@ import {
   issueWorkstationCertificate,
   loadCaCertificate,
   loadCertificateAuthority,
+  exportWorkstationKey,
   loadWorkstationCredentials,
+  loadWorkstationKey,
   verifyCertificateChain,
   type DevCertificateAuthority,
   type IssuedWorkstationCertificate,
@@ -232,6 +234,36 @@ describe("ANPR PKI", () => {
       );
       expect(errorOf(() => loadWorkstationCredentials(readFileSync(p12), pin))).toMatchObject({
         reason: "NO_PRIVATE_KEY",
+      });
+    });
+  });
+
+  describe("exportWorkstationKey / loadWorkstationKey (the key kept beside the PKCS#12)", () => {
+    it("gives back the same credentials as the PKCS#12, with node:crypto only", () => {
+      const fromPkcs12 = loadWorkstationCredentials(workstation.toPkcs12(pin), pin);
+      const pem = exportWorkstationKey(fromPkcs12);
+      expect(pem).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+      const fromPem = loadWorkstationKey(pem, { trustedCaPem: [ca.certificatePem] });
+      const { privateKey: a, ...restA } = fromPkcs12;
+      const { privateKey: b, ...restB } = fromPem;
+      expect(restB).toEqual(restA);
+      expect(b.export({ type: "pkcs8", format: "der" })).toEqual(a.export({ type: "pkcs8", format: "der" }));
+    });
+
+    it("checks the stored key as the PKCS#12 is checked: key, match, validity, trust", () => {
+      const credentials = loadWorkstationCredentials(workstation.toPkcs12(pin), pin);
+      const pem = exportWorkstationKey(credentials);
+      const certificates = pem.slice(pem.indexOf("-----BEGIN CERTIFICATE-----"));
+      expect(errorOf(() => loadWorkstationKey(certificates))).toMatchObject({ reason: "NO_PRIVATE_KEY" });
+      const other = issueWorkstationCertificate(ca, { comuneCode: "022161", postazioneId: "POST-B", validDays: 5 });
+      expect(errorOf(() => loadWorkstationKey(other.privateKeyPem + certificates))).toMatchObject({
+        reason: "KEY_CERT_MISMATCH",
+      });
+      expect(errorOf(() => loadWorkstationKey(pem, { now: new Date(Date.now() + 20 * day) }))).toMatchObject({
+        reason: "CERT_EXPIRED",
+      });
+      expect(errorOf(() => loadWorkstationKey(pem, { trustedCaPem: [otherCa.certificatePem] }))).toMatchObject({
+        reason: "UNTRUSTED_CERT",
       });
     });
   });

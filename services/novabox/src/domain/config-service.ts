@@ -7,7 +7,12 @@
  */
 import { parseJwks, validateJwksUrl, type SsoKeySetStatus } from "#shared/mesh/sso-key-set.js";
 import { randomUUID } from "node:crypto";
-import { describeCertificate, loadCaBundle, loadWorkstationCredentials } from "#shared/anpr/pki.js";
+import {
+  describeCertificate,
+  exportWorkstationKey,
+  loadCaBundle,
+  loadWorkstationCredentials,
+} from "#shared/anpr/pki.js";
 import { containsProgramText, DomainError } from "#shared/runtime/domain-error.js";
 import type { AnprMessage } from "./anpr-errors.js";
 import { auditRecord } from "./audit-record.js";
@@ -414,7 +419,7 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
           "workstation certificate",
           "pkcs12",
         );
-        config.saveWorkstationCertificate(pkcs12, pin, summary);
+        config.saveWorkstationCertificate(pkcs12, pin, exportWorkstationKey(credentials), summary);
         record("WORKSTATION_CERTIFICATE_UPLOAD", actor, {
           detail: `workstation ${summary.subject} ${summary.sha256Fingerprint}${proof.tested ? " (ANPR connectivity test passed)" : ""}`,
         });

@@ -100,6 +100,12 @@ export interface AnprSecrets {
   /** The workstation PKCS#12 and its PIN. */
   workstationPkcs12?: Uint8Array;
   workstationPin?: string;
+  /**
+   * The private key and certificates unwrapped from that PKCS#12 at upload (PEM, pki.ts
+   * `exportWorkstationKey`), so a start opens the key without decoding the PKCS#12. Absent on a box
+   * configured before it was kept: the first start after the upgrade stores it.
+   */
+  workstationKey?: string;
 }
 
 /** The audit log's operations (the names of novabox.config.v1.AuditOperation without prefix). */

@@ -26,8 +26,16 @@ export interface ConfigStore {
   getSecrets(): AnprSecrets;
   /** Stores the CA certificate (PEM) and password, with its summary. */
   saveCaCertificate(pem: string, password: string, summary: CertificateSummary): void;
-  /** Stores the workstation PKCS#12 and PIN, with its summary. */
-  saveWorkstationCertificate(pkcs12: Uint8Array, pin: string, summary: CertificateSummary): void;
+  /**
+   * Stores the workstation PKCS#12 and PIN, with the key and certificates unwrapped from it (PEM,
+   * `exportWorkstationKey`: sealed like every secret) and its summary, in one transaction.
+   */
+  saveWorkstationCertificate(pkcs12: Uint8Array, pin: string, keyPem: string, summary: CertificateSummary): void;
+  /**
+   * Stores the key unwrapped from `pkcs12` for a box configured before the key was kept beside its
+   * PKCS#12; false (nothing written) when `pkcs12` is no longer the stored one.
+   */
+  saveWorkstationKey(pkcs12: Uint8Array, keyPem: string): boolean;
   caCertificateSummary(): CertificateSummary | undefined;
   workstationCertificateSummary(): CertificateSummary | undefined;
   /** When the settings were last saved. */

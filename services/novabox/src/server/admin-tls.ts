@@ -17,8 +17,12 @@ import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { isIP } from "node:net";
 import { join } from "node:path";
-import forge from "node-forge";
+import type * as Forge from "node-forge";
+import { lazyRequire } from "#shared/runtime/lazy-require.js";
 import { DomainError } from "#shared/runtime/domain-error.js";
+
+/** node-forge, loaded on first use (lazy-require.ts): a box that only signs with stored keys never loads it. */
+const forge = lazyRequire<typeof Forge>("node-forge");
 
 /** `auto`: HTTPS unless bound to loopback; `https`: always; `http`: only on loopback. */
 export type AdminTlsMode = "auto" | "https" | "http";

@@ -1,10 +1,12 @@
 /**
  * Builds the ANPR client from the box's current configuration and keeps it while the configuration
- * is unchanged: the PKCS#12 is parsed, IdPostazioneFirmato computed and the WSDLs loaded once per
- * credentials, never per request. Any change to settings or certificates makes the next call
+ * is unchanged: the key is opened and IdPostazioneFirmato computed once per credentials, never per
+ * request. The key comes from its sealed PEM copy (node:crypto, a millisecond); the PKCS#12 itself
+ * is decoded (node-forge, loaded then) only for candidate credentials under test and once on a box
+ * configured before that copy was kept, which then stores it. Any change to settings or certificates makes the next call
  * rebuild it (and close the old keep-alive connections).
  */
-import { loadWorkstationCredentials } from "#shared/anpr/pki.js";
+import { exportWorkstationKey, loadWorkstationCredentials, loadWorkstationKey } from "#shared/anpr/pki.js";
 import { signIdPostazione } from "#shared/anpr/cms.js";
 import { createWsSecuritySigner } from "#shared/anpr/wssecurity.js";
 import { DomainError } from "#shared/runtime/domain-error.js";
@@ -111,7 +113,12 @@ export function createAnprGatewayFactory(options: AnprGatewayFactoryOptions): An
       workstationPin: candidate.workstationPkcs12 ? (candidate.workstationPin ?? "") : stored.workstationPin,
       caCertificatePem: candidate.caCertificatePem ?? stored.caCertificatePem,
     };
-    const credentials = loadWorkstationCredentials(secrets.workstationPkcs12!, secrets.workstationPin ?? "");
+    const credentials =
+      !candidate.workstationPkcs12 && stored.workstationKey
+        ? loadWorkstationKey(stored.workstationKey)
+        : loadWorkstationCredentials(secrets.workstationPkcs12!, secrets.workstationPin ?? "");
+    if (!candidate.workstationPkcs12 && !stored.workstationKey)
+      options.config.saveWorkstationKey(secrets.workstationPkcs12!, exportWorkstationKey(credentials));
     const signer = createWsSecuritySigner({
       credentials,
       operatorId: settings.operatorId,

@@ -22,6 +22,7 @@ export const configSecretNames = {
   caPassword: "ca_password",
   workstationPkcs12: "workstation_pkcs12",
   workstationPin: "workstation_pin",
+  workstationKey: "workstation_key",
 } as const;
 
 /** Every Table 13 certificate type id (1–19): all enabled until the Comune says otherwise. */
@@ -217,11 +218,20 @@ export function createConfigStore(options: ConfigStoreOptions): ConfigStore {
     writeSecret(configSecretNames.caPassword, Buffer.from(password, "utf8"), at);
     writeSummary("ca", summary);
   });
-  const saveWorkstation = db.transaction((pkcs12: Uint8Array, pin: string, summary: CertificateSummary) => {
-    const at = now().getTime();
-    writeSecret(configSecretNames.workstationPkcs12, pkcs12, at);
-    writeSecret(configSecretNames.workstationPin, Buffer.from(pin, "utf8"), at);
-    writeSummary("workstation", summary);
+  const saveWorkstation = db.transaction(
+    (pkcs12: Uint8Array, pin: string, keyPem: string, summary: CertificateSummary) => {
+      const at = now().getTime();
+      writeSecret(configSecretNames.workstationPkcs12, pkcs12, at);
+      writeSecret(configSecretNames.workstationPin, Buffer.from(pin, "utf8"), at);
+      writeSecret(configSecretNames.workstationKey, Buffer.from(keyPem, "utf8"), at);
+      writeSummary("workstation", summary);
+    },
+  );
+  const saveKeyOf = db.transaction((pkcs12: Uint8Array, keyPem: string) => {
+    const stored = readSecret(configSecretNames.workstationPkcs12);
+    if (stored === undefined || !stored.equals(pkcs12)) return false;
+    writeSecret(configSecretNames.workstationKey, Buffer.from(keyPem, "utf8"), now().getTime());
+    return true;
   });
 
   return {
@@ -245,13 +255,18 @@ export function createConfigStore(options: ConfigStoreOptions): ConfigStore {
       if (pkcs12 !== undefined) secrets.workstationPkcs12 = new Uint8Array(pkcs12);
       const pin = readSecret(configSecretNames.workstationPin);
       if (pin !== undefined) secrets.workstationPin = pin.toString("utf8");
+      const key = readSecret(configSecretNames.workstationKey);
+      if (key !== undefined) secrets.workstationKey = key.toString("utf8");
       return secrets;
     },
     saveCaCertificate(pem, password, summary) {
       saveCa.immediate(pem, password, summary);
     },
-    saveWorkstationCertificate(pkcs12, pin, summary) {
-      saveWorkstation.immediate(pkcs12, pin, summary);
+    saveWorkstationCertificate(pkcs12, pin, keyPem, summary) {
+      saveWorkstation.immediate(pkcs12, pin, keyPem, summary);
+    },
+    saveWorkstationKey(pkcs12, keyPem) {
+      return saveKeyOf.immediate(Buffer.from(pkcs12), keyPem);
     },
     caCertificateSummary: () => readSummary("ca"),
     workstationCertificateSummary: () => readSummary("workstation"),

@@ -22,8 +22,12 @@ import {
   type KeyObject,
 } from "node:crypto";
 import { isIP } from "node:net";
-import forge from "node-forge";
+import type * as Forge from "node-forge";
+import { lazyRequire } from "#shared/runtime/lazy-require.js";
 import { DomainError } from "#shared/runtime/domain-error.js";
+
+/** node-forge, loaded on first use (lazy-require.ts): a box that only signs with stored keys never loads it. */
+const forge = lazyRequire<typeof Forge>("node-forge");
 
 /** Why credentials or a certificate were refused. */
 export type CredentialsErrorReason =
@@ -118,14 +122,13 @@ export function loadWorkstationCredentials(
   pin: string,
   options: LoadWorkstationCredentialsOptions = {},
 ): WorkstationCredentials {
-  const now = options.now ?? new Date();
-  let asn1: forge.asn1.Asn1;
+  let asn1: Forge.asn1.Asn1;
   try {
     asn1 = forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(pkcs12).toString("binary")));
   } catch (err) {
     throw new CredentialsError("NOT_PKCS12", "the file is not a PKCS#12 (.p12/.pfx) keystore", { cause: err });
   }
-  let p12: forge.pkcs12.Pkcs12Pfx;
+  let p12: Forge.pkcs12.Pkcs12Pfx;
   try {
     p12 = forge.pkcs12.pkcs12FromAsn1(asn1, false, pin);
   } catch (err) {
@@ -159,6 +162,52 @@ export function loadWorkstationCredentials(
       }
     }
   }
+  return pairCredentials(keys, certificates, options);
+}
+
+/**
+ * The workstation key and certificates as one PEM text: the private key (PKCS#8), then the
+ * workstation certificate, then the rest of the PKCS#12's certificates. The Novabox seals this text
+ * beside the PKCS#12 when the Comune uploads it (encrypted like every secret, never in clear), so a
+ * start opens the key with node:crypto in a millisecond instead of decoding the PKCS#12 with
+ * node-forge's JavaScript PBKDF2 and ciphers. Read it back with {@link loadWorkstationKey}.
+ */
+export function exportWorkstationKey(credentials: WorkstationCredentials): string {
+  return [
+    credentials.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    credentials.certificatePem,
+    ...credentials.chainPem,
+  ].join("");
+}
+
+/**
+ * Reads what {@link exportWorkstationKey} wrote, with the same checks as
+ * {@link loadWorkstationCredentials} (a key, a certificate matching it, valid at `options.now`,
+ * chained to `options.trustedCaPem` when given) and the same {@link CredentialsError}s.
+ */
+export function loadWorkstationKey(
+  pem: string,
+  options: LoadWorkstationCredentialsOptions = {},
+): WorkstationCredentials {
+  const keyBlock = /-----BEGIN PRIVATE KEY-----[\s\S]*?-----END PRIVATE KEY-----/.exec(pem);
+  if (!keyBlock) throw new CredentialsError("NO_PRIVATE_KEY", "the stored workstation key holds no private key");
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: keyBlock[0], format: "pem" });
+  } catch (err) {
+    throw new CredentialsError("NOT_A_PRIVATE_KEY", "the stored workstation key cannot be read", { cause: scrub(err) });
+  }
+  const certificates = pem.includes("-----BEGIN CERTIFICATE-----") ? toX509List([pem]) : [];
+  return pairCredentials([key], certificates, options);
+}
+
+/** The shared end of both loaders: pairs a key with its certificate and checks the certificate. */
+function pairCredentials(
+  keys: KeyObject[],
+  certificates: X509Certificate[],
+  options: LoadWorkstationCredentialsOptions,
+): WorkstationCredentials {
+  const now = options.now ?? new Date();
   if (keys.length === 0) {
     throw new CredentialsError(
       "NO_PRIVATE_KEY",
@@ -550,7 +599,7 @@ function issuedBy(cert: X509Certificate, ca: X509Certificate, now: Date): boolea
   return ca.ca && validAt(ca, now) && cert.checkIssued(ca) && cert.verify(ca.publicKey);
 }
 
-function asn1ToDer(asn1: forge.asn1.Asn1): Buffer {
+function asn1ToDer(asn1: Forge.asn1.Asn1): Buffer {
   return Buffer.from(forge.asn1.toDer(asn1).getBytes(), "binary");
 }
 
@@ -568,7 +617,7 @@ function generateRsaKey(): { privateKey: KeyObject; privateKeyPem: string; publi
   };
 }
 
-function newCertificate(publicKeyPem: string, validDays: number, notBefore?: Date): forge.pki.Certificate {
+function newCertificate(publicKeyPem: string, validDays: number, notBefore?: Date): Forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKeyPem);
   const serial = randomBytes(16);
@@ -584,7 +633,7 @@ function issue(
   ca: DevCertificateAuthority,
   validDays: number,
   notBefore: Date | undefined,
-  subject: forge.pki.CertificateField[],
+  subject: Forge.pki.CertificateField[],
   extensions: object[],
 ): IssuedCertificate {
   const caCert = forge.pki.certificateFromPem(ca.certificatePem);
@@ -608,13 +657,13 @@ function subjectKeyIdentifierOf(certificatePem: string): string {
 }
 
 /** forge's cert.sign (SHA-256 with RSA), the signature made by node:crypto (about 100 times faster than forge). */
-export function signCertificate(cert: forge.pki.Certificate, key: KeyObject): void {
+export function signCertificate(cert: Forge.pki.Certificate, key: KeyObject): void {
   const oid = forge.pki.oids.sha256WithRSAEncryption!;
   cert.md = forge.md.sha256.create();
   cert.signatureOid = oid;
   cert.siginfo.algorithmOid = oid;
   const tbs = (
-    forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }
+    forge.pki as unknown as { getTBSCertificate(c: Forge.pki.Certificate): Forge.asn1.Asn1 }
   ).getTBSCertificate(cert);
   cert.tbsCertificate = tbs;
   cert.signature = sign("sha256", asn1ToDer(tbs), key).toString("binary");

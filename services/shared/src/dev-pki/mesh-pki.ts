@@ -23,7 +23,8 @@ import { chmod, mkdir, readFile, stat } from "node:fs/promises";
 import { isIP } from "node:net";
 import { join, resolve } from "node:path";
 import type { ChannelCredentials, ServerCredentials } from "@grpc/grpc-js";
-import forge from "node-forge";
+import type * as Forge from "node-forge";
+import { lazyRequire } from "../runtime/lazy-require.js";
 import {
   createCertificateAuthority,
   loadCertificateAuthority,
@@ -39,6 +40,9 @@ import {
 } from "../mesh/mesh-identity.js";
 import { createMeshTls, type MeshTls, type MeshTlsOptions } from "../mesh/mesh-tls.js";
 import { writeAtomic } from "../runtime/write-atomic.js";
+
+/** node-forge, loaded on first use (lazy-require.ts): a box that only signs with stored keys never loads it. */
+const forge = lazyRequire<typeof Forge>("node-forge");
 
 /** The organization (O) of every mesh certificate. */
 export const meshOrganization = "Novares mesh";

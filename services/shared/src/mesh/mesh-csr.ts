@@ -13,11 +13,15 @@ import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync
 import { chmod, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import { join } from "node:path";
-import forge from "node-forge";
+import type * as Forge from "node-forge";
+import { lazyRequire } from "../runtime/lazy-require.js";
 import type { DevCertificateAuthority } from "../anpr/pki.js";
 import { DomainError } from "../runtime/domain-error.js";
 import { meshIdentityUri, parseMeshIdentityUri, type MeshIdentity } from "./mesh-identity.js";
 import { meshOrganization } from "../dev-pki/mesh-pki.js";
+
+/** node-forge, loaded on first use (lazy-require.ts): a box that only signs with stored keys never loads it. */
+const forge = lazyRequire<typeof Forge>("node-forge");
 
 /** A signing request cannot be signed (reason says why). */
 export class MeshCsrError extends DomainError {
@@ -82,7 +86,7 @@ export function signMeshCsr(
   csrPem: string,
   policy: MeshCsrPolicy,
 ): { certificatePem: string; identity: MeshIdentity; hostnames: string[] } {
-  let csr: forge.pki.CertificateSigningRequest;
+  let csr: Forge.pki.CertificateSigningRequest;
   try {
     csr = forge.pki.certificationRequestFromPem(csrPem);
   } catch {
