@@ -315,6 +315,33 @@ describe("metrics", () => {
   }, 30_000);
 });
 
+describe("ANPR outcomes on the box's /metrics", () => {
+  it("counts an ANPR refusal by ANPR's error code (EN069: the surname does not match the fiscal code)", async () => {
+    const url = `http://127.0.0.1:${mesh.ports.roveretoHttp}/metrics`;
+    const rejected = { operation: "6001", outcome: "rejected", error_code: "EN069" };
+    const latency = { operation: "6001", outcome: "rejected" };
+    const before = (await curl(url)).body;
+    const err = await certification
+      .issueCertificate(issueRequest("022161", randomUUID(), { ...citizen, surname: "ROSSI" }), {
+        headers: { authorization: `Bearer ${token}` },
+      })
+      .catch((e: unknown) => e);
+    expect(ConnectError.from(err).rawMessage).toMatch(/EN069/);
+    const after = (await curl(url)).body;
+    expect(sample(after, "novabox_anpr_requests_total", rejected)).toBe(
+      sample(before, "novabox_anpr_requests_total", rejected) + 1,
+    );
+    expect(sample(after, "novabox_anpr_request_duration_seconds_count", latency)).toBe(
+      sample(before, "novabox_anpr_request_duration_seconds_count", latency) + 1,
+    );
+    // The audit row of the refusal is counted too, with ANPR's outcome.
+    const audit = { operation: "CERTIFICATE_ISSUE", outcome: "ANPR_ERROR" };
+    expect(sample(after, "novabox_audit_rows_written_total", audit)).toBe(
+      sample(before, "novabox_audit_rows_written_total", audit) + 1,
+    );
+  }, 30_000);
+});
+
 describe("health that tells the truth", () => {
   const rovereto = async () => (await discovery.listInstances({ comuneCode: "022161" })).instances;
 
