@@ -18,7 +18,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, credentials } from "@grpc/grpc-js";
@@ -30,6 +30,20 @@ import { freePorts } from "../test/support/ports.js";
 import { cpuMs, median, rssMiB } from "./support/mesh.js";
 
 const starts = Number(process.env.BENCH_STARTS ?? 3);
+/**
+ * The box starts as deploy/systemd/novabox.service starts it: the node flags of its ExecStart and
+ * its MALLOC_ARENA_MAX (the per-module main.js and bare node get the same, so only the code differs).
+ */
+const unit = (() => {
+  const text = readFileSync(new URL("../deploy/systemd/novabox.service", import.meta.url), "utf8");
+  const exec = /^ExecStart=\S+ (.*) dist\/services\/novabox\/src\/server\/main\.bundle\.js$/m.exec(text);
+  if (!exec) throw new Error("deploy/systemd/novabox.service: ExecStart does not run main.bundle.js");
+  const arenas = /^Environment=MALLOC_ARENA_MAX=(\d+)$/m.exec(text);
+  return {
+    nodeFlags: exec[1]!.split(/\s+/).filter(Boolean),
+    env: arenas ? { MALLOC_ARENA_MAX: arenas[1]! } : ({} as Record<string, string>),
+  };
+})();
 const root = new URL("..", import.meta.url).pathname;
 const dist = join(root, ".dev", `bench-dist-${process.pid}`);
 const work = mkdtempSync(join(tmpdir(), "bench-box-start-"));
@@ -123,9 +137,10 @@ try {
     NOVABOX_GRPC_PORT: String(grpcPort),
     NOVABOX_HTTP_PORT: String(httpPort),
     NOVABOX_MESH_PLAINTEXT: "true",
+    ...unit.env,
   };
-  const boxArgs = [join(dist, "services/novabox/src/server/main.bundle.js")];
-  const moduleArgs = [join(dist, "services/novabox/src/server/main.js")];
+  const boxArgs = [...unit.nodeFlags, join(dist, "services/novabox/src/server/main.bundle.js")];
+  const moduleArgs = [...unit.nodeFlags, join(dist, "services/novabox/src/server/main.js")];
   const address = `127.0.0.1:${grpcPort}`;
   {
     const box = launch(boxArgs, boxEnv);
@@ -169,8 +184,12 @@ try {
 
     const t0 = performance.now();
     const bareNode = launch(
-      ["-e", "require('node:http').createServer().listen(0, '127.0.0.1', () => console.log('listening'))"],
-      {},
+      [
+        ...unit.nodeFlags,
+        "-e",
+        "require('node:http').createServer().listen(0, '127.0.0.1', () => console.log('listening'))",
+      ],
+      unit.env,
     );
     await printed(bareNode, /listening/, "bare node");
     bare.startMs.push(performance.now() - t0);
@@ -185,7 +204,10 @@ try {
   const mib = (v: number[]) => v.map((x) => x.toFixed(1)).join(", ");
   const ratio = (a: number[], b: number[]) => (median(a) / median(b)).toFixed(1);
   console.log(
-    `\ncompiled Novabox, ${starts} starts each (configured ANPR_HOME, simulator up), beside a bare node process:`,
+    `\nnode flags and environment of deploy/systemd/novabox.service: ${[...unit.nodeFlags, ...Object.entries(unit.env).map(([k, v]) => `${k}=${v}`)].join(" ")}`,
+  );
+  console.log(
+    `compiled Novabox, ${starts} starts each (configured ANPR_HOME, simulator up), beside a bare node process:`,
   );
   for (const [name, s] of [
     ["bundle (main.bundle.js)", bundle],

@@ -34,5 +34,7 @@ VOLUME /anpr_home
 ENV NOVABOX_SECRET_KEY_FILE=/run/secrets/novabox-secret-key
 USER node
 EXPOSE 50051 8080
-# The one-file bundle scripts/build.sh writes (README "Performance").
-CMD ["node", "dist/services/novabox/src/server/main.bundle.js"]
+# The one-file bundle scripts/build.sh writes, with the memory flags of deploy/systemd/novabox.service
+# (README "Performance").
+ENV MALLOC_ARENA_MAX=2
+CMD ["node", "--max-semi-space-size=1", "--v8-pool-size=1", "dist/services/novabox/src/server/main.bundle.js"]

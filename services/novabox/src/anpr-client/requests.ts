@@ -5,6 +5,7 @@
  * RichiestaConnessione (TestConn). Every element of the request namespaces is unqualified, as the
  * schemas declare (elementFormDefault="unqualified"); only the root element carries the namespace.
  */
+import { romeWallClock } from "#shared/runtime/rome-time.js";
 import { escapeXml } from "#shared/anpr/xml-text.js";
 import type { CertificateRequestInput, IndividualRecordRequestInput } from "../domain/model.js";
 
@@ -48,8 +49,18 @@ function el(name: string, value: string | number | bigint): string {
   return `<${name}>${escapeXml(String(value))}</${name}>`;
 }
 
-/** `2026-11-23T10:20:11.543+01:00`: xs:dateTime with the Europe/Rome offset ANPR expects. */
+/**
+ * `2026-11-23T10:20:11.543+01:00`: xs:dateTime with the Europe/Rome offset ANPR expects. Europe/Rome
+ * is computed without ICU (rome-time.ts); another `timeZone` goes through Intl.
+ */
 export function formatDateTime(date: Date, timeZone = "Europe/Rome"): string {
+  const two = (n: number) => String(n).padStart(2, "0");
+  if (timeZone === "Europe/Rome") {
+    const p = romeWallClock(date.getTime());
+    const sign = p.offsetMinutes >= 0 ? "+" : "-";
+    const abs = Math.abs(p.offsetMinutes);
+    return `${p.year}-${two(p.month)}-${two(p.day)}T${two(p.hour)}:${two(p.minute)}:${two(p.second)}.${String(p.millisecond).padStart(3, "0")}${sign}${two(Math.floor(abs / 60))}:${two(abs % 60)}`;
+  }
   const parts = Object.fromEntries(
     new Intl.DateTimeFormat("en-GB", {
       timeZone,

@@ -17,6 +17,7 @@
  * alert's `detail` never contains a fiscal code; the citizen rule puts it in the row's
  * `fiscal_code` column, where the audit log keeps fiscal codes anyway.
  */
+import { romeWallClock } from "#shared/runtime/rome-time.js";
 import { createHash } from "node:crypto";
 import { auditRecord } from "./audit-record.js";
 import type { AuditEntry, AuditOutcome } from "./model.js";
@@ -56,11 +57,9 @@ export interface Anomaly {
 const hourMs = 3_600_000;
 const registryOperations = new Set(["CERTIFICATE_ISSUE", "CERTIFICATE_PREVIEW", "INDIVIDUAL_RECORD"]);
 const refused = new Set<AuditOutcome>(["DENIED", "RATE_LIMITED", "INVALID"]);
-const romeHour = new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Rome", hour: "2-digit", hourCycle: "h23" });
-
 /** The hour of `time` in Italy (0–23). */
 export function italianHour(time: Date): number {
-  return Number(romeHour.format(time));
+  return romeWallClock(time.getTime()).hour;
 }
 
 function isNight(time: Date, rules: AnalysisRules): boolean {
