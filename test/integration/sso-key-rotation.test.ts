@@ -26,8 +26,8 @@ import { requireTool } from "../support/tools.js";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, SignJWT } from "jose";
-import { createSsoVerifier as createGatewayVerifier } from "../../services/gateway/src/domain/sso-verifier.js";
-import { createSsoVerifier as createBoxVerifier } from "../../services/novabox/src/domain/sso.js";
+import { createSsoVerifier as createGatewayVerifier } from "#shared/mesh/sso-verifier.js";
+import { createBoxSsoVerifier as createBoxVerifier } from "../../services/novabox/src/domain/sso.js";
 import { createSsoKeySet } from "#shared/mesh/sso-key-set.js";
 import { testSettings } from "../../services/novabox/test/fakes.js";
 
@@ -81,11 +81,8 @@ describe("SSO key rotation through a JWKS URL", () => {
       refreshIntervalMs: 60_000,
       minRefetchIntervalMs: 60_000,
     });
-    gateway = createGatewayVerifier({
-      keys: createSsoKeySet({ source: { kind: "jwks-url", url }, refreshIntervalMs, minRefetchIntervalMs: 100 }),
-      issuer,
-      audience,
-    });
+    const keys = createSsoKeySet({ source: { kind: "jwks-url", url }, refreshIntervalMs, minRefetchIntervalMs: 100 });
+    gateway = createGatewayVerifier({ trust: () => ({ keys, issuer, audience }), clock: () => new Date() });
     const settings = testSettings({ ssoJwksUrl: url, ssoPublicKeyPem: "", ssoIssuer: issuer, ssoAudience: audience });
     box = createBoxVerifier({
       settings: () => settings,

@@ -3,7 +3,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { SignJWT } from "jose";
 import { createDevSsoIssuer, demoTobacconists } from "../src/domain/dev-sso.js";
 import { SsoTokenError, TobacconistMismatchError, UnknownTobacconistError } from "../src/domain/errors.js";
-import { createSsoVerifier } from "../src/domain/sso-verifier.js";
+import { createSsoVerifier, singleKeyResolver } from "#shared/mesh/sso-verifier.js";
 import { effectiveTobacconistId } from "#shared/mesh/sso-token.js";
 
 const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -14,7 +14,10 @@ const clock = () => fixedNow;
 
 describe("development SSO issuer + gateway verifier", () => {
   const issuer = createDevSsoIssuer({ privateKey: rsa.privateKey, issuer: ISSUER, audience: AUDIENCE, clock });
-  const verifier = createSsoVerifier({ publicKey: rsa.publicKey, issuer: ISSUER, audience: AUDIENCE, clock });
+  const verifier = createSsoVerifier({
+    trust: () => ({ keys: singleKeyResolver(rsa.publicKey), issuer: ISSUER, audience: AUDIENCE }),
+    clock,
+  });
 
   it("issues an 8-hour RS256 token for a demo tobacconist that the verifier accepts", async () => {
     const issued = await issuer.issue({ tobacconistId: "TAB-0001" });
@@ -34,9 +37,7 @@ describe("development SSO issuer + gateway verifier", () => {
 
   it("refuses an expired token, a missing header, and a token without sub", async () => {
     const late = createSsoVerifier({
-      publicKey: rsa.publicKey,
-      issuer: ISSUER,
-      audience: AUDIENCE,
+      trust: () => ({ keys: singleKeyResolver(rsa.publicKey), issuer: ISSUER, audience: AUDIENCE }),
       clock: () => new Date(fixedNow.getTime() + 9 * 3600 * 1000),
     });
     const issued = await issuer.issue({ tobacconistId: "TAB-0002" });
@@ -56,10 +57,10 @@ describe("development SSO issuer + gateway verifier", () => {
     await expect(verifier.verify(`Bearer ${noSub}`)).rejects.toBeInstanceOf(SsoTokenError);
   });
 
-  it("accepts only RSA verification keys", () => {
-    const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
-    expect(() => createSsoVerifier({ publicKey: ec.publicKey, issuer: ISSUER, audience: AUDIENCE })).toThrow(/RS256/);
-    expect(() => createSsoVerifier({ publicKey: "not a key", issuer: ISSUER, audience: AUDIENCE })).toThrow(/PEM/);
+  it("refuses a key that is not a readable public key, or of a type no SSO algorithm is pinned to", () => {
+    const x25519 = generateKeyPairSync("x25519");
+    expect(() => singleKeyResolver(x25519.publicKey)).toThrow(/RSA, P-256 or Ed25519/);
+    expect(() => singleKeyResolver("not a key")).toThrow(/PEM/);
   });
 });
 

@@ -34,7 +34,7 @@ import type { ClientCallOptions, GrpcClient } from "#shared/rpc/grpc-adapter.js"
 import { fromServiceError, RpcError, toServiceError } from "#shared/rpc/grpc-status.js";
 import { createMemoryQuotaStore } from "../src/domain/memory-quota-store.js";
 import { createQuotaGuard, type LedgerEntry } from "../src/domain/quota.js";
-import { createSsoVerifier } from "../src/domain/sso-verifier.js";
+import { createSsoVerifier, singleKeyResolver } from "#shared/mesh/sso-verifier.js";
 import { quotaMinuteHeader } from "#shared/rpc/mesh-headers.js";
 import { createCertificationHandlers, createConsultationHandlers } from "../src/handlers/tobacconist-handlers.js";
 
@@ -93,7 +93,10 @@ function setup(options: { perMinute?: number; upstream?: () => Error | undefined
         create(GetIndividualRecordResponseSchema, { requestId: "r" }),
       ),
   } as GrpcClient<typeof ConsultationService>;
-  const sso = createSsoVerifier({ publicKey: key.publicKey, issuer: ISSUER, audience: AUDIENCE, clock });
+  const sso = createSsoVerifier({
+    trust: () => ({ keys: singleKeyResolver(key.publicKey), issuer: ISSUER, audience: AUDIENCE }),
+    clock,
+  });
   const quota = createQuotaGuard({
     store: createMemoryQuotaStore(),
     limits: {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { SignJWT, type JWTPayload } from "jose";
-import { createSsoVerifier } from "../src/domain/sso.js";
+import { createBoxSsoVerifier } from "../src/domain/sso.js";
 import { fakeClock, testSettings } from "./fakes.js";
 
 const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -20,7 +20,7 @@ function setup(publicKey: KeyObject = rsa.publicKey, overrides: Parameters<typeo
     ssoAudience: AUDIENCE,
     ...overrides,
   });
-  const verifier = createSsoVerifier({ settings: () => settings, clock });
+  const verifier = createBoxSsoVerifier({ settings: () => settings, clock });
   const now = Math.floor(clock().getTime() / 1000);
   const claims: JWTPayload = {
     iss: ISSUER,

@@ -27,7 +27,7 @@ import { createCertificationService } from "../src/domain/certification-service.
 import { createConsultationService } from "../src/domain/consultation-service.js";
 import type { Settings } from "../src/domain/model.js";
 import { createRateLimiter } from "../src/domain/rate-limiter.js";
-import { createSsoVerifier } from "../src/domain/sso.js";
+import { createBoxSsoVerifier } from "../src/domain/sso.js";
 import { createCertificationHandlers } from "../src/handlers/certification-handlers.js";
 import { createConsultationHandlers } from "../src/handlers/consultation-handlers.js";
 import {
@@ -69,7 +69,7 @@ function setup(options: { settings?: Partial<Settings>; gateway?: ReturnType<typ
   };
   const certification = createCertificationService({ ...deps, idempotency, pending: fakePendingStore(idempotency) });
   const consultation = createConsultationService(deps);
-  const verifier = createSsoVerifier({ settings: () => settings, clock });
+  const verifier = createBoxSsoVerifier({ settings: () => settings, clock });
   const transport = createRouterTransport((router) => {
     addConnectService(router, CertificationService, createCertificationHandlers({ certification, sso: verifier }));
     addConnectService(router, ConsultationService, createConsultationHandlers({ consultation, sso: verifier }));

@@ -7,7 +7,6 @@
 import { randomUUID, type KeyObject } from "node:crypto";
 import { SignJWT } from "jose";
 import { InvalidTokenRequestError, UnknownTobacconistError } from "./errors.js";
-import { ssoAlgorithm } from "./sso-verifier.js";
 
 /** A tobacconist the development SSO knows. */
 export interface DemoTobacconist {
@@ -25,6 +24,9 @@ export const demoTobacconists: readonly DemoTobacconist[] = Object.freeze([
   { tobacconistId: "TAB-0004", name: "Tabaccheria Piazza Walther" },
   { tobacconistId: "TAB-0005", name: "Tabacchi alla Stazione" },
 ]);
+
+/** The JWS algorithm the development SSO signs with (its key is RSA). */
+export const ssoAlgorithm = "RS256";
 
 /** Token lifetime: one working day (8 hours). */
 export const devTokenTtlSeconds = 8 * 3600;

@@ -8,7 +8,7 @@ import type { CounterService } from "#gen/novares/counter/v1/counter_service_pb.
 import { DomainError } from "#shared/runtime/domain-error.js";
 import type { CallContext, ServiceImpl } from "#shared/rpc/grpc-adapter.js";
 import type { QuotaStore } from "../domain/quota.js";
-import type { SsoVerifier } from "../domain/sso-verifier.js";
+import type { SsoVerifier } from "#shared/mesh/sso-verifier.js";
 import { requestHeader } from "./forwarding.js";
 
 /** Options of {@link createCounterHandlers}. */

@@ -13,7 +13,7 @@ import type { ConsultationService } from "#gen/novabox/consultation/v1/consultat
 import type { CallContext, GrpcClient, ServiceImpl } from "#shared/rpc/grpc-adapter.js";
 import type { ErrorLogger } from "#shared/rpc/grpc-status.js";
 import type { CallFacts } from "#shared/runtime/observability.js";
-import type { SsoVerifier } from "../domain/sso-verifier.js";
+import type { SsoVerifier } from "#shared/mesh/sso-verifier.js";
 import { romeMonth, type LedgerEntry, type QuotaGuard } from "../domain/quota.js";
 import { effectiveTobacconistId } from "#shared/mesh/sso-token.js";
 import { quotaMinuteHeader } from "#shared/rpc/mesh-headers.js";

@@ -25,7 +25,7 @@ import { createObservability, type Observability } from "#shared/runtime/observa
 import { createOpsHttpHandler } from "#shared/rpc/ops-http.js";
 import { expectMeshPeer } from "#shared/mesh/mesh-tls.js";
 import { createDevSsoIssuer, type DemoTobacconist } from "../domain/dev-sso.js";
-import { createSsoVerifier } from "../domain/sso-verifier.js";
+import { createSsoVerifier } from "#shared/mesh/sso-verifier.js";
 import { createDevSsoRoutes, type DevSsoRoutes } from "../handlers/dev-sso-routes.js";
 import { consoleClientId, createDevOidcProvider } from "../domain/dev-oidc.js";
 import { createDiscoveryHandlers } from "../handlers/discovery-handlers.js";
@@ -257,7 +257,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
         : logger.warn({ problem: outcome.error }, "SSO key set could not be fetched: keeping the last good set"),
   });
   await ssoKeys.refresh();
-  const sso = createSsoVerifier({ keys: ssoKeys, issuer: ssoOptions.issuer, audience: ssoOptions.audience, clock });
+  const sso = createSsoVerifier({
+    trust: () => ({ keys: ssoKeys, issuer: ssoOptions.issuer, audience: ssoOptions.audience }),
+    clock,
+  });
 
   const observability =
     options.observability ??

@@ -6,7 +6,8 @@
  * refuses tobacconists the Comune revoked.
  */
 import { createSsoKeySet, type SsoKeySet, type SsoKeySetStatus, type SsoKeySource } from "#shared/mesh/sso-key-set.js";
-import { verifySsoTokenWithKeys, type TobacconistIdentity } from "#shared/mesh/sso-token.js";
+import { createSsoVerifier } from "#shared/mesh/sso-verifier.js";
+import type { TobacconistIdentity } from "#shared/mesh/sso-token.js";
 import { isDomainError } from "#shared/runtime/domain-error.js";
 import { SsoNotConfiguredError, TobacconistRevokedError } from "./errors.js";
 import type { Settings } from "./model.js";
@@ -15,8 +16,8 @@ import type { Clock } from "./ports.js";
 export type { TobacconistIdentity };
 export { algorithmForKey } from "#shared/mesh/sso-token.js";
 
-/** Options of {@link createSsoVerifier}. */
-export interface SsoVerifierOptions {
+/** Options of {@link createBoxSsoVerifier}. */
+export interface BoxSsoVerifierOptions {
   /** Current settings (keys, issuer, audience, revoked tobacconists), read on every call. */
   settings: () => Settings;
   clock: Clock;
@@ -29,8 +30,8 @@ export interface SsoVerifierOptions {
   createKeySet?: (source: SsoKeySource) => SsoKeySet;
 }
 
-/** Verifies tobacconists' SSO tokens. */
-export interface SsoVerifier {
+/** Verifies tobacconists' SSO tokens with the box's settings. */
+export interface BoxSsoVerifier {
   /**
    * Verifies `token` (raw JWT, or `Bearer <JWT>`) and returns the tobacconist. Throws
    * "precondition-failed" when SSO is not configured, "unauthenticated" ({@link SsoTokenError}, reason
@@ -60,8 +61,11 @@ export function assertNotRevoked(settings: Pick<Settings, "revokedTobacconists">
     throw new TobacconistRevokedError(tobacconistId);
 }
 
-/** Creates the {@link SsoVerifier}. */
-export function createSsoVerifier(options: SsoVerifierOptions): SsoVerifier {
+/**
+ * Creates the {@link BoxSsoVerifier}: the mesh's one verifier (#shared/mesh/sso-verifier.js) with
+ * the trust taken from the current settings, then the Comune's revocations.
+ */
+export function createBoxSsoVerifier(options: BoxSsoVerifierOptions): BoxSsoVerifier {
   const build = options.createKeySet ?? ((source: SsoKeySource) => createSsoKeySet({ source, clock: options.clock }));
   /** The key set of the current settings, rebuilt only when the source changes (so its cache survives). */
   let cached: { stamp: string; keys: SsoKeySet } | undefined;
@@ -83,6 +87,9 @@ export function createSsoVerifier(options: SsoVerifierOptions): SsoVerifier {
     cached = undefined;
     try {
       cached = { stamp, keys: build(source) };
+      // Fetch a new JWKS address at once, so the panel's SSO_KEYS_STALE says the truth about it
+      // (answers or not) before the first tobacconist signs in.
+      void cached.keys.refresh();
     } catch (err) {
       const message = isDomainError(err)
         ? `${err.message}; set the Novares SSO keys again in the admin panel`
@@ -92,17 +99,20 @@ export function createSsoVerifier(options: SsoVerifierOptions): SsoVerifier {
     return cached.keys;
   };
 
+  const verifier = createSsoVerifier({
+    trust: () => {
+      const settings = options.settings();
+      return { keys: keysFor(settings), issuer: settings.ssoIssuer, audience: settings.ssoAudience };
+    },
+    clock: options.clock,
+    bareTokenAccepted: true,
+    ...(options.clockToleranceSeconds !== undefined ? { clockToleranceSeconds: options.clockToleranceSeconds } : {}),
+  });
+
   return {
     async verify(token) {
-      const settings = options.settings();
-      const keys = keysFor(settings);
-      const identity = await verifySsoTokenWithKeys(
-        token,
-        keys,
-        { issuer: settings.ssoIssuer, audience: settings.ssoAudience },
-        { now: options.clock(), clockToleranceSeconds: options.clockToleranceSeconds ?? 30 },
-      );
-      assertNotRevoked(settings, identity.tobacconistId);
+      const identity = await verifier.verify(token);
+      assertNotRevoked(options.settings(), identity.tobacconistId);
       return identity;
     },
     keyStatus() {

@@ -12,7 +12,7 @@ import {
 } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import type { ServiceImpl } from "#shared/rpc/grpc-adapter.js";
 import type { CertificationService } from "../domain/certification-service.js";
-import type { SsoVerifier } from "../domain/sso.js";
+import type { BoxSsoVerifier } from "../domain/sso.js";
 import type { CertificateInput, StampDutyInput } from "../domain/validation.js";
 import { anprMessages, tobacconistCaller } from "./tobacconist-calls.js";
 import type { CallContext } from "#shared/rpc/grpc-adapter.js";
@@ -23,7 +23,7 @@ const languageCodes = ["", "IT", "DE", "FR", "SL"] as const;
 /** Options for {@link createCertificationHandlers}. */
 export interface CertificationHandlersOptions {
   certification: CertificationService;
-  sso: SsoVerifier;
+  sso: BoxSsoVerifier;
   /** Checks the mesh peer before anything else (only the router and gateway may call); omitted on a plaintext box. */
   peerGuard?: (context: CallContext) => unknown;
   /** Attaches the call's Comune and tobacconist to its span and access-log line (observability.ts). */

@@ -7,13 +7,13 @@ import type { CallFacts } from "#shared/runtime/observability.js";
 import { civilStatusDescription, RELATIONSHIPS } from "#shared/anpr/tables.js";
 import type { PersonRecord, Place } from "../domain/model.js";
 import type { ConsultationService } from "../domain/consultation-service.js";
-import type { SsoVerifier } from "../domain/sso.js";
+import type { BoxSsoVerifier } from "../domain/sso.js";
 import { anprMessages, tobacconistCaller } from "./tobacconist-calls.js";
 
 /** Options for {@link createConsultationHandlers}. */
 export interface ConsultationHandlersOptions {
   consultation: ConsultationService;
-  sso: SsoVerifier;
+  sso: BoxSsoVerifier;
   /** Checks the mesh peer before anything else (only the router and gateway may call); omitted on a plaintext box. */
   peerGuard?: (context: CallContext) => unknown;
   /** Attaches the call's Comune and tobacconist to its span and access-log line (observability.ts). */

@@ -7,7 +7,7 @@ import { effectiveTobacconistId } from "#shared/mesh/sso-token.js";
 import type { CallContext } from "#shared/rpc/grpc-adapter.js";
 import { quotaMinuteHeader } from "#shared/rpc/mesh-headers.js";
 import type { AnprMessage, Caller } from "../domain/model.js";
-import type { SsoVerifier } from "../domain/sso.js";
+import type { BoxSsoVerifier } from "../domain/sso.js";
 import { bearerToken } from "./auth.js";
 
 /** What a request id taken from a caller's `x-request-id` may look like (observability.ts adopts only these). */
@@ -19,7 +19,7 @@ const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
  * tobacconist's receipt finds the audit row and the access-log line of every service.
  */
 export async function tobacconistCaller(
-  sso: SsoVerifier,
+  sso: BoxSsoVerifier,
   context: CallContext,
   requestedTobacconist: string,
 ): Promise<Caller> {
