@@ -12,6 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Client, status } from "@grpc/grpc-js";
+import { DiscoveryService, InstanceHealth } from "#gen/novares/discovery/v1/discovery_service_pb.js";
+import { createGrpcClient } from "#shared/rpc/grpc-adapter.js";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { ensureMeshPki, meshBoxRole, meshCredentials, parseMeshBoxSpec } from "#shared/dev-pki/mesh-pki.js";
@@ -45,6 +48,7 @@ let gatewayUrl = "";
 let simUrl = "";
 let ssoIssuer = "";
 let freshBoxUrl = "";
+let freshGrpcPort = 0;
 let secondBox: StartedService | undefined;
 let secondBoxPorts = { grpc: 0, http: 0 };
 const massThreshold = 3;
@@ -87,6 +91,7 @@ beforeAll(async () => {
     "novabox ready",
   );
   freshBoxUrl = `http://127.0.0.1:${freshHttp}`;
+  freshGrpcPort = freshGrpc!;
 
   browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -203,13 +208,44 @@ describe("Novabox admin panel", () => {
     await page.fill("#pin", w.pin);
     await page.click("text=Salva e continua");
 
-    // step 3: the connectivity check
+    // step 3: Novares and the SSO, checked in the browser first (nothing filled in yet)
+    await page.getByTestId("step-mesh").waitFor();
+    await page.fill("#sso_audience", "");
+    await page.click("[data-testid=step-mesh] button[type=submit]");
+    await expect(page.locator("#novares_discovery_address-error").textContent()).resolves.toContain(
+      "Inserire l'indirizzo di Novares",
+    );
+    expect(await page.locator("#sso_issuer-error").textContent()).toContain("emittente SSO");
+    expect(await page.locator("#sso_jwks_url-error").textContent()).toContain("JWKS");
+    await page.fill("#novares_discovery_address", "router.novares.it");
+    await page.click("[data-testid=step-mesh] button[type=submit]");
+    expect(await page.locator("#novares_discovery_address-error").textContent()).toContain("host:porta");
+    // this box speaks plaintext inside the mesh, so the router (mutual TLS) cannot be reached from it;
+    // and the JWKS address is wrong on purpose: the panel must say both
+    await page.fill("#novares_discovery_address", `127.0.0.1:${ports.router}`);
+    await page.fill("#advertised_host", "127.0.0.1");
+    await page.fill("#advertised_port", String(freshGrpcPort));
+    await page.fill("#sso_issuer", ssoIssuer);
+    await page.fill("#sso_audience", "novabox");
+    await page.fill("#sso_jwks_url", `${gatewayUrl}/dev-sso/no-such-jwks.json`);
+    await screenshot(page, "novabox-wizard-3-novares-sso");
+    await page.click("[data-testid=step-mesh] button[type=submit]");
+
+    // step 4: the connectivity checks, ANPR and Novares (a real announcement)
     await page.getByTestId("step-check").waitFor();
     await page.click("text=Verifica il collegamento");
     const result = page.getByTestId("connection-result");
     await result.waitFor();
     expect(await result.textContent()).toContain("Collegamento riuscito");
-    await screenshot(page, "novabox-wizard-3-connection");
+    await page.click("text=Verifica il collegamento con Novares");
+    const novares = page.getByTestId("novares-result");
+    await novares.waitFor({ timeout: 30_000 });
+    expect(await novares.getAttribute("data-ok")).toBe("false");
+    // a plaintext client at a TLS listener: the router is not reached (UNAVAILABLE)
+    expect({ stage: await novares.getAttribute("data-stage") }).toEqual({ stage: "NETWORK" });
+    expect(await novares.textContent()).toContain("Collegamento con Novares non riuscito");
+    expect(await novares.textContent()).toContain(`127.0.0.1:${ports.router}`);
+    await screenshot(page, "novabox-wizard-4-connection");
 
     // the configuration: both certificates with fingerprint, subject and expiry
     await page.click("text=Vai alla configurazione");
@@ -219,6 +255,36 @@ describe("Novabox admin panel", () => {
     expect(ws).toContain(w.postazioneId);
     expect(ws).toContain("Impronta SHA-256");
     expect(await page.getByTestId("ca-certificate").textContent()).toContain("Scadenza");
+
+    // GetConfig's warnings: the SSO key set could not be fetched (the JWKS address above answers 404)
+    const staleWarning = page.locator('[data-testid=config-warnings] li[data-warning="SSO_KEYS_STALE"]');
+    await waitFor(
+      "the SSO_KEYS_STALE warning in the panel",
+      async () => ((await staleWarning.count()) > 0 ? true : (await page.reload(), undefined)),
+      30_000,
+      1_000,
+    );
+    await waitFor(
+      "the failed fetch in the warning",
+      async () =>
+        ((await staleWarning.textContent()) ?? "").includes("HTTP 404") ? true : (await page.reload(), undefined),
+      30_000,
+      1_000,
+    );
+    expect(await staleWarning.textContent()).toContain("never fetched");
+    await screenshot(page, "novabox-configuration-warnings");
+    // fixed on the configuration page: the warning goes away
+    await page.fill("[data-testid=mesh] #sso_jwks_url", `${gatewayUrl}/dev-sso/jwks.json`);
+    await page.click("[data-testid=mesh] button[type=submit]");
+    await page.getByTestId("mesh-settings-saved").waitFor();
+    await waitFor(
+      "the SSO_KEYS_STALE warning to go",
+      async () => ((await staleWarning.count()) === 0 ? true : (await page.reload(), undefined)),
+      30_000,
+      1_000,
+    );
+    await page.getByTestId("workstation-certificate").waitFor();
+    expect(await page.locator("[data-testid=mesh] #sso_jwks_url").inputValue()).toBe(`${gatewayUrl}/dev-sso/jwks.json`);
     await screenshot(page, "novabox-configuration");
   }, 120_000);
 
@@ -648,8 +714,15 @@ describe("every screen in Italian and in German", () => {
       await page.fill("#anpr_base_url", simUrl);
       await page.selectOption("#anpr_environment", "1");
       await page.click("[data-testid=step-anpr] button[type=submit]");
-      await page.getByTestId("step-check").waitFor();
+      await page.getByTestId("step-mesh").waitFor();
       await bothLanguages(page, "wizard step 3");
+      await page.fill("#novares_discovery_address", `127.0.0.1:${ports.router}`);
+      await page.fill("#advertised_host", "127.0.0.1");
+      await page.fill("#sso_issuer", ssoIssuer);
+      await page.fill("#sso_jwks_url", `${gatewayUrl}/dev-sso/jwks.json`);
+      await page.click("[data-testid=step-mesh] button[type=submit]");
+      await page.getByTestId("step-check").waitFor();
+      await bothLanguages(page, "wizard step 4");
     } finally {
       await german.close();
     }
@@ -693,5 +766,127 @@ describe("every screen in Italian and in German", () => {
     await page.getByTestId("counter-account").waitFor();
     await bothLanguages(page, "console account and alerts");
     await page.close();
+  }, 180_000);
+});
+
+describe("a box set up entirely in the browser joins the mesh", () => {
+  // Last in this file: a third Trento workstation (POST-022205-03) would otherwise share Trento's
+  // calls with npm start's box, which the tests above read the audit log of.
+  let joiningBox: StartedService | undefined;
+  const channels: Client[] = [];
+
+  afterAll(async () => {
+    for (const c of channels) c.close();
+    await joiningBox?.process.stop(10_000);
+  });
+
+  it("the wizard sets ANPR, Novares and the SSO; the announcement succeeds; the router lists it SERVING and it verifies SSO tokens", async () => {
+    const meshDir = join(dev, "mesh-pki");
+    const workstationId = "POST-022205-03";
+    await ensureMeshPki(meshDir, { boxes: [`022205:${workstationId}`] });
+    const role = meshBoxRole(parseMeshBoxSpec(`022205:${workstationId}`));
+    const [grpc, http] = await freePorts(2);
+    const home = join(dev, "joining-box", "anpr_home");
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    joiningBox = await startService(
+      "services/novabox/src/server/main.ts",
+      {
+        ANPR_HOME: home,
+        NOVABOX_HOST: "127.0.0.1",
+        NOVABOX_GRPC_PORT: String(grpc),
+        NOVABOX_HTTP_PORT: String(http),
+        NOVABOX_MESH_TLS_DIR: meshDir,
+        NOVABOX_MESH_ROLE: role,
+        NOVABOX_WEB_DIR: join(root, "web/dist/novabox"),
+      },
+      "novabox ready",
+    );
+
+    const page = await context!.newPage();
+    await page.goto(`http://127.0.0.1:${http}`);
+    await page.getByTestId("step-admin").waitFor();
+    await page.fill("#username", "admin");
+    await page.fill("#password", "una frase lunga e sicura");
+    await page.fill("#confirm", "una frase lunga e sicura");
+    await page.click("[data-testid=step-admin] button[type=submit]");
+
+    await page.getByTestId("step-anpr").waitFor();
+    const w = workstation("022205");
+    await page.setInputFiles("#certificate", join(dev, "pki", "anpr-sim-ca.pem"));
+    await page.setInputFiles("#pkcs12", w.pkcs12);
+    await page.fill("#pin", w.pin);
+    await page.fill("#operator_id", w.operatorId);
+    await page.fill("#office_id", w.sedeId);
+    await page.fill("#workstation_id", workstationId);
+    await page.fill("#comune_code", "022205");
+    await page.fill("#comune_name", "Trento");
+    await page.fill("#registry_officer_surname", "BIANCHI");
+    await page.fill("#registry_officer_name", "ANNA");
+    await page.fill("#anpr_base_url", simUrl);
+    await page.selectOption("#anpr_environment", { label: "Test (collaudo)" });
+    await page.click("[data-testid=step-anpr] button[type=submit]");
+
+    await page.getByTestId("step-mesh").waitFor();
+    await page.fill("#novares_discovery_address", `127.0.0.1:${ports.router}`);
+    await page.fill("#advertised_host", "127.0.0.1");
+    await page.fill("#advertised_port", String(grpc));
+    await page.fill("#sso_issuer", ssoIssuer);
+    await page.fill("#sso_audience", "novabox");
+    await page.fill("#sso_jwks_url", `${gatewayUrl}/dev-sso/jwks.json`);
+    await page.click("[data-testid=step-mesh] button[type=submit]");
+
+    await page.getByTestId("step-check").waitFor();
+    await page.click("text=Verifica il collegamento");
+    await page.getByTestId("connection-result").waitFor();
+    expect(await page.getByTestId("connection-result").textContent()).toContain("Collegamento riuscito");
+    await page.click("text=Verifica il collegamento con Novares");
+    const novares = page.getByTestId("novares-result");
+    await novares.waitFor({ timeout: 30_000 });
+    expect(await novares.getAttribute("data-ok")).toBe("true");
+    expect(await page.getByTestId("novares-instance").textContent()).toContain(workstationId.toLowerCase());
+    expect(await novares.textContent()).toContain(`127.0.0.1:${grpc}`);
+    await screenshot(page, "novabox-wizard-4-novares-joined");
+    await page.close();
+
+    // The router itself (mutual TLS, as the gateway): the box is listed for Trento, SERVING.
+    const routerChannel = new Client(`127.0.0.1:${ports.router}`, meshCredentials(meshDir, "gateway").client);
+    channels.push(routerChannel);
+    const discovery = createGrpcClient(DiscoveryService, routerChannel);
+    const instance = await waitFor(
+      "the browser-configured box SERVING at the router",
+      async () =>
+        (await discovery.listInstances({ comuneCode: "022205" })).instances.find(
+          (i) => i.workstationCode === workstationId && i.health === InstanceHealth.SERVING,
+        ),
+      30_000,
+      500,
+    );
+    expect({ host: instance.host, port: instance.port }).toEqual({ host: "127.0.0.1", port: grpc });
+
+    // The SSO set in the browser works: the box verifies a development SSO token against the JWKS
+    // address it was given (called as the gateway would, over mutual TLS), and refuses a forged one.
+    const { token } = (await (
+      await fetch(`${gatewayUrl}/dev-sso/token`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ tobacconistId: "TAB-0002" }),
+      })
+    ).json()) as { token: string };
+    const boxChannel = new Client(`127.0.0.1:${grpc}`, meshCredentials(meshDir, "gateway").client);
+    channels.push(boxChannel);
+    const consultation = createGrpcClient(ConsultationService, boxChannel);
+    const record = await consultation.getIndividualRecord(
+      { comuneCode: "022205", fiscalCode: "RSSMRA85T10A562S" },
+      { metadata: { authorization: `Bearer ${token}` }, deadline: 30_000 },
+    );
+    expect(record.record).toBeDefined();
+    expect(record.anprOperationId).not.toBe("");
+    const forged = `${token.slice(0, -4)}AAAA`;
+    await expect(
+      consultation.getIndividualRecord(
+        { comuneCode: "022205", fiscalCode: "RSSMRA85T10A562S" },
+        { metadata: { authorization: `Bearer ${forged}` }, deadline: 30_000 },
+      ),
+    ).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
   }, 180_000);
 });

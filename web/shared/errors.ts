@@ -21,6 +21,8 @@ const byReason: Record<string, string> = {
   CERT_EXPIRED: "Il certificato è scaduto.",
   INVALID_CREDENTIALS: "Nome utente o password non corretti.",
   ADMIN_ALREADY_REGISTERED: "L'amministratore è già stato creato: accedere con le sue credenziali.",
+  ADVERTISED_HOST_LOOPBACK:
+    "Questo Novabox ascolta su tutte le interfacce: un indirizzo di loopback (127.0.0.1, localhost) non è raggiungibile dal router. Indicare il nome o l'indirizzo con cui gli altri server lo raggiungono.",
 };
 
 const byCode: Partial<Record<Code, string>> = {

@@ -105,11 +105,8 @@ export const german: Dictionary = {
 
   // setup wizard and login
   "Configurazione iniziale del Novabox": "Ersteinrichtung der Novabox",
-  "Tre passaggi: l'account dell'amministratore, le credenziali per ANPR, la verifica del collegamento.":
-    "Drei Schritte: das Konto des Administrators, die Zugangsdaten für ANPR, die Prüfung der Verbindung.",
   "1. Amministratore": "1. Administrator",
   "2. Credenziali ANPR": "2. ANPR-Zugangsdaten",
-  "3. Verifica collegamento": "3. Verbindung prüfen",
   "Account dell'amministratore": "Konto des Administrators",
   "Nome utente": "Benutzername",
   Password: "Passwort",
@@ -415,4 +412,64 @@ export const german: Dictionary = {
     "Über Novares ausgestellte Bescheinigungen, nach Tabaktrafik und Gemeinde",
   "{tobacconist}: più di {distinct} persone diverse in {minutes} minuti; Comuni coinvolti: {comuni}":
     "{tobacconist}: mehr als {distinct} verschiedene Personen in {minutes} Minuten; betroffene Gemeinden: {comuni}",
+  "Avvisi del Novabox": "Hinweise der Novabox",
+  "Novares e accesso SSO": "Novares und SSO-Anmeldung",
+  "Dove il Novabox si annuncia, come il router lo raggiunge e con quali chiavi verifica i token delle tabaccherie.":
+    "Wo sich die Novabox anmeldet, wie der Router sie erreicht und mit welchen Schlüsseln sie die Token der Tabaktrafiken prüft.",
+  "Indirizzo di Novares (discovery)": "Novares-Adresse (Discovery)",
+  "host:porta del router Novares, es. router.novares.it:50060.":
+    "Host:Port des Novares-Routers, z. B. router.novares.it:50060.",
+  "Host annunciato": "Angekündigter Host",
+  "Il nome o l'indirizzo con cui il router raggiunge questo Novabox; vuoto = quello su cui ascolta.":
+    "Der Name oder die Adresse, unter der der Router diese Novabox erreicht; leer = die Adresse, auf der sie lauscht.",
+  "Porta annunciata": "Angekündigter Port",
+  "Vuoto = la porta gRPC su cui ascolta il Novabox.": "Leer = der gRPC-Port, auf dem die Novabox lauscht.",
+  "Emittente SSO (issuer)": "SSO-Aussteller (Issuer)",
+  "L'URL dell'emittente dei token di Novares.": "Die URL des Token-Ausstellers von Novares.",
+  "Destinatario dei token (audience)": "Token-Empfänger (Audience)",
+  "Di norma novabox.": "In der Regel novabox.",
+  "Indirizzo delle chiavi SSO (JWKS)": "Adresse der SSO-Schlüssel (JWKS)",
+  "L'URL del JWK Set dell'emittente: le chiavi nuove arrivano da sole.":
+    "Die URL des JWK Sets des Ausstellers: neue Schlüssel kommen von selbst.",
+  "File delle chiavi SSO (JWK Set)": "Datei der SSO-Schlüssel (JWK Set)",
+  "Solo senza indirizzo JWKS: il file JSON con le chiavi pubbliche dell'emittente.":
+    "Nur ohne JWKS-Adresse: die JSON-Datei mit den öffentlichen Schlüsseln des Ausstellers.",
+  "Verifica il collegamento con Novares": "Verbindung mit Novares prüfen",
+  "Collegamento con Novares non riuscito": "Verbindung mit Novares fehlgeschlagen",
+  "Annuncio a Novares riuscito.": "Anmeldung bei Novares erfolgreich.",
+  "Il Novabox è in servizio nella rete.": "Die Novabox ist im Netz in Betrieb.",
+  "Il Novabox non è ancora in servizio.": "Die Novabox ist noch nicht in Betrieb.",
+  "Indirizzo di Novares": "Novares-Adresse",
+  "Indirizzo annunciato": "Angekündigte Adresse",
+  Istanza: "Instanz",
+  "Risposta del router": "Antwort des Routers",
+  "Verificato il": "Geprüft am",
+  "router non raggiungibile": "Router nicht erreichbar",
+  "annuncio rifiutato dal router": "Anmeldung vom Router abgelehnt",
+  "Verifica collegamento Novares": "Prüfung der Novares-Verbindung",
+  "Verifica del collegamento con Novares": "Prüfung der Verbindung mit Novares",
+  "Il Novabox si annuncia al router di Novares con il proprio certificato della rete: se il router lo accetta, il Comune è raggiungibile dalle tabaccherie.":
+    "Die Novabox meldet sich mit ihrem Netzzertifikat beim Novares-Router an: Nimmt der Router sie an, ist die Gemeinde für die Tabaktrafiken erreichbar.",
+  "Modifica Novares e SSO": "Novares und SSO ändern",
+  "Salva Novares e SSO": "Novares und SSO speichern",
+  "Quattro passaggi: l'account dell'amministratore, le credenziali per ANPR, Novares e l'accesso SSO, la verifica dei collegamenti.":
+    "Vier Schritte: das Konto des Administrators, die Zugangsdaten für ANPR, Novares und die SSO-Anmeldung, die Prüfung der Verbindungen.",
+  "3. Novares e accesso SSO": "3. Novares und SSO-Anmeldung",
+  "4. Verifica dei collegamenti": "4. Prüfung der Verbindungen",
+  "Questo Novabox ascolta su tutte le interfacce: un indirizzo di loopback (127.0.0.1, localhost) non è raggiungibile dal router. Indicare il nome o l'indirizzo con cui gli altri server lo raggiungono.":
+    "Diese Novabox lauscht auf allen Schnittstellen: eine Loopback-Adresse (127.0.0.1, localhost) ist für den Router nicht erreichbar. Geben Sie den Namen oder die Adresse an, unter der andere Server sie erreichen.",
+  "Inserire l'indirizzo di Novares (host:porta).": "Die Novares-Adresse eingeben (Host:Port).",
+  "Indirizzo nella forma host:porta, es. router.novares.it:50060.":
+    "Adresse in der Form Host:Port, z. B. router.novares.it:50060.",
+  "Solo il nome o l'indirizzo, senza http:// né porta.": "Nur Name oder Adresse, ohne http:// und ohne Port.",
+  "La porta va da 1 a 65535 (vuoto = quella su cui ascolta il Novabox).":
+    "Der Port liegt zwischen 1 und 65535 (leer = der, auf dem die Novabox lauscht).",
+  "Inserire l'emittente SSO (un URL).": "Den SSO-Aussteller eingeben (eine URL).",
+  "Inserire un URL completo, es. https://sso.novares.it.":
+    "Eine vollständige URL eingeben, z. B. https://sso.novares.it.",
+  "Inserire il destinatario dei token (audience).": "Den Token-Empfänger (Audience) eingeben.",
+  "Inserire un URL completo, es. https://sso.novares.it/jwks.json.":
+    "Eine vollständige URL eingeben, z. B. https://sso.novares.it/jwks.json.",
+  "Indicare l'indirizzo delle chiavi (JWKS) oppure caricare il file delle chiavi.":
+    "Die Adresse der Schlüssel (JWKS) angeben oder die Schlüsseldatei hochladen.",
 };

@@ -216,3 +216,48 @@ export function validateAuditPeriod(input: { from: string; to: string }): FieldE
   if (input.from && input.to && input.from > input.to) errors.to = "La data finale non può precedere quella iniziale.";
   return errors;
 }
+
+/** The Novares and SSO form (wizard step 3 and the configuration page), as typed. */
+export interface MeshSettingsInput {
+  novaresDiscoveryAddress: string;
+  advertisedHost: string;
+  advertisedPort: string;
+  ssoIssuer: string;
+  ssoAudience: string;
+  ssoJwksUrl: string;
+  /** True when a JWK Set file is chosen now, or one is already stored. */
+  hasJwksFile: boolean;
+}
+
+/**
+ * Checks the Novares and SSO form; errors keyed by the Settings path. Whether a loopback advertised
+ * host is acceptable depends on where the box listens: the box decides that (ADVERTISED_HOST_LOOPBACK).
+ */
+export function validateMeshSettings(input: MeshSettingsInput): FieldErrors {
+  const errors: FieldErrors = {};
+  const address = input.novaresDiscoveryAddress.trim();
+  if (address === "") errors.novares_discovery_address = "Inserire l'indirizzo di Novares (host:porta).";
+  else if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(address) || Number(address.split(":").pop()) > 65535)
+    errors.novares_discovery_address = "Indirizzo nella forma host:porta, es. router.novares.it:50060.";
+  const host = input.advertisedHost.trim();
+  if (host !== "" && (/[/:]/.test(host.replace(/^\[[0-9a-fA-F:.]+\]$/, "")) || /\s/.test(host)))
+    errors.advertised_host = "Solo il nome o l'indirizzo, senza http:// né porta.";
+  const port = input.advertisedPort.trim();
+  if (port !== "" && (!/^\d+$/.test(port) || Number(port) > 65535))
+    errors.advertised_port = "La porta va da 1 a 65535 (vuoto = quella su cui ascolta il Novabox).";
+  const isUrl = (v: string) => {
+    try {
+      return ["http:", "https:"].includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  };
+  if (input.ssoIssuer.trim() === "") errors.sso_issuer = "Inserire l'emittente SSO (un URL).";
+  else if (!isUrl(input.ssoIssuer.trim())) errors.sso_issuer = "Inserire un URL completo, es. https://sso.novares.it.";
+  if (input.ssoAudience.trim() === "") errors.sso_audience = "Inserire il destinatario dei token (audience).";
+  if (input.ssoJwksUrl.trim() !== "" && !isUrl(input.ssoJwksUrl.trim()))
+    errors.sso_jwks_url = "Inserire un URL completo, es. https://sso.novares.it/jwks.json.";
+  else if (input.ssoJwksUrl.trim() === "" && !input.hasJwksFile)
+    errors.sso_jwks_url = "Indicare l'indirizzo delle chiavi (JWKS) oppure caricare il file delle chiavi.";
+  return errors;
+}

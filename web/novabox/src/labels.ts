@@ -36,6 +36,7 @@ export const operationLabels: Record<AuditOperation, string> = {
   [AuditOperation.AUDIT_CHAIN_MIGRATION]: "Migrazione catena registro",
   [AuditOperation.BACKUP]: "Backup",
   [AuditOperation.RESTORE]: "Ripristino da backup",
+  [AuditOperation.NOVARES_CONNECTION_TEST]: "Verifica collegamento Novares",
 };
 
 export const outcomeLabels: Record<AuditOutcome, [string, "ok" | "warn" | "bad"]> = {

@@ -60,11 +60,58 @@ export interface ConfigServiceOptions {
    * this box until the address works again.
    */
   ssoKeyStatus?: () => SsoKeySetStatus | undefined;
+  /**
+   * The address the box's gRPC listener is bound to: on all interfaces (0.0.0.0, ::) a loopback
+   * advertised host is refused and a missing one is a warning (the router could not dial back).
+   */
+  listenHost?: string;
+  /** Announces this box to Novares once with the current settings (the port to the router). */
+  announceOnce?: () => Promise<NovaresAnnouncement>;
+}
+
+/** What the router answered to one announcement. */
+export type NovaresAnnouncement =
+  | { ok: true; instanceId: string; advertisedAddress: string; serving: boolean }
+  | { ok: false; advertisedAddress: string; statusCode: string; reason: string; message: string };
+
+/** The result of a test announcement to Novares. */
+export interface NovaresTestResult {
+  ok: boolean;
+  discoveryAddress: string;
+  advertisedAddress: string;
+  detail: string;
+  statusCode: string;
+  reason: string;
+  failedStage?: "CONFIGURATION" | "NETWORK" | "ROUTER";
+  latencyMs: number;
+  testedAt: Date;
+  instanceId: string;
+  serving: boolean;
+}
+
+/** True for an address that means "every interface". */
+export function isWildcardHost(host: string): boolean {
+  return ["0.0.0.0", "::", "[::]", ""].includes(host.trim());
+}
+
+/** True for a loopback host name or address (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "");
+  return h === "localhost" || h.endsWith(".localhost") || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
 }
 
 /** Something the administrator should fix before it stops the box (GetConfig, TestAnprConnection). */
 export interface ConfigWarning {
-  code: "CLOCK_SKEW" | "WORKSTATION_CERTIFICATE_EXPIRING" | "ENVIRONMENT_MIGRATED" | "SSO_KEYS_STALE";
+  code:
+    | "CLOCK_SKEW"
+    | "WORKSTATION_CERTIFICATE_EXPIRING"
+    | "ENVIRONMENT_MIGRATED"
+    | "SSO_KEYS_STALE"
+    | "ADVERTISED_HOST_MISSING"
+    | "SSO_NOT_CONFIGURED";
   message: string;
 }
 
@@ -113,6 +160,11 @@ export interface ConfigService {
   /** The same for the workstation PKCS#12 (wrong PIN, no key, expired: INVALID_ARGUMENT first). */
   uploadWorkstationCertificate(pkcs12: Uint8Array, pin: string, actor: string): Promise<CertificateSummary>;
   testConnection(actor: string): Promise<ConnectionTestResult>;
+  /**
+   * Announces the box to Novares once with the current settings and reports the router's answer
+   * (never throws for the router's refusal: the result says it); audited.
+   */
+  testNovaresConnection(actor: string): Promise<NovaresTestResult>;
   /** Audits an export or an integrity check of the audit log (ConfigService audits every method but reads). */
   recordAuditLogAccess(
     operation: "AUDIT_EXPORT" | "AUDIT_VERIFY",
@@ -139,6 +191,54 @@ export interface ConfigService {
  */
 export function clockSkewMs(sentAt: Date, answeredAt: Date, anprTime: Date): number {
   return Math.round((sentAt.getTime() + answeredAt.getTime()) / 2 - anprTime.getTime());
+}
+
+const hostPort = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+const hostName =
+  /^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]*:[0-9a-fA-F:.]+|[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?)$/;
+
+/** The Novares and SSO settings (what the box needs to join the mesh), field by field. */
+function validateMeshSettings(s: Settings, listenHost: string | undefined): void {
+  const address = s.novaresDiscoveryAddress.trim();
+  if (address) {
+    const m = hostPort.exec(address);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535)
+      throw new InvalidInputError(
+        "settings.novares_discovery_address",
+        `novares_discovery_address must be host:port of the Novares router, e.g. router.novares.it:50060 (got "${address}")`,
+        "INVALID_DISCOVERY_ADDRESS",
+      );
+  }
+  const host = s.advertisedHost.trim();
+  if (host && !hostName.test(host))
+    throw new InvalidInputError(
+      "settings.advertised_host",
+      `advertised_host must be a host name or IP address without scheme or port, e.g. novabox.comune.trento.it (got "${host}")`,
+      "INVALID_ADVERTISED_HOST",
+    );
+  if (host && listenHost !== undefined && isWildcardHost(listenHost) && isLoopbackHost(host))
+    throw new InvalidInputError(
+      "settings.advertised_host",
+      `advertised_host ${host} is a loopback address, but this box listens on all interfaces (${listenHost || "0.0.0.0"}): the router could never reach it there; give the name or address other machines reach this box at`,
+      "ADVERTISED_HOST_LOOPBACK",
+    );
+  if (!Number.isInteger(s.advertisedPort) || s.advertisedPort < 0 || s.advertisedPort > 65535)
+    throw new InvalidInputError(
+      "settings.advertised_port",
+      "advertised_port must be a TCP port from 1 to 65535, or 0 for the port the box listens on",
+      "INVALID_ADVERTISED_PORT",
+    );
+  for (const [field, value] of [
+    ["sso_issuer", s.ssoIssuer],
+    ["sso_jwks_url", s.ssoJwksUrl],
+  ] as const) {
+    if (value.trim() && !URL.canParse(value.trim()))
+      throw new InvalidInputError(
+        `settings.${field}`,
+        `${field} must be a URL, e.g. https://sso.novares.it (got "${value.trim()}")`,
+        field === "sso_issuer" ? "INVALID_SSO_ISSUER" : "INVALID_SSO_KEY",
+      );
+  }
 }
 
 function validateSettings(s: Settings): void {
@@ -282,11 +382,40 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
       code: "SSO_KEYS_STALE",
       message: status.loadedAt
         ? `the SSO key set could not be fetched again (${status.lastError ?? "unknown error"}): the keys loaded at ${status.loadedAt.toISOString()} (kid ${status.kids.join(", ")}) stay in use, but a new SSO key will be refused until the JWKS address answers; check sso_jwks_url`
-        : `the SSO key set was never fetched (${status.lastError ?? "unknown error"}): no tobacconist can be authenticated; check sso_jwks_url`,
+        : status.lastError
+          ? `the SSO key set was never fetched (${status.lastError}): no tobacconist can be authenticated; check sso_jwks_url`
+          : "the SSO key set is being fetched for the first time: reload in a moment",
+    };
+  };
+  /** The box cannot join the mesh usefully: no advertised host while listening on all interfaces. */
+  const advertisedWarning = (): ConfigWarning | undefined => {
+    const s = config.getSettings();
+    if (!s.novaresDiscoveryAddress || s.advertisedHost.trim() || options.listenHost === undefined) return undefined;
+    if (!isWildcardHost(options.listenHost)) return undefined;
+    return {
+      code: "ADVERTISED_HOST_MISSING",
+      message: `this box listens on all interfaces (${options.listenHost || "0.0.0.0"}) and has no advertised_host: it does not announce itself to Novares until you set the name or address the router reaches it at`,
+    };
+  };
+  /** The box is in the mesh but cannot authenticate tobacconists: every call would be refused. */
+  const ssoMissingWarning = (): ConfigWarning | undefined => {
+    const s = config.getSettings();
+    if (!s.novaresDiscoveryAddress) return undefined;
+    const missing = [
+      s.ssoJwksUrl || s.ssoJwks || s.ssoPublicKeyPem ? "" : "sso_jwks_url (or sso_jwks)",
+      s.ssoIssuer ? "" : "sso_issuer",
+      s.ssoAudience ? "" : "sso_audience",
+    ].filter(Boolean);
+    if (missing.length === 0) return undefined;
+    return {
+      code: "SSO_NOT_CONFIGURED",
+      message: `the Novares SSO is not configured (missing ${missing.join(", ")}): every tobacconist's call is refused until it is`,
     };
   };
   const currentWarnings = () =>
-    [migrationWarning, skewWarning, expiryWarning(), ssoWarning()].filter((w): w is ConfigWarning => w !== undefined);
+    [migrationWarning, skewWarning, expiryWarning(), ssoWarning(), advertisedWarning(), ssoMissingWarning()].filter(
+      (w): w is ConfigWarning => w !== undefined,
+    );
   const record = (operation: AuditRecord["operation"], actor: string, fields: Partial<AuditRecord> = {}) =>
     audit.append(
       auditRecord(operation, { authenticationMethod: "ADMIN_SESSION", actor, requestId: randomUUID() }, fields),
@@ -347,6 +476,7 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
     updateSettings(next, actor, changedPaths) {
       return guarded("CONFIG_UPDATE", actor, () => {
         validateSettings(next);
+        validateMeshSettings(next, options.listenHost);
         const saved = config.saveSettings(next);
         record("CONFIG_UPDATE", actor, {
           detail:
@@ -426,6 +556,77 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
         options.onChange?.();
         return summary;
       });
+    },
+    async testNovaresConnection(actor) {
+      const testedAt = clock();
+      const s = config.getSettings();
+      const discoveryAddress = s.novaresDiscoveryAddress;
+      const base = {
+        discoveryAddress,
+        testedAt,
+        statusCode: "",
+        reason: "",
+        instanceId: "",
+        serving: false,
+        latencyMs: 0,
+      };
+      const missing = [
+        discoveryAddress ? "" : "novares_discovery_address",
+        s.comuneCode ? "" : "comune_code",
+        s.workstationId ? "" : "workstation_id",
+      ].filter(Boolean);
+      const notReady = missing.length > 0 ? `missing ${missing.join(", ")}` : advertisedWarning()?.message;
+      if (notReady || !options.announceOnce) {
+        const detail = notReady ?? "this box has no connection to Novares configured";
+        record("NOVARES_CONNECTION_TEST", actor, { outcome: "INVALID", detail });
+        return {
+          ...base,
+          ok: false,
+          advertisedAddress: "",
+          detail: `nothing was sent to Novares: ${detail}`,
+          failedStage: "CONFIGURATION",
+        };
+      }
+      const started = Date.now();
+      const answer = await options.announceOnce();
+      const latencyMs = Date.now() - started;
+      if (answer.ok) {
+        record("NOVARES_CONNECTION_TEST", actor, {
+          detail: `announced ${answer.advertisedAddress} to ${discoveryAddress}: instance ${answer.instanceId}, ${answer.serving ? "SERVING" : "NOT_SERVING"}`,
+        });
+        return {
+          ...base,
+          ok: true,
+          advertisedAddress: answer.advertisedAddress,
+          statusCode: "OK",
+          instanceId: answer.instanceId,
+          serving: answer.serving,
+          latencyMs,
+          detail: answer.serving
+            ? `Novares listed this box as ${answer.instanceId}, serving: the router routes the Comune's calls to ${answer.advertisedAddress}`
+            : `Novares listed this box as ${answer.instanceId}, not serving yet: it is routed to once ANPR's connectivity test passes`,
+        };
+      }
+      const network = ["UNAVAILABLE", "DEADLINE_EXCEEDED"].includes(answer.statusCode);
+      const detail = network
+        ? `Novares could not be reached at ${discoveryAddress} (${answer.statusCode}: ${answer.message}): check the address, that the router is running and that this box trusts the mesh CA`
+        : answer.statusCode === "PERMISSION_DENIED"
+          ? `Novares refused the announcement (${answer.reason || answer.statusCode}): ${answer.message}. The box's mesh certificate must name Comune ${s.comuneCode} and workstation ${s.workstationId}`
+          : `Novares refused the announcement (${answer.statusCode}${answer.reason ? `, ${answer.reason}` : ""}): ${answer.message}`;
+      record("NOVARES_CONNECTION_TEST", actor, {
+        outcome: network ? "FAILED" : "DENIED",
+        detail: `${answer.statusCode}${answer.reason ? ` ${answer.reason}` : ""}`,
+      });
+      return {
+        ...base,
+        ok: false,
+        advertisedAddress: answer.advertisedAddress,
+        statusCode: answer.statusCode,
+        reason: answer.reason,
+        latencyMs,
+        detail,
+        failedStage: network ? "NETWORK" : "ROUTER",
+      };
     },
     recordAuditLogAccess(operation, actor, outcome, detail) {
       record(operation, actor, { outcome, detail });

@@ -127,7 +127,8 @@ export type AuditOperation =
   | "ANOMALY_ALERT"
   | "AUDIT_CHAIN_MIGRATION"
   | "BACKUP"
-  | "RESTORE";
+  | "RESTORE"
+  | "NOVARES_CONNECTION_TEST";
 
 /**
  * How an operation ended (novabox.config.v1.AuditOutcome): INVALID = refused by validation,

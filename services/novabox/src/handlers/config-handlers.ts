@@ -121,6 +121,23 @@ export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImp
         warnings: result.warnings,
       };
     },
+    async testNovaresConnection(_request, context) {
+      const actor = await requireAdmin(context);
+      const result = await config.testNovaresConnection(actor);
+      return {
+        ok: result.ok,
+        discoveryAddress: result.discoveryAddress,
+        advertisedAddress: result.advertisedAddress,
+        detail: result.detail,
+        statusCode: result.statusCode,
+        reason: result.reason,
+        failedStage: result.failedStage ?? "",
+        latency: durationFromMs(result.latencyMs),
+        testedAt: timestampFromDate(result.testedAt),
+        instanceId: result.instanceId,
+        serving: result.serving,
+      };
+    },
     async listAuditLog(request, context) {
       await requireAdmin(context);
       const page = audit.list(

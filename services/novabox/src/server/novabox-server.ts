@@ -26,14 +26,15 @@ import { createOpsHttpHandler } from "#shared/rpc/ops-http.js";
 import { openNovaboxStore } from "../store/index.js";
 import { createAccountService } from "../domain/account-service.js";
 import { createAdminService } from "../domain/admin-service.js";
+import { fromServiceError, GrpcCode } from "#shared/rpc/grpc-status.js";
 import { createAnnouncer, type Announcer } from "../domain/announcer.js";
 import { createAnprHealthMonitor, type HealthVerdict } from "../domain/anpr-health-monitor.js";
 import { createCertificationService } from "../domain/certification-service.js";
-import { createConfigService } from "../domain/config-service.js";
+import { createConfigService, isWildcardHost } from "../domain/config-service.js";
 import { createConsultationService } from "../domain/consultation-service.js";
 import { createMeshAlertService } from "../domain/mesh-alerts.js";
 import { createRateLimiter } from "../domain/rate-limiter.js";
-import { createSsoVerifier } from "../domain/sso.js";
+import { createBoxSsoVerifier } from "../domain/sso.js";
 import { createAccountHandlers } from "../handlers/account-handlers.js";
 import { createCertificationHandlers } from "../handlers/certification-handlers.js";
 import { createConfigHandlers } from "../handlers/config-handlers.js";
@@ -172,7 +173,7 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
   });
   const limiter = createRateLimiter({ settings, clock });
   const ssoLogger = logger.child({ component: "sso" });
-  const sso = createSsoVerifier({
+  const sso = createBoxSsoVerifier({
     settings,
     clock,
     createKeySet: (source) =>
@@ -267,14 +268,31 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
 
   let grpcPort = 0;
   let discoveryChannel: Client | undefined;
+  /** One announcement with the current settings (the loop's, and the panel's test); undefined = no discovery address. */
+  let announceNow: (() => Promise<{ instanceId: string; nextInMs: number; serving: boolean }>) | undefined;
+  /** Where the router will dial this box; undefined while it cannot be said (all interfaces, no advertised host). */
+  const advertisedAddress = (s: { advertisedHost: string; advertisedPort: number }) => {
+    const host = s.advertisedHost || (isWildcardHost(options.host) ? undefined : options.host);
+    return host ? { host, port: s.advertisedPort || grpcPort } : undefined;
+  };
   /** The entry id the witness reported last: the next checkpoint reports its hash now. */
   let witnessedThroughId = 0;
   const restartAnnouncer = () => {
     announcer?.stop();
     discoveryChannel?.close();
     announcer = undefined;
+    announceNow = undefined;
     const s = settings();
     if (!s.novaresDiscoveryAddress || !s.comuneCode) return;
+    if (!advertisedAddress(s)) {
+      // Listening on all interfaces without an advertised host: announcing 127.0.0.1 would send the
+      // router to itself. The panel shows ADVERTISED_HOST_MISSING until the administrator sets it.
+      logger.warn(
+        { listen: options.host },
+        "not announcing to Novares: this box listens on all interfaces and has no advertised_host",
+      );
+      return;
+    }
     const mesh = options.mesh;
     const discoveryCredentials = mesh
       ? (mesh.clientExpecting?.(expectMeshPeer({ roles: ["router"] })) ?? mesh.client)
@@ -283,39 +301,47 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
       interceptors: [observability.grpcClientInterceptor],
     });
     const discovery = createGrpcClient(DiscoveryService, discoveryChannel);
+    const announceOnce = async () => {
+      const current = settings();
+      const target = advertisedAddress(current);
+      if (!target) throw new Error("no advertised host: set advertised_host in the admin panel");
+      const checkpoint = evidence.checkpoint("announce", witnessedThroughId);
+      const verdict = monitor.current;
+      const answer = await discovery
+        .announce(
+          {
+            comuneCode: current.comuneCode,
+            comuneName: current.comuneName,
+            workstationCode: current.workstationId,
+            host: target.host,
+            port: target.port,
+            version: novaboxVersion,
+            ...(checkpoint ? { auditCheckpoint: checkpoint } : {}),
+            healthReason: verdict.serving ? "" : `${verdict.reason}: ${verdict.detail}`.slice(0, 200),
+          },
+          { deadline: 5_000 },
+        )
+        .then(
+          (a) => {
+            telemetry.announced(true);
+            return a;
+          },
+          (err: unknown) => {
+            telemetry.announced(false);
+            throw err;
+          },
+        );
+      witnessedThroughId = Number(answer.witnessedThroughId);
+      const next = answer.nextAnnounceIn;
+      return {
+        instanceId: answer.instanceId,
+        serving: verdict.serving,
+        nextInMs: next ? Number(next.seconds) * 1000 + Math.floor(next.nanos / 1e6) : 30_000,
+      };
+    };
+    announceNow = announceOnce;
     announcer = createAnnouncer({
-      announce: async () => {
-        const current = settings();
-        const checkpoint = evidence.checkpoint("announce", witnessedThroughId);
-        const verdict = monitor.current;
-        const answer = await discovery
-          .announce(
-            {
-              comuneCode: current.comuneCode,
-              comuneName: current.comuneName,
-              workstationCode: current.workstationId,
-              host: current.advertisedHost || (options.host === "0.0.0.0" ? "127.0.0.1" : options.host),
-              port: current.advertisedPort || grpcPort,
-              version: novaboxVersion,
-              ...(checkpoint ? { auditCheckpoint: checkpoint } : {}),
-              healthReason: verdict.serving ? "" : `${verdict.reason}: ${verdict.detail}`.slice(0, 200),
-            },
-            { deadline: 5_000 },
-          )
-          .then(
-            (a) => {
-              telemetry.announced(true);
-              return a;
-            },
-            (err: unknown) => {
-              telemetry.announced(false);
-              throw err;
-            },
-          );
-        witnessedThroughId = Number(answer.witnessedThroughId);
-        const next = answer.nextAnnounceIn;
-        return { nextInMs: next ? Number(next.seconds) * 1000 + Math.floor(next.nanos / 1e6) : 30_000 };
-      },
+      announce: announceOnce,
       logger: {
         warn: (obj, msg) => logger.warn({ novares: s.novaresDiscoveryAddress, ...obj }, msg),
         info: (obj, msg) => logger.debug(obj, msg),
@@ -336,6 +362,32 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     },
     logger: logger.child({ component: "config" }),
     ssoKeyStatus: () => sso.keyStatus(),
+    listenHost: options.host,
+    announceOnce: async () => {
+      const target = advertisedAddress(settings());
+      const advertised = target ? `${target.host}:${target.port}` : "";
+      if (!announceNow)
+        return {
+          ok: false,
+          advertisedAddress: advertised,
+          statusCode: "FAILED_PRECONDITION",
+          reason: "",
+          message: "no announcement is configured",
+        };
+      try {
+        const answer = await announceNow();
+        return { ok: true, instanceId: answer.instanceId, serving: answer.serving, advertisedAddress: advertised };
+      } catch (err) {
+        const rpc = fromServiceError(err);
+        return {
+          ok: false,
+          advertisedAddress: advertised,
+          statusCode: GrpcCode[rpc.code] ?? String(rpc.code),
+          reason: rpc.details.reason ?? "",
+          message: rpc.message,
+        };
+      }
+    },
     testCandidate: (candidate) => gateway.testCandidate(candidate),
     onAnprVerified: () => {
       monitor.report({ serving: true });

@@ -1,7 +1,7 @@
 /** The box's configuration: certificates, the Comune's settings, and a connection check. */
 import { createResource, createSignal, Show, type JSX } from "solid-js";
 import { Navigate } from "@solidjs/router";
-import type { TestAnprConnectionResponse } from "@gen/novabox/config/v1/config_service_pb.js";
+import type { ConfigWarning, TestAnprConnectionResponse } from "@gen/novabox/config/v1/config_service_pb.js";
 import { adminAuth, config, sessionToken } from "../clients.ts";
 import { environmentLabel } from "../labels.ts";
 import { CertificateCard } from "./CertificateCard.tsx";
@@ -9,6 +9,9 @@ import { ConnectionTestResult } from "./ConnectionTestResult.tsx";
 import { LimitsForm } from "./LimitsForm.tsx";
 import { ExperimentalPhase } from "./ExperimentalPhase.tsx";
 import { RevokedTobacconists } from "./RevokedTobacconists.tsx";
+import { MeshSettingsForm } from "./MeshSettingsForm.tsx";
+import { NovaresCheck } from "./NovaresCheck.tsx";
+import { ConfigWarnings } from "./ConfigWarnings.tsx";
 import { ReplaceCaCertificate, ReplaceWorkstationCertificate } from "./ReplaceCertificates.tsx";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError } from "../../../shared/components.tsx";
@@ -17,10 +20,12 @@ import { useI18n } from "../../../shared/i18n.tsx";
 
 export function ConfigurationPage(): JSX.Element {
   const { t, intlLocale } = useI18n();
-  const [current, { mutate }] = createResource(
-    sessionToken,
-    async () => (await config.getConfig({}, adminAuth())).config,
-  );
+  const [warnings, setWarnings] = createSignal<ConfigWarning[]>([]);
+  const [current, { mutate, refetch }] = createResource(sessionToken, async () => {
+    const answer = await config.getConfig({}, adminAuth());
+    setWarnings(answer.warnings);
+    return answer.config;
+  });
   const [test, setTest] = createSignal<TestAnprConnectionResponse>();
   const [testError, setTestError] = createSignal<string>();
   const [busy, setBusy] = createSignal(false);
@@ -50,6 +55,7 @@ export function ConfigurationPage(): JSX.Element {
         <Show when={current()} fallback={<p>{t("Caricamento…")}</p>}>
           {(c) => (
             <>
+              <ConfigWarnings warnings={warnings()} />
               <section class="card" data-testid="settings">
                 <h2>{t("Comune e postazione")}</h2>
                 <table>
@@ -122,6 +128,20 @@ export function ConfigurationPage(): JSX.Element {
                 <ReplaceWorkstationCertificate
                   onReplaced={(info) => mutate({ ...c(), workstationCertificate: info })}
                 />
+              </section>
+              <section class="card" data-testid="mesh">
+                <h2>{t("Novares e accesso SSO")}</h2>
+                <p>
+                  {t(
+                    "Dove il Novabox si annuncia, come il router lo raggiunge e con quali chiavi verifica i token delle tabaccherie.",
+                  )}
+                </p>
+                <MeshSettingsForm
+                  settings={c().settings}
+                  submitLabel="Salva Novares e SSO"
+                  onSaved={() => void refetch()}
+                />
+                <NovaresCheck />
               </section>
               <LimitsForm settings={c().settings} onSaved={mutate} />
               <ExperimentalPhase on={c().settings?.experimentalPhase ?? false} onSaved={mutate} />

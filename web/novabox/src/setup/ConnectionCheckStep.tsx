@@ -1,14 +1,18 @@
-/** Wizard step 3: ANPR's TestConn through the box, with the outcome in plain words. */
+/**
+ * Wizard step 4: ANPR's TestConn through the box, and a real announcement to Novares, each with its
+ * outcome in plain words.
+ */
 import { createSignal, Show, type JSX } from "solid-js";
 import { useNavigate } from "@solidjs/router";
 import { adminAuth, config } from "../clients.ts";
 import { ConnectionTestResult } from "../configuration/ConnectionTestResult.tsx";
+import { NovaresCheck } from "../configuration/NovaresCheck.tsx";
 import type { TestAnprConnectionResponse } from "@gen/novabox/config/v1/config_service_pb.js";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError } from "../../../shared/components.tsx";
 import { useI18n } from "../../../shared/i18n.tsx";
 
-export function ConnectionCheckStep(props: { onBack: () => void }): JSX.Element {
+export function ConnectionCheckStep(props: { onBack: () => void; onBackToMesh: () => void }): JSX.Element {
   const { t } = useI18n();
   const navigate = useNavigate();
   const [result, setResult] = createSignal<TestAnprConnectionResponse>();
@@ -42,6 +46,18 @@ export function ConnectionCheckStep(props: { onBack: () => void }): JSX.Element 
         <ActionError message={error()} />
       </div>
       <Show when={result()}>{(r) => <ConnectionTestResult result={r()} />}</Show>
+      <h2>{t("Verifica del collegamento con Novares")}</h2>
+      <p>
+        {t(
+          "Il Novabox si annuncia al router di Novares con il proprio certificato della rete: se il router lo accetta, il Comune è raggiungibile dalle tabaccherie.",
+        )}
+      </p>
+      <NovaresCheck />
+      <div class="actions">
+        <button type="button" class="secondary" onClick={() => props.onBackToMesh()}>
+          {t("Modifica Novares e SSO")}
+        </button>
+      </div>
       <Show when={result()?.ok}>
         <div class="actions">
           <button type="button" onClick={() => navigate("/configurazione")}>

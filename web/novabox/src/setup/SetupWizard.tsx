@@ -8,14 +8,16 @@ import { config, sessionToken } from "../clients.ts";
 import { AdminAccountStep } from "./AdminAccountStep.tsx";
 import { AnprCredentialsStep } from "./AnprCredentialsStep.tsx";
 import { ConnectionCheckStep } from "./ConnectionCheckStep.tsx";
+import { MeshStep } from "./MeshStep.tsx";
 import { useI18n } from "../../../shared/i18n.tsx";
 
-type Step = "admin" | "anpr" | "check";
+type Step = "admin" | "anpr" | "mesh" | "check";
 
 const stepNames: [Step, string][] = [
   ["admin", "1. Amministratore"],
   ["anpr", "2. Credenziali ANPR"],
-  ["check", "3. Verifica collegamento"],
+  ["mesh", "3. Novares e accesso SSO"],
+  ["check", "4. Verifica dei collegamenti"],
 ];
 
 export function SetupWizard(): JSX.Element {
@@ -36,7 +38,9 @@ export function SetupWizard(): JSX.Element {
       <section class="card">
         <h2>{t("Configurazione iniziale del Novabox")}</h2>
         <p>
-          {t("Tre passaggi: l'account dell'amministratore, le credenziali per ANPR, la verifica del collegamento.")}
+          {t(
+            "Quattro passaggi: l'account dell'amministratore, le credenziali per ANPR, Novares e l'accesso SSO, la verifica dei collegamenti.",
+          )}
         </p>
         <ol class="steps">
           {stepNames.map(([s, label]) => (
@@ -53,10 +57,13 @@ export function SetupWizard(): JSX.Element {
             <AdminAccountStep onDone={() => setChosen("anpr")} />
           </Match>
           <Match when={step() === "anpr"}>
-            <AnprCredentialsStep onDone={() => setChosen("check")} />
+            <AnprCredentialsStep onDone={() => setChosen("mesh")} />
+          </Match>
+          <Match when={step() === "mesh"}>
+            <MeshStep onDone={() => setChosen("check")} />
           </Match>
           <Match when={step() === "check"}>
-            <ConnectionCheckStep onBack={() => setChosen("anpr")} />
+            <ConnectionCheckStep onBack={() => setChosen("anpr")} onBackToMesh={() => setChosen("mesh")} />
           </Match>
         </Switch>
       </Show>
