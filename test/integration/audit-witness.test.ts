@@ -5,10 +5,16 @@
  * recomputed). Each attack leaves a chain that verifies on its own, and both verifiers — the box's
  * VerifyAuditLog and `npm run audit:verify` with the witness — name the first witnessed checkpoint
  * that disagrees: a re-chained edit, the newest rows deleted, and the database restored to an older
- * copy. The router's own summary (what the Novares console shows) disagrees too.
+ * copy. The router's own summary (what the Novares console shows) disagrees too. An edit re-chained
+ * without the box's key — with the old unkeyed SHA-256 formula, or with a guessed key — fools a check
+ * of the links alone but not the keyed chain (HASH_MISMATCH at the edited row) nor the witness.
+ * Last, a signed CSV export of a log holding formula-looking, accented user names round-trips
+ * through the real `npm run audit:verify -- --export` CLI: BOM, accents intact, every = + - @ cell
+ * neutralised, the signature verifies with the export's checkpoint, and one changed byte fails.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { copyFileSync, mkdtempSync, rmSync, unlinkSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -42,7 +48,15 @@ let witness: GrpcClient<typeof AuditWitnessService>;
 let discovery: GrpcClient<typeof DiscoveryService>;
 const boxes: StartedService[] = [];
 /** One box per scenario, each with its own mesh certificate (Comune 022205, its own workstation). */
-const workstations = ["POST-INTACT", "POST-RECHAIN", "POST-TRUNC", "POST-OLDER"];
+const workstations = [
+  "POST-INTACT",
+  "POST-RECHAIN",
+  "POST-TRUNC",
+  "POST-OLDER",
+  "POST-V1",
+  "POST-GUESS",
+  "POST-EXPORT",
+];
 const roleOf = (workstation: string) => meshBoxRole({ comuneCode: "022205", workstationId: workstation });
 
 beforeAll(async () => {
@@ -79,6 +93,7 @@ class Box {
   channel!: Client;
   config!: GrpcClient<typeof ConfigService>;
   token = "";
+  username = "admin";
   constructor(
     readonly home: string,
     readonly workstation: string,
@@ -114,9 +129,10 @@ class Box {
     return { metadata: { authorization: `Bearer ${this.token}` } };
   }
 
-  async setUp(): Promise<void> {
+  async setUp(username = "admin"): Promise<void> {
+    this.username = username;
     this.token = (
-      await this.config.registerAdmin({ username: "admin", password: "a long passphrase for the test" })
+      await this.config.registerAdmin({ username, password: "a long passphrase for the test" })
     ).session!.token;
     await this.config.updateConfig(
       {
@@ -136,7 +152,7 @@ class Box {
   async activity(n: number): Promise<void> {
     for (let i = 0; i < n; i++)
       this.token = (
-        await this.config.login({ username: "admin", password: "a long passphrase for the test" })
+        await this.config.login({ username: this.username, password: "a long passphrase for the test" })
       ).session!.token;
   }
 
@@ -191,8 +207,19 @@ function readLastId(bytes: Uint8Array): number {
   return decodeCheckpoint(bytes).lastId;
 }
 
-/** The attacker: opens the file directly, drops the guards, and re-chains from `fromId` with the key. */
-function rechainFrom(home: string, fromId: number, edit: (db: Database.Database) => void): void {
+/**
+ * How the attacker recomputes the chain: with the box's key (read with root's powers from
+ * secret.key), with the documented unkeyed SHA-256 formula of novabox-audit-v1, or with a guessed key.
+ */
+type Rechain = "box-key" | "sha256-v1" | "guessed-key";
+
+/** The attacker: opens the file directly, drops the guards, and re-chains from `fromId`. */
+function rechainFrom(
+  home: string,
+  fromId: number,
+  edit: (db: Database.Database) => void,
+  scheme: Rechain = "box-key",
+): void {
   const db = new Database(join(home, "novabox.db"));
   try {
     db.exec("DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_delete_only_purged;");
@@ -206,6 +233,8 @@ function rechainFrom(home: string, fromId: number, edit: (db: Database.Database)
       (db.prepare("SELECT hash FROM audit_log WHERE id = ?").get(fromId - 1) as { hash: string } | undefined)?.hash ??
       "0".repeat(64);
     const update = db.prepare("UPDATE audit_log SET previous_hash = ?, hash = ? WHERE id = ?");
+    const key =
+      scheme === "box-key" ? chain.key : scheme === "guessed-key" ? new Uint8Array(randomBytes(32)) : undefined;
     for (const row of rows) {
       const input: AuditHashInput = {
         id: Number(row.id),
@@ -223,12 +252,16 @@ function rechainFrom(home: string, fromId: number, edit: (db: Database.Database)
         detail: String(row.detail),
         previousHash: previous,
       };
-      const hash = computeAuditHash(input, Number(row.id) <= chain.legacyThroughId ? undefined : chain.key);
+      const hash = computeAuditHash(input, Number(row.id) <= chain.legacyThroughId ? undefined : key);
       update.run(previous, hash, row.id);
       previous = hash;
     }
-    // The forgery is consistent: the chain alone cannot tell.
-    expect(verifyAuditChain(db, chain)).toMatchObject({ ok: true });
+    // The forgery is consistent: the links alone cannot tell.
+    expect(verifyAuditChain(db)).toMatchObject({ ok: true, hmacChecked: false });
+    // With the box's key, the chain alone can tell only when the attacker did not have it.
+    expect(verifyAuditChain(db, chain)).toMatchObject(
+      scheme === "box-key" ? { ok: true } : { ok: false, firstBrokenId: fromId, failure: "HASH_MISMATCH" },
+    );
   } finally {
     db.close();
   }
@@ -389,4 +422,107 @@ describe("audit log witnessed by Novares", () => {
     expect(verified.witness?.reason).toMatch(new RegExp(`checkpoint #${expected.sequence} `));
     await box.stop();
   }, 180_000);
+
+  for (const [scheme, workstation] of [
+    ["sha256-v1", "POST-V1"],
+    ["guessed-key", "POST-GUESS"],
+  ] as const) {
+    it(`detects an edit re-chained with ${scheme === "sha256-v1" ? "the old unkeyed SHA-256 formula" : "a guessed key"}, by the chain and by the witness`, async () => {
+      const box = new Box(join(work, scheme), workstation);
+      await box.start();
+      await box.setUp();
+      await box.activity(5);
+      const listed = await box.witnessedAtHead();
+      const target = box.headId() - 3;
+      const expected = firstCheckpointAtOrAfter(listed, target);
+      rechainFrom(
+        box.home,
+        target,
+        (db) => db.prepare("UPDATE audit_log SET actor = 'someone-else' WHERE id = ?").run(target),
+        scheme,
+      );
+
+      const cli = await box.cli();
+      expect(cli.stdout).toMatch(
+        new RegExp(
+          `audit log BROKEN at row ${target} \\(HASH_MISMATCH\\): row ${target}'s content does not match its hash`,
+        ),
+      );
+      expect(cli.stdout).toMatch(
+        new RegExp(`witness DISAGREES at checkpoint #${expected.sequence} \\(row ${expected.lastId}\\)`),
+      );
+      expect(cli.code).toBe(1);
+      const verified = await box.config.verifyAuditLog({}, box.auth());
+      expect(verified).toMatchObject({ ok: false, firstBrokenId: BigInt(target), hmacChecked: true });
+      expect(verified.witness).toMatchObject({
+        outcome: WitnessOutcome.DISAGREES,
+        firstDisagreeingSequence: BigInt(expected.sequence),
+        firstDisagreeingId: BigInt(expected.lastId),
+      });
+      await box.stop();
+    }, 120_000);
+  }
+
+  it("exports a spreadsheet-hostile log as a signed CSV that `audit:verify --export` checks, and one changed byte fails", async () => {
+    const box = new Box(join(work, "export"), "POST-EXPORT");
+    await box.start();
+    await box.setUp("@Nicolò-Zoë"); // a formula-looking name with accents, written by the box itself
+    const hostile = ['=HYPERLINK("http://evil.test","clic")', "+39 0461 000000", "-1+2", "@SUM(A1:A9)"];
+    for (const username of hostile)
+      await expect(box.config.login({ username, password: "wrong password for the test" })).rejects.toThrow();
+    await box.activity(1);
+    const exported = await box.config.exportAuditCsv({}, box.auth());
+    const file = join(work, "audit-export.csv");
+    writeFileSync(file, exported.csv);
+    writeFileSync(`${file}.sig`, exported.signatureFile);
+
+    const bytes = readFileSync(file);
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // the BOM: Excel reads UTF-8
+    const text = bytes.toString("utf8").slice(1);
+    expect(text).toContain("'@Nicolò-Zoë"); // accents intact, the leading @ neutralised
+    expect(text).toContain(`"'=HYPERLINK(""http://evil.test"",""clic"")"`);
+    for (const cell of ["'+39 0461 000000", "'-1+2", "'@SUM(A1:A9)"]) expect(text).toContain(cell);
+    // No cell a spreadsheet would evaluate: none starts with = + - @ (quoted or not).
+    for (const line of text.split("\r\n").filter((l) => l !== ""))
+      for (const cell of line.split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/))
+        expect(cell.replace(/^"/, "")).not.toMatch(/^[=+\-@]/);
+
+    const verify = (target: string, signature = `${file}.sig`) =>
+      run(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          "services/novabox/src/cli/audit-verify.ts",
+          "--export",
+          target,
+          "--signature",
+          signature,
+          "--mesh-tls-dir",
+          meshDir,
+        ],
+        { cwd: root, timeoutMs: 60_000 },
+      );
+    const head = decodeCheckpoint(exported.checkpoint!.checkpoint);
+    const intact = await verify(file);
+    expect(intact.stdout).toMatch(
+      new RegExp(
+        `export intact: ${Number(exported.rows)} entries, signed by .* for Comune 022205 workstation POST-EXPORT; checkpoint row ${head.lastId} hash ${head.headHash}`,
+      ),
+    );
+    expect(intact.code).toBe(0);
+    // The signature file carries the export's checkpoint: the box's head when it exported.
+    expect(head.lastId).toBe(box.headId() - 1); // the AUDIT_EXPORT row came after the export
+
+    // One byte changed: a digit of an id inside the file.
+    const altered = Buffer.from(bytes);
+    const at = altered.indexOf(Buffer.from("\r\n2,", "utf8")) + 2;
+    altered[at] = "3".charCodeAt(0);
+    const alteredFile = join(work, "audit-export-altered.csv");
+    writeFileSync(alteredFile, altered);
+    const tampered = await verify(alteredFile, `${file}.sig`);
+    expect(tampered.stdout).toMatch(/export NOT intact/);
+    expect(tampered.code).toBe(1);
+    await box.stop();
+  }, 120_000);
 });

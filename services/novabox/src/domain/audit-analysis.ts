@@ -1,7 +1,10 @@
 /**
  * Periodic analysis of the audit log, as the decree asks (annex 1, 4.3: the logs are analysed to
- * find anomalies such as mass extractions). The rules look at one completed hour at a time (plus the
- * day before it for the citizen rule) and append one ANOMALY_ALERT row per finding:
+ * find anomalies such as mass extractions). The rules look at one clock hour at a time (plus the
+ * day before it for the citizen rule) and append one ANOMALY_ALERT row per finding. The hour in
+ * progress is analysed too, so a burst is reported at the next run (every 15 minutes by default),
+ * not an hour later: every rule only counts rows, and rows are only added, so a finding in a partial
+ * hour stays a finding when the hour completes (its alert says the count seen when it was raised).
  *
  * - `burst`: a tobacconist made more than `burstMax` registry operations (certificates, previews,
  *   individual records) within any `burstWindowMinutes` minutes;
@@ -171,8 +174,8 @@ export interface AuditAnalyzerOptions {
 /** Runs the rules and records their findings. */
 export interface AuditAnalyzer {
   /**
-   * Analyses every completed hour since the last run (the previous 24 hours on the first run) and
-   * appends one ANOMALY_ALERT row per new finding; returns the findings recorded.
+   * Analyses every hour since the last run, the hour in progress included (the previous 24 hours on
+   * the first run), and appends one ANOMALY_ALERT row per new finding; returns the findings recorded.
    */
   run(): Anomaly[];
   /** When {@link run} last finished; undefined before the first run. */
@@ -198,7 +201,7 @@ export function createAuditAnalyzer(options: AuditAnalyzerOptions): AuditAnalyze
           .flat()
           .map((e) => e.requestId),
       );
-      for (; from < currentHour; from += hourMs) {
+      for (; from <= currentHour; from += hourMs) {
         const hour = rows(from, from + hourMs);
         if (hour.length === 0) continue;
         const day = rows(from + hourMs - 24 * hourMs, from + hourMs);
@@ -221,7 +224,7 @@ export function createAuditAnalyzer(options: AuditAnalyzerOptions): AuditAnalyze
           recorded.push(anomaly);
         }
       }
-      analysedThrough = currentHour;
+      analysedThrough = currentHour; // the hour in progress is analysed again at the next run
       lastRun = new Date(now);
       return recorded;
     },
