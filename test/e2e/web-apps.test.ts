@@ -301,6 +301,12 @@ describe("Novabox admin panel", () => {
     const integrity = page.getByTestId("integrity-result");
     await integrity.waitFor();
     expect(await integrity.textContent()).toContain("Registro integro");
+    // The weekly summary of the log analysis, with what to back up and how often.
+    const summary = page.getByTestId("weekly-summary");
+    await summary.getByTestId("summary-entries").waitFor();
+    expect(Number(await summary.getByTestId("summary-entries").textContent())).toBeGreaterThan(3);
+    expect(await summary.textContent()).toContain("Riepilogo settimanale");
+    expect(await summary.textContent()).toContain("secret.key");
     await screenshot(page, "novabox-audit-log");
   }, 60_000);
 
@@ -363,6 +369,10 @@ describe("Novares console", () => {
     await page.locator('tr[data-comune="022161"][data-health="In servizio"]').waitFor();
     expect(await page.getByTestId("count-serving").textContent()).toContain("In servizio: 2");
     expect(await page.getByTestId("instances").textContent()).toContain("Rovereto (022161)");
+    // Per box: its audit log as Novares witnessed it (when, and whether it still agrees).
+    const witnessed = page.locator('tr[data-comune="022205"] [data-testid="audit-witness"][data-witness="AGREES"]');
+    await witnessed.waitFor();
+    expect(await witnessed.textContent()).toMatch(/Concorda.*ultimo punto di controllo/);
     await screenshot(page, "console-mesh-view");
     await page.close();
   }, 60_000);

@@ -472,4 +472,31 @@ export const german: Dictionary = {
     "Eine vollständige URL eingeben, z. B. https://sso.novares.it/jwks.json.",
   "Indicare l'indirizzo delle chiavi (JWKS) oppure caricare il file delle chiavi.":
     "Die Adresse der Schlüssel (JWKS) angeben oder die Schlüsseldatei hochladen.",
+  // audit: weekly summary (panel) and witnessed audit log (console)
+  "Riepilogo settimanale": "Wochenübersicht",
+  "Dal {from} ad oggi": "Vom {from} bis heute",
+  "ultima analisi": "letzte Auswertung",
+  "Operazioni registrate": "Protokollierte Vorgänge",
+  "Certificati emessi": "Ausgestellte Bescheinigungen",
+  "Richieste rifiutate": "Abgelehnte Anfragen",
+  Tabaccherie: "Tabaktrafiken",
+  Anomalie: "Auffälligkeiten",
+  "Ultimo backup": "Letzte Sicherung",
+  Regola: "Regel",
+  "Raffica di richieste": "Anfragenhäufung",
+  "Attività notturna": "Nachtaktivität",
+  "Rifiuti ripetuti": "Wiederholte Ablehnungen",
+  "Stesso codice fiscale da più tabaccherie": "Dieselbe Steuernummer von mehreren Tabaktrafiken",
+  "Backup: ogni giorno, con npm run backup (il Novabox resta in servizio), copiate il database; conservate a parte, una volta sola e dopo ogni rotazione, la chiave segreta (secret.key): senza la chiave il backup non ripristina le credenziali ANPR.":
+    "Sicherung: Kopieren Sie täglich die Datenbank mit npm run backup (die Novabox bleibt in Betrieb); bewahren Sie den geheimen Schlüssel (secret.key) getrennt davon auf, einmal und nach jeder Rotation: ohne den Schlüssel stellt die Sicherung die ANPR-Zugangsdaten nicht wieder her.",
+  "Registro testimoniato": "Bezeugtes Protokoll",
+  "ultimo punto di controllo": "letzter Kontrollpunkt",
+  voce: "Eintrag",
+  Concorda: "Stimmt überein",
+  "Non concorda": "Stimmt nicht überein",
+  "Ripristinato: voci perse": "Wiederhergestellt: Einträge verloren",
+  "Mai verificato": "Nie geprüft",
+  "Esporta CSV firmato": "Signierte CSV exportieren",
+  "Il CSV firmato arriva con il file .sig: npm run audit:verify -- --export FILE lo verifica.":
+    "Die signierte CSV kommt mit der Datei .sig: npm run audit:verify -- --export FILE prüft sie.",
 };

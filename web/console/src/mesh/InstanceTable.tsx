@@ -1,7 +1,13 @@
-/** One row per announced box: comune, workstation, version, health (and why not serving, as the box says), last announcement. */
+/**
+ * One row per announced box: comune, workstation, version, health (and why not serving, as the box
+ * says), last announcement, and its audit log as the router witnessed it: when a checkpoint was last
+ * witnessed and whether the log still agrees with the earlier ones (and why not).
+ */
 import { For, type JSX } from "solid-js";
 import type { Instance } from "@gen/novares/discovery/v1/discovery_service_pb.js";
 import { healthLabels } from "./health.ts";
+import { witnessLabels } from "./witness.ts";
+import { WitnessState } from "@gen/novares/witness/v1/witness_service_pb.js";
 import { ago } from "../../../shared/format.ts";
 import { useI18n } from "../../../shared/i18n.tsx";
 
@@ -17,6 +23,7 @@ export function InstanceTable(props: { instances: readonly Instance[]; now: Date
           <th>{t("Versione")}</th>
           <th>{t("Stato")}</th>
           <th>{t("Ultimo annuncio")}</th>
+          <th>{t("Registro testimoniato")}</th>
         </tr>
       </thead>
       <tbody>
@@ -24,7 +31,7 @@ export function InstanceTable(props: { instances: readonly Instance[]; now: Date
           each={props.instances}
           fallback={
             <tr>
-              <td colSpan={6}>{t("Nessun Novabox annunciato.")}</td>
+              <td colSpan={7}>{t("Nessun Novabox annunciato.")}</td>
             </tr>
           }
         >
@@ -47,6 +54,22 @@ export function InstanceTable(props: { instances: readonly Instance[]; now: Date
                 ) : null}
               </td>
               <td>{ago(i.lastAnnouncedAt, props.now, intlLocale())}</td>
+              <td data-testid="audit-witness" data-witness={WitnessState[i.auditWitness?.state ?? WitnessState.NONE]}>
+                <span class={`badge ${witnessLabels[i.auditWitness?.state ?? WitnessState.NONE][1]}`}>
+                  {t(witnessLabels[i.auditWitness?.state ?? WitnessState.NONE][0])}
+                </span>
+                {i.auditWitness?.lastWitnessedAt ? (
+                  <div class="hint">
+                    {t("ultimo punto di controllo")}: {ago(i.auditWitness.lastWitnessedAt, props.now, intlLocale())}
+                    {` (${t("voce")} ${String(i.auditWitness.lastId)})`}
+                  </div>
+                ) : null}
+                {i.auditWitness?.reason ? (
+                  <div class="hint" data-testid="audit-witness-reason">
+                    {i.auditWitness.reason}
+                  </div>
+                ) : null}
+              </td>
             </tr>
           )}
         </For>

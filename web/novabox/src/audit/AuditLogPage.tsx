@@ -9,6 +9,7 @@ import { AuditExport } from "./AuditExport.tsx";
 import { RequestsPerDayChart } from "./RequestsPerDayChart.tsx";
 import { UnsettledIssuances } from "./UnsettledIssuances.tsx";
 import { NovaresAlerts } from "./NovaresAlerts.tsx";
+import { WeeklySummary } from "./WeeklySummary.tsx";
 import { describeError } from "../../../shared/errors.ts";
 import { useI18n } from "../../../shared/i18n.tsx";
 
@@ -91,6 +92,7 @@ export function AuditLogPage(): JSX.Element {
           </button>
         </div>
       </section>
+      <WeeklySummary />
       <NovaresAlerts />
       <UnsettledIssuances revealFiscalCodes={reveal()} />
       <IntegrityCheck />
