@@ -397,20 +397,32 @@ describe("Novabox admin and idempotency stores", () => {
   it("keeps the first issuance per (tobacconist, key) and purges old ones", () => {
     const home = newHome();
     const store = openNovaboxStore({ home });
+    // What the store hands back is a replay of the first issue.
+    const certificate = (pdf: number[], protocolNumber: string) => ({
+      pdf: new Uint8Array(pdf),
+      protocolNumber,
+      anprOperationId: `OP-${protocolNumber}`,
+      warnings: [],
+      charges: { serviceFeeCents: 200, stampDutyCents: 1600, secretariatFeesCents: 0, totalCents: 1800 },
+      certificateTypes: [1],
+      issuedAt: new Date("2025-01-01T00:00:00.000Z"),
+      requestId: `req-${protocolNumber}`,
+      replayed: true,
+    });
     const first = {
       requestFingerprint: "fp1",
-      response: new Uint8Array([1, 2, 3]),
+      certificate: certificate([1, 2, 3], "P1"),
       createdAt: new Date("2025-01-01T00:00:00.000Z"),
     };
     store.idempotency.put("T1", "k", first);
     store.idempotency.put("T1", "k", {
       requestFingerprint: "fp2",
-      response: new Uint8Array([9]),
+      certificate: certificate([9], "P2"),
       createdAt: new Date("2025-01-05T00:00:00.000Z"),
     });
     store.idempotency.put("T2", "k", {
       requestFingerprint: "fp3",
-      response: new Uint8Array([4]),
+      certificate: certificate([4], "P3"),
       createdAt: new Date("2025-01-10T00:00:00.000Z"),
     });
     expect(store.idempotency.get("T1", "k")).toEqual(first);

@@ -136,52 +136,6 @@ function truncate(text: string, max = 240): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** The stored form of an issuance (JSON, PDF in base64), version 1. */
-interface StoredResultV1 {
-  v: 1;
-  pdf: string;
-  protocolNumber: string;
-  anprOperationId: string;
-  warnings: AnprMessage[];
-  charges: Charges;
-  certificateTypes: number[];
-  issuedAt: string;
-  requestId: string;
-}
-
-/** Serializes an issued certificate for the idempotency store. */
-export function encodeIssuance(result: IssuedCertificate): Uint8Array {
-  const stored: StoredResultV1 = {
-    v: 1,
-    pdf: Buffer.from(result.pdf).toString("base64"),
-    protocolNumber: result.protocolNumber,
-    anprOperationId: result.anprOperationId,
-    warnings: result.warnings,
-    charges: result.charges,
-    certificateTypes: result.certificateTypes,
-    issuedAt: result.issuedAt.toISOString(),
-    requestId: result.requestId,
-  };
-  return new TextEncoder().encode(JSON.stringify(stored));
-}
-
-/** Reads what {@link encodeIssuance} wrote, marked as replayed. */
-export function decodeIssuance(bytes: Uint8Array): IssuedCertificate {
-  const stored = JSON.parse(new TextDecoder().decode(bytes)) as StoredResultV1;
-  if (stored.v !== 1) throw new Error(`unknown stored issuance version ${String(stored.v)}`);
-  return {
-    pdf: new Uint8Array(Buffer.from(stored.pdf, "base64")),
-    protocolNumber: stored.protocolNumber,
-    anprOperationId: stored.anprOperationId,
-    warnings: stored.warnings,
-    charges: stored.charges,
-    certificateTypes: stored.certificateTypes,
-    issuedAt: new Date(stored.issuedAt),
-    requestId: stored.requestId,
-    replayed: true,
-  };
-}
-
 /** Fingerprint of the fields that define a certificate request, to detect a reused idempotency key. */
 export function requestFingerprint(input: ValidCertificateInput): string {
   const canonical = JSON.stringify([
@@ -374,7 +328,7 @@ export function createCertificationService(options: CertificationServiceOptions)
     try {
       options.pending.settle(pending.tobacconistId, pending.key, {
         requestFingerprint: pending.requestFingerprint,
-        response: encodeIssuance(result),
+        certificate: result,
         createdAt: clock(),
       });
     } catch (err) {
@@ -404,7 +358,7 @@ export function createCertificationService(options: CertificationServiceOptions)
       const stored = options.idempotency.get(caller.tobacconistId, key);
       if (stored) {
         if (stored.requestFingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
-        const replay = decodeIssuance(stored.response);
+        const replay: IssuedCertificate = { ...stored.certificate, replayed: true };
         audit.append(
           row("CERTIFICATE_ISSUE", caller, requestId, valid.subject.fiscalCode, {
             anprProtocolNumber: replay.protocolNumber,

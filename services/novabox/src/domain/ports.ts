@@ -13,6 +13,7 @@ import type {
   AuditRecord,
   AuditVerification,
   CertificateSummary,
+  IssuedCertificate,
   Settings,
 } from "./model.js";
 
@@ -78,8 +79,8 @@ export interface AuditLog {
 export interface StoredIssuance {
   /** Fingerprint of the request fields, to detect a key reused with other fields. */
   requestFingerprint: string;
-  /** The response to replay, serialized by the caller. */
-  response: Uint8Array;
+  /** The certificate to replay; read back, it is marked `replayed` (the store serializes it). */
+  certificate: IssuedCertificate;
   createdAt: Date;
 }
 

@@ -1,10 +1,11 @@
 /**
- * The SQLite {@link IdempotencyStore}: an issuance's serialized response by (tobacconist, key).
- * The response holds the certificate PDF and personal data but no credential, so it is stored as
- * the caller serialized it; {@link SqliteIdempotencyStore.purgeOlderThan} bounds how long it stays.
+ * The SQLite {@link IdempotencyStore}: an issued certificate by (tobacconist, key), serialized by
+ * issuance-codec.ts. It holds the certificate PDF and personal data but no credential, so it is not
+ * encrypted; {@link SqliteIdempotencyStore.purgeOlderThan} bounds how long it stays.
  */
 import type { IdempotencyStore, StoredIssuance } from "../domain/ports.js";
 import type { SqliteDatabase } from "./database.js";
+import { decodeIssuance, encodeIssuance } from "./issuance-codec.js";
 
 /** The store, plus the retention sweep the port does not need to expose. */
 export interface SqliteIdempotencyStore extends IdempotencyStore {
@@ -36,7 +37,7 @@ export function createIdempotencyStore(options: IdempotencyStoreOptions): Sqlite
       if (row === undefined) return undefined;
       return {
         requestFingerprint: row.request_fingerprint,
-        response: new Uint8Array(row.response),
+        certificate: decodeIssuance(new Uint8Array(row.response)),
         createdAt: new Date(row.created_at),
       };
     },
@@ -45,7 +46,7 @@ export function createIdempotencyStore(options: IdempotencyStoreOptions): Sqlite
         tobacconistId,
         key,
         issuance.requestFingerprint,
-        Buffer.from(issuance.response),
+        Buffer.from(encodeIssuance(issuance.certificate)),
         issuance.createdAt.getTime(),
       );
     },

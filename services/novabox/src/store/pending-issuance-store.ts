@@ -4,7 +4,8 @@
  * removed) is one transaction. Every write commits (WAL, `synchronous=FULL`) before it returns:
  * a record created before the ANPR call survives a kill -9 during the call.
  */
-import type { PendingIssuance, PendingIssuanceStore } from "../domain/ports.js";
+import type { PendingIssuance, PendingIssuanceStore, StoredIssuance } from "../domain/ports.js";
+import { encodeIssuance } from "./issuance-codec.js";
 import type { SqliteDatabase } from "./database.js";
 
 /** Options for {@link createPendingIssuanceStore}. */
@@ -72,23 +73,17 @@ export function createPendingIssuanceStore(options: PendingIssuanceStoreOptions)
   const unsettled = db.prepare<[number], Row>(
     `SELECT ${columns} FROM pending_issuances WHERE state = 'pending' ORDER BY created_at LIMIT ?`,
   );
-  const settle = db.transaction(
-    (
-      tobacconistId: string,
-      key: string,
-      done?: { requestFingerprint: string; response: Uint8Array; createdAt: Date },
-    ) => {
-      if (done)
-        storeDone.run(
-          tobacconistId,
-          key,
-          done.requestFingerprint,
-          Buffer.from(done.response),
-          done.createdAt.getTime(),
-        );
-      remove.run(tobacconistId, key);
-    },
-  );
+  const settle = db.transaction((tobacconistId: string, key: string, done?: StoredIssuance) => {
+    if (done)
+      storeDone.run(
+        tobacconistId,
+        key,
+        done.requestFingerprint,
+        Buffer.from(encodeIssuance(done.certificate)),
+        done.createdAt.getTime(),
+      );
+    remove.run(tobacconistId, key);
+  });
   return {
     get(tobacconistId, key) {
       const row = select.get(tobacconistId, key);
