@@ -40,7 +40,7 @@ async function startFakeRouter(
 ): Promise<{ server: GrpcServerHandle; port: number; calls: RouterCall[] }> {
   const calls: RouterCall[] = [];
   const authorizationOf = (context: CallContext) =>
-    context.requestMetadata.get("authorization")[0] as string | undefined;
+    (context.requestHeader.get("authorization") ?? undefined);
   const instance = {
     instanceId: "box-022205-1",
     comuneCode: "022205",

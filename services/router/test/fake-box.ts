@@ -73,7 +73,7 @@ export async function startFakeBox(options: FakeBoxOptions): Promise<FakeBox> {
             certificateTypes: [
               {
                 type: CertificateType.RESIDENCE,
-                description: identity(context.requestMetadata.get("authorization")[0]),
+                description: identity(context.requestHeader.get("authorization") ?? undefined),
                 enabled: request.comuneCode === options.comuneCode,
               },
             ],
@@ -86,7 +86,7 @@ export async function startFakeBox(options: FakeBoxOptions): Promise<FakeBox> {
             trailers.set("grpc-status-details-bin", throttledStatusBytes);
             throw new RpcError(status.RESOURCE_EXHAUSTED, "slow down", {}, { trailers });
           }
-          return { requestId: identity(context.requestMetadata.get("authorization")[0]) };
+          return { requestId: identity(context.requestHeader.get("authorization") ?? undefined) };
         },
         issueCertificate(request, context) {
           served++;
@@ -98,7 +98,7 @@ export async function startFakeBox(options: FakeBoxOptions): Promise<FakeBox> {
             });
           }
           return {
-            requestId: identity(context.requestMetadata.get("authorization")[0]),
+            requestId: identity(context.requestHeader.get("authorization") ?? undefined),
             anprProtocolNumber: request.idempotencyKey,
             anprOperationId: request.comuneCode,
           };
@@ -108,7 +108,7 @@ export async function startFakeBox(options: FakeBoxOptions): Promise<FakeBox> {
         getIndividualRecord(_request, context) {
           served++;
           return {
-            requestId: identity(context.requestMetadata.get("authorization")[0]),
+            requestId: identity(context.requestHeader.get("authorization") ?? undefined),
             anprOperationId: String(context.deadline?.getTime() ?? ""),
           };
         },

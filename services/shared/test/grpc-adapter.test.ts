@@ -19,7 +19,7 @@ describe("grpc-js adapter for protobuf-es services", () => {
     streamEnded = new Promise((resolve) => (markStreamEnded = resolve));
     addGrpcService(server, Health, {
       async check(request, context: CallContext) {
-        seen.metadata = context.requestMetadata.get("x-tobacconist")[0] as string | undefined;
+        seen.metadata = context.requestHeader.get("x-tobacconist") ?? undefined;
         seen.deadline = context.deadline;
         switch (request.service) {
           case "invalid":

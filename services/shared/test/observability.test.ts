@@ -70,7 +70,7 @@ describe("observability across two gRPC hops", () => {
       services: [
         grpcService(CertificationService, {
           listCertificateTypes(request, context) {
-            seenByBack.push(String(context.requestMetadata.get("x-request-id")[0]));
+            seenByBack.push(String(context.requestHeader.get("x-request-id") ?? undefined));
             backObs.annotate({ comune: request.comuneCode, instance: "box-1", anprErrorCode: fiscalCode });
             if (request.comuneCode === "000000")
               throw new DomainError("not-found", "no Novabox serves Comune 000000", { reason: "COMUNE_NOT_SERVED" });

@@ -8,7 +8,7 @@ import { callerHeaders } from "#shared/rpc/mesh-headers.js";
 
 /** The first value of `name` in the call's headers, or undefined. */
 export function requestHeader(context: CallContext, name: string): string | undefined {
-  const value = context.requestMetadata.get(name)[0];
+  const value = context.requestHeader.get(name) ?? undefined;
   return typeof value === "string" ? value : undefined;
 }
 

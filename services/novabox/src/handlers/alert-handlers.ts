@@ -5,23 +5,19 @@
  */
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { AlertService } from "#gen/novabox/alert/v1/alert_service_pb.js";
-import type { CallContext, ServiceImpl } from "#shared/rpc/grpc-adapter.js";
+import type { ServiceImpl } from "#shared/rpc/grpc-adapter.js";
 import { InvalidInputError } from "../domain/errors.js";
 import type { MeshAlertService } from "../domain/mesh-alerts.js";
 
 /** Options for {@link createAlertHandlers}. */
 export interface AlertHandlersOptions {
   alerts: MeshAlertService;
-  /** Checks the mesh peer before anything else (only the router and gateway may call); omitted on a plaintext box. */
-  peerGuard?: (context: CallContext) => unknown;
 }
 
 /** Creates the AlertService handlers. */
 export function createAlertHandlers(options: AlertHandlersOptions): ServiceImpl<typeof AlertService> {
-  const guard = options.peerGuard ?? (() => undefined);
   return {
-    reportMassExtraction(request, context) {
-      guard(context);
+    reportMassExtraction(request) {
       if (!request.raisedAt) throw new InvalidInputError("raised_at", "raised_at is required", "MISSING_RAISED_AT");
       const recorded = options.alerts.recordMassExtraction({
         comuneCode: request.comuneCode,

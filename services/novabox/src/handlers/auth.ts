@@ -4,7 +4,7 @@ import type { CallContext } from "#shared/rpc/grpc-adapter.js";
 
 /** The token of `authorization: Bearer <token>`, or undefined when absent. */
 export function bearerToken(context: CallContext): string | undefined {
-  const value = context.requestMetadata.get("authorization")[0];
+  const value = context.requestHeader.get("authorization") ?? undefined;
   return typeof value === "string" ? parseBearer(value) : undefined;
 }
 

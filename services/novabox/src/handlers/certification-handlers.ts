@@ -15,7 +15,6 @@ import type { CertificationService } from "../domain/certification-service.js";
 import type { BoxSsoVerifier } from "../domain/sso.js";
 import type { CertificateInput, StampDutyInput } from "../domain/validation.js";
 import { anprMessages, tobacconistCaller } from "./tobacconist-calls.js";
-import type { CallContext } from "#shared/rpc/grpc-adapter.js";
 import type { CallFacts } from "#shared/runtime/observability.js";
 
 const languageCodes = ["", "IT", "DE", "FR", "SL"] as const;
@@ -24,8 +23,6 @@ const languageCodes = ["", "IT", "DE", "FR", "SL"] as const;
 export interface CertificationHandlersOptions {
   certification: CertificationService;
   sso: BoxSsoVerifier;
-  /** Checks the mesh peer before anything else (only the router and gateway may call); omitted on a plaintext box. */
-  peerGuard?: (context: CallContext) => unknown;
   /** Attaches the call's Comune and tobacconist to its span and access-log line (observability.ts). */
   annotate?: (facts: CallFacts) => void;
 }
@@ -66,10 +63,8 @@ export function createCertificationHandlers(
   options: CertificationHandlersOptions,
 ): ServiceImpl<typeof CertificationServiceDesc> {
   const { certification, sso } = options;
-  const guard = options.peerGuard ?? (() => undefined);
   return {
-    listCertificateTypes(request, context) {
-      guard(context);
+    listCertificateTypes(request) {
       return {
         certificateTypes: certification.listCertificateTypes(undefined, request.comuneCode).map((t) => ({
           type: t.id,
@@ -80,7 +75,6 @@ export function createCertificationHandlers(
       };
     },
     async issueCertificate(request, context) {
-      guard(context);
       options.annotate?.({ comune: request.comuneCode });
       const caller = await tobacconistCaller(sso, context, request.tobacconistId);
       options.annotate?.({ tobacconist: caller.tobacconistId });
@@ -101,7 +95,6 @@ export function createCertificationHandlers(
       };
     },
     async previewCertificate(request, context) {
-      guard(context);
       options.annotate?.({ comune: request.comuneCode });
       const caller = await tobacconistCaller(sso, context, request.tobacconistId);
       options.annotate?.({ tobacconist: caller.tobacconistId });

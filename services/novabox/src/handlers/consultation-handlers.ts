@@ -2,7 +2,7 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ConsultationService as ConsultationServiceDesc } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import { HouseholdKind, Sex } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
-import type { CallContext, ServiceImpl } from "#shared/rpc/grpc-adapter.js";
+import type { ServiceImpl } from "#shared/rpc/grpc-adapter.js";
 import type { CallFacts } from "#shared/runtime/observability.js";
 import { civilStatusDescription, RELATIONSHIPS } from "#shared/anpr/tables.js";
 import type { PersonRecord, Place } from "../domain/model.js";
@@ -14,8 +14,6 @@ import { anprMessages, tobacconistCaller } from "./tobacconist-calls.js";
 export interface ConsultationHandlersOptions {
   consultation: ConsultationService;
   sso: BoxSsoVerifier;
-  /** Checks the mesh peer before anything else (only the router and gateway may call); omitted on a plaintext box. */
-  peerGuard?: (context: CallContext) => unknown;
   /** Attaches the call's Comune and tobacconist to its span and access-log line (observability.ts). */
   annotate?: (facts: CallFacts) => void;
 }
@@ -53,7 +51,6 @@ export function createConsultationHandlers(
 ): ServiceImpl<typeof ConsultationServiceDesc> {
   return {
     async getIndividualRecord(request, context) {
-      options.peerGuard?.(context);
       options.annotate?.({ comune: request.comuneCode });
       const caller = await tobacconistCaller(options.sso, context, request.tobacconistId);
       options.annotate?.({ tobacconist: caller.tobacconistId });

@@ -24,8 +24,8 @@ export async function tobacconistCaller(
   requestedTobacconist: string,
 ): Promise<Caller> {
   const identity = await sso.verify(bearerToken(context));
-  const mesh = Number(context.requestMetadata.get(quotaMinuteHeader)[0] ?? "");
-  const requestId = context.requestMetadata.get("x-request-id")[0];
+  const mesh = Number(context.requestHeader.get(quotaMinuteHeader) ?? "");
+  const requestId = context.requestHeader.get("x-request-id") ?? undefined;
   return {
     tobacconistId: effectiveTobacconistId(identity, requestedTobacconist),
     authenticationMethod: "SSO_TOKEN",

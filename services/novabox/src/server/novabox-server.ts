@@ -51,6 +51,8 @@ import { createAuditAnalyzer } from "../domain/audit-analysis.js";
 import { createAuditEvidence } from "../domain/audit-evidence.js";
 import { createAuditLookup } from "../store/audit-lookup.js";
 import { createMeshNotary, createWitnessSource } from "./audit-witness-client.js";
+import { withInterceptor } from "#shared/rpc/call-context.js";
+import type { DescService } from "@bufbuild/protobuf";
 
 /** The version announced to Novares. */
 export const novaboxVersion = "0.1.0";
@@ -414,6 +416,9 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
   });
 
   const peerGuard = options.mesh ? createMeshPeerGuard({ roles: ["router", "gateway"], logger }) : undefined;
+  /** Only the router and the gateway may call the tobacconists' services: one check per call, before any handler. */
+  const meshOnly = <S extends DescService, T extends object>(service: S, impl: T): T =>
+    peerGuard ? withInterceptor(service, impl, (context) => void peerGuard(context)) : impl;
   const grpc = createGrpcServer({
     logger,
     health,
@@ -421,30 +426,23 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     services: [
       grpcService(
         CertificationService,
-        createCertificationHandlers({
-          certification,
-          sso,
-          annotate: (facts) => observability.annotate(facts),
-          ...(peerGuard ? { peerGuard } : {}),
-        }),
+        meshOnly(
+          CertificationService,
+          createCertificationHandlers({ certification, sso, annotate: (facts) => observability.annotate(facts) }),
+        ),
       ),
       grpcService(
         ConsultationService,
-        createConsultationHandlers({
-          consultation,
-          sso,
-          annotate: (facts) => observability.annotate(facts),
-          ...(peerGuard ? { peerGuard } : {}),
-        }),
+        meshOnly(
+          ConsultationService,
+          createConsultationHandlers({ consultation, sso, annotate: (facts) => observability.annotate(facts) }),
+        ),
       ),
       grpcService(ConfigService, configHandlers),
       grpcService(AccountService, accountHandlers),
       grpcService(
         AlertService,
-        createAlertHandlers({
-          alerts: createMeshAlertService({ audit, settings }),
-          ...(peerGuard ? { peerGuard } : {}),
-        }),
+        meshOnly(AlertService, createAlertHandlers({ alerts: createMeshAlertService({ audit, settings }) })),
       ),
     ],
   });

@@ -6,11 +6,11 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Http2ServerRequest } from "node:http2";
-import { Metadata } from "@grpc/grpc-js";
 import { Code, ConnectError, cors, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import type { DescMessage, DescService, MessageShape } from "@bufbuild/protobuf";
 import { statusOfError, type ErrorLogger, type WireStatus } from "./grpc-status.js";
-import type { CallContext, ServiceImpl } from "./grpc-adapter.js";
+import type { ServiceImpl } from "./grpc-adapter.js";
+import type { CallContext } from "./call-context.js";
 
 /**
  * Turns whatever a handler threw into a ConnectError: {@link statusOfError} on the Connect wire, with
@@ -45,18 +45,13 @@ export function stampPeerAddress(req: IncomingMessage | Http2ServerRequest): voi
 }
 
 function callContext(context: HandlerContext, method: DescService["methods"][number]): CallContext {
-  const metadata = new Metadata();
-  context.requestHeader.forEach((value, key) => {
-    if (!key.endsWith("-bin")) metadata.set(key, value);
-  });
-  const responseMetadata = new Metadata();
   return {
-    requestMetadata: metadata,
+    requestHeader: context.requestHeader,
     signal: context.signal,
     deadline: context.timeoutMs() === undefined ? undefined : new Date(Date.now() + (context.timeoutMs() ?? 0)),
     peer: context.requestHeader.get(peerAddressHeader) ?? "",
     method,
-    responseMetadata,
+    responseHeader: context.responseHeader,
   };
 }
 

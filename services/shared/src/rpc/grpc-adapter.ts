@@ -24,7 +24,6 @@ import {
   type UntypedHandleCall,
   type sendUnaryData,
 } from "@grpc/grpc-js";
-import type { PeerCertificate } from "node:tls";
 import {
   create,
   fromBinary,
@@ -36,27 +35,9 @@ import {
   type MessageShape,
 } from "@bufbuild/protobuf";
 import { fromServiceError, RpcError, toServiceError, type ErrorLogger } from "./grpc-status.js";
+import type { CallContext } from "./call-context.js";
 
-/** What a handler knows about the call besides its request. */
-export interface CallContext {
-  /** The request headers (custom metadata, `authorization`, ...). */
-  readonly requestMetadata: Metadata;
-  /** Aborted when the client cancels or the deadline passes. */
-  readonly signal: AbortSignal;
-  /** The call's deadline, when the client set one: propagate it to downstream calls. */
-  readonly deadline: Date | undefined;
-  /** The peer address as grpc-js reports it. */
-  readonly peer: string;
-  /**
-   * The certificate the peer presented on a mutual-TLS connection (already verified against the
-   * mesh CA by the TLS handshake); undefined on plaintext or when the transport has none.
-   */
-  readonly peerCertificate?: PeerCertificate | undefined;
-  /** The method being served. */
-  readonly method: DescMethod;
-  /** Headers sent before the first response message (set them before returning or yielding). */
-  readonly responseMetadata: Metadata;
-}
+export type { CallContext } from "./call-context.js";
 
 type Unary<I extends DescMessage, O extends DescMessage> = (
   request: MessageShape<I>,
@@ -185,7 +166,30 @@ type AnyCall =
   | ServerWritableStream<object, object>
   | ServerDuplexStream<object, object>;
 
-function createContext(call: AnyCall, method: DescMethod): { context: CallContext; responseMetadata: Metadata } {
+/**
+ * grpc-js metadata as standard `Headers`: every value of every key, binary (`-bin`) values in
+ * base64 as they travel on the wire, so a handler reads them the same over grpc-js and Connect.
+ */
+export function headersOfMetadata(metadata: Metadata): Headers {
+  const headers = new Headers();
+  for (const [key, values] of Object.entries(metadata.toJSON()))
+    for (const value of values as (string | Buffer)[])
+      headers.append(key, typeof value === "string" ? value : Buffer.from(value).toString("base64"));
+  return headers;
+}
+
+/** `Headers` as grpc-js metadata (the reverse of {@link headersOfMetadata}); `-bin` values decoded. */
+export function metadataOfHeaders(headers: Headers): Metadata {
+  const metadata = new Metadata();
+  headers.forEach((value, key) => {
+    if (key.endsWith("-bin"))
+      for (const part of value.split(",")) metadata.add(key, Buffer.from(part.trim(), "base64"));
+    else metadata.add(key, value);
+  });
+  return metadata;
+}
+
+function createContext(call: AnyCall, method: DescMethod): { context: CallContext; responseHeader: Headers } {
   const controller = new AbortController();
   (call as EventEmitter).on("cancelled", () =>
     controller.abort(new RpcError(GrpcCode.CANCELLED, "call cancelled by the client")),
@@ -193,11 +197,11 @@ function createContext(call: AnyCall, method: DescMethod): { context: CallContex
   const rawDeadline = call.getDeadline();
   const deadline =
     rawDeadline instanceof Date ? rawDeadline : Number.isFinite(rawDeadline) ? new Date(rawDeadline) : undefined;
-  const responseMetadata = new Metadata();
+  const responseHeader = new Headers();
   return {
-    responseMetadata,
+    responseHeader,
     context: {
-      requestMetadata: call.metadata,
+      requestHeader: headersOfMetadata(call.metadata),
       signal: controller.signal,
       deadline,
       peer: call.getPeer(),
@@ -206,9 +210,15 @@ function createContext(call: AnyCall, method: DescMethod): { context: CallContex
         return certificate && Object.keys(certificate).length > 0 ? certificate : undefined;
       },
       method,
-      responseMetadata,
+      responseHeader,
     },
   };
+}
+
+/** Whether a handler set any response header. */
+function hasHeaders(headers: Headers): boolean {
+  for (const _ of headers.keys()) return true;
+  return false;
 }
 
 async function writeAll(
@@ -252,13 +262,12 @@ function wrapMethod(
   switch (method.methodKind) {
     case "unary":
       return ((call: ServerUnaryCall<object, object>, callback: sendUnaryData<object>) => {
-        const { context, responseMetadata } = createContext(call, method);
+        const { context, responseHeader } = createContext(call, method);
         Promise.resolve()
           .then(() => (impl as Unary<DescMessage, DescMessage>)(call.request as MessageShape<DescMessage>, context))
           .then(
             (response) => {
-              if (responseMetadata.getMap() && Object.keys(responseMetadata.getMap()).length > 0)
-                call.sendMetadata(responseMetadata);
+              if (hasHeaders(responseHeader)) call.sendMetadata(metadataOfHeaders(responseHeader));
               callback(null, response);
             },
             (err: unknown) => callback(toServiceError(err, logger, logContext)),
@@ -266,14 +275,14 @@ function wrapMethod(
       }) as UntypedHandleCall;
     case "server_streaming":
       return ((call: ServerWritableStream<object, object>) => {
-        const { context, responseMetadata } = createContext(call, method);
+        const { context, responseHeader } = createContext(call, method);
         Promise.resolve()
           .then(async () => {
             const source = (impl as ServerStreaming<DescMessage, DescMessage>)(
               call.request as MessageShape<DescMessage>,
               context,
             );
-            call.sendMetadata(responseMetadata);
+            call.sendMetadata(metadataOfHeaders(responseHeader));
             await writeAll(call, source, context.signal);
           })
           .then(
@@ -300,14 +309,14 @@ function wrapMethod(
       }) as UntypedHandleCall;
     case "bidi_streaming":
       return ((call: ServerDuplexStream<object, object>) => {
-        const { context, responseMetadata } = createContext(call, method);
+        const { context, responseHeader } = createContext(call, method);
         Promise.resolve()
           .then(async () => {
             const source = (impl as BidiStreaming<DescMessage, DescMessage>)(
               call as AsyncIterable<MessageShape<DescMessage>>,
               context,
             );
-            call.sendMetadata(responseMetadata);
+            call.sendMetadata(metadataOfHeaders(responseHeader));
             await writeAll(call, source, context.signal);
           })
           .then(
