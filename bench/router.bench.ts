@@ -7,10 +7,12 @@
  * - through the router;
  * - through a bare grpc-js pass-through proxy written for the bench (bench/support/bare-proxy.ts:
  *   the least a grpc-js hop costs);
+ * - through a bare `node:http2` relay written for the bench (bench/support/bare-http2-proxy.ts: the
+ *   least an HTTP/2 + mutual-TLS hop costs in Node, the floor of the router's raw forwarder);
  * - through the gateway's gRPC (h2c) listener, which calls the router.
  *
  * Each target gets `BENCH_CALLS` calls (default 3000) with 64 in flight and 300 one at a time, in
- * two interleaved rounds. Printed: CPU per call of the router, the bare proxy and the gateway (from
+ * two interleaved rounds. Printed: CPU per call of the router, the bare proxies and the gateway (from
  * /proc), p50 latency added over the direct call at 64 in flight and at 1, and throughput relative to
  * direct. Targets (issue 16): router ≤ 0.25 ms CPU per call, ≤ 0.5 ms p50 added at 64 concurrent,
  * ≥ 70% of direct throughput. Run: `node --import tsx bench/router.bench.ts`.
@@ -29,30 +31,32 @@ const request = Buffer.from(
 );
 
 const mesh = await startBenchMesh();
-const bare = spawn(
-  process.execPath,
-  [
-    "--import",
-    "tsx",
-    new URL("support/bare-proxy.ts", import.meta.url).pathname,
-    mesh.meshDir,
-    `127.0.0.1:${mesh.ports.trentoGrpc}`,
-  ],
-  { stdio: ["ignore", "pipe", "inherit"] },
-);
-try {
-  const barePort = await new Promise<number>((resolve, reject) => {
-    bare.stdout.on("data", (chunk: Buffer) => {
+/** Starts a bench proxy script (`{"port":N}` on stdout) towards Trento's box. */
+const startProxy = async (script: string) => {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", new URL(script, import.meta.url).pathname, mesh.meshDir, `127.0.0.1:${mesh.ports.trentoGrpc}`],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const port = new Promise<number>((resolve, reject) => {
+    child.stdout.on("data", (chunk: Buffer) => {
       const match = /"port":(\d+)/.exec(chunk.toString());
       if (match) resolve(Number(match[1]));
     });
-    bare.once("exit", (code) => reject(new Error(`bare proxy exited ${code}`)));
+    child.once("exit", (code) => reject(new Error(`${script} exited ${code}`)));
   });
+  return { child, port };
+};
+const bare = await startProxy("support/bare-proxy.ts");
+const raw = await startProxy("support/bare-http2-proxy.ts");
+try {
+  const barePort = await bare.port;
+  const rawPort = await raw.port;
   const metadata = new Metadata();
   metadata.set("authorization", `Bearer ${await mesh.token()}`);
 
   interface Target {
-    name: "direct" | "router" | "bare" | "gateway";
+    name: "direct" | "router" | "bare" | "raw" | "gateway";
     client: Client;
     /** Processes whose CPU counts as this hop's own (none for direct). */
     hop?: number;
@@ -71,7 +75,8 @@ try {
   const targets: Target[] = [
     target("direct", new Client(`127.0.0.1:${mesh.ports.trentoGrpc}`, mesh.credentials("router"))),
     target("router", new Client(mesh.ready.router, mesh.credentials("gateway")), mesh.pids.router),
-    target("bare", new Client(`127.0.0.1:${barePort}`, mesh.credentials("gateway")), bare.pid),
+    target("bare", new Client(`127.0.0.1:${barePort}`, mesh.credentials("gateway")), bare.child.pid),
+    target("raw", new Client(`127.0.0.1:${rawPort}`, mesh.credentials("gateway")), raw.child.pid),
     target(
       "gateway",
       new Client(`127.0.0.1:${mesh.ports.gatewayH2c}`, credentials.createInsecure()),
@@ -108,18 +113,19 @@ try {
     );
   }
   console.log(
-    `router CPU per routed call:  ${cpuPerCall(by.router).toFixed(3)} ms (target <= 0.25) = ${(cpuPerCall(by.router) / cpuPerCall(by.bare)).toFixed(2)}x the bare grpc-js pass-through (${cpuPerCall(by.bare).toFixed(3)} ms)`,
+    `router CPU per routed call:  ${cpuPerCall(by.router).toFixed(3)} ms (target <= 0.25) = ${(cpuPerCall(by.router) / cpuPerCall(by.bare)).toFixed(2)}x the bare grpc-js pass-through (${cpuPerCall(by.bare).toFixed(3)} ms), ${(cpuPerCall(by.router) / cpuPerCall(by.raw)).toFixed(2)}x the bare node:http2 relay (${cpuPerCall(by.raw).toFixed(3)} ms)`,
   );
   console.log(
-    `router p50 added latency:    ${added(by.router, by.direct, "loaded").toFixed(2)} ms at 64 in flight (target <= 0.5; bare proxy ${added(by.bare, by.direct, "loaded").toFixed(2)}), ${added(by.router, by.direct, "serial").toFixed(2)} ms at 1`,
+    `router p50 added latency:    ${added(by.router, by.direct, "loaded").toFixed(2)} ms at 64 in flight (target <= 0.5; bare grpc-js proxy ${added(by.bare, by.direct, "loaded").toFixed(2)}, bare http2 relay ${added(by.raw, by.direct, "loaded").toFixed(2)}), ${added(by.router, by.direct, "serial").toFixed(2)} ms at 1 (bare grpc-js ${added(by.bare, by.direct, "serial").toFixed(2)}, bare http2 ${added(by.raw, by.direct, "serial").toFixed(2)})`,
   );
   console.log(
-    `router throughput:           ${share(by.router, by.direct).toFixed(0)}% of direct at 64 in flight (target >= 70%; bare proxy ${share(by.bare, by.direct).toFixed(0)}%)`,
+    `router throughput:           ${share(by.router, by.direct).toFixed(0)}% of direct at 64 in flight (target >= 70%; bare grpc-js proxy ${share(by.bare, by.direct).toFixed(0)}%, bare http2 relay ${share(by.raw, by.direct).toFixed(0)}%)`,
   );
   console.log(
     `gateway over the router:     ${cpuPerCall(by.gateway).toFixed(3)} ms CPU per call = ${(cpuPerCall(by.gateway) / cpuPerCall(by.router)).toFixed(2)}x the router's; p50 +${added(by.gateway, by.router, "loaded").toFixed(2)} ms at 64, +${added(by.gateway, by.router, "serial").toFixed(2)} ms at 1; throughput ${share(by.gateway, by.router).toFixed(0)}% of the router's`,
   );
 } finally {
-  bare.kill("SIGTERM");
+  bare.child.kill("SIGTERM");
+  raw.child.kill("SIGTERM");
   await mesh.stop();
 }

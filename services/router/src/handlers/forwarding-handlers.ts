@@ -32,7 +32,6 @@
 import {
   Metadata,
   status as GrpcCode,
-  type Client,
   type sendUnaryData,
   type ServerUnaryCall,
   type ServiceError,
@@ -56,9 +55,25 @@ import { readStringField, withStringField } from "../domain/request-fields.js";
 import type { RoutingTable } from "../domain/routing-table.js";
 import type { Log } from "#shared/runtime/log.js";
 
-/** The pooled channel of one box (mutual TLS in the mesh). */
+/**
+ * What the forwarder needs of a connection to a box: one unary call of raw bytes, the callback
+ * getting the box's answer or its status as grpc-js reports it (code, details, trailers).
+ */
+export interface UnaryChannel {
+  makeUnaryRequest(
+    path: string,
+    serialize: (value: Buffer) => Buffer,
+    deserialize: (bytes: Buffer) => Buffer,
+    request: Buffer,
+    metadata: Metadata,
+    options: { deadline: Date | number },
+    callback: (err: ServiceError | null, answer?: Buffer) => void,
+  ): { cancel(): void };
+}
+
+/** The pooled connection of one box (mutual TLS in the mesh). */
 export interface BoxChannels {
-  channel(instance: Instance): Client;
+  channel(instance: Instance): UnaryChannel;
   /** Why the box's certificate was refused for its Comune (its channel cannot connect), if it was. */
   identityRefusal?(instance: Instance): string | undefined;
 }

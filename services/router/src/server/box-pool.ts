@@ -1,14 +1,14 @@
 /**
- * One grpc-js channel per Novabox address and Comune, shared by the Certification, Consultation and
- * Health clients of that box (so forwarding and health probes reuse one mutual-TLS connection),
- * created on first use and closed when no instance uses it any more. With `transientProbes` a probe
- * of a box no call has reached yet uses a channel of its own that it closes at once.
+ * One grpc-js channel per Novabox address and Comune for the registry's health probes, created on
+ * first use and closed when no instance uses it any more. With `transientProbes` a probe of a box
+ * with no open channel uses a channel of its own that it closes at once. (Forwarded calls go on the
+ * raw HTTP/2 sessions of box-sessions.ts, which check the box's identity the same way.)
  *
  * With {@link BoxPoolOptions.credentialsFor} every channel checks, during the TLS handshake, that
  * the box's certificate names the Comune the channel is for (its SPIFFE ID, #shared/mesh-identity.js):
  * a box that announced itself, or was registered in Consul, under another Comune's name gets no
  * request — not a token, not a fiscal code. The refusal is logged and kept per channel, so the
- * forwarders can answer PERMISSION_DENIED instead of a bare UNAVAILABLE.
+ * router can answer PERMISSION_DENIED instead of a bare UNAVAILABLE.
  */
 import { Client, type ChannelCredentials, type ChannelOptions, type Interceptor } from "@grpc/grpc-js";
 import { Health, HealthCheckResponse_ServingStatus } from "#gen/grpc/health/v1/health_pb.js";

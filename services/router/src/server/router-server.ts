@@ -18,12 +18,17 @@ import { createObservability, type Observability } from "#shared/runtime/observa
 import { createOpsHttpHandler, startOpsHttpServer, type OpsHttpServer } from "#shared/rpc/ops-http.js";
 import { createEmbeddedRegistry } from "../domain/embedded-registry.js";
 import type { MeshPeerCheck } from "#shared/mesh/mesh-tls.js";
+import { grpcMethodPath } from "#shared/rpc/grpc-adapter.js";
 import type { Clock } from "../domain/model.js";
 import type { InstanceRegistry, RegistryKind } from "../domain/registry.js";
 import { createRoutingTable, type RoutingTable } from "../domain/routing-table.js";
 import { createDiscoveryHandlers } from "../handlers/discovery-handlers.js";
 import { createForwardingHandlers } from "../handlers/forwarding-handlers.js";
 import { createBoxPool } from "./box-pool.js";
+import { createBoxSessions } from "./box-sessions.js";
+import { createHttp2Forwarder, type ForwardingHandler } from "./http2-forwarder.js";
+import { createPeerHandoff, startRouterListener, type RouterListener } from "./router-listener.js";
+import type { MeshTls } from "#shared/mesh/mesh-tls.js";
 import { createConsulDirectory } from "./consul-directory.js";
 import Consul from "consul";
 import { createConsulHttp } from "./consul-http.js";
@@ -63,16 +68,20 @@ export interface StartRouterOptions {
   host?: string;
   /** 0 = any free port (default 0). */
   port?: number;
-  /** The router's server credentials (mutual TLS in the mesh). */
+  /**
+   * Insecure grpc-js credentials for a plaintext router (development, tests); with mutual TLS the
+   * listener takes its certificate from {@link meshIdentity}, so secure credentials without it are refused.
+   */
   serverCredentials: ServerCredentials;
   /** What the router presents to boxes. */
   boxCredentials: ChannelCredentials;
   /**
-   * Mesh identity checks (mutual TLS only): Announce/Withdraw only for the Comune and workstation
-   * the caller's certificate names, and every channel to a box checks the box's certificate names
-   * the Comune it is dialed for. Omitted only for a plaintext router (development, tests).
+   * The mesh's mutual TLS (the reloading credentials of mesh-tls.ts): the listener's certificate and
+   * CA, and the identity checks — Announce/Withdraw only for the Comune and workstation the caller's
+   * certificate names, and every connection to a box checks the box's certificate names the Comune
+   * it is dialed for. Omitted only for a plaintext router (development, tests).
    */
-  meshIdentity?: { clientExpecting(check: MeshPeerCheck): ChannelCredentials };
+  meshIdentity?: Pick<MeshTls, "clientExpecting" | "material" | "onChange">;
   /** Use Consul as the registry; omitted = the embedded registry. */
   consul?: RouterConsulOptions;
   /** `next_announce_in` told to boxes (default 10 000 ms). */
@@ -118,10 +127,6 @@ export interface RunningRouter {
   close(): Promise<void>;
 }
 
-function listenAddress(host: string, port: number): string {
-  return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /** Starts a router and resolves when it serves (after the first Consul answer, or its timeout). */
 export async function startRouter(options: StartRouterOptions): Promise<RunningRouter> {
   const { logger } = options;
@@ -132,6 +137,15 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     createObservability({ service: "router", accessLog: logger.child({ component: "access" }) });
   const telemetry = createRouterTelemetry({ observability, table });
   const mesh = options.meshIdentity;
+  if (!mesh && options.serverCredentials._isSecure())
+    throw new Error(
+      "a router on TLS takes its certificate from meshIdentity (createMeshTls): pass it, or insecure credentials for a plaintext router",
+    );
+  const sessions = createBoxSessions({
+    ...(mesh ? { tls: () => mesh.material(), checkIdentity: true } : {}),
+    observability,
+    logger: logger.child({ component: "box-sessions" }),
+  });
   const pool = createBoxPool({
     credentials: options.boxCredentials,
     interceptors: [observability.grpcClientInterceptor],
@@ -192,6 +206,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     if (left > 0) return void users.set(address, left);
     users.delete(address);
     pool.release(address);
+    sessions.release(address);
   };
   const unsubscribe = table.subscribe((event) => {
     const id = event.instance.instanceId;
@@ -243,7 +258,12 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const stop = new AbortController();
   const forwarding = createForwardingHandlers({
     table,
-    channels: pool,
+    channels: {
+      channel: (instance) => sessions.channel(instance),
+      // A box whose certificate names another Comune may be known only to the health probes (never
+      // SERVING, so never dialed by the forwarder): either refusal is the answer.
+      identityRefusal: (instance) => sessions.identityRefusal(instance) ?? pool.identityRefusal(instance),
+    },
     reportUnavailable: (id) => registry.reportUnavailable(id),
     logger: logger.child({ component: "forwarding" }),
     annotate: (facts) => observability.annotate(facts),
@@ -263,10 +283,24 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   void telemetry.firstSync.then(() => {
     if (!stop.signal.aborted) health.setAll(ServingStatus.SERVING);
   });
+  const handoff = createPeerHandoff();
+  const forwarded = new Map<string, ForwardingHandler>();
+  for (const [service, handlers] of [
+    [CertificationService, forwarding.certification],
+    [ConsultationService, forwarding.consultation],
+    [AlertService, forwarding.alert],
+  ] as const)
+    for (const method of service.methods)
+      if (handlers[method.name]) forwarded.set(grpcMethodPath(method), handlers[method.name] as ForwardingHandler);
+  const forwarder = createHttp2Forwarder({ handlers: forwarded, observability });
+  // Every other service runs on grpc-js behind the listener (router-listener.ts). The forwarded
+  // services are registered without handlers only so that reflection describes them: their
+  // streams never reach grpc-js.
   const grpc = createGrpcServer({
     logger,
     health,
     observability,
+    serverOptions: { interceptors: [handoff.interceptor] },
     services: [
       grpcService(
         DiscoveryService,
@@ -279,18 +313,26 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
         }),
       ),
       ...(witness ? [grpcService(AuditWitnessService, createWitnessHandlers(witness))] : []),
-      grpcPassThroughService(CertificationService, forwarding.certification),
-      grpcPassThroughService(ConsultationService, forwarding.consultation),
-      grpcPassThroughService(AlertService, forwarding.alert),
+      grpcPassThroughService(CertificationService, {}),
+      grpcPassThroughService(ConsultationService, {}),
+      grpcPassThroughService(AlertService, {}),
     ],
   });
 
   await registry.start();
   if (registry.kind === "embedded") telemetry.markSynced();
-  let port: number;
+  let listener: RouterListener;
   let ops: OpsHttpServer | undefined;
   try {
-    port = await grpc.listen(listenAddress(options.host ?? "127.0.0.1", options.port ?? 0), options.serverCredentials);
+    listener = await startRouterListener({
+      host: options.host ?? "127.0.0.1",
+      port: options.port ?? 0,
+      ...(mesh ? { tls: mesh } : {}),
+      forwarder,
+      grpc: grpc.server,
+      handoff,
+      logger,
+    });
     if (options.opsPort !== undefined) {
       ops = await startOpsHttpServer(
         createOpsHttpHandler({ observability, readiness: () => telemetry.readiness() }),
@@ -302,12 +344,13 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     await grpc.shutdown(0);
     await registry.close();
     pool.close();
+    sessions.close();
     throw err;
   }
 
   let closing: Promise<void> | undefined;
   return {
-    port,
+    port: listener.port,
     registry: registry.kind,
     table,
     witnessStore: witnessStore?.kind,
@@ -320,11 +363,14 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       closing ??= (async () => {
         stop.abort();
         await ops?.close();
-        await grpc.shutdown(5_000);
+        health.setAll(ServingStatus.NOT_SERVING);
+        await listener.close(5_000);
+        await grpc.shutdown(0);
         await registry.close();
         unsubscribe();
         logChanges();
         pool.close();
+        sessions.close();
         if (!options.observability) await observability.close();
       })();
       return closing;

@@ -77,6 +77,13 @@ export interface MeshTls {
   clientExpecting(check: MeshPeerCheck): ChannelCredentials;
   /** What is loaded now. */
   state(): MeshCertificateState;
+  /**
+   * The PEM files loaded now, for a listener or client built on `node:tls` / `node:http2` rather
+   * than grpc-js (the router's HTTP/2 forwarder); {@link onChange} tells when they change.
+   */
+  material(): { ca: Buffer; certificate: Buffer; privateKey: Buffer };
+  /** Calls `listener` after each reload that loaded a new pair; returns the unsubscribe function. */
+  onChange(listener: () => void): () => void;
   /** Re-reads the files now (also runs on the timer); returns whether a new pair was loaded. */
   reload(): boolean;
   /** Stops the periodic re-reading (the timer is unref'd, so a process can exit without this). */
@@ -171,6 +178,7 @@ export function createMeshTls(files: MeshTlsFiles, options: MeshTlsOptions = {})
     );
   }
   let stamp = stampOf(current);
+  const changeListeners = new Set<() => void>();
   const caListeners = new Set<experimental.CaCertificateUpdateListener>();
   const identityListeners = new Set<experimental.IdentityCertificateUpdateListener>();
 
@@ -178,6 +186,7 @@ export function createMeshTls(files: MeshTlsFiles, options: MeshTlsOptions = {})
     for (const listener of caListeners) listener({ caCertificate: current.ca });
     for (const listener of identityListeners)
       listener({ certificate: current.certificate, privateKey: current.privateKey });
+    for (const listener of changeListeners) listener();
   };
 
   const reload = (): boolean => {
@@ -256,6 +265,11 @@ export function createMeshTls(files: MeshTlsFiles, options: MeshTlsOptions = {})
     client: clientExpecting(),
     clientExpecting: (check) => clientExpecting(check),
     state: () => current.state,
+    material: () => ({ ca: current.ca, certificate: current.certificate, privateKey: current.privateKey }),
+    onChange(listener) {
+      changeListeners.add(listener);
+      return () => changeListeners.delete(listener);
+    },
     reload,
     close: () => clearInterval(timer),
   };

@@ -66,9 +66,11 @@ export interface GrpcServerHandle {
 /** Creates a {@link GrpcServerHandle} serving `options.services`, health and reflection. */
 export function createGrpcServer(options: GrpcServerOptions): GrpcServerHandle {
   const logger = options.logger;
+  // The caller's interceptors run closest to the transport, before observability sees the call (the
+  // router's peer handoff must set the peer first: server/router-listener.ts).
   const interceptors = [
-    ...(options.observability ? [options.observability.grpcServerInterceptor] : []),
     ...(options.serverOptions?.interceptors ?? []),
+    ...(options.observability ? [options.observability.grpcServerInterceptor] : []),
   ];
   const server = new Server({ ...options.serverOptions, interceptors });
   const health =

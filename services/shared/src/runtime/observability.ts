@@ -39,6 +39,7 @@ import {
 } from "@grpc/grpc-js";
 import { Code, ConnectError, type Interceptor as ConnectInterceptor } from "@connectrpc/connect";
 import {
+  INVALID_SPAN_CONTEXT,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -147,6 +148,15 @@ export interface Observability {
   readonly connectInterceptor: ConnectInterceptor;
   /** Attaches facts to the current call (span attributes and access-log fields); no-op outside a call. */
   annotate(facts: CallFacts): void;
+  /**
+   * Opens the server side of a call served on raw HTTP/2 (see {@link RelayedCall}): `header` reads a
+   * request header (`traceparent`, `x-request-id`), `peer` is the caller's address.
+   */
+  openCall(method: string, header: (name: string) => string | undefined, peer: string): RelayedCall;
+  /** Opens the client side of a call made on raw HTTP/2 from inside the current call (see {@link RelayedClientCall}). */
+  openClientCall(method: string): RelayedClientCall;
+  /** `callback`, bound to the current call's scope (for callbacks run from transport events); itself outside a call. */
+  bindToCall<A extends unknown[]>(callback: (...args: A) => void): (...args: A) => void;
   /** The current call's request id; undefined outside a call. */
   requestId(): string | undefined;
   /** Runs `work` in a child span of the current call (a root span outside one). */
@@ -160,6 +170,28 @@ export interface Observability {
   scrape(): Promise<{ contentType: string; body: string }>;
   /** Flushes and stops the span exporter. */
   close(): Promise<void>;
+}
+
+/**
+ * The server side of a call a service relays without grpc-js or Connect (the router's HTTP/2
+ * forwarder, server/http2-forwarder.ts): the same span, RPC metrics and access-log line as
+ * {@link Observability.grpcServerInterceptor}.
+ */
+export interface RelayedCall {
+  /** The adopted (or generated) `x-request-id`: echo it in the response headers and trailers. */
+  readonly requestId: string;
+  /** Runs `work` inside the call's scope ({@link Observability.annotate}, child spans). */
+  run<T>(work: () => T): T;
+  /** Ends the call once, with its status code and trailers (the ErrorInfo reason is read from them when not OK). */
+  finish(code: number, trailers?: Metadata): void;
+}
+
+/** The client side of a call made without grpc-js inside the current call (see {@link Observability.openClientCall}). */
+export interface RelayedClientCall {
+  /** The headers to send with the request: the child span's `traceparent` and the call's `x-request-id`. */
+  readonly headers: Record<string, string>;
+  /** Ends the call once: client metrics and span. */
+  finish(code: number, trailers?: Metadata): void;
 }
 
 /** Creates metrics registered in the process's registry (never the prom-client global one). */
@@ -351,6 +383,8 @@ export function createObservability(options: ObservabilityOptions): Observabilit
   const tracer: Tracer = provider.getTracer("novabox-mesh");
   const propagator = new W3CTraceContextPropagator();
   const calls = new AsyncLocalStorage<CallScope>();
+  const exporting = url !== undefined;
+  const untraced = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
   const access = options.accessLog;
 
   const setFacts = (span: Span, target: CallFacts, facts: CallFacts) => {
@@ -373,19 +407,23 @@ export function createObservability(options: ObservabilityOptions): Observabilit
   ) => {
     const [rpcService, rpcMethod] = method.split("/");
     const traced = !isHousekeeping(method) || trace.getSpanContext(parentContext) !== undefined;
-    const span = tracer.startSpan(
-      method,
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
-          "rpc.system": transport === "grpc" ? "grpc" : "connect_rpc",
-          "rpc.service": rpcService ?? method,
-          "rpc.method": rpcMethod ?? "",
-          "mesh.request_id": requestId,
-        },
-      },
-      traced ? parentContext : ROOT_CONTEXT,
-    );
+    // Not exporting and no trace to continue: no span at all (a sampled-out span costs ids and attributes per call).
+    const span =
+      !exporting && trace.getSpanContext(parentContext) === undefined
+        ? untraced
+        : tracer.startSpan(
+            method,
+            {
+              kind: SpanKind.SERVER,
+              attributes: {
+                "rpc.system": transport === "grpc" ? "grpc" : "connect_rpc",
+                "rpc.service": rpcService ?? method,
+                "rpc.method": rpcMethod ?? "",
+                "mesh.request_id": requestId,
+              },
+            },
+            traced ? parentContext : ROOT_CONTEXT,
+          );
     const scope: CallScope = { context: trace.setSpan(parentContext, span), span, requestId, facts: {} };
     const started = performance.now();
     let finished = false;
@@ -504,48 +542,94 @@ export function createObservability(options: ObservabilityOptions): Observabilit
     });
   };
 
-  const grpcClientInterceptor: GrpcClientInterceptor = (callOptions, nextCall) => {
-    const method = callOptions.method_definition.path.replace(/^\//, "");
+  /** The client span, metrics and propagated headers of one outgoing call (grpc-js or raw HTTP/2). */
+  const startClientCall = (method: string) => {
     const parent = calls.getStore();
-    const span = parent
-      ? tracer.startSpan(
-          method,
-          {
-            kind: SpanKind.CLIENT,
-            attributes: {
-              "rpc.system": "grpc",
-              "rpc.service": method.split("/")[0] ?? method,
-              "rpc.method": method.split("/")[1] ?? "",
+    const span =
+      parent && parent.span !== untraced
+        ? tracer.startSpan(
+            method,
+            {
+              kind: SpanKind.CLIENT,
+              attributes: {
+                "rpc.system": "grpc",
+                "rpc.service": method.split("/")[0] ?? method,
+                "rpc.method": method.split("/")[1] ?? "",
+              },
             },
-          },
-          parent.context,
-        )
-      : undefined;
+            parent.context,
+          )
+        : undefined;
     const started = performance.now();
+    let finished = false;
+    return {
+      parent,
+      /** Writes `traceparent` (and the call's request id when absent) through `set`. */
+      inject(carrier: Metadata, has: (key: string) => boolean) {
+        if (span && parent) propagator.inject(trace.setSpan(parent.context, span), carrier, metadataSetter);
+        if (parent && !has(requestIdHeader)) carrier.set(requestIdHeader, parent.requestId);
+      },
+      finish(code: number, trailers: Metadata | undefined) {
+        if (finished) return;
+        finished = true;
+        const name = codeName(code);
+        const seconds = (performance.now() - started) / 1000;
+        clientHandled.inc({ method, code: name });
+        clientSeconds.observe({ method, code: name }, seconds);
+        if (span) {
+          span.setAttribute("rpc.grpc.status_code", code);
+          if (code !== (GrpcCode.OK as number)) {
+            const reason = decodeStatusDetails(trailers).reason;
+            if (reason) span.setAttribute("error.reason", reason);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: reason ? `${name} ${reason}` : name });
+          }
+          span.end();
+        }
+      },
+    };
+  };
+
+  const grpcClientInterceptor: GrpcClientInterceptor = (callOptions, nextCall) => {
+    const client = startClientCall(callOptions.method_definition.path.replace(/^\//, ""));
     return new InterceptingCall(nextCall(callOptions), {
       start(metadata, listener, next) {
-        if (span && parent) propagator.inject(trace.setSpan(parent.context, span), metadata, metadataSetter);
-        if (parent && metadata.get(requestIdHeader).length === 0) metadata.set(requestIdHeader, parent.requestId);
+        client.inject(metadata, (key) => metadata.get(key).length > 0);
         next(metadata, {
           onReceiveStatus(status: StatusObject, nextStatus: (status: StatusObject) => void) {
-            const name = codeName(status.code);
-            const seconds = (performance.now() - started) / 1000;
-            clientHandled.inc({ method, code: name });
-            clientSeconds.observe({ method, code: name }, seconds);
-            if (span) {
-              span.setAttribute("rpc.grpc.status_code", status.code);
-              if (status.code !== GrpcCode.OK) {
-                const reason = decodeStatusDetails(status.metadata).reason;
-                if (reason) span.setAttribute("error.reason", reason);
-                span.setStatus({ code: SpanStatusCode.ERROR, message: reason ? `${name} ${reason}` : name });
-              }
-              span.end();
-            }
+            client.finish(status.code, status.metadata);
             nextStatus(status);
           },
         });
       },
     });
+  };
+
+  const openCall = (method: string, header: (name: string) => string | undefined, peer: string): RelayedCall => {
+    const requestId = adoptRequestId(header(requestIdHeader));
+    const parent = header("traceparent")
+      ? propagator.extract(ROOT_CONTEXT, header, {
+          get: (read: (name: string) => string | undefined, key: string) => read(key),
+          keys: () => [],
+        })
+      : ROOT_CONTEXT;
+    const { scope, finish } = openServerCall(method, "grpc", parent, requestId, peer);
+    return {
+      requestId,
+      run: (work) => calls.run(scope, work),
+      finish(code, trailers) {
+        const details = code === (GrpcCode.OK as number) ? undefined : decodeStatusDetails(trailers);
+        finish(code, details?.reason, details?.metadata.anprCode);
+      },
+    };
+  };
+
+  const openClientCall = (method: string): RelayedClientCall => {
+    const client = startClientCall(method);
+    const carrier = new Metadata();
+    client.inject(carrier, () => false);
+    const headers: Record<string, string> = {};
+    for (const [key, value] of Object.entries(carrier.getMap())) if (typeof value === "string") headers[key] = value;
+    return { headers, finish: (code, trailers) => client.finish(code, trailers) };
   };
 
   return {
@@ -556,6 +640,12 @@ export function createObservability(options: ObservabilityOptions): Observabilit
     grpcServerInterceptor,
     grpcClientInterceptor,
     connectInterceptor,
+    openCall,
+    openClientCall,
+    bindToCall(callback) {
+      const scope = calls.getStore();
+      return scope ? (...args) => calls.run(scope, () => callback(...args)) : callback;
+    },
     annotate(facts) {
       const scope = calls.getStore();
       if (scope) setFacts(scope.span, scope.facts, facts);

@@ -1,0 +1,276 @@
+/**
+ * The forwarder's connections to Novaboxes on `node:http2`, below grpc-js: one HTTP/2 session per
+ * box address and Comune, opened on first use and reopened after it closes, mutual TLS with the
+ * router's mesh certificate (the pair loaded at connect time, so a renewed certificate is used by
+ * the next connection). During the handshake the box's certificate is checked as the grpc-js
+ * channels did (box-pool.ts): it must chain to the mesh CA, match the host, and name the Comune the
+ * session is for (domain/announcer-identity.ts); a refusal is logged and kept, so the forwarder can
+ * answer PERMISSION_DENIED instead of a bare UNAVAILABLE.
+ *
+ * Each unary call writes one framed message and reads back headers, one message and trailers,
+ * relaying the box's status with its metadata (`grpc-status-details-bin` byte for byte). A call
+ * whose session never connected fails with UNAVAILABLE "No connection established", the one case in
+ * which the forwarder knows the box never saw the request (handlers/forwarding-handlers.ts).
+ * The deadline travels as `grpc-timeout` and is enforced here too; a cancelled call resets its
+ * stream (RST_STREAM CANCEL), which the box's grpc-js server turns into a cancelled call.
+ */
+import {
+  connect,
+  constants,
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type IncomingHttpHeaders,
+} from "node:http2";
+import { isIP } from "node:net";
+import { checkServerIdentity as tlsCheckServerIdentity, connect as tlsConnect, type PeerCertificate } from "node:tls";
+import { Metadata, status as GrpcCode, type ServiceError } from "@grpc/grpc-js";
+import type { Observability } from "#shared/runtime/observability.js";
+import { meshIdentityOfSubjectAltName } from "#shared/mesh/mesh-identity.js";
+import { boxIdentityRefusal } from "../domain/announcer-identity.js";
+import { instanceAddress, type Instance } from "../domain/model.js";
+import type { BoxChannels, UnaryChannel } from "../handlers/forwarding-handlers.js";
+import type { Log } from "#shared/runtime/log.js";
+import {
+  decodeGrpcMessage,
+  formatGrpcTimeout,
+  frameMessage,
+  headersOfMetadata,
+  metadataOfHeaders,
+  statusOfHttp,
+  unframeMessage,
+} from "./grpc-wire.js";
+
+/** Options of {@link createBoxSessions}. */
+export interface BoxSessionsOptions {
+  /** The router's mesh TLS pair and CA (PEM) as loaded now; omitted = plaintext (development only). */
+  tls?: () => { ca: Buffer; certificate: Buffer; privateKey: Buffer };
+  /** Check the box's certificate names the Comune it is dialed for (mutual-TLS mesh). */
+  checkIdentity?: boolean;
+  /** The client span and metrics of each call, in the forwarded call's scope. */
+  observability?: Pick<Observability, "openClientCall" | "bindToCall">;
+  logger?: Pick<Log, "warn">;
+}
+
+/** See the module comment. */
+export interface BoxSessions extends BoxChannels {
+  identityRefusal(instance: Instance): string | undefined;
+  /** The session key of `instance` (Comune and address). */
+  keyOf(instance: Instance): string;
+  /** Closes the session `key`, if open: no instance uses it any more. */
+  release(key: string): void;
+  /** Open sessions. */
+  readonly size: number;
+  close(): void;
+}
+
+interface Entry {
+  session: ClientHttp2Session;
+  /** Set once the TLS (or TCP) connection is up: from then on a request may have reached the box. */
+  connected: boolean;
+  /** Why the connection failed, when it did. */
+  failure: string | undefined;
+}
+
+const noop = () => {};
+
+/** A ServiceError as grpc-js would report it. */
+function serviceError(code: number, details: string, metadata = new Metadata()): ServiceError {
+  const name = (GrpcCode as unknown as Record<number, string>)[code] ?? String(code);
+  return Object.assign(new Error(`${code} ${name}: ${details}`), { code, details, metadata });
+}
+
+/** Creates an empty {@link BoxSessions}. */
+export function createBoxSessions(options: BoxSessionsOptions): BoxSessions {
+  const entries = new Map<string, Entry>();
+  const refusals = new Map<string, string>();
+  const scheme = options.tls ? "https" : "http";
+  const keyOf = (instance: Instance) => `${instance.comuneCode}@${instanceAddress(instance)}`;
+
+  const open = (instance: Instance, key: string): Entry => {
+    const host = instance.host;
+    const authority = instanceAddress(instance);
+    const tls = options.tls?.();
+    const entry: Entry = { session: undefined as unknown as ClientHttp2Session, connected: false, failure: undefined };
+    const checkServerIdentity = (_servername: string, certificate: PeerCertificate): Error | undefined => {
+      const hostError = tlsCheckServerIdentity(host, certificate);
+      if (hostError) return hostError;
+      if (!options.checkIdentity) return undefined;
+      const refusal = boxIdentityRefusal(meshIdentityOfSubjectAltName(certificate.subjectaltname), instance.comuneCode);
+      if (!refusal) {
+        refusals.delete(key);
+        return undefined;
+      }
+      const message = `${refusal} at ${authority}: refused, no call is sent to it`;
+      if (refusals.get(key) !== message)
+        options.logger?.warn(
+          { comuneCode: instance.comuneCode, address: authority, refusal },
+          "Novabox certificate names another party: connection refused",
+        );
+      refusals.set(key, message);
+      return new Error(message);
+    };
+    entry.session = connect(
+      `${scheme}://${authority}`,
+      tls
+        ? {
+            // Our own TLS connection: node:http2 would set the IP as the TLS ServerName, which RFC 6066
+            // forbids (SNI only for DNS names; the IP subjectAltName is still checked against the host).
+            createConnection: () =>
+              tlsConnect({
+                host,
+                port: instance.port,
+                ca: tls.ca,
+                cert: tls.certificate,
+                key: tls.privateKey,
+                ALPNProtocols: ["h2"],
+                ...(isIP(host) ? {} : { servername: host }),
+                checkServerIdentity,
+              }),
+          }
+        : {},
+    );
+    const session = entry.session;
+    session.once("connect", () => (entry.connected = true));
+    session.on("error", (err: Error) => {
+      entry.failure = err.message;
+    });
+    const forget = () => {
+      if (entries.get(key) === entry) entries.delete(key);
+    };
+    // A session the box is closing (GOAWAY) takes no new stream: the next call opens a new one.
+    session.once("goaway", forget);
+    session.once("close", forget);
+    // Idle sessions must not keep the process alive (the router closes them on shutdown anyway).
+    session.unref();
+    return entry;
+  };
+
+  const entryOf = (instance: Instance): Entry => {
+    const key = keyOf(instance);
+    let entry = entries.get(key);
+    if (!entry || entry.session.closed || entry.session.destroyed) {
+      entry = open(instance, key);
+      entries.set(key, entry);
+    }
+    return entry;
+  };
+
+  const channel = (instance: Instance): UnaryChannel => ({
+    makeUnaryRequest(path, _serialize, _deserialize, request, metadata, callOptions, done) {
+      // The answer arrives on a transport event: back into the call's scope (annotations, the retry's span).
+      const callback = options.observability ? options.observability.bindToCall(done) : done;
+      const entry = entryOf(instance);
+      const client = options.observability?.openClientCall(path.slice(1));
+      const deadline = callOptions.deadline instanceof Date ? callOptions.deadline.getTime() : callOptions.deadline;
+      const headers: Record<string, string> = {
+        ...client?.headers,
+        ...headersOfMetadata(metadata),
+        ":method": "POST",
+        ":path": path,
+        ":scheme": scheme,
+        ":authority": instanceAddress(instance),
+        "content-type": "application/grpc",
+        te: "trailers",
+      };
+      if (Number.isFinite(deadline)) headers["grpc-timeout"] = formatGrpcTimeout(deadline - Date.now());
+
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      let stream: ClientHttp2Stream | undefined;
+      const settle = (err: ServiceError | null, answer?: Buffer, trailers?: Metadata) => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        client?.finish(err ? err.code : GrpcCode.OK, err ? err.metadata : trailers);
+        callback(err, answer);
+      };
+      const cancel = (code: number, details: string) => {
+        if (stream && !stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+        settle(serviceError(code, details));
+      };
+
+      try {
+        stream = entry.session.request(headers, { endStream: false });
+      } catch (err) {
+        settle(
+          serviceError(
+            GrpcCode.UNAVAILABLE,
+            `No connection established: ${entry.failure ?? (err instanceof Error ? err.message : String(err))}`,
+          ),
+        );
+        return { cancel: noop };
+      }
+      if (Number.isFinite(deadline))
+        timer = setTimeout(
+          () => cancel(GrpcCode.DEADLINE_EXCEEDED, "Deadline exceeded"),
+          Math.max(0, deadline - Date.now()),
+        );
+
+      let responseHeaders: IncomingHttpHeaders | undefined;
+      let trailersOnly = false;
+      let received: IncomingHttpHeaders | undefined;
+      const chunks: Buffer[] = [];
+      stream.on("response", (h: IncomingHttpHeaders, flags: number) => {
+        responseHeaders = h;
+        trailersOnly = (flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0;
+      });
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("trailers", (t: IncomingHttpHeaders) => (received = t));
+      stream.on("error", noop);
+      stream.once("close", () => {
+        if (settled) return;
+        const status = trailersOnly ? responseHeaders : received;
+        if (!responseHeaders) {
+          const why = entry.failure ?? `stream reset by the Novabox (HTTP/2 error ${stream?.rstCode})`;
+          return settle(
+            serviceError(
+              GrpcCode.UNAVAILABLE,
+              entry.connected ? `Connection dropped: ${why}` : `No connection established: ${why}`,
+            ),
+          );
+        }
+        const httpStatus = Number(responseHeaders[":status"]);
+        if (httpStatus !== 200)
+          return settle(serviceError(statusOfHttp(httpStatus), `the Novabox answered HTTP ${httpStatus}`));
+        const code = Number(status?.["grpc-status"]);
+        if (!status || !Number.isInteger(code))
+          return settle(
+            serviceError(GrpcCode.UNAVAILABLE, "Connection dropped: the Novabox ended the call without a status"),
+          );
+        const trailers = metadataOfHeaders(status);
+        if (code !== 0)
+          return settle(serviceError(code, decodeGrpcMessage(status["grpc-message"] as string | undefined), trailers));
+        const body = unframeMessage(chunks);
+        if ("problem" in body)
+          return settle(
+            serviceError(
+              GrpcCode.INTERNAL,
+              `the Novabox's answer is not one uncompressed gRPC message (${body.problem})`,
+            ),
+          );
+        settle(null, body.message, trailers);
+      });
+      stream.end(frameMessage(request));
+      return { cancel: () => cancel(GrpcCode.CANCELLED, "Cancelled on client") };
+    },
+  });
+
+  return {
+    channel,
+    identityRefusal: (instance) => refusals.get(keyOf(instance)),
+    keyOf,
+    release(key) {
+      entries.get(key)?.session.close();
+      entries.delete(key);
+      refusals.delete(key);
+    },
+    get size() {
+      return entries.size;
+    },
+    close() {
+      for (const entry of entries.values()) entry.session.close();
+      entries.clear();
+      refusals.clear();
+    },
+  };
+}
