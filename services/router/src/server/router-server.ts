@@ -152,7 +152,8 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     ...(mesh ? { credentialsFor: (check: MeshPeerCheck) => mesh.clientExpecting(check) } : {}),
     logger: logger.child({ component: "box-pool" }),
     ...(options.probeTimeoutMs ? { probeTimeoutMs: options.probeTimeoutMs } : {}),
-    // On Consul a router probes its share of the whole country: channels only for boxes it calls.
+    // On Consul a router probes its share of the whole country: no kept grpc-js channel per box
+    // (forwarded calls use box-sessions.ts, so every probe there is transient).
     transientProbes: options.consul !== undefined,
   });
   const registryLogger = logger.child({ component: "registry" });
