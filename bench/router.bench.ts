@@ -32,7 +32,7 @@ const request = Buffer.from(
 
 const mesh = await startBenchMesh();
 /** Starts a bench proxy script (`{"port":N}` on stdout) towards Trento's box. */
-const startProxy = async (script: string) => {
+const startProxy = (script: string) => {
   const child = spawn(
     process.execPath,
     ["--import", "tsx", new URL(script, import.meta.url).pathname, mesh.meshDir, `127.0.0.1:${mesh.ports.trentoGrpc}`],
@@ -47,8 +47,8 @@ const startProxy = async (script: string) => {
   });
   return { child, port };
 };
-const bare = await startProxy("support/bare-proxy.ts");
-const raw = await startProxy("support/bare-http2-proxy.ts");
+const bare = startProxy("support/bare-proxy.ts");
+const raw = startProxy("support/bare-http2-proxy.ts");
 try {
   const barePort = await bare.port;
   const rawPort = await raw.port;

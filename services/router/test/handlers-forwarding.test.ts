@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from "@jest/globals";
 import { EventEmitter } from "node:events";
-import { Metadata, status as GrpcCode, type Client, type ServiceError } from "@grpc/grpc-js";
+import { Metadata, status as GrpcCode, type ServiceError } from "@grpc/grpc-js";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
   IssueCertificateRequestSchema,
@@ -107,7 +107,7 @@ function setup() {
           queueMicrotask(() => ("error" in outcome ? callback(outcome.error) : callback(null, outcome.answer)));
           return { cancel() {} };
         },
-      } as unknown as Client;
+      };
     },
   };
   const handlers = createForwardingHandlers({

@@ -263,7 +263,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       channel: (instance) => sessions.channel(instance),
       // A box whose certificate names another Comune may be known only to the health probes (never
       // SERVING, so never dialed by the forwarder): either refusal is the answer.
-      identityRefusal: (instance) => sessions.identityRefusal(instance) ?? pool.identityRefusal(instance),
+      identityRefusal: (instance) => sessions.identityRefusal(instance) ?? pool.identityRefusal?.(instance),
     },
     reportUnavailable: (id) => registry.reportUnavailable(id),
     logger: logger.child({ component: "forwarding" }),
