@@ -39,8 +39,7 @@ async function startFakeRouter(
   credentials?: ReturnType<typeof meshCredentials>["server"],
 ): Promise<{ server: GrpcServerHandle; port: number; calls: RouterCall[] }> {
   const calls: RouterCall[] = [];
-  const authorizationOf = (context: CallContext) =>
-    (context.requestHeader.get("authorization") ?? undefined);
+  const authorizationOf = (context: CallContext) => context.requestHeader.get("authorization") ?? undefined;
   const instance = {
     instanceId: "box-022205-1",
     comuneCode: "022205",
