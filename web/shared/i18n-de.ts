@@ -459,8 +459,8 @@ export const german: Dictionary = {
   "Questo Novabox ascolta su tutte le interfacce: un indirizzo di loopback (127.0.0.1, localhost) non è raggiungibile dal router. Indicare il nome o l'indirizzo con cui gli altri server lo raggiungono.":
     "Diese Novabox lauscht auf allen Schnittstellen: eine Loopback-Adresse (127.0.0.1, localhost) ist für den Router nicht erreichbar. Geben Sie den Namen oder die Adresse an, unter der andere Server sie erreichen.",
   "Inserire l'indirizzo di Novares (host:porta).": "Die Novares-Adresse eingeben (Host:Port).",
-  "Indirizzo nella forma host:porta, es. router.novares.it:50060.":
-    "Adresse in der Form Host:Port, z. B. router.novares.it:50060.",
+  "Indirizzo nella forma host:porta, es. router.novares.it:50060, o più router: ipv4:10.0.0.1:50060,10.0.0.2:50060.":
+    "Adresse in der Form Host:Port, z. B. router.novares.it:50060, oder mehrere Router: ipv4:10.0.0.1:50060,10.0.0.2:50060.",
   "Solo il nome o l'indirizzo, senza http:// né porta.": "Nur Name oder Adresse, ohne http:// und ohne Port.",
   "La porta va da 1 a 65535 (vuoto = quella su cui ascolta il Novabox).":
     "Der Port liegt zwischen 1 und 65535 (leer = der, auf dem die Novabox lauscht).",

@@ -9,6 +9,7 @@ import {
   validateAuditPeriod,
   validateIssue,
   validateLimits,
+  validateMeshSettings,
   validatePasswordChange,
   validateRevocation,
   type AnprSettingsInput,
@@ -228,4 +229,30 @@ describe("validateAuditPeriod", () => {
   it("refuses an end before the start, next to the end date", () => {
     expect(validateAuditPeriod({ from: "2026-11-02", to: "2026-11-01" }).to).toContain("precedere");
   });
+});
+
+describe("validateMeshSettings: the Novares discovery address", () => {
+  const form = (novaresDiscoveryAddress: string) => ({
+    novaresDiscoveryAddress,
+    advertisedHost: "",
+    advertisedPort: "",
+    ssoIssuer: "",
+    ssoAudience: "",
+    ssoJwksUrl: "",
+    hasJwksFile: false,
+  });
+  it.each([
+    "router.novares.it:50060",
+    "[::1]:50060",
+    "ipv4:10.0.0.1:50060,10.0.0.2:50060",
+    "dns:///router.novares.it:50060",
+  ])("accepts %s (one router, or several for failover)", (address) => {
+    expect(validateMeshSettings(form(address)).novares_discovery_address).toBeUndefined();
+  });
+  it.each(["router.novares.it", "http://router:50060", "router:70000", "ipv4:10.0.0.1:50060,router:1", "ipv4:"])(
+    "refuses %s",
+    (address) => {
+      expect(validateMeshSettings(form(address)).novares_discovery_address).toContain("host:porta");
+    },
+  );
 });

@@ -5,6 +5,7 @@
  */
 
 import { checkCharacter } from "../../services/shared/src/anpr/codice-fiscale.ts";
+import { isDiscoveryTarget } from "../../services/shared/src/mesh/discovery-target.ts";
 
 /** Errors by field name; a field without an entry is valid. */
 export type FieldErrors = Partial<Record<string, string>>;
@@ -237,8 +238,9 @@ export function validateMeshSettings(input: MeshSettingsInput): FieldErrors {
   const errors: FieldErrors = {};
   const address = input.novaresDiscoveryAddress.trim();
   if (address === "") errors.novares_discovery_address = "Inserire l'indirizzo di Novares (host:porta).";
-  else if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(address) || Number(address.split(":").pop()) > 65535)
-    errors.novares_discovery_address = "Indirizzo nella forma host:porta, es. router.novares.it:50060.";
+  else if (!isDiscoveryTarget(address))
+    errors.novares_discovery_address =
+      "Indirizzo nella forma host:porta, es. router.novares.it:50060, o più router: ipv4:10.0.0.1:50060,10.0.0.2:50060.";
   const host = input.advertisedHost.trim();
   if (host !== "" && (/[/:]/.test(host.replace(/^\[[0-9a-fA-F:.]+\]$/, "")) || /\s/.test(host)))
     errors.advertised_host = "Solo il nome o l'indirizzo, senza http:// né porta.";

@@ -73,6 +73,9 @@ describe("mesh settings validation", () => {
       [{ novaresDiscoveryAddress: "router.novares.it" }, "settings.novares_discovery_address"],
       [{ novaresDiscoveryAddress: "http://router:50060" }, "settings.novares_discovery_address"],
       [{ novaresDiscoveryAddress: "router:70000" }, "settings.novares_discovery_address"],
+      [{ novaresDiscoveryAddress: "ipv4:127.0.0.1:50060,router:50061" }, "settings.novares_discovery_address"],
+      [{ novaresDiscoveryAddress: "ipv4:127.0.0.300:50060" }, "settings.novares_discovery_address"],
+      [{ novaresDiscoveryAddress: "ipv4:" }, "settings.novares_discovery_address"],
       [{ advertisedHost: "https://box.example" }, "settings.advertised_host"],
       [{ advertisedHost: "box.example:50051" }, "settings.advertised_host"],
       [{ advertisedPort: 70000 }, "settings.advertised_port"],
@@ -84,9 +87,15 @@ describe("mesh settings validation", () => {
         patch,
         field: refusal(() => svc.updateSettings({ ...testSettings(), ...patch }, "admin")).field,
       }).toEqual({ patch, field });
-    expect(() =>
-      svc.updateSettings({ ...testSettings(), novaresDiscoveryAddress: "[::1]:50060", advertisedPort: 50051 }, "admin"),
-    ).not.toThrow();
+    for (const novaresDiscoveryAddress of [
+      "[::1]:50060",
+      "ipv4:127.0.0.1:50060,127.0.0.1:50061",
+      "ipv6:[::1]:50060,[::1]:50061",
+      "dns:///router.novares.it:50060",
+    ])
+      expect(() =>
+        svc.updateSettings({ ...testSettings(), novaresDiscoveryAddress, advertisedPort: 50051 }, "admin"),
+      ).not.toThrow();
   });
 
   it("loopback means 127.0.0.0/8, ::1 and localhost, nothing else", () => {

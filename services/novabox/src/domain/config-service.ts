@@ -5,6 +5,7 @@
  * a message that says which), and ANPR's connectivity test. Every change is audited; no secret is
  * ever returned or logged.
  */
+import { isDiscoveryTarget } from "#shared/mesh/discovery-target.js";
 import { parseJwks, validateJwksUrl, type SsoKeySetStatus } from "#shared/mesh/sso-key-set.js";
 import { randomUUID } from "node:crypto";
 import {
@@ -193,7 +194,6 @@ export function clockSkewMs(sentAt: Date, answeredAt: Date, anprTime: Date): num
   return Math.round((sentAt.getTime() + answeredAt.getTime()) / 2 - anprTime.getTime());
 }
 
-const hostPort = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 const hostName =
   /^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]*:[0-9a-fA-F:.]+|[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?)$/;
 
@@ -201,11 +201,10 @@ const hostName =
 function validateMeshSettings(s: Settings, listenHost: string | undefined): void {
   const address = s.novaresDiscoveryAddress.trim();
   if (address) {
-    const m = hostPort.exec(address);
-    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535)
+    if (!isDiscoveryTarget(address))
       throw new InvalidInputError(
         "settings.novares_discovery_address",
-        `novares_discovery_address must be host:port of the Novares router, e.g. router.novares.it:50060 (got "${address}")`,
+        `novares_discovery_address must be host:port of the Novares router, e.g. router.novares.it:50060, or a list of routers such as ipv4:10.0.0.1:50060,10.0.0.2:50060 (got "${address}")`,
         "INVALID_DISCOVERY_ADDRESS",
       );
   }
