@@ -216,7 +216,22 @@ describe("routers with a real Consul", () => {
 
   it("writes nothing to Consul for an unchanged announcement", async () => {
     const indexOf = async () => (await fetch(`${http}/v1/health/service/novabox-022`)).headers.get("x-consul-index");
-    const before = await indexOf();
+    // The previous test flipped the boxes' health: a probe started before the flip back may still
+    // write its result. Wait until the index holds still for two probe intervals (a router that
+    // wrote on every announcement never settles, and this times out), then measure.
+    let before = await indexOf();
+    await waitFor(
+      "the directory to settle after the previous test's health flips",
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 2 * checkIntervalSeconds * 1000));
+        const now = await indexOf();
+        const settled = now === before;
+        before = now;
+        return settled;
+      },
+      15_000,
+      0,
+    );
     await new Promise((resolve) => setTimeout(resolve, 3_500)); // three announcements of each box, to both routers
     expect(await indexOf()).toBe(before);
   }, 30_000);
