@@ -466,7 +466,7 @@ describe("gateway → router over mesh mutual TLS", () => {
       host: "127.0.0.1",
       port: 0,
       h2cPort: 0,
-      router: { address: `127.0.0.1:${router.port}`, meshTlsDir: dir },
+      router: { address: `127.0.0.1:${router.port}`, mesh: meshCredentials(dir, "gateway") },
       sso: { issuer: ISSUER, audience: AUDIENCE, devSsoDir: ssoDir },
     });
   });
@@ -516,7 +516,10 @@ describe("gateway → router over mesh mutual TLS", () => {
     };
     await expect(startGateway({ ...base, router: { address: "127.0.0.1:1" } })).rejects.toThrow(/MESH_TLS_DIR/);
     await expect(
-      startGateway({ ...base, router: { address: "127.0.0.1:1", plaintext: true, meshTlsDir: dir } }),
+      startGateway({
+        ...base,
+        router: { address: "127.0.0.1:1", plaintext: true, mesh: meshCredentials(dir, "gateway") },
+      }),
     ).rejects.toThrow(/not both/);
   });
 });

@@ -96,7 +96,7 @@ describe("signed CSV export", () => {
     lookup,
     settings,
     clock: () => new Date(),
-    notary: createMeshNotary(identity),
+    notary: createMeshNotary(() => identity),
   });
   const exported = evidence.exportCsv({});
 

@@ -42,7 +42,7 @@ function newWitness(folder: string) {
   const clock = { ms: Date.now() };
   const witness = createAuditWitness({
     store: createFileCheckpointStore(folder),
-    verify: createCheckpointVerifier(ca.certificatePem),
+    verify: createCheckpointVerifier(() => ca.certificatePem),
     clock: () => new Date(clock.ms),
   });
   return { witness, clock };

@@ -19,11 +19,10 @@ import { createGrpcClient } from "#shared/rpc/grpc-adapter.js";
 import { createHealthService, ServingStatus } from "#shared/rpc/health.js";
 import { createPublicKey } from "node:crypto";
 import { calculateJwkThumbprint } from "jose";
-import { meshCredentials } from "#shared/dev-pki/mesh-pki.js";
 import { createSsoKeySet, type SsoKeySet, type SsoKeySource } from "#shared/mesh/sso-key-set.js";
 import { createObservability, type Observability } from "#shared/runtime/observability.js";
 import { createOpsHttpHandler } from "#shared/rpc/ops-http.js";
-import { expectMeshPeer } from "#shared/mesh/mesh-tls.js";
+import { expectMeshPeer, type MeshTls } from "#shared/mesh/mesh-tls.js";
 import { createDevSsoIssuer, type DemoTobacconist } from "../domain/dev-sso.js";
 import { createSsoVerifier } from "#shared/mesh/sso-verifier.js";
 import { createDevSsoRoutes, type DevSsoRoutes } from "../handlers/dev-sso-routes.js";
@@ -41,7 +40,7 @@ import { createRouterHealthMonitor } from "./router-health.js";
 import { routerTarget } from "./router-target.js";
 import { ensureDevSsoKeyPair } from "./sso-keys.js";
 
-/** How the gateway reaches the router. Exactly one of `meshTlsDir` and `plaintext` must be set. */
+/** How the gateway reaches the router. Exactly one of `mesh` and `plaintext` must be set. */
 export interface GatewayRouterOptions {
   /**
    * `host:port` of the routers' gRPC listener (a DNS name resolving to every router), or a
@@ -49,8 +48,11 @@ export interface GatewayRouterOptions {
    * whose connection is up (router-target.ts).
    */
   address: string;
-  /** The mesh PKI folder (ca.pem, gateway.pem, gateway-key.pem): mutual TLS with the router. */
-  meshTlsDir?: string;
+  /**
+   * The gateway's mesh credentials (mesh-tls.ts: ca.pem, gateway.pem, gateway-key.pem of MESH_TLS_DIR,
+   * loaded once by the process and following renewals): mutual TLS with the router.
+   */
+  mesh?: Pick<MeshTls, "clientExpecting">;
   /** Cleartext to the router: development only, and only when asked for explicitly. */
   plaintext?: boolean;
 }
@@ -155,15 +157,14 @@ export interface RunningGateway {
 }
 
 function routerCredentials(router: GatewayRouterOptions): ChannelCredentials {
-  if (router.meshTlsDir && router.plaintext) {
+  if (router.mesh && router.plaintext) {
     throw new DomainError(
       "invalid-input",
       "choose either mutual TLS to the router (MESH_TLS_DIR) or plaintext (MESH_PLAINTEXT=true), not both",
       { reason: "ROUTER_TLS_AMBIGUOUS" },
     );
   }
-  if (router.meshTlsDir)
-    return meshCredentials(router.meshTlsDir, "gateway").clientExpecting(expectMeshPeer({ roles: ["router"] }));
+  if (router.mesh) return router.mesh.clientExpecting(expectMeshPeer({ roles: ["router"] }));
   if (router.plaintext) return credentials.createInsecure();
   throw new DomainError(
     "invalid-input",

@@ -7,8 +7,8 @@ import { z } from "zod";
 import { env, loadConfig } from "#shared/runtime/config.js";
 import { parseCommandLine, serverUsage } from "#shared/runtime/cli.js";
 import { createLogger } from "#shared/runtime/logger.js";
-import { certificateFileNotAfter, createObservability } from "#shared/runtime/observability.js";
-import { join } from "node:path";
+import { createObservability } from "#shared/runtime/observability.js";
+import { meshCredentials } from "#shared/dev-pki/mesh-pki.js";
 import { installShutdown } from "#shared/runtime/shutdown.js";
 import { defaultQuotaLimits, startGateway } from "./gateway-server.js";
 import { readSsoPublicKey } from "./sso-keys.js";
@@ -100,8 +100,9 @@ const observability = createObservability({
   accessLog: logger.child({ component: "access" }),
   env: process.env,
 });
-if (config.MESH_TLS_DIR)
-  observability.watchCertificate("mesh", "gateway", certificateFileNotAfter(join(config.MESH_TLS_DIR, "gateway.pem")));
+// The mesh certificate, read once here (and re-read on renewal by mesh-tls.ts): TLS to the router and the expiry metric.
+const mesh = config.MESH_TLS_DIR ? meshCredentials(config.MESH_TLS_DIR, "gateway") : undefined;
+if (mesh) observability.watchCertificate("mesh", "gateway", () => mesh.state().notAfter);
 const gateway = await startGateway({
   logger,
   observability,
@@ -124,7 +125,7 @@ const gateway = await startGateway({
   h2cPort: config.GATEWAY_H2C_PORT,
   router: {
     address: config.ROUTER_ADDRESS,
-    ...(config.MESH_TLS_DIR ? { meshTlsDir: config.MESH_TLS_DIR } : { plaintext: true }),
+    ...(mesh ? { mesh } : { plaintext: true }),
   },
   sso: {
     issuer: config.GATEWAY_SSO_ISSUER,

@@ -13,13 +13,14 @@
  * `npm start`); asked for on any other address it is refused before anything listens.
  */
 import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes } from "node:crypto";
-import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { isIP } from "node:net";
 import { join } from "node:path";
 import type * as Forge from "node-forge";
 import { lazyRequire } from "#shared/runtime/lazy-require.js";
 import { DomainError } from "#shared/runtime/domain-error.js";
+import { writeAtomic } from "#shared/runtime/write-atomic.js";
 
 /** node-forge, loaded on first use (lazy-require.ts): a box that only signs with stored keys never loads it. */
 const forge = lazyRequire<typeof Forge>("node-forge");
@@ -171,8 +172,8 @@ async function generatedDoor(options: AdminDoorOptions, clock: () => Date): Prom
   ];
   const { certificatePem, privateKeyPem } = selfSigned(names, clock());
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  await writeAtomically(keyPath, privateKeyPem, 0o600);
-  await writeAtomically(certPath, certificatePem, 0o644);
+  await writeAtomic(keyPath, privateKeyPem, 0o600);
+  await writeAtomic(certPath, certificatePem, 0o644);
   const cert = new X509Certificate(certificatePem);
   return {
     scheme: "https",
@@ -182,13 +183,6 @@ async function generatedDoor(options: AdminDoorOptions, clock: () => Date): Prom
     origin: "generated",
     notAfter: new Date(cert.validTo),
   };
-}
-
-async function writeAtomically(path: string, text: string, mode: number): Promise<void> {
-  const temporary = `${path}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile(temporary, text, { mode });
-  await chmod(temporary, mode);
-  await rename(temporary, path);
 }
 
 function selfSigned(names: readonly string[], now: Date): { certificatePem: string; privateKeyPem: string } {

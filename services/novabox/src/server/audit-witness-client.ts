@@ -18,11 +18,11 @@ import { RpcError } from "#shared/rpc/grpc-status.js";
 import type { Notary, WitnessSource } from "../domain/audit-evidence.js";
 import type { WitnessedHead } from "../domain/witness-comparison.js";
 
-/** The notary over the box's mesh identity. */
-export function createMeshNotary(identity: MeshSigningIdentity): Notary {
+/** The notary over the box's mesh identity (the one in use now: a renewed certificate signs at once). */
+export function createMeshNotary(identity: () => MeshSigningIdentity): Notary {
   return {
-    signCheckpoint: (head) => signCheckpoint(head, identity),
-    signExport: (csv, rows, checkpoint) => signAuditExport(csv, rows, checkpoint, identity),
+    signCheckpoint: (head) => signCheckpoint(head, identity()),
+    signExport: (csv, rows, checkpoint) => signAuditExport(csv, rows, checkpoint, identity()),
   };
 }
 

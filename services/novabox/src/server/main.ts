@@ -7,11 +7,8 @@ import { z } from "zod";
 import { ConfigError, env, loadConfig, secretFromEnvOrFile } from "#shared/runtime/config.js";
 import { meshCredentials } from "#shared/dev-pki/mesh-pki.js";
 import { parseCommandLine, serverUsage } from "#shared/runtime/cli.js";
-import { loadMeshSigningIdentity } from "#shared/mesh/audit-checkpoint.js";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { createLogger } from "#shared/runtime/logger.js";
-import { certificateFileNotAfter, createObservability } from "#shared/runtime/observability.js";
+import { createObservability } from "#shared/runtime/observability.js";
 import { installShutdown } from "#shared/runtime/shutdown.js";
 import { startNovabox } from "./novabox-server.js";
 
@@ -87,24 +84,13 @@ const mesh = config.NOVABOX_MESH_PLAINTEXT
             )
           : logger.warn({ problem: event.error }, "mesh certificate files not usable: keeping the certificate in use"),
     });
-const signing = mesh
-  ? {
-      identity: loadMeshSigningIdentity(config.NOVABOX_MESH_TLS_DIR!, config.NOVABOX_MESH_ROLE!),
-      caPem: readFileSync(join(config.NOVABOX_MESH_TLS_DIR!, "ca.pem"), "utf8"),
-    }
-  : undefined;
 const observability = createObservability({
   service: "novabox",
   instance: config.NOVABOX_MESH_ROLE ?? `${config.NOVABOX_HOST}:${config.NOVABOX_GRPC_PORT}`,
   accessLog: logger.child({ component: "access" }),
   env: process.env,
 });
-if (mesh)
-  observability.watchCertificate(
-    "mesh",
-    config.NOVABOX_MESH_ROLE!,
-    certificateFileNotAfter(join(config.NOVABOX_MESH_TLS_DIR!, `${config.NOVABOX_MESH_ROLE!}.pem`)),
-  );
+if (mesh) observability.watchCertificate("mesh", config.NOVABOX_MESH_ROLE!, () => mesh.state().notAfter);
 const box = await startNovabox({
   logger,
   observability,
@@ -136,7 +122,6 @@ const box = await startNovabox({
   ...(config.NOVABOX_SECRET_KEY ? { secretKey: Buffer.from(config.NOVABOX_SECRET_KEY, "base64") } : {}),
   ...(config.NOVABOX_WEB_DIR ? { webDir: config.NOVABOX_WEB_DIR } : {}),
   ...(mesh ? { mesh } : {}),
-  ...(signing ? { signing } : {}),
   ...(config.NOVABOX_ANALYSIS_INTERVAL_MS ? { analysisIntervalMs: config.NOVABOX_ANALYSIS_INTERVAL_MS } : {}),
 });
 logger.info(

@@ -6,7 +6,7 @@
  * itself to Novares once an address is configured, and keeps serving when Novares is unreachable.
  */
 import { randomUUID } from "node:crypto";
-import { Client, credentials, type ChannelCredentials, type ServerCredentials } from "@grpc/grpc-js";
+import { Client, credentials } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
@@ -18,7 +18,7 @@ import { addConnectService } from "#shared/rpc/connect-adapter.js";
 import { createGrpcClient } from "#shared/rpc/grpc-adapter.js";
 import { createGrpcServer, grpcService } from "#shared/rpc/grpc-server.js";
 import { createMeshPeerGuard } from "#shared/mesh/mesh-peer-guard.js";
-import { expectMeshPeer, type MeshPeerCheck } from "#shared/mesh/mesh-tls.js";
+import { expectMeshPeer, type MeshTls } from "#shared/mesh/mesh-tls.js";
 import { createHealthService, ServingStatus } from "#shared/rpc/health.js";
 import { createSsoKeySet } from "#shared/mesh/sso-key-set.js";
 import { createObservability, type Observability } from "#shared/runtime/observability.js";
@@ -46,7 +46,7 @@ import { createBoxTelemetry } from "./box-telemetry.js";
 import { createHttpListener } from "./http-listener.js";
 import { resolveAdminDoor, type AdminDoorOptions } from "./admin-tls.js";
 import { renderMonthlyAccountPdf } from "../report/monthly-account-pdf.js";
-import type { MeshSigningIdentity } from "#shared/mesh/audit-checkpoint.js";
+import { meshSigningIdentityOf } from "#shared/mesh/audit-checkpoint.js";
 import { createAuditAnalyzer } from "../domain/audit-analysis.js";
 import { createAuditEvidence } from "../domain/audit-evidence.js";
 import { createAuditLookup } from "../store/audit-lookup.js";
@@ -87,23 +87,15 @@ export interface StartNovaboxOptions {
    */
   adminTls?: Omit<AdminDoorOptions, "home" | "host">;
   /**
-   * Mutual TLS inside the mesh: the gRPC listener's credentials (client certificates of the mesh CA
-   * required) and the credentials the box presents when it announces to Novares (with
-   * `clientExpecting`, the box also checks it is talking to the Novares router). With mesh TLS,
+   * The box's mesh credentials, loaded once by the process (mesh-tls.ts, following renewals): the
+   * gRPC listener's (client certificates of the mesh CA required), the ones it presents when it
+   * announces to Novares (checking it talks to the Novares router), the key that signs its audit
+   * checkpoints and exports, and the CA the witness's checkpoints must chain to. With mesh TLS,
    * Certification and Consultation serve only callers whose certificate names the Novares router or
-   * gateway. Omitted = plaintext, which main.ts allows only with NOVABOX_MESH_PLAINTEXT=true.
+   * gateway. Omitted = plaintext, which main.ts allows only with NOVABOX_MESH_PLAINTEXT=true: nothing
+   * is signed and VerifyAuditLog has no witness to compare with.
    */
-  mesh?: {
-    server: ServerCredentials;
-    client: ChannelCredentials;
-    clientExpecting?: (check: MeshPeerCheck) => ChannelCredentials;
-  };
-  /**
-   * The box's mesh certificate and key, and the mesh CA: the box signs its audit checkpoints and
-   * exports with them and checks the witness's checkpoints against the CA. Omitted = nothing is
-   * signed (plaintext development mode) and VerifyAuditLog has no witness to compare with.
-   */
-  signing?: { identity: MeshSigningIdentity; caPem: string };
+  mesh?: Pick<MeshTls, "server" | "client" | "clientExpecting" | "material">;
   /** How often the audit-log analysis runs (default 15 minutes). */
   analysisIntervalMs?: number;
   /** Traces, metrics and access log; default: metrics and access log, no trace export. */
@@ -208,17 +200,17 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     logger: { error: (obj, msg) => domainLogger.error(obj, msg) },
   });
   const consultation = createConsultationService({ anpr, settings, audit, limiter, clock, newRequestId: randomUUID });
-  const signing = options.signing;
+  const mesh = options.mesh;
   const evidence = createAuditEvidence({
     audit,
     lookup: createAuditLookup(store.db, store.auditChain),
     settings,
     clock,
-    ...(signing ? { notary: createMeshNotary(signing.identity) } : {}),
+    ...(mesh ? { notary: createMeshNotary(meshSigningIdentityOf(() => mesh.material())) } : {}),
     witness: () => {
       const address = settings().novaresDiscoveryAddress;
-      if (!signing || !options.mesh || !address) return undefined;
-      return createWitnessSource({ address, credentials: options.mesh.client, caPem: signing.caPem });
+      if (!mesh || !address) return undefined;
+      return createWitnessSource({ address, credentials: mesh.client, caPem: mesh.material().ca.toString("utf8") });
     },
   });
   const analyzer = createAuditAnalyzer({ audit, clock });
@@ -295,9 +287,8 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
       );
       return;
     }
-    const mesh = options.mesh;
     const discoveryCredentials = mesh
-      ? (mesh.clientExpecting?.(expectMeshPeer({ roles: ["router"] })) ?? mesh.client)
+      ? mesh.clientExpecting(expectMeshPeer({ roles: ["router"] }))
       : credentials.createInsecure();
     discoveryChannel = new Client(s.novaresDiscoveryAddress, discoveryCredentials, {
       interceptors: [observability.grpcClientInterceptor],

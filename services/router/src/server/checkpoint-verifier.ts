@@ -7,11 +7,11 @@ import { X509Certificate } from "node:crypto";
 import { verifyCheckpoint } from "#shared/mesh/audit-checkpoint.js";
 import type { CheckpointVerifier } from "../domain/audit-witness.js";
 
-/** Creates the {@link CheckpointVerifier} for the mesh CA `caPem`. */
-export function createCheckpointVerifier(caPem: string): CheckpointVerifier {
+/** Creates the {@link CheckpointVerifier} for the mesh CA `caPem` returns (the one the router has loaded now). */
+export function createCheckpointVerifier(caPem: () => string): CheckpointVerifier {
   return (signed, peerCertificate) => {
     const head = verifyCheckpoint(signed, {
-      caPem,
+      caPem: caPem(),
       ...(peerCertificate ? { expectedCertificate: peerCertificate } : {}),
     });
     const certificateFingerprint = new X509Certificate(signed.certificatePem).fingerprint256

@@ -11,11 +11,9 @@ import { z } from "zod";
 import { ConfigError, env, loadConfig } from "#shared/runtime/config.js";
 import { parseCommandLine, serverUsage } from "#shared/runtime/cli.js";
 import { createLogger } from "#shared/runtime/logger.js";
-import { certificateFileNotAfter, createObservability } from "#shared/runtime/observability.js";
+import { createObservability } from "#shared/runtime/observability.js";
 import { installShutdown } from "#shared/runtime/shutdown.js";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { loadRouterCredentials, meshTlsFiles } from "./mesh-credentials.js";
+import { loadRouterCredentials } from "./mesh-credentials.js";
 import { startRouter, type RouterConsulOptions } from "./router-server.js";
 
 const environment = z.object({
@@ -109,8 +107,8 @@ const observability = createObservability({
   accessLog: logger.child({ component: "access" }),
   env: process.env,
 });
-if (config.MESH_TLS_DIR)
-  observability.watchCertificate("mesh", "router", certificateFileNotAfter(join(config.MESH_TLS_DIR, "router.pem")));
+const mesh = credentials.mesh;
+if (mesh) observability.watchCertificate("mesh", "router", () => mesh.state().notAfter);
 const router = await startRouter({
   logger,
   observability,
@@ -119,20 +117,13 @@ const router = await startRouter({
   port: config.ROUTER_PORT,
   serverCredentials: credentials.serverCredentials,
   boxCredentials: credentials.boxCredentials,
-  ...(credentials.mesh ? { meshIdentity: credentials.mesh } : {}),
+  ...(mesh ? { meshIdentity: mesh } : {}),
   announceIntervalMs: config.ROUTER_ANNOUNCE_INTERVAL_MS,
   expiresAfterMs: config.ROUTER_EXPIRES_AFTER_MS,
   healthCheckIntervalMs: config.ROUTER_HEALTH_INTERVAL_MS ?? 2_000,
   ...(consul ? { consul } : {}),
   // The audit witness needs the mesh CA to check the boxes' signatures: on whenever TLS is.
-  ...(config.MESH_TLS_DIR && credentials.tls
-    ? {
-        witness: {
-          caPem: readFileSync(join(config.MESH_TLS_DIR, meshTlsFiles.ca), "utf8"),
-          ...(config.ROUTER_WITNESS_DIR ? { dir: config.ROUTER_WITNESS_DIR } : {}),
-        },
-      }
-    : {}),
+  ...(mesh ? { witness: config.ROUTER_WITNESS_DIR ? { dir: config.ROUTER_WITNESS_DIR } : {} } : {}),
 });
 logger.info(
   {

@@ -101,12 +101,12 @@ export interface StartRouterOptions {
   /** Port of the HTTP listener for /metrics, /healthz and /readyz (0 = any free port); omitted = none. */
   opsPort?: number;
   /**
-   * The audit witness: keeps the signed checkpoints boxes send with their announcements. `caPem` is
-   * the mesh CA their certificates must chain to; the checkpoints go to Consul's KV store when the
-   * router runs on Consul, else to files under `dir` (in memory only, with a warning, without one).
-   * Omitted = checkpoints are ignored.
+   * The audit witness: keeps the signed checkpoints boxes send with their announcements, checked
+   * against the mesh CA of {@link meshIdentity} (required with it); the checkpoints go to Consul's KV
+   * store when the router runs on Consul, else to files under `dir` (in memory only, with a warning,
+   * without one). Omitted = checkpoints are ignored.
    */
-  witness?: { caPem: string; dir?: string; maxCheckpoints?: number };
+  witness?: { dir?: string; maxCheckpoints?: number };
 }
 
 /** A running router. */
@@ -238,6 +238,9 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   let witness: AuditWitness | undefined;
   let witnessStore: CheckpointStore | undefined;
   if (options.witness) {
+    if (!mesh)
+      throw new Error("the audit witness checks checkpoints against the mesh CA: pass meshIdentity with witness");
+    const witnessMesh = mesh;
     witnessStore = consulClient
       ? createConsulCheckpointStore(consulClient)
       : options.witness.dir
@@ -250,7 +253,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       );
     witness = createAuditWitness({
       store: witnessStore,
-      verify: createCheckpointVerifier(options.witness.caPem),
+      verify: createCheckpointVerifier(() => witnessMesh.material().ca.toString("utf8")),
       clock,
       ...(options.witness.maxCheckpoints ? { maxCheckpoints: options.witness.maxCheckpoints } : {}),
     });

@@ -70,6 +70,29 @@ export class EvidenceInvalidError extends DomainError {
 const checkpointPrefix = Buffer.from("novabox-audit-checkpoint-v1\n", "ascii");
 const exportPrefix = Buffer.from("novabox-audit-export-v1\n", "ascii");
 
+/**
+ * The signing identity of the mesh TLS pair loaded now (mesh-tls.ts `material()`), so a renewed
+ * certificate signs from the moment it serves TLS: the process reads its mesh files once, in one
+ * place. The key is parsed once per pair.
+ */
+export function meshSigningIdentityOf(
+  material: () => { certificate: Buffer; privateKey: Buffer },
+): () => MeshSigningIdentity {
+  let cached: { certificate: Buffer; identity: MeshSigningIdentity } | undefined;
+  return () => {
+    const current = material();
+    if (cached?.certificate !== current.certificate)
+      cached = {
+        certificate: current.certificate,
+        identity: {
+          certificatePem: current.certificate.toString("utf8"),
+          privateKey: createPrivateKey(current.privateKey),
+        },
+      };
+    return cached.identity;
+  };
+}
+
 /** Reads a box's signing identity from the mesh PKI folder (`<role>.pem`, `<role>-key.pem`). */
 export function loadMeshSigningIdentity(dir: string, role: string): MeshSigningIdentity {
   const root = resolve(dir);

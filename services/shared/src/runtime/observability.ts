@@ -23,8 +23,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createRequire } from "node:module";
-import { randomUUID, X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import {
   InterceptingCall,
@@ -288,20 +287,6 @@ function loadOtlpTraceExporter(): typeof OtlpTraceExporter {
       OTLPTraceExporter: typeof OtlpTraceExporter;
     }
   ).OTLPTraceExporter;
-}
-
-/**
- * For {@link Observability.watchCertificate}: the expiry of the PEM certificate in `path`, read at
- * every scrape (a renewed file is seen without a restart); undefined when it cannot be read.
- */
-export function certificateFileNotAfter(path: string): () => Date | undefined {
-  return () => {
-    try {
-      return new Date(new X509Certificate(readFileSync(path)).validTo);
-    } catch {
-      return undefined;
-    }
-  };
 }
 
 /** Creates the {@link Observability} of one service. */
