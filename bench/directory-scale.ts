@@ -16,7 +16,7 @@
  *   - router RSS; router and Consul CPU while 16,000 boxes announce at the default interval.
  * CPU comes from /proc/<pid>/stat (user + system), RSS from /proc/<pid>/status.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, credentials } from "@grpc/grpc-js";
@@ -49,6 +49,8 @@ const rssMiB = (pid: number): number =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
 const peakRssMiB = (pid: number): number =>
   Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
+/** Seconds of CPU (user + system) in a process.cpuUsage() answer. */
+const cpuOf = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const fmt = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -90,7 +92,9 @@ const request = (i: BenchInstance) => ({
 async function main(): Promise<void> {
   const consulBin = requireTool("consul");
   const work = mkdtempSync(join(tmpdir(), "bench-directory-"));
-  const buildDir = join(root, ".tmp", `bench-directory-${process.pid}`);
+  // BENCH_ROUTER_BUILD: an existing scripts/build.sh output to run instead of building (iterating).
+  const prebuilt = process.env.BENCH_ROUTER_BUILD;
+  const buildDir = prebuilt ?? join(root, ".tmp", `bench-directory-${process.pid}`);
   const processes: StartedProcess[] = [];
   const channels: Client[] = [];
   const logger = createLogger({ name: "bench", level: "silent" });
@@ -100,7 +104,7 @@ async function main(): Promise<void> {
   for (const signal of ["SIGINT", "SIGTERM"] as const)
     process.once(signal, () => {
       for (const p of processes) p.child.kill("SIGKILL");
-      rmSync(buildDir, { recursive: true, force: true });
+      if (!prebuilt) rmSync(buildDir, { recursive: true, force: true });
       process.exit(130);
     });
   console.log(
@@ -109,9 +113,11 @@ async function main(): Promise<void> {
       .join(" ")} (${cpus().length} cores)`,
   );
   try {
-    console.log("building the routers (scripts/build.sh)...");
-    const build = await run("bash", [join(root, "scripts/build.sh"), buildDir], { timeoutMs: 600_000 });
-    if (build.code !== 0) throw new Error(`build failed: ${build.stderr}`);
+    if (!prebuilt) {
+      console.log("building the routers (scripts/build.sh)...");
+      const build = await run("bash", [join(root, "scripts/build.sh"), buildDir], { timeoutMs: 600_000 });
+      if (build.code !== 0) throw new Error(`build failed: ${build.stderr}`);
+    }
 
     const [httpPort, dnsPort, serfLan, serfWan, serverPort, grpcPort] = (await freePorts(6)) as [
       number,
@@ -159,18 +165,28 @@ async function main(): Promise<void> {
     const all = instances(healthPorts);
 
     const startRouter = async (id: string) => {
-      const p = start(process.execPath, [...routerNodeArgs, join(buildDir, "services/router/src/server/main.js")], {
-        cwd: root,
-        env: {
-          ...process.env,
-          ROUTER_PORT: "0",
-          ROUTER_ID: id,
-          MESH_PLAINTEXT: "true",
-          CONSUL_HTTP_ADDR: `127.0.0.1:${httpPort}`,
-          LOG_LEVEL: "info",
+      const p = start(
+        process.execPath,
+        [...routerNodeArgs, join(buildDir, "services/router/src/server/main.bundle.js")],
+        {
+          cwd: root,
+          env: {
+            ...process.env,
+            ROUTER_PORT: "0",
+            ROUTER_ID: id,
+            MESH_PLAINTEXT: "true",
+            CONSUL_HTTP_ADDR: `127.0.0.1:${httpPort}`,
+            LOG_LEVEL: "info",
+          },
         },
-      });
+      );
       processes.push(p);
+      // BENCH_ROUTER_LOG_DIR: each router's log also written to <dir>/<id>.log (diagnosis).
+      if (process.env.BENCH_ROUTER_LOG_DIR) {
+        const log = createWriteStream(join(process.env.BENCH_ROUTER_LOG_DIR, `${id}.log`));
+        p.child.stdout?.pipe(log);
+        p.child.stderr?.pipe(log);
+      }
       const t0 = Date.now();
       const ready = await waitFor(
         `${id} ready`,
@@ -210,13 +226,17 @@ async function main(): Promise<void> {
     let keepAliveSent = 0;
     let keepAliveFailed = 0;
     let keepAliveInFlight = 0;
+    // A box announces one at a time: a change (below) waits for the keep-alive of its instance in
+    // flight, or that older announcement could reach a router after the change and write the
+    // previous version back.
+    const announcing = new Map<number, Promise<unknown>>();
     const schedule = (k: number) => due.push({ k, at: Date.now() + announceIntervalMs });
     const keepAlive = setInterval(() => {
       const now = Date.now();
       while (dueHead < due.length && due[dueHead]!.at <= now && keepAliveInFlight < 2_000) {
         const { k } = due[dueHead++]!;
         keepAliveInFlight++;
-        announceVia(k)
+        const sent = announceVia(k)
           .announce(request(all[k]!), { deadline: 10_000 })
           .then(
             () => keepAliveSent++,
@@ -224,8 +244,10 @@ async function main(): Promise<void> {
           )
           .finally(() => {
             keepAliveInFlight--;
+            if (announcing.get(k) === sent) announcing.delete(k);
             schedule(k);
           });
+        announcing.set(k, sent);
       }
       if (dueHead > 50_000) {
         due = due.slice(dueHead);
@@ -236,6 +258,8 @@ async function main(): Promise<void> {
 
     // --- registration --------------------------------------------------------------------------
     const consulCpu0 = cpuSeconds(consul.child.pid!);
+    const routerReg0 = routers.map((r) => cpuSeconds(r.pid));
+    const benchCpu0 = process.cpuUsage();
     const t0 = Date.now();
     let next = 0;
     let retried = 0;
@@ -294,7 +318,7 @@ async function main(): Promise<void> {
     }
     const registrationVisibleMs = Date.now() - t0;
     console.log(
-      `registration: ${all.length} instances announced in ${fmt(registrationMs)}, in both routers' tables after ${fmt(registrationVisibleMs)} (Consul CPU ${(cpuSeconds(consul.child.pid!) - consulCpu0).toFixed(1)} s; ${retried} announcements retried)`,
+      `registration: ${all.length} instances announced in ${fmt(registrationMs)}, in both routers' tables after ${fmt(registrationVisibleMs)} (Consul CPU ${(cpuSeconds(consul.child.pid!) - consulCpu0).toFixed(1)} s; router CPU ${routers.map((r, i) => `${(cpuSeconds(r.pid) - routerReg0[i]!).toFixed(1)} s`).join(" / ")}; bench CPU ${cpuOf(process.cpuUsage(benchCpu0)).toFixed(1)} s; ${retried} announcements retried)`,
     );
     const warnings = routers.flatMap((r) =>
       r.process
@@ -360,6 +384,7 @@ async function main(): Promise<void> {
     await sleep(3_000);
     const change = async (k: number) => {
       const target = all[k]!;
+      await announcing.get(k);
       target.version++;
       const key = `${target.workstationCode}@1.0.${target.version}`;
       const sent = Date.now();
@@ -478,7 +503,7 @@ async function main(): Promise<void> {
     for (const p of processes.reverse()) await p.stop(5_000).catch(() => undefined);
     for (const s of servers) await s.shutdown(1_000).catch(() => undefined);
     rmSync(work, { recursive: true, force: true });
-    rmSync(buildDir, { recursive: true, force: true });
+    if (!prebuilt) rmSync(buildDir, { recursive: true, force: true });
   }
 }
 

@@ -29,4 +29,4 @@ COPY --from=build /src/dist ./dist
 
 USER node
 EXPOSE 50060
-CMD ["node", "dist/services/router/src/server/main.js"]
+CMD ["node", "dist/services/router/src/server/main.bundle.js"]

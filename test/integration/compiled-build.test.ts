@@ -123,7 +123,7 @@ describe("npm run build:services", () => {
     expect(files.filter((f) => f.endsWith(".ts"))).toEqual([]);
     for (const service of ["novabox", "router", "gateway", "anpr-sim"])
       expect(files).toContain(`${service}/src/server/main.js`);
-    expect(files).toContain("novabox/src/server/main.bundle.js");
+    for (const service of ["novabox", "router"]) expect(files).toContain(`${service}/src/server/main.bundle.js`);
     const scope = JSON.parse(readFileSync(join(buildDir, "package.json"), "utf8")) as {
       type: string;
       imports: Record<string, string>;
@@ -187,7 +187,7 @@ describe("npm run build:services", () => {
       guardArgs,
     );
     router = await startService(
-      `${out}/services/router/src/server/main.js`,
+      `${out}/services/router/src/server/main.bundle.js`,
       { ROUTER_HOST: "127.0.0.1", ROUTER_PORT: "0", MESH_PLAINTEXT: "true", ROUTER_HEALTH_INTERVAL_MS: "500" },
       "router ready",
       60_000,

@@ -50,6 +50,12 @@ import type { RoutingTable } from "../domain/routing-table.js";
 import { ConsulHttpError, consulTxnMaxOps, type ConsulHttp, type ConsulTxnOp } from "./consul-http.js";
 import type { Log } from "#shared/runtime/log.js";
 
+/**
+ * A blocking query answered within this after it was sent found its province already changed
+ * (generous: reading and parsing a province's answer on a loaded machine takes a few hundred ms).
+ */
+const busyAnswerMs = 500;
+
 /** KV prefix of the routers' heartbeat batches. */
 export const routersKvPrefix = "novares/routers/";
 
@@ -89,6 +95,16 @@ export interface ConsulDirectoryOptions {
    * downloaded at most once per interval with every change since, instead of once per change.
    */
   minShardIntervalMs?: number;
+  /**
+   * Longest such interval (default 4 000 ms). A province whose answer comes back at once after
+   * the pause (it changed again meanwhile: registration, a restart of many boxes) doubles its
+   * interval up to this; one whose query had to wait for its next change is back to
+   * `minShardIntervalMs`. While 16,000 boxes register, every router would otherwise download
+   * every province once a second (what bench/directory-scale measured as most of Consul's CPU).
+   */
+  maxShardIntervalMs?: number;
+  /** How often a line "Consul directory activity" is logged when there was any (default 10 000 ms). */
+  activityLogIntervalMs?: number;
   /** How long start() waits for the first full table before serving anyway (default 5 000 ms). */
   initialSyncTimeoutMs?: number;
   /** How long writes wait to be batched into one transaction (default 5 ms). */
@@ -118,6 +134,8 @@ export interface ConsulDirectory extends InstanceRegistry {
   readonly owned: number;
   /** Consul writes (transactions and KV puts) so far. */
   readonly writes: number;
+  /** Operations sent in transactions so far (at most 64 per transaction). */
+  readonly txnOps: number;
 }
 
 interface HealthEntry {
@@ -174,6 +192,12 @@ function comuneOfInstanceId(instanceId: string): string | undefined {
   return /^novabox-(\d{6})-/.exec(instanceId)?.[1];
 }
 
+/** The node a `Node` set operation writes; undefined for any other operation. */
+function nodeNameOfOp(op: ConsulTxnOp): string | undefined {
+  const node = op.Node as { Verb?: string; Node?: { Node?: string } } | undefined;
+  return node?.Verb === "set" ? node.Node?.Node : undefined;
+}
+
 interface PendingWrite {
   ops: ConsulTxnOp[];
   resolve: () => void;
@@ -196,6 +220,8 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
   const writeConcurrency = options.writeConcurrency ?? 4;
   const probeConcurrency = options.probeConcurrency ?? 32;
   const minShardIntervalMs = options.minShardIntervalMs ?? 1_000;
+  const maxShardIntervalMs = Math.max(minShardIntervalMs, options.maxShardIntervalMs ?? 4_000);
+  const activityLogIntervalMs = options.activityLogIntervalMs ?? 10_000;
   if (expiresAfterMs <= announceIntervalMs)
     throw new Error(
       `expiresAfterMs (${expiresAfterMs}) must be longer than announceIntervalMs (${announceIntervalMs})`,
@@ -217,6 +243,10 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
   let syncs = 0;
   let failures = 0;
   let writes = 0;
+  let txnOps = 0;
+  let txns = 0;
+  let txnPeakInFlight = 0;
+  let shardReads = 0;
 
   // --- watched state ---------------------------------------------------------------------------
   const shardWatchers = new Map<string, AbortController>();
@@ -293,10 +323,33 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
   let inFlight = 0;
   let flushTimer: NodeJS.Timeout | undefined;
 
+  /**
+   * The operations of a batch, each province's external node set once: every registration carries
+   * its node (so it works alone, e.g. when a batch is split after a refusal), and without this a
+   * third of a 64-operation transaction would repeat the same few nodes.
+   */
+  const batchOps = (batch: PendingWrite[]): ConsulTxnOp[] => {
+    const nodes = new Set<string>();
+    const ops: ConsulTxnOp[] = [];
+    for (const w of batch)
+      for (const op of w.ops) {
+        const node = nodeNameOfOp(op);
+        if (node !== undefined) {
+          if (nodes.has(node)) continue;
+          nodes.add(node);
+        }
+        ops.push(op);
+      }
+    return ops;
+  };
+
   const runTxn = async (batch: PendingWrite[]) => {
     try {
-      await consul.txn(batch.flatMap((w) => w.ops));
+      const ops = batchOps(batch);
+      txnOps += ops.length;
+      await consul.txn(ops);
       writes++;
+      txns++;
       for (const w of batch) w.resolve();
     } catch (err) {
       if (batch.length > 1 && err instanceof ConsulHttpError && err.status === 409) {
@@ -312,13 +365,28 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
     flushTimer = undefined;
     while (queue.length > 0 && inFlight < writeConcurrency) {
       const batch: PendingWrite[] = [];
+      const nodes = new Set<string>();
       let ops = 0;
-      while (queue.length > 0 && ops + queue[0]!.ops.length <= consulTxnMaxOps) {
-        const next = queue.shift()!;
-        ops += next.ops.length;
+      for (;;) {
+        const next = queue[0];
+        if (!next) break;
+        // Operations this write adds once its province's node is counted only once (batchOps).
+        let added = 0;
+        for (const op of next.ops) {
+          const node = nodeNameOfOp(op);
+          if (node === undefined || !nodes.has(node)) added++;
+        }
+        if (ops + added > consulTxnMaxOps) break;
+        queue.shift();
+        for (const op of next.ops) {
+          const node = nodeNameOfOp(op);
+          if (node !== undefined) nodes.add(node);
+        }
+        ops += added;
         batch.push(next);
       }
       inFlight++;
+      txnPeakInFlight = Math.max(txnPeakInFlight, inFlight);
       void runTxn(batch).finally(() => {
         inFlight--;
         if (queue.length > 0) flush();
@@ -547,12 +615,15 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
     let index = 0n;
     let attempt = 0;
     let lastChange = 0;
+    let interval = minShardIntervalMs;
     while (!signal.aborted) {
       try {
         const path = `/v1/health/service/${shardServiceName(shard)}`;
         const quietFor = Date.now() - lastChange;
-        if (index > 0n && quietFor < minShardIntervalMs) await sleep(minShardIntervalMs - quietFor, signal);
+        if (index > 0n && quietFor < interval) await sleep(interval - quietFor, signal);
         if (signal.aborted) return;
+        const asked = Date.now();
+        const blocking = index > 0n;
         const answer =
           index > 0n
             ? await consul.read<HealthEntry[] | null>(path, { stale: "" }, { index, waitSeconds }, signal)
@@ -566,6 +637,11 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
         const changed = answer.index !== index || index === 0n;
         index = answer.index < 1n ? 1n : answer.index;
         if (changed) {
+          shardReads++;
+          // Answered at once: the province had changed again during the pause (busy, read it less
+          // often); answered after a wait: it was quiet, its next change is read at once.
+          const busy = blocking && lastChange > 0 && Date.now() - asked < busyAnswerMs;
+          interval = busy ? Math.min(interval * 2, maxShardIntervalMs) : minShardIntervalMs;
           applyShard(shard, answer.body ?? []);
           lastChange = Date.now();
         }
@@ -703,6 +779,29 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
     }
   };
 
+  // What the directory did since the last line (operators and bench/directory-scale read it):
+  // how full the transactions are, how many ran at once, how many province answers were applied.
+  const activity = { txns: 0, txnOps: 0, shardReads: 0, bytes: 0 };
+  const logActivity = () => {
+    const bytes = consul.bytesDownloaded;
+    if (txns === activity.txns && shardReads === activity.shardReads) return Promise.resolve();
+    const newTxns = txns - activity.txns;
+    logger.info(
+      {
+        txns: newTxns,
+        opsPerTxn: newTxns ? Number(((txnOps - activity.txnOps) / newTxns).toFixed(1)) : 0,
+        txnPeakInFlight,
+        shardReads: shardReads - activity.shardReads,
+        downloadedKB: Math.round((bytes - activity.bytes) / 1024),
+        totals: { txns, txnOps, shardReads, downloadedKB: Math.round(bytes / 1024) },
+      },
+      "Consul directory activity",
+    );
+    Object.assign(activity, { txns, txnOps, shardReads, bytes });
+    txnPeakInFlight = inFlight;
+    return Promise.resolve();
+  };
+
   const every = (ms: number, run: () => Promise<void>) => {
     let running: Promise<void> | undefined;
     const timer = setInterval(() => {
@@ -735,6 +834,9 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
     },
     get writes() {
       return writes;
+    },
+    get txnOps() {
+      return txnOps;
     },
     async announce(input) {
       const instanceId = instanceIdFor(input.comuneCode, input.workstationCode);
@@ -814,6 +916,7 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
       loops.push(watchServices(), watchHeartbeats());
       await publishHeartbeat();
       every(heartbeatIntervalMs, publishHeartbeat);
+      every(activityLogIntervalMs, logActivity);
       every(Math.min(1_000, probeIntervalMs), ownerTick);
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
