@@ -267,6 +267,15 @@ async function main(): Promise<void> {
     // Like real boxes: an announcement the router could not record (deadline, Consul busy) is
     // retried with jittered backoff, for as long as it takes within registrationCapMs, so a busy
     // shared machine slows the figure down instead of ending the run.
+    // Progress on stderr every 10 s (the figures stay on stdout): a stalled run is visible at once.
+    const progress = setInterval(
+      () =>
+        console.error(
+          `  registering: ${next}/${all.length} started after ${fmt(Date.now() - t0)}, ${retried} retried${lastError ? ` (last error: ${lastError.slice(0, 160)})` : ""}; keep-alives ${keepAliveSent} sent, ${keepAliveFailed} failed, ${keepAliveInFlight} in flight`,
+        ),
+      10_000,
+    );
+    timers.push(progress);
     await Promise.all(
       Array.from({ length: announcers }, async () => {
         while (next < all.length) {
@@ -288,6 +297,7 @@ async function main(): Promise<void> {
       }),
     );
     const registrationMs = Date.now() - t0;
+    clearInterval(progress);
     const countOf = async (discovery: GrpcClient<typeof DiscoveryService>) => {
       let total = 0;
       let pageToken = "";

@@ -65,4 +65,58 @@ describe("Consul directory writes", () => {
     expect(consul.txns.length).toBe(4);
     await directory.close();
   });
+
+  it("writes only the service, without probing the box, when a listed box re-announces a new version at the same address", async () => {
+    const consul = recordingConsul();
+    const table = createRoutingTable({ clock: () => new Date() });
+    let probes = 0;
+    const directory = createConsulDirectory({
+      consul,
+      table,
+      clock: () => new Date(),
+      logger: { info: () => undefined, warn: () => undefined },
+      probe: () => {
+        probes++;
+        return Promise.resolve("serving");
+      },
+      writeBatchMs: 1,
+    });
+    const input = {
+      comuneCode: "022205",
+      comuneName: "Trento",
+      workstationCode: "POST-1",
+      host: "127.0.0.1",
+      port: 40_001,
+      version: "1.0.0",
+    };
+    const { instanceId } = await directory.announce(input);
+    expect(probes).toBe(1);
+    expect(consul.txns.flat().filter((op) => op.Check)).toHaveLength(1);
+    // What the watch would put in the table once Consul answers.
+    table.upsert({
+      instanceId,
+      ...input,
+      health: "serving",
+      lastAnnouncedAt: undefined,
+      registeredAt: new Date(),
+      expiresAt: undefined,
+    });
+
+    consul.txns.length = 0;
+    await directory.announce({ ...input, version: "1.1.0" });
+    expect(probes).toBe(1);
+    const ops = consul.txns.flat();
+    expect(ops.filter((op) => op.Check)).toEqual([]);
+    expect(
+      ops
+        .map((op) => (op.Service as { Service: { Meta: { version: string } } } | undefined)?.Service.Meta.version)
+        .filter(Boolean),
+    ).toEqual(["1.1.0"]);
+
+    // A new address is a new box behind the name: probed, its check written again.
+    consul.txns.length = 0;
+    await directory.announce({ ...input, version: "1.1.0", port: 40_002 });
+    expect(probes).toBe(2);
+    expect(consul.txns.flat().filter((op) => op.Check)).toHaveLength(1);
+  });
 });

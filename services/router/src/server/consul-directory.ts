@@ -868,17 +868,21 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
         registeredAt: known?.registeredAt ?? clock(),
         expiresAt: undefined,
       };
-      const health = await options.probe(candidate).catch((): "not-serving" => "not-serving");
+      // A box already listed at the same address that changed something else (a new version, a
+      // new name): its check stays as its owner last wrote it, so neither a probe nor a check
+      // write — one operation instead of a connection to the box and three operations (what a
+      // burst of re-announcing boxes after an upgrade costs, bench/directory-scale).
+      const sameAddress = known !== undefined && known.host === input.host && known.port === input.port;
+      const health = sameAddress ? undefined : await options.probe(candidate).catch((): "not-serving" => "not-serving");
       try {
-        await write(
-          registerOps(
-            instanceId,
-            input,
-            candidate.registeredAt!,
-            health === "serving" ? "passing" : "critical",
-            probeOutput(health),
-          ),
+        const ops = registerOps(
+          instanceId,
+          input,
+          candidate.registeredAt!,
+          health === "serving" ? "passing" : "critical",
+          health === undefined ? "" : probeOutput(health),
         );
+        await write(health === undefined ? ops.filter((op) => op.Check === undefined) : ops);
       } catch (err) {
         logger.warn(
           { instanceId, err: errText(err) },
@@ -886,7 +890,7 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
         );
         throw new RegistryUnavailableError("register the Novabox", err);
       }
-      lastProbe.set(instanceId, now());
+      if (health !== undefined) lastProbe.set(instanceId, now());
       return outcome;
     },
     async withdraw(instanceId) {
