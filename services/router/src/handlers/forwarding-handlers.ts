@@ -262,8 +262,11 @@ export function createForwardingHandlers(options: ForwardingHandlersOptions): Fo
       const rawDeadline = call.getDeadline();
       const deadline =
         rawDeadline instanceof Date || Number.isFinite(rawDeadline) ? rawDeadline : Date.now() + defaultDeadlineMs;
-      const metadata = new Metadata();
-      for (const key of forwardedHeaders) for (const value of call.metadata.get(key)) metadata.add(key, value);
+      const forwardedMetadata = () => {
+        const metadata = new Metadata();
+        for (const key of forwardedHeaders) for (const value of call.metadata.get(key)) metadata.add(key, value);
+        return metadata;
+      };
 
       let cancelled = false;
       let inFlight: { cancel(): void } | undefined;
@@ -273,70 +276,69 @@ export function createForwardingHandlers(options: ForwardingHandlersOptions): Fo
       });
 
       const send = (instance: Instance, retriesLeft: boolean): void => {
-        inFlight = channels
-          .channel(instance)
-          .makeUnaryRequest(
-            path,
-            identity,
-            identity,
-            target.request,
-            metadata.clone(),
-            { deadline },
-            (err: ServiceError | null, answer?: Buffer) => {
-              inFlight = undefined;
-              if (keyPin !== undefined) {
-                if (!err) {
-                  pins.delete(keyPin);
-                  return callback(null, answer);
-                }
-                if (answeredByBox(err)) {
-                  // The box answered: an unknown outcome keeps the key with it, anything else settles it.
-                  const details = err.metadata.get("grpc-status-details-bin")[0];
-                  if (details instanceof Buffer && details.includes("ANPR_OUTCOME_UNKNOWN"))
-                    pin(keyPin, instance.instanceId);
-                  else pins.delete(keyPin);
-                  return callback(err);
-                }
-                if (!boxNotReached(err) || pinned(keyPin)) {
-                  // The box may have received the request (or holds the key already): it stays with it.
+        inFlight = channels.channel(instance).makeUnaryRequest(
+          path,
+          identity,
+          identity,
+          target.request,
+          // A channel may add to the metadata it is given: each attempt gets its own copy.
+          forwardedMetadata(),
+          { deadline },
+          (err: ServiceError | null, answer?: Buffer) => {
+            inFlight = undefined;
+            if (keyPin !== undefined) {
+              if (!err) {
+                pins.delete(keyPin);
+                return callback(null, answer);
+              }
+              if (answeredByBox(err)) {
+                // The box answered: an unknown outcome keeps the key with it, anything else settles it.
+                const details = err.metadata.get("grpc-status-details-bin")[0];
+                if (details instanceof Buffer && details.includes("ANPR_OUTCOME_UNKNOWN"))
                   pin(keyPin, instance.instanceId);
-                  options.reportUnavailable?.(instance.instanceId);
-                  return callback(
-                    err.code === GrpcCode.UNAVAILABLE
-                      ? holdsRequest(instance.instanceId, target.comuneCode, `could not answer (${err.details})`)
-                      : err,
-                  );
-                }
+                else pins.delete(keyPin);
+                return callback(err);
               }
-              if (!err) return callback(null, answer);
-              if (err.code !== GrpcCode.UNAVAILABLE || answeredByBox(err)) return callback(err);
-              const identity = refused(instance);
-              const failure = identity ? toServiceError(identity, options.logger, { rpc }) : err;
-              options.logger?.warn(
-                {
-                  instanceId: instance.instanceId,
-                  comuneCode: target.comuneCode,
-                  rpc: method.name,
-                  message: identity?.message ?? err.details,
-                },
-                "Novabox unavailable",
-              );
-              options.reportUnavailable?.(instance.instanceId);
-              if (!retriesLeft || cancelled || !retryRule(target.request)) return callback(failure);
-              let second: Instance;
-              try {
-                second = table.pick(target.comuneCode, new Set([instance.instanceId]));
-              } catch {
-                return callback(failure);
+              if (!boxNotReached(err) || pinned(keyPin)) {
+                // The box may have received the request (or holds the key already): it stays with it.
+                pin(keyPin, instance.instanceId);
+                options.reportUnavailable?.(instance.instanceId);
+                return callback(
+                  err.code === GrpcCode.UNAVAILABLE
+                    ? holdsRequest(instance.instanceId, target.comuneCode, `could not answer (${err.details})`)
+                    : err,
+                );
               }
-              options.logger?.debug(
-                { from: instance.instanceId, to: second.instanceId, comuneCode: target.comuneCode, rpc: method.name },
-                "retrying on another Novabox",
-              );
-              options.annotate?.({ instance: second.instanceId });
-              send(second, false);
-            },
-          );
+            }
+            if (!err) return callback(null, answer);
+            if (err.code !== GrpcCode.UNAVAILABLE || answeredByBox(err)) return callback(err);
+            const identity = refused(instance);
+            const failure = identity ? toServiceError(identity, options.logger, { rpc }) : err;
+            options.logger?.warn(
+              {
+                instanceId: instance.instanceId,
+                comuneCode: target.comuneCode,
+                rpc: method.name,
+                message: identity?.message ?? err.details,
+              },
+              "Novabox unavailable",
+            );
+            options.reportUnavailable?.(instance.instanceId);
+            if (!retriesLeft || cancelled || !retryRule(target.request)) return callback(failure);
+            let second: Instance;
+            try {
+              second = table.pick(target.comuneCode, new Set([instance.instanceId]));
+            } catch {
+              return callback(failure);
+            }
+            options.logger?.debug(
+              { from: instance.instanceId, to: second.instanceId, comuneCode: target.comuneCode, rpc: method.name },
+              "retrying on another Novabox",
+            );
+            options.annotate?.({ instance: second.instanceId });
+            send(second, false);
+          },
+        );
       };
       send(first, true);
     };

@@ -11,8 +11,10 @@
  * relaying the box's status with its metadata (`grpc-status-details-bin` byte for byte). A call
  * whose session never connected fails with UNAVAILABLE "No connection established", the one case in
  * which the forwarder knows the box never saw the request (handlers/forwarding-handlers.ts).
- * The deadline travels as `grpc-timeout` and is enforced here too; a cancelled call resets its
- * stream (RST_STREAM CANCEL), which the box's grpc-js server turns into a cancelled call.
+ * The deadline travels as `grpc-timeout`, which the box enforces; here a once-a-second sweep of the
+ * calls in flight is the backstop for a box that stops answering (no timer per call). A cancelled
+ * call resets its stream (RST_STREAM CANCEL), which the box's grpc-js server turns into a cancelled
+ * call.
  */
 import {
   connect,
@@ -155,105 +157,141 @@ export function createBoxSessions(options: BoxSessionsOptions): BoxSessions {
     return entry;
   };
 
-  const channel = (instance: Instance): UnaryChannel => ({
-    makeUnaryRequest(path, _serialize, _deserialize, request, metadata, callOptions, done) {
-      // The answer arrives on a transport event: back into the call's scope (annotations, the retry's span).
-      const callback = options.observability ? options.observability.bindToCall(done) : done;
-      const entry = entryOf(instance);
-      const client = options.observability?.openClientCall(path.slice(1));
-      const deadline = callOptions.deadline instanceof Date ? callOptions.deadline.getTime() : callOptions.deadline;
-      const headers: Record<string, string> = {
-        ...client?.headers,
-        ...headersOfMetadata(metadata),
-        ":method": "POST",
-        ":path": path,
-        ":scheme": scheme,
-        ":authority": instanceAddress(instance),
-        "content-type": "application/grpc",
-        te: "trailers",
-      };
-      if (Number.isFinite(deadline)) headers["grpc-timeout"] = formatGrpcTimeout(deadline - Date.now());
+  /**
+   * Calls in flight with a deadline. The box enforces the deadline itself (it receives it as
+   * `grpc-timeout` and answers DEADLINE_EXCEEDED); this sweep, once a second, is the backstop for a
+   * box that stops answering at all — one timer for every call instead of one per call.
+   */
+  const expiring = new Set<{ deadline: number; expire(): void }>();
+  let sweeper: NodeJS.Timeout | undefined;
+  const sweep = () => {
+    const now = Date.now();
+    for (const call of expiring) if (call.deadline <= now) call.expire();
+    if (expiring.size === 0 && sweeper) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  };
 
-      let settled = false;
-      let timer: NodeJS.Timeout | undefined;
-      let stream: ClientHttp2Stream | undefined;
-      const settle = (err: ServiceError | null, answer?: Buffer, trailers?: Metadata) => {
-        if (settled) return;
-        settled = true;
-        if (timer) clearTimeout(timer);
-        client?.finish(err ? err.code : GrpcCode.OK, err ? err.metadata : trailers);
-        callback(err, answer);
-      };
-      const cancel = (code: number, details: string) => {
-        if (stream && !stream.closed) stream.close(constants.NGHTTP2_CANCEL);
-        settle(serviceError(code, details));
-      };
+  const channel = (instance: Instance): UnaryChannel => {
+    const authority = instanceAddress(instance);
+    return {
+      makeUnaryRequest(path, _serialize, _deserialize, request, metadata, callOptions, done) {
+        // The answer arrives on a transport event: back into the call's scope (annotations, the retry's span).
+        const callback = options.observability ? options.observability.bindToCall(done) : done;
+        const entry = entryOf(instance);
+        const client = options.observability?.openClientCall(path.slice(1));
+        const deadline = callOptions.deadline instanceof Date ? callOptions.deadline.getTime() : callOptions.deadline;
+        const headers = headersOfMetadata(metadata, client ? { ...client.headers } : {});
+        headers[":method"] = "POST";
+        headers[":path"] = path;
+        headers[":scheme"] = scheme;
+        headers[":authority"] = authority;
+        headers["content-type"] = "application/grpc";
+        headers.te = "trailers";
+        const timed = Number.isFinite(deadline);
+        if (timed) headers["grpc-timeout"] = formatGrpcTimeout(deadline - Date.now());
 
-      try {
-        stream = entry.session.request(headers, { endStream: false });
-      } catch (err) {
-        settle(
-          serviceError(
-            GrpcCode.UNAVAILABLE,
-            `No connection established: ${entry.failure ?? (err instanceof Error ? err.message : String(err))}`,
-          ),
-        );
-        return { cancel: noop };
-      }
-      if (Number.isFinite(deadline))
-        timer = setTimeout(
-          () => cancel(GrpcCode.DEADLINE_EXCEEDED, "Deadline exceeded"),
-          Math.max(0, deadline - Date.now()),
-        );
+        let settled = false;
+        let stream: ClientHttp2Stream | undefined;
+        const settle = (err: ServiceError | null, answer?: Buffer, trailers?: Metadata) => {
+          if (settled) return;
+          settled = true;
+          if (timed) expiring.delete(expiry);
+          client?.finish(err ? err.code : GrpcCode.OK, err ? err.metadata : trailers);
+          callback(err, answer);
+        };
+        const cancel = (code: number, details: string) => {
+          if (stream && !stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+          settle(serviceError(code, details));
+        };
+        const expiry = { deadline, expire: () => cancel(GrpcCode.DEADLINE_EXCEEDED, "Deadline exceeded") };
 
-      let responseHeaders: IncomingHttpHeaders | undefined;
-      let trailersOnly = false;
-      let received: IncomingHttpHeaders | undefined;
-      const chunks: Buffer[] = [];
-      stream.on("response", (h: IncomingHttpHeaders, flags: number) => {
-        responseHeaders = h;
-        trailersOnly = (flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0;
-      });
-      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-      stream.on("trailers", (t: IncomingHttpHeaders) => (received = t));
-      stream.on("error", noop);
-      stream.once("close", () => {
-        if (settled) return;
-        const status = trailersOnly ? responseHeaders : received;
-        if (!responseHeaders) {
-          const why = entry.failure ?? `stream reset by the Novabox (HTTP/2 error ${stream?.rstCode})`;
-          return settle(
+        try {
+          stream = entry.session.request(headers, { endStream: false });
+        } catch (err) {
+          settle(
             serviceError(
               GrpcCode.UNAVAILABLE,
-              entry.connected ? `Connection dropped: ${why}` : `No connection established: ${why}`,
+              `No connection established: ${entry.failure ?? (err instanceof Error ? err.message : String(err))}`,
             ),
           );
+          return { cancel: noop };
         }
-        const httpStatus = Number(responseHeaders[":status"]);
-        if (httpStatus !== 200)
-          return settle(serviceError(statusOfHttp(httpStatus), `the Novabox answered HTTP ${httpStatus}`));
-        const code = Number(status?.["grpc-status"]);
-        if (!status || !Number.isInteger(code))
-          return settle(
-            serviceError(GrpcCode.UNAVAILABLE, "Connection dropped: the Novabox ended the call without a status"),
-          );
-        const trailers = metadataOfHeaders(status);
-        if (code !== 0)
-          return settle(serviceError(code, decodeGrpcMessage(status["grpc-message"] as string | undefined), trailers));
-        const body = unframeMessage(chunks);
-        if ("problem" in body)
-          return settle(
-            serviceError(
-              GrpcCode.INTERNAL,
-              `the Novabox's answer is not one uncompressed gRPC message (${body.problem})`,
-            ),
-          );
-        settle(null, body.message, trailers);
-      });
-      stream.end(frameMessage(request));
-      return { cancel: () => cancel(GrpcCode.CANCELLED, "Cancelled on client") };
-    },
-  });
+        if (timed) {
+          expiring.add(expiry);
+          sweeper ??= setInterval(sweep, 1_000).unref();
+        }
+
+        let responseHeaders: IncomingHttpHeaders | undefined;
+        let trailersOnly = false;
+        let received: IncomingHttpHeaders | undefined;
+        let body: Buffer | undefined;
+        let more: Buffer[] | undefined;
+        stream.on("response", (h: IncomingHttpHeaders, flags: number) => {
+          responseHeaders = h;
+          trailersOnly = (flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0;
+        });
+        stream.on("data", (chunk: Buffer) => {
+          if (body === undefined) body = chunk;
+          else (more ??= [body]).push(chunk);
+        });
+        stream.on("trailers", (t: IncomingHttpHeaders) => (received = t));
+        stream.on("error", noop);
+        stream.once("close", () => {
+          if (settled) return;
+          const status = trailersOnly ? responseHeaders : received;
+          if (!responseHeaders) {
+            const why = entry.failure ?? `stream reset by the Novabox (HTTP/2 error ${stream?.rstCode})`;
+            return settle(
+              serviceError(
+                GrpcCode.UNAVAILABLE,
+                entry.connected ? `Connection dropped: ${why}` : `No connection established: ${why}`,
+              ),
+            );
+          }
+          const httpStatus = Number(responseHeaders[":status"]);
+          if (httpStatus !== 200)
+            return settle(serviceError(statusOfHttp(httpStatus), `the Novabox answered HTTP ${httpStatus}`));
+          const grpcStatus = status?.["grpc-status"];
+          if (grpcStatus === "0" && !trailersOnly) {
+            // The common case: one message and OK. Its trailers are not relayed (the forwarder sends
+            // its own), so they are not turned into Metadata.
+            const message = unframeMessage(more ?? (body ? [body] : []));
+            if ("problem" in message)
+              return settle(
+                serviceError(
+                  GrpcCode.INTERNAL,
+                  `the Novabox's answer is not one uncompressed gRPC message (${message.problem})`,
+                ),
+              );
+            return settle(null, message.message);
+          }
+          const code = Number(grpcStatus);
+          if (!status || !Number.isInteger(code))
+            return settle(
+              serviceError(GrpcCode.UNAVAILABLE, "Connection dropped: the Novabox ended the call without a status"),
+            );
+          const trailers = metadataOfHeaders(status);
+          if (code !== 0)
+            return settle(
+              serviceError(code, decodeGrpcMessage(status["grpc-message"] as string | undefined), trailers),
+            );
+          const message = unframeMessage(more ?? (body ? [body] : []));
+          if ("problem" in message)
+            return settle(
+              serviceError(
+                GrpcCode.INTERNAL,
+                `the Novabox's answer is not one uncompressed gRPC message (${message.problem})`,
+              ),
+            );
+          settle(null, message.message, trailers);
+        });
+        stream.end(frameMessage(request));
+        return { cancel: () => cancel(GrpcCode.CANCELLED, "Cancelled on client") };
+      },
+    };
+  };
 
   return {
     channel,
@@ -268,6 +306,8 @@ export function createBoxSessions(options: BoxSessionsOptions): BoxSessions {
       return entries.size;
     },
     close() {
+      if (sweeper) clearInterval(sweeper);
+      sweeper = undefined;
       for (const entry of entries.values()) entry.session.close();
       entries.clear();
       refusals.clear();

@@ -68,7 +68,8 @@ if (config.ROUTER_EXPIRES_AFTER_MS <= config.ROUTER_ANNOUNCE_INTERVAL_MS) {
   ]);
 }
 
-const logger = createLogger({ name: "router", level: config.LOG_LEVEL });
+// One access-log line per routed call: stdout is written without blocking the forwarding (logger.ts).
+const logger = createLogger({ name: "router", level: config.LOG_LEVEL, asyncStdout: true });
 const credentials = loadRouterCredentials({
   tlsDir: config.MESH_TLS_DIR,
   plaintext: config.MESH_PLAINTEXT,

@@ -37,6 +37,14 @@ export interface LoggerOptions {
   level?: string;
   /** Where lines go; default stdout. Tests pass a stream to read what was logged. */
   destination?: DestinationStream;
+  /**
+   * Write stdout without blocking (default false: one synchronous write per line): lines logged
+   * while a write is in progress go out together in the next one, so a process that logs a line
+   * per call (the router's access log) makes one write per batch under load instead of one per
+   * line. Lines still pending are flushed synchronously when the process exits (pino's
+   * destination does it). Ignored when {@link destination} is given.
+   */
+  asyncStdout?: boolean;
 }
 
 /** Creates the root logger of a process. */
@@ -68,6 +76,6 @@ export function createLogger(options: LoggerOptions): Logger {
         },
       },
     },
-    options.destination,
+    options.destination ?? (options.asyncStdout ? pino.destination({ dest: 1, sync: false }) : undefined),
   );
 }

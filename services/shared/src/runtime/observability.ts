@@ -372,6 +372,24 @@ export function createObservability(options: ObservabilityOptions): Observabilit
   const untraced = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
   const access = options.accessLog;
 
+  /**
+   * One label object per method, code and transport, made once: a routed call's metrics then cost
+   * two map lookups and prom-client's update, not a fresh label object per metric per call.
+   */
+  type Labels = { method: string; code: string; transport?: string };
+  const labelSets = new Map<string, Map<string, Map<string, Labels>>>();
+  const labelsOf = (method: string, code: string, transport?: string): Labels => {
+    let byMethod = labelSets.get(transport ?? "");
+    if (!byMethod) labelSets.set(transport ?? "", (byMethod = new Map<string, Map<string, Labels>>()));
+    let byCode = byMethod.get(method);
+    if (!byCode) byMethod.set(method, (byCode = new Map<string, Labels>()));
+    let labels = byCode.get(code);
+    if (!labels) byCode.set(code, (labels = transport === undefined ? { method, code } : { method, code, transport }));
+    return labels;
+  };
+  /** The context of a call with no span (not exporting, no trace to continue): the same for every such call. */
+  const untracedRoot = trace.setSpan(ROOT_CONTEXT, untraced);
+
   const setFacts = (span: Span, target: CallFacts, facts: CallFacts) => {
     for (const [key, raw] of Object.entries(facts) as [keyof CallFacts, string | undefined][]) {
       if (raw === undefined || raw === "") continue;
@@ -390,11 +408,11 @@ export function createObservability(options: ObservabilityOptions): Observabilit
     requestId: string,
     peer: string,
   ) => {
-    const [rpcService, rpcMethod] = method.split("/");
-    const traced = !isHousekeeping(method) || trace.getSpanContext(parentContext) !== undefined;
+    const continued = trace.getSpanContext(parentContext) !== undefined;
+    const traced = continued || !isHousekeeping(method);
     // Not exporting and no trace to continue: no span at all (a sampled-out span costs ids and attributes per call).
     const span =
-      !exporting && trace.getSpanContext(parentContext) === undefined
+      !exporting && !continued
         ? untraced
         : tracer.startSpan(
             method,
@@ -402,14 +420,16 @@ export function createObservability(options: ObservabilityOptions): Observabilit
               kind: SpanKind.SERVER,
               attributes: {
                 "rpc.system": transport === "grpc" ? "grpc" : "connect_rpc",
-                "rpc.service": rpcService ?? method,
-                "rpc.method": rpcMethod ?? "",
+                "rpc.service": method.split("/")[0] ?? method,
+                "rpc.method": method.split("/")[1] ?? "",
                 "mesh.request_id": requestId,
               },
             },
             traced ? parentContext : ROOT_CONTEXT,
           );
-    const scope: CallScope = { context: trace.setSpan(parentContext, span), span, requestId, facts: {} };
+    const context =
+      span === untraced && parentContext === ROOT_CONTEXT ? untracedRoot : trace.setSpan(parentContext, span);
+    const scope: CallScope = { context, span, requestId, facts: {} };
     const started = performance.now();
     let finished = false;
     const finish = (code: number, reason: string | undefined, anprCode: string | undefined) => {
@@ -417,8 +437,9 @@ export function createObservability(options: ObservabilityOptions): Observabilit
       finished = true;
       const seconds = (performance.now() - started) / 1000;
       const name = codeName(code);
-      serverHandled.inc({ method, code: name, transport });
-      serverSeconds.observe({ method, code: name, transport }, seconds);
+      const labels = labelsOf(method, name, transport);
+      serverHandled.inc(labels);
+      serverSeconds.observe(labels, seconds);
       if (code === (GrpcCode.RESOURCE_EXHAUSTED as number)) refusals.inc({ method, reason: reason ?? "" });
       span.setAttribute("rpc.grpc.status_code", code);
       if (reason) span.setAttribute("error.reason", reason);
@@ -549,6 +570,7 @@ export function createObservability(options: ObservabilityOptions): Observabilit
     let finished = false;
     return {
       parent,
+      span,
       /** Writes `traceparent` (and the call's request id when absent) through `set`. */
       inject(carrier: Metadata, has: (key: string) => boolean) {
         if (span && parent) propagator.inject(trace.setSpan(parent.context, span), carrier, metadataSetter);
@@ -559,8 +581,9 @@ export function createObservability(options: ObservabilityOptions): Observabilit
         finished = true;
         const name = codeName(code);
         const seconds = (performance.now() - started) / 1000;
-        clientHandled.inc({ method, code: name });
-        clientSeconds.observe({ method, code: name }, seconds);
+        const labels = labelsOf(method, name);
+        clientHandled.inc(labels);
+        clientSeconds.observe(labels, seconds);
         if (span) {
           span.setAttribute("rpc.grpc.status_code", code);
           if (code !== (GrpcCode.OK as number)) {
@@ -610,10 +633,12 @@ export function createObservability(options: ObservabilityOptions): Observabilit
 
   const openClientCall = (method: string): RelayedClientCall => {
     const client = startClientCall(method);
-    const carrier = new Metadata();
-    client.inject(carrier, () => false);
     const headers: Record<string, string> = {};
-    for (const [key, value] of Object.entries(carrier.getMap())) if (typeof value === "string") headers[key] = value;
+    if (client.span) {
+      const carrier = new Metadata();
+      client.inject(carrier, () => false);
+      for (const [key, value] of Object.entries(carrier.getMap())) if (typeof value === "string") headers[key] = value;
+    } else if (client.parent) headers[requestIdHeader] = client.parent.requestId;
     return { headers, finish: (code, trailers) => client.finish(code, trailers) };
   };
 
