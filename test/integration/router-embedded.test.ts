@@ -194,7 +194,9 @@ describe("router with the embedded registry", () => {
       { deadline },
     );
     const seen = Number(answer.anprOperationId);
-    expect(seen).toBeLessThanOrEqual(deadline.getTime() + 50);
+    // The box counts the received grpc-timeout from its own arrival time: later by the hop's transit
+    // time, which on a loaded machine can exceed 50 ms (far from the router's 120 s default).
+    expect(seen).toBeLessThanOrEqual(deadline.getTime() + 1_000);
     expect(seen).toBeGreaterThan(deadline.getTime() - 1_000);
   });
 
