@@ -473,16 +473,18 @@ async function main(): Promise<void> {
     const consulA = cpuSeconds(consul.child.pid!);
     const announcedA = keepAliveSent;
     const failedA = keepAliveFailed;
+    const benchSteady0 = process.cpuUsage();
     const steadyStart = Date.now();
     await sleep(steadySeconds * 1000);
     const elapsed = (Date.now() - steadyStart) / 1000;
     const routerCores = routers.map((r, i) => (cpuSeconds(r.pid) - cpuA[i]!) / elapsed);
     const consulCores = (cpuSeconds(consul.child.pid!) - consulA) / elapsed;
+    const benchCores = cpuOf(process.cpuUsage(benchSteady0)) / elapsed;
     clearInterval(keepAlive);
     const rate = (keepAliveSent - announcedA) / elapsed;
     const failed = keepAliveFailed - failedA;
     console.log(
-      `steady load: ${all.length} boxes announcing every ${announceIntervalMs / 1000} s (${rate.toFixed(0)} announcements/s, ${failed} failed) over ${elapsed.toFixed(0)} s: router CPU ${routerCores.map((c) => `${c.toFixed(2)}`).join(" / ")} cores, Consul CPU ${consulCores.toFixed(2)} cores`,
+      `steady load: ${all.length} boxes announcing every ${announceIntervalMs / 1000} s (${rate.toFixed(0)} announcements/s, ${failed} failed) over ${elapsed.toFixed(0)} s: router CPU ${routerCores.map((c) => `${c.toFixed(2)}`).join(" / ")} cores, Consul CPU ${consulCores.toFixed(2)} cores (the bench's own process, announcing and answering the probes: ${benchCores.toFixed(2)} cores)`,
     );
     const rss = routers.map((r) => rssMiB(r.pid));
     console.log(

@@ -921,7 +921,12 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
       await publishHeartbeat();
       every(heartbeatIntervalMs, publishHeartbeat);
       every(activityLogIntervalMs, logActivity);
-      every(Math.min(1_000, probeIntervalMs), ownerTick);
+      // The owner's duties (probes, expiry) start once the table is whole: a router joining a
+      // national directory would otherwise spend its first seconds probing a partial table's
+      // boxes (a third of 16,000 for the third router) while it reads the provinces.
+      void firstSynced.then(() => {
+        if (!stopped) every(Math.min(1_000, probeIntervalMs), ownerTick);
+      });
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
         firstSynced.then(() => false),
