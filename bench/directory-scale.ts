@@ -401,10 +401,17 @@ async function main(): Promise<void> {
       await announceVia(k + 1).announce(request(target), { deadline: 30_000 });
       return { key, sent };
     };
+    // A random instance without a keep-alive in flight, so a change goes out when it is made.
+    const idleInstance = (): number => {
+      for (;;) {
+        const k = Math.floor(Math.random() * all.length);
+        if (!announcing.has(k)) return k;
+      }
+    };
     const single: number[] = [];
     let unseen = 0;
     for (let n = 0; n < changes; n++) {
-      const { key, sent } = await change(Math.floor(Math.random() * all.length));
+      const { key, sent } = await change(idleInstance());
       const seenByAll = await waitFor(
         "every router to see the change",
         () => Promise.resolve(watchers.every((w) => w.seen.has(key))),
@@ -440,7 +447,7 @@ async function main(): Promise<void> {
     const burstStart = Date.now();
     const keys: string[] = [];
     const picked = new Set<number>();
-    while (picked.size < 100) picked.add(Math.floor(Math.random() * all.length));
+    while (picked.size < 100) picked.add(idleInstance());
     await Promise.all(
       [...picked].map(async (k, n) => {
         await sleep(n * 10);
