@@ -1,7 +1,8 @@
 /**
  * Builds one of the two browser apps: `vite build -c web/vite.config.ts --mode novabox` (the Novabox
  * admin panel, to web/dist/novabox) or `--mode console` (the Novares console, to web/dist/console).
- * Generated clients come from ../gen through the `@gen` alias.
+ * Generated clients come from ../gen through the `#gen` alias: the name the services import them by
+ * (package.json "imports").
  */
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
@@ -16,7 +17,7 @@ export default defineConfig(({ mode }) => {
     root: fileURLToPath(new URL(`./${app}`, import.meta.url)),
     base: "/",
     plugins: [solid()],
-    resolve: { alias: { "@gen": fileURLToPath(new URL("../gen", import.meta.url)) } },
+    resolve: { alias: { "#gen": fileURLToPath(new URL("../gen", import.meta.url)) } },
     build: { outDir: fileURLToPath(new URL(`./dist/${app}`, import.meta.url)), emptyOutDir: true, target: "es2022" },
     logLevel: "warn",
   };

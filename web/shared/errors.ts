@@ -4,7 +4,7 @@
  * sentence when we have one, otherwise the server's own message is shown.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { BadRequestSchema, ErrorInfoSchema } from "@gen/google/rpc/error_details_pb.js";
+import { BadRequestSchema, ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 
 /** An error ready to display. */
 export interface ShownError {

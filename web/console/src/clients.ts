@@ -6,9 +6,9 @@
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { createSignal } from "solid-js";
-import { CertificationService } from "@gen/novabox/certification/v1/certification_service_pb.js";
-import { DiscoveryService } from "@gen/novares/discovery/v1/discovery_service_pb.js";
-import { CounterService } from "@gen/novares/counter/v1/counter_service_pb.js";
+import { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
+import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
+import { CounterService } from "#gen/novares/counter/v1/counter_service_pb.js";
 
 const transport = createConnectTransport({ baseUrl: window.location.origin });
 

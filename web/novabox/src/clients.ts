@@ -6,8 +6,8 @@
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { createSignal } from "solid-js";
-import { ConfigService } from "@gen/novabox/config/v1/config_service_pb.js";
-import { AccountService } from "@gen/novabox/account/v1/account_service_pb.js";
+import { ConfigService } from "#gen/novabox/config/v1/config_service_pb.js";
+import { AccountService } from "#gen/novabox/account/v1/account_service_pb.js";
 
 const transport = createConnectTransport({ baseUrl: window.location.origin });
 

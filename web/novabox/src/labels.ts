@@ -4,7 +4,7 @@ import {
   AuditOperation,
   AuditOutcome,
   ConnectionTestStage,
-} from "@gen/novabox/config/v1/config_service_pb.js";
+} from "#gen/novabox/config/v1/config_service_pb.js";
 
 export const environmentLabels: [AnprEnvironment, string][] = [
   [AnprEnvironment.TEST, "Test (collaudo)"],

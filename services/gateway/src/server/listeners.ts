@@ -21,7 +21,7 @@ import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { stampPeerAddress } from "#shared/rpc/connect-adapter.js";
-import { applyCors, serveStatic } from "#shared/rpc/http-door.js";
+import { applyCors, createStaticFiles } from "#shared/rpc/http-door.js";
 import type { OpsHttpHandler } from "#shared/rpc/ops-http.js";
 import { devSsoPrefix, type DevSsoRoutes } from "../handlers/dev-sso-routes.js";
 import type { Log } from "#shared/runtime/log.js";
@@ -71,13 +71,13 @@ function listen(server: Server | Http2Server, port: number, host: string): Promi
 
 /** Creates the listeners. */
 export function createGatewayListeners(options: GatewayListenersOptions): GatewayListeners {
+  const staticFiles = options.webDir ? createStaticFiles(options.webDir) : undefined;
   const connect = connectNodeAdapter({
     routes: options.routes,
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
     fallback: (req, res) => {
       const response = res as unknown as ServerResponse;
-      if (options.webDir && (req.method === "GET" || req.method === "HEAD"))
-        return serveStatic(options.webDir, req, response);
+      if (staticFiles && (req.method === "GET" || req.method === "HEAD")) return staticFiles(req, response);
       response.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
     },
   });

@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { stampPeerAddress } from "#shared/rpc/connect-adapter.js";
-import { applyCors, serveStatic } from "#shared/rpc/http-door.js";
+import { applyCors, createStaticFiles } from "#shared/rpc/http-door.js";
 import type { OpsHttpHandler } from "#shared/rpc/ops-http.js";
 
 /** Options for {@link createHttpListener}. */
@@ -37,12 +37,13 @@ export interface HttpListener {
 
 /** Creates the listener. */
 export function createHttpListener(options: HttpListenerOptions): HttpListener {
+  const staticFiles = options.webDir ? createStaticFiles(options.webDir) : undefined;
   const connect = connectNodeAdapter({
     routes: options.routes,
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
     fallback: (req, res) => {
-      if (options.webDir && (req.method === "GET" || req.method === "HEAD"))
-        return serveStatic(options.webDir, req, res as ServerResponse);
+      if (staticFiles && (req.method === "GET" || req.method === "HEAD"))
+        return staticFiles(req, res as ServerResponse);
       (res as ServerResponse).writeHead(404, { "Content-Type": "text/plain" }).end("not found");
     },
   });

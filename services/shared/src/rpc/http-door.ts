@@ -1,24 +1,14 @@
 /**
  * The browser-facing pieces every HTTP listener of the mesh shares (a Novabox's admin door, the
- * gateway): CORS for Connect / gRPC-web calls and the static files of a built web app with a
- * single-page-app fallback to index.html.
+ * gateway): CORS for Connect / gRPC-web calls and the static files of a built web app, served by
+ * `sirv` (https://github.com/lukeed/sirv) with a single-page-app fallback to index.html.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
-import { createReadStream, existsSync, statSync } from "node:fs";
-import { extname, join, normalize, resolve, sep } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import sirv from "sirv";
 import { connectCorsHeaders } from "./connect-adapter.js";
-
-const contentTypes: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".json": "application/json",
-  ".ico": "image/x-icon",
-  ".woff2": "font/woff2",
-};
 
 /**
  * Adds the CORS headers for an allowed `Origin` (any origin when `allowedOrigins` is omitted: calls
@@ -46,29 +36,52 @@ export function applyCors(
   return true;
 }
 
+/** Answers a GET or HEAD with a file of the web app (or index.html, or 404). */
+export type StaticFiles = (
+  req: IncomingMessage | Http2ServerRequest,
+  res: ServerResponse | Http2ServerResponse,
+) => void;
+
+/** Cache rule for Vite's content-hashed output (`/assets/name-HASH.js`): a new build means new names. */
+const hashedAssets = "public, max-age=31536000, immutable";
+
 /**
- * Serves `req`'s path from the build folder `webDir`; unknown paths get index.html (client-side
- * routes). Paths escaping the folder are refused.
+ * Serves the build folder `webDir` (Vite output: index.html plus content-hashed files under
+ * /assets/). The folder is listed once, here (sirv's production mode), so only files present at
+ * start can ever be served: a rebuilt app needs a restart, and no request path can reach outside the
+ * folder. Paths with an extension that are not in the build answer 404; other paths (the app's
+ * client-side routes) get index.html. A path with a `..` segment (raw or percent-encoded) is refused
+ * with 404 before any lookup. index.html is revalidated on every load (`no-cache`, ETag), hashed
+ * assets are cached for a year.
+ *
+ * Throws when `webDir` is not a folder, so a mistyped setting fails at start instead of serving 404s.
  */
-export function serveStatic(webDir: string, req: { url?: string | undefined }, res: ServerResponse): void {
+export function createStaticFiles(webDir: string): StaticFiles {
   const root = resolve(webDir);
-  const url = new URL(req.url ?? "/", "http://door");
-  let file: string;
+  if (!existsSync(root) || !statSync(root).isDirectory())
+    throw new Error(`web app folder ${root} does not exist: build it (npm run build:web) or unset the setting`);
+  const serve = sirv(root, {
+    single: true,
+    etag: true,
+    setHeaders: (res, pathname) =>
+      res.setHeader("Cache-Control", pathname.startsWith("/assets/") ? hashedAssets : "no-cache"),
+  });
+  return (req, res) => {
+    const plain = res as ServerResponse;
+    const notFound = () => void plain.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
+    if (escapesRoot(req.url ?? "/")) return notFound();
+    serve(req as IncomingMessage, plain, notFound);
+  };
+}
+
+/** True when the path part of `url` has a `..` segment, a backslash or a NUL, raw or percent-encoded. */
+function escapesRoot(url: string): boolean {
+  const path = url.split(/[?#]/, 1)[0] ?? "";
+  let decoded: string;
   try {
-    file = normalize(join(root, decodeURIComponent(url.pathname)));
+    decoded = decodeURIComponent(path);
   } catch {
-    res.writeHead(400).end();
-    return;
+    return true;
   }
-  if (file !== root && !file.startsWith(root + sep)) {
-    res.writeHead(403).end();
-    return;
-  }
-  if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, "index.html");
-  if (!existsSync(file)) {
-    res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
-    return;
-  }
-  res.writeHead(200, { "Content-Type": contentTypes[extname(file)] ?? "application/octet-stream" });
-  createReadStream(file).pipe(res);
+  return decoded.includes("\0") || decoded.includes("\\") || decoded.split("/").includes("..");
 }

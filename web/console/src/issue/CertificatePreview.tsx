@@ -1,6 +1,6 @@
 /** The preview (anteprima) of a certificate: not valid, nothing charged; the PDF and the expected charges. */
 import { For, type JSX } from "solid-js";
-import type { PreviewCertificateResponse } from "@gen/novabox/certification/v1/certification_service_pb.js";
+import type { PreviewCertificateResponse } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { formatEuro } from "../../../shared/format.ts";
 import { PdfViewer } from "./PdfViewer.tsx";
 import { useI18n } from "../../../shared/i18n.tsx";

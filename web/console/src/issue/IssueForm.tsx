@@ -15,8 +15,8 @@ import {
   type RequestReason,
   StatedReasonSchema,
   type StampDutyExemptionReason,
-} from "@gen/novabox/certification/v1/certification_service_pb.js";
-import { InstanceHealth } from "@gen/novares/discovery/v1/discovery_service_pb.js";
+} from "#gen/novabox/certification/v1/certification_service_pb.js";
+import { InstanceHealth } from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import { certification, discovery, ssoAuth, tobacconist } from "../clients.ts";
 import { exemptionReasons, languageLabels, requestReasons } from "./labels.ts";
 import { describeError } from "../../../shared/errors.ts";

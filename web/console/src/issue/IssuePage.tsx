@@ -3,7 +3,7 @@ import { createSignal, Match, Show, Switch, type JSX } from "solid-js";
 import type {
   IssueCertificateResponse,
   PreviewCertificateResponse,
-} from "@gen/novabox/certification/v1/certification_service_pb.js";
+} from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { tobacconist } from "../clients.ts";
 import { SignInPanel } from "./SignInPanel.tsx";
 import { IssueForm } from "./IssueForm.tsx";

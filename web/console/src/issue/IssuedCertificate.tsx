@@ -1,6 +1,6 @@
 /** The issued certificate: protocol, the PDF inline with download and print, and the receipt. */
 import { Show, type JSX } from "solid-js";
-import type { IssueCertificateResponse } from "@gen/novabox/certification/v1/certification_service_pb.js";
+import type { IssueCertificateResponse } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { formatDateTime } from "../../../shared/format.ts";
 import { PdfViewer } from "./PdfViewer.tsx";
 import { Receipt } from "./Receipt.tsx";

@@ -4,7 +4,7 @@
  * row in the Novabox).
  */
 import type { JSX } from "solid-js";
-import type { Charges } from "@gen/novabox/certification/v1/certification_service_pb.js";
+import type { Charges } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import { formatEuro } from "../../../shared/format.ts";
 import { useI18n } from "../../../shared/i18n.tsx";
 

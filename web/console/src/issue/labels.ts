@@ -3,7 +3,7 @@ import {
   CertificateLanguage,
   RequestReason,
   StampDutyExemptionReason,
-} from "@gen/novabox/certification/v1/certification_service_pb.js";
+} from "#gen/novabox/certification/v1/certification_service_pb.js";
 
 /** Why the citizen asks for the certificate (motivo; agreement art. 2.1). */
 export const requestReasons: [RequestReason, string][] = [

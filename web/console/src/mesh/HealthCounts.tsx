@@ -1,6 +1,6 @@
 /** How many boxes are serving, not serving, unknown. */
 import type { JSX } from "solid-js";
-import { InstanceHealth, type Instance } from "@gen/novares/discovery/v1/discovery_service_pb.js";
+import { InstanceHealth, type Instance } from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import { useI18n } from "../../../shared/i18n.tsx";
 
 export function HealthCounts(props: { instances: readonly Instance[] }): JSX.Element {

@@ -4,10 +4,10 @@
  * witnessed and whether the log still agrees with the earlier ones (and why not).
  */
 import { For, type JSX } from "solid-js";
-import type { Instance } from "@gen/novares/discovery/v1/discovery_service_pb.js";
+import type { Instance } from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import { healthLabels } from "./health.ts";
 import { witnessLabels } from "./witness.ts";
-import { WitnessState } from "@gen/novares/witness/v1/witness_service_pb.js";
+import { WitnessState } from "#gen/novares/witness/v1/witness_service_pb.js";
 import { ago } from "../../../shared/format.ts";
 import { useI18n } from "../../../shared/i18n.tsx";
 

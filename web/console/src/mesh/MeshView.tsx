@@ -4,7 +4,7 @@
  */
 import { createSignal, onCleanup, Show, type JSX } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
-import { InstanceEventType, type Instance } from "@gen/novares/discovery/v1/discovery_service_pb.js";
+import { InstanceEventType, type Instance } from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import { discovery } from "../clients.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { HealthCounts } from "./HealthCounts.tsx";

@@ -1,5 +1,5 @@
 /** Italian wording and tone for the state of a box's witnessed audit log (AuditWitnessSummary.state). */
-import { WitnessState } from "@gen/novares/witness/v1/witness_service_pb.js";
+import { WitnessState } from "#gen/novares/witness/v1/witness_service_pb.js";
 
 export const witnessLabels: Record<WitnessState, [string, "ok" | "warn" | "bad"]> = {
   [WitnessState.AGREES]: ["Concorda", "ok"],

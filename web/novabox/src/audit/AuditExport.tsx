@@ -5,7 +5,7 @@
  */
 import { createSignal, Show, type JSX } from "solid-js";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import type { AuditEntry } from "@gen/novabox/config/v1/config_service_pb.js";
+import type { AuditEntry } from "#gen/novabox/config/v1/config_service_pb.js";
 import { adminAuth, config } from "../clients.ts";
 import { operationLabels, outcomeLabels } from "../labels.ts";
 import type { AuditFilter } from "./AuditFilters.tsx";

@@ -2,7 +2,7 @@
 import { createSignal, For, type JSX } from "solid-js";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { AuditOperation, AuditOutcome, type AuditLogFilterSchema } from "@gen/novabox/config/v1/config_service_pb.js";
+import { AuditOperation, AuditOutcome, type AuditLogFilterSchema } from "#gen/novabox/config/v1/config_service_pb.js";
 import { operationLabels, outcomeLabels } from "../labels.ts";
 import { Field } from "../../../shared/components.tsx";
 import { isValid, validateAuditPeriod, type FieldErrors } from "../../../shared/validation.ts";

@@ -1,6 +1,6 @@
 /** The audit rows: time, operation, outcome, tobacconist, fiscal code (masked unless revealed), ANPR reference. */
 import { For, type JSX } from "solid-js";
-import type { AuditEntry } from "@gen/novabox/config/v1/config_service_pb.js";
+import type { AuditEntry } from "#gen/novabox/config/v1/config_service_pb.js";
 import { operationLabels, outcomeLabels } from "../labels.ts";
 import { formatDateTime, maskFiscalCode } from "../../../shared/format.ts";
 import { useI18n } from "../../../shared/i18n.tsx";

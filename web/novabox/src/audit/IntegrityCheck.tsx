@@ -1,6 +1,6 @@
 /** VerifyAuditLog with its result in plain words. */
 import { createSignal, Show, type JSX } from "solid-js";
-import type { VerifyAuditLogResponse } from "@gen/novabox/config/v1/config_service_pb.js";
+import type { VerifyAuditLogResponse } from "#gen/novabox/config/v1/config_service_pb.js";
 import { adminAuth, config } from "../clients.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError } from "../../../shared/components.tsx";

@@ -5,7 +5,7 @@
  */
 import { createResource, For, Show, type JSX } from "solid-js";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { AuditOperation } from "@gen/novabox/config/v1/config_service_pb.js";
+import { AuditOperation } from "#gen/novabox/config/v1/config_service_pb.js";
 import { adminAuth, config } from "../clients.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { formatDateTime } from "../../../shared/format.ts";

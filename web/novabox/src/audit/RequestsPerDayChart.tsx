@@ -1,7 +1,7 @@
 /** Requests per day and per outcome, as stacked inline-SVG bars, from the rows loaded on screen. */
 import { For, Show, type JSX } from "solid-js";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { AuditOutcome, type AuditEntry } from "@gen/novabox/config/v1/config_service_pb.js";
+import { AuditOutcome, type AuditEntry } from "#gen/novabox/config/v1/config_service_pb.js";
 import { outcomeLabels } from "../labels.ts";
 import { countPerDay } from "../../../shared/csv.ts";
 import { useI18n } from "../../../shared/i18n.tsx";

@@ -4,7 +4,7 @@
  * chart of certificates per tobacconist; CSV and printable PDF from AccountService.ExportMonthlyAccount.
  */
 import { createResource, createSignal, For, Show, type JSX } from "solid-js";
-import { AccountFileFormat, type TobacconistAccount } from "@gen/novabox/account/v1/account_service_pb.js";
+import { AccountFileFormat, type TobacconistAccount } from "#gen/novabox/account/v1/account_service_pb.js";
 import { account, adminAuth } from "../clients.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError } from "../../../shared/components.tsx";

@@ -1,6 +1,6 @@
 /** One stored certificate: upload time, fingerprint, subject, issuer and expiry (warns within 30 days). */
 import { Show, type JSX } from "solid-js";
-import type { CertificateInfo } from "@gen/novabox/config/v1/config_service_pb.js";
+import type { CertificateInfo } from "#gen/novabox/config/v1/config_service_pb.js";
 import { daysUntil, formatDate, formatDateTime } from "../../../shared/format.ts";
 import { useI18n } from "../../../shared/i18n.tsx";
 

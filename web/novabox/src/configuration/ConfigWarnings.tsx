@@ -1,6 +1,6 @@
 /** The box's GetConfig warnings (clock skew, expiring certificate, stale SSO keys, no advertised host...). */
 import { For, Show, type JSX } from "solid-js";
-import type { ConfigWarning } from "@gen/novabox/config/v1/config_service_pb.js";
+import type { ConfigWarning } from "#gen/novabox/config/v1/config_service_pb.js";
 import { useI18n } from "../../../shared/i18n.tsx";
 
 export function ConfigWarnings(props: { warnings: readonly ConfigWarning[] }): JSX.Element {

@@ -1,7 +1,7 @@
 /** The box's configuration: certificates, the Comune's settings, and a connection check. */
 import { createResource, createSignal, Show, type JSX } from "solid-js";
 import { Navigate } from "@solidjs/router";
-import type { ConfigWarning, TestAnprConnectionResponse } from "@gen/novabox/config/v1/config_service_pb.js";
+import type { ConfigWarning, TestAnprConnectionResponse } from "#gen/novabox/config/v1/config_service_pb.js";
 import { adminAuth, config, sessionToken } from "../clients.ts";
 import { environmentLabel } from "../labels.ts";
 import { CertificateCard } from "./CertificateCard.tsx";

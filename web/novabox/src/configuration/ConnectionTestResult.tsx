@@ -1,6 +1,6 @@
 /** The outcome of ANPR's TestConn, in words. */
 import { For, Show, type JSX } from "solid-js";
-import type { TestAnprConnectionResponse } from "@gen/novabox/config/v1/config_service_pb.js";
+import type { TestAnprConnectionResponse } from "#gen/novabox/config/v1/config_service_pb.js";
 import { environmentLabel, stageLabels } from "../labels.ts";
 import { formatDateTime } from "../../../shared/format.ts";
 import { useI18n } from "../../../shared/i18n.tsx";

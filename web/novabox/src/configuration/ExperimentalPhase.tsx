@@ -3,7 +3,7 @@
  * a reason (motivo), which the audit log and the monthly account record.
  */
 import { createSignal, type JSX } from "solid-js";
-import type { Config } from "@gen/novabox/config/v1/config_service_pb.js";
+import type { Config } from "#gen/novabox/config/v1/config_service_pb.js";
 import { saveSettings } from "./saveSettings.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError } from "../../../shared/components.tsx";

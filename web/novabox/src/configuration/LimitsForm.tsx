@@ -1,6 +1,6 @@
 /** Log retention and per-tobacconist rate limits, saved with a field mask naming only what changed. */
 import { createSignal, Show, type JSX } from "solid-js";
-import type { Config, Settings } from "@gen/novabox/config/v1/config_service_pb.js";
+import type { Config, Settings } from "#gen/novabox/config/v1/config_service_pb.js";
 import { saveSettings, settingsField } from "./saveSettings.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError, Field } from "../../../shared/components.tsx";

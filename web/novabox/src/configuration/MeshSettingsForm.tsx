@@ -6,7 +6,7 @@
  * host on a box listening on all interfaces).
  */
 import { createSignal, For, Show, type JSX } from "solid-js";
-import type { Config, Settings } from "@gen/novabox/config/v1/config_service_pb.js";
+import type { Config, Settings } from "#gen/novabox/config/v1/config_service_pb.js";
 import { saveSettings, settingsField } from "./saveSettings.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError, Field } from "../../../shared/components.tsx";

@@ -3,7 +3,7 @@
  * the router answered, the address it will dial, the instance it listed, in words.
  */
 import { createSignal, Show, type JSX } from "solid-js";
-import type { TestNovaresConnectionResponse } from "@gen/novabox/config/v1/config_service_pb.js";
+import type { TestNovaresConnectionResponse } from "#gen/novabox/config/v1/config_service_pb.js";
 import { adminAuth, config } from "../clients.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError } from "../../../shared/components.tsx";

@@ -1,6 +1,6 @@
 /** Replacing a certificate: a new CA certificate (with its optional password), or a new workstation PKCS#12 with its PIN. */
 import { createSignal, Show, type JSX } from "solid-js";
-import type { CertificateInfo } from "@gen/novabox/config/v1/config_service_pb.js";
+import type { CertificateInfo } from "#gen/novabox/config/v1/config_service_pb.js";
 import { adminAuth, config } from "../clients.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError, Field } from "../../../shared/components.tsx";

@@ -1,6 +1,6 @@
 /** Tobacconists whose access the Comune revoked: the list with restore, and a form to revoke one (id + reason). */
 import { createSignal, For, type JSX } from "solid-js";
-import type { Config, RevokedTobacconist } from "@gen/novabox/config/v1/config_service_pb.js";
+import type { Config, RevokedTobacconist } from "#gen/novabox/config/v1/config_service_pb.js";
 import { saveSettings, settingsField } from "./saveSettings.ts";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError, Field } from "../../../shared/components.tsx";

@@ -1,6 +1,6 @@
 /** UpdateConfig with exactly the given Settings paths, and a server error mapped to the form's field. */
 import { create } from "@bufbuild/protobuf";
-import { SettingsSchema, type Config, type Settings } from "@gen/novabox/config/v1/config_service_pb.js";
+import { SettingsSchema, type Config, type Settings } from "#gen/novabox/config/v1/config_service_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { adminAuth, config } from "../clients.ts";
 

@@ -5,7 +5,7 @@
  */
 import { createSignal, For, type JSX } from "solid-js";
 import { create } from "@bufbuild/protobuf";
-import { AnprEnvironment, SettingsSchema } from "@gen/novabox/config/v1/config_service_pb.js";
+import { AnprEnvironment, SettingsSchema } from "#gen/novabox/config/v1/config_service_pb.js";
 import { adminAuth, config } from "../clients.ts";
 import { environmentLabels } from "../labels.ts";
 import { describeError } from "../../../shared/errors.ts";

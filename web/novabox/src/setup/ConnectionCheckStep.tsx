@@ -7,7 +7,7 @@ import { useNavigate } from "@solidjs/router";
 import { adminAuth, config } from "../clients.ts";
 import { ConnectionTestResult } from "../configuration/ConnectionTestResult.tsx";
 import { NovaresCheck } from "../configuration/NovaresCheck.tsx";
-import type { TestAnprConnectionResponse } from "@gen/novabox/config/v1/config_service_pb.js";
+import type { TestAnprConnectionResponse } from "#gen/novabox/config/v1/config_service_pb.js";
 import { describeError } from "../../../shared/errors.ts";
 import { ActionError } from "../../../shared/components.tsx";
 import { useI18n } from "../../../shared/i18n.tsx";
