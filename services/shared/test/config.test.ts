@@ -7,7 +7,7 @@ import { ConfigError, env, loadConfig, secretFromEnvOrFile } from "../src/runtim
 
 const schema = z.object({
   NOVABOX_GRPC_PORT: env.port(50051),
-  NOVARES_ADDRESS: env.hostPort().optional(),
+  NOVARES_ADDRESS: z.optional(env.hostPort()),
   NOVABOX_PLAINTEXT: env.flag(false),
   LOG_LEVEL: env.logLevel(),
   ANNOUNCE_INTERVAL_MS: env.millis(30_000),

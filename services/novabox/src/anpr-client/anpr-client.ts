@@ -236,7 +236,8 @@ export function createAnprClient(options: AnprClientOptions): Promise<AnprClient
     const header = envelope ? findChild(envelope, undefined, "Header") : undefined;
     if (header && findChild(header, undefined, "Security")) {
       try {
-        const verified = responseVerifier.verify(raw, { now: now() });
+        // The document parsed above is handed over, so the answer is parsed once (issue 16).
+        const verified = responseVerifier.verify(raw, { now: now(), document });
         return { root: verified.bodyElement, anprTime: verified.timestamp.created };
       } catch (err) {
         throw new AnprResponseSignatureError(describeError(err), err);

@@ -3,7 +3,9 @@
  * configuration from the environment (README, "Running a Novabox"), keeps everything under
  * ANPR_HOME, and logs one JSON line `{"msg":"novabox ready",...}` with its ports when it serves.
  */
-import { z } from "zod";
+// zod/mini, not zod: the same validation without loading zod's classic API into the appliance's
+// memory (~5 MiB; issue 16, README "Performance").
+import * as z from "zod/mini";
 import { ConfigError, env, loadConfig, secretFromEnvOrFile } from "#shared/runtime/config.js";
 import { meshCredentials } from "#shared/dev-pki/mesh-pki.js";
 import { parseCommandLine, serverUsage } from "#shared/runtime/cli.js";
@@ -13,37 +15,44 @@ import { installShutdown } from "#shared/runtime/shutdown.js";
 import { startNovabox } from "./novabox-server.js";
 
 const environment = z.object({
-  ANPR_HOME: z.string().default("/anpr_home"),
-  NOVABOX_HOST: z.string().default("0.0.0.0"),
+  ANPR_HOME: z._default(z.string(), "/anpr_home"),
+  NOVABOX_HOST: z._default(z.string(), "0.0.0.0"),
   NOVABOX_GRPC_PORT: env.port(50051),
   NOVABOX_HTTP_PORT: env.port(8080),
-  NOVABOX_SECRET_KEY: z
-    .string()
-    .regex(/^[A-Za-z0-9+/]{43}=$/, "expected 32 bytes in base64 (44 characters), e.g. from `openssl rand -base64 32`")
-    .optional(),
-  NOVABOX_WEB_DIR: z.string().optional(),
+  NOVABOX_SECRET_KEY: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          /^[A-Za-z0-9+/]{43}=$/,
+          "expected 32 bytes in base64 (44 characters), e.g. from `openssl rand -base64 32`",
+        ),
+      ),
+  ),
+  NOVABOX_WEB_DIR: z.optional(z.string()),
   NOVABOX_ANPR_TIMEOUT_MS: env.millis(30_000),
-  NOVABOX_ANPR_MAX_ANSWER_BYTES: z.coerce
-    .number()
-    .int()
-    .min(65_536)
-    .max(1_073_741_824)
-    .default(20 * 1024 * 1024),
+  NOVABOX_ANPR_MAX_ANSWER_BYTES: z._default(
+    z.coerce.number().check(z.int(), z.minimum(65_536), z.maximum(1_073_741_824)),
+    20 * 1024 * 1024,
+  ),
   NOVABOX_SETTLE_INTERVAL_MS: env.millis(30_000),
   NOVABOX_ANPR_CHECK_INTERVAL_MS: env.millis(60_000),
   NOVABOX_ANPR_CHECK_MAX_BACKOFF_MS: env.millis(300_000),
-  NOVABOX_MESH_TLS_DIR: z.string().optional(),
-  NOVABOX_MESH_ROLE: z
-    .string()
-    .regex(/^box-[a-z0-9-]+$/, "expected the box's certificate name in the mesh PKI, e.g. box-022205")
-    .transform((v) => v as `box-${string}`)
-    .optional(),
+  NOVABOX_MESH_TLS_DIR: z.optional(z.string()),
+  NOVABOX_MESH_ROLE: z.optional(
+    z.pipe(
+      z
+        .string()
+        .check(z.regex(/^box-[a-z0-9-]+$/, "expected the box's certificate name in the mesh PKI, e.g. box-022205")),
+      z.transform((v: string) => v as `box-${string}`),
+    ),
+  ),
   NOVABOX_MESH_PLAINTEXT: env.flag(false),
   NOVABOX_MESH_TLS_REFRESH_MS: env.millis(60_000),
-  NOVABOX_ADMIN_TLS: z.enum(["auto", "https", "http"]).default("auto"),
-  NOVABOX_ADMIN_TLS_CERT_FILE: z.string().optional(),
-  NOVABOX_ADMIN_TLS_KEY_FILE: z.string().optional(),
-  NOVABOX_ADMIN_TLS_HOSTNAMES: z.string().optional(),
+  NOVABOX_ADMIN_TLS: z._default(z.enum(["auto", "https", "http"]), "auto"),
+  NOVABOX_ADMIN_TLS_CERT_FILE: z.optional(z.string()),
+  NOVABOX_ADMIN_TLS_KEY_FILE: z.optional(z.string()),
+  NOVABOX_ADMIN_TLS_HOSTNAMES: z.optional(z.string()),
   NOVABOX_SSO_JWKS_REFRESH_MS: env.millis(300_000),
   NOVABOX_SSO_JWKS_MIN_REFETCH_MS: env.millis(30_000),
   NOVABOX_ANALYSIS_INTERVAL_MS: env.millis(15 * 60_000),

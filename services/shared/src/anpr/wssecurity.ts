@@ -369,8 +369,14 @@ export interface VerifiedEnvelope {
 
 /** Verifies secured envelopes; see {@link createWsSecurityVerifier}. */
 export interface WsSecurityVerifier {
-  /** Verifies one envelope at `options.now` (default now); see {@link verifyWsSecurity}. */
-  verify(envelopeXml: string, options?: { now?: Date }): VerifiedEnvelope;
+  /**
+   * Verifies one envelope at `options.now` (default now); see {@link verifyWsSecurity}.
+   * `options.document` is `envelopeXml` already parsed with `parseXmlSafe` by the caller (the box
+   * reads an answer's SOAP Fault before it verifies), so the envelope is not parsed twice; it must
+   * be that very string's parse and must not have been changed. The signature is still checked
+   * over `envelopeXml`'s bytes and everything returned comes from the signed bytes, as without it.
+   */
+  verify(envelopeXml: string, options?: { now?: Date; document?: Document }): VerifiedEnvelope;
 }
 
 /**
@@ -402,7 +408,7 @@ export function createWsSecurityVerifier(options: WsSecurityVerifierOptions): Ws
   return {
     verify(envelopeXml, verifyOptions = {}) {
       const now = verifyOptions.now ?? new Date();
-      const doc = parseXmlSafe(envelopeXml);
+      const doc = verifyOptions.document ?? parseXmlSafe(envelopeXml);
       const { header, body } = soapParts(doc);
       const securityHeaders = header ? childElements(header, wsNamespaces.wsse, "Security") : [];
       if (securityHeaders.length === 0)

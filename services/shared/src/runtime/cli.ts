@@ -7,7 +7,8 @@
  * that reads them, so the help cannot drift from the code.
  */
 import { parseArgs } from "node:util";
-import type { z } from "zod";
+import { safeParse } from "zod/mini";
+import type * as core from "zod/v4/core";
 
 /** One option of a command line. */
 export interface CliOption {
@@ -83,12 +84,12 @@ export function parseCommandLine(argv: readonly string[], spec: CliSpec, io: Cli
  * The usage lines of a server's environment: each variable of `schema` with its default (from the
  * schema itself), one per line, indented.
  */
-export function environmentUsage(schema: z.ZodObject): string {
+export function environmentUsage(schema: core.$ZodObject): string {
   const lines: string[] = [];
-  const shape: Record<string, z.ZodType> = schema.shape;
-  const fields: [string, z.ZodType][] = Object.entries(shape);
+  const shape: Record<string, core.$ZodType> = schema._zod.def.shape;
+  const fields: [string, core.$ZodType][] = Object.entries(shape);
   for (const [name, field] of fields) {
-    const parsed = field.safeParse(undefined);
+    const parsed = safeParse(field, undefined);
     const value: unknown = parsed.success ? parsed.data : undefined;
     const shown =
       typeof value === "string" || typeof value === "number" || typeof value === "boolean"
@@ -102,6 +103,6 @@ export function environmentUsage(schema: z.ZodObject): string {
 }
 
 /** The usage of a server configured by environment: what it is, the variables, where to read more. */
-export function serverUsage(command: string, what: string, schema: z.ZodObject, more: string): string {
+export function serverUsage(command: string, what: string, schema: core.$ZodObject, more: string): string {
   return `usage: ${command}\n\n${what}\nIt takes no arguments; it reads these environment variables:\n${environmentUsage(schema)}\n\n${more}\n`;
 }

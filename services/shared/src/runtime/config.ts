@@ -2,9 +2,18 @@
  * Configuration from environment variables, validated with zod. Each service declares one schema
  * for its variables; {@link loadConfig} reads them once at start and fails with one error that lists
  * every variable that is wrong and why, so an operator fixes them in one go.
+ *
+ * Built on `zod/mini` (the tree-shakable functional API on the same core as `zod`): a schema made
+ * with either works here, and a service whose own schema uses `zod/mini` — the Novabox, a small
+ * appliance (issue 16) — does not load the classic API at all (~580 KB of source, ~5 MiB of memory
+ * in a bundled process). Mini loads no error messages by itself, so the English ones are set here.
  */
 import { readFileSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod/mini";
+import type * as core from "zod/v4/core";
+import { en } from "zod/locales";
+
+z.config(en());
 
 /** Thrown by {@link loadConfig} when variables are missing or invalid. */
 export class ConfigError extends Error {
@@ -22,16 +31,16 @@ export class ConfigError extends Error {
  * Parses `env` (default `process.env`) with `schema`, a zod object whose keys are variable names.
  * Empty strings count as unset, so `FOO=` falls back to the default.
  */
-export function loadConfig<S extends z.ZodObject>(
+export function loadConfig<S extends core.$ZodObject>(
   schema: S,
   env: Record<string, string | undefined> = process.env,
-): z.infer<S> {
+): core.output<S> {
   const input: Record<string, string> = {};
-  for (const key of Object.keys(schema.shape)) {
+  for (const key of Object.keys(schema._zod.def.shape)) {
     const value = env[key];
     if (value !== undefined && value !== "") input[key] = value;
   }
-  const result = schema.safeParse(input);
+  const result = z.safeParse(schema, input);
   if (result.success) return result.data;
   throw new ConfigError(
     result.error.issues.map((issue) => ({
@@ -41,23 +50,28 @@ export function loadConfig<S extends z.ZodObject>(
   );
 }
 
-/** Reusable field schemas for environment variables. */
+const flagValues = ["true", "false", "1", "0", "TRUE", "FALSE", "True", "False"] as const;
+
+/** Reusable field schemas for environment variables (usable in `zod` and `zod/mini` objects alike). */
 export const env = {
   /** A TCP port 0–65535 (0 = any free port). */
-  port: (defaultPort: number) => z.coerce.number().int().min(0).max(65535).default(defaultPort),
+  port: (defaultPort: number) =>
+    z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(65535)), defaultPort),
   /** A `host:port` address. */
   hostPort: () =>
-    z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, "expected host:port, e.g. 127.0.0.1:50051"),
+    z
+      .string()
+      .check(z.regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, "expected host:port, e.g. 127.0.0.1:50051")),
   /** "true"/"false"/"1"/"0" (case-insensitive). */
   flag: (defaultValue: boolean) =>
-    z
-      .enum(["true", "false", "1", "0", "TRUE", "FALSE", "True", "False"], { message: "expected true or false" })
-      .default(defaultValue ? "true" : "false")
-      .transform((v) => v === "1" || v.toLowerCase() === "true"),
+    z.pipe(
+      z._default(z.enum(flagValues, { message: "expected true or false" }), defaultValue ? "true" : "false"),
+      z.transform((v: (typeof flagValues)[number]) => v === "1" || v.toLowerCase() === "true"),
+    ),
   /** A pino log level. */
-  logLevel: () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  logLevel: () => z._default(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]), "info"),
   /** A duration in milliseconds, positive. */
-  millis: (defaultMs: number) => z.coerce.number().int().positive().default(defaultMs),
+  millis: (defaultMs: number) => z._default(z.coerce.number().check(z.int(), z.positive()), defaultMs),
 } as const;
 
 /**
