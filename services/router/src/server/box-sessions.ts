@@ -26,7 +26,7 @@ import {
 import { isIP } from "node:net";
 import { checkServerIdentity as tlsCheckServerIdentity, connect as tlsConnect, type PeerCertificate } from "node:tls";
 import { Metadata, status as GrpcCode, type ServiceError } from "@grpc/grpc-js";
-import type { Observability } from "#shared/runtime/observability.js";
+import type { Observability, RelayedClientCall } from "#shared/runtime/observability.js";
 import { meshIdentityOfSubjectAltName } from "#shared/mesh/mesh-identity.js";
 import { boxIdentityRefusal } from "../domain/announcer-identity.js";
 import { instanceAddress, type Instance } from "../domain/model.js";
@@ -79,6 +79,115 @@ const noop = () => {};
 function serviceError(code: number, details: string, metadata = new Metadata()): ServiceError {
   const name = (GrpcCode as unknown as Record<number, string>)[code] ?? String(code);
   return Object.assign(new Error(`${code} ${name}: ${details}`), { code, details, metadata });
+}
+
+/** The call a stream belongs to (set on the stream: its listeners are shared, not made per call). */
+const callOf = Symbol("boxCall");
+type CallStream = ClientHttp2Stream & { [callOf]: BoxCall };
+
+/**
+ * One forwarded call to a box: its stream's events, its settlement (once) and its deadline entry.
+ * A class with listeners shared by every stream, so a call allocates no closures of its own.
+ */
+class BoxCall {
+  settled = false;
+  stream: ClientHttp2Stream | undefined;
+  responseHeaders: IncomingHttpHeaders | undefined;
+  trailersOnly = false;
+  trailers: IncomingHttpHeaders | undefined;
+  body: Buffer | undefined;
+  more: Buffer[] | undefined;
+
+  constructor(
+    readonly entry: Entry,
+    readonly client: RelayedClientCall | undefined,
+    readonly callback: (err: ServiceError | null, answer?: Buffer) => void,
+    /** Epoch ms; Infinity = none. */
+    readonly deadline: number,
+    readonly expiring: Set<BoxCall>,
+  ) {}
+
+  settle(err: ServiceError | null, answer?: Buffer, trailers?: Metadata): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.expiring.delete(this);
+    this.client?.finish(err ? err.code : GrpcCode.OK, err ? err.metadata : trailers);
+    this.callback(err, answer);
+  }
+
+  cancel(code: number, details: string): void {
+    if (this.stream && !this.stream.closed) this.stream.close(constants.NGHTTP2_CANCEL);
+    this.settle(serviceError(code, details));
+  }
+
+  /** The answer's one message, or INTERNAL when the body is not one uncompressed message. */
+  message(): { message: Buffer } | { error: ServiceError } {
+    const message = unframeMessage(this.more ?? (this.body ? [this.body] : []));
+    return "problem" in message
+      ? {
+          error: serviceError(
+            GrpcCode.INTERNAL,
+            `the Novabox's answer is not one uncompressed gRPC message (${message.problem})`,
+          ),
+        }
+      : message;
+  }
+
+  closed(): void {
+    if (this.settled) return;
+    const { responseHeaders, entry } = this;
+    const status = this.trailersOnly ? responseHeaders : this.trailers;
+    if (!responseHeaders) {
+      const why = entry.failure ?? `stream reset by the Novabox (HTTP/2 error ${this.stream?.rstCode})`;
+      return this.settle(
+        serviceError(
+          GrpcCode.UNAVAILABLE,
+          entry.connected ? `Connection dropped: ${why}` : `No connection established: ${why}`,
+        ),
+      );
+    }
+    const httpStatus = Number(responseHeaders[":status"]);
+    if (httpStatus !== 200)
+      return this.settle(serviceError(statusOfHttp(httpStatus), `the Novabox answered HTTP ${httpStatus}`));
+    const grpcStatus = status?.["grpc-status"];
+    if (grpcStatus === "0" && !this.trailersOnly) {
+      // The common case: one message and OK. Its trailers are not relayed (the forwarder sends its
+      // own), so they are not turned into Metadata.
+      const answer = this.message();
+      return "error" in answer ? this.settle(answer.error) : this.settle(null, answer.message);
+    }
+    const code = Number(grpcStatus);
+    if (!status || !Number.isInteger(code))
+      return this.settle(
+        serviceError(GrpcCode.UNAVAILABLE, "Connection dropped: the Novabox ended the call without a status"),
+      );
+    const trailers = metadataOfHeaders(status);
+    if (code !== 0)
+      return this.settle(serviceError(code, decodeGrpcMessage(status["grpc-message"] as string | undefined), trailers));
+    const answer = this.message();
+    if ("error" in answer) return this.settle(answer.error);
+    this.settle(null, answer.message, trailers);
+  }
+}
+
+function onResponse(this: CallStream, headers: IncomingHttpHeaders, flags: number): void {
+  const call = this[callOf];
+  call.responseHeaders = headers;
+  call.trailersOnly = (flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0;
+}
+function onData(this: CallStream, chunk: Buffer): void {
+  const call = this[callOf];
+  if (call.body === undefined) call.body = chunk;
+  else (call.more ??= [call.body]).push(chunk);
+}
+function onTrailers(this: CallStream, trailers: IncomingHttpHeaders): void {
+  this[callOf].trailers = trailers;
+}
+function onClose(this: CallStream): void {
+  this[callOf].closed();
+}
+function cancelledOnClient(this: BoxCall): void {
+  this.cancel(GrpcCode.CANCELLED, "Cancelled on client");
 }
 
 /** Creates an empty {@link BoxSessions}. */
@@ -162,136 +271,66 @@ export function createBoxSessions(options: BoxSessionsOptions): BoxSessions {
    * `grpc-timeout` and answers DEADLINE_EXCEEDED); this sweep, once a second, is the backstop for a
    * box that stops answering at all — one timer for every call instead of one per call.
    */
-  const expiring = new Set<{ deadline: number; expire(): void }>();
+  const expiring = new Set<BoxCall>();
   let sweeper: NodeJS.Timeout | undefined;
   const sweep = () => {
     const now = Date.now();
-    for (const call of expiring) if (call.deadline <= now) call.expire();
+    for (const call of expiring) if (call.deadline <= now) call.cancel(GrpcCode.DEADLINE_EXCEEDED, "Deadline exceeded");
     if (expiring.size === 0 && sweeper) {
       clearInterval(sweeper);
       sweeper = undefined;
     }
   };
 
-  const channel = (instance: Instance): UnaryChannel => {
-    const authority = instanceAddress(instance);
-    return {
-      makeUnaryRequest(path, _serialize, _deserialize, request, metadata, callOptions, done) {
-        // The answer arrives on a transport event: back into the call's scope (annotations, the retry's span).
-        const callback = options.observability ? options.observability.bindToCall(done) : done;
-        const entry = entryOf(instance);
-        const client = options.observability?.openClientCall(path.slice(1));
-        const deadline = callOptions.deadline instanceof Date ? callOptions.deadline.getTime() : callOptions.deadline;
-        const headers = headersOfMetadata(metadata, client ? { ...client.headers } : {});
-        headers[":method"] = "POST";
-        headers[":path"] = path;
-        headers[":scheme"] = scheme;
-        headers[":authority"] = authority;
-        headers["content-type"] = "application/grpc";
-        headers.te = "trailers";
-        const timed = Number.isFinite(deadline);
-        if (timed) headers["grpc-timeout"] = formatGrpcTimeout(deadline - Date.now());
-
-        let settled = false;
-        let stream: ClientHttp2Stream | undefined;
-        const settle = (err: ServiceError | null, answer?: Buffer, trailers?: Metadata) => {
-          if (settled) return;
-          settled = true;
-          if (timed) expiring.delete(expiry);
-          client?.finish(err ? err.code : GrpcCode.OK, err ? err.metadata : trailers);
-          callback(err, answer);
-        };
-        const cancel = (code: number, details: string) => {
-          if (stream && !stream.closed) stream.close(constants.NGHTTP2_CANCEL);
-          settle(serviceError(code, details));
-        };
-        const expiry = { deadline, expire: () => cancel(GrpcCode.DEADLINE_EXCEEDED, "Deadline exceeded") };
-
-        try {
-          stream = entry.session.request(headers, { endStream: false });
-        } catch (err) {
-          settle(
-            serviceError(
-              GrpcCode.UNAVAILABLE,
-              `No connection established: ${entry.failure ?? (err instanceof Error ? err.message : String(err))}`,
-            ),
-          );
-          return { cancel: noop };
-        }
-        if (timed) {
-          expiring.add(expiry);
-          sweeper ??= setInterval(sweep, 1_000).unref();
-        }
-
-        let responseHeaders: IncomingHttpHeaders | undefined;
-        let trailersOnly = false;
-        let received: IncomingHttpHeaders | undefined;
-        let body: Buffer | undefined;
-        let more: Buffer[] | undefined;
-        stream.on("response", (h: IncomingHttpHeaders, flags: number) => {
-          responseHeaders = h;
-          trailersOnly = (flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0;
-        });
-        stream.on("data", (chunk: Buffer) => {
-          if (body === undefined) body = chunk;
-          else (more ??= [body]).push(chunk);
-        });
-        stream.on("trailers", (t: IncomingHttpHeaders) => (received = t));
-        stream.on("error", noop);
-        stream.once("close", () => {
-          if (settled) return;
-          const status = trailersOnly ? responseHeaders : received;
-          if (!responseHeaders) {
-            const why = entry.failure ?? `stream reset by the Novabox (HTTP/2 error ${stream?.rstCode})`;
-            return settle(
-              serviceError(
-                GrpcCode.UNAVAILABLE,
-                entry.connected ? `Connection dropped: ${why}` : `No connection established: ${why}`,
-              ),
-            );
-          }
-          const httpStatus = Number(responseHeaders[":status"]);
-          if (httpStatus !== 200)
-            return settle(serviceError(statusOfHttp(httpStatus), `the Novabox answered HTTP ${httpStatus}`));
-          const grpcStatus = status?.["grpc-status"];
-          if (grpcStatus === "0" && !trailersOnly) {
-            // The common case: one message and OK. Its trailers are not relayed (the forwarder sends
-            // its own), so they are not turned into Metadata.
-            const message = unframeMessage(more ?? (body ? [body] : []));
-            if ("problem" in message)
-              return settle(
-                serviceError(
-                  GrpcCode.INTERNAL,
-                  `the Novabox's answer is not one uncompressed gRPC message (${message.problem})`,
-                ),
-              );
-            return settle(null, message.message);
-          }
-          const code = Number(grpcStatus);
-          if (!status || !Number.isInteger(code))
-            return settle(
-              serviceError(GrpcCode.UNAVAILABLE, "Connection dropped: the Novabox ended the call without a status"),
-            );
-          const trailers = metadataOfHeaders(status);
-          if (code !== 0)
-            return settle(
-              serviceError(code, decodeGrpcMessage(status["grpc-message"] as string | undefined), trailers),
-            );
-          const message = unframeMessage(more ?? (body ? [body] : []));
-          if ("problem" in message)
-            return settle(
-              serviceError(
-                GrpcCode.INTERNAL,
-                `the Novabox's answer is not one uncompressed gRPC message (${message.problem})`,
-              ),
-            );
-          settle(null, message.message, trailers);
-        });
-        stream.end(frameMessage(request));
-        return { cancel: () => cancel(GrpcCode.CANCELLED, "Cancelled on client") };
-      },
-    };
-  };
+  const channel = (instance: Instance): UnaryChannel => ({
+    makeUnaryRequest(path, _serialize, _deserialize, request, metadata, callOptions, done) {
+      const entry = entryOf(instance);
+      const client = options.observability?.openClientCall(path.slice(1));
+      const deadline = callOptions.deadline instanceof Date ? callOptions.deadline.getTime() : callOptions.deadline;
+      const headers = headersOfMetadata(metadata, client ? { ...client.headers } : {});
+      headers[":method"] = "POST";
+      headers[":path"] = path;
+      headers[":scheme"] = scheme;
+      headers[":authority"] = instanceAddress(instance);
+      headers["content-type"] = "application/grpc";
+      headers.te = "trailers";
+      const timed = Number.isFinite(deadline);
+      if (timed) headers["grpc-timeout"] = formatGrpcTimeout(deadline - Date.now());
+      // The answer arrives on a transport event: back into the call's scope (annotations, the retry's span).
+      const call = new BoxCall(
+        entry,
+        client,
+        options.observability ? options.observability.bindToCall(done) : done,
+        timed ? deadline : Infinity,
+        expiring,
+      );
+      let stream: ClientHttp2Stream;
+      try {
+        stream = entry.session.request(headers, { endStream: false });
+      } catch (err) {
+        call.settle(
+          serviceError(
+            GrpcCode.UNAVAILABLE,
+            `No connection established: ${entry.failure ?? (err instanceof Error ? err.message : String(err))}`,
+          ),
+        );
+        return { cancel: noop };
+      }
+      call.stream = stream;
+      (stream as CallStream)[callOf] = call;
+      if (timed) {
+        expiring.add(call);
+        sweeper ??= setInterval(sweep, 1_000).unref();
+      }
+      stream.on("response", onResponse);
+      stream.on("data", onData);
+      stream.on("trailers", onTrailers);
+      stream.on("error", noop);
+      stream.once("close", onClose);
+      stream.end(frameMessage(request));
+      return { cancel: cancelledOnClient.bind(call) };
+    },
+  });
 
   return {
     channel,

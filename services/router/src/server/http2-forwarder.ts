@@ -18,7 +18,7 @@ import { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { TLSSocket } from "node:tls";
 import { Metadata, status as GrpcCode, type ServiceError } from "@grpc/grpc-js";
-import type { Observability } from "#shared/runtime/observability.js";
+import type { Observability, RelayedCall } from "#shared/runtime/observability.js";
 import { forwardedHeaders } from "#shared/rpc/mesh-headers.js";
 import { comuneHeader } from "../handlers/forwarding-handlers.js";
 import { encodeGrpcMessage, frameMessage, headersOfMetadata, parseGrpcTimeout, unframeMessage } from "./grpc-wire.js";
@@ -82,6 +82,119 @@ function peerOf(stream: ServerHttp2Stream): string {
 
 const text = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
+/** The call a server stream belongs to (its listeners are shared, not made per call). */
+const servedOf = Symbol("servedCall");
+type ServedStream = ServerHttp2Stream & { [servedOf]: ServedCall };
+
+/**
+ * One forwarded call as the router serves it: the request read, the handler run in the call's
+ * scope, the answer sent once. A class with listeners shared by every stream, so a call allocates
+ * no closures of its own beyond the answer callback the handler gets.
+ */
+class ServedCall {
+  done = false;
+  call: ForwardedCall | undefined;
+  body: Buffer | undefined;
+  more: Buffer[] | undefined;
+  size = 0;
+  readonly answer: (err: ServiceError | null, message?: Buffer) => void;
+
+  constructor(
+    readonly stream: ServerHttp2Stream,
+    readonly headers: IncomingHttpHeaders,
+    readonly handler: ForwardingHandler,
+    readonly served: RelayedCall,
+    readonly deadline: number,
+    readonly maxRequestBytes: number,
+  ) {
+    this.answer = this.respond.bind(this);
+  }
+
+  respond(err: ServiceError | null, message?: Buffer): void {
+    if (this.done) return;
+    this.done = true;
+    const { stream, served } = this;
+    if (stream.destroyed || stream.closed) return served.finish(GrpcCode.CANCELLED);
+    if (!err) {
+      stream.respond(
+        { ":status": 200, "content-type": "application/grpc", "x-request-id": served.requestId },
+        { waitForTrailers: true },
+      );
+      stream.once("wantTrailers", sendOkTrailers);
+      stream.end(frameMessage(message ?? Buffer.alloc(0)));
+      return served.finish(GrpcCode.OK);
+    }
+    const trailers = err.metadata ?? new Metadata();
+    stream.respond(
+      {
+        ...headersOfMetadata(trailers),
+        ":status": 200,
+        "content-type": "application/grpc",
+        "grpc-status": String(err.code ?? GrpcCode.UNKNOWN),
+        "grpc-message": encodeGrpcMessage(err.details ?? ""),
+        "x-request-id": served.requestId,
+      },
+      { endStream: true },
+    );
+    served.finish(err.code ?? GrpcCode.UNKNOWN, trailers);
+  }
+
+  refuse(code: number, details: string): void {
+    this.respond(Object.assign(new Error(details), { code, details, metadata: new Metadata() }));
+  }
+
+  ended(): void {
+    if (this.done) return;
+    const { size, maxRequestBytes, headers } = this;
+    if (size > maxRequestBytes + 5)
+      return this.refuse(
+        GrpcCode.RESOURCE_EXHAUSTED,
+        `the request is ${size - 5} bytes, more than the ${maxRequestBytes} the router accepts`,
+      );
+    const body = unframeMessage(this.more ?? (this.body ? [this.body] : []));
+    if ("problem" in body)
+      return this.refuse(
+        body.problem === "compressed" ? GrpcCode.UNIMPLEMENTED : GrpcCode.INVALID_ARGUMENT,
+        body.problem === "compressed"
+          ? "the router reads comune_code from the request, so it accepts only uncompressed requests: send it without grpc-encoding"
+          : "the request body is not one gRPC length-prefixed message",
+      );
+    const metadata = new Metadata();
+    for (const key of callHeaders) {
+      const value = headers[key];
+      if (value !== undefined) for (const v of Array.isArray(value) ? value : [value]) metadata.add(key, v);
+    }
+    metadata.set("x-request-id", this.served.requestId);
+    this.call = new ForwardedCall(body.message, metadata, this.deadline, this.stream);
+    const call = this.call;
+    this.served.run(() => this.handler(call as never, this.answer));
+  }
+
+  closed(): void {
+    if (this.done) return;
+    this.done = true;
+    this.call?.emit("cancelled");
+    this.served.finish(GrpcCode.CANCELLED);
+  }
+}
+
+function sendOkTrailers(this: ServedStream): void {
+  this.sendTrailers({ "grpc-status": "0", "x-request-id": this[servedOf].served.requestId });
+}
+function onRequestData(this: ServedStream, chunk: Buffer): void {
+  const served = this[servedOf];
+  served.size += chunk.length;
+  if (served.size > served.maxRequestBytes + 5) return;
+  if (served.body === undefined) served.body = chunk;
+  else (served.more ??= [served.body]).push(chunk);
+}
+function onRequestEnd(this: ServedStream): void {
+  this[servedOf].ended();
+}
+function onStreamClose(this: ServedStream): void {
+  this[servedOf].closed();
+}
+
 /** Creates the {@link Http2Forwarder}. */
 export function createHttp2Forwarder(options: Http2ForwarderOptions): Http2Forwarder {
   const maxRequestBytes = options.maxRequestBytes ?? 4 * 1024 * 1024;
@@ -91,80 +204,14 @@ export function createHttp2Forwarder(options: Http2ForwarderOptions): Http2Forwa
       const handler = path === undefined ? undefined : options.handlers.get(path);
       if (!handler) return false;
       const served = options.observability.openCall(path!.slice(1), (name) => text(headers[name]), peerOf(stream));
-      const requestId = served.requestId;
       // The deadline counts from the request headers, as grpc-js counts it.
       const timeout = parseGrpcTimeout(text(headers["grpc-timeout"]));
       const deadline = timeout === undefined ? Infinity : Date.now() + timeout;
-      let done = false;
-      let call: ForwardedCall | undefined;
-
-      const answer = (err: ServiceError | null, message?: Buffer) => {
-        if (done) return;
-        done = true;
-        if (stream.destroyed || stream.closed) return served.finish(GrpcCode.CANCELLED);
-        if (!err) {
-          stream.respond(
-            { ":status": 200, "content-type": "application/grpc", "x-request-id": requestId },
-            { waitForTrailers: true },
-          );
-          stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0", "x-request-id": requestId }));
-          stream.end(frameMessage(message ?? Buffer.alloc(0)));
-          return served.finish(GrpcCode.OK);
-        }
-        const trailers = err.metadata ?? new Metadata();
-        stream.respond(
-          {
-            ...headersOfMetadata(trailers),
-            ":status": 200,
-            "content-type": "application/grpc",
-            "grpc-status": String(err.code ?? GrpcCode.UNKNOWN),
-            "grpc-message": encodeGrpcMessage(err.details ?? ""),
-            "x-request-id": requestId,
-          },
-          { endStream: true },
-        );
-        served.finish(err.code ?? GrpcCode.UNKNOWN, trailers);
-      };
-      const refuse = (code: number, details: string) =>
-        answer(Object.assign(new Error(details), { code, details, metadata: new Metadata() }));
-
-      const chunks: Buffer[] = [];
-      let size = 0;
-      stream.on("data", (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= maxRequestBytes + 5) chunks.push(chunk);
-      });
-      stream.once("end", () => {
-        if (done) return;
-        if (size > maxRequestBytes + 5)
-          return refuse(
-            GrpcCode.RESOURCE_EXHAUSTED,
-            `the request is ${size - 5} bytes, more than the ${maxRequestBytes} the router accepts`,
-          );
-        const body = unframeMessage(chunks);
-        if ("problem" in body)
-          return refuse(
-            body.problem === "compressed" ? GrpcCode.UNIMPLEMENTED : GrpcCode.INVALID_ARGUMENT,
-            body.problem === "compressed"
-              ? "the router reads comune_code from the request, so it accepts only uncompressed requests: send it without grpc-encoding"
-              : "the request body is not one gRPC length-prefixed message",
-          );
-        const metadata = new Metadata();
-        for (const key of callHeaders) {
-          const value = headers[key];
-          if (value !== undefined) for (const v of Array.isArray(value) ? value : [value]) metadata.add(key, v);
-        }
-        metadata.set("x-request-id", requestId);
-        call = new ForwardedCall(body.message, metadata, deadline, stream);
-        served.run(() => handler(call as never, answer));
-      });
+      (stream as ServedStream)[servedOf] = new ServedCall(stream, headers, handler, served, deadline, maxRequestBytes);
+      stream.on("data", onRequestData);
+      stream.once("end", onRequestEnd);
       stream.on("error", noop);
-      stream.once("close", () => {
-        if (done) return;
-        done = true;
-        call?.emit("cancelled");
-        served.finish(GrpcCode.CANCELLED);
-      });
+      stream.once("close", onStreamClose);
       return true;
     },
   };
