@@ -17,13 +17,12 @@
  * CPU comes from /proc/<pid>/stat (user + system), RSS from /proc/<pid>/status.
  */
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http2";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, credentials } from "@grpc/grpc-js";
 import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import { createGrpcClient, type GrpcClient } from "#shared/rpc/grpc-adapter.js";
-import { createGrpcServer } from "#shared/rpc/grpc-server.js";
-import { createLogger } from "#shared/runtime/logger.js";
 import { freePorts } from "../test/support/ports.js";
 import { run, start, waitFor, type StartedProcess } from "../test/support/process.js";
 import { requireTool } from "../test/support/tools.js";
@@ -54,6 +53,45 @@ const cpuOf = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const fmt = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * What the 16,000 boxes answer to the routers' probes: grpc.health.v1 Check → SERVING, on plain
+ * node:http2 (one DATA frame with the 7-byte gRPC message, then grpc-status 0 trailers). Each box
+ * answers only its own probes; here one process answers all of them, so its side of a probe must
+ * cost as little as possible (a grpc-js server costs several times more per connection and call)
+ * while the router's side — connection, HTTP/2, gRPC client — stays what it is with real boxes.
+ */
+async function startHealthResponder(): Promise<{ port: number; shutdown(ms: number): Promise<void> }> {
+  // Length-prefixed HealthCheckResponse { status: SERVING (1) }: flag 0, length 2, field 1 = 1.
+  const serving = Buffer.from([0, 0, 0, 0, 2, 0x08, 0x01]);
+  const server = createServer();
+  server.on("stream", (stream, headers) => {
+    stream.on("error", () => undefined);
+    stream.resume();
+    if (headers[":path"] !== "/grpc.health.v1.Health/Check") {
+      stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": "12" }, { endStream: true });
+      return;
+    }
+    stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+    stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+    stream.end(serving);
+  });
+  server.on("session", (session) => session.on("error", () => undefined));
+  const port = await new Promise<number>((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)),
+  );
+  return {
+    port,
+    shutdown: (ms) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}
 
 interface BenchInstance {
   comuneCode: string;
@@ -97,7 +135,6 @@ async function main(): Promise<void> {
   const buildDir = prebuilt ?? join(root, ".tmp", `bench-directory-${process.pid}`);
   const processes: StartedProcess[] = [];
   const channels: Client[] = [];
-  const logger = createLogger({ name: "bench", level: "silent" });
   const servers: { shutdown(ms: number): Promise<void> }[] = [];
   const timers: NodeJS.Timeout[] = [];
   // Interrupted (Ctrl-C, a quiet window's end): stop Consul and the routers before leaving.
@@ -158,8 +195,8 @@ async function main(): Promise<void> {
 
     const healthPorts: number[] = [];
     for (let k = 0; k < healthServers; k++) {
-      const server = createGrpcServer({ logger, services: [], reflection: false });
-      healthPorts.push(await server.listen("127.0.0.1:0"));
+      const server = await startHealthResponder();
+      healthPorts.push(server.port);
       servers.push(server);
     }
     const all = instances(healthPorts);
@@ -448,10 +485,12 @@ async function main(): Promise<void> {
     const keys: string[] = [];
     const picked = new Set<number>();
     while (picked.size < 100) picked.add(idleInstance());
+    let lastAck = 0;
     await Promise.all(
       [...picked].map(async (k, n) => {
         await sleep(n * 10);
         keys.push((await change(k)).key);
+        lastAck = Date.now();
       }),
     );
     const absorbed = await waitFor(
@@ -465,7 +504,7 @@ async function main(): Promise<void> {
       : 120_000;
     const burstRouterCpu = routers.map((r, i) => cpuSeconds(r.pid) - routerCpu0[i]!);
     console.log(
-      `burst of 100 changes in 1 s: ${absorbed ? "" : "NOT "}absorbed by every router in ${fmt(burstMs)}; router CPU ${burstRouterCpu.map((c) => `${c.toFixed(2)} s`).join(" / ")}, Consul CPU ${(cpuSeconds(consul.child.pid!) - consulBurst0).toFixed(2)} s`,
+      `burst of 100 changes in 1 s: ${absorbed ? "" : "NOT "}absorbed by every router in ${fmt(burstMs)} (the last announcement acknowledged after ${fmt(lastAck - burstStart)}); router CPU ${burstRouterCpu.map((c) => `${c.toFixed(2)} s`).join(" / ")}, Consul CPU ${(cpuSeconds(consul.child.pid!) - consulBurst0).toFixed(2)} s`,
     );
     for (const w of watchers) w.stop();
 
