@@ -9,71 +9,35 @@
  * `testoErroreAnomalia` = the message) and the content into a PDF (certificate-pdf.ts) and a
  * `Risposta6001OK` (`soggettoIntestatario`, `datiCertificato` from {@link CertificationResult}).
  *
- * Refusal codes, in the order they are checked (first failure wins):
- *
- * | situation | code | kind |
- * |---|---|---|
- * | `emissione` not 1/2/3, duplicate type, bad reference date, negative diritti | EN372 | invalid-input |
- * | no certificate type | EN081 | invalid-input |
- * | type not in table 13 | EC070 | invalid-input |
- * | language not in table 14 | EC069 | invalid-input |
- * | death/cancellation/historical type combined with others | EN153 | invalid-input |
- * | APR and AIRE types combined | EN287 | invalid-input |
- * | marriage with free status or civil union | EN152 | invalid-input |
- * | marriage or civil status with free status | EN158 | invalid-input |
- * | civil status with family-and-civil-status | EN159 | invalid-input |
- * | two family-status types (12, 13, 14, 16) | EN154 / EN155 / EN156 | invalid-input |
- * | type 20 without reference date | EN178 | invalid-input |
- * | bollo paid with amount ≤ 0 | EN208 | invalid-input |
- * | exemption not in table 39 | EN120 | invalid-input |
- * | exemption 99 without / with too long a description | EN281 / EN282 | invalid-input |
- * | requesting Comune not simulated | EN198 | invalid-input |
- * | language the Comune does not issue in (e.g. DE in Trento) | EN379 | precondition-failed |
- * | a second language without Italian, or two second languages (italia/anpr#4682) | EN379 | precondition-failed |
- * | subject not in the register | EN042 | not-found |
- * | several subjects with those names (no codice fiscale) | EN043 | precondition-failed |
- * | codice fiscale found, surname / name differ | EN069 / EN068 | precondition-failed |
- * | subject belongs to another Comune, or moved away (any type but 4) | EN210 | precondition-failed |
- * | deceased: proof of life / any type but 2 and 4 | EN054 / EN228 | precondition-failed |
- * | certifiability 0 or 3 (table 42) | EN160 | precondition-failed |
- * | certifiability 1: any type but residence (8) and family status (12) | EN046 | precondition-failed |
- * | open procedure on the subject | EN181 | precondition-failed |
- * | AIRE subject, APR type / resident, AIRE type | EN044 / EN164 | precondition-failed |
- * | death certificate for a living subject | EN061 | precondition-failed |
- * | cancellation certificate for a registered subject | EN163 | precondition-failed |
- * | marriage certificate, no marriage | EN162 | precondition-failed |
- * | citizenship certificate, not Italian | EN110 | precondition-failed |
- * | residence certificate, senza fissa dimora | EN065 | precondition-failed |
- * | civil status not known (9) | EN138 | precondition-failed |
- * | family status: no household / in a convivenza / being registered / no head | EN137 / EN055 / EN212 / EN062 | precondition-failed |
- * | family status with relationships: convivenza / head only | EN058 / EN059 | precondition-failed |
- * | residence in convivenza, not in one | EN056 | precondition-failed |
- * | AIRE family status, no AIRE family | EN057 | precondition-failed |
- * | free status while married or in a civil union | EN060 | precondition-failed |
- * | civil union / cohabitation contract missing | EN353 / EN354 | precondition-failed |
- * | residence at a date with no residence then | EN122 | precondition-failed |
+ * When it refuses, and with which code, is the ordered table of refusal-rules.ts (each row: the
+ * situation, the ANPR code, the error kind, the field at fault and the public source).
  *
  * A subject whose registered birth date differs from the one in the codice fiscale gets the
  * certificate with warning EA038 (W) in {@link CertificationResult.warnings}.
  */
 import { createHash } from "node:crypto";
-import { DomainError, type DomainErrorKind } from "#shared/runtime/domain-error.js";
 import {
   ANPR_ERRORS,
-  anprErrorText,
   certificateTypeInfo,
-  certifiabilityDescription,
   civilStatusDescription,
-  isCertificateTypeId,
-  isLanguageCode,
   RELATIONSHIPS,
   stampDutyExemptionInfo,
-  type AnprErrorCode,
   type AnprErrorType,
   type CertificateTypeId,
   type LanguageCode,
 } from "#shared/anpr/tables.js";
+import {
+  AnprRefusalError,
+  firstRefusal,
+  REQUEST_REFUSALS,
+  requestFacts,
+  residenceAt,
+  SUBJECT_REFUSALS,
+  type AnprRefusal,
+} from "./refusal-rules.js";
 import type { ComuneInfo, Household, ItalianAddress, PartnerRef, Person, Place, Population } from "./population.js";
+
+export { AnprRefusalError, refusalKind, type AnprRefusal } from "./refusal-rules.js";
 
 /** Issuance channel (`emissione`): 1 counter (sportello), 2 internet, 3 preview (anteprima). */
 export type Emissione = 1 | 2 | 3;
@@ -226,68 +190,6 @@ export interface CertificationResult {
   warnings: readonly AnprMessage[];
 }
 
-/** Why ANPR refuses: an error code and the values for its `@` placeholders. */
-export interface AnprRefusal {
-  /** ANPR error code. */
-  code: AnprErrorCode;
-  /** Values for the `@` placeholders, in order. */
-  values?: readonly string[];
-  /** The request field at fault, when the refusal is about one. */
-  field?: string;
-}
-
-/**
- * ANPR refused the certificate. `kind` says how a caller should react (see the table in this
- * module's header); `metadata` carries `anprCode`, `anprType` and `anprText` for the SOAP answer
- * and for `novabox.common.v1.AnprErrorDetails`; the message is ANPR's Italian text.
- */
-export class AnprRefusalError extends DomainError {
-  /** ANPR code, e.g. EN042. */
-  readonly anprCode: AnprErrorCode;
-  /** E or W. */
-  readonly anprType: AnprErrorType;
-
-  constructor(refusal: AnprRefusal) {
-    const text = anprErrorText(refusal.code, ...(refusal.values ?? []));
-    const type = ANPR_ERRORS[refusal.code].type;
-    super(refusalKind(refusal.code), `${refusal.code}: ${text}`, {
-      reason: "ANPR_ERROR",
-      metadata: { anprCode: refusal.code, anprType: type, anprText: text },
-      ...(refusal.field === undefined ? {} : { field: refusal.field }),
-    });
-    this.anprCode = refusal.code;
-    this.anprType = type;
-  }
-}
-
-const INVALID_INPUT_CODES: ReadonlySet<string> = new Set([
-  "EN372",
-  "EN081",
-  "EC070",
-  "EC069",
-  "EN153",
-  "EN287",
-  "EN152",
-  "EN158",
-  "EN159",
-  "EN154",
-  "EN155",
-  "EN156",
-  "EN157",
-  "EN178",
-  "EN208",
-  "EN120",
-  "EN281",
-  "EN282",
-  "EN198",
-]);
-
-/** The domain error kind of a refusal code (see the module header). */
-export function refusalKind(code: AnprErrorCode): DomainErrorKind {
-  if (code === "EN042") return "not-found";
-  return INVALID_INPUT_CODES.has(code) ? "invalid-input" : "precondition-failed";
-}
-
 // ---------------------------------------------------------------------------------------------
 // Wording.
 
@@ -408,78 +310,11 @@ function currentResidence(person: Person): { address: ItalianAddress; since: str
   return last && last.until === undefined ? { address: last.address, since: last.since } : undefined;
 }
 
-function isItalian(person: Person): boolean {
-  return person.citizenships.some((c) => c.stateCode === "100");
-}
-
-// ---------------------------------------------------------------------------------------------
-// Rules.
-
-const FAMILY_TYPES: ReadonlySet<CertificateTypeId> = new Set([12, 13, 14, 16]);
-const PARTIAL_CERTIFIABILITY_TYPES: ReadonlySet<CertificateTypeId> = new Set([8, 12]);
-
-function refuse(code: AnprErrorCode, values?: readonly string[], field?: string): never {
-  throw new AnprRefusalError({
-    code,
-    ...(values === undefined ? {} : { values }),
-    ...(field === undefined ? {} : { field }),
-  });
-}
-
-function validateTypes(raw: readonly number[]): CertificateTypeId[] {
-  if (raw.length === 0) refuse("EN081", ["tipoCertificato"], "listaTipiCertificati");
-  const types: CertificateTypeId[] = [];
-  for (const id of raw) {
-    if (!isCertificateTypeId(id)) refuse("EC070", [String(id)], "listaTipiCertificati.tipoCertificato");
-    if (types.includes(id)) refuse("EN372", [String(id), "tipoCertificato"], "listaTipiCertificati.tipoCertificato");
-    types.push(id);
-  }
-  const has = (id: CertificateTypeId): boolean => types.includes(id);
-  if (types.length > 1 && types.some((t) => certificateTypeInfo(t)?.singleOnly))
-    refuse("EN153", [], "listaTipiCertificati");
-  const registers = new Set(types.map((t) => certificateTypeInfo(t)?.register));
-  if (registers.size > 1) refuse("EN287", [], "listaTipiCertificati");
-  if (has(3) && (has(17) || has(18))) refuse("EN152", [], "listaTipiCertificati");
-  if (has(11) && has(17)) refuse("EN158", [], "listaTipiCertificati");
-  if (has(11) && has(13)) refuse("EN159", [], "listaTipiCertificati");
-  if (types.filter((t) => FAMILY_TYPES.has(t)).length > 1)
-    refuse(has(12) ? "EN154" : has(13) ? "EN155" : "EN156", [], "listaTipiCertificati");
-  return types;
-}
-
-function validateStampDuty(stampDuty: StampDuty): void {
-  if (stampDuty.kind === "paid") {
-    if (!(stampDuty.amountCents > 0)) refuse("EN208", [], "datiControllo.bollo");
-    return;
-  }
-  const exemption = stampDutyExemptionInfo(stampDuty.exemptionId);
-  if (!exemption) refuse("EN120", [], "datiControllo.esenzioneBollo");
-  const description = stampDuty.description?.trim() ?? "";
-  if (exemption.requiresDescription && description === "")
-    refuse("EN281", [], "datiControllo.descrizioneEsenzioneBollo");
-  if (description.length > 256) refuse("EN282", [], "datiControllo.descrizioneEsenzioneBollo");
-}
-
-function isIsoDate(text: string): boolean {
-  return (
-    /^\d{4}-\d{2}-\d{2}$/.test(text) &&
-    !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) &&
-    new Date(`${text}T00:00:00Z`).toISOString().startsWith(text)
-  );
-}
-
-function residenceAt(
-  person: Person,
-  date: string,
-): { address: ItalianAddress; since: string; until?: string } | undefined {
-  return person.residenceHistory.find((r) => r.since <= date && (r.until === undefined || date <= r.until));
-}
-
 /**
  * Whether ANPR would issue certificate `typeId` for `person` when `comuneCode` asks: undefined when
- * it would, else the refusal (see the table in the module header). Checks the subject, not the
- * request: combinations of types, stamp duty and language are checked by {@link issueCertificate}.
- * `referenceDate` is the date of a type 20 request.
+ * it would, else the refusal (the first row of {@link SUBJECT_REFUSALS} that applies). Checks the
+ * subject, not the request: combinations of types, stamp duty and language are the request rules of
+ * {@link issueCertificate}. `referenceDate` is the date of a type 20 request.
  */
 export function checkCertificateType(
   population: Population,
@@ -488,64 +323,12 @@ export function checkCertificateType(
   comuneCode: string,
   referenceDate?: string,
 ): AnprRefusal | undefined {
-  const status = person.status;
-  const info = certificateTypeInfo(typeId);
-  if (person.comuneIstatCode !== comuneCode) return { code: "EN210", values: [person.fiscalCode] };
-  if (status.kind === "moved-away" && typeId !== 4) return { code: "EN210", values: [person.fiscalCode] };
-  if (status.kind === "deceased") {
-    if (typeId === 7) return { code: "EN054" };
-    if (typeId !== 2 && typeId !== 4) return { code: "EN228" };
-  }
-  if (person.certifiability === 0 || person.certifiability === 3)
-    return { code: "EN160", values: [certifiabilityDescription(person.certifiability)] };
-  if (person.certifiability === 1 && !PARTIAL_CERTIFIABILITY_TYPES.has(typeId)) return { code: "EN046" };
-  if (person.anomalies.some((a) => a.kind === "open-procedure")) return { code: "EN181" };
-  if (status.kind === "aire" && info?.register === "APR") return { code: "EN044" };
-  if (status.kind !== "aire" && info?.register === "AIRE") return { code: "EN164" };
-
   const household = person.familyId === undefined ? undefined : population.household(person.familyId);
-  switch (typeId) {
-    case 2:
-      return status.kind === "deceased" ? undefined : { code: "EN061" };
-    case 3:
-      return person.marriage ? undefined : { code: "EN162" };
-    case 4:
-      return status.kind === "deceased" || status.kind === "moved-away" ? undefined : { code: "EN163" };
-    case 5:
-      return isItalian(person) ? undefined : { code: "EN110" };
-    case 8:
-      return person.anomalies.some((a) => a.kind === "homeless") ? { code: "EN065" } : undefined;
-    case 11:
-      return person.civilStatus === 9 ? { code: "EN138" } : undefined;
-    case 12:
-    case 13:
-    case 16: {
-      if (!household) return { code: "EN137" };
-      if (household.kind === "convivenza") return { code: typeId === 16 ? "EN058" : "EN055" };
-      if (household.anomaly === "being-registered") return { code: "EN212" };
-      if (household.anomaly === "no-head") return { code: "EN062" };
-      if (typeId === 16 && household.memberFiscalCodes.length < 2) return { code: "EN059" };
-      if (typeId === 13 && person.civilStatus === 9) return { code: "EN138" };
-      return undefined;
-    }
-    case 14:
-      if (household?.kind !== "convivenza") return { code: "EN056" };
-      return household.anomaly === "being-registered" ? { code: "EN212" } : undefined;
-    case 15:
-      return household?.kind === "aire-family" ? undefined : { code: "EN057" };
-    case 17:
-      return person.civilStatus === 2 || person.civilStatus === 6 || person.civilStatus === 9
-        ? { code: "EN060" }
-        : undefined;
-    case 18:
-      return person.civilUnion ? undefined : { code: "EN353" };
-    case 19:
-      return person.cohabitationContract ? undefined : { code: "EN354" };
-    case 20:
-      return referenceDate !== undefined && residenceAt(person, referenceDate) ? undefined : { code: "EN122" };
-    default:
-      return undefined;
-  }
+  return firstRefusal(
+    SUBJECT_REFUSALS,
+    { person, typeId, info: certificateTypeInfo(typeId), comuneCode, household, referenceDate },
+    typeId,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -826,29 +609,6 @@ function stampDutyLine(stampDuty: StampDuty, w: Wording): string {
 }
 
 /**
- * The certificate's language: IT, or the second language of a bilingual certificate, which ANPR
- * serves only when the request lists Italian too (italia/anpr#4682; a Slovenian certificate asked
- * for alone got "Operazione non effettuabile"). EC069 for a code not in table 14.
- */
-function requestedLanguage(request: CertificateRequest): LanguageCode {
-  const codes = (request.languages ?? (request.language ? [request.language] : [])).map((l) => l.trim().toUpperCase());
-  for (const code of codes) if (!isLanguageCode(code)) refuse("EC069", [code], "linguaCertificato");
-  const others = [...new Set(codes.filter((c) => c !== "IT"))] as LanguageCode[];
-  if (others.length > 1)
-    refuse("EN379", [`: certificato in piu' di due lingue (${others.join(", ")})`], "linguaCertificato");
-  const other = others[0];
-  if (!other) return "IT";
-  if (request.languages !== undefined && !codes.includes("IT")) {
-    refuse(
-      "EN379",
-      [`: certificato in lingua ${other} senza l'italiano (indicare ambedue le lingue, IT e ${other})`],
-      "linguaCertificato",
-    );
-  }
-  return other;
-}
-
-/**
  * Issues (or previews) a certificate the way ANPR 6001 would: validates the request, finds the
  * subject, checks every requested type ({@link checkCertificateType}) and builds the content.
  * Throws {@link AnprRefusalError} with the code ANPR would answer (module header); throws a
@@ -858,38 +618,21 @@ export function issueCertificate(population: Population, request: CertificateReq
   if (!/^\d{4}-\d{2}-\d{2}T/.test(request.issuedAt))
     throw new RangeError(`issuedAt must be an ISO date-time, got ${JSON.stringify(request.issuedAt)}`);
   const emissione = request.emissione;
-  if (emissione !== 1 && emissione !== 2 && emissione !== 3)
-    refuse("EN372", [String(emissione), "emissione"], "datiControllo.emissione");
-  const protocolNumber = emissione === 3 ? undefined : request.protocolNumber;
-  if (emissione !== 3 && (protocolNumber === undefined || !/^\d{1,30}$/.test(protocolNumber))) {
+  if ((emissione === 1 || emissione === 2) && !/^\d{1,30}$/.test(request.protocolNumber ?? "")) {
     throw new RangeError(
       `emissione ${emissione} needs a protocol number of 1-30 digits, got ${JSON.stringify(request.protocolNumber)}`,
     );
   }
-  const types = validateTypes(request.certificateTypes);
-  const language = requestedLanguage(request);
-  if (types.includes(20)) {
-    if (request.referenceDate === undefined) refuse("EN178", [], "referenceDate");
-    if (!isIsoDate(request.referenceDate) || request.referenceDate > request.issuedAt.slice(0, 10))
-      refuse("EN372", [request.referenceDate, "dataRiferimento"], "referenceDate");
-  }
-  validateStampDuty(request.stampDuty);
-  if ((request.secretariatFeesCents ?? 0) < 0)
-    refuse("EN372", [String(request.secretariatFeesCents), "diritti"], "datiControllo.diritti");
-  const comune = population.comune(request.comuneCode);
-  if (!comune) refuse("EN198", [], "testataRichiesta.codMittente");
-  if (!comune.languages.includes(language))
-    refuse("EN379", [`lingua ${language} per il Comune di ${comune.name}`], "linguaCertificato");
-
-  const lookup = population.findSubject({ ...request.subject, comuneCode: request.comuneCode });
-  if (lookup.kind === "not-found") refuse("EN042", [], "soggettoIntestatario");
-  if (lookup.kind === "ambiguous") refuse("EN043", [], "soggettoIntestatario.generalita.codiceFiscale");
-  if (lookup.kind === "mismatch")
-    refuse(
-      lookup.field === "surname" ? "EN069" : "EN068",
-      [],
-      `soggettoIntestatario.generalita.${lookup.field === "surname" ? "cognome" : "nome"}`,
-    );
+  const facts = requestFacts(population, request);
+  const refusal = firstRefusal(REQUEST_REFUSALS, facts);
+  if (refusal) throw new AnprRefusalError(refusal);
+  // Every request rule passed: the emissione, types, language, Comune and subject are known good.
+  const { comune, lookup } = facts;
+  if (comune === undefined || lookup.kind !== "found" || (emissione !== 1 && emissione !== 2 && emissione !== 3))
+    throw new Error("unreachable: the request rules refuse an unknown Comune, subject or emissione");
+  const protocolNumber = emissione === 3 ? undefined : request.protocolNumber;
+  const types = request.certificateTypes as readonly CertificateTypeId[];
+  const language = facts.language as LanguageCode;
   const person = lookup.person;
   for (const typeId of types) {
     const refusal = checkCertificateType(population, person, typeId, request.comuneCode, request.referenceDate);
