@@ -7,6 +7,7 @@
  * Labels hold only codes from bounded sets (ANPR's error table, audit operations and outcomes): never
  * a fiscal code, a name or a request id.
  */
+import { createCallMeter, settle } from "#shared/runtime/call-meter.js";
 import type { Observability } from "#shared/runtime/observability.js";
 import type { AnprClient } from "../anpr-client/anpr-client.js";
 import type { HealthVerdict } from "../domain/anpr-health-monitor.js";
@@ -60,16 +61,18 @@ interface ErrorShape {
 export function createBoxTelemetry(options: BoxTelemetryOptions): BoxTelemetry {
   const obs = options.observability;
   const { metrics } = obs;
-  const anprCalls = metrics.counter({
-    name: "novabox_anpr_requests_total",
-    help: "SOAP calls to ANPR, by operation (6001 issue/preview, 3000 individual record, testconn), outcome (ok, rejected, unavailable, timeout, fault, ...) and ANPR error code (EN122, ...; the SOAP faultcode for faults; empty when ok).",
+  const anprCalls = createCallMeter(metrics, {
+    count: {
+      name: "novabox_anpr_requests_total",
+      help: "SOAP calls to ANPR, by operation (6001 issue/preview, 3000 individual record, testconn), outcome (ok, rejected, unavailable, timeout, fault, ...) and ANPR error code (EN122, ...; the SOAP faultcode for faults; empty when ok).",
+    },
+    seconds: {
+      name: "novabox_anpr_request_duration_seconds",
+      help: "Latency of SOAP calls to ANPR, by operation and outcome.",
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60],
+    },
     labelNames: ["operation", "outcome", "error_code"],
-  });
-  const anprSeconds = metrics.histogram({
-    name: "novabox_anpr_request_duration_seconds",
-    help: "Latency of SOAP calls to ANPR, by operation and outcome.",
-    labelNames: ["operation", "outcome"],
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60],
+    countOnlyLabels: ["error_code"],
   });
   const anprUp = metrics.gauge({
     name: "novabox_anpr_up",
@@ -111,23 +114,20 @@ export function createBoxTelemetry(options: BoxTelemetryOptions): BoxTelemetry {
     span: string,
     call: () => Promise<T>,
   ): Promise<T> =>
-    obs.inSpan(span, async (work) => {
+    obs.inSpan(span, (work) => {
       work.annotate({ anprService: operation });
-      const started = performance.now();
-      const seconds = () => (performance.now() - started) / 1000;
-      try {
-        const result = await call();
-        work.annotate({
-          anprOperationId: result.anprOperationId,
-          anprComuneOperationId: result.idOperazioneComune,
-          anprOutcome: "ok",
-        });
-        anprCalls.inc({ operation, outcome: "ok", error_code: "" });
-        anprSeconds.observe({ operation, outcome: "ok" }, seconds());
-        options.onAnprAnswered?.();
-        return result;
-      } catch (err) {
-        const e = (err ?? {}) as ErrorShape;
+      return settle(call, (settled, seconds) => {
+        if (settled.ok) {
+          work.annotate({
+            anprOperationId: settled.value.anprOperationId,
+            anprComuneOperationId: settled.value.idOperazioneComune,
+            anprOutcome: "ok",
+          });
+          anprCalls.record({ operation, outcome: "ok", error_code: "" }, seconds);
+          options.onAnprAnswered?.();
+          return;
+        }
+        const e = (settled.error ?? {}) as ErrorShape;
         const reason = typeof e.reason === "string" ? e.reason : "";
         const outcome = outcomeOfReason[reason] ?? "error";
         const code = e.metadata?.anprCode ?? e.metadata?.faultCode ?? reason;
@@ -137,11 +137,9 @@ export function createBoxTelemetry(options: BoxTelemetryOptions): BoxTelemetry {
           anprErrorCode: errorCode,
           ...(typeof e.anprOperationId === "string" ? { anprOperationId: e.anprOperationId } : {}),
         });
-        anprCalls.inc({ operation, outcome, error_code: errorCode });
-        anprSeconds.observe({ operation, outcome }, seconds());
+        anprCalls.record({ operation, outcome, error_code: errorCode }, seconds);
         if (outcome === "unavailable" || outcome === "timeout") options.onAnprUnavailable?.();
-        throw err;
-      }
+      });
     });
 
   const instrumented = new WeakMap<AnprClient, AnprClient>();

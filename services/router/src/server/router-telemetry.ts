@@ -4,6 +4,7 @@
  * and the announcements it answered. Readiness is the first registry sync: until the routing table
  * reflects the registry, the router would answer "no Novabox serves this Comune" for every Comune.
  */
+import { settle } from "#shared/runtime/call-meter.js";
 import type { Observability } from "#shared/runtime/observability.js";
 import type { Readiness } from "#shared/rpc/ops-http.js";
 import type { InstanceRegistry, RegistrySyncOutcome } from "../domain/registry.js";
@@ -78,16 +79,8 @@ export function createRouterTelemetry(options: RouterTelemetryOptions): RouterTe
     ready.set(1);
     synced();
   };
-  const count = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
-    try {
-      const result = await run();
-      announcements.inc({ operation, outcome: "ok" });
-      return result;
-    } catch (err) {
-      announcements.inc({ operation, outcome: "error" });
-      throw err;
-    }
-  };
+  const count = <T>(operation: string, run: () => Promise<T>): Promise<T> =>
+    settle(run, (settled) => announcements.inc({ operation, outcome: settled.ok ? "ok" : "error" }));
 
   return {
     onSync(outcome) {

@@ -67,6 +67,7 @@ import {
 import { ErrorInfoSchema } from "#gen/google/rpc/error_details_pb.js";
 import { decodeStatusDetails } from "../rpc/grpc-status.js";
 import { redactText } from "./log-safety.js";
+import { createCallMeter, secondsSince } from "./call-meter.js";
 import { requestIdHeader } from "../rpc/mesh-headers.js";
 import type { Log } from "./log.js";
 
@@ -302,32 +303,34 @@ export function createObservability(options: ObservabilityOptions): Observabilit
     histogram: (config) => new Histogram({ ...config, registers: [registry] }),
   };
 
-  const serverHandled = metrics.counter({
-    name: "mesh_rpc_server_handled_total",
-    help: "RPCs served, by method, status code and transport (grpc or connect).",
+  const serverCalls = createCallMeter(metrics, {
+    count: {
+      name: "mesh_rpc_server_handled_total",
+      help: "RPCs served, by method, status code and transport (grpc or connect).",
+    },
+    seconds: {
+      name: "mesh_rpc_server_handling_seconds",
+      help: "Time from the request headers to the status, by method and status code.",
+      buckets: latencyBuckets,
+    },
     labelNames: ["method", "code", "transport"],
-  });
-  const serverSeconds = metrics.histogram({
-    name: "mesh_rpc_server_handling_seconds",
-    help: "Time from the request headers to the status, by method and status code.",
-    labelNames: ["method", "code", "transport"],
-    buckets: [...latencyBuckets],
   });
   const refusals = metrics.counter({
     name: "mesh_rpc_refusals_total",
     help: "Calls refused with RESOURCE_EXHAUSTED (rate limits, quotas, the mass-extraction rule), by method and ErrorInfo reason.",
     labelNames: ["method", "reason"],
   });
-  const clientHandled = metrics.counter({
-    name: "mesh_rpc_client_handled_total",
-    help: "RPCs this service made to another service of the mesh, by method and status code.",
+  const clientCalls = createCallMeter(metrics, {
+    count: {
+      name: "mesh_rpc_client_handled_total",
+      help: "RPCs this service made to another service of the mesh, by method and status code.",
+    },
+    seconds: {
+      name: "mesh_rpc_client_handling_seconds",
+      help: "Latency of RPCs to other services of the mesh, by method and status code.",
+      buckets: latencyBuckets,
+    },
     labelNames: ["method", "code"],
-  });
-  const clientSeconds = metrics.histogram({
-    name: "mesh_rpc_client_handling_seconds",
-    help: "Latency of RPCs to other services of the mesh, by method and status code.",
-    labelNames: ["method", "code"],
-    buckets: [...latencyBuckets],
   });
   const certificates = new Map<string, { kind: string; name: string; notAfter: () => Date | undefined }>();
   metrics.gauge({
@@ -435,11 +438,9 @@ export function createObservability(options: ObservabilityOptions): Observabilit
     const finish = (code: number, reason: string | undefined, anprCode: string | undefined) => {
       if (finished) return;
       finished = true;
-      const seconds = (performance.now() - started) / 1000;
+      const seconds = secondsSince(started);
       const name = codeName(code);
-      const labels = labelsOf(method, name, transport);
-      serverHandled.inc(labels);
-      serverSeconds.observe(labels, seconds);
+      serverCalls.record(labelsOf(method, name, transport), seconds);
       if (code === (GrpcCode.RESOURCE_EXHAUSTED as number)) refusals.inc({ method, reason: reason ?? "" });
       span.setAttribute("rpc.grpc.status_code", code);
       if (reason) span.setAttribute("error.reason", reason);
@@ -580,10 +581,7 @@ export function createObservability(options: ObservabilityOptions): Observabilit
         if (finished) return;
         finished = true;
         const name = codeName(code);
-        const seconds = (performance.now() - started) / 1000;
-        const labels = labelsOf(method, name);
-        clientHandled.inc(labels);
-        clientSeconds.observe(labels, seconds);
+        clientCalls.record(labelsOf(method, name), secondsSince(started));
         if (span) {
           span.setAttribute("rpc.grpc.status_code", code);
           if (code !== (GrpcCode.OK as number)) {
