@@ -34,7 +34,7 @@ import {
   type MessageInitShape,
   type MessageShape,
 } from "@bufbuild/protobuf";
-import { fromServiceError, RpcError, toServiceError, type ErrorLogger } from "./grpc-status.js";
+import { fromServiceError, RpcError, toServiceError, type ErrorLogger, type GrpcServiceError } from "./grpc-status.js";
 import type { CallContext } from "./call-context.js";
 
 export type { CallContext } from "./call-context.js";
@@ -253,79 +253,98 @@ function unimplemented(service: DescService, method: DescMethod): UntypedHandleC
   return handler as UntypedHandleCall;
 }
 
+/**
+ * Answers a call with one response (unary or client streaming): the handler's response headers,
+ * when it set any, then the response; an error becomes the call's status.
+ */
+function serveSingle(
+  call: ServerUnaryCall<object, object> | ServerReadableStream<object, object>,
+  callback: sendUnaryData<object>,
+  method: DescMethod,
+  respond: (context: CallContext) => Promise<object> | object,
+  fail: (err: unknown) => GrpcServiceError,
+): void {
+  const { context, responseHeader } = createContext(call, method);
+  Promise.resolve()
+    .then(() => respond(context))
+    .then(
+      (response) => {
+        if (hasHeaders(responseHeader)) call.sendMetadata(metadataOfHeaders(responseHeader));
+        callback(null, response);
+      },
+      (err: unknown) => callback(fail(err)),
+    );
+}
+
+/**
+ * Answers a call with a stream (server or bidi streaming): the response headers first, then each
+ * message as the handler yields it (waiting for the client to drain); an error ends the call with
+ * its status unless the client already cancelled.
+ */
+function serveStream(
+  call: ServerWritableStream<object, object> | ServerDuplexStream<object, object>,
+  method: DescMethod,
+  respond: (context: CallContext) => AsyncIterable<object>,
+  fail: (err: unknown) => GrpcServiceError,
+): void {
+  const { context, responseHeader } = createContext(call, method);
+  Promise.resolve()
+    .then(async () => {
+      const source = respond(context);
+      call.sendMetadata(metadataOfHeaders(responseHeader));
+      await writeAll(call, source, context.signal);
+    })
+    .then(
+      () => call.end(),
+      (err: unknown) => {
+        if (!context.signal.aborted) call.emit("error", fail(err));
+      },
+    );
+}
+
 function wrapMethod(
   method: DescMethod,
   impl: (...args: never[]) => unknown,
   logger: ErrorLogger | undefined,
 ): UntypedHandleCall {
   const logContext = { rpc: grpcMethodPath(method) };
+  const fail = (err: unknown) => toServiceError(err, logger, logContext);
+  type Input = MessageShape<DescMessage>;
   switch (method.methodKind) {
     case "unary":
-      return ((call: ServerUnaryCall<object, object>, callback: sendUnaryData<object>) => {
-        const { context, responseHeader } = createContext(call, method);
-        Promise.resolve()
-          .then(() => (impl as Unary<DescMessage, DescMessage>)(call.request as MessageShape<DescMessage>, context))
-          .then(
-            (response) => {
-              if (hasHeaders(responseHeader)) call.sendMetadata(metadataOfHeaders(responseHeader));
-              callback(null, response);
-            },
-            (err: unknown) => callback(toServiceError(err, logger, logContext)),
-          );
-      }) as UntypedHandleCall;
+      return ((call: ServerUnaryCall<object, object>, callback: sendUnaryData<object>) =>
+        serveSingle(
+          call,
+          callback,
+          method,
+          (context) => (impl as Unary<DescMessage, DescMessage>)(call.request as Input, context),
+          fail,
+        )) as UntypedHandleCall;
     case "server_streaming":
-      return ((call: ServerWritableStream<object, object>) => {
-        const { context, responseHeader } = createContext(call, method);
-        Promise.resolve()
-          .then(async () => {
-            const source = (impl as ServerStreaming<DescMessage, DescMessage>)(
-              call.request as MessageShape<DescMessage>,
-              context,
-            );
-            call.sendMetadata(metadataOfHeaders(responseHeader));
-            await writeAll(call, source, context.signal);
-          })
-          .then(
-            () => call.end(),
-            (err: unknown) => {
-              if (!context.signal.aborted) call.emit("error", toServiceError(err, logger, logContext));
-            },
-          );
-      }) as UntypedHandleCall;
+      return ((call: ServerWritableStream<object, object>) =>
+        serveStream(
+          call,
+          method,
+          (context) => (impl as ServerStreaming<DescMessage, DescMessage>)(call.request as Input, context),
+          fail,
+        )) as UntypedHandleCall;
     case "client_streaming":
-      return ((call: ServerReadableStream<object, object>, callback: sendUnaryData<object>) => {
-        const { context } = createContext(call, method);
-        Promise.resolve()
-          .then(() =>
-            (impl as ClientStreaming<DescMessage, DescMessage>)(
-              call as AsyncIterable<MessageShape<DescMessage>>,
-              context,
-            ),
-          )
-          .then(
-            (response) => callback(null, response),
-            (err: unknown) => callback(toServiceError(err, logger, logContext)),
-          );
-      }) as UntypedHandleCall;
+      return ((call: ServerReadableStream<object, object>, callback: sendUnaryData<object>) =>
+        serveSingle(
+          call,
+          callback,
+          method,
+          (context) => (impl as ClientStreaming<DescMessage, DescMessage>)(call as AsyncIterable<Input>, context),
+          fail,
+        )) as UntypedHandleCall;
     case "bidi_streaming":
-      return ((call: ServerDuplexStream<object, object>) => {
-        const { context, responseHeader } = createContext(call, method);
-        Promise.resolve()
-          .then(async () => {
-            const source = (impl as BidiStreaming<DescMessage, DescMessage>)(
-              call as AsyncIterable<MessageShape<DescMessage>>,
-              context,
-            );
-            call.sendMetadata(metadataOfHeaders(responseHeader));
-            await writeAll(call, source, context.signal);
-          })
-          .then(
-            () => call.end(),
-            (err: unknown) => {
-              if (!context.signal.aborted) call.emit("error", toServiceError(err, logger, logContext));
-            },
-          );
-      }) as UntypedHandleCall;
+      return ((call: ServerDuplexStream<object, object>) =>
+        serveStream(
+          call,
+          method,
+          (context) => (impl as BidiStreaming<DescMessage, DescMessage>)(call as AsyncIterable<Input>, context),
+          fail,
+        )) as UntypedHandleCall;
   }
 }
 
