@@ -25,7 +25,7 @@ const literal = /"((?:[^"\\]|\\.)*)"/g;
 function messageIds(): Map<string, string> {
   const ids = new Map<string, string>();
   const indirect =
-    /(labels\.ts|validation\.ts|errors\.ts|LimitsForm\.tsx|MeshSettingsForm\.tsx|NovaresCheck\.tsx|AnprCredentialsStep\.tsx|SetupWizard\.tsx|ReplaceCertificates\.tsx|RevokedTobacconists\.tsx)$/;
+    /(labels\.ts|validation\.ts|errors\.ts|LimitsForm\.tsx|MeshSettingsForm\.tsx|NovaresCheck\.tsx|AnprCredentialsStep\.tsx|SetupWizard\.tsx|ReplaceCertificates\.tsx|RevokedTobacconists\.tsx|LoginPage\.tsx|ChangePasswordPage\.tsx|AdminAccountStep\.tsx|AuditTable\.tsx|InstanceTable\.tsx|NovaresAlerts\.tsx|UnsettledIssuances\.tsx|WeeklySummary\.tsx)$/;
   for (const file of sources(web)) {
     const text = readFileSync(file, "utf8");
     for (const m of text.matchAll(/\bt\(\s*"((?:[^"\\]|\\.)*)"/g)) ids.set(JSON.parse(`"${m[1]!}"`) as string, file);

@@ -3,7 +3,7 @@ import { createSignal, type JSX } from "solid-js";
 import { useNavigate } from "@solidjs/router";
 import { config, setSession } from "./clients.ts";
 import { describeError, type ShownError } from "../../shared/errors.ts";
-import { ActionError, Field } from "../../shared/components.tsx";
+import { ActionError, InputField } from "../../shared/components.tsx";
 import { useI18n } from "../../shared/i18n.tsx";
 
 export function LoginPage(): JSX.Element {
@@ -35,23 +35,23 @@ export function LoginPage(): JSX.Element {
     <section class="card">
       <h2>{t("Accesso amministratore")}</h2>
       <form onSubmit={(e) => void submit(e)}>
-        <Field label={t("Nome utente")} for="login-username" error={fieldError("username")}>
-          <input
-            id="login-username"
-            autocomplete="username"
-            value={username()}
-            onInput={(e) => setUsername(e.currentTarget.value)}
-          />
-        </Field>
-        <Field label={t("Password")} for="login-password" error={fieldError("password")}>
-          <input
-            id="login-password"
-            type="password"
-            autocomplete="current-password"
-            value={password()}
-            onInput={(e) => setPassword(e.currentTarget.value)}
-          />
-        </Field>
+        <InputField
+          label="Nome utente"
+          id="login-username"
+          error={fieldError("username")}
+          autocomplete="username"
+          value={username()}
+          onInput={setUsername}
+        />
+        <InputField
+          label="Password"
+          id="login-password"
+          error={fieldError("password")}
+          type="password"
+          autocomplete="current-password"
+          value={password()}
+          onInput={setPassword}
+        />
         <div class="actions">
           <button type="submit" disabled={busy()}>
             {t("Accedi")}

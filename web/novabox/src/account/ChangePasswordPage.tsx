@@ -2,8 +2,9 @@
 import { createSignal, Show, type JSX } from "solid-js";
 import { Navigate } from "@solidjs/router";
 import { adminAuth, config, sessionToken, setSession } from "../clients.ts";
+import { NewPasswordFields } from "./NewPasswordFields.tsx";
 import { describeError } from "../../../shared/errors.ts";
-import { ActionError, Field } from "../../../shared/components.tsx";
+import { ActionError, InputField } from "../../../shared/components.tsx";
 import { validatePasswordChange } from "../../../shared/validation.ts";
 import { createFormAction } from "../../../shared/form-action.ts";
 import { useI18n } from "../../../shared/i18n.tsx";
@@ -23,7 +24,7 @@ export function ChangePasswordPage(): JSX.Element {
           currentPassword: currentPassword(),
           newPassword: newPassword(),
           confirm: confirm(),
-        }) as Record<string, string>,
+        }),
       async () => {
         const { session } = await config.changePassword(
           { currentPassword: currentPassword(), newPassword: newPassword() },
@@ -55,38 +56,26 @@ export function ChangePasswordPage(): JSX.Element {
         <h2>{t("Cambio password")}</h2>
         <p>{t("Le altre sessioni aperte vengono chiuse; questa resta attiva.")}</p>
         <form onSubmit={(e) => void submit(e)} novalidate>
-          <Field label={t("Password attuale")} for="current_password" error={errors().current_password}>
-            <input
-              id="current_password"
-              type="password"
-              autocomplete="current-password"
-              value={currentPassword()}
-              onInput={(e) => setCurrentPassword(e.currentTarget.value)}
-            />
-          </Field>
-          <Field
-            label={t("Nuova password")}
-            for="new_password"
-            error={errors().new_password}
+          <InputField
+            label="Password attuale"
+            id="current_password"
+            error={errors().current_password}
+            type="password"
+            autocomplete="current-password"
+            value={currentPassword()}
+            onInput={setCurrentPassword}
+          />
+          <NewPasswordFields
+            id="new_password"
+            label="Nuova password"
+            confirmLabel="Ripeti la nuova password"
             hint="Almeno 12 caratteri."
-          >
-            <input
-              id="new_password"
-              type="password"
-              autocomplete="new-password"
-              value={newPassword()}
-              onInput={(e) => setNewPassword(e.currentTarget.value)}
-            />
-          </Field>
-          <Field label={t("Ripeti la nuova password")} for="confirm" error={errors().confirm}>
-            <input
-              id="confirm"
-              type="password"
-              autocomplete="new-password"
-              value={confirm()}
-              onInput={(e) => setConfirm(e.currentTarget.value)}
-            />
-          </Field>
+            errors={errors()}
+            password={newPassword()}
+            onPassword={setNewPassword}
+            confirm={confirm()}
+            onConfirm={setConfirm}
+          />
           <div class="actions">
             <button type="submit" disabled={busy()}>
               {t("Cambia la password")}

@@ -10,7 +10,7 @@ import { RequestsPerDayChart } from "./RequestsPerDayChart.tsx";
 import { UnsettledIssuances } from "./UnsettledIssuances.tsx";
 import { NovaresAlerts } from "./NovaresAlerts.tsx";
 import { WeeklySummary } from "./WeeklySummary.tsx";
-import { describeError } from "../../../shared/errors.ts";
+import { Loaded } from "../../../shared/components.tsx";
 import { useI18n } from "../../../shared/i18n.tsx";
 
 const pageSize = 50;
@@ -49,23 +49,14 @@ export function AuditLogPage(): JSX.Element {
             {t("Mostra i codici fiscali per intero")}
           </label>
         </div>
-        <Show
-          when={!page.error}
-          fallback={
-            <p class="action-error" role="alert">
-              {t(describeError(page.error).message)}
-            </p>
-          }
-        >
-          <Show when={page.latest} fallback={<p>{t("Caricamento…")}</p>}>
-            {(p) => (
-              <>
-                <RequestsPerDayChart entries={p().entries} />
-                <AuditTable entries={p().entries} revealFiscalCodes={reveal()} />
-              </>
-            )}
-          </Show>
-        </Show>
+        <Loaded resource={page} loading={<p>{t("Caricamento…")}</p>}>
+          {(p) => (
+            <>
+              <RequestsPerDayChart entries={p().entries} />
+              <AuditTable entries={p().entries} revealFiscalCodes={reveal()} />
+            </>
+          )}
+        </Loaded>
         <div class="actions">
           <button
             type="button"

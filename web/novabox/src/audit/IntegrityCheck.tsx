@@ -1,29 +1,19 @@
 /** VerifyAuditLog with its result in plain words. */
-import { createSignal, Show, type JSX } from "solid-js";
-import type { VerifyAuditLogResponse } from "#gen/novabox/config/v1/config_service_pb.js";
+import { Show, type JSX } from "solid-js";
 import { adminAuth, config } from "../clients.ts";
-import { describeError } from "../../../shared/errors.ts";
 import { ActionError } from "../../../shared/components.tsx";
 import { formatDateTime } from "../../../shared/format.ts";
+import { createCheck } from "../../../shared/form-action.ts";
 import { useI18n } from "../../../shared/i18n.tsx";
 
 export function IntegrityCheck(): JSX.Element {
   const { t, intlLocale } = useI18n();
-  const [result, setResult] = createSignal<VerifyAuditLogResponse>();
-  const [error, setError] = createSignal<string>();
-  const [busy, setBusy] = createSignal(false);
-
-  async function verify(): Promise<void> {
-    setBusy(true);
-    setError(undefined);
-    try {
-      setResult(await config.verifyAuditLog({}, adminAuth()));
-    } catch (err) {
-      setError(describeError(err).message);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const {
+    result,
+    error,
+    busy,
+    run: verify,
+  } = createCheck(() => config.verifyAuditLog({}, adminAuth()), { keepResult: true });
 
   return (
     <section class="card">

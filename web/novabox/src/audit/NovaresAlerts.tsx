@@ -3,11 +3,11 @@
  * handed to this Comune (a tobacconist's mass extraction across the mesh, actor "novares") and those
  * the box's own guard raised. The Comune sees here what Novares saw (agreement art. 3.11 and 5.4).
  */
-import { createResource, For, Show, type JSX } from "solid-js";
+import { createResource, type JSX } from "solid-js";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { AuditOperation } from "#gen/novabox/config/v1/config_service_pb.js";
 import { adminAuth, config } from "../clients.ts";
-import { describeError } from "../../../shared/errors.ts";
+import { DataTable, Loaded } from "../../../shared/components.tsx";
 import { formatDateTime } from "../../../shared/format.ts";
 import { useI18n } from "../../../shared/i18n.tsx";
 
@@ -38,39 +38,24 @@ export function NovaresAlerts(): JSX.Element {
           {t("Aggiorna")}
         </button>
       </div>
-      <Show
-        when={!alerts.error}
-        fallback={
-          <p class="action-error" role="alert">
-            {t(describeError(alerts.error).message)}
-          </p>
-        }
-      >
-        <Show when={(alerts.latest?.length ?? 0) > 0} fallback={<p role="status">{t("Nessuna segnalazione.")}</p>}>
-          <table>
-            <thead>
+      <Loaded resource={alerts}>
+        {(list) => (
+          <DataTable
+            headings={["Quando", "Da", "Tabaccheria", "Dettaglio"]}
+            rows={list()}
+            empty="Nessuna segnalazione."
+          >
+            {(e) => (
               <tr>
-                <th>{t("Quando")}</th>
-                <th>{t("Da")}</th>
-                <th>{t("Tabaccheria")}</th>
-                <th>{t("Dettaglio")}</th>
+                <td>{formatDateTime(e.time, intlLocale())}</td>
+                <td>{e.actor === "novares" ? t("Novares") : t("Novabox")}</td>
+                <td>{e.tobacconistId}</td>
+                <td>{e.detail}</td>
               </tr>
-            </thead>
-            <tbody>
-              <For each={alerts.latest}>
-                {(e) => (
-                  <tr>
-                    <td>{formatDateTime(e.time, intlLocale())}</td>
-                    <td>{e.actor === "novares" ? t("Novares") : t("Novabox")}</td>
-                    <td>{e.tobacconistId}</td>
-                    <td>{e.detail}</td>
-                  </tr>
-                )}
-              </For>
-            </tbody>
-          </table>
-        </Show>
-      </Show>
+            )}
+          </DataTable>
+        )}
+      </Loaded>
     </section>
   );
 }

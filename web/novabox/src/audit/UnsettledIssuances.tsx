@@ -3,9 +3,9 @@
  * hold an act the tobacconist has not received. The box settles them by itself when ANPR answers
  * again; this list shows what is still open.
  */
-import { createResource, For, Show, type JSX } from "solid-js";
+import { createResource, type JSX } from "solid-js";
 import { adminAuth, config } from "../clients.ts";
-import { describeError } from "../../../shared/errors.ts";
+import { DataTable, Loaded } from "../../../shared/components.tsx";
 import { formatDateTime, maskFiscalCode } from "../../../shared/format.ts";
 import { useI18n } from "../../../shared/i18n.tsx";
 
@@ -27,46 +27,26 @@ export function UnsettledIssuances(props: { revealFiscalCodes: boolean }): JSX.E
           {t("Aggiorna")}
         </button>
       </div>
-      <Show
-        when={!list.error}
-        fallback={
-          <p class="action-error" role="alert">
-            {t(describeError(list.error).message)}
-          </p>
-        }
-      >
-        <Show
-          when={(list.latest?.length ?? 0) > 0}
-          fallback={<p role="status">{t("Nessuna richiesta in sospeso.")}</p>}
-        >
-          <table>
-            <thead>
+      <Loaded resource={list}>
+        {(issuances) => (
+          <DataTable
+            headings={["Inviata", "Tabaccheria", "Codice fiscale", "idOperazioneComune", "Tentativi", "Ultimo motivo"]}
+            rows={issuances()}
+            empty="Nessuna richiesta in sospeso."
+          >
+            {(p) => (
               <tr>
-                <th>{t("Inviata")}</th>
-                <th>{t("Tabaccheria")}</th>
-                <th>{t("Codice fiscale")}</th>
-                <th>{t("idOperazioneComune")}</th>
-                <th>{t("Tentativi")}</th>
-                <th>{t("Ultimo motivo")}</th>
+                <td>{formatDateTime(p.createdAt, intlLocale())}</td>
+                <td>{p.tobacconistId}</td>
+                <td>{props.revealFiscalCodes ? p.fiscalCode : maskFiscalCode(p.fiscalCode)}</td>
+                <td>{p.idOperazioneComune}</td>
+                <td>{p.attempts}</td>
+                <td>{p.lastReason}</td>
               </tr>
-            </thead>
-            <tbody>
-              <For each={list.latest}>
-                {(p) => (
-                  <tr>
-                    <td>{formatDateTime(p.createdAt, intlLocale())}</td>
-                    <td>{p.tobacconistId}</td>
-                    <td>{props.revealFiscalCodes ? p.fiscalCode : maskFiscalCode(p.fiscalCode)}</td>
-                    <td>{p.idOperazioneComune}</td>
-                    <td>{p.attempts}</td>
-                    <td>{p.lastReason}</td>
-                  </tr>
-                )}
-              </For>
-            </tbody>
-          </table>
-        </Show>
-      </Show>
+            )}
+          </DataTable>
+        )}
+      </Loaded>
     </section>
   );
 }

@@ -2,12 +2,11 @@
  * The discovery address tested by a real announcement (ConfigService.TestNovaresConnection): what
  * the router answered, the address it will dial, the instance it listed, in words.
  */
-import { createSignal, Show, type JSX } from "solid-js";
-import type { TestNovaresConnectionResponse } from "#gen/novabox/config/v1/config_service_pb.js";
+import { Show, type JSX } from "solid-js";
 import { adminAuth, config } from "../clients.ts";
-import { describeError } from "../../../shared/errors.ts";
 import { ActionError } from "../../../shared/components.tsx";
 import { formatDateTime } from "../../../shared/format.ts";
+import { createCheck } from "../../../shared/form-action.ts";
 import { useI18n } from "../../../shared/i18n.tsx";
 
 const stages: Record<string, string> = {
@@ -18,22 +17,7 @@ const stages: Record<string, string> = {
 
 export function NovaresCheck(): JSX.Element {
   const { t, intlLocale } = useI18n();
-  const [result, setResult] = createSignal<TestNovaresConnectionResponse>();
-  const [error, setError] = createSignal<string>();
-  const [busy, setBusy] = createSignal(false);
-
-  async function check(): Promise<void> {
-    setBusy(true);
-    setError(undefined);
-    setResult(undefined);
-    try {
-      setResult(await config.testNovaresConnection({}, adminAuth()));
-    } catch (err) {
-      setError(describeError(err).message);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { result, error, busy, run: check } = createCheck(() => config.testNovaresConnection({}, adminAuth()));
 
   return (
     <div data-testid="novares-check">

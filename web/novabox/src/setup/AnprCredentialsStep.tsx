@@ -9,8 +9,10 @@ import { AnprEnvironment, SettingsSchema } from "#gen/novabox/config/v1/config_s
 import { adminAuth, config } from "../clients.ts";
 import { environmentLabels } from "../labels.ts";
 import { describeError } from "../../../shared/errors.ts";
-import { ActionError, Field } from "../../../shared/components.tsx";
-import { isValid, validateAnprSettings, type FieldErrors } from "../../../shared/validation.ts";
+import { ActionError, Field, InputField } from "../../../shared/components.tsx";
+import { CredentialFileFields } from "../configuration/CredentialFileFields.tsx";
+import { validateAnprSettings } from "../../../shared/validation.ts";
+import { createFormAction } from "../../../shared/form-action.ts";
 import { useI18n } from "../../../shared/i18n.tsx";
 
 const textFields = [
@@ -43,49 +45,43 @@ export function AnprCredentialsStep(props: { onDone: () => void }): JSX.Element 
     registryOfficerName: "",
     anprBaseUrl: "",
   });
-  const [errors, setErrors] = createSignal<FieldErrors>({});
-  const [actionError, setActionError] = createSignal<string>();
-  const [busy, setBusy] = createSignal(false);
+  const { errors, setErrors, actionError, setActionError, busy, submit: run } = createFormAction();
 
-  async function submit(event: SubmitEvent): Promise<void> {
-    event.preventDefault();
-    setActionError(undefined);
-    const found = validateAnprSettings({ ...text(), caCertificate: caFile(), pkcs12: p12File(), pin: pin() });
-    setErrors(found);
-    if (!isValid(found)) return;
-    setBusy(true);
-    try {
-      await config.uploadCaCertificate(
-        { certificate: new Uint8Array(await caFile()!.arrayBuffer()), password: caPassword() },
-        adminAuth(),
-      );
-      await config.uploadWorkstationCertificate(
-        { pkcs12: new Uint8Array(await p12File()!.arrayBuffer()), pin: pin() },
-        adminAuth(),
-      );
-      const t = text();
-      await config.updateConfig(
-        {
-          settings: create(SettingsSchema, {
-            ...t,
-            comuneCode: t.comuneCode.trim(),
-            anprBaseUrl: t.anprBaseUrl.trim(),
-            anprEnvironment: environment(),
-          }),
-          updateMask: { paths: [...textFields.map(([, field]) => field), "anpr_environment"] },
-        },
-        adminAuth(),
-      );
-      props.onDone();
-    } catch (err) {
-      const shown = describeError(err);
-      const field = shown.field?.replace(/^settings\./, "");
-      if (field && document.getElementById(field)) setErrors({ [field]: shown.message });
-      else setActionError(shown.message);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const submit = (event: SubmitEvent) =>
+    run(
+      event,
+      () => validateAnprSettings({ ...text(), caCertificate: caFile(), pkcs12: p12File(), pin: pin() }),
+      async () => {
+        await config.uploadCaCertificate(
+          { certificate: new Uint8Array(await caFile()!.arrayBuffer()), password: caPassword() },
+          adminAuth(),
+        );
+        await config.uploadWorkstationCertificate(
+          { pkcs12: new Uint8Array(await p12File()!.arrayBuffer()), pin: pin() },
+          adminAuth(),
+        );
+        const t = text();
+        await config.updateConfig(
+          {
+            settings: create(SettingsSchema, {
+              ...t,
+              comuneCode: t.comuneCode.trim(),
+              anprBaseUrl: t.anprBaseUrl.trim(),
+              anprEnvironment: environment(),
+            }),
+            updateMask: { paths: [...textFields.map(([, field]) => field), "anpr_environment"] },
+          },
+          adminAuth(),
+        );
+        props.onDone();
+      },
+      (err) => {
+        const shown = describeError(err);
+        const field = shown.field?.replace(/^settings\./, "");
+        if (field && document.getElementById(field)) setErrors({ [field]: shown.message });
+        else setActionError(shown.message);
+      },
+    );
 
   return (
     <section class="card" data-testid="step-anpr">
@@ -93,67 +89,49 @@ export function AnprCredentialsStep(props: { onDone: () => void }): JSX.Element 
       <form onSubmit={(e) => void submit(e)} novalidate>
         <h3>{t("Certificati")}</h3>
         <div class="grid">
-          <Field
-            label={t("Certificato della CA di ANPR")}
-            for="certificate"
-            error={errors().certificate}
-            hint="File PEM o DER fornito per il collegamento TLS."
-          >
-            <input
-              id="certificate"
-              type="file"
-              accept=".pem,.crt,.cer,.der"
-              onChange={(e) => setCaFile(e.currentTarget.files?.[0])}
-            />
-          </Field>
-          <Field
-            label={t("Password del certificato CA")}
-            for="password"
-            error={errors().password}
-            hint="Solo se il file è protetto; altrimenti lasciare vuoto."
-          >
-            <input
-              id="password"
-              type="password"
-              autocomplete="off"
-              value={caPassword()}
-              onInput={(e) => setCaPassword(e.currentTarget.value)}
-            />
-          </Field>
-          <Field
-            label={t("Certificato della postazione (PKCS#12)")}
-            for="pkcs12"
-            error={errors().pkcs12}
-            hint="File .p12 o .pfx rilasciato per la postazione."
-          >
-            <input
-              id="pkcs12"
-              type="file"
-              accept=".p12,.pfx"
-              onChange={(e) => setP12File(e.currentTarget.files?.[0])}
-            />
-          </Field>
-          <Field label={t("PIN del PKCS#12")} for="pin" error={errors().pin}>
-            <input
-              id="pin"
-              type="password"
-              autocomplete="off"
-              value={pin()}
-              onInput={(e) => setPin(e.currentTarget.value)}
-            />
-          </Field>
+          <CredentialFileFields
+            file={{
+              id: "certificate",
+              label: "Certificato della CA di ANPR",
+              hint: "File PEM o DER fornito per il collegamento TLS.",
+              accept: ".pem,.crt,.cer,.der",
+            }}
+            secret={{
+              id: "password",
+              label: "Password del certificato CA",
+              hint: "Solo se il file è protetto; altrimenti lasciare vuoto.",
+            }}
+            errors={errors()}
+            onFile={setCaFile}
+            secretValue={caPassword()}
+            onSecret={setCaPassword}
+          />
+          <CredentialFileFields
+            file={{
+              id: "pkcs12",
+              label: "Certificato della postazione (PKCS#12)",
+              hint: "File .p12 o .pfx rilasciato per la postazione.",
+              accept: ".p12,.pfx",
+            }}
+            secret={{ id: "pin", label: "PIN del PKCS#12" }}
+            errors={errors()}
+            onFile={setP12File}
+            secretValue={pin()}
+            onSecret={setPin}
+          />
         </div>
         <h3>{t("Postazione e Comune")}</h3>
         <div class="grid">
           <For each={textFields}>
             {([key, field, label, hint]) => (
-              <Field label={label} for={field} error={errors()[field]} hint={hint}>
-                <input
-                  id={field}
-                  value={text()[key]}
-                  onInput={(e) => setText({ ...text(), [key]: e.currentTarget.value })}
-                />
-              </Field>
+              <InputField
+                label={label}
+                id={field}
+                error={errors()[field]}
+                hint={hint}
+                value={text()[key]}
+                onInput={(value) => setText({ ...text(), [key]: value })}
+              />
             )}
           </For>
           <Field label={t("Ambiente ANPR")} for="anpr_environment" error={errors().anpr_environment}>
