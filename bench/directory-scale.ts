@@ -32,8 +32,26 @@ const instancesTotal = Number(process.env.BENCH_INSTANCES ?? 16_000);
 const changes = Number(process.env.BENCH_CHANGES ?? 20);
 const steadySeconds = Number(process.env.BENCH_STEADY_SECONDS ?? 30);
 const announceIntervalMs = 10_000;
+/**
+ * The routers start as deploy/systemd/novares-router.service starts them (the node flags of its
+ * ExecStart, which the Docker image's CMD repeats, and its MALLOC_ARENA_MAX), so the bench measures
+ * what production runs.
+ */
+const routerUnit = (() => {
+  const text = readFileSync(new URL("../deploy/systemd/novares-router.service", import.meta.url), "utf8");
+  const exec = /^ExecStart=\S+ (.*?)\s*dist\/services\/router\/src\/server\/main(?:\.bundle)?\.js$/m.exec(text);
+  if (!exec) throw new Error("deploy/systemd/novares-router.service: ExecStart does not run the router's main.js");
+  const arenas = /^Environment=MALLOC_ARENA_MAX=(\d+)$/m.exec(text);
+  return {
+    nodeFlags: exec[1]!.split(/\s+/).filter(Boolean),
+    env: arenas ? { MALLOC_ARENA_MAX: arenas[1]! } : ({} as Record<string, string>),
+  };
+})();
 // Extra node flags for the router processes (profiling, e.g. "--heapsnapshot-signal=SIGUSR2").
-const routerNodeArgs = (process.env.BENCH_ROUTER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+const routerNodeArgs = [
+  ...routerUnit.nodeFlags,
+  ...(process.env.BENCH_ROUTER_NODE_ARGS ?? "").split(" ").filter(Boolean),
+];
 const healthServers = 16;
 // Announcements in flight at once while registering (boxes starting together after an outage).
 const announcers = Number(process.env.BENCH_ANNOUNCERS ?? 200);
@@ -145,6 +163,9 @@ async function main(): Promise<void> {
       process.exit(130);
     });
   console.log(
+    `routers started as deploy/systemd/novares-router.service starts them: node ${[...routerUnit.nodeFlags, ...Object.entries(routerUnit.env).map(([k, v]) => `${k}=${v}`)].join(" ") || "(no flags)"}`,
+  );
+  console.log(
     `load average before the run: ${loadavg()
       .map((l) => l.toFixed(2))
       .join(" ")} (${cpus().length} cores)`,
@@ -209,6 +230,7 @@ async function main(): Promise<void> {
           cwd: root,
           env: {
             ...process.env,
+            ...routerUnit.env,
             ROUTER_PORT: "0",
             ROUTER_ID: id,
             MESH_PLAINTEXT: "true",

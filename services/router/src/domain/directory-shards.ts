@@ -75,8 +75,11 @@ export interface HeartbeatBatch {
 
 /** Encodes a batch as the compact JSON stored in Consul KV (digests packed in one base64 string). */
 export function encodeHeartbeatBatch(batch: HeartbeatBatch): string {
-  const packed = Buffer.concat(batch.seen.map((d) => Buffer.from(d, "hex")));
-  return JSON.stringify({ r: batch.routerId, at: batch.at, seen: packed.toString("base64") });
+  // One buffer written in place: 8,000 digests per router every 5 s, not 8,000 small buffers.
+  const packed = Buffer.alloc(batch.seen.length * heartbeatDigestBytes);
+  let offset = 0;
+  for (const digest of batch.seen) offset += packed.write(digest, offset, heartbeatDigestBytes, "hex");
+  return JSON.stringify({ r: batch.routerId, at: batch.at, seen: packed.subarray(0, offset).toString("base64") });
 }
 
 /** Decodes {@link encodeHeartbeatBatch}; undefined when the value is not a heartbeat batch. */
@@ -89,7 +92,7 @@ export function decodeHeartbeatBatch(value: string): HeartbeatBatch | undefined 
     if (packed.length % heartbeatDigestBytes !== 0) return undefined;
     const seen: string[] = [];
     for (let i = 0; i < packed.length; i += heartbeatDigestBytes)
-      seen.push(packed.subarray(i, i + heartbeatDigestBytes).toString("hex"));
+      seen.push(packed.toString("hex", i, i + heartbeatDigestBytes));
     return { routerId: parsed.r, at: parsed.at, seen };
   } catch {
     return undefined;

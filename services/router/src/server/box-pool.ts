@@ -1,8 +1,9 @@
 /**
  * One grpc-js channel per Novabox address and Comune for the registry's health probes, created on
  * first use and closed when no instance uses it any more. With `transientProbes` a probe of a box
- * with no open channel uses a channel of its own that it closes at once. (Forwarded calls go on the
- * raw HTTP/2 sessions of box-sessions.ts, which check the box's identity the same way.)
+ * with no open channel is one `Check` on a connection of its own (box-probe.ts: raw HTTP/2, the
+ * box's TLS session resumed), closed at once. (Forwarded calls go on the raw HTTP/2 sessions of
+ * box-sessions.ts, which check the box's identity the same way.)
  *
  * With {@link BoxPoolOptions.credentialsFor} every channel checks, during the TLS handshake, that
  * the box's certificate names the Comune the channel is for (its SPIFFE ID, #shared/mesh-identity.js):
@@ -16,6 +17,7 @@ import { createGrpcClient, type GrpcClient } from "#shared/rpc/grpc-adapter.js";
 import type { MeshPeerCheck } from "#shared/mesh/mesh-tls.js";
 import { meshIdentityOfSubjectAltName } from "#shared/mesh/mesh-identity.js";
 import { boxIdentityRefusal } from "../domain/announcer-identity.js";
+import { createBoxProbe } from "./box-probe.js";
 import type { HealthProbe } from "../domain/embedded-registry.js";
 import { instanceAddress, type Instance } from "../domain/model.js";
 import type { BoxChannels } from "../handlers/forwarding-handlers.js";
@@ -39,13 +41,18 @@ export interface BoxPoolOptions {
   /** grpc-js client interceptors on every channel (trace context, request id, client metrics). */
   interceptors?: Interceptor[];
   /**
-   * Probe a box that has no open channel over a channel of its own, closed after the answer
+   * Probe a box that has no open channel over a connection of its own, closed after the answer
    * (default false: the probe opens the box's channel and keeps it). The Consul directory sets it:
    * a router there probes thousands of boxes it may never forward to, and a kept grpc-js channel
    * costs ~8 KB of heap before any connection (bench/directory-scale), so only boxes that receive
    * calls keep one.
    */
   transientProbes?: boolean;
+  /**
+   * The mesh TLS material for transient probes (box-probe.ts), which run below grpc-js; with
+   * {@link credentialsFor} set they also check the box's identity. Omitted = plaintext.
+   */
+  tls?: () => { ca: Buffer; certificate: Buffer; privateKey: Buffer };
 }
 
 /** See the module comment. */
@@ -103,12 +110,9 @@ export function createBoxPool(options: BoxPoolOptions): BoxPool {
     });
   };
 
-  const open = (instance: Instance, key: string, transient = false): Entry => {
+  const open = (instance: Instance, key: string): Entry => {
     const channel = new Client(instanceAddress(instance), credentialsOf(instance, key), {
       ...channelOptions,
-      // A transient channel owns its connection: sharing grpc-js's global subchannel pool, a probe
-      // could pick up the connection the previous transient channel to that box was closing.
-      ...(transient ? { "grpc.use_local_subchannel_pool": 1 } : {}),
       ...(options.interceptors ? { interceptors: options.interceptors } : {}),
     });
     return { channel, health: createGrpcClient(Health, channel) };
@@ -124,6 +128,23 @@ export function createBoxPool(options: BoxPoolOptions): BoxPool {
     return found;
   };
 
+  const oneShot = options.transientProbes
+    ? createBoxProbe({
+        ...(options.tls ? { tls: options.tls } : {}),
+        checkIdentity: options.credentialsFor !== undefined,
+        onIdentity: (key, instance, refusal) => {
+          if (!refusal) return void refusals.delete(key);
+          const message = `${refusal} at ${instanceAddress(instance)}: refused, no call is sent to it`;
+          if (refusals.get(key) !== message)
+            options.logger?.warn(
+              { comuneCode: instance.comuneCode, address: instanceAddress(instance), refusal },
+              "Novabox certificate names another party: connection refused",
+            );
+          refusals.set(key, message);
+        },
+      })
+    : undefined;
+
   const check = async (health: GrpcClient<typeof Health>, deadline = probeTimeoutMs) => {
     const answer = await health.check({ service: "" }, { deadline });
     return answer.status === HealthCheckResponse_ServingStatus.SERVING ? "serving" : "not-serving";
@@ -134,19 +155,15 @@ export function createBoxPool(options: BoxPoolOptions): BoxPool {
     probe: async (instance) => {
       const key = keyOf(instance);
       const kept = entries.get(key);
-      if (kept || !options.transientProbes) return check((kept ?? entry(instance)).health);
-      const transient = open(instance, key, true);
-      try {
-        // Its deadline covers the connection (and the mutual-TLS handshake) too: three times a
-        // kept channel's, so a busy box or router is not reported down for a slow handshake.
-        return await check(transient.health, probeTimeoutMs * 3);
-      } finally {
-        transient.channel.close();
-      }
+      if (kept || !oneShot) return check((kept ?? entry(instance)).health);
+      // Its deadline covers the connection (and the mutual-TLS handshake) too: three times a kept
+      // channel's, so a busy box or router is not reported down for a slow handshake.
+      return oneShot.check(instance, key, probeTimeoutMs * 3);
     },
     identityRefusal: (instance) => refusals.get(keyOf(instance)),
     keyOf,
     release(key) {
+      oneShot?.forget(key);
       entries.get(key)?.channel.close();
       entries.delete(key);
       refusals.delete(key);

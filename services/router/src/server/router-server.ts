@@ -27,6 +27,7 @@ import { createForwardingHandlers } from "../handlers/forwarding-handlers.js";
 import { createBoxPool } from "./box-pool.js";
 import { createBoxSessions } from "./box-sessions.js";
 import { createHttp2Forwarder, type ForwardingHandler } from "./http2-forwarder.js";
+import { rawUnaryHandler } from "./raw-unary.js";
 import { createPeerHandoff, startRouterListener, type RouterListener } from "./router-listener.js";
 import type { MeshTls } from "#shared/mesh/mesh-tls.js";
 import { createConsulDirectory } from "./consul-directory.js";
@@ -155,6 +156,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     // On Consul a router probes its share of the whole country: no kept grpc-js channel per box
     // (forwarded calls use box-sessions.ts, so every probe there is transient).
     transientProbes: options.consul !== undefined,
+    ...(mesh ? { tls: () => mesh.material() } : {}),
   });
   const registryLogger = logger.child({ component: "registry" });
   const timing = {
@@ -287,8 +289,25 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   void telemetry.firstSync.then(() => {
     if (!stop.signal.aborted) health.setAll(ServingStatus.SERVING);
   });
+  const discovery = createDiscoveryHandlers({
+    registry,
+    stopSignal: stop.signal,
+    enforceAnnouncerIdentity: mesh !== undefined,
+    logger: logger.child({ component: "discovery" }),
+    ...(witness ? { witness } : {}),
+  });
   const handoff = createPeerHandoff();
   const forwarded = new Map<string, ForwardingHandler>();
+  // Announce, every box every 10 s, is served on the listener's raw path by the same handler the
+  // grpc-js server has (raw-unary.ts): relaying it to grpc-js cost more than the announcement.
+  forwarded.set(
+    grpcMethodPath(DiscoveryService.method.announce),
+    rawUnaryHandler(
+      DiscoveryService.method.announce,
+      (request, context) => discovery.announce(request, context),
+      logger,
+    ),
+  );
   for (const [service, handlers] of [
     [CertificationService, forwarding.certification],
     [ConsultationService, forwarding.consultation],
@@ -306,16 +325,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     observability,
     serverOptions: { interceptors: [handoff.interceptor] },
     services: [
-      grpcService(
-        DiscoveryService,
-        createDiscoveryHandlers({
-          registry,
-          stopSignal: stop.signal,
-          enforceAnnouncerIdentity: mesh !== undefined,
-          logger: logger.child({ component: "discovery" }),
-          ...(witness ? { witness } : {}),
-        }),
-      ),
+      grpcService(DiscoveryService, discovery),
       ...(witness ? [grpcService(AuditWitnessService, createWitnessHandlers(witness))] : []),
       grpcPassThroughService(CertificationService, {}),
       grpcPassThroughService(ConsultationService, {}),
