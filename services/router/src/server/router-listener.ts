@@ -219,6 +219,9 @@ export async function startRouterListener(options: RouterListenerOptions): Promi
 
   /** Relays `up` to the grpc-js server and back: headers, data, trailers, resets. */
   const relay = (up: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
+    // Closing `up` with an error code (below) emits "error" on it: without a listener, one reset
+    // relayed stream crashed the router (bench/directory-scale, under load).
+    up.on("error", noop);
     const target = up.session && internalFor(up.session);
     if (!target) return up.close(constants.NGHTTP2_INTERNAL_ERROR);
     const out: OutgoingHttpHeaders = {};
