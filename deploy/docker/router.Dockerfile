@@ -29,4 +29,4 @@ COPY --from=build /src/dist ./dist
 
 USER node
 EXPOSE 50060
-CMD ["node", "dist/services/router/src/server/main.bundle.js"]
+CMD ["node", "--max-semi-space-size=2", "--max-old-space-size=256", "dist/services/router/src/server/main.bundle.js"]

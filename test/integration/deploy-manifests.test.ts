@@ -158,3 +158,17 @@ describe("compose file deploy/compose/compose.yaml", () => {
     }
   });
 });
+
+describe("the router's node flags (heap bounds)", () => {
+  it("are the same in the systemd unit, which bench/directory-scale reads, and in the Docker image", () => {
+    const unit = readFileSync(join(root, "deploy/systemd/novares-router.service"), "utf8");
+    const exec = /^ExecStart=\S+ (.*?)\s*dist\/services\/router\/src\/server\/main\.bundle\.js$/m.exec(unit);
+    const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(root, "deploy/docker/router.Dockerfile"), "utf8"));
+    expect(exec).not.toBeNull();
+    expect(cmd).not.toBeNull();
+    const unitFlags = exec![1]!.split(/\s+/).filter(Boolean);
+    const imageArgs = JSON.parse(cmd![1]!) as string[];
+    expect(imageArgs).toEqual(["node", ...unitFlags, "dist/services/router/src/server/main.bundle.js"]);
+    expect(unitFlags).toEqual(expect.arrayContaining([expect.stringMatching(/^--max-old-space-size=\d+$/)]));
+  });
+});
