@@ -29,4 +29,7 @@ COPY --from=build /src/dist ./dist
 
 USER node
 EXPOSE 50060
+# The heap bounds and malloc arenas of deploy/systemd/novares-router.service (README, "The directory
+# at national scale"; deploy-manifests.test.ts checks they agree).
+ENV MALLOC_ARENA_MAX=2
 CMD ["node", "--max-semi-space-size=2", "--max-old-space-size=256", "dist/services/router/src/server/main.bundle.js"]

@@ -170,5 +170,10 @@ describe("the router's node flags (heap bounds)", () => {
     const imageArgs = JSON.parse(cmd![1]!) as string[];
     expect(imageArgs).toEqual(["node", ...unitFlags, "dist/services/router/src/server/main.bundle.js"]);
     expect(unitFlags).toEqual(expect.arrayContaining([expect.stringMatching(/^--max-old-space-size=\d+$/)]));
+    const arenas = /^Environment=MALLOC_ARENA_MAX=(\d+)$/m.exec(unit)?.[1];
+    expect(arenas).toBeDefined();
+    expect(readFileSync(join(root, "deploy/docker/router.Dockerfile"), "utf8")).toMatch(
+      new RegExp(`^ENV MALLOC_ARENA_MAX=${arenas}$`, "m"),
+    );
   });
 });
