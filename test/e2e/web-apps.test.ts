@@ -24,6 +24,7 @@ import { freePorts } from "../support/ports.js";
 import { run, waitFor, type StartedProcess } from "../support/process.js";
 import { startService, type StartedService } from "../support/services.js";
 import { requireTool } from "../support/tools.js";
+import { fillAdminStep, fillAnprStep, fillMeshStep, type AnprStepValues } from "../support/setup-wizard.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const artifacts = join(root, "test-artifacts");
@@ -163,6 +164,30 @@ function workstation(comuneCode: string): Workstation & { pkcs12: string; pin: s
   return { ...w, pkcs12: join(dev, "pki", w.pkcs12File), pinFile, pin: readFileSync(pinFile, "utf8").trim() };
 }
 
+/** The wizard's ANPR step for a dev PKI workstation of `comuneCode`, against the simulator. */
+function anprStep(
+  comuneCode: string,
+  comuneName: string,
+  [registryOfficerSurname, registryOfficerName]: [string, string],
+  environment: AnprStepValues["environment"],
+): AnprStepValues {
+  const w = workstation(comuneCode);
+  return {
+    caFile: join(dev, "pki", "anpr-sim-ca.pem"),
+    pkcs12File: w.pkcs12,
+    pin: w.pin,
+    operatorId: w.operatorId,
+    officeId: w.sedeId,
+    workstationId: w.postazioneId,
+    comuneCode,
+    comuneName,
+    registryOfficerSurname,
+    registryOfficerName,
+    anprBaseUrl: simUrl,
+    environment,
+  };
+}
+
 describe("Novabox admin panel", () => {
   let page: Page;
 
@@ -180,25 +205,16 @@ describe("Novabox admin panel", () => {
     await page.click("text=Crea l'amministratore");
     await expect(page.locator("#password-error").textContent()).resolves.toContain("Almeno 12 caratteri");
     await screenshot(page, "novabox-wizard-1-admin");
-    await page.fill("#password", "una frase lunga e sicura");
-    await page.fill("#confirm", "una frase lunga e sicura");
+    await fillAdminStep(page, "una frase lunga e sicura");
     await page.click("text=Crea l'amministratore");
 
     // step 2: ANPR credentials, first with a wrong PIN
     await page.getByTestId("step-anpr").waitFor();
     const w = workstation("022205");
-    await page.setInputFiles("#certificate", join(dev, "pki", "anpr-sim-ca.pem"));
-    await page.setInputFiles("#pkcs12", w.pkcs12);
-    await page.fill("#pin", "sbagliato-0000");
-    await page.fill("#operator_id", w.operatorId);
-    await page.fill("#office_id", w.sedeId);
-    await page.fill("#workstation_id", w.postazioneId);
-    await page.fill("#comune_code", "022205");
-    await page.fill("#comune_name", "Trento");
-    await page.fill("#registry_officer_surname", "BIANCHI");
-    await page.fill("#registry_officer_name", "ANNA");
-    await page.fill("#anpr_base_url", simUrl);
-    await page.selectOption("#anpr_environment", { label: "Test (collaudo)" });
+    await fillAnprStep(page, {
+      ...anprStep("022205", "Trento", ["BIANCHI", "ANNA"], { label: "Test (collaudo)" }),
+      pin: "sbagliato-0000",
+    });
     await page.click("text=Salva e continua");
     const pinError = page.locator('.field:has(#pin) [data-field-error="pin"]');
     await pinError.waitFor();
@@ -222,12 +238,14 @@ describe("Novabox admin panel", () => {
     expect(await page.locator("#novares_discovery_address-error").textContent()).toContain("host:porta");
     // this box speaks plaintext inside the mesh, so the router (mutual TLS) cannot be reached from it;
     // and the JWKS address is wrong on purpose: the panel must say both
-    await page.fill("#novares_discovery_address", `127.0.0.1:${ports.router}`);
-    await page.fill("#advertised_host", "127.0.0.1");
-    await page.fill("#advertised_port", String(freshGrpcPort));
-    await page.fill("#sso_issuer", ssoIssuer);
-    await page.fill("#sso_audience", "novabox");
-    await page.fill("#sso_jwks_url", `${gatewayUrl}/dev-sso/no-such-jwks.json`);
+    await fillMeshStep(page, {
+      discoveryAddress: `127.0.0.1:${ports.router}`,
+      advertisedHost: "127.0.0.1",
+      advertisedPort: freshGrpcPort,
+      ssoIssuer,
+      ssoAudience: "novabox",
+      ssoJwksUrl: `${gatewayUrl}/dev-sso/no-such-jwks.json`,
+    });
     await screenshot(page, "novabox-wizard-3-novares-sso");
     await page.click("[data-testid=step-mesh] button[type=submit]");
 
@@ -705,31 +723,20 @@ describe("every screen in Italian and in German", () => {
         "Mindestens 12 Zeichen (jetzt 4): ein Satz aus mehreren Wörtern ist leicht zu merken.",
       );
       await bothLanguages(page, "wizard step 1");
-      await page.fill("#password", "una frase lunga e sicura");
-      await page.fill("#confirm", "una frase lunga e sicura");
+      await fillAdminStep(page, "una frase lunga e sicura");
       await page.click("[data-testid=step-admin] button[type=submit]");
       await page.getByTestId("step-anpr").waitFor();
       await bothLanguages(page, "wizard step 2");
-      const w = workstation("022161");
-      await page.setInputFiles("#certificate", join(dev, "pki", "anpr-sim-ca.pem"));
-      await page.setInputFiles("#pkcs12", w.pkcs12);
-      await page.fill("#pin", w.pin);
-      await page.fill("#operator_id", w.operatorId);
-      await page.fill("#office_id", w.sedeId);
-      await page.fill("#workstation_id", w.postazioneId);
-      await page.fill("#comune_code", "022161");
-      await page.fill("#comune_name", "Rovereto");
-      await page.fill("#registry_officer_surname", "VERDI");
-      await page.fill("#registry_officer_name", "LUCA");
-      await page.fill("#anpr_base_url", simUrl);
-      await page.selectOption("#anpr_environment", "1");
+      await fillAnprStep(page, anprStep("022161", "Rovereto", ["VERDI", "LUCA"], "1"));
       await page.click("[data-testid=step-anpr] button[type=submit]");
       await page.getByTestId("step-mesh").waitFor();
       await bothLanguages(page, "wizard step 3");
-      await page.fill("#novares_discovery_address", `127.0.0.1:${ports.router}`);
-      await page.fill("#advertised_host", "127.0.0.1");
-      await page.fill("#sso_issuer", ssoIssuer);
-      await page.fill("#sso_jwks_url", `${gatewayUrl}/dev-sso/jwks.json`);
+      await fillMeshStep(page, {
+        discoveryAddress: `127.0.0.1:${ports.router}`,
+        advertisedHost: "127.0.0.1",
+        ssoIssuer,
+        ssoJwksUrl: `${gatewayUrl}/dev-sso/jwks.json`,
+      });
       await page.click("[data-testid=step-mesh] button[type=submit]");
       await page.getByTestId("step-check").waitFor();
       await bothLanguages(page, "wizard step 4");
@@ -815,34 +822,25 @@ describe("a box set up entirely in the browser joins the mesh", () => {
     const page = await context!.newPage();
     await page.goto(`http://127.0.0.1:${http}`);
     await page.getByTestId("step-admin").waitFor();
-    await page.fill("#username", "admin");
-    await page.fill("#password", "una frase lunga e sicura");
-    await page.fill("#confirm", "una frase lunga e sicura");
+    await fillAdminStep(page, "una frase lunga e sicura");
     await page.click("[data-testid=step-admin] button[type=submit]");
 
     await page.getByTestId("step-anpr").waitFor();
-    const w = workstation("022205");
-    await page.setInputFiles("#certificate", join(dev, "pki", "anpr-sim-ca.pem"));
-    await page.setInputFiles("#pkcs12", w.pkcs12);
-    await page.fill("#pin", w.pin);
-    await page.fill("#operator_id", w.operatorId);
-    await page.fill("#office_id", w.sedeId);
-    await page.fill("#workstation_id", workstationId);
-    await page.fill("#comune_code", "022205");
-    await page.fill("#comune_name", "Trento");
-    await page.fill("#registry_officer_surname", "BIANCHI");
-    await page.fill("#registry_officer_name", "ANNA");
-    await page.fill("#anpr_base_url", simUrl);
-    await page.selectOption("#anpr_environment", { label: "Test (collaudo)" });
+    await fillAnprStep(page, {
+      ...anprStep("022205", "Trento", ["BIANCHI", "ANNA"], { label: "Test (collaudo)" }),
+      workstationId,
+    });
     await page.click("[data-testid=step-anpr] button[type=submit]");
 
     await page.getByTestId("step-mesh").waitFor();
-    await page.fill("#novares_discovery_address", `127.0.0.1:${ports.router}`);
-    await page.fill("#advertised_host", "127.0.0.1");
-    await page.fill("#advertised_port", String(grpc));
-    await page.fill("#sso_issuer", ssoIssuer);
-    await page.fill("#sso_audience", "novabox");
-    await page.fill("#sso_jwks_url", `${gatewayUrl}/dev-sso/jwks.json`);
+    await fillMeshStep(page, {
+      discoveryAddress: `127.0.0.1:${ports.router}`,
+      advertisedHost: "127.0.0.1",
+      advertisedPort: grpc!,
+      ssoIssuer,
+      ssoAudience: "novabox",
+      ssoJwksUrl: `${gatewayUrl}/dev-sso/jwks.json`,
+    });
     await page.click("[data-testid=step-mesh] button[type=submit]");
 
     await page.getByTestId("step-check").waitFor();
