@@ -38,6 +38,9 @@ const xmlFragmentPattern = /<([\w.-]+:)?[\w.-]+(\s[^<>]*)?>[\s\S]*<\/([\w.-]+:)?
  * the result is cut at {@link maxLoggedStringLength}.
  */
 export function redactText(text: string): string {
+  // Too short for a codice fiscale (16 characters) and no markup: nothing to redact. Most values of
+  // an access-log line (method, code, Comune, instance id) take this path.
+  if (text.length < 16 && !text.includes("<")) return text;
   let out = text;
   if (out.length > 50_000) {
     // Too long to scan safely: a log line never needs it, and it may be a whole document.
