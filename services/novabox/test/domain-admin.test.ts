@@ -191,23 +191,26 @@ describe("password change", () => {
     const { service, clock, audit } = setup();
     const first = await service.registerAdmin("admin", PASSWORD);
     clock.advance(1000);
-    await expect(service.changePassword(first.token, "not the current", "a brand new password")).rejects.toMatchObject({
+    // The caller's auth step (handlers/auth.ts) verifies the session and hands over its admin.
+    const { username } = await service.verifySession(first.token);
+    await expect(service.changePassword(username, "not the current", "a brand new password")).rejects.toMatchObject({
       kind: "forbidden",
       reason: "WRONG_CURRENT_PASSWORD",
       field: "current_password",
     });
-    await expect(service.changePassword(first.token, PASSWORD, "too short")).rejects.toMatchObject({
+    await expect(service.changePassword(username, PASSWORD, "too short")).rejects.toMatchObject({
       kind: "invalid-input",
       field: "new_password",
     });
-    await expect(service.changePassword(first.token, PASSWORD, PASSWORD)).rejects.toMatchObject({
+    await expect(service.changePassword(username, PASSWORD, PASSWORD)).rejects.toMatchObject({
       reason: "PASSWORD_UNCHANGED",
     });
-    const second = await service.changePassword(first.token, PASSWORD, "a brand new password");
+    const second = await service.changePassword(username, PASSWORD, "a brand new password");
     await expect(service.verifySession(first.token)).rejects.toMatchObject({ reason: "SESSION_REVOKED" });
     await expect(service.verifySession(second.token)).resolves.toMatchObject({ username: "admin" });
     await expect(service.login("admin", "a brand new password")).resolves.toMatchObject({ username: "admin" });
-    await expect(service.changePassword(undefined, PASSWORD, "whatever long enough")).rejects.toMatchObject({
+    // Without a session the auth step refuses before any password is checked.
+    await expect(service.verifySession(undefined)).rejects.toMatchObject({
       kind: "unauthenticated",
     });
     expect(audit.entries.filter((e) => e.operation === "PASSWORD_CHANGE").map((e) => e.outcome)).toEqual([

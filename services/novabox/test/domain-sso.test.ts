@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { SignJWT, type JWTPayload } from "jose";
-import { createBoxSsoVerifier } from "../src/domain/sso.js";
+import { assertNotRevoked, createBoxSsoVerifier } from "../src/domain/sso.js";
 import { fakeClock, testSettings } from "./fakes.js";
 
 const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -127,14 +127,16 @@ describe("SSO verifier", () => {
     await expect(verifier.verify(await sign(noSub))).rejects.toMatchObject({ kind: "unauthenticated" });
   });
 
-  it("refuses a revoked tobacconist with forbidden", async () => {
-    const { verifier, claims } = setup(rsa.publicKey, {
-      revokedTobacconists: [{ tobacconistId: "tab-0042", reason: "contract ended", revokedAt: new Date() }],
-    });
-    await expect(verifier.verify(await sign(claims))).rejects.toMatchObject({
-      kind: "forbidden",
-      reason: "TOBACCONIST_REVOKED",
-    });
+  it("refuses a revoked tobacconist with forbidden, in the domain's one check and not in the token's", async () => {
+    const revokedTobacconists = [{ tobacconistId: "tab-0042", reason: "contract ended", revokedAt: new Date() }];
+    const { verifier, claims } = setup(rsa.publicKey, { revokedTobacconists });
+    // The token is the tobacconist's own and valid: authentication passes...
+    await expect(verifier.verify(await sign(claims))).resolves.toMatchObject({ tobacconistId: "tab-0042" });
+    // ...and the domain refuses the call once, where it is audited (domain-certification, handlers-in-memory tests).
+    expect(() => assertNotRevoked({ revokedTobacconists }, "tab-0042")).toThrow(
+      expect.objectContaining({ kind: "forbidden", reason: "TOBACCONIST_REVOKED" }),
+    );
+    expect(() => assertNotRevoked({ revokedTobacconists }, "tab-0043")).not.toThrow();
   });
 
   it("is precondition-failed when SSO is not configured or the key is unusable", async () => {

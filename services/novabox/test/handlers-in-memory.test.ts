@@ -30,6 +30,7 @@ import { createRateLimiter } from "../src/domain/rate-limiter.js";
 import { createBoxSsoVerifier } from "../src/domain/sso.js";
 import { createCertificationHandlers } from "../src/handlers/certification-handlers.js";
 import { createConsultationHandlers } from "../src/handlers/consultation-handlers.js";
+import { certificationPolicies, consultationPolicies, createBoxAuth } from "../src/handlers/auth.js";
 import {
   FAKE_PDF,
   fakeAuditLog,
@@ -70,9 +71,22 @@ function setup(options: { settings?: Partial<Settings>; gateway?: ReturnType<typ
   const certification = createCertificationService({ ...deps, idempotency, pending: fakePendingStore(idempotency) });
   const consultation = createConsultationService(deps);
   const verifier = createBoxSsoVerifier({ settings: () => settings, clock });
+  // The box's auth step as the server runs it (no mesh TLS in memory: no peer to check).
+  const auth = createBoxAuth({
+    admin: { verifySession: () => Promise.reject(new Error("no admin calls in this test")) },
+    sso: verifier,
+  });
   const transport = createRouterTransport((router) => {
-    addConnectService(router, CertificationService, createCertificationHandlers({ certification, sso: verifier }));
-    addConnectService(router, ConsultationService, createConsultationHandlers({ consultation, sso: verifier }));
+    addConnectService(
+      router,
+      CertificationService,
+      auth.guard(CertificationService, createCertificationHandlers({ certification }), certificationPolicies),
+    );
+    addConnectService(
+      router,
+      ConsultationService,
+      auth.guard(ConsultationService, createConsultationHandlers({ consultation }), consultationPolicies),
+    );
   });
   const token = async (tobacconistId = "TAB-0001") => {
     const now = Math.floor(clock().getTime() / 1000);
@@ -298,8 +312,8 @@ describe("Novabox handlers in memory: errors as gRPC codes with details", () => 
     expect(gateway.calls.issueCertificate).toHaveLength(0);
   });
 
-  it("a revoked tobacconist: PERMISSION_DENIED TOBACCONIST_REVOKED", async () => {
-    const { consultation, headers } = setup({
+  it("a revoked tobacconist: PERMISSION_DENIED TOBACCONIST_REVOKED, audited as DENIED", async () => {
+    const { consultation, headers, audit } = setup({
       settings: {
         revokedTobacconists: [
           { tobacconistId: "TAB-0001", revokedAt: new Date("2026-11-01T00:00:00Z"), reason: "contract ended" },
@@ -309,6 +323,10 @@ describe("Novabox handlers in memory: errors as gRPC codes with details", () => 
     const err = await failure(consultation.getIndividualRecord({ fiscalCode }, { headers: await headers() }));
     expect(err.code).toBe(Code.PermissionDenied);
     expect(err.findDetails(ErrorInfoSchema)).toMatchObject([{ reason: "TOBACCONIST_REVOKED" }]);
+    // Checked once, in the domain: the refusal is in the audit log as DENIED.
+    expect(audit.entries).toMatchObject([
+      { operation: "INDIVIDUAL_RECORD", outcome: "DENIED", tobacconistId: "TAB-0001" },
+    ]);
   });
 
   it("a wrong fiscal code: INVALID_ARGUMENT with the field in BadRequest and a message the tobacconist can act on", async () => {

@@ -125,11 +125,12 @@ export interface AdminService {
   /** Checks a session token (HS256 only, issuer, audience, expiry, not predating a password change). */
   verifySession(token: string | undefined): Promise<VerifiedSession>;
   /**
-   * Changes the password of the session's admin, given the current one ("forbidden" when wrong);
-   * ends every earlier session and returns a new one.
+   * Changes the password of `username` (the admin whose session the caller's auth step verified
+   * with {@link verifySession}), given the current one ("forbidden" when wrong); ends every earlier
+   * session and returns a new one.
    */
   changePassword(
-    sessionToken: string | undefined,
+    username: string,
     currentPassword: string,
     newPassword: string,
     source?: string,
@@ -346,10 +347,9 @@ export function createAdminService(options: AdminServiceOptions): AdminService {
 
     verifySession,
 
-    async changePassword(sessionToken, currentPassword, newPassword, source = "unknown") {
-      const session = await verifySession(sessionToken);
+    async changePassword(username, currentPassword, newPassword, source = "unknown") {
       await authenticate(
-        session.username,
+        username,
         currentPassword,
         source,
         () => new WrongCurrentPasswordError(),
@@ -371,20 +371,14 @@ export function createAdminService(options: AdminServiceOptions): AdminService {
           "PASSWORD_CHANGE",
           auditFailureOf(err).outcome,
           "ADMIN_SESSION",
-          session.username,
+          username,
           isDomainError(err) ? err.reason : "internal error",
         );
         throw err;
       }
-      record(
-        "PASSWORD_CHANGE",
-        "SUCCESS",
-        "ADMIN_SESSION",
-        session.username,
-        "password changed; earlier sessions ended",
-      );
+      record("PASSWORD_CHANGE", "SUCCESS", "ADMIN_SESSION", username, "password changed; earlier sessions ended");
       const admin = admins.getAdmin();
-      return issue(session.username, admin?.passwordChangedAt ?? clock());
+      return issue(username, admin?.passwordChangedAt ?? clock());
     },
   };
 }

@@ -210,11 +210,11 @@ export function createCertificationService(options: CertificationServiceOptions)
     err: unknown,
   ): never => auditTobacconistFailure(audit, operation, caller, requestId, fiscalCode, err);
 
-  /** The Comune, validation, revocation and limits: the checks before any ANPR work. */
+  /** Revocation (the call's one check, sso.ts), the Comune, validation and limits: the checks before any ANPR work. */
   const admit = (input: CertificateInput, caller: Caller, settings: Settings): ValidCertificateInput => {
+    assertNotRevoked(settings, caller.tobacconistId);
     assertServesComune(settings, input.comuneCode);
     const valid = validateCertificateInput(input, settings, { referenceDate: clock() });
-    assertNotRevoked(settings, caller.tobacconistId);
     options.limiter.admit(caller.tobacconistId, valid.subject.fiscalCode, caller.meshMinuteCount);
     return valid;
   };

@@ -46,9 +46,9 @@ export function createConsultationService(options: ConsultationServiceOptions): 
       const requestId = caller.requestId ?? options.newRequestId();
       let normalized: string;
       try {
+        assertNotRevoked(options.settings(), caller.tobacconistId);
         assertServesComune(options.settings(), comuneCode);
         normalized = validateFiscalCode(fiscalCode, "fiscal_code", { referenceDate: clock() });
-        assertNotRevoked(options.settings(), caller.tobacconistId);
         options.limiter.admit(caller.tobacconistId, normalized, caller.meshMinuteCount);
       } catch (err) {
         return fail(caller, requestId, fiscalCode.trim().toUpperCase().slice(0, 32), err);

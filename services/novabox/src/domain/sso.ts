@@ -2,8 +2,8 @@
  * Verifies the Novares SSO token a tobacconist's call carries, against the SSO's key set (the JWKS
  * URL, an uploaded JWK Set, or one PEM key, #shared/sso-key-set.js: keys by `kid`, refreshed on an
  * unknown kid, last good set kept when a fetch fails), issuer and audience in the box's settings
- * (#shared/sso-token.js does the JWT checks, with the algorithm pinned to the key's type), then
- * refuses tobacconists the Comune revoked.
+ * (#shared/sso-token.js does the JWT checks, with the algorithm pinned to the key's type). Whether
+ * the Comune revoked the tobacconist is not its question: see {@link assertNotRevoked}.
  */
 import { createSsoKeySet, type SsoKeySet, type SsoKeySetStatus, type SsoKeySource } from "#shared/mesh/sso-key-set.js";
 import { createSsoVerifier } from "#shared/mesh/sso-verifier.js";
@@ -33,10 +33,10 @@ export interface BoxSsoVerifierOptions {
 /** Verifies tobacconists' SSO tokens with the box's settings. */
 export interface BoxSsoVerifier {
   /**
-   * Verifies `token` (raw JWT, or `Bearer <JWT>`) and returns the tobacconist. Throws
+   * Verifies `token` (raw JWT, or `Bearer <JWT>`) and returns the tobacconist it names. Throws
    * "precondition-failed" when SSO is not configured, "unauthenticated" ({@link SsoTokenError}, reason
-   * says which check failed) for a missing or invalid token, "forbidden" TOBACCONIST_REVOKED for a
-   * revoked tobacconist.
+   * says which check failed) for a missing or invalid token. A revoked tobacconist's valid token
+   * verifies: the domain refuses the call ({@link assertNotRevoked}).
    */
   verify(token: string | undefined): Promise<TobacconistIdentity>;
   /** The key set in use (kids, stale after a failed fetch), or undefined when SSO is not configured. */
@@ -55,7 +55,17 @@ export function ssoKeySourceOf(
   return undefined;
 }
 
-/** Throws {@link TobacconistRevokedError} when the Comune revoked `tobacconistId` (agreement art. 5.4). */
+/**
+ * Throws {@link TobacconistRevokedError} ("forbidden" TOBACCONIST_REVOKED) when the Comune revoked
+ * `tobacconistId` (agreement art. 5.4).
+ *
+ * The one place a call is checked against the revocations, once per call: the domain services call
+ * it first among their checks (certification-service.ts `admit`, consultation-service.ts), inside
+ * the step whose failures are audited, so a revoked tobacconist's refused call is in the audit log
+ * as DENIED. The box's auth step (handlers/auth.ts) only authenticates the token: revocation is the
+ * Comune's decision about an authenticated tobacconist, read from its current settings, and a refusal
+ * made before the domain would leave no audit row.
+ */
 export function assertNotRevoked(settings: Pick<Settings, "revokedTobacconists">, tobacconistId: string): void {
   if (settings.revokedTobacconists.some((r) => r.tobacconistId === tobacconistId))
     throw new TobacconistRevokedError(tobacconistId);
@@ -63,7 +73,7 @@ export function assertNotRevoked(settings: Pick<Settings, "revokedTobacconists">
 
 /**
  * Creates the {@link BoxSsoVerifier}: the mesh's one verifier (#shared/mesh/sso-verifier.js) with
- * the trust taken from the current settings, then the Comune's revocations.
+ * the trust taken from the current settings.
  */
 export function createBoxSsoVerifier(options: BoxSsoVerifierOptions): BoxSsoVerifier {
   const build = options.createKeySet ?? ((source: SsoKeySource) => createSsoKeySet({ source, clock: options.clock }));
@@ -110,11 +120,7 @@ export function createBoxSsoVerifier(options: BoxSsoVerifierOptions): BoxSsoVeri
   });
 
   return {
-    async verify(token) {
-      const identity = await verifier.verify(token);
-      assertNotRevoked(options.settings(), identity.tobacconistId);
-      return identity;
-    },
+    verify: (token) => verifier.verify(token),
     keyStatus() {
       try {
         return keysFor(options.settings()).status();

@@ -1,21 +1,19 @@
 /**
  * novabox.account.v1.AccountService: the Comune's monthly account for the admin panel. Every call
- * needs an admin session (`authorization: Bearer <token>`).
+ * needs an admin session, checked by the server's auth step (auth.ts `accountPolicies`).
  */
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   AccountFileFormat,
   type AccountService as AccountServiceDesc,
 } from "#gen/novabox/account/v1/account_service_pb.js";
-import type { CallContext, ServiceImpl } from "#shared/rpc/grpc-adapter.js";
+import type { ServiceImpl } from "#shared/rpc/grpc-adapter.js";
+import { principalOf } from "#shared/rpc/call-auth.js";
 import type { AccountService } from "../domain/account-service.js";
-import type { AdminService } from "../domain/admin-service.js";
 import type { MonthlyAccount, TobacconistMonth } from "../domain/monthly-account.js";
-import { bearerToken } from "./auth.js";
 
 /** Options of {@link createAccountHandlers}. */
 export interface AccountHandlersOptions {
-  admin: AdminService;
   account: AccountService;
   /** The configured service fee, reported with the account. */
   serviceFeeCents: () => number;
@@ -53,15 +51,12 @@ export function monthlyAccountMessage(account: MonthlyAccount, serviceFeeCents: 
 
 /** Creates the AccountService handlers. */
 export function createAccountHandlers(options: AccountHandlersOptions): ServiceImpl<typeof AccountServiceDesc> {
-  const requireAdmin = async (context: CallContext) =>
-    (await options.admin.verifySession(bearerToken(context))).username;
   return {
-    async getMonthlyAccount(request, context) {
-      await requireAdmin(context);
+    getMonthlyAccount(request) {
       return { account: monthlyAccountMessage(options.account.monthly(request.month), options.serviceFeeCents()) };
     },
     async exportMonthlyAccount(request, context) {
-      const actor = await requireAdmin(context);
+      const actor = principalOf(context, "admin").username;
       const format =
         request.format === AccountFileFormat.CSV ? "csv" : request.format === AccountFileFormat.PDF ? "pdf" : "none";
       const file = await options.account.export(request.month, format as "csv" | "pdf", actor);

@@ -12,7 +12,6 @@ import {
 } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import type { ServiceImpl } from "#shared/rpc/grpc-adapter.js";
 import type { CertificationService } from "../domain/certification-service.js";
-import type { BoxSsoVerifier } from "../domain/sso.js";
 import type { CertificateInput, StampDutyInput } from "../domain/validation.js";
 import { anprMessages, tobacconistCaller } from "./tobacconist-calls.js";
 import type { CallFacts } from "#shared/runtime/observability.js";
@@ -22,7 +21,6 @@ const languageCodes = ["", "IT", "DE", "FR", "SL"] as const;
 /** Options for {@link createCertificationHandlers}. */
 export interface CertificationHandlersOptions {
   certification: CertificationService;
-  sso: BoxSsoVerifier;
   /** Attaches the call's Comune and tobacconist to its span and access-log line (observability.ts). */
   annotate?: (facts: CallFacts) => void;
 }
@@ -62,7 +60,7 @@ function certificateInput(request: IssueCertificateRequest | PreviewCertificateR
 export function createCertificationHandlers(
   options: CertificationHandlersOptions,
 ): ServiceImpl<typeof CertificationServiceDesc> {
-  const { certification, sso } = options;
+  const { certification } = options;
   return {
     listCertificateTypes(request) {
       return {
@@ -76,7 +74,7 @@ export function createCertificationHandlers(
     },
     async issueCertificate(request, context) {
       options.annotate?.({ comune: request.comuneCode });
-      const caller = await tobacconistCaller(sso, context, request.tobacconistId);
+      const caller = tobacconistCaller(context, request.tobacconistId);
       options.annotate?.({ tobacconist: caller.tobacconistId });
       const issued = await certification.issue(
         { ...certificateInput(request), idempotencyKey: request.idempotencyKey },
@@ -96,7 +94,7 @@ export function createCertificationHandlers(
     },
     async previewCertificate(request, context) {
       options.annotate?.({ comune: request.comuneCode });
-      const caller = await tobacconistCaller(sso, context, request.tobacconistId);
+      const caller = tobacconistCaller(context, request.tobacconistId);
       options.annotate?.({ tobacconist: caller.tobacconistId });
       const preview = await certification.preview(certificateInput(request), caller);
       return {

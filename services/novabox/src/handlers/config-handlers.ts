@@ -1,8 +1,10 @@
 /**
  * novabox.config.v1.ConfigService: the admin panel's API. Everything but GetSetupStatus,
- * RegisterAdmin and Login needs an admin session (`authorization: Bearer <token>`). Certificates
+ * RegisterAdmin and Login needs an admin session, checked by the server's auth step (auth.ts
+ * `configPolicies`) before a handler runs; handlers read the admin from `context.principal`. Certificates
  * are returned only as summaries; no secret is ever part of an answer.
  */
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { durationFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   AnprEnvironment as PbEnvironment,
@@ -16,7 +18,8 @@ import type { ConfigService } from "../domain/config-service.js";
 import type { AuditLog, PendingIssuance } from "../domain/ports.js";
 import type { ConfigStore } from "../domain/ports.js";
 import { anprMessages } from "./tobacconist-calls.js";
-import { bearerToken, sourceAddress } from "./auth.js";
+import { principalOf } from "#shared/rpc/call-auth.js";
+import { sourceAddress } from "./auth.js";
 import {
   applySettingsUpdate,
   auditEntryToMessage,
@@ -52,7 +55,7 @@ const sessionMessage = (s: AdminSession) => ({ token: s.token, expiresAt: timest
 /** Creates the ConfigService handlers. */
 export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImpl<typeof ConfigServiceDesc> {
   const { admin, config, store, audit } = options;
-  const requireAdmin = async (context: CallContext) => (await admin.verifySession(bearerToken(context))).username;
+  const adminOf = (context: CallContext) => principalOf(context, "admin").username;
   const setupStatus = () => config.setupStatus(admin.adminRegistered());
   const configMessage = () => ({
     settings: settingsToMessage(store.getSettings()),
@@ -74,7 +77,7 @@ export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImp
       return {
         session: sessionMessage(
           await admin.changePassword(
-            bearerToken(context),
+            adminOf(context),
             request.currentPassword,
             request.newPassword,
             sourceAddress(context),
@@ -82,31 +85,30 @@ export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImp
         ),
       };
     },
-    async getConfig(_request, context) {
-      await requireAdmin(context);
+    getConfig() {
       return { config: configMessage(), warnings: config.warnings() };
     },
-    async updateConfig(request, context) {
-      const actor = await requireAdmin(context);
+    updateConfig(request, context) {
+      const actor = adminOf(context);
       const paths = request.updateMask?.paths ?? [];
       const next = applySettingsUpdate(store.getSettings(), request.settings, paths, options.clock());
       config.updateSettings(next, actor, paths);
       return { config: configMessage() };
     },
     async uploadCaCertificate(request, context) {
-      const actor = await requireAdmin(context);
+      const actor = adminOf(context);
       return {
         certificate: certificateInfo(await config.uploadCaCertificate(request.certificate, request.password, actor)),
       };
     },
     async uploadWorkstationCertificate(request, context) {
-      const actor = await requireAdmin(context);
+      const actor = adminOf(context);
       return {
         certificate: certificateInfo(await config.uploadWorkstationCertificate(request.pkcs12, request.pin, actor)),
       };
     },
     async testAnprConnection(_request, context) {
-      const actor = await requireAdmin(context);
+      const actor = adminOf(context);
       const result = await config.testConnection(actor);
       return {
         ok: result.ok,
@@ -122,7 +124,7 @@ export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImp
       };
     },
     async testNovaresConnection(_request, context) {
-      const actor = await requireAdmin(context);
+      const actor = adminOf(context);
       const result = await config.testNovaresConnection(actor);
       return {
         ok: result.ok,
@@ -138,8 +140,7 @@ export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImp
         serving: result.serving,
       };
     },
-    async listAuditLog(request, context) {
-      await requireAdmin(context);
+    listAuditLog(request) {
       const page = audit.list(
         auditFilterFromMessage(request.filter),
         request.pageSize || 100,
@@ -148,9 +149,11 @@ export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImp
       return { entries: page.entries.map(auditEntryToMessage), nextPageToken: page.nextCursor ?? "" };
     },
     async *exportAuditLog(request, context) {
-      const actor = await requireAdmin(context);
+      const actor = adminOf(context);
       let exported = 0;
       for (const batch of audit.export(auditFilterFromMessage(request.filter), 500)) {
+        // One event-loop turn per batch: a client's cancellation is seen here, and other calls run.
+        await nextTurn();
         if (context.signal.aborted) {
           config.recordAuditLogAccess(
             "AUDIT_EXPORT",
@@ -166,7 +169,7 @@ export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImp
       config.recordAuditLogAccess("AUDIT_EXPORT", actor, "SUCCESS", `${exported} entries exported`);
     },
     async verifyAuditLog(_request, context) {
-      const actor = await requireAdmin(context);
+      const actor = adminOf(context);
       const verification = audit.verify();
       const witness = await options.evidence.compareWithWitness();
       config.recordAuditLogAccess(
@@ -185,8 +188,8 @@ export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImp
         ...(witness ? { witness: witnessToMessage(witness) } : {}),
       };
     },
-    async exportAuditCsv(request, context) {
-      const actor = await requireAdmin(context);
+    exportAuditCsv(request, context) {
+      const actor = adminOf(context);
       const exported = options.evidence.exportCsv(auditFilterFromMessage(request.filter));
       config.recordAuditLogAccess("AUDIT_EXPORT", actor, "SUCCESS", `signed CSV export of ${exported.rows} entries`);
       return {
@@ -196,12 +199,10 @@ export function createConfigHandlers(options: ConfigHandlersOptions): ServiceImp
         checkpoint: exported.checkpoint,
       };
     },
-    async getAuditSummary(_request, context) {
-      await requireAdmin(context);
+    getAuditSummary() {
       return summaryToMessage(weeklySummary(audit, options.clock(), options.analyzer.lastRunAt()));
     },
-    async listUnsettledIssuances(_request, context) {
-      await requireAdmin(context);
+    listUnsettledIssuances() {
       return {
         issuances: (options.unsettledIssuances?.() ?? []).map((p) => ({
           tobacconistId: p.tobacconistId,

@@ -7,13 +7,11 @@ import type { CallFacts } from "#shared/runtime/observability.js";
 import { civilStatusDescription, RELATIONSHIPS } from "#shared/anpr/tables.js";
 import type { PersonRecord, Place } from "../domain/model.js";
 import type { ConsultationService } from "../domain/consultation-service.js";
-import type { BoxSsoVerifier } from "../domain/sso.js";
 import { anprMessages, tobacconistCaller } from "./tobacconist-calls.js";
 
 /** Options for {@link createConsultationHandlers}. */
 export interface ConsultationHandlersOptions {
   consultation: ConsultationService;
-  sso: BoxSsoVerifier;
   /** Attaches the call's Comune and tobacconist to its span and access-log line (observability.ts). */
   annotate?: (facts: CallFacts) => void;
 }
@@ -52,7 +50,7 @@ export function createConsultationHandlers(
   return {
     async getIndividualRecord(request, context) {
       options.annotate?.({ comune: request.comuneCode });
-      const caller = await tobacconistCaller(options.sso, context, request.tobacconistId);
+      const caller = tobacconistCaller(context, request.tobacconistId);
       options.annotate?.({ tobacconist: caller.tobacconistId });
       const result = await options.consultation.getIndividualRecord(request.fiscalCode, caller, request.comuneCode);
       const s = result.subject;

@@ -40,6 +40,14 @@ import { createCertificationHandlers } from "../handlers/certification-handlers.
 import { createConfigHandlers } from "../handlers/config-handlers.js";
 import { createConsultationHandlers } from "../handlers/consultation-handlers.js";
 import { createAlertHandlers } from "../handlers/alert-handlers.js";
+import {
+  accountPolicies,
+  alertPolicies,
+  certificationPolicies,
+  configPolicies,
+  consultationPolicies,
+  createBoxAuth,
+} from "../handlers/auth.js";
 import { createAnprGatewayFactory, missingForAnpr } from "./anpr-gateway.js";
 import { checkAnprHealth } from "./anpr-health-check.js";
 import { createBoxTelemetry } from "./box-telemetry.js";
@@ -51,8 +59,6 @@ import { createAuditAnalyzer } from "../domain/audit-analysis.js";
 import { createAuditEvidence } from "../domain/audit-evidence.js";
 import { createAuditLookup } from "../store/audit-lookup.js";
 import { createMeshNotary, createWitnessSource } from "./audit-witness-client.js";
-import { withInterceptor } from "#shared/rpc/call-context.js";
-import type { DescService } from "@bufbuild/protobuf";
 
 /** The version announced to Novares. */
 export const novaboxVersion = "0.1.0";
@@ -387,29 +393,42 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
       restartAnnouncer();
     },
   });
-  const accountHandlers = createAccountHandlers({
+  /**
+   * The box's one auth step, run by each service before its handlers: the policy of every method is
+   * named where the service is registered (tables in handlers/auth.ts). With mesh TLS, the
+   * tobacconists' services and the alerts serve only the Novares router and gateway.
+   */
+  const auth = createBoxAuth({
     admin,
-    account: createAccountService({ audit, settings, renderPdf: renderMonthlyAccountPdf, newRequestId: randomUUID }),
-    serviceFeeCents: () => settings().serviceFeeCents,
+    sso,
+    peerGuard: options.mesh ? createMeshPeerGuard({ roles: ["router", "gateway"], logger }) : undefined,
   });
+  const accountHandlers = auth.guard(
+    AccountService,
+    createAccountHandlers({
+      account: createAccountService({ audit, settings, renderPdf: renderMonthlyAccountPdf, newRequestId: randomUUID }),
+      serviceFeeCents: () => settings().serviceFeeCents,
+    }),
+    accountPolicies,
+  );
   const migrated = configService.migrateRetiredSettings();
   if (migrated) logger.warn({ code: migrated.code }, migrated.message);
-  const configHandlers = createConfigHandlers({
-    admin,
-    config: configService,
-    store: store.config,
-    audit,
-    clock,
-    anprEndpoint: () => gateway.endpoint(),
-    unsettledIssuances: () => store.pending.listUnsettled(500),
-    evidence,
-    analyzer,
-  });
+  const configHandlers = auth.guard(
+    ConfigService,
+    createConfigHandlers({
+      admin,
+      config: configService,
+      store: store.config,
+      audit,
+      clock,
+      anprEndpoint: () => gateway.endpoint(),
+      unsettledIssuances: () => store.pending.listUnsettled(500),
+      evidence,
+      analyzer,
+    }),
+    configPolicies,
+  );
 
-  const peerGuard = options.mesh ? createMeshPeerGuard({ roles: ["router", "gateway"], logger }) : undefined;
-  /** Only the router and the gateway may call the tobacconists' services: one check per call, before any handler. */
-  const meshOnly = <S extends DescService, T extends object>(service: S, impl: T): T =>
-    peerGuard ? withInterceptor(service, impl, (context) => void peerGuard(context)) : impl;
   const grpc = createGrpcServer({
     logger,
     health,
@@ -417,23 +436,29 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     services: [
       grpcService(
         CertificationService,
-        meshOnly(
+        auth.guard(
           CertificationService,
-          createCertificationHandlers({ certification, sso, annotate: (facts) => observability.annotate(facts) }),
+          createCertificationHandlers({ certification, annotate: (facts) => observability.annotate(facts) }),
+          certificationPolicies,
         ),
       ),
       grpcService(
         ConsultationService,
-        meshOnly(
+        auth.guard(
           ConsultationService,
-          createConsultationHandlers({ consultation, sso, annotate: (facts) => observability.annotate(facts) }),
+          createConsultationHandlers({ consultation, annotate: (facts) => observability.annotate(facts) }),
+          consultationPolicies,
         ),
       ),
       grpcService(ConfigService, configHandlers),
       grpcService(AccountService, accountHandlers),
       grpcService(
         AlertService,
-        meshOnly(AlertService, createAlertHandlers({ alerts: createMeshAlertService({ audit, settings }) })),
+        auth.guard(
+          AlertService,
+          createAlertHandlers({ alerts: createMeshAlertService({ audit, settings }) }),
+          alertPolicies,
+        ),
       ),
     ],
   });
