@@ -55,7 +55,8 @@ export function InputField(props: {
   id: string;
   error?: string | undefined;
   hint?: string | undefined;
-  type?: "password" | "number" | "url";
+  type?: "text" | "password";
+  inputmode?: "numeric" | undefined;
   autocomplete?: string;
   value: string;
   onInput: (value: string) => void;
@@ -65,6 +66,7 @@ export function InputField(props: {
       <input
         id={props.id}
         type={props.type}
+        inputmode={props.inputmode}
         autocomplete={props.autocomplete}
         value={props.value}
         onInput={(e) => props.onInput(e.currentTarget.value)}

@@ -1,16 +1,9 @@
 /** Log retention and per-tobacconist rate limits, saved with a field mask naming only what changed. */
 import { createSignal, Show, type JSX } from "solid-js";
 import type { Config, Settings } from "#gen/novabox/config/v1/config_service_pb.js";
-import { saveSettings, settingsField } from "./saveSettings.ts";
-import { describeError } from "../../../shared/errors.ts";
-import { ActionError, Field } from "../../../shared/components.tsx";
-import {
-  changedLimitPaths,
-  isValid,
-  validateLimits,
-  type FieldErrors,
-  type LimitsInput,
-} from "../../../shared/validation.ts";
+import { createSettingsForm } from "./saveSettings.ts";
+import { ActionError, InputField } from "../../../shared/components.tsx";
+import { changedLimitPaths, validateLimits, type LimitsInput } from "../../../shared/validation.ts";
 import { useI18n } from "../../../shared/i18n.tsx";
 
 function limitsOf(s: Settings | undefined): LimitsInput {
@@ -52,51 +45,34 @@ const fields: [keyof LimitsInput, string, string, string][] = [
 export function LimitsForm(props: { settings: Settings | undefined; onSaved: (c: Config) => void }): JSX.Element {
   const { t } = useI18n();
   const [values, setValues] = createSignal<LimitsInput>(limitsOf(props.settings));
-  const [errors, setErrors] = createSignal<FieldErrors>({});
-  const [actionError, setActionError] = createSignal<string>();
-  const [saved, setSaved] = createSignal<string>();
-  const [busy, setBusy] = createSignal(false);
+  const { errors, actionError, busy, saved, save } = createSettingsForm({
+    owns: (field) => fields.some(([, f]) => f === field),
+    onSaved: (next) => {
+      if (!next) return;
+      props.onSaved(next);
+      setValues(limitsOf(next.settings));
+    },
+  });
 
-  async function submit(event: SubmitEvent): Promise<void> {
-    event.preventDefault();
-    setActionError(undefined);
-    setSaved(undefined);
-    const v = values();
-    const found = validateLimits(v);
-    setErrors(found);
-    if (!isValid(found)) return;
-    const paths = changedLimitPaths(limitsOf(props.settings), v);
-    if (paths.length === 0) {
-      setSaved("Nessuna modifica da salvare.");
-      return;
-    }
-    setBusy(true);
-    try {
-      const next = await saveSettings(
-        {
-          logRetentionDays: Number(v.logRetentionDays.trim()),
-          rateLimits: {
-            perTobacconistPerMinute: Number(v.perTobacconistPerMinute.trim()),
-            massExtractionDistinctFiscalCodes: Number(v.massExtractionDistinctFiscalCodes.trim()),
-            massExtractionWindow: { seconds: BigInt(Number(v.massExtractionWindowMinutes.trim()) * 60) },
+  const submit = (event: SubmitEvent) =>
+    save(
+      event,
+      () => validateLimits(values()),
+      () => {
+        const v = values();
+        return {
+          settings: {
+            logRetentionDays: Number(v.logRetentionDays.trim()),
+            rateLimits: {
+              perTobacconistPerMinute: Number(v.perTobacconistPerMinute.trim()),
+              massExtractionDistinctFiscalCodes: Number(v.massExtractionDistinctFiscalCodes.trim()),
+              massExtractionWindow: { seconds: BigInt(Number(v.massExtractionWindowMinutes.trim()) * 60) },
+            },
           },
-        },
-        paths,
-      );
-      if (next) {
-        props.onSaved(next);
-        setValues(limitsOf(next.settings));
-      }
-      setSaved("Impostazioni salvate.");
-    } catch (err) {
-      const shown = describeError(err);
-      const field = settingsField(shown.field);
-      if (field && fields.some(([, f]) => f === field)) setErrors({ [field]: shown.message });
-      else setActionError(shown.message);
-    } finally {
-      setBusy(false);
-    }
-  }
+          paths: changedLimitPaths(limitsOf(props.settings), v),
+        };
+      },
+    );
 
   return (
     <section class="card" data-testid="limits">
@@ -104,14 +80,15 @@ export function LimitsForm(props: { settings: Settings | undefined; onSaved: (c:
       <form onSubmit={(e) => void submit(e)} novalidate>
         <div class="grid">
           {fields.map(([key, field, label, hint]) => (
-            <Field label={label} for={field} error={errors()[field]} hint={hint}>
-              <input
-                id={field}
-                inputmode="numeric"
-                value={values()[key]}
-                onInput={(e) => setValues({ ...values(), [key]: e.currentTarget.value })}
-              />
-            </Field>
+            <InputField
+              label={label}
+              id={field}
+              error={errors()[field]}
+              hint={hint}
+              inputmode="numeric"
+              value={values()[key]}
+              onInput={(value) => setValues({ ...values(), [key]: value })}
+            />
           ))}
         </div>
         <div class="actions">

@@ -7,10 +7,9 @@
  */
 import { createSignal, For, Show, type JSX } from "solid-js";
 import type { Config, Settings } from "#gen/novabox/config/v1/config_service_pb.js";
-import { saveSettings, settingsField } from "./saveSettings.ts";
-import { describeError } from "../../../shared/errors.ts";
-import { ActionError, Field } from "../../../shared/components.tsx";
-import { isValid, validateMeshSettings, type FieldErrors, type MeshSettingsInput } from "../../../shared/validation.ts";
+import { createSettingsForm } from "./saveSettings.ts";
+import { ActionError, FileField, InputField } from "../../../shared/components.tsx";
+import { validateMeshSettings, type MeshSettingsInput } from "../../../shared/validation.ts";
 import { useI18n } from "../../../shared/i18n.tsx";
 
 type TextKey = Exclude<keyof MeshSettingsInput, "hasJwksFile">;
@@ -60,82 +59,61 @@ export function MeshSettingsForm(props: {
   const { t } = useI18n();
   const [values, setValues] = createSignal(inputOf(props.settings));
   const [jwksFile, setJwksFile] = createSignal<File>();
-  const [errors, setErrors] = createSignal<FieldErrors>({});
-  const [actionError, setActionError] = createSignal<string>();
-  const [saved, setSaved] = createSignal<string>();
-  const [busy, setBusy] = createSignal(false);
+  const { errors, actionError, busy, saved, save } = createSettingsForm({
+    owns: (field) => document.getElementById(field) !== null,
+    onSaved: (next) => props.onSaved(next),
+  });
 
-  async function submit(event: SubmitEvent): Promise<void> {
-    event.preventDefault();
-    setActionError(undefined);
-    setSaved(undefined);
-    const v = values();
-    const found = validateMeshSettings({ ...v, hasJwksFile: Boolean(jwksFile()) || Boolean(props.settings?.ssoJwks) });
-    setErrors(found);
-    if (!isValid(found)) return;
-    const before = inputOf(props.settings);
-    const paths = fields.filter(([key]) => props.saveAll || before[key].trim() !== v[key].trim()).map(([, f]) => f);
-    const jwks = jwksFile() ? await jwksFile()!.text() : undefined;
-    if (jwks !== undefined) paths.push("sso_jwks");
-    if (paths.length === 0) {
-      setSaved("Nessuna modifica da salvare.");
-      return;
-    }
-    setBusy(true);
-    try {
-      const next = await saveSettings(
-        {
-          novaresDiscoveryAddress: v.novaresDiscoveryAddress.trim(),
-          advertisedHost: v.advertisedHost.trim(),
-          advertisedPort: v.advertisedPort.trim() === "" ? 0 : Number(v.advertisedPort.trim()),
-          ssoIssuer: v.ssoIssuer.trim(),
-          ssoAudience: v.ssoAudience.trim(),
-          ssoJwksUrl: v.ssoJwksUrl.trim(),
-          ...(jwks !== undefined ? { ssoJwks: jwks } : {}),
-        },
-        paths,
-      );
-      setSaved("Impostazioni salvate.");
-      props.onSaved(next);
-    } catch (err) {
-      const shown = describeError(err);
-      const field = settingsField(shown.field);
-      if (field && document.getElementById(field)) setErrors({ [field]: shown.message });
-      else setActionError(shown.message);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const submit = (event: SubmitEvent) =>
+    save(
+      event,
+      () => validateMeshSettings({ ...values(), hasJwksFile: Boolean(jwksFile()) || Boolean(props.settings?.ssoJwks) }),
+      async () => {
+        const v = values();
+        const before = inputOf(props.settings);
+        const paths = fields.filter(([key]) => props.saveAll || before[key].trim() !== v[key].trim()).map(([, f]) => f);
+        const jwks = jwksFile() ? await jwksFile()!.text() : undefined;
+        if (jwks !== undefined) paths.push("sso_jwks");
+        return {
+          settings: {
+            novaresDiscoveryAddress: v.novaresDiscoveryAddress.trim(),
+            advertisedHost: v.advertisedHost.trim(),
+            advertisedPort: v.advertisedPort.trim() === "" ? 0 : Number(v.advertisedPort.trim()),
+            ssoIssuer: v.ssoIssuer.trim(),
+            ssoAudience: v.ssoAudience.trim(),
+            ssoJwksUrl: v.ssoJwksUrl.trim(),
+            ...(jwks !== undefined ? { ssoJwks: jwks } : {}),
+          },
+          paths,
+        };
+      },
+    );
 
   return (
     <form onSubmit={(e) => void submit(e)} novalidate data-testid="mesh-settings">
       <div class="grid">
         <For each={fields}>
           {([key, field, label, hint]) => (
-            <Field label={label} for={field} error={errors()[field]} hint={hint}>
-              <input
-                id={field}
-                type="text"
-                inputmode={key === "advertisedPort" ? "numeric" : undefined}
-                value={values()[key]}
-                onInput={(e) => setValues({ ...values(), [key]: e.currentTarget.value })}
-              />
-            </Field>
+            <InputField
+              label={label}
+              id={field}
+              error={errors()[field]}
+              hint={hint}
+              type="text"
+              inputmode={key === "advertisedPort" ? "numeric" : undefined}
+              value={values()[key]}
+              onInput={(value) => setValues({ ...values(), [key]: value })}
+            />
           )}
         </For>
-        <Field
+        <FileField
           label="File delle chiavi SSO (JWK Set)"
-          for="sso_jwks"
+          id="sso_jwks"
           error={errors().sso_jwks}
           hint="Solo senza indirizzo JWKS: il file JSON con le chiavi pubbliche dell'emittente."
-        >
-          <input
-            id="sso_jwks"
-            type="file"
-            accept=".json,.jwks"
-            onChange={(e) => setJwksFile(e.currentTarget.files?.[0])}
-          />
-        </Field>
+          accept=".json,.jwks"
+          onFile={setJwksFile}
+        />
       </div>
       <div class="actions">
         <button type="submit" disabled={busy()}>
