@@ -65,6 +65,41 @@ export interface Settings {
   experimentalPhase: boolean;
 }
 
+/**
+ * The settings fields that keep their form in the store and on the wire (text, numbers, a flag): the
+ * store and the Config handlers copy exactly these with {@link pickPlainSettings} and convert only
+ * the others, so a new plain field is listed once.
+ */
+export const plainSettingsFields = [
+  "operatorId",
+  "officeId",
+  "workstationId",
+  "comuneCode",
+  "comuneName",
+  "anprInterfaceVersion",
+  "anprBaseUrl",
+  "registryOfficerSurname",
+  "registryOfficerName",
+  "novaresDiscoveryAddress",
+  "advertisedHost",
+  "advertisedPort",
+  "ssoPublicKeyPem",
+  "ssoJwksUrl",
+  "ssoJwks",
+  "ssoIssuer",
+  "ssoAudience",
+  "logRetentionDays",
+  "experimentalPhase",
+] as const satisfies readonly (keyof Settings)[];
+
+/** The {@link plainSettingsFields} of a settings value. */
+export type PlainSettings = Pick<Settings, (typeof plainSettingsFields)[number]>;
+
+/** Copies exactly the {@link plainSettingsFields} of `s` (nothing else a caller attached). */
+export function pickPlainSettings(s: Settings): PlainSettings {
+  return Object.fromEntries(plainSettingsFields.map((field) => [field, s[field]])) as PlainSettings;
+}
+
 /** Per-tobacconist limits (decree 4.2–4.3; agreement art. 3.11: no bulk extraction). */
 export interface RateLimits {
   /** Requests per tobacconist per minute. */

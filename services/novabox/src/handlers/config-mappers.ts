@@ -24,6 +24,7 @@ import {
 } from "#gen/novabox/config/v1/config_service_pb.js";
 import {
   defaultAnprInterfaceVersion,
+  pickPlainSettings,
   type AuditEntry,
   type AuditFilter,
   type AuditOperation,
@@ -41,26 +42,9 @@ const environments = ["PROD", "PRE", "TEST"] as const;
 /** Domain settings → message. */
 export function settingsToMessage(s: Settings): PbSettings {
   return create(SettingsSchema, {
-    operatorId: s.operatorId,
-    officeId: s.officeId,
-    workstationId: s.workstationId,
-    comuneCode: s.comuneCode,
-    comuneName: s.comuneName,
+    ...pickPlainSettings(s),
     anprEnvironment: PbEnvironment[s.environment],
-    anprInterfaceVersion: s.anprInterfaceVersion,
-    anprBaseUrl: s.anprBaseUrl,
-    registryOfficerSurname: s.registryOfficerSurname,
-    registryOfficerName: s.registryOfficerName,
     signatureAlgorithm: s.signatureAlgorithm === "rsa-sha1" ? PbAlgorithm.RSA_SHA1 : PbAlgorithm.RSA_SHA256,
-    novaresDiscoveryAddress: s.novaresDiscoveryAddress,
-    advertisedHost: s.advertisedHost,
-    advertisedPort: s.advertisedPort,
-    ssoPublicKeyPem: s.ssoPublicKeyPem,
-    ssoJwksUrl: s.ssoJwksUrl,
-    ssoJwks: s.ssoJwks,
-    ssoIssuer: s.ssoIssuer,
-    ssoAudience: s.ssoAudience,
-    logRetentionDays: s.logRetentionDays,
     rateLimits: {
       perTobacconistPerMinute: s.rateLimits.perTobacconistPerMinute,
       massExtractionDistinctFiscalCodes: s.rateLimits.massExtractionDistinctFiscalCodes,
@@ -75,7 +59,6 @@ export function settingsToMessage(s: Settings): PbSettings {
     stampDutyCents: BigInt(s.stampDutyCents),
     secretariatFeesCents: BigInt(s.secretariatFeesCents),
     enabledCertificateTypes: s.enabledCertificateTypes,
-    experimentalPhase: s.experimentalPhase,
   });
 }
 

@@ -5,6 +5,7 @@
  */
 import {
   defaultAnprInterfaceVersion,
+  pickPlainSettings,
   type AnprSecrets,
   type CertificateSummary,
   type RateLimits,
@@ -75,26 +76,9 @@ type StoredSettings = Partial<Omit<Settings, "rateLimits" | "revokedTobacconists
 /** Copies exactly the known fields, so nothing else a caller attached is ever persisted. */
 function toStored(s: Settings): StoredSettings {
   return {
-    operatorId: s.operatorId,
-    officeId: s.officeId,
-    workstationId: s.workstationId,
-    comuneCode: s.comuneCode,
-    comuneName: s.comuneName,
+    ...pickPlainSettings(s),
     environment: s.environment,
-    anprInterfaceVersion: s.anprInterfaceVersion,
-    anprBaseUrl: s.anprBaseUrl,
-    registryOfficerSurname: s.registryOfficerSurname,
-    registryOfficerName: s.registryOfficerName,
     signatureAlgorithm: s.signatureAlgorithm,
-    novaresDiscoveryAddress: s.novaresDiscoveryAddress,
-    advertisedHost: s.advertisedHost,
-    advertisedPort: s.advertisedPort,
-    ssoPublicKeyPem: s.ssoPublicKeyPem,
-    ssoJwksUrl: s.ssoJwksUrl,
-    ssoJwks: s.ssoJwks,
-    ssoIssuer: s.ssoIssuer,
-    ssoAudience: s.ssoAudience,
-    logRetentionDays: s.logRetentionDays,
     rateLimits: {
       perTobacconistPerMinute: s.rateLimits.perTobacconistPerMinute,
       massExtractionDistinctFiscalCodes: s.rateLimits.massExtractionDistinctFiscalCodes,
@@ -109,7 +93,6 @@ function toStored(s: Settings): StoredSettings {
     stampDutyCents: s.stampDutyCents,
     secretariatFeesCents: s.secretariatFeesCents,
     enabledCertificateTypes: [...s.enabledCertificateTypes],
-    experimentalPhase: s.experimentalPhase,
   };
 }
 
