@@ -14,6 +14,9 @@ import {
   Metadata,
   status as GrpcCode,
   type CallOptions as GrpcCallOptions,
+  type ClientDuplexStream,
+  type ClientReadableStream,
+  type ClientWritableStream,
   type MethodDefinition,
   type Server,
   type ServerDuplexStream,
@@ -443,6 +446,41 @@ function abortError(signal: AbortSignal): RpcError {
 }
 
 /**
+ * Yields a client call's responses; the call is cancelled when `signal` aborts or the reader stops
+ * early, and a failure arrives as the RpcError of its status.
+ */
+async function* readResponses(
+  call: ClientReadableStream<object> | ClientDuplexStream<object, object>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<object> {
+  const onAbort = () => call.cancel();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    for await (const message of call) yield message as object;
+  } catch (err) {
+    throw fromServiceError(err);
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    call.cancel();
+  }
+}
+
+/** Writes every request of `requests` then half-closes; a failing source cancels the call and is reported. */
+async function writeRequests(
+  call: ClientWritableStream<object> | ClientDuplexStream<object, object>,
+  requests: AsyncIterable<object>,
+  onSourceError: (err: unknown) => void,
+): Promise<void> {
+  try {
+    for await (const request of requests) call.write(request);
+    call.end();
+  } catch (err) {
+    call.cancel();
+    onSourceError(err);
+  }
+}
+
+/**
  * Creates a typed client of `service` over an existing grpc-js `Client` (one channel): several
  * service clients can share one channel to the same server. Errors are thrown as {@link RpcError}.
  */
@@ -480,16 +518,7 @@ export function createGrpcClient<S extends DescService>(service: S, channel: Cli
               toMetadata(options.metadata),
               toGrpcOptions(options),
             );
-            const onAbort = () => call.cancel();
-            options.signal?.addEventListener("abort", onAbort, { once: true });
-            try {
-              for await (const message of call) yield message as object;
-            } catch (err) {
-              throw fromServiceError(err);
-            } finally {
-              options.signal?.removeEventListener("abort", onAbort);
-              call.cancel();
-            }
+            yield* readResponses(call, options.signal);
           })();
         break;
       case "client_streaming":
@@ -504,15 +533,7 @@ export function createGrpcClient<S extends DescService>(service: S, channel: Cli
               (err, value) => (err ? reject(fromServiceError(err)) : resolve(value)),
             );
             options.signal?.addEventListener("abort", () => call.cancel(), { once: true });
-            void (async () => {
-              try {
-                for await (const request of requests) call.write(request);
-                call.end();
-              } catch (err) {
-                call.cancel();
-                reject(err instanceof RpcError ? err : fromServiceError(err));
-              }
-            })();
+            void writeRequests(call, requests, (err) => reject(err instanceof RpcError ? err : fromServiceError(err)));
           });
         break;
       case "bidi_streaming":
@@ -525,24 +546,8 @@ export function createGrpcClient<S extends DescService>(service: S, channel: Cli
               toMetadata(options.metadata),
               toGrpcOptions(options),
             );
-            const onAbort = () => call.cancel();
-            options.signal?.addEventListener("abort", onAbort, { once: true });
-            void (async () => {
-              try {
-                for await (const request of requests) call.write(request);
-                call.end();
-              } catch {
-                call.cancel();
-              }
-            })();
-            try {
-              for await (const message of call) yield message as object;
-            } catch (err) {
-              throw fromServiceError(err);
-            } finally {
-              options.signal?.removeEventListener("abort", onAbort);
-              call.cancel();
-            }
+            void writeRequests(call, requests, () => undefined);
+            yield* readResponses(call, options.signal);
           })();
         break;
     }
