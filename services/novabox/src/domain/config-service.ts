@@ -13,6 +13,7 @@ import {
   exportWorkstationKey,
   loadCaBundle,
   loadWorkstationCredentials,
+  type CertificateFacts,
 } from "#shared/anpr/pki.js";
 import { containsProgramText, DomainError } from "#shared/runtime/domain-error.js";
 import type { AnprMessage } from "./anpr-errors.js";
@@ -324,17 +325,7 @@ export class CredentialsNotProvenError extends DomainError {
   }
 }
 
-function summaryOf(
-  info: {
-    subject: string;
-    issuer: string;
-    serialNumber: string;
-    fingerprintSha256: string;
-    notBefore: Date;
-    notAfter: Date;
-  },
-  uploadedAt: Date,
-): CertificateSummary {
+function summaryOf(info: CertificateFacts, uploadedAt: Date): CertificateSummary {
   return {
     uploadedAt,
     sha256Fingerprint: info.fingerprintSha256,

@@ -59,16 +59,8 @@ export class CredentialsError extends DomainError {
   }
 }
 
-/** A workstation's signing identity, ready for WS-Security and CMS signing. */
-export interface WorkstationCredentials {
-  /** The workstation certificate (the one matching the private key), PEM. */
-  certificatePem: string;
-  /** The same certificate, DER in base64 (the BinarySecurityToken content). */
-  certificateDerBase64: string;
-  /** The private key, as a node:crypto key (sign with node:crypto, never forge). */
-  privateKey: KeyObject;
-  /** The other certificates found in the PKCS#12 (intermediates, CA), PEM, in file order. */
-  chainPem: string[];
+/** What identifies an X.509 certificate and its validity, as the panel and the logs show it. */
+export interface CertificateFacts {
   /** Subject DN, RFC 4514, most specific first (`CN=...,O=...`). */
   subject: string;
   /** Issuer DN, same format. */
@@ -81,6 +73,18 @@ export interface WorkstationCredentials {
   notAfter: Date;
 }
 
+/** A workstation's signing identity, ready for WS-Security and CMS signing. */
+export interface WorkstationCredentials extends CertificateFacts {
+  /** The workstation certificate (the one matching the private key), PEM. */
+  certificatePem: string;
+  /** The same certificate, DER in base64 (the BinarySecurityToken content). */
+  certificateDerBase64: string;
+  /** The private key, as a node:crypto key (sign with node:crypto, never forge). */
+  privateKey: KeyObject;
+  /** The other certificates found in the PKCS#12 (intermediates, CA), PEM, in file order. */
+  chainPem: string[];
+}
+
 /** Options for {@link loadWorkstationCredentials}. */
 export interface LoadWorkstationCredentialsOptions {
   /** The instant the certificate must be valid at; defaults to the current time. */
@@ -90,19 +94,9 @@ export interface LoadWorkstationCredentialsOptions {
 }
 
 /** What {@link describeCertificate} and {@link loadCaCertificate} report about a certificate. */
-export interface CertificateInfo {
+export interface CertificateInfo extends CertificateFacts {
   /** The certificate, PEM. */
   pem: string;
-  /** Subject DN, RFC 4514, most specific first. */
-  subject: string;
-  /** Issuer DN, same format. */
-  issuer: string;
-  /** Serial number, uppercase hex. */
-  serialNumber: string;
-  /** SHA-256 fingerprint, uppercase hex pairs joined by `:`. */
-  fingerprintSha256: string;
-  notBefore: Date;
-  notAfter: Date;
   /** True when basicConstraints says this is a CA. */
   isCa: boolean;
 }
