@@ -19,6 +19,27 @@ export interface IdempotencyStoreOptions {
 }
 
 /**
+ * Prepares the write of a settled issuance under (tobacconist, key), first write wins: the one
+ * statement both this store's `put` and the pending store's settle transaction run.
+ */
+export function prepareIssuanceInsert(
+  db: SqliteDatabase,
+): (tobacconistId: string, key: string, issuance: StoredIssuance) => void {
+  const insert = db.prepare<[string, string, string, Buffer, number]>(
+    "INSERT INTO idempotency (tobacconist_id, key, request_fingerprint, response, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+  );
+  return (tobacconistId, key, issuance) => {
+    insert.run(
+      tobacconistId,
+      key,
+      issuance.requestFingerprint,
+      Buffer.from(encodeIssuance(issuance.certificate)),
+      issuance.createdAt.getTime(),
+    );
+  };
+}
+
+/**
  * Creates the SQLite-backed idempotency store. `put` keeps the first result stored for a key: a
  * retry that races the original cannot overwrite the answer the caller may already have seen.
  */
@@ -27,9 +48,7 @@ export function createIdempotencyStore(options: IdempotencyStoreOptions): Sqlite
   const select = db.prepare<[string, string], { request_fingerprint: string; response: Buffer; created_at: number }>(
     "SELECT request_fingerprint, response, created_at FROM idempotency WHERE tobacconist_id = ? AND key = ?",
   );
-  const insert = db.prepare<[string, string, string, Buffer, number]>(
-    "INSERT INTO idempotency (tobacconist_id, key, request_fingerprint, response, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-  );
+  const put = prepareIssuanceInsert(db);
   const purge = db.prepare<[number]>("DELETE FROM idempotency WHERE created_at < ?");
   return {
     get(tobacconistId, key): StoredIssuance | undefined {
@@ -41,15 +60,7 @@ export function createIdempotencyStore(options: IdempotencyStoreOptions): Sqlite
         createdAt: new Date(row.created_at),
       };
     },
-    put(tobacconistId, key, issuance) {
-      insert.run(
-        tobacconistId,
-        key,
-        issuance.requestFingerprint,
-        Buffer.from(encodeIssuance(issuance.certificate)),
-        issuance.createdAt.getTime(),
-      );
-    },
+    put,
     purgeOlderThan(date) {
       return purge.run(date.getTime()).changes;
     },

@@ -5,7 +5,7 @@
  * a record created before the ANPR call survives a kill -9 during the call.
  */
 import type { PendingIssuance, PendingIssuanceStore, StoredIssuance } from "../domain/ports.js";
-import { encodeIssuance } from "./issuance-codec.js";
+import { prepareIssuanceInsert } from "./idempotency-store.js";
 import type { SqliteDatabase } from "./database.js";
 
 /** Options for {@link createPendingIssuanceStore}. */
@@ -67,21 +67,12 @@ export function createPendingIssuanceStore(options: PendingIssuanceStoreOptions)
     "UPDATE pending_issuances SET state = 'refused', refusal = ?, last_reason = ?, updated_at = ? WHERE tobacconist_id = ? AND key = ?",
   );
   const remove = db.prepare<[string, string]>("DELETE FROM pending_issuances WHERE tobacconist_id = ? AND key = ?");
-  const storeDone = db.prepare<[string, string, string, Buffer, number]>(
-    "INSERT INTO idempotency (tobacconist_id, key, request_fingerprint, response, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-  );
+  const storeDone = prepareIssuanceInsert(db);
   const unsettled = db.prepare<[number], Row>(
     `SELECT ${columns} FROM pending_issuances WHERE state = 'pending' ORDER BY created_at LIMIT ?`,
   );
   const settle = db.transaction((tobacconistId: string, key: string, done?: StoredIssuance) => {
-    if (done)
-      storeDone.run(
-        tobacconistId,
-        key,
-        done.requestFingerprint,
-        Buffer.from(encodeIssuance(done.certificate)),
-        done.createdAt.getTime(),
-      );
+    if (done) storeDone(tobacconistId, key, done);
     remove.run(tobacconistId, key);
   });
   return {
