@@ -7,7 +7,13 @@
  * `sub` are required. Error messages say which check failed and never echo the token.
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
-import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
+import {
+  decodeProtectedHeader,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTPayload,
+  type ProtectedHeaderParameters,
+} from "jose";
 import { bearerToken } from "./bearer-token.js";
 import { DomainError } from "../runtime/domain-error.js";
 
@@ -136,6 +142,24 @@ export interface VerifySsoTokenOptions {
 }
 
 /**
+ * The JWT of `token` (raw or `Bearer <JWT>`) and its protected header, not yet verified: TOKEN_MISSING
+ * when there is none, TOKEN_MALFORMED when it is not a JWT.
+ */
+function readToken(token: string | undefined): { raw: string; header: ProtectedHeaderParameters } {
+  const raw = bearerToken(token, { bareAccepted: true });
+  if (!raw)
+    throw new SsoTokenError(
+      "TOKEN_MISSING",
+      "no SSO token: sign in to Novares and send the token as `authorization: Bearer <token>`",
+    );
+  try {
+    return { raw, header: decodeProtectedHeader(raw) };
+  } catch (err) {
+    throw new SsoTokenError("TOKEN_MALFORMED", "the SSO token is not a JWT", err);
+  }
+}
+
+/**
  * Verifies `token` (a raw JWT or an `authorization` value `Bearer <JWT>`) against `trust` and
  * returns the tobacconist it names. Throws {@link SsoTokenError}.
  */
@@ -144,18 +168,8 @@ export async function verifySsoToken(
   trust: SsoTrust,
   options: VerifySsoTokenOptions,
 ): Promise<TobacconistIdentity> {
-  const raw = bearerToken(token, { bareAccepted: true });
-  if (!raw)
-    throw new SsoTokenError(
-      "TOKEN_MISSING",
-      "no SSO token: sign in to Novares and send the token as `authorization: Bearer <token>`",
-    );
-  let alg: string | undefined;
-  try {
-    alg = decodeProtectedHeader(raw).alg;
-  } catch (err) {
-    throw new SsoTokenError("TOKEN_MALFORMED", "the SSO token is not a JWT", err);
-  }
+  const { raw, header } = readToken(token);
+  const alg = header.alg;
   if (alg !== trust.algorithm) {
     const shown =
       alg === undefined || alg.toLowerCase() === "none" ? "unsigned tokens (alg none)" : `tokens signed with ${alg}`;
@@ -202,19 +216,8 @@ export async function verifySsoTokenWithKeys(
   expected: { issuer: string; audience: string },
   options: VerifySsoTokenOptions,
 ): Promise<TobacconistIdentity> {
-  const raw = bearerToken(token, { bareAccepted: true });
-  if (!raw)
-    throw new SsoTokenError(
-      "TOKEN_MISSING",
-      "no SSO token: sign in to Novares and send the token as `authorization: Bearer <token>`",
-    );
-  let kid: string | undefined;
-  try {
-    const header = decodeProtectedHeader(raw);
-    kid = typeof header.kid === "string" ? header.kid : undefined;
-  } catch (err) {
-    throw new SsoTokenError("TOKEN_MALFORMED", "the SSO token is not a JWT", err);
-  }
+  const { raw, header } = readToken(token);
+  const kid = typeof header.kid === "string" ? header.kid : undefined;
   const found = await keys.keyFor(kid);
   if (!found) {
     throw new SsoTokenError(
