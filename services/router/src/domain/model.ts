@@ -6,10 +6,8 @@
 /** Health of an instance: only `serving` instances are routable. */
 export type InstanceHealth = "serving" | "not-serving" | "unknown";
 
-/** A Novabox instance in the directory. */
-export interface Instance {
-  /** Stable for a given comune code + workstation code (see {@link instanceIdFor}). */
-  readonly instanceId: string;
+/** What a box says about itself when it announces (host already resolved). */
+export interface AnnounceInput {
   /** Comune ISTAT code, six digits. */
   readonly comuneCode: string;
   readonly comuneName: string;
@@ -18,9 +16,15 @@ export interface Instance {
   readonly host: string;
   readonly port: number;
   readonly version: string;
-  readonly health: InstanceHealth;
-  /** Why the box says it is not serving ("ANPR unreachable: ..."), as last announced; empty or absent while it serves. */
+  /** Why the box is not serving ("ANPR unreachable: ..."), in its own words; empty or absent while it serves. */
   readonly healthReason?: string;
+}
+
+/** A Novabox instance in the directory: what it last announced, and what the directory knows of it. */
+export interface Instance extends AnnounceInput {
+  /** Stable for a given comune code + workstation code (see {@link instanceIdFor}). */
+  readonly instanceId: string;
+  readonly health: InstanceHealth;
   /** Latest announcement seen by this router; undefined when the backend does not record it. */
   readonly lastAnnouncedAt: Date | undefined;
   /** First announcement since the instance was (re)added. */
@@ -37,18 +41,6 @@ export interface InstanceEvent {
   readonly type: InstanceEventType;
   readonly instance: Instance;
   readonly time: Date;
-}
-
-/** What a box says about itself when it announces (host already resolved). */
-export interface AnnounceInput {
-  readonly comuneCode: string;
-  readonly comuneName: string;
-  readonly workstationCode: string;
-  readonly host: string;
-  readonly port: number;
-  readonly version: string;
-  /** Why the box is not serving now, in its own words; empty or absent while it serves. */
-  readonly healthReason?: string;
 }
 
 /** The router's answer to an announcement. */
