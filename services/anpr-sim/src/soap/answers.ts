@@ -35,32 +35,39 @@ function el(name: string, value: string | number | bigint | undefined): string {
   return value === undefined || value === "" ? "" : `<${name}>${escapeXml(String(value))}</${name}>`;
 }
 
+/**
+ * `<name>` holding one element per entry of `fields`, in the entries' order (which must be the XSD's
+ * sequence); empty values are left out, as optional elements.
+ */
+function group(name: string, fields: Readonly<Record<string, string | number | bigint | undefined>>): string {
+  return `<${name}>${Object.entries(fields)
+    .map(([child, value]) => el(child, value))
+    .join("")}</${name}>`;
+}
+
 function header(h: AnswerHeader): string {
-  return (
-    "<testataRisposta>" +
-    el("idOperazioneComune", h.idOperazioneComune) +
-    el("codMittente", h.codMittente) +
-    el("codDestinatario", h.codDestinatario) +
-    el("operazioneRichiesta", h.operazioneRichiesta) +
-    el("dataOraRichiesta", h.dataOraRichiesta) +
-    el("idOperazioneANPR", h.idOperazioneANPR) +
-    el("esitoOperazione", h.esito) +
-    "</testataRisposta>"
-  );
+  return group("testataRisposta", {
+    idOperazioneComune: h.idOperazioneComune,
+    codMittente: h.codMittente,
+    codDestinatario: h.codDestinatario,
+    operazioneRichiesta: h.operazioneRichiesta,
+    dataOraRichiesta: h.dataOraRichiesta,
+    idOperazioneANPR: h.idOperazioneANPR,
+    esitoOperazione: h.esito,
+  });
 }
 
 function errorList(errors: readonly AnswerMessage[]): string {
   return `<listaErrori>${errors
-    .map(
-      (e) =>
-        "<errore>" +
-        el("codiceErroreAnomalia", e.code) +
-        el("tipoErroreAnomalia", e.severity) +
-        el("testoErroreAnomalia", e.text.slice(0, 240)) +
-        el("oggettoErroreAnomalia", e.object) +
-        el("campoErroreAnomalia", e.field) +
-        el("valoreErroreAnomalia", e.value) +
-        "</errore>",
+    .map((e) =>
+      group("errore", {
+        codiceErroreAnomalia: e.code,
+        tipoErroreAnomalia: e.severity,
+        testoErroreAnomalia: e.text.slice(0, 240),
+        oggettoErroreAnomalia: e.object,
+        campoErroreAnomalia: e.field,
+        valoreErroreAnomalia: e.value,
+      }),
     )
     .join("")}</listaErrori>`;
 }
@@ -117,16 +124,16 @@ export function risposta6001Ok(h: AnswerHeader, ok: Answer6001Ok): string {
     el("nome", ok.subject.name) +
     "</generalita></soggettoIntestatario>" +
     `<protocolloANPR>${el("numeroProtocolloANPR", ok.protocolNumber)}</protocolloANPR>` +
-    "<parametriRichiesta>" +
-    el("tipoRichiedente", p.tipoRichiedente) +
-    el("tipoRichiesta", p.tipoRichiesta) +
-    el("paEstera", p.paEstera) +
-    el("emissione", p.emissione) +
-    el("bollo", p.bollo) +
-    el("diritti", p.diritti) +
-    el("esenzioneBollo", p.esenzioneBollo) +
-    el("descrizioneEsenzioneBollo", p.descrizioneEsenzioneBollo) +
-    "</parametriRichiesta>" +
+    group("parametriRichiesta", {
+      tipoRichiedente: p.tipoRichiedente,
+      tipoRichiesta: p.tipoRichiesta,
+      paEstera: p.paEstera,
+      emissione: p.emissione,
+      bollo: p.bollo,
+      diritti: p.diritti,
+      esenzioneBollo: p.esenzioneBollo,
+      descrizioneEsenzioneBollo: p.descrizioneEsenzioneBollo,
+    }) +
     `<file>${pdf}</file>` +
     (ok.warnings.length > 0 ? errorList(ok.warnings) : "") +
     "</ns2:Risposta6001OK></ns2:Risposta6001>"

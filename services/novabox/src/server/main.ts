@@ -8,6 +8,7 @@
 import * as z from "zod/mini";
 import { ConfigError, env, loadConfig, secretFromEnvOrFile } from "#shared/runtime/config.js";
 import { meshCredentials } from "#shared/dev-pki/mesh-pki.js";
+import { logMeshReload } from "#shared/mesh/mesh-tls.js";
 import { parseCommandLine, serverUsage } from "#shared/runtime/cli.js";
 import { createLogger } from "#shared/runtime/logger.js";
 import { createObservability } from "#shared/runtime/observability.js";
@@ -85,13 +86,7 @@ const mesh = config.NOVABOX_MESH_PLAINTEXT
   ? undefined
   : meshCredentials(config.NOVABOX_MESH_TLS_DIR!, config.NOVABOX_MESH_ROLE!, {
       refreshIntervalMs: config.NOVABOX_MESH_TLS_REFRESH_MS,
-      onReload: (event) =>
-        event.ok
-          ? logger.info(
-              { fingerprint: event.state.fingerprint, notAfter: event.state.notAfter.toISOString() },
-              "mesh certificate reloaded",
-            )
-          : logger.warn({ problem: event.error }, "mesh certificate files not usable: keeping the certificate in use"),
+      onReload: logMeshReload(logger),
     });
 const observability = createObservability({
   service: "novabox",

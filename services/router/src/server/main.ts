@@ -14,6 +14,7 @@ import { createLogger } from "#shared/runtime/logger.js";
 import { createObservability } from "#shared/runtime/observability.js";
 import { installShutdown } from "#shared/runtime/shutdown.js";
 import { loadRouterCredentials } from "./mesh-credentials.js";
+import { logMeshReload } from "#shared/mesh/mesh-tls.js";
 import { startRouter, type RouterConsulOptions } from "./router-server.js";
 
 const environment = z.object({
@@ -75,13 +76,7 @@ const credentials = loadRouterCredentials({
   plaintext: config.MESH_PLAINTEXT,
   reload: {
     refreshIntervalMs: config.MESH_TLS_REFRESH_MS,
-    onReload: (event) =>
-      event.ok
-        ? logger.info(
-            { fingerprint: event.state.fingerprint, notAfter: event.state.notAfter.toISOString() },
-            "mesh certificate reloaded",
-          )
-        : logger.warn({ problem: event.error }, "mesh certificate files not usable: keeping the certificate in use"),
+    onReload: logMeshReload(logger),
   },
 });
 if (!credentials.tls)

@@ -28,6 +28,7 @@ import {
   type VerifyOptions,
 } from "@grpc/grpc-js";
 import { DomainError } from "../runtime/domain-error.js";
+import type { Log } from "../runtime/log.js";
 import { describeMeshIdentity, meshIdentityOfSubjectAltName, type MeshIdentity } from "./mesh-identity.js";
 import { withoutIpServername } from "./tls-credentials.js";
 
@@ -53,12 +54,29 @@ export interface MeshCertificateState {
   lastError: string | undefined;
 }
 
+/** A reload of the mesh certificate files: the new state, or why the files were not usable. */
+export type MeshReloadEvent = { ok: true; state: MeshCertificateState } | { ok: false; error: string };
+
 /** Options of {@link createMeshTls}. */
 export interface MeshTlsOptions {
   /** How often the files are re-read while a server or channel uses them (default 60 000 ms). */
   refreshIntervalMs?: number;
   /** Told when new files were loaded and when a re-read failed (the old pair stays in use). */
-  onReload?: (event: { ok: true; state: MeshCertificateState } | { ok: false; error: string }) => void;
+  onReload?: (event: MeshReloadEvent) => void;
+}
+
+/**
+ * The `onReload` every service gives: a renewed certificate logged at info (fingerprint, expiry),
+ * unusable files at warn (the certificate in use is kept).
+ */
+export function logMeshReload(logger: Log): (event: MeshReloadEvent) => void {
+  return (event) =>
+    event.ok
+      ? logger.info(
+          { fingerprint: event.state.fingerprint, notAfter: event.state.notAfter.toISOString() },
+          "mesh certificate reloaded",
+        )
+      : logger.warn({ problem: event.error }, "mesh certificate files not usable: keeping the certificate in use");
 }
 
 /**
