@@ -193,20 +193,24 @@ export function fakeGateway(
     typeof behaviour.fail === "function"
       ? behaviour.fail(calls.issueCertificate.length + calls.getIndividualRecord.length, id)
       : behaviour.fail;
+  /** Starts one call: its operation id (given or the next), recorded; throws the scripted failure. */
+  const nextId = (): string => `FAKE${String((sequence += 1n)).padStart(16, "0")}`;
+  const begin = (given: string | undefined): string => {
+    const id = given ?? nextId();
+    operationIds.push(id);
+    const err = failure(id);
+    if (err) throw err;
+    op += 1n;
+    return id;
+  };
   return {
     calls,
     operationIds,
-    nextOperationId() {
-      sequence += 1n;
-      return Promise.resolve(`FAKE${String(sequence).padStart(16, "0")}`);
-    },
+    nextOperationId: () => Promise.resolve(nextId()),
     async issueCertificate(input, options) {
       calls.issueCertificate.push(input);
-      const id = options?.idOperazioneComune ?? (await this.nextOperationId());
-      operationIds.push(id);
-      const err = failure(id);
-      if (err) throw err;
-      op += 1n;
+      const id = begin(options?.idOperazioneComune);
+      await Promise.resolve(); // answer asynchronously, as ANPR does
       return {
         protocolNumber: input.issuance === 3 ? "" : (behaviour.protocolNumber ?? "202611230001"),
         anprOperationId: String(op),
@@ -223,11 +227,8 @@ export function fakeGateway(
     },
     async getIndividualRecord(input, options) {
       calls.getIndividualRecord.push(input);
-      const id = options?.idOperazioneComune ?? (await this.nextOperationId());
-      operationIds.push(id);
-      const err = failure(id);
-      if (err) throw err;
-      op += 1n;
+      const id = begin(options?.idOperazioneComune);
+      await Promise.resolve(); // answer asynchronously, as ANPR does
       return {
         anprOperationId: String(op),
         subject: { fiscalCode: input.fiscalCode, surname: "BIANCHI", name: "LUCA", citizenships: [] },

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from "@jest/globals";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFileOperationCounter } from "../src/anpr-client/operation-counter.js";
+import { firstLineThenKill } from "./kill-fixture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "op-counter-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -11,25 +11,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const fixture = new URL("./fixtures/reserve-then-hang.ts", import.meta.url).pathname;
 
 /** Runs the fixture, reads the value it reserved, then kills it with SIGKILL. */
-function reserveAndKill(path: string, blockSize: number): Promise<bigint> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", fixture, path, String(blockSize)], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    child.stdout.on("data", (c: Buffer) => {
-      out += c.toString();
-      if (out.endsWith("\n")) {
-        child.kill("SIGKILL");
-      }
-    });
-    child.on("exit", (_code, signal) => {
-      if (signal !== "SIGKILL") return reject(new Error(`fixture exited without being killed: ${err}`));
-      resolve(BigInt(out.trim()));
-    });
-  });
+async function reserveAndKill(path: string, blockSize: number): Promise<bigint> {
+  return BigInt(await firstLineThenKill(fixture, [path, String(blockSize)]));
 }
 
 describe("persistent idOperazioneComune counter", () => {

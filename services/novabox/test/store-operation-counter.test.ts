@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from "@jest/globals";
 import Database from "better-sqlite3";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "../src/store/database.js";
 import { openNovaboxStore } from "../src/store/index.js";
 import { createSqliteOperationCounter } from "../src/store/sqlite-operation-counter.js";
+import { firstLineThenKill } from "./kill-fixture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "store-counter-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -14,23 +14,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const fixture = new URL("./fixtures/store-reserve-then-hang.ts", import.meta.url).pathname;
 
 /** Runs the fixture on `home`, reads the value it reserved, then kills it with SIGKILL. */
-function reserveAndKill(home: string, blockSize: number): Promise<bigint> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", fixture, home, String(blockSize)], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    child.stdout.on("data", (c: Buffer) => {
-      out += c.toString();
-      if (out.endsWith("\n")) child.kill("SIGKILL");
-    });
-    child.on("exit", (_code, signal) => {
-      if (signal !== "SIGKILL") return reject(new Error(`fixture exited without being killed: ${err}`));
-      resolve(BigInt(out.trim()));
-    });
-  });
+async function reserveAndKill(home: string, blockSize: number): Promise<bigint> {
+  return BigInt(await firstLineThenKill(fixture, [home, String(blockSize)]));
 }
 
 describe("SQLite idOperazioneComune counter", () => {
