@@ -37,6 +37,16 @@ import { createQuotaGuard, type LedgerEntry } from "../src/domain/quota.js";
 import { createSsoVerifier, singleKeyResolver } from "#shared/mesh/sso-verifier.js";
 import { quotaMinuteHeader } from "#shared/rpc/mesh-headers.js";
 import { createCertificationHandlers, createConsultationHandlers } from "../src/handlers/tobacconist-handlers.js";
+import {
+  certificationPolicies,
+  consultationPolicies,
+  counterPolicies,
+  createGatewayAuth,
+  discoveryPolicies,
+} from "../src/handlers/auth.js";
+import { createCounterHandlers } from "../src/handlers/counter-handlers.js";
+import { CounterService } from "#gen/novares/counter/v1/counter_service_pb.js";
+import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
 
 const ISSUER = "https://sso.novares.test";
 const AUDIENCE = "novabox";
@@ -108,22 +118,30 @@ function setup(options: { perMinute?: number; upstream?: () => Error | undefined
     clock,
   });
   const ledger: LedgerEntry[] = [];
+  const auth = createGatewayAuth({ sso });
   const transport = createRouterTransport((router) => {
     addConnectService(
       router,
       CertificationService,
-      createCertificationHandlers({
-        router: certificationRouter,
-        sso,
-        quota,
-        clock,
-        ledger: (entry) => Promise.resolve(void ledger.push(entry)),
-      }),
+      auth.guard(
+        CertificationService,
+        createCertificationHandlers({
+          router: certificationRouter,
+          quota,
+          clock,
+          ledger: (entry) => Promise.resolve(void ledger.push(entry)),
+        }),
+        certificationPolicies,
+      ),
     );
     addConnectService(
       router,
       ConsultationService,
-      createConsultationHandlers({ router: consultationRouter, sso, quota }),
+      auth.guard(
+        ConsultationService,
+        createConsultationHandlers({ router: consultationRouter, quota }),
+        consultationPolicies,
+      ),
     );
   });
   return {
@@ -192,6 +210,56 @@ describe("gateway handlers in memory", () => {
       ).code,
     ).toBe(Code.Unauthenticated);
     expect(forwarded).toEqual([]);
+  });
+
+  it("CounterService answers only a verified tobacconist, and Announce stays refused at the gateway whatever its handler does", async () => {
+    const auth = createGatewayAuth({
+      sso: createSsoVerifier({
+        trust: () => ({ keys: singleKeyResolver(key.publicKey), issuer: ISSUER, audience: AUDIENCE }),
+        clock,
+      }),
+    });
+    const announced: unknown[] = [];
+    const transport = createRouterTransport((router) => {
+      addConnectService(
+        router,
+        CounterService,
+        auth.guard(
+          CounterService,
+          createCounterHandlers({ store: createMemoryQuotaStore(), operatorIds: [] }),
+          counterPolicies,
+        ),
+      );
+      // An Announce implementation wired by mistake: the "router-only" policy still refuses it.
+      addConnectService(
+        router,
+        DiscoveryService,
+        auth.guard(
+          DiscoveryService,
+          {
+            announce: () => {
+              announced.push(1);
+              return {};
+            },
+          },
+          discoveryPolicies,
+        ),
+      );
+    });
+    const counter = createClient(CounterService, transport);
+    expect((await failure(counter.listMassExtractionAlerts({}))).code).toBe(Code.Unauthenticated);
+    const signedIn = { headers: { authorization: `Bearer ${await token("TAB-0001")}` } };
+    expect((await counter.getTobacconistAccount({ month: "2026-11" }, signedIn)).month).toBe("2026-11");
+    // The handler sees who the auth step verified: another tobacconist's account is refused.
+    const other = await failure(
+      counter.getTobacconistAccount({ month: "2026-11", tobacconistId: "TAB-0002" }, signedIn),
+    );
+    expect(other.code).toBe(Code.PermissionDenied);
+    expect(other.findDetails(ErrorInfoSchema)[0]?.reason).toBe("TOBACCONIST_MISMATCH");
+    const closed = await failure(createClient(DiscoveryService, transport).announce({}));
+    expect(closed.code).toBe(Code.PermissionDenied);
+    expect(closed.findDetails(ErrorInfoSchema)[0]?.reason).toBe("ANNOUNCEMENTS_GO_TO_ROUTER");
+    expect(announced).toEqual([]);
   });
 
   it("a request naming another tobacconist is refused PERMISSION_DENIED TOBACCONIST_MISMATCH before the router", async () => {

@@ -8,26 +8,25 @@ import type { CounterService } from "#gen/novares/counter/v1/counter_service_pb.
 import { DomainError } from "#shared/runtime/domain-error.js";
 import type { CallContext, ServiceImpl } from "#shared/rpc/grpc-adapter.js";
 import type { QuotaStore } from "../domain/quota.js";
-import type { SsoVerifier } from "#shared/mesh/sso-verifier.js";
-import { requestHeader } from "./forwarding.js";
+import { principalOf } from "#shared/rpc/call-auth.js";
 
 /** Options of {@link createCounterHandlers}. */
 export interface CounterHandlersOptions {
   store: QuotaStore;
-  sso: SsoVerifier;
   /** SSO subjects that are Novares operators (FIT), who see every tobacconist. */
   operatorIds: readonly string[];
 }
 
 /** Creates the CounterService handlers. */
 export function createCounterHandlers(options: CounterHandlersOptions): ServiceImpl<typeof CounterService> {
-  const caller = async (context: CallContext) => {
-    const identity = await options.sso.verify(requestHeader(context, "authorization"));
+  /** The caller the auth step verified (handlers/auth.ts: every CounterService method is "tobacconist"). */
+  const caller = (context: CallContext) => {
+    const { identity } = principalOf(context, "tobacconist");
     return { id: identity.tobacconistId, operator: options.operatorIds.includes(identity.tobacconistId) };
   };
   return {
     listMassExtractionAlerts: async (request, context) => {
-      const who = await caller(context);
+      const who = caller(context);
       const limit = Math.min(1000, request.limit || 100);
       const alerts = (await options.store.alerts(1000))
         .filter((a) => who.operator || a.tobacconistId === who.id)
@@ -44,7 +43,7 @@ export function createCounterHandlers(options: CounterHandlersOptions): ServiceI
       };
     },
     getTobacconistAccount: async (request, context) => {
-      const who = await caller(context);
+      const who = caller(context);
       const month = request.month.trim();
       if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) {
         throw new DomainError(

@@ -1,7 +1,7 @@
 /**
  * novabox.certification.v1.CertificationService and novabox.consultation.v1.ConsultationService at
- * the gateway: every call is authenticated (the SSO token verified, the tobacconist checked or
- * filled in), admitted by the mesh-wide limits (previews, certificates and records: not the type
+ * the gateway: every call comes authenticated by the gateway's auth step (handlers/auth.ts: the SSO
+ * token verified before the handler runs); the handler checks or fills in the tobacconist, admits by the mesh-wide limits (previews, certificates and records: not the type
  * list), and then forwarded unchanged to the router, which routes it to the Comune's box with the
  * tobacconist's mesh-wide count of the last minute (`x-novares-quota-minute`) for the box's own,
  * second-line limit. Nothing reaches the router before the token has been verified. Each certificate
@@ -13,17 +13,16 @@ import type { ConsultationService } from "#gen/novabox/consultation/v1/consultat
 import type { CallContext, GrpcClient, ServiceImpl } from "#shared/rpc/grpc-adapter.js";
 import type { ErrorLogger } from "#shared/rpc/grpc-status.js";
 import type { CallFacts } from "#shared/runtime/observability.js";
-import type { SsoVerifier } from "#shared/mesh/sso-verifier.js";
+import { principalOf } from "#shared/rpc/call-auth.js";
 import { romeMonth, type LedgerEntry, type QuotaGuard } from "../domain/quota.js";
 import { effectiveTobacconistId } from "#shared/mesh/sso-token.js";
 import { quotaMinuteHeader } from "#shared/rpc/mesh-headers.js";
-import { forwardOptions, requestHeader } from "./forwarding.js";
+import { forwardOptions } from "./forwarding.js";
 
 /** Options of the tobacconist-facing handler factories. */
 export interface TobacconistHandlersOptions<S extends typeof CertificationService | typeof ConsultationService> {
   /** The router's client of the same service. */
   router: GrpcClient<S>;
-  sso: SsoVerifier;
   logger?: ErrorLogger;
   /** The mesh-wide limits; none = no gateway limits (the boxes' own still apply). */
   quota?: QuotaGuard;
@@ -36,15 +35,11 @@ export interface TobacconistHandlersOptions<S extends typeof CertificationServic
 }
 
 /**
- * Verifies the caller and returns the request to forward: with `tobacconistId` set to the signed-in
- * tobacconist when the message has that field.
+ * The request to forward for the verified caller (the auth step's principal): with `tobacconistId`
+ * set to the signed-in tobacconist when the message has that field.
  */
-async function authorize<M extends MessageShape<DescMessage>>(
-  sso: SsoVerifier,
-  request: M,
-  context: CallContext,
-): Promise<M> {
-  const identity = await sso.verify(requestHeader(context, "authorization"));
+function authorize<M extends MessageShape<DescMessage>>(request: M, context: CallContext): M {
+  const { identity } = principalOf(context, "tobacconist");
   if (!("tobacconistId" in request)) return request;
   const tobacconistId = effectiveTobacconistId(identity, String(request.tobacconistId));
   return { ...request, tobacconistId };
@@ -58,13 +53,13 @@ function subjectOf(request: MessageShape<DescMessage>): { comuneCode: string; fi
 }
 
 async function forward<M extends MessageShape<DescMessage>, R>(
-  options: Pick<TobacconistHandlersOptions<typeof CertificationService>, "sso" | "quota" | "annotate">,
+  options: Pick<TobacconistHandlersOptions<typeof CertificationService>, "quota" | "annotate">,
   request: M,
   context: CallContext,
   call: (request: M, extra: Record<string, string>) => Promise<R>,
   limited: boolean,
 ): Promise<R> {
-  const authorized = await authorize(options.sso, request, context);
+  const authorized = authorize(request, context);
   const { comuneCode } = subjectOf(authorized);
   options.annotate?.({
     ...(comuneCode ? { comune: comuneCode } : {}),

@@ -29,6 +29,13 @@ import { createDevSsoRoutes, type DevSsoRoutes } from "../handlers/dev-sso-route
 import { consoleClientId, createDevOidcProvider } from "../domain/dev-oidc.js";
 import { createDiscoveryHandlers } from "../handlers/discovery-handlers.js";
 import { createCounterHandlers } from "../handlers/counter-handlers.js";
+import {
+  certificationPolicies,
+  consultationPolicies,
+  counterPolicies,
+  createGatewayAuth,
+  discoveryPolicies,
+} from "../handlers/auth.js";
 import { CounterService } from "#gen/novares/counter/v1/counter_service_pb.js";
 import { createMemoryQuotaStore } from "../domain/memory-quota-store.js";
 import { createAlertDelivery } from "../domain/alert-delivery.js";
@@ -347,6 +354,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       else logger.warn({ reason: r.reason }, "gateway not ready");
     },
   });
+  /** The one auth step of every service the gateway serves (handlers/auth.ts). */
+  const auth = createGatewayAuth({ sso });
   const listeners = createGatewayListeners({
     interceptors: [observability.connectInterceptor],
     ops: createOpsHttpHandler({ observability, readiness: () => withSsoKeyStatus(readiness.current(), ssoKeys) }),
@@ -355,39 +364,53 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       addConnectService(
         router,
         CertificationService,
-        createCertificationHandlers({
-          router: createGrpcClient(CertificationService, channel),
-          sso,
-          logger: handlerLogger,
-          quota,
-          ledger,
-          clock,
-          annotate: (facts) => observability.annotate(facts),
-        }),
+        auth.guard(
+          CertificationService,
+          createCertificationHandlers({
+            router: createGrpcClient(CertificationService, channel),
+            logger: handlerLogger,
+            quota,
+            ledger,
+            clock,
+            annotate: (facts) => observability.annotate(facts),
+          }),
+          certificationPolicies,
+        ),
         handlerLogger,
       );
       addConnectService(
         router,
         ConsultationService,
-        createConsultationHandlers({
-          router: createGrpcClient(ConsultationService, channel),
-          sso,
-          logger: handlerLogger,
-          quota,
-          annotate: (facts) => observability.annotate(facts),
-        }),
+        auth.guard(
+          ConsultationService,
+          createConsultationHandlers({
+            router: createGrpcClient(ConsultationService, channel),
+            logger: handlerLogger,
+            quota,
+            annotate: (facts) => observability.annotate(facts),
+          }),
+          consultationPolicies,
+        ),
         handlerLogger,
       );
       addConnectService(
         router,
         CounterService,
-        createCounterHandlers({ store: quotaStore, sso, operatorIds: quotaOptions.operatorIds ?? [] }),
+        auth.guard(
+          CounterService,
+          createCounterHandlers({ store: quotaStore, operatorIds: quotaOptions.operatorIds ?? [] }),
+          counterPolicies,
+        ),
         handlerLogger,
       );
       addConnectService(
         router,
         DiscoveryService,
-        createDiscoveryHandlers({ router: createGrpcClient(DiscoveryService, channel) }),
+        auth.guard(
+          DiscoveryService,
+          createDiscoveryHandlers({ router: createGrpcClient(DiscoveryService, channel) }),
+          discoveryPolicies,
+        ),
         handlerLogger,
       );
       // grpcurl on the h2c listener: list, describe, and decode the details of every error.
