@@ -9,13 +9,12 @@
  * - `router-only`: refused here — boxes announce and withdraw to a Novares router over mutual TLS,
  *   never through the browsers' door.
  */
-import type { DescService } from "@bufbuild/protobuf";
 import type { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import type { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
 import type { CounterService } from "#gen/novares/counter/v1/counter_service_pb.js";
 import type { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
 import type { SsoVerifier } from "#shared/mesh/sso-verifier.js";
-import { withAuthPolicies, type Authenticate, type AuthPolicies } from "#shared/rpc/call-auth.js";
+import { createAuthStep, type Authenticate, type AuthPolicies, type AuthStep } from "#shared/rpc/call-auth.js";
 import { AnnouncementNotAllowedError } from "../domain/errors.js";
 import { requestHeader } from "./forwarding.js";
 
@@ -54,12 +53,8 @@ export interface GatewayAuthOptions {
   sso: Pick<SsoVerifier, "verify">;
 }
 
-/** The gateway's auth step: `guard` puts a service behind its policies. */
-export interface GatewayAuth {
-  readonly checks: Readonly<Record<GatewayPolicy, Authenticate>>;
-  /** `impl` with `policies` enforced before each method (call-auth.ts `withAuthPolicies`). */
-  guard<S extends DescService, T extends object>(service: S, impl: T, policies: AuthPolicies<S, GatewayPolicy>): T;
-}
+/** The gateway's auth step (#shared/rpc/call-auth.js). */
+export type GatewayAuth = AuthStep<GatewayPolicy>;
 
 /** Creates the {@link GatewayAuth}. */
 export function createGatewayAuth(options: GatewayAuthOptions): GatewayAuth {
@@ -73,5 +68,5 @@ export function createGatewayAuth(options: GatewayAuthOptions): GatewayAuth {
       throw new AnnouncementNotAllowedError();
     },
   };
-  return { checks, guard: (service, impl, policies) => withAuthPolicies(service, impl, policies, checks) };
+  return createAuthStep(checks);
 }

@@ -15,10 +15,9 @@ import type { AlertService } from "#gen/novabox/alert/v1/alert_service_pb.js";
 import type { CertificationService } from "#gen/novabox/certification/v1/certification_service_pb.js";
 import type { ConfigService } from "#gen/novabox/config/v1/config_service_pb.js";
 import type { ConsultationService } from "#gen/novabox/consultation/v1/consultation_service_pb.js";
-import type { DescService } from "@bufbuild/protobuf";
 import { bearerToken as parseBearer } from "#shared/mesh/bearer-token.js";
 import type { MeshPeerGuard } from "#shared/mesh/mesh-peer-guard.js";
-import { withAuthPolicies, type Authenticate, type AuthPolicies } from "#shared/rpc/call-auth.js";
+import { createAuthStep, type Authenticate, type AuthPolicies, type AuthStep } from "#shared/rpc/call-auth.js";
 import type { CallContext } from "#shared/rpc/call-context.js";
 import type { AdminService } from "../domain/admin-service.js";
 import type { BoxSsoVerifier } from "../domain/sso.js";
@@ -77,12 +76,8 @@ export interface BoxAuthOptions {
   peerGuard?: MeshPeerGuard | undefined;
 }
 
-/** The box's auth step: the checks of its policies, and `guard` to put a service behind them. */
-export interface BoxAuth {
-  readonly checks: Readonly<Record<BoxPolicy, Authenticate>>;
-  /** `impl` with `policies` enforced before each method (call-auth.ts `withAuthPolicies`). */
-  guard<S extends DescService, T extends object>(service: S, impl: T, policies: AuthPolicies<S, BoxPolicy>): T;
-}
+/** The box's auth step (#shared/rpc/call-auth.js). */
+export type BoxAuth = AuthStep<BoxPolicy>;
 
 /** Creates the {@link BoxAuth}. */
 export function createBoxAuth(options: BoxAuthOptions): BoxAuth {
@@ -99,7 +94,7 @@ export function createBoxAuth(options: BoxAuthOptions): BoxAuth {
       return { kind: "tobacconist", identity: await options.sso.verify(bearerToken(context)) };
     },
   };
-  return { checks, guard: (service, impl, policies) => withAuthPolicies(service, impl, policies, checks) };
+  return createAuthStep(checks);
 }
 
 /** The token of `authorization: Bearer <token>`, or undefined when absent. */

@@ -95,19 +95,24 @@ export function createBoxPool(options: BoxPoolOptions): BoxPool {
         identity ?? meshIdentityOfSubjectAltName(certificate.subjectaltname),
         instance.comuneCode,
       );
-      if (!refusal) {
-        refusals.delete(key);
-        return undefined;
-      }
-      const message = `${refusal} at ${instanceAddress(instance)}: refused, no call is sent to it`;
-      if (refusals.get(key) !== message)
-        options.logger?.warn(
-          { comuneCode: instance.comuneCode, address: instanceAddress(instance), refusal },
-          "Novabox certificate names another party: connection refused",
-        );
-      refusals.set(key, message);
-      return message;
+      return remember(key, instance, refusal);
     });
+  };
+
+  /** Records (or clears) the identity refusal of a box, logging it once per new message. */
+  const remember = (key: string, instance: Instance, refusal: string | undefined): string | undefined => {
+    if (!refusal) {
+      refusals.delete(key);
+      return undefined;
+    }
+    const message = `${refusal} at ${instanceAddress(instance)}: refused, no call is sent to it`;
+    if (refusals.get(key) !== message)
+      options.logger?.warn(
+        { comuneCode: instance.comuneCode, address: instanceAddress(instance), refusal },
+        "Novabox certificate names another party: connection refused",
+      );
+    refusals.set(key, message);
+    return message;
   };
 
   const open = (instance: Instance, key: string): Entry => {
@@ -132,16 +137,7 @@ export function createBoxPool(options: BoxPoolOptions): BoxPool {
     ? createBoxProbe({
         ...(options.tls ? { tls: options.tls } : {}),
         checkIdentity: options.credentialsFor !== undefined,
-        onIdentity: (key, instance, refusal) => {
-          if (!refusal) return void refusals.delete(key);
-          const message = `${refusal} at ${instanceAddress(instance)}: refused, no call is sent to it`;
-          if (refusals.get(key) !== message)
-            options.logger?.warn(
-              { comuneCode: instance.comuneCode, address: instanceAddress(instance), refusal },
-              "Novabox certificate names another party: connection refused",
-            );
-          refusals.set(key, message);
-        },
+        onIdentity: (key, instance, refusal) => void remember(key, instance, refusal),
       })
     : undefined;
 

@@ -78,6 +78,18 @@ export function withAuthPolicies<S extends DescService, T extends object, P exte
   return wrapped as T;
 }
 
+/** A server's auth step: the checks of its policies, and `guard` to put a service behind them. */
+export interface AuthStep<P extends string> {
+  readonly checks: Readonly<Record<P, Authenticate>>;
+  /** `impl` with `policies` enforced before each method ({@link withAuthPolicies}). */
+  guard<S extends DescService, T extends object>(service: S, impl: T, policies: AuthPolicies<S, P>): T;
+}
+
+/** The {@link AuthStep} of a server whose policies are checked by `checks`. */
+export function createAuthStep<P extends string>(checks: Readonly<Record<P, Authenticate>>): AuthStep<P> {
+  return { checks, guard: (service, impl, policies) => withAuthPolicies(service, impl, policies, checks) };
+}
+
 /** A copy of `context` (its getters kept) carrying `principal`. */
 function withPrincipal(context: CallContext, principal: Principal): CallContext {
   const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(context)) as CallContext;
