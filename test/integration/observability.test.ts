@@ -167,19 +167,30 @@ describe("traces and access log", () => {
     const { traceId, browserSpanId, requestId, issued } = call;
     expect(issued.requestId).toBe(requestId);
 
+    const issue = "novabox.certification.v1.CertificationService/IssueCertificate";
+    // Each process exports its spans in its own batches, so wait for all six (server and client span
+    // of gateway and router, the box's server span, the SOAP span), not just some of them: under
+    // load a client span can reach the receiver after the spans of the hops below it.
+    const expected = [
+      ["gateway", 2],
+      ["gateway", 3],
+      ["router", 2],
+      ["router", 3],
+      ["novabox", 2],
+    ] as const;
     const spans = await waitFor(
       "the spans of gateway, router, box and the SOAP call",
       () => {
         const mine = receiver.spans.filter((s) => s.traceId === traceId);
-        return Promise.resolve(
-          mine.some((s) => s.name.startsWith("ANPR 6001")) && mine.filter((s) => s.kind === 2).length >= 3
-            ? mine
-            : undefined,
-        );
+        const whole =
+          mine.some((s) => s.service === "novabox" && s.name === "ANPR 6001 emissioneCertificato") &&
+          expected.every(([service, kind]) =>
+            mine.some((s) => s.service === service && s.kind === kind && s.name === issue),
+          );
+        return Promise.resolve(whole ? mine : undefined);
       },
       20_000,
     );
-    const issue = "novabox.certification.v1.CertificationService/IssueCertificate";
     const gateway = spans.find((s) => s.service === "gateway" && s.kind === 2 && s.name === issue);
     const gatewayOut = spans.find((s) => s.service === "gateway" && s.kind === 3 && s.name === issue);
     const router = spans.find((s) => s.service === "router" && s.kind === 2 && s.name === issue);
