@@ -139,6 +139,41 @@ describe("SSO verifier", () => {
     expect(() => assertNotRevoked({ revokedTobacconists }, "tab-0043")).not.toThrow();
   });
 
+  it("accepts a kept token again only under the same key, issuer and audience, until it expires, and never skips revocation", async () => {
+    const { verifier, claims, clock, now, setSettings } = setup();
+    const trusted = testSettings({ ssoPublicKeyPem: pem(rsa.publicKey), ssoIssuer: ISSUER, ssoAudience: AUDIENCE });
+    setSettings(trusted);
+    const token = await sign({ ...claims, exp: now + 60 });
+    const first = await verifier.verify(`Bearer ${token}`);
+    first.tobacconistId = "changed by a caller";
+    // Kept: the same answer, not the object a caller changed.
+    await expect(verifier.verify(`Bearer ${token}`)).resolves.toMatchObject({ tobacconistId: "tab-0042" });
+    setSettings({ ...trusted, ssoAudience: "another-box" });
+    await expect(verifier.verify(token)).rejects.toMatchObject({ reason: "TOKEN_WRONG_AUDIENCE" });
+    setSettings({ ...trusted, ssoIssuer: "https://other.test" });
+    await expect(verifier.verify(token)).rejects.toMatchObject({ reason: "TOKEN_WRONG_ISSUER" });
+    const other = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    setSettings({ ...trusted, ssoPublicKeyPem: pem(other.publicKey) });
+    await expect(verifier.verify(token)).rejects.toMatchObject({ reason: "TOKEN_BAD_SIGNATURE" });
+    setSettings(trusted);
+    await expect(verifier.verify(token)).resolves.toMatchObject({ tobacconistId: "tab-0042" });
+    // Revocation is the settings' question at every call, whatever the verifier kept.
+    const revoked = {
+      ...trusted,
+      revokedTobacconists: [{ tobacconistId: "tab-0042", reason: "contract ended", revokedAt: clock() }],
+    };
+    setSettings(revoked);
+    await expect(verifier.verify(token)).resolves.toMatchObject({ tobacconistId: "tab-0042" });
+    expect(() => assertNotRevoked(revoked, "tab-0042")).toThrow(
+      expect.objectContaining({ reason: "TOBACCONIST_REVOKED" }),
+    );
+    setSettings(trusted);
+    clock.advance(89_000);
+    await expect(verifier.verify(token)).resolves.toBeDefined();
+    clock.advance(2_000);
+    await expect(verifier.verify(token)).rejects.toMatchObject({ reason: "TOKEN_EXPIRED" });
+  });
+
   it("is precondition-failed when SSO is not configured or the key is unusable", async () => {
     const { verifier, claims, setSettings } = setup();
     const token = await sign(claims);

@@ -146,6 +146,128 @@ describe("Novabox config store: settings", () => {
   });
 });
 
+describe("Novabox config store: the kept copy of the settings", () => {
+  it("hands out one frozen copy until a change, which the next read sees: through this store or another connection", () => {
+    const home = newHome();
+    const store = openNovaboxStore({ home });
+    store.config.saveSettings({ ...defaultSettings(), operatorId: "OP1", serviceFeeCents: 200 });
+    const first = store.config.getSettings();
+    expect(store.config.getSettings()).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.rateLimits)).toBe(true);
+    expect(() => {
+      first.revokedTobacconists.push({ tobacconistId: "T-1", reason: "x", revokedAt: new Date() });
+    }).toThrow(TypeError);
+    // A change through this store: the next read has it.
+    store.config.saveSettings({
+      ...first,
+      serviceFeeCents: 250,
+      revokedTobacconists: [{ tobacconistId: "T-9", reason: "art. 5.4", revokedAt: new Date() }],
+    });
+    expect(store.config.getSettings().serviceFeeCents).toBe(250);
+    expect(store.config.getSettings().revokedTobacconists.map((r) => r.tobacconistId)).toEqual(["T-9"]);
+    // A change committed by another connection to the same database (another process, a restore).
+    const other = openNovaboxStore({ home });
+    other.config.saveSettings({ ...other.config.getSettings(), serviceFeeCents: 300, revokedTobacconists: [] });
+    other.config.saveCaCertificate(sentinels.caPem, sentinels.caPassword, summary("CN=Other CA"));
+    expect(store.config.getSettings().serviceFeeCents).toBe(300);
+    expect(store.config.getSettings().revokedTobacconists).toEqual([]);
+    expect(store.config.caCertificateSummary()?.subject).toBe("CN=Other CA");
+    store.config.saveCaCertificate(sentinels.caPem, sentinels.caPassword, summary("CN=CA"));
+    expect(store.config.caCertificateSummary()?.subject).toBe("CN=CA");
+    expect(other.config.caCertificateSummary()?.subject).toBe("CN=CA");
+    other.close();
+    store.close();
+  });
+});
+
+describe("Novabox stores: writes in one transaction", () => {
+  const stored = {
+    requestFingerprint: "fp",
+    certificate: {
+      pdf: new Uint8Array([1]),
+      protocolNumber: "P1",
+      anprOperationId: "OP-1",
+      warnings: [],
+      charges: { serviceFeeCents: 200, stampDutyCents: 1600, secretariatFeesCents: 0, totalCents: 1800 },
+      certificateTypes: [1],
+      issuedAt: new Date("2025-01-01T00:00:00.000Z"),
+      requestId: "req-1",
+      replayed: false,
+    },
+    createdAt: new Date("2025-01-01T00:00:00.000Z"),
+  };
+  const row = {
+    operation: "CERTIFICATE_ISSUE",
+    outcome: "SUCCESS",
+    authenticationMethod: "SSO_TOKEN",
+    fiscalCode: "RSSMRA80A01L378X",
+    requestId: "req-1",
+    tobacconistId: "T1",
+    actor: "",
+    anprProtocolNumber: "P1",
+    anprOperationId: "OP-1",
+    anprErrorCode: "",
+    detail: "issued",
+  } as const;
+  const pending = (key: string) => ({
+    tobacconistId: "T1",
+    key,
+    requestFingerprint: "fp",
+    operationId: `NOVABOX${key}`,
+    fiscalCode: "RSSMRA80A01L378X",
+    request: "{}",
+    state: "pending" as const,
+    refusal: "",
+    attempts: 0,
+    lastReason: "",
+    createdAt: new Date("2025-01-01T00:00:00.000Z"),
+    updatedAt: new Date("2025-01-01T00:00:00.000Z"),
+  });
+
+  it("commits an audit row and a settled issuance together, keeps the row when only the settling fails, and undoes both when the work throws", () => {
+    const home = newHome();
+    const store = openNovaboxStore({ home });
+    store.pending.create(pending("k1"));
+    store.atomically(() => {
+      store.audit.append(row);
+      store.pending.settle("T1", "k1", stored);
+    });
+    // The settling fails alone (a trigger refuses to remove k2's pending record): undone alone.
+    store.pending.create(pending("k2"));
+    store.db
+      .prepare(
+        "CREATE TRIGGER refuse_k2 BEFORE DELETE ON pending_issuances WHEN old.key = 'k2' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+      )
+      .run();
+    let settleError: unknown;
+    store.atomically(() => {
+      store.audit.append({ ...row, requestId: "req-2" });
+      try {
+        store.pending.settle("T1", "k2", stored);
+      } catch (err) {
+        settleError = err;
+      }
+    });
+    expect(settleError).toBeDefined();
+    expect(() =>
+      store.atomically(() => {
+        store.audit.append({ ...row, requestId: "req-3" });
+        throw new Error("the work failed");
+      }),
+    ).toThrow("the work failed");
+    store.close();
+    const reopened = openNovaboxStore({ home });
+    expect(reopened.idempotency.get("T1", "k1")?.requestFingerprint).toBe("fp");
+    expect(reopened.pending.get("T1", "k1")).toBeUndefined();
+    expect(reopened.pending.get("T1", "k2")?.key).toBe("k2");
+    expect(reopened.idempotency.get("T1", "k2")).toBeUndefined();
+    const requestIds = [...reopened.audit.export({})].flat().map((e) => e.requestId);
+    expect(requestIds).toEqual(["req-1", "req-2"]);
+    expect(reopened.audit.verify().ok).toBe(true);
+    reopened.close();
+  });
+});
+
 describe("Novabox config store: secrets", () => {
   it("round-trips the credentials and keeps only summaries in clear", () => {
     const home = newHome();

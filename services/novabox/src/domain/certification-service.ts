@@ -40,7 +40,15 @@ import type {
   IssuedCertificate,
   Settings,
 } from "./model.js";
-import type { AnprGateway, AuditLog, Clock, IdempotencyStore, PendingIssuance, PendingIssuanceStore } from "./ports.js";
+import type {
+  AnprGateway,
+  Atomically,
+  AuditLog,
+  Clock,
+  IdempotencyStore,
+  PendingIssuance,
+  PendingIssuanceStore,
+} from "./ports.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import { assertNotRevoked } from "./sso.js";
 import {
@@ -69,6 +77,11 @@ export interface CertificationServiceOptions {
   idempotency: IdempotencyStore;
   /** Requests sent to ANPR without a verified answer yet (one `idOperazioneComune` per key). */
   pending: PendingIssuanceStore;
+  /**
+   * Runs the audit row of a verified certificate and its stored result as one transaction (one
+   * fsync before the answer, not two); default: one after the other, for stores without transactions.
+   */
+  atomically?: Atomically;
   limiter: RateLimiter;
   /** The retry hint given with an unknown outcome, in seconds (default 30). */
   retryAfterSeconds?: number;
@@ -197,6 +210,7 @@ function anprRequest(
 /** Creates the {@link CertificationService}. */
 export function createCertificationService(options: CertificationServiceOptions): CertificationService {
   const { audit, clock } = options;
+  const atomically: Atomically = options.atomically ?? ((work) => work());
   /** Issues in flight per tobacconist+key, so concurrent retries wait for the first instead of calling ANPR twice. */
   const inFlight = new Map<string, Promise<unknown>>();
 
@@ -314,29 +328,34 @@ export function createCertificationService(options: CertificationServiceOptions)
       requestId,
       replayed: false,
     };
-    audit.append(
-      issuedRow(
-        caller,
-        requestId,
-        pending.fiscalCode,
-        result,
-        !fresh || pending.attempts > 0,
-        pending.operationId,
-        stored.facts,
-      ),
-    );
-    try {
-      options.pending.settle(pending.tobacconistId, pending.key, {
-        requestFingerprint: pending.requestFingerprint,
-        certificate: result,
-        createdAt: clock(),
-      });
-    } catch (err) {
-      options.logger?.error(
-        { err, requestId },
-        "could not store the issued certificate; a retry with the same key asks ANPR again under the same id",
+    // The audit row and the stored result commit together, before the answer. Storing the result
+    // may fail on its own (undone alone): the audit row still commits and a retry asks ANPR again
+    // under the same id; an audit row that cannot be written fails the call, as it always did.
+    atomically(() => {
+      audit.append(
+        issuedRow(
+          caller,
+          requestId,
+          pending.fiscalCode,
+          result,
+          !fresh || pending.attempts > 0,
+          pending.operationId,
+          stored.facts,
+        ),
       );
-    }
+      try {
+        options.pending.settle(pending.tobacconistId, pending.key, {
+          requestFingerprint: pending.requestFingerprint,
+          certificate: result,
+          createdAt: clock(),
+        });
+      } catch (err) {
+        options.logger?.error(
+          { err, requestId },
+          "could not store the issued certificate; a retry with the same key asks ANPR again under the same id",
+        );
+      }
+    });
     return result;
   };
 

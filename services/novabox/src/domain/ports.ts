@@ -17,9 +17,20 @@ import type {
   Settings,
 } from "./model.js";
 
+/**
+ * Runs `work` as one transaction of the box's stores: every write it makes commits together,
+ * durably (one commit, one fsync), when it returns, or none of them when it throws. A store write
+ * inside that throws undoes only itself, so `work` may catch it and still commit the others.
+ * `work` is synchronous: nothing may await inside a transaction.
+ */
+export type Atomically = <T>(work: () => T) => T;
+
 /** The configuration: settings plus encrypted secrets and certificate summaries. */
 export interface ConfigStore {
-  /** Current settings (defaults until first saved). */
+  /**
+   * Current settings (defaults until first saved). The object may be shared between calls and is
+   * frozen: copy it to make a changed version.
+   */
   getSettings(): Settings;
   /** Replaces the settings; returns the stored value and its update time. */
   saveSettings(settings: Settings): { settings: Settings; updatedAt: Date };

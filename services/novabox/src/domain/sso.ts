@@ -28,6 +28,13 @@ export interface BoxSsoVerifierOptions {
    * #shared/sso-key-set.js with global fetch.
    */
   createKeySet?: (source: SsoKeySource) => SsoKeySet;
+  /**
+   * Verified tokens kept by their exact text until they expire (default 1024, 0 = verify every
+   * call): a tobacconist's next call with the same token skips the signature check, under the same
+   * keys, issuer and audience only (#shared/mesh/sso-verifier.js `verifiedTokens`). Revocation is
+   * read from the settings at every call all the same ({@link assertNotRevoked}).
+   */
+  verifiedTokens?: number;
 }
 
 /** Verifies tobacconists' SSO tokens with the box's settings. */
@@ -116,6 +123,7 @@ export function createBoxSsoVerifier(options: BoxSsoVerifierOptions): BoxSsoVeri
     },
     clock: options.clock,
     bareTokenAccepted: true,
+    verifiedTokens: options.verifiedTokens ?? 1024,
     ...(options.clockToleranceSeconds !== undefined ? { clockToleranceSeconds: options.clockToleranceSeconds } : {}),
   });
 

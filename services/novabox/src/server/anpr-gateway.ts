@@ -96,14 +96,24 @@ export function createAnprGatewayFactory(options: AnprGatewayFactoryOptions): An
     const s = options.config.getSettings();
     return s.anprBaseUrl || anprEndpoints[s.environment];
   };
-  const stampOf = () =>
-    JSON.stringify([
-      options.config.getSettings(),
-      options.config.caCertificateSummary()?.sha256Fingerprint,
-      options.config.caCertificateSummary()?.uploadedAt,
-      options.config.workstationCertificateSummary()?.sha256Fingerprint,
-      options.config.workstationCertificateSummary()?.uploadedAt,
+  /** The last stamp and the objects it was made of: the store hands out the same objects until a change. */
+  let lastStamp: { of: readonly unknown[]; stamp: string } | undefined;
+  const stampOf = () => {
+    const settings = options.config.getSettings();
+    const ca = options.config.caCertificateSummary();
+    const workstation = options.config.workstationCertificateSummary();
+    const of = [settings, ca, workstation];
+    if (lastStamp && of.every((o, i) => o === lastStamp!.of[i])) return lastStamp.stamp;
+    const stamp = JSON.stringify([
+      settings,
+      ca?.sha256Fingerprint,
+      ca?.uploadedAt,
+      workstation?.sha256Fingerprint,
+      workstation?.uploadedAt,
     ]);
+    lastStamp = { of, stamp };
+    return stamp;
+  };
 
   const build = async (candidate: CandidateCredentials = {}): Promise<AnprClient> => {
     const settings = options.config.getSettings();

@@ -200,6 +200,7 @@ export async function startNovabox(options: StartNovaboxOptions): Promise<Runnin
     audit,
     idempotency: store.idempotency,
     pending: store.pending,
+    atomically: store.atomically,
     limiter,
     clock,
     newRequestId: randomUUID,

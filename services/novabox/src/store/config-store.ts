@@ -2,6 +2,13 @@
  * The SQLite {@link ConfigStore}: settings as one JSON document (defaults filled in on read, so a
  * field added later needs no migration), certificate summaries in clear (they are what the panel
  * may show), and the credentials sealed in the `secrets` table (see secret-box.ts).
+ *
+ * Settings and certificate summaries are read on every call a box serves (several times per
+ * certificate: the SSO check, the limits, the ANPR client's configuration stamp), so the store keeps
+ * the last decoded copy (frozen: callers share it) and reads the database again only after a change:
+ * any write through this store drops the copy, and a commit by another connection to the database
+ * (another process on the same ANPR_HOME, a restore) moves SQLite's `PRAGMA data_version`, which is
+ * checked at every read (issue 16). Secrets are not kept: they are read and opened when asked for.
  */
 import {
   defaultAnprInterfaceVersion,
@@ -132,6 +139,15 @@ interface SummaryRow {
   not_after: number;
 }
 
+/** Freezes `settings` and everything in it a caller could change, so a shared copy stays what was stored. */
+function freezeSettings(settings: Settings): Settings {
+  for (const r of settings.revokedTobacconists) Object.freeze(r);
+  Object.freeze(settings.revokedTobacconists);
+  Object.freeze(settings.enabledCertificateTypes);
+  Object.freeze(settings.rateLimits);
+  return Object.freeze(settings);
+}
+
 /** Options for {@link createConfigStore}. */
 export interface ConfigStoreOptions {
   db: SqliteDatabase;
@@ -164,6 +180,27 @@ export function createConfigStore(options: ConfigStoreOptions): ConfigStore {
        not_before = excluded.not_before, not_after = excluded.not_after`,
   );
 
+  const dataVersion = db.prepare<[], number>("PRAGMA data_version").pluck();
+  /** The decoded settings and summaries as of `version` (see the module documentation). */
+  let cache: {
+    version: number;
+    settings?: Settings;
+    summaries: Map<string, CertificateSummary | undefined>;
+  } = { version: Number.NaN, summaries: new Map() };
+  const current = () => {
+    const version = dataVersion.get()!;
+    if (version !== cache.version) cache = { version, summaries: new Map() };
+    return cache;
+  };
+  /** Runs a write of this store and drops the cached copies, whether or not it committed. */
+  const writing = <T>(write: () => T): T => {
+    try {
+      return write();
+    } finally {
+      cache = { version: Number.NaN, summaries: new Map() };
+    }
+  };
+
   const readSecret = (name: string): Buffer | undefined => {
     const row = selectSecret.get(name);
     return row === undefined ? undefined : box.open(name, row.ciphertext);
@@ -182,9 +219,16 @@ export function createConfigStore(options: ConfigStoreOptions): ConfigStore {
       s.notAfter.getTime(),
     );
   const readSummary = (kind: string): CertificateSummary | undefined => {
+    const cached = current();
+    if (cached.summaries.has(kind)) return cached.summaries.get(kind);
+    const summary = readStoredSummary(kind);
+    cached.summaries.set(kind, summary);
+    return summary;
+  };
+  const readStoredSummary = (kind: string): CertificateSummary | undefined => {
     const row = selectSummary.get(kind);
     if (row === undefined) return undefined;
-    return {
+    return Object.freeze({
       uploadedAt: new Date(row.uploaded_at),
       sha256Fingerprint: row.sha256_fingerprint,
       subject: row.subject,
@@ -192,7 +236,7 @@ export function createConfigStore(options: ConfigStoreOptions): ConfigStore {
       serialNumber: row.serial_number,
       notBefore: new Date(row.not_before),
       notAfter: new Date(row.not_after),
-    };
+    });
   };
 
   const saveCa = db.transaction((pem: string, password: string, summary: CertificateSummary) => {
@@ -219,13 +263,17 @@ export function createConfigStore(options: ConfigStoreOptions): ConfigStore {
 
   return {
     getSettings() {
-      const row = selectSettings.get();
-      return row === undefined ? defaultSettings() : fromStored(row.json);
+      const cached = current();
+      if (cached.settings === undefined) {
+        const row = selectSettings.get();
+        cached.settings = freezeSettings(row === undefined ? defaultSettings() : fromStored(row.json));
+      }
+      return cached.settings;
     },
     saveSettings(settings) {
       const json = JSON.stringify(toStored(settings));
       const updatedAt = now();
-      upsertSettings.run(json, updatedAt.getTime());
+      writing(() => upsertSettings.run(json, updatedAt.getTime()));
       return { settings: fromStored(json), updatedAt };
     },
     getSecrets() {
@@ -243,13 +291,13 @@ export function createConfigStore(options: ConfigStoreOptions): ConfigStore {
       return secrets;
     },
     saveCaCertificate(pem, password, summary) {
-      saveCa.immediate(pem, password, summary);
+      writing(() => saveCa.immediate(pem, password, summary));
     },
     saveWorkstationCertificate(pkcs12, pin, keyPem, summary) {
-      saveWorkstation.immediate(pkcs12, pin, keyPem, summary);
+      writing(() => saveWorkstation.immediate(pkcs12, pin, keyPem, summary));
     },
     saveWorkstationKey(pkcs12, keyPem) {
-      return saveKeyOf.immediate(Buffer.from(pkcs12), keyPem);
+      return writing(() => saveKeyOf.immediate(Buffer.from(pkcs12), keyPem));
     },
     caCertificateSummary: () => readSummary("ca"),
     workstationCertificateSummary: () => readSummary("workstation"),

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { OperationCounter } from "../anpr-client/operation-counter.js";
-import type { AdminStore, AuditLog, Clock, ConfigStore, PendingIssuanceStore } from "../domain/ports.js";
+import type { AdminStore, Atomically, AuditLog, Clock, ConfigStore, PendingIssuanceStore } from "../domain/ports.js";
 import { createAdminStore } from "./admin-store.js";
 import { openAuditChain } from "./audit-chain.js";
 import { createAuditLog, type AuditChainKey } from "./audit-log.js";
@@ -67,6 +67,11 @@ export interface NovaboxStore {
   /** Certificate requests sent to ANPR without a verified answer yet. */
   pending: PendingIssuanceStore;
   operationCounter: OperationCounter;
+  /**
+   * Runs writes of these stores as one transaction (one fsync instead of one per write: the
+   * certificate's audit row and its stored result commit together, issue 16).
+   */
+  atomically: Atomically;
   /** The 32-byte HMAC key of admin session JWTs: random on first open, stored encrypted (a copy each call). */
   sessionKey(): Uint8Array;
   /** The audit chain key and v1 boundary (see audit-chain.ts). */
@@ -103,7 +108,10 @@ export function openNovaboxStore(options: NovaboxStoreOptions): NovaboxStore {
     });
     const sessionKey = loadSessionKey.immediate();
     const auditChain = openAuditChain({ db, secretBox, now });
+    // Each store's own transactions become savepoints inside (better-sqlite3 nests them that way).
+    const unit = db.transaction((work: () => unknown) => work());
     return {
+      atomically: <T>(work: () => T) => unit.immediate(work) as T,
       config: createConfigStore({ db, secretBox, now }),
       admin: createAdminStore({ db, now }),
       audit: createAuditLog({ db, now, chain: auditChain }),

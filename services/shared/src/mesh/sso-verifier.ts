@@ -44,6 +44,15 @@ export interface SsoVerifierOptions {
    * the Bearer scheme, RFC 6750 §2.1).
    */
   bareTokenAccepted?: boolean;
+  /**
+   * How many verified tokens to keep, by their exact text, so the same token's next call skips the
+   * signature check (default 0: every call verifies). A kept token is accepted again only while it
+   * has not expired (`exp` with the same tolerance), and only against the same trust: the same key
+   * set, issuer and audience, and the same key still published under its `kid`; anything else
+   * verifies it afresh. What a token says never changes (it is signed), so nothing else can differ.
+   * Whether the tobacconist may act (revocation) is not this verifier's question and is not kept.
+   */
+  verifiedTokens?: number;
 }
 
 /** Verifies tobacconists' SSO tokens. */
@@ -55,8 +64,68 @@ export interface SsoVerifier {
   verify(authorization: string | undefined): Promise<TobacconistIdentity>;
 }
 
+/** A verified token kept by {@link createSsoVerifier} (`verifiedTokens`). */
+interface VerifiedToken {
+  identity: TobacconistIdentity;
+  /** The trust it was verified against. */
+  keys: SsoKeyResolver;
+  issuer: string;
+  audience: string;
+  kid: string | undefined;
+  key: KeyObject;
+  /** Epoch ms from which jose would refuse it as expired (`exp` plus the tolerance). */
+  expiresAtMs: number;
+}
+
+/** The `kid` of a JWT's protected header, without verifying anything (undefined when unreadable). */
+function kidOf(raw: string): string | undefined {
+  const dot = raw.indexOf(".");
+  if (dot <= 0) return undefined;
+  try {
+    const header = JSON.parse(Buffer.from(raw.slice(0, dot), "base64url").toString("utf8")) as { kid?: unknown };
+    return typeof header.kid === "string" ? header.kid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Creates the {@link SsoVerifier}. */
 export function createSsoVerifier(options: SsoVerifierOptions): SsoVerifier {
+  const toleranceSeconds = options.clockToleranceSeconds ?? 30;
+  const capacity = Math.max(0, Math.floor(options.verifiedTokens ?? 0));
+  const verified = new Map<string, VerifiedToken>();
+
+  /** The kept verification of `raw`, if it still holds under `trust` at `now`. */
+  const kept = async (raw: string, trust: SsoVerifierTrust, now: Date): Promise<TobacconistIdentity | undefined> => {
+    const entry = verified.get(raw);
+    if (!entry) return undefined;
+    if (
+      now.getTime() >= entry.expiresAtMs ||
+      entry.keys !== trust.keys ||
+      entry.issuer !== trust.issuer ||
+      entry.audience !== trust.audience
+    ) {
+      verified.delete(raw);
+      return undefined;
+    }
+    const found = await trust.keys.keyFor(entry.kid);
+    if (found?.key !== entry.key) {
+      verified.delete(raw);
+      return undefined;
+    }
+    return { ...entry.identity };
+  };
+
+  const keep = (raw: string, entry: VerifiedToken) => {
+    if (verified.size >= capacity) {
+      // Expired ones first; then the oldest kept (a Map iterates in insertion order).
+      const nowMs = options.clock().getTime();
+      for (const [token, e] of verified) if (nowMs >= e.expiresAtMs) verified.delete(token);
+      if (verified.size >= capacity) verified.delete(verified.keys().next().value!);
+    }
+    verified.set(raw, entry);
+  };
+
   return {
     async verify(authorization) {
       if (!options.bareTokenAccepted && !bearerToken(authorization))
@@ -65,12 +134,28 @@ export function createSsoVerifier(options: SsoVerifierOptions): SsoVerifier {
           "no SSO token: sign in to Novares and send the token as `authorization: Bearer <token>`",
         );
       const trust = options.trust();
-      return verifySsoTokenWithKeys(
-        authorization,
-        trust.keys,
-        { issuer: trust.issuer, audience: trust.audience },
-        { now: options.clock(), clockToleranceSeconds: options.clockToleranceSeconds ?? 30 },
-      );
+      const now = options.clock();
+      const expected = { issuer: trust.issuer, audience: trust.audience };
+      const verifyOptions = { now, clockToleranceSeconds: toleranceSeconds };
+      const raw = capacity > 0 ? bearerToken(authorization, { bareAccepted: true }) : undefined;
+      if (!raw) return verifySsoTokenWithKeys(authorization, trust.keys, expected, verifyOptions);
+      const hit = await kept(raw, trust, now);
+      if (hit) return hit;
+      // The key is looked up before verifying: if the set changes in between, the kept entry names
+      // the older key and the next call simply verifies again.
+      const kid = kidOf(raw);
+      const found = await trust.keys.keyFor(kid);
+      const identity = await verifySsoTokenWithKeys(raw, trust.keys, expected, verifyOptions);
+      if (found)
+        keep(raw, {
+          identity: { ...identity },
+          keys: trust.keys,
+          ...expected,
+          kid,
+          key: found.key,
+          expiresAtMs: (identity.expiresAt.getTime() / 1000 + toleranceSeconds) * 1000,
+        });
+      return identity;
     },
   };
 }
