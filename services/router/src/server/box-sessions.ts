@@ -76,7 +76,7 @@ interface Entry {
 const noop = () => {};
 
 /** A ServiceError as grpc-js would report it. */
-function serviceError(code: number, details: string, metadata = new Metadata()): ServiceError {
+export function serviceError(code: number, details: string, metadata = new Metadata()): ServiceError {
   const name = (GrpcCode as unknown as Record<number, string>)[code] ?? String(code);
   return Object.assign(new Error(`${code} ${name}: ${details}`), { code, details, metadata });
 }
@@ -190,6 +190,40 @@ function cancelledOnClient(this: BoxCall): void {
   this.cancel(GrpcCode.CANCELLED, "Cancelled on client");
 }
 
+/**
+ * The TLS `checkServerIdentity` of a connection to `instance`: the host must match the box's
+ * certificate, and (with `checkIdentity`) the certificate must name the Comune the connection is
+ * for; a refusal is logged once and kept in `refusals` under `key` (the forwarder answers
+ * PERMISSION_DENIED with it), an accepted certificate clears it.
+ */
+export function boxIdentityCheck(
+  instance: Instance,
+  key: string,
+  refusals: Map<string, string>,
+  options: Pick<BoxSessionsOptions, "checkIdentity" | "logger">,
+): (servername: string, certificate: PeerCertificate) => Error | undefined {
+  const host = instance.host;
+  const authority = instanceAddress(instance);
+  return (_servername, certificate) => {
+    const hostError = tlsCheckServerIdentity(host, certificate);
+    if (hostError) return hostError;
+    if (!options.checkIdentity) return undefined;
+    const refusal = boxIdentityRefusal(meshIdentityOfSubjectAltName(certificate.subjectaltname), instance.comuneCode);
+    if (!refusal) {
+      refusals.delete(key);
+      return undefined;
+    }
+    const message = `${refusal} at ${authority}: refused, no call is sent to it`;
+    if (refusals.get(key) !== message)
+      options.logger?.warn(
+        { comuneCode: instance.comuneCode, address: authority, refusal },
+        "Novabox certificate names another party: connection refused",
+      );
+    refusals.set(key, message);
+    return new Error(message);
+  };
+}
+
 /** Creates an empty {@link BoxSessions}. */
 export function createBoxSessions(options: BoxSessionsOptions): BoxSessions {
   const entries = new Map<string, Entry>();
@@ -202,24 +236,7 @@ export function createBoxSessions(options: BoxSessionsOptions): BoxSessions {
     const authority = instanceAddress(instance);
     const tls = options.tls?.();
     const entry: Entry = { session: undefined as unknown as ClientHttp2Session, connected: false, failure: undefined };
-    const checkServerIdentity = (_servername: string, certificate: PeerCertificate): Error | undefined => {
-      const hostError = tlsCheckServerIdentity(host, certificate);
-      if (hostError) return hostError;
-      if (!options.checkIdentity) return undefined;
-      const refusal = boxIdentityRefusal(meshIdentityOfSubjectAltName(certificate.subjectaltname), instance.comuneCode);
-      if (!refusal) {
-        refusals.delete(key);
-        return undefined;
-      }
-      const message = `${refusal} at ${authority}: refused, no call is sent to it`;
-      if (refusals.get(key) !== message)
-        options.logger?.warn(
-          { comuneCode: instance.comuneCode, address: authority, refusal },
-          "Novabox certificate names another party: connection refused",
-        );
-      refusals.set(key, message);
-      return new Error(message);
-    };
+    const checkServerIdentity = boxIdentityCheck(instance, key, refusals, options);
     entry.session = connect(
       `${scheme}://${authority}`,
       tls

@@ -20,8 +20,6 @@ export interface ConsulRead<T> {
   body: T;
   index: bigint;
   bytes: number;
-  /** Milliseconds spent parsing the JSON body (the rest of a read is Consul and the wire). */
-  parseMs: number;
 }
 
 /** A Consul HTTP error (status 0 = no answer at all). */
@@ -96,7 +94,7 @@ export function createConsulHttp(options: ConsulHttpOptions): ConsulHttp {
     deadlineMs: number,
     signal?: AbortSignal,
     allowNotFound = false,
-  ): Promise<{ text: string; index: bigint; bytes: number }> => {
+  ): Promise<{ text: string; index: bigint }> => {
     const url = new URL(base + path);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     // One controller per request, aborted by the deadline or the caller's signal and detached from
@@ -125,13 +123,12 @@ export function createConsulHttp(options: ConsulHttpOptions): ConsulHttp {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
     }
-    const bytes = method === "GET" ? Buffer.byteLength(text) : 0;
-    bytesDownloaded += bytes;
+    if (method === "GET") bytesDownloaded += Buffer.byteLength(text);
     // A KV prefix with no keys answers 404 with a valid index: an empty list for a blocking read.
-    if (res.status === 404 && method === "GET" && allowNotFound) return { text: "", index: indexOf(res), bytes };
+    if (res.status === 404 && method === "GET" && allowNotFound) return { text: "", index: indexOf(res) };
     if (!res.ok)
       throw new ConsulHttpError(res.status, `Consul ${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
-    return { text, index: indexOf(res), bytes };
+    return { text, index: indexOf(res) };
   };
 
   return {
@@ -148,10 +145,9 @@ export function createConsulHttp(options: ConsulHttpOptions): ConsulHttp {
       const deadline = blocking
         ? blocking.waitSeconds * 1000 + (blocking.waitSeconds * 1000) / 16 + timeoutMs
         : timeoutMs;
-      const { text, index, bytes } = await request("GET", path, q, undefined, deadline, signal, true);
-      const parsing = performance.now();
-      const body = (text ? JSON.parse(text) : null) as T;
-      return { body, index, bytes, parseMs: performance.now() - parsing };
+      const before = bytesDownloaded;
+      const { text, index } = await request("GET", path, q, undefined, deadline, signal, true);
+      return { body: (text ? JSON.parse(text) : null) as T, index, bytes: bytesDownloaded - before };
     },
     async txn(ops) {
       await request("PUT", "/v1/txn", {}, JSON.stringify(ops), timeoutMs);

@@ -48,6 +48,9 @@ const environment = z.object({
   ROUTER_HEALTH_INTERVAL_MS: z.coerce.number().int().positive().optional(),
   // Embedded mode: where the audit checkpoints the router witnesses are kept (a file per instance).
   ROUTER_WITNESS_DIR: z.string().optional(),
+  // The forwarding data plane: "frames" (the router's own HTTP/2 engine, server/h2/) or "node-http2"
+  // (the earlier node:http2 sessions); unset = startRouter's default (README, "Performance").
+  ROUTER_DATA_PLANE: z.enum(["frames", "node-http2"]).optional(),
   LOG_LEVEL: env.logLevel(),
 });
 
@@ -120,6 +123,7 @@ const router = await startRouter({
   ...(consul ? { consul } : {}),
   // The audit witness needs the mesh CA to check the boxes' signatures: on whenever TLS is.
   ...(mesh ? { witness: config.ROUTER_WITNESS_DIR ? { dir: config.ROUTER_WITNESS_DIR } : {} } : {}),
+  ...(config.ROUTER_DATA_PLANE ? { dataPlane: config.ROUTER_DATA_PLANE } : {}),
 });
 logger.info(
   {

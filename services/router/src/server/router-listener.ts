@@ -102,7 +102,7 @@ export function createPeerHandoff(): PeerHandoff {
 }
 
 /** One end of an in-process connection: what one end writes, the other reads (with backpressure). */
-class PairedStream extends Duplex {
+export class PairedStream extends Duplex {
   other!: PairedStream;
   private resumeWriter: (() => void) | undefined;
 
@@ -128,7 +128,8 @@ class PairedStream extends Duplex {
   }
 }
 
-function streamPair(): [PairedStream, PairedStream] {
+/** An in-process connection: two paired streams (what one end writes, the other reads). */
+export function streamPair(): [PairedStream, PairedStream] {
   const a = new PairedStream();
   const b = new PairedStream();
   a.other = b;
@@ -160,7 +161,8 @@ export interface RouterListener {
 }
 
 const noop = () => {};
-const hopHeaders = new Set([
+/** Request headers never relayed to the in-process grpc-js server (hop-by-hop, and the peer token a client may have forged). */
+export const hopHeaders: ReadonlySet<string> = new Set([
   meshPeerHeader,
   "connection",
   "keep-alive",

@@ -26,6 +26,9 @@ import { createDiscoveryHandlers } from "../handlers/discovery-handlers.js";
 import { createForwardingHandlers } from "../handlers/forwarding-handlers.js";
 import { createBoxPool } from "./box-pool.js";
 import { createBoxSessions } from "./box-sessions.js";
+import { createFramesBoxSessions } from "./h2/frames-box-sessions.js";
+import { createFramesForwarder } from "./h2/frames-forwarder.js";
+import { startFramesListener } from "./h2/frames-listener.js";
 import { createHttp2Forwarder, type ForwardingHandler } from "./http2-forwarder.js";
 import { rawUnaryHandler } from "./raw-unary.js";
 import { createPeerHandoff, startRouterListener, type RouterListener } from "./router-listener.js";
@@ -108,7 +111,18 @@ export interface StartRouterOptions {
    * without one). Omitted = checkpoints are ignored.
    */
   witness?: { dir?: string; maxCheckpoints?: number };
+  /**
+   * The forwarding data plane: "frames" (default) — the router's own HTTP/2 connection engine
+   * (h2/h2-connection.ts) on its port and towards the boxes; "node-http2" — node:http2 sessions
+   * (router-listener.ts, http2-forwarder.ts, box-sessions.ts), the earlier data plane, kept selectable.
+   */
+  dataPlane?: RouterDataPlane;
 }
+
+/** The router's forwarding data planes (see {@link StartRouterOptions.dataPlane}). */
+export type RouterDataPlane = "frames" | "node-http2";
+/** The data plane when none is chosen. */
+export const defaultDataPlane: RouterDataPlane = "frames";
 
 /** A running router. */
 export interface RunningRouter {
@@ -142,7 +156,8 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     throw new Error(
       "a router on TLS takes its certificate from meshIdentity (createMeshTls): pass it, or insecure credentials for a plaintext router",
     );
-  const sessions = createBoxSessions({
+  const frames = (options.dataPlane ?? defaultDataPlane) === "frames";
+  const sessions = (frames ? createFramesBoxSessions : createBoxSessions)({
     ...(mesh ? { tls: () => mesh.material(), checkIdentity: true } : {}),
     observability,
     logger: logger.child({ component: "box-sessions" }),
@@ -308,17 +323,6 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       logger,
     ),
   );
-  // ListInstances too: a page is up to 5,000 instances (~0.5 MB), which the relay copied through two
-  // more HTTP/2 connections and their flow-control windows inside the process; a router joining a
-  // national directory took seconds to serve its first full listing (bench/directory-scale).
-  forwarded.set(
-    grpcMethodPath(DiscoveryService.method.listInstances),
-    rawUnaryHandler(
-      DiscoveryService.method.listInstances,
-      (request, context) => discovery.listInstances(request, context),
-      logger,
-    ),
-  );
   for (const [service, handlers] of [
     [CertificationService, forwarding.certification],
     [ConsultationService, forwarding.consultation],
@@ -326,7 +330,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   ] as const)
     for (const method of service.methods)
       if (handlers[method.name]) forwarded.set(grpcMethodPath(method), handlers[method.name] as ForwardingHandler);
-  const forwarder = createHttp2Forwarder({ handlers: forwarded, observability });
+  const forwarderOptions = { handlers: forwarded, observability };
   // Every other service runs on grpc-js behind the listener (router-listener.ts). The forwarded
   // services are registered without handlers only so that reflection describes them: their
   // streams never reach grpc-js.
@@ -349,15 +353,17 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   let listener: RouterListener;
   let ops: OpsHttpServer | undefined;
   try {
-    listener = await startRouterListener({
+    const listenerOptions = {
       host: options.host ?? "127.0.0.1",
       port: options.port ?? 0,
       ...(mesh ? { tls: mesh } : {}),
-      forwarder,
       grpc: grpc.server,
       handoff,
       logger,
-    });
+    };
+    listener = frames
+      ? await startFramesListener({ ...listenerOptions, forwarder: createFramesForwarder(forwarderOptions) })
+      : await startRouterListener({ ...listenerOptions, forwarder: createHttp2Forwarder(forwarderOptions) });
     if (options.opsPort !== undefined) {
       ops = await startOpsHttpServer(
         createOpsHttpHandler({ observability, readiness: () => telemetry.readiness() }),
