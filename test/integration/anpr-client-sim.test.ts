@@ -377,7 +377,7 @@ describe("the simulator refuses what ANPR refuses", () => {
 
   it("a reused idOperazioneComune for another service is refused with EN079", async () => {
     const c = await client();
-    const id = await c.nextOperationId();
+    const id = c.nextOperationId();
     await c.getIndividualRecord({ fiscalCode: mario.fiscalCode }, { idOperazioneComune: id });
     const refused = await c
       .issueCertificate(certificateRequest([1]), { idOperazioneComune: id })
@@ -392,7 +392,7 @@ describe("idOperazioneComune per Comune (italia/anpr#596, #1836, #3822)", () => 
   it("the same id for the same service replays the stored answer, from any workstation of the Comune, whatever the new request says", async () => {
     const a = await client({ workstationId: "POSTA" });
     const b = await client({ workstationId: "POSTB" });
-    const id = await a.nextOperationId();
+    const id = a.nextOperationId();
     const first = await a.issueCertificate(certificateRequest([1]), { idOperazioneComune: id });
     const again = await b.issueCertificate(certificateRequest([1]), { idOperazioneComune: id });
     expect(again.protocolNumber).toBe(first.protocolNumber);
@@ -416,8 +416,8 @@ describe("idOperazioneComune per Comune (italia/anpr#596, #1836, #3822)", () => 
 
   it("accepts a unique id that arrives after a higher one (requests overtake each other)", async () => {
     const c = await client();
-    const low = await c.nextOperationId();
-    const high = await c.nextOperationId();
+    const low = c.nextOperationId();
+    const high = c.nextOperationId();
     await c.issueCertificate(certificateRequest([1]), { idOperazioneComune: high });
     const late = await c.issueCertificate(certificateRequest([1]), { idOperazioneComune: low });
     expect(late.idOperazioneComune).toBe(low);
@@ -481,7 +481,7 @@ describe("answers that must never reach the caller", () => {
 
   it("afterProcessing: the act exists at ANPR although the answer was lost; the same id gets it back", async () => {
     const c = await client();
-    const id = await c.nextOperationId();
+    const id = c.nextOperationId();
     sim.server.setFaults({ ...noFaults, afterProcessing: true, dropConnection: true });
     const lost = await c.issueCertificate(certificateRequest([1]), { idOperazioneComune: id }).catch((e: unknown) => e);
     expect(lost).toBeInstanceOf(AnprUnavailableError);

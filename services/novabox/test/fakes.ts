@@ -206,7 +206,7 @@ export function fakeGateway(
   return {
     calls,
     operationIds,
-    nextOperationId: () => Promise.resolve(nextId()),
+    nextOperationId: () => nextId(),
     async issueCertificate(input, options) {
       calls.issueCertificate.push(input);
       const id = begin(options?.idOperazioneComune);

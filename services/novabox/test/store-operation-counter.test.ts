@@ -49,6 +49,37 @@ describe("SQLite idOperazioneComune counter", () => {
     expect(row.mark).toBe(1000n);
   });
 
+  it("reserves inside the caller's transaction: durable with its commit, gone with its rollback, never handed out twice", () => {
+    const home = join(dir, "in-transaction");
+    const store = openNovaboxStore({ home, operationCounterClock: () => 5000n });
+    const mark = () =>
+      (
+        store.db.prepare("SELECT reserved_up_to AS mark FROM operation_counter").safeIntegers(true).get() as {
+          mark: bigint;
+        }
+      ).mark;
+    const committed = store.atomically(() => store.operationCounter.take());
+    expect(committed).toBe(5000n);
+    expect(mark()).toBe(5000n);
+    let rolledBack = 0n;
+    expect(() =>
+      store.atomically(() => {
+        rolledBack = store.operationCounter.take();
+        throw new Error("the record beside it could not be written");
+      }),
+    ).toThrow("could not be written");
+    expect(rolledBack).toBe(5001n);
+    // Its reservation is gone with the transaction (the value was never sent)...
+    expect(mark()).toBe(5000n);
+    // ...and this process still never hands it out again.
+    expect(store.operationCounter.take()).toBe(5002n);
+    expect(mark()).toBe(5002n);
+    store.close();
+    const reopened = openNovaboxStore({ home, operationCounterClock: () => 5000n });
+    expect(reopened.operationCounter.take()).toBe(5003n);
+    reopened.close();
+  });
+
   it("never hands out the same value twice to concurrent callers", async () => {
     const store = openNovaboxStore({ home: join(dir, "b"), operationCounterBlockSize: 7 });
     const values = await Promise.all(Array.from({ length: 50 }, () => store.operationCounter.next()));

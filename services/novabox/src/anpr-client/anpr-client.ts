@@ -259,7 +259,7 @@ export function createAnprClient(options: AnprClientOptions): Promise<AnprClient
   };
 
   return Promise.resolve({
-    nextOperationId: () => operationIds.next(),
+    nextOperationId: () => operationIds.take(),
     async issueCertificate(input, callOptions) {
       const head = await testata(callOptions?.idOperazioneComune);
       const root = await call(certificazione, buildRichiesta6001(head, input));

@@ -13,6 +13,12 @@ import { dirname } from "node:path";
 export interface OperationCounter {
   /** The next value: greater than every value this counter ever returned, durably recorded first. */
   next(): Promise<bigint>;
+  /**
+   * {@link next}, synchronously. A counter kept in a database records the value in the caller's
+   * transaction when there is one (durable when that commits, and rolled back with it, so a value
+   * is never sent unless its record committed), else in its own.
+   */
+  take(): bigint;
 }
 
 /** Options for {@link createFileOperationCounter}. */
@@ -94,5 +100,6 @@ export function createFileOperationCounter(options: FileOperationCounterOptions)
       queue = result.catch(() => undefined);
       return result;
     },
+    take,
   };
 }

@@ -48,10 +48,15 @@ export function formatOperationId(component: string, sequence: bigint): string {
 export interface OperationIds {
   /** The next id of this box: durably reserved before it is returned. */
   next(): Promise<string>;
+  /** {@link next}, synchronously: reserved in the caller's transaction when there is one (OperationCounter.take). */
+  take(): string;
 }
 
 /** Ids of the box whose IdPostazione is `workstationId`, numbered by `counter`. */
 export function createOperationIds(counter: OperationCounter, workstationId: string): OperationIds {
   const component = boxComponent(workstationId);
-  return { next: async () => formatOperationId(component, await counter.next()) };
+  return {
+    next: async () => formatOperationId(component, await counter.next()),
+    take: () => formatOperationId(component, counter.take()),
+  };
 }

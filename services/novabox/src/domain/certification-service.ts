@@ -78,8 +78,10 @@ export interface CertificationServiceOptions {
   /** Requests sent to ANPR without a verified answer yet (one `idOperazioneComune` per key). */
   pending: PendingIssuanceStore;
   /**
-   * Runs the audit row of a verified certificate and its stored result as one transaction (one
-   * fsync before the answer, not two); default: one after the other, for stores without transactions.
+   * Runs store writes as one transaction: the `idOperazioneComune` reservation with the pending
+   * record naming it (before ANPR), the audit row of a verified certificate with its stored result
+   * (before the answer) — one fsync each, not two; default: one after the other, for stores without
+   * transactions.
    */
   atomically?: Atomically;
   limiter: RateLimiter;
@@ -402,7 +404,6 @@ export function createCertificationService(options: CertificationServiceOptions)
       const charges = computeCharges(valid, settings);
       try {
         const gateway = await options.anpr();
-        const operationId = await gateway.nextOperationId();
         const now = clock();
         const request: PendingRequestV1 = {
           v: 1,
@@ -416,21 +417,27 @@ export function createCertificationService(options: CertificationServiceOptions)
             ...(valid.reason ? { reason: valid.reason } : {}),
           },
         };
-        pending = {
-          tobacconistId: caller.tobacconistId,
-          key,
-          requestFingerprint: fingerprint,
-          operationId,
-          fiscalCode: valid.subject.fiscalCode,
-          request: JSON.stringify(request),
-          state: "pending",
-          refusal: "",
-          attempts: 0,
-          lastReason: "",
-          createdAt: now,
-          updatedAt: now,
-        };
-        if (!options.pending.create(pending)) {
+        const requestJson = JSON.stringify(request);
+        // The id's reservation and the record naming it commit together (one fsync), before ANPR is called.
+        const recorded = atomically(() => {
+          const record: PendingIssuance = {
+            tobacconistId: caller.tobacconistId,
+            key,
+            requestFingerprint: fingerprint,
+            operationId: gateway.nextOperationId(),
+            fiscalCode: valid.subject.fiscalCode,
+            request: requestJson,
+            state: "pending",
+            refusal: "",
+            attempts: 0,
+            lastReason: "",
+            createdAt: now,
+            updatedAt: now,
+          };
+          return { record, created: options.pending.create(record) };
+        });
+        pending = recorded.record;
+        if (!recorded.created) {
           // Another process of this ANPR_HOME recorded the key first: use its record.
           pending = options.pending.get(caller.tobacconistId, key) ?? pending;
         } else fresh = true;

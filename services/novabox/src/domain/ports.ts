@@ -153,8 +153,12 @@ export interface AnprCallOptions {
  * are the typed errors of `anpr-errors.ts`.
  */
 export interface AnprGateway {
-  /** A fresh `idOperazioneComune` of this box, durably reserved (to record before sending). */
-  nextOperationId(): Promise<string>;
+  /**
+   * A fresh `idOperazioneComune` of this box, to record before sending. Synchronous so that it can
+   * be reserved in the same transaction as the record naming it ({@link Atomically}): durable when
+   * that transaction commits (at once when there is none), never handed out twice.
+   */
+  nextOperationId(): string;
   /** emissioneCertificato (6001): a certificate, or a preview when `issuance` is 3. */
   issueCertificate(
     input: CertificateRequestInput,

@@ -30,7 +30,10 @@ export interface SqliteOperationCounterOptions {
 
 /**
  * Creates the SQLite-backed counter. Each reservation re-reads the stored mark inside an immediate
- * transaction, so even two processes on the same database never hand out the same value.
+ * transaction, so even two processes on the same database never hand out the same value. Inside a
+ * transaction of the caller's (`take()` in `atomically`, the pending issuance beside it) the
+ * reservation is a savepoint of it: committed, fsynced, with the rest, or rolled back with it — then
+ * the value was never sent, and this process still never hands it out again (`last` stays above it).
  */
 export function createSqliteOperationCounter(options: SqliteOperationCounterOptions): OperationCounter {
   const { db } = options;
@@ -73,6 +76,7 @@ export function createSqliteOperationCounter(options: SqliteOperationCounterOpti
   };
 
   return {
+    take,
     next() {
       try {
         return Promise.resolve(take());
