@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { createRoutingTable } from "../src/domain/routing-table.js";
 import { createConsulDirectory } from "../src/server/consul-directory.js";
-import { consulTxnMaxOps, type ConsulHttp, type ConsulTxnOp } from "../src/server/consul-http.js";
+import { consulTxnMaxOps, type ConsulHttp, type ConsulRead, type ConsulTxnOp } from "../src/server/consul-http.js";
 
 /** A ConsulHttp that records transactions and answers them at once (single-layer unit test). */
 function recordingConsul(): ConsulHttp & { txns: ConsulTxnOp[][] } {
@@ -118,5 +118,106 @@ describe("Consul directory writes", () => {
     await directory.announce({ ...input, version: "1.1.0", port: 40_002 });
     expect(probes).toBe(2);
     expect(consul.txns.flat().filter((op) => op.Check)).toHaveLength(1);
+  });
+});
+
+/**
+ * A ConsulHttp whose reads answer the directory's watches (single-layer unit test): one province,
+ * whose blocking query returns when the test publishes a new answer, and no other router.
+ */
+function watchedConsul(): ConsulHttp & { publish(entries: unknown[]): void } {
+  let index = 10n;
+  let entries: unknown[] = [];
+  let wake: (() => void)[] = [];
+  const answer = <T>(body: unknown): ConsulRead<T> => ({ body: body as T, index, bytes: 0, parseMs: 0 });
+  const untilAborted = (signal?: AbortSignal) =>
+    new Promise<never>((_, reject) => signal?.addEventListener("abort", () => reject(new Error("aborted"))));
+  return {
+    read: async <T>(
+      path: string,
+      _query?: Record<string, string>,
+      blocking?: { index: bigint; waitSeconds: number },
+      signal?: AbortSignal,
+    ): Promise<ConsulRead<T>> => {
+      if (path === "/v1/health/service/novabox-022") {
+        if (blocking && blocking.index >= index)
+          await Promise.race([new Promise<void>((resolve) => wake.push(resolve)), untilAborted(signal)]);
+        return answer<T>(entries);
+      }
+      if (blocking) return untilAborted(signal);
+      return answer<T>(path === "/v1/catalog/services" ? { "novabox-022": ["novabox"] } : []);
+    },
+    txn: () => Promise.resolve(),
+    kvPut: () => Promise.resolve(),
+    kvDelete: () => Promise.resolve(),
+    bytesDownloaded: 0,
+    publish(next) {
+      entries = next;
+      index++;
+      const waiting = wake;
+      wake = [];
+      for (const resolve of waiting) resolve();
+    },
+  };
+}
+
+/** A catalog health entry of a box of Trento, its check passing (what a registration wrote). */
+const passingEntry = (workstation: string) => {
+  const id = `novabox-022205-${workstation}`;
+  return {
+    Service: {
+      ID: id,
+      Service: "novabox-022",
+      Address: "127.0.0.1",
+      Port: 40_000,
+      Meta: { comune_code: "022205", comune_name: "Trento", workstation, version: "1.0.0" },
+    },
+    Checks: [{ CheckID: `${id}:health`, Status: "passing", Output: "SERVING (probed by router r-0)" }],
+  };
+};
+
+const until = async (what: string, condition: () => boolean) => {
+  for (const deadline = Date.now() + 10_000; !condition(); await new Promise((r) => setTimeout(r, 10)))
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+};
+
+describe("Consul directory watches", () => {
+  it("probes a box registered while it runs a full probe interval after it appears, not sooner: its announcing router has just probed it", async () => {
+    const consul = watchedConsul();
+    consul.publish([passingEntry("POST-1")]);
+    const table = createRoutingTable({ clock: () => new Date() });
+    // The directory's clock stands still unless the test moves it; its timers are real.
+    let clock = Date.parse("2026-11-30T20:00:00Z");
+    const probed: string[] = [];
+    const directory = createConsulDirectory({
+      consul,
+      table,
+      clock: () => new Date(clock),
+      logger: { info: () => undefined, warn: () => undefined },
+      probe: (instance) => {
+        probed.push(instance.instanceId);
+        return Promise.resolve("serving");
+      },
+      probeIntervalMs: 100,
+      minShardIntervalMs: 1,
+    });
+    try {
+      await directory.start();
+      expect(table.size).toBe(1);
+
+      consul.publish([passingEntry("POST-1"), passingEntry("POST-2")]);
+      await until("the new box in the table", () => table.size === 2);
+      await new Promise((r) => setTimeout(r, 250)); // the owner's ticks see it at the time it appeared
+      // Almost a whole interval later (the owner's ticks run every 100 ms): not probed yet. Before,
+      // its first probe fell at a random point of the first interval (99 % of them before this).
+      clock += 99;
+      await new Promise((r) => setTimeout(r, 350));
+      expect(probed.filter((id) => id === "novabox-022205-POST-2")).toEqual([]);
+
+      clock += 2;
+      await until("the owner's first probe of the new box", () => probed.includes("novabox-022205-POST-2"));
+    } finally {
+      await directory.close();
+    }
   });
 });

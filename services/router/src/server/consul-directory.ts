@@ -260,6 +260,11 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
   const overdueChecks = new Set<string>();
   let servicesAnswered = false;
   let initialSynced = false;
+  // How the first full table was built (logged once, "Consul directory: first full table"): a
+  // router joining a national directory must serve within seconds, and these phases say where
+  // its time went — the catalog's list of provinces, the province reads (Consul and the wire),
+  // parsing their JSON, and applying them to the table.
+  const firstTable = { servicesMs: 0, provinces: 0, bytes: 0, readMsMax: 0, readMs: 0, parseMs: 0, applyMs: 0 };
   let firstSync!: () => void;
   const firstSynced = new Promise<void>((resolve) => (firstSync = resolve));
 
@@ -576,18 +581,39 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
   const markInitialSync = () => {
     if (initialSynced || !servicesAnswered || pendingFirstAnswer.size > 0) return;
     initialSynced = true;
+    const ms = (v: number) => Math.round(v);
+    logger.info(
+      {
+        afterMs: now() - startedAt,
+        instances: table.size,
+        servicesMs: ms(firstTable.servicesMs),
+        provinces: firstTable.provinces,
+        downloadedKB: Math.round(firstTable.bytes / 1024),
+        provinceReadMs: { total: ms(firstTable.readMs), max: ms(firstTable.readMsMax) },
+        parseMs: ms(firstTable.parseMs),
+        applyMs: ms(firstTable.applyMs),
+      },
+      "Consul directory: first full table",
+    );
     firstSync();
   };
 
   const applyShard = (shard: string, entries: HealthEntry[]) => {
     const next = new Set<string>();
+    const t = now();
     for (const entry of entries) {
       const parsed = instanceFromEntry(entry);
       if (!parsed) continue;
-      next.add(parsed.instance.instanceId);
-      if (parsed.output.startsWith(overdueOutput)) overdueChecks.add(parsed.instance.instanceId);
-      else overdueChecks.delete(parsed.instance.instanceId);
-      table.upsert(parsed.instance);
+      const id = parsed.instance.instanceId;
+      next.add(id);
+      if (parsed.output.startsWith(overdueOutput)) overdueChecks.add(id);
+      else overdueChecks.delete(id);
+      // A box registered while this router runs was probed by the router it announced to, just
+      // before its registration was written as passing: its owner's first probe comes a full
+      // interval later, not at a random point of the next one (one probe fewer per registration
+      // during a mass registration, where probes were most of the routers' CPU).
+      if (table.upsert(parsed.instance) === "added" && initialSynced && parsed.instance.health === "serving")
+        if (!lastProbe.has(id)) lastProbe.set(id, t);
     }
     for (const id of shardMembers.get(shard) ?? []) {
       if (next.has(id)) continue;
@@ -625,7 +651,7 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
         const quietFor = Date.now() - lastChange;
         if (index > 0n && quietFor < interval) await sleep(interval - quietFor, signal);
         if (signal.aborted) return;
-        const asked = Date.now();
+        const asked = performance.now();
         const blocking = index > 0n;
         const answer =
           index > 0n
@@ -643,10 +669,19 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
           shardReads++;
           // Answered at once: the province had changed again during the pause (busy, read it less
           // often); answered after a wait: it was quiet, its next change is read at once.
-          const busy = blocking && lastChange > 0 && Date.now() - asked < busyAnswerMs;
+          const answered = performance.now();
+          const busy = blocking && lastChange > 0 && answered - asked < busyAnswerMs;
           interval = busy ? Math.min(interval * 2, maxShardIntervalMs) : minShardIntervalMs;
           applyShard(shard, answer.body ?? []);
           lastChange = Date.now();
+          if (!initialSynced && !blocking) {
+            firstTable.provinces++;
+            firstTable.bytes += answer.bytes;
+            firstTable.readMs += answered - asked - answer.parseMs;
+            firstTable.readMsMax = Math.max(firstTable.readMsMax, answered - asked - answer.parseMs);
+            firstTable.parseMs += answer.parseMs;
+            firstTable.applyMs += performance.now() - answered;
+          }
         }
         if (attempt > 0 || failures > 0) {
           if (failures > 0)
@@ -709,6 +744,7 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
             .map(shardOfServiceName)
             .filter((s): s is string => s !== undefined),
         );
+        if (!servicesAnswered) firstTable.servicesMs = now() - startedAt;
         for (const shard of shards) startShard(shard);
         for (const [shard, controller] of shardWatchers) {
           if (shards.has(shard)) continue;

@@ -20,6 +20,8 @@ export interface ConsulRead<T> {
   body: T;
   index: bigint;
   bytes: number;
+  /** Milliseconds spent parsing the JSON body (the rest of a read is Consul and the wire). */
+  parseMs: number;
 }
 
 /** A Consul HTTP error (status 0 = no answer at all). */
@@ -147,7 +149,9 @@ export function createConsulHttp(options: ConsulHttpOptions): ConsulHttp {
         : timeoutMs;
       const before = bytesDownloaded;
       const { text, index } = await request("GET", path, q, undefined, deadline, signal, true);
-      return { body: (text ? JSON.parse(text) : null) as T, index, bytes: bytesDownloaded - before };
+      const parsing = performance.now();
+      const body = (text ? JSON.parse(text) : null) as T;
+      return { body, index, bytes: bytesDownloaded - before, parseMs: performance.now() - parsing };
     },
     async txn(ops) {
       await request("PUT", "/v1/txn", {}, JSON.stringify(ops), timeoutMs);

@@ -323,6 +323,17 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       logger,
     ),
   );
+  // ListInstances too: a page is up to 5,000 instances (~0.5 MB), which the relay copied through two
+  // more HTTP/2 connections and their flow-control windows inside the process; a router joining a
+  // national directory took seconds to serve its first full listing (bench/directory-scale).
+  forwarded.set(
+    grpcMethodPath(DiscoveryService.method.listInstances),
+    rawUnaryHandler(
+      DiscoveryService.method.listInstances,
+      (request, context) => discovery.listInstances(request, context),
+      logger,
+    ),
+  );
   for (const [service, handlers] of [
     [CertificationService, forwarding.certification],
     [ConsultationService, forwarding.consultation],
