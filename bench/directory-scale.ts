@@ -17,12 +17,24 @@
  * CPU comes from /proc/<pid>/stat (user + system), RSS from /proc/<pid>/status.
  */
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:http2";
+import {
+  connect as connectHttp2,
+  constants as http2Constants,
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type IncomingHttpHeaders,
+} from "node:http2";
+import { createServer as createNetServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, credentials } from "@grpc/grpc-js";
-import { DiscoveryService } from "#gen/novares/discovery/v1/discovery_service_pb.js";
-import { createGrpcClient, type GrpcClient } from "#shared/rpc/grpc-adapter.js";
+import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import {
+  AnnounceRequestSchema,
+  DiscoveryService,
+  ListInstancesRequestSchema,
+} from "#gen/novares/discovery/v1/discovery_service_pb.js";
+import { createGrpcClient } from "#shared/rpc/grpc-adapter.js";
 import { freePorts } from "../test/support/ports.js";
 import { run, start, waitFor, type StartedProcess } from "../test/support/process.js";
 import { requireTool } from "../test/support/tools.js";
@@ -72,29 +84,80 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const fmt = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** One HTTP/2 frame (RFC 9113 §4.1): 24-bit length, type, flags, stream id, payload. */
+function h2Frame(type: number, flags: number, streamId: number, payload: Buffer = Buffer.alloc(0)): Buffer {
+  const header = Buffer.alloc(9);
+  header.writeUIntBE(payload.length, 0, 3);
+  header[3] = type;
+  header[4] = flags;
+  header.writeUInt32BE(streamId, 5);
+  return Buffer.concat([header, payload]);
+}
+
 /**
- * What the 16,000 boxes answer to the routers' probes: grpc.health.v1 Check → SERVING, on plain
- * node:http2 (one DATA frame with the 7-byte gRPC message, then grpc-status 0 trailers). Each box
- * answers only its own probes; here one process answers all of them, so its side of a probe must
- * cost as little as possible (a grpc-js server costs several times more per connection and call)
- * while the router's side — connection, HTTP/2, gRPC client — stays what it is with real boxes.
+ * What the 16,000 boxes answer to the routers' probes: grpc.health.v1 Check → SERVING. Each box
+ * answers only its own probes, on its own machine; here one process answers all of them (1,600
+ * probe connections a second at 16,000), so its side must cost as little as possible while the
+ * router's side — a TCP connection, node:http2 session and gRPC call per probe (box-probe.ts) —
+ * stays what it is with real boxes. It is therefore not an HTTP/2 stack but the bytes a gRPC
+ * server sends to a one-shot probe, written on a plain TCP socket: its SETTINGS (RFC 9113 §3.4),
+ * the ACK of the client's, and once the request on stream 1 (a fresh connection's first stream)
+ * has ended, the response HEADERS (`:status 200` from HPACK's static table, `content-type:
+ * application/grpc` as a literal without indexing, RFC 7541 §6.2.2), one DATA frame with the
+ * framed HealthCheckResponse{SERVING} and the trailers `grpc-status: 0` with END_STREAM. It does
+ * not decode the request's headers (HPACK): the routers send nothing else to these ports.
+ * A node:http2 server here (a session per connection) cost the bench more CPU than either router.
  */
 async function startHealthResponder(): Promise<{ port: number; shutdown(ms: number): Promise<void> }> {
+  const [DATA, HEADERS, SETTINGS, PING, GOAWAY] = [0x0, 0x1, 0x4, 0x6, 0x7];
+  const [ACK, END_STREAM, END_HEADERS] = [0x1, 0x1, 0x4];
+  const contentType = Buffer.from("application/grpc");
+  const grpcStatus = Buffer.from("grpc-status");
   // Length-prefixed HealthCheckResponse { status: SERVING (1) }: flag 0, length 2, field 1 = 1.
   const serving = Buffer.from([0, 0, 0, 0, 2, 0x08, 0x01]);
-  const server = createServer();
-  server.on("stream", (stream, headers) => {
-    stream.on("error", () => undefined);
-    stream.resume();
-    if (headers[":path"] !== "/grpc.health.v1.Health/Check") {
-      stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": "12" }, { endStream: true });
-      return;
-    }
-    stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
-    stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
-    stream.end(serving);
+  const answer = Buffer.concat([
+    h2Frame(HEADERS, END_HEADERS, 1, Buffer.concat([Buffer.from([0x88, 0x0f, 0x10, contentType.length]), contentType])),
+    h2Frame(DATA, 0, 1, serving),
+    h2Frame(
+      HEADERS,
+      END_HEADERS | END_STREAM,
+      1,
+      Buffer.concat([Buffer.from([0x00, grpcStatus.length]), grpcStatus, Buffer.from([1, 0x30])]),
+    ),
+  ]);
+  const settings = h2Frame(SETTINGS, 0, 0);
+  const settingsAck = h2Frame(SETTINGS, ACK, 0);
+  const prefaceLength = 24; // "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+  const server = createNetServer((socket) => {
+    socket.on("error", () => undefined);
+    socket.write(settings);
+    let pending: Buffer = Buffer.alloc(0);
+    let prefaceSeen = false;
+    let answered = false;
+    socket.on("data", (chunk: Buffer) => {
+      pending = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
+      if (!prefaceSeen) {
+        if (pending.length < prefaceLength) return;
+        pending = pending.subarray(prefaceLength);
+        prefaceSeen = true;
+      }
+      while (pending.length >= 9) {
+        const length = pending.readUIntBE(0, 3);
+        if (pending.length < 9 + length) break;
+        const [type, flags] = [pending[3]!, pending[4]!];
+        const streamId = pending.readUInt32BE(5) & 0x7fffffff;
+        const payload = pending.subarray(9, 9 + length);
+        pending = pending.subarray(9 + length);
+        if (type === SETTINGS && !(flags & ACK)) socket.write(settingsAck);
+        else if (type === PING && !(flags & ACK)) socket.write(h2Frame(PING, ACK, 0, Buffer.from(payload)));
+        else if (type === GOAWAY) socket.end();
+        else if (streamId === 1 && (type === DATA || type === HEADERS) && flags & END_STREAM && !answered) {
+          answered = true;
+          socket.write(answer);
+        }
+      }
+    });
   });
-  server.on("session", (session) => session.on("error", () => undefined));
   const port = await new Promise<number>((resolve) =>
     server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)),
   );
@@ -108,6 +171,129 @@ async function startHealthResponder(): Promise<{ port: number; shutdown(ms: numb
           resolve();
         });
       }),
+  };
+}
+
+/** Flow-control windows of the bench's raw client (see createRawClient). */
+const flowWindow = 16 * 1024 * 1024;
+
+/**
+ * The bench's unary calls to a router over one HTTP/2 connection, as a gRPC client sends them
+ * (POST of the framed message, `grpc-timeout`; the answer's `grpc-status`), on node:http2 without
+ * grpc-js: at 16,000 instances the bench sends 1,600 announcements a second, and grpc-js's call
+ * stack on this side cost the bench more CPU than the routers spent serving them. The routers'
+ * side is unchanged (their listener cannot tell). Anything but `grpc-status: 0` rejects with the
+ * status and message.
+ */
+function createRawClient(port: number): {
+  /** Announce; its answer is not decoded (the bench does not use it). */
+  announce: (request: MessageInitShape<typeof AnnounceRequestSchema>, deadlineMs: number) => Promise<void>;
+  /**
+   * How many instances the router's ListInstances serves, page by page (5,000 a page), counting
+   * the `instances` entries of each answer without decoding them: a full decode of 16,000
+   * instances in this busy process was part of the "first full table" the bench measured.
+   */
+  countInstances: (deadlineMs: number) => Promise<number>;
+  close: () => void;
+} {
+  let session: ClientHttp2Session | undefined;
+  const sessionNow = () => {
+    if (!session || session.closed || session.destroyed) {
+      // Windows of 16 MiB (RFC 9113 §6.9.2): with the default 64 KiB, a 5,000-instance page
+      // (~0.5 MB) waits for a WINDOW_UPDATE round trip through both busy processes every 64 KiB.
+      const fresh = connectHttp2(`http://127.0.0.1:${port}`, { settings: { initialWindowSize: flowWindow } });
+      fresh.on("error", () => undefined);
+      fresh.once("connect", () => fresh.setLocalWindowSize(flowWindow));
+      session = fresh;
+    }
+    return session;
+  };
+  const unary = (path: string, message: Uint8Array, deadlineMs: number) =>
+    new Promise<Buffer>((resolve, reject) => {
+      const framed = Buffer.alloc(5 + message.length);
+      framed.writeUInt32BE(message.length, 1);
+      framed.set(message, 5);
+      let stream: ClientHttp2Stream;
+      try {
+        stream = sessionNow().request({
+          ":method": "POST",
+          ":path": path,
+          "content-type": "application/grpc",
+          te: "trailers",
+          "grpc-timeout": `${deadlineMs}m`,
+        });
+      } catch (err) {
+        return reject(err instanceof Error ? err : new Error(String(err)));
+      }
+      let status: string | undefined;
+      let statusMessage = "";
+      const chunks: Buffer[] = [];
+      const take = (headers: IncomingHttpHeaders) => {
+        if (headers["grpc-status"] === undefined) return;
+        status = String(headers["grpc-status"]);
+        statusMessage = decodeURIComponent(String(headers["grpc-message"] ?? ""));
+      };
+      const timer = setTimeout(() => {
+        stream.close(http2Constants.NGHTTP2_CANCEL);
+        reject(new Error(`DEADLINE_EXCEEDED: no answer within ${deadlineMs} ms`));
+      }, deadlineMs);
+      stream.on("response", take);
+      stream.on("trailers", take);
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("error", () => undefined);
+      stream.once("close", () => {
+        clearTimeout(timer);
+        if (status !== "0") return reject(new Error(`grpc-status ${status ?? "missing"}: ${statusMessage}`));
+        const body = Buffer.concat(chunks);
+        resolve(body.subarray(5, 5 + (body.length >= 5 ? body.readUInt32BE(1) : 0)));
+      });
+      stream.end(framed);
+    });
+  const varint = (bytes: Buffer, at: number): [value: number, next: number] => {
+    let value = 0;
+    for (let shift = 1; ; shift *= 128) {
+      const byte = bytes[at++]!;
+      value += (byte & 0x7f) * shift;
+      if (byte < 0x80) return [value, at];
+    }
+  };
+  return {
+    announce: async (request, deadlineMs) => {
+      await unary(
+        "/novares.discovery.v1.DiscoveryService/Announce",
+        toBinary(AnnounceRequestSchema, create(AnnounceRequestSchema, request)),
+        deadlineMs,
+      );
+    },
+    countInstances: async (deadlineMs) => {
+      let total = 0;
+      let pageToken = "";
+      do {
+        const answer = await unary(
+          "/novares.discovery.v1.DiscoveryService/ListInstances",
+          toBinary(ListInstancesRequestSchema, create(ListInstancesRequestSchema, { pageSize: 5000, pageToken })),
+          deadlineMs,
+        );
+        // ListInstancesResponse: field 1 (instances) and field 2 (next_page_token), both
+        // length-delimited; anything else is skipped by its wire type.
+        pageToken = "";
+        for (let at = 0; at < answer.length;) {
+          const [tag, afterTag] = varint(answer, at);
+          const wireType = tag & 7;
+          if (wireType === 0) at = varint(answer, afterTag)[1];
+          else if (wireType === 1) at = afterTag + 8;
+          else if (wireType === 5) at = afterTag + 4;
+          else if (wireType === 2) {
+            const [length, start] = varint(answer, afterTag);
+            if (tag >>> 3 === 1) total++;
+            else if (tag >>> 3 === 2) pageToken = answer.toString("utf8", start, start + length);
+            at = start + length;
+          } else throw new Error(`ListInstancesResponse: unexpected wire type ${wireType}`);
+        }
+      } while (pageToken);
+      return total;
+    },
+    close: () => session?.close(),
   };
 }
 
@@ -153,6 +339,7 @@ async function main(): Promise<void> {
   const buildDir = prebuilt ?? join(root, ".tmp", `bench-directory-${process.pid}`);
   const processes: StartedProcess[] = [];
   const channels: Client[] = [];
+  const rawClients: { close: () => void }[] = [];
   const servers: { shutdown(ms: number): Promise<void> }[] = [];
   const timers: NodeJS.Timeout[] = [];
   // Interrupted (Ctrl-C, a quiet window's end): stop Consul and the routers before leaving.
@@ -264,16 +451,20 @@ async function main(): Promise<void> {
         "grpc.max_receive_message_length": 64 * 1024 * 1024,
       });
       channels.push(channel);
+      const raw = createRawClient(ready.port);
+      rawClients.push(raw);
       return {
         id,
         process: p,
         pid: p.child.pid!,
         discovery: createGrpcClient(DiscoveryService, channel),
+        announce: raw.announce,
+        countInstances: raw.countInstances,
         readyMs: Date.now() - t0,
       };
     };
     const routers = [await startRouter("router-a"), await startRouter("router-b")];
-    const announceVia = (k: number) => routers[k % routers.length]!.discovery;
+    const announceVia = (k: number) => routers[k % routers.length]!;
 
     // --- every registered box keeps announcing --------------------------------------------------
     // Like real boxes: once an instance has announced, it re-announces every announceIntervalMs
@@ -296,7 +487,7 @@ async function main(): Promise<void> {
         const { k } = due[dueHead++]!;
         keepAliveInFlight++;
         const sent = announceVia(k)
-          .announce(request(all[k]!), { deadline: 10_000 })
+          .announce(request(all[k]!), 10_000)
           .then(
             () => keepAliveSent++,
             () => keepAliveFailed++,
@@ -341,7 +532,7 @@ async function main(): Promise<void> {
           const k = next++;
           for (let attempt = 1; ; attempt++) {
             try {
-              await announceVia(k + attempt - 1).announce(request(all[k]!), { deadline: 30_000 });
+              await announceVia(k + attempt - 1).announce(request(all[k]!), 30_000);
               schedule(k);
               break;
             } catch (err) {
@@ -357,21 +548,18 @@ async function main(): Promise<void> {
     );
     const registrationMs = Date.now() - t0;
     clearInterval(progress);
-    const countOf = async (discovery: GrpcClient<typeof DiscoveryService>) => {
-      let total = 0;
-      let pageToken = "";
-      do {
-        const page = await discovery.listInstances({ pageSize: 5000, pageToken }, { deadline: 30_000 });
-        total += page.instances.length;
-        pageToken = page.nextPageToken;
-      } while (pageToken);
-      return total;
+    let lastCountMs = 0;
+    const countOf = async (r: { countInstances: (deadlineMs: number) => Promise<number> }) => {
+      const asked = Date.now();
+      const count = await r.countInstances(30_000);
+      lastCountMs = Date.now() - asked;
+      return count;
     };
     for (const r of routers) {
       let last = 0;
       await waitFor(
         `${r.id} to hold every instance`,
-        async () => (last = await countOf(r.discovery)) === all.length,
+        async () => (last = await countOf(r)) === all.length,
         120_000,
         500,
       ).catch((err: unknown) => {
@@ -413,14 +601,33 @@ async function main(): Promise<void> {
     let fullCount = 0;
     await waitFor(
       "the new router to hold every instance",
-      async () => (fullCount = await countOf(third.discovery)) === all.length,
+      async () => (fullCount = await countOf(third)) === all.length,
       120_000,
       50,
     );
     const firstTableMs = Date.now() - spawned;
     console.log(
-      `first full table: a new router served all ${fullCount} instances ${fmt(firstTableMs)} after it was spawned (process start included; listening after ${fmt(third.readyMs)})`,
+      `first full table: a new router served all ${fullCount} instances ${fmt(firstTableMs)} after it was spawned (process start included; listening after ${fmt(third.readyMs)}; the listing that counted them all took ${fmt(lastCountMs)})`,
     );
+    // The router's own account of its first table (consul-directory.ts logs it once).
+    const built = third.process
+      .output()
+      .split("\n")
+      .find((l) => l.includes('"msg":"Consul directory: first full table"'));
+    if (built) {
+      const b = JSON.parse(built) as {
+        afterMs: number;
+        servicesMs: number;
+        provinces: number;
+        downloadedKB: number;
+        provinceReadMs: { total: number; max: number };
+        parseMs: number;
+        applyMs: number;
+      };
+      console.log(
+        `  inside the new router: table whole ${fmt(b.afterMs)} after its directory started — catalog of provinces after ${fmt(b.servicesMs)}, ${b.provinces} province reads (${(b.downloadedKB / 1024).toFixed(1)} MB, 8 at a time: ${fmt(b.provinceReadMs.total)} in all, the longest ${fmt(b.provinceReadMs.max)}), JSON parse ${fmt(b.parseMs)}, table build ${fmt(b.applyMs)}`,
+      );
+    }
     routers.push(third);
 
     // --- one change at a time ----------------------------------------------------------------------
@@ -457,7 +664,7 @@ async function main(): Promise<void> {
       target.version++;
       const key = `${target.workstationCode}@1.0.${target.version}`;
       const sent = Date.now();
-      await announceVia(k + 1).announce(request(target), { deadline: 30_000 });
+      await announceVia(k + 1).announce(request(target), 30_000);
       return { key, sent };
     };
     // A random instance without a keep-alive in flight, so a change goes out when it is made.
@@ -580,6 +787,7 @@ async function main(): Promise<void> {
   } finally {
     for (const t of timers) clearInterval(t);
     for (const c of channels) c.close();
+    for (const raw of rawClients) raw.close();
     for (const p of processes.reverse()) await p.stop(5_000).catch(() => undefined);
     for (const s of servers) await s.shutdown(1_000).catch(() => undefined);
     rmSync(work, { recursive: true, force: true });

@@ -651,12 +651,15 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
         const quietFor = Date.now() - lastChange;
         if (index > 0n && quietFor < interval) await sleep(interval - quietFor, signal);
         if (signal.aborted) return;
-        const asked = performance.now();
+        let asked = performance.now();
         const blocking = index > 0n;
         const answer =
           index > 0n
             ? await consul.read<HealthEntry[] | null>(path, { stale: "" }, { index, waitSeconds }, signal)
-            : await fullRead(() => consul.read<HealthEntry[] | null>(path, { stale: "" }, undefined, signal));
+            : await fullRead(() => {
+                asked = performance.now();
+                return consul.read<HealthEntry[] | null>(path, { stale: "" }, undefined, signal);
+              });
         if (signal.aborted) return;
         if (index > 0n && answer.index < index)
           logger.warn(

@@ -96,7 +96,7 @@ export function createConsulHttp(options: ConsulHttpOptions): ConsulHttp {
     deadlineMs: number,
     signal?: AbortSignal,
     allowNotFound = false,
-  ): Promise<{ text: string; index: bigint }> => {
+  ): Promise<{ text: string; index: bigint; bytes: number }> => {
     const url = new URL(base + path);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     // One controller per request, aborted by the deadline or the caller's signal and detached from
@@ -125,12 +125,13 @@ export function createConsulHttp(options: ConsulHttpOptions): ConsulHttp {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
     }
-    if (method === "GET") bytesDownloaded += Buffer.byteLength(text);
+    const bytes = method === "GET" ? Buffer.byteLength(text) : 0;
+    bytesDownloaded += bytes;
     // A KV prefix with no keys answers 404 with a valid index: an empty list for a blocking read.
-    if (res.status === 404 && method === "GET" && allowNotFound) return { text: "", index: indexOf(res) };
+    if (res.status === 404 && method === "GET" && allowNotFound) return { text: "", index: indexOf(res), bytes };
     if (!res.ok)
       throw new ConsulHttpError(res.status, `Consul ${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
-    return { text, index: indexOf(res) };
+    return { text, index: indexOf(res), bytes };
   };
 
   return {
@@ -147,11 +148,10 @@ export function createConsulHttp(options: ConsulHttpOptions): ConsulHttp {
       const deadline = blocking
         ? blocking.waitSeconds * 1000 + (blocking.waitSeconds * 1000) / 16 + timeoutMs
         : timeoutMs;
-      const before = bytesDownloaded;
-      const { text, index } = await request("GET", path, q, undefined, deadline, signal, true);
+      const { text, index, bytes } = await request("GET", path, q, undefined, deadline, signal, true);
       const parsing = performance.now();
       const body = (text ? JSON.parse(text) : null) as T;
-      return { body, index, bytes: bytesDownloaded - before, parseMs: performance.now() - parsing };
+      return { body, index, bytes, parseMs: performance.now() - parsing };
     },
     async txn(ops) {
       await request("PUT", "/v1/txn", {}, JSON.stringify(ops), timeoutMs);
