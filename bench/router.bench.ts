@@ -22,6 +22,9 @@
  * audit witness): that background rate is measured over `BENCH_IDLE_MS` (default 3000) of no load
  * before the runs and printed beside it, not subtracted. `BENCH_TARGETS=direct,router,raw` (a
  * comma list; direct and router are always run) limits the targets, for quicker iterations.
+ *
+ * The router runs the data plane under test: `ROUTER_DATA_PLANE` (default `frames`, the router's own
+ * HTTP/2 engine; `node-http2` for the earlier node:http2 data plane), printed with the figures.
  */
 import { spawn } from "node:child_process";
 import { Client, credentials, Metadata } from "@grpc/grpc-js";
@@ -37,6 +40,9 @@ const request = Buffer.from(
   toBinary(ListCertificateTypesRequestSchema, create(ListCertificateTypesRequestSchema, { comuneCode: "022205" })),
 );
 
+const dataPlane = process.env.ROUTER_DATA_PLANE ?? "frames";
+// The mesh's router inherits this process's environment (scripts/start-mesh.ts).
+process.env.ROUTER_DATA_PLANE = dataPlane;
 const mesh = await startBenchMesh();
 /** Starts a bench proxy script (`{"port":N}` on stdout) towards Trento's box. */
 const startProxy = (script: string) => {
@@ -125,7 +131,7 @@ try {
   const background = (routerIdleMsPerS * routerLoadedS) / (calls * by.router.loaded.length);
 
   console.log(
-    `\nListCertificateTypes for Trento: ${calls} calls at 64 in flight and ${serialCalls} at 1, per target, 2 rounds`,
+    `\nListCertificateTypes for Trento: ${calls} calls at 64 in flight and ${serialCalls} at 1, per target, 2 rounds; router data plane ${dataPlane}`,
   );
   for (const t of targets) {
     console.log(

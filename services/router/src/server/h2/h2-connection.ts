@@ -8,8 +8,8 @@
  *
  * A stream is a small plain object ({@link H2Stream}) whose events go to one handler object
  * ({@link H2StreamHandler}, typically the call itself: no closure per stream or per frame). Writes
- * are queued per connection and flushed once per tick as one Buffer (one TLS record batch per
- * socket write).
+ * are queued per connection and flushed once per event-loop turn as one Buffer (after the turn's
+ * socket reads: one TLS record batch and one system call for every call answered in that turn).
  *
  * What it implements, by RFC 9113 section: the connection preface (§3.4); frame size limits (§4.2);
  * stream states and their errors (§5.1), stream identifiers (§5.1.1), MAX_CONCURRENT_STREAMS
@@ -388,7 +388,7 @@ export class H2Connection implements FrameSink {
 
   // ---------------------------------------------------------------- sending
 
-  /** Queues `buffer` for the next flush (once per tick). */
+  /** Queues `buffer` for the next flush (once per event-loop turn). */
   queue(buffer: Buffer): void {
     this.out.push(buffer);
     this.outBytes += buffer.length;
@@ -398,7 +398,9 @@ export class H2Connection implements FrameSink {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    process.nextTick(flushConnection, this);
+    // After the event loop's I/O phase: what every socket read of this turn produced for this
+    // connection goes out in one write (one TLS record batch, one system call).
+    setImmediate(flushConnection, this);
   }
 
   /** Writes what is queued, as one Buffer. */
