@@ -8,7 +8,13 @@ import { RpcError } from "../src/rpc/grpc-status.js";
 /** Uses grpc.health.v1 as a small real service (one unary, one server-streaming rpc). */
 describe("grpc-js adapter for protobuf-es services", () => {
   const server = new Server();
-  const seen: { metadata?: string; deadline?: Date; aborted?: boolean } = {};
+  const seen: {
+    metadata?: string;
+    deadline?: Date;
+    aborted?: boolean;
+    unarySignal?: AbortSignal;
+    unaryAborted?: Promise<boolean>;
+  } = {};
   let channel: Client;
   let client: GrpcClient<typeof Health>;
   let partial: GrpcClient<typeof Health>;
@@ -31,6 +37,19 @@ describe("grpc-js adapter for protobuf-es services", () => {
             throw new Error("secret internal detail");
           case "slow":
             await new Promise((r) => setTimeout(r, 500));
+            return { status: S.SERVING };
+          case "answered":
+            seen.unarySignal = context.signal;
+            return { status: S.SERVING };
+          case "hang":
+            seen.unaryAborted = new Promise((resolve) => {
+              const timer = setTimeout(() => resolve(false), 10_000);
+              context.signal.addEventListener("abort", () => {
+                clearTimeout(timer);
+                resolve(true);
+              });
+            });
+            await seen.unaryAborted;
             return { status: S.SERVING };
           default:
             return { status: S.SERVING };
@@ -134,6 +153,21 @@ describe("grpc-js adapter for protobuf-es services", () => {
     expect(err).toMatchObject({ code: status.CANCELLED });
     await streamEnded;
     expect(seen.aborted).toBe(true);
+  });
+
+  it("aborts a unary handler's signal when the client cancels before the answer", async () => {
+    const controller = new AbortController();
+    const call = client.check({ service: "hang" }, { signal: controller.signal }).catch((e: unknown) => e);
+    while (!seen.unaryAborted) await new Promise((r) => setTimeout(r, 10));
+    controller.abort();
+    await expect(call).resolves.toMatchObject({ code: status.CANCELLED });
+    await expect(seen.unaryAborted).resolves.toBe(true);
+  });
+
+  it("leaves the signal of an answered call alone (grpc-js reports every finished call as cancelled)", async () => {
+    await expect(client.check({ service: "answered" })).resolves.toMatchObject({ status: S.SERVING });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen.unarySignal?.aborted).toBe(false);
   });
 
   it("answers UNIMPLEMENTED for an rpc without a handler", async () => {

@@ -192,17 +192,30 @@ export function metadataOfHeaders(headers: Headers): Metadata {
   return metadata;
 }
 
-function createContext(call: AnyCall, method: DescMethod): { context: CallContext; responseHeader: Headers } {
+/**
+ * The context of a call, and `answered()` to say the call has its answer: grpc-js also reports
+ * "cancelled" once the status of a finished call is sent (1.14: every call), which is no
+ * cancellation — the signal aborts only for a call still unanswered (and no error is built for
+ * every call).
+ */
+function createContext(
+  call: AnyCall,
+  method: DescMethod,
+): { context: CallContext; responseHeader: Headers; answered: () => void } {
   const controller = new AbortController();
-  (call as EventEmitter).on("cancelled", () =>
-    controller.abort(new RpcError(GrpcCode.CANCELLED, "call cancelled by the client")),
-  );
+  let answered = false;
+  (call as EventEmitter).on("cancelled", () => {
+    if (!answered) controller.abort(new RpcError(GrpcCode.CANCELLED, "call cancelled by the client"));
+  });
   const rawDeadline = call.getDeadline();
   const deadline =
     rawDeadline instanceof Date ? rawDeadline : Number.isFinite(rawDeadline) ? new Date(rawDeadline) : undefined;
   const responseHeader = new Headers();
   return {
     responseHeader,
+    answered: () => {
+      answered = true;
+    },
     context: {
       requestHeader: headersOfMetadata(call.metadata),
       signal: controller.signal,
@@ -267,15 +280,19 @@ function serveSingle(
   respond: (context: CallContext) => Promise<object> | object,
   fail: (err: unknown) => GrpcServiceError,
 ): void {
-  const { context, responseHeader } = createContext(call, method);
+  const { context, responseHeader, answered } = createContext(call, method);
   Promise.resolve()
     .then(() => respond(context))
     .then(
       (response) => {
         if (hasHeaders(responseHeader)) call.sendMetadata(metadataOfHeaders(responseHeader));
+        answered();
         callback(null, response);
       },
-      (err: unknown) => callback(fail(err)),
+      (err: unknown) => {
+        answered();
+        callback(fail(err));
+      },
     );
 }
 
@@ -290,7 +307,7 @@ function serveStream(
   respond: (context: CallContext) => AsyncIterable<object>,
   fail: (err: unknown) => GrpcServiceError,
 ): void {
-  const { context, responseHeader } = createContext(call, method);
+  const { context, responseHeader, answered } = createContext(call, method);
   Promise.resolve()
     .then(async () => {
       const source = respond(context);
@@ -298,9 +315,14 @@ function serveStream(
       await writeAll(call, source, context.signal);
     })
     .then(
-      () => call.end(),
+      () => {
+        answered();
+        call.end();
+      },
       (err: unknown) => {
-        if (!context.signal.aborted) call.emit("error", fail(err));
+        if (context.signal.aborted) return;
+        answered();
+        call.emit("error", fail(err));
       },
     );
 }
