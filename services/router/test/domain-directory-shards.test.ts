@@ -5,6 +5,8 @@ import {
   encodeHeartbeatBatch,
   heartbeatDigest,
   ownerOf,
+  probeIntervalFor,
+  probePhaseOf,
   shardNodeName,
   shardOf,
   shardOfServiceName,
@@ -71,5 +73,53 @@ describe("heartbeat batches", () => {
       decodeHeartbeatBatch(JSON.stringify({ r: "x", at: 1, seen: Buffer.from([1, 2, 3]).toString("base64") })),
     ).toBeUndefined();
     expect(decodeHeartbeatBatch(JSON.stringify({ at: 1, seen: "" }))).toBeUndefined();
+  });
+});
+
+describe("probeIntervalFor (how often the owner probes an instance)", () => {
+  const schedule = {
+    probeIntervalMs: 10_000,
+    servingProbeIntervalMs: 60_000,
+    announceIntervalMs: 10_000,
+    heartbeatIntervalMs: 5_000,
+  };
+  const now = 1_000_000;
+  const vouched = { health: "serving" as const, healthReason: "", lastSeenAt: now - 3_000, phase: 0.5 };
+
+  it("leaves a passing box that keeps announcing that it serves for 50-100 % of the long period, by its phase", () => {
+    expect(probeIntervalFor(vouched, schedule, now)).toBe(45_000);
+    expect(probeIntervalFor({ ...vouched, phase: 0 }, schedule, now)).toBe(30_000);
+    expect(probeIntervalFor({ ...vouched, phase: 0.999 }, schedule, now)).toBeCloseTo(59_970, 0);
+    // Announced to another router: its batch reports it up to one heartbeat interval late.
+    expect(probeIntervalFor({ ...vouched, lastSeenAt: now - 15_500 }, schedule, now)).toBe(45_000);
+  });
+
+  it("comes back to the short period as soon as anything is in doubt", () => {
+    const short = schedule.probeIntervalMs;
+    // Late: no announcement within announce interval + heartbeat interval + 1 s (killed, hung, cut off).
+    expect(probeIntervalFor({ ...vouched, lastSeenAt: now - 16_001 }, schedule, now)).toBe(short);
+    expect(probeIntervalFor({ ...vouched, lastSeenAt: undefined }, schedule, now)).toBe(short);
+    // The box announces a reason for not serving.
+    expect(probeIntervalFor({ ...vouched, healthReason: "ANPR unreachable: timeout" }, schedule, now)).toBe(short);
+    // Its check is not passing, or was never probed.
+    expect(probeIntervalFor({ ...vouched, health: "not-serving" }, schedule, now)).toBe(short);
+    expect(probeIntervalFor({ ...vouched, health: "unknown" }, schedule, now)).toBe(short);
+  });
+
+  it("never probes less often than the short period, nor more often than configured", () => {
+    expect(probeIntervalFor(vouched, { ...schedule, servingProbeIntervalMs: 10_000 }, now)).toBe(10_000);
+    expect(probeIntervalFor(vouched, { ...schedule, servingProbeIntervalMs: 1_000 }, now)).toBe(10_000);
+  });
+
+  it("spreads the phases of many instances over [0, 1)", () => {
+    const phases = ids.map((id) => probePhaseOf(heartbeatDigest(id)));
+    expect(Math.min(...phases)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...phases)).toBeLessThan(1);
+    // Each tenth of the range holds about a tenth of the 4,000 instances.
+    for (let k = 0; k < 10; k++) {
+      const share = phases.filter((p) => p >= k / 10 && p < (k + 1) / 10).length / phases.length;
+      expect(share).toBeGreaterThan(0.07);
+      expect(share).toBeLessThan(0.13);
+    }
   });
 });

@@ -9,9 +9,12 @@
  *   evenly and moves only for the instances of a router that joins or leaves;
  * - **heartbeat digests**: routers keep announcements in memory and publish, every few seconds, one
  *   batch of 6-byte digests of the instances that announced to them, which the owners read to decide
- *   expiry — liveness costs one Consul write per router per interval, not one per announcement.
+ *   expiry — liveness costs one Consul write per router per interval, not one per announcement;
+ * - **probe pace**: how often the owner probes an instance, from what the announcements already
+ *   prove (see {@link probeIntervalFor}).
  */
 import { createHash } from "node:crypto";
+import type { InstanceHealth } from "./model.js";
 
 /** Bytes of a heartbeat digest: 48 bits, so 16,000 instances collide with odds of ~5·10⁻⁷. */
 export const heartbeatDigestBytes = 6;
@@ -97,4 +100,65 @@ export function decodeHeartbeatBatch(value: string): HeartbeatBatch | undefined 
   } catch {
     return undefined;
   }
+}
+
+/** The owner's probe periods and the announcement rhythm they rest on (see {@link probeIntervalFor}). */
+export interface ProbeSchedule {
+  /** The probe period of an instance the announcements do not vouch for (10 s by default). */
+  readonly probeIntervalMs: number;
+  /**
+   * The longest probe period of an instance the announcements vouch for (60 s by default); each
+   * instance gets a fixed share of it between half and all of it ({@link ProbeFacts.phase}), so
+   * the probes of boxes that started together spread out instead of coming in waves.
+   */
+  readonly servingProbeIntervalMs: number;
+  /** What boxes are told as `next_announce_in`. */
+  readonly announceIntervalMs: number;
+  /** How often routers publish their heartbeat batches: an announcement reaches the owner up to this late. */
+  readonly heartbeatIntervalMs: number;
+}
+
+/** What the owner knows of an instance when it decides whether to probe it. */
+export interface ProbeFacts {
+  /** Its health as its check says (the owner's last probe result; "unknown" before any). */
+  readonly health: InstanceHealth;
+  /** The reason it gave in its last announcement for not serving; empty or absent = it says it serves. */
+  readonly healthReason?: string | undefined;
+  /** When any router last saw it announce (ms since the epoch; the batch's time for another router's). */
+  readonly lastSeenAt: number | undefined;
+  /** A fixed number in [0, 1) per instance (from its heartbeat digest): its share of the long period. */
+  readonly phase: number;
+}
+
+/** Slack on "announced on time": the owner looks once a second (ms). */
+const announceSlackMs = 1_000;
+
+/**
+ * How long the owner may leave an instance unprobed. The README's rules: an announcement proves
+ * the box runs (and, since the box announces at once when its health changes, says whether it
+ * serves: `health_reason`); a probe proves it serves on its announced address, reachable from the
+ * routers. So a box whose last probe answered SERVING (check passing), which says it serves and
+ * whose announcements keep coming on time (within the announce interval, plus one heartbeat batch
+ * for another router's, plus a second) is probed every `servingProbeIntervalMs × (0.5 + phase / 2)`
+ * — 30–60 s by default — instead of every `probeIntervalMs`: the announcements already vouch for
+ * it, the probe re-checks the address. Any doubt brings the short period back at once: a box not
+ * passing, one that announces a reason for not serving, one whose announcement is late (killed,
+ * hung, cut off) is probed at `probeIntervalMs` from its last probe, and a box that stops serving
+ * says so in an announcement. A box that dies is thus probed within announce interval + heartbeat
+ * interval + 1 s of its death (16 s by default, against 10 s when every box was probed every 10 s);
+ * forwarded calls that find a box unreachable still probe it at once.
+ */
+export function probeIntervalFor(facts: ProbeFacts, schedule: ProbeSchedule, now: number): number {
+  const long = Math.max(schedule.probeIntervalMs, schedule.servingProbeIntervalMs * (0.5 + facts.phase / 2));
+  if (long <= schedule.probeIntervalMs) return schedule.probeIntervalMs;
+  const onTime =
+    facts.lastSeenAt !== undefined &&
+    now - facts.lastSeenAt <= schedule.announceIntervalMs + schedule.heartbeatIntervalMs + announceSlackMs;
+  const vouched = facts.health === "serving" && !facts.healthReason && onTime;
+  return vouched ? long : schedule.probeIntervalMs;
+}
+
+/** A number in [0, 1) fixed per instance, from its heartbeat digest (hex): its {@link ProbeFacts.phase}. */
+export function probePhaseOf(digest: string): number {
+  return Number.parseInt(digest.slice(0, 4), 16) / 0x10000;
 }

@@ -18,7 +18,9 @@
  *
  * Health checks spread across routers: each instance is owned by one live router (rendezvous
  * hashing over the routers whose heartbeat is fresh). The owner probes it (grpc.health.v1 over the
- * mesh's mutual TLS) every `probeIntervalMs`, marks it critical when no router has seen an
+ * mesh's mutual TLS) every `probeIntervalMs` — or, while it passes and its announcements keep
+ * coming on time saying it serves, every 50–100 % of `servingProbeIntervalMs` (probeIntervalFor in
+ * domain/directory-shards.ts) — marks it critical when no router has seen an
  * announcement for `expiresAfterMs`, and deregisters it after `deregisterAfterMs` critical; it
  * writes only when the status changes. A router that finds a box unreachable while forwarding
  * probes it at once, whoever owns it.
@@ -37,7 +39,10 @@ import {
   decodeHeartbeatBatch,
   encodeHeartbeatBatch,
   ownerOf,
+  probeIntervalFor,
+  probePhaseOf,
   shardNodeName,
+  type ProbeSchedule,
   shardOf,
   shardOfServiceName,
   shardServiceName,
@@ -79,11 +84,23 @@ export interface ConsulDirectoryOptions {
   expiresAfterMs?: number;
   /** How often the owner probes each of its instances (default 10 000 ms). */
   probeIntervalMs?: number;
+  /**
+   * The longest probe period of an instance its announcements vouch for: passing, announcing on
+   * time without a health reason (default 6 × `probeIntervalMs`, 60 s; each instance gets a fixed
+   * 50–100 % of it). The rule: domain/directory-shards.ts, `probeIntervalFor`.
+   */
+  servingProbeIntervalMs?: number;
   /** How often a router publishes its heartbeat batch (default 5 000 ms); 3 missed = router gone. */
   heartbeatIntervalMs?: number;
   /** How long an instance stays critical before its owner deregisters it (default 60 000 ms). */
   deregisterAfterMs?: number;
-  /** Blocking-query wait in seconds (default 30). */
+  /**
+   * Blocking-query wait in seconds (default 60). A quiet province's query returns its whole answer
+   * again when the wait runs out (not parsed, `skipUnchanged`): at 16,000 instances 33.5 MB per
+   * wait period per router for Consul to encode and the router to receive; 60 s halves what 30 s
+   * cost and keeps the sync-lag metric of a directory with a single province under the
+   * ConsulSyncStalled alert's 120 s.
+   */
   waitSeconds?: number;
   /** Retry delay ceiling after the first failure (default 250 ms), doubling up to `maxBackoffMs`. */
   baseBackoffMs?: number;
@@ -214,9 +231,16 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
   const announceIntervalMs = options.announceIntervalMs ?? 10_000;
   const expiresAfterMs = options.expiresAfterMs ?? 30_000;
   const probeIntervalMs = options.probeIntervalMs ?? 10_000;
+  const servingProbeIntervalMs = options.servingProbeIntervalMs ?? 6 * probeIntervalMs;
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5_000;
+  const probeSchedule: ProbeSchedule = {
+    probeIntervalMs,
+    servingProbeIntervalMs,
+    announceIntervalMs,
+    heartbeatIntervalMs,
+  };
   const deregisterAfterMs = options.deregisterAfterMs ?? 60_000;
-  const waitSeconds = options.waitSeconds ?? 30;
+  const waitSeconds = options.waitSeconds ?? 60;
   const baseBackoffMs = options.baseBackoffMs ?? 250;
   const maxBackoffMs = options.maxBackoffMs ?? 5_000;
   const writeBatchMs = options.writeBatchMs ?? 5;
@@ -250,6 +274,7 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
   let txns = 0;
   let txnPeakInFlight = 0;
   let shardReads = 0;
+  let probes = 0;
 
   // --- watched state ---------------------------------------------------------------------------
   const shardWatchers = new Map<string, AbortController>();
@@ -495,6 +520,7 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
     const target = table.get(instanceId);
     if (!target) return Promise.resolve();
     lastProbe.set(instanceId, now());
+    probes++;
     const done = options
       .probe(target)
       .catch((): "not-serving" => "not-serving")
@@ -555,7 +581,18 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
         }
       } else {
         if (!lastProbe.has(id)) lastProbe.set(id, t - Math.floor(Math.random() * probeIntervalMs));
-        if (t - lastProbe.get(id)! >= probeIntervalMs) due.push(id);
+        const digest = digestOf(id);
+        const interval = probeIntervalFor(
+          {
+            health: instance.health,
+            healthReason: instance.healthReason,
+            lastSeenAt: lastSeen.get(digest),
+            phase: probePhaseOf(digest),
+          },
+          probeSchedule,
+          t,
+        );
+        if (t - lastProbe.get(id)! >= interval) due.push(id);
       }
       const since = criticalSince.get(id);
       if (since !== undefined && t - since >= deregisterAfterMs) {
@@ -640,6 +677,51 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
     }
   };
 
+  /**
+   * Reads a province (a blocking query past `index`, or a full read when `index` is 0) and applies
+   * the answer when its index moved; returns that index and the read's timings (when it was sent —
+   * for a full read, when its turn came —, when it was answered, its bytes and parse and apply
+   * times), or undefined when the watch was stopped.
+   * A function of its own so that the watch loop, suspended in its next blocking query for up to
+   * `waitSeconds`, never holds a parsed answer: V8 keeps a suspended async function's registers,
+   * and the loop used to keep its province's last answer — every field Consul sends for every
+   * instance, the whole directory over all provinces (at 4,000 instances, ~60,000 objects, most of
+   * the router's live heap; heap snapshot of bench/directory-scale).
+   */
+  const readShard = async (
+    shard: string,
+    index: bigint,
+    signal: AbortSignal,
+  ): Promise<
+    { index: bigint; asked: number; answered: number; bytes: number; parseMs: number; applyMs: number } | undefined
+  > => {
+    const path = `/v1/health/service/${shardServiceName(shard)}`;
+    let asked = performance.now();
+    const answer =
+      index > 0n
+        ? await consul.read<HealthEntry[] | null>(
+            path,
+            { stale: "" },
+            { index, waitSeconds, skipUnchanged: true },
+            signal,
+          )
+        : await fullRead(() => {
+            asked = performance.now();
+            return consul.read<HealthEntry[] | null>(path, { stale: "" }, undefined, signal);
+          });
+    if (signal.aborted) return undefined;
+    const answered = performance.now();
+    if (answer.index !== index || index === 0n) applyShard(shard, answer.body ?? []);
+    return {
+      index: answer.index,
+      asked,
+      answered,
+      bytes: answer.bytes,
+      parseMs: answer.parseMs,
+      applyMs: performance.now() - answered,
+    };
+  };
+
   const watchShard = async (shard: string, signal: AbortSignal) => {
     let index = 0n;
     let attempt = 0;
@@ -647,35 +729,27 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
     let interval = minShardIntervalMs;
     while (!signal.aborted) {
       try {
-        const path = `/v1/health/service/${shardServiceName(shard)}`;
         const quietFor = Date.now() - lastChange;
         if (index > 0n && quietFor < interval) await sleep(interval - quietFor, signal);
         if (signal.aborted) return;
-        let asked = performance.now();
         const blocking = index > 0n;
-        const answer =
-          index > 0n
-            ? await consul.read<HealthEntry[] | null>(path, { stale: "" }, { index, waitSeconds }, signal)
-            : await fullRead(() => {
-                asked = performance.now();
-                return consul.read<HealthEntry[] | null>(path, { stale: "" }, undefined, signal);
-              });
-        if (signal.aborted) return;
-        if (index > 0n && answer.index < index)
+        const answer = await readShard(shard, index, signal);
+        if (answer === undefined || signal.aborted) return;
+        const answerIndex = answer.index;
+        if (index > 0n && answerIndex < index)
           logger.warn(
-            { shard, from: String(index), to: String(answer.index) },
+            { shard, from: String(index), to: String(answerIndex) },
             "Consul index went backwards (Consul restarted?): resynchronising",
           );
-        const changed = answer.index !== index || index === 0n;
-        index = answer.index < 1n ? 1n : answer.index;
+        const changed = answerIndex !== index || index === 0n;
+        index = answerIndex < 1n ? 1n : answerIndex;
         if (changed) {
           shardReads++;
           // Answered at once: the province had changed again during the pause (busy, read it less
           // often); answered after a wait: it was quiet, its next change is read at once.
-          const answered = performance.now();
+          const { asked, answered } = answer;
           const busy = blocking && lastChange > 0 && answered - asked < busyAnswerMs;
           interval = busy ? Math.min(interval * 2, maxShardIntervalMs) : minShardIntervalMs;
-          applyShard(shard, answer.body ?? []);
           lastChange = Date.now();
           if (!initialSynced && !blocking) {
             firstTable.provinces++;
@@ -683,7 +757,7 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
             firstTable.readMs += answered - asked - answer.parseMs;
             firstTable.readMsMax = Math.max(firstTable.readMsMax, answered - asked - answer.parseMs);
             firstTable.parseMs += answer.parseMs;
-            firstTable.applyMs += performance.now() - answered;
+            firstTable.applyMs += answer.applyMs;
           }
         }
         if (attempt > 0 || failures > 0) {
@@ -827,12 +901,16 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
   };
 
   // What the directory did since the last line (operators and bench/directory-scale read it):
-  // how full the transactions are, how many ran at once, how many province answers were applied.
-  const activity = { txns: 0, txnOps: 0, shardReads: 0, bytes: 0 };
+  // how full the transactions are, how many ran at once, how many province answers were applied,
+  // how many probes the owner ran, and the process's memory (V8 heap against the rest of the RSS).
+  const activity = { txns: 0, txnOps: 0, shardReads: 0, bytes: 0, probes: 0 };
+  const mib = (bytes: number) => Math.round(bytes / 1_048_576);
   const logActivity = () => {
     const bytes = consul.bytesDownloaded;
-    if (txns === activity.txns && shardReads === activity.shardReads) return Promise.resolve();
+    if (txns === activity.txns && shardReads === activity.shardReads && probes === activity.probes)
+      return Promise.resolve();
     const newTxns = txns - activity.txns;
+    const memory = process.memoryUsage();
     logger.info(
       {
         txns: newTxns,
@@ -840,11 +918,19 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
         txnPeakInFlight,
         shardReads: shardReads - activity.shardReads,
         downloadedKB: Math.round((bytes - activity.bytes) / 1024),
+        probes: probes - activity.probes,
+        owned: ownedCount,
         totals: { txns, txnOps, shardReads, downloadedKB: Math.round(bytes / 1024) },
+        memoryMiB: {
+          rss: mib(memory.rss),
+          heapTotal: mib(memory.heapTotal),
+          heapUsed: mib(memory.heapUsed),
+          external: mib(memory.external),
+        },
       },
       "Consul directory activity",
     );
-    Object.assign(activity, { txns, txnOps, shardReads, bytes });
+    Object.assign(activity, { txns, txnOps, shardReads, bytes, probes });
     txnPeakInFlight = inFlight;
     return Promise.resolve();
   };

@@ -46,6 +46,9 @@ const environment = z.object({
   ROUTER_EXPIRES_AFTER_MS: env.millis(30_000),
   // Health probe period: default 2 s with the embedded registry, 10 s per owned instance with Consul.
   ROUTER_HEALTH_INTERVAL_MS: z.coerce.number().int().positive().optional(),
+  // Consul: the longest probe period of a box that passes and keeps announcing on time that it
+  // serves (default 6 × the health interval; README, "The directory at national scale").
+  ROUTER_SERVING_PROBE_INTERVAL_MS: z.coerce.number().int().positive().optional(),
   // Embedded mode: where the audit checkpoints the router witnesses are kept (a file per instance).
   ROUTER_WITNESS_DIR: z.string().optional(),
   // The forwarding data plane: "frames" (the router's own HTTP/2 engine, server/h2/) or "node-http2"
@@ -94,6 +97,9 @@ if (config.CONSUL_HTTP_ADDR) {
     secure: match[1] === "https",
     ...(config.ROUTER_ID ? { routerId: config.ROUTER_ID } : {}),
     probeIntervalMs: config.ROUTER_HEALTH_INTERVAL_MS ?? 10_000,
+    ...(config.ROUTER_SERVING_PROBE_INTERVAL_MS
+      ? { servingProbeIntervalMs: config.ROUTER_SERVING_PROBE_INTERVAL_MS }
+      : {}),
     heartbeatIntervalMs: config.ROUTER_HEARTBEAT_INTERVAL_MS,
     deregisterAfterMs: config.ROUTER_DEREGISTER_AFTER_MS,
     ...(config.CONSUL_HTTP_TOKEN ? { token: config.CONSUL_HTTP_TOKEN } : {}),

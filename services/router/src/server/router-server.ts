@@ -57,11 +57,13 @@ export interface RouterConsulOptions {
   routerId?: string;
   /** How often the owning router probes each instance (default 10 000 ms). */
   probeIntervalMs?: number;
+  /** Longest probe period of an instance its announcements vouch for (default 6 × probeIntervalMs). */
+  servingProbeIntervalMs?: number;
   /** How often the router publishes its heartbeat batch (default 5 000 ms). */
   heartbeatIntervalMs?: number;
   /** How long an instance stays critical before it is deregistered (default 60 000 ms). */
   deregisterAfterMs?: number;
-  /** Blocking-query wait in seconds (default 30). */
+  /** Blocking-query wait in seconds (default 60). */
   waitSeconds?: number;
 }
 
@@ -199,6 +201,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       probe: pool.probe,
       ...(c.routerId ? { routerId: c.routerId } : {}),
       ...(c.probeIntervalMs ? { probeIntervalMs: c.probeIntervalMs } : {}),
+      ...(c.servingProbeIntervalMs ? { servingProbeIntervalMs: c.servingProbeIntervalMs } : {}),
       ...(c.heartbeatIntervalMs ? { heartbeatIntervalMs: c.heartbeatIntervalMs } : {}),
       ...(c.deregisterAfterMs ? { deregisterAfterMs: c.deregisterAfterMs } : {}),
       ...(c.waitSeconds ? { waitSeconds: c.waitSeconds } : {}),
