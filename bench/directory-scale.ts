@@ -176,6 +176,8 @@ async function startHealthResponder(): Promise<{ port: number; shutdown(ms: numb
 
 /** Flow-control windows of the bench's raw client (see createRawClient). */
 const flowWindow = 16 * 1024 * 1024;
+/** HTTP/2 connections of the bench's raw client to each router (see createRawClient). */
+const connectionsPerRouter = 8;
 
 /**
  * The bench's unary calls to a router over one HTTP/2 connection, as a gRPC client sends them
@@ -196,15 +198,23 @@ function createRawClient(port: number): {
   countInstances: (deadlineMs: number) => Promise<number>;
   close: () => void;
 } {
-  let session: ClientHttp2Session | undefined;
+  // Several connections, used in turn: the router advertises MAX_CONCURRENT_STREAMS (1,000 on its
+  // frame-level listener), and the bench keeps up to 2,200 calls in flight (keep-alives and
+  // registrations) where 16,000 real boxes would each hold a connection of their own; on one
+  // connection the excess would wait in the client for a free stream, and a change or a
+  // registration behind a thousand keep-alives would be measured as slow.
+  const sessions: (ClientHttp2Session | undefined)[] = Array.from({ length: connectionsPerRouter }, () => undefined);
+  let turn = 0;
   const sessionNow = () => {
+    const slot = turn++ % sessions.length;
+    let session = sessions[slot];
     if (!session || session.closed || session.destroyed) {
       // Windows of 16 MiB (RFC 9113 §6.9.2): with the default 64 KiB, a 5,000-instance page
       // (~0.5 MB) waits for a WINDOW_UPDATE round trip through both busy processes every 64 KiB.
       const fresh = connectHttp2(`http://127.0.0.1:${port}`, { settings: { initialWindowSize: flowWindow } });
       fresh.on("error", () => undefined);
       fresh.once("connect", () => fresh.setLocalWindowSize(flowWindow));
-      session = fresh;
+      sessions[slot] = session = fresh;
     }
     return session;
   };
@@ -293,7 +303,9 @@ function createRawClient(port: number): {
       } while (pageToken);
       return total;
     },
-    close: () => session?.close(),
+    close: () => {
+      for (const session of sessions) session?.close();
+    },
   };
 }
 
