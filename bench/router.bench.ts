@@ -11,8 +11,8 @@
  *   least an HTTP/2 + mutual-TLS hop costs in Node, the floor of the router's raw forwarder);
  * - through the gateway's gRPC (h2c) listener, which calls the router.
  *
- * Each target gets `BENCH_CALLS` calls (default 3000) with 64 in flight and 300 one at a time, in
- * two interleaved rounds. Printed: CPU per call of the router, the bare proxies and the gateway (from
+ * Each target gets `BENCH_WARMUP` unmeasured calls (default 3000, 64 in flight), then `BENCH_CALLS`
+ * calls (default 3000) with 64 in flight and 300 one at a time, in two interleaved rounds. Printed: CPU per call of the router, the bare proxies and the gateway (from
  * /proc), p50 latency added over the direct call at 64 in flight and at 1, and throughput relative to
  * direct. Targets (issue 16): router ≤ 0.25 ms CPU per call, ≤ 0.5 ms p50 added at 64 concurrent,
  * ≥ 70% of direct throughput. Run: `node --import tsx bench/router.bench.ts`.
@@ -34,6 +34,7 @@ import { closedLoop, cpuMs, rawUnary, startBenchMesh, type LoadResult } from "./
 
 const calls = Number(process.env.BENCH_CALLS ?? 3000);
 const serialCalls = 300;
+const warmupCalls = Number(process.env.BENCH_WARMUP ?? 3000);
 const idleMs = Number(process.env.BENCH_IDLE_MS ?? 3000);
 const path = "/novabox.certification.v1.CertificationService/ListCertificateTypes";
 const request = Buffer.from(
@@ -98,7 +99,9 @@ try {
   ];
   const only = process.env.BENCH_TARGETS?.split(",");
   if (only) targets.splice(0, targets.length, ...targets.filter((t) => ["direct", "router", ...only].includes(t.name)));
-  for (const t of targets) await closedLoop(300, 16, () => rawUnary(t.client, path, request, metadata));
+  // Every hop warm before it is measured: V8's optimizing compiler and the heap's growth cost CPU in
+  // the first thousands of calls (a short warm-up made the per-call figure fall with BENCH_CALLS).
+  for (const t of targets) await closedLoop(warmupCalls, 64, () => rawUnary(t.client, path, request, metadata));
 
   const idleBefore = cpuMs(mesh.pids.router);
   await new Promise((resolve) => setTimeout(resolve, idleMs));
