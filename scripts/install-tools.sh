@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, idempotently, the tools the tests need that npm does not bring:
 #   - Debian packages: chromium, xmlsec1, libxml2-utils (xmllint), poppler-utils (pdfinfo), redis-server
-#   - consul, grpcurl and ghz, built with Go from the Go module proxy
+#   - consul, grpcurl, ghz and h2spec, built with Go from the Go module proxy
 # Built binaries are cached in $NOVABOX_TOOLS_DIR (default ~/.cache/novabox/tools/bin), keyed by
 # version, so a second run only checks them. Prints the directory to put on PATH as its last line.
 set -euo pipefail
@@ -9,6 +9,7 @@ set -euo pipefail
 CONSUL_VERSION="${CONSUL_VERSION:-v1.14.11}"
 GRPCURL_VERSION="${GRPCURL_VERSION:-v1.9.3}"
 GHZ_VERSION="${GHZ_VERSION:-v0.120.0}"
+H2SPEC_VERSION="${H2SPEC_VERSION:-v2.2.1+incompatible}"
 TOOLS_DIR="${NOVABOX_TOOLS_DIR:-$HOME/.cache/novabox/tools}"
 BIN="$TOOLS_DIR/bin"
 mkdir -p "$BIN"
@@ -56,6 +57,27 @@ go_install() { # NAME PACKAGE VERSION
 
 go_install grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl "$GRPCURL_VERSION"
 go_install ghz github.com/bojand/ghz/cmd/ghz "$GHZ_VERSION"
+
+# h2spec (HTTP/2 conformance, RFC 7540/9113 + RFC 7541) has no go.mod: `go install pkg@version` would
+# take whatever its dependencies' latest versions are that day. Build it in a throwaway module that
+# pins them, so the binary is the same on every machine.
+if stamp_ok h2spec "$H2SPEC_VERSION"; then
+  log "h2spec $H2SPEC_VERSION cached"
+else
+  log "building h2spec $H2SPEC_VERSION"
+  need_go
+  h2work=$(mktemp -d)
+  (
+    cd "$h2work"
+    go mod init novabox.local/h2spec-build >/dev/null 2>&1
+    go get "github.com/summerwind/h2spec@$H2SPEC_VERSION" golang.org/x/net@v0.62.0 \
+      github.com/spf13/cobra@v1.10.2 github.com/spf13/pflag@v1.0.9 github.com/fatih/color@v1.19.0 \
+      github.com/mattn/go-colorable@v0.1.14 github.com/mattn/go-isatty@v0.0.20 >/dev/null 2>&1
+    go build -trimpath -o "$BIN/h2spec" github.com/summerwind/h2spec/cmd/h2spec
+  )
+  rm -rf "$h2work"
+  stamp h2spec "$H2SPEC_VERSION"
+fi
 
 # consul 1.14 is the newest release whose sub-modules the Go module proxy serves in full (1.15+
 # need consul/envoyextensions and consul/troubleshoot, which it does not have).
