@@ -125,7 +125,8 @@ describe("Consul directory writes", () => {
  * A ConsulHttp whose reads answer the directory's watches (single-layer unit test): one province,
  * whose blocking query returns when the test publishes a new answer, and no other router.
  */
-function watchedConsul(): ConsulHttp & { publish(entries: unknown[]): void } {
+function watchedConsul(): ConsulHttp & { publish(entries: unknown[]): void; txns: ConsulTxnOp[][] } {
+  const txns: ConsulTxnOp[][] = [];
   let index = 10n;
   let entries: unknown[] = [];
   let wake: (() => void)[] = [];
@@ -147,7 +148,11 @@ function watchedConsul(): ConsulHttp & { publish(entries: unknown[]): void } {
       if (blocking) return untilAborted(signal);
       return answer<T>(path === "/v1/catalog/services" ? { "novabox-022": ["novabox"] } : []);
     },
-    txn: () => Promise.resolve(),
+    txns,
+    txn: (ops) => {
+      txns.push([...ops]);
+      return Promise.resolve();
+    },
     kvPut: () => Promise.resolve(),
     kvDelete: () => Promise.resolve(),
     bytesDownloaded: 0,
@@ -199,6 +204,9 @@ describe("Consul directory watches", () => {
         return Promise.resolve("serving");
       },
       probeIntervalMs: 100,
+      // No longer period for boxes whose announcements vouch for them: this test is about the
+      // first probe only.
+      servingProbeIntervalMs: 100,
       minShardIntervalMs: 1,
     });
     try {
@@ -216,6 +224,46 @@ describe("Consul directory watches", () => {
 
       clock += 2;
       await until("the owner's first probe of the new box", () => probed.includes("novabox-022205-POST-2"));
+    } finally {
+      await directory.close();
+    }
+  });
+
+  it("does not mark a box registered long after the router started overdue before the heartbeat batch naming it arrives", async () => {
+    const consul = watchedConsul();
+    consul.publish([passingEntry("POST-1")]);
+    const table = createRoutingTable({ clock: () => new Date() });
+    let clock = Date.parse("2026-11-30T20:00:00Z");
+    const directory = createConsulDirectory({
+      consul,
+      table,
+      clock: () => new Date(clock),
+      logger: { info: () => undefined, warn: () => undefined },
+      probe: () => Promise.resolve("serving"),
+      probeIntervalMs: 100,
+      minShardIntervalMs: 1,
+      writeBatchMs: 1,
+    });
+    const overdueWrites = (id: string) =>
+      consul.txns
+        .flat()
+        .map((op) => op.Check as { Check: { CheckID: string; Output: string } } | undefined)
+        .filter((c) => c?.Check.CheckID === `${id}:health` && c.Check.Output.startsWith("announcement overdue"));
+    try {
+      await directory.start();
+      // 31 s after the router started (expires_after is 30 s), a box registers through another
+      // router, whose heartbeat batch naming it is still to come.
+      clock += 31_000;
+      consul.publish([passingEntry("POST-1"), passingEntry("POST-2")]);
+      await until("the new box in the table", () => table.size === 2);
+      await new Promise((r) => setTimeout(r, 350)); // the owner's ticks (every 100 ms) look at it
+      expect(overdueWrites("novabox-022205-POST-2")).toEqual([]);
+      // The box that announced only at start is overdue: expiry itself still works.
+      await until("the silent box marked overdue", () => overdueWrites("novabox-022205-POST-1").length > 0);
+
+      // No announcement for expires_after after it appeared: now it is overdue.
+      clock += 31_000;
+      await until("the new box marked overdue", () => overdueWrites("novabox-022205-POST-2").length > 0);
     } finally {
       await directory.close();
     }
