@@ -45,6 +45,20 @@ import {
 import type { Log } from "#shared/runtime/log.js";
 import type { Http2Forwarder } from "./http2-forwarder.js";
 
+/**
+ * A client connection's in-process connection to the grpc-js server. It is closed only once its
+ * relayed streams are done: a GOAWAY right behind a stream's HEADERS made grpc-js's session close
+ * and announce that stream destroyed, and grpc-js answering it threw (the router exited).
+ */
+interface InternalConnection {
+  internal: ClientHttp2Session;
+  token: string;
+  /** Relayed streams not closed yet. */
+  open: number;
+  /** The client's connection is gone: close once `open` is 0. */
+  closing: boolean;
+}
+
 /** The header carrying the per-connection peer token to the in-process grpc-js server. */
 export const meshPeerHeader = "x-novares-mesh-peer";
 
@@ -123,7 +137,13 @@ export class PairedStream extends Duplex {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    if (!this.other.destroyed) this.other.destroy();
+    // The other end reads what it was sent, then the end of the stream, then closes: destroying it
+    // at once could destroy a stream its session had read but not yet announced (grpc-js then
+    // answered a destroyed stream, which threw: the router exited).
+    if (!this.other.destroyed) {
+      this.other.push(null);
+      if (!this.other.writableEnded) this.other.end();
+    }
     callback(error);
   }
 }
@@ -161,6 +181,8 @@ export interface RouterListener {
 }
 
 const noop = () => {};
+/** How long a relayed call the client reset may wait for grpc-js's answer before it is cancelled anyway. */
+const cancelGraceMs = 5_000;
 /** Request headers never relayed to the in-process grpc-js server (hop-by-hop, and the peer token a client may have forged). */
 export const hopHeaders: ReadonlySet<string> = new Set([
   meshPeerHeader,
@@ -169,6 +191,10 @@ export const hopHeaders: ReadonlySet<string> = new Set([
   "transfer-encoding",
   "upgrade",
   "http2-settings",
+  // The relay re-frames the body: the client's length is checked on the client's stream (RFC 9113
+  // §8.1.1) and not repeated to grpc-js, whose node:http2 reset a mismatch in the same read as the
+  // HEADERS, before grpc-js saw the stream (grpc-js then threw: the router exited).
+  "content-length",
 ]);
 
 /** Binds the router's port (see the module comment). */
@@ -193,10 +219,10 @@ export async function startRouterListener(options: RouterListenerOptions): Promi
   });
   const injector = options.grpc.createConnectionInjector(ServerCredentials.createInsecure());
   const sessions = new Set<ServerHttp2Session>();
-  const internals = new WeakMap<Http2Session, { internal: ClientHttp2Session; token: string }>();
+  const internals = new WeakMap<Http2Session, InternalConnection>();
 
   /** The in-process connection to the grpc-js server for `session`'s relayed streams. */
-  const internalFor = (session: Http2Session): { internal: ClientHttp2Session; token: string } | undefined => {
+  const internalFor = (session: Http2Session): InternalConnection | undefined => {
     const found = internals.get(session);
     if (found && !found.internal.closed && !found.internal.destroyed) return found;
     const socket = session.socket;
@@ -213,8 +239,11 @@ export async function startRouterListener(options: RouterListenerOptions): Promi
       handoff.forget(token);
       serverEnd.destroy();
     });
-    session.once("close", () => internal.close());
-    const created = { internal, token };
+    const created: InternalConnection = { internal, token, open: 0, closing: false };
+    session.once("close", () => {
+      created.closing = true;
+      if (created.open === 0) internal.close();
+    });
     internals.set(session, created);
     return created;
   };
@@ -224,6 +253,10 @@ export async function startRouterListener(options: RouterListenerOptions): Promi
     // Closing `up` with an error code (below) emits "error" on it: without a listener, one reset
     // relayed stream crashed the router (bench/directory-scale, under load).
     up.on("error", noop);
+    // Reset by the client already (HEADERS + RST_STREAM in one read): nothing to relay. Relaying it
+    // made grpc-js's session announce a stream already destroyed, and grpc-js answering it threw
+    // from an event handler: the router exited.
+    if (up.closed || up.destroyed) return;
     const target = up.session && internalFor(up.session);
     if (!target) return up.close(constants.NGHTTP2_INTERNAL_ERROR);
     const out: OutgoingHttpHeaders = {};
@@ -241,6 +274,10 @@ export async function startRouterListener(options: RouterListenerOptions): Promi
       return up.close(constants.NGHTTP2_REFUSED_STREAM);
     }
     down.on("error", noop);
+    target.open++;
+    down.once("close", () => {
+      if (--target.open === 0 && target.closing) target.internal.close();
+    });
     up.pipe(down);
     let trailers: OutgoingHttpHeaders | undefined;
     let trailersOnly = false;
@@ -289,8 +326,19 @@ export async function startRouterListener(options: RouterListenerOptions): Promi
       if (!responded || down.rstCode !== constants.NGHTTP2_NO_ERROR)
         up.close(down.rstCode || constants.NGHTTP2_INTERNAL_ERROR);
     });
-    up.once("close", () => {
+    // When `up` closes first, cancel `down` only once grpc-js has answered it: a reset that reached
+    // grpc-js's session with (or right behind) the HEADERS made it announce a stream already
+    // destroyed, and grpc-js answering that stream threw from an event handler (the router exited).
+    // Until then the request is only ended, so grpc-js answers; a call it never answers is
+    // cancelled after a grace period.
+    const cancel = () => {
       if (!down.closed && !down.destroyed) down.close(constants.NGHTTP2_CANCEL);
+    };
+    up.once("close", () => {
+      if (responded || down.closed || down.destroyed) return cancel();
+      if (!down.writableEnded) down.end();
+      down.once("response", cancel);
+      setTimeout(cancel, cancelGraceMs).unref();
     });
   };
 

@@ -55,7 +55,14 @@ const noop = () => {};
 class ClientConnection implements ConnectionPeer {
   readonly address: string;
   private peerCertificate: PeerCertificate | undefined | null = null;
-  internal: { session: ClientHttp2Session; token: string } | undefined;
+  /**
+   * The in-process connection to the grpc-js server, with its relayed streams not closed yet. It is
+   * closed only once they are done: a GOAWAY right behind a stream's HEADERS made grpc-js's session
+   * close and announce that stream destroyed, and grpc-js answering it threw (the router exited).
+   */
+  internal: { session: ClientHttp2Session; token: string; open: number } | undefined;
+  /** The client's connection is gone: close `internal` once its streams are done. */
+  closing = false;
 
   constructor(readonly socket: Socket) {
     this.address = socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : "unknown";
@@ -74,6 +81,8 @@ class ClientConnection implements ConnectionPeer {
 /** A stream relayed to the in-process grpc-js server: the client's stream on one side, `down` on the other. */
 class GrpcRelay implements H2StreamHandler {
   down: ClientHttp2Stream | undefined;
+  client: ClientConnection | undefined;
+  internal: NonNullable<ClientConnection["internal"]> | undefined;
   trailers: HeaderList | undefined;
   responded = false;
 
@@ -92,12 +101,26 @@ class GrpcRelay implements H2StreamHandler {
 
   onReset(): void {
     const down = this.down;
-    if (down && !down.closed && !down.destroyed) down.close(constants.NGHTTP2_CANCEL);
+    if (!down || down.closed || down.destroyed) return;
+    if (this.responded) return cancelDown(down);
+    // Not before grpc-js has answered (then onDownResponse cancels): a reset right behind the HEADERS
+    // (a client's HEADERS + RST_STREAM in one read) made grpc-js answer a stream node:http2 had
+    // destroyed, which threw and the router exited. Until then the request is only ended, so
+    // grpc-js answers; a call it never answers is cancelled after a grace period.
+    if (!down.writableEnded) down.end();
+    setTimeout(cancelDown, CANCEL_GRACE_MS, down).unref();
   }
 
   onDrain(): void {
     this.down?.resume();
   }
+}
+
+/** How long a relayed call the client reset may wait for grpc-js's answer before it is cancelled anyway. */
+const CANCEL_GRACE_MS = 5_000;
+
+function cancelDown(down: ClientHttp2Stream): void {
+  if (!down.closed && !down.destroyed) down.close(constants.NGHTTP2_CANCEL);
 }
 
 /** A relayed stream's `down` side, found from its events (no closure per stream). */
@@ -110,7 +133,7 @@ const RELAY_HIGH_WATER = 1024 * 1024;
 function onDownResponse(this: RelayedDown, response: IncomingHttpHeaders, flags: number): void {
   const relay = this[relayOf];
   const up = relay.up;
-  if (up.closed) return;
+  if (up.closed) return cancelDown(this); // the client reset it (see GrpcRelay.onReset)
   const out: HeaderList = [":status", String(response[":status"] ?? 200)];
   pushHeaders(out, response);
   relay.responded = true;
@@ -135,6 +158,8 @@ function onDownEnd(this: RelayedDown): void {
 }
 function onDownClose(this: RelayedDown): void {
   const relay = this[relayOf];
+  const internal = relay.internal;
+  if (internal && --internal.open === 0 && relay.client?.closing) internal.session.close();
   if (relay.up.closed || relay.up.localClosed) return;
   if (!relay.responded || this.rstCode !== constants.NGHTTP2_NO_ERROR)
     relay.up.reset(this.rstCode || H2_INTERNAL_ERROR);
@@ -172,7 +197,7 @@ export async function startFramesListener(options: FramesListenerOptions): Promi
       handoff.forget(token);
       serverEnd.destroy();
     });
-    client.internal = { session, token };
+    client.internal = { session, token, open: 0 };
     if (connection.destroyed) session.close();
     return client.internal;
   };
@@ -198,6 +223,9 @@ export async function startFramesListener(options: FramesListenerOptions): Promi
       return up.reset(H2_REFUSED_STREAM);
     }
     relayed.down = down;
+    relayed.client = client;
+    relayed.internal = target;
+    target.open++;
     (down as RelayedDown)[relayOf] = relayed;
     down.on("error", noop);
     down.on("response", onDownResponse);
@@ -221,7 +249,8 @@ export async function startFramesListener(options: FramesListenerOptions): Promi
       },
       onClose(closed) {
         connections.delete(closed);
-        client.internal?.session.close();
+        client.closing = true;
+        if (client.internal?.open === 0) client.internal.session.close();
       },
     });
     connection.user = client;
