@@ -460,6 +460,7 @@ class Encoder implements HpackEncoder {
     } else {
       o = writeInteger(target, o, 0, 7, len);
     }
+    if (len > 16) return o + target.write(s, o, len, "latin1"); // native copy for long values (tokens)
     for (let i = 0; i < len; i++) target[o++] = s.charCodeAt(i);
     return o;
   }
@@ -529,11 +530,12 @@ function checkName(name: string): void {
 }
 
 /** RFC 9113 §8.2.1: a field value carries no NUL, CR or LF (and, here, only octets: latin1). */
+/** What a field value may not carry (RFC 9113 §8.2.1), and characters beyond one octet. */
+const forbiddenInValue = /[\0\n\r\u0100-\uffff]/;
+
 function checkValue(value: string): void {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c === 0 || c === 0x0a || c === 0x0d || c > 0xff) {
-      throw new HpackError("header value contains NUL, CR, LF or a non-octet character", "invalid-header");
-    }
+  // One native regular-expression scan: values such as a bearer token run to hundreds of characters.
+  if (forbiddenInValue.test(value)) {
+    throw new HpackError("header value contains NUL, CR, LF or a non-octet character", "invalid-header");
   }
 }
