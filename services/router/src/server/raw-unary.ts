@@ -55,6 +55,9 @@ export function rawUnaryHandler<M extends DescMethodUnary>(
     context: CallContext,
   ) => Promise<MessageInitShape<M["output"]>> | MessageInitShape<M["output"]>,
   logger?: ErrorLogger,
+  /** The answer in protobuf binary (default `toBinary`): a faster encoder for a large answer. */
+  encode: (response: MessageInitShape<M["output"]>) => Uint8Array = (response) =>
+    toBinary(method.output, create(method.output, response)),
 ): ForwardingHandler {
   const logContext = { rpc: `/${method.parent.typeName}/${method.name}` };
   const handler = (call: RawCall, callback: (err: GrpcServiceError | null, answer?: Buffer) => void) => {
@@ -90,7 +93,7 @@ export function rawUnaryHandler<M extends DescMethodUnary>(
       .then(() => impl(request, context))
       .then(
         (response) => {
-          const bytes = toBinary(method.output, create(method.output, response));
+          const bytes = encode(response);
           callback(null, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
         },
         (err: unknown) => callback(toServiceError(err, logger, logContext)),

@@ -23,6 +23,7 @@ import type { Clock } from "../domain/model.js";
 import type { InstanceRegistry, RegistryKind } from "../domain/registry.js";
 import { createRoutingTable, type RoutingTable } from "../domain/routing-table.js";
 import { createDiscoveryHandlers } from "../handlers/discovery-handlers.js";
+import { encodeListInstancesResponse } from "../handlers/discovery-mappers.js";
 import { createForwardingHandlers } from "../handlers/forwarding-handlers.js";
 import { createBoxPool } from "./box-pool.js";
 import { createBoxSessions } from "./box-sessions.js";
@@ -335,6 +336,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       DiscoveryService.method.listInstances,
       (request, context) => discovery.listInstances(request, context),
       logger,
+      encodeListInstancesResponse,
     ),
   );
   for (const [service, handlers] of [
