@@ -693,8 +693,9 @@ export function createConsulDirectory(options: ConsulDirectoryOptions): ConsulDi
    * A function of its own so that the watch loop, suspended in its next blocking query for up to
    * `waitSeconds`, never holds a parsed answer: V8 keeps a suspended async function's registers,
    * and the loop used to keep its province's last answer — every field Consul sends for every
-   * instance, the whole directory over all provinces (at 4,000 instances, ~60,000 objects, most of
-   * the router's live heap; heap snapshot of bench/directory-scale).
+   * instance, the whole directory over all provinces (at 4,000 instances ~60,000 objects, the
+   * largest single part of the router's live heap besides its code; heap snapshot of
+   * bench/directory-scale).
    */
   const readShard = async (
     shard: string,
