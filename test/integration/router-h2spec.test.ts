@@ -37,6 +37,18 @@ import { requireTool } from "../support/tools.js";
  * node:http2 (nghttp2) also ignores frames on closed streams, a lower stream id, a PING ACK and a
  * window overflow where RFC 9113 asks for an error; the frame-level engine answers them.
  */
+/**
+ * h2spec 5.1.2 opens one stream more than the advertised MAX_CONCURRENT_STREAMS (1,000 HEADERS, each
+ * ending its request) and sets the window to 0 "to prevent the peer from closing the stream". A gRPC
+ * router answers `GET /` trailers-only, which needs no window, so whether 1,000 of them are still open
+ * when the 1,001st arrives depends on how the kernel splits h2spec's writes and whether answers went
+ * out in between (it failed once under a loaded `npm test`: "Actual: HEADERS Frame, stream_id:2001").
+ * The engine's refusal is not left untested: the engine alone (h2-test-server.ts, which answers with
+ * DATA and so keeps its streams open at window 0) must pass 5.1.2 below, with no allowance.
+ */
+const timingDependent = new Set([
+  "http2/5.1.2: Sends HEADERS frames that causes their advertised concurrent stream limit to be exceeded",
+]);
 const generic = [
   "generic/2: Sends a WINDOW_UPDATE frame on half-closed (remote) stream",
   "generic/2: Sends a PRIORITY frame on half-closed (remote) stream",
@@ -183,7 +195,7 @@ describe.each(["frames", "node-http2"] as const)(
       expect(outcome ? "" : output).toBe("");
       expect(outcome!.passed.length + outcome!.failed.length + outcome!.skipped.length).toBe(145);
       // Every failure must be a known one (the diff names any new one, with h2spec's own words).
-      const unexpected = outcome!.failed.filter((c) => !knownFailures[dataPlane].has(c));
+      const unexpected = outcome!.failed.filter((c) => !knownFailures[dataPlane].has(c) && !timingDependent.has(c));
       expect({ unexpected, output: unexpected.length > 0 ? output : "" }).toEqual({ unexpected: [], output: "" });
       expect(router.process.child.exitCode).toBeNull();
       expect(await healthStatus(port)).toBe("0");
