@@ -20,13 +20,13 @@ import { connect as netConnect, createServer as createNetServer, type Socket } f
 import { once } from "node:events";
 import { randomBytes } from "node:crypto";
 import {
-  H2_CANCEL,
   H2Connection,
   headerValue,
   type H2Stream,
   type H2StreamHandler,
   type HeaderList,
 } from "../src/server/h2/h2-connection.js";
+import { ErrorCode } from "../src/server/h2/frames.js";
 import { startH2TestServer, type H2TestServer } from "../src/server/h2/h2-test-server.js";
 
 const cleanups: (() => unknown)[] = [];
@@ -233,7 +233,7 @@ describe("the engine's server role, with node:http2 as the client", () => {
         );
       });
     });
-    expect(await seen).toBe(H2_CANCEL);
+    expect(await seen).toBe(ErrorCode.CANCEL);
   });
 
   it("GOAWAY on shutdown: the stream in flight finishes, the client hears NO_ERROR, the connection closes", async () => {

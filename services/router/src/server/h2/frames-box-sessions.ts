@@ -32,14 +32,8 @@ import {
   statusOfHttp,
   unframeMessage,
 } from "../grpc-wire.js";
-import {
-  H2_CANCEL,
-  H2Connection,
-  headerValue,
-  type H2Stream,
-  type H2StreamHandler,
-  type HeaderList,
-} from "./h2-connection.js";
+import { H2Connection, headerValue, type H2Stream, type H2StreamHandler, type HeaderList } from "./h2-connection.js";
+import { ErrorCode } from "./frames.js";
 
 interface Entry {
   connection: H2Connection;
@@ -102,7 +96,7 @@ class BoxCall implements H2StreamHandler {
 
   cancel(code: number, details: string): void {
     const stream = this.stream;
-    if (stream && !stream.closed) stream.reset(H2_CANCEL);
+    if (stream && !stream.closed) stream.reset(ErrorCode.CANCEL);
     this.settle(serviceError(code, details));
   }
 

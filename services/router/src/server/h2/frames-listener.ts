@@ -34,14 +34,8 @@ import {
   type RouterListener,
   type RouterListenerOptions,
 } from "../router-listener.js";
-import {
-  H2_INTERNAL_ERROR,
-  H2_REFUSED_STREAM,
-  H2Connection,
-  type H2Stream,
-  type H2StreamHandler,
-  type HeaderList,
-} from "./h2-connection.js";
+import { H2Connection, type H2Stream, type H2StreamHandler, type HeaderList } from "./h2-connection.js";
+import { ErrorCode } from "./frames.js";
 import type { ConnectionPeer, FramesForwarder } from "./frames-forwarder.js";
 
 /** Options of {@link startFramesListener}: router-listener.ts's, with the frames forwarder. */
@@ -162,7 +156,7 @@ function onDownClose(this: RelayedDown): void {
   if (internal && --internal.open === 0 && relay.client?.closing) internal.session.close();
   if (relay.up.closed || relay.up.localClosed) return;
   if (!relay.responded || this.rstCode !== constants.NGHTTP2_NO_ERROR)
-    relay.up.reset(this.rstCode || H2_INTERNAL_ERROR);
+    relay.up.reset(this.rstCode || ErrorCode.INTERNAL_ERROR);
   else relay.up.end(relay.trailers);
 }
 
@@ -220,7 +214,7 @@ export async function startFramesListener(options: FramesListenerOptions): Promi
     try {
       down = target.session.request(out, { endStream });
     } catch {
-      return up.reset(H2_REFUSED_STREAM);
+      return up.reset(ErrorCode.REFUSED_STREAM);
     }
     relayed.down = down;
     relayed.client = client;

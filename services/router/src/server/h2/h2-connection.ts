@@ -14,7 +14,7 @@
  * What it implements, by RFC 9113 section: the connection preface (§3.4); frame size limits (§4.2);
  * stream states and their errors (§5.1), stream identifiers (§5.1.1), MAX_CONCURRENT_STREAMS
  * (§5.1.2); flow control at connection and stream level (§5.2, §6.9): the engine advertises a large
- * window (SETTINGS_INITIAL_WINDOW_SIZE and a connection WINDOW_UPDATE at start) and replenishes it as
+ * window (Setting.INITIAL_WINDOW_SIZE and a connection WINDOW_UPDATE at start) and replenishes it as
  * data arrives — the router bounds what it buffers itself — and respects the peer's windows when
  * sending DATA, queueing what does not fit; error handling (§5.4: connection errors answer GOAWAY
  * and close, stream errors RST_STREAM); every frame type's rules (§6); header blocks with
@@ -22,7 +22,7 @@
  * shutdown (§6.8: streams in flight finish, new ones are refused); malformed requests and header
  * field rules (§8.1.1, §8.2, §8.3: lower-case names, pseudo-headers first and only the defined ones,
  * no connection-specific fields, `te: trailers` only, content-length matching the DATA).
- * Server push is never used (SETTINGS_ENABLE_PUSH 0 from the client role; the server role never
+ * Server push is never used (Setting.ENABLE_PUSH 0 from the client role; the server role never
  * pushes). https://www.rfc-editor.org/rfc/rfc9113
  */
 import type { Duplex } from "node:stream";
@@ -45,8 +45,13 @@ import {
   encodeRstStream,
   encodeSettings,
   encodeWindowUpdate,
+  ErrorCode,
+  Flag,
   FrameError,
   FrameReader,
+  FrameType,
+  MAX_WINDOW,
+  Setting,
   frameHeadersInPlace,
   SETTINGS_ACK,
   type FrameSink,
@@ -54,45 +59,7 @@ import {
 
 export type { HeaderList };
 
-/** Frame types (RFC 9113 §6). */
-export const FRAME_DATA = 0x0;
-export const FRAME_HEADERS = 0x1;
-export const FRAME_PRIORITY = 0x2;
-export const FRAME_RST_STREAM = 0x3;
-export const FRAME_SETTINGS = 0x4;
-export const FRAME_PUSH_PROMISE = 0x5;
-export const FRAME_PING = 0x6;
-export const FRAME_GOAWAY = 0x7;
-export const FRAME_WINDOW_UPDATE = 0x8;
-export const FRAME_CONTINUATION = 0x9;
-
-const FLAG_END_STREAM = 0x1;
-const FLAG_ACK = 0x1;
-const FLAG_END_HEADERS = 0x4;
-const FLAG_PADDED = 0x8;
-const FLAG_PRIORITY = 0x20;
-
-/** Error codes (RFC 9113 §7). */
-export const H2_NO_ERROR = 0x0;
-export const H2_PROTOCOL_ERROR = 0x1;
-export const H2_INTERNAL_ERROR = 0x2;
-export const H2_FLOW_CONTROL_ERROR = 0x3;
-export const H2_STREAM_CLOSED = 0x5;
-export const H2_FRAME_SIZE_ERROR = 0x6;
-export const H2_REFUSED_STREAM = 0x7;
-export const H2_CANCEL = 0x8;
-export const H2_COMPRESSION_ERROR = 0x9;
-export const H2_ENHANCE_YOUR_CALM = 0xb;
-
-const SETTINGS_HEADER_TABLE_SIZE = 0x1;
-const SETTINGS_ENABLE_PUSH = 0x2;
-const SETTINGS_MAX_CONCURRENT_STREAMS = 0x3;
-const SETTINGS_INITIAL_WINDOW_SIZE = 0x4;
-const SETTINGS_MAX_FRAME_SIZE = 0x5;
-const SETTINGS_MAX_HEADER_LIST_SIZE = 0x6;
-
 const DEFAULT_WINDOW = 65_535;
-const MAX_WINDOW = 0x7fff_ffff;
 const DEFAULT_FRAME_SIZE = DEFAULT_MAX_FRAME_SIZE;
 /** What one header block (HEADERS + CONTINUATION) may weigh before the connection is refused. */
 const MAX_HEADER_BLOCK = 256 * 1024;
@@ -107,7 +74,7 @@ export interface H2StreamHandler {
   onData(stream: H2Stream, data: Buffer, endStream: boolean): void;
   /**
    * The stream ended without completing: reset by the peer (`code` its error code), refused by a
-   * GOAWAY (`H2_REFUSED_STREAM`), or the connection lost (`code` -1). Called at most once, never
+   * GOAWAY (`ErrorCode.REFUSED_STREAM`), or the connection lost (`code` -1). Called at most once, never
    * after the stream completed both ways.
    */
   onReset(stream: H2Stream, code: number): void;
@@ -187,9 +154,9 @@ export interface H2ConnectionOptions {
   onGoaway?(connection: H2Connection, lastStreamId: number, code: number): void;
   /** The connection is gone (socket closed); `error` when it ended on an error. */
   onClose?(connection: H2Connection, error: Error | undefined): void;
-  /** SETTINGS_MAX_CONCURRENT_STREAMS we advertise (default 1000). */
+  /** Setting.MAX_CONCURRENT_STREAMS we advertise (default 1000). */
   maxConcurrentStreams?: number;
-  /** SETTINGS_INITIAL_WINDOW_SIZE we advertise (default 4 MiB) — also the connection window we open. */
+  /** Setting.INITIAL_WINDOW_SIZE we advertise (default 4 MiB) — also the connection window we open. */
   initialWindowSize?: number;
 }
 
@@ -326,10 +293,10 @@ export class H2Connection implements FrameSink {
     this.reader = new FrameReader(DEFAULT_FRAME_SIZE, this.role === "server");
     if (this.role === "client") this.queue(CONNECTION_PREFACE);
     const settings: [number, number][] = [
-      [SETTINGS_MAX_CONCURRENT_STREAMS, this.localMaxStreams],
-      [SETTINGS_INITIAL_WINDOW_SIZE, this.localWindow],
+      [Setting.MAX_CONCURRENT_STREAMS, this.localMaxStreams],
+      [Setting.INITIAL_WINDOW_SIZE, this.localWindow],
     ];
-    if (this.role === "client") settings.unshift([SETTINGS_ENABLE_PUSH, 0]);
+    if (this.role === "client") settings.unshift([Setting.ENABLE_PUSH, 0]);
     this.queue(encodeSettings(settings));
     // The connection window only grows by WINDOW_UPDATE (§6.9.2): open it as wide as the streams'.
     if (this.localWindow > DEFAULT_WINDOW) {
@@ -588,7 +555,7 @@ export class H2Connection implements FrameSink {
    */
   shutdown(): void {
     if (this.destroyed) return;
-    if (!this.goawaySent) this.goaway(H2_NO_ERROR, "");
+    if (!this.goawaySent) this.goaway(ErrorCode.NO_ERROR, "");
     this.closeOnIdle = true;
     for (const waiting of this.waitingOpen.splice(0)) this.refuse(waiting.stream);
     if (this.streams.size === 0) this.scheduleFlush();
@@ -656,7 +623,7 @@ export class H2Connection implements FrameSink {
     stream.localClosed = true;
     stream.remoteClosed = true;
     this.streams.delete(stream.id);
-    stream.handler?.onReset(stream, H2_REFUSED_STREAM);
+    stream.handler?.onReset(stream, ErrorCode.REFUSED_STREAM);
   }
 
   // ---------------------------------------------------------------- receiving
@@ -669,42 +636,43 @@ export class H2Connection implements FrameSink {
     } catch (err) {
       if (err instanceof ConnectionError || err instanceof FrameError)
         return this.connectionError(err.code, err.message);
-      return this.connectionError(H2_INTERNAL_ERROR, err instanceof Error ? err.message : String(err));
+      return this.connectionError(ErrorCode.INTERNAL_ERROR, err instanceof Error ? err.message : String(err));
     }
   }
 
   /** @internal one frame, from the reader (its length and fixed sizes already checked). */
   onFrame(type: number, flags: number, streamId: number, payload: Buffer): void {
-    if (!this.settingsReceived && (type !== FRAME_SETTINGS || (flags & FLAG_ACK) !== 0))
-      throw new ConnectionError(H2_PROTOCOL_ERROR, "the first frame must be SETTINGS");
-    if (this.continuing && type !== FRAME_CONTINUATION)
-      throw new ConnectionError(H2_PROTOCOL_ERROR, "a header block was interrupted by another frame");
+    if (!this.settingsReceived && (type !== FrameType.SETTINGS || (flags & Flag.ACK) !== 0))
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "the first frame must be SETTINGS");
+    if (this.continuing && type !== FrameType.CONTINUATION)
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "a header block was interrupted by another frame");
     switch (type) {
-      case FRAME_DATA:
+      case FrameType.DATA:
         return this.onDataFrame(flags, streamId, payload);
-      case FRAME_HEADERS:
+      case FrameType.HEADERS:
         return this.onHeadersFrame(flags, streamId, payload);
-      case FRAME_PRIORITY:
-        if (streamId === 0) throw new ConnectionError(H2_PROTOCOL_ERROR, "PRIORITY on stream 0");
-        if (payload.length !== 5) return this.streamError(streamId, H2_FRAME_SIZE_ERROR);
-        if ((payload.readUInt32BE(0) & 0x7fffffff) === streamId) return this.streamError(streamId, H2_PROTOCOL_ERROR);
+      case FrameType.PRIORITY:
+        if (streamId === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PRIORITY on stream 0");
+        if (payload.length !== 5) return this.streamError(streamId, ErrorCode.FRAME_SIZE_ERROR);
+        if ((payload.readUInt32BE(0) & 0x7fffffff) === streamId)
+          return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
         return;
-      case FRAME_RST_STREAM:
+      case FrameType.RST_STREAM:
         return this.onRstStream(streamId, payload);
-      case FRAME_SETTINGS:
+      case FrameType.SETTINGS:
         return this.onSettings(flags, streamId, payload);
-      case FRAME_PUSH_PROMISE:
-        throw new ConnectionError(H2_PROTOCOL_ERROR, "PUSH_PROMISE is not accepted (push disabled)");
-      case FRAME_PING:
-        if (streamId !== 0) throw new ConnectionError(H2_PROTOCOL_ERROR, "PING on a stream");
-        if (payload.length !== 8) throw new ConnectionError(H2_FRAME_SIZE_ERROR, "PING payload is not 8 bytes");
-        if ((flags & FLAG_ACK) === 0) this.queue(encodePing(payload, true));
+      case FrameType.PUSH_PROMISE:
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PUSH_PROMISE is not accepted (push disabled)");
+      case FrameType.PING:
+        if (streamId !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PING on a stream");
+        if (payload.length !== 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "PING payload is not 8 bytes");
+        if ((flags & Flag.ACK) === 0) this.queue(encodePing(payload, true));
         return;
-      case FRAME_GOAWAY:
+      case FrameType.GOAWAY:
         return this.onGoaway(streamId, payload);
-      case FRAME_WINDOW_UPDATE:
+      case FrameType.WINDOW_UPDATE:
         return this.onWindowUpdate(streamId, payload);
-      case FRAME_CONTINUATION:
+      case FrameType.CONTINUATION:
         return this.onContinuation(flags, streamId, payload);
       default:
         // Unknown frame types are ignored (§4.1, §5.5).
@@ -718,11 +686,11 @@ export class H2Connection implements FrameSink {
   }
 
   private onDataFrame(flags: number, streamId: number, payload: Buffer): void {
-    if (streamId === 0) throw new ConnectionError(H2_PROTOCOL_ERROR, "DATA on stream 0");
+    if (streamId === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on stream 0");
     const length = payload.length;
     // Flow control counts the whole payload, padding included (§6.9.1).
     if (length > this.connRecvWindow)
-      throw new ConnectionError(H2_FLOW_CONTROL_ERROR, "DATA beyond the connection's flow-control window");
+      throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "DATA beyond the connection's flow-control window");
     this.connRecvWindow -= length;
     this.connRecvUnacked += length;
     if (this.connRecvUnacked >= this.localWindow >>> 1) {
@@ -732,26 +700,26 @@ export class H2Connection implements FrameSink {
     }
     const stream = this.streams.get(streamId);
     if (!stream) {
-      if (this.isIdle(streamId)) throw new ConnectionError(H2_PROTOCOL_ERROR, "DATA on an idle stream");
-      return this.streamError(streamId, H2_STREAM_CLOSED);
+      if (this.isIdle(streamId)) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on an idle stream");
+      return this.streamError(streamId, ErrorCode.STREAM_CLOSED);
     }
-    if (stream.remoteClosed || stream.headerBlocks === 0) return this.streamError(streamId, H2_STREAM_CLOSED);
-    if (length > stream.recvWindow) return this.streamError(streamId, H2_FLOW_CONTROL_ERROR);
+    if (stream.remoteClosed || stream.headerBlocks === 0) return this.streamError(streamId, ErrorCode.STREAM_CLOSED);
+    if (length > stream.recvWindow) return this.streamError(streamId, ErrorCode.FLOW_CONTROL_ERROR);
     stream.recvWindow -= length;
     let data = payload;
-    if (flags & FLAG_PADDED) {
-      if (length === 0) throw new ConnectionError(H2_FRAME_SIZE_ERROR, "padded DATA without a pad length");
+    if (flags & Flag.PADDED) {
+      if (length === 0) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "padded DATA without a pad length");
       const pad = payload[0]!;
-      if (pad >= length) throw new ConnectionError(H2_PROTOCOL_ERROR, "DATA padding longer than the frame");
+      if (pad >= length) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA padding longer than the frame");
       data = payload.subarray(1, length - pad);
     }
-    const endStream = (flags & FLAG_END_STREAM) !== 0;
+    const endStream = (flags & Flag.END_STREAM) !== 0;
     stream.received += data.length;
     if (
       stream.contentLength >= 0 &&
       (stream.received > stream.contentLength || (endStream && stream.received !== stream.contentLength))
     )
-      return this.streamError(streamId, H2_PROTOCOL_ERROR);
+      return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
     if (!endStream) {
       stream.recvUnacked += length;
       if (stream.recvUnacked >= this.localWindow >>> 1) {
@@ -764,23 +732,24 @@ export class H2Connection implements FrameSink {
   }
 
   private onHeadersFrame(flags: number, streamId: number, payload: Buffer): void {
-    if (streamId === 0) throw new ConnectionError(H2_PROTOCOL_ERROR, "HEADERS on stream 0");
+    if (streamId === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "HEADERS on stream 0");
     let start = 0;
     let end = payload.length;
-    if (flags & FLAG_PADDED) {
-      if (payload.length < 1) throw new ConnectionError(H2_FRAME_SIZE_ERROR, "padded HEADERS without a pad length");
+    if (flags & Flag.PADDED) {
+      if (payload.length < 1)
+        throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "padded HEADERS without a pad length");
       start = 1;
       end -= payload[0]!;
     }
     let selfDependent = false;
-    if (flags & FLAG_PRIORITY) {
-      if (end - start < 5) throw new ConnectionError(H2_FRAME_SIZE_ERROR, "HEADERS too short for its priority");
+    if (flags & Flag.PRIORITY) {
+      if (end - start < 5) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "HEADERS too short for its priority");
       selfDependent = (payload.readUInt32BE(start) & 0x7fffffff) === streamId;
       start += 5;
     }
-    if (end < start) throw new ConnectionError(H2_PROTOCOL_ERROR, "HEADERS padding longer than the frame");
+    if (end < start) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "HEADERS padding longer than the frame");
     const fragment = payload.subarray(start, end);
-    if ((flags & FLAG_END_HEADERS) === 0) {
+    if ((flags & Flag.END_HEADERS) === 0) {
       this.continuing = {
         streamId,
         flags: flags | (selfDependent ? 0x100 : 0),
@@ -795,12 +764,15 @@ export class H2Connection implements FrameSink {
   private onContinuation(flags: number, streamId: number, payload: Buffer): void {
     const continuing = this.continuing;
     if (!continuing || continuing.streamId !== streamId)
-      throw new ConnectionError(H2_PROTOCOL_ERROR, "CONTINUATION without a header block in progress on its stream");
+      throw new ConnectionError(
+        ErrorCode.PROTOCOL_ERROR,
+        "CONTINUATION without a header block in progress on its stream",
+      );
     continuing.fragments.push(payload);
     continuing.size += payload.length;
     if (continuing.size > MAX_HEADER_BLOCK)
-      throw new ConnectionError(H2_ENHANCE_YOUR_CALM, "header block larger than 256 KiB");
-    if ((flags & FLAG_END_HEADERS) === 0) return;
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "header block larger than 256 KiB");
+    if ((flags & Flag.END_HEADERS) === 0) return;
     this.continuing = undefined;
     this.onHeaderBlock(streamId, continuing.flags, Buffer.concat(continuing.fragments, continuing.size));
   }
@@ -812,7 +784,7 @@ export class H2Connection implements FrameSink {
     } catch (err) {
       if (err instanceof HpackError && err.kind === "header-list-size") return undefined;
       throw new ConnectionError(
-        H2_COMPRESSION_ERROR,
+        ErrorCode.COMPRESSION_ERROR,
         `header block not decodable: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
@@ -824,25 +796,25 @@ export class H2Connection implements FrameSink {
     if (decoded === undefined) {
       if (this.role === "server" && streamId > this.lastPeerStreamId && (streamId & 1) === 1)
         this.lastPeerStreamId = streamId;
-      return this.streamError(streamId, H2_REFUSED_STREAM);
+      return this.streamError(streamId, ErrorCode.REFUSED_STREAM);
     }
     const headers = decoded;
-    const endStream = (flags & FLAG_END_STREAM) !== 0;
+    const endStream = (flags & Flag.END_STREAM) !== 0;
     const selfDependent = (flags & 0x100) !== 0;
     const stream = this.streams.get(streamId);
     if (stream) {
-      if (stream.remoteClosed) return this.streamError(streamId, H2_STREAM_CLOSED);
-      if (selfDependent) return this.streamError(streamId, H2_PROTOCOL_ERROR);
+      if (stream.remoteClosed) return this.streamError(streamId, ErrorCode.STREAM_CLOSED);
+      if (selfDependent) return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
       if (stream.headerBlocks >= 1) {
         // Trailers: they end the stream and carry no pseudo-header (§8.1).
         if (!endStream || malformedTrailers(headers) !== undefined)
-          return this.streamError(streamId, H2_PROTOCOL_ERROR);
+          return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
       }
       if (this.role === "client" && stream.headerBlocks === 0) {
         const status = headerValue(headers, ":status");
         // Informational answers (1xx) are skipped; gRPC servers send none.
         if (status !== undefined && status.length === 3 && status[0] === "1" && !endStream) return;
-        if (status === undefined) return this.streamError(streamId, H2_PROTOCOL_ERROR);
+        if (status === undefined) return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
       }
       stream.headerBlocks++;
       if (endStream) this.remoteEnd(stream);
@@ -851,42 +823,44 @@ export class H2Connection implements FrameSink {
     }
     if (this.role === "client") {
       if (this.isIdle(streamId))
-        throw new ConnectionError(H2_PROTOCOL_ERROR, "HEADERS on a stream the client never opened");
-      return this.streamError(streamId, H2_STREAM_CLOSED);
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "HEADERS on a stream the client never opened");
+      return this.streamError(streamId, ErrorCode.STREAM_CLOSED);
     }
     // Server: a new stream.
-    if ((streamId & 1) === 0) throw new ConnectionError(H2_PROTOCOL_ERROR, "a client stream id must be odd");
+    if ((streamId & 1) === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "a client stream id must be odd");
     if (streamId <= this.lastPeerStreamId) {
       if (this.recentlyClosed.includes(streamId))
-        throw new ConnectionError(H2_STREAM_CLOSED, "HEADERS on a closed stream");
-      throw new ConnectionError(H2_PROTOCOL_ERROR, "a new stream id must be larger than every earlier one");
+        throw new ConnectionError(ErrorCode.STREAM_CLOSED, "HEADERS on a closed stream");
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "a new stream id must be larger than every earlier one");
     }
     this.lastPeerStreamId = streamId;
-    if (selfDependent) return this.streamError(streamId, H2_PROTOCOL_ERROR);
+    if (selfDependent) return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
     if (this.goawaySent) return; // §6.8: streams after GOAWAY are ignored.
-    if (this.peerOpen >= this.localMaxStreams) return this.streamError(streamId, H2_REFUSED_STREAM);
-    if (malformedRequest(headers) !== undefined) return this.streamError(streamId, H2_PROTOCOL_ERROR);
+    if (this.peerOpen >= this.localMaxStreams) return this.streamError(streamId, ErrorCode.REFUSED_STREAM);
+    if (malformedRequest(headers) !== undefined) return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
     const created = new H2Stream(streamId, this, this.peerInitialWindow, this.localWindow);
     created.headerBlocks = 1;
     const contentLength = headerValue(headers, "content-length");
     if (contentLength !== undefined) {
       const parsed = /^\d{1,15}$/.test(contentLength) ? Number(contentLength) : NaN;
-      if (Number.isNaN(parsed) || (endStream && parsed !== 0)) return this.streamError(streamId, H2_PROTOCOL_ERROR);
+      if (Number.isNaN(parsed) || (endStream && parsed !== 0))
+        return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
       created.contentLength = parsed;
     }
     this.streams.set(streamId, created);
     this.peerOpen++;
     if (endStream) created.remoteClosed = true;
     this.options.onStream?.(created, headers, endStream);
-    if (!created.handler && !created.closed) this.resetStream(created, H2_REFUSED_STREAM, false);
+    if (!created.handler && !created.closed) this.resetStream(created, ErrorCode.REFUSED_STREAM, false);
   }
 
   private onRstStream(streamId: number, payload: Buffer): void {
-    if (streamId === 0) throw new ConnectionError(H2_PROTOCOL_ERROR, "RST_STREAM on stream 0");
-    if (payload.length !== 4) throw new ConnectionError(H2_FRAME_SIZE_ERROR, "RST_STREAM payload is not 4 bytes");
+    if (streamId === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM on stream 0");
+    if (payload.length !== 4)
+      throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "RST_STREAM payload is not 4 bytes");
     const stream = this.streams.get(streamId);
     if (!stream) {
-      if (this.isIdle(streamId)) throw new ConnectionError(H2_PROTOCOL_ERROR, "RST_STREAM on an idle stream");
+      if (this.isIdle(streamId)) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM on an idle stream");
       return;
     }
     stream.localClosed = true;
@@ -896,48 +870,48 @@ export class H2Connection implements FrameSink {
   }
 
   private onSettings(flags: number, streamId: number, payload: Buffer): void {
-    if (streamId !== 0) throw new ConnectionError(H2_PROTOCOL_ERROR, "SETTINGS on a stream");
-    if (flags & FLAG_ACK) {
-      if (payload.length !== 0) throw new ConnectionError(H2_FRAME_SIZE_ERROR, "SETTINGS ACK with a payload");
+    if (streamId !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "SETTINGS on a stream");
+    if (flags & Flag.ACK) {
+      if (payload.length !== 0) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS ACK with a payload");
       return;
     }
     if (payload.length % 6 !== 0)
-      throw new ConnectionError(H2_FRAME_SIZE_ERROR, "SETTINGS payload not a multiple of 6");
+      throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS payload not a multiple of 6");
     this.settingsReceived = true;
     for (let at = 0; at < payload.length; at += 6) {
       const id = payload.readUInt16BE(at);
       const value = payload.readUInt32BE(at + 2);
       switch (id) {
-        case SETTINGS_HEADER_TABLE_SIZE:
+        case Setting.HEADER_TABLE_SIZE:
           this.encoder.setMaxTableSize(value);
           break;
-        case SETTINGS_ENABLE_PUSH:
-          if (value > 1) throw new ConnectionError(H2_PROTOCOL_ERROR, "SETTINGS_ENABLE_PUSH must be 0 or 1");
+        case Setting.ENABLE_PUSH:
+          if (value > 1) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "Setting.ENABLE_PUSH must be 0 or 1");
           if (this.role === "client" && value !== 0)
-            throw new ConnectionError(H2_PROTOCOL_ERROR, "a server must not enable push");
+            throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "a server must not enable push");
           break;
-        case SETTINGS_MAX_CONCURRENT_STREAMS:
+        case Setting.MAX_CONCURRENT_STREAMS:
           this.peerMaxStreams = value;
           break;
-        case SETTINGS_INITIAL_WINDOW_SIZE: {
+        case Setting.INITIAL_WINDOW_SIZE: {
           if (value > MAX_WINDOW)
-            throw new ConnectionError(H2_FLOW_CONTROL_ERROR, "SETTINGS_INITIAL_WINDOW_SIZE too large");
+            throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "Setting.INITIAL_WINDOW_SIZE too large");
           const delta = value - this.peerInitialWindow;
           this.peerInitialWindow = value;
           // §6.9.2: every open stream's window moves by the difference.
           for (const stream of this.streams.values()) {
             stream.sendWindow += delta;
             if (stream.sendWindow > MAX_WINDOW)
-              throw new ConnectionError(H2_FLOW_CONTROL_ERROR, "a stream window beyond 2^31-1");
+              throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "a stream window beyond 2^31-1");
           }
           break;
         }
-        case SETTINGS_MAX_FRAME_SIZE:
+        case Setting.MAX_FRAME_SIZE:
           if (value < DEFAULT_FRAME_SIZE || value > 0xffffff)
-            throw new ConnectionError(H2_PROTOCOL_ERROR, "SETTINGS_MAX_FRAME_SIZE out of range");
+            throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "Setting.MAX_FRAME_SIZE out of range");
           this.peerMaxFrameSize = value;
           break;
-        case SETTINGS_MAX_HEADER_LIST_SIZE:
+        case Setting.MAX_HEADER_LIST_SIZE:
           break;
         default:
           break; // unknown settings are ignored (§6.5.2)
@@ -952,8 +926,8 @@ export class H2Connection implements FrameSink {
   }
 
   private onGoaway(streamId: number, payload: Buffer): void {
-    if (streamId !== 0) throw new ConnectionError(H2_PROTOCOL_ERROR, "GOAWAY on a stream");
-    if (payload.length < 8) throw new ConnectionError(H2_FRAME_SIZE_ERROR, "GOAWAY shorter than 8 bytes");
+    if (streamId !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "GOAWAY on a stream");
+    if (payload.length < 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "GOAWAY shorter than 8 bytes");
     const last = payload.readUInt32BE(0) & 0x7fffffff;
     const code = payload.readUInt32BE(4);
     this.goawayReceived = true;
@@ -967,23 +941,24 @@ export class H2Connection implements FrameSink {
   }
 
   private onWindowUpdate(streamId: number, payload: Buffer): void {
-    if (payload.length !== 4) throw new ConnectionError(H2_FRAME_SIZE_ERROR, "WINDOW_UPDATE payload is not 4 bytes");
+    if (payload.length !== 4)
+      throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "WINDOW_UPDATE payload is not 4 bytes");
     const increment = payload.readUInt32BE(0) & 0x7fffffff;
     if (streamId === 0) {
-      if (increment === 0) throw new ConnectionError(H2_PROTOCOL_ERROR, "WINDOW_UPDATE of 0 on the connection");
+      if (increment === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0 on the connection");
       this.connSendWindow += increment;
       if (this.connSendWindow > MAX_WINDOW)
-        throw new ConnectionError(H2_FLOW_CONTROL_ERROR, "connection window beyond 2^31-1");
+        throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "connection window beyond 2^31-1");
       return this.drainBlocked();
     }
     const stream = this.streams.get(streamId);
     if (!stream) {
-      if (this.isIdle(streamId)) throw new ConnectionError(H2_PROTOCOL_ERROR, "WINDOW_UPDATE on an idle stream");
+      if (this.isIdle(streamId)) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE on an idle stream");
       return;
     }
-    if (increment === 0) return this.streamError(streamId, H2_PROTOCOL_ERROR);
+    if (increment === 0) return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR);
     stream.sendWindow += increment;
-    if (stream.sendWindow > MAX_WINDOW) return this.streamError(streamId, H2_FLOW_CONTROL_ERROR);
+    if (stream.sendWindow > MAX_WINDOW) return this.streamError(streamId, ErrorCode.FLOW_CONTROL_ERROR);
     if ((stream.queued || stream.queuedEnd) && stream.headersSent && this.connSendWindow > 0) this.drain(stream);
   }
 
